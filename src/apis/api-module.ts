@@ -1,0 +1,67 @@
+/** What each upstream API contributes to the mock: its handlers, its seed records and how its state is keyed. */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dialect } from '../contract/dialect.js';
+import type { RequestInput } from '../contract/validate-request.js';
+import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
+import type { SessionStore } from '../state/store.js';
+import type { FakeData } from '../mock/fake-data.js';
+
+/** An outgoing HTTP call the mock makes on a client's behalf (wx-push delivers events to push projects). */
+export interface Delivery {
+  url: string;
+  body: JsonObject;
+}
+
+export interface DeliveryOutcome extends Delivery {
+  at: number;
+  ok: boolean;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface HandlerContext {
+  op: Operation;
+  input: RequestInput;
+  headers: IncomingHttpHeaders;
+  session: SessionStore;
+  dialect: Dialect;
+  /** Seeded per session, so generated fields repeat from run to run. */
+  fake: FakeData;
+  /** Queues an outgoing delivery; it runs after the response is sent and never fails the call. */
+  deliver(delivery: Delivery): void;
+}
+
+export type Handler = (ctx: HandlerContext) => Promise<JsonObject>;
+
+export interface CompleteContext {
+  now: number;
+  dialect: Dialect;
+  /** A generated, realistic instance of one of the spec's `components.schemas` (json-schema-faker, seeded). */
+  generate(schemaName: string): JsonObject;
+}
+
+export interface CollectionInfo {
+  /** The record field that keys the collection (`otherId`, `appid`, `org_id` ...). */
+  key: string;
+  description: string;
+  /** Fills the fields a seeded record leaves out (generated, realistic). */
+  complete?: (partial: JsonObject, fake: FakeData, ctx: CompleteContext) => JsonObject;
+}
+
+export interface ApiModule {
+  api: ApiName;
+  handlers: Record<string, Handler>;
+  /** Collections a user may seed through `POST /__mock/state` and `given:` in scenarios. */
+  collections: Record<string, CollectionInfo>;
+  /** Records every new or reset session starts with: collection → key → record. */
+  seed(): Record<string, Record<string, unknown>>;
+  /**
+   * The message for a parameter-error envelope, where the API words it by cause (wuhan-eduyun's one
+   * failure code 100001 says which parameter). Undefined keeps the catalogue's message.
+   */
+  violationMessage?(violations: Violation[], dialect: Dialect): string | undefined;
+}
+
+/** `platform-sync` + `schools` → `platform-sync:schools`: the store's collection name. */
+export const collectionName = (api: ApiName, kind: string): string => `${api}:${kind}`;

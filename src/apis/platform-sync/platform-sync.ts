@@ -1,0 +1,136 @@
+/**
+ * platform-sync (平台基础数据同步接口, seeds/000): tokens that expire and renew, and schools,
+ * classes and users as real records with the documented upsert and delete semantics.
+ */
+import type { ApiModule, Handler, HandlerContext } from '../api-module.js';
+import type { JsonObject } from '../../contract/types.js';
+import { formatDateTime } from '../../mock/format-time.js';
+
+const API = 'platform-sync';
+const APPS = `${API}:apps`;
+const TOKENS = `${API}:tokens`;
+const SCHOOLS = `${API}:schools`;
+const CLASSES = `${API}:classes`;
+const USERS = `${API}:users`;
+
+/** 1.1: a new token lives 7200 s (the document's `expires_in`); 1.2: renewal extends it by 24 h. */
+export const TOKEN_TTL_SECONDS = 7200;
+export const RENEW_TTL_SECONDS = 24 * 3600;
+
+export interface PlatformToken {
+  access_token: string;
+  appid: string;
+  expiresAt: number;
+}
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function newToken(ctx: HandlerContext): string {
+  let s = '';
+  for (let i = 0; i < 40; i++) s += TOKEN_ALPHABET[ctx.fake.int(0, TOKEN_ALPHABET.length - 1)];
+  return s;
+}
+
+function tokenData(token: PlatformToken, ttl: number): JsonObject {
+  return { access_token: token.access_token, expire: formatDateTime(token.expiresAt), expires_in: ttl };
+}
+
+/** Resolves the body's access_token to a live token, or answers the 403 envelope. */
+async function authorise(ctx: HandlerContext): Promise<JsonObject | undefined> {
+  const presented = String(ctx.input.body?.['access_token'] ?? '');
+  const token = await ctx.session.get<PlatformToken>(TOKENS, presented);
+  if (!token || token.expiresAt <= (await ctx.session.now())) return ctx.dialect.error(ctx.dialect.role('unauthorized'));
+  return undefined;
+}
+
+const channelToken: Handler = async (ctx) => {
+  const body = ctx.input.body ?? {};
+  const now = await ctx.session.now();
+  if ('access_token' in body) {
+    // 1.2 续租: the document's two examples show the same token with a later expire.
+    const token = await ctx.session.get<PlatformToken>(TOKENS, String(body['access_token']));
+    if (!token || token.expiresAt <= now) return ctx.dialect.error('40001');
+    const renewed = { ...token, expiresAt: now + RENEW_TTL_SECONDS * 1000 };
+    await ctx.session.put(TOKENS, renewed.access_token, renewed);
+    return ctx.dialect.success(ctx.op, { data: tokenData(renewed, RENEW_TTL_SECONDS) });
+  }
+  const app = await ctx.session.get<{ appid: string; secret: string }>(APPS, String(body['appid']));
+  if (!app || app.secret !== body['secret']) return ctx.dialect.error('40001');
+  const token: PlatformToken = { access_token: newToken(ctx), appid: app.appid, expiresAt: now + TOKEN_TTL_SECONDS * 1000 };
+  await ctx.session.put(TOKENS, token.access_token, token);
+  return ctx.dialect.success(ctx.op, { data: tokenData(token, TOKEN_TTL_SECONDS) });
+};
+
+const saveSchool: Handler = async (ctx) => {
+  const denied = await authorise(ctx);
+  if (denied) return denied;
+  const school = { ...ctx.input.body };
+  await ctx.session.put(SCHOOLS, String(school['otherId']), school);
+  return ctx.dialect.success(ctx.op, { data: school });
+};
+
+const saveClass: Handler = async (ctx) => {
+  const denied = await authorise(ctx);
+  if (denied) return denied;
+  const cls = { ...ctx.input.body };
+  if (!(await ctx.session.get(SCHOOLS, String(cls['otherSchoolId'])))) return ctx.dialect.error('40410');
+  await ctx.session.put(CLASSES, String(cls['otherId']), cls);
+  return ctx.dialect.success(ctx.op, { data: cls });
+};
+
+const saveUser: Handler = async (ctx) => {
+  const denied = await authorise(ctx);
+  if (denied) return denied;
+  const input = { ...ctx.input.body };
+  const key = String(input['uid']);
+  const existing = await ctx.session.get<JsonObject>(USERS, key);
+  if (input['otherSchoolId'] !== undefined && !(await ctx.session.get(SCHOOLS, String(input['otherSchoolId'])))) {
+    return ctx.dialect.error('40410');
+  }
+  if (input['otherClassId'] !== undefined && !(await ctx.session.get(CLASSES, String(input['otherClassId'])))) {
+    return ctx.dialect.error('40420');
+  }
+  // event=new or not, a save is an upsert keyed by uid (spec Decisions); unsent fields keep their values.
+  const user: JsonObject = { type: 2, ...existing, ...input };
+  await ctx.session.put(USERS, key, user);
+  return ctx.dialect.success(ctx.op, { data: user });
+};
+
+function deleter(collection: string, param: string, missing: string): Handler {
+  return async (ctx) => {
+    const denied = await authorise(ctx);
+    if (denied) return denied;
+    const removed = await ctx.session.delete(collection, String(ctx.input.params[param]));
+    if (!removed) return ctx.dialect.error(missing);
+    return ctx.dialect.success(ctx.op, { message: 'Delete success' });
+  };
+}
+
+export const platformSync: ApiModule = {
+  api: API,
+  handlers: {
+    channelToken,
+    syncSaveOrganMetadata: saveSchool,
+    syncSaveClassMetadata: saveClass,
+    syncSaveUserMetadata: saveUser,
+    syncDeleteOrganMetadata: deleter(SCHOOLS, 'otherId', '40410'),
+    syncDeleteClassMetadata: deleter(CLASSES, 'otherId', '40420'),
+    syncDeleteUserMetadata: deleter(USERS, 'uid', '40430'),
+  },
+  collections: {
+    apps: { key: 'appid', description: 'third-party platforms that may ask for a token: { appid, secret }' },
+    tokens: {
+      key: 'access_token',
+      description: 'issued tokens: { access_token, appid, ttlSeconds? } (ttlSeconds sets expiresAt from the session clock)',
+      complete: (partial, _fake, { now }) => ({
+        appid: 'demo-app',
+        ...partial,
+        expiresAt: typeof partial['expiresAt'] === 'number' ? partial['expiresAt'] : now + Number(partial['ttlSeconds'] ?? TOKEN_TTL_SECONDS) * 1000,
+      }),
+    },
+    schools: { key: 'otherId', description: 'saved schools (syncSaveOrganMetadata bodies)' },
+    classes: { key: 'otherId', description: 'saved classes (syncSaveClassMetadata bodies)' },
+    users: { key: 'uid', description: 'saved users (syncSaveUserMetadata bodies)' },
+  },
+  seed: () => ({ [APPS]: { 'demo-app': { appid: 'demo-app', secret: 'demo-secret' } } }),
+};

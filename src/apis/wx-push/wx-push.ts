@@ -1,0 +1,76 @@
+/**
+ * wx-push (微校推送服务, seeds/003): push-project CRUD with ids assigned by the mock, and the
+ * `receive` endpoint that forwards each 微校 event to every active push project's url.
+ */
+import type { ApiModule, Handler } from '../api-module.js';
+import type { JsonObject } from '../../contract/types.js';
+
+const API = 'wx-push';
+const PROJECTS = `${API}:projects`;
+
+export interface PushProject {
+  id: number;
+  url: string;
+  project: string;
+  /** 0 有效 (active), 1 无效 */
+  statu: 0 | 1;
+}
+
+const byId = (a: PushProject, b: PushProject): number => a.id - b.id;
+
+const queryPushProject: Handler = async (ctx) => {
+  const all = (await ctx.session.list<PushProject>(PROJECTS)).sort(byId);
+  return ctx.dialect.success(ctx.op, { data: all });
+};
+
+const addPushProject: Handler = async (ctx) => {
+  const body = ctx.input.body ?? {};
+  const url = String(body['url']);
+  const project = String(body['project']);
+  const all = await ctx.session.list<PushProject>(PROJECTS);
+  if (all.some((p) => p.url === url && p.project === project)) return ctx.dialect.error('16000:exists');
+  const saved: PushProject = { id: await ctx.session.nextSeq(`${API}:id`), url, project, statu: 0 };
+  await ctx.session.put(PROJECTS, String(saved.id), saved);
+  return ctx.dialect.success(ctx.op, { data: saved });
+};
+
+const updatePushProject: Handler = async (ctx) => {
+  const body = ctx.input.body ?? {};
+  const existing = await ctx.session.get<PushProject>(PROJECTS, String(body['id']));
+  if (!existing) return ctx.dialect.error('16000:missing');
+  const saved: PushProject = {
+    ...existing,
+    ...(body['url'] !== undefined && { url: String(body['url']) }),
+    ...(body['project'] !== undefined && { project: String(body['project']) }),
+    ...(body['statu'] !== undefined && { statu: body['statu'] as 0 | 1 }),
+  };
+  await ctx.session.put(PROJECTS, String(saved.id), saved);
+  return ctx.dialect.success(ctx.op, { data: saved });
+};
+
+const deletePushProject: Handler = async (ctx) => {
+  const removed = await ctx.session.delete(PROJECTS, String(ctx.input.query['id']));
+  if (!removed) return ctx.dialect.error('16000:missing');
+  return ctx.dialect.success(ctx.op, { data: null });
+};
+
+const receive: Handler = async (ctx) => {
+  const event: JsonObject = { ...ctx.input.body };
+  const active = (await ctx.session.list<PushProject>(PROJECTS)).filter((p) => p.statu === 0).sort(byId);
+  // Deliveries run after the answer and never fail it (issue 3): 微校 only learns that we received.
+  for (const p of active) ctx.deliver({ url: p.url, body: event });
+  return ctx.dialect.success(ctx.op);
+};
+
+export const wxPush: ApiModule = {
+  api: API,
+  handlers: { queryPushProject, addPushProject, updatePushProject, deletePushProject, receive },
+  collections: {
+    projects: {
+      key: 'id',
+      description: 'push projects: { id, url, project, statu } (statu 0 有效 receives deliveries)',
+      complete: (partial, fake) => ({ statu: 0, project: `project-${fake.int(100, 999)}`, ...partial, id: Number(partial['id']) }),
+    },
+  },
+  seed: () => ({}),
+};

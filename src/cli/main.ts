@@ -1,0 +1,32 @@
+/** The `contract-mock` command line: parses arguments and runs one command. Nothing else lives here. */
+import { Command, Option } from 'commander';
+import { serveCommand } from './serve.js';
+import { lintCommand } from './lint.js';
+
+const program = new Command();
+program
+  .name('contract-mock')
+  .description('Contract-test mock server for platform-sync, wuhan-eduyun, ios-datasyn and wx-push, driven by their OpenAPI 3.1 contracts')
+  .showHelpAfterError();
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+program
+  .command('serve')
+  .description('serve all four APIs on one port (in memory unless --state)')
+  .addOption(new Option('--port <port>', 'port to listen on (PORT env when absent)').default(process.env['PORT'] ?? '4010'))
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--scenario <name>', 'activate a scenario for every session (repeatable)', collect, [])
+  .option('--state <dir>', 'keep state on disk in DIR')
+  .option('--journal <file>', 'also append every call record to FILE as NDJSON')
+  .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
+  .option('--seed <n>', 'seed for generated data', '1')
+  .action(serveCommand);
+
+program
+  .command('lint')
+  .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions); exit 1 on errors')
+  .option('--no-spectral', 'skip the Spectral ruleset')
+  .action(lintCommand);
+
+await program.parseAsync(process.argv);

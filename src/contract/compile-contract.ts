@@ -1,0 +1,140 @@
+/**
+ * Compiles the loaded specs once, at start-up, into what the request path needs: one `Operation`
+ * per documented method+path with its ajv validators, each API's `Dialect`, and the route table.
+ * Nothing here runs per request.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { Dialect, type DialectSource } from './dialect.js';
+import { buildRouteTable, type RouteTable } from './match-route.js';
+import type { SpecDocument } from './load-specs.js';
+import type { ApiName, AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
+
+export interface ApiContract {
+  api: ApiName;
+  spec: SpecDocument;
+  dialect: Dialect;
+  operations: Operation[];
+}
+
+export interface Contract {
+  apis: Map<ApiName, ApiContract>;
+  operations: Operation[];
+  routes: RouteTable;
+  /** The ajv instance the contract compiled with; tools compile extra schemas on it. */
+  ajv: Ajv2020;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+export const FORM = 'application/x-www-form-urlencoded';
+export const JSON_TYPE = 'application/json';
+
+function newAjv(coerce: boolean): Ajv2020 {
+  const ajv = new Ajv2020({
+    strict: false,
+    allErrors: true,
+    coerceTypes: coerce,
+    useDefaults: false,
+    // Specs are ours and trusted; bodies are not: keep regex linear-time where possible.
+    code: { optimize: true },
+  });
+  addFormats.default(ajv);
+  ajv.addKeyword({ keyword: 'x-format', schemaType: 'string' });
+  return ajv;
+}
+
+function objectSchema(params: JsonObject[]): JsonObject | undefined {
+  if (params.length === 0) return undefined;
+  const properties: JsonObject = {};
+  const required: string[] = [];
+  for (const p of params) {
+    properties[p['name'] as string] = p['schema'] ?? {};
+    if (p['required']) required.push(p['name'] as string);
+  }
+  return { type: 'object', properties, required };
+}
+
+/** Form fields that carry JSON: `contentMediaType: application/json` with a `contentSchema`. */
+function jsonFieldsOf(schema: JsonObject | undefined, ajv: Ajv2020): JsonField[] {
+  const props = (schema?.['properties'] ?? {}) as Record<string, JsonObject>;
+  return Object.entries(props)
+    .filter(([, s]) => s['contentMediaType'] === JSON_TYPE && s['contentSchema'])
+    .map(([name, s]) => ({ name, validate: ajv.compile(s['contentSchema'] as JsonObject) }));
+}
+
+export function compileContract(specs: SpecDocument[]): Contract {
+  const strict = newAjv(false);
+  const coercing = newAjv(true);
+  const apis = new Map<ApiName, ApiContract>();
+  const operations: Operation[] = [];
+  const seenIds = new Map<string, string>();
+
+  for (const spec of specs) {
+    const doc = spec.document;
+    const dialect = new Dialect(spec.api, doc as unknown as DialectSource);
+    const roles = (doc['x-dialect'] as DialectSource['x-dialect']).roles;
+    const apiOps: Operation[] = [];
+    for (const [path, item] of Object.entries((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
+      const shared = (item['parameters'] ?? []) as JsonObject[];
+      for (const method of METHODS) {
+        const raw = item[method] as JsonObject | undefined;
+        if (!raw) continue;
+        const operationId = raw['operationId'] as string;
+        const where = `${spec.api} ${method.toUpperCase()} ${path}`;
+        if (!operationId) throw new Error(`${where}: operationId is missing`);
+        if (seenIds.has(operationId)) throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
+        seenIds.set(operationId, where);
+
+        const params = [...shared, ...((raw['parameters'] ?? []) as JsonObject[])];
+        const querySchema = objectSchema(params.filter((p) => p['in'] === 'query'));
+        const pathSchema = objectSchema(params.filter((p) => p['in'] === 'path'));
+        const requestBody = raw['requestBody'] as JsonObject | undefined;
+        const content = (requestBody?.['content'] ?? {}) as Record<string, JsonObject>;
+        let bodyKind: BodyKind = 'none';
+        let validateBody: ValidateFunction | undefined;
+        let jsonFields: JsonField[] = [];
+        if (content[JSON_TYPE]) {
+          bodyKind = 'json';
+          validateBody = strict.compile((content[JSON_TYPE]['schema'] ?? {}) as JsonObject);
+        } else if (content[FORM]) {
+          bodyKind = 'form';
+          const schema = (content[FORM]['schema'] ?? {}) as JsonObject;
+          validateBody = coercing.compile(schema);
+          jsonFields = jsonFieldsOf(schema, strict);
+        }
+        const response = (raw['responses'] as Record<string, JsonObject> | undefined)?.['200'];
+        const responseSchema = ((response?.['content'] as Record<string, JsonObject> | undefined)?.[JSON_TYPE]?.['schema'] ?? {}) as JsonObject;
+        const codes = (raw['x-codes'] ?? []) as string[];
+        for (const code of codes) {
+          if (!dialect.entry(code)) throw new Error(`${where}: x-codes names ${code}, which is not in x-error-catalog`);
+        }
+        const paramError = (raw['x-param-error'] as string | undefined) ?? roles.invalidRequest;
+        const op: Operation = {
+          api: spec.api,
+          operationId,
+          method: method.toUpperCase(),
+          path,
+          summary: (raw['summary'] as string | undefined) ?? operationId,
+          codes,
+          paramError,
+          jsonError: (raw['x-json-error'] as string | undefined) ?? paramError,
+          auth: raw['x-auth'] as AuthLocation | undefined,
+          envelope: (raw['x-envelope'] as string | undefined) ?? 'default',
+          bodyKind,
+          bodyRequired: Boolean(requestBody?.['required']),
+          validateQuery: querySchema ? coercing.compile(querySchema) : undefined,
+          validatePath: pathSchema ? coercing.compile(pathSchema) : undefined,
+          validateBody,
+          validateResponse: strict.compile(responseSchema),
+          jsonFields,
+          raw,
+        };
+        apiOps.push(op);
+        operations.push(op);
+      }
+    }
+    apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
+  }
+  return { apis, operations, routes: buildRouteTable(operations), ajv: strict };
+}

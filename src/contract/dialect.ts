@@ -1,0 +1,152 @@
+/**
+ * Dialect: one API's envelope and error catalogue, read from the spec's `x-dialect`,
+ * `x-error-catalog` and `x-messages`. Handlers and the pipeline build every envelope through it,
+ * so no code, message or envelope shape is written anywhere but the spec.
+ */
+import type { ApiName, CatalogEntry, JsonObject, Operation } from './types.js';
+import { getPointer, setPointer } from './json-pointer.js';
+
+interface EnvelopeTemplates {
+  success: unknown;
+  error: unknown;
+}
+
+export interface DialectSource {
+  'x-dialect': {
+    codePointers: string[];
+    messagePointer: string;
+    successCodes: string[];
+    roles: Record<'invalidRequest' | 'methodNotAllowed' | 'unauthorized' | 'serverError', string> & {
+      /** Optional: a required body that arrived empty (wx-push 11002 body为空). */
+      emptyBody?: string;
+    };
+    envelopes: Record<string, EnvelopeTemplates>;
+  };
+  'x-error-catalog': CatalogEntry[];
+  'x-messages'?: Record<string, unknown>;
+}
+
+export type Role = 'invalidRequest' | 'methodNotAllowed' | 'unauthorized' | 'serverError';
+
+const DATA = '{{data}}';
+const ABSENT = Symbol('absent');
+
+function render(template: unknown, vars: { data: unknown; message: string; code: string }): unknown {
+  if (typeof template === 'string') {
+    if (template === DATA) return vars.data === undefined ? ABSENT : vars.data;
+    if (template === '{{message}}') return vars.message;
+    if (template === '{{code}}') return vars.code;
+    if (template === '{{code:int}}') return Number(vars.code);
+    return template;
+  }
+  if (Array.isArray(template)) return template.map((t) => render(t, vars));
+  if (template !== null && typeof template === 'object') {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(template)) {
+      const r = render(v, vars);
+      if (r !== ABSENT) out[k] = r;
+    }
+    return out;
+  }
+  return template;
+}
+
+export class Dialect {
+  readonly api: ApiName;
+  readonly catalog: readonly CatalogEntry[];
+  private readonly byKey = new Map<string, CatalogEntry>();
+  private readonly source: DialectSource['x-dialect'];
+  private readonly messages: Record<string, unknown>;
+
+  constructor(api: ApiName, spec: DialectSource) {
+    this.api = api;
+    this.source = spec['x-dialect'];
+    this.catalog = spec['x-error-catalog'];
+    this.messages = spec['x-messages'] ?? {};
+    for (const entry of this.catalog) {
+      if (this.byKey.has(entry.key)) throw new Error(`${api}: duplicate x-error-catalog key ${entry.key}`);
+      this.byKey.set(entry.key, entry);
+    }
+    for (const [role, key] of Object.entries(this.source.roles)) {
+      if (key !== undefined && !this.byKey.has(key)) throw new Error(`${api}: x-dialect.roles.${role} names ${key}, which is not in x-error-catalog`);
+    }
+    if (!this.source.envelopes['default']) throw new Error(`${api}: x-dialect.envelopes.default is missing`);
+  }
+
+  /** The catalogue entry for a key (`40410`, `16000:missing`) or, failing that, the first entry with that code. */
+  entry(keyOrCode: string): CatalogEntry | undefined {
+    return this.byKey.get(keyOrCode) ?? this.catalog.find((e) => e.code === keyOrCode);
+  }
+
+  role(role: Role): string {
+    return this.source.roles[role];
+  }
+
+  /** An optional role (`emptyBody`), undefined when the API has none. */
+  optionalRole(role: 'emptyBody'): string | undefined {
+    return this.source.roles[role];
+  }
+
+  /** A success envelope for this operation, with `data` (omitted when undefined) and an optional message. */
+  success(op: Pick<Operation, 'envelope'>, opts: { data?: unknown; message?: string } = {}): JsonObject {
+    const templates = this.templates(op.envelope);
+    const code = this.source.successCodes[0] ?? '';
+    return render(templates.success, { data: opts.data, message: opts.message ?? 'success', code }) as JsonObject;
+  }
+
+  /** The error envelope for a catalogue key; `message` replaces the catalogue's text where the API varies it. */
+  error(keyOrCode: string, opts: { op?: Pick<Operation, 'envelope'>; message?: string } = {}): JsonObject {
+    const entry = this.entry(keyOrCode);
+    if (!entry) throw new Error(`${this.api}: no catalogue entry ${keyOrCode}`);
+    const envelope = opts.op?.envelope ?? 'default';
+    let body: JsonObject;
+    if (entry.body && envelope === 'default') {
+      body = structuredClone(entry.body);
+      if (opts.message !== undefined) setPointer(body, this.source.messagePointer, opts.message);
+    } else {
+      body = render(this.templates(envelope).error, {
+        data: null,
+        message: opts.message ?? entry.message,
+        code: entry.code,
+      }) as JsonObject;
+    }
+    return body;
+  }
+
+  /** The business code a response body carries (first present of `codePointers`), as a string. */
+  codeOf(body: unknown): string | undefined {
+    for (const pointer of this.source.codePointers) {
+      const v = getPointer(body, pointer);
+      if (v !== undefined && v !== null) return String(v);
+    }
+    return undefined;
+  }
+
+  messageOf(body: unknown): string | undefined {
+    const v = getPointer(body, this.source.messagePointer);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  isSuccess(code: string | undefined): boolean {
+    return code !== undefined && this.source.successCodes.includes(code);
+  }
+
+  /** A named text from `x-messages` (dotted path), e.g. `tokenInvalid` or `synFlag.2`. */
+  text(path: string): string {
+    const v = this.maybeText(path);
+    if (v === undefined) throw new Error(`${this.api}: x-messages has no text ${path}`);
+    return v;
+  }
+
+  maybeText(path: string): string | undefined {
+    let v: unknown = this.messages;
+    for (const part of path.split('.')) v = v && typeof v === 'object' ? (v as JsonObject)[part] : undefined;
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  private templates(name: string): EnvelopeTemplates {
+    const t = this.source.envelopes[name];
+    if (!t) throw new Error(`${this.api}: x-dialect.envelopes has no ${name}`);
+    return t;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Spec lint: every spec is valid OpenAPI 3.1, passes Spectral's `spectral:oas` ruleset with no
+ * errors, has unique operationIds and follows specs/CONVENTIONS.md, and every example validates
+ * against its schema (JSON carried in form fields included). Messages name file:line.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { validate as validateOpenApi } from '@readme/openapi-parser';
+import { parseDocument, isNode, type Document as YamlDocument } from 'yaml';
+import { compileContract, FORM, JSON_TYPE } from './compile-contract.js';
+import { joinPointer, splitPointer } from './json-pointer.js';
+import { loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
+import type { JsonObject } from './types.js';
+
+export interface LintMessage {
+  file: string;
+  line: number;
+  pointer: string;
+  severity: 'error' | 'warning';
+  rule: string;
+  message: string;
+}
+
+/** The YAML line (1-based) of a JSON pointer into the document, or of its nearest ancestor that exists. */
+export function lineOf(doc: YamlDocument, text: string, pointer: string): number {
+  const segments = splitPointer(pointer);
+  while (segments.length >= 0) {
+    const node = doc.getIn(segments, true);
+    if (isNode(node) && node.range) return text.slice(0, node.range[0]).split('\n').length;
+    if (!segments.length) break;
+    segments.pop();
+  }
+  return 1;
+}
+
+interface ExampleSite {
+  pointer: string;
+  schema: JsonObject;
+  value: unknown;
+  form: boolean;
+}
+
+/** Every `example` / `examples.*.value` under parameters, request bodies and responses, with the schema it must meet. */
+function exampleSites(doc: JsonObject): ExampleSite[] {
+  const sites: ExampleSite[] = [];
+  const fromHolder = (holder: JsonObject, base: string, schema: JsonObject, form: boolean): void => {
+    if ('example' in holder) sites.push({ pointer: base + '/example', schema, value: holder['example'], form });
+    for (const [name, ex] of Object.entries((holder['examples'] ?? {}) as Record<string, JsonObject>)) {
+      if (ex && 'value' in ex) sites.push({ pointer: base + joinPointer('examples', name, 'value'), schema, value: ex['value'], form });
+    }
+  };
+  for (const [path, item] of Object.entries((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!op || typeof op !== 'object' || !('responses' in (op as JsonObject))) continue;
+      const base = joinPointer('paths', path, method);
+      ((op as JsonObject)['parameters'] as JsonObject[] | undefined)?.forEach((p, i) => fromHolder(p, `${base}/parameters/${i}`, (p['schema'] ?? {}) as JsonObject, true));
+      const content = (((op as JsonObject)['requestBody'] as JsonObject | undefined)?.['content'] ?? {}) as Record<string, JsonObject>;
+      for (const [mt, media] of Object.entries(content)) fromHolder(media, `${base}/requestBody/content${joinPointer(mt)}`, (media['schema'] ?? {}) as JsonObject, mt === FORM);
+      for (const [status, response] of Object.entries(((op as JsonObject)['responses'] ?? {}) as Record<string, JsonObject>)) {
+        for (const [mt, media] of Object.entries((response['content'] ?? {}) as Record<string, JsonObject>)) {
+          fromHolder(media, `${base}/responses/${status}/content${joinPointer(mt)}`, (media['schema'] ?? {}) as JsonObject, false);
+        }
+      }
+    }
+  }
+  return sites;
+}
+
+function checkExamples(spec: SpecDocument, ajv: ReturnType<typeof compileContract>['ajv'], coercing: ReturnType<typeof compileContract>['ajv']): Array<Omit<LintMessage, 'file' | 'line'>> {
+  const out: Array<Omit<LintMessage, 'file' | 'line'>> = [];
+  for (const site of exampleSites(spec.document)) {
+    const validator = (site.form ? coercing : ajv).compile(site.schema);
+    const value = structuredClone(site.value);
+    if (!validator(value)) {
+      for (const e of validator.errors ?? []) out.push({ pointer: site.pointer, severity: 'error', rule: 'example-valid', message: `example${e.instancePath} ${e.message}` });
+      continue;
+    }
+    if (!site.form || !value || typeof value !== 'object') continue;
+    for (const [field, fieldSchema] of Object.entries((site.schema['properties'] ?? {}) as Record<string, JsonObject>)) {
+      const raw = (value as JsonObject)[field];
+      if (fieldSchema['contentMediaType'] !== JSON_TYPE || typeof raw !== 'string') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch (e) {
+        out.push({ pointer: site.pointer, severity: 'error', rule: 'example-valid', message: `example field ${field} is not JSON: ${(e as Error).message}` });
+        continue;
+      }
+      const inner = ajv.compile((fieldSchema['contentSchema'] ?? {}) as JsonObject);
+      if (!inner(parsed)) {
+        for (const e of inner.errors ?? []) out.push({ pointer: site.pointer, severity: 'error', rule: 'example-valid', message: `example field ${field}${e.instancePath} ${e.message}` });
+      }
+    }
+  }
+  return out;
+}
+
+function spectral(files: string[], root: string): Array<{ file: string; line: number; rule: string; message: string; severity: 'error' | 'warning'; pointer: string }> | string {
+  const bin = join(root, 'node_modules', '.bin', 'spectral');
+  if (!existsSync(bin)) return 'Spectral is not installed (it is a devDependency): run npm ci to lint with spectral:oas';
+  const run = spawnSync(bin, ['lint', '--ruleset', join(root, '.spectral.yaml'), '--format', 'json', '--quiet', '--fail-severity', 'error', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const text = run.stdout.trim();
+  if (!text) return run.status === 0 ? [] : `Spectral failed: ${run.stderr.trim()}`;
+  const results = JSON.parse(text.slice(text.indexOf('['))) as Array<{ code: string; message: string; path: string[]; severity: number; source: string; range: { start: { line: number } } }>;
+  return results
+    .filter((r) => r.severity <= 1)
+    .map((r) => ({ file: r.source, line: r.range.start.line + 1, rule: `spectral:${r.code}`, message: r.message, severity: r.severity === 0 ? 'error' : 'warning', pointer: joinPointer(...r.path) }));
+}
+
+export async function lintSpecs(options: { dir?: string; spectral?: boolean } = {}): Promise<LintMessage[]> {
+  const root = packageRoot();
+  const messages: LintMessage[] = [];
+  const specs = await loadSpecs(options.dir);
+  const docs = new Map(specs.map((s) => [s.file, parseDocument(s.text)]));
+  const at = (spec: SpecDocument, m: Omit<LintMessage, 'file' | 'line'>): LintMessage => ({
+    file: relative(process.cwd(), spec.file) || spec.file,
+    line: lineOf(docs.get(spec.file)!, spec.text, m.pointer),
+    ...m,
+  });
+
+  for (const spec of specs) {
+    const result = await validateOpenApi(structuredClone(spec.raw) as never);
+    if ((spec.raw['openapi'] as string | undefined)?.startsWith('3.1') !== true) {
+      messages.push(at(spec, { pointer: '/openapi', severity: 'error', rule: 'openapi-3.1', message: `openapi must be 3.1.x, found ${String(spec.raw['openapi'])}` }));
+    }
+    if (!result.valid) {
+      for (const e of result.errors) messages.push(at(spec, { pointer: '', severity: 'error', rule: 'openapi-schema', message: e.message.split('\n')[0] ?? e.message }));
+    }
+  }
+
+  let contract: ReturnType<typeof compileContract> | undefined;
+  try {
+    contract = compileContract(specs);
+  } catch (e) {
+    // Conventions (unique operationIds across specs, x-codes in the catalogue, roles) are enforced by the compiler.
+    messages.push({ file: 'specs/', line: 1, pointer: '', severity: 'error', rule: 'conventions', message: (e as Error).message });
+  }
+  if (contract) {
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const addFormats = (await import('ajv-formats')).default;
+    const coercing = new Ajv2020({ strict: false, allErrors: true, coerceTypes: true });
+    addFormats.default(coercing);
+    for (const spec of specs) for (const m of checkExamples(spec, contract.ajv, coercing)) messages.push(at(spec, m));
+  }
+
+  if (options.spectral !== false) {
+    const found = spectral(specs.map((s) => s.file), root);
+    if (typeof found === 'string') messages.push({ file: 'specs/', line: 1, pointer: '', severity: 'warning', rule: 'spectral', message: found });
+    else for (const r of found) messages.push({ ...r, file: relative(process.cwd(), r.file) || r.file });
+  }
+  return messages;
+}

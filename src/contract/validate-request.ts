@@ -1,0 +1,181 @@
+/**
+ * Request validation: turns the raw pieces of an HTTP request into typed input for a handler,
+ * and lists every way they break the operation's contract. Parsing is defensive (size, depth,
+ * prototype keys); nothing here throws on bad input. Knows nothing of sockets or state.
+ */
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { FORM, JSON_TYPE } from './compile-contract.js';
+import { joinPointer } from './json-pointer.js';
+import type { JsonObject, Operation, Violation } from './types.js';
+
+export interface RawRequest {
+  method: string;
+  /** Query string without the `?`. */
+  search: string;
+  /** Path parameters from the route match. */
+  params: Record<string, string>;
+  contentType: string | undefined;
+  /** The body as text; undefined when there was none. */
+  body: string | undefined;
+}
+
+export interface RequestInput {
+  query: JsonObject;
+  params: JsonObject;
+  /** Parsed body (JSON-in-form fields parsed too); `undefined` when absent or unparseable. */
+  body: JsonObject | undefined;
+}
+
+export interface RequestCheck {
+  input: RequestInput;
+  violations: Violation[];
+  /** The catalogue key to answer with when there are violations (param error, or the JSON-field error). */
+  errorKey: string | undefined;
+}
+
+export interface ParseLimits {
+  maxDepth: number;
+  maxFields: number;
+  maxViolations: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDepth: 32, maxFields: 1000, maxViolations: 20 };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Walks a parsed JSON value iteratively (no recursion, so deep input cannot overflow the stack). */
+function inspect(value: unknown, base: string, limits: ParseLimits, out: Violation[]): void {
+  const stack: Array<{ v: unknown; depth: number; pointer: string }> = [{ v: value, depth: 0, pointer: base }];
+  while (stack.length) {
+    const { v, depth, pointer } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limits.maxDepth) {
+      out.push({ side: 'request', pointer, message: `nesting deeper than ${limits.maxDepth} levels`, rule: 'max-depth' });
+      return;
+    }
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push({ v: item, depth: depth + 1, pointer: `${pointer}/${i}` }));
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      const child = pointer + joinPointer(key);
+      if (FORBIDDEN_KEYS.has(key)) {
+        out.push({ side: 'request', pointer: child, message: `key "${key}" is not allowed`, rule: 'forbidden-key' });
+        delete (v as JsonObject)[key];
+        continue;
+      }
+      stack.push({ v: (v as JsonObject)[key], depth: depth + 1, pointer: child });
+    }
+  }
+}
+
+function ajvViolations(errors: ErrorObject[] | null | undefined, base: string, side: Violation['side']): Violation[] {
+  return (errors ?? []).map((e) => {
+    let pointer = base + e.instancePath;
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'required') {
+      pointer += joinPointer((e.params as { missingProperty: string }).missingProperty);
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      pointer += joinPointer(extra);
+      message = 'is not a documented field';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
+    }
+    return { side, pointer, message, rule: e.keyword };
+  });
+}
+
+function run(validate: ValidateFunction | undefined, data: unknown, base: string, out: Violation[]): void {
+  if (validate && !validate(data)) out.push(...ajvViolations(validate.errors, base, 'request'));
+}
+
+/** Parses `a=1&b=2` into a null-prototype object; the first value of a repeated key wins (as Spring's @RequestParam). */
+export function parseSearch(search: string, limits: ParseLimits, out: Violation[], base: string): JsonObject {
+  const result: JsonObject = Object.create(null);
+  let count = 0;
+  for (const [key, value] of new URLSearchParams(search)) {
+    if (++count > limits.maxFields) {
+      out.push({ side: 'request', pointer: base, message: `more than ${limits.maxFields} fields`, rule: 'max-fields' });
+      break;
+    }
+    if (FORBIDDEN_KEYS.has(key)) {
+      out.push({ side: 'request', pointer: base + joinPointer(key), message: `key "${key}" is not allowed`, rule: 'forbidden-key' });
+      continue;
+    }
+    if (!(key in result)) result[key] = value;
+  }
+  return result;
+}
+
+function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLimits = DEFAULT_PARSE_LIMITS): RequestCheck {
+  const violations: Violation[] = [];
+  const jsonViolations: Violation[] = [];
+  const query = parseSearch(raw.search, limits, violations, '/query');
+  run(op.validateQuery, query, '/query', violations);
+  const params: JsonObject = { ...raw.params };
+  run(op.validatePath, params, '/path', violations);
+
+  let body: JsonObject | undefined;
+  const text = raw.body ?? '';
+  if (op.bodyKind !== 'none') {
+    const expected = op.bodyKind === 'json' ? JSON_TYPE : FORM;
+    const actual = mediaType(raw.contentType);
+    if (text.trim() === '') {
+      if (op.bodyRequired) violations.push({ side: 'request', pointer: '/body', message: `a ${expected} body is required`, rule: 'required-body' });
+    } else if (actual !== expected) {
+      violations.push({
+        side: 'request',
+        pointer: '/body',
+        message: `Content-Type must be ${expected}${actual ? `, got ${actual}` : ' (none sent)'}`,
+        rule: 'content-type',
+      });
+    } else if (op.bodyKind === 'json') {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        inspect(parsed, '/body', limits, violations);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+          violations.push({ side: 'request', pointer: '/body', message: 'must be a JSON object', rule: 'type' });
+        } else {
+          body = parsed as JsonObject;
+          run(op.validateBody, body, '/body', violations);
+        }
+      } catch (e) {
+        violations.push({ side: 'request', pointer: '/body', message: `malformed JSON: ${(e as Error).message}`, rule: 'json-parse' });
+      }
+    } else {
+      body = parseSearch(text, limits, violations, '/body');
+      run(op.validateBody, body, '/body', violations);
+      for (const field of op.jsonFields) {
+        const value = body[field.name];
+        if (typeof value !== 'string') continue;
+        const pointer = '/body' + joinPointer(field.name);
+        try {
+          const parsed: unknown = JSON.parse(value);
+          const before = jsonViolations.length;
+          inspect(parsed, pointer, limits, jsonViolations);
+          if (jsonViolations.length === before && !field.validate(parsed)) {
+            jsonViolations.push(...ajvViolations(field.validate.errors, pointer, 'request'));
+          }
+          body[field.name] = parsed;
+        } catch (e) {
+          jsonViolations.push({ side: 'request', pointer, message: `malformed JSON: ${(e as Error).message}`, rule: 'json-parse' });
+        }
+      }
+    }
+  }
+  const all = [...violations, ...jsonViolations].slice(0, limits.maxViolations);
+  const errorKey = violations.length ? op.paramError : jsonViolations.length ? op.jsonError : undefined;
+  return { input: { query, params, body }, violations: all, errorKey };
+}
+
+/** Checks a response body the mock (or a real server) sent against the operation's 200 schema. */
+export function validateResponse(op: Operation, body: unknown): Violation[] {
+  if (op.validateResponse(body)) return [];
+  return ajvViolations(op.validateResponse.errors, '', 'response');
+}

@@ -1,0 +1,2 @@
+/** Public entry point: re-exports what embedding code and test scripts use. */
+export {};

@@ -1,0 +1,39 @@
+/** CallRecord: the one immutable record of a served request (WireMock's ServeEvent). Built by the pipeline, stored by the journal. */
+import type { ApiName, JsonObject, Violation } from '../contract/types.js';
+import type { DeliveryOutcome } from '../apis/api-module.js';
+
+export interface ScenarioEffect {
+  scenario: string;
+  rule: number;
+  description?: string;
+}
+
+export interface CallRecord {
+  id: string;
+  /** Wall-clock time the request arrived, ISO 8601. */
+  time: string;
+  /** The session's mock clock when the request arrived, epoch ms. */
+  mockTime: number;
+  session: string;
+  api: ApiName | null;
+  operationId: string | null;
+  method: string;
+  path: string;
+  query: JsonObject;
+  request: {
+    headers: Record<string, string>;
+    /** Parsed body (JSON carried in form fields parsed too); raw text when it could not be parsed. */
+    body: unknown;
+  };
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    body: unknown;
+    /** The API's business code (`40410`, `1`, `000000`) when the body carries one. */
+    code: string | null;
+  };
+  durationMs: number;
+  violations: Violation[];
+  scenarios: ScenarioEffect[];
+  deliveries: DeliveryOutcome[];
+}

@@ -1,0 +1,136 @@
+/**
+ * Assembles the mock: contract + API modules + store + pipeline + admin API behind one node:http
+ * server. API calls go straight to the pipeline; `/__mock/*` goes to the express admin app.
+ * Everything is passed in (clock, store, seed): no module-level state.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { ApiModule } from '../apis/api-module.js';
+import { platformSync } from '../apis/platform-sync/platform-sync.js';
+import { wuhanEduyun } from '../apis/wuhan-eduyun/wuhan-eduyun.js';
+import { iosDatasyn } from '../apis/ios-datasyn/ios-datasyn.js';
+import { wxPush } from '../apis/wx-push/wx-push.js';
+import { compileContract, type Contract } from '../contract/compile-contract.js';
+import { loadSpecs } from '../contract/load-specs.js';
+import type { ApiName } from '../contract/types.js';
+import { createAdminApp } from '../admin/admin-routes.js';
+import type { CallRecord } from '../journal/call-record.js';
+import { MemoryStore } from '../state/memory-store.js';
+import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
+import { createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
+import type { DeliveryOptions } from './deliver.js';
+
+export const API_MODULES: readonly ApiModule[] = [platformSync, wuhanEduyun, iosDatasyn, wxPush];
+
+export interface MockOptions {
+  contract: Contract;
+  clock?: Clock;
+  store?: Store;
+  seed?: number;
+  limits?: Partial<Limits>;
+  delivery?: Partial<DeliveryOptions>;
+  maxSessions?: number;
+  onCall?: (record: CallRecord) => void;
+  log?: (message: string) => void;
+  /** When set, `/__mock/*` requires `Authorization: Bearer <adminToken>` (compared in constant time). */
+  adminToken?: string;
+}
+
+export interface Mock {
+  contract: Contract;
+  store: Store;
+  pipeline: Pipeline;
+  /** The request listener: use with supertest, or `server`. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  server: Server;
+}
+
+/** The seed every session starts from: DESIGN.md's demo credentials, and nothing else pre-created. */
+export function seedDump(modules: readonly ApiModule[] = API_MODULES): SessionDump {
+  const collections: SessionDump['collections'] = {};
+  for (const m of modules) Object.assign(collections, m.seed());
+  return { collections, counters: {}, clockOffsetMs: 0 };
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  // timingSafeEqual needs equal lengths; compare against itself to keep the time independent of the guess.
+  return presented.length === expected.length ? timingSafeEqual(presented, expected) : (timingSafeEqual(expected, expected), false);
+}
+
+const CORS_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
+const CORS_EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied';
+
+/** Browsers call the mock from dev servers on other ports: allow any origin, echo asked-for headers. */
+function cors(req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  res.setHeader('Access-Control-Allow-Origin', origin ?? '*');
+  if (origin) res.setHeader('Vary', 'Origin');
+  res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE);
+  if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+    res.statusCode = 204;
+    res.setHeader('Access-Control-Allow-Methods', CORS_METHODS);
+    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Content-Type, X-Mock-Session, X-Mock-Scenario');
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.end();
+    return true;
+  }
+  return false;
+}
+
+export function createMock(options: MockOptions): Mock {
+  const modules = new Map<ApiName, ApiModule>(API_MODULES.map((m) => [m.api, m]));
+  const seed = options.seed ?? 1;
+  const store = options.store ?? new MemoryStore({ clock: options.clock ?? systemClock, seed: () => seedDump(), maxSessions: options.maxSessions });
+  const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const pipeline = createPipeline({
+    contract: options.contract,
+    modules,
+    store,
+    seed,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, ...options.delivery },
+    onCall: options.onCall ?? (() => {}),
+    log,
+  });
+  const admin = createAdminApp({ contract: options.contract, modules, store, seed, startedAt: Date.now() });
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (cors(req, res)) return;
+    const session = sessionOf(req);
+    if (!validSessionId(session)) {
+      res.statusCode = 400;
+      res.setHeader('Content-Type', 'application/problem+json');
+      res.end(JSON.stringify({ type: 'about:blank', title: 'Bad session id', status: 400, detail: 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.' }));
+      return;
+    }
+    if (req.url === '/__mock' || req.url?.startsWith('/__mock/') || req.url?.startsWith('/__mock?')) {
+      if (options.adminToken && !bearerMatches(req.headers.authorization, options.adminToken)) {
+        res.statusCode = 401;
+        res.setHeader('Content-Type', 'application/problem+json');
+        res.setHeader('WWW-Authenticate', 'Bearer realm="contract-mock admin"');
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Admin token required', status: 401, detail: 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token.' }));
+        return;
+      }
+      admin(req, res);
+      return;
+    }
+    pipeline.handle(req, res).catch((e: unknown) => {
+      log(`contract-mock: pipeline failure: ${(e as Error).stack ?? e}`);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ error: 'internal', message: 'contract-mock failed on this request; see its log' }));
+      }
+    });
+  };
+  const server = createHttpServer(listener);
+  return { contract: options.contract, store, pipeline, listener, server };
+}
+
+/** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */
+export async function startMock(options: Omit<MockOptions, 'contract'> & { contract?: Contract } = {}): Promise<Mock> {
+  const contract = options.contract ?? compileContract(await loadSpecs());
+  return createMock({ ...options, contract });
+}

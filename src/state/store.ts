@@ -1,0 +1,49 @@
+/**
+ * Store: the one interface handlers use for state. Every call is scoped to a session and async,
+ * so a durable or shared backend (a file log, Redis) can replace the in-memory default without
+ * touching a handler. Knows nothing of HTTP or of any API's records.
+ */
+
+/** A session's whole state as plain JSON: what `GET /__mock/state` shows and what a backend persists. */
+export interface SessionDump {
+  /** collection name (`platform-sync:schools`) → key → record */
+  collections: Record<string, Record<string, unknown>>;
+  counters: Record<string, number>;
+  /** How far this session's mock clock is ahead of the base clock, in ms. */
+  clockOffsetMs: number;
+}
+
+export interface SessionStore {
+  readonly id: string;
+  get<T>(collection: string, key: string): Promise<T | undefined>;
+  put<T>(collection: string, key: string, value: T): Promise<void>;
+  delete(collection: string, key: string): Promise<boolean>;
+  list<T>(collection: string): Promise<T[]>;
+  /** Next value of a per-session counter, starting at `start` (ids the mock assigns). */
+  nextSeq(name: string, start?: number): Promise<number>;
+  /** The session's mock clock, epoch ms. */
+  now(): Promise<number>;
+  advanceClock(seconds: number): Promise<number>;
+  dump(): Promise<SessionDump>;
+  /** Back to the seed state (records, counters, clock). */
+  reset(): Promise<void>;
+}
+
+export interface Store {
+  session(id: string): SessionStore;
+  sessionIds(): Promise<string[]>;
+  /** Removes every session; the next request starts from the seed again. */
+  clear(): Promise<void>;
+}
+
+/** The time source every session clock is an offset of; tests pass a fixed one. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export function fixedClock(start: number): Clock & { set(ms: number): void } {
+  let t = start;
+  return { now: () => t, set: (ms) => (t = ms) };
+}
