@@ -34,7 +34,7 @@ export function lineOf(doc: YamlDocument, text: string, pointer: string): number
   return 1;
 }
 
-interface ExampleSite {
+export interface ExampleSite {
   pointer: string;
   schema: JsonObject;
   value: unknown;
@@ -42,7 +42,7 @@ interface ExampleSite {
 }
 
 /** Every `example` / `examples.*.value` under parameters, request bodies and responses, with the schema it must meet. */
-function exampleSites(doc: JsonObject): ExampleSite[] {
+export function exampleSites(doc: JsonObject): ExampleSite[] {
   const sites: ExampleSite[] = [];
   const fromHolder = (holder: JsonObject, base: string, schema: JsonObject, form: boolean): void => {
     if ('example' in holder) sites.push({ pointer: base + '/example', schema, value: holder['example'], form });
@@ -67,33 +67,38 @@ function exampleSites(doc: JsonObject): ExampleSite[] {
   return sites;
 }
 
-function checkExamples(spec: SpecDocument, ajv: ReturnType<typeof compileContract>['ajv'], coercing: ReturnType<typeof compileContract>['ajv']): Array<Omit<LintMessage, 'file' | 'line'>> {
-  const out: Array<Omit<LintMessage, 'file' | 'line'>> = [];
-  for (const site of exampleSites(spec.document)) {
-    const validator = (site.form ? coercing : ajv).compile(site.schema);
-    const value = structuredClone(site.value);
-    if (!validator(value)) {
-      for (const e of validator.errors ?? []) out.push({ pointer: site.pointer, severity: 'error', rule: 'example-valid', message: `example${e.instancePath} ${e.message}` });
+type Ajv = ReturnType<typeof compileContract>['ajv'];
+
+/** Validates one example against its schema; for form examples also each JSON-carrying field against its contentSchema. */
+export function checkExample(site: ExampleSite, ajv: Ajv, coercing: Ajv): string[] {
+  const problems: string[] = [];
+  const validator = (site.form ? coercing : ajv).compile(site.schema);
+  const value = structuredClone(site.value);
+  if (!validator(value)) return (validator.errors ?? []).map((e) => `example${e.instancePath} ${e.message}`);
+  if (!site.form || !value || typeof value !== 'object') return problems;
+  for (const [field, fieldSchema] of Object.entries((site.schema['properties'] ?? {}) as Record<string, JsonObject>)) {
+    const raw = (value as JsonObject)[field];
+    if (fieldSchema['contentMediaType'] !== JSON_TYPE || typeof raw !== 'string') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (e) {
+      problems.push(`example field ${field} is not JSON: ${(e as Error).message}`);
       continue;
     }
-    if (!site.form || !value || typeof value !== 'object') continue;
-    for (const [field, fieldSchema] of Object.entries((site.schema['properties'] ?? {}) as Record<string, JsonObject>)) {
-      const raw = (value as JsonObject)[field];
-      if (fieldSchema['contentMediaType'] !== JSON_TYPE || typeof raw !== 'string') continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch (e) {
-        out.push({ pointer: site.pointer, severity: 'error', rule: 'example-valid', message: `example field ${field} is not JSON: ${(e as Error).message}` });
-        continue;
-      }
-      const inner = ajv.compile((fieldSchema['contentSchema'] ?? {}) as JsonObject);
-      if (!inner(parsed)) {
-        for (const e of inner.errors ?? []) out.push({ pointer: site.pointer, severity: 'error', rule: 'example-valid', message: `example field ${field}${e.instancePath} ${e.message}` });
-      }
-    }
+    const inner = ajv.compile((fieldSchema['contentSchema'] ?? {}) as JsonObject);
+    if (!inner(parsed)) problems.push(...(inner.errors ?? []).map((e) => `example field ${field}${e.instancePath} ${e.message}`));
   }
-  return out;
+  return problems;
+}
+
+/** A coercing ajv like the one form and query values are validated with. */
+export async function coercingAjv(): Promise<Ajv> {
+  const { Ajv2020 } = await import('ajv/dist/2020.js');
+  const addFormats = (await import('ajv-formats')).default;
+  const ajv = new Ajv2020({ strict: false, allErrors: true, coerceTypes: true });
+  addFormats.default(ajv);
+  return ajv;
 }
 
 function spectral(files: string[], root: string): Array<{ file: string; line: number; rule: string; message: string; severity: 'error' | 'warning'; pointer: string }> | string {
@@ -137,11 +142,12 @@ export async function lintSpecs(options: { dir?: string; spectral?: boolean } = 
     messages.push({ file: 'specs/', line: 1, pointer: '', severity: 'error', rule: 'conventions', message: (e as Error).message });
   }
   if (contract) {
-    const { Ajv2020 } = await import('ajv/dist/2020.js');
-    const addFormats = (await import('ajv-formats')).default;
-    const coercing = new Ajv2020({ strict: false, allErrors: true, coerceTypes: true });
-    addFormats.default(coercing);
-    for (const spec of specs) for (const m of checkExamples(spec, contract.ajv, coercing)) messages.push(at(spec, m));
+    const coercing = await coercingAjv();
+    for (const spec of specs) {
+      for (const site of exampleSites(spec.document)) {
+        for (const message of checkExample(site, contract.ajv, coercing)) messages.push(at(spec, { pointer: site.pointer, severity: 'error', rule: 'example-valid', message }));
+      }
+    }
   }
 
   if (options.spectral !== false) {
