@@ -32,7 +32,10 @@ async function stateView(options: AdminOptions, session: string): Promise<JsonOb
   const apis: JsonObject = {};
   for (const [api, module] of options.modules) {
     const view: JsonObject = {};
-    for (const kind of Object.keys(module.collections)) {
+    const prefix = collectionName(api, '');
+    // Every collection of the API, seedable or not (ios-datasyn tables and tracks are state too).
+    const kinds = new Set([...Object.keys(module.collections), ...Object.keys(dump.collections).filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length))]);
+    for (const kind of kinds) {
       const records = Object.values(dump.collections[collectionName(api, kind)] ?? {});
       view[kind] = records.map((r) =>
         r && typeof r === 'object' && typeof (r as JsonObject)['expiresAt'] === 'number'

@@ -20,3 +20,10 @@ export async function testMock(options: Partial<MockOptions> = {}): Promise<Mock
   const mock = createMock({ contract: await loadContract(), clock, seed: 42, onCall: (r) => calls.push(r), log: () => {}, ...options });
   return Object.assign(mock, { calls, clock });
 }
+
+/** Every response the mock sent so far validated against its own spec. */
+export function responseViolations(calls: CallRecord[]): Array<{ operationId: string | null; violations: unknown[] }> {
+  return calls
+    .map((c) => ({ operationId: c.operationId, violations: c.violations.filter((v) => v.side === 'response') }))
+    .filter((c) => c.violations.length > 0);
+}

@@ -29,7 +29,10 @@ const addPushProject: Handler = async (ctx) => {
   const project = String(body['project']);
   const all = await ctx.session.list<PushProject>(PROJECTS);
   if (all.some((p) => p.url === url && p.project === project)) return ctx.dialect.error('16000:exists');
-  const saved: PushProject = { id: await ctx.session.nextSeq(`${API}:id`), url, project, statu: 0 };
+  let id = await ctx.session.nextSeq(`${API}:id`);
+  // Projects seeded through /__mock/state may hold ids the counter has not reached yet.
+  while (all.some((p) => p.id === id)) id = await ctx.session.nextSeq(`${API}:id`);
+  const saved: PushProject = { id, url, project, statu: 0 };
   await ctx.session.put(PROJECTS, String(saved.id), saved);
   return ctx.dialect.success(ctx.op, { data: saved });
 };
