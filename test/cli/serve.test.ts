@@ -1,0 +1,55 @@
+/** `contract-mock serve` end to end on a real port: the README's `npm start`, PORT, and refusing an exposed admin API. */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { packageRoot } from '../../src/contract/load-specs.js';
+import { freePort } from '../helpers/free-port.js';
+
+const bin = join(packageRoot(), 'bin', 'contract-mock.js');
+const children: Array<ReturnType<typeof spawn>> = [];
+afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+
+function serve(args: string[], env: Record<string, string> = {}): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('listening on')) resolve({ line: out.trim(), child });
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+}
+
+describe('contract-mock serve', () => {
+  test('serves the four APIs and the admin API on the port PORT names; exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const { line, child } = await serve([], { PORT: String(port) });
+    expect(line).toContain(`http://127.0.0.1:${port}`);
+    const health = await (await fetch(`http://127.0.0.1:${port}/__mock/health`)).json();
+    expect(health.status).toBe('ok');
+    const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    expect((await token.json()).status).toBe(200);
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  test('refuses a non-loopback host without --admin-token, saying how to fix it', () => {
+    const run = spawnSync(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('refusing to bind 0.0.0.0 without --admin-token');
+    expect(run.stderr).toContain('Fix:');
+  });
+
+  test('with --admin-token the admin API wants the bearer token; the APIs stay open', async () => {
+    const port = await freePort();
+    await serve(['--port', String(port), '--admin-token', 's3cret']);
+    expect((await fetch(`http://127.0.0.1:${port}/__mock/health`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    const org = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
+    expect((await org.json()).code).toBe('000000');
+  });
+});

@@ -1,0 +1,52 @@
+/** The Store contract, as the in-memory default meets it (a durable backend must pass the same table). */
+import { describe, expect, test } from 'vitest';
+import { MemoryStore } from '../../src/state/memory-store.js';
+import { fixedClock, type SessionDump } from '../../src/state/store.js';
+
+const seed = (): SessionDump => ({ collections: { 'x:apps': { a: { appid: 'a' } } }, counters: {}, clockOffsetMs: 0 });
+const make = (maxSessions?: number) => new MemoryStore({ clock: fixedClock(1000), seed, maxSessions });
+
+describe('MemoryStore', () => {
+  test('a new session starts from the seed; writes stay in that session', async () => {
+    const store = make();
+    const a = store.session('a');
+    await a.put('x:apps', 'b', { appid: 'b' });
+    expect((await a.list('x:apps')).length).toBe(2);
+    expect((await store.session('other').list('x:apps')).length).toBe(1);
+  });
+
+  test('get, put, delete, list and counters', async () => {
+    const s = make().session('s');
+    expect(await s.get('x:apps', 'missing')).toBeUndefined();
+    expect(await s.delete('x:apps', 'a')).toBe(true);
+    expect(await s.delete('x:apps', 'a')).toBe(false);
+    expect([await s.nextSeq('id'), await s.nextSeq('id'), await s.nextSeq('other', 100)]).toEqual([1, 2, 100]);
+  });
+
+  test('the clock is the base clock plus the session offset', async () => {
+    const store = make();
+    expect(await store.session('s').advanceClock(5)).toBe(6000);
+    expect(await store.session('s').now()).toBe(6000);
+    expect(await store.session('t').now()).toBe(1000);
+  });
+
+  test('dump is a copy, and reset restores the seed', async () => {
+    const s = make().session('s');
+    const dump = await s.dump();
+    (dump.collections['x:apps']!['a'] as { appid: string }).appid = 'changed';
+    expect(await s.get('x:apps', 'a')).toEqual({ appid: 'a' });
+    await s.put('x:apps', 'z', {});
+    await s.advanceClock(10);
+    await s.reset();
+    expect(await s.dump()).toEqual(seed());
+  });
+
+  test('beyond maxSessions the least recently used session is dropped', async () => {
+    const store = make(2);
+    store.session('a');
+    store.session('b');
+    store.session('a');
+    store.session('c');
+    expect((await store.sessionIds()).sort()).toEqual(['a', 'c']);
+  });
+});
