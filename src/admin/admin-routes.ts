@@ -22,6 +22,8 @@ export interface AdminOptions {
   extend?: (router: express.Router) => void;
   /** Called after a session is reset, so other layers clear their per-session data. */
   onReset?: (session: string) => Promise<void> | void;
+  /** Extra fields for `GET /__mock/health` (journal counts, evictions ...). */
+  health?: () => Record<string, unknown>;
   startedAt: number;
 }
 
@@ -69,6 +71,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
         operations: a.operations.map((o) => `${o.method} ${o.path} (${o.operationId})`),
       })),
       uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
+      ...options.health?.(),
     });
   });
 

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { serveCommand } from './serve.js';
 import { lintCommand } from './lint.js';
+import { reportCommand } from './report.js';
 
 const program = new Command();
 program
@@ -28,5 +29,15 @@ program
   .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions); exit 1 on errors')
   .option('--no-spectral', 'skip the Spectral ruleset')
   .action(lintCommand);
+
+program
+  .command('report')
+  .description("read a running mock's journal and print contract violations grouped by operation; exit 1 if any")
+  .option('--url <url>', 'the mock', 'http://127.0.0.1:4010')
+  .option('--session <id>', 'X-Mock-Session to report on', 'default')
+  .option('--junit <file>', 'write a JUnit XML report')
+  .option('--json <file>', 'write a JSON report')
+  .option('--admin-token <token>', 'bearer token of a mock started with --admin-token')
+  .action(reportCommand);
 
 await program.parseAsync(process.argv);

@@ -27,7 +27,11 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     process.exit(2);
   }
   const started = performance.now();
-  const mock = await startMock({ seed: Number(options.seed), adminToken: options.adminToken });
+  const mock = await startMock({
+    seed: Number(options.seed),
+    adminToken: options.adminToken,
+    journal: options.journal ? { file: options.journal } : undefined,
+  });
   mock.server.listen(port, options.host, () => {
     const address = mock.server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
@@ -38,7 +42,11 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   });
   const stop = (signal: string): void => {
     console.log(`contract-mock: ${signal}, closing`);
-    mock.server.close(() => process.exit(0));
+    mock.server.close(async () => {
+      await mock.pipeline.settled();
+      await mock.journal.close();
+      process.exit(0);
+    });
     mock.server.closeIdleConnections();
     setTimeout(() => process.exit(0), 5000).unref();
   };

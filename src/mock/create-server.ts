@@ -15,6 +15,9 @@ import { loadSpecs } from '../contract/load-specs.js';
 import type { ApiName } from '../contract/types.js';
 import { createAdminApp } from '../admin/admin-routes.js';
 import type { CallRecord } from '../journal/call-record.js';
+import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
+import { journalRoutes } from '../admin/journal-routes.js';
+import { packageVersion } from './package-version.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
 import { createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
@@ -30,6 +33,7 @@ export interface MockOptions {
   limits?: Partial<Limits>;
   delivery?: Partial<DeliveryOptions>;
   maxSessions?: number;
+  journal?: Partial<JournalOptions>;
   onCall?: (record: CallRecord) => void;
   log?: (message: string) => void;
   /** When set, `/__mock/*` requires `Authorization: Bearer <adminToken>` (compared in constant time). */
@@ -39,6 +43,7 @@ export interface MockOptions {
 export interface Mock {
   contract: Contract;
   store: Store;
+  journal: Journal;
   pipeline: Pipeline;
   /** The request listener: use with supertest, or `server`. */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,6 +89,7 @@ export function createMock(options: MockOptions): Mock {
   const seed = options.seed ?? 1;
   const store = options.store ?? new MemoryStore({ clock: options.clock ?? systemClock, seed: () => seedDump(), maxSessions: options.maxSessions });
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const journal = new Journal({ ...DEFAULT_JOURNAL, ...options.journal });
   const pipeline = createPipeline({
     contract: options.contract,
     modules,
@@ -91,10 +97,22 @@ export function createMock(options: MockOptions): Mock {
     seed,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, ...options.delivery },
-    onCall: options.onCall ?? (() => {}),
+    onCall: (record) => {
+      journal.append(record);
+      options.onCall?.(record);
+    },
     log,
   });
-  const admin = createAdminApp({ contract: options.contract, modules, store, seed, startedAt: Date.now() });
+  const admin = createAdminApp({
+    contract: options.contract,
+    modules,
+    store,
+    seed,
+    startedAt: Date.now(),
+    extend: (router) => journalRoutes(router, journal, packageVersion()),
+    onReset: (session) => void journal.clear(session),
+    health: () => ({ version: packageVersion(), journal: journal.stats() }),
+  });
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (cors(req, res)) return;
@@ -126,7 +144,7 @@ export function createMock(options: MockOptions): Mock {
     });
   };
   const server = createHttpServer(listener);
-  return { contract: options.contract, store, pipeline, listener, server };
+  return { contract: options.contract, store, journal, pipeline, listener, server };
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */

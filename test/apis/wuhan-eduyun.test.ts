@@ -35,6 +35,12 @@ describe('get-org-info', () => {
     expect(res.body).toEqual({ code: '100001', message, result: null });
   });
 
+  test("the document's request example, replayed as written (host replaced): no token, so 100001 says so", async () => {
+    const res = await get('?org_id=xxx');
+    expect(res.body).toEqual({ code: '100001', message: 'access_token不能为空', result: null });
+    expect(res.headers['x-mock-violations']).toContain('/query/access_token');
+  });
+
   test('a POST to the GET operation answers 100001 请求方式不支持', async () => {
     const res = await request(m.listener).post('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token');
     expect(res.body).toEqual({ code: '100001', message: '请求方式不支持', result: null });

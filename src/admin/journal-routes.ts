@@ -1,0 +1,63 @@
+/** Admin routes over the journal (DESIGN.md): calls, violations, verify, HAR and NDJSON export. All per session. */
+import type { Request, Response, Router } from 'express';
+import type { Journal, CallFilter } from '../journal/journal.js';
+import { toHar } from '../journal/export-har.js';
+import { verifyCalls, verifyRequestProblem, type VerifyRequest } from '../journal/verify-calls.js';
+import { sessionOf } from '../mock/pipeline.js';
+import { problem } from './problem.js';
+
+const FILTERS = ['api', 'operationId', 'method', 'path', 'since', 'limit'] as const;
+
+function filterOf(req: Request, res: Response): CallFilter | undefined {
+  const q = req.query as Record<string, unknown>;
+  const filter: CallFilter = {};
+  for (const key of FILTERS) {
+    const v = q[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'string') return void problem(res, 400, 'Bad filter', `Give "${key}" once, as a plain value.`);
+    if (key === 'limit') {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) return void problem(res, 400, 'Bad filter', `"limit" must be a whole number >= 0, got "${v}".`);
+      filter.limit = n;
+    } else if (key === 'since') {
+      if (Number.isNaN(Date.parse(v))) return void problem(res, 400, 'Bad filter', `"since" must be an ISO time such as 2026-11-22T06:00:00Z, got "${v}".`);
+      filter.since = v;
+    } else filter[key] = v;
+  }
+  return filter;
+}
+
+export function journalRoutes(router: Router, journal: Journal, version: string): void {
+  router.get('/calls', (req, res) => {
+    const filter = filterOf(req, res);
+    if (filter) res.json(journal.query(sessionOf(req), filter));
+  });
+
+  router.delete('/calls', (req, res) => {
+    const session = sessionOf(req);
+    res.json({ session, cleared: journal.clear(session) });
+  });
+
+  router.get('/violations', (req, res) => {
+    const filter = filterOf(req, res);
+    if (filter) res.json(journal.query(sessionOf(req), { ...filter, violationsOnly: true }));
+  });
+
+  router.post('/verify', (req, res) => {
+    const detail = verifyRequestProblem(req.body);
+    if (detail) return problem(res, 400, 'Bad verification request', detail);
+    res.json(verifyCalls(journal.query(sessionOf(req)), req.body as VerifyRequest));
+  });
+
+  router.get('/calls.har', (req, res) => {
+    const filter = filterOf(req, res);
+    if (!filter) return;
+    res.type('application/json').send(JSON.stringify(toHar(journal.query(sessionOf(req), filter), version)));
+  });
+
+  router.get('/calls.ndjson', (req, res) => {
+    const filter = filterOf(req, res);
+    if (!filter) return;
+    res.type('application/x-ndjson').send(journal.query(sessionOf(req), filter).map((c) => JSON.stringify(c) + '\n').join(''));
+  });
+}

@@ -1,0 +1,85 @@
+/** The violation report: calls grouped by operation, each distinct violation counted, as a table, JUnit XML or JSON. */
+import Table from 'cli-table3';
+import junitModule, { type Builder } from 'junit-report-builder';
+import type { CallRecord } from './call-record.js';
+
+export interface ReportedViolation {
+  side: 'request' | 'response';
+  pointer: string;
+  rule: string;
+  message: string;
+  count: number;
+  /** The first few calls that broke it. */
+  calls: Array<{ id: string; method: string; path: string; time: string }>;
+}
+
+export interface OperationReport {
+  api: string;
+  operation: string;
+  calls: number;
+  violatingCalls: number;
+  violations: ReportedViolation[];
+}
+
+export interface ViolationReport {
+  session: string;
+  calls: number;
+  violations: number;
+  operations: OperationReport[];
+}
+
+export function buildReport(session: string, calls: CallRecord[]): ViolationReport {
+  const ops = new Map<string, OperationReport & { byKey: Map<string, ReportedViolation> }>();
+  for (const c of calls) {
+    const operation = c.operationId ?? `(unmatched) ${c.method} ${c.path}`;
+    const key = `${c.api ?? '-'} ${operation}`;
+    let op = ops.get(key);
+    if (!op) ops.set(key, (op = { api: c.api ?? '-', operation, calls: 0, violatingCalls: 0, violations: [], byKey: new Map() }));
+    op.calls++;
+    if (c.violations.length) op.violatingCalls++;
+    for (const v of c.violations) {
+      const vkey = `${v.side} ${v.pointer} ${v.rule} ${v.message}`;
+      let r = op.byKey.get(vkey);
+      if (!r) op.byKey.set(vkey, (r = { side: v.side, pointer: v.pointer || '/', rule: v.rule, message: v.message, count: 0, calls: [] }));
+      r.count++;
+      if (r.calls.length < 5) r.calls.push({ id: c.id, method: c.method, path: c.path, time: c.time });
+    }
+  }
+  const operations = [...ops.values()].map(({ byKey, ...op }) => ({ ...op, violations: [...byKey.values()] }));
+  operations.sort((a, b) => a.api.localeCompare(b.api) || a.operation.localeCompare(b.operation));
+  return { session, calls: calls.length, violations: operations.reduce((n, o) => n + o.violations.reduce((m, v) => m + v.count, 0), 0), operations };
+}
+
+export function renderTable(report: ViolationReport): string {
+  const table = new Table({ head: ['api', 'operation', 'calls', 'bad calls', 'violation (side pointer rule: message ×count)'], wordWrap: true, colWidths: [15, 28, 7, 10, 70] });
+  for (const op of report.operations) {
+    const lines = op.violations.map((v) => `${v.side} ${v.pointer} ${v.rule}: ${v.message} ×${v.count}`);
+    table.push([op.api, op.operation, op.calls, op.violatingCalls, lines.join('\n') || 'ok']);
+  }
+  const summary = report.violations
+    ? `${report.violations} contract violation(s) in ${report.calls} call(s) of session "${report.session}"`
+    : `no contract violations in ${report.calls} call(s) of session "${report.session}"`;
+  return `${table.toString()}\n${summary}`;
+}
+
+// A CommonJS module: under Node's ESM loader its default export is the builder itself.
+const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as unknown as Builder;
+
+/** One testcase per operation called (failing when any call broke the contract), and one failing testcase per distinct violation. */
+export function writeJunit(report: ViolationReport, file: string): void {
+  const builder = junit.newBuilder();
+  const suite = builder.testSuite().name(`contract-mock report (session ${report.session})`);
+  for (const op of report.operations) {
+    const tc = suite.testCase().className(op.api).name(op.operation);
+    if (op.violatingCalls) tc.failure(`${op.violatingCalls} of ${op.calls} call(s) broke the contract`, 'contract-violation');
+    for (const v of op.violations) {
+      suite
+        .testCase()
+        .className(op.api)
+        .name(`${op.operation} ${v.side} ${v.pointer} (${v.rule})`)
+        .failure(`${v.pointer} ${v.rule}: ${v.message} (${v.count} call(s))`, v.rule)
+        .stacktrace(v.calls.map((c) => `${c.time} ${c.method} ${c.path} (call ${c.id})`).join('\n'));
+    }
+  }
+  builder.writeTo(file);
+}

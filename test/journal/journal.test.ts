@@ -1,0 +1,86 @@
+/** Journal: bounded per session and in total, oldest evicted first, evictions counted, NDJSON file keeps everything. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { Journal } from '../../src/journal/journal.js';
+import type { CallRecord } from '../../src/journal/call-record.js';
+
+let n = 0;
+function record(session: string, over: Partial<CallRecord> = {}): CallRecord {
+  n++;
+  return {
+    id: `id-${n}`,
+    time: new Date(Date.UTC(2026, 10, 22, 6, 0, n % 60)).toISOString(),
+    mockTime: 0,
+    session,
+    api: 'platform-sync',
+    operationId: 'channelToken',
+    method: 'POST',
+    path: '/v1/channel/token',
+    query: {},
+    request: { headers: {}, body: { n } },
+    response: { status: 200, headers: {}, body: {}, code: '200' },
+    durationMs: 1,
+    violations: [],
+    scenarios: [],
+    deliveries: [],
+    ...over,
+  };
+}
+
+describe('Journal', () => {
+  test('per-session cap: the oldest of that session go first and are counted', () => {
+    const j = new Journal({ maxPerSession: 3, maxTotal: 100 });
+    for (let i = 0; i < 5; i++) j.append(record('a', { id: `a${i}` }));
+    j.append(record('b', { id: 'b0' }));
+    expect(j.query('a').map((c) => c.id)).toEqual(['a2', 'a3', 'a4']);
+    expect(j.query('b').map((c) => c.id)).toEqual(['b0']);
+    expect(j.stats()).toMatchObject({ records: 4, evicted: 2 });
+  });
+
+  test('total cap: the oldest across sessions go first', () => {
+    const j = new Journal({ maxPerSession: 100, maxTotal: 4 });
+    for (const id of ['a0', 'b0', 'a1', 'b1', 'a2', 'b2']) j.append(record(id[0]!, { id }));
+    expect(j.query('a').map((c) => c.id)).toEqual(['a1', 'a2']);
+    expect(j.query('b').map((c) => c.id)).toEqual(['b1', 'b2']);
+    expect(j.stats()).toMatchObject({ records: 4, evicted: 2 });
+  });
+
+  test('both caps together stay consistent over many appends', () => {
+    const j = new Journal({ maxPerSession: 50, maxTotal: 120 });
+    for (let i = 0; i < 5000; i++) j.append(record(`s${i % 7}`, { id: `x${i}` }));
+    const total = [0, 1, 2, 3, 4, 5, 6].reduce((sum, s) => sum + j.query(`s${s}`).length, 0);
+    expect(total).toBe(120);
+    expect(j.stats()).toMatchObject({ records: 120, evicted: 5000 - 120 });
+    expect(j.query(`s${4999 % 7}`).at(-1)!.id).toBe('x4999');
+  });
+
+  test('filters and limit; newest last', () => {
+    const j = new Journal();
+    j.append(record('s', { id: '1' }));
+    j.append(record('s', { id: '2', operationId: 'getOrgInfo', api: 'wuhan-eduyun', method: 'GET', path: '/user/openapi/org/get-org-info' }));
+    j.append(record('s', { id: '3', violations: [{ side: 'request', pointer: '/body', message: 'x', rule: 'type' }] }));
+    expect(j.query('s', { api: 'wuhan-eduyun' }).map((c) => c.id)).toEqual(['2']);
+    expect(j.query('s', { method: 'post' }).map((c) => c.id)).toEqual(['1', '3']);
+    expect(j.query('s', { limit: 2 }).map((c) => c.id)).toEqual(['2', '3']);
+    expect(j.query('s', { violationsOnly: true }).map((c) => c.id)).toEqual(['3']);
+  });
+
+  test('records are immutable: changing a returned record changes nothing stored', () => {
+    const j = new Journal();
+    j.append(record('s', { id: 'r' }));
+    (j.query('s')[0]!.request.body as { n: number }).n = -1;
+    expect((j.query('s')[0]!.request.body as { n: number }).n).not.toBe(-1);
+  });
+
+  test('--journal FILE appends every record as NDJSON, evicted ones included', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-journal-')), 'calls.ndjson');
+    const j = new Journal({ maxPerSession: 2, maxTotal: 2, file });
+    for (let i = 0; i < 5; i++) j.append(record('s', { id: `f${i}` }));
+    await j.close();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(lines).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
+    expect(j.query('s')).toHaveLength(2);
+  });
+});
