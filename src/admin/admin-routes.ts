@@ -8,7 +8,7 @@ import { collectionName } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject } from '../contract/types.js';
 import type { Store } from '../state/store.js';
-import { FakeData, hashSeed } from '../mock/fake-data.js';
+import { seedState } from '../mock/seed-state.js';
 import { formatDateTime } from '../mock/format-time.js';
 import { sessionOf } from '../mock/pipeline.js';
 import { problem } from './problem.js';
@@ -87,6 +87,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
 
   router.post('/reset', async (req, res) => {
     const session = sessionOf(req);
+    // Back to the seed: records, clock, counters and active scenarios (all in the store); the journal via onReset.
     await options.store.session(session).reset();
     await options.onReset?.(session);
     res.json({ session, reset: true });
@@ -98,48 +99,9 @@ export function createAdminApp(options: AdminOptions): express.Express {
 
   router.post('/state', async (req: Request, res: Response) => {
     const session = sessionOf(req);
-    const body = req.body as unknown;
-    const example = '{"platform-sync": {"apps": [{"appid": "my-app", "secret": "s3cret"}]}, "wuhan-eduyun": {"orgs": [{"org_id": "org-2"}]}}';
-    if (!body || typeof body !== 'object' || Array.isArray(body)) {
-      return problem(res, 400, 'Bad state', `Send a JSON object keyed by API name, e.g. ${example}`);
-    }
-    const s = options.store.session(session);
-    const now = await s.now();
-    const planned: Array<{ collection: string; key: string; record: JsonObject }> = [];
-    for (const [api, kinds] of Object.entries(body as JsonObject)) {
-      const module = options.modules.get(api as ApiName);
-      if (!module) return problem(res, 400, 'Unknown API', `"${api}" is not an API; use one of ${[...options.modules.keys()].join(', ')}.`);
-      if (!kinds || typeof kinds !== 'object' || Array.isArray(kinds)) {
-        return problem(res, 400, 'Bad state', `"${api}" must map collection names to arrays of records, e.g. ${example}`);
-      }
-      for (const [kind, records] of Object.entries(kinds as JsonObject)) {
-        const info = module.collections[kind];
-        if (!info) return problem(res, 400, 'Unknown collection', `${api} has no collection "${kind}"; it has ${Object.keys(module.collections).join(', ')}.`);
-        if (!Array.isArray(records)) return problem(res, 400, 'Bad state', `${api}.${kind} must be an array of records.`);
-        for (const [i, record] of records.entries()) {
-          if (!record || typeof record !== 'object' || Array.isArray(record)) {
-            return problem(res, 400, 'Bad record', `${api}.${kind}[${i}] must be an object.`);
-          }
-          const key = (record as JsonObject)[info.key];
-          if (key === undefined || key === null || key === '') {
-            return problem(res, 400, 'Bad record', `${api}.${kind}[${i}] needs its key field "${info.key}" (${info.description}).`);
-          }
-          const dialect = options.contract.apis.get(api as ApiName)!.dialect;
-          const fake = new FakeData(hashSeed(options.seed, session, 'state', api, kind, String(key)));
-          const components = ((options.contract.apis.get(api as ApiName)!.spec.document['components'] ?? {}) as JsonObject)['schemas'] as JsonObject;
-          const generate = (name: string): JsonObject => {
-            const schema = components?.[name];
-            if (!schema) throw new Error(`${api} spec has no components.schemas.${name}`);
-            return fake.fromSchema(schema as JsonObject) as JsonObject;
-          };
-          const full = info.complete ? info.complete(record as JsonObject, fake, { now, dialect, generate }) : (record as JsonObject);
-          planned.push({ collection: collectionName(api as ApiName, kind), key: String(key), record: full });
-        }
-      }
-    }
-    // All records are checked before any is written: a bad request changes nothing.
-    for (const p of planned) await s.put(p.collection, p.key, p.record);
-    res.status(201).json({ session, written: planned.length, state: await stateView(options, session) });
+    const result = await seedState(options, options.store.session(session), req.body);
+    if (!result.ok) return problem(res, 400, result.title, result.detail);
+    res.status(201).json({ session, written: result.written, state: await stateView(options, session) });
   });
 
   options.extend?.(router);

@@ -10,6 +10,8 @@ import type { FakeData } from '../mock/fake-data.js';
 export interface Delivery {
   url: string;
   body: JsonObject;
+  /** Set by a scenario: record the delivery as failed with this error instead of sending it. */
+  simulatedFailure?: string;
 }
 
 export interface DeliveryOutcome extends Delivery {
@@ -30,6 +32,8 @@ export interface HandlerContext {
   fake: FakeData;
   /** Queues an outgoing delivery; it runs after the response is sent and never fails the call. */
   deliver(delivery: Delivery): void;
+  /** Marks scenario effects left for the handler of this one call (`fail-deliveries`). */
+  flags: Record<string, unknown>;
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<JsonObject>;
@@ -61,7 +65,31 @@ export interface ApiModule {
    * failure code 100001 says which parameter). Undefined keeps the catalogue's message.
    */
   violationMessage?(violations: Violation[], dialect: Dialect): string | undefined;
+  /**
+   * State effects a scenario can apply before the handler runs (`expire-token` expires the token the
+   * request presents as if its TTL had passed), so the handler answers from real state.
+   */
+  effects?: Record<string, Effect>;
 }
+
+export interface EffectContext {
+  op: Operation;
+  input: RequestInput;
+  session: SessionStore;
+  params: Record<string, unknown>;
+  /** Per-call marks the handler reads (see HandlerContext.flags). */
+  flags: Record<string, unknown>;
+}
+
+export type Effect = (ctx: EffectContext) => Promise<void>;
 
 /** `platform-sync` + `schools` → `platform-sync:schools`: the store's collection name. */
 export const collectionName = (api: ApiName, kind: string): string => `${api}:${kind}`;
+
+/** The token a request presents, read where the operation's `x-auth` says. */
+export function presentedToken(op: Operation, input: RequestInput): string | undefined {
+  if (!op.auth) return undefined;
+  const from = op.auth.in === 'query' ? input.query : input.body;
+  const v = from?.[op.auth.name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

@@ -26,7 +26,8 @@ program
 
 program
   .command('lint')
-  .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions); exit 1 on errors')
+  .argument('[paths...]', 'scenario files or folders to check (default: the built-in scenarios/)')
+  .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors')
   .option('--no-spectral', 'skip the Spectral ruleset')
   .action(lintCommand);
 

@@ -31,6 +31,11 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     seed: Number(options.seed),
     adminToken: options.adminToken,
     journal: options.journal ? { file: options.journal } : undefined,
+    activeScenarios: options.scenario,
+    watchScenarios: true,
+  }).catch((e: Error) => {
+    console.error(`contract-mock: ${e.message}`);
+    process.exit(2);
   });
   mock.server.listen(port, options.host, () => {
     const address = mock.server.address();
@@ -42,6 +47,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   });
   const stop = (signal: string): void => {
     console.log(`contract-mock: ${signal}, closing`);
+    mock.close();
     mock.server.close(async () => {
       await mock.pipeline.settled();
       await mock.journal.close();

@@ -31,6 +31,8 @@ export interface CallRecord {
     body: unknown;
     /** The API's business code (`40410`, `1`, `000000`) when the body carries one. */
     code: string | null;
+    /** A network fault a scenario injected instead of (or into) the answer. */
+    fault?: string;
   };
   durationMs: number;
   violations: Violation[];

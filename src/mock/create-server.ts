@@ -17,6 +17,11 @@ import { createAdminApp } from '../admin/admin-routes.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { journalRoutes } from '../admin/journal-routes.js';
+import { scenarioRoutes } from '../admin/scenario-routes.js';
+import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
+import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
+import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
+import { seedState } from './seed-state.js';
 import { packageVersion } from './package-version.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
@@ -38,12 +43,22 @@ export interface MockOptions {
   log?: (message: string) => void;
   /** When set, `/__mock/*` requires `Authorization: Bearer <adminToken>` (compared in constant time). */
   adminToken?: string;
+  /** Folders of scenario files; default the package's `scenarios/`. */
+  scenarioDirs?: string[];
+  /** Scenarios active in every session from the start (`serve --scenario`). */
+  activeScenarios?: string[];
+  /** Watch scenario files and reload them on change (serve does; tests opt in). */
+  watchScenarios?: boolean;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Mock {
   contract: Contract;
   store: Store;
   journal: Journal;
+  scenarios: ScenarioRegistry;
+  /** Stops watching files and closes held connections; the server itself is closed by its owner. */
+  close(): void;
   pipeline: Pipeline;
   /** The request listener: use with supertest, or `server`. */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
@@ -55,6 +70,21 @@ export function seedDump(modules: readonly ApiModule[] = API_MODULES): SessionDu
   const collections: SessionDump['collections'] = {};
   for (const m of modules) Object.assign(collections, m.seed());
   return { collections, counters: {}, clockOffsetMs: 0 };
+}
+
+/** The seed plus scenarios active from the start (and the state their `given` seeds), computed once. */
+async function startingDump(env: { contract: Contract; modules: Map<ApiName, ApiModule>; seed: number }, registry: ScenarioRegistry, names: string[]): Promise<SessionDump> {
+  const scratch = new MemoryStore({ clock: { now: () => 0 }, seed: () => seedDump() }).session('seed');
+  for (const [i, name] of names.entries()) {
+    const scenario = registry.get(name);
+    if (!scenario) throw new Error(`unknown scenario "${name}"; available: ${registry.names().join(', ')}`);
+    if (scenario.given) {
+      const seeded = await seedState(env, scratch, scenario.given);
+      if (!seeded.ok) throw new Error(`${scenario.file}: given: ${seeded.detail}`);
+    }
+    await scratch.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: i });
+  }
+  return scratch.dump();
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -84,11 +114,15 @@ function cors(req: IncomingMessage, res: ServerResponse): boolean {
   return false;
 }
 
-export function createMock(options: MockOptions): Mock {
+export async function createMock(options: MockOptions): Promise<Mock> {
   const modules = new Map<ApiName, ApiModule>(API_MODULES.map((m) => [m.api, m]));
   const seed = options.seed ?? 1;
-  const store = options.store ?? new MemoryStore({ clock: options.clock ?? systemClock, seed: () => seedDump(), maxSessions: options.maxSessions });
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const registry = new ScenarioRegistry(options.scenarioDirs ?? [defaultScenariosDir()], options.contract, modules, log);
+  if (options.watchScenarios) registry.watch();
+  const env = { contract: options.contract, modules, seed };
+  const starting = await startingDump(env, registry, options.activeScenarios ?? []);
+  const store = options.store ?? new MemoryStore({ clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions });
   const journal = new Journal({ ...DEFAULT_JOURNAL, ...options.journal });
   const pipeline = createPipeline({
     contract: options.contract,
@@ -102,6 +136,8 @@ export function createMock(options: MockOptions): Mock {
       options.onCall?.(record);
     },
     log,
+    scenarios: registry,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   });
   const admin = createAdminApp({
     contract: options.contract,
@@ -109,7 +145,10 @@ export function createMock(options: MockOptions): Mock {
     store,
     seed,
     startedAt: Date.now(),
-    extend: (router) => journalRoutes(router, journal, packageVersion()),
+    extend: (router) => {
+      journalRoutes(router, journal, packageVersion());
+      scenarioRoutes(router, { registry, store, seed: (session, given) => seedState(env, store.session(session), given) });
+    },
     onReset: (session) => void journal.clear(session),
     health: () => ({ version: packageVersion(), journal: journal.stats() }),
   });
@@ -144,7 +183,12 @@ export function createMock(options: MockOptions): Mock {
     });
   };
   const server = createHttpServer(listener);
-  return { contract: options.contract, store, journal, pipeline, listener, server };
+  server.on('close', () => registry.close());
+  const close = (): void => {
+    registry.close();
+    for (const res of pipeline.hanging()) res.destroy();
+  };
+  return { contract: options.contract, store, journal, scenarios: registry, pipeline, listener, server, close };
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */

@@ -24,6 +24,7 @@ export async function deliver(delivery: Delivery, at: number, options: DeliveryO
     return done({ error: `not an absolute http(s) URL: ${delivery.url}` });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return done({ error: `unsupported scheme ${url.protocol}` });
+  if (delivery.simulatedFailure) return done({ error: delivery.simulatedFailure });
   const payload = JSON.stringify(delivery.body);
   if (Buffer.byteLength(payload) > options.maxBodyBytes) return done({ error: `body over ${options.maxBodyBytes} bytes, not sent` });
   try {

@@ -9,8 +9,11 @@ import type { ApiModule, Delivery, DeliveryOutcome, HandlerContext } from '../ap
 import type { Contract } from '../contract/compile-contract.js';
 import { matchRoute } from '../contract/match-route.js';
 import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
-import { validateRequest, validateResponse, parseSearch, type ParseLimits } from '../contract/validate-request.js';
-import type { CallRecord } from '../journal/call-record.js';
+import { validateRequest, validateResponse, parseSearch, type ParseLimits, type RequestInput } from '../contract/validate-request.js';
+import type { CallRecord, ScenarioEffect } from '../journal/call-record.js';
+import { applyScenarios, gatewayPage, requestedScenarios, type Decision } from '../scenarios/apply-scenarios.js';
+import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
+import type { Fault } from '../scenarios/scenario.js';
 import type { Store } from '../state/store.js';
 import { deliver, type DeliveryOptions } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
@@ -31,7 +34,12 @@ export interface PipelineOptions {
   /** Called once per API call with its immutable record (the journal listens here). */
   onCall(record: CallRecord): void;
   log(message: string): void;
+  scenarios?: ScenarioRegistry;
+  /** How scenario delays wait; tests pass one that records instead of sleeping. */
+  sleep(ms: number): Promise<void>;
 }
+
+const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
 
 export const SESSION_HEADER = 'x-mock-session';
 export const VIOLATIONS_HEADER = 'X-Mock-Violations';
@@ -98,17 +106,41 @@ export interface Answer {
   status: number;
   body: unknown;
   headers: Record<string, string>;
+  /** A body that is not JSON (a gateway's HTML page, a truncated JSON text). */
+  text?: string;
+  contentType?: string;
+  /** Scenario answers of the scenario's own making are not checked against the spec. */
+  unchecked?: boolean;
+}
+
+/** `Prefer: code=200, example=tokenInvalid` (Prism's habit): a documented response example, by status and name. */
+function preferredExample(op: Operation, header: string | undefined): { ok: true; status: number; body: unknown } | { ok: false; detail: string } | undefined {
+  if (!header) return undefined;
+  const prefs = Object.fromEntries(
+    header.split(/[,;]/).map((p) => p.trim().split('=').map((x) => x.trim().replace(/^"|"$/g, '')) as [string, string]).filter(([k, v]) => k && v),
+  );
+  if (!prefs['code'] && !prefs['example']) return undefined;
+  const responses = (op.raw['responses'] ?? {}) as Record<string, JsonObject>;
+  const code = prefs['code'] ?? Object.keys(responses)[0] ?? '200';
+  const media = ((responses[code]?.['content'] ?? {}) as Record<string, JsonObject>)['application/json'];
+  const examples = (media?.['examples'] ?? {}) as Record<string, JsonObject>;
+  const names = Object.keys(examples);
+  const name = prefs['example'] ?? names[0];
+  if (name && examples[name]) return { ok: true, status: Number(code) || 200, body: examples[name]['value'] };
+  if (!prefs['example'] && media && 'example' in media) return { ok: true, status: Number(code) || 200, body: media['example'] };
+  return { ok: false, detail: `${op.operationId} documents no response example ${name ? `"${name}" ` : ''}for code ${code}; it has: ${names.join(', ') || 'none'}.` };
 }
 
 export function createPipeline(options: PipelineOptions) {
   const { contract, modules, store, limits } = options;
   const pending = new Set<Promise<unknown>>();
+  const hanging = new Set<ServerResponse>();
 
   function respond(res: ServerResponse, answer: Answer): void {
-    const text = JSON.stringify(answer.body);
+    const text = answer.text ?? JSON.stringify(answer.body);
     res.statusCode = answer.status;
     for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
-    res.setHeader('Content-Type', 'application/json;charset=UTF-8');
+    res.setHeader('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8');
     res.setHeader('Content-Length', Buffer.byteLength(text));
     res.end(text);
   }
@@ -138,6 +170,8 @@ export function createPipeline(options: PipelineOptions) {
     let op: Operation | undefined;
     let api: ApiName | null = null;
     let recordedBody: unknown = body.text;
+    let fault: Fault | undefined;
+    let applied: ScenarioEffect[] = [];
     const violations: Violation[] = [];
     const deliveries: Delivery[] = [];
 
@@ -169,52 +203,101 @@ export function createPipeline(options: PipelineOptions) {
       op = match.operation;
       api = op.api;
       const dialect = contract.apis.get(op.api)!.dialect;
-      if (body.tooLarge) {
+      const check = body.tooLarge
+        ? undefined
+        : validateRequest(op, { method, search, params: match.params, contentType: req.headers['content-type'], body: body.text }, limits);
+      if (!check) {
         violations.push({ side: 'request', pointer: '/body', message: `body of ${body.bytes} bytes is over the ${limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
         answer = { status: 200, headers: {}, body: paramError(op, op.paramError, violations) };
         recordedBody = `(${body.bytes} bytes, not kept)`;
       } else {
-        const check = validateRequest(
-          op,
-          { method, search, params: match.params, contentType: req.headers['content-type'], body: body.text },
-          limits,
-        );
         recordedBody = check.input.body ?? body.text;
         violations.push(...check.violations);
         if (check.errorKey) {
           const empty = violations.some((v) => v.rule === 'required-body') ? dialect.optionalRole('emptyBody') : undefined;
           answer = { status: 200, headers: {}, body: paramError(op, empty ?? check.errorKey, violations) };
         } else {
-          const handler = modules.get(op.api)?.handlers[op.operationId];
-          const fake = new FakeData(hashSeed(options.seed, sessionId, await session.nextSeq('mock:calls')));
-          const ctx: HandlerContext = {
-            op,
-            input: check.input,
-            headers: req.headers,
-            session,
-            dialect,
-            fake,
-            deliver: (d) => deliveries.push(d),
-          };
-          try {
-            if (!handler) throw new Error(`no handler for ${op.api} ${op.operationId}`);
-            answer = { status: 200, headers: {}, body: await handler(ctx) };
-          } catch (e) {
-            options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
-            answer = {
-              status: 200,
-              headers: { 'X-Mock-Error': asciiJson(String((e as Error).message)) },
-              body: dialect.error(dialect.role('serverError'), { op }),
-            };
-          }
+          answer = await serveValid(op, check.input);
         }
       }
       if (violations.length) answer.headers[VIOLATIONS_HEADER] = asciiJson(violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })));
-      const responseViolations = validateResponse(op, answer.body);
-      violations.push(...responseViolations);
+      if (!answer.unchecked) violations.push(...validateResponse(op, answer.body));
     }
 
-    respond(res, answer);
+    /** A call that honours the contract: scenarios, then `Prefer`, then the API's handler. */
+    async function serveValid(op: Operation, input: RequestInput): Promise<Answer> {
+      const dialect = contract.apis.get(op.api)!.dialect;
+      const module = modules.get(op.api);
+      let fake: FakeData | undefined;
+      const fakeData = async (): Promise<FakeData> => (fake ??= new FakeData(hashSeed(options.seed, sessionId, await session.nextSeq('mock:calls'))));
+      const requested = requestedScenarios(req.headers);
+      const unknown = requested.filter((n) => !options.scenarios?.get(n));
+      if (unknown.length) {
+        violations.push({ side: 'request', pointer: '/headers/x-mock-scenario', message: `unknown scenario ${unknown.join(', ')}`, rule: 'unknown-scenario' });
+        return {
+          status: 400,
+          headers: {},
+          contentType: 'application/problem+json',
+          unchecked: true,
+          body: { type: 'about:blank', title: 'Unknown scenario', status: 400, detail: `X-Mock-Scenario names ${unknown.join(', ')}; available: ${options.scenarios?.names().join(', ') || 'none'}. See GET /__mock/scenarios.` },
+        };
+      }
+      let decision: Decision | undefined;
+      let flags: Record<string, unknown> = {};
+      if (options.scenarios) {
+        const preparedFake = await fakeData();
+        const outcome = await applyScenarios(options.scenarios, { op, pathname, input, headers: req.headers, session, module, fake: () => preparedFake, requested });
+        applied = outcome.applied;
+        if (outcome.delayMs > 0) await options.sleep(outcome.delayMs);
+        decision = outcome.decision;
+        flags = outcome.flags;
+      }
+      const headers: Record<string, string> = applied.length ? { 'X-Mock-Scenario-Applied': asciiJson(applied.map((a) => `${a.scenario}#${a.rule}`)) } : {};
+      if (decision?.kind === 'error') {
+        if (dialect.entry(decision.key)) return { status: 200, headers, body: dialect.error(decision.key, { op, message: decision.message }) };
+        options.log(`contract-mock: scenario error ${decision.key} is not in ${op.api}'s catalogue; answering normally`);
+      } else if (decision?.kind === 'response') {
+        return { status: decision.status, headers: { ...headers, ...decision.headers }, body: decision.body, unchecked: true };
+      } else if (decision?.kind === 'http-error') {
+        return { status: decision.status, headers: { ...headers, ...decision.headers }, body: undefined, text: gatewayPage(decision.status), contentType: 'text/html', unchecked: true };
+      } else if (decision?.kind === 'fault') {
+        fault = decision.fault;
+        if (fault !== 'malformed-json') return { status: 0, headers, body: undefined, unchecked: true };
+      }
+      const preferred = preferredExample(op, headerValue(req.headers['prefer']));
+      if (preferred && !preferred.ok) {
+        return { status: 400, headers, contentType: 'application/problem+json', unchecked: true, body: { type: 'about:blank', title: 'No such example', status: 400, detail: preferred.detail } };
+      }
+      if (preferred?.ok) return { status: preferred.status, headers, body: preferred.body };
+      const handler = modules.get(op.api)?.handlers[op.operationId];
+      const ctx: HandlerContext = { op, input, headers: req.headers, session, dialect, fake: await fakeData(), deliver: (d) => deliveries.push(d), flags };
+      let result: Answer;
+      try {
+        if (!handler) throw new Error(`no handler for ${op.api} ${op.operationId}`);
+        result = { status: 200, headers, body: await handler(ctx) };
+      } catch (e) {
+        options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
+        result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };
+      }
+      if (fault === 'malformed-json') {
+        // The server did its work; the answer is cut off on the way (a proxy or a crash mid-write).
+        const full = JSON.stringify(result.body);
+        return { ...result, text: full.slice(0, Math.max(1, Math.floor(full.length / 2))), unchecked: true };
+      }
+      return result;
+    }
+
+    if (fault && fault !== 'malformed-json') {
+      if (fault === 'connection-reset') req.socket.resetAndDestroy();
+      else if (fault === 'empty-response') req.socket.destroy();
+      else {
+        // timeout: hold the connection until the client gives up.
+        hanging.add(res);
+        res.on('close', () => hanging.delete(res));
+      }
+    } else {
+      respond(res, answer);
+    }
     const outcomes = deliveries.length ? await runDeliveries(deliveries, mockTime) : [];
     const dialect = api ? contract.apis.get(api)!.dialect : undefined;
     options.onCall({
@@ -228,10 +311,16 @@ export function createPipeline(options: PipelineOptions) {
       path: pathname,
       query: parseSearch(search, limits, [], '/query'),
       request: { headers: maskHeaders(req.headers), body: maskBody(recordedBody) },
-      response: { status: answer.status, headers: answer.headers, body: answer.body, code: dialect?.codeOf(answer.body) ?? null },
+      response: {
+        status: fault && fault !== 'malformed-json' ? 0 : answer.status,
+        headers: answer.headers,
+        body: answer.text !== undefined ? answer.text : answer.body,
+        code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
+        ...(fault && { fault }),
+      },
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       violations,
-      scenarios: [],
+      scenarios: applied,
       deliveries: outcomes,
     });
   }
@@ -245,6 +334,8 @@ export function createPipeline(options: PipelineOptions) {
 
   return {
     handle,
+    /** Connections held open by the `timeout` fault; closed on shutdown. */
+    hanging: (): Set<ServerResponse> => hanging,
     /** Resolves when every outgoing delivery started so far has settled (tests, graceful shutdown). */
     async settled(): Promise<void> {
       while (pending.size) await Promise.allSettled([...pending]);

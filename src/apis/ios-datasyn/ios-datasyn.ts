@@ -3,7 +3,7 @@
  * `synFlage` from the user's devices and sync history (state machine in the README); sync calls
  * compare and bump table versions; track data is stored. Always HTTP 200 with `meta.status`.
  */
-import type { ApiModule, Handler, HandlerContext } from '../api-module.js';
+import { presentedToken, type ApiModule, type Effect, type Handler, type HandlerContext } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 
 const API = 'ios-datasyn';
@@ -195,6 +195,22 @@ const trackdatas: Handler = async (ctx) => {
   return ctx.dialect.success(ctx.op, { data: null });
 };
 
+/**
+ * Rewrites the device history of the user logging in, so the next login computes the wanted
+ * synFlage from real state. Params: `lastDevice` (`other` | `current`) and `devices`
+ * (`{ other: dirty|failed|clean, current: dirty|failed|clean }`); "other" is a device named `other-device`.
+ */
+const deviceHistory: Effect = async ({ input, session, params }) => {
+  const user = await session.get<IosUser>(USERS, String(input.body?.['loginName']));
+  if (!user) return;
+  const current = String(input.body?.['synDevice']);
+  const name = (d: unknown): string => (d === 'current' ? current : 'other-device');
+  const devices: Record<string, DeviceState> = { ...user.devices };
+  for (const [d, state] of Object.entries((params['devices'] ?? {}) as Record<string, DeviceState>)) devices[name(d)] = state;
+  const lastDevice = params['lastDevice'] === undefined ? user.lastDevice : name(params['lastDevice']);
+  await session.put<IosUser>(USERS, user.loginName, { ...user, devices, lastDevice });
+};
+
 export const iosDatasyn: ApiModule = {
   api: API,
   handlers: { register, login, ignore, synmetas, syntabledata, trackdatas },
@@ -221,4 +237,19 @@ export const iosDatasyn: ApiModule = {
     tokens: { key: 'token', description: 'login tokens: { token: "userId:millis", userId, device, loginName }' },
   },
   seed: () => ({}),
+  effects: {
+    // ios-datasyn tokens carry no TTL: an expired one is one the server no longer knows (answers 4).
+    'expire-token': async ({ op, input, session }) => {
+      const presented = presentedToken(op, input);
+      if (presented) await session.delete(TOKENS, presented);
+    },
+    'ios-device-history': deviceHistory,
+    // The sync on this token's device fails, as a real 3000 does: the next login reports it (synFlage 3 or 5).
+    'ios-sync-failed': async ({ op, input, session }) => {
+      const presented = presentedToken(op, input);
+      const token = presented ? await session.get<IosToken>(TOKENS, presented) : undefined;
+      const user = token ? await session.get<IosUser>(USERS, token.loginName) : undefined;
+      if (token && user) await session.put<IosUser>(USERS, user.loginName, { ...user, devices: { ...user.devices, [token.device]: 'failed' } });
+    },
+  },
 };

@@ -2,7 +2,7 @@
  * platform-sync (平台基础数据同步接口, seeds/000): tokens that expire and renew, and schools,
  * classes and users as real records with the documented upsert and delete semantics.
  */
-import type { ApiModule, Handler, HandlerContext } from '../api-module.js';
+import { presentedToken, type ApiModule, type Effect, type Handler, type HandlerContext } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { formatDateTime } from '../../mock/format-time.js';
 
@@ -106,6 +106,13 @@ function deleter(collection: string, param: string, missing: string): Handler {
   };
 }
 
+/** Expires the presented token as if its TTL had passed: the handler then answers 403 (or 40001 on renewal) from real state. */
+const expireToken: Effect = async ({ op, input, session }) => {
+  const presented = presentedToken(op, input) ?? (typeof input.body?.['access_token'] === 'string' ? (input.body['access_token'] as string) : undefined);
+  const token = presented ? await session.get<PlatformToken>(TOKENS, presented) : undefined;
+  if (token) await session.put(TOKENS, token.access_token, { ...token, expiresAt: await session.now() });
+};
+
 export const platformSync: ApiModule = {
   api: API,
   handlers: {
@@ -133,4 +140,5 @@ export const platformSync: ApiModule = {
     users: { key: 'uid', description: 'saved users (syncSaveUserMetadata bodies)' },
   },
   seed: () => ({ [APPS]: { 'demo-app': { appid: 'demo-app', secret: 'demo-secret' } } }),
+  effects: { 'expire-token': expireToken },
 };

@@ -2,7 +2,7 @@
  * wuhan-eduyun (武汉教育云 学校详情, seeds/001): org details behind an access token passed as the
  * `access_token` query parameter. One failure code, 100001, whose message names the cause.
  */
-import type { ApiModule, Handler } from '../api-module.js';
+import { presentedToken, type ApiModule, type Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { joinPointer } from '../../contract/json-pointer.js';
 
@@ -78,6 +78,14 @@ export const wuhanEduyun: ApiModule = {
     [TOKENS]: { 'demo-token': { access_token: 'demo-token' } },
     [ORGS]: { 'demo-org': DEMO_ORG },
   }),
+  effects: {
+    // As if the token's TTL had passed, in this session only (reset brings demo-token back).
+    'expire-token': async ({ op, input, session }) => {
+      const presented = presentedToken(op, input);
+      const token = presented ? await session.get<WuhanToken>(TOKENS, presented) : undefined;
+      if (token) await session.put(TOKENS, token.access_token, { ...token, expiresAt: await session.now() });
+    },
+  },
   violationMessage(violations, dialect) {
     const about = (name: string): boolean => violations.some((v) => v.pointer === '/query' + joinPointer(name));
     if (about('access_token')) return dialect.text('tokenMissing');

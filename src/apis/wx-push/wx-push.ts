@@ -61,7 +61,8 @@ const receive: Handler = async (ctx) => {
   const event: JsonObject = { ...ctx.input.body };
   const active = (await ctx.session.list<PushProject>(PROJECTS)).filter((p) => p.statu === 0).sort(byId);
   // Deliveries run after the answer and never fail it (issue 3): 微校 only learns that we received.
-  for (const p of active) ctx.deliver({ url: p.url, body: event });
+  const failure = ctx.flags['fail-deliveries'] as string | undefined;
+  for (const p of active) ctx.deliver({ url: p.url, body: event, ...(failure && { simulatedFailure: failure }) });
   return ctx.dialect.success(ctx.op);
 };
 
@@ -76,4 +77,10 @@ export const wxPush: ApiModule = {
     },
   },
   seed: () => ({}),
+  effects: {
+    // The push targets are down: receive still answers success, every delivery is recorded as failed.
+    'fail-deliveries': async ({ flags, params }) => {
+      flags['fail-deliveries'] = typeof params['error'] === 'string' ? params['error'] : 'connect ECONNREFUSED (simulated by scenario)';
+    },
+  },
 };

@@ -1,0 +1,74 @@
+/** Admin routes for scenarios: list available and active (with hit counts), activate, deactivate. Per session. */
+import type { Request, Response, Router } from 'express';
+import type { Store } from '../state/store.js';
+import { ACTIVE, HITS, hitKey, type ActiveScenario } from '../scenarios/apply-scenarios.js';
+import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
+import type { Scenario } from '../scenarios/scenario.js';
+import { sessionOf } from '../mock/pipeline.js';
+import type { SeedResult } from '../mock/seed-state.js';
+import { problem } from './problem.js';
+
+export interface ScenarioRouteOptions {
+  registry: ScenarioRegistry;
+  store: Store;
+  /** Seeds a scenario's `given` into a session. */
+  seed(session: string, given: Scenario['given']): Promise<SeedResult>;
+}
+
+const describe = (s: Scenario) => ({
+  name: s.name,
+  description: s.description,
+  ...(s.question && { question: s.question }),
+  file: s.file,
+  given: s.given ?? null,
+  rules: s.rules.map((r, index) => ({ index, description: r.description ?? null, when: r.when, ...(r.then && { then: r.then }), ...(r.steps && { steps: r.steps }), ...(r.times && { times: r.times }) })),
+});
+
+export async function activeScenarios(store: Store, registry: ScenarioRegistry, session: string) {
+  const s = store.session(session);
+  const active = (await s.list<ActiveScenario>(ACTIVE)).sort((a, b) => a.activatedAt - b.activatedAt);
+  return Promise.all(
+    active.map(async (a) => ({
+      name: a.name,
+      activatedAt: new Date(a.activatedAt).toISOString(),
+      known: registry.get(a.name) !== undefined,
+      rules: await Promise.all(
+        (registry.get(a.name)?.rules ?? []).map(async (r, index) => ({ index, description: r.description ?? null, hits: (await s.get<number>(HITS, hitKey(a.name, index))) ?? 0 })),
+      ),
+    })),
+  );
+}
+
+export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): void {
+  const { registry, store } = options;
+
+  router.get('/scenarios', async (req, res) => {
+    const session = sessionOf(req);
+    res.json({ session, available: registry.list().map(describe), active: await activeScenarios(store, registry, session) });
+  });
+
+  router.post('/scenarios/active', async (req: Request, res: Response) => {
+    const name = (req.body as { name?: unknown } | undefined)?.name;
+    if (typeof name !== 'string' || !name) return problem(res, 400, 'Bad activation', 'Send {"name": "token-expired"}; GET /__mock/scenarios lists the names.');
+    const scenario = registry.get(name);
+    if (!scenario) return problem(res, 404, 'Unknown scenario', `No scenario "${name}"; available: ${registry.names().join(', ')}.`);
+    const session = sessionOf(req);
+    if (scenario.given) {
+      const seeded = await options.seed(session, scenario.given);
+      if (!seeded.ok) return problem(res, 422, 'Scenario state could not be seeded', `${scenario.file}: given: ${seeded.detail}`);
+    }
+    const s = store.session(session);
+    if (!(await s.get(ACTIVE, name))) await s.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: Date.now() + (await s.nextSeq('mock:activation')) / 1000 });
+    res.status(201).json({ session, active: await activeScenarios(store, registry, session) });
+  });
+
+  router.delete('/scenarios/active/:name', async (req, res) => {
+    const session = sessionOf(req);
+    const s = store.session(session);
+    const name = req.params['name'] as string;
+    if (!(await s.delete(ACTIVE, name))) return problem(res, 404, 'Not active', `Scenario "${name}" is not active in session "${session}".`);
+    // Deactivating forgets the rules' counters: activating again starts the sequence over.
+    for (const [index] of (registry.get(name)?.rules ?? []).entries()) await s.delete(HITS, hitKey(name, index));
+    res.json({ session, active: await activeScenarios(store, registry, session) });
+  });
+}

@@ -1,0 +1,149 @@
+/** Scenario files of a QA team's own: predicates, times, steps, given, hot reload, and lint messages with file, line and field. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { testMock, loadContract } from '../helpers/mock.js';
+import { lintScenarios } from '../../src/scenarios/lint-scenarios.js';
+import { API_MODULES } from '../../src/mock/create-server.js';
+
+const dirs: string[] = [];
+const mocks: Array<{ close(): void }> = [];
+afterEach(() => mocks.splice(0).forEach((m) => m.close()));
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-scn-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  dirs.push(dir);
+  return dir;
+}
+
+async function mockWith(dir: string, extra: Parameters<typeof testMock>[0] = {}) {
+  const logs: string[] = [];
+  const m = await testMock({ scenarioDirs: [dir], log: (l) => logs.push(l), ...extra });
+  mocks.push(m);
+  return Object.assign(m, { logs });
+}
+
+const SYNC = `name: upload-fails-for-usertest
+description: syntabledata fails while the json field uploads usertest rows with word apple
+rules:
+  - when:
+      operationId: syntabledata
+      headers: { x-client: { matches: "^ios/" } }
+      body: { json: { tableData: { usertest: { exists: true } } } }
+    then: { error: "3000" }
+`;
+
+describe('rules', () => {
+  test('predicates on headers and on fields inside JSON carried in a form field', async () => {
+    const m = await mockWith(folder({ 'upload-fails-for-usertest.yaml': SYNC }));
+    const form = (json: object, client = 'ios/2.1') =>
+      request(m.listener).post('/datasyn/syn/syntabledata').set('X-Mock-Scenario', 'upload-fails-for-usertest').set('X-Client', client).type('form').send({ token: '9:9', json: JSON.stringify(json) });
+    expect((await form({ downSynTable: [], tableData: { usertest: [{ userId: 9 }] } })).body.meta.status).toBe(3000);
+    // No usertest rows, or another client: the rule does not match and the real handler answers (unknown token: 4).
+    expect((await form({ downSynTable: [], tableData: {} })).body.meta.status).toBe(4);
+    expect((await form({ downSynTable: [], tableData: { usertest: [{ userId: 9 }] } }, 'android/1')).body.meta.status).toBe(4);
+  });
+
+  test('times and steps count per session; deactivating starts the sequence over', async () => {
+    const m = await mockWith(
+      folder({
+        'twice.yaml': `name: twice\ndescription: two 40001s\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n    times: 2\n`,
+        'steps.yaml': `name: steps\ndescription: ordered outcomes\nrules:\n  - when: { operationId: channelToken, query: {} }\n    steps:\n      - { error: "402" }\n      - { pass: true }\n      - { httpError: 502 }\n`,
+      }),
+    );
+    const token = (session: string) => request(m.listener).post('/v1/channel/token').set('X-Mock-Session', session).send({ appid: 'demo-app', secret: 'demo-secret' });
+    await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's1').send({ name: 'twice' });
+    expect([(await token('s1')).body.code, (await token('s1')).body.code, (await token('s1')).body.status]).toEqual(['40001', '40001', 200]);
+    await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's2').send({ name: 'steps' });
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push((await token('s2')).status + ':' + ((await request(m.listener).get('/__mock/calls?limit=1').set('X-Mock-Session', 's2')).body[0].response.code ?? '-'));
+    expect(seen).toEqual(['200:402', '200:200', '502:-', '200:200']);
+    await request(m.listener).delete('/__mock/scenarios/active/steps').set('X-Mock-Session', 's2');
+    await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's2').send({ name: 'steps' });
+    expect((await token('s2')).body).toEqual({ status: 402, message: '参数错误' });
+  });
+
+  test('given seeds state on activation (records of any API, tokens with a TTL)', async () => {
+    const m = await mockWith(
+      folder({
+        'erp-ready.yaml': `name: erp-ready
+description: an ERP app, a school and a short-lived wuhan token exist
+given:
+  platform-sync:
+    apps: [{ appid: erp, secret: s }]
+  wuhan-eduyun:
+    tokens: [{ access_token: short, ttlSeconds: 60 }]
+rules:
+  - when: { operationId: getOrgInfo }
+    then: { delay: 10 }
+`,
+      }),
+    );
+    await request(m.listener).post('/__mock/scenarios/active').send({ name: 'erp-ready' }).expect(201);
+    expect((await request(m.listener).post('/v1/channel/token').send({ appid: 'erp', secret: 's' })).body.status).toBe(200);
+    expect((await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=short')).body.code).toBe('000000');
+    await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 60 });
+    expect((await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=short')).body.code).toBe('100001');
+  });
+});
+
+describe('hot reload', () => {
+  test('an edit takes effect without a restart; an invalid edit keeps the old version and logs why', async () => {
+    const dir = folder({ 'school.yaml': `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { error: "40410" }\n` });
+    const m = await mockWith(dir, { watchScenarios: true });
+    const del = () => request(m.listener).post('/v1/abutment/syncDeleteOrganMetadata/1').set('X-Mock-Scenario', 'school').send({ access_token: 'x' });
+    expect((await del()).body.code).toBe('40410');
+
+    const reloaded = new Promise((r) => m.scenarios.once('reload', r));
+    writeFileSync(join(dir, 'school.yaml'), `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { httpError: 502 }\n`);
+    await reloaded;
+    expect((await del()).status).toBe(502);
+
+    const rejected = new Promise((r) => m.scenarios.once('invalid', r));
+    writeFileSync(join(dir, 'school.yaml'), `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { fault: explode }\n`);
+    await rejected;
+    expect((await del()).status).toBe(502);
+    expect(m.logs.join('\n')).toMatch(/invalid edit to .*school\.yaml, keeping the previous version:\n\s+.*school\.yaml:5 \/rules\/0\/then\/fault/);
+
+    const added = new Promise((r) => m.scenarios.once('reload', r));
+    writeFileSync(join(dir, 'brand-new.yaml'), `name: brand-new\ndescription: d\nrules:\n  - when: {}\n    then: { httpError: 503 }\n`);
+    await added;
+    expect((await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name)).toContain('brand-new');
+  });
+});
+
+describe('lint', () => {
+  test('errors name file, line and field', async () => {
+    const dir = folder({
+      'bad-fields.yaml': `name: bad-fields\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then:\n      eror: "40001"\n`,
+      'bad-code.yaml': `name: bad-code\ndescription: d\nrules:\n  - when: { api: wx-push }\n    then: { error: "40410" }\n`,
+      'bad-op.yaml': `name: bad-op\ndescription: d\nrules:\n  - when:\n      operationId: syncSaveSchool\n    then: { delay: 5 }\n`,
+      'wrong-name.yaml': `name: other\ndescription: d\nrules:\n  - when: {}\n    then: { pass: true }\n`,
+      'broken.yaml': `name: broken\n  description: [\n`,
+    });
+    const contract = await loadContract();
+    const messages = lintScenarios([dir], contract, new Map(API_MODULES.map((m) => [m.api, m])));
+    const text = messages.map((m) => `${m.file.split('/').pop()}:${m.line} ${m.message}`);
+    expect(text).toContain('bad-fields.yaml:6 /rules/0/then/eror: unknown field "eror"');
+    expect(text).toContain('bad-code.yaml:5 /rules/0/then/error: "40410" is not in the error catalogue of wx-push');
+    expect(text).toContain('bad-op.yaml:5 /rules/0/when/operationId: no operation "syncSaveSchool" in the specs');
+    expect(text).toContain('wrong-name.yaml:1 /name: "other" must equal the file name (wrong-name.yaml)');
+    expect(text.some((t) => t.startsWith('broken.yaml:1 YAML:'))).toBe(true);
+  });
+});
+
+describe('scenarios/README.md', () => {
+  test('documents every built-in scenario with its QA question (the table is generated from the files)', async () => {
+    // @ts-expect-error plain ESM script without types
+    const { scenariosTable, renderScenariosReadme } = await import('../../scripts/scenarios-table.mjs');
+    const { readFileSync } = await import('node:fs');
+    const { defaultScenariosDir } = await import('../../src/scenarios/load-scenarios.js');
+    const readme = readFileSync(join(defaultScenariosDir(), 'README.md'), 'utf8');
+    const table = scenariosTable(defaultScenariosDir()) as string;
+    expect(renderScenariosReadme(readme, table)).toBe(readme);
+    for (const row of table.split('\n').slice(2)) expect(row).toMatch(/^\| `[a-z-]+` \| [^|]+\? \|/);
+  });
+});
