@@ -18,6 +18,8 @@ import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { journalRoutes } from '../admin/journal-routes.js';
 import { scenarioRoutes } from '../admin/scenario-routes.js';
+import { eventRoutes } from '../admin/event-routes.js';
+import { uiRoutes } from '../admin/ui-routes.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
@@ -148,6 +150,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     extend: (router) => {
       journalRoutes(router, journal, packageVersion());
       scenarioRoutes(router, { registry, store, seed: (session, given) => seedState(env, store.session(session), given) });
+      eventRoutes(router, journal, store);
+      uiRoutes(router);
     },
     onReset: (session) => void journal.clear(session),
     health: () => ({ version: packageVersion(), journal: journal.stats() }),

@@ -1,0 +1,37 @@
+/**
+ * Live call records as server-sent events (`GET /__mock/events`), for the dashboard and tools, and the
+ * list of sessions the mock holds. `?session=ID` streams one session, `?session=*` every session;
+ * without it, the `X-Mock-Session` session. Each event is `event: call` with the CallRecord as data.
+ */
+import type { Request, Response, Router } from 'express';
+import type { Journal } from '../journal/journal.js';
+import type { Store } from '../state/store.js';
+import { sessionOf } from '../mock/pipeline.js';
+
+export function eventRoutes(router: Router, journal: Journal, store: Store): void {
+  router.get('/events', (req: Request, res: Response) => {
+    const wanted = typeof req.query['session'] === 'string' ? (req.query['session'] as string) : sessionOf(req);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ session: wanted })}\n\n`);
+    const unsubscribe = journal.subscribe((record) => {
+      if (wanted !== '*' && record.session !== wanted) return;
+      res.write(`id: ${record.id}\nevent: call\ndata: ${JSON.stringify(record)}\n\n`);
+    });
+    // A comment every 15 s keeps proxies from closing an idle stream.
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    ping.unref();
+    req.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  });
+
+  router.get('/sessions', async (_req, res) => {
+    res.json({ sessions: (await store.sessionIds()).sort(), journal: journal.stats() });
+  });
+}
