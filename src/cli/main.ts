@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { serveCommand } from './serve.js';
 import { lintCommand } from './lint.js';
 import { reportCommand } from './report.js';
+import { verifyCommand } from './verify.js';
 
 const program = new Command();
 program
@@ -40,5 +41,23 @@ program
   .option('--json <file>', 'write a JSON report')
   .option('--admin-token <token>', 'bearer token of a mock started with --admin-token')
   .action(reportCommand);
+
+program
+  .command('verify')
+  .description('provider verification: send contract-derived requests and stateful flows to a server; exit 1 on any failure')
+  .requiredOption('--target <url>', 'the server to verify, e.g. https://staging.example.cn')
+  .option('--api <name>', 'only this API (repeatable)', collect, [])
+  .option('--junit <file>', 'write a JUnit XML report (one testcase per check)')
+  .option('--json <file>', 'write a JSON report')
+  .option('--concurrency <n>', 'requests in flight at once', '4')
+  .option('--seed <n>', 'seed for generated requests (same seed, same requests)', '1')
+  .option('--generated <n>', 'schema-generated requests per operation', '3')
+  .option('--config <file>', 'YAML/JSON with appid, secret, wuhanToken, orgId for a real target')
+  .option('--appid <id>', 'platform-sync appid (default demo-app)')
+  .option('--secret <secret>', 'platform-sync secret (default demo-secret)')
+  .option('--wuhan-token <token>', 'wuhan-eduyun access_token (default demo-token)')
+  .option('--org-id <id>', 'wuhan-eduyun org_id the token can read (default demo-org)')
+  .option('--timeout <ms>', 'per-request timeout', '10000')
+  .action(verifyCommand);
 
 await program.parseAsync(process.argv);

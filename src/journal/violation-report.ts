@@ -51,7 +51,7 @@ export function buildReport(session: string, calls: CallRecord[]): ViolationRepo
 }
 
 export function renderTable(report: ViolationReport): string {
-  const table = new Table({ head: ['api', 'operation', 'calls', 'bad calls', 'violation (side pointer rule: message ×count)'], wordWrap: true, colWidths: [15, 28, 7, 10, 70] });
+  const table = new Table({ head: ['api', 'operation', 'calls', 'bad calls', 'violation (side pointer rule: message ×count)'], wordWrap: true, colWidths: [15, 28, 7, 10, 70], style: { head: [], border: [] } });
   for (const op of report.operations) {
     const lines = op.violations.map((v) => `${v.side} ${v.pointer} ${v.rule}: ${v.message} ×${v.count}`);
     table.push([op.api, op.operation, op.calls, op.violatingCalls, lines.join('\n') || 'ok']);

@@ -1,0 +1,43 @@
+/**
+ * Checks one HTTP answer against an operation's contract: status, content type, JSON, envelope and
+ * data schema, and that the business code is one the operation documents. Used by `verify` and `proxy`.
+ */
+import type { Dialect } from '../contract/dialect.js';
+import { validateResponse } from '../contract/validate-request.js';
+import type { Operation, Violation } from '../contract/types.js';
+
+export interface HttpAnswer {
+  status: number;
+  contentType: string | undefined;
+  text: string;
+}
+
+export interface ResponseCheck {
+  body: unknown;
+  code: string | undefined;
+  failures: Violation[];
+}
+
+const fail = (pointer: string, rule: string, message: string): Violation => ({ side: 'response', pointer, rule, message });
+
+export function checkResponse(op: Operation, dialect: Dialect, answer: HttpAnswer): ResponseCheck {
+  const failures: Violation[] = [];
+  if (answer.status !== 200) failures.push(fail('', 'http-status', `HTTP ${answer.status}; the contract documents only 200 (business errors travel inside the envelope)`));
+  if (!answer.contentType?.toLowerCase().startsWith('application/json')) {
+    failures.push(fail('', 'content-type', `Content-Type ${answer.contentType ?? '(none)'}; the contract documents application/json`));
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.text);
+  } catch (e) {
+    failures.push(fail('', 'json', `the body is not JSON (${(e as Error).message}): ${answer.text.slice(0, 120)}`));
+    return { body: answer.text, code: undefined, failures };
+  }
+  const code = dialect.codeOf(body);
+  failures.push(...validateResponse(op, body));
+  if (code === undefined) failures.push(fail('', 'business-code', 'the envelope carries no business code'));
+  else if (op.codes.length && !op.codes.some((k) => dialect.entry(k)?.code === code)) {
+    failures.push(fail('', 'documented-code', `business code ${code} is not one ${op.operationId} documents (${op.codes.map((k) => dialect.entry(k)?.code ?? k).join(', ')})`));
+  }
+  return { body, code, failures };
+}
