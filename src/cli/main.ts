@@ -4,6 +4,7 @@ import { serveCommand } from './serve.js';
 import { lintCommand } from './lint.js';
 import { reportCommand } from './report.js';
 import { verifyCommand } from './verify.js';
+import { proxyCommand } from './proxy.js';
 
 const program = new Command();
 program
@@ -59,5 +60,15 @@ program
   .option('--org-id <id>', 'wuhan-eduyun org_id the token can read (default demo-org)')
   .option('--timeout <ms>', 'per-request timeout', '10000')
   .action(verifyCommand);
+
+program
+  .command('proxy')
+  .description('forward to a real server, validate both directions, journal like serve, optionally record a replayable scenario')
+  .requiredOption('--target <url>', 'the real server')
+  .option('--port <port>', 'port to listen on', '4011')
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--record <file>', 'write the traffic as a scenario file (replays each answer once, in order)')
+  .option('--journal <file>', 'also append every call record to FILE as NDJSON')
+  .action(proxyCommand);
 
 await program.parseAsync(process.argv);

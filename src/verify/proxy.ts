@@ -1,0 +1,188 @@
+/**
+ * The validating proxy: forwards every request to a real server, checks request and response
+ * against the contract, journals both through the same admin API as the mock (`/__mock/calls`,
+ * `/violations`, `/verify`, `/events` ...), and can save the traffic as a replayable scenario file.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import express from 'express';
+import { stringify as toYaml } from 'yaml';
+import type { Contract } from '../contract/compile-contract.js';
+import { matchRoute } from '../contract/match-route.js';
+import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
+import { parseSearch, validateRequest, DEFAULT_PARSE_LIMITS } from '../contract/validate-request.js';
+import { journalRoutes } from '../admin/journal-routes.js';
+import { eventRoutes } from '../admin/event-routes.js';
+import { problem } from '../admin/problem.js';
+import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
+import { MemoryStore } from '../state/memory-store.js';
+import { systemClock } from '../state/store.js';
+import { sessionOf } from '../mock/pipeline.js';
+import { packageVersion } from '../mock/package-version.js';
+import { checkResponse } from './check-response.js';
+import type { Rule } from '../scenarios/scenario.js';
+
+export interface ProxyOptions {
+  contract: Contract;
+  target: string;
+  journal?: Partial<JournalOptions>;
+  /** Save the traffic as a scenario file that replays the recorded answers in order. */
+  record?: string;
+  maxBodyBytes?: number;
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+
+function readAll(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n <= max) chunks.push(c);
+    });
+    req.on('end', () => resolve(n > max ? undefined : Buffer.concat(chunks)));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** The request predicates a recorded rule replays on: operation, path, query, and the body's scalar fields but tokens. */
+function recordedWhen(op: Operation, path: string, query: JsonObject, body: JsonObject | undefined): Rule['when'] {
+  const tokenField = op.auth?.name;
+  const scalars = (o: JsonObject | undefined): JsonObject | undefined => {
+    if (!o) return undefined;
+    const out = Object.fromEntries(Object.entries(o).filter(([k, v]) => k !== tokenField && k !== 'access_token' && (v === null || typeof v !== 'object')));
+    return Object.keys(out).length ? out : undefined;
+  };
+  const q = scalars(query);
+  const b = scalars(body);
+  return { operationId: op.operationId, path, ...(q && { query: q }), ...(b && { body: b }) } as Rule['when'];
+}
+
+export function createProxy(options: ProxyOptions): { server: Server; journal: Journal; listener: (req: IncomingMessage, res: ServerResponse) => void } {
+  const { contract } = options;
+  const target = options.target.replace(/\/+$/, '');
+  const journal = new Journal({ ...DEFAULT_JOURNAL, ...options.journal });
+  const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const recorded: Rule[] = [];
+
+  const admin = express();
+  admin.disable('x-powered-by');
+  const router = express.Router();
+  router.use(express.json({ limit: '5mb' }));
+  router.get('/health', (_req, res) => void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }));
+  journalRoutes(router, journal, packageVersion());
+  eventRoutes(router, journal, new MemoryStore({ clock: systemClock, seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }));
+  router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, calls, violations, verify, calls.har, calls.ndjson, events).`));
+  admin.use('/__mock', router);
+
+  function saveRecording(): void {
+    if (!options.record) return;
+    const name = basename(options.record).replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '') || 'recorded';
+    const scenario = { name, description: `Traffic recorded by contract-mock proxy from ${target}; replays each answer once, in order.`, rules: recorded };
+    writeFileSync(options.record, toYaml(scenario, { lineWidth: 0 }));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const time = new Date().toISOString();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? '' : url.slice(q + 1);
+    const raw = await readAll(req, options.maxBodyBytes ?? 10 * 1024 * 1024);
+    const match = matchRoute(contract.routes, method, pathname);
+    const violations: Violation[] = [];
+    let op: Operation | undefined;
+    let parsedBody: unknown = raw?.length ? raw.toString('utf8') : undefined;
+    let input: ReturnType<typeof validateRequest>['input'] | undefined;
+    if (match.ok) {
+      op = match.operation;
+      const check = validateRequest(op, { method, search, params: match.params, contentType: req.headers['content-type'], body: raw?.length ? raw.toString('utf8') : undefined });
+      violations.push(...check.violations);
+      input = check.input;
+      parsedBody = check.input.body ?? parsedBody;
+    } else {
+      violations.push({ side: 'request', pointer: '', rule: match.reason === 'method' ? 'method' : 'no-route', message: match.reason === 'method' ? `${method} is not documented for ${match.path}` : `no documented operation at ${method} ${pathname}` });
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    let status = 502;
+    let text = '';
+    let contentType: string | undefined = 'application/json';
+    const responseHeaders: Record<string, string> = {};
+    try {
+      const up = await fetch(target + url, { method, headers, body: raw?.length ? raw : undefined, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+      status = up.status;
+      text = await up.text();
+      contentType = up.headers.get('content-type') ?? undefined;
+      up.headers.forEach((v, k) => {
+        if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') responseHeaders[k] = v;
+      });
+    } catch (e) {
+      const err = e as Error & { cause?: Error };
+      text = JSON.stringify({ error: 'bad_gateway', message: `contract-mock proxy could not reach ${target}: ${err.cause?.message ?? err.message}` });
+      violations.push({ side: 'response', pointer: '', rule: 'network', message: `upstream unreachable: ${err.cause?.message ?? err.message}` });
+    }
+    let responseBody: unknown = text;
+    let code: string | null = null;
+    if (op && status !== 502) {
+      const dialect = contract.apis.get(op.api)!.dialect;
+      const check = checkResponse(op, dialect, { status, contentType, text });
+      violations.push(...check.failures);
+      responseBody = check.body;
+      code = check.code ?? null;
+    }
+    res.statusCode = status;
+    for (const [k, v] of Object.entries(responseHeaders)) res.setHeader(k, v);
+    if (contentType) res.setHeader('content-type', contentType);
+    res.setHeader('content-length', Buffer.byteLength(text));
+    res.end(text);
+
+    const api: ApiName | null = op?.api ?? (match.ok ? null : match.reason === 'method' ? match.api : null);
+    journal.append({
+      id: randomUUID(),
+      time,
+      mockTime: Date.now(),
+      session: sessionOf(req),
+      api,
+      operationId: op?.operationId ?? null,
+      method,
+      path: pathname,
+      query: parseSearch(search, DEFAULT_PARSE_LIMITS, [], '/query'),
+      request: { headers, body: parsedBody },
+      response: { status, headers: responseHeaders, body: responseBody, code },
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      violations,
+      scenarios: [],
+      deliveries: [],
+    });
+    if (options.record && op && input) {
+      recorded.push({
+        description: `${method} ${url} → ${status}${code ? ` (code ${code})` : ''}, recorded ${time}`,
+        when: recordedWhen(op, pathname, input.query, input.body),
+        then: typeof responseBody === 'string' ? { status, body: responseBody, headers: { 'content-type': contentType ?? 'text/plain' } } : { status, body: responseBody },
+        times: 1,
+      });
+      saveRecording();
+    }
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.url === '/__mock' || req.url?.startsWith('/__mock/')) return void admin(req, res);
+    handle(req, res).catch((e: Error) => {
+      log(`contract-mock proxy: ${e.stack ?? e.message}`);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.end();
+      }
+    });
+  };
+  return { server: createServer(listener), journal, listener };
+}

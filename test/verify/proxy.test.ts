@@ -1,0 +1,102 @@
+/** contract-mock proxy in front of the mock: forwards faithfully, reports violations of both sides (one injected by a scenario), records a replayable scenario. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createProxy } from '../../src/verify/proxy.js';
+import { parseScenario } from '../../src/scenarios/load-scenarios.js';
+import { API_MODULES } from '../../src/mock/create-server.js';
+import { MockClient } from '../../src/client/mock-client.js';
+import { listen } from '../helpers/listen.js';
+import { loadContract, testMock } from '../helpers/mock.js';
+
+const contract = await loadContract();
+const dir = mkdtempSync(join(tmpdir(), 'cm-proxy-'));
+const recordFile = join(dir, 'recorded-session.yaml');
+let mock: Awaited<ReturnType<typeof testMock>>;
+let proxyUrl: string;
+let proxy: ReturnType<typeof createProxy>;
+beforeAll(async () => {
+  mock = await testMock();
+  const mockUrl = await listen(mock.server);
+  proxy = createProxy({ contract, target: mockUrl, record: recordFile, log: () => {} });
+  proxyUrl = await listen(proxy.server);
+});
+afterAll(() => {
+  proxy.server.close();
+  mock.server.close();
+});
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${proxyUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'proxied', ...headers }, body: JSON.stringify(body) });
+
+describe('proxy', () => {
+  test('forwards requests and answers unchanged, and journals them through the admin API', async () => {
+    const res = await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' });
+    const body = await res.json();
+    expect(body.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const client = new MockClient(proxyUrl, { session: 'proxied' });
+    const calls = await client.calls();
+    expect(calls.map((c) => [c.operationId, c.response.code, c.violations.length])).toEqual([['channelToken', '200', 0]]);
+    // The mock behind saw the same call in the same session.
+    expect(mock.journal.query('proxied')).toHaveLength(1);
+  });
+
+  test('reports a request that breaks the contract, as the mock answers it', async () => {
+    await post('/v1/abutment/syncSaveOrganMetadata', { access_token: 'x', organKind: 9 });
+    const [call] = await new MockClient(proxyUrl, { session: 'proxied' }).calls({ operationId: 'syncSaveOrganMetadata' });
+    expect(call!.violations.filter((v) => v.side === 'request').map((v) => v.pointer)).toContain('/body/organKind');
+  });
+
+  test('reports response violations a scenario injects behind it (malformed JSON, an HTML 500)', async () => {
+    await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, { 'x-mock-scenario': 'malformed-json' });
+    await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, { 'x-mock-scenario': 'server-error' });
+    const violations = await new MockClient(proxyUrl, { session: 'proxied' }).violations({ operationId: 'channelToken' });
+    const rules = violations.map((c) => c.violations.filter((v) => v.side === 'response').map((v) => v.rule));
+    expect(rules).toEqual([['json'], ['http-status', 'content-type', 'json']]);
+  });
+
+  test('an unreachable target answers 502 and is journaled', async () => {
+    const lone = createProxy({ contract, target: 'http://127.0.0.1:9', log: () => {} });
+    const url = await listen(lone.server);
+    const res = await fetch(`${url}/wx/push/queryPushProject`);
+    expect(res.status).toBe(502);
+    expect((await res.json()).message).toContain('could not reach');
+    expect(lone.journal.query('default')[0]!.violations[0]!.rule).toBe('network');
+    lone.server.close();
+  });
+
+  test('--record writes a valid scenario that replays the recorded answers in order', async () => {
+    const text = readFileSync(recordFile, 'utf8');
+    const { scenario, problems } = parseScenario(recordFile, text, contract, new Map(API_MODULES.map((m) => [m.api, m])));
+    expect(problems).toEqual([]);
+    expect(scenario!.name).toBe('recorded-session');
+    expect(scenario!.rules[0]!.when).toMatchObject({ operationId: 'channelToken', body: { appid: 'demo-app', secret: 'demo-secret' } });
+    // Replay on a fresh mock: the first token call answers the recorded token.
+    const replay = await testMock({ scenarioDirs: [dir] });
+    const recordedToken = (scenario!.rules[0]!.then!.body as { data: { access_token: string } }).data.access_token;
+    const { default: request } = await import('supertest');
+    const res = await request(replay.listener).post('/v1/channel/token').set('X-Mock-Scenario', 'recorded-session').send({ appid: 'demo-app', secret: 'demo-secret' });
+    expect(res.body.data.access_token).toBe(recordedToken);
+  });
+});
+
+describe('contract-mock proxy (the command)', () => {
+  test('listens, forwards and journals; stops on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { packageRoot } = await import('../../src/contract/load-specs.js');
+    const { freePort } = await import('../helpers/free-port.js');
+    const port = await freePort();
+    const target = `http://127.0.0.1:${(mock.server.address() as { port: number }).port}`;
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'proxy', '--target', target, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+    const res = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
+    expect((await res.json()).code).toBe('000000');
+    const calls = await (await fetch(`http://127.0.0.1:${port}/__mock/calls`)).json();
+    expect(calls[0].operationId).toBe('getOrgInfo');
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
