@@ -1,10 +1,6 @@
 /** The `contract-mock` command line: parses arguments and runs one command. Nothing else lives here. */
 import { Command, Option } from 'commander';
-import { serveCommand } from './serve.js';
-import { lintCommand } from './lint.js';
-import { reportCommand } from './report.js';
-import { verifyCommand } from './verify.js';
-import { proxyCommand } from './proxy.js';
+// Each command loads its own modules when it runs, so `serve` starts without the lint, verify or proxy code.
 
 const program = new Command();
 program
@@ -24,14 +20,14 @@ program
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
   .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
   .option('--seed <n>', 'seed for generated data', '1')
-  .action(serveCommand);
+  .action(async (o) => (await import('./serve.js')).serveCommand(o));
 
 program
   .command('lint')
   .argument('[paths...]', 'scenario files or folders to check (default: the built-in scenarios/)')
   .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors')
   .option('--no-spectral', 'skip the Spectral ruleset')
-  .action(lintCommand);
+  .action(async (paths, o) => (await import('./lint.js')).lintCommand(paths, o));
 
 program
   .command('report')
@@ -41,7 +37,7 @@ program
   .option('--junit <file>', 'write a JUnit XML report')
   .option('--json <file>', 'write a JSON report')
   .option('--admin-token <token>', 'bearer token of a mock started with --admin-token')
-  .action(reportCommand);
+  .action(async (o) => (await import('./report.js')).reportCommand(o));
 
 program
   .command('verify')
@@ -59,7 +55,7 @@ program
   .option('--wuhan-token <token>', 'wuhan-eduyun access_token (default demo-token)')
   .option('--org-id <id>', 'wuhan-eduyun org_id the token can read (default demo-org)')
   .option('--timeout <ms>', 'per-request timeout', '10000')
-  .action(verifyCommand);
+  .action(async (o) => (await import('./verify.js')).verifyCommand(o));
 
 program
   .command('proxy')
@@ -69,6 +65,6 @@ program
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--record <file>', 'write the traffic as a scenario file (replays each answer once, in order)')
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
-  .action(proxyCommand);
+  .action(async (o) => (await import('./proxy.js')).proxyCommand(o));
 
 await program.parseAsync(process.argv);

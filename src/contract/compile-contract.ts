@@ -30,18 +30,26 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
 export const FORM = 'application/x-www-form-urlencoded';
 export const JSON_TYPE = 'application/json';
 
-function newAjv(coerce: boolean): Ajv2020 {
+export function newAjv(coerce: boolean, code: Record<string, unknown> = {}): Ajv2020 {
   const ajv = new Ajv2020({
     strict: false,
     allErrors: true,
     coerceTypes: coerce,
     useDefaults: false,
-    // Specs are ours and trusted; bodies are not: keep regex linear-time where possible.
-    code: { optimize: true },
+    code: { optimize: true, ...code },
   });
   addFormats.default(ajv);
   ajv.addKeyword({ keyword: 'x-format', schemaType: 'string' });
   return ajv;
+}
+
+/** Where validators come from: compiled now (the default), or precompiled at build time (contract-cache.ts). */
+export interface ValidatorSource {
+  get(kind: 'strict' | 'coercing', key: string, schema: JsonObject): ValidateFunction;
+}
+
+export function compilingSource(strict: Ajv2020, coercing: Ajv2020): ValidatorSource {
+  return { get: (kind, _key, schema) => (kind === 'strict' ? strict : coercing).compile(schema) };
 }
 
 function objectSchema(params: JsonObject[]): JsonObject | undefined {
@@ -56,16 +64,16 @@ function objectSchema(params: JsonObject[]): JsonObject | undefined {
 }
 
 /** Form fields that carry JSON: `contentMediaType: application/json` with a `contentSchema`. */
-function jsonFieldsOf(schema: JsonObject | undefined, ajv: Ajv2020): JsonField[] {
+function jsonFieldsOf(schema: JsonObject | undefined, source: ValidatorSource, keyPrefix: string): JsonField[] {
   const props = (schema?.['properties'] ?? {}) as Record<string, JsonObject>;
   return Object.entries(props)
     .filter(([, s]) => s['contentMediaType'] === JSON_TYPE && s['contentSchema'])
-    .map(([name, s]) => ({ name, validate: ajv.compile(s['contentSchema'] as JsonObject) }));
+    .map(([name, s]) => ({ name, validate: source.get('strict', `${keyPrefix}:json:${name}`, s['contentSchema'] as JsonObject) }));
 }
 
-export function compileContract(specs: SpecDocument[]): Contract {
+export function compileContract(specs: SpecDocument[], validators?: ValidatorSource): Contract {
   const strict = newAjv(false);
-  const coercing = newAjv(true);
+  const source = validators ?? compilingSource(strict, newAjv(true));
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();
@@ -96,12 +104,12 @@ export function compileContract(specs: SpecDocument[]): Contract {
         let jsonFields: JsonField[] = [];
         if (content[JSON_TYPE]) {
           bodyKind = 'json';
-          validateBody = strict.compile((content[JSON_TYPE]['schema'] ?? {}) as JsonObject);
+          validateBody = source.get('strict', `${operationId}:body`, (content[JSON_TYPE]['schema'] ?? {}) as JsonObject);
         } else if (content[FORM]) {
           bodyKind = 'form';
           const schema = (content[FORM]['schema'] ?? {}) as JsonObject;
-          validateBody = coercing.compile(schema);
-          jsonFields = jsonFieldsOf(schema, strict);
+          validateBody = source.get('coercing', `${operationId}:body`, schema);
+          jsonFields = jsonFieldsOf(schema, source, operationId);
         }
         const response = (raw['responses'] as Record<string, JsonObject> | undefined)?.['200'];
         const responseSchema = ((response?.['content'] as Record<string, JsonObject> | undefined)?.[JSON_TYPE]?.['schema'] ?? {}) as JsonObject;
@@ -123,10 +131,10 @@ export function compileContract(specs: SpecDocument[]): Contract {
           envelope: (raw['x-envelope'] as string | undefined) ?? 'default',
           bodyKind,
           bodyRequired: Boolean(requestBody?.['required']),
-          validateQuery: querySchema ? coercing.compile(querySchema) : undefined,
-          validatePath: pathSchema ? coercing.compile(pathSchema) : undefined,
+          validateQuery: querySchema ? source.get('coercing', `${operationId}:query`, querySchema) : undefined,
+          validatePath: pathSchema ? source.get('coercing', `${operationId}:path`, pathSchema) : undefined,
           validateBody,
-          validateResponse: strict.compile(responseSchema),
+          validateResponse: source.get('strict', `${operationId}:response`, responseSchema),
           jsonFields,
           raw,
         };

@@ -10,8 +10,8 @@ import { platformSync } from '../apis/platform-sync/platform-sync.js';
 import { wuhanEduyun } from '../apis/wuhan-eduyun/wuhan-eduyun.js';
 import { iosDatasyn } from '../apis/ios-datasyn/ios-datasyn.js';
 import { wxPush } from '../apis/wx-push/wx-push.js';
-import { compileContract, type Contract } from '../contract/compile-contract.js';
-import { loadSpecs } from '../contract/load-specs.js';
+import type { Contract } from '../contract/compile-contract.js';
+import { loadContract } from '../contract/contract-cache.js';
 import type { ApiName } from '../contract/types.js';
 import { createAdminApp } from '../admin/admin-routes.js';
 import type { CallRecord } from '../journal/call-record.js';
@@ -197,6 +197,6 @@ export async function createMock(options: MockOptions): Promise<Mock> {
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */
 export async function startMock(options: Omit<MockOptions, 'contract'> & { contract?: Contract } = {}): Promise<Mock> {
-  const contract = options.contract ?? compileContract(await loadSpecs());
+  const contract = options.contract ?? (await loadContract());
   return createMock({ ...options, contract });
 }
