@@ -1,0 +1,197 @@
+/**
+ * Calls view: the live journal, newest first, with filters (API, operation, violations only) and the call
+ * detail beside it. Holds the records the dashboard has seen for the selected session (or every session);
+ * the stream and the session are the shell's (app.js).
+ */
+import { el } from './el.js';
+import { adminApi } from './admin-api.js';
+import { t } from './i18n.js';
+import { formatClockTime } from './format-time.js';
+import { createCallDetail } from './call-detail.js';
+
+/** Rows kept on screen and records kept in memory: a dashboard, not an archive (the journal has them all). */
+const MAX_ROWS = 500;
+const MAX_RECORDS = 2000;
+const HISTORY = 200;
+const MAX_SESSIONS = 50;
+
+/**
+ * @param {{ session: () => string, notify(message: string): void }} app
+ */
+export function createCallsView(app) {
+  const list = /** @type {HTMLOListElement} */ (document.getElementById('call-list'));
+  const empty = document.getElementById('calls-empty');
+  const count = document.getElementById('calls-count');
+  const layout = document.getElementById('calls-layout');
+  const apiFilter = /** @type {HTMLSelectElement} */ (document.getElementById('filter-api'));
+  const operationFilter = /** @type {HTMLSelectElement} */ (document.getElementById('filter-operation'));
+  const violationsOnly = /** @type {HTMLInputElement} */ (document.getElementById('filter-violations'));
+  const clearButton = /** @type {HTMLButtonElement} */ (document.getElementById('clear-calls'));
+
+  /** Oldest first, as the journal answers; rendered newest first. */
+  let records = [];
+  const ids = new Set();
+  let apis = [];
+  let selectedId = null;
+
+  const detail = createCallDetail(document.getElementById('call-detail'), { onClose: closeDetail });
+
+  const matches = (r) =>
+    (!apiFilter.value || r.api === apiFilter.value) && (!operationFilter.value || r.operationId === operationFilter.value) && (!violationsOnly.checked || r.violations.length > 0);
+
+  function row(r) {
+    const allSessions = app.session() === '*';
+    const button = el(
+      'button',
+      { type: 'button', class: 'call-row', 'data-id': r.id, 'aria-current': r.id === selectedId ? 'true' : null, onclick: () => openDetail(r.id) },
+      el('span', { class: 'c-time' }, formatClockTime(r.time)),
+      el('span', { class: `c-method method method-${r.method.toLowerCase()}` }, r.method),
+      el('span', { class: 'c-path' }, allSessions ? el('span', { class: 'c-session', title: t('session') }, r.session) : null, r.path),
+      el('span', { class: 'c-operation' }, r.operationId ?? t('noOperation')),
+      el('span', { class: 'c-code', title: t('code') }, r.response.code ?? '—', r.response.status !== 200 ? el('small', {}, ` HTTP ${r.response.status}`) : null),
+      el('span', { class: 'c-duration' }, `${r.durationMs.toFixed(1)} ms`),
+      el(
+        'span',
+        { class: 'c-marks' },
+        r.violations.length ? el('span', { class: 'badge badge-violation' }, `⚠ ${t('violationCount', { count: r.violations.length })}`) : null,
+        r.scenarios.length ? el('span', { class: 'badge badge-scenario', title: r.scenarios.map((s) => s.scenario).join(', ') }, `⚡ ${t('scenarioMark')}`) : null,
+        r.response.fault ? el('span', { class: 'badge badge-fault' }, `✕ ${r.response.fault}`) : null,
+      ),
+    );
+    return el('li', { class: r.violations.length ? 'has-violations' : null }, button);
+  }
+
+  function updateCounts() {
+    const shown = list.children.length;
+    empty.hidden = shown > 0;
+    empty.textContent = records.length ? t('noMatchingCalls') : t('noCallsYet');
+    count.textContent = t('callsShown', { shown, total: records.length });
+  }
+
+  function render() {
+    const focusedId = document.activeElement?.closest?.('.call-row')?.getAttribute('data-id');
+    const rows = [];
+    for (let i = records.length - 1; i >= 0 && rows.length < MAX_ROWS; i--) if (matches(records[i])) rows.push(row(records[i]));
+    list.replaceChildren(...rows);
+    clearButton.disabled = app.session() === '*';
+    if (focusedId) list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`)?.focus();
+    updateCounts();
+  }
+
+  function remember(r) {
+    if (ids.has(r.id)) return false;
+    ids.add(r.id);
+    records.push(r);
+    if (records.length > MAX_RECORDS) ids.delete(records.shift().id);
+    return true;
+  }
+
+  function openDetail(id) {
+    const r = records.find((x) => x.id === id);
+    if (!r) return;
+    selectedId = id;
+    list.querySelector('[aria-current]')?.removeAttribute('aria-current');
+    list.querySelector(`[data-id="${CSS.escape(id)}"]`)?.setAttribute('aria-current', 'true');
+    layout.classList.add('showing-detail');
+    detail.show(r);
+  }
+
+  function closeDetail() {
+    const id = selectedId;
+    selectedId = null;
+    detail.hide();
+    layout.classList.remove('showing-detail');
+    list.querySelector('[aria-current]')?.removeAttribute('aria-current');
+    // Back to the row the detail came from, for keyboard users.
+    if (id) list.querySelector(`[data-id="${CSS.escape(id)}"]`)?.focus();
+  }
+
+  function fillOperations() {
+    const current = operationFilter.value;
+    const operations = apis.filter((a) => !apiFilter.value || a.name === apiFilter.value).flatMap((a) => a.operations.map((o) => /\(([^)]+)\)$/.exec(o)?.[1] ?? o));
+    operationFilter.replaceChildren(el('option', { value: '' }, t('allOperations')), ...operations.map((o) => el('option', { value: o }, o)));
+    operationFilter.value = operations.includes(current) ? current : '';
+  }
+
+  function fillApis() {
+    const current = apiFilter.value;
+    apiFilter.replaceChildren(el('option', { value: '' }, t('allApis')), ...apis.map((a) => el('option', { value: a.name }, a.name)));
+    apiFilter.value = apis.some((a) => a.name === current) ? current : '';
+    fillOperations();
+  }
+
+  apiFilter.addEventListener('change', () => {
+    fillOperations();
+    render();
+  });
+  operationFilter.addEventListener('change', render);
+  violationsOnly.addEventListener('change', render);
+  clearButton.addEventListener('click', async () => {
+    const session = app.session();
+    try {
+      await adminApi('calls', { session, method: 'DELETE' });
+      forgetSession(session);
+    } catch (e) {
+      app.notify(e.message);
+    }
+  });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && selectedId && !document.getElementById('view-calls').hidden) closeDetail();
+  });
+
+  function forgetSession(session) {
+    records = records.filter((r) => r.session !== session);
+    ids.clear();
+    for (const r of records) ids.add(r.id);
+    if (detail.record?.session === session) closeDetail();
+    render();
+  }
+
+  return {
+    /** The API list from /__mock/health, for the filters. */
+    setApis(list) {
+      apis = list;
+      fillApis();
+    },
+    /** A record from the live stream. */
+    add(r) {
+      if (!remember(r)) return;
+      if (matches(r)) {
+        list.prepend(row(r));
+        while (list.children.length > MAX_ROWS) list.lastElementChild.remove();
+      }
+      updateCounts();
+    },
+    /** Loads the journal of the selected session(s) and merges what the stream already delivered. */
+    async reload() {
+      const session = app.session();
+      try {
+        // "All sessions" loads the history of at most MAX_SESSIONS of them (a load test may hold thousands); the stream has the rest.
+        const sessions = session === '*' ? (await adminApi('sessions')).sessions.slice(0, MAX_SESSIONS) : [session];
+        const history = (await Promise.all(sessions.map((s) => adminApi(`calls?limit=${HISTORY}`, { session: s })))).flat();
+        if (app.session() !== session) return;
+        const live = records;
+        records = [];
+        ids.clear();
+        for (const r of [...history, ...live].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))) remember(r);
+        render();
+      } catch (e) {
+        app.notify(e.message);
+      }
+    },
+    /** A new session was picked: forget everything shown. */
+    reset() {
+      records = [];
+      ids.clear();
+      if (selectedId) closeDetail();
+      render();
+    },
+    forgetSession,
+    /** Renders again (after a language switch). */
+    refresh() {
+      fillApis();
+      render();
+      detail.refresh();
+    },
+  };
+}
