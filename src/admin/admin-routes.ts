@@ -22,8 +22,6 @@ export interface AdminOptions {
   extend?: (router: express.Router) => void;
   /** Called after a session is reset, so other layers clear their per-session data. */
   onReset?: (session: string) => Promise<void> | void;
-  /** Extra fields for `GET /__mock/health` (journal counts, evictions ...). */
-  health?: () => Record<string, unknown>;
   startedAt: number;
 }
 
@@ -61,19 +59,6 @@ export function createAdminApp(options: AdminOptions): express.Express {
   app.set('json spaces', 2);
   const router = express.Router();
   router.use(express.json({ limit: '5mb', strict: false }));
-
-  router.get('/health', (_req, res) => {
-    res.json({
-      status: 'ok',
-      apis: [...options.contract.apis.values()].map((a) => ({
-        name: a.api,
-        title: (a.spec.document['info'] as JsonObject)['title'],
-        operations: a.operations.map((o) => `${o.method} ${o.path} (${o.operationId})`),
-      })),
-      uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
-      ...options.health?.(),
-    });
-  });
 
   router.post('/clock', async (req: Request, res: Response) => {
     const seconds = (req.body as JsonObject | undefined)?.['advanceSeconds'];

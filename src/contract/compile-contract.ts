@@ -3,9 +3,9 @@
  * per documented method+path with its ajv validators, each API's `Dialect`, and the route table.
  * Nothing here runs per request.
  */
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { Dialect, type DialectSource } from './dialect.js';
 import { buildRouteTable, type RouteTable } from './match-route.js';
 import type { SpecDocument } from './load-specs.js';
@@ -22,16 +22,21 @@ export interface Contract {
   apis: Map<ApiName, ApiContract>;
   operations: Operation[];
   routes: RouteTable;
-  /** The ajv instance the contract compiled with; tools compile extra schemas on it. */
-  ajv: Ajv2020;
+  /** An ajv instance like the one the contract compiles with; tools compile extra schemas on it (created on first use). */
+  readonly ajv: Ajv2020;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 export const FORM = 'application/x-www-form-urlencoded';
 export const JSON_TYPE = 'application/json';
 
+// ajv is required on first use, not imported: a mock started from the build cache never compiles a schema.
+const require = createRequire(import.meta.url);
+
 export function newAjv(coerce: boolean, code: Record<string, unknown> = {}): Ajv2020 {
-  const ajv = new Ajv2020({
+  const { Ajv2020: AjvClass } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const addFormats = require('ajv-formats') as { default: (ajv: Ajv2020) => void };
+  const ajv = new AjvClass({
     strict: false,
     allErrors: true,
     coerceTypes: coerce,
@@ -72,8 +77,9 @@ function jsonFieldsOf(schema: JsonObject | undefined, source: ValidatorSource, k
 }
 
 export function compileContract(specs: SpecDocument[], validators?: ValidatorSource): Contract {
-  const strict = newAjv(false);
-  const source = validators ?? compilingSource(strict, newAjv(true));
+  let strict: Ajv2020 | undefined;
+  const strictAjv = (): Ajv2020 => (strict ??= newAjv(false));
+  const source = validators ?? compilingSource(strictAjv(), newAjv(true));
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();
@@ -144,5 +150,12 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     }
     apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
   }
-  return { apis, operations, routes: buildRouteTable(operations), ajv: strict };
+  return {
+    apis,
+    operations,
+    routes: buildRouteTable(operations),
+    get ajv() {
+      return strictAjv();
+    },
+  };
 }

@@ -4,17 +4,23 @@
  * no schema. The cache is keyed by each spec file's hash; an edited spec falls back to compiling.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { _ } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compileContract, newAjv, type Contract, type ValidatorSource } from './compile-contract.js';
 import { defaultSpecsDir, loadSpecs, packageRoot, specFiles, type SpecDocument } from './load-specs.js';
 import type { ApiName, JsonObject } from './types.js';
 
+/** The scenario file schema (scenarios/scenario.schema.json), precompiled with the contract. */
+export function scenarioSchemaFile(): string {
+  return join(packageRoot(), 'scenarios', 'scenario.schema.json');
+}
+
 interface CacheIndex {
+  scenarioSchemaHash?: string;
+  /** The built-in scenario files, parsed: file name → { hash, value }. */
+  scenarios?: Record<string, { hash: string; value: unknown }>;
   specs: Array<{ api: ApiName; name: string; hash: string; raw: JsonObject; document: JsonObject }>;
   validators: { strict: Record<string, string>; coercing: Record<string, string> };
 }
@@ -25,8 +31,20 @@ export function defaultCacheDir(): string {
 
 const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+const indexes = new Map<string, CacheIndex | undefined>();
+/** The cache index of a folder, read once. */
+function readIndex(dir: string): CacheIndex | undefined {
+  if (!indexes.has(dir)) {
+    const file = join(dir, 'index.json');
+    indexes.set(dir, existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CacheIndex) : undefined);
+  }
+  return indexes.get(dir);
+}
+
 export async function buildContractCache(dir = defaultCacheDir(), specsDir = defaultSpecsDir()): Promise<void> {
   const specs = await loadSpecs(specsDir);
+  const { _ } = await import('ajv');
+  const standaloneCode = (await import('ajv/dist/standalone/index.js')).default;
   const code = { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` };
   const ajvs = { strict: newAjv(false, code), coercing: newAjv(true, code) };
   const maps: CacheIndex['validators'] = { strict: {}, coercing: {} };
@@ -45,11 +63,25 @@ export async function buildContractCache(dir = defaultCacheDir(), specsDir = def
     const exportsMap = Object.fromEntries(Object.values(maps[kind]).map((id) => [id, id]));
     writeFileSync(join(dir, `${kind}.cjs`), standaloneCode.default(ajvs[kind], exportsMap));
   }
+  const scenarioSchema = readFileSync(scenarioSchemaFile(), 'utf8');
+  const scenarioAjv = newAjv(false, code);
+  scenarioAjv.addSchema(JSON.parse(scenarioSchema) as object, 'scenario');
+  writeFileSync(join(dir, 'scenario-schema.cjs'), standaloneCode.default(scenarioAjv, { scenario: 'scenario' }));
+  const yaml = await import('yaml');
+  const scenarioDir = join(packageRoot(), 'scenarios');
+  const scenarios: CacheIndex['scenarios'] = {};
+  for (const f of readdirSync(scenarioDir).filter((f) => /\.ya?ml$/.test(f))) {
+    const text = readFileSync(join(scenarioDir, f), 'utf8');
+    scenarios[f] = { hash: hashOf(text), value: yaml.parse(text) };
+  }
   const index: CacheIndex = {
+    scenarioSchemaHash: hashOf(scenarioSchema),
+    scenarios,
     specs: specs.map((s) => ({ api: s.api, name: basename(s.file), hash: hashOf(s.text), raw: s.raw, document: s.document })),
     validators: maps,
   };
   writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+  indexes.delete(dir);
 }
 
 /**
@@ -65,9 +97,8 @@ function loadStandalone(file: string): Record<string, ValidateFunction> {
 
 /** The cached contract, or undefined when there is no cache or a spec changed since it was built. */
 export function loadCachedContract(dir = defaultCacheDir(), specsDir = defaultSpecsDir()): Contract | undefined {
-  const indexFile = join(dir, 'index.json');
-  if (!existsSync(indexFile)) return undefined;
-  const index = JSON.parse(readFileSync(indexFile, 'utf8')) as CacheIndex;
+  const index = readIndex(dir);
+  if (!index) return undefined;
   const files = specFiles(specsDir);
   if (files.length !== index.specs.length) return undefined;
   const specs: SpecDocument[] = [];
@@ -88,6 +119,22 @@ export function loadCachedContract(dir = defaultCacheDir(), specsDir = defaultSp
     },
   };
   return compileContract(specs, source);
+}
+
+/** The precompiled scenario.schema.json validator, when the cache holds a current one. */
+export function cachedScenarioValidator(dir = defaultCacheDir()): ValidateFunction | undefined {
+  const file = join(dir, 'scenario-schema.cjs');
+  const index = readIndex(dir);
+  if (!index || !existsSync(file)) return undefined;
+  if (index.scenarioSchemaHash !== hashOf(readFileSync(scenarioSchemaFile(), 'utf8'))) return undefined;
+  return loadStandalone(file)['scenario'];
+}
+
+/** A built-in scenario file's parsed value, when the cache holds it for exactly this text. */
+export function cachedScenarioValue(file: string, text: string, dir = defaultCacheDir()): unknown {
+  if (dirname(file) !== join(packageRoot(), 'scenarios')) return undefined;
+  const entry = readIndex(dir)?.scenarios?.[basename(file)];
+  return entry && entry.hash === hashOf(text) ? structuredClone(entry.value) : undefined;
 }
 
 /** The contract the mock serves: from the build cache when it is current, else loaded and compiled now. */

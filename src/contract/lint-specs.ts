@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { validate as validateOpenApi } from '@readme/openapi-parser';
-import { parseDocument, isNode, type Document as YamlDocument } from 'yaml';
+import { parseDocument } from 'yaml';
+import { lineOf } from './yaml-lines.js';
 import { compileContract, FORM, JSON_TYPE } from './compile-contract.js';
-import { joinPointer, splitPointer } from './json-pointer.js';
+import { joinPointer } from './json-pointer.js';
 import { loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
 import type { JsonObject } from './types.js';
 
@@ -22,17 +23,7 @@ export interface LintMessage {
   message: string;
 }
 
-/** The YAML line (1-based) of a JSON pointer into the document, or of its nearest ancestor that exists. */
-export function lineOf(doc: YamlDocument, text: string, pointer: string): number {
-  const segments = splitPointer(pointer);
-  while (segments.length >= 0) {
-    const node = doc.getIn(segments, true);
-    if (isNode(node) && node.range) return text.slice(0, node.range[0]).split('\n').length;
-    if (!segments.length) break;
-    segments.pop();
-  }
-  return 1;
-}
+export { lineOf };
 
 export interface ExampleSite {
   pointer: string;

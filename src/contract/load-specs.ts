@@ -2,8 +2,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
-import { dereference } from '@readme/openapi-parser';
+import { createRequire } from 'node:module';
 import type { ApiName, JsonObject } from './types.js';
 
 export const API_NAMES: readonly ApiName[] = ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'];
@@ -42,7 +41,8 @@ export function specFiles(dir = defaultSpecsDir()): string[] {
 
 export function readSpec(file: string): Omit<SpecDocument, 'document'> {
   const text = readFileSync(file, 'utf8');
-  const raw = parseYaml(text) as JsonObject;
+  // yaml is required on first use: a mock started from the build cache parses no YAML.
+  const raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text) as JsonObject;
   const info = (raw['info'] ?? {}) as JsonObject;
   const api = info['x-api'] as ApiName;
   if (!API_NAMES.includes(api)) throw new Error(`${file}: info.x-api must be one of ${API_NAMES.join(', ')}`);
@@ -50,6 +50,8 @@ export function readSpec(file: string): Omit<SpecDocument, 'document'> {
 }
 
 export async function loadSpecs(dir = defaultSpecsDir()): Promise<SpecDocument[]> {
+  // Loaded here, not at module load: a mock started from the build cache never needs it.
+  const { dereference } = await import('@readme/openapi-parser');
   return Promise.all(
     specFiles(dir).map(async (file) => {
       const spec = readSpec(file);

@@ -13,18 +13,14 @@ import { wxPush } from '../apis/wx-push/wx-push.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { loadContract } from '../contract/contract-cache.js';
 import type { ApiName } from '../contract/types.js';
-import { createAdminApp } from '../admin/admin-routes.js';
+import type { MockAdminOptions } from '../admin/mock-admin.js';
+import { healthBody } from '../admin/health.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
-import { journalRoutes } from '../admin/journal-routes.js';
-import { scenarioRoutes } from '../admin/scenario-routes.js';
-import { eventRoutes } from '../admin/event-routes.js';
-import { uiRoutes } from '../admin/ui-routes.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import { seedState } from './seed-state.js';
-import { packageVersion } from './package-version.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
 import { createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
@@ -99,21 +95,28 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 const CORS_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
 const CORS_EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied';
 
-/** Browsers call the mock from dev servers on other ports: allow any origin, echo asked-for headers. */
-function cors(req: IncomingMessage, res: ServerResponse): boolean {
+/** Browsers call the mock from dev servers on other ports: allow any origin, expose the mock's headers. */
+export function corsHeaders(req: IncomingMessage): string[] {
   const origin = req.headers.origin;
-  res.setHeader('Access-Control-Allow-Origin', origin ?? '*');
-  if (origin) res.setHeader('Vary', 'Origin');
-  res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE);
-  if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-    res.statusCode = 204;
-    res.setHeader('Access-Control-Allow-Methods', CORS_METHODS);
-    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Content-Type, X-Mock-Session, X-Mock-Scenario');
-    res.setHeader('Access-Control-Max-Age', '600');
-    res.end();
-    return true;
-  }
-  return false;
+  return origin
+    ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', CORS_EXPOSE]
+    : ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', CORS_EXPOSE];
+}
+
+/** Answers a CORS preflight (echoing the headers asked for); true when it did. */
+function preflight(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return false;
+  res.writeHead(204, [
+    ...corsHeaders(req),
+    'Access-Control-Allow-Methods',
+    CORS_METHODS,
+    'Access-Control-Allow-Headers',
+    String(req.headers['access-control-request-headers'] ?? 'Content-Type, X-Mock-Session, X-Mock-Scenario'),
+    'Access-Control-Max-Age',
+    '600',
+  ]);
+  res.end();
+  return true;
 }
 
 export async function createMock(options: MockOptions): Promise<Mock> {
@@ -140,25 +143,17 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     log,
     scenarios: registry,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    corsHeaders,
   });
-  const admin = createAdminApp({
-    contract: options.contract,
-    modules,
-    store,
-    seed,
-    startedAt: Date.now(),
-    extend: (router) => {
-      journalRoutes(router, journal, packageVersion());
-      scenarioRoutes(router, { registry, store, seed: (session, given) => seedState(env, store.session(session), given) });
-      eventRoutes(router, journal, store);
-      uiRoutes(router);
-    },
-    onReset: (session) => void journal.clear(session),
-    health: () => ({ version: packageVersion(), journal: journal.stats() }),
-  });
+  // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
+  const startedAt = Date.now();
+  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, journal, registry, startedAt };
+  let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
+  const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
+  setImmediate(() => void admin());
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    if (cors(req, res)) return;
+    if (preflight(req, res)) return;
     const session = sessionOf(req);
     if (!validSessionId(session)) {
       res.statusCode = 400;
@@ -174,7 +169,22 @@ export async function createMock(options: MockOptions): Promise<Mock> {
         res.end(JSON.stringify({ type: 'about:blank', title: 'Admin token required', status: 401, detail: 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token.' }));
         return;
       }
-      admin(req, res);
+      const cors = corsHeaders(req);
+      if (req.method === 'GET' && (req.url === '/__mock/health' || req.url.startsWith('/__mock/health?'))) {
+        const text = JSON.stringify(healthBody(options.contract, journal, startedAt), null, 2);
+        res.writeHead(200, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
+        res.end(text);
+        return;
+      }
+      for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i]!, cors[i + 1]!);
+      admin().then(
+        (app) => app(req, res),
+        (e: Error) => {
+          log(`contract-mock: admin API failed to load: ${e.stack ?? e.message}`);
+          res.statusCode = 500;
+          res.end();
+        },
+      );
       return;
     }
     pipeline.handle(req, res).catch((e: unknown) => {

@@ -98,7 +98,8 @@ export interface ScenarioCall {
   headers: IncomingHttpHeaders;
   session: SessionStore;
   module: ApiModule | undefined;
-  fake: () => FakeData;
+  /** Seeded data for delay ranges; created only when a rule needs it. */
+  fake: () => Promise<FakeData>;
   requested: string[];
 }
 
@@ -120,7 +121,7 @@ export async function applyScenarios(registry: ScenarioRegistry, call: ScenarioC
         const run = call.module?.effects?.[effect.name];
         if (run) await run({ op: call.op, input: call.input, session: call.session, params: effect, flags: outcome.flags });
       }
-      if (then.delay !== undefined) outcome.delayMs += typeof then.delay === 'number' ? then.delay : call.fake().int(then.delay.min, then.delay.max);
+      if (then.delay !== undefined) outcome.delayMs += typeof then.delay === 'number' ? then.delay : (await call.fake()).int(then.delay.min, then.delay.max);
       const decision = decisionOf(then);
       if (decision) {
         outcome.decision = decision;

@@ -4,12 +4,15 @@
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
-import type { Contract } from '../contract/compile-contract.js';
+import { createRequire } from 'node:module';
+import type { Document as YamlDocument } from 'yaml';
+import { newAjv, type Contract } from '../contract/compile-contract.js';
+import { cachedScenarioValidator, cachedScenarioValue, scenarioSchemaFile } from '../contract/contract-cache.js';
+
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 import { joinPointer } from '../contract/json-pointer.js';
-import { lineOf } from '../contract/lint-specs.js';
+import { lineOf } from '../contract/yaml-lines.js';
 import { packageRoot } from '../contract/load-specs.js';
 import type { ApiModule } from '../apis/api-module.js';
 import type { ApiName } from '../contract/types.js';
@@ -27,12 +30,9 @@ export function defaultScenariosDir(): string {
 }
 
 let schemaValidator: ValidateFunction | undefined;
+/** The scenario.schema.json validator: precompiled by the build cache when current, else compiled once now. */
 function schema(): ValidateFunction {
-  if (!schemaValidator) {
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
-    schemaValidator = ajv.compile(JSON.parse(readFileSync(join(packageRoot(), 'scenarios', 'scenario.schema.json'), 'utf8')) as object);
-  }
-  return schemaValidator;
+  return (schemaValidator ??= cachedScenarioValidator() ?? newAjv(false).compile(JSON.parse(readFileSync(scenarioSchemaFile(), 'utf8')) as object));
 }
 
 const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
@@ -76,10 +76,13 @@ function checkAgainstContract(s: Scenario, contract: Contract, modules: Map<ApiN
 }
 
 export function parseScenario(file: string, text: string, contract: Contract, modules: Map<ApiName, ApiModule>): { scenario?: Scenario; problems: ScenarioProblem[] } {
-  const doc = parseDocument(text);
-  const at = (pointer: string, message: string): ScenarioProblem => ({ file, line: lineOf(doc, text, pointer), pointer, message });
-  if (doc.errors.length) return { problems: doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? 1, pointer: '', message: `YAML: ${e.message.split('\n')[0]}` })) };
-  const value = doc.toJS() as unknown;
+  // A built-in file unchanged since the build comes parsed from the cache; YAML is parsed (with line numbers) otherwise.
+  const cached = cachedScenarioValue(file, text);
+  let parsed: YamlDocument | undefined;
+  const doc = (): YamlDocument => (parsed ??= yaml().parseDocument(text));
+  const at = (pointer: string, message: string): ScenarioProblem => ({ file, line: lineOf(doc(), text, pointer), pointer, message });
+  if (cached === undefined && doc().errors.length) return { problems: doc().errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? 1, pointer: '', message: `YAML: ${e.message.split('\n')[0]}` })) };
+  const value = cached ?? (doc().toJS() as unknown);
   const validate = schema();
   if (!validate(value)) {
     const problems = (validate.errors ?? [])

@@ -152,3 +152,13 @@ describe("the document's curl examples, replayed as written (host replaced)", ()
     expect(m.calls.at(-1)!.violations[0]!.message).toContain('documented: POST');
   });
 });
+
+describe('bounded tokens', () => {
+  test('an app keeps its 100 newest tokens per session; the oldest then answer 403 like an expired one', async () => {
+    const tokens: string[] = [];
+    for (let i = 0; i < 101; i++) tokens.push(await token('many'));
+    expect((await post('/v1/abutment/syncSaveOrganMetadata', school(tokens[0]!), 'many')).body.status).toBe(403);
+    expect((await post('/v1/abutment/syncSaveOrganMetadata', school(tokens[1]!), 'many')).body.status).toBe(200);
+    expect((await request(m.listener).get('/__mock/state').set('X-Mock-Session', 'many')).body.apis['platform-sync'].tokens).toHaveLength(100);
+  });
+});

@@ -16,6 +16,9 @@ const USERS = `${API}:users`;
 /** 1.1: a new token lives 7200 s (the document's `expires_in`); 1.2: renewal extends it by 24 h. */
 export const TOKEN_TTL_SECONDS = 7200;
 export const RENEW_TTL_SECONDS = 24 * 3600;
+/** Live tokens kept per app and session; asking for more drops the oldest (README Decisions: bounded memory under load). */
+export const MAX_TOKENS_PER_APP = 100;
+const APP_TOKENS = `${API}:app-tokens`;
 
 export interface PlatformToken {
   access_token: string;
@@ -58,6 +61,9 @@ const channelToken: Handler = async (ctx) => {
   if (!app || app.secret !== body['secret']) return ctx.dialect.error('40001');
   const token: PlatformToken = { access_token: newToken(ctx), appid: app.appid, expiresAt: now + TOKEN_TTL_SECONDS * 1000 };
   await ctx.session.put(TOKENS, token.access_token, token);
+  const issued = [...((await ctx.session.get<string[]>(APP_TOKENS, app.appid)) ?? []), token.access_token];
+  while (issued.length > MAX_TOKENS_PER_APP) await ctx.session.delete(TOKENS, issued.shift()!);
+  await ctx.session.put(APP_TOKENS, app.appid, issued);
   return ctx.dialect.success(ctx.op, { data: tokenData(token, TOKEN_TTL_SECONDS) });
 };
 
