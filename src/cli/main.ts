@@ -20,6 +20,14 @@ program
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
   .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
   .option('--seed <n>', 'seed for generated data', '1')
+  .option('--max-body <bytes>', 'largest request body', String(1024 * 1024))
+  .option('--max-depth <n>', 'deepest JSON nesting in a request', '32')
+  .option('--max-fields <n>', 'most query or form fields in a request', '1000')
+  .option('--max-header-size <bytes>', 'largest request header block', String(16 * 1024))
+  .option('--max-sessions <n>', 'most sessions held at once', '10000')
+  .option('--journal-per-session <n>', 'call records kept per session', '10000')
+  .option('--journal-total <n>', 'call records kept in all', '100000')
+  .option('--request-timeout <ms>', 'how long a request body may take to arrive', '30000')
   .action(async (o) => (await import('./serve.js')).serveCommand(o));
 
 program

@@ -1,4 +1,4 @@
-/** `contract-mock serve`: starts the mock and stops it cleanly on SIGINT / SIGTERM. */
+/** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. */
 import { startMock } from '../mock/create-server.js';
 
 export interface ServeOptions {
@@ -9,9 +9,26 @@ export interface ServeOptions {
   journal?: string;
   adminToken?: string;
   seed: string;
+  maxBody: string;
+  maxDepth: string;
+  maxFields: string;
+  maxHeaderSize: string;
+  maxSessions: string;
+  journalPerSession: string;
+  journalTotal: string;
+  requestTimeout: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error(`contract-mock: ${name} must be a whole number above 0, got ${value}`);
+    process.exit(2);
+  }
+  return n;
+}
 
 export async function serveCommand(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
@@ -30,7 +47,20 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const mock = await startMock({
     seed: Number(options.seed),
     adminToken: options.adminToken,
-    journal: options.journal ? { file: options.journal } : undefined,
+    journal: {
+      maxPerSession: positive('--journal-per-session', options.journalPerSession),
+      maxTotal: positive('--journal-total', options.journalTotal),
+      ...(options.journal && { file: options.journal }),
+    },
+    limits: {
+      maxBodyBytes: positive('--max-body', options.maxBody),
+      maxDepth: positive('--max-depth', options.maxDepth),
+      maxFields: positive('--max-fields', options.maxFields),
+      requestTimeoutMs: positive('--request-timeout', options.requestTimeout),
+    },
+    maxHeaderBytes: positive('--max-header-size', options.maxHeaderSize),
+    maxSessions: positive('--max-sessions', options.maxSessions),
+    stateDir: options.state,
     activeScenarios: options.scenario,
     watchScenarios: true,
   }).catch((e: Error) => {
@@ -41,20 +71,23 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     const address = mock.server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    const state = options.state ? `, state in ${options.state}` : '';
     console.log(
-      `contract-mock listening on http://${host}:${actual} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations, ready in ${Math.round(performance.now() - started)} ms)`,
+      `contract-mock listening on http://${host}:${actual} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}, ready in ${Math.round(performance.now() - started)} ms)`,
     );
   });
+  let stopping = false;
   const stop = (signal: string): void => {
-    console.log(`contract-mock: ${signal}, closing`);
-    mock.close();
-    mock.server.close(async () => {
-      await mock.pipeline.settled();
-      await mock.journal.close();
-      process.exit(0);
-    });
-    mock.server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 5000).unref();
+    if (stopping) return;
+    stopping = true;
+    console.log(`contract-mock: ${signal}, finishing in-flight calls and flushing`);
+    mock.shutdown(10_000).then(
+      () => process.exit(0),
+      (e: Error) => {
+        console.error(`contract-mock: shutdown failed: ${e.message}`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -35,6 +35,8 @@ export interface CallRecord {
     fault?: string;
   };
   durationMs: number;
+  /** The order in which this session's handlers ran this call (1, 2, 3 ...; absent when no handler ran). */
+  order?: number;
   violations: Violation[];
   scenarios: ScenarioEffect[];
   deliveries: DeliveryOutcome[];

@@ -3,7 +3,7 @@
  * Records are kept serialised (immutable, and a third of the memory of live objects), bounded per
  * session and in total with the oldest evicted first; `--journal FILE` also appends each as NDJSON.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { CallRecord } from './call-record.js';
 
 export interface JournalOptions {
@@ -11,6 +11,8 @@ export interface JournalOptions {
   maxTotal: number;
   /** Append every record to this file as NDJSON, so a long run loses nothing to eviction. */
   file?: string;
+  /** Read the file's records back at start (serve --state). */
+  restore?: boolean;
 }
 
 export const DEFAULT_JOURNAL: JournalOptions = { maxPerSession: 10_000, maxTotal: 100_000 };
@@ -66,23 +68,55 @@ class Queue<T> {
 export type JournalListener = (record: CallRecord) => void;
 
 export class Journal {
-  private readonly all = new Queue<Entry>();
+  private all: Queue<Entry> = new Queue<Entry>();
   private readonly bySession = new Map<string, Queue<Entry>>();
   private live = 0;
   private evictedCount = 0;
+  /** Evicted entries still in `all` (dropped from it in bulk, so memory stays bounded by the caps). */
+  private garbage = 0;
   private readonly listeners = new Set<JournalListener>();
-  private readonly stream?: WriteStream;
-  private streamError?: Error;
+  private fd?: number;
+  private fileError?: Error;
+  /** Records read back from the file at start (a restarted `serve --state`). */
+  readonly restored: number = 0;
 
   constructor(private readonly options: JournalOptions = DEFAULT_JOURNAL) {
     if (options.file) {
-      this.stream = createWriteStream(options.file, { flags: 'a' });
-      this.stream.on('error', (e) => (this.streamError = e));
+      if (options.restore && existsSync(options.file)) this.restored = this.restore(options.file);
+      this.fd = openSync(options.file, 'a');
     }
+  }
+
+  /** Reads records back from an NDJSON journal (newest kept within the caps); a torn last line is skipped. */
+  private restore(file: string): number {
+    let n = 0;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        this.store(JSON.parse(line) as CallRecord, line);
+        n++;
+      } catch {
+        /* a line cut short by a crash */
+      }
+    }
+    return n;
   }
 
   append(record: CallRecord): void {
     const text = JSON.stringify(record);
+    if (this.fd !== undefined) {
+      try {
+        // Synchronous, so a record is in the file as soon as it exists (kill -9 loses nothing after it).
+        writeSync(this.fd, text + '\n');
+      } catch (e) {
+        this.fileError = e as Error;
+      }
+    }
+    this.store(record, text);
+    for (const listener of this.listeners) listener(record);
+  }
+
+  private store(record: CallRecord, text: string): void {
     const entry: Entry = {
       session: record.session,
       api: record.api,
@@ -99,22 +133,31 @@ export class Journal {
     queue.push(entry);
     this.all.push(entry);
     this.live++;
-    this.stream?.write(text + '\n');
     while (queue.size > this.options.maxPerSession) this.evict(queue.shift()!);
     while (this.live > this.options.maxTotal) {
       const oldest = this.all.shift()!;
-      if (!oldest.evicted) {
-        this.evict(oldest);
+      if (oldest.evicted) this.garbage--;
+      else {
         this.bySession.get(oldest.session)?.shift();
+        this.evict(oldest);
+        this.garbage--;
       }
     }
-    for (const listener of this.listeners) listener(record);
   }
 
   private evict(entry: Entry): void {
     entry.evicted = true;
+    entry.text = '';
     this.live--;
     this.evictedCount++;
+    this.garbage++;
+    // Once evicted entries outnumber live ones, rebuild the global queue without them (amortised O(1)).
+    if (this.garbage > this.live + 1024) {
+      const kept = new Queue<Entry>();
+      for (const e of this.all) if (!e.evicted) kept.push(e);
+      this.all = kept;
+      this.garbage = 0;
+    }
   }
 
   query(session: string, filter: CallFilter = {}): CallRecord[] {
@@ -142,7 +185,9 @@ export class Journal {
     for (const e of queue) {
       if (!e.evicted) {
         e.evicted = true;
+        e.text = '';
         this.live--;
+        this.garbage++;
         n++;
       }
     }
@@ -150,15 +195,17 @@ export class Journal {
     return n;
   }
 
-  stats(): { records: number; evicted: number; sessions: number; maxPerSession: number; maxTotal: number; file?: string; fileError?: string } {
+  stats(): { records: number; evicted: number; queued: number; sessions: number; maxPerSession: number; maxTotal: number; file?: string; fileError?: string; restored?: number } {
     return {
       records: this.live,
       evicted: this.evictedCount,
+      queued: this.all.size,
       sessions: this.bySession.size,
       maxPerSession: this.options.maxPerSession,
       maxTotal: this.options.maxTotal,
       ...(this.options.file && { file: this.options.file }),
-      ...(this.streamError && { fileError: this.streamError.message }),
+      ...(this.fileError && { fileError: this.fileError.message }),
+      ...(this.restored && { restored: this.restored }),
     };
   }
 
@@ -167,10 +214,13 @@ export class Journal {
     return () => this.listeners.delete(listener);
   }
 
-  /** Flushes the NDJSON file. */
+  /** Flushes the NDJSON file to disk and closes it. */
   close(): Promise<void> {
-    const stream = this.stream;
-    if (!stream) return Promise.resolve();
-    return new Promise((resolve) => stream.end(resolve));
+    if (this.fd !== undefined) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    return Promise.resolve();
   }
 }

@@ -22,8 +22,11 @@ import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import { seedState } from './seed-state.js';
 import { MemoryStore } from '../state/memory-store.js';
+import { FileStore } from '../state/file-store.js';
+import { matchRoute } from '../contract/match-route.js';
+import { join } from 'node:path';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
-import { createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
+import { asciiJson, createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
 import type { DeliveryOptions } from './deliver.js';
 
 export const API_MODULES: readonly ApiModule[] = [platformSync, wuhanEduyun, iosDatasyn, wxPush];
@@ -36,6 +39,12 @@ export interface MockOptions {
   limits?: Partial<Limits>;
   delivery?: Partial<DeliveryOptions>;
   maxSessions?: number;
+  /** At the session cap, drop the least recently used session only when idle this long (ms). */
+  sessionIdleMs?: number;
+  /** Keep state and journal on disk in this folder (serve --state). */
+  stateDir?: string;
+  /** Largest request header block node:http accepts (bytes). */
+  maxHeaderBytes?: number;
   journal?: Partial<JournalOptions>;
   onCall?: (record: CallRecord) => void;
   log?: (message: string) => void;
@@ -57,6 +66,8 @@ export interface Mock {
   scenarios: ScenarioRegistry;
   /** Stops watching files and closes held connections; the server itself is closed by its owner. */
   close(): void;
+  /** Stops accepting, finishes in-flight calls (bounded), flushes journal and state. */
+  shutdown(graceMs?: number): Promise<void>;
   pipeline: Pipeline;
   /** The request listener: use with supertest, or `server`. */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
@@ -127,8 +138,13 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   if (options.watchScenarios) registry.watch();
   const env = { contract: options.contract, modules, seed };
   const starting = await startingDump(env, registry, options.activeScenarios ?? []);
-  const store = options.store ?? new MemoryStore({ clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions });
-  const journal = new Journal({ ...DEFAULT_JOURNAL, ...options.journal });
+  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs };
+  const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
+  const journal = new Journal({
+    ...DEFAULT_JOURNAL,
+    ...options.journal,
+    ...(options.stateDir && { file: join(options.stateDir, 'journal.ndjson'), restore: true }),
+  });
   const pipeline = createPipeline({
     contract: options.contract,
     modules,
@@ -170,6 +186,12 @@ export async function createMock(options: MockOptions): Promise<Mock> {
         return;
       }
       const cors = corsHeaders(req);
+      const opened = store.open(session);
+      if (!opened.ok) {
+        res.writeHead(503, [...cors, 'Content-Type', 'application/problem+json', 'Retry-After', '60']);
+        res.end(JSON.stringify({ type: 'about:blank', title: 'Session limit', status: 503, detail: opened.reason }));
+        return;
+      }
       if (req.method === 'GET' && (req.url === '/__mock/health' || req.url.startsWith('/__mock/health?'))) {
         const text = JSON.stringify(healthBody(options.contract, journal, startedAt), null, 2);
         res.writeHead(200, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
@@ -196,13 +218,44 @@ export async function createMock(options: MockOptions): Promise<Mock> {
       }
     });
   };
-  const server = createHttpServer(listener);
+  const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
+  // Requests node:http refuses before we see them (headers too large, malformed) still get a clear answer.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const line = err.rawPacket?.toString('latin1').split('\r\n')[0] ?? '';
+    const [, method = 'GET', url = '/'] = /^([A-Z]+) (\S+)/.exec(line) ?? [];
+    const match = matchRoute(options.contract.routes, method, url.split('?')[0]!);
+    const api = match.ok ? match.operation.api : match.reason === 'method' ? match.api : undefined;
+    const message = tooLarge ? `request headers are over the ${options.maxHeaderBytes ?? 16 * 1024}-byte limit` : `malformed HTTP request (${err.code ?? err.message})`;
+    const dialect = api ? options.contract.apis.get(api)!.dialect : undefined;
+    const body = JSON.stringify(
+      dialect ? dialect.error(match.ok ? match.operation.paramError : dialect.role('invalidRequest'), { op: match.ok ? match.operation : undefined }) : { type: 'about:blank', title: tooLarge ? 'Headers too large' : 'Bad request', status, detail: message },
+    );
+    socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json;charset=UTF-8\r\nX-Mock-Violations: ${asciiJson([{ pointer: '/headers', message }])}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   server.on('close', () => registry.close());
   const close = (): void => {
     registry.close();
     for (const res of pipeline.hanging()) res.destroy();
   };
-  return { contract: options.contract, store, journal, scenarios: registry, pipeline, listener, server, close };
+  /**
+   * Graceful shutdown: stop accepting, let in-flight calls finish (at most `graceMs`), let deliveries
+   * settle, then flush the journal and the state to disk. Every call that was answered is journaled.
+   */
+  const shutdown = async (graceMs = 10_000): Promise<void> => {
+    close();
+    const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(timer);
+    await pipeline.settled();
+    await journal.close();
+    if (store instanceof FileStore) store.close();
+  };
+  return { contract: options.contract, store, journal, scenarios: registry, pipeline, listener, server, close, shutdown };
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */

@@ -20,9 +20,11 @@ import { FakeData, hashSeed } from './fake-data.js';
 
 export interface Limits extends ParseLimits {
   maxBodyBytes: number;
+  /** How long a request body may take to arrive. */
+  requestTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 1024 * 1024, maxDepth: 32, maxFields: 1000, maxViolations: 20 };
+export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 1024 * 1024, maxDepth: 32, maxFields: 1000, maxViolations: 20, requestTimeoutMs: 30_000 };
 
 export interface PipelineOptions {
   contract: Contract;
@@ -67,20 +69,27 @@ interface BodyRead {
   text: string | undefined;
   bytes: number;
   tooLarge: boolean;
+  timedOut?: boolean;
 }
 
-function readBody(req: IncomingMessage, max: number): Promise<BodyRead> {
+function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<BodyRead> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let tooLarge = false;
+    // A client that stops sending mid-body gets an answer instead of holding the call forever.
+    const timer = setTimeout(() => resolve({ text: undefined, bytes, tooLarge: false, timedOut: true }), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > max) tooLarge = true;
       // Past the limit the rest is read and dropped, so the client still gets its answer.
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve({ text: bytes && !tooLarge ? Buffer.concat(chunks).toString('utf8') : undefined, bytes, tooLarge }));
+    req.on('end', () => {
+      clearTimeout(timer);
+      resolve({ text: bytes && !tooLarge ? Buffer.concat(chunks).toString('utf8') : undefined, bytes, tooLarge });
+    });
     req.on('error', () => resolve({ text: undefined, bytes, tooLarge }));
   });
 }
@@ -133,8 +142,37 @@ function preferredExample(op: Operation, header: string | undefined): { ok: true
   return { ok: false, detail: `${op.operationId} documents no response example ${name ? `"${name}" ` : ''}for code ${code}; it has: ${names.join(', ') || 'none'}.` };
 }
 
+/** Per-session mutual exclusion (a promise chain per session), and the order in which a session's handlers ran. */
+function sessionLocks() {
+  const tails = new Map<string, Promise<void>>();
+  const counters = new Map<string, number>();
+  return {
+    async run<T>(id: string, fn: () => Promise<T>): Promise<T> {
+      const previous = tails.get(id);
+      let release!: () => void;
+      const tail = new Promise<void>((r) => (release = r));
+      tails.set(id, previous ? previous.then(() => tail) : tail);
+      const mine = tails.get(id);
+      // Uncontended (the common case): no waiting at all.
+      if (previous) await previous;
+      try {
+        return await fn();
+      } finally {
+        release();
+        if (tails.get(id) === mine) tails.delete(id);
+      }
+    },
+    next(id: string): number {
+      const n = (counters.get(id) ?? 0) + 1;
+      counters.set(id, n);
+      return n;
+    },
+  };
+}
+
 export function createPipeline(options: PipelineOptions) {
   const { contract, modules, store, limits } = options;
+  const locks = sessionLocks();
   const pending = new Set<Promise<unknown>>();
   const hanging = new Set<ServerResponse>();
 
@@ -164,10 +202,24 @@ export function createPipeline(options: PipelineOptions) {
     const pathname = q === -1 ? url : url.slice(0, q);
     const search = q === -1 ? '' : url.slice(q + 1);
     const sessionId = sessionOf(req);
-    const session = store.session(sessionId);
-    const mockTime = await session.now();
     const match = matchRoute(contract.routes, method, pathname);
-    const body = await readBody(req, limits.maxBodyBytes);
+    const opened = store.open(sessionId);
+    if (!opened.ok) {
+      // The session limit: a clear answer in the API's own envelope (HTTP 503: the mock, not the client, is full).
+      req.resume();
+      const api = match.ok ? match.operation.api : match.reason === 'method' ? match.api : undefined;
+      const dialect = api ? contract.apis.get(api)!.dialect : undefined;
+      respond(req, res, {
+        status: 503,
+        headers: { 'Retry-After': '60' },
+        body: dialect ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined, message: `contract-mock: ${opened.reason}` }) : { error: 'session_limit', message: opened.reason },
+      });
+      return;
+    }
+    const session = opened.session;
+    const mockTime = await session.now();
+    const body = await readBody(req, limits.maxBodyBytes, limits.requestTimeoutMs);
+    let order = 0;
 
     let answer: Answer;
     let op: Operation | undefined;
@@ -207,10 +259,13 @@ export function createPipeline(options: PipelineOptions) {
       op = match.operation;
       api = op.api;
       const dialect = contract.apis.get(op.api)!.dialect;
-      const check = body.tooLarge
+      const check = body.tooLarge || body.timedOut
         ? undefined
         : validateRequest(op, { method, search, params: match.params, contentType: req.headers['content-type'], body: body.text }, limits);
-      if (!check) {
+      if (!check && body.timedOut) {
+        violations.push({ side: 'request', pointer: '/body', message: `the body did not arrive within ${limits.requestTimeoutMs} ms (${body.bytes} bytes received)`, rule: 'request-timeout' });
+        answer = { status: 200, headers: { Connection: 'close' }, body: paramError(op, op.paramError, violations) };
+      } else if (!check) {
         violations.push({ side: 'request', pointer: '/body', message: `body of ${body.bytes} bytes is over the ${limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
         answer = { status: 200, headers: {}, body: paramError(op, op.paramError, violations) };
         recordedBody = `(${body.bytes} bytes, not kept)`;
@@ -250,7 +305,7 @@ export function createPipeline(options: PipelineOptions) {
       let decision: Decision | undefined;
       let flags: Record<string, unknown> = {};
       if (options.scenarios) {
-        const outcome = await applyScenarios(options.scenarios, { op, pathname, input, headers: req.headers, session, module, fake: fakeData, requested });
+        const outcome = await locks.run(sessionId, () => applyScenarios(options.scenarios!, { op, pathname, input, headers: req.headers, session, module, fake: fakeData, requested }));
         applied = outcome.applied;
         if (outcome.delayMs > 0) await options.sleep(outcome.delayMs);
         decision = outcome.decision;
@@ -278,7 +333,8 @@ export function createPipeline(options: PipelineOptions) {
       let result: Answer;
       try {
         if (!handler) throw new Error(`no handler for ${op.api} ${op.operationId}`);
-        result = { status: 200, headers, body: await handler(ctx) };
+        // One call of a session at a time through its handler: read-modify-write handlers stay consistent under load.
+        result = { status: 200, headers, body: await locks.run(sessionId, () => ((order = locks.next(sessionId)), handler(ctx))) };
       } catch (e) {
         options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
         result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };
@@ -323,6 +379,7 @@ export function createPipeline(options: PipelineOptions) {
         ...(fault && { fault }),
       },
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(order && { order }),
       violations,
       scenarios: applied,
       deliveries: outcomes,

@@ -1,5 +1,9 @@
-/** The default Store: every session's state in process memory, created from the seed on first use. */
-import type { Clock, SessionDump, SessionStore, Store } from './store.js';
+/**
+ * The default Store: every session's state in process memory, created from the seed on first use.
+ * Every change is also reported as a Mutation, so a durable backend (file-store.ts) can log it and
+ * replay it; a store full of sessions evicts only sessions idle long enough, else refuses a new one.
+ */
+import type { Clock, Mutation, OpenResult, SessionDump, SessionStore, Store } from './store.js';
 
 interface SessionData {
   collections: Map<string, Map<string, unknown>>;
@@ -11,9 +15,16 @@ export interface MemoryStoreOptions {
   clock: Clock;
   /** The state a new or reset session starts from. */
   seed: () => SessionDump;
-  /** Most sessions kept at once; the least recently used is dropped beyond it. */
+  /** Most sessions kept at once (default 10,000). */
   maxSessions?: number;
+  /** At the cap, the least recently used session is dropped only if idle this long (default 600 s). */
+  sessionIdleMs?: number;
+  /** Called synchronously on every change, after it is applied and before it is acknowledged. */
+  onMutation?: (session: string, mutation: Mutation) => void;
 }
+
+export const DEFAULT_MAX_SESSIONS = 10_000;
+export const DEFAULT_SESSION_IDLE_MS = 600_000;
 
 function fromDump(dump: SessionDump): SessionData {
   const collections = new Map<string, Map<string, unknown>>();
@@ -24,10 +35,12 @@ function fromDump(dump: SessionDump): SessionData {
 }
 
 class MemorySession implements SessionStore {
+  lastUsed = Date.now();
+
   constructor(
     readonly id: string,
     private data: SessionData,
-    private readonly options: MemoryStoreOptions,
+    private readonly store: MemoryStore,
   ) {}
 
   private collection(name: string): Map<string, unknown> {
@@ -36,61 +49,129 @@ class MemorySession implements SessionStore {
     return c;
   }
 
+  /** Applies a change to memory (live or replayed from a log). */
+  apply(m: Mutation): void {
+    switch (m.op) {
+      case 'put':
+        this.collection(m.c).set(m.k, m.v);
+        break;
+      case 'del':
+        this.data.collections.get(m.c)?.delete(m.k);
+        break;
+      case 'seq':
+        this.data.counters.set(m.name, m.value);
+        break;
+      case 'clock':
+        this.data.clockOffsetMs = m.offsetMs;
+        break;
+      case 'reset':
+        this.data = fromDump(this.store.options.seed());
+        break;
+      case 'load':
+        this.data = fromDump(m.dump);
+        break;
+    }
+  }
+
+  private change(m: Mutation): void {
+    this.apply(m);
+    // After applying, so a backend that compacts on this change snapshots it too.
+    this.store.options.onMutation?.(this.id, m);
+  }
+
   async get<T>(collection: string, key: string): Promise<T | undefined> {
     return this.data.collections.get(collection)?.get(key) as T | undefined;
   }
   async put<T>(collection: string, key: string, value: T): Promise<void> {
-    this.collection(collection).set(key, value);
+    this.change({ op: 'put', c: collection, k: key, v: value });
   }
   async delete(collection: string, key: string): Promise<boolean> {
-    return this.data.collections.get(collection)?.delete(key) ?? false;
+    if (!this.data.collections.get(collection)?.has(key)) return false;
+    this.change({ op: 'del', c: collection, k: key });
+    return true;
   }
   async list<T>(collection: string): Promise<T[]> {
     return [...(this.data.collections.get(collection)?.values() ?? [])] as T[];
   }
   async nextSeq(name: string, start = 1): Promise<number> {
-    const next = (this.data.counters.get(name) ?? start - 1) + 1;
-    this.data.counters.set(name, next);
-    return next;
+    const value = (this.data.counters.get(name) ?? start - 1) + 1;
+    this.change({ op: 'seq', name, value });
+    return value;
   }
   async now(): Promise<number> {
-    return this.options.clock.now() + this.data.clockOffsetMs;
+    return this.store.options.clock.now() + this.data.clockOffsetMs;
   }
   async advanceClock(seconds: number): Promise<number> {
-    this.data.clockOffsetMs += seconds * 1000;
+    this.change({ op: 'clock', offsetMs: this.data.clockOffsetMs + seconds * 1000 });
     return this.now();
   }
   async dump(): Promise<SessionDump> {
+    return this.dumpSync();
+  }
+  dumpSync(): SessionDump {
     const collections: SessionDump['collections'] = {};
     for (const [name, records] of this.data.collections) collections[name] = structuredClone(Object.fromEntries(records));
     return { collections, counters: Object.fromEntries(this.data.counters), clockOffsetMs: this.data.clockOffsetMs };
   }
   async reset(): Promise<void> {
-    this.data = fromDump(this.options.seed());
+    this.change({ op: 'reset' });
   }
 }
 
 export class MemoryStore implements Store {
   private readonly sessions = new Map<string, MemorySession>();
 
-  constructor(private readonly options: MemoryStoreOptions) {}
+  constructor(readonly options: MemoryStoreOptions) {}
 
-  session(id: string): SessionStore {
+  /** Opens (or creates) a session; refuses a new one when the store is full of recently used sessions. */
+  open(id: string): OpenResult {
     let s = this.sessions.get(id);
     if (s) {
       // Map order is insertion order: re-insert to mark as most recently used.
       this.sessions.delete(id);
       this.sessions.set(id, s);
-      return s;
+      s.lastUsed = Date.now();
+      return { ok: true, session: s };
     }
-    s = new MemorySession(id, fromDump(this.options.seed()), this.options);
+    const max = this.options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    if (this.sessions.size >= max) {
+      const [oldestId, oldest] = this.sessions.entries().next().value as [string, MemorySession];
+      const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+      if (Date.now() - oldest.lastUsed < idleMs) {
+        return { ok: false, reason: `the mock holds its maximum of ${max} sessions, none idle for ${Math.round(idleMs / 1000)} s; reset finished sessions (POST /__mock/reset) or start serve with a larger --max-sessions` };
+      }
+      this.drop(oldestId);
+    }
+    s = new MemorySession(id, fromDump(this.options.seed()), this);
     this.sessions.set(id, s);
-    const max = this.options.maxSessions ?? 10_000;
-    if (this.sessions.size > max) {
-      const oldest = this.sessions.keys().next().value as string;
-      this.sessions.delete(oldest);
+    return { ok: true, session: s };
+  }
+
+  session(id: string): SessionStore {
+    const opened = this.open(id);
+    if (!opened.ok) throw new Error(opened.reason);
+    return opened.session;
+  }
+
+  /** Forgets a session entirely (it starts from the seed if used again). */
+  drop(id: string): void {
+    if (this.sessions.delete(id)) this.options.onMutation?.(id, { op: 'drop' });
+  }
+
+  /** Replays a logged change (durable backends); creates the session without limits or logging. */
+  replay(id: string, m: Mutation): void {
+    if (m.op === 'drop') {
+      this.sessions.delete(id);
+      return;
     }
-    return s;
+    let s = this.sessions.get(id);
+    if (!s) this.sessions.set(id, (s = new MemorySession(id, fromDump(this.options.seed()), this)));
+    s.apply(m);
+  }
+
+  /** Every session's state, synchronously (for snapshots). */
+  snapshot(): Record<string, SessionDump> {
+    return Object.fromEntries([...this.sessions].map(([id, s]) => [id, s.dumpSync()]));
   }
 
   async sessionIds(): Promise<string[]> {
@@ -98,6 +179,6 @@ export class MemoryStore implements Store {
   }
 
   async clear(): Promise<void> {
-    this.sessions.clear();
+    for (const id of [...this.sessions.keys()]) this.drop(id);
   }
 }

@@ -29,7 +29,23 @@ export interface SessionStore {
   reset(): Promise<void>;
 }
 
+/** One change to a session, as a durable backend logs it; replaying the same list gives the same state. */
+export type Mutation =
+  | { op: 'put'; c: string; k: string; v: unknown }
+  | { op: 'del'; c: string; k: string }
+  /** A counter's new value (not the increment), so replays are idempotent. */
+  | { op: 'seq'; name: string; value: number }
+  | { op: 'clock'; offsetMs: number }
+  | { op: 'reset' }
+  | { op: 'load'; dump: SessionDump }
+  | { op: 'drop' };
+
+export type OpenResult = { ok: true; session: SessionStore } | { ok: false; reason: string };
+
 export interface Store {
+  /** Opens or creates a session; `ok: false` says why a new session cannot be had (the session limit). */
+  open(id: string): OpenResult;
+  /** As open(), for callers past the pipeline's admission check; throws on a refused session. */
   session(id: string): SessionStore;
   sessionIds(): Promise<string[]>;
   /** Removes every session; the next request starts from the seed again. */

@@ -84,3 +84,15 @@ describe('Journal', () => {
     expect(j.query('s')).toHaveLength(2);
   });
 });
+
+describe('Journal memory', () => {
+  test('evicted records are released: what is held stays proportional to the caps, however many calls', () => {
+    const j = new Journal({ maxPerSession: 100, maxTotal: 1000 });
+    j.append(record('quiet', { id: 'old' })); // a session that never evicts keeps the oldest entry at the head
+    for (let i = 0; i < 100_000; i++) j.append(record('busy'));
+    const s = j.stats();
+    expect(s.records).toBe(101);
+    expect(s.queued).toBeLessThanOrEqual(2 * s.records + 1024);
+    expect(j.query('quiet').map((c) => c.id)).toEqual(['old']);
+  });
+});

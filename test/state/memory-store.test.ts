@@ -4,7 +4,7 @@ import { MemoryStore } from '../../src/state/memory-store.js';
 import { fixedClock, type SessionDump } from '../../src/state/store.js';
 
 const seed = (): SessionDump => ({ collections: { 'x:apps': { a: { appid: 'a' } } }, counters: {}, clockOffsetMs: 0 });
-const make = (maxSessions?: number) => new MemoryStore({ clock: fixedClock(1000), seed, maxSessions });
+const make = (maxSessions?: number, sessionIdleMs = 0) => new MemoryStore({ clock: fixedClock(1000), seed, maxSessions, sessionIdleMs });
 
 describe('MemoryStore', () => {
   test('a new session starts from the seed; writes stay in that session', async () => {
@@ -41,12 +41,35 @@ describe('MemoryStore', () => {
     expect(await s.dump()).toEqual(seed());
   });
 
-  test('beyond maxSessions the least recently used session is dropped', async () => {
+  test('at maxSessions the least recently used session is dropped once it has been idle long enough', async () => {
     const store = make(2);
     store.session('a');
     store.session('b');
     store.session('a');
     store.session('c');
     expect((await store.sessionIds()).sort()).toEqual(['a', 'c']);
+  });
+
+  test('at maxSessions with every session recently used, a new session is refused with the reason', () => {
+    const store = make(2, 3_600_000);
+    store.session('a');
+    store.session('b');
+    const refused = store.open('c');
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.reason).toContain('maximum of 2 sessions');
+    expect(store.open('a').ok).toBe(true);
+  });
+
+  test('every change is reported as a mutation that, replayed, rebuilds the same state', async () => {
+    const log: Array<[string, unknown]> = [];
+    const a = new MemoryStore({ clock: fixedClock(1000), seed, onMutation: (s, m) => log.push([s, m]) });
+    const s = a.session('s');
+    await s.put('x:apps', 'b', { appid: 'b' });
+    await s.delete('x:apps', 'a');
+    await s.nextSeq('n');
+    await s.advanceClock(7);
+    const b = new MemoryStore({ clock: fixedClock(1000), seed });
+    for (const [id, m] of log) b.replay(id, m as never);
+    expect(await b.session('s').dump()).toEqual(await s.dump());
   });
 });

@@ -1,0 +1,77 @@
+/** Parallel writes to one session leave consistent state and a journal with every call. */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Agent, request as httpRequest } from 'node:http';
+import { testMock } from '../helpers/mock.js';
+import { listen } from '../helpers/listen.js';
+
+let m: Awaited<ReturnType<typeof testMock>>;
+let base: string;
+beforeAll(async () => {
+  m = await testMock();
+  base = await listen(m.server);
+});
+afterAll(() => m.server.close());
+
+const agent = new Agent({ keepAlive: true, maxSockets: 100 });
+function post(path: string, body: unknown, session: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-mock-session': session } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve(JSON.parse(text)));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('concurrency', () => {
+  test('500 concurrent upserts and deletes of the same school: state equals the calls replayed in the order they ran', async () => {
+    const S = 'race';
+    const token = ((await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, S))['data'] as { access_token: string }).access_token;
+    const school = (i: number) => ({ access_token: token, organName: `学校${i}`, organKind: 2, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 7 });
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => (i % 3 === 2 ? post('/v1/abutment/syncDeleteOrganMetadata/7', { access_token: token }, S) : post('/v1/abutment/syncSaveOrganMetadata', school(i), S))),
+    );
+    expect(answers.every((a) => a['status'] === 200 || a['code'] === '40410')).toBe(true);
+
+    const calls = m.journal.query(S).filter((c) => c.operationId !== 'channelToken');
+    expect(calls).toHaveLength(500);
+    const orders = calls.map((c) => c.order!).sort((a, b) => a - b);
+    expect(new Set(orders).size).toBe(500);
+    // Replay in the order the handlers ran: each answer is what that state implies, and so is the end state.
+    let exists = false;
+    let name: string | undefined;
+    for (const c of [...calls].sort((a, b) => a.order! - b.order!)) {
+      if (c.operationId === 'syncSaveOrganMetadata') {
+        exists = true;
+        name = (c.request.body as { organName: string }).organName;
+        expect(c.response.code).toBe('200');
+      } else {
+        expect(c.response.code).toBe(exists ? '200' : '40410');
+        exists = false;
+      }
+    }
+    const state = (await (await fetch(`${base}/__mock/state`, { headers: { 'x-mock-session': S } })).json()) as { apis: Record<string, { schools: Array<{ organName: string }> }> };
+    const schools = state.apis['platform-sync']!.schools;
+    expect(schools.map((s) => s.organName)).toEqual(exists ? [name] : []);
+  });
+
+  test('concurrent adds of the same push project: exactly one is saved, the others answer 16000 数据已存在', async () => {
+    const S = 'race-wx';
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        new Promise<Record<string, unknown>>((resolve) => {
+          const req = httpRequest(`${base}/wx/push/addPushProject`, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': S } }, (res) => {
+            let t = '';
+            res.on('data', (c) => (t += c));
+            res.on('end', () => resolve(JSON.parse(t)));
+          });
+          req.end('url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=same');
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a['success'] === true)).toHaveLength(1);
+    expect(answers.filter((a) => a['code'] === '16000')).toHaveLength(49);
+  });
+});

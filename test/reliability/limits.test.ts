@@ -1,0 +1,93 @@
+/** Every limit is configurable and, when exceeded, answered clearly: the API's own envelope (problem+json on the admin API). */
+import { connect } from 'node:net';
+import request from 'supertest';
+import { afterEach, describe, expect, test } from 'vitest';
+import { testMock } from '../helpers/mock.js';
+import { listen } from '../helpers/listen.js';
+
+const servers: Array<{ server: { close(): void } }> = [];
+afterEach(() => servers.splice(0).forEach((m) => m.server.close()));
+const violations = (res: request.Response) => JSON.parse(String(res.headers['x-mock-violations'] ?? '[]')) as Array<{ message: string }>;
+
+/** Sends raw bytes on a socket and returns everything the server answers (until it closes or goes quiet). */
+function raw(url: string, text: string, { endAfterMs }: { endAfterMs?: number } = {}): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    let out = '';
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    socket.on('data', (d) => (out += d.toString()));
+    socket.on('close', () => resolve(out));
+    socket.on('error', () => resolve(out));
+    if (endAfterMs) setTimeout(() => socket.end(), endAfterMs);
+  });
+}
+
+describe('limits', () => {
+  test('body size', async () => {
+    const m = await testMock({ limits: { maxBodyBytes: 1000 } });
+    const res = await request(m.listener).post('/v1/channel/token').send({ appid: 'x'.repeat(2000), secret: 's' });
+    expect(res.body).toEqual({ status: 402, message: '参数错误' });
+    expect(violations(res)[0]!.message).toContain('over the 1000-byte limit');
+  });
+
+  test('JSON depth', async () => {
+    const m = await testMock({ limits: { maxDepth: 3 } });
+    const res = await request(m.listener).post('/wx/wxc/receive').send({ event: 'e', raw_data: 'r', app_key: 'k', school_code: 's', x: { a: { b: { c: 1 } } } });
+    expect(res.body).toMatchObject({ code: 11001 });
+    expect(violations(res).some((v) => v.message === 'nesting deeper than 3 levels')).toBe(true);
+  });
+
+  test('number of form or query fields', async () => {
+    const m = await testMock({ limits: { maxFields: 5 } });
+    const res = await request(m.listener).post('/datasyn/user/register').type('form').send('a=1&b=2&c=3&d=4&e=5&f=6&g=7');
+    expect(res.body.meta.status).toBe(3);
+    expect(violations(res).some((v) => v.message === 'more than 5 fields')).toBe(true);
+  });
+
+  test('header size: node refuses the request, and the client still gets the API envelope (HTTP 431)', async () => {
+    const m = await testMock({ maxHeaderBytes: 1024 });
+    servers.push(m);
+    const url = await listen(m.server);
+    const answer = await raw(url, `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(4000)}\r\nContent-Length: 2\r\n\r\n{}`);
+    expect(answer).toMatch(/^HTTP\/1.1 431 /);
+    expect(answer).toContain('{"status":402,"message":"参数错误"}');
+    expect(answer).toContain('over the 1024-byte limit');
+  });
+
+  test('request timeout: a body that stops arriving gets the envelope instead of holding the call', async () => {
+    const m = await testMock({ limits: { requestTimeoutMs: 150 } });
+    servers.push(m);
+    const url = await listen(m.server);
+    const answer = await raw(url, `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":`, { endAfterMs: 5000 });
+    expect(answer).toMatch(/^HTTP\/1.1 200 /);
+    expect(answer).toContain('{"status":402,"message":"参数错误"}');
+    expect(answer).toContain('did not arrive within 150 ms');
+  });
+
+  test('sessions: beyond the cap, with no idle session to drop, a new session is refused clearly; known sessions go on', async () => {
+    const m = await testMock({ maxSessions: 2, sessionIdleMs: 3_600_000 });
+    const org = (session: string) => request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token').set('X-Mock-Session', session);
+    expect((await org('a')).body.code).toBe('000000');
+    expect((await org('b')).body.code).toBe('000000');
+    const refused = await org('c');
+    expect(refused.status).toBe(503);
+    expect(refused.body.code).toBe('100001');
+    expect(refused.body.message).toContain('maximum of 2 sessions');
+    const admin = await request(m.listener).get('/__mock/state').set('X-Mock-Session', 'c');
+    expect(admin.status).toBe(503);
+    expect(admin.type).toBe('application/problem+json');
+    expect((await org('a')).body.code).toBe('000000');
+  });
+
+  test('sessions: at the cap, a session idle long enough makes room', async () => {
+    const m = await testMock({ maxSessions: 2, sessionIdleMs: 0 });
+    for (const s of ['a', 'b', 'c']) expect((await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', s)).body.success).toBe(true);
+    expect((await m.store.sessionIds()).sort()).toEqual(['b', 'c']);
+  });
+
+  test('journal size (per session and in all) is configurable; evictions are counted', async () => {
+    const m = await testMock({ journal: { maxPerSession: 3, maxTotal: 4 } });
+    for (const s of ['a', 'a', 'a', 'a', 'b', 'b']) await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', s);
+    expect(m.journal.stats()).toMatchObject({ records: 4, evicted: 2 });
+  });
+});
