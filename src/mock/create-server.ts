@@ -96,8 +96,11 @@ async function startingDump(env: { contract: Contract; modules: Map<ApiName, Api
   return scratch.dump();
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const presented = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+const ADMIN_COOKIE = 'contract_mock_admin';
+
+/** Compares a presented admin token with the real one in constant time. */
+function tokenMatches(given: string, token: string): boolean {
+  const presented = Buffer.from(given);
   const expected = Buffer.from(token);
   // timingSafeEqual needs equal lengths; compare against itself to keep the time independent of the guess.
   return presented.length === expected.length ? timingSafeEqual(presented, expected) : (timingSafeEqual(expected, expected), false);
@@ -178,12 +181,24 @@ export async function createMock(options: MockOptions): Promise<Mock> {
       return;
     }
     if (req.url === '/__mock' || req.url?.startsWith('/__mock/') || req.url?.startsWith('/__mock?')) {
-      if (options.adminToken && !bearerMatches(req.headers.authorization, options.adminToken)) {
-        res.statusCode = 401;
-        res.setHeader('Content-Type', 'application/problem+json');
-        res.setHeader('WWW-Authenticate', 'Bearer realm="contract-mock admin"');
-        res.end(JSON.stringify({ type: 'about:blank', title: 'Admin token required', status: 401, detail: 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token.' }));
-        return;
+      if (options.adminToken) {
+        // The dashboard cannot send a bearer header from a link or an EventSource: opening
+        // /__mock/ui/?admin_token=T once sets an HttpOnly, same-site cookie that carries it.
+        const fromQuery = /^\/__mock\/ui\/?\?(?:.*&)?admin_token=([^&]*)/.exec(req.url)?.[1];
+        if (fromQuery !== undefined && tokenMatches(decodeURIComponent(fromQuery), options.adminToken)) {
+          res.writeHead(303, ['Location', '/__mock/ui/', 'Set-Cookie', `${ADMIN_COOKIE}=${encodeURIComponent(options.adminToken)}; HttpOnly; SameSite=Strict; Path=/__mock`]);
+          res.end();
+          return;
+        }
+        const cookie = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`).exec(req.headers.cookie ?? '')?.[1];
+        const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (cookie !== undefined ? decodeURIComponent(cookie) : '');
+        if (!tokenMatches(presented, options.adminToken)) {
+          res.statusCode = 401;
+          res.setHeader('Content-Type', 'application/problem+json');
+          res.setHeader('WWW-Authenticate', 'Bearer realm="contract-mock admin"');
+          res.end(JSON.stringify({ type: 'about:blank', title: 'Admin token required', status: 401, detail: 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).' }));
+          return;
+        }
       }
       const cors = corsHeaders(req);
       const opened = store.open(session);
