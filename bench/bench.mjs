@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+// `npm run bench`: contract-mock against Prism (the tool users would pick instead) and a bare node:http
+// server (this machine's ceiling), on loopback, in one run. Prints a table with ratios and writes
+// bench/results.json. Targets (issue 7) are checked here, never in timed tests.
+//
+// Env: BENCH_DURATION (s per run, default 10), BENCH_CONNECTIONS (default 50), BENCH_MILLION (journaled
+// calls for the memory run, default 1000000), BENCH_STARTUPS (startup samples, default 5).
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const MILLION = Number(process.env.BENCH_MILLION ?? 1_000_000);
+const STARTUPS = Number(process.env.BENCH_STARTUPS ?? 5);
+const prismBin = join(root, 'node_modules', '.bin', 'prism');
+const cli = join(root, 'bin', 'contract-mock.js');
+const spec = (name) => join(root, 'specs', `${name}.openapi.yaml`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const rssMb = (pid) => {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
+};
+
+/** Starts a server process and resolves once `probe` answers 200; returns the time that took. */
+async function start(command, args, probe, env = {}) {
+  const t0 = performance.now();
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited: ${stderr}`);
+    try {
+      const res = await fetch(probe.url, { method: probe.method ?? 'GET', headers: probe.headers, body: probe.body });
+      if (res.status === 200) return { child, startupMs: performance.now() - t0 };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    if (performance.now() - t0 > 30_000) throw new Error(`${command} did not start within 30 s: ${stderr}`);
+  }
+}
+
+const stop = (child) => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGKILL'))));
+
+const TOKEN_BODY = JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' });
+const json = { 'content-type': 'application/json' };
+const formType = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** The fixed envelope the ceiling server answers, as contract-mock answers (a). */
+const CEILING = `
+const http = require('node:http');
+const body = JSON.stringify({ status: 200, message: 'success', data: { access_token: 'x'.repeat(40), expire: '2018-07-18 17:08:43', expires_in: 7200 } });
+http.createServer((req, res) => { req.resume(); req.on('end', () => { res.setHeader('content-type', 'application/json;charset=UTF-8'); res.setHeader('content-length', Buffer.byteLength(body)); res.end(body); }); }).listen(Number(process.argv[1]), '127.0.0.1');
+`;
+
+function run(url, opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...opts }, (err, r) => (err ? reject(err) : resolve(r)));
+  });
+}
+
+async function measure(label, target, workload) {
+  process.stderr.write(`  ${label} ${workload.name} ...`);
+  // Warm up (JIT, caches) before the measured run.
+  await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, duration: Math.min(3, DURATION) });
+  const r = await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body });
+  const row = {
+    target: label,
+    workload: workload.name,
+    reqPerSec: Math.round(r.requests.average),
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    errors: r.errors + r.timeouts + (r.non2xx ?? 0),
+    rssMb: rssMb(target.child.pid),
+  };
+  process.stderr.write(` ${row.reqPerSec} req/s, p99 ${row.p99ms} ms\n`);
+  return row;
+}
+
+async function contractMock(extraEnv = {}) {
+  const port = await freePort();
+  const { child, startupMs } = await start(process.execPath, [cli, 'serve', '--port', String(port)], { url: `http://127.0.0.1:${port}/__mock/health` }, extraEnv);
+  return { child, startupMs, base: `http://127.0.0.1:${port}` };
+}
+
+async function prism(specName, flags) {
+  const port = await freePort();
+  const probe = specName === 'platform-sync'
+    ? { url: `http://127.0.0.1:${port}/v1/channel/token`, method: 'POST', headers: json, body: TOKEN_BODY }
+    : { url: `http://127.0.0.1:${port}/datasyn/user/login`, method: 'POST', headers: formType, body: 'loginName=a&password=b&synDevice=c' };
+  const { child, startupMs } = await start(prismBin, ['mock', '-h', '127.0.0.1', '-p', String(port), ...flags, spec(specName)], probe);
+  return { child, startupMs, base: `http://127.0.0.1:${port}` };
+}
+
+/** Workloads (a), (b), (c); (b) and (c) need a token from the target first. */
+async function workloads(base) {
+  const token = (await (await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: json, body: TOKEN_BODY })).json())?.data?.access_token ?? 'ACCESS_TOKEN';
+  const reg = 'loginName=bench&password=pw&realName=%E5%BC%A0%E4%B8%89&sex=1&school=s&grade=g&classNum=3&englishscore=100';
+  await fetch(`${base}/datasyn/user/register`, { method: 'POST', headers: formType, body: reg }).catch(() => {});
+  const login = await fetch(`${base}/datasyn/user/login`, { method: 'POST', headers: formType, body: 'loginName=bench&password=pw&synDevice=bench-1' }).then((r) => r.json()).catch(() => undefined);
+  const iosToken = login?.data?.token ?? '21:1489385636029';
+  const tables = ['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'usertest', 'userword'];
+  const metas = JSON.stringify({ tablemeta: tables.map((t) => ({ synId: 1, synTable: t, userId: 111, version: 0, lastModTime: null })) });
+  return [
+    { name: '(a) token', method: 'POST', path: '/v1/channel/token', headers: json, body: TOKEN_BODY },
+    {
+      name: '(b) save school',
+      method: 'POST',
+      path: '/v1/abutment/syncSaveOrganMetadata',
+      headers: json,
+      body: JSON.stringify({ access_token: token, organName: '武汉市第一中学', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 100 }),
+    },
+    { name: '(c) ios synmetas (form + json)', method: 'POST', path: '/datasyn/syn/synmetas', headers: formType, body: new URLSearchParams({ token: iosToken, json: metas }).toString() },
+  ];
+}
+
+async function main() {
+  const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` }, date: new Date().toISOString(), durationS: DURATION, connections: CONNECTIONS, rows: [], startup: {}, memory: {} };
+
+  process.stderr.write('startup (time to the first 200)\n');
+  const startups = { 'contract-mock': [], 'prism': [] };
+  for (let i = 0; i < STARTUPS; i++) {
+    const m = await contractMock();
+    startups['contract-mock'].push(m.startupMs);
+    await stop(m.child);
+    const p = await prism('platform-sync', ['-v', 'silent']);
+    startups['prism'].push(p.startupMs);
+    await stop(p.child);
+  }
+  const median = (xs) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+  results.startup = { 'contract-mock': median(startups['contract-mock']), prism: median(startups.prism) };
+  process.stderr.write(`  contract-mock ${results.startup['contract-mock']} ms, prism ${results.startup.prism} ms\n`);
+
+  process.stderr.write('throughput\n');
+  const ceilingPort = await freePort();
+  const ceiling = { ...(await start(process.execPath, ['-e', CEILING, String(ceilingPort)], { url: `http://127.0.0.1:${ceilingPort}/` })), base: `http://127.0.0.1:${ceilingPort}` };
+  const mock = await contractMock();
+  const mockLoads = await workloads(mock.base);
+  const prisms = {
+    'prism (default: static, logging)': { 'platform-sync': await prism('platform-sync', []), 'ios-datasyn': await prism('ios-datasyn', []) },
+    'prism (static, logging off)': { 'platform-sync': await prism('platform-sync', ['-v', 'silent']), 'ios-datasyn': await prism('ios-datasyn', ['-v', 'silent']) },
+  };
+  for (const w of mockLoads) {
+    results.rows.push(await measure('contract-mock', mock, w));
+    for (const [label, byApi] of Object.entries(prisms)) {
+      const target = w.path.startsWith('/datasyn') ? byApi['ios-datasyn'] : byApi['platform-sync'];
+      results.rows.push(await measure(label, target, (await workloads(target.base)).find((x) => x.name === w.name)));
+    }
+    results.rows.push(await measure('node:http ceiling', ceiling, w));
+  }
+  results.memory.afterThroughputRunsMb = rssMb(mock.child.pid);
+  for (const byApi of Object.values(prisms)) for (const t of Object.values(byApi)) await stop(t.child);
+  await stop(ceiling.child);
+  await stop(mock.child);
+
+  process.stderr.write(`memory: ${MILLION} journaled calls\n`);
+  const big = await contractMock();
+  const t0 = performance.now();
+  await new Promise((resolve, reject) =>
+    autocannon({ url: `${big.base}/v1/channel/token`, connections: CONNECTIONS, amount: MILLION, method: 'POST', headers: json, body: TOKEN_BODY }, (err, r) => (err ? reject(err) : resolve(r))),
+  );
+  const health = await (await fetch(`${big.base}/__mock/health`)).json();
+  results.memory = { ...results.memory, calls: MILLION, seconds: Math.round((performance.now() - t0) / 1000), rssMb: rssMb(big.child.pid), journal: health.journal };
+  await stop(big.child);
+
+  // Ratios and targets.
+  const get = (target, workload) => results.rows.find((r) => r.target === target && r.workload === workload);
+  const fasterPrism = (w) => Math.max(...Object.keys(prisms).map((p) => get(p, w).reqPerSec));
+  results.ratios = Object.fromEntries(
+    mockLoads.map((w) => [w.name, { vsFasterPrism: +(get('contract-mock', w.name).reqPerSec / fasterPrism(w.name)).toFixed(2), vsCeiling: +(get('contract-mock', w.name).reqPerSec / get('node:http ceiling', w.name).reqPerSec).toFixed(2) }]),
+  );
+  const [a, , c] = mockLoads.map((w) => w.name);
+  results.targets = [
+    { target: '(a) >= 5x the faster Prism', value: results.ratios[a].vsFasterPrism, ok: results.ratios[a].vsFasterPrism >= 5 },
+    { target: '(c) >= 5x the faster Prism', value: results.ratios[c].vsFasterPrism, ok: results.ratios[c].vsFasterPrism >= 5 },
+    { target: '(a) >= 50% of the node:http ceiling', value: results.ratios[a].vsCeiling, ok: results.ratios[a].vsCeiling >= 0.5 },
+    { target: `p99 < 10 ms at ${CONNECTIONS} connections (all workloads)`, value: Math.max(...results.rows.filter((r) => r.target === 'contract-mock').map((r) => r.p99ms)), ok: results.rows.filter((r) => r.target === 'contract-mock').every((r) => r.p99ms < 10) },
+    { target: 'startup < 500 ms', value: results.startup['contract-mock'], ok: results.startup['contract-mock'] < 500 },
+    { target: `RSS < 200 MB after ${MILLION} calls`, value: results.memory.rssMb, ok: results.memory.rssMb < 200 },
+  ];
+
+  const lines = [];
+  lines.push(`| target | workload | req/s | p50 ms | p99 ms | RSS MB | errors |`, `|---|---|---:|---:|---:|---:|---:|`);
+  for (const r of results.rows) lines.push(`| ${r.target} | ${r.workload} | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.rssMb ?? ''} | ${r.errors} |`);
+  lines.push('', `| workload | contract-mock / faster Prism | contract-mock / node:http |`, `|---|---:|---:|`);
+  for (const [w, r] of Object.entries(results.ratios)) lines.push(`| ${w} | ${r.vsFasterPrism}× | ${Math.round(r.vsCeiling * 100)}% |`);
+  lines.push('', `Startup to the first 200 (median of ${STARTUPS}): contract-mock ${results.startup['contract-mock']} ms, Prism ${results.startup.prism} ms.`);
+  lines.push(`RSS after ${MILLION} journaled calls: ${results.memory.rssMb} MB (journal ${results.memory.journal?.records} records kept, ${results.memory.journal?.evicted} evicted).`);
+  lines.push('', `| target | value | met |`, `|---|---:|---|`);
+  for (const t of results.targets) lines.push(`| ${t.target} | ${t.value} | ${t.ok ? 'yes' : 'NO'} |`);
+  lines.push('', `Machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGb} GiB, Node ${results.machine.node}, ${results.machine.platform}; ${CONNECTIONS} connections, ${DURATION} s per run, ${results.date}.`);
+  results.markdown = lines.join('\n');
+  writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  // The README shows the latest table, with the machine it ran on.
+  const readmeFile = join(root, 'README.md');
+  const readme = readFileSync(readmeFile, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (readme.includes(start) && readme.includes(end)) {
+    writeFileSync(readmeFile, readme.slice(0, readme.indexOf(start) + start.length) + '\n' + results.markdown + '\n' + readme.slice(readme.indexOf(end)));
+  }
+  console.log(results.markdown);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
