@@ -3,6 +3,7 @@
  * One function for all four APIs; what differs per API is its Dialect (from the spec) and its
  * handlers. Admin routes (`/__mock`) are not handled here.
  */
+import { requestTarget } from './request-target.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ApiModule, Delivery, DeliveryOutcome, HandlerContext } from '../apis/api-module.js';
@@ -196,11 +197,7 @@ export function createPipeline(options: PipelineOptions) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const time = new Date().toISOString();
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q === -1 ? url : url.slice(0, q);
-    const search = q === -1 ? '' : url.slice(q + 1);
+    const { method, pathname, search } = requestTarget(req);
     const sessionId = sessionOf(req);
     const match = matchRoute(contract.routes, method, pathname);
     const opened = store.open(sessionId);

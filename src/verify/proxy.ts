@@ -3,6 +3,7 @@
  * against the contract, journals both through the same admin API as the mock (`/__mock/calls`,
  * `/violations`, `/verify`, `/events` ...), and can save the traffic as a replayable scenario file.
  */
+import { requestTarget } from '../mock/request-target.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -90,11 +91,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const time = new Date().toISOString();
-    const method = (req.method ?? 'GET').toUpperCase();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const pathname = q === -1 ? url : url.slice(0, q);
-    const search = q === -1 ? '' : url.slice(q + 1);
+    const { method, url, pathname, search } = requestTarget(req);
     const raw = await readAll(req, options.maxBodyBytes ?? 10 * 1024 * 1024);
     const match = matchRoute(contract.routes, method, pathname);
     const violations: Violation[] = [];

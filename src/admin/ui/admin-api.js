@@ -39,3 +39,26 @@ export async function adminApi(route, { session, method = 'GET', body } = {}) {
   }
   return data;
 }
+
+/**
+ * A loader for one admin route of the selected session: of overlapping loads the last one wins, and
+ * an answer for a session no longer selected is dropped. `render(data)` runs after every load.
+ */
+export function sessionLoader(app, route, render) {
+  let loading = null;
+  let data = null;
+  return async function load() {
+    const session = app.session();
+    if (session === '*') return render(data);
+    const request = adminApi(route, { session });
+    loading = request;
+    try {
+      const result = await request;
+      if (loading !== request || app.session() !== session) return;
+      data = result;
+    } catch (e) {
+      app.notify(e.message);
+    }
+    render(data);
+  };
+}

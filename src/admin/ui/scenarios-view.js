@@ -4,7 +4,7 @@
  * Reads and changes only `/__mock/scenarios` for that session.
  */
 import { el } from './el.js';
-import { adminApi } from './admin-api.js';
+import { adminApi, sessionLoader } from './admin-api.js';
 import { t } from './i18n.js';
 
 const compact = (value) => JSON.stringify(value);
@@ -23,7 +23,6 @@ export function createScenariosView(app) {
   const root = document.getElementById('scenario-list');
   const heading = document.getElementById('scenarios-session');
   let data = null;
-  let loading = null;
 
   async function toggle(name, active) {
     const session = app.session();
@@ -94,21 +93,11 @@ export function createScenariosView(app) {
     });
   }
 
-  /** Fetches the session's scenarios; concurrent calls share one request and the last one wins. */
-  async function load() {
-    const session = app.session();
-    if (session === '*') return render();
-    const request = adminApi('scenarios', { session });
-    loading = request;
-    try {
-      const result = await request;
-      if (loading !== request || app.session() !== session) return;
-      data = result;
-    } catch (e) {
-      app.notify(e.message);
-    }
+  /** Fetches the session's scenarios; of overlapping loads, the last one wins. */
+  const load = sessionLoader(app, 'scenarios', (latest) => {
+    data = latest;
     render();
-  }
+  });
 
   return {
     load,

@@ -4,7 +4,7 @@
  * versions, push projects ...), advances the session's mock clock and resets the session.
  */
 import { el } from './el.js';
-import { adminApi } from './admin-api.js';
+import { adminApi, sessionLoader } from './admin-api.js';
 import { t, hasMessage } from './i18n.js';
 import { formatMockTime, formatSeconds } from './format-time.js';
 
@@ -76,7 +76,6 @@ export function createStateView(app) {
   const resetButton = /** @type {HTMLButtonElement} */ (document.getElementById('reset-session'));
   const controls = document.getElementById('state-controls');
   let data = null;
-  let loading = null;
 
   function render() {
     const session = app.session();
@@ -101,20 +100,10 @@ export function createStateView(app) {
   }
 
   /** Fetches the session's state; of overlapping loads, the last one wins. */
-  async function load() {
-    const session = app.session();
-    if (session === '*') return render();
-    const request = adminApi('state', { session });
-    loading = request;
-    try {
-      const result = await request;
-      if (loading !== request || app.session() !== session) return;
-      data = result;
-    } catch (e) {
-      app.notify(e.message);
-    }
+  const load = sessionLoader(app, 'state', (latest) => {
+    data = latest;
     render();
-  }
+  });
 
   async function advance(seconds) {
     const session = app.session();
