@@ -54,8 +54,10 @@ class Queue<T> {
   }
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    const item = this.items[this.head];
+    // Drop the reference at once: a session's short queue may not compact for a long time.
+    (this.items as Array<T | undefined>)[this.head++] = undefined;
+    if (this.head > 64 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
