@@ -215,10 +215,10 @@ async function main() {
   // The README shows the latest table, with the machine it ran on.
   const readmeFile = join(root, 'README.md');
   const readme = readFileSync(readmeFile, 'utf8');
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  if (readme.includes(start) && readme.includes(end)) {
-    writeFileSync(readmeFile, readme.slice(0, readme.indexOf(start) + start.length) + '\n' + results.markdown + '\n' + readme.slice(readme.indexOf(end)));
+  const startMark = '<!-- bench:start -->';
+  const endMark = '<!-- bench:end -->';
+  if (readme.includes(startMark) && readme.includes(endMark)) {
+    writeFileSync(readmeFile, readme.slice(0, readme.indexOf(startMark) + startMark.length) + '\n' + results.markdown + '\n' + readme.slice(readme.indexOf(endMark)));
   }
   console.log(results.markdown);
 }

@@ -302,7 +302,7 @@ export function createPipeline(options: PipelineOptions) {
       let decision: Decision | undefined;
       let flags: Record<string, unknown> = {};
       if (options.scenarios) {
-        const outcome = await locks.run(sessionId, () => applyScenarios(options.scenarios!, { op, pathname, input, headers: req.headers, session, module, fake: fakeData, requested }));
+        const outcome = await applyScenarios(options.scenarios, { op, pathname, input, headers: req.headers, session, module, fake: fakeData, requested, exclusive: (fn) => locks.run(sessionId, fn) });
         applied = outcome.applied;
         if (outcome.delayMs > 0) await options.sleep(outcome.delayMs);
         decision = outcome.decision;

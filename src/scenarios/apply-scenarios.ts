@@ -98,6 +98,8 @@ export interface ScenarioCall {
   headers: IncomingHttpHeaders;
   session: SessionStore;
   module: ApiModule | undefined;
+  /** Runs `fn` alone among this session's calls (the pipeline's per-session queue). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Seeded data for delay ranges; created only when a rule needs it. */
   fake: () => Promise<FakeData>;
   requested: string[];
@@ -107,6 +109,11 @@ export async function applyScenarios(registry: ScenarioRegistry, call: ScenarioC
   const outcome: ScenarioOutcome = { applied: [], delayMs: 0, flags: {} };
   const active = await call.session.list<ActiveScenario>(ACTIVE);
   if (!active.length && !call.requested.length) return outcome;
+  // Hit counters are read-modify-write: rules are evaluated under the session's queue.
+  return call.exclusive(() => evaluate(registry, call, active, outcome));
+}
+
+async function evaluate(registry: ScenarioRegistry, call: ScenarioCall, active: ActiveScenario[], outcome: ScenarioOutcome): Promise<ScenarioOutcome> {
   const names = [...new Set([...call.requested, ...active.sort((a, b) => a.activatedAt - b.activatedAt).map((a) => a.name)])];
   for (const name of names) {
     const scenario: Scenario | undefined = registry.get(name);
