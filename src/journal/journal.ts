@@ -9,13 +9,15 @@ import type { CallRecord } from './call-record.js';
 export interface JournalOptions {
   maxPerSession: number;
   maxTotal: number;
+  /** Bytes of serialised records kept in all (large bodies count for what they weigh). */
+  maxBytes?: number;
   /** Append every record to this file as NDJSON, so a long run loses nothing to eviction. */
   file?: string;
   /** Read the file's records back at start (serve --state). */
   restore?: boolean;
 }
 
-export const DEFAULT_JOURNAL: JournalOptions = { maxPerSession: 10_000, maxTotal: 100_000 };
+export const DEFAULT_JOURNAL: JournalOptions = { maxPerSession: 10_000, maxTotal: 100_000, maxBytes: 256 * 1024 * 1024 };
 
 export interface CallFilter {
   api?: string;
@@ -81,6 +83,7 @@ export class Journal {
   private all: Queue<Entry> = new Queue<Entry>();
   private readonly bySession = new Map<string, Queue<Entry>>();
   private live = 0;
+  private bytes = 0;
   private evictedCount = 0;
   /** Evicted entries still in `all` (dropped from it in bulk, so memory stays bounded by the caps). */
   private garbage = 0;
@@ -143,8 +146,9 @@ export class Journal {
     queue.push(entry);
     this.all.push(entry);
     this.live++;
+    this.bytes += entry.data!.length;
     while (queue.size > this.options.maxPerSession) this.evict(queue.shift()!);
-    while (this.live > this.options.maxTotal) {
+    while (this.live > this.options.maxTotal || (this.options.maxBytes !== undefined && this.bytes > this.options.maxBytes && this.live > 1)) {
       const oldest = this.all.shift()!;
       if (oldest.evicted) this.garbage--;
       else {
@@ -157,6 +161,7 @@ export class Journal {
 
   private evict(entry: Entry): void {
     entry.evicted = true;
+    this.bytes -= entry.data?.length ?? 0;
     entry.data = undefined;
     this.live--;
     this.evictedCount++;
@@ -195,6 +200,7 @@ export class Journal {
     for (const e of queue) {
       if (!e.evicted) {
         e.evicted = true;
+        this.bytes -= e.data?.length ?? 0;
         e.data = undefined;
         this.live--;
         this.garbage++;
@@ -205,9 +211,10 @@ export class Journal {
     return n;
   }
 
-  stats(): { records: number; evicted: number; queued: number; sessions: number; maxPerSession: number; maxTotal: number; file?: string; fileError?: string; restored?: number } {
+  stats(): { records: number; bytes: number; evicted: number; queued: number; sessions: number; maxPerSession: number; maxTotal: number; file?: string; fileError?: string; restored?: number } {
     return {
       records: this.live,
+      bytes: this.bytes,
       evicted: this.evictedCount,
       queued: this.all.size,
       sessions: this.bySession.size,

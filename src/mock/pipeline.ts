@@ -104,6 +104,9 @@ function maskHeaders(headers: IncomingMessage['headers']): Record<string, string
   return out;
 }
 
+/** Bodies above this size are journaled as a preview, so a few huge calls cannot fill the journal's memory. */
+export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
+
 /** Token-like fields in a recorded body are masked, all but their last four characters. */
 function maskBody(body: unknown): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
@@ -367,7 +370,12 @@ export function createPipeline(options: PipelineOptions) {
       method,
       path: pathname,
       query: query ?? parseSearch(search, limits, [], '/query'),
-      request: { headers: maskHeaders(req.headers), body: maskBody(recordedBody) },
+      request: {
+        headers: maskHeaders(req.headers),
+        body: body.bytes > MAX_RECORDED_BODY_BYTES && typeof recordedBody !== 'string' || (typeof recordedBody === 'string' && recordedBody.length > MAX_RECORDED_BODY_BYTES)
+          ? `(${body.bytes} bytes, not kept whole) ${(body.text ?? '').slice(0, 1024)}`
+          : maskBody(recordedBody),
+      },
       response: {
         status: fault && fault !== 'malformed-json' ? 0 : answer.status,
         headers: answer.headers,

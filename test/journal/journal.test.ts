@@ -96,3 +96,14 @@ describe('Journal memory', () => {
     expect(j.query('quiet').map((c) => c.id)).toEqual(['old']);
   });
 });
+
+describe('Journal bytes', () => {
+  test('a byte budget evicts the oldest records too, so a few huge calls cannot fill memory', () => {
+    const j = new Journal({ maxPerSession: 1000, maxTotal: 1000, maxBytes: 20_000 });
+    for (let i = 0; i < 10; i++) j.append(record('s', { id: `big${i}`, request: { headers: {}, body: 'x'.repeat(5000) } }));
+    const s = j.stats();
+    expect(s.bytes).toBeLessThanOrEqual(20_000);
+    expect(s.records).toBe(3);
+    expect(j.query('s').map((c) => c.id)).toEqual(['big7', 'big8', 'big9']);
+  });
+});

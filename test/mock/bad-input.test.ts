@@ -120,3 +120,13 @@ describe('malformed bodies', () => {
     expect(res.type).toBe('application/problem+json');
   });
 });
+
+describe('journal of large bodies', () => {
+  test('a body over 64 KB is journaled as a preview, not whole', async () => {
+    const m2 = await testMock();
+    await request(m2.listener).post('/wx/wxc/receive').send({ event: 'x', raw_data: 'y'.repeat(100_000) });
+    const recorded = m2.calls.at(-1)!.request.body as string;
+    expect(recorded).toMatch(/^\(\d+ bytes, not kept whole\) \{"event":"x"/);
+    expect(recorded.length).toBeLessThan(2000);
+  });
+});
