@@ -14,6 +14,7 @@ export interface ServeOptions {
   maxFields: string;
   maxHeaderSize: string;
   maxSessions: string;
+  maxRecords: string;
   journalPerSession: string;
   journalTotal: string;
   requestTimeout: string;
@@ -60,6 +61,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     },
     maxHeaderBytes: positive('--max-header-size', options.maxHeaderSize),
     maxSessions: positive('--max-sessions', options.maxSessions),
+    maxRecordsPerSession: positive('--max-records', options.maxRecords),
     stateDir: options.state,
     activeScenarios: options.scenario,
     watchScenarios: true,

@@ -39,6 +39,8 @@ export interface MockOptions {
   limits?: Partial<Limits>;
   delivery?: Partial<DeliveryOptions>;
   maxSessions?: number;
+  /** Most records one session may hold (serve --max-records). */
+  maxRecordsPerSession?: number;
   /** At the session cap, drop the least recently used session only when idle this long (ms). */
   sessionIdleMs?: number;
   /** Keep state and journal on disk in this folder (serve --state). */
@@ -141,7 +143,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   if (options.watchScenarios) registry.watch();
   const env = { contract: options.contract, modules, seed };
   const starting = await startingDump(env, registry, options.activeScenarios ?? []);
-  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs };
+  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession };
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
   const journal = new Journal({
     ...DEFAULT_JOURNAL,

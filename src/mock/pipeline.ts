@@ -15,7 +15,7 @@ import type { CallRecord, ScenarioEffect } from '../journal/call-record.js';
 import { applyScenarios, gatewayPage, requestedScenarios, type Decision } from '../scenarios/apply-scenarios.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Fault } from '../scenarios/scenario.js';
-import type { Store } from '../state/store.js';
+import { StateLimitError, type Store } from '../state/store.js';
 import { deliver, type DeliveryOptions } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
 
@@ -336,8 +336,14 @@ export function createPipeline(options: PipelineOptions) {
         // One call of a session at a time through its handler: read-modify-write handlers stay consistent under load.
         result = { status: 200, headers, body: await locks.run(sessionId, () => ((order = locks.next(sessionId)), handler(ctx))) };
       } catch (e) {
-        options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
-        result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };
+        if (e instanceof StateLimitError) {
+          // A full session: the API's server-error envelope, HTTP 507, and a message that says how to fix it.
+          violations.push({ side: 'request', pointer: '', message: e.message, rule: 'max-records' });
+          result = { status: 507, headers, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
+        } else {
+          options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
+          result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };
+        }
       }
       if (fault === 'malformed-json') {
         // The server did its work; the answer is cut off on the way (a proxy or a crash mid-write).

@@ -6,7 +6,7 @@
 import { collectionName, type ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject } from '../contract/types.js';
-import type { SessionStore } from '../state/store.js';
+import { StateLimitError, type SessionStore } from '../state/store.js';
 import { FakeData, hashSeed } from './fake-data.js';
 
 export type SeedResult = { ok: true; written: number } | { ok: false; title: string; detail: string };
@@ -46,6 +46,11 @@ export async function seedState(
       }
     }
   }
-  for (const p of planned) await session.put(p.collection, p.key, p.record);
+  try {
+    for (const p of planned) await session.put(p.collection, p.key, p.record);
+  } catch (e) {
+    if (e instanceof StateLimitError) return { ok: false, title: 'Session full', detail: e.message };
+    throw e;
+  }
   return { ok: true, written: planned.length };
 }

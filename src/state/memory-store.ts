@@ -3,7 +3,7 @@
  * Every change is also reported as a Mutation, so a durable backend (file-store.ts) can log it and
  * replay it; a store full of sessions evicts only sessions idle long enough, else refuses a new one.
  */
-import type { Clock, Mutation, OpenResult, SessionDump, SessionStore, Store } from './store.js';
+import { StateLimitError, type Clock, type Mutation, type OpenResult, type SessionDump, type SessionStore, type Store } from './store.js';
 
 interface SessionData {
   collections: Map<string, Map<string, unknown>>;
@@ -19,12 +19,15 @@ export interface MemoryStoreOptions {
   maxSessions?: number;
   /** At the cap, the least recently used session is dropped only if idle this long (default 600 s). */
   sessionIdleMs?: number;
+  /** Most records one session may hold (default 10,000): a new record beyond it is refused. */
+  maxRecordsPerSession?: number;
   /** Called synchronously on every change, after it is applied and before it is acknowledged. */
   onMutation?: (session: string, mutation: Mutation) => void;
 }
 
 export const DEFAULT_MAX_SESSIONS = 10_000;
 export const DEFAULT_SESSION_IDLE_MS = 600_000;
+export const DEFAULT_MAX_RECORDS = 10_000;
 
 function fromDump(dump: SessionDump): SessionData {
   const collections = new Map<string, Map<string, unknown>>();
@@ -83,6 +86,12 @@ class MemorySession implements SessionStore {
     return this.data.collections.get(collection)?.get(key) as T | undefined;
   }
   async put<T>(collection: string, key: string, value: T): Promise<void> {
+    if (!this.data.collections.get(collection)?.has(key)) {
+      const limit = this.store.options.maxRecordsPerSession ?? DEFAULT_MAX_RECORDS;
+      let records = 0;
+      for (const c of this.data.collections.values()) records += c.size;
+      if (records >= limit) throw new StateLimitError(limit);
+    }
     this.change({ op: 'put', c: collection, k: key, v: value });
   }
   async delete(collection: string, key: string): Promise<boolean> {

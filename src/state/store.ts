@@ -63,3 +63,11 @@ export function fixedClock(start: number): Clock & { set(ms: number): void } {
   let t = start;
   return { now: () => t, set: (ms) => (t = ms) };
 }
+
+/** A session already holds its maximum number of records: a write that would add one is refused. */
+export class StateLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`this session holds its maximum of ${limit} records; reset it (POST /__mock/reset) or start serve with a larger --max-records`);
+    this.name = 'StateLimitError';
+  }
+}

@@ -91,3 +91,20 @@ describe('limits', () => {
     expect(m.journal.stats()).toMatchObject({ records: 4, evicted: 2 });
   });
 });
+
+describe('records per session', () => {
+  test('a session at its record limit refuses new records with the API envelope (HTTP 507); existing ones still update', async () => {
+    const m = await testMock({ maxRecordsPerSession: 6 });
+    const add = (n: number) => request(m.listener).post('/wx/push/addPushProject').type('form').send({ url: `http://127.0.0.1:9/${n}`, project: 'p' });
+    // The seed holds 3 records (app, wuhan token, org); three projects fill the session.
+    for (let i = 0; i < 3; i++) expect((await add(i)).body.success).toBe(true);
+    const refused = await add(9);
+    expect(refused.status).toBe(507);
+    expect(refused.body).toMatchObject({ success: false, code: '10000' });
+    expect(refused.body.message).toContain('maximum of 6 records');
+    expect((await request(m.listener).put('/wx/push/updatePushProject').send({ id: 1, statu: 1 })).body.success).toBe(true);
+    const seeded = await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects: [{ id: 50, url: 'http://x', project: 'y' }] } });
+    expect(seeded.status).toBe(400);
+    expect(seeded.body.detail).toContain('maximum of 6 records');
+  });
+});
