@@ -19,7 +19,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const protoKeysBefore = Object.getOwnPropertyNames(Object.prototype).sort();
 
 beforeAll(async () => {
-  m = await testMock({ maxSessions: 100_000 });
+  // Caps as a long-running team server would set them: old sessions make room, sessions and bodies stay bounded.
+  m = await testMock({ maxSessions: 500, sessionIdleMs: 0, maxRecordsPerSession: 1000, limits: { maxBodyBytes: 256 * 1024 }, journal: { maxPerSession: 1000, maxTotal: 20_000 } });
   port = Number(new URL(await listen(m.server)).port);
 });
 afterAll(() => {
