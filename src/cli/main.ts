@@ -25,6 +25,7 @@ program
   .option('--max-fields <n>', 'most query or form fields in a request', '1000')
   .option('--max-header-size <bytes>', 'largest request header block', String(16 * 1024))
   .option('--max-sessions <n>', 'most sessions held at once', '10000')
+  .option('--session-idle <seconds>', 'at --max-sessions, a session idle this long makes room for a new one', '600')
   .option('--max-records <n>', 'most records (schools, users, tokens, push projects ...) one session holds', '10000')
   .option('--journal-per-session <n>', 'call records kept per session', '10000')
   .option('--journal-total <n>', 'call records kept in all', '100000')

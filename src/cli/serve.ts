@@ -15,6 +15,7 @@ export interface ServeOptions {
   maxHeaderSize: string;
   maxSessions: string;
   maxRecords: string;
+  sessionIdle: string;
   journalPerSession: string;
   journalTotal: string;
   requestTimeout: string;
@@ -62,6 +63,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     maxHeaderBytes: positive('--max-header-size', options.maxHeaderSize),
     maxSessions: positive('--max-sessions', options.maxSessions),
     maxRecordsPerSession: positive('--max-records', options.maxRecords),
+    sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
     activeScenarios: options.scenario,
     watchScenarios: true,

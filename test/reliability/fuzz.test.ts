@@ -19,6 +19,12 @@ const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const protoKeysBefore = Object.getOwnPropertyNames(Object.prototype).sort();
 
 beforeAll(async () => {
+  // FUZZ_TARGET=http://127.0.0.1:PORT fuzzes a mock in another process (to tell the mock's memory from the fuzzer's).
+  if (process.env['FUZZ_TARGET']) {
+    port = Number(new URL(process.env['FUZZ_TARGET']).port);
+    m = { server: { close() {} } } as never;
+    return;
+  }
   // Caps as a long-running team server would set them: old sessions make room, sessions and bodies stay bounded.
   m = await testMock({ maxSessions: 500, sessionIdleMs: 0, maxRecordsPerSession: 1000, limits: { maxBodyBytes: 256 * 1024 }, journal: { maxPerSession: 1000, maxTotal: 20_000 } });
   port = Number(new URL(await listen(m.server)).port);
