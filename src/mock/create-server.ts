@@ -109,7 +109,7 @@ function tokenMatches(given: string, token: string): boolean {
 }
 
 const CORS_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
-const CORS_EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied';
+const CORS_EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied, X-Mock-Limit';
 
 /** Browsers call the mock from dev servers on other ports: allow any origin, expose the mock's headers. */
 export function corsHeaders(req: IncomingMessage): string[] {

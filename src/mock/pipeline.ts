@@ -205,13 +205,13 @@ export function createPipeline(options: PipelineOptions) {
     const match = matchRoute(contract.routes, method, pathname);
     const opened = store.open(sessionId);
     if (!opened.ok) {
-      // The session limit: a clear answer in the API's own envelope (HTTP 503: the mock, not the client, is full).
+      // The session limit: a clear answer in the API's own envelope (HTTP 200 like every business answer; the header says which limit).
       req.resume();
       const api = match.ok ? match.operation.api : match.reason === 'method' ? match.api : undefined;
       const dialect = api ? contract.apis.get(api)!.dialect : undefined;
       respond(req, res, {
-        status: 503,
-        headers: { 'Retry-After': '60' },
+        status: dialect ? 200 : 503,
+        headers: { 'Retry-After': '60', 'X-Mock-Limit': 'max-sessions' },
         body: dialect ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined, message: `contract-mock: ${opened.reason}` }) : { error: 'session_limit', message: opened.reason },
       });
       return;
@@ -337,9 +337,9 @@ export function createPipeline(options: PipelineOptions) {
         result = { status: 200, headers, body: await locks.run(sessionId, () => ((order = locks.next(sessionId)), handler(ctx))) };
       } catch (e) {
         if (e instanceof StateLimitError) {
-          // A full session: the API's server-error envelope, HTTP 507, and a message that says how to fix it.
+          // A full session: the API's server-error envelope (HTTP 200, as every business answer of these APIs), with a message that says how to fix it.
           violations.push({ side: 'request', pointer: '', message: e.message, rule: 'max-records' });
-          result = { status: 507, headers, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
+          result = { status: 200, headers: { ...headers, 'X-Mock-Limit': 'max-records' }, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
         } else {
           options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
           result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };

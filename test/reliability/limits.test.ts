@@ -70,7 +70,8 @@ describe('limits', () => {
     expect((await org('a')).body.code).toBe('000000');
     expect((await org('b')).body.code).toBe('000000');
     const refused = await org('c');
-    expect(refused.status).toBe(503);
+    expect(refused.status).toBe(200);
+    expect(refused.headers['x-mock-limit']).toBe('max-sessions');
     expect(refused.body.code).toBe('100001');
     expect(refused.body.message).toContain('maximum of 2 sessions');
     const admin = await request(m.listener).get('/__mock/state').set('X-Mock-Session', 'c');
@@ -93,13 +94,14 @@ describe('limits', () => {
 });
 
 describe('records per session', () => {
-  test('a session at its record limit refuses new records with the API envelope (HTTP 507); existing ones still update', async () => {
+  test('a session at its record limit refuses new records with the API envelope; existing ones still update', async () => {
     const m = await testMock({ maxRecordsPerSession: 6 });
     const add = (n: number) => request(m.listener).post('/wx/push/addPushProject').type('form').send({ url: `http://127.0.0.1:9/${n}`, project: 'p' });
     // The seed holds 3 records (app, wuhan token, org); three projects fill the session.
     for (let i = 0; i < 3; i++) expect((await add(i)).body.success).toBe(true);
     const refused = await add(9);
-    expect(refused.status).toBe(507);
+    expect(refused.status).toBe(200);
+    expect(refused.headers['x-mock-limit']).toBe('max-records');
     expect(refused.body).toMatchObject({ success: false, code: '10000' });
     expect(refused.body.message).toContain('maximum of 6 records');
     expect((await request(m.listener).put('/wx/push/updatePushProject').send({ id: 1, statu: 1 })).body.success).toBe(true);
