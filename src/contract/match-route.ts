@@ -78,3 +78,8 @@ export function matchRoute(table: RouteTable, method: string, pathname: string):
   }
   return { ok: false, reason: 'no-route' };
 }
+
+/** The API a request belongs to: its operation's, or the API of a documented path called with another method. */
+export function apiOf(match: Match): ApiName | undefined {
+  return match.ok ? match.operation.api : match.reason === 'method' ? match.api : undefined;
+}

@@ -3,6 +3,7 @@
  * server. API calls go straight to the pipeline; `/__mock/*` goes to the express admin app.
  * Everything is passed in (clock, store, seed): no module-level state.
  */
+import { problemBody, writeProblem } from '../admin/problem.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { ApiModule } from '../apis/api-module.js';
@@ -23,7 +24,7 @@ import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import { seedState } from './seed-state.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { FileStore } from '../state/file-store.js';
-import { matchRoute } from '../contract/match-route.js';
+import { apiOf, matchRoute } from '../contract/match-route.js';
 import { join } from 'node:path';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
 import { asciiJson, createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
@@ -99,6 +100,7 @@ async function startingDump(env: { contract: Contract; modules: Map<ApiName, Api
 }
 
 const ADMIN_COOKIE = 'contract_mock_admin';
+const ADMIN_COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`);
 
 /** Compares a presented admin token with the real one in constant time. */
 function tokenMatches(given: string, token: string): boolean {
@@ -177,9 +179,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     if (preflight(req, res)) return;
     const session = sessionOf(req);
     if (!validSessionId(session)) {
-      res.statusCode = 400;
-      res.setHeader('Content-Type', 'application/problem+json');
-      res.end(JSON.stringify({ type: 'about:blank', title: 'Bad session id', status: 400, detail: 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.' }));
+      writeProblem(res, 400, 'Bad session id', 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
       return;
     }
     if (req.url === '/__mock' || req.url?.startsWith('/__mock/') || req.url?.startsWith('/__mock?')) {
@@ -192,21 +192,17 @@ export async function createMock(options: MockOptions): Promise<Mock> {
           res.end();
           return;
         }
-        const cookie = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`).exec(req.headers.cookie ?? '')?.[1];
+        const cookie = ADMIN_COOKIE_PATTERN.exec(req.headers.cookie ?? '')?.[1];
         const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (cookie !== undefined ? decodeURIComponent(cookie) : '');
         if (!tokenMatches(presented, options.adminToken)) {
-          res.statusCode = 401;
-          res.setHeader('Content-Type', 'application/problem+json');
-          res.setHeader('WWW-Authenticate', 'Bearer realm="contract-mock admin"');
-          res.end(JSON.stringify({ type: 'about:blank', title: 'Admin token required', status: 401, detail: 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).' }));
+          writeProblem(res, 401, 'Admin token required', 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', ['WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
           return;
         }
       }
       const cors = corsHeaders(req);
       const opened = store.open(session);
       if (!opened.ok) {
-        res.writeHead(503, [...cors, 'Content-Type', 'application/problem+json', 'Retry-After', '60']);
-        res.end(JSON.stringify({ type: 'about:blank', title: 'Session limit', status: 503, detail: opened.reason }));
+        writeProblem(res, 503, 'Session limit', opened.reason, [...cors, 'Retry-After', '60']);
         return;
       }
       if (req.method === 'GET' && (req.url === '/__mock/health' || req.url.startsWith('/__mock/health?'))) {
@@ -244,11 +240,11 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     const line = err.rawPacket?.toString('latin1').split('\r\n')[0] ?? '';
     const [, method = 'GET', url = '/'] = /^([A-Z]+) (\S+)/.exec(line) ?? [];
     const match = matchRoute(options.contract.routes, method, url.split('?')[0]!);
-    const api = match.ok ? match.operation.api : match.reason === 'method' ? match.api : undefined;
+    const api = apiOf(match);
     const message = tooLarge ? `request headers are over the ${options.maxHeaderBytes ?? 16 * 1024}-byte limit` : `malformed HTTP request (${err.code ?? err.message})`;
     const dialect = api ? options.contract.apis.get(api)!.dialect : undefined;
     const body = JSON.stringify(
-      dialect ? dialect.error(match.ok ? match.operation.paramError : dialect.role('invalidRequest'), { op: match.ok ? match.operation : undefined }) : { type: 'about:blank', title: tooLarge ? 'Headers too large' : 'Bad request', status, detail: message },
+      dialect ? dialect.error(match.ok ? match.operation.paramError : dialect.role('invalidRequest'), { op: match.ok ? match.operation : undefined }) : problemBody(status, tooLarge ? 'Headers too large' : 'Bad request', message),
     );
     socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json;charset=UTF-8\r\nX-Mock-Violations: ${asciiJson([{ pointer: '/headers', message }])}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });

@@ -3,12 +3,13 @@
  * One function for all four APIs; what differs per API is its Dialect (from the spec) and its
  * handlers. Admin routes (`/__mock`) are not handled here.
  */
+import { PROBLEM_TYPE, problemBody } from '../admin/problem.js';
 import { requestTarget } from './request-target.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ApiModule, Delivery, DeliveryOutcome, HandlerContext } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
-import { matchRoute } from '../contract/match-route.js';
+import { apiOf, matchRoute } from '../contract/match-route.js';
 import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
 import { validateRequest, validateResponse, parseSearch, type ParseLimits, type RequestInput } from '../contract/validate-request.js';
 import type { CallRecord, ScenarioEffect } from '../journal/call-record.js';
@@ -207,7 +208,7 @@ export function createPipeline(options: PipelineOptions) {
     if (!opened.ok) {
       // The session limit: a clear answer in the API's own envelope (HTTP 200 like every business answer; the header says which limit).
       req.resume();
-      const api = match.ok ? match.operation.api : match.reason === 'method' ? match.api : undefined;
+      const api = apiOf(match);
       const dialect = api ? contract.apis.get(api)!.dialect : undefined;
       respond(req, res, {
         status: dialect ? 200 : 503,
@@ -297,9 +298,9 @@ export function createPipeline(options: PipelineOptions) {
         return {
           status: 400,
           headers: {},
-          contentType: 'application/problem+json',
+          contentType: PROBLEM_TYPE,
           unchecked: true,
-          body: { type: 'about:blank', title: 'Unknown scenario', status: 400, detail: `X-Mock-Scenario names ${unknown.join(', ')}; available: ${options.scenarios?.names().join(', ') || 'none'}. See GET /__mock/scenarios.` },
+          body: problemBody(400, 'Unknown scenario', `X-Mock-Scenario names ${unknown.join(', ')}; available: ${options.scenarios?.names().join(', ') || 'none'}. See GET /__mock/scenarios.`),
         };
       }
       let decision: Decision | undefined;
@@ -325,7 +326,7 @@ export function createPipeline(options: PipelineOptions) {
       }
       const preferred = preferredExample(op, headerValue(req.headers['prefer']));
       if (preferred && !preferred.ok) {
-        return { status: 400, headers, contentType: 'application/problem+json', unchecked: true, body: { type: 'about:blank', title: 'No such example', status: 400, detail: preferred.detail } };
+        return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', preferred.detail) };
       }
       if (preferred?.ok) return { status: preferred.status, headers, body: preferred.body };
       const handler = modules.get(op.api)?.handlers[op.operationId];

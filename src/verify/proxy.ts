@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import express from 'express';
 import { stringify as toYaml } from 'yaml';
 import type { Contract } from '../contract/compile-contract.js';
-import { matchRoute } from '../contract/match-route.js';
+import { apiOf, matchRoute } from '../contract/match-route.js';
 import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
 import { parseSearch, validateRequest, DEFAULT_PARSE_LIMITS } from '../contract/validate-request.js';
 import { journalRoutes } from '../admin/journal-routes.js';
@@ -142,7 +142,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     res.setHeader('content-length', Buffer.byteLength(text));
     res.end(text);
 
-    const api: ApiName | null = op?.api ?? (match.ok ? null : match.reason === 'method' ? match.api : null);
+    const api: ApiName | null = apiOf(match) ?? null;
     journal.append({
       id: randomUUID(),
       time,
