@@ -46,12 +46,20 @@ function isOperator(p: unknown): p is { in?: unknown[]; matches?: string; exists
   return !!p && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).every((k) => k === 'in' || k === 'matches' || k === 'exists');
 }
 
+/** `matches` patterns compiled once each (scenario files are few; the request path only looks them up). */
+const patterns = new Map<string, RegExp>();
+const pattern = (source: string): RegExp => {
+  let re = patterns.get(source);
+  if (!re) patterns.set(source, (re = new RegExp(source)));
+  return re;
+};
+
 /** Numbers and strings compare as text (query and form values arrive as text); objects match partially. */
 export function matchesPredicate(pred: Predicate | unknown, actual: unknown): boolean {
   if (isOperator(pred)) {
     if (pred.exists !== undefined && (actual !== undefined) !== pred.exists) return false;
     if (pred.in !== undefined && !pred.in.some((v) => matchesPredicate(v, actual))) return false;
-    if (pred.matches !== undefined && (actual === undefined || !new RegExp(pred.matches).test(typeof actual === 'string' ? actual : JSON.stringify(actual)))) return false;
+    if (pred.matches !== undefined && (actual === undefined || !pattern(pred.matches).test(typeof actual === 'string' ? actual : JSON.stringify(actual)))) return false;
     return true;
   }
   if (pred !== null && typeof pred === 'object') {

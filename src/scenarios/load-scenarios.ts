@@ -54,6 +54,20 @@ function checkAgainstContract(s: Scenario, contract: Contract, modules: Map<ApiN
     const candidates = new Set<ApiName>(
       ops.length ? ops.filter((o) => o).map((o) => o!.api) : ((list(when.api) as ApiName[] | undefined) ?? apis).filter((a) => apis.includes(a)),
     );
+    // A `matches` that is not a regular expression would fail at request time: refuse it here.
+    const walk = (v: unknown, at: string): void => {
+      if (!v || typeof v !== 'object') return;
+      for (const [k, child] of Object.entries(v)) {
+        if (k === 'matches' && typeof child === 'string') {
+          try {
+            new RegExp(child);
+          } catch (e) {
+            out.push([`${at}/matches`, `not a regular expression: ${(e as Error).message}`]);
+          }
+        } else walk(child, `${at}/${k}`);
+      }
+    };
+    walk(when, `${base}/when`);
     const thens: Array<[string, Then]> = rule.then ? [[`${base}/then`, rule.then]] : (rule.steps ?? []).map((t, j) => [`${base}/steps/${j}`, t]);
     for (const [at, then] of thens) {
       if (then.error !== undefined && ![...candidates].some((a) => contract.apis.get(a)!.dialect.entry(then.error!))) {

@@ -123,6 +123,7 @@ describe('lint', () => {
       'bad-op.yaml': `name: bad-op\ndescription: d\nrules:\n  - when:\n      operationId: syncSaveSchool\n    then: { delay: 5 }\n`,
       'wrong-name.yaml': `name: other\ndescription: d\nrules:\n  - when: {}\n    then: { pass: true }\n`,
       'broken.yaml': `name: broken\n  description: [\n`,
+      'bad-regex.yaml': `name: bad-regex\ndescription: d\nrules:\n  - when:\n      headers: { x-client: { matches: "(" } }\n    then: { delay: 5 }\n`,
     });
     const contract = await loadContract();
     const messages = lintScenarios([dir], contract, new Map(API_MODULES.map((m) => [m.api, m])));
@@ -132,6 +133,7 @@ describe('lint', () => {
     expect(text).toContain('bad-op.yaml:5 /rules/0/when/operationId: no operation "syncSaveSchool" in the specs');
     expect(text).toContain('wrong-name.yaml:1 /name: "other" must equal the file name (wrong-name.yaml)');
     expect(text.some((t) => t.startsWith('broken.yaml:1 YAML:'))).toBe(true);
+    expect(text.some((t) => /^bad-regex\.yaml:5 \/rules\/0\/when\/headers\/x-client\/matches: not a regular expression/.test(t))).toBe(true);
   });
 });
 
