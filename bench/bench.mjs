@@ -12,6 +12,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { replaceBetween } from '../scripts/replace-between.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -215,11 +216,8 @@ async function main() {
   // The README shows the latest table, with the machine it ran on.
   const readmeFile = join(root, 'README.md');
   const readme = readFileSync(readmeFile, 'utf8');
-  const startMark = '<!-- bench:start -->';
-  const endMark = '<!-- bench:end -->';
-  if (readme.includes(startMark) && readme.includes(endMark)) {
-    writeFileSync(readmeFile, readme.slice(0, readme.indexOf(startMark) + startMark.length) + '\n' + results.markdown + '\n' + readme.slice(readme.indexOf(endMark)));
-  }
+  const marks = ['<!-- bench:start -->', '<!-- bench:end -->'];
+  if (readme.includes(marks[0])) writeFileSync(readmeFile, replaceBetween(readme, marks[0], marks[1], results.markdown));
   console.log(results.markdown);
 }
 
