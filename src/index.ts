@@ -1,2 +1,8 @@
-/** Public entry point: re-exports what embedding code and test scripts use. */
-export {};
+/** Public entry point (`import ... from 'contract-mock'`): what embedding code and test scripts use. */
+export { startMock, createMock, type Mock, type MockOptions } from './mock/create-server.js';
+export { loadContract } from './contract/contract-cache.js';
+export { MockClient, MockClientError } from './client/mock-client.js';
+export { verifyTarget, type VerificationReport, type VerifyOptions } from './verify/verify-target.js';
+export { createProxy, type ProxyOptions } from './verify/proxy.js';
+export type { CallRecord } from './journal/call-record.js';
+export type { Violation } from './contract/types.js';

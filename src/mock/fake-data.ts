@@ -114,7 +114,7 @@ export class FakeData {
     set('org_level_code', region.area.code);
     for (const key of ['org_name', 'organName', 'school']) set(key, school);
     set('org_short_name', school.replace(/^(.{2}).*?(..)$/, '$1$2'));
-    for (const key of ['realName', 'username', 'project']) set(key, this.personName());
+    for (const key of ['realName', 'username']) set(key, this.personName());
     set('word', this.word());
     for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object') o[k] = this.realistic(v);
     return value;
