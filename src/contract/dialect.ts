@@ -4,7 +4,7 @@
  * so no code, message or envelope shape is written anywhere but the spec.
  */
 import type { ApiName, CatalogEntry, JsonObject, Operation } from './types.js';
-import { getPointer, setPointer } from './json-pointer.js';
+import { getPath, setPointer, splitPointer } from './json-pointer.js';
 
 interface EnvelopeTemplates {
   success: unknown;
@@ -42,8 +42,8 @@ function render(template: unknown, vars: { data: unknown; message: string; code:
   if (Array.isArray(template)) return template.map((t) => render(t, vars));
   if (template !== null && typeof template === 'object') {
     const out: JsonObject = {};
-    for (const [k, v] of Object.entries(template)) {
-      const r = render(v, vars);
+    for (const k in template) {
+      const r = render((template as JsonObject)[k], vars);
       if (r !== ABSENT) out[k] = r;
     }
     return out;
@@ -57,12 +57,17 @@ export class Dialect {
   private readonly byKey = new Map<string, CatalogEntry>();
   private readonly source: DialectSource['x-dialect'];
   private readonly messages: Record<string, unknown>;
+  /** `codePointers` and `messagePointer`, split once (every recorded call reads its code). */
+  private readonly codePaths: string[][];
+  private readonly messagePath: string[];
 
   constructor(api: ApiName, spec: DialectSource) {
     this.api = api;
     this.source = spec['x-dialect'];
     this.catalog = spec['x-error-catalog'];
     this.messages = spec['x-messages'] ?? {};
+    this.codePaths = this.source.codePointers.map(splitPointer);
+    this.messagePath = splitPointer(this.source.messagePointer);
     for (const entry of this.catalog) {
       if (this.byKey.has(entry.key)) throw new Error(`${api}: duplicate x-error-catalog key ${entry.key}`);
       this.byKey.set(entry.key, entry);
@@ -115,15 +120,15 @@ export class Dialect {
 
   /** The business code a response body carries (first present of `codePointers`), as a string. */
   codeOf(body: unknown): string | undefined {
-    for (const pointer of this.source.codePointers) {
-      const v = getPointer(body, pointer);
+    for (const path of this.codePaths) {
+      const v = getPath(body, path);
       if (v !== undefined && v !== null) return String(v);
     }
     return undefined;
   }
 
   messageOf(body: unknown): string | undefined {
-    const v = getPointer(body, this.source.messagePointer);
+    const v = getPath(body, this.messagePath);
     return typeof v === 'string' ? v : undefined;
   }
 

@@ -13,8 +13,13 @@ export function joinPointer(...segments: Array<string | number>): string {
 }
 
 export function getPointer(value: unknown, pointer: string): unknown {
+  return getPath(value, splitPointer(pointer));
+}
+
+/** getPointer over a pointer already split into segments (split once where one pointer is read often). */
+export function getPath(value: unknown, segments: readonly string[]): unknown {
   let current: unknown = value;
-  for (const segment of splitPointer(pointer)) {
+  for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined;
     if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
     current = (current as Record<string, unknown>)[segment];

@@ -39,8 +39,11 @@ interface Entry {
   path: string;
   time: number;
   violations: boolean;
-  /** The record as UTF-8 JSON: half the memory of a JS string once the text holds any Chinese. */
-  data: Buffer | undefined;
+  /**
+   * The record's JSON: kept as the string itself when it is ASCII (one byte a character, no copy), as
+   * UTF-8 bytes otherwise (a JS string holding any Chinese takes two bytes for every character).
+   */
+  data: string | Buffer | undefined;
   evicted: boolean;
 }
 
@@ -70,12 +73,16 @@ class Queue<T> {
   }
 }
 
-/** An unpooled buffer: a pooled slice would keep its whole 8 KB slab alive after eviction. */
-function utf8(text: string): Buffer {
-  const buf = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+/** The text itself when ASCII; else an unpooled UTF-8 buffer (a pooled slice would keep its whole 8 KB slab alive after eviction). */
+function compact(text: string): string | Buffer {
+  const bytes = Buffer.byteLength(text);
+  if (bytes === text.length) return text;
+  const buf = Buffer.allocUnsafeSlow(bytes);
   buf.write(text, 'utf8');
   return buf;
 }
+
+const textOf = (data: string | Buffer): string => (typeof data === 'string' ? data : data.toString('utf8'));
 
 export type JournalListener = (record: CallRecord) => void;
 
@@ -136,9 +143,9 @@ export class Journal {
       operationId: record.operationId,
       method: record.method,
       path: record.path,
-      time: Date.parse(record.time),
+      time: this.parseTime(record.time),
       violations: record.violations.length > 0,
-      data: utf8(text),
+      data: compact(text),
       evicted: false,
     };
     let queue = this.bySession.get(record.session);
@@ -157,6 +164,13 @@ export class Journal {
         this.garbage--;
       }
     }
+  }
+
+  /** Date.parse, remembering the last answer (calls in the same millisecond share their time text). */
+  private lastTime = { text: '', ms: 0 };
+  private parseTime(text: string): number {
+    if (text !== this.lastTime.text) this.lastTime = { text, ms: Date.parse(text) };
+    return this.lastTime.ms;
   }
 
   private evict(entry: Entry): void {
@@ -189,7 +203,7 @@ export class Journal {
       matches.push(e);
     }
     const picked = filter.limit !== undefined ? matches.slice(Math.max(0, matches.length - filter.limit)) : matches;
-    return picked.map((e) => JSON.parse(e.data!.toString('utf8')) as CallRecord);
+    return picked.map((e) => JSON.parse(textOf(e.data!)) as CallRecord);
   }
 
   /** Clears one session's records (they no longer count towards the caps). */

@@ -252,6 +252,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const close = (): void => {
     registry.close();
     for (const res of pipeline.hanging()) res.destroy();
+    pipeline.close();
   };
   /**
    * Graceful shutdown: stop accepting, let in-flight calls finish (at most `graceMs`), let deliveries

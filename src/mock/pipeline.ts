@@ -74,36 +74,78 @@ interface BodyRead {
   timedOut?: boolean;
 }
 
-function readBody(req: IncomingMessage, max: number, timeoutMs: number): Promise<BodyRead> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let tooLarge = false;
-    // A client that stops sending mid-body gets an answer instead of holding the call forever.
-    const timer = setTimeout(() => resolve({ text: undefined, bytes, tooLarge: false, timedOut: true }), timeoutMs);
-    req.on('close', () => clearTimeout(timer));
-    req.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > max) tooLarge = true;
-      // Past the limit the rest is read and dropped, so the client still gets its answer.
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      clearTimeout(timer);
-      resolve({ text: bytes && !tooLarge ? Buffer.concat(chunks).toString('utf8') : undefined, bytes, tooLarge });
-    });
-    req.on('error', () => resolve({ text: undefined, bytes, tooLarge }));
-  });
+/** A body being read, and when it must have arrived. */
+interface BodyWait {
+  deadline: number;
+  bytes: number;
+  finish(read: BodyRead): void;
+}
+
+/**
+ * Reads request bodies, answering a client that stops sending mid-body instead of holding its call
+ * forever. One sweep timer serves every read in progress: a timer per request was a measurable share
+ * of a small call's cost (bench/README.md).
+ */
+function bodyReader(timeoutMs: number) {
+  const waiting = new Set<BodyWait>();
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = (): void => {
+    const now = performance.now();
+    for (const w of waiting) if (w.deadline <= now) w.finish({ text: undefined, bytes: w.bytes, tooLarge: false, timedOut: true });
+    if (!waiting.size) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  return {
+    read(req: IncomingMessage, max: number): Promise<BodyRead> {
+      return new Promise((resolve) => {
+        let first: Buffer | undefined;
+        let chunks: Buffer[] | undefined;
+        let tooLarge = false;
+        const wait: BodyWait = {
+          deadline: performance.now() + timeoutMs,
+          bytes: 0,
+          finish(read) {
+            if (!waiting.delete(wait)) return;
+            resolve(read);
+          },
+        };
+        waiting.add(wait);
+        sweeper ??= setInterval(sweep, Math.max(5, Math.min(1000, timeoutMs / 4))).unref();
+        req.on('data', (chunk: Buffer) => {
+          wait.bytes += chunk.length;
+          // Past the limit the rest is read and dropped, so the client still gets its answer.
+          if (wait.bytes > max) tooLarge = true;
+          else if (!first) first = chunk;
+          else (chunks ??= [first]).push(chunk);
+        });
+        req.on('end', () => {
+          const text = !wait.bytes || tooLarge ? undefined : chunks ? Buffer.concat(chunks).toString('utf8') : first!.toString('utf8');
+          wait.finish({ text, bytes: wait.bytes, tooLarge });
+        });
+        req.on('error', () => wait.finish({ text: undefined, bytes: wait.bytes, tooLarge }));
+      });
+    },
+    /** Stops the sweep timer (the server is closing). */
+    close(): void {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    },
+  };
 }
 
 function maskHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
+  for (const k in headers) {
+    const v = headers[k];
     if (v === undefined) continue;
     out[k] = MASKED_HEADERS.has(k) ? '***' : Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
 }
+
+const SECRET_FIELD = /token|secret|password/i;
 
 /** Bodies above this size are journaled as a preview, so a few huge calls cannot fill the journal's memory. */
 export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
@@ -112,8 +154,9 @@ export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
 function maskBody(body: unknown): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(body)) {
-    out[k] = /token|secret|password/i.test(k) && typeof v === 'string' && v.length > 4 ? `***${v.slice(-4)}` : v;
+  for (const k in body) {
+    const v = (body as JsonObject)[k];
+    out[k] = typeof v === 'string' && v.length > 4 && SECRET_FIELD.test(k) ? `***${v.slice(-4)}` : v;
   }
   return out;
 }
@@ -147,6 +190,18 @@ function preferredExample(op: Operation, header: string | undefined): { ok: true
   return { ok: false, detail: `${op.operationId} documents no response example ${name ? `"${name}" ` : ''}for code ${code}; it has: ${names.join(', ') || 'none'}.` };
 }
 
+/** `new Date().toISOString()`, computed once per millisecond (a busy mock answers several calls in one). */
+let isoAt = 0;
+let isoText = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoAt) {
+    isoAt = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 /** Per-session mutual exclusion (a promise chain per session), and the order in which a session's handlers ran. */
 function sessionLocks() {
   const tails = new Map<string, Promise<void>>();
@@ -178,6 +233,7 @@ function sessionLocks() {
 export function createPipeline(options: PipelineOptions) {
   const { contract, modules, store, limits } = options;
   const locks = sessionLocks();
+  const bodies = bodyReader(limits.requestTimeoutMs);
   const pending = new Set<Promise<unknown>>();
   const hanging = new Set<ServerResponse>();
 
@@ -200,7 +256,7 @@ export function createPipeline(options: PipelineOptions) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const time = new Date().toISOString();
+    const time = isoNow();
     const { method, pathname, search } = requestTarget(req);
     const sessionId = sessionOf(req);
     const match = matchRoute(contract.routes, method, pathname);
@@ -219,7 +275,7 @@ export function createPipeline(options: PipelineOptions) {
     }
     const session = opened.session;
     const mockTime = await session.now();
-    const body = await readBody(req, limits.maxBodyBytes, limits.requestTimeoutMs);
+    const body = await bodies.read(req, limits.maxBodyBytes);
     let order = 0;
 
     let answer: Answer;
@@ -388,10 +444,11 @@ export function createPipeline(options: PipelineOptions) {
         headers: answer.headers,
         body: answer.text !== undefined ? answer.text : answer.body,
         code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
-        ...(fault && { fault }),
+        fault,
       },
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(order && { order }),
+      // Absent (undefined, so not serialised) when no handler ran.
+      order: order || undefined,
       violations,
       scenarios: applied,
       deliveries: outcomes,
@@ -410,6 +467,10 @@ export function createPipeline(options: PipelineOptions) {
     /** Connections held open by the `timeout` fault; closed on shutdown. */
     hanging: (): Set<ServerResponse> => hanging,
     /** Resolves when every outgoing delivery started so far has settled (tests, graceful shutdown). */
+    /** Stops the pipeline's timers (the server is closing). */
+    close(): void {
+      bodies.close();
+    },
     async settled(): Promise<void> {
       while (pending.size) await Promise.allSettled([...pending]);
     },

@@ -86,6 +86,7 @@ export function matchesWhen(when: When, op: Operation, pathname: string, input: 
 /** The scenario names a request asks for with `X-Mock-Scenario: a,b`. */
 export function requestedScenarios(headers: IncomingHttpHeaders): string[] {
   const raw = headers[SCENARIO_HEADER];
+  if (raw === undefined) return [];
   const text = Array.isArray(raw) ? raw.join(',') : raw ?? '';
   return text.split(',').map((s) => s.trim()).filter(Boolean);
 }
