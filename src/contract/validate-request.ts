@@ -48,11 +48,12 @@ interface WalkNode {
   v: unknown;
   depth: number;
   parent: WalkNode | undefined;
-  key: string;
+  /** An object's key, or an array's index (made a string only for a violation's pointer). */
+  key: string | number;
 }
 
 function pointerOf(node: WalkNode, base: string): string {
-  const keys: string[] = [];
+  const keys: Array<string | number> = [];
   for (let n: WalkNode | undefined = node; n?.parent; n = n.parent) keys.push(n.key);
   return base + joinPointer(...keys.reverse());
 }
@@ -69,7 +70,7 @@ function inspect(value: unknown, base: string, limits: ParseLimits, out: Violati
       return;
     }
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push({ v: v[i], depth: node.depth + 1, parent: node, key: String(i) });
+      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push({ v: v[i], depth: node.depth + 1, parent: node, key: i });
       continue;
     }
     for (const key in v) {
@@ -110,7 +111,7 @@ function run(validate: ValidateFunction | undefined, data: unknown, base: string
 /** Decodes one form/query component the way URLSearchParams does (`+` is a space), falling back to it for malformed `%`. */
 function decodeComponent(text: string): string {
   if (text.indexOf('%') === -1 && text.indexOf('+') === -1) return text;
-  const spaced = text.replace(/\+/g, ' ');
+  const spaced = text.indexOf('+') === -1 ? text : text.replace(/\+/g, ' ');
   try {
     return decodeURIComponent(spaced);
   } catch {
@@ -145,6 +146,15 @@ export function parseSearch(search: string, limits: ParseLimits, out: Violation[
   return result;
 }
 
+/** `text.trim() === ''` without copying a large body. */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c > 32 && c < 127) || !/\s/.test(text[i]!)) return false;
+  }
+  return true;
+}
+
 function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
@@ -162,7 +172,7 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
   if (op.bodyKind !== 'none') {
     const expected = op.bodyKind === 'json' ? JSON_TYPE : FORM;
     const actual = mediaType(raw.contentType);
-    if (text.trim() === '') {
+    if (isBlank(text)) {
       if (op.bodyRequired) violations.push({ side: 'request', pointer: '/body', message: `a ${expected} body is required`, rule: 'required-body' });
     } else if (actual !== expected) {
       violations.push({
@@ -205,7 +215,7 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
       }
     }
   }
-  const all = [...violations, ...jsonViolations].slice(0, limits.maxViolations);
+  const all = jsonViolations.length ? [...violations, ...jsonViolations].slice(0, limits.maxViolations) : violations.length > limits.maxViolations ? violations.slice(0, limits.maxViolations) : violations;
   const errorKey = violations.length ? op.paramError : jsonViolations.length ? op.jsonError : undefined;
   return { input: { query, params, body }, violations: all, errorKey };
 }

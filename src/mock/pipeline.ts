@@ -16,7 +16,7 @@ import type { CallRecord, ScenarioEffect } from '../journal/call-record.js';
 import { applyScenarios, gatewayPage, requestedScenarios, type Decision } from '../scenarios/apply-scenarios.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Fault } from '../scenarios/scenario.js';
-import { StateLimitError, type Store } from '../state/store.js';
+import { StateLimitError, type SessionStore, type Store } from '../state/store.js';
 import { deliver, type DeliveryOptions } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
 
@@ -78,23 +78,42 @@ interface BodyRead {
 interface BodyWait {
   deadline: number;
   bytes: number;
-  finish(read: BodyRead): void;
+  /** Unset once the read has finished. */
+  resolve: ((read: BodyRead) => void) | undefined;
 }
 
 /**
  * Reads request bodies, answering a client that stops sending mid-body instead of holding its call
  * forever. One sweep timer serves every read in progress: a timer per request was a measurable share
- * of a small call's cost (bench/README.md).
+ * of a small call's cost (bench/README.md). Every read has the same time limit, so deadlines come in
+ * arrival order and the reads wait in a plain FIFO.
  */
 function bodyReader(timeoutMs: number) {
-  const waiting = new Set<BodyWait>();
+  let waits: BodyWait[] = [];
+  let head = 0;
   let sweeper: NodeJS.Timeout | undefined;
+  const finish = (wait: BodyWait, read: BodyRead): void => {
+    const resolve = wait.resolve;
+    if (!resolve) return;
+    wait.resolve = undefined;
+    resolve(read);
+  };
   const sweep = (): void => {
     const now = performance.now();
-    for (const w of waiting) if (w.deadline <= now) w.finish({ text: undefined, bytes: w.bytes, tooLarge: false, timedOut: true });
-    if (!waiting.size) {
+    while (head < waits.length) {
+      const w = waits[head]!;
+      if (w.resolve && w.deadline > now) break;
+      finish(w, { text: undefined, bytes: w.bytes, tooLarge: false, timedOut: true });
+      head++;
+    }
+    if (head === waits.length) {
+      waits = [];
+      head = 0;
       clearInterval(sweeper);
       sweeper = undefined;
+    } else if (head > 1024 && head * 2 > waits.length) {
+      waits = waits.slice(head);
+      head = 0;
     }
   };
   return {
@@ -103,15 +122,8 @@ function bodyReader(timeoutMs: number) {
         let first: Buffer | undefined;
         let chunks: Buffer[] | undefined;
         let tooLarge = false;
-        const wait: BodyWait = {
-          deadline: performance.now() + timeoutMs,
-          bytes: 0,
-          finish(read) {
-            if (!waiting.delete(wait)) return;
-            resolve(read);
-          },
-        };
-        waiting.add(wait);
+        const wait: BodyWait = { deadline: performance.now() + timeoutMs, bytes: 0, resolve };
+        waits.push(wait);
         sweeper ??= setInterval(sweep, Math.max(5, Math.min(1000, timeoutMs / 4))).unref();
         req.on('data', (chunk: Buffer) => {
           wait.bytes += chunk.length;
@@ -122,9 +134,9 @@ function bodyReader(timeoutMs: number) {
         });
         req.on('end', () => {
           const text = !wait.bytes || tooLarge ? undefined : chunks ? Buffer.concat(chunks).toString('utf8') : first!.toString('utf8');
-          wait.finish({ text, bytes: wait.bytes, tooLarge });
+          finish(wait, { text, bytes: wait.bytes, tooLarge });
         });
-        req.on('error', () => wait.finish({ text: undefined, bytes: wait.bytes, tooLarge }));
+        req.on('error', () => finish(wait, { text: undefined, bytes: wait.bytes, tooLarge }));
       });
     },
     /** Stops the sweep timer (the server is closing). */
@@ -202,30 +214,46 @@ function isoNow(): string {
   return isoText;
 }
 
-/** Per-session mutual exclusion (a promise chain per session), and the order in which a session's handlers ran. */
+/** A session's queue: `null` while free; the calls waiting their turn while busy. And how many handlers it has run. */
+interface SessionLock {
+  waiting: Array<() => void> | null;
+  order: number;
+}
+
+/**
+ * Per-session mutual exclusion (a FIFO of waiters per busy session), and the order in which a
+ * session's handlers ran. Kept per session object, so a session the store drops takes its lock along.
+ */
 function sessionLocks() {
-  const tails = new Map<string, Promise<void>>();
-  const counters = new Map<string, number>();
+  const locks = new WeakMap<SessionStore, SessionLock>();
+  /** The waiting list of a busy session nobody waits on (shared: it is never pushed to). */
+  const NONE: Array<() => void> = [];
+  const lockOf = (session: SessionStore): SessionLock => {
+    let lock = locks.get(session);
+    if (!lock) locks.set(session, (lock = { waiting: null, order: 0 }));
+    return lock;
+  };
   return {
-    async run<T>(id: string, fn: () => Promise<T>): Promise<T> {
-      const previous = tails.get(id);
-      let release!: () => void;
-      const tail = new Promise<void>((r) => (release = r));
-      tails.set(id, previous ? previous.then(() => tail) : tail);
-      const mine = tails.get(id);
-      // Uncontended (the common case): no waiting at all.
-      if (previous) await previous;
+    async run<T>(session: SessionStore, fn: () => Promise<T>): Promise<T> {
+      const lock = lockOf(session);
+      if (lock.waiting === null) lock.waiting = NONE;
+      else {
+        // Uncontended (the common case) never gets here: no promise, no waiting.
+        if (lock.waiting === NONE) lock.waiting = [];
+        const queue = lock.waiting;
+        await new Promise<void>((resolve) => queue.push(resolve));
+      }
       try {
         return await fn();
       } finally {
-        release();
-        if (tails.get(id) === mine) tails.delete(id);
+        // The next call inherits the busy session; with nobody waiting it is free.
+        const next = lock.waiting!.shift();
+        if (next) next();
+        else lock.waiting = null;
       }
     },
-    next(id: string): number {
-      const n = (counters.get(id) ?? 0) + 1;
-      counters.set(id, n);
-      return n;
+    next(session: SessionStore): number {
+      return ++lockOf(session).order;
     },
   };
 }
@@ -362,7 +390,7 @@ export function createPipeline(options: PipelineOptions) {
       let decision: Decision | undefined;
       let flags: Record<string, unknown> = {};
       if (options.scenarios) {
-        const outcome = await applyScenarios(options.scenarios, { op, pathname, input, headers: req.headers, session, module, fake: fakeData, requested, exclusive: (fn) => locks.run(sessionId, fn) });
+        const outcome = await applyScenarios(options.scenarios, { op, pathname, input, headers: req.headers, session, module, fake: fakeData, requested, exclusive: (fn) => locks.run(session, fn) });
         applied = outcome.applied;
         if (outcome.delayMs > 0) await options.sleep(outcome.delayMs);
         decision = outcome.decision;
@@ -391,7 +419,7 @@ export function createPipeline(options: PipelineOptions) {
       try {
         if (!handler) throw new Error(`no handler for ${op.api} ${op.operationId}`);
         // One call of a session at a time through its handler: read-modify-write handlers stay consistent under load.
-        result = { status: 200, headers, body: await locks.run(sessionId, () => ((order = locks.next(sessionId)), handler(ctx))) };
+        result = { status: 200, headers, body: await locks.run(session, () => ((order = locks.next(session)), handler(ctx))) };
       } catch (e) {
         if (e instanceof StateLimitError) {
           // A full session: the API's server-error envelope (HTTP 200, as every business answer of these APIs), with a message that says how to fix it.

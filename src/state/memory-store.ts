@@ -129,16 +129,21 @@ class MemorySession implements SessionStore {
 
 export class MemoryStore implements Store {
   private readonly sessions = new Map<string, MemorySession>();
+  /** The session opened last: already the newest in `sessions`, so reopening it moves nothing. */
+  private newest: MemorySession | undefined;
 
   constructor(readonly options: MemoryStoreOptions) {}
 
   /** Opens (or creates) a session; refuses a new one when the store is full of recently used sessions. */
   open(id: string): OpenResult {
-    let s = this.sessions.get(id);
+    let s = this.newest?.id === id ? this.newest : this.sessions.get(id);
     if (s) {
-      // Map order is insertion order: re-insert to mark as most recently used.
-      this.sessions.delete(id);
-      this.sessions.set(id, s);
+      if (s !== this.newest) {
+        // Map order is insertion order: re-insert to mark as most recently used.
+        this.sessions.delete(id);
+        this.sessions.set(id, s);
+        this.newest = s;
+      }
       s.lastUsed = Date.now();
       return { ok: true, session: s };
     }
@@ -153,6 +158,7 @@ export class MemoryStore implements Store {
     }
     s = new MemorySession(id, fromDump(this.options.seed()), this);
     this.sessions.set(id, s);
+    this.newest = s;
     return { ok: true, session: s };
   }
 
@@ -164,17 +170,22 @@ export class MemoryStore implements Store {
 
   /** Forgets a session entirely (it starts from the seed if used again). */
   drop(id: string): void {
+    if (this.newest?.id === id) this.newest = undefined;
     if (this.sessions.delete(id)) this.options.onMutation?.(id, { op: 'drop' });
   }
 
   /** Replays a logged change (durable backends); creates the session without limits or logging. */
   replay(id: string, m: Mutation): void {
     if (m.op === 'drop') {
+      if (this.newest?.id === id) this.newest = undefined;
       this.sessions.delete(id);
       return;
     }
     let s = this.sessions.get(id);
-    if (!s) this.sessions.set(id, (s = new MemorySession(id, fromDump(this.options.seed()), this)));
+    if (!s) {
+      this.sessions.set(id, (s = new MemorySession(id, fromDump(this.options.seed()), this)));
+      this.newest = s;
+    }
     s.apply(m);
   }
 
