@@ -26,7 +26,9 @@ async function serve(dir: string, port: number): Promise<ChildProcess> {
   });
   return child;
 }
-const exit = (child: ChildProcess): Promise<number | null> => new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+/** Resolves when the child has exited; a child killed by a signal has no exit code, so check both (its 'exit' may be past). */
+const exit = (child: ChildProcess): Promise<number | null> =>
+  new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
 
 const call = async (port: number, path: string, body: unknown, session = 'durable', type = 'application/json'): Promise<Record<string, unknown>> => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': type, 'x-mock-session': session }, body: typeof body === 'string' ? body : JSON.stringify(body) });
