@@ -74,46 +74,44 @@ interface BodyRead {
   timedOut?: boolean;
 }
 
-/** A body being read, and when it must have arrived. */
+/** A body being read, and when it must have arrived: a link in the list of reads in progress. */
 interface BodyWait {
   deadline: number;
   bytes: number;
   /** Unset once the read has finished. */
   resolve: ((read: BodyRead) => void) | undefined;
+  prev: BodyWait | undefined;
+  next: BodyWait | undefined;
 }
 
 /**
  * Reads request bodies, answering a client that stops sending mid-body instead of holding its call
  * forever. One sweep timer serves every read in progress: a timer per request was a measurable share
  * of a small call's cost (bench/README.md). Every read has the same time limit, so deadlines come in
- * arrival order and the reads wait in a plain FIFO.
+ * arrival order: reads in progress form a list, oldest first, that a finished read leaves at once
+ * (so it is garbage while still young).
  */
 function bodyReader(timeoutMs: number) {
-  let waits: BodyWait[] = [];
-  let head = 0;
+  let oldest: BodyWait | undefined;
+  let newest: BodyWait | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   const finish = (wait: BodyWait, read: BodyRead): void => {
     const resolve = wait.resolve;
     if (!resolve) return;
     wait.resolve = undefined;
+    if (wait.prev) wait.prev.next = wait.next;
+    else oldest = wait.next;
+    if (wait.next) wait.next.prev = wait.prev;
+    else newest = wait.prev;
+    wait.prev = wait.next = undefined;
     resolve(read);
   };
   const sweep = (): void => {
     const now = performance.now();
-    while (head < waits.length) {
-      const w = waits[head]!;
-      if (w.resolve && w.deadline > now) break;
-      finish(w, { text: undefined, bytes: w.bytes, tooLarge: false, timedOut: true });
-      head++;
-    }
-    if (head === waits.length) {
-      waits = [];
-      head = 0;
+    while (oldest && oldest.deadline <= now) finish(oldest, { text: undefined, bytes: oldest.bytes, tooLarge: false, timedOut: true });
+    if (!oldest) {
       clearInterval(sweeper);
       sweeper = undefined;
-    } else if (head > 1024 && head * 2 > waits.length) {
-      waits = waits.slice(head);
-      head = 0;
     }
   };
   return {
@@ -122,8 +120,10 @@ function bodyReader(timeoutMs: number) {
         let first: Buffer | undefined;
         let chunks: Buffer[] | undefined;
         let tooLarge = false;
-        const wait: BodyWait = { deadline: performance.now() + timeoutMs, bytes: 0, resolve };
-        waits.push(wait);
+        const wait: BodyWait = { deadline: performance.now() + timeoutMs, bytes: 0, resolve, prev: newest, next: undefined };
+        if (newest) newest.next = wait;
+        else oldest = wait;
+        newest = wait;
         sweeper ??= setInterval(sweep, Math.max(5, Math.min(1000, timeoutMs / 4))).unref();
         req.on('data', (chunk: Buffer) => {
           wait.bytes += chunk.length;
