@@ -10,7 +10,11 @@
 // The machines are shared: another tenant's burst can halve one run. Each workload is therefore run in
 // rounds that take every target in turn (contract-mock, both Prisms, the ceiling), and each target's row
 // is its median round, so a burst costs one round of every target rather than one target's only run.
-import { spawn } from 'node:child_process';
+//
+// BENCH_PIN=1 (with two or more cores and `taskset`) runs every server on core 0 and this process (the
+// load generator) on core 1. Off by default: Prism, the reference, answers faster when it may use both
+// cores, and the targets compare against its fastest configuration (bench/README.md).
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -26,6 +30,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const MILLION = Number(process.env.BENCH_MILLION ?? 1_000_000);
 const STARTUPS = Number(process.env.BENCH_STARTUPS ?? 5);
 const prismBin = join(root, 'node_modules', '.bin', 'prism');
+const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 const cli = join(root, 'bin', 'contract-mock.js');
 const spec = (name) => join(root, 'specs', `${name}.openapi.yaml`);
 
@@ -52,7 +57,9 @@ const rssMb = (pid) => {
 /** Starts a server process and resolves once `probe` answers 200; returns the time that took. */
 async function start(command, args, probe, env = {}) {
   const t0 = performance.now();
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  // taskset execs the command, so the child's pid is the server's (for its RSS).
+  const [file, argv] = PIN ? ['taskset', ['-c', '0', command, ...args]] : [command, args];
+  const child = spawn(file, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   for (;;) {
@@ -154,7 +161,7 @@ async function workloads(base) {
 }
 
 async function main() {
-  const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` }, date: new Date().toISOString(), durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, rows: [], startup: {}, memory: {} };
+  const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`, pinned: PIN }, date: new Date().toISOString(), durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, rows: [], startup: {}, memory: {} };
 
   process.stderr.write('startup (time to the first 200)\n');
   const startups = { 'contract-mock': [], 'prism': [] };
@@ -234,7 +241,7 @@ async function main() {
   lines.push(`RSS after ${MILLION} journaled calls: ${results.memory.rssMb} MB (journal ${results.memory.journal?.records} records kept, ${results.memory.journal?.evicted} evicted).`);
   lines.push('', `| target | value | met |`, `|---|---:|---|`);
   for (const t of results.targets) lines.push(`| ${t.target} | ${t.value} | ${t.ok ? 'yes' : 'NO'} |`);
-  lines.push('', `Machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGb} GiB, Node ${results.machine.node}, ${results.machine.platform}; ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}-s runs per target, ${results.date}.`);
+  lines.push('', `Machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGb} GiB, Node ${results.machine.node}, ${results.machine.platform}; ${PIN ? 'servers on core 0, autocannon on core 1' : 'unpinned'}; ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}-s runs per target, ${results.date}.`);
   results.markdown = lines.join('\n');
   writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   // The README shows the latest table, with the machine it ran on.
