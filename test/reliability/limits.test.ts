@@ -64,6 +64,23 @@ describe('limits', () => {
     expect(answer).toContain('did not arrive within 150 ms');
   });
 
+  test('request timeout: slow bodies time out one by one while the calls between them are answered at once', async () => {
+    const m = await testMock({ limits: { requestTimeoutMs: 150 } });
+    servers.push(m);
+    const url = await listen(m.server);
+    const slow = (): Promise<string> => raw(url, `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":`, { endAfterMs: 5000 });
+    const first = slow();
+    const fast = await fetch(`${url}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
+    expect(((await fast.json()) as { status: number }).status).toBe(200);
+    const second = slow();
+    for (const answer of await Promise.all([first, second])) {
+      expect(answer).toMatch(/^HTTP\/1.1 200 /);
+      expect(answer).toContain('did not arrive within 150 ms');
+    }
+    const timedOut = m.journal.query('default').filter((c) => c.violations.some((v) => v.rule === 'request-timeout'));
+    expect(timedOut).toHaveLength(2);
+  });
+
   test('sessions: beyond the cap, with no idle session to drop, a new session is refused clearly; known sessions go on', async () => {
     const m = await testMock({ maxSessions: 2, sessionIdleMs: 3_600_000 });
     const org = (session: string) => request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token').set('X-Mock-Session', session);

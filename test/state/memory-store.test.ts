@@ -50,6 +50,21 @@ describe('MemoryStore', () => {
     expect((await store.sessionIds()).sort()).toEqual(['a', 'c']);
   });
 
+  test('reopening the session used last keeps the order of use; a dropped session is not handed out again', async () => {
+    const store = make(2);
+    store.session('a');
+    store.session('b');
+    store.session('b');
+    store.session('a');
+    store.session('a');
+    store.session('c');
+    // b was used least recently, though it was once the newest twice over.
+    expect((await store.sessionIds()).sort()).toEqual(['a', 'c']);
+    await store.session('c').put('x:apps', 'z', { appid: 'z' });
+    store.drop('c');
+    expect(await store.session('c').get('x:apps', 'z')).toBeUndefined();
+  });
+
   test('at maxSessions with every session recently used, a new session is refused with the reason', () => {
     const store = make(2, 3_600_000);
     store.session('a');
