@@ -110,8 +110,9 @@ function run(validate: ValidateFunction | undefined, data: unknown, base: string
 
 /** Decodes one form/query component the way URLSearchParams does (`+` is a space), falling back to it for malformed `%`. */
 function decodeComponent(text: string): string {
-  if (text.indexOf('%') === -1 && text.indexOf('+') === -1) return text;
-  const spaced = text.indexOf('+') === -1 ? text : text.replace(/\+/g, ' ');
+  const plus = text.indexOf('+') !== -1;
+  if (!plus && text.indexOf('%') === -1) return text;
+  const spaced = plus ? text.replace(/\+/g, ' ') : text;
   try {
     return decodeURIComponent(spaced);
   } catch {
@@ -215,7 +216,8 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
       }
     }
   }
-  const all = jsonViolations.length ? [...violations, ...jsonViolations].slice(0, limits.maxViolations) : violations.length > limits.maxViolations ? violations.slice(0, limits.maxViolations) : violations;
+  const found = jsonViolations.length ? [...violations, ...jsonViolations] : violations;
+  const all = found.length > limits.maxViolations ? found.slice(0, limits.maxViolations) : found;
   const errorKey = violations.length ? op.paramError : jsonViolations.length ? op.jsonError : undefined;
   return { input: { query, params, body }, violations: all, errorKey };
 }

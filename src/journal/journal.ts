@@ -143,7 +143,7 @@ export class Journal {
       operationId: record.operationId,
       method: record.method,
       path: record.path,
-      time: this.parseTime(record.time),
+      time: Date.parse(record.time),
       violations: record.violations.length > 0,
       data: compact(text),
       evicted: false,
@@ -164,13 +164,6 @@ export class Journal {
         this.garbage--;
       }
     }
-  }
-
-  /** Date.parse, remembering the last answer (calls in the same millisecond share their time text). */
-  private lastTime = { text: '', ms: 0 };
-  private parseTime(text: string): number {
-    if (text !== this.lastTime.text) this.lastTime = { text, ms: Date.parse(text) };
-    return this.lastTime.ms;
   }
 
   private evict(entry: Entry): void {

@@ -95,6 +95,10 @@ function bodyReader(timeoutMs: number) {
   let oldest: BodyWait | undefined;
   let newest: BodyWait | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  };
   const finish = (wait: BodyWait, read: BodyRead): void => {
     const resolve = wait.resolve;
     if (!resolve) return;
@@ -109,10 +113,7 @@ function bodyReader(timeoutMs: number) {
   const sweep = (): void => {
     const now = performance.now();
     while (oldest && oldest.deadline <= now) finish(oldest, { text: undefined, bytes: oldest.bytes, tooLarge: false, timedOut: true });
-    if (!oldest) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
+    if (!oldest) stop();
   };
   return {
     read(req: IncomingMessage, max: number): Promise<BodyRead> {
@@ -140,10 +141,7 @@ function bodyReader(timeoutMs: number) {
       });
     },
     /** Stops the sweep timer (the server is closing). */
-    close(): void {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    },
+    close: stop,
   };
 }
 
@@ -494,11 +492,11 @@ export function createPipeline(options: PipelineOptions) {
     handle,
     /** Connections held open by the `timeout` fault; closed on shutdown. */
     hanging: (): Set<ServerResponse> => hanging,
-    /** Resolves when every outgoing delivery started so far has settled (tests, graceful shutdown). */
     /** Stops the pipeline's timers (the server is closing). */
     close(): void {
       bodies.close();
     },
+    /** Resolves when every outgoing delivery started so far has settled (tests, graceful shutdown). */
     async settled(): Promise<void> {
       while (pending.size) await Promise.allSettled([...pending]);
     },
