@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { replaceBetween } from '../scripts/replace-between.mjs';
+import { FORM_TYPE as formType, JSON_TYPE as json, TOKEN_BODY, prepareWorkloads } from './workloads.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -77,9 +78,6 @@ async function start(command, args, probe, env = {}) {
 
 const stop = (child) => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGKILL'))));
 
-const TOKEN_BODY = JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' });
-const json = { 'content-type': 'application/json' };
-const formType = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** The fixed envelope the ceiling server answers, as contract-mock answers (a). */
 const CEILING = `
@@ -138,26 +136,13 @@ async function prism(specName, flags) {
   return { child, startupMs, base: `http://127.0.0.1:${port}` };
 }
 
-/** Workloads (a), (b), (c); (b) and (c) need a token from the target first. */
-async function workloads(base) {
-  const token = (await (await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: json, body: TOKEN_BODY })).json())?.data?.access_token ?? 'ACCESS_TOKEN';
-  const reg = 'loginName=bench&password=pw&realName=%E5%BC%A0%E4%B8%89&sex=1&school=s&grade=g&classNum=3&englishscore=100';
-  await fetch(`${base}/datasyn/user/register`, { method: 'POST', headers: formType, body: reg }).catch(() => {});
-  const login = await fetch(`${base}/datasyn/user/login`, { method: 'POST', headers: formType, body: 'loginName=bench&password=pw&synDevice=bench-1' }).then((r) => r.json()).catch(() => undefined);
-  const iosToken = login?.data?.token ?? '21:1489385636029';
-  const tables = ['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'usertest', 'userword'];
-  const metas = JSON.stringify({ tablemeta: tables.map((t) => ({ synId: 1, synTable: t, userId: 111, version: 0, lastModTime: null })) });
-  return [
-    { name: '(a) token', method: 'POST', path: '/v1/channel/token', headers: json, body: TOKEN_BODY },
-    {
-      name: '(b) save school',
-      method: 'POST',
-      path: '/v1/abutment/syncSaveOrganMetadata',
-      headers: json,
-      body: JSON.stringify({ access_token: token, organName: '武汉市第一中学', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 100 }),
-    },
-    { name: '(c) ios synmetas (form + json)', method: 'POST', path: '/datasyn/syn/synmetas', headers: formType, body: new URLSearchParams({ token: iosToken, json: metas }).toString() },
-  ];
+/** Workloads (a), (b), (c) on one target, over HTTP. */
+function workloads(base) {
+  return prepareWorkloads((path, headers, body) =>
+    fetch(`${base}${path}`, { method: 'POST', headers, body })
+      .then((r) => r.json())
+      .catch(() => undefined),
+  );
 }
 
 async function main() {

@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { prepareWorkloads } from './workloads.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { startMock } = await import(pathToFileURL(join(root, 'dist', 'src', 'index.js')).href);
@@ -41,25 +42,10 @@ function call(method, url, headers, body) {
   });
 }
 
-const headers = (type, body) => ({ host: '127.0.0.1:4010', connection: 'keep-alive', 'content-type': type, 'content-length': String(Buffer.byteLength(body)) });
-const json = (body) => headers('application/json', body);
-const form = (body) => headers('application/x-www-form-urlencoded', body);
-const post = (path, h, body) => () => call('POST', path, h(body), body);
-
-// The workloads of bench.mjs: (a) a token, (b) a stateful write with it, (c) an ios-datasyn form carrying JSON.
-const TOKEN_BODY = JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' });
-const register = 'loginName=bench&password=pw&realName=%E5%BC%A0%E4%B8%89&sex=1&school=s&grade=g&classNum=3&englishscore=100';
-await post('/datasyn/user/register', form, register)();
-const login = JSON.parse(await post('/datasyn/user/login', form, 'loginName=bench&password=pw&synDevice=bench-1')());
-const tables = ['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'usertest', 'userword'];
-const metas = JSON.stringify({ tablemeta: tables.map((t) => ({ synId: 1, synTable: t, userId: 111, version: 0, lastModTime: null })) });
-const token = JSON.parse(await post('/v1/channel/token', json, TOKEN_BODY)()).data.access_token;
-const school = JSON.stringify({ access_token: token, organName: '武汉市第一中学', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 100 });
-const workloads = {
-  a: ['(a) token', post('/v1/channel/token', json, TOKEN_BODY)],
-  b: ['(b) save school', post('/v1/abutment/syncSaveOrganMetadata', json, school)],
-  c: ['(c) ios synmetas (form + json)', post('/datasyn/syn/synmetas', form, new URLSearchParams({ token: login.data.token, json: metas }).toString())],
-};
+/** The headers a client sends with a body, over the workload's content type. */
+const withLength = (headers, body) => ({ host: '127.0.0.1:4010', connection: 'keep-alive', ...headers, 'content-length': String(Buffer.byteLength(body)) });
+const loads = await prepareWorkloads(async (path, headers, body) => JSON.parse(await call('POST', path, withLength(headers, body), body)));
+const workloads = Object.fromEntries(loads.map((w) => [w.key, [w.name, () => call(w.method, w.path, withLength(w.headers, w.body), w.body)]]));
 
 for (const key of WORKLOADS) {
   const [name, work] = workloads[key];
