@@ -27,10 +27,10 @@ describe('contract-mock serve', () => {
     const port = await freePort();
     const { line, child } = await serve([], { PORT: String(port) });
     expect(line).toContain(`http://127.0.0.1:${port}`);
-    const health = await (await fetch(`http://127.0.0.1:${port}/__mock/health`)).json();
+    const health = (await (await fetch(`http://127.0.0.1:${port}/__mock/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
     const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
-    expect((await token.json()).status).toBe(200);
+    expect(((await token.json()) as { status: number }).status).toBe(200);
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
@@ -50,6 +50,6 @@ describe('contract-mock serve', () => {
     expect((await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
     expect((await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
     const org = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
-    expect((await org.json()).code).toBe('000000');
+    expect(((await org.json()) as { code: string }).code).toBe('000000');
   });
 });

@@ -1,6 +1,6 @@
 /** The schemas reject what the documents forbid: a table of bad requests, each through the mock's own request validator. */
 import { describe, expect, test } from 'vitest';
-import { validateRequest } from '../../src/contract/validate-request.js';
+import { validateRequest, type RawRequest } from '../../src/contract/validate-request.js';
 import { loadContract } from '../helpers/mock.js';
 
 const contract = await loadContract();
@@ -12,12 +12,14 @@ const register = { loginName: 'zs', password: 'p', realName: '张三', sex: '1',
 const meta = (json: unknown) => ({ token: '1:2', json: typeof json === 'string' ? json : JSON.stringify(json) });
 const goodMeta = { tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }] };
 
-const json = (body: unknown) => ({ contentType: 'application/json', body: JSON.stringify(body), search: '' });
+/** The part of a raw request each case sets; method and params are filled in by the test. */
+type Sent = Pick<RawRequest, 'contentType' | 'body' | 'search'>;
+const json = (body: unknown): Sent => ({ contentType: 'application/json', body: JSON.stringify(body), search: '' });
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string>;
-const form = (body: Record<string, unknown>) => ({ contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams(defined(body)).toString(), search: '' });
-const query = (q: Record<string, string>) => ({ contentType: undefined, body: undefined, search: new URLSearchParams(q).toString() });
+const form = (body: Record<string, unknown>): Sent => ({ contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams(defined(body)).toString(), search: '' });
+const query = (q: Record<string, string>): Sent => ({ contentType: undefined, body: undefined, search: new URLSearchParams(q).toString() });
 
-type Case = [string, string, ReturnType<typeof json>, string];
+type Case = [string, string, Sent, string];
 const cases: Case[] = [
   ['organKind 6', 'syncSaveOrganMetadata', json({ ...school, organKind: 6 }), '/body/organKind'],
   ['organKind 0', 'syncSaveOrganMetadata', json({ ...school, organKind: 0 }), '/body/organKind'],
@@ -71,7 +73,7 @@ describe('the schemas reject what the documents forbid', () => {
   });
 
   test('the same requests, corrected, pass', () => {
-    const ok: Array<[string, ReturnType<typeof json>]> = [
+    const ok: Array<[string, Sent]> = [
       ['syncSaveOrganMetadata', json(school)],
       ['syncSaveClassMetadata', json(klass)],
       ['register', form(register)],

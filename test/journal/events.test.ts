@@ -64,7 +64,7 @@ describe('GET /__mock/events', () => {
       await token('s-b');
     });
     expect(events.map((e) => e.session).sort()).toEqual(['s-a', 's-b']);
-    const sessions = await (await fetch(`${base}/__mock/sessions`)).json();
+    const sessions = (await (await fetch(`${base}/__mock/sessions`)).json()) as { sessions: string[] };
     expect(sessions.sessions).toEqual(expect.arrayContaining(['live', 'other', 's-a', 's-b']));
   });
 });

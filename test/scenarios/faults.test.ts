@@ -80,6 +80,6 @@ describe('faults', () => {
     expect(calls.at(-1)!.response).toMatchObject({ status: 0, fault: 'connection-reset' });
     expect(calls.at(-1)!.scenarios).toEqual([{ scenario: 'connection-reset', rule: 0 }]);
     const ok = await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
-    expect((await ok.json()).status).toBe(200);
+    expect(((await ok.json()) as { status: number }).status).toBe(200);
   });
 });

@@ -6,14 +6,22 @@
  * `UPDATE_DOCS_SCREENSHOT=1 npx vitest run test/ui` also rewrites docs/dashboard.png for the README.
  * Skipped, with a message, when /usr/bin/chromium is missing (.ci/run installs it).
  */
-// DOM types for the page.evaluate callbacks, which run in the browser.
-/// <reference lib="dom" />
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { testMock } from '../helpers/mock.js';
 import { listen } from '../helpers/listen.js';
+
+/**
+ * The few browser globals the page.evaluate callbacks use (they run in chromium, not in Node). Declared here
+ * rather than through lib "dom", which would change fetch's types for the whole type-checked program.
+ */
+declare const document: {
+  documentElement: { scrollWidth: number; clientWidth: number };
+  activeElement: { id: string; getAttribute(name: string): string | null; classList: { contains(name: string): boolean } } | null;
+};
+declare const navigator: { clipboard: { readText(): Promise<string> } };
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);

@@ -33,7 +33,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 describe('proxy', () => {
   test('forwards requests and answers unchanged, and journals them through the admin API', async () => {
     const res = await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' });
-    const body = await res.json();
+    const body = (await res.json()) as { status: number };
     expect(body.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
     const client = new MockClient(proxyUrl, { session: 'proxied' });
@@ -62,7 +62,7 @@ describe('proxy', () => {
     const url = await listen(lone.server);
     const res = await fetch(`${url}/wx/push/queryPushProject`);
     expect(res.status).toBe(502);
-    expect((await res.json()).message).toContain('could not reach');
+    expect(((await res.json()) as { message: string }).message).toContain('could not reach');
     expect(lone.journal.query('default')[0]!.violations[0]!.rule).toBe('network');
     lone.server.close();
   });
@@ -92,9 +92,9 @@ describe('contract-mock proxy (the command)', () => {
     const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'proxy', '--target', target, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
     const res = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
-    expect((await res.json()).code).toBe('000000');
-    const calls = await (await fetch(`http://127.0.0.1:${port}/__mock/calls`)).json();
-    expect(calls[0].operationId).toBe('getOrgInfo');
+    expect(((await res.json()) as { code: string }).code).toBe('000000');
+    const calls = (await (await fetch(`http://127.0.0.1:${port}/__mock/calls`)).json()) as Array<{ operationId: string }>;
+    expect(calls.map((c) => c.operationId)).toEqual(['getOrgInfo']);
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
