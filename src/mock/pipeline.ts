@@ -1,5 +1,6 @@
 /**
- * The mock's HTTP pipeline for API calls: receive → match → validate → handler → respond → record.
+ * The mock's HTTP pipeline for API calls: receive → match → validate → scenario → handler → respond → record,
+ * each stage a plain function of the Walk (what all calls share) and the Call (what this one has learnt so far).
  * One function for all four APIs; what differs per API is its Dialect (from the spec) and its
  * handlers. Admin routes (`/__mock`) are not handled here.
  */
@@ -9,11 +10,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ApiModule, Delivery, DeliveryOutcome, HandlerContext } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
-import { apiOf, matchRoute } from '../contract/match-route.js';
+import { apiOf, matchRoute, type Match } from '../contract/match-route.js';
 import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
 import { validateRequest, validateResponse, parseSearch, type ParseLimits, type RequestInput } from '../contract/validate-request.js';
 import type { CallRecord, ScenarioEffect } from '../journal/call-record.js';
-import { applyScenarios, gatewayPage, requestedScenarios, type Decision } from '../scenarios/apply-scenarios.js';
+import { applyScenarios, gatewayPage, requestedScenarios, type Decision, type ScenarioOutcome } from '../scenarios/apply-scenarios.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Fault } from '../scenarios/scenario.js';
 import { StateLimitError, type SessionStore, type Store } from '../state/store.js';
@@ -256,249 +257,359 @@ function sessionLocks() {
   };
 }
 
-export function createPipeline(options: PipelineOptions) {
-  const { contract, modules, store, limits } = options;
-  const locks = sessionLocks();
-  const bodies = bodyReader(limits.requestTimeoutMs);
-  const pending = new Set<Promise<unknown>>();
-  const hanging = new Set<ServerResponse>();
+type SessionLocks = ReturnType<typeof sessionLocks>;
+type BodyReader = ReturnType<typeof bodyReader>;
 
-  /** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
-  function respond(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-    const text = answer.text ?? JSON.stringify(answer.body);
-    const headers = options.corsHeaders(req);
-    for (const k in answer.headers) headers.push(k, answer.headers[k]!);
-    headers.push('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8', 'Content-Length', String(Buffer.byteLength(text)));
-    res.writeHead(answer.status, headers);
-    res.end(text);
-  }
+/** What every stage may use, made once by createPipeline (no per-call state here). */
+interface Walk {
+  options: PipelineOptions;
+  contract: Contract;
+  modules: Map<ApiName, ApiModule>;
+  limits: Limits;
+  locks: SessionLocks;
+  bodies: BodyReader;
+  /** Outgoing deliveries still running. */
+  pending: Set<Promise<unknown>>;
+  /** Connections held open by the `timeout` fault. */
+  hanging: Set<ServerResponse>;
+}
 
-  function paramError(op: Operation, key: string, violations: Violation[]): JsonObject {
-    const api = contract.apis.get(op.api)!;
-    const module = modules.get(op.api);
-    const message = module?.violationMessage?.(violations, api.dialect);
-    return api.dialect.error(key, { op, message });
-  }
+/**
+ * One call on its walk through the stages: receive fills the first part; the later stages add what
+ * they learn (each field says who sets it) and record turns it into the call's CallRecord.
+ */
+interface Call {
+  readonly req: IncomingMessage;
+  readonly started: number;
+  readonly time: string;
+  readonly method: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly sessionId: string;
+  readonly match: Match;
+  readonly session: SessionStore;
+  readonly mockTime: number;
+  readonly body: BodyRead;
+  /** match: the operation and its API, when the path (and method) are documented. */
+  op: Operation | undefined;
+  api: ApiName | null;
+  /** validate: the request body and query as the record shows them. */
+  recordedBody: unknown;
+  query: JsonObject | undefined;
+  /** Every stage: how the call (and then its answer) breaks the contract. */
+  violations: Violation[];
+  /** scenario: the rules that applied, and the network fault to play instead of an answer. */
+  applied: ScenarioEffect[];
+  fault: Fault | undefined;
+  /** handler: the deliveries it queued, and its place in the session's order of handlers. */
+  deliveries: Delivery[];
+  order: number;
+  /** The call's seeded fake data, made on first use (scenario delays, the handler). */
+  fake: FakeData | undefined;
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const time = isoNow();
-    const { method, pathname, search } = requestTarget(req);
-    const sessionId = sessionOf(req);
-    const match = matchRoute(contract.routes, method, pathname);
-    const opened = store.open(sessionId);
-    if (!opened.ok) {
-      // The session limit: a clear answer in the API's own envelope (HTTP 200 like every business answer; the header says which limit).
-      req.resume();
-      const api = apiOf(match);
-      const dialect = api ? contract.apis.get(api)!.dialect : undefined;
-      respond(req, res, {
-        status: dialect ? 200 : 503,
-        headers: { 'Retry-After': '60', 'X-Mock-Limit': 'max-sessions' },
-        body: dialect ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined, message: `contract-mock: ${opened.reason}` }) : { error: 'session_limit', message: opened.reason },
-      });
-      return;
-    }
-    const session = opened.session;
-    const mockTime = await session.now();
-    const body = await bodies.read(req, limits.maxBodyBytes);
-    let order = 0;
+/** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
+function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+  const text = answer.text ?? JSON.stringify(answer.body);
+  const headers = w.options.corsHeaders(req);
+  for (const k in answer.headers) headers.push(k, answer.headers[k]!);
+  headers.push('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8', 'Content-Length', String(Buffer.byteLength(text)));
+  res.writeHead(answer.status, headers);
+  res.end(text);
+}
 
-    let answer: Answer;
-    let op: Operation | undefined;
-    let api: ApiName | null = null;
-    let recordedBody: unknown = body.text;
-    let fault: Fault | undefined;
-    let query: JsonObject | undefined;
-    let applied: ScenarioEffect[] = [];
-    const violations: Violation[] = [];
-    const deliveries: Delivery[] = [];
+function paramError(w: Walk, op: Operation, key: string, violations: Violation[]): JsonObject {
+  const api = w.contract.apis.get(op.api)!;
+  const module = w.modules.get(op.api);
+  const message = module?.violationMessage?.(violations, api.dialect);
+  return api.dialect.error(key, { op, message });
+}
 
-    if (!match.ok && match.reason === 'no-route') {
-      violations.push({ side: 'request', pointer: '', message: `no documented operation at ${method} ${pathname}`, rule: 'no-route' });
-      answer = {
-        status: 404,
-        headers: {},
-        body: {
-          error: 'not_found',
-          message: `No operation matches ${method} ${pathname}. Documented paths: GET /__mock/health lists the APIs; the specs are in specs/.`,
-        },
-      };
-    } else if (!match.ok) {
-      api = match.api;
-      const dialect = contract.apis.get(match.api)!.dialect;
-      violations.push({
-        side: 'request',
-        pointer: '',
-        message: `${method} is not documented for ${match.path} (documented: ${match.allowed.join(', ')})`,
-        rule: 'method',
-      });
-      answer = {
-        status: 200,
-        headers: {},
-        body: dialect.error(dialect.role('methodNotAllowed'), { message: dialect.maybeText('methodNotAllowed') }),
-      };
-    } else {
-      op = match.operation;
-      api = op.api;
-      const dialect = contract.apis.get(op.api)!.dialect;
-      const check = body.tooLarge || body.timedOut
-        ? undefined
-        : validateRequest(op, { method, search, params: match.params, contentType: req.headers['content-type'], body: body.text }, limits);
-      if (!check && body.timedOut) {
-        violations.push({ side: 'request', pointer: '/body', message: `the body did not arrive within ${limits.requestTimeoutMs} ms (${body.bytes} bytes received)`, rule: 'request-timeout' });
-        answer = { status: 200, headers: { Connection: 'close' }, body: paramError(op, op.paramError, violations) };
-      } else if (!check) {
-        violations.push({ side: 'request', pointer: '/body', message: `body of ${body.bytes} bytes is over the ${limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
-        answer = { status: 200, headers: {}, body: paramError(op, op.paramError, violations) };
-        recordedBody = `(${body.bytes} bytes, not kept)`;
-      } else {
-        recordedBody = check.input.body ?? body.text;
-        query = check.input.query;
-        violations.push(...check.violations);
-        if (check.errorKey) {
-          const empty = violations.some((v) => v.rule === 'required-body') ? dialect.optionalRole('emptyBody') : undefined;
-          answer = { status: 200, headers: {}, body: paramError(op, empty ?? check.errorKey, violations) };
-        } else {
-          answer = await serveValid(op, check.input);
-        }
-      }
-      if (violations.length) answer.headers[VIOLATIONS_HEADER] = asciiJson(violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })));
-      if (!answer.unchecked) violations.push(...validateResponse(op, answer.body));
-    }
-
-    /** A call that honours the contract: scenarios, then `Prefer`, then the API's handler. */
-    async function serveValid(op: Operation, input: RequestInput): Promise<Answer> {
-      const dialect = contract.apis.get(op.api)!.dialect;
-      const module = modules.get(op.api);
-      let fake: FakeData | undefined;
-      const fakeData = async (): Promise<FakeData> => (fake ??= new FakeData(hashSeed(options.seed, sessionId, await session.nextSeq('mock:calls'))));
-      const requested = requestedScenarios(req.headers);
-      const unknown = requested.filter((n) => !options.scenarios?.get(n));
-      if (unknown.length) {
-        violations.push({ side: 'request', pointer: '/headers/x-mock-scenario', message: `unknown scenario ${unknown.join(', ')}`, rule: 'unknown-scenario' });
-        return {
-          status: 400,
-          headers: {},
-          contentType: PROBLEM_TYPE,
-          unchecked: true,
-          body: problemBody(400, 'Unknown scenario', `X-Mock-Scenario names ${unknown.join(', ')}; available: ${options.scenarios?.names().join(', ') || 'none'}. See GET /__mock/scenarios.`),
-        };
-      }
-      let decision: Decision | undefined;
-      let flags: Record<string, unknown> = {};
-      if (options.scenarios) {
-        const outcome = await applyScenarios(options.scenarios, { op, pathname, input, headers: req.headers, session, module, fake: fakeData, requested, exclusive: (fn) => locks.run(session, fn) });
-        applied = outcome.applied;
-        if (outcome.delayMs > 0) await options.sleep(outcome.delayMs);
-        decision = outcome.decision;
-        flags = outcome.flags;
-      }
-      const headers: Record<string, string> = applied.length ? { 'X-Mock-Scenario-Applied': asciiJson(applied.map((a) => `${a.scenario}#${a.rule}`)) } : {};
-      if (decision?.kind === 'error') {
-        if (dialect.entry(decision.key)) return { status: 200, headers, body: dialect.error(decision.key, { op, message: decision.message }) };
-        options.log(`contract-mock: scenario error ${decision.key} is not in ${op.api}'s catalogue; answering normally`);
-      } else if (decision?.kind === 'response') {
-        return { status: decision.status, headers: { ...headers, ...decision.headers }, body: decision.body, unchecked: true };
-      } else if (decision?.kind === 'http-error') {
-        return { status: decision.status, headers: { ...headers, ...decision.headers }, body: undefined, text: gatewayPage(decision.status), contentType: 'text/html', unchecked: true };
-      } else if (decision?.kind === 'fault') {
-        fault = decision.fault;
-        if (fault !== 'malformed-json') return { status: 0, headers, body: undefined, unchecked: true };
-      }
-      const preferred = preferredExample(op, headerValue(req.headers['prefer']));
-      if (preferred && !preferred.ok) {
-        return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', preferred.detail) };
-      }
-      if (preferred?.ok) return { status: preferred.status, headers, body: preferred.body };
-      const handler = modules.get(op.api)?.handlers[op.operationId];
-      const ctx: HandlerContext = { op, input, headers: req.headers, session, dialect, fake: await fakeData(), deliver: (d) => deliveries.push(d), flags };
-      let result: Answer;
-      try {
-        if (!handler) throw new Error(`no handler for ${op.api} ${op.operationId}`);
-        // One call of a session at a time through its handler: read-modify-write handlers stay consistent under load.
-        result = { status: 200, headers, body: await locks.run(session, () => ((order = locks.next(session)), handler(ctx))) };
-      } catch (e) {
-        if (e instanceof StateLimitError) {
-          // A full session: the API's server-error envelope (HTTP 200, as every business answer of these APIs), with a message that says how to fix it.
-          violations.push({ side: 'request', pointer: '', message: e.message, rule: 'max-records' });
-          result = { status: 200, headers: { ...headers, 'X-Mock-Limit': 'max-records' }, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
-        } else {
-          options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
-          result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };
-        }
-      }
-      if (fault === 'malformed-json') {
-        // The server did its work; the answer is cut off on the way (a proxy or a crash mid-write).
-        const full = JSON.stringify(result.body);
-        return { ...result, text: full.slice(0, Math.max(1, Math.floor(full.length / 2))), unchecked: true };
-      }
-      return result;
-    }
-
-    if (fault && fault !== 'malformed-json') {
-      if (fault === 'connection-reset') req.socket.resetAndDestroy();
-      else if (fault === 'empty-response') req.socket.destroy();
-      else {
-        // timeout: hold the connection until the client gives up.
-        hanging.add(res);
-        res.on('close', () => hanging.delete(res));
-      }
-    } else {
-      respond(req, res, answer);
-    }
-    const outcomes = deliveries.length ? await runDeliveries(deliveries, mockTime) : [];
-    const dialect = api ? contract.apis.get(api)!.dialect : undefined;
-    options.onCall({
-      id: randomUUID(),
-      time,
-      mockTime,
-      session: sessionId,
-      api,
-      operationId: op?.operationId ?? null,
-      method,
-      path: pathname,
-      query: query ?? parseSearch(search, limits, [], '/query'),
-      request: {
-        headers: maskHeaders(req.headers),
-        body: body.bytes > MAX_RECORDED_BODY_BYTES && typeof recordedBody !== 'string' || (typeof recordedBody === 'string' && recordedBody.length > MAX_RECORDED_BODY_BYTES)
-          ? `(${body.bytes} bytes, not kept whole) ${(body.text ?? '').slice(0, 1024)}`
-          : maskBody(recordedBody),
-      },
-      response: {
-        status: fault && fault !== 'malformed-json' ? 0 : answer.status,
-        headers: answer.headers,
-        body: answer.text !== undefined ? answer.text : answer.body,
-        code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
-        fault,
-      },
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      // Absent (undefined, so not serialised) when no handler ran.
-      order: order || undefined,
-      violations,
-      scenarios: applied,
-      deliveries: outcomes,
+/**
+ * receive (and match): the call's target, session, mock time and body. A new session past the
+ * session limit is refused here, before its body is read: answered in the matched API's envelope
+ * (HTTP 200 like every business answer; the header says which limit), and undefined is returned.
+ */
+async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Promise<Call | undefined> {
+  const started = performance.now();
+  const time = isoNow();
+  const { method, pathname, search } = requestTarget(req);
+  const sessionId = sessionOf(req);
+  const match = matchRoute(w.contract.routes, method, pathname);
+  const opened = w.options.store.open(sessionId);
+  if (!opened.ok) {
+    req.resume();
+    const api = apiOf(match);
+    const dialect = api ? w.contract.apis.get(api)!.dialect : undefined;
+    writeAnswer(w, req, res, {
+      status: dialect ? 200 : 503,
+      headers: { 'Retry-After': '60', 'X-Mock-Limit': 'max-sessions' },
+      body: dialect ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined, message: `contract-mock: ${opened.reason}` }) : { error: 'session_limit', message: opened.reason },
     });
+    return undefined;
   }
+  const session = opened.session;
+  const mockTime = await session.now();
+  const body = await w.bodies.read(req, w.limits.maxBodyBytes);
+  return {
+    req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
+    op: undefined, api: null, recordedBody: body.text, query: undefined, violations: [], applied: [], fault: undefined, deliveries: [], order: 0, fake: undefined,
+  };
+}
 
-  function runDeliveries(list: Delivery[], at: number): Promise<DeliveryOutcome[]> {
-    const p = Promise.all(list.map((d) => deliver(d, at, options.delivery)));
-    pending.add(p);
-    void p.finally(() => pending.delete(p));
-    return p;
+/** match's failure branches: no documented path (404), or a path without this method (the API's envelope). */
+function unmatched(w: Walk, call: Call, match: Extract<Match, { ok: false }>): Answer {
+  const { method, pathname } = call;
+  if (match.reason === 'no-route') {
+    call.violations.push({ side: 'request', pointer: '', message: `no documented operation at ${method} ${pathname}`, rule: 'no-route' });
+    return {
+      status: 404,
+      headers: {},
+      body: {
+        error: 'not_found',
+        message: `No operation matches ${method} ${pathname}. Documented paths: GET /__mock/health lists the APIs; the specs are in specs/.`,
+      },
+    };
+  }
+  call.api = match.api;
+  const dialect = w.contract.apis.get(match.api)!.dialect;
+  call.violations.push({
+    side: 'request',
+    pointer: '',
+    message: `${method} is not documented for ${match.path} (documented: ${match.allowed.join(', ')})`,
+    rule: 'method',
+  });
+  return { status: 200, headers: {}, body: dialect.error(dialect.role('methodNotAllowed'), { message: dialect.maybeText('methodNotAllowed') }) };
+}
+
+/** validate: the typed input of a call that honours the contract, or the API's parameter error (body too large, too slow, or invalid). */
+function validate(w: Walk, call: Call, op: Operation, params: Record<string, string>): RequestInput | Answer {
+  const body = call.body;
+  const violations = call.violations;
+  const limits = w.limits;
+  if (body.timedOut) {
+    violations.push({ side: 'request', pointer: '/body', message: `the body did not arrive within ${limits.requestTimeoutMs} ms (${body.bytes} bytes received)`, rule: 'request-timeout' });
+    return { status: 200, headers: { Connection: 'close' }, body: paramError(w, op, op.paramError, violations) };
+  }
+  if (body.tooLarge) {
+    violations.push({ side: 'request', pointer: '/body', message: `body of ${body.bytes} bytes is over the ${limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
+    call.recordedBody = `(${body.bytes} bytes, not kept)`;
+    return { status: 200, headers: {}, body: paramError(w, op, op.paramError, violations) };
+  }
+  const check = validateRequest(op, { method: call.method, search: call.search, params, contentType: call.req.headers['content-type'], body: body.text }, limits);
+  call.recordedBody = check.input.body ?? body.text;
+  call.query = check.input.query;
+  violations.push(...check.violations);
+  if (!check.errorKey) return check.input;
+  const empty = violations.some((v) => v.rule === 'required-body') ? w.contract.apis.get(op.api)!.dialect.optionalRole('emptyBody') : undefined;
+  return { status: 200, headers: {}, body: paramError(w, op, empty ?? check.errorKey, violations) };
+}
+
+/** Told apart by `status`, which neither a RequestInput nor a ScenarioOutcome has. */
+const isAnswer = (v: RequestInput | ScenarioOutcome | Answer): v is Answer => 'status' in v;
+
+/** The call's seeded fake data, made once, numbered by the session's call counter. */
+async function fakeOf(w: Walk, call: Call): Promise<FakeData> {
+  return (call.fake ??= new FakeData(hashSeed(w.options.seed, call.sessionId, await call.session.nextSeq('mock:calls'))));
+}
+
+/**
+ * scenario: what this request's and the session's active scenarios say (counting their hits), or a
+ * problem answer when the request names a scenario nobody loaded. Undefined without a registry.
+ */
+async function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): Promise<ScenarioOutcome | Answer | undefined> {
+  const registry = w.options.scenarios;
+  const requested = requestedScenarios(call.req.headers);
+  const unknown = requested.filter((n) => !registry?.get(n));
+  if (unknown.length) {
+    call.violations.push({ side: 'request', pointer: '/headers/x-mock-scenario', message: `unknown scenario ${unknown.join(', ')}`, rule: 'unknown-scenario' });
+    return {
+      status: 400,
+      headers: {},
+      contentType: PROBLEM_TYPE,
+      unchecked: true,
+      body: problemBody(400, 'Unknown scenario', `X-Mock-Scenario names ${unknown.join(', ')}; available: ${registry?.names().join(', ') || 'none'}. See GET /__mock/scenarios.`),
+    };
+  }
+  if (!registry) return undefined;
+  const session = call.session;
+  const outcome = await applyScenarios(registry, {
+    op, pathname: call.pathname, input, headers: call.req.headers, session, module: w.modules.get(op.api), fake: () => fakeOf(w, call), requested, exclusive: (fn) => w.locks.run(session, fn),
+  });
+  call.applied = outcome.applied;
+  if (outcome.delayMs > 0) await w.options.sleep(outcome.delayMs);
+  return outcome;
+}
+
+/** The scenario's decision as an answer; undefined when the handler answers (no decision, `pass`, a `malformed-json` fault, an unknown error key). */
+function decide(w: Walk, call: Call, op: Operation, decision: Decision | undefined, headers: Record<string, string>): Answer | undefined {
+  if (decision?.kind === 'error') {
+    const dialect = w.contract.apis.get(op.api)!.dialect;
+    if (dialect.entry(decision.key)) return { status: 200, headers, body: dialect.error(decision.key, { op, message: decision.message }) };
+    w.options.log(`contract-mock: scenario error ${decision.key} is not in ${op.api}'s catalogue; answering normally`);
+  } else if (decision?.kind === 'response') {
+    return { status: decision.status, headers: { ...headers, ...decision.headers }, body: decision.body, unchecked: true };
+  } else if (decision?.kind === 'http-error') {
+    return { status: decision.status, headers: { ...headers, ...decision.headers }, body: undefined, text: gatewayPage(decision.status), contentType: 'text/html', unchecked: true };
+  } else if (decision?.kind === 'fault') {
+    call.fault = decision.fault;
+    if (decision.fault !== 'malformed-json') return { status: 0, headers, body: undefined, unchecked: true };
+  }
+  return undefined;
+}
+
+/**
+ * handler: a `Prefer`-ed example, or the API's handler, run alone among the session's calls (so
+ * read-modify-write handlers stay consistent under load). A full session answers the API's
+ * server-error envelope with the max-records limit; a handler that throws, the envelope with X-Mock-Error.
+ */
+async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, headers: Record<string, string>, flags: Record<string, unknown>): Promise<Answer> {
+  const preferred = preferredExample(op, headerValue(call.req.headers['prefer']));
+  if (preferred && !preferred.ok) {
+    return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', preferred.detail) };
+  }
+  if (preferred?.ok) return { status: preferred.status, headers, body: preferred.body };
+  const dialect = w.contract.apis.get(op.api)!.dialect;
+  const run = w.modules.get(op.api)?.handlers[op.operationId];
+  const session = call.session;
+  const ctx: HandlerContext = { op, input, headers: call.req.headers, session, dialect, fake: await fakeOf(w, call), deliver: (d) => call.deliveries.push(d), flags };
+  let result: Answer;
+  try {
+    if (!run) throw new Error(`no handler for ${op.api} ${op.operationId}`);
+    result = { status: 200, headers, body: await w.locks.run(session, () => ((call.order = w.locks.next(session)), run(ctx))) };
+  } catch (e) {
+    if (e instanceof StateLimitError) {
+      // A full session: the API's server-error envelope (HTTP 200, as every business answer of these APIs), with a message that says how to fix it.
+      call.violations.push({ side: 'request', pointer: '', message: e.message, rule: 'max-records' });
+      result = { status: 200, headers: { ...headers, 'X-Mock-Limit': 'max-records' }, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
+    } else {
+      w.options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
+      result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };
+    }
+  }
+  if (call.fault === 'malformed-json') {
+    // The server did its work; the answer is cut off on the way (a proxy or a crash mid-write).
+    const full = JSON.stringify(result.body);
+    return { ...result, text: full.slice(0, Math.max(1, Math.floor(full.length / 2))), unchecked: true };
+  }
+  return result;
+}
+
+/** match → validate → scenario → handler: the answer to a received call, its violations of the contract noted on the call. */
+async function answerCall(w: Walk, call: Call): Promise<Answer> {
+  const match = call.match;
+  if (!match.ok) return unmatched(w, call, match);
+  const op = match.operation;
+  call.op = op;
+  call.api = op.api;
+  const validated = validate(w, call, op, match.params);
+  let answer: Answer;
+  if (isAnswer(validated)) answer = validated;
+  else {
+    const outcome = await scenario(w, call, op, validated);
+    if (outcome && isAnswer(outcome)) answer = outcome;
+    else {
+      const applied = call.applied;
+      const headers: Record<string, string> = applied.length ? { 'X-Mock-Scenario-Applied': asciiJson(applied.map((a) => `${a.scenario}#${a.rule}`)) } : {};
+      answer = decide(w, call, op, outcome?.decision, headers) ?? (await handler(w, call, op, validated, headers, outcome?.flags ?? {}));
+    }
+  }
+  const violations = call.violations;
+  if (violations.length) answer.headers[VIOLATIONS_HEADER] = asciiJson(violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })));
+  if (!answer.unchecked) violations.push(...validateResponse(op, answer.body));
+  return answer;
+}
+
+/** respond: the answer written, or the scenario's network fault played instead. */
+function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void {
+  const fault = call.fault;
+  if (!fault || fault === 'malformed-json') writeAnswer(w, call.req, res, answer);
+  else if (fault === 'connection-reset') call.req.socket.resetAndDestroy();
+  else if (fault === 'empty-response') call.req.socket.destroy();
+  else {
+    // timeout: hold the connection until the client gives up.
+    w.hanging.add(res);
+    res.on('close', () => w.hanging.delete(res));
+  }
+}
+
+/** The handler's deliveries, run after the answer was sent; tracked so shutdown can wait for them. */
+function runDeliveries(w: Walk, list: Delivery[], at: number): Promise<DeliveryOutcome[]> {
+  const p = Promise.all(list.map((d) => deliver(d, at, w.options.delivery)));
+  w.pending.add(p);
+  void p.finally(() => w.pending.delete(p));
+  return p;
+}
+
+/** record: the call's one immutable CallRecord (secrets masked, big bodies cut), handed to onCall. */
+function record(w: Walk, call: Call, answer: Answer, deliveries: DeliveryOutcome[]): CallRecord {
+  const { req, body, recordedBody, fault } = call;
+  const dialect = call.api ? w.contract.apis.get(call.api)!.dialect : undefined;
+  return {
+    id: randomUUID(),
+    time: call.time,
+    mockTime: call.mockTime,
+    session: call.sessionId,
+    api: call.api,
+    operationId: call.op?.operationId ?? null,
+    method: call.method,
+    path: call.pathname,
+    query: call.query ?? parseSearch(call.search, w.limits, [], '/query'),
+    request: {
+      headers: maskHeaders(req.headers),
+      body: body.bytes > MAX_RECORDED_BODY_BYTES && typeof recordedBody !== 'string' || (typeof recordedBody === 'string' && recordedBody.length > MAX_RECORDED_BODY_BYTES)
+        ? `(${body.bytes} bytes, not kept whole) ${(body.text ?? '').slice(0, 1024)}`
+        : maskBody(recordedBody),
+    },
+    response: {
+      status: fault && fault !== 'malformed-json' ? 0 : answer.status,
+      headers: answer.headers,
+      body: answer.text !== undefined ? answer.text : answer.body,
+      code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
+      fault,
+    },
+    durationMs: Math.round((performance.now() - call.started) * 1000) / 1000,
+    // Absent (undefined, so not serialised) when no handler ran.
+    order: call.order || undefined,
+    violations: call.violations,
+    scenarios: call.applied,
+    deliveries,
+  };
+}
+
+export function createPipeline(options: PipelineOptions) {
+  const w: Walk = {
+    options,
+    contract: options.contract,
+    modules: options.modules,
+    limits: options.limits,
+    locks: sessionLocks(),
+    bodies: bodyReader(options.limits.requestTimeoutMs),
+    pending: new Set(),
+    hanging: new Set(),
+  };
+
+  /** One API call's walk: receive → match → validate → scenario → handler → respond → record. */
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const call = await receive(w, req, res);
+    if (!call) return;
+    const answer = await answerCall(w, call);
+    respond(w, call, res, answer);
+    const outcomes = call.deliveries.length ? await runDeliveries(w, call.deliveries, call.mockTime) : [];
+    options.onCall(record(w, call, answer, outcomes));
   }
 
   return {
     handle,
     /** Connections held open by the `timeout` fault; closed on shutdown. */
-    hanging: (): Set<ServerResponse> => hanging,
+    hanging: (): Set<ServerResponse> => w.hanging,
     /** Stops the pipeline's timers (the server is closing). */
     close(): void {
-      bodies.close();
+      w.bodies.close();
     },
     /** Resolves when every outgoing delivery started so far has settled (tests, graceful shutdown). */
     async settled(): Promise<void> {
-      while (pending.size) await Promise.allSettled([...pending]);
+      while (w.pending.size) await Promise.allSettled([...w.pending]);
     },
   };
 }
