@@ -14,12 +14,21 @@ export interface Delivery {
   simulatedFailure?: string;
 }
 
-export interface DeliveryOutcome extends Delivery {
+/**
+ * What became of one delivery, as the journal keeps it. The event itself is not repeated here: it is
+ * the request body of the call that caused the delivery, stored once in that call's record.
+ */
+export interface DeliveryOutcome {
+  url: string;
   at: number;
   ok: boolean;
   status?: number;
   error?: string;
   durationMs: number;
+  /** Not attempted: the destination is not allowed, or the call had more deliveries than --max-deliveries. */
+  refused?: 'not-allowed' | 'max-deliveries';
+  /** Still running when the record was written (the record is written when the answer is sent). */
+  pending?: true;
 }
 
 export interface HandlerContext {

@@ -40,4 +40,6 @@ export interface CallRecord {
   violations: Violation[];
   scenarios: ScenarioEffect[];
   deliveries: DeliveryOutcome[];
+  /** Deliveries of this call not listed in `deliveries` (a long list is cut to stay within the record budget). */
+  deliveriesNotListed?: number;
 }

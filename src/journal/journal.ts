@@ -1,23 +1,54 @@
 /**
  * Journal: stores one CallRecord per served request and answers queries; knows nothing of HTTP.
- * Records are kept serialised (immutable, and a third of the memory of live objects), bounded per
- * session and in total with the oldest evicted first; `--journal FILE` also appends each as NDJSON.
+ * Every record is masked (secret-mask.ts) and kept within a per-record budget before it is stored, so
+ * whatever reads the journal (calls, HAR, NDJSON, events, the file, the dashboard) sees the same safe
+ * record. Records are kept serialised (immutable, and a third of the memory of live objects), bounded
+ * per session (count and bytes) and in total, the oldest evicted first; a file (`--journal FILE`, or
+ * `journal.ndjson` under `--state`) also gets each record as NDJSON, rotated at a size.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { join, parse } from 'node:path';
+import type { DeliveryOutcome } from '../apis/api-module.js';
 import type { CallRecord } from './call-record.js';
+import { SecretMask } from './secret-mask.js';
 
 export interface JournalOptions {
   maxPerSession: number;
   maxTotal: number;
   /** Bytes of serialised records kept in all (large bodies count for what they weigh). */
   maxBytes?: number;
+  /** Bytes one session's records may hold (inside maxBytes), so one session cannot evict the others'. Default: maxBytes. */
+  maxSessionBytes?: number;
+  /** Largest serialised record: bigger bodies are kept as a preview, long delivery lists cut. */
+  maxRecordBytes?: number;
   /** Append every record to this file as NDJSON, so a long run loses nothing to eviction. */
   file?: string;
-  /** Read the file's records back at start (serve --state). */
+  /** Read the file's records back at start (serve --state); see Journal.open. */
   restore?: boolean;
+  /** Rotate the file when it would pass this size: FILE → FILE's `.1` (`journal.1.ndjson`), ... */
+  rotateBytes?: number;
+  /** Rotated files kept besides the current one. */
+  keepFiles?: number;
+  /** The masking rule (its key makes masks comparable within one run); default a fresh one. */
+  mask?: SecretMask;
 }
 
-export const DEFAULT_JOURNAL: JournalOptions = { maxPerSession: 10_000, maxTotal: 100_000, maxBytes: 256 * 1024 * 1024 };
+export const DEFAULT_JOURNAL: JournalOptions = {
+  maxPerSession: 10_000,
+  maxTotal: 100_000,
+  maxBytes: 256 * 1024 * 1024,
+  maxSessionBytes: 32 * 1024 * 1024,
+  maxRecordBytes: 256 * 1024,
+  rotateBytes: 64 * 1024 * 1024,
+  keepFiles: 4,
+};
+
+const DEFAULT_RECORD_BYTES = 256 * 1024;
+/** Characters of a body kept when it cannot be kept whole. */
+const PREVIEW_CHARS = 1024;
+/** Delivery outcomes listed in one record before the rest are only counted. */
+const LISTED_DELIVERIES = 100;
 
 export interface CallFilter {
   api?: string;
@@ -32,6 +63,7 @@ export interface CallFilter {
 }
 
 interface Entry {
+  id: string;
   session: string;
   api: string | null;
   operationId: string | null;
@@ -73,6 +105,12 @@ class Queue<T> {
   }
 }
 
+/** One session's records and what they weigh. */
+interface SessionEntries {
+  queue: Queue<Entry>;
+  bytes: number;
+}
+
 /** The text itself when ASCII; else an unpooled UTF-8 buffer (a pooled slice would keep its whole 8 KB slab alive after eviction). */
 function compact(text: string): string | Buffer {
   const bytes = Buffer.byteLength(text);
@@ -84,60 +122,265 @@ function compact(text: string): string | Buffer {
 
 const textOf = (data: string | Buffer): string => (typeof data === 'string' ? data : data.toString('utf8'));
 
+/** A body as a short string: what it weighed and how it starts. */
+function preview(body: unknown, why: string): string {
+  if (typeof body === 'string') return body.length <= PREVIEW_CHARS ? body : `(${Buffer.byteLength(body)} bytes, ${why}) ${body.slice(0, PREVIEW_CHARS)}`;
+  try {
+    const text = JSON.stringify(body) ?? '';
+    return `(${Buffer.byteLength(text)} bytes, ${why}) ${text.slice(0, PREVIEW_CHARS)}`;
+  } catch (e) {
+    return `(not kept: ${(e as Error).message})`;
+  }
+}
+
+/** An NDJSON line that adds a record's delivery outcomes once they settle (the record itself was written first). */
+interface DeliveriesLine {
+  deliveriesOf: string;
+  session: string;
+  deliveries: DeliveryOutcome[];
+  deliveriesNotListed?: number;
+}
+
 export type JournalListener = (record: CallRecord) => void;
 
 export class Journal {
   private all: Queue<Entry> = new Queue<Entry>();
-  private readonly bySession = new Map<string, Queue<Entry>>();
+  private readonly bySession = new Map<string, SessionEntries>();
+  /** Records whose deliveries are still running, by id (few at a time). */
+  private readonly awaiting = new Map<string, Entry>();
   private live = 0;
   private bytes = 0;
   private evictedCount = 0;
+  private trimmedCount = 0;
   /** Evicted entries still in `all` (dropped from it in bulk, so memory stays bounded by the caps). */
   private garbage = 0;
   private readonly listeners = new Set<JournalListener>();
+  private readonly mask: SecretMask;
   private fd?: number;
+  private fileBytes = 0;
   private fileError?: Error;
-  /** Records read back from the file at start (a restarted `serve --state`). */
-  readonly restored: number = 0;
+  /** Records read back from the file at start (a restarted `serve --state`), and lines that could not be read. */
+  restored = 0;
+  private unreadable = 0;
 
   constructor(private readonly options: JournalOptions = DEFAULT_JOURNAL) {
-    if (options.file) {
-      if (options.restore && existsSync(options.file)) this.restored = this.restore(options.file);
-      this.fd = openSync(options.file, 'a');
+    this.mask = options.mask ?? new SecretMask();
+    if (options.file && !options.restore) this.openFile(options.file);
+  }
+
+  /** A journal that first reads its file's records back (streaming, newest kept within the caps), then appends to it. */
+  static async open(options: JournalOptions): Promise<Journal> {
+    const journal = new Journal(options);
+    if (options.file && options.restore) {
+      await journal.restore(options.file);
+      journal.openFile(options.file);
+    }
+    return journal;
+  }
+
+  /** The current file and its rotated predecessors, oldest first. */
+  private files(file: string): string[] {
+    const { dir, name, ext } = parse(file);
+    const keep = this.options.keepFiles ?? 0;
+    const rotated = Array.from({ length: keep }, (_, i) => join(dir, `${name}.${keep - i}${ext}`));
+    return [...rotated, file];
+  }
+
+  private openFile(file: string): void {
+    try {
+      this.fd = openSync(file, 'a', 0o600);
+      fchmodSync(this.fd, 0o600);
+      this.fileBytes = fstatSync(this.fd).size;
+      // A crash mid-write leaves a line without its newline: end it, so the next record starts a line of its own.
+      if (this.fileBytes > 0) {
+        const last = Buffer.alloc(1);
+        const rfd = openSync(file, 'r');
+        readSync(rfd, last, 0, 1, this.fileBytes - 1);
+        closeSync(rfd);
+        if (last[0] !== 0x0a) this.write('\n');
+      }
+    } catch (e) {
+      this.fileError = e as Error;
+      this.fd = undefined;
     }
   }
 
-  /** Reads records back from an NDJSON journal (newest kept within the caps); a torn last line is skipped. */
-  private restore(file: string): number {
-    let n = 0;
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line) continue;
-      try {
-        this.store(JSON.parse(line) as CallRecord, line);
-        n++;
-      } catch {
-        /* a line cut short by a crash */
+  private write(text: string): void {
+    if (this.fd === undefined) return;
+    try {
+      const bytes = Buffer.byteLength(text);
+      const limit = this.options.rotateBytes;
+      if (limit && this.fileBytes > 0 && this.fileBytes + bytes > limit) this.rotate();
+      // Synchronous, so a record is in the file as soon as it exists (kill -9 loses nothing after it).
+      writeSync(this.fd, text);
+      this.fileBytes += bytes;
+    } catch (e) {
+      this.fileError = e as Error;
+    }
+  }
+
+  /** FILE.(k) → FILE.(k+1), FILE → FILE.1, the oldest beyond keepFiles removed; a fresh FILE. */
+  private rotate(): void {
+    const file = this.options.file!;
+    closeSync(this.fd!);
+    this.fd = undefined;
+    const files = this.files(file);
+    if (files.length === 1) unlinkSync(file);
+    else {
+      if (existsSync(files[0]!)) unlinkSync(files[0]!);
+      for (let i = 1; i < files.length; i++) if (existsSync(files[i]!)) renameSync(files[i]!, files[i - 1]!);
+    }
+    this.fd = openSync(file, 'a', 0o600);
+    this.fileBytes = 0;
+  }
+
+  /**
+   * Reads records back, newest files last, streaming line by line. Only the newest `maxBytes` of the
+   * files are read (older records would be evicted at once). A line that cannot be read (torn by a
+   * crash) is skipped and counted.
+   */
+  private async restore(file: string): Promise<void> {
+    const files = this.files(file).filter((f) => existsSync(f)).map((f) => ({ f, size: statSync(f).size }));
+    let budget = this.options.maxBytes ?? Infinity;
+    const reads: Array<{ f: string; start: number }> = [];
+    for (let i = files.length - 1; i >= 0 && budget > 0; i--) {
+      const { f, size } = files[i]!;
+      reads.unshift({ f, start: Math.max(0, size - budget) });
+      budget -= size;
+    }
+    for (const { f, start } of reads) {
+      const lines = createInterface({ input: createReadStream(f, { start, encoding: 'utf8' }), crlfDelay: Infinity });
+      let first = start > 0;
+      for await (const line of lines) {
+        // Reading from the middle of a file: the first line is the tail of one we did not read.
+        if (first) {
+          first = false;
+          continue;
+        }
+        if (!line) continue;
+        this.restoreLine(line);
       }
     }
-    return n;
-  }
-
-  append(record: CallRecord): void {
-    const text = JSON.stringify(record);
-    if (this.fd !== undefined) {
-      try {
-        // Synchronous, so a record is in the file as soon as it exists (kill -9 loses nothing after it).
-        writeSync(this.fd, text + '\n');
-      } catch (e) {
-        this.fileError = e as Error;
-      }
+    // Deliveries that were still running when the process stopped: their outcome was never learnt.
+    for (const entry of [...this.awaiting.values()]) {
+      const record = JSON.parse(textOf(entry.data!)) as CallRecord;
+      const deliveries = record.deliveries.map((d) => (d.pending ? { url: d.url, at: d.at, ok: false, durationMs: 0, error: 'outcome unknown: the mock stopped before this delivery settled' } : d));
+      this.replaceDeliveries(entry, { deliveriesOf: entry.id, session: entry.session, deliveries }, false);
     }
-    this.store(record, text);
-    for (const listener of this.listeners) listener(record);
   }
 
-  private store(record: CallRecord, text: string): void {
+  private restoreLine(line: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.unreadable++;
+      return;
+    }
+    if (!parsed || typeof parsed !== 'object') return void this.unreadable++;
+    const p = parsed as Partial<CallRecord> & Partial<DeliveriesLine>;
+    if (typeof p.deliveriesOf === 'string') {
+      const entry = this.awaiting.get(p.deliveriesOf);
+      if (entry) this.replaceDeliveries(entry, p as DeliveriesLine, false);
+      return;
+    }
+    if (typeof p.id !== 'string' || typeof p.session !== 'string' || typeof p.time !== 'string' || !Array.isArray(p.violations) || !Array.isArray(p.deliveries)) {
+      this.unreadable++;
+      return;
+    }
+    const entry = this.store(p as CallRecord, line);
+    if (p.deliveries.some((d) => d.pending)) this.awaiting.set(p.id, entry);
+    this.restored++;
+  }
+
+  /** Stores a record (masked, within the record budget) and returns it as stored. */
+  append(record: CallRecord): CallRecord {
+    const { kept, text } = this.bound(this.mask.record(record));
+    this.write(text + '\n');
+    const entry = this.store(kept, text);
+    if (kept.deliveries.some((d) => d.pending)) this.awaiting.set(kept.id, entry);
+    for (const listener of this.listeners) listener(kept);
+    return kept;
+  }
+
+  /**
+   * Adds the outcomes of a record's deliveries once they settle (the record was stored when its answer
+   * was sent, with its deliveries pending). The file gets a line of its own, merged back on restore.
+   */
+  addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): CallRecord {
+    const listed = deliveries.slice(0, LISTED_DELIVERIES).map((d) => this.mask.delivery(d));
+    const line: DeliveriesLine = { deliveriesOf: record.id, session: record.session, deliveries: listed, ...(deliveries.length > listed.length && { deliveriesNotListed: deliveries.length - listed.length }) };
+    this.write(JSON.stringify(line) + '\n');
+    const entry = this.awaiting.get(record.id);
+    const updated = entry && this.replaceDeliveries(entry, line, true);
+    if (!updated) {
+      // Evicted (or cleared) meanwhile: nothing stored to update; say what became of it all the same.
+      const { deliveriesNotListed: _, ...rest } = record;
+      return this.bound(this.mask.record({ ...rest, deliveries: listed, ...(line.deliveriesNotListed && { deliveriesNotListed: line.deliveriesNotListed }) })).kept;
+    }
+    for (const listener of this.listeners) listener(updated);
+    return updated;
+  }
+
+  private replaceDeliveries(entry: Entry, line: DeliveriesLine, live: boolean): CallRecord | undefined {
+    this.awaiting.delete(entry.id);
+    if (entry.evicted || !entry.data) return undefined;
+    const record = JSON.parse(textOf(entry.data)) as CallRecord;
+    record.deliveries = line.deliveries;
+    if (line.deliveriesNotListed) record.deliveriesNotListed = line.deliveriesNotListed;
+    else delete record.deliveriesNotListed;
+    const { kept, text } = live ? this.bound(record) : { kept: record, text: JSON.stringify(record) };
+    const data = compact(text);
+    const s = this.bySession.get(entry.session);
+    const delta = data.length - entry.data.length;
+    entry.data = data;
+    this.bytes += delta;
+    if (s) s.bytes += delta;
+    return kept;
+  }
+
+  /** The record and its JSON within maxRecordBytes: bodies beyond it become previews, long delivery lists are cut. */
+  private bound(record: CallRecord): { kept: CallRecord; text: string } {
+    const max = this.options.maxRecordBytes ?? DEFAULT_RECORD_BYTES;
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(record);
+      if (text.length <= max && Buffer.byteLength(text) <= max) return { kept: record, text };
+    } catch {
+      /* a value JSON cannot write (nested too deep): kept as a preview below */
+    }
+    this.trimmedCount++;
+    const why = text === undefined ? 'not kept whole: it cannot be serialised' : `not kept whole: the record was over ${max} bytes`;
+    const kept: CallRecord = {
+      ...record,
+      request: { ...record.request, body: preview(record.request.body, why) },
+      response: { ...record.response, body: preview(record.response.body, why) },
+      deliveries: record.deliveries.slice(0, LISTED_DELIVERIES),
+      ...(record.deliveries.length > LISTED_DELIVERIES && { deliveriesNotListed: (record.deliveriesNotListed ?? 0) + record.deliveries.length - LISTED_DELIVERIES }),
+    };
+    try {
+      text = JSON.stringify(kept);
+      if (Buffer.byteLength(text) <= max) return { kept, text };
+    } catch {
+      /* fall through to the bare record */
+    }
+    const bare: CallRecord = {
+      ...kept,
+      query: {},
+      request: { headers: {}, body: `(not kept: the record was over ${max} bytes)` },
+      response: { status: record.response.status, headers: {}, body: `(not kept: the record was over ${max} bytes)`, code: record.response.code, ...(record.response.fault && { fault: record.response.fault }) },
+      violations: record.violations.slice(0, 20).map((v) => ({ ...v, message: v.message.slice(0, 200), pointer: v.pointer.slice(0, 200) })),
+      scenarios: record.scenarios.slice(0, 20),
+      deliveries: [],
+      deliveriesNotListed: record.deliveries.length + (record.deliveriesNotListed ?? 0),
+      path: record.path.slice(0, 2048),
+    };
+    return { kept: bare, text: JSON.stringify(bare) };
+  }
+
+  private store(record: CallRecord, text: string): Entry {
     const entry: Entry = {
+      id: record.id,
       session: record.session,
       api: record.api,
       operationId: record.operationId,
@@ -148,27 +391,34 @@ export class Journal {
       data: compact(text),
       evicted: false,
     };
-    let queue = this.bySession.get(record.session);
-    if (!queue) this.bySession.set(record.session, (queue = new Queue()));
-    queue.push(entry);
+    let s = this.bySession.get(record.session);
+    if (!s) this.bySession.set(record.session, (s = { queue: new Queue(), bytes: 0 }));
+    s.queue.push(entry);
+    s.bytes += entry.data!.length;
     this.all.push(entry);
     this.live++;
     this.bytes += entry.data!.length;
-    while (queue.size > this.options.maxPerSession) this.evict(queue.shift()!);
+    const sessionMax = this.options.maxSessionBytes ?? this.options.maxBytes;
+    // A session over its own budget gives up its own oldest records, never another session's.
+    while (s.queue.size > this.options.maxPerSession || (sessionMax !== undefined && s.bytes > sessionMax && s.queue.size > 1)) this.evict(s.queue.shift()!);
     while (this.live > this.options.maxTotal || (this.options.maxBytes !== undefined && this.bytes > this.options.maxBytes && this.live > 1)) {
       const oldest = this.all.shift()!;
       if (oldest.evicted) this.garbage--;
       else {
-        this.bySession.get(oldest.session)?.shift();
+        this.bySession.get(oldest.session)?.queue.shift();
         this.evict(oldest);
         this.garbage--;
       }
     }
+    return entry;
   }
 
   private evict(entry: Entry): void {
     entry.evicted = true;
-    this.bytes -= entry.data?.length ?? 0;
+    const size = entry.data?.length ?? 0;
+    this.bytes -= size;
+    const s = this.bySession.get(entry.session);
+    if (s) s.bytes -= size;
     entry.data = undefined;
     this.live--;
     this.evictedCount++;
@@ -185,7 +435,7 @@ export class Journal {
   query(session: string, filter: CallFilter = {}): CallRecord[] {
     const since = filter.since ? Date.parse(filter.since) : undefined;
     const matches: Entry[] = [];
-    for (const e of this.bySession.get(session) ?? []) {
+    for (const e of this.bySession.get(session)?.queue ?? []) {
       if (e.evicted) continue;
       if (filter.api && e.api !== filter.api) continue;
       if (filter.operationId && e.operationId !== filter.operationId) continue;
@@ -201,10 +451,10 @@ export class Journal {
 
   /** Clears one session's records (they no longer count towards the caps). */
   clear(session: string): number {
-    const queue = this.bySession.get(session);
-    if (!queue) return 0;
+    const s = this.bySession.get(session);
+    if (!s) return 0;
     let n = 0;
-    for (const e of queue) {
+    for (const e of s.queue) {
       if (!e.evicted) {
         e.evicted = true;
         this.bytes -= e.data?.length ?? 0;
@@ -218,11 +468,25 @@ export class Journal {
     return n;
   }
 
-  stats(): { records: number; bytes: number; evicted: number; queued: number; sessions: number; maxPerSession: number; maxTotal: number; file?: string; fileError?: string; restored?: number } {
+  stats(): {
+    records: number;
+    bytes: number;
+    evicted: number;
+    trimmed: number;
+    queued: number;
+    sessions: number;
+    maxPerSession: number;
+    maxTotal: number;
+    file?: string;
+    fileError?: string;
+    restored?: number;
+    unreadableLines?: number;
+  } {
     return {
       records: this.live,
       bytes: this.bytes,
       evicted: this.evictedCount,
+      trimmed: this.trimmedCount,
       queued: this.all.size,
       sessions: this.bySession.size,
       maxPerSession: this.options.maxPerSession,
@@ -230,6 +494,7 @@ export class Journal {
       ...(this.options.file && { file: this.options.file }),
       ...(this.fileError && { fileError: this.fileError.message }),
       ...(this.restored && { restored: this.restored }),
+      ...(this.unreadable && { unreadableLines: this.unreadable }),
     };
   }
 

@@ -28,7 +28,7 @@ import { apiOf, matchRoute } from '../contract/match-route.js';
 import { join } from 'node:path';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
 import { asciiJson, createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
-import type { DeliveryOptions } from './deliver.js';
+import { DEFAULT_MAX_DELIVERIES, type DeliveryOptions } from './deliver.js';
 
 export const API_MODULES: readonly ApiModule[] = [platformSync, wuhanEduyun, iosDatasyn, wxPush];
 
@@ -147,7 +147,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const starting = await startingDump(env, registry, options.activeScenarios ?? []);
   const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession };
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
-  const journal = new Journal({
+  const journal = await Journal.open({
     ...DEFAULT_JOURNAL,
     ...options.journal,
     ...(options.stateDir && { file: join(options.stateDir, 'journal.ndjson'), restore: true }),
@@ -158,10 +158,15 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     store,
     seed,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, ...options.delivery },
+    delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, ...options.delivery },
+    // options.onCall sees each record once, complete (after its deliveries); the journal has it from the answer on.
     onCall: (record) => {
-      journal.append(record);
-      options.onCall?.(record);
+      const stored = journal.append(record);
+      if (!record.deliveries.length) options.onCall?.(stored);
+    },
+    onDeliveries: (record, outcomes) => {
+      const stored = journal.addDeliveries(record, outcomes);
+      options.onCall?.(stored);
     },
     log,
     scenarios: registry,

@@ -18,7 +18,7 @@ import { applyScenarios, gatewayPage, requestedScenarios, type Decision, type Sc
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Fault } from '../scenarios/scenario.js';
 import { StateLimitError, type SessionStore, type Store } from '../state/store.js';
-import { deliver, type DeliveryOptions } from './deliver.js';
+import { deliverAll, type DeliveryOptions } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
 
 export interface Limits extends ParseLimits {
@@ -36,8 +36,13 @@ export interface PipelineOptions {
   seed: number;
   limits: Limits;
   delivery: DeliveryOptions;
-  /** Called once per API call with its immutable record (the journal listens here). */
+  /**
+   * Called once per API call with its immutable record, as soon as the answer is sent (the journal
+   * listens here); deliveries the call caused are then pending and reported by onDeliveries.
+   */
   onCall(record: CallRecord): void;
+  /** The outcomes of a call's deliveries, once they have all settled. */
+  onDeliveries?(record: CallRecord, outcomes: DeliveryOutcome[]): void;
   log(message: string): void;
   scenarios?: ScenarioRegistry;
   /** How scenario delays wait; tests pass one that records instead of sleeping. */
@@ -50,7 +55,6 @@ const headerValue = (v: string | string[] | undefined): string | undefined => (A
 
 export const SESSION_HEADER = 'x-mock-session';
 export const VIOLATIONS_HEADER = 'X-Mock-Violations';
-const MASKED_HEADERS = new Set(['authorization', 'cookie', 'x-mock-admin-token', 'x-api-key']);
 
 /** `X-Mock-Session`, or `default`. Ids are printable ASCII up to 128 characters; anything else is refused upstream. */
 export function sessionOf(req: IncomingMessage): string {
@@ -146,30 +150,26 @@ function bodyReader(timeoutMs: number) {
   };
 }
 
-function maskHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+/** Request headers as the record keeps them (the journal masks credentials in every record it stores). */
+function recordedHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k in headers) {
     const v = headers[k];
     if (v === undefined) continue;
-    out[k] = MASKED_HEADERS.has(k) ? '***' : Array.isArray(v) ? v.join(', ') : v;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
 }
 
-const SECRET_FIELD = /token|secret|password/i;
-
 /** Bodies above this size are journaled as a preview, so a few huge calls cannot fill the journal's memory. */
 export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
 
-/** Token-like fields in a recorded body are masked, all but their last four characters. */
-function maskBody(body: unknown): unknown {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
-  const out: JsonObject = {};
-  for (const k in body) {
-    const v = (body as JsonObject)[k];
-    out[k] = typeof v === 'string' && v.length > 4 && SECRET_FIELD.test(k) ? `***${v.slice(-4)}` : v;
-  }
-  return out;
+/** The request body as the record keeps it: parsed, or a preview of its text when it is too big or too deep to keep whole. */
+function keptBody(recorded: unknown, text: string | undefined, bytes: number, violations: Violation[]): unknown {
+  const tooBig = (bytes > MAX_RECORDED_BODY_BYTES && typeof recorded !== 'string') || (typeof recorded === 'string' && recorded.length > MAX_RECORDED_BODY_BYTES);
+  const tooDeep = violations.find((v) => v.rule === 'max-depth');
+  if (!tooBig && !tooDeep) return recorded;
+  return `(${bytes} bytes, not kept whole${tooDeep ? `: ${tooDeep.message}` : ''}) ${(text ?? '').slice(0, 1024)}`;
 }
 
 export interface Answer {
@@ -533,16 +533,22 @@ function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void
   }
 }
 
-/** The handler's deliveries, run after the answer was sent; tracked so shutdown can wait for them. */
-function runDeliveries(w: Walk, list: Delivery[], at: number): Promise<DeliveryOutcome[]> {
-  const p = Promise.all(list.map((d) => deliver(d, at, w.options.delivery)));
+/**
+ * The handler's deliveries, run after the answer was sent and its record written (at most
+ * --max-deliveries of them, to allowed destinations); tracked so shutdown can wait for them.
+ */
+function runDeliveries(w: Walk, record: CallRecord, list: Delivery[], at: number): Promise<void> {
+  const p = deliverAll(list, at, w.options.delivery).then((outcomes) => w.options.onDeliveries?.(record, outcomes));
   w.pending.add(p);
   void p.finally(() => w.pending.delete(p));
   return p;
 }
 
-/** record: the call's one immutable CallRecord (secrets masked, big bodies cut), handed to onCall. */
-function record(w: Walk, call: Call, answer: Answer, deliveries: DeliveryOutcome[]): CallRecord {
+/**
+ * record: the call's one immutable CallRecord, handed to onCall (the journal masks secrets and keeps it
+ * within its budget); bodies too big or too deep to keep whole are a preview. Deliveries are pending.
+ */
+function record(w: Walk, call: Call, answer: Answer): CallRecord {
   const { req, body, recordedBody, fault } = call;
   const dialect = call.api ? w.contract.apis.get(call.api)!.dialect : undefined;
   return {
@@ -555,12 +561,7 @@ function record(w: Walk, call: Call, answer: Answer, deliveries: DeliveryOutcome
     method: call.method,
     path: call.pathname,
     query: call.query ?? parseSearch(call.search, w.limits, [], '/query'),
-    request: {
-      headers: maskHeaders(req.headers),
-      body: body.bytes > MAX_RECORDED_BODY_BYTES && typeof recordedBody !== 'string' || (typeof recordedBody === 'string' && recordedBody.length > MAX_RECORDED_BODY_BYTES)
-        ? `(${body.bytes} bytes, not kept whole) ${(body.text ?? '').slice(0, 1024)}`
-        : maskBody(recordedBody),
-    },
+    request: { headers: recordedHeaders(req.headers), body: keptBody(recordedBody, body.text, body.bytes, call.violations) },
     response: {
       status: fault && fault !== 'malformed-json' ? 0 : answer.status,
       headers: answer.headers,
@@ -573,7 +574,7 @@ function record(w: Walk, call: Call, answer: Answer, deliveries: DeliveryOutcome
     order: call.order || undefined,
     violations: call.violations,
     scenarios: call.applied,
-    deliveries,
+    deliveries: call.deliveries.map((d) => ({ url: d.url, at: call.mockTime, ok: false, durationMs: 0, pending: true })),
   };
 }
 
@@ -595,8 +596,10 @@ export function createPipeline(options: PipelineOptions) {
     if (!call) return;
     const answer = await answerCall(w, call);
     respond(w, call, res, answer);
-    const outcomes = call.deliveries.length ? await runDeliveries(w, call.deliveries, call.mockTime) : [];
-    options.onCall(record(w, call, answer, outcomes));
+    // Written as soon as the answer is sent (kill -9 after it loses nothing); delivery outcomes follow.
+    const recorded = record(w, call, answer);
+    options.onCall(recorded);
+    if (call.deliveries.length) await runDeliveries(w, recorded, call.deliveries, call.mockTime);
   }
 
   return {

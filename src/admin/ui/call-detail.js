@@ -98,10 +98,9 @@ function deliveriesSection(record) {
     record.deliveries.map((d) =>
       el(
         'div',
-        { class: `delivery ${d.ok ? 'ok' : 'failed'}` },
-        el('p', {}, el('span', { class: `badge ${d.ok ? 'badge-ok' : 'badge-violation'}` }, d.ok ? t('deliveryOk') : t('deliveryFailed')), ' ', el('code', {}, d.url)),
+        { class: `delivery ${d.ok ? 'ok' : d.pending ? 'pending' : 'failed'}` },
+        el('p', {}, el('span', { class: `badge ${d.ok ? 'badge-ok' : d.pending ? '' : 'badge-violation'}` }, d.ok ? t('deliveryOk') : d.pending ? t('deliveryPending') : t('deliveryFailed')), ' ', el('code', {}, d.url)),
         el('p', { class: 'muted' }, [d.status !== undefined ? `HTTP ${d.status}` : null, d.error ?? null, `${Math.round(d.durationMs)} ms`, formatMockTime(d.at)].filter(Boolean).join(' · ')),
-        block(t('deliveryBody'), d.body),
       ),
     ),
   );

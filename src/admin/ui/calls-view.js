@@ -155,7 +155,13 @@ export function createCallsView(app) {
     },
     /** A record from the live stream. */
     add(r) {
-      if (!remember(r)) return;
+      if (!remember(r)) {
+        // The same call again: its deliveries have settled (the record is sent when the answer is, then once more).
+        const i = records.findIndex((x) => x.id === r.id);
+        if (i !== -1) records[i] = r;
+        if (selectedId === r.id) detail.show(r);
+        return;
+      }
       if (matches(r)) {
         list.prepend(row(r));
         while (list.children.length > MAX_ROWS) list.lastElementChild.remove();

@@ -1,0 +1,124 @@
+/**
+ * SecretMask: the one masking rule for everything a call record carries (headers, query, bodies at any
+ * depth, JSON or form text inside strings, URL credentials, delivery URLs). Knows nothing of HTTP or of
+ * where a record goes: the journal applies it once per record, so every export sees the same masked record.
+ *
+ * A masked value shows none of its characters: it becomes `***` and a short keyed hash (HMAC-SHA256 with a
+ * key random per process, 8 letters from a consonant alphabet), so the same secret masks the same way within
+ * one run (a test can tell "the token issued" from "the token sent") but cannot be guessed back, even when
+ * it is `1234`. Non-string secrets (numbers, objects) are masked whole.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { CallRecord } from './call-record.js';
+
+/** Field and parameter names whose values are credentials. */
+export const SECRET_NAME = /token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature/i;
+/** Header names masked besides those matching SECRET_NAME. */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-auth-token', 'x-api-key', 'x-mock-admin-token']);
+/** Headers that merely describe authentication, never carry it. */
+const PUBLIC_HEADERS = new Set(['www-authenticate', 'proxy-authenticate']);
+/** A string worth scanning for embedded secrets: a secret-like name in it, or a URL with credentials. */
+const SUSPECT = /token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature|:\/\/[^/\s]*@/i;
+const NAME = String.raw`[^"\\\s=&?;,{}]*(?:token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature)[^"\\\s=&?;,{}]*`;
+/** `"password": "x"` / `"pin": 1234` in JSON text, and the same escaped inside a JSON string (`\"password\":\"x\"`). */
+const JSON_PAIR = new RegExp(String.raw`("${NAME}"\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)|(\\"${NAME}\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*?\\"|[^\s,}\]\\]+)`, 'gi');
+/** `password=1234` in a query string, form body or free text. */
+const FORM_PAIR = new RegExp(String.raw`(^|[?&;\s])(${NAME}=)([^&\s;#]*)`, 'gi');
+/** `scheme://user:pass@host`. */
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/\s@?#]+)@/gi;
+/** Values deeper than this are not walked (records are bounded well above any body the limits accept). */
+const MAX_DEPTH = 64;
+const ALPHABET = 'bcdfghjkmnpqrstv';
+
+export class SecretMask {
+  private readonly key: Buffer;
+
+  constructor(key: Buffer = randomBytes(32)) {
+    this.key = key;
+  }
+
+  /** The mask of one secret value: `***` and 8 letters of its keyed hash. */
+  mask(value: unknown): string {
+    let text: string;
+    try {
+      text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    } catch {
+      return '***';
+    }
+    const digest = createHmac('sha256', this.key).update(text).digest();
+    let out = '***';
+    for (let i = 0; i < 4; i++) out += ALPHABET[digest[i]! >> 4]! + ALPHABET[digest[i]! & 15]!;
+    return out;
+  }
+
+  /** Secrets embedded in text: JSON pairs, form pairs, URL credentials. Cheap when there is nothing to find. */
+  text(text: string): string {
+    if (!SUSPECT.test(text)) return text;
+    return text
+      .replace(URL_CREDENTIALS, (_m, scheme: string, userinfo: string) => `${scheme}${this.mask(userinfo)}@`)
+      .replace(JSON_PAIR, (m, name?: string, value?: string, ename?: string, evalue?: string) => {
+        if (name !== undefined) return value === 'null' ? m : `${name}"${this.mask(value!.replace(/^"|"$/g, ''))}"`;
+        return evalue === 'null' ? m : `${ename}\\"${this.mask(evalue!.replace(/^\\"|\\"$/g, ''))}\\"`;
+      })
+      .replace(FORM_PAIR, (m, lead: string, name: string, value: string) => (value ? `${lead}${name}${this.mask(value)}` : m));
+  }
+
+  /** A value at any depth; `name` is the field it sits in. Returns the same object when nothing was masked. */
+  value(value: unknown, name = '', depth = 0): unknown {
+    if (value === null || value === undefined) return value;
+    if (name && SECRET_NAME.test(name)) return value === '' ? value : this.mask(value);
+    if (typeof value === 'string') return this.text(value);
+    if (typeof value !== 'object') return value;
+    if (depth >= MAX_DEPTH) return `(nested deeper than ${MAX_DEPTH} levels, not kept)`;
+    if (Array.isArray(value)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const v = this.value(value[i], '', depth + 1);
+        if (v !== value[i]) (out ??= value.slice())[i] = v;
+      }
+      return out ?? value;
+    }
+    let out: Record<string, unknown> | undefined;
+    for (const k in value) {
+      const v0 = (value as Record<string, unknown>)[k];
+      const v = this.value(v0, k, depth + 1);
+      if (v !== v0) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
+    }
+    return out ?? value;
+  }
+
+  headers(headers: Record<string, string>): Record<string, string> {
+    let out: Record<string, string> | undefined;
+    for (const k in headers) {
+      const v = headers[k]!;
+      const lower = k.toLowerCase();
+      let masked = v;
+      if (PUBLIC_HEADERS.has(lower)) masked = v;
+      else if (SECRET_HEADERS.has(lower) || SECRET_NAME.test(lower)) {
+        // Keep the scheme word (`Bearer`, `Basic`): it says how the client authenticated, not with what.
+        const scheme = /^([A-Za-z][\w-]*) +\S/.exec(v);
+        masked = v === '' ? v : scheme && /^(bearer|basic|digest|token|negotiate|hmac[\w-]*)$/i.test(scheme[1]!) ? `${scheme[1]} ${this.mask(v.slice(scheme[0].length - 1).trim())}` : this.mask(v);
+      } else masked = this.text(v);
+      if (masked !== v) (out ??= { ...headers })[k] = masked;
+    }
+    return out ?? headers;
+  }
+
+  /** The record as it may be kept and shown anywhere. */
+  record(record: CallRecord): CallRecord {
+    return {
+      ...record,
+      path: this.text(record.path),
+      query: this.value(record.query) as CallRecord['query'],
+      request: { headers: this.headers(record.request.headers), body: this.value(record.request.body) },
+      response: { ...record.response, headers: this.headers(record.response.headers), body: this.value(record.response.body) },
+      deliveries: record.deliveries.map((d) => this.delivery(d)),
+    };
+  }
+
+  delivery<D extends { url: string; error?: string }>(d: D): D {
+    const url = this.text(d.url);
+    const error = d.error === undefined ? undefined : this.text(d.error);
+    return url === d.url && error === d.error ? d : { ...d, url, ...(error !== undefined && { error }) };
+  }
+}
