@@ -23,6 +23,8 @@ export interface AdminOptions {
   /** Called after a session is reset, so other layers clear their per-session data. */
   onReset?: (session: string) => Promise<void> | void;
   startedAt: number;
+  /** Where an unexpected error is written (its stack stays out of the answer). */
+  log?: (message: string) => void;
 }
 
 async function stateView(options: AdminOptions, session: string): Promise<JsonObject> {
@@ -96,9 +98,15 @@ export function createAdminApp(options: AdminOptions): express.Express {
   });
 
   // Malformed JSON and other body-parser failures: problem+json, never a stack trace.
-  router.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+  // Anything else is a bug: logged with its stack, answered without it (no message, no install path).
+  router.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    problem(res, status, status === 500 ? 'Admin error' : 'Bad request', status === 500 ? err.message : `The request body could not be read: ${err.message}. Send application/json.`);
+    if (status === 500) {
+      (options.log ?? ((m: string) => process.stderr.write(m + '\n')))(`contract-mock: admin API failed on ${req.method} ${req.originalUrl}: ${err.stack ?? err.message}`);
+      if (res.headersSent) return void res.destroy();
+      return problem(res, 500, 'Admin error', `contract-mock failed on ${req.method} /__mock${req.path}; the error is in its log.`);
+    }
+    problem(res, status, 'Bad request', `The request body could not be read: ${err.message}. Send application/json.`);
   });
 
   app.use('/__mock', router);

@@ -26,6 +26,7 @@ export interface MockAdminOptions {
   journal: Journal;
   registry: ScenarioRegistry;
   startedAt: number;
+  log: (message: string) => void;
 }
 
 export function createMockAdmin(o: MockAdminOptions): express.Express {
@@ -36,6 +37,7 @@ export function createMockAdmin(o: MockAdminOptions): express.Express {
     store: o.store,
     seed: o.seed,
     startedAt: o.startedAt,
+    log: o.log,
     extend: (router) => {
       journalRoutes(router, o.journal, packageVersion());
       scenarioRoutes(router, { registry: o.registry, store: o.store, seed: (session, given) => seedState(env, o.store.session(session), given) });

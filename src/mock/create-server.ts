@@ -102,12 +102,26 @@ async function startingDump(env: { contract: Contract; modules: Map<ApiName, Api
 const ADMIN_COOKIE = 'contract_mock_admin';
 const ADMIN_COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`);
 
+/** decodeURIComponent that answers undefined for a malformed escape instead of throwing (a 401, never a crash). */
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Compares a presented admin token with the real one in constant time. */
 function tokenMatches(given: string, token: string): boolean {
   const presented = Buffer.from(given);
   const expected = Buffer.from(token);
   // timingSafeEqual needs equal lengths; compare against itself to keep the time independent of the guess.
   return presented.length === expected.length ? timingSafeEqual(presented, expected) : (timingSafeEqual(expected, expected), false);
+}
+
+/** `/__mock`, `/__mock/...` and `/__mock?...`: the admin API. */
+function isAdminPath(url: string): boolean {
+  return url.startsWith('/__mock') && (url.length === 7 || url[7] === '/' || url[7] === '?');
 }
 
 const CORS_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
@@ -175,30 +189,59 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   });
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
-  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, journal, registry, startedAt };
+  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, journal, registry, startedAt, log };
   let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
   const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
   setImmediate(() => void admin());
 
+  /** The last resort for a bug below the listener: answer (problem+json on the admin API, the API's own server-error envelope elsewhere) and log. */
+  const failed = (req: IncomingMessage, res: ServerResponse, where: string, e: unknown): void => {
+    log(`contract-mock: ${where} failed on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
+    if (res.headersSent) return void res.destroy();
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (isAdminPath(req.url ?? '')) {
+      writeProblem(res, 500, 'Admin error', `contract-mock failed on ${req.method} ${path}; the error is in its log.`);
+      return;
+    }
+    const match = matchRoute(options.contract.routes, req.method ?? 'GET', path);
+    const api = apiOf(match);
+    const dialect = api ? options.contract.apis.get(api)!.dialect : undefined;
+    const body = dialect
+      ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined })
+      : { error: 'internal', message: `contract-mock failed on ${req.method} ${path}; the error is in its log` };
+    const text = JSON.stringify(body);
+    res.writeHead(500, [...corsHeaders(req), 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)), 'X-Mock-Error', 'internal']);
+    res.end(text);
+  };
+
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      route(req, res);
+    } catch (e) {
+      failed(req, res, 'the listener', e);
+    }
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
     if (preflight(req, res)) return;
     const session = sessionOf(req);
     if (!validSessionId(session)) {
       writeProblem(res, 400, 'Bad session id', 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
       return;
     }
-    if (req.url === '/__mock' || req.url?.startsWith('/__mock/') || req.url?.startsWith('/__mock?')) {
+    if (isAdminPath(url)) {
       if (options.adminToken) {
         // The dashboard cannot send a bearer header from a link or an EventSource: opening
         // /__mock/ui/?admin_token=T once sets an HttpOnly, same-site cookie that carries it.
-        const fromQuery = /^\/__mock\/ui\/?\?(?:.*&)?admin_token=([^&]*)/.exec(req.url)?.[1];
-        if (fromQuery !== undefined && tokenMatches(decodeURIComponent(fromQuery), options.adminToken)) {
+        const fromQuery = /^\/__mock\/ui\/?\?(?:.*&)?admin_token=([^&]*)/.exec(url)?.[1];
+        if (fromQuery !== undefined && tokenMatches(decoded(fromQuery) ?? '', options.adminToken)) {
           res.writeHead(303, ['Location', '/__mock/ui/', 'Set-Cookie', `${ADMIN_COOKIE}=${encodeURIComponent(options.adminToken)}; HttpOnly; SameSite=Strict; Path=/__mock`]);
           res.end();
           return;
         }
         const cookie = ADMIN_COOKIE_PATTERN.exec(req.headers.cookie ?? '')?.[1];
-        const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (cookie !== undefined ? decodeURIComponent(cookie) : '');
+        const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (cookie !== undefined ? (decoded(cookie) ?? '') : '');
         if (!tokenMatches(presented, options.adminToken)) {
           writeProblem(res, 401, 'Admin token required', 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', ['WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
           return;
@@ -210,31 +253,19 @@ export async function createMock(options: MockOptions): Promise<Mock> {
         writeProblem(res, 503, 'Session limit', opened.reason, [...cors, 'Retry-After', '60']);
         return;
       }
-      if (req.method === 'GET' && (req.url === '/__mock/health' || req.url.startsWith('/__mock/health?'))) {
+      if (req.method === 'GET' && (url === '/__mock/health' || url.startsWith('/__mock/health?'))) {
         const text = JSON.stringify(healthBody(options.contract, journal, startedAt), null, 2);
         res.writeHead(200, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
         res.end(text);
         return;
       }
       for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i]!, cors[i + 1]!);
-      admin().then(
-        (app) => app(req, res),
-        (e: Error) => {
-          log(`contract-mock: admin API failed to load: ${e.stack ?? e.message}`);
-          res.statusCode = 500;
-          res.end();
-        },
-      );
+      admin()
+        .then((app) => app(req, res))
+        .catch((e: unknown) => failed(req, res, 'the admin API', e));
       return;
     }
-    pipeline.handle(req, res).catch((e: unknown) => {
-      log(`contract-mock: pipeline failure: ${(e as Error).stack ?? e}`);
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.setHeader('Content-Type', 'application/json');
-        res.end(JSON.stringify({ error: 'internal', message: 'contract-mock failed on this request; see its log' }));
-      }
-    });
+    pipeline.handle(req, res).catch((e: unknown) => failed(req, res, 'the pipeline', e));
   };
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
   // Requests node:http refuses before we see them (headers too large, malformed) still get a clear answer.
