@@ -1,13 +1,14 @@
 /** `contract-mock lint [paths...]`: the specs and the scenario files (the package's, or the paths given); file:line messages; exit 1 on errors. */
-import { lintSpecs, type LintMessage } from '../contract/lint-specs.js';
+import { lintServedSpecs, lintSpecs, type LintMessage } from '../contract/lint-specs.js';
 import { compileContract } from '../contract/compile-contract.js';
 import { loadSpecs } from '../contract/load-specs.js';
 import { lintScenarios } from '../scenarios/lint-scenarios.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { API_MODULES } from '../mock/create-server.js';
 
-export async function lintCommand(paths: string[], options: { spectral: boolean }): Promise<void> {
+export async function lintCommand(paths: string[], options: { spectral: boolean; spec?: string[] }): Promise<void> {
   const messages: LintMessage[] = await lintSpecs({ spectral: options.spectral });
+  if (options.spec?.length) messages.push(...(await lintServedSpecs(options.spec, { spectral: options.spectral })));
   if (!messages.some((m) => m.rule === 'conventions')) {
     const contract = compileContract(await loadSpecs());
     const modules = new Map(API_MODULES.map((m) => [m.api, m]));

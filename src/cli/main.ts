@@ -16,6 +16,7 @@ program
   .addOption(new Option('--port <port>', 'port to listen on (PORT env when absent)').default(process.env['PORT'] ?? '4010'))
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--scenario <name>', 'activate a scenario for every session (repeatable)', collect, [])
+  .option('--spec <file>', 'also serve this OpenAPI 3.0/3.1 document (YAML or JSON) at its servers path (repeatable)', collect, [])
   .option('--state <dir>', 'keep state on disk in DIR')
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
   .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
@@ -37,6 +38,7 @@ program
   .argument('[paths...]', 'scenario files or folders to check (default: the built-in scenarios/)')
   .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors')
   .option('--no-spectral', 'skip the Spectral ruleset')
+  .option('--spec <file>', 'also lint this OpenAPI 3.0/3.1 document as serve --spec would serve it (repeatable)', collect, [])
   .action(async (paths, o) => (await import('./lint.js')).lintCommand(paths, o));
 
 program

@@ -5,6 +5,7 @@ export interface ServeOptions {
   port: string;
   host: string;
   scenario: string[];
+  spec: string[];
   state?: string;
   journal?: string;
   adminToken?: string;
@@ -66,6 +67,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
     activeScenarios: options.scenario,
+    specFiles: options.spec,
     watchScenarios: true,
   }).catch((e: Error) => {
     console.error(`contract-mock: ${e.message}`);

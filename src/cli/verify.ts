@@ -24,7 +24,7 @@ export interface VerifyCommandOptions {
 }
 
 export async function verifyCommand(options: VerifyCommandOptions): Promise<void> {
-  const unknown = options.api.filter((a) => !API_NAMES.includes(a as ApiName));
+  const unknown = options.api.filter((a) => !(API_NAMES as readonly string[]).includes(a));
   if (unknown.length) {
     console.error(`contract-mock verify: unknown --api ${unknown.join(', ')}; use ${API_NAMES.join(', ')}`);
     process.exit(2);

@@ -8,6 +8,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { Dialect, type DialectSource } from './dialect.js';
 import { buildRouteTable, type RouteTable } from './match-route.js';
+import { compileServedSpec, servedDialect } from './compile-served-spec.js';
 import type { SpecDocument } from './load-specs.js';
 import type { ApiName, AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
 
@@ -20,6 +21,10 @@ export interface ApiContract {
 
 export interface Contract {
   apis: Map<ApiName, ApiContract>;
+  /** Mount paths of served specs (longest first), so a path under one that matches nothing is that API's 404. */
+  mounts: Array<{ prefix: string; api: ApiName }>;
+  /** Lower-case header names that carry a served spec's credentials (masked in the journal). */
+  secretHeaders: Set<string>;
   operations: Operation[];
   routes: RouteTable;
   /** An ajv instance like the one the contract compiles with; tools compile extra schemas on it (created on first use). */
@@ -41,6 +46,8 @@ export function newAjv(coerce: boolean, code: Record<string, unknown> = {}): Ajv
     allErrors: true,
     coerceTypes: coerce,
     useDefaults: false,
+    // Unknown formats (served specs invent many) and ignored keywords are not worth a line on stderr each.
+    logger: false,
     code: { optimize: true, ...code },
   });
   addFormats.default(ajv);
@@ -86,6 +93,15 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
 
   for (const spec of specs) {
     const doc = spec.document;
+    if (spec.mount !== undefined) {
+      const other = apis.get(spec.api);
+      if (other) throw new Error(`${spec.file} and ${other.spec.file} are both named API "${spec.api}": rename one file or set info.x-api`);
+      refuseCollisions(apis, spec);
+      const apiOps = compileServedSpec(spec, source, seenIds);
+      operations.push(...apiOps);
+      apis.set(spec.api, { api: spec.api, spec, dialect: servedDialect(spec.api), operations: apiOps });
+      continue;
+    }
     const dialect = new Dialect(spec.api, doc as unknown as DialectSource);
     const roles = (doc['x-dialect'] as DialectSource['x-dialect']).roles;
     const apiOps: Operation[] = [];
@@ -150,12 +166,35 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     }
     apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
   }
+  const secretHeaders = new Set<string>();
+  for (const op of operations) for (const all of op.spec?.security ?? []) for (const s of all) if (s.in === 'header' && s.key !== 'authorization') secretHeaders.add(s.key);
   return {
     apis,
     operations,
+    mounts: [...apis.values()].filter((a) => a.spec.mount).map((a) => ({ prefix: a.spec.mount!, api: a.api })).sort((a, b) => b.prefix.length - a.prefix.length),
+    secretHeaders,
     routes: buildRouteTable(operations),
     get ajv() {
       return strictAjv();
     },
   };
+}
+
+/** `/pets/{id}` → `/pets/{}`: templates that route the same requests compare equal. */
+const shapeOf = (path: string): string => path.replace(/\{[^}]+\}/g, '{}');
+
+const templateRegex = (path: string): RegExp =>
+  new RegExp(`^${shapeOf(path).split('{}').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+
+/** A served spec that routes a request another API already routes cannot be served too: refused at start, both files named. */
+function refuseCollisions(apis: Map<ApiName, ApiContract>, spec: SpecDocument): void {
+  const mine = Object.keys((spec.document['paths'] ?? {}) as JsonObject).map((p) => (spec.mount ?? '') + p);
+  for (const api of apis.values()) {
+    for (const theirs of new Set(api.operations.map((o) => o.path))) {
+      for (const path of mine) {
+        const same = shapeOf(path) === shapeOf(theirs) || (!path.includes('{') && templateRegex(theirs).test(path)) || (!theirs.includes('{') && templateRegex(path).test(theirs));
+        if (same) throw new Error(`${spec.file} and ${api.spec.file} both serve the path ${path}${path === theirs ? '' : ` (${theirs})`}: give one of them another servers URL`);
+      }
+    }
+  }
 }

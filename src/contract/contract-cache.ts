@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { compileContract, newAjv, type Contract, type ValidatorSource } from './compile-contract.js';
-import { defaultSpecsDir, loadSpecs, packageRoot, specFiles, type SpecDocument } from './load-specs.js';
+import { compileContract, compilingSource, newAjv, type Contract, type ValidatorSource } from './compile-contract.js';
+import { defaultSpecsDir, loadServedSpec, loadSpecs, packageRoot, specFiles, type SpecDocument } from './load-specs.js';
 import type { ApiName, JsonObject } from './types.js';
 
 /** The scenario file schema (scenarios/scenario.schema.json), precompiled with the contract. */
@@ -95,8 +95,8 @@ function loadStandalone(file: string): Record<string, ValidateFunction> {
   return module.exports;
 }
 
-/** The cached contract, or undefined when there is no cache or a spec changed since it was built. */
-export function loadCachedContract(dir = defaultCacheDir(), specsDir = defaultSpecsDir()): Contract | undefined {
+/** The cached contract (plus served specs, compiled now), or undefined when there is no cache or a spec changed since it was built. */
+export function loadCachedContract(dir = defaultCacheDir(), specsDir = defaultSpecsDir(), served: SpecDocument[] = []): Contract | undefined {
   const index = readIndex(dir);
   if (!index) return undefined;
   const files = specFiles(specsDir);
@@ -114,11 +114,11 @@ export function loadCachedContract(dir = defaultCacheDir(), specsDir = defaultSp
     get(kind, key, schema) {
       const fn = modules[kind][index.validators[kind][key] ?? ''];
       if (fn) return fn;
-      fallback ??= { get: (k, _key, s) => newAjv(k === 'coercing').compile(s) };
+      fallback ??= compilingSource(newAjv(false), newAjv(true));
       return fallback.get(kind, key, schema);
     },
   };
-  return compileContract(specs, source);
+  return compileContract([...specs, ...served], source);
 }
 
 /** The precompiled scenario.schema.json validator, when the cache holds a current one. */
@@ -137,9 +137,11 @@ export function cachedScenarioValue(file: string, text: string, dir = defaultCac
   return entry && entry.hash === hashOf(text) ? structuredClone(entry.value) : undefined;
 }
 
-/** The contract the mock serves: from the build cache when it is current, else loaded and compiled now. */
-export async function loadContract(): Promise<Contract> {
-  return loadCachedContract() ?? compileContract(await loadSpecs());
+/** The contract the mock serves: from the build cache when it is current, else loaded and compiled now; with `serve --spec` documents beside the four. */
+export async function loadContract(servedFiles: readonly string[] = []): Promise<Contract> {
+  const served: SpecDocument[] = [];
+  for (const file of servedFiles) served.push(await loadServedSpec(file));
+  return loadCachedContract(undefined, undefined, served) ?? compileContract([...(await loadSpecs()), ...served]);
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

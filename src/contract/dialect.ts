@@ -61,8 +61,12 @@ export class Dialect {
   private readonly codePaths: string[][];
   private readonly messagePath: string[];
 
-  constructor(api: ApiName, spec: DialectSource) {
+  /** A served spec's dialect (problem+json at real HTTP statuses), not one of the four envelopes answered at HTTP 200. */
+  readonly served: boolean;
+
+  constructor(api: ApiName, spec: DialectSource, served = false) {
     this.api = api;
+    this.served = served;
     this.source = spec['x-dialect'];
     this.catalog = spec['x-error-catalog'];
     this.messages = spec['x-messages'] ?? {};
@@ -116,6 +120,11 @@ export class Dialect {
       }) as JsonObject;
     }
     return body;
+  }
+
+  /** The HTTP status an error envelope is answered with: 200 for the four APIs (as their servers do), the problem's status for a served spec. */
+  httpStatus(keyOrCode: string): number {
+    return this.served ? Number(this.entry(keyOrCode)?.code ?? 500) : 200;
   }
 
   /** The business code a response body carries (first present of `codePointers`), as a string. */

@@ -1,11 +1,15 @@
-/** Loads the four OpenAPI documents from `specs/`: YAML text → raw document → dereferenced document. No validation here. */
+/**
+ * Loads the four OpenAPI documents from `specs/`, and any other OpenAPI 3.0 / 3.1 document given to
+ * `serve --spec`: YAML or JSON text → raw document → dereferenced document. No validation here.
+ */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import type { ApiName, JsonObject } from './types.js';
+import type { ApiName, BuiltinApi, JsonObject } from './types.js';
+import { convertDocumentSchemas } from './openapi-schema.js';
 
-export const API_NAMES: readonly ApiName[] = ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'];
+export const API_NAMES: readonly BuiltinApi[] = ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'];
 
 export interface SpecDocument {
   api: ApiName;
@@ -16,6 +20,8 @@ export interface SpecDocument {
   raw: JsonObject;
   /** Every `$ref` replaced by its target. */
   document: JsonObject;
+  /** Set for a document added with `serve --spec`: where its paths are mounted (its first `servers` URL's path, `` for none). */
+  mount?: string;
 }
 
 /** The package root: the nearest folder above this module that holds `specs/`. */
@@ -44,7 +50,7 @@ export function readSpec(file: string): Omit<SpecDocument, 'document'> {
   // yaml is required on first use: a mock started from the build cache parses no YAML.
   const raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text) as JsonObject;
   const info = (raw['info'] ?? {}) as JsonObject;
-  const api = info['x-api'] as ApiName;
+  const api = info['x-api'] as BuiltinApi;
   if (!API_NAMES.includes(api)) throw new Error(`${file}: info.x-api must be one of ${API_NAMES.join(', ')}`);
   return { api, file, text, raw };
 }
@@ -59,4 +65,61 @@ export async function loadSpecs(dir = defaultSpecsDir()): Promise<SpecDocument[]
       return { ...spec, document };
     }),
   );
+}
+
+/** `petstore-expanded.yaml` → `petstore-expanded`; `info.x-api` wins when the document names itself. */
+function apiNameOf(file: string, raw: JsonObject): ApiName {
+  const named = (raw['info'] as JsonObject | undefined)?.['x-api'];
+  if (typeof named === 'string' && /^[A-Za-z0-9][\w.-]{0,63}$/.test(named)) return named;
+  return basename(file).replace(/\.(ya?ml|json)$/i, '').replace(/\.openapi$/i, '').replace(/[^\w.-]+/g, '-').slice(0, 64) || 'spec';
+}
+
+/** The path of the first `servers` URL (variables at their defaults), without a trailing slash: `` for none or `/`. */
+export function mountOf(raw: JsonObject): string {
+  const server = ((raw['servers'] ?? []) as JsonObject[])[0];
+  if (!server || typeof server['url'] !== 'string') return '';
+  const vars = (server['variables'] ?? {}) as Record<string, JsonObject>;
+  const url = server['url'].replace(/\{([^}]+)\}/g, (_, name: string) => String(vars[name]?.['default'] ?? ''));
+  let path: string;
+  try {
+    path = new URL(url, 'http://mock.invalid').pathname;
+  } catch {
+    path = '';
+  }
+  path = decodeURI(path).replace(/\/+$/, '');
+  return path === '/' ? '' : path;
+}
+
+/**
+ * Reads an OpenAPI 3.0 or 3.1 document given to `serve --spec` (YAML or JSON), resolves its local
+ * `$ref`s and converts its schemas for ajv's JSON Schema 2020-12. Throws with the file named.
+ */
+export async function loadServedSpec(file: string): Promise<SpecDocument> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`--spec ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: JsonObject;
+  try {
+    raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 1000 }) as JsonObject;
+  } catch (e) {
+    throw new Error(`--spec ${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!raw || typeof raw !== 'object' || typeof raw['openapi'] !== 'string' || !/^3\.[01]\./.test(raw['openapi'])) {
+    throw new Error(`--spec ${file}: not an OpenAPI 3.0 or 3.1 document (its "openapi" field is ${JSON.stringify((raw as JsonObject | null)?.['openapi'] ?? null)})`);
+  }
+  if (!raw['paths'] || typeof raw['paths'] !== 'object') throw new Error(`--spec ${file}: the document has no paths`);
+  const { dereference } = await import('@readme/openapi-parser');
+  let document: JsonObject;
+  try {
+    // Only references inside the document: a served spec never makes the mock read other files or the network.
+    document = (await dereference(structuredClone(raw) as never, { resolve: { external: false }, dereference: { circular: 'ignore' } } as never)) as unknown as JsonObject;
+  } catch (e) {
+    throw new Error(`--spec ${file}: cannot resolve its $refs: ${(e as Error).message.split('\n')[0]}`);
+  }
+  convertDocumentSchemas(document);
+  return { api: apiNameOf(path, raw), file: path, text, raw, document, mount: mountOf(raw) };
 }

@@ -1,7 +1,11 @@
 /** Contract vocabulary: the types every stage of the pipeline shares. Knows nothing of HTTP or state. */
 import type { ValidateFunction } from 'ajv';
 
-export type ApiName = 'platform-sync' | 'wuhan-eduyun' | 'ios-datasyn' | 'wx-push';
+/** The four built-in APIs. */
+export type BuiltinApi = 'platform-sync' | 'wuhan-eduyun' | 'ios-datasyn' | 'wx-push';
+
+/** A served API: one of the four, or the name of a document added with `serve --spec`. */
+export type ApiName = string;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -66,4 +70,57 @@ export interface Operation {
   jsonFields: JsonField[];
   /** The dereferenced OpenAPI operation object (examples, schemas) for tools that need more. */
   raw: JsonObject;
+  /** Set for an operation of a document added with `serve --spec`: answered from its own contract. */
+  spec?: SpecOperation;
+}
+
+/** One declared response of a spec-first operation, compiled once. */
+export interface SpecResponse {
+  /** `200`, `4XX`, `default` as the document writes it. */
+  status: string;
+  /** The media type answered (a JSON one when declared), undefined for a response without content. */
+  contentType?: string;
+  schema?: JsonObject;
+  validate?: ValidateFunction;
+  /** Named examples (`examples.*.value`), then `example` under the name `example`. */
+  examples: Map<string, unknown>;
+}
+
+/** One way to meet a security requirement: every scheme of one requirement object. */
+export interface SecurityScheme {
+  name: string;
+  /** Where the credential is read. */
+  in: 'header' | 'query' | 'cookie';
+  /** Header, query or cookie name (`authorization` for HTTP and OAuth schemes, lower case for headers). */
+  key: string;
+  /** `Bearer` / `Basic`: the Authorization scheme the value must start with. */
+  prefix?: string;
+}
+
+/** How a spec-first operation takes part in REST-shaped state (see rest-state.ts). */
+export interface RestRole {
+  kind: 'create' | 'list' | 'read' | 'replace' | 'merge' | 'delete';
+  /** The item path template the collection belongs to, e.g. `/api/pets/{id}`. */
+  itemPath: string;
+  /** The path parameter naming an item (`id`, `petId`). */
+  param: string;
+  /** The record field that holds the id. */
+  idField: string;
+  idType: 'integer' | 'string' | 'uuid';
+  /** The schema of one item (from the item GET or the create body), for generated fields. */
+  itemSchema?: JsonObject;
+  /** For `list`: the property of an object response that holds the items (undefined: the response is the array). */
+  listProperty?: string;
+}
+
+export interface SpecOperation {
+  file: string;
+  responses: Map<string, SpecResponse>;
+  /** The lowest declared 2xx (or `default`, else 200). */
+  success: SpecResponse;
+  /** Alternatives (OR) of requirements (AND); undefined or empty: none. A requirement with no schemes is anonymous. */
+  security?: SecurityScheme[][];
+  rest?: RestRole;
+  /** Query parameters of array type: repeated (`explode`, the default) or comma-separated. */
+  arrayQuery?: Array<{ name: string; explode: boolean }>;
 }

@@ -160,10 +160,21 @@ function mediaType(contentType: string | undefined): string | undefined {
   return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
 
+/** A served spec's array query parameters: every value of a repeated key (`?s=a&s=b`), or a comma-separated one (`explode: false`). */
+function arrayValues(params: Array<{ name: string; explode: boolean }>, search: string, query: JsonObject): void {
+  const all = new URLSearchParams(search);
+  for (const { name, explode } of params) {
+    if (!(name in query)) continue;
+    const values = all.getAll(name);
+    query[name] = explode ? values : values.flatMap((v) => v.split(','));
+  }
+}
+
 export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLimits = DEFAULT_PARSE_LIMITS): RequestCheck {
   const violations: Violation[] = [];
   const jsonViolations: Violation[] = [];
   const query = parseSearch(raw.search, limits, violations, '/query');
+  if (op.spec?.arrayQuery) arrayValues(op.spec.arrayQuery, raw.search, query);
   run(op.validateQuery, query, '/query', violations);
   const params: JsonObject = { ...raw.params };
   run(op.validatePath, params, '/path', violations);
@@ -186,7 +197,11 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
       try {
         const parsed: unknown = JSON.parse(text);
         inspect(parsed, '/body', limits, violations);
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        if (op.spec) {
+          // A served spec's body may be any JSON value its schema allows (an array of users, a string).
+          body = parsed as JsonObject;
+          run(op.validateBody, body, '/body', violations);
+        } else if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
           violations.push({ side: 'request', pointer: '/body', message: 'must be a JSON object', rule: 'type' });
         } else {
           body = parsed as JsonObject;

@@ -309,7 +309,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */
-export async function startMock(options: Omit<MockOptions, 'contract'> & { contract?: Contract } = {}): Promise<Mock> {
-  const contract = options.contract ?? (await loadContract());
+export async function startMock(options: Omit<MockOptions, 'contract'> & { contract?: Contract; specFiles?: readonly string[] } = {}): Promise<Mock> {
+  const contract = options.contract ?? (await loadContract(options.specFiles));
   return createMock({ ...options, contract });
 }

@@ -20,6 +20,8 @@ import type { Fault } from '../scenarios/scenario.js';
 import { StateLimitError, type SessionStore, type Store } from '../state/store.js';
 import { deliverAll, type DeliveryOptions } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
+import { restAnswer } from './rest-state.js';
+import { challenge, checkServedResponse, errorAnswer, invalidAnswer, preferredAnswer, successAnswer, unmetSecurity } from './spec-answer.js';
 
 export interface Limits extends ParseLimits {
   maxBodyBytes: number;
@@ -313,7 +315,9 @@ function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer:
   const text = answer.text ?? JSON.stringify(answer.body);
   const headers = w.options.corsHeaders(req);
   for (const k in answer.headers) headers.push(k, answer.headers[k]!);
-  headers.push('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8', 'Content-Length', String(Buffer.byteLength(text)));
+  // A documented response without content (a served spec's 204) goes out without a type.
+  if (text !== '') headers.push('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8');
+  headers.push('Content-Length', String(Buffer.byteLength(text)));
   res.writeHead(answer.status, headers);
   res.end(text);
 }
@@ -342,7 +346,7 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
     const api = apiOf(match);
     const dialect = api ? w.contract.apis.get(api)!.dialect : undefined;
     writeAnswer(w, req, res, {
-      status: dialect ? 200 : 503,
+      status: dialect && !dialect.served ? 200 : 503,
       headers: { 'Retry-After': '60', 'X-Mock-Limit': 'max-sessions' },
       body: dialect ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined, message: `contract-mock: ${opened.reason}` }) : { error: 'session_limit', message: opened.reason },
     });
@@ -357,9 +361,17 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
   };
 }
 
-/** match's failure branches: no documented path (404), or a path without this method (the API's envelope). */
+/** match's failure branches: no documented path (404), or a path without this method (the API's envelope; a served spec's 405). */
 function unmatched(w: Walk, call: Call, match: Extract<Match, { ok: false }>): Answer {
   const { method, pathname } = call;
+  const mounts = w.contract.mounts;
+  const mounted = match.reason === 'no-route' && mounts.length ? mounts.find((m) => pathname === m.prefix || pathname.startsWith(m.prefix + '/')) : undefined;
+  if (mounted) {
+    // Under a served spec's servers path: that API's own 404.
+    call.api = mounted.api;
+    call.violations.push({ side: 'request', pointer: '', message: `no documented operation at ${method} ${pathname}`, rule: 'no-route' });
+    return { status: 404, headers: {}, contentType: PROBLEM_TYPE, body: problemBody(404, 'Not Found', `${mounted.api} documents no path ${pathname}; its paths are listed by GET /__mock/specs/${encodeURIComponent(mounted.api)}.`) };
+  }
   if (match.reason === 'no-route') {
     call.violations.push({ side: 'request', pointer: '', message: `no documented operation at ${method} ${pathname}`, rule: 'no-route' });
     return {
@@ -379,6 +391,9 @@ function unmatched(w: Walk, call: Call, match: Extract<Match, { ok: false }>): A
     message: `${method} is not documented for ${match.path} (documented: ${match.allowed.join(', ')})`,
     rule: 'method',
   });
+  if (dialect.served) {
+    return { status: 405, headers: { Allow: match.allowed.join(', ') }, contentType: PROBLEM_TYPE, body: problemBody(405, 'Method Not Allowed', `${match.api} documents ${match.allowed.join(', ')} for ${match.path}, not ${method}.`) };
+  }
   return { status: 200, headers: {}, body: dialect.error(dialect.role('methodNotAllowed'), { message: dialect.maybeText('methodNotAllowed') }) };
 }
 
@@ -389,24 +404,36 @@ function validate(w: Walk, call: Call, op: Operation, params: Record<string, str
   const limits = w.limits;
   if (body.timedOut) {
     violations.push({ side: 'request', pointer: '/body', message: `the body did not arrive within ${limits.requestTimeoutMs} ms (${body.bytes} bytes received)`, rule: 'request-timeout' });
-    return { status: 200, headers: { Connection: 'close' }, body: paramError(w, op, op.paramError, violations) };
+    return { status: w.contract.apis.get(op.api)!.dialect.httpStatus(op.paramError), headers: { Connection: 'close' }, body: paramError(w, op, op.paramError, violations) };
   }
   if (body.tooLarge) {
     violations.push({ side: 'request', pointer: '/body', message: `body of ${body.bytes} bytes is over the ${limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
     call.recordedBody = `(${body.bytes} bytes, not kept)`;
-    return { status: 200, headers: {}, body: paramError(w, op, op.paramError, violations) };
+    return { status: w.contract.apis.get(op.api)!.dialect.httpStatus(op.paramError), headers: {}, body: paramError(w, op, op.paramError, violations) };
   }
   const check = validateRequest(op, { method: call.method, search: call.search, params, contentType: call.req.headers['content-type'], body: body.text }, limits);
   call.recordedBody = check.input.body ?? body.text;
   call.query = check.input.query;
   violations.push(...check.violations);
+  const unmet = op.spec?.security ? unmetSecurity(op, call.req.headers, check.input.query) : undefined;
+  if (unmet) {
+    // A served spec's security requirement not met: its 401, before the rest of the request is judged (as Prism does).
+    violations.unshift({ side: 'request', pointer: '/headers', message: `no credentials for ${unmet.map((s) => `${s.name} (${s.in} ${s.key})`).join(' and ')}`, rule: 'security' });
+    return errorAnswer(op, 401, 'Unauthorized', `${op.operationId} requires ${unmet.map((s) => s.name).join(' and ')}.`, errorFake(w, call, op), { 'WWW-Authenticate': challenge(unmet) });
+  }
   if (!check.errorKey) return check.input;
+  if (op.spec) return invalidAnswer(op, violations, errorFake(w, call, op));
   const empty = violations.some((v) => v.rule === 'required-body') ? w.contract.apis.get(op.api)!.dialect.optionalRole('emptyBody') : undefined;
   return { status: 200, headers: {}, body: paramError(w, op, empty ?? check.errorKey, violations) };
 }
 
 /** Told apart by `status`, which neither a RequestInput nor a ScenarioOutcome has. */
 const isAnswer = (v: RequestInput | ScenarioOutcome | Answer): v is Answer => 'status' in v;
+
+/** Data for a served spec's generated error bodies: seeded by session and operation (no counter: a refused call changes no state). */
+function errorFake(w: Walk, call: Call, op: Operation): FakeData {
+  return new FakeData(hashSeed(w.options.seed, call.sessionId, 'error', op.operationId));
+}
 
 /** The call's seeded fake data, made once, numbered by the session's call counter. */
 async function fakeOf(w: Walk, call: Call): Promise<FakeData> {
@@ -445,7 +472,7 @@ async function scenario(w: Walk, call: Call, op: Operation, input: RequestInput)
 function decide(w: Walk, call: Call, op: Operation, decision: Decision | undefined, headers: Record<string, string>): Answer | undefined {
   if (decision?.kind === 'error') {
     const dialect = w.contract.apis.get(op.api)!.dialect;
-    if (dialect.entry(decision.key)) return { status: 200, headers, body: dialect.error(decision.key, { op, message: decision.message }) };
+    if (dialect.entry(decision.key)) return { status: dialect.httpStatus(decision.key), headers, body: dialect.error(decision.key, { op, message: decision.message }) };
     w.options.log(`contract-mock: scenario error ${decision.key} is not in ${op.api}'s catalogue; answering normally`);
   } else if (decision?.kind === 'response') {
     return { status: decision.status, headers: { ...headers, ...decision.headers }, body: decision.body, unchecked: true };
@@ -464,7 +491,12 @@ function decide(w: Walk, call: Call, op: Operation, decision: Decision | undefin
  * server-error envelope with the max-records limit; a handler that throws, the envelope with X-Mock-Error.
  */
 async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, headers: Record<string, string>, flags: Record<string, unknown>): Promise<Answer> {
-  const preferred = preferredExample(op, headerValue(call.req.headers['prefer']));
+  if (op.spec) {
+    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await fakeOf(w, call));
+    if (chosen && 'error' in chosen) return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', chosen.error) };
+    if (chosen) return { ...chosen, headers: { ...headers, ...chosen.headers } };
+  }
+  const preferred = op.spec ? undefined : preferredExample(op, headerValue(call.req.headers['prefer']));
   if (preferred && !preferred.ok) {
     return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', preferred.detail) };
   }
@@ -472,27 +504,55 @@ async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, 
   const dialect = w.contract.apis.get(op.api)!.dialect;
   const run = w.modules.get(op.api)?.handlers[op.operationId];
   const session = call.session;
-  const ctx: HandlerContext = { op, input, headers: call.req.headers, session, dialect, fake: await fakeOf(w, call), deliver: (d) => call.deliveries.push(d), flags };
+  const fake = await fakeOf(w, call);
   let result: Answer;
   try {
-    if (!run) throw new Error(`no handler for ${op.api} ${op.operationId}`);
-    result = { status: 200, headers, body: await w.locks.run(session, () => ((call.order = w.locks.next(session)), run(ctx))) };
+    if (run) {
+      const ctx: HandlerContext = { op, input, headers: call.req.headers, session, dialect, fake, deliver: (d) => call.deliveries.push(d), flags };
+      result = { status: 200, headers, body: await w.locks.run(session, () => ((call.order = w.locks.next(session)), run(ctx))) };
+    } else {
+      // No handler (a served spec, or an operation added to a built-in spec): answered from the spec.
+      result = await w.locks.run(session, () => ((call.order = w.locks.next(session)), fromSpec(call, op, input, fake, headers)));
+    }
   } catch (e) {
     if (e instanceof StateLimitError) {
       // A full session: the API's server-error envelope (HTTP 200, as every business answer of these APIs), with a message that says how to fix it.
       call.violations.push({ side: 'request', pointer: '', message: e.message, rule: 'max-records' });
-      result = { status: 200, headers: { ...headers, 'X-Mock-Limit': 'max-records' }, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
+      result = { status: dialect.served ? 507 : 200, headers: { ...headers, 'X-Mock-Limit': 'max-records' }, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
     } else {
       w.options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
-      result = { status: 200, headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }) };
+      result = { status: dialect.httpStatus(dialect.role('serverError')), headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }), unchecked: dialect.served };
     }
   }
   if (call.fault === 'malformed-json') {
     // The server did its work; the answer is cut off on the way (a proxy or a crash mid-write).
-    const full = JSON.stringify(result.body);
+    const full = result.text || JSON.stringify(result.body ?? {});
     return { ...result, text: full.slice(0, Math.max(1, Math.floor(full.length / 2))), unchecked: true };
   }
   return result;
+}
+
+/** No handler: REST-shaped state where a served spec has that shape, else the spec's example or data generated from its schema. */
+async function fromSpec(call: Call, op: Operation, input: RequestInput, fake: FakeData, headers: Record<string, string>): Promise<Answer> {
+  const spec = op.spec;
+  if (!spec) {
+    // A built-in operation without a handler: its documented example, else data generated from its 200 schema.
+    const media = (((op.raw['responses'] as Record<string, JsonObject> | undefined)?.['200']?.['content'] ?? {}) as Record<string, JsonObject>)['application/json'];
+    const example = media && 'example' in media ? media['example'] : Object.values((media?.['examples'] ?? {}) as Record<string, JsonObject>)[0]?.['value'];
+    return { status: 200, headers, body: example !== undefined ? structuredClone(example) : fake.fromSchema((media?.['schema'] ?? {}) as JsonObject) };
+  }
+  // A document that declares no success response: the mock's 200 is its own, not checked against the spec.
+  const unchecked = !spec.responses.has(spec.success.status);
+  if (spec.rest) {
+    const outcome = await restAnswer(op, spec.rest, input, call.pathname, call.session, fake);
+    if (outcome.kind === 'answer') return { ...outcome.answer, headers: { ...headers, ...outcome.answer.headers }, unchecked };
+    const answer = outcome.kind === 'missing'
+      ? errorAnswer(op, 404, 'Not Found', `${op.api} has no item ${outcome.id} at ${call.pathname} in this session.`, fake)
+      : errorAnswer(op, 409, 'Conflict', `${op.api} already has an item ${outcome.id} at ${call.pathname}.`, fake);
+    return { ...answer, headers: { ...headers, ...answer.headers } };
+  }
+  const answer = successAnswer(op, fake);
+  return { ...answer, headers: { ...headers, ...answer.headers }, unchecked };
 }
 
 /** match → validate → scenario → handler: the answer to a received call, its violations of the contract noted on the call. */
@@ -516,7 +576,7 @@ async function answerCall(w: Walk, call: Call): Promise<Answer> {
   }
   const violations = call.violations;
   if (violations.length) answer.headers[VIOLATIONS_HEADER] = asciiJson(violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })));
-  if (!answer.unchecked) violations.push(...validateResponse(op, answer.body));
+  if (!answer.unchecked) violations.push(...(op.spec ? checkServedResponse(op, answer.status, answer.body, answer.text) : validateResponse(op, answer.body)));
   return answer;
 }
 

@@ -1,0 +1,230 @@
+/**
+ * Compiles a document added with `serve --spec` into operations the one pipeline serves: the mounted
+ * route, request validators, every declared response with its validator and examples, the security
+ * requirements, and its Dialect (RFC 9457 problem+json at real HTTP statuses). Runs once at start-up.
+ */
+import { Dialect, type DialectSource } from './dialect.js';
+import type { SpecDocument } from './load-specs.js';
+import { inferRestRoles, type ShapeInput } from './rest-shape.js';
+import type { BodyKind, CatalogEntry, JsonObject, Operation, SecurityScheme, SpecOperation, SpecResponse } from './types.js';
+import type { ValidateFunction } from 'ajv';
+
+export const SERVED_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+
+/** A validator source as compile-contract.ts passes it. */
+interface Validators {
+  get(kind: 'strict' | 'coercing', key: string, schema: JsonObject): ValidateFunction;
+}
+
+const ERRORS: Array<[number, string, string]> = [
+  [400, 'Bad Request', 'the request breaks the contract'],
+  [401, 'Unauthorized', 'the request does not meet a security requirement of the operation'],
+  [404, 'Not Found', 'no documented path or no such item'],
+  [405, 'Method Not Allowed', 'the path does not document this method'],
+  [422, 'Unprocessable Entity', 'the request breaks the contract'],
+  [500, 'Internal Server Error', 'the mock failed on this call'],
+  [503, 'Service Unavailable', 'a limit of the mock was reached'],
+];
+
+/** The Dialect of a served spec: its errors are problem documents whose `status` is the HTTP status they answer with. */
+export function servedDialect(api: string): Dialect {
+  const catalog: CatalogEntry[] = ERRORS.map(([status, title, meaning]) => ({
+    key: String(status),
+    code: String(status),
+    message: meaning,
+    meaning,
+    body: { type: 'about:blank', title, status, detail: meaning },
+  }));
+  const source: DialectSource = {
+    'x-dialect': {
+      codePointers: [],
+      messagePointer: '/detail',
+      successCodes: [],
+      roles: { invalidRequest: '422', methodNotAllowed: '405', unauthorized: '401', serverError: '500' },
+      envelopes: { default: { success: '{{data}}', error: { type: 'about:blank', title: '{{message}}', status: '{{code:int}}', detail: '{{message}}' } } },
+    },
+    'x-error-catalog': catalog,
+  };
+  return new Dialect(api, source, true);
+}
+
+const isJsonMedia = (type: string): boolean => /^application\/(?:[\w.+-]+\+)?json\b/i.test(type) || type === '*/*';
+
+/** The media type a response is answered in: a JSON one when declared, else the first. */
+function pickMedia(content: Record<string, JsonObject>): string | undefined {
+  const types = Object.keys(content);
+  return types.find((t) => t.toLowerCase().startsWith('application/json')) ?? types.find(isJsonMedia) ?? types[0];
+}
+
+function examplesOf(media: JsonObject | undefined): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [name, ex] of Object.entries((media?.['examples'] ?? {}) as Record<string, JsonObject>)) {
+    if (ex && typeof ex === 'object' && 'value' in ex) out.set(name, ex['value']);
+  }
+  if (media && 'example' in media) out.set('example', media['example']);
+  return out;
+}
+
+/** An operationId for an operation the document leaves unnamed: `GET /pets/{id}` → `get-pets-id`. */
+function syntheticId(method: string, path: string): string {
+  return `${method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}`;
+}
+
+function securityOf(requirements: unknown, schemes: Record<string, JsonObject>, where: string): SecurityScheme[][] | undefined {
+  if (!Array.isArray(requirements) || requirements.length === 0) return undefined;
+  const alternatives: SecurityScheme[][] = [];
+  for (const requirement of requirements as JsonObject[]) {
+    const all: SecurityScheme[] = [];
+    for (const name of Object.keys(requirement ?? {})) {
+      const s = schemes[name];
+      // A scheme the document does not define cannot be checked (lint reports it): nothing to ask of the request.
+      if (!s) continue;
+      const type = String(s['type']);
+      if (type === 'apiKey') {
+        const at = s['in'] === 'query' || s['in'] === 'cookie' ? s['in'] : 'header';
+        all.push({ name, in: at, key: at === 'header' ? String(s['name']).toLowerCase() : String(s['name']) });
+      } else if (type === 'http') {
+        const scheme = String(s['scheme'] ?? 'bearer').toLowerCase();
+        all.push({ name, in: 'header', key: 'authorization', prefix: scheme === 'basic' ? 'Basic' : scheme === 'bearer' ? 'Bearer' : s['scheme'] as string });
+      } else if (type === 'oauth2' || type === 'openIdConnect') {
+        all.push({ name, in: 'header', key: 'authorization', prefix: 'Bearer' });
+      }
+      // mutualTLS is the transport's business: nothing to check in the request.
+    }
+    alternatives.push(all);
+  }
+  // An alternative with nothing to check (`{}`, or mutualTLS only) lets every request through.
+  return alternatives.some((a) => a.length === 0) ? undefined : alternatives;
+}
+
+function objectSchema(params: JsonObject[], lower = false): JsonObject | undefined {
+  if (params.length === 0) return undefined;
+  const properties: JsonObject = {};
+  const required: string[] = [];
+  for (const p of params) {
+    const name = lower ? String(p['name']).toLowerCase() : (p['name'] as string);
+    properties[name] = p['schema'] ?? {};
+    if (p['required'] || p['in'] === 'path') required.push(name);
+  }
+  return { type: 'object', properties, required };
+}
+
+/** Drops the `pattern`s JavaScript cannot compile in unicode mode (ajv's), so the rest of the schema still validates. */
+function dropBadPatterns(schema: JsonObject, seen = new WeakSet<object>()): void {
+  if (!schema || typeof schema !== 'object' || seen.has(schema)) return;
+  seen.add(schema);
+  if (typeof schema['pattern'] === 'string') {
+    try {
+      new RegExp(schema['pattern'], 'u');
+    } catch {
+      delete schema['pattern'];
+    }
+  }
+  for (const v of Object.values(schema)) if (v && typeof v === 'object') dropBadPatterns(v as JsonObject, seen);
+}
+
+/** A validator for a served schema; one ajv rejects (an invalid pattern) is retried without the bad patterns, then refused with the place named. */
+function tolerant(source: Validators, where: string): Validators {
+  return {
+    get(kind, key, schema) {
+      try {
+        return source.get(kind, key, schema);
+      } catch {
+        dropBadPatterns(schema);
+        try {
+          return source.get(kind, key, schema);
+        } catch (e) {
+          throw new Error(`${where}: ${key.slice(key.lastIndexOf(':') + 1)} schema cannot be compiled: ${(e as Error).message}`);
+        }
+      }
+    },
+  };
+}
+
+/** The operations of one served document, mounted at its `servers` path. */
+export function compileServedSpec(spec: SpecDocument, validators: Validators, seenIds: Map<string, string>): Operation[] {
+  const doc = spec.document;
+  const mount = spec.mount ?? '';
+  const schemes = (((doc['components'] as JsonObject | undefined)?.['securitySchemes'] ?? {}) as Record<string, JsonObject>);
+  const ops: Operation[] = [];
+  const shapes: ShapeInput[] = [];
+  for (const [path, item] of Object.entries((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
+    if (!item || typeof item !== 'object') continue;
+    const shared = (item['parameters'] ?? []) as JsonObject[];
+    for (const method of SERVED_METHODS) {
+      const raw = item[method] as JsonObject | undefined;
+      if (!raw || typeof raw !== 'object') continue;
+      const where = `${spec.file}: ${method.toUpperCase()} ${path}`;
+      const operationId = typeof raw['operationId'] === 'string' && raw['operationId'] ? raw['operationId'] : syntheticId(method, path);
+      if (seenIds.has(operationId)) throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
+      seenIds.set(operationId, where);
+      const key = `${spec.api}/${operationId}`;
+      const source = tolerant(validators, where);
+      // An operation's parameter replaces a path item's one of the same name and location.
+      const own = (raw['parameters'] ?? []) as JsonObject[];
+      const params = [...shared.filter((p) => !own.some((o) => o['name'] === p['name'] && o['in'] === p['in'])), ...own];
+      const querySchema = objectSchema(params.filter((p) => p['in'] === 'query'));
+      const pathSchema = objectSchema(params.filter((p) => p['in'] === 'path'));
+      const requestBody = raw['requestBody'] as JsonObject | undefined;
+      const content = (requestBody?.['content'] ?? {}) as Record<string, JsonObject>;
+      const jsonType = Object.keys(content).find(isJsonMedia);
+      let bodyKind: BodyKind = 'none';
+      let validateBody: ValidateFunction | undefined;
+      if (jsonType) {
+        bodyKind = 'json';
+        validateBody = source.get('strict', `${key}:body`, (content[jsonType]!['schema'] ?? {}) as JsonObject);
+      } else if (content['application/x-www-form-urlencoded']) {
+        bodyKind = 'form';
+        validateBody = source.get('coercing', `${key}:body`, (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject);
+      }
+      const responses = new Map<string, SpecResponse>();
+      for (const [status, response] of Object.entries((raw['responses'] ?? {}) as Record<string, JsonObject>)) {
+        const media = (response?.['content'] ?? {}) as Record<string, JsonObject>;
+        const contentType = pickMedia(media);
+        const schema = contentType ? (media[contentType]!['schema'] as JsonObject | undefined) : undefined;
+        responses.set(status, {
+          status,
+          contentType,
+          schema,
+          validate: schema && contentType && isJsonMedia(contentType) ? source.get('strict', `${key}:response:${status}`, schema) : undefined,
+          examples: examplesOf(contentType ? media[contentType] : undefined),
+        });
+      }
+      const twoXX = [...responses.keys()].filter((s) => /^2\d\d$/.test(s)).sort();
+      // An operation that documents no success answers its first documented response, as Prism does.
+      const success = responses.get(twoXX[0] ?? '') ?? responses.get('2XX') ?? responses.get('default') ?? [...responses.values()].find((r) => !/^1/.test(r.status)) ?? ({ status: '200', examples: new Map() } as SpecResponse);
+      const arrayQuery = params
+        .filter((p) => p['in'] === 'query' && [(p['schema'] as JsonObject | undefined)?.['type']].flat().includes('array'))
+        .map((p) => ({ name: String(p['name']), explode: p['explode'] !== false }));
+      const served: SpecOperation = { file: spec.file, responses, success, security: securityOf(raw['security'] ?? doc['security'], schemes, where), ...(arrayQuery.length && { arrayQuery }) };
+      const op: Operation = {
+        api: spec.api,
+        operationId,
+        method: method.toUpperCase(),
+        // As the route table matches: `/ds-api/` is `/ds-api`.
+        path: (mount + path).length > 1 ? (mount + path).replace(/\/+$/, '') || '/' : mount + path,
+        summary: (raw['summary'] as string | undefined) ?? operationId,
+        codes: [],
+        paramError: '422',
+        jsonError: '422',
+        envelope: 'default',
+        bodyKind,
+        bodyRequired: Boolean(requestBody?.['required']),
+        validateQuery: querySchema ? source.get('coercing', `${key}:query`, querySchema) : undefined,
+        validatePath: pathSchema ? source.get('coercing', `${key}:path`, pathSchema) : undefined,
+        validateBody,
+        validateResponse: success.validate ?? ALWAYS,
+        jsonFields: [],
+        raw,
+        spec: served,
+      };
+      ops.push(op);
+      shapes.push({ op, params, stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false });
+    }
+  }
+  if (ops.length === 0) throw new Error(`${spec.file}: the document has no operations to serve`);
+  inferRestRoles(shapes);
+  return ops;
+}
+
+const ALWAYS: ValidateFunction = Object.assign(() => true, { errors: null }) as unknown as ValidateFunction;

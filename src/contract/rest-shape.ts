@@ -1,0 +1,96 @@
+/**
+ * Infers the REST shape of a served document, once at start-up: which operations create, list,
+ * read, replace, merge and delete the items of a collection, from the paths (`/things` and
+ * `/things/{id}`), the methods, the path parameter and the schemas. `x-mock-state: false` on an
+ * operation or a path item leaves it out. The README's "Spec-first APIs" section states the rules.
+ */
+import type { JsonObject, Operation, RestRole } from './types.js';
+
+export interface ShapeInput {
+  op: Operation;
+  /** The operation's parameters, path item's included. */
+  params: JsonObject[];
+  stateOff: boolean;
+}
+
+const PARAM = /^\{([^}]+)\}$/;
+
+/** The properties a schema declares, through `allOf` too. */
+export function propertiesOf(schema: JsonObject | undefined, depth = 0): Record<string, JsonObject> {
+  if (!schema || typeof schema !== 'object' || depth > 8) return {};
+  const out: Record<string, JsonObject> = { ...((schema['properties'] ?? {}) as Record<string, JsonObject>) };
+  for (const sub of (schema['allOf'] ?? []) as JsonObject[]) Object.assign(out, propertiesOf(sub, depth + 1));
+  return out;
+}
+
+const typeOf = (schema: JsonObject | undefined): string | undefined => {
+  const t = schema?.['type'];
+  return Array.isArray(t) ? (t.find((x) => x !== 'null') as string | undefined) : (t as string | undefined);
+};
+
+const isObjectSchema = (schema: JsonObject | undefined): boolean =>
+  !!schema && (typeOf(schema) === 'object' || Object.keys(propertiesOf(schema)).length > 0);
+
+/** The property of an object response that holds the list (the only array property), if any. */
+function listPropertyOf(schema: JsonObject | undefined): string | undefined | false {
+  if (typeOf(schema) === 'array') return undefined;
+  const arrays = Object.entries(propertiesOf(schema)).filter(([, s]) => typeOf(s) === 'array');
+  return arrays.length === 1 ? arrays[0]![0] : false;
+}
+
+function bodySchema(op: Operation): JsonObject | undefined {
+  const content = ((op.raw['requestBody'] as JsonObject | undefined)?.['content'] ?? {}) as Record<string, JsonObject>;
+  const type = Object.keys(content).find((t) => /json/i.test(t));
+  return type ? (content[type]!['schema'] as JsonObject | undefined) : undefined;
+}
+
+/** The field of an item that holds its id: the path parameter's name, else `id`, else the parameter without its `Id` suffix. */
+function idFieldOf(param: string, item: JsonObject | undefined): string {
+  const props = propertiesOf(item);
+  if (param in props) return param;
+  if ('id' in props) return 'id';
+  const bare = param.replace(/_?[iI][dD]$/, '');
+  return bare && bare in props ? bare : props[param] ? param : Object.keys(props).length ? 'id' : param;
+}
+
+/** Sets `spec.rest` on the operations that follow the REST conventions. */
+export function inferRestRoles(inputs: ShapeInput[]): void {
+  const byPath = new Map<string, ShapeInput[]>();
+  for (const input of inputs) {
+    const list = byPath.get(input.op.path) ?? [];
+    list.push(input);
+    byPath.set(input.op.path, list);
+  }
+  for (const [itemPath, items] of byPath) {
+    const segments = itemPath.split('/');
+    const param = PARAM.exec(segments.at(-1) ?? '')?.[1];
+    if (!param || segments.length < 3) continue;
+    const collectionPath = segments.slice(0, -1).join('/');
+    const collection = byPath.get(collectionPath) ?? [];
+    const find = (list: ShapeInput[], method: string): ShapeInput | undefined => list.find((i) => i.op.method === method && !i.stateOff && i.op.spec);
+    const read = find(items, 'GET');
+    const create = find(collection, 'POST');
+    const readSchema = read?.op.spec?.success.schema;
+    const itemSchema = isObjectSchema(readSchema) ? readSchema : bodySchema(create?.op ?? find(items, 'PUT')?.op ?? ({ raw: {} } as Operation));
+    if (!isObjectSchema(itemSchema)) continue;
+    const idField = idFieldOf(param, itemSchema);
+    const paramSchema = (items[0]!.params.find((p) => p['in'] === 'path' && p['name'] === param)?.['schema'] ?? {}) as JsonObject;
+    const idSchema = propertiesOf(itemSchema)[idField] ?? paramSchema;
+    const t = typeOf(idSchema) ?? typeOf(paramSchema);
+    const idType: RestRole['idType'] = t === 'integer' || t === 'number' ? 'integer' : idSchema['format'] === 'uuid' || paramSchema['format'] === 'uuid' ? 'uuid' : 'string';
+    const role = (kind: RestRole['kind'], extra: Partial<RestRole> = {}): RestRole => ({ kind, itemPath, param, idField, idType, itemSchema, ...extra });
+    if (create && create.op.bodyKind === 'json') create.op.spec!.rest = role('create');
+    const list = find(collection, 'GET');
+    if (list) {
+      const property = listPropertyOf(list.op.spec!.success.schema);
+      if (property !== false) list.op.spec!.rest = role('list', { listProperty: property });
+    }
+    if (read) read.op.spec!.rest = role('read');
+    const put = find(items, 'PUT');
+    if (put && put.op.bodyKind === 'json') put.op.spec!.rest = role('replace');
+    const patch = find(items, 'PATCH');
+    if (patch && patch.op.bodyKind === 'json') patch.op.spec!.rest = role('merge');
+    const del = find(items, 'DELETE');
+    if (del) del.op.spec!.rest = role('delete');
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * REST-shaped state for a served spec, per session through the Store: create, list, read, replace,
+ * merge and delete the items of a collection, as rest-shape.ts inferred them. A collection is keyed
+ * by its concrete path (`petstore:/api/pets`, `shop:/owners/7/pets`); an item by its id as text.
+ */
+import { propertiesOf } from '../contract/rest-shape.js';
+import type { JsonObject, Operation, RestRole } from '../contract/types.js';
+import type { RequestInput } from '../contract/validate-request.js';
+import type { SessionStore } from '../state/store.js';
+import type { FakeData } from './fake-data.js';
+import { generate, type SpecAnswer } from './spec-answer.js';
+
+export type RestOutcome = { kind: 'answer'; answer: SpecAnswer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
+
+function requiredOf(schema: JsonObject | undefined, depth = 0): string[] {
+  if (!schema || depth > 8) return [];
+  return [...((schema['required'] ?? []) as string[]), ...((schema['allOf'] ?? []) as JsonObject[]).flatMap((s) => requiredOf(s, depth + 1))];
+}
+
+/** The request's fields, plus generated ones for what the schema requires or marks read-only and the request leaves out. */
+function complete(role: RestRole, partial: JsonObject, fake: FakeData): JsonObject {
+  const props = propertiesOf(role.itemSchema);
+  const missing = new Set([...requiredOf(role.itemSchema), ...Object.keys(props).filter((k) => props[k]?.['readOnly'] === true)].filter((k) => !(k in partial)));
+  if (!missing.size) return partial;
+  const generated = generate(role.itemSchema!, undefined, fake);
+  const out: JsonObject = {};
+  if (generated && typeof generated === 'object' && !Array.isArray(generated)) for (const k of missing) if (k in generated) out[k] = (generated as JsonObject)[k];
+  return Object.assign(out, partial);
+}
+
+/** RFC 7396 JSON merge patch: objects merge, `null` removes a field, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: JsonObject = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as JsonObject) } : {};
+  for (const [k, v] of Object.entries(patch as JsonObject)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function uuidFrom(fake: FakeData): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(fake.random() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = ((parseInt(hex[16]!, 16) & 3) | 8).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+async function newId(role: RestRole, session: SessionStore, collection: string, fake: FakeData): Promise<string | number> {
+  if (role.idType === 'uuid') return uuidFrom(fake);
+  for (let i = 0; i < 1000; i++) {
+    const n = await session.nextSeq(`${collection}#id`);
+    if ((await session.get(collection, String(n))) === undefined) return role.idType === 'integer' ? n : String(n);
+  }
+  return uuidFrom(fake);
+}
+
+const trim = (path: string): string => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+
+/** The concrete collection path of a request: the path itself for create and list, without the id for the rest. */
+function collectionOf(role: RestRole, pathname: string, api: string): string {
+  const path = trim(pathname);
+  return `${api}:${role.kind === 'create' || role.kind === 'list' ? path : path.slice(0, path.lastIndexOf('/'))}`;
+}
+
+/** The body of a success answer: the record when the response documents one, else nothing or the spec's own. */
+function body(op: Operation, record: unknown, fake: FakeData): Pick<SpecAnswer, 'body' | 'text' | 'contentType'> {
+  const success = op.spec!.success;
+  if (!success.schema) return { body: undefined, text: '' };
+  if (!success.validate || success.validate(record)) return { body: record };
+  return { body: generate(success.schema, success.validate, fake) };
+}
+
+const successStatus = (op: Operation): number => (/^\d{3}$/.test(op.spec!.success.status) ? Number(op.spec!.success.status) : 200);
+
+export async function restAnswer(op: Operation, role: RestRole, input: RequestInput, pathname: string, session: SessionStore, fake: FakeData): Promise<RestOutcome> {
+  const collection = collectionOf(role, pathname, op.api);
+  const status = successStatus(op);
+  const ok = (b: Pick<SpecAnswer, 'body' | 'text' | 'contentType'>, headers: Record<string, string> = {}): RestOutcome => ({ kind: 'answer', answer: { status, headers, ...b } });
+  const requestBody = (input.body ?? {}) as JsonObject;
+  if (role.kind === 'create') {
+    const sent = requestBody[role.idField];
+    const given = sent !== undefined && sent !== null && sent !== '';
+    const id = given ? (sent as string | number) : await newId(role, session, collection, fake);
+    if (given && (await session.get(collection, String(id))) !== undefined && op.spec!.responses.has('409')) return { kind: 'conflict', id: String(id) };
+    const record = complete(role, { ...requestBody, [role.idField]: id }, fake);
+    await session.put(collection, String(id), record);
+    return ok(body(op, record, fake), { Location: `${trim(pathname)}/${encodeURIComponent(String(id))}` });
+  }
+  if (role.kind === 'list') {
+    const props = propertiesOf(role.itemSchema);
+    let items = await session.list<JsonObject>(collection);
+    for (const [k, v] of Object.entries(input.query)) {
+      if (k === role.idField || !(k in props) || v === undefined || typeof v === 'object') continue;
+      items = items.filter((item) => String(item[k]) === String(v));
+    }
+    const limit = Number(input.query['limit'] ?? input.query['pageSize'] ?? input.query['per_page']);
+    if (Number.isInteger(limit) && limit >= 0) items = items.slice(0, limit);
+    if (role.listProperty === undefined) return ok({ body: items });
+    const success = op.spec!.success;
+    const page = (success.examples.size ? structuredClone(success.examples.values().next().value) : generate(success.schema!, undefined, fake)) as JsonObject;
+    const out: JsonObject = page && typeof page === 'object' && !Array.isArray(page) ? page : {};
+    out[role.listProperty] = items;
+    for (const k of ['total', 'count', 'totalCount', 'total_count']) if (typeof out[k] === 'number') out[k] = items.length;
+    return ok({ body: out });
+  }
+  const id = String(input.params[role.param]);
+  const existing = await session.get<JsonObject>(collection, id);
+  if (existing === undefined) return { kind: 'missing', id };
+  if (role.kind === 'read') return ok(body(op, existing, fake));
+  if (role.kind === 'delete') {
+    await session.delete(collection, id);
+    return ok(body(op, existing, fake));
+  }
+  const next = role.kind === 'replace'
+    ? complete(role, { ...requestBody, [role.idField]: existing[role.idField] }, fake)
+    : { ...(mergePatch(existing, requestBody) as JsonObject), [role.idField]: existing[role.idField] };
+  await session.put(collection, id, next);
+  return ok(body(op, next, fake));
+}

@@ -1,0 +1,167 @@
+/**
+ * Answers from a spec, for an operation no handler serves: the example `Prefer` names, else the
+ * success response's example, else data generated from its schema (seeded per session). Also a
+ * served spec's own error answers: its declared 400/422/401/404 (or `default`) response, else
+ * problem+json (a request's violations in Prism's `validation` shape).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { PROBLEM_TYPE, problemBody } from '../admin/problem.js';
+import type { JsonObject, Operation, SecurityScheme, SpecResponse, Violation } from '../contract/types.js';
+import type { FakeData } from './fake-data.js';
+
+export interface SpecAnswer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+  /** A body that is not JSON, or `` for none. */
+  text?: string;
+  contentType?: string;
+  /** The mock's own answer where the spec documents none (a problem document): not checked against the spec. */
+  unchecked?: boolean;
+}
+
+/** The declared response for a status: exact, then `4XX`, then `default`. */
+export function responseFor(op: Operation, status: number): SpecResponse | undefined {
+  const responses = op.spec?.responses;
+  return responses?.get(String(status)) ?? responses?.get(`${String(status)[0]}XX`) ?? responses?.get('default');
+}
+
+/** The HTTP status a declared response answers with (`default` and `4XX` take `fallback`). */
+function statusOf(response: SpecResponse, fallback: number): number {
+  return /^\d{3}$/.test(response.status) ? Number(response.status) : /^[1-5]XX$/.test(response.status) ? Number(response.status[0]) * 100 : fallback;
+}
+
+/** Generated data for a schema, tried a few times until it meets the schema (json-schema-faker does not always). */
+export function generate(schema: JsonObject, validate: ((v: unknown) => boolean) | undefined, fake: FakeData): unknown {
+  let value: unknown;
+  for (let i = 0; i < 3; i++) {
+    value = fake.fromSchema(schema);
+    if (!validate || validate(value)) return value;
+  }
+  return value;
+}
+
+const isJson = (type: string | undefined): boolean => !type || /json/i.test(type) || type === '*/*';
+
+/** The body of a declared response: the named example, else its first example, else generated from its schema. */
+export function fromResponse(response: SpecResponse, status: number, fake: FakeData, exampleName?: string): SpecAnswer {
+  const headers: Record<string, string> = {};
+  const named = exampleName !== undefined ? response.examples.get(exampleName) : response.examples.values().next().value;
+  const has = exampleName !== undefined ? response.examples.has(exampleName) : response.examples.size > 0;
+  const schemaExample = (response.schema?.['examples'] as unknown[] | undefined)?.[0];
+  let body: unknown;
+  if (has) body = structuredClone(named);
+  else if (schemaExample !== undefined && (!response.validate || response.validate(schemaExample))) body = structuredClone(schemaExample);
+  else if (response.schema) body = generate(response.schema, response.validate, fake);
+  else return { status, body: undefined, headers, text: '' };
+  if (isJson(response.contentType)) return { status, body, headers, contentType: response.contentType && response.contentType !== '*/*' ? response.contentType : undefined };
+  return { status, body: undefined, headers, text: typeof body === 'string' ? body : JSON.stringify(body), contentType: response.contentType };
+}
+
+/** The operation's success answer from its spec (no state). */
+export function successAnswer(op: Operation, fake: FakeData): SpecAnswer {
+  const success = op.spec!.success;
+  return fromResponse(success, statusOf(success, 200), fake);
+}
+
+/** `Prefer: code=404, example=notFound` for a served spec; undefined when the header asks for neither. */
+export function preferredAnswer(op: Operation, header: string | undefined, fake: FakeData): SpecAnswer | { error: string } | undefined {
+  if (!header) return undefined;
+  const prefs: Record<string, string> = {};
+  for (const part of header.split(/[,;]/)) {
+    const [k, v] = part.split('=').map((x) => x.trim().replace(/^"|"$/g, ''));
+    if (k && v) prefs[k] = v;
+  }
+  if (!prefs['code'] && !prefs['example']) return undefined;
+  const responses = [...op.spec!.responses.values()];
+  const candidates = prefs['code'] ? responses.filter((r) => r.status === prefs['code']) : responses;
+  if (prefs['code'] && !candidates.length) return { error: `${op.operationId} documents no response ${prefs['code']}; it has: ${responses.map((r) => r.status).join(', ') || 'none'}.` };
+  const name = prefs['example'];
+  const response = name ? candidates.find((r) => r.examples.has(name)) : candidates[0]!;
+  if (!response) return { error: `${op.operationId} documents no response example "${name}"${prefs['code'] ? ` for code ${prefs['code']}` : ''}; it has: ${[...new Set(candidates.flatMap((r) => [...r.examples.keys()]))].join(', ') || 'none'}.` };
+  return fromResponse(response, statusOf(response, Number(prefs['code']) || 200), fake, name);
+}
+
+/** `/body/name` → `['body', 'name']`, as Prism locates a violation. */
+const locationOf = (pointer: string): string[] => pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+/** A generated error body says what happened: its status and message fields carry the HTTP status and the detail. */
+function explain(answer: SpecAnswer, generated: boolean, status: number, detail: string): SpecAnswer {
+  const body = answer.body;
+  if (!generated || !body || typeof body !== 'object' || Array.isArray(body)) return answer;
+  const o = body as JsonObject;
+  for (const k of ['code', 'status', 'statusCode', 'status_code']) if (typeof o[k] === 'number') o[k] = status;
+  for (const k of ['message', 'detail', 'error', 'error_description', 'title']) if (typeof o[k] === 'string') o[k] = detail;
+  return answer;
+}
+
+const generatedFor = (response: SpecResponse): boolean => response.examples.size === 0 && (response.schema?.['examples'] as unknown[] | undefined)?.[0] === undefined;
+
+/** A request that breaks a served spec: its declared 422, 400, 4XX or default response, else problem+json 422 with the violations. */
+export function invalidAnswer(op: Operation, violations: Violation[], fake: FakeData): SpecAnswer {
+  const r = op.spec!.responses;
+  const declared = r.get('422') ?? r.get('400') ?? r.get('4XX') ?? r.get('default');
+  if (declared) {
+    const status = statusOf(declared, declared.status === '4XX' ? 400 : 422);
+    return explain(fromResponse(declared, status, fake), generatedFor(declared), status, violations.map((v) => `${v.pointer || '/'} ${v.message}`).join('; '));
+  }
+  return {
+    status: 422,
+    headers: {},
+    contentType: PROBLEM_TYPE,
+    unchecked: true,
+    body: problemBody(422, 'Invalid request', `The request breaks the contract of ${op.api} ${op.operationId} (${op.method} ${op.path}) and its spec documents no error response for it.`, {
+      validation: violations.map((v) => ({ location: locationOf(v.pointer), severity: 'Error', code: v.rule, message: v.message })),
+    }),
+  };
+}
+
+/** A served spec's answer with a declared status (401, 404), else problem+json with that status. */
+export function errorAnswer(op: Operation, status: number, title: string, detail: string, fake: FakeData, headers: Record<string, string> = {}): SpecAnswer {
+  const declared = op.spec!.responses.get(String(status)) ?? op.spec!.responses.get(`${String(status)[0]}XX`) ?? op.spec!.responses.get('default');
+  if (declared) {
+    const answer = explain(fromResponse(declared, status, fake), generatedFor(declared), status, detail);
+    return { ...answer, headers: { ...answer.headers, ...headers } };
+  }
+  return { status, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(status, title, detail) };
+}
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+function presented(s: SecurityScheme, headers: IncomingHttpHeaders, query: JsonObject): boolean {
+  const raw = s.in === 'header' ? headers[s.key] : s.in === 'query' ? query[s.key] : cookie(headers.cookie, s.key);
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof value !== 'string' || value === '') return false;
+  if (!s.prefix) return true;
+  return value.length > s.prefix.length + 1 && value.slice(0, s.prefix.length + 1).toLowerCase() === `${s.prefix.toLowerCase()} `;
+}
+
+/** The schemes of the first requirement the request fails, or undefined when one requirement is met in full. */
+export function unmetSecurity(op: Operation, headers: IncomingHttpHeaders, query: JsonObject): SecurityScheme[] | undefined {
+  const alternatives = op.spec?.security;
+  if (!alternatives) return undefined;
+  for (const all of alternatives) if (all.every((s) => presented(s, headers, query))) return undefined;
+  return alternatives[0];
+}
+
+/** The `WWW-Authenticate` challenge for the schemes a request did not meet. */
+export function challenge(schemes: SecurityScheme[]): string {
+  const http = schemes.find((s) => s.prefix);
+  return http ? `${http.prefix} realm="${http.name}"` : `ApiKey realm="${schemes[0]?.name ?? 'api'}"`;
+}
+
+/** Checks a served spec's answer against the declared response of the status it carries. */
+export function checkServedResponse(op: Operation, status: number, body: unknown, text: string | undefined): Violation[] {
+  const response = responseFor(op, status);
+  if (!response) return [{ side: 'response', pointer: '', message: `status ${status} is not a documented response of ${op.operationId} (documented: ${[...op.spec!.responses.keys()].join(', ')})`, rule: 'status' }];
+  if (!response.validate || text !== undefined) return [];
+  const validate = response.validate;
+  if (validate(body)) return [];
+  return (validate.errors ?? []).map((e) => ({ side: 'response' as const, pointer: e.instancePath, message: e.message ?? 'is invalid', rule: e.keyword }));
+}
