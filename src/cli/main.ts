@@ -56,6 +56,7 @@ program
   .description('provider verification: send contract-derived requests and stateful flows to a server; exit 1 on any failure')
   .requiredOption('--target <url>', 'the server to verify, e.g. https://staging.example.cn')
   .option('--api <name>', 'only this API (repeatable)', collect, [])
+  .option('--spec <file>', 'also verify the API of this OpenAPI 3.0/3.1 document (repeatable; --api takes its name)', collect, [])
   .option('--junit <file>', 'write a JUnit XML report (one testcase per check)')
   .option('--json <file>', 'write a JSON report')
   .option('--concurrency <n>', 'requests in flight at once', '4')
@@ -76,6 +77,7 @@ program
   .option('--port <port>', 'port to listen on', '4011')
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--record <file>', 'write the traffic as a scenario file (replays each answer once, in order)')
+  .option('--spec <file>', 'also validate traffic of this OpenAPI 3.0/3.1 document (repeatable)', collect, [])
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
   .action(async (o) => (await import('./proxy.js')).proxyCommand(o));
 

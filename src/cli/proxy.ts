@@ -1,6 +1,5 @@
 /** `contract-mock proxy`: a validating proxy in front of a real server. */
-import { compileContract } from '../contract/compile-contract.js';
-import { loadSpecs } from '../contract/load-specs.js';
+import { loadContract } from '../contract/contract-cache.js';
 import { createProxy } from '../verify/proxy.js';
 
 export interface ProxyCommandOptions {
@@ -9,10 +8,14 @@ export interface ProxyCommandOptions {
   host: string;
   record?: string;
   journal?: string;
+  spec?: string[];
 }
 
 export async function proxyCommand(options: ProxyCommandOptions): Promise<void> {
-  const contract = compileContract(await loadSpecs());
+  const contract = await loadContract(options.spec ?? []).catch((e: Error) => {
+    console.error(`contract-mock proxy: ${e.message}`);
+    process.exit(2);
+  });
   const proxy = createProxy({ contract, target: options.target, record: options.record, journal: options.journal ? { file: options.journal } : undefined });
   proxy.server.listen(Number(options.port), options.host, () => {
     const { port } = proxy.server.address() as { port: number };

@@ -1,15 +1,14 @@
 /** `contract-mock verify`: provider verification of a real server against the contracts; exit 1 on any failure. */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { compileContract } from '../contract/compile-contract.js';
-import { API_NAMES, loadSpecs } from '../contract/load-specs.js';
-import type { ApiName } from '../contract/types.js';
+import { loadContract } from '../contract/contract-cache.js';
 import { DEFAULT_CREDENTIALS, verifyTarget, type Credentials } from '../verify/verify-target.js';
 import { renderSummary, writeVerifyJson, writeVerifyJunit } from '../verify/reporters.js';
 
 export interface VerifyCommandOptions {
   target: string;
   api: string[];
+  spec?: string[];
   junit?: string;
   json?: string;
   concurrency: string;
@@ -24,9 +23,14 @@ export interface VerifyCommandOptions {
 }
 
 export async function verifyCommand(options: VerifyCommandOptions): Promise<void> {
-  const unknown = options.api.filter((a) => !(API_NAMES as readonly string[]).includes(a));
+  const contract = await loadContract(options.spec ?? []).catch((e: Error) => {
+    console.error(`contract-mock verify: ${e.message}`);
+    process.exit(2);
+  });
+  const names = [...contract.apis.keys()];
+  const unknown = options.api.filter((a) => !names.includes(a));
   if (unknown.length) {
-    console.error(`contract-mock verify: unknown --api ${unknown.join(', ')}; use ${API_NAMES.join(', ')}`);
+    console.error(`contract-mock verify: unknown --api ${unknown.join(', ')}; use ${names.join(', ')}`);
     process.exit(2);
   }
   let fromFile: Partial<Credentials> = {};
@@ -40,12 +44,11 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
   }
   const flags = Object.fromEntries(Object.entries({ appid: options.appid, secret: options.secret, wuhanToken: options.wuhanToken, orgId: options.orgId }).filter(([, v]) => v !== undefined));
   const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...fromFile, ...flags };
-  const contract = compileContract(await loadSpecs());
   const seed = Number(options.seed);
   const tty = process.stderr.isTTY;
   const report = await verifyTarget(contract, {
     target: options.target,
-    apis: options.api as ApiName[],
+    apis: options.api,
     seed,
     concurrency: Number(options.concurrency),
     generated: Number(options.generated),

@@ -23,8 +23,8 @@ export interface Contract {
   apis: Map<ApiName, ApiContract>;
   /** Mount paths of served specs (longest first), so a path under one that matches nothing is that API's 404. */
   mounts: Array<{ prefix: string; api: ApiName }>;
-  /** Lower-case header names that carry a served spec's credentials (masked in the journal). */
-  secretHeaders: Set<string>;
+  /** Lower-case header, query and cookie names that carry a served spec's API keys (the journal masks them). */
+  secretNames: Set<string>;
   operations: Operation[];
   routes: RouteTable;
   /** An ajv instance like the one the contract compiles with; tools compile extra schemas on it (created on first use). */
@@ -166,13 +166,13 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     }
     apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
   }
-  const secretHeaders = new Set<string>();
-  for (const op of operations) for (const all of op.spec?.security ?? []) for (const s of all) if (s.in === 'header' && s.key !== 'authorization') secretHeaders.add(s.key);
+  const secretNames = new Set<string>();
+  for (const op of operations) for (const all of op.spec?.security ?? []) for (const s of all) secretNames.add(s.key.toLowerCase());
   return {
     apis,
     operations,
     mounts: [...apis.values()].filter((a) => a.spec.mount).map((a) => ({ prefix: a.spec.mount!, api: a.api })).sort((a, b) => b.prefix.length - a.prefix.length),
-    secretHeaders,
+    secretNames,
     routes: buildRouteTable(operations),
     get ajv() {
       return strictAjv();

@@ -32,9 +32,16 @@ const ALPHABET = 'bcdfghjkmnpqrstv';
 
 export class SecretMask {
   private readonly key: Buffer;
+  /** Lower-case names that carry credentials besides SECRET_NAME's: a served spec's API key parameters (`key`, `X-Shop-Id`). */
+  private readonly names: ReadonlySet<string>;
 
-  constructor(key: Buffer = randomBytes(32)) {
+  constructor(key: Buffer = randomBytes(32), names: ReadonlySet<string> = new Set()) {
     this.key = key;
+    this.names = names;
+  }
+
+  private secretName(name: string): boolean {
+    return SECRET_NAME.test(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
   }
 
   /** The mask of one secret value: `***` and 8 letters of its keyed hash. */
@@ -66,7 +73,7 @@ export class SecretMask {
   /** A value at any depth; `name` is the field it sits in. Returns the same object when nothing was masked. */
   value(value: unknown, name = '', depth = 0): unknown {
     if (value === null || value === undefined) return value;
-    if (name && SECRET_NAME.test(name)) return value === '' ? value : this.mask(value);
+    if (name && this.secretName(name)) return value === '' ? value : this.mask(value);
     if (typeof value === 'string') return this.text(value);
     if (typeof value !== 'object') return value;
     if (depth >= MAX_DEPTH) return `(nested deeper than ${MAX_DEPTH} levels, not kept)`;
@@ -94,7 +101,7 @@ export class SecretMask {
       const lower = k.toLowerCase();
       let masked = v;
       if (PUBLIC_HEADERS.has(lower)) masked = v;
-      else if (SECRET_HEADERS.has(lower) || SECRET_NAME.test(lower)) {
+      else if (SECRET_HEADERS.has(lower) || this.secretName(lower)) {
         // Keep the scheme word (`Bearer`, `Basic`): it says how the client authenticated, not with what.
         const scheme = /^([A-Za-z][\w-]*) +\S/.exec(v);
         masked = v === '' ? v : scheme && /^(bearer|basic|digest|token|negotiate|hmac[\w-]*)$/i.test(scheme[1]!) ? `${scheme[1]} ${this.mask(v.slice(scheme[0].length - 1).trim())}` : this.mask(v);

@@ -18,6 +18,7 @@ import type { MockAdminOptions } from '../admin/mock-admin.js';
 import { healthBody } from '../admin/health.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
+import { SecretMask } from '../journal/secret-mask.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
@@ -163,6 +164,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
   const journal = await Journal.open({
     ...DEFAULT_JOURNAL,
+    // A served spec's API key parameters are credentials too, whatever they are called.
+    mask: new SecretMask(undefined, options.contract.secretNames),
     ...options.journal,
     ...(options.stateDir && { file: join(options.stateDir, 'journal.ndjson'), restore: true }),
   });

@@ -5,6 +5,7 @@
 import type { Dialect } from '../contract/dialect.js';
 import { validateResponse } from '../contract/validate-request.js';
 import type { Operation, Violation } from '../contract/types.js';
+import { checkServedResponse, responseFor } from '../mock/spec-answer.js';
 
 export interface HttpAnswer {
   status: number;
@@ -20,7 +21,30 @@ export interface ResponseCheck {
 
 const fail = (pointer: string, rule: string, message: string): Violation => ({ side: 'response', pointer, rule, message });
 
+/** A served spec's answer: a documented status, its media type, and its schema. */
+function checkServed(op: Operation, answer: HttpAnswer): ResponseCheck {
+  const response = responseFor(op, answer.status);
+  const declared = response?.contentType;
+  const json = declared ? /json/i.test(declared) : false;
+  const failures: Violation[] = [];
+  if (declared && declared !== '*/*' && !answer.contentType?.toLowerCase().startsWith(declared.toLowerCase())) {
+    failures.push(fail('', 'content-type', `Content-Type ${answer.contentType ?? '(none)'}; the contract documents ${declared} for ${response!.status}`));
+  }
+  let body: unknown = answer.text;
+  if (json) {
+    try {
+      body = JSON.parse(answer.text);
+    } catch (e) {
+      failures.push(fail('', 'json', `the body is not JSON (${(e as Error).message}): ${answer.text.slice(0, 120)}`));
+      return { body: answer.text, code: undefined, failures };
+    }
+  }
+  failures.push(...checkServedResponse(op, answer.status, body, json ? undefined : answer.text));
+  return { body, code: undefined, failures };
+}
+
 export function checkResponse(op: Operation, dialect: Dialect, answer: HttpAnswer): ResponseCheck {
+  if (op.spec) return checkServed(op, answer);
   const failures: Violation[] = [];
   if (answer.status !== 200) failures.push(fail('', 'http-status', `HTTP ${answer.status}; the contract documents only 200 (business errors travel inside the envelope)`));
   if (!answer.contentType?.toLowerCase().startsWith('application/json')) {

@@ -17,6 +17,7 @@ import { parseSearch, validateRequest, DEFAULT_PARSE_LIMITS } from '../contract/
 import { journalRoutes } from '../admin/journal-routes.js';
 import { eventRoutes } from '../admin/event-routes.js';
 import { problem } from '../admin/problem.js';
+import { SecretMask } from '../journal/secret-mask.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { systemClock } from '../state/store.js';
@@ -67,7 +68,7 @@ function recordedWhen(op: Operation, path: string, query: JsonObject, body: Json
 export function createProxy(options: ProxyOptions): { server: Server; journal: Journal; listener: (req: IncomingMessage, res: ServerResponse) => void } {
   const { contract } = options;
   const target = options.target.replace(/\/+$/, '');
-  const journal = new Journal({ ...DEFAULT_JOURNAL, ...options.journal });
+  const journal = new Journal({ ...DEFAULT_JOURNAL, mask: new SecretMask(undefined, options.contract.secretNames), ...options.journal });
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const recorded: Rule[] = [];
 

@@ -95,7 +95,10 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
       code = check.code;
       result.response = { status: res.status, contentType, body };
       result.failures.push(...check.failures);
-      if (expectKey !== undefined) {
+      if (expectKey !== undefined && op.spec) {
+        // A served spec's refusal is its HTTP status, not a business code.
+        if (res.status < 400 || res.status > 499) result.failures.push(flowFailure(`expected a 4xx refusal, got HTTP ${res.status}`));
+      } else if (expectKey !== undefined) {
         const expected = dialect.entry(expectKey)?.code ?? expectKey;
         if (code !== expected) result.failures.push(flowFailure(`expected business code ${expected} (${dialect.entry(expectKey)?.message ?? ''}), got ${code ?? 'none'}`));
       }
@@ -115,6 +118,14 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
     for (const c of generatedCases(op, options.generated, options.seed)) {
       tasks.push(async () => {
         const sent = await send(op, 'generated', c.name, c.parts);
+        if (op.spec) {
+          const status = sent.result.response?.status;
+          if (status === 400 || status === 422) {
+            sent.result.failures.push({ side: 'response', pointer: '', rule: 'valid-request-refused', message: `a request that meets the schema was refused with HTTP ${status}` });
+            sent.result.ok = false;
+          }
+          return sent.result;
+        }
         const dialect = contract.apis.get(op.api)!.dialect;
         const codeOf = (k: string): string | undefined => dialect.entry(k)?.code;
         const refused = [op.paramError, op.jsonError].map(codeOf);

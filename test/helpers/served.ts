@@ -67,7 +67,7 @@ export function validRequest(op: Operation, fake: FakeData, shared: JsonObject[]
   } else if (op.bodyKind === 'form') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     const value = fake.fromSchema((content['application/x-www-form-urlencoded']!['schema'] ?? {}) as JsonObject) as JsonObject;
-    body = new URLSearchParams(Object.entries(value ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+    body = new URLSearchParams(Object.entries(value ?? {}).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
   }
   const qs = query.toString();
   return { method: op.method, path: qs ? `${path}?${qs}` : path, headers, body };
