@@ -32,11 +32,13 @@ async function stateView(options: AdminOptions, session: string): Promise<JsonOb
   const dump = await s.dump();
   const now = await s.now();
   const apis: JsonObject = {};
-  for (const [api, module] of options.modules) {
+  // Every API: the four by their modules, a served spec (no module) by the collections its calls made.
+  for (const api of new Set([...options.modules.keys(), ...options.contract.apis.keys()])) {
+    const module = options.modules.get(api);
     const view: JsonObject = {};
     const prefix = collectionName(api, '');
     // Every collection of the API, seedable or not (ios-datasyn tables and tracks are state too).
-    const kinds = new Set([...Object.keys(module.collections), ...Object.keys(dump.collections).filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length))]);
+    const kinds = new Set([...Object.keys(module?.collections ?? {}), ...Object.keys(dump.collections).filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length))]);
     for (const kind of kinds) {
       const records = Object.values(dump.collections[collectionName(api, kind)] ?? {});
       view[kind] = records.map((r) =>

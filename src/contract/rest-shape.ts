@@ -44,6 +44,11 @@ function bodySchema(op: Operation): JsonObject | undefined {
   return type ? (content[type]!['schema'] as JsonObject | undefined) : undefined;
 }
 
+function requiredOf(schema: JsonObject | undefined, depth = 0): string[] {
+  if (!schema || typeof schema !== 'object' || depth > 8) return [];
+  return [...((schema['required'] ?? []) as string[]), ...((schema['allOf'] ?? []) as JsonObject[]).flatMap((s) => requiredOf(s, depth + 1))];
+}
+
 /** The field of an item that holds its id: the path parameter's name, else `id`, else the parameter without its `Id` suffix. */
 function idFieldOf(param: string, item: JsonObject | undefined): string {
   const props = propertiesOf(item);
@@ -78,7 +83,10 @@ export function inferRestRoles(inputs: ShapeInput[]): void {
     const idSchema = propertiesOf(itemSchema)[idField] ?? paramSchema;
     const t = typeOf(idSchema) ?? typeOf(paramSchema);
     const idType: RestRole['idType'] = t === 'integer' || t === 'number' ? 'integer' : idSchema['format'] === 'uuid' || paramSchema['format'] === 'uuid' ? 'uuid' : 'string';
-    const role = (kind: RestRole['kind'], extra: Partial<RestRole> = {}): RestRole => ({ kind, itemPath, param, idField, idType, itemSchema, ...extra });
+    const props = propertiesOf(itemSchema);
+    const fields = Object.keys(props);
+    const filled = [...new Set([...requiredOf(itemSchema), ...fields.filter((k) => props[k]?.['readOnly'] === true)])];
+    const role = (kind: RestRole['kind'], extra: Partial<RestRole> = {}): RestRole => ({ kind, itemPath, param, idField, idType, itemSchema, fields, filled, ...extra });
     if (create && create.op.bodyKind === 'json') create.op.spec!.rest = role('create');
     const list = find(collection, 'GET');
     if (list) {

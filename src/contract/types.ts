@@ -109,6 +109,9 @@ export interface RestRole {
   idType: 'integer' | 'string' | 'uuid';
   /** The schema of one item (from the item GET or the create body), for generated fields. */
   itemSchema?: JsonObject;
+  /** The item's declared fields, and those a create or replace fills in when the request leaves them out (required or readOnly). */
+  fields: string[];
+  filled: string[];
   /** For `list`: the property of an object response that holds the items (undefined: the response is the array). */
   listProperty?: string;
 }

@@ -186,7 +186,8 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
     const actual = mediaType(raw.contentType);
     if (isBlank(text)) {
       if (op.bodyRequired) violations.push({ side: 'request', pointer: '/body', message: `a ${expected} body is required`, rule: 'required-body' });
-    } else if (actual !== expected) {
+    } else if (actual !== expected && !(op.spec && op.bodyKind === 'json' && actual && /^application\/(?:[\w.-]+\+)?json$/.test(actual))) {
+      // (A served spec's JSON body may come as any JSON media type: application/vnd.api+json, application/merge-patch+json.)
       violations.push({
         side: 'request',
         pointer: '/body',

@@ -3,7 +3,6 @@
  * merge and delete the items of a collection, as rest-shape.ts inferred them. A collection is keyed
  * by its concrete path (`petstore:/api/pets`, `shop:/owners/7/pets`); an item by its id as text.
  */
-import { propertiesOf } from '../contract/rest-shape.js';
 import type { JsonObject, Operation, RestRole } from '../contract/types.js';
 import type { RequestInput } from '../contract/validate-request.js';
 import type { SessionStore } from '../state/store.js';
@@ -12,16 +11,11 @@ import { generate, type SpecAnswer } from './spec-answer.js';
 
 export type RestOutcome = { kind: 'answer'; answer: SpecAnswer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
 
-function requiredOf(schema: JsonObject | undefined, depth = 0): string[] {
-  if (!schema || depth > 8) return [];
-  return [...((schema['required'] ?? []) as string[]), ...((schema['allOf'] ?? []) as JsonObject[]).flatMap((s) => requiredOf(s, depth + 1))];
-}
-
 /** The request's fields, plus generated ones for what the schema requires or marks read-only and the request leaves out. */
 function complete(role: RestRole, partial: JsonObject, fake: FakeData): JsonObject {
-  const props = propertiesOf(role.itemSchema);
-  const missing = new Set([...requiredOf(role.itemSchema), ...Object.keys(props).filter((k) => props[k]?.['readOnly'] === true)].filter((k) => !(k in partial)));
-  if (!missing.size) return partial;
+  let missing: string[] | undefined;
+  for (const k of role.filled) if (!(k in partial)) (missing ??= []).push(k);
+  if (!missing) return partial;
   const generated = generate(role.itemSchema!, undefined, fake);
   const out: JsonObject = {};
   if (generated && typeof generated === 'object' && !Array.isArray(generated)) for (const k of missing) if (k in generated) out[k] = (generated as JsonObject)[k];
@@ -89,10 +83,9 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     return ok(body(op, record, fake), { Location: `${trim(pathname)}/${encodeURIComponent(String(id))}` });
   }
   if (role.kind === 'list') {
-    const props = propertiesOf(role.itemSchema);
     let items = await session.list<JsonObject>(collection);
     for (const [k, v] of Object.entries(input.query)) {
-      if (k === role.idField || !(k in props) || v === undefined || typeof v === 'object') continue;
+      if (k === role.idField || !role.fields.includes(k) || v === undefined || typeof v === 'object') continue;
       items = items.filter((item) => String(item[k]) === String(v));
     }
     const limit = Number(input.query['limit'] ?? input.query['pageSize'] ?? input.query['per_page']);

@@ -43,6 +43,10 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
     const patched = await request(m.listener).patch('/v1/widgets/1').send({ color: null, size: 9 });
     expect(patched.body).toEqual({ name: 'A3', size: 9, widgetId: '1', createdAt: expect.any(String) });
     expect((await request(m.listener).get('/v1/widgets/1')).body).toEqual(patched.body);
+    // A merge patch may say so in its media type.
+    const typed = await request(m.listener).patch('/v1/widgets/1').set('content-type', 'application/merge-patch+json').send(JSON.stringify({ size: 3 }));
+    expect([typed.status, typed.body.size]).toEqual([200, 3]);
+    await request(m.listener).patch('/v1/widgets/1').send({ size: 9 });
     expect(created.widgetId).toBe('1');
     const missing = await request(m.listener).patch('/v1/widgets/9').send({ size: 1 });
     expect(missing.status).toBe(404);
