@@ -6,30 +6,9 @@ import type { ApiName, JsonObject, Operation, Violation } from '../contract/type
 import type { SessionStore } from '../state/store.js';
 import type { FakeData } from '../mock/fake-data.js';
 
-/** An outgoing HTTP call the mock makes on a client's behalf (wx-push delivers events to push projects). */
-export interface Delivery {
-  url: string;
-  body: JsonObject;
-  /** Set by a scenario: record the delivery as failed with this error instead of sending it. */
-  simulatedFailure?: string;
-}
-
-/**
- * What became of one delivery, as the journal keeps it. The event itself is not repeated here: it is
- * the request body of the call that caused the delivery, stored once in that call's record.
- */
-export interface DeliveryOutcome {
-  url: string;
-  at: number;
-  ok: boolean;
-  status?: number;
-  error?: string;
-  durationMs: number;
-  /** Not attempted: the destination is not allowed, or the call had more deliveries than --max-deliveries. */
-  refused?: 'not-allowed' | 'max-deliveries';
-  /** Still running when the record was written (the record is written when the answer is sent). */
-  pending?: true;
-}
+// Deliveries are journal vocabulary (call-record.ts, which the client's type declarations reach without node:http).
+import type { Delivery, DeliveryOutcome } from '../journal/call-record.js';
+export type { Delivery, DeliveryOutcome };
 
 export interface HandlerContext {
   op: Operation;

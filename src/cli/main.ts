@@ -1,4 +1,5 @@
 /** The `contract-mock` command line: parses arguments and runs one command. Nothing else lives here. */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 // Each command loads its own modules when it runs, so `serve` starts without the lint, verify or proxy code.
 
@@ -6,6 +7,7 @@ const program = new Command();
 program
   .name('contract-mock')
   .description('Contract-test mock server for platform-sync, wuhan-eduyun, ios-datasyn and wx-push, driven by their OpenAPI 3.1 contracts')
+  .version((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-V, --version', 'print the version')
   .showHelpAfterError();
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

@@ -78,8 +78,11 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     const actual = typeof address === 'object' && address ? address.port : port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const state = options.state ? `, state in ${options.state}` : '';
+    const base = `http://${host}:${actual}`;
     console.log(
-      `contract-mock listening on http://${host}:${actual} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}, ready in ${Math.round(performance.now() - started)} ms)`,
+      `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}, ready in ${Math.round(performance.now() - started)} ms)\n` +
+        `  dashboard  ${base}/__mock/ui/${options.adminToken ? '?admin_token=<token>' : ''}\n` +
+        `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
     );
   });
   let stopping = false;

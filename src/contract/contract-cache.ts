@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { compileContract, compilingSource, newAjv, type Contract, type ValidatorSource } from './compile-contract.js';
 import { defaultSpecsDir, loadServedSpec, loadSpecs, packageRoot, specFiles, type SpecDocument } from './load-specs.js';
@@ -18,6 +19,8 @@ export function scenarioSchemaFile(): string {
 }
 
 interface CacheIndex {
+  /** Hash of everything the cache is built from (see cacheInputsHash): equal means the build can skip it. */
+  inputsHash?: string;
   scenarioSchemaHash?: string;
   /** The built-in scenario files, parsed: file name → { hash, value }. */
   scenarios?: Record<string, { hash: string; value: unknown }>;
@@ -75,6 +78,7 @@ export async function buildContractCache(dir = defaultCacheDir(), specsDir = def
     scenarios[f] = { hash: hashOf(text), value: yaml.parse(text) };
   }
   const index: CacheIndex = {
+    inputsHash: cacheInputsHash(specsDir),
     scenarioSchemaHash: hashOf(scenarioSchema),
     scenarios,
     specs: specs.map((s) => ({ api: s.api, name: basename(s.file), hash: hashOf(s.text), raw: s.raw, document: s.document })),
@@ -82,6 +86,33 @@ export async function buildContractCache(dir = defaultCacheDir(), specsDir = def
   };
   writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
   indexes.delete(dir);
+}
+
+/**
+ * What the cache is made of: the specs, the scenario schema and built-in scenarios, the contract
+ * compiler's own code (this folder) and the ajv version that wrote the validators.
+ */
+function cacheInputsHash(specsDir: string): string {
+  const hash = createHash('sha256');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const scenarioDir = join(packageRoot(), 'scenarios');
+  const files = [
+    ...specFiles(specsDir),
+    scenarioSchemaFile(),
+    ...readdirSync(scenarioDir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(scenarioDir, f)),
+    ...readdirSync(here).filter((f) => /\.[jt]s$/.test(f)).sort().map((f) => join(here, f)),
+    createRequire(import.meta.url).resolve('ajv/package.json'),
+  ];
+  for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+  return hash.digest('hex');
+}
+
+/** Builds the cache unless the one in `dir` was built from exactly these inputs (`npm ci && npm test` builds once). */
+export async function ensureContractCache(dir = defaultCacheDir(), specsDir = defaultSpecsDir()): Promise<'current' | 'built'> {
+  indexes.delete(dir);
+  if (readIndex(dir)?.inputsHash === cacheInputsHash(specsDir)) return 'current';
+  await buildContractCache(dir, specsDir);
+  return 'built';
 }
 
 /**
@@ -145,5 +176,5 @@ export async function loadContract(servedFiles: readonly string[] = []): Promise
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  await buildContractCache();
+  await ensureContractCache();
 }

@@ -1,6 +1,30 @@
 /** CallRecord: the one immutable record of a served request (WireMock's ServeEvent). Built by the pipeline, stored by the journal. */
 import type { ApiName, JsonObject, Violation } from '../contract/types.js';
-import type { DeliveryOutcome } from '../apis/api-module.js';
+
+/** An outgoing HTTP call the mock makes on a client's behalf (wx-push delivers events to push projects). */
+export interface Delivery {
+  url: string;
+  body: JsonObject;
+  /** Set by a scenario: record the delivery as failed with this error instead of sending it. */
+  simulatedFailure?: string;
+}
+
+/**
+ * What became of one delivery, as the journal keeps it. The event itself is not repeated here: it is
+ * the request body of the call that caused the delivery, stored once in that call's record.
+ */
+export interface DeliveryOutcome {
+  url: string;
+  at: number;
+  ok: boolean;
+  status?: number;
+  error?: string;
+  durationMs: number;
+  /** Not attempted: the destination is not allowed, or the call had more deliveries than --max-deliveries. */
+  refused?: 'not-allowed' | 'max-deliveries';
+  /** Still running when the record was written (the record is written when the answer is sent). */
+  pending?: true;
+}
 
 export interface ScenarioEffect {
   scenario: string;

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { buildContractCache, loadCachedContract } from '../../src/contract/contract-cache.js';
+import { buildContractCache, ensureContractCache, loadCachedContract } from '../../src/contract/contract-cache.js';
 import { defaultSpecsDir } from '../../src/contract/load-specs.js';
 import { validateRequest, validateResponse } from '../../src/contract/validate-request.js';
 import { exampleSites } from '../../src/contract/lint-specs.js';
@@ -52,5 +52,17 @@ describe('contract cache', () => {
     const file = join(specs, 'wx-push.openapi.yaml');
     writeFileSync(file, readFileSync(file, 'utf8') + '\n# edited\n');
     expect(loadCachedContract(dir, specs)).toBeUndefined();
+  });
+
+  test('the build skips a cache made from the same specs and code, and rebuilds it after an edit', async () => {
+    const specs = mkdtempSync(join(tmpdir(), 'cm-cache-specs-'));
+    for (const n of ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push']) copyFileSync(join(defaultSpecsDir(), `${n}.openapi.yaml`), join(specs, `${n}.openapi.yaml`));
+    const dir = mkdtempSync(join(tmpdir(), 'cm-cache-'));
+    expect(await ensureContractCache(dir, specs)).toBe('built');
+    expect(await ensureContractCache(dir, specs)).toBe('current');
+    const file = join(specs, 'wuhan-eduyun.openapi.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8') + '\n# edited\n');
+    expect(await ensureContractCache(dir, specs)).toBe('built');
+    expect(loadCachedContract(dir, specs)).toBeDefined();
   });
 });

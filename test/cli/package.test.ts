@@ -1,0 +1,123 @@
+/**
+ * The packed tarball as another team's project gets it: `npm pack`, installed offline from the npm cache into an
+ * empty project (no devDependencies there), then `npx contract-mock --version`, `npx contract-mock serve` (four
+ * APIs, built-in scenarios, dashboard) and `import { MockClient } from 'contract-mock/client'`, run and type-checked.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { packageRoot } from '../../src/contract/load-specs.js';
+import { freePort } from '../helpers/free-port.js';
+
+const root = packageRoot();
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; license: string; bin: object; engines: object; dependencies: Record<string, string> };
+const tarball = `${pkg.name}-${pkg.version}.tgz`;
+let project: string;
+let child: ChildProcess | undefined;
+
+/**
+ * `npm ci` in this repo leaves every tarball in the npm cache but no registry metadata, so an offline
+ * `npm install` could not resolve versions: the consumer gets a lock file made of this repo's lock entries
+ * for production packages (the `dev` ones left out), which is what `npm install ./contract-mock.tgz` would resolve.
+ */
+function consumerLock(): object {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const packages: Record<string, object> = {
+    '': { name: 'consumer', dependencies: { [pkg.name]: `file:${tarball}` } },
+    [`node_modules/${pkg.name}`]: { version: pkg.version, resolved: `file:${tarball}`, license: pkg.license, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) if (path.startsWith('node_modules/') && !entry.dev) packages[path] = entry;
+  return { name: 'consumer', lockfileVersion: 3, requires: true, packages };
+}
+
+const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+const run = (cmd: string, args: string[], cwd = project): string => execFileSync(cmd, args, { cwd, env: npmEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+beforeAll(() => {
+  project = mkdtempSync(join(tmpdir(), 'cm-consumer-'));
+  run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', project], root);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { [pkg.name]: `file:${tarball}` } }));
+  writeFileSync(join(project, 'package-lock.json'), JSON.stringify(consumerLock()));
+  run('npm', ['ci', '--offline']);
+}, 120_000);
+
+afterAll(() => {
+  if (child?.pid) process.kill(-child.pid, 'SIGKILL');
+  rmSync(project, { recursive: true, force: true });
+});
+
+/** Starts `npx contract-mock serve` in the consumer project (own process group, so npx and the server stop together). */
+function serve(port: number): Promise<string> {
+  child = spawn('npx', ['--offline', 'contract-mock', 'serve', '--port', String(port)], { cwd: project, env: npmEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child!.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('admin API')) resolve(out);
+    });
+    child!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+}
+
+describe('the packed package, installed into an empty project', () => {
+  test('ships compiled code, contract cache, declarations, specs, scenarios and dashboard, and no devDependency is installed', () => {
+    const installed = join(project, 'node_modules', pkg.name);
+    for (const file of ['dist/src/cli/main.js', 'dist/contract-cache/index.json', 'dist/src/client/mock-client.d.ts', 'specs/platform-sync.openapi.yaml', 'scenarios/token-expired.yaml', 'scenarios/scenario.schema.json', 'src/admin/ui/index.html']) {
+      expect(existsSync(join(installed, file)), file).toBe(true);
+    }
+    expect(existsSync(join(installed, 'test')), 'tests are not shipped').toBe(false);
+    for (const dev of ['typescript', 'vitest', '@stoplight/prism-cli', 'supertest']) expect(existsSync(join(project, 'node_modules', dev)), dev).toBe(false);
+  });
+
+  test('npx contract-mock --version prints the package version', () => {
+    expect(run('npx', ['--offline', 'contract-mock', '--version']).trim()).toBe(pkg.version);
+  });
+
+  test('npx contract-mock serve answers the four APIs, lists the built-in scenarios, serves the dashboard, and MockClient from contract-mock/client runs and type-checks', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const banner = await serve(port);
+    expect(banner).toContain(`dashboard  ${base}/__mock/ui/`);
+    const post = (path: string, body: string, type: string) => fetch(base + path, { method: 'POST', headers: { 'content-type': type }, body }).then((r) => r.json());
+    expect((await post('/v1/channel/token', '{"appid":"demo-app","secret":"demo-secret"}', 'application/json')).status).toBe(200);
+    expect((await (await fetch(`${base}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`)).json()).code).toBe('000000');
+    expect((await post('/datasyn/user/register', new URLSearchParams({ loginName: 'pack', password: '123456', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' }).toString(), 'application/x-www-form-urlencoded')).meta.status).toBe(1);
+    expect((await post('/wx/push/addPushProject', 'url=http://127.0.0.1:9/hook&project=pack', 'application/x-www-form-urlencoded')).code).toBe('200');
+
+    const builtIn = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+    const scenarios = (await (await fetch(`${base}/__mock/scenarios`)).json()) as { available: Array<{ name: string }> };
+    expect(scenarios.available.map((s) => s.name).sort()).toEqual(builtIn);
+    const ui = await fetch(`${base}/__mock/ui/`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('<script');
+    expect((await fetch(`${base}/__mock/ui/app.js`)).status).toBe(200);
+
+    // A QA script of the consumer project, as plain JavaScript: the import resolves through the package's exports.
+    writeFileSync(
+      join(project, 'qa.mjs'),
+      `import { MockClient } from 'contract-mock/client';
+const mock = new MockClient(process.argv[2]).withSession('pack');
+await fetch(process.argv[2] + '/v1/channel/token', { method: 'POST', headers: { ...mock.headers, 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+console.log(JSON.stringify(await mock.verify({ operationId: 'channelToken', count: 1 })));`,
+    );
+    expect(JSON.parse(run('node', ['qa.mjs', base]))).toMatchObject({ ok: true, matched: 1 });
+
+    // The same import in TypeScript, checked against the shipped declarations alone (strict, no skipLibCheck, no @types).
+    writeFileSync(
+      join(project, 'check.ts'),
+      `import { MockClient, MockClientError, type VerificationResult } from 'contract-mock/client';
+const mock = new MockClient('http://127.0.0.1:4010').withSession('qa');
+const result: Promise<VerificationResult> = mock.verify({ operationId: 'channelToken', count: 2 });
+const failed: boolean = (await result).ok;
+// @ts-expect-error advanceClock takes seconds as a number: the declarations are real types, not any.
+await mock.advanceClock('7201');
+export { failed, MockClientError };
+`,
+    );
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: [] }, files: ['check.ts'] }));
+    run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+  });
+});
