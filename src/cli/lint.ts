@@ -1,21 +1,35 @@
-/** `contract-mock lint [paths...]`: the specs and the scenario files (the package's, or the paths given); file:line messages; exit 1 on errors. */
+/** `contract-mock lint [paths...] [--scenarios DIR]... [--spec FILE]...`: the specs and the scenario files; file:line messages; exit 1 on errors. */
 import { lintServedSpecs, lintSpecs, type LintMessage } from '../contract/lint-specs.js';
-import { compileContract } from '../contract/compile-contract.js';
-import { loadSpecs } from '../contract/load-specs.js';
+import { loadContract } from '../contract/contract-cache.js';
 import { lintScenarios } from '../scenarios/lint-scenarios.js';
-import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
+import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
 import { API_MODULES } from '../mock/create-server.js';
+import { inputDir, inputFile, inputPath } from './cli-checks.js';
 
-export async function lintCommand(paths: string[], options: { spectral: boolean; spec?: string[] }): Promise<void> {
-  const messages: LintMessage[] = await lintSpecs({ spectral: options.spectral });
+export interface LintCommandOptions {
+  spectral: boolean;
+  scenarios: string[];
+  spec?: string[];
+}
+
+export async function lintCommand(paths: string[], options: LintCommandOptions): Promise<void> {
+  for (const p of paths) inputPath('lint', p);
+  for (const dir of options.scenarios) inputDir('lint', '--scenarios', dir);
+  for (const file of options.spec ?? []) if (!/^https?:\/\//.test(file)) inputFile('lint', '--spec', file);
+  // A project's own scenario folders: those files, and no name a built-in already has. The shipped specs are not re-linted.
+  const own = options.scenarios.length > 0;
+  const messages: LintMessage[] = own ? [] : await lintSpecs({ spectral: options.spectral });
   if (options.spec?.length) messages.push(...(await lintServedSpecs(options.spec, { spectral: options.spectral })));
   if (!messages.some((m) => m.rule === 'conventions')) {
-    const contract = compileContract(await loadSpecs());
+    const contract = await loadContract();
     const modules = new Map(API_MODULES.map((m) => [m.api, m]));
-    messages.push(...lintScenarios(paths.length ? paths : [defaultScenariosDir()], contract, modules));
+    const builtIn = own ? new Map([...loadScenarios([defaultScenariosDir()], contract, modules).scenarios.values()].map((s) => [s.name, s.file])) : new Map<string, string>();
+    const targets = own ? [...paths, ...options.scenarios] : paths.length ? paths : [defaultScenariosDir()];
+    messages.push(...lintScenarios(targets, contract, modules, builtIn));
   }
   for (const m of messages) console.log(`${m.file}:${m.line} ${m.severity} ${m.rule} ${m.pointer && m.rule !== 'scenario' ? `${m.pointer} ` : ''}${m.message}`);
   const errors = messages.filter((m) => m.severity === 'error').length;
-  console.log(errors ? `lint: ${errors} error(s), ${messages.length - errors} warning(s)` : `lint: specs and scenarios OK (${messages.length} warning(s))`);
+  const what = own ? 'scenarios' : 'specs and scenarios';
+  console.log(errors ? `lint: ${errors} error(s), ${messages.length - errors} warning(s)` : `lint: ${what} OK (${messages.length} warning(s))`);
   process.exitCode = errors ? 1 : 0;
 }

@@ -8,7 +8,9 @@ program
   .name('contract-mock')
   .description('Contract-test mock server for platform-sync, wuhan-eduyun, ios-datasyn and wx-push, driven by their OpenAPI 3.1 contracts')
   .version((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-V, --version', 'print the version')
-  .showHelpAfterError();
+  .showHelpAfterError('(contract-mock --help lists the commands; contract-mock COMMAND --help their options)')
+  // A usage mistake exits 2, like every other CLI mistake; --help and --version exit 0.
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -18,9 +20,10 @@ program
   .addOption(new Option('--port <port>', 'port to listen on (PORT env when absent)').default(process.env['PORT'] ?? '4010'))
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--scenario <name>', 'activate a scenario for every session (repeatable)', collect, [])
+  .option('--scenarios <dir>', "also load your project's scenario files from DIR, reloaded on edit (repeatable)", collect, [])
   .option('--spec <file>', 'also serve this OpenAPI 3.0/3.1 document (YAML or JSON) at its servers path (repeatable)', collect, [])
-  .option('--state <dir>', 'keep state on disk in DIR')
-  .option('--journal <file>', 'also append every call record to FILE as NDJSON')
+  .option('--state <dir>', 'keep state and journal on disk in DIR')
+  .option('--journal <file>', 'also append every call record to FILE as NDJSON (with --state: the journal lives in FILE)')
   .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
   .option('--seed <n>', 'seed for generated data', '1')
   .option('--max-body <bytes>', 'largest request body', String(1024 * 1024))
@@ -39,6 +42,7 @@ program
   .command('lint')
   .argument('[paths...]', 'scenario files or folders to check (default: the built-in scenarios/)')
   .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors')
+  .option('--scenarios <dir>', "check your project's scenario folder (repeatable): every file, and no name taken by a built-in; the shipped specs are not re-linted", collect, [])
   .option('--no-spectral', 'skip the Spectral ruleset')
   .option('--spec <file>', 'also lint this OpenAPI 3.0/3.1 document as serve --spec would serve it (repeatable)', collect, [])
   .action(async (paths, o) => (await import('./lint.js')).lintCommand(paths, o));
@@ -51,6 +55,7 @@ program
   .option('--junit <file>', 'write a JUnit XML report')
   .option('--json <file>', 'write a JSON report')
   .option('--admin-token <token>', 'bearer token of a mock started with --admin-token')
+  .option('--allow-empty', 'exit 0 for a session with no calls (by default that is a warning and exit 1)')
   .action(async (o) => (await import('./report.js')).reportCommand(o));
 
 program

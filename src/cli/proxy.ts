@@ -1,6 +1,7 @@
 /** `contract-mock proxy`: a validating proxy in front of a real server. */
 import { loadContract } from '../contract/contract-cache.js';
 import { createProxy } from '../verify/proxy.js';
+import { httpUrl, listenOrExplain, outputFile, usageError } from './cli-checks.js';
 
 export interface ProxyCommandOptions {
   target: string;
@@ -12,12 +13,14 @@ export interface ProxyCommandOptions {
 }
 
 export async function proxyCommand(options: ProxyCommandOptions): Promise<void> {
-  const contract = await loadContract(options.spec ?? []).catch((e: Error) => {
-    console.error(`contract-mock proxy: ${e.message}`);
-    process.exit(2);
-  });
+  httpUrl('proxy', '--target', options.target);
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('proxy', `--port must be 0-65535, got ${options.port}`);
+  if (options.record) outputFile('proxy', '--record', options.record);
+  if (options.journal) outputFile('proxy', '--journal', options.journal);
+  const contract = await loadContract(options.spec ?? []).catch((e: Error) => usageError('proxy', e.message));
   const proxy = createProxy({ contract, target: options.target, record: options.record, journal: options.journal ? { file: options.journal } : undefined });
-  proxy.server.listen(Number(options.port), options.host, () => {
+  listenOrExplain('proxy', proxy.server, port, options.host, () => {
     const { port } = proxy.server.address() as { port: number };
     console.log(`contract-mock proxy listening on http://${options.host}:${port} → ${options.target}${options.record ? ` (recording to ${options.record})` : ''}`);
   });

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { MockClient } from '../client/mock-client.js';
 import { buildReport, renderTable, writeJunit } from '../journal/violation-report.js';
+import { httpUrl, outputFile } from './cli-checks.js';
 
 export interface ReportOptions {
   url: string;
@@ -9,20 +10,32 @@ export interface ReportOptions {
   junit?: string;
   json?: string;
   adminToken?: string;
+  allowEmpty?: boolean;
 }
 
 export async function reportCommand(options: ReportOptions): Promise<void> {
+  httpUrl('report', '--url', options.url);
+  if (options.junit) outputFile('report', '--junit', options.junit);
+  if (options.json) outputFile('report', '--json', options.json);
   const client = new MockClient(options.url, { session: options.session, adminToken: options.adminToken });
   let report;
   try {
     report = buildReport(options.session, await client.calls());
   } catch (e) {
-    console.error(`contract-mock report: cannot read the journal at ${options.url}: ${(e as Error).message}${(e as Error).cause ? ` (${((e as Error).cause as Error).message})` : ''}`);
+    const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
+    const why = cause ? `cannot reach the mock at ${options.url} (${cause.code ?? cause.message}): start it with contract-mock serve, or pass --url` : `cannot read the journal at ${options.url}: ${(e as Error).message}`;
+    console.error(`contract-mock report: ${why}`);
     process.exitCode = 2;
     return;
   }
   console.log(renderTable(report));
   if (options.junit) writeJunit(report, options.junit);
   if (options.json) writeFileSync(options.json, JSON.stringify(report, null, 2) + '\n');
+  if (report.calls === 0 && !options.allowEmpty) {
+    // An empty session checks nothing: most often a misspelt --session, or a client that never reached the mock.
+    console.error(`contract-mock report: warning: session "${options.session}" has no calls, so nothing was checked; check --session and that your client sends X-Mock-Session, or pass --allow-empty`);
+    process.exitCode = 1;
+    return;
+  }
   process.exitCode = report.violations ? 1 : 0;
 }

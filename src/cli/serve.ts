@@ -1,11 +1,14 @@
 /** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. */
 import { startMock } from '../mock/create-server.js';
+import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
+import { inputDir, listenOrExplain, outputDir, outputFile, usageError } from './cli-checks.js';
 
 export interface ServeOptions {
   port: string;
   host: string;
   scenario: string[];
   spec: string[];
+  scenarios: string[];
   state?: string;
   journal?: string;
   adminToken?: string;
@@ -26,19 +29,13 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
 
 function positive(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`contract-mock: ${name} must be a whole number above 0, got ${value}`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(n) || n <= 0) usageError('serve', `${name} must be a whole number above 0, got ${value}`);
   return n;
 }
 
 export async function serveCommand(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`contract-mock: --port must be 0-65535, got ${options.port}`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('serve', `--port must be 0-65535, got ${options.port}`);
   if (!LOOPBACK.test(options.host) && !options.adminToken) {
     console.error(
       `contract-mock: refusing to bind ${options.host} without --admin-token: anyone on that network could reset or read the mock.\n` +
@@ -46,6 +43,9 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     );
     process.exit(2);
   }
+  for (const dir of options.scenarios) inputDir('serve', '--scenarios', dir);
+  if (options.state) outputDir('serve', '--state', options.state);
+  if (options.journal) outputFile('serve', '--journal', options.journal);
   const started = performance.now();
   const mock = await startMock({
     seed: Number(options.seed),
@@ -66,21 +66,21 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     maxRecordsPerSession: positive('--max-records', options.maxRecords),
     sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
+    scenarioDirs: [defaultScenariosDir(), ...options.scenarios],
     activeScenarios: options.scenario,
     specFiles: options.spec,
     watchScenarios: true,
-  }).catch((e: Error) => {
-    console.error(`contract-mock: ${e.message}`);
-    process.exit(2);
-  });
-  mock.server.listen(port, options.host, () => {
+  }).catch((e: Error) => usageError('serve', e.message));
+  listenOrExplain('serve', mock.server, port, options.host, () => {
     const address = mock.server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const state = options.state ? `, state in ${options.state}` : '';
+    const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
+    const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
     const base = `http://${host}:${actual}`;
     console.log(
-      `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}, ready in ${Math.round(performance.now() - started)} ms)\n` +
+      `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}${journal}${own}, ready in ${Math.round(performance.now() - started)} ms)\n` +
         `  dashboard  ${base}/__mock/ui/${options.adminToken ? '?admin_token=<token>' : ''}\n` +
         `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
     );

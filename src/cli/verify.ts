@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadContract } from '../contract/contract-cache.js';
 import { DEFAULT_CREDENTIALS, verifyTarget, type Credentials } from '../verify/verify-target.js';
 import { renderSummary, writeVerifyJson, writeVerifyJunit } from '../verify/reporters.js';
+import { httpUrl, inputFile, outputFile, reachable, usageError } from './cli-checks.js';
 
 export interface VerifyCommandOptions {
   target: string;
@@ -23,29 +24,36 @@ export interface VerifyCommandOptions {
 }
 
 export async function verifyCommand(options: VerifyCommandOptions): Promise<void> {
-  const contract = await loadContract(options.spec ?? []).catch((e: Error) => {
-    console.error(`contract-mock verify: ${e.message}`);
-    process.exit(2);
-  });
+  httpUrl('verify', '--target', options.target);
+  const contract = await loadContract(options.spec ?? []).catch((e: Error) => usageError('verify', e.message));
   const names = [...contract.apis.keys()];
   const unknown = options.api.filter((a) => !names.includes(a));
-  if (unknown.length) {
-    console.error(`contract-mock verify: unknown --api ${unknown.join(', ')}; use ${names.join(', ')}`);
-    process.exit(2);
+  if (unknown.length) usageError('verify', `unknown --api ${unknown.join(', ')}; use ${names.join(', ')}`);
+  for (const [flag, value] of [['--concurrency', options.concurrency], ['--timeout', options.timeout]] as const) {
+    if (!Number.isInteger(Number(value)) || Number(value) <= 0) usageError('verify', `${flag} must be a whole number above 0, got ${value}`);
   }
+  if (options.junit) outputFile('verify', '--junit', options.junit);
+  if (options.json) outputFile('verify', '--json', options.json);
   let fromFile: Partial<Credentials> = {};
   if (options.config) {
+    inputFile('verify', '--config', options.config);
     try {
-      fromFile = parseYaml(readFileSync(options.config, 'utf8')) as Partial<Credentials>;
+      const parsed = parseYaml(readFileSync(options.config, 'utf8')) as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) usageError('verify', `--config ${options.config} must be a YAML or JSON object with appid, secret, wuhanToken, orgId`);
+      fromFile = parsed as Partial<Credentials>;
     } catch (e) {
-      console.error(`contract-mock verify: cannot read --config ${options.config}: ${(e as Error).message}`);
-      process.exit(2);
+      usageError('verify', `--config ${options.config} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
     }
   }
+  // Nothing listening: one line now, instead of one connection failure per check.
+  await reachable('verify', '--target', options.target, Number(options.timeout));
   const flags = Object.fromEntries(Object.entries({ appid: options.appid, secret: options.secret, wuhanToken: options.wuhanToken, orgId: options.orgId }).filter(([, v]) => v !== undefined));
   const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...fromFile, ...flags };
   const seed = Number(options.seed);
   const tty = process.stderr.isTTY;
+  const session = `verify-${seed}-${Date.now().toString(36)}`;
+  // A contract-mock target keeps these calls apart in this session: `contract-mock report --session` reads them back.
+  console.log(`contract-mock verify: ${options.target}, session "${session}" (sent as X-Mock-Session)`);
   const report = await verifyTarget(contract, {
     target: options.target,
     apis: options.api,
@@ -53,7 +61,7 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
     concurrency: Number(options.concurrency),
     generated: Number(options.generated),
     credentials,
-    session: `verify-${seed}-${Date.now().toString(36)}`,
+    session,
     timeoutMs: Number(options.timeout),
     onProgress: (done, total, label) => {
       const line = `[${done}/${total}] ${label}`;

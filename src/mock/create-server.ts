@@ -45,7 +45,7 @@ export interface MockOptions {
   maxRecordsPerSession?: number;
   /** At the session cap, drop the least recently used session only when idle this long (ms). */
   sessionIdleMs?: number;
-  /** Keep state and journal on disk in this folder (serve --state). */
+  /** Keep state and journal on disk in this folder (serve --state); `journal.file`, when set, holds the journal instead. */
   stateDir?: string;
   /** Largest request header block node:http accepts (bytes). */
   maxHeaderBytes?: number;
@@ -167,7 +167,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     // A served spec's API key parameters are credentials too, whatever they are called.
     mask: new SecretMask(undefined, options.contract.secretNames),
     ...options.journal,
-    ...(options.stateDir && { file: join(options.stateDir, 'journal.ndjson'), restore: true }),
+    // With --state the journal is durable (read back at start): in DIR/journal.ndjson, or in the --journal file when one is named.
+    ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }),
   });
   const pipeline = createPipeline({
     contract: options.contract,

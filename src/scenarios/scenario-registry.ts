@@ -63,7 +63,7 @@ export class ScenarioRegistry extends EventEmitter {
       this.log(`contract-mock: cannot read ${file}: ${(e as Error).message}`);
       return;
     }
-    const { scenario, problems } = parseScenario(file, text, this.contract, this.modules);
+    const { scenario, problems } = parseScenario(file, text, this.contract, this.modules, (taken) => this.scenarios.get(taken)?.file);
     if (!scenario) {
       const kept = this.scenarios.has(name) ? 'keeping the previous version' : 'not loaded';
       this.log(`contract-mock: invalid edit to ${file}, ${kept}:\n  ${problems.map(formatProblem).join('\n  ')}`);

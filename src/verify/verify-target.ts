@@ -242,5 +242,5 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
   return { target: options.target, seed: options.seed, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, summary: { total: checks.length, passed: checks.length - failed, failed, byApi } };
 }
 
-const FLOW_STEPS: Record<string, number> = { 'platform-sync': 13, 'ios-datasyn': 10, 'wx-push': 7, 'wuhan-eduyun': 3 };
+const FLOW_STEPS: Record<string, number> = { 'platform-sync': 13, 'ios-datasyn': 9, 'wx-push': 7, 'wuhan-eduyun': 3 };
 const flowStepCount = (apis: ApiName[]): number => apis.reduce((n, a) => n + (FLOW_STEPS[a] ?? 0), 0);

@@ -57,9 +57,18 @@ describe('contract-mock report', () => {
     expect(run.stdout).toContain('no contract violations in 1 call(s) of session "good"');
   });
 
+  test('a session with no calls (a misspelt --session) warns and exits 1; --allow-empty accepts it', async () => {
+    await send('ci', '/v1/channel/token', '{"appid":"demo-app","secret":"demo-secret"}');
+    const misspelt = await report('--url', url, '--session', 'cj');
+    expect(misspelt.status).toBe(1);
+    expect(misspelt.stderr).toContain('warning: session "cj" has no calls, so nothing was checked');
+    const allowed = await report('--url', url, '--session', 'cj', '--allow-empty');
+    expect(allowed.status).toBe(0);
+  });
+
   test('says clearly when the mock cannot be reached (exit 2)', async () => {
     const run = spawnSync(process.execPath, [bin, 'report', '--url', `http://127.0.0.1:${await freePort()}`], { encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('cannot read the journal');
+    expect(run.stderr).toContain('cannot reach the mock at');
   });
 });

@@ -1,5 +1,7 @@
 /** `contract-mock serve` end to end on a real port: the README's `npm start`, PORT, and refusing an exposed admin API. */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
@@ -14,11 +16,13 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<{ line
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
+    let err = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('listening on')) resolve({ line: out.trim(), child });
+      if (out.includes('admin API')) resolve({ line: out.trim(), child });
     });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}${err}`)));
   });
 }
 
@@ -26,7 +30,9 @@ describe('contract-mock serve', () => {
   test('serves the four APIs and the admin API on the port PORT names; exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const { line, child } = await serve([], { PORT: String(port) });
-    expect(line).toContain(`http://127.0.0.1:${port}`);
+    expect(line).toContain(`listening on http://127.0.0.1:${port}`);
+    expect(line).toContain(`dashboard  http://127.0.0.1:${port}/__mock/ui/`);
+    expect(line).toContain(`admin API  http://127.0.0.1:${port}/__mock`);
     const health = (await (await fetch(`http://127.0.0.1:${port}/__mock/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
     const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
@@ -51,5 +57,38 @@ describe('contract-mock serve', () => {
     expect((await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
     const org = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
     expect(((await org.json()) as { code: string }).code).toBe('000000');
+  });
+
+  test('--state DIR with --journal FILE: state in DIR, the journal in FILE (read back at the next start)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-serve-state-'));
+    const file = join(dir, 'logs', 'calls.ndjson');
+    const port = await freePort();
+    const { line, child } = await serve(['--port', String(port), '--state', join(dir, 'state'), '--journal', file]);
+    expect(line).toContain(`journal in ${file}`);
+    await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { operationId: string });
+    expect(records.map((r) => r.operationId)).toEqual(['channelToken']);
+    expect(existsSync(join(dir, 'state', 'journal.ndjson'))).toBe(false);
+    const again = await freePort();
+    await serve(['--port', String(again), '--state', join(dir, 'state'), '--journal', file]);
+    expect(((await (await fetch(`http://127.0.0.1:${again}/__mock/calls`)).json()) as Array<{ operationId: string }>).map((c) => c.operationId)).toEqual(['channelToken']);
+  });
+
+  test('--scenarios DIR serves a project\'s own scenario beside the built-ins and says a clashing name is refused, with file:line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-serve-scn-'));
+    writeFileSync(join(dir, 'my-token-down.yaml'), 'name: my-token-down\ndescription: mine\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n');
+    writeFileSync(join(dir, 'flaky.yaml'), 'name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n');
+    const port = await freePort();
+    const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--scenarios', dir, '--scenario', 'my-token-down'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('admin API') && resolve()));
+    expect(err).toContain(`${join(dir, 'flaky.yaml')}:1 /name: "flaky" is already the name of`);
+    const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    expect(((await token.json()) as { code: string }).code).toBe('40001');
   });
 });

@@ -1,12 +1,13 @@
 /** Scenario files of a QA team's own: predicates, times, steps, given, hot reload, and lint messages with file, line and field. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
 import { testMock, loadContract } from '../helpers/mock.js';
 import { lintScenarios } from '../../src/scenarios/lint-scenarios.js';
 import { API_MODULES } from '../../src/mock/create-server.js';
+import { defaultScenariosDir } from '../../src/scenarios/load-scenarios.js';
 
 const dirs: string[] = [];
 const mocks: Array<{ close(): void }> = [];
@@ -134,6 +135,69 @@ describe('lint', () => {
     expect(text).toContain('wrong-name.yaml:1 /name: "other" must equal the file name (wrong-name.yaml)');
     expect(text.some((t) => t.startsWith('broken.yaml:1 YAML:'))).toBe(true);
     expect(text.some((t) => /^bad-regex\.yaml:5 \/rules\/0\/when\/headers\/x-client\/matches: not a regular expression/.test(t))).toBe(true);
+  });
+});
+
+describe('a project\'s own scenario folder beside the built-ins', () => {
+  const CLASH = `name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n`;
+  const MINE = `name: my-token-down\ndescription: mine\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n`;
+
+  test('loads its files, refuses a name a built-in has (file:line), also when the clash arrives by hot reload', async () => {
+    const dir = folder({ 'my-token-down.yaml': MINE, 'flaky.yaml': CLASH });
+    const m = await mockWith(dir, { scenarioDirs: [defaultScenariosDir(), dir], watchScenarios: true });
+    const names = (await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name);
+    expect(names).toContain('my-token-down');
+    expect(names).toContain('token-expired');
+    expect(m.scenarios.get('flaky')!.file).toBe(join(defaultScenariosDir(), 'flaky.yaml'));
+    expect(m.logs.join('\n')).toContain(`${join(dir, 'flaky.yaml')}:1 /name: "flaky" is already the name of ${join(defaultScenariosDir(), 'flaky.yaml')}`);
+    const token = await request(m.listener).post('/v1/channel/token').set('X-Mock-Scenario', 'my-token-down').send({ appid: 'demo-app', secret: 'demo-secret' });
+    expect(token.body.code).toBe('40001');
+
+    const rejected = new Promise((r) => m.scenarios.once('invalid', r));
+    writeFileSync(join(dir, 'slow-network.yaml'), CLASH.replace('flaky', 'slow-network'));
+    await rejected;
+    expect(m.scenarios.get('slow-network')!.file).toBe(join(defaultScenariosDir(), 'slow-network.yaml'));
+  });
+
+  test('lint checks the folder against the built-in names', async () => {
+    const dir = folder({ 'my-token-down.yaml': MINE, 'flaky.yaml': CLASH });
+    const contract = await loadContract();
+    const modules = new Map(API_MODULES.map((m) => [m.api, m]));
+    const builtIn = new Map([['flaky', join(defaultScenariosDir(), 'flaky.yaml')]]);
+    const text = lintScenarios([dir], contract, modules, builtIn).map((m) => `${m.file.split('/').pop()}:${m.line} ${m.message}`);
+    expect(text).toEqual([`flaky.yaml:1 /name: "flaky" is already the name of ${relative(process.cwd(), join(defaultScenariosDir(), 'flaky.yaml'))}; rename this file and its name`]);
+  });
+});
+
+describe('lint in one pass', () => {
+  test('every problem of a file at once, each one sentence with file:line', async () => {
+    const dir = folder({
+      'many.yaml': [
+        'name: many',
+        'description: d',
+        'colour: red',
+        'rules:',
+        '  - when: { operationId: syncSaveSchool }',
+        '    then: { error: "40410", httpError: 500 }',
+        '  - when: { api: platform-sync }',
+        '  - when: { api: wx-push }',
+        '    then: { error: "40410" }',
+        '    steps: [{ pass: true }]',
+        '',
+      ].join('\n'),
+    });
+    const contract = await loadContract();
+    const text = lintScenarios([dir], contract, new Map(API_MODULES.map((m) => [m.api, m]))).map((m) => `${m.file.split('/').pop()}:${m.line} ${m.message}`);
+    expect(text.sort()).toEqual(
+      [
+        'many.yaml:3 /colour: unknown field "colour"',
+        'many.yaml:5 /rules/0/when/operationId: no operation "syncSaveSchool" in the specs',
+        'many.yaml:6 /rules/0/then: `then` takes exactly one of error, httpError, body, fault, pass (besides message, status, headers, delay, effect); this one has error and httpError',
+        'many.yaml:7 /rules/1: a rule needs `then` (one answer) or `steps` (answers in turn)',
+        'many.yaml:8 /rules/2: a rule takes `then` or `steps`, not both',
+        'many.yaml:9 /rules/2/then/error: "40410" is not in the error catalogue of wx-push',
+      ].sort(),
+    );
   });
 });
 

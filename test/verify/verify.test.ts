@@ -29,6 +29,13 @@ const verify = (target: string, apis?: string[]): Promise<VerificationReport> =>
   verifyTarget(contract, { target, apis, seed: 7, concurrency: 4, generated: 3, credentials: DEFAULT_CREDENTIALS, session: `verify-test-${Math.random()}`, timeoutMs: 10_000 });
 
 describe('verify', () => {
+  test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'] as const)('the progress of %s counts to exactly the number of checks it runs', async (api) => {
+    const progress: Array<[number, number]> = [];
+    const report = await verifyTarget(contract, { target: mockUrl, apis: [api], seed: 7, concurrency: 4, generated: 1, credentials: DEFAULT_CREDENTIALS, session: `verify-count-${api}`, timeoutMs: 10_000, onProgress: (done, total) => progress.push([done, total]) });
+    expect(progress.at(-1)).toEqual([report.checks.length, report.checks.length]);
+    expect(new Set(progress.map(([, total]) => total))).toEqual(new Set([report.checks.length]));
+  });
+
   test('passes against the project\'s own mock for all four APIs: examples, generated, negative and flow checks', async () => {
     const report = await verify(mockUrl);
     expect(report.checks.filter((c) => !c.ok).map((c) => `${c.operationId} ${c.name}: ${JSON.stringify(c.failures)}`)).toEqual([]);
