@@ -81,10 +81,10 @@ describe('the packed package, installed into an empty project', () => {
     const base = `http://127.0.0.1:${port}`;
     const banner = await serve(port);
     expect(banner).toContain(`dashboard  ${base}/__mock/ui/`);
-    const post = (path: string, body: string, type: string) => fetch(base + path, { method: 'POST', headers: { 'content-type': type }, body }).then((r) => r.json());
+    const post = (path: string, body: string, type: string) => fetch(base + path, { method: 'POST', headers: { 'content-type': type }, body }).then((r) => r.json() as Promise<{ status?: number; code?: string; meta?: { status: number } }>);
     expect((await post('/v1/channel/token', '{"appid":"demo-app","secret":"demo-secret"}', 'application/json')).status).toBe(200);
-    expect((await (await fetch(`${base}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`)).json()).code).toBe('000000');
-    expect((await post('/datasyn/user/register', new URLSearchParams({ loginName: 'pack', password: '123456', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' }).toString(), 'application/x-www-form-urlencoded')).meta.status).toBe(1);
+    expect(((await (await fetch(`${base}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`)).json()) as { code: string }).code).toBe('000000');
+    expect((await post('/datasyn/user/register', new URLSearchParams({ loginName: 'pack', password: '123456', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' }).toString(), 'application/x-www-form-urlencoded')).meta?.status).toBe(1);
     expect((await post('/wx/push/addPushProject', 'url=http://127.0.0.1:9/hook&project=pack', 'application/x-www-form-urlencoded')).code).toBe('200');
 
     const builtIn = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
