@@ -2,8 +2,8 @@
  * MockClient: a typed client of the admin API for test scripts (`import { MockClient } from 'contract-mock/client'`).
  * Every call is scoped to the client's session; `withSession(id)` gives a client for another one.
  */
-import type { CallRecord } from '../journal/call-record.js';
-import type { CallFilter } from '../journal/journal.js';
+// Types only from modules that need no node types, so a browser or plain-TS project can use these declarations.
+import type { CallFilter, CallRecord } from '../journal/call-record.js';
 import type { VerificationResult, VerifyRequest } from '../journal/verify-calls.js';
 
 export type { CallRecord, CallFilter, VerificationResult, VerifyRequest };

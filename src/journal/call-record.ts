@@ -26,6 +26,19 @@ export interface DeliveryOutcome {
   pending?: true;
 }
 
+/** Which calls a journal query returns (the admin API's filters). */
+export interface CallFilter {
+  api?: string;
+  operationId?: string;
+  method?: string;
+  path?: string;
+  /** ISO time: only calls at or after it. */
+  since?: string;
+  /** Only the newest N (still returned oldest first). */
+  limit?: number;
+  violationsOnly?: boolean;
+}
+
 export interface ScenarioEffect {
   scenario: string;
   rule: number;

@@ -10,7 +10,9 @@ import { closeSync, createReadStream, existsSync, fchmodSync, fstatSync, fsyncSy
 import { createInterface } from 'node:readline';
 import { join, parse } from 'node:path';
 import type { DeliveryOutcome } from '../apis/api-module.js';
-import type { CallRecord } from './call-record.js';
+// CallFilter lives with CallRecord so the client's type declarations need no node types.
+import type { CallFilter, CallRecord } from './call-record.js';
+export type { CallFilter };
 import { SecretMask } from './secret-mask.js';
 
 export interface JournalOptions {
@@ -49,18 +51,6 @@ const DEFAULT_RECORD_BYTES = 256 * 1024;
 const PREVIEW_CHARS = 1024;
 /** Delivery outcomes listed in one record before the rest are only counted. */
 const LISTED_DELIVERIES = 100;
-
-export interface CallFilter {
-  api?: string;
-  operationId?: string;
-  method?: string;
-  path?: string;
-  /** ISO time: only calls at or after it. */
-  since?: string;
-  /** Only the newest N (still returned oldest first). */
-  limit?: number;
-  violationsOnly?: boolean;
-}
 
 interface Entry {
   id: string;
