@@ -44,7 +44,7 @@ describe('contract-mock serve --spec', () => {
     expect(run.status).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^contract-mock: .*pets-again\.yaml and .*petstore-expanded\.yaml both serve the path \/api\/pets/);
+    expect(lines[0]).toMatch(/^contract-mock serve: .*pets-again\.yaml and .*petstore-expanded\.yaml both serve the path \/api\/pets/);
   });
 });
 
