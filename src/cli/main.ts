@@ -36,6 +36,10 @@ program
   .option('--journal-per-session <n>', 'call records kept per session', '10000')
   .option('--journal-total <n>', 'call records kept in all', '100000')
   .option('--request-timeout <ms>', 'how long a request body may take to arrive', '30000')
+  .option('--max-deliveries <n>', 'most webhook deliveries one call sends (the rest are journaled as not delivered)', '50')
+  .option('--allow-delivery <host[:port]|cidr>', 'a webhook destination allowed besides loopback (repeatable)', collect, [])
+  .option('--journal-max-size <bytes>', 'rotate the journal file when it would pass this size', String(64 * 1024 * 1024))
+  .option('--journal-keep <n>', 'rotated journal files kept besides the current one', '4')
   .action(async (o) => (await import('./serve.js')).serveCommand(o));
 
 program

@@ -2,6 +2,7 @@
 import { startMock } from '../mock/create-server.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { inputDir, listenOrExplain, outputDir, outputFile, usageError } from './cli-checks.js';
+import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
 
 export interface ServeOptions {
   port: string;
@@ -23,6 +24,10 @@ export interface ServeOptions {
   journalPerSession: string;
   journalTotal: string;
   requestTimeout: string;
+  maxDeliveries: string;
+  allowDelivery: string[];
+  journalMaxSize: string;
+  journalKeep: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
@@ -46,6 +51,12 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   for (const dir of options.scenarios) inputDir('serve', '--scenarios', dir);
   if (options.state) outputDir('serve', '--state', options.state);
   if (options.journal) outputFile('serve', '--journal', options.journal);
+  let allow: DeliveryAllowList;
+  try {
+    allow = deliveryAllowList(options.allowDelivery);
+  } catch (e) {
+    usageError('serve', (e as Error).message);
+  }
   const started = performance.now();
   const mock = await startMock({
     seed: Number(options.seed),
@@ -53,8 +64,11 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     journal: {
       maxPerSession: positive('--journal-per-session', options.journalPerSession),
       maxTotal: positive('--journal-total', options.journalTotal),
+      rotateBytes: positive('--journal-max-size', options.journalMaxSize),
+      keepFiles: Number(options.journalKeep) >= 0 && Number.isInteger(Number(options.journalKeep)) ? Number(options.journalKeep) : positive('--journal-keep', options.journalKeep),
       ...(options.journal && { file: options.journal }),
     },
+    delivery: { allow, maxPerCall: positive('--max-deliveries', options.maxDeliveries) },
     limits: {
       maxBodyBytes: positive('--max-body', options.maxBody),
       maxDepth: positive('--max-depth', options.maxDepth),
