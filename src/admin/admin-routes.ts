@@ -10,7 +10,8 @@ import type { ApiName, JsonObject } from '../contract/types.js';
 import type { Store } from '../state/store.js';
 import { seedState } from '../mock/seed-state.js';
 import { formatDateTime } from '../mock/format-time.js';
-import { sessionOf } from '../mock/pipeline.js';
+import { DEFAULT_LIMITS, sessionOf } from '../mock/pipeline.js';
+import { bodyLimits, type BodyLimits } from './body-limits.js';
 import { problem } from './problem.js';
 
 export interface AdminOptions {
@@ -25,6 +26,8 @@ export interface AdminOptions {
   startedAt: number;
   /** Where an unexpected error is written (its stack stays out of the answer). */
   log?: (message: string) => void;
+  /** The API paths' body limits, applied to admin bodies too (default DEFAULT_LIMITS). */
+  limits?: BodyLimits;
 }
 
 async function stateView(options: AdminOptions, session: string): Promise<JsonObject> {
@@ -62,7 +65,9 @@ export function createAdminApp(options: AdminOptions): express.Express {
   app.disable('x-powered-by');
   app.set('json spaces', 2);
   const router = express.Router();
-  router.use(express.json({ limit: '5mb', strict: false }));
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  router.use(express.json({ limit: limits.maxBodyBytes, strict: false }));
+  router.use(bodyLimits(limits));
 
   router.post('/clock', async (req: Request, res: Response) => {
     const seconds = (req.body as JsonObject | undefined)?.['advanceSeconds'];

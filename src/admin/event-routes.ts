@@ -1,12 +1,17 @@
 /**
  * Live call records as server-sent events (`GET /__mock/events`), for the dashboard and tools, and the
  * list of sessions the mock holds. `?session=ID` streams one session, `?session=*` every session;
- * without it, the `X-Mock-Session` session. Each event is `event: call` with the CallRecord as data.
+ * without it, the `X-Mock-Session` session. Each event is `event: call` with the CallRecord as data
+ * (sent again, same id, when the call's deliveries settle). A client that stops reading is dropped
+ * once MAX_BUFFERED_BYTES wait for it, so a paused tab cannot hold the mock's memory.
  */
 import type { Request, Response, Router } from 'express';
 import type { Journal } from '../journal/journal.js';
 import type { Store } from '../state/store.js';
 import { sessionOf } from '../mock/pipeline.js';
+
+/** What may wait in memory for one events client before it is dropped (several hundred records at the 64 KB body cap). */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export function eventRoutes(router: Router, journal: Journal, store: Store): void {
   router.get('/events', (req: Request, res: Response) => {
@@ -20,6 +25,12 @@ export function eventRoutes(router: Router, journal: Journal, store: Store): voi
     res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ session: wanted })}\n\n`);
     const unsubscribe = journal.subscribe((record) => {
       if (wanted !== '*' && record.session !== wanted) return;
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        // Not reading: drop it (EventSource reconnects and reloads the journal, so a live client loses nothing).
+        unsubscribe();
+        res.destroy();
+        return;
+      }
       res.write(`id: ${record.id}\nevent: call\ndata: ${JSON.stringify(record)}\n\n`);
     });
     // A comment every 15 s keeps proxies from closing an idle stream.

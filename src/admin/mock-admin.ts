@@ -13,6 +13,7 @@ import type { Store } from '../state/store.js';
 import { seedState } from '../mock/seed-state.js';
 import { packageVersion } from '../mock/package-version.js';
 import { createAdminApp } from './admin-routes.js';
+import type { BodyLimits } from './body-limits.js';
 import { eventRoutes } from './event-routes.js';
 import { journalRoutes } from './journal-routes.js';
 import { scenarioRoutes } from './scenario-routes.js';
@@ -27,6 +28,7 @@ export interface MockAdminOptions {
   registry: ScenarioRegistry;
   startedAt: number;
   log: (message: string) => void;
+  limits?: BodyLimits;
 }
 
 export function createMockAdmin(o: MockAdminOptions): express.Express {
@@ -38,6 +40,7 @@ export function createMockAdmin(o: MockAdminOptions): express.Express {
     seed: o.seed,
     startedAt: o.startedAt,
     log: o.log,
+    limits: o.limits,
     extend: (router) => {
       journalRoutes(router, o.journal, packageVersion());
       scenarioRoutes(router, { registry: o.registry, store: o.store, seed: (session, given) => seedState(env, o.store.session(session), given) });

@@ -131,6 +131,22 @@ interface DeliveriesLine {
   deliveriesNotListed?: number;
 }
 
+/** The offset just past the first newline at or after `start`, read in chunks (a long line is never held); undefined when there is none. */
+function nextLineStart(file: string, start: number): number | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let at = start - 1; ; at += chunk.length) {
+      const n = readSync(fd, chunk, 0, chunk.length, at);
+      if (n <= 0) return undefined;
+      const i = chunk.subarray(0, n).indexOf(0x0a);
+      if (i !== -1) return at + i + 1;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export type JournalListener = (record: CallRecord) => void;
 
 export class Journal {
@@ -239,17 +255,11 @@ export class Journal {
       budget -= size;
     }
     for (const { f, start } of reads) {
-      const lines = createInterface({ input: createReadStream(f, { start, encoding: 'utf8' }), crlfDelay: Infinity });
-      let first = start > 0;
-      for await (const line of lines) {
-        // Reading from the middle of a file: the first line is the tail of one we did not read.
-        if (first) {
-          first = false;
-          continue;
-        }
-        if (!line) continue;
-        this.restoreLine(line);
-      }
+      // Reading from the middle of a file: start after the line we are in the middle of.
+      const from = start > 0 ? nextLineStart(f, start) : 0;
+      if (from === undefined) continue;
+      const lines = createInterface({ input: createReadStream(f, { start: from, encoding: 'utf8' }), crlfDelay: Infinity });
+      for await (const line of lines) if (line) this.restoreLine(line);
     }
     // Deliveries that were still running when the process stopped: their outcome was never learnt.
     for (const entry of [...this.awaiting.values()]) {
@@ -465,6 +475,7 @@ export class Journal {
     trimmed: number;
     queued: number;
     sessions: number;
+    subscribers: number;
     maxPerSession: number;
     maxTotal: number;
     file?: string;
@@ -479,6 +490,7 @@ export class Journal {
       trimmed: this.trimmedCount,
       queued: this.all.size,
       sessions: this.bySession.size,
+      subscribers: this.listeners.size,
       maxPerSession: this.options.maxPerSession,
       maxTotal: this.options.maxTotal,
       ...(this.options.file && { file: this.options.file }),

@@ -193,7 +193,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   });
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
-  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, journal, registry, startedAt, log };
+  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits } };
   let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
   const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
   setImmediate(() => void admin());

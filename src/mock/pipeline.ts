@@ -655,10 +655,11 @@ export function createPipeline(options: PipelineOptions) {
     const call = await receive(w, req, res);
     if (!call) return;
     const answer = await answerCall(w, call);
-    respond(w, call, res, answer);
-    // Written as soon as the answer is sent (kill -9 after it loses nothing); delivery outcomes follow.
+    // Journaled just before the answer goes out, so a call its client saw answered is on disk (kill -9
+    // right after loses nothing); delivery outcomes are added when they settle.
     const recorded = record(w, call, answer);
     options.onCall(recorded);
+    respond(w, call, res, answer);
     if (call.deliveries.length) await runDeliveries(w, recorded, call.deliveries, call.mockTime);
   }
 

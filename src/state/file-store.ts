@@ -3,8 +3,10 @@
  * change (`state.log`, one JSON line each, written before the change is acknowledged) and periodic
  * compaction into a snapshot (`state.json`). Opening replays snapshot then log; a torn last line
  * (a crash mid-write) is ignored. Replays are idempotent, so a crash during compaction loses nothing.
+ * The folder is 0700 and its files 0600 (they hold app secrets and passwords). A damaged file stops
+ * start-up with a StateFileError naming the file and line and saying how to recover.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 import type { Mutation, OpenResult, SessionDump, SessionStore, Store } from './store.js';
@@ -20,49 +22,105 @@ interface Snapshot {
   sessions: Record<string, SessionDump>;
 }
 
+/** A state file that cannot be read: which file, which line, and what to do. */
+export class StateFileError extends Error {
+  constructor(file: string, line: number, problem: string, recovery: string) {
+    super(`${file}:${line}: ${problem}. ${recovery}`);
+    this.name = 'StateFileError';
+  }
+}
+
+/** The line of a character offset in `text` (JSON.parse reports positions; people read lines). */
+function lineAt(text: string, position: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < position; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function validDump(v: unknown): v is SessionDump {
+  return isObject(v) && isObject(v['collections']) && Object.values(v['collections']).every(isObject) && isObject(v['counters']) && typeof v['clockOffsetMs'] === 'number';
+}
+
+const MUTATIONS = new Set(['put', 'del', 'seq', 'clock', 'reset', 'load', 'drop']);
+
+function validEntry(v: unknown): v is { s: string; m: Mutation } {
+  if (!isObject(v) || typeof v['s'] !== 'string' || !isObject(v['m'])) return false;
+  const m = v['m'];
+  if (!MUTATIONS.has(m['op'] as string)) return false;
+  if ((m['op'] === 'put' || m['op'] === 'del') && (typeof m['c'] !== 'string' || typeof m['k'] !== 'string')) return false;
+  if (m['op'] === 'seq' && (typeof m['name'] !== 'string' || typeof m['value'] !== 'number')) return false;
+  if (m['op'] === 'clock' && typeof m['offsetMs'] !== 'number') return false;
+  if (m['op'] === 'load' && !validDump(m['dump'])) return false;
+  return true;
+}
+
 export class FileStore implements Store {
   private readonly memory: MemoryStore;
   private fd: number;
   private logged = 0;
   private replaying = false;
+  /** Why the last compaction could not write a snapshot (the log is kept instead), if it failed. */
+  compactionError: string | undefined;
   readonly logFile: string;
   readonly snapshotFile: string;
   /** What opening found: sessions restored and log lines replayed (and a torn last line, if any). */
   readonly recovered: { sessions: number; replayed: number; tornLine: boolean };
 
   constructor(private readonly options: FileStoreOptions) {
-    mkdirSync(options.dir, { recursive: true });
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    chmodSync(options.dir, 0o700);
     this.logFile = join(options.dir, 'state.log');
     this.snapshotFile = join(options.dir, 'state.json');
+    const recovery = (file: string): string =>
+      file === this.snapshotFile
+        ? `Restore ${file} from a backup, or move it aside to start from state.log alone (changes since the last compaction), or start with an empty --state folder`
+        : `Move ${file} aside to start from state.json (losing the changes since the last compaction), or start with an empty --state folder`;
     this.memory = new MemoryStore({ ...options, onMutation: (session, m) => this.log(session, m) });
     this.replaying = true;
     let replayed = 0;
     let tornLine = false;
     if (existsSync(this.snapshotFile)) {
-      const snapshot = JSON.parse(readFileSync(this.snapshotFile, 'utf8')) as Snapshot;
-      for (const [id, dump] of Object.entries(snapshot.sessions)) this.memory.replay(id, { op: 'load', dump });
+      const text = readFileSync(this.snapshotFile, 'utf8');
+      let snapshot: unknown;
+      try {
+        snapshot = JSON.parse(text);
+      } catch (e) {
+        const position = Number(/position (\d+)/.exec((e as Error).message)?.[1] ?? text.length);
+        throw new StateFileError(this.snapshotFile, lineAt(text, position), `not valid JSON (${(e as Error).message})`, recovery(this.snapshotFile));
+      }
+      if (!isObject(snapshot) || snapshot['version'] !== 1 || !isObject(snapshot['sessions'])) {
+        throw new StateFileError(this.snapshotFile, 1, 'not a contract-mock snapshot (expected {"version": 1, "sessions": {...}})', recovery(this.snapshotFile));
+      }
+      for (const [id, dump] of Object.entries(snapshot['sessions'])) {
+        if (!validDump(dump)) throw new StateFileError(this.snapshotFile, 1, `session "${id}" is not a session dump ({collections, counters, clockOffsetMs})`, recovery(this.snapshotFile));
+        this.memory.replay(id, { op: 'load', dump });
+      }
     }
     if (existsSync(this.logFile)) {
       const lines = readFileSync(this.logFile, 'utf8').split('\n');
       for (const [i, line] of lines.entries()) {
         if (!line) continue;
-        let entry: { s: string; m: Mutation };
+        let entry: unknown;
         try {
-          entry = JSON.parse(line) as { s: string; m: Mutation };
+          entry = JSON.parse(line);
         } catch {
           // Only the last line can be torn (the process died mid-write); anything else is corruption.
           if (i >= lines.length - 2) {
             tornLine = true;
             break;
           }
-          throw new Error(`${this.logFile}:${i + 1}: unreadable log line; the state folder is damaged`);
+          throw new StateFileError(this.logFile, i + 1, 'not valid JSON, and not the last line (so not a write cut short by a crash)', recovery(this.logFile));
         }
+        if (!validEntry(entry)) throw new StateFileError(this.logFile, i + 1, 'not a state change ({"s": session, "m": {"op": ...}})', recovery(this.logFile));
         this.memory.replay(entry.s, entry.m);
         replayed++;
       }
     }
     this.replaying = false;
-    this.fd = openSync(this.logFile, 'a');
+    this.fd = openSync(this.logFile, 'a', 0o600);
+    fchmodSync(this.fd, 0o600);
     this.recovered = { sessions: Object.keys(this.memory.snapshot()).length, replayed, tornLine };
     // Start each run from a fresh snapshot, dropping the torn line if there was one.
     this.compact();
@@ -79,9 +137,20 @@ export class FileStore implements Store {
   /** Writes every session to the snapshot (atomically: temp file, fsync, rename), then empties the log. */
   compact(): void {
     const tmp = `${this.snapshotFile}.tmp`;
-    const snapshot: Snapshot = { version: 1, sessions: this.memory.snapshot() };
-    writeFileSync(tmp, JSON.stringify(snapshot));
+    let text: string;
+    try {
+      text = JSON.stringify({ version: 1, sessions: this.memory.snapshot() } satisfies Snapshot);
+    } catch (e) {
+      // State that cannot be written whole (the admin and API limits keep it from being stored): keep the
+      // log instead of the snapshot, so every write stays durable and start-up still replays it.
+      this.compactionError = (e as Error).message;
+      this.logged = 0;
+      return;
+    }
+    this.compactionError = undefined;
+    writeFileSync(tmp, text, { mode: 0o600 });
     const tfd = openSync(tmp, 'r+');
+    fchmodSync(tfd, 0o600);
     fsyncSync(tfd);
     closeSync(tfd);
     renameSync(tmp, this.snapshotFile);
