@@ -107,7 +107,7 @@ describe('a damaged state file (finding 18)', () => {
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     expect(code).toBe(2);
     expect(err.trim().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/^contract-mock: .*state\.json:1: not valid JSON/);
+    expect(err).toMatch(/^contract-mock serve: .*state\.json:1: not valid JSON/);
     expect(err).not.toMatch(/\n\s+at /);
   });
 });
