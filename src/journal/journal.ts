@@ -6,8 +6,7 @@
  * per session (count and bytes) and in total, the oldest evicted first; a file (`--journal FILE`, or
  * `journal.ndjson` under `--state`) also gets each record as NDJSON, rotated at a size.
  */
-import { closeSync, createReadStream, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join, parse } from 'node:path';
 import type { DeliveryOutcome } from '../apis/api-module.js';
 // CallFilter lives with CallRecord so the client's type declarations need no node types.
@@ -131,22 +130,6 @@ interface DeliveriesLine {
   deliveriesNotListed?: number;
 }
 
-/** The offset just past the first newline at or after `start`, read in chunks (a long line is never held); undefined when there is none. */
-function nextLineStart(file: string, start: number): number | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const chunk = Buffer.alloc(64 * 1024);
-    for (let at = start - 1; ; at += chunk.length) {
-      const n = readSync(fd, chunk, 0, chunk.length, at);
-      if (n <= 0) return undefined;
-      const i = chunk.subarray(0, n).indexOf(0x0a);
-      if (i !== -1) return at + i + 1;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export type JournalListener = (record: CallRecord) => void;
 
 export class Journal {
@@ -241,26 +224,61 @@ export class Journal {
   }
 
   /**
-   * Reads records back, newest files last, streaming line by line. Only the newest `maxBytes` of the
-   * files are read (older records would be evicted at once). A line that cannot be read (torn by a
-   * crash) is skipped and counted.
+   * Reads records back: the files are read backwards in chunks, newest first, until the lines kept
+   * would pass maxTotal records or maxBytes (older ones would be evicted at once), then stored oldest
+   * first. Never one string for a file, and a 1 GB folder costs what the caps keep, not what it holds.
+   * A line that cannot be read (torn by a crash, or longer than any record) is skipped and counted.
    */
   private async restore(file: string): Promise<void> {
-    const files = this.files(file).filter((f) => existsSync(f)).map((f) => ({ f, size: statSync(f).size }));
-    let budget = this.options.maxBytes ?? Infinity;
-    const reads: Array<{ f: string; start: number }> = [];
-    for (let i = files.length - 1; i >= 0 && budget > 0; i--) {
-      const { f, size } = files[i]!;
-      reads.unshift({ f, start: Math.max(0, size - budget) });
-      budget -= size;
+    const files = this.files(file).filter((f) => existsSync(f));
+    const maxBytes = this.options.maxBytes ?? Infinity;
+    const maxRecords = this.options.maxTotal;
+    const longest = 2 * (this.options.maxRecordBytes ?? DEFAULT_RECORD_BYTES) + 4096;
+    const lines: string[] = [];
+    let bytes = 0;
+    let records = 0;
+    const keep = (buf: Buffer, from: number, to: number): boolean => {
+      if (to <= from) return true;
+      const line = buf.toString('utf8', from, to);
+      lines.push(line);
+      bytes += to - from;
+      if (!line.startsWith('{"deliveriesOf"')) records++;
+      return records < maxRecords && bytes < maxBytes;
+    };
+    outer: for (let f = files.length - 1; f >= 0; f--) {
+      const fd = openSync(files[f]!, 'r');
+      try {
+        let pos = fstatSync(fd).size;
+        let carry = Buffer.alloc(0);
+        let skipping = false;
+        while (pos > 0) {
+          const len = Math.min(1024 * 1024, pos);
+          pos -= len;
+          const chunk = Buffer.allocUnsafe(len);
+          readSync(fd, chunk, 0, len, pos);
+          const buf = carry.length ? Buffer.concat([chunk, carry]) : chunk;
+          let end = buf.length;
+          for (let i = buf.lastIndexOf(0x0a, end - 1); i !== -1; i = end > 0 ? buf.lastIndexOf(0x0a, end - 1) : -1) {
+            if (skipping) {
+              skipping = false;
+              this.unreadable++;
+            } else if (!keep(buf, i + 1, end)) break outer;
+            end = i;
+          }
+          carry = Buffer.from(buf.subarray(0, end));
+          if (carry.length > longest) {
+            // Longer than any record can be (a run of garbage): drop it up to the next line.
+            carry = Buffer.alloc(0);
+            skipping = true;
+          }
+        }
+        if (skipping) this.unreadable++;
+        else if (!keep(carry, 0, carry.length)) break outer;
+      } finally {
+        closeSync(fd);
+      }
     }
-    for (const { f, start } of reads) {
-      // Reading from the middle of a file: start after the line we are in the middle of.
-      const from = start > 0 ? nextLineStart(f, start) : 0;
-      if (from === undefined) continue;
-      const lines = createInterface({ input: createReadStream(f, { start: from, encoding: 'utf8' }), crlfDelay: Infinity });
-      for await (const line of lines) if (line) this.restoreLine(line);
-    }
+    for (let i = lines.length - 1; i >= 0; i--) this.restoreLine(lines[i]!);
     // Deliveries that were still running when the process stopped: their outcome was never learnt.
     for (const entry of [...this.awaiting.values()]) {
       const record = JSON.parse(textOf(entry.data!)) as CallRecord;

@@ -44,17 +44,29 @@ export class SecretMask {
     return SECRET_NAME.test(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
   }
 
+  /**
+   * Masks already computed: the same token arrives on call after call, and an HMAC is most of the cost
+   * of masking a record. Bounded (emptied when full); it holds only values the store holds anyway.
+   */
+  private readonly cache = new Map<string, string>();
+
   /** The mask of one secret value: `***` and 8 letters of its keyed hash. */
   mask(value: unknown): string {
     let text: string;
     try {
-      text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+      text = typeof value === 'string' ? value : `\u0000${JSON.stringify(value) ?? String(value)}`;
     } catch {
       return '***';
     }
+    const cached = this.cache.get(text);
+    if (cached !== undefined) return cached;
     const digest = createHmac('sha256', this.key).update(text).digest();
     let out = '***';
     for (let i = 0; i < 4; i++) out += ALPHABET[digest[i]! >> 4]! + ALPHABET[digest[i]! & 15]!;
+    if (text.length <= 512) {
+      if (this.cache.size >= 4096) this.cache.clear();
+      this.cache.set(text, out);
+    }
     return out;
   }
 
