@@ -4,7 +4,10 @@
  * normalised, refusals journaled and never attempted) and finding 14 (the record is written when the answer
  * is sent; delivery outcomes follow). Only loopback is ever contacted: refusals are checked without sending.
  */
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/contract/load-specs.js';
 import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Journal } from '../../src/journal/journal.js';
@@ -128,6 +131,15 @@ describe('destinations (finding 8)', () => {
     expect(refused('http://127.0.0.1:9/x')).toBe(false);
     expect(() => deliveryAllowList(['10.0.0.0/33'])).toThrow(/--allow-delivery "10.0.0.0\/33" is not/);
     expect(() => deliveryAllowList(['http://x/y'])).toThrow(/is not HOST/);
+  });
+
+  test('serve refuses an --allow-delivery it cannot read: one line, exit 2', async () => {
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'serve', '--port', '0', '--allow-delivery', '10.0.0.0/33'], { encoding: 'utf8' }, (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr })),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(/^contract-mock serve: --allow-delivery "10\.0\.0\.0\/33" is not HOST, HOST:PORT or an address range/);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   test('through the mock: a push project pointing off loopback is journaled as refused and nothing is sent', async () => {

@@ -1,7 +1,7 @@
 /**
  * curlCommand: rebuilds a recorded call as a curl command line (method, URL, headers, body) to replay it.
  * Form bodies are re-encoded, with the fields that carried JSON (shown parsed) turned back into JSON text.
- * Values the journal masked (tokens, secrets, passwords: `***` + last four) stay masked.
+ * Values the journal masked (tokens, secrets, passwords: `***` and a keyed hash, none of the value) stay masked.
  */
 
 /** Headers that curl computes itself or that only describe the recorded connection. */
