@@ -9,6 +9,7 @@ import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject } from '../contract/types.js';
 import type { Store } from '../state/store.js';
 import { seedState } from '../mock/seed-state.js';
+import type { RecordValidators } from '../mock/record-validators.js';
 import { formatDateTime } from '../mock/format-time.js';
 import { DEFAULT_LIMITS, sessionOf } from '../mock/pipeline.js';
 import { bodyLimits, type BodyLimits } from './body-limits.js';
@@ -19,6 +20,8 @@ export interface AdminOptions {
   modules: Map<ApiName, ApiModule>;
   store: Store;
   seed: number;
+  /** Checks seeded records against the spec's schemas (POST /__mock/state). */
+  records?: RecordValidators;
   /** Extra routes mounted by later layers (journal, scenarios) before the 404 fallback. */
   extend?: (router: express.Router) => void;
   /** Called after a session is reset, so other layers clear their per-session data. */
@@ -101,7 +104,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
   options.extend?.(router);
 
   router.use((req, res) => {
-    problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not an admin route. See DESIGN.md's admin table: GET /__mock/health, /calls, /state ...`);
+    problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not an admin route. The admin routes (README, "Sessions, clock and admin API"): GET health, sessions, state, calls, violations, calls.har, calls.ndjson, scenarios, events, ui; POST clock, reset, state, verify, scenarios/active; DELETE calls, scenarios/active/NAME, all under /__mock.`);
   });
 
   // Malformed JSON and other body-parser failures: problem+json, never a stack trace.

@@ -10,6 +10,9 @@ const FILTERS = ['api', 'operationId', 'method', 'path', 'since', 'limit'] as co
 
 function filterOf(req: Request, res: Response): CallFilter | undefined {
   const q = req.query as Record<string, unknown>;
+  // A misspelt filter (`apii=x`) would otherwise be ignored and every call returned.
+  const unknown = Object.keys(q).filter((k) => !(FILTERS as readonly string[]).includes(k));
+  if (unknown.length) return void problem(res, 400, 'Unknown filter', `"${unknown[0]}" is not a filter of GET /__mock${req.path}; the filters are ${FILTERS.join(', ')}.`);
   const filter: CallFilter = {};
   for (const key of FILTERS) {
     const v = q[key];
@@ -27,7 +30,24 @@ function filterOf(req: Request, res: Response): CallFilter | undefined {
   return filter;
 }
 
-export function journalRoutes(router: Router, journal: Journal, version: string): void {
+const VERIFY_FIELDS = ['operationId', 'method', 'path', 'count', 'atLeast', 'atMost', 'where'];
+const WHERE_FIELDS = ['query', 'body', 'headers', 'status', 'code', 'response', 'session'];
+
+/** What in a verify request names something that does not exist (a field, a part of a call, an operation); undefined when none. */
+function verifyNamesProblem(body: VerifyRequest, operationIds: ReadonlySet<string>): string | undefined {
+  const field = Object.keys(body).find((k) => !VERIFY_FIELDS.includes(k));
+  if (field) return `"${field}" is not a field of a verification; use ${VERIFY_FIELDS.join(', ')}.`;
+  const part = Object.keys(body.where ?? {}).find((k) => !WHERE_FIELDS.includes(k));
+  if (part) return `"where.${part}" is not a part of a call; "where" matches ${WHERE_FIELDS.join(', ')}.`;
+  if (body.operationId !== undefined && !operationIds.has(body.operationId)) {
+    const near = [...operationIds].filter((id) => id.toLowerCase().includes(String(body.operationId).toLowerCase().slice(0, 4)));
+    return `Unknown operation "${body.operationId}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; the operations are ${[...operationIds].join(', ')}.`;
+  }
+  return undefined;
+}
+
+/** `operationIds`: the operations of the contract, so a verification of a misspelt one is refused, not counted as 0. */
+export function journalRoutes(router: Router, journal: Journal, version: string, operationIds: ReadonlySet<string>): void {
   router.get('/calls', (req, res) => {
     const filter = filterOf(req, res);
     if (filter) res.json(journal.query(sessionOf(req), filter));
@@ -46,6 +66,8 @@ export function journalRoutes(router: Router, journal: Journal, version: string)
   router.post('/verify', (req, res) => {
     const detail = verifyRequestProblem(req.body);
     if (detail) return problem(res, 400, 'Bad verification request', detail);
+    const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
+    if (unknown) return problem(res, 400, unknown.startsWith('Unknown operation') ? 'Unknown operation' : 'Bad verification request', unknown);
     res.json(verifyCalls(journal.query(sessionOf(req)), req.body as VerifyRequest));
   });
 

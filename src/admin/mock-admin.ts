@@ -11,6 +11,7 @@ import type { Journal } from '../journal/journal.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Store } from '../state/store.js';
 import { seedState } from '../mock/seed-state.js';
+import type { RecordValidators } from '../mock/record-validators.js';
 import { packageVersion } from '../mock/package-version.js';
 import { createAdminApp } from './admin-routes.js';
 import type { BodyLimits } from './body-limits.js';
@@ -24,6 +25,8 @@ export interface MockAdminOptions {
   modules: Map<ApiName, ApiModule>;
   store: Store;
   seed: number;
+  /** Checks seeded records against the spec's schemas (built once by create-server). */
+  records: RecordValidators;
   journal: Journal;
   registry: ScenarioRegistry;
   startedAt: number;
@@ -32,17 +35,18 @@ export interface MockAdminOptions {
 }
 
 export function createMockAdmin(o: MockAdminOptions): express.Express {
-  const env = { contract: o.contract, modules: o.modules, seed: o.seed };
+  const env = { contract: o.contract, modules: o.modules, seed: o.seed, records: o.records };
   return createAdminApp({
     contract: o.contract,
     modules: o.modules,
     store: o.store,
     seed: o.seed,
+    records: o.records,
     startedAt: o.startedAt,
     log: o.log,
     limits: o.limits,
     extend: (router) => {
-      journalRoutes(router, o.journal, packageVersion());
+      journalRoutes(router, o.journal, packageVersion(), new Set(o.contract.operations.map((op) => op.operationId)));
       scenarioRoutes(router, { registry: o.registry, store: o.store, seed: (session, given) => seedState(env, o.store.session(session), given) });
       eventRoutes(router, o.journal, o.store);
       uiRoutes(router);

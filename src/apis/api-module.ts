@@ -39,6 +39,12 @@ export interface CollectionInfo {
   description: string;
   /** Fills the fields a seeded record leaves out (generated, realistic). */
   complete?: (partial: JsonObject, fake: FakeData, ctx: CompleteContext) => JsonObject;
+  /** The spec's `components.schemas` entry a seeded record is checked against (POST /__mock/state, `given`). */
+  schema?: string;
+  /** Fields that schema requires of a request but a stored record does not need (platform-sync's access_token). */
+  notStored?: string[];
+  /** Fields a stored record may carry beyond that schema (ios-datasyn's userId). */
+  alsoStored?: string[];
 }
 
 export interface ApiModule {

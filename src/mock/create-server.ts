@@ -23,6 +23,7 @@ import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import { seedState } from './seed-state.js';
+import { recordValidators } from './record-validators.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { FileStore } from '../state/file-store.js';
 import { apiOf, matchRoute } from '../contract/match-route.js';
@@ -86,7 +87,7 @@ export function seedDump(modules: readonly ApiModule[] = API_MODULES): SessionDu
 }
 
 /** The seed plus scenarios active from the start (and the state their `given` seeds), computed once. */
-async function startingDump(env: { contract: Contract; modules: Map<ApiName, ApiModule>; seed: number }, registry: ScenarioRegistry, names: string[]): Promise<SessionDump> {
+async function startingDump(env: Parameters<typeof seedState>[0], registry: ScenarioRegistry, names: string[]): Promise<SessionDump> {
   const scratch = new MemoryStore({ clock: { now: () => 0 }, seed: () => seedDump() }).session('seed');
   for (const [i, name] of names.entries()) {
     const scenario = registry.get(name);
@@ -158,7 +159,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const registry = new ScenarioRegistry(options.scenarioDirs ?? [defaultScenariosDir()], options.contract, modules, log);
   if (options.watchScenarios) registry.watch();
-  const env = { contract: options.contract, modules, seed };
+  const records = recordValidators(options.contract, modules);
+  const env = { contract: options.contract, modules, seed, records };
   const starting = await startingDump(env, registry, options.activeScenarios ?? []);
   const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession };
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
@@ -193,7 +195,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   });
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
-  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits } };
+  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits } };
   let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
   const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
   setImmediate(() => void admin());

@@ -8,13 +8,14 @@ import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject } from '../contract/types.js';
 import { StateLimitError, type SessionStore } from '../state/store.js';
 import { FakeData, hashSeed } from './fake-data.js';
+import type { RecordValidators } from './record-validators.js';
 
 export type SeedResult = { ok: true; written: number } | { ok: false; title: string; detail: string };
 
 const EXAMPLE = '{"platform-sync": {"apps": [{"appid": "my-app", "secret": "s3cret"}]}, "wuhan-eduyun": {"orgs": [{"org_id": "org-2"}]}}';
 
 export async function seedState(
-  env: { contract: Contract; modules: Map<ApiName, ApiModule>; seed: number },
+  env: { contract: Contract; modules: Map<ApiName, ApiModule>; seed: number; records?: RecordValidators },
   session: SessionStore,
   body: unknown,
 ): Promise<SeedResult> {
@@ -35,6 +36,9 @@ export async function seedState(
         if (!record || typeof record !== 'object' || Array.isArray(record)) return { ok: false, title: 'Bad record', detail: `${api}.${kind}[${i}] must be an object.` };
         const key = (record as JsonObject)[info.key];
         if (key === undefined || key === null || key === '') return { ok: false, title: 'Bad record', detail: `${api}.${kind}[${i}] needs its key field "${info.key}" (${info.description}).` };
+        // After the key: the record against the spec's own schema of the collection (compiled once per collection).
+        const wrong = env.records?.check(api as ApiName, kind, `${api}.${kind}[${i}]`, record as JsonObject) ?? [];
+        if (wrong.length) return { ok: false, title: 'Bad record', detail: `${wrong.join('; ')} (the record is checked against components.schemas.${info.schema} of the ${api} spec).` };
         const fake = new FakeData(hashSeed(env.seed, session.id, 'state', api, kind, String(key)));
         const generate = (name: string): JsonObject => {
           const schema = schemas?.[name];

@@ -77,7 +77,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   const router = express.Router();
   router.use(express.json({ limit: '5mb' }));
   router.get('/health', (_req, res) => void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }));
-  journalRoutes(router, journal, packageVersion());
+  journalRoutes(router, journal, packageVersion(), new Set(options.contract.operations.map((op) => op.operationId)));
   eventRoutes(router, journal, new MemoryStore({ clock: systemClock, seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }));
   router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, calls, violations, verify, calls.har, calls.ndjson, events).`));
   admin.use('/__mock', router);

@@ -69,6 +69,21 @@ describe('GET /__mock/calls', () => {
     expect(bad.body.detail).toContain('"limit" must be a whole number');
   });
 
+  test.each([
+    ['GET', '/__mock/calls?apii=wuhan-eduyun', 'Unknown filter', '"apii" is not a filter of GET /__mock/calls; the filters are api, operationId, method, path, since, limit.'],
+    ['GET', '/__mock/violations?operation=channelToken', 'Unknown filter', '"operation" is not a filter of GET /__mock/violations'],
+    ['POST', '/__mock/verify', 'Unknown operation', 'Unknown operation "channelTokn" (did you mean channelToken?); the operations are '],
+    ['POST', '/__mock/verify', 'Bad verification request', '"cout" is not a field of a verification; use operationId, method, path, count, atLeast, atMost, where.'],
+    ['POST', '/__mock/verify', 'Bad verification request', '"where.bdy" is not a part of a call; "where" matches query, body, headers, status, code, response, session.'],
+  ])('%s %s: refused (%s) instead of being silently misread', async (method, path, title, detail) => {
+    const body = { 'Unknown operation': { operationId: 'channelTokn', count: 1 }, 'Bad verification request': detail.includes('cout') ? { operationId: 'channelToken', cout: 2 } : { operationId: 'channelToken', where: { bdy: {} } } }[title];
+    const res = method === 'GET' ? await api().get(path).set('X-Mock-Session', S) : await api().post(path).set('X-Mock-Session', S).send(body);
+    expect(res.status).toBe(400);
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body.title).toBe(title);
+    expect(res.body.detail).toContain(detail);
+  });
+
   test('two sessions in parallel never see each other\'s calls; DELETE clears only one', async () => {
     await Promise.all(['p1', 'p2'].map(async (s) => Promise.all([1, 2, 3].map(async (i) => save(await token(s), i, 2, s)))));
     const p1 = (await api().get('/__mock/calls').set('X-Mock-Session', 'p1')).body;

@@ -87,6 +87,12 @@ describe('clock, reset, state', () => {
     [{ 'platform-sync': { planets: [] } }, 'has no collection "planets"'],
     [{ 'platform-sync': { apps: {} } }, 'must be an array'],
     [{ 'platform-sync': { apps: [{ secret: 'x' }] } }, 'needs its key field "appid"'],
+    // Records the handlers would misread: checked against the spec's own schema of the collection.
+    [{ 'platform-sync': { apps: [{ appid: 1 }] } }, 'platform-sync.apps[0] needs the field "secret"; platform-sync.apps[0].appid must be string, got 1 (the record is checked against components.schemas.GetTokenRequest of the platform-sync spec)'],
+    [{ 'platform-sync': { schools: [{ otherId: 5, organName: 'x', organKind: 6, provinceName: 'a', cityName: 'b', areaName: 'c' }] } }, 'platform-sync.schools[0].organKind must be one of 1, 2, 3, 4, 5, got 6'],
+    [{ 'wuhan-eduyun': { orgs: [{ org_id: 'o', status: '9' }] } }, 'wuhan-eduyun.orgs[0].status must be one of "0", "1", "2", "3", got "9"'],
+    [{ 'wx-push': { projects: [{ id: 1, url: 'http://x', project: 'p', statu: 3 }] } }, 'wx-push.projects[0].statu must be one of 0, 1, got 3'],
+    [{ 'ios-datasyn': { users: [{ loginName: 'a', password: 'p', sex: 'male' }] } }, 'ios-datasyn.users[0].sex must be integer, got "male"'],
   ])('POST /__mock/state %j is refused with a detail that says what to fix, and writes nothing', async (body, detail) => {
     const res = await request(m.listener).post('/__mock/state').send(body as object);
     expect(res.status).toBe(400);
@@ -107,6 +113,9 @@ describe('clock, reset, state', () => {
     const unknown = await request(m.listener).get('/__mock/nothing');
     expect(unknown.status).toBe(404);
     expect(unknown.body.detail).toContain('GET /__mock/nothing is not an admin route');
+    // It names what ships (the README), never a document outside the package.
+    expect(unknown.body.detail).not.toContain('DESIGN');
+    expect(unknown.body.detail).toContain('POST clock, reset, state, verify');
   });
 
   test('health lists the four APIs and their operations', async () => {

@@ -217,6 +217,8 @@ export const iosDatasyn: ApiModule = {
   collections: {
     users: {
       key: 'loginName',
+      schema: 'RegisterForm',
+      alsoStored: ['userId'],
       description: 'registered users: { loginName, password, userId?, realName? ... } (other register fields generated)',
       complete: (partial, fake) => {
         const userId = Number(partial['userId'] ?? fake.int(1000, 9999));

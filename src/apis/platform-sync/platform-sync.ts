@@ -134,7 +134,7 @@ export const platformSync: ApiModule = {
     syncDeleteUserMetadata: deleter(USERS, 'uid', '40430'),
   },
   collections: {
-    apps: { key: 'appid', description: 'third-party platforms that may ask for a token: { appid, secret }' },
+    apps: { key: 'appid', schema: 'GetTokenRequest', description: 'third-party platforms that may ask for a token: { appid, secret }' },
     tokens: {
       key: 'access_token',
       description: 'issued tokens: { access_token, appid, ttlSeconds? } (ttlSeconds sets expiresAt from the session clock)',
@@ -144,9 +144,9 @@ export const platformSync: ApiModule = {
         expiresAt: typeof partial['expiresAt'] === 'number' ? partial['expiresAt'] : now + Number(partial['ttlSeconds'] ?? TOKEN_TTL_SECONDS) * 1000,
       }),
     },
-    schools: { key: 'otherId', description: 'saved schools (syncSaveOrganMetadata bodies)' },
-    classes: { key: 'otherId', description: 'saved classes (syncSaveClassMetadata bodies)' },
-    users: { key: 'uid', description: 'saved users (syncSaveUserMetadata bodies)' },
+    schools: { key: 'otherId', schema: 'SaveSchoolRequest', notStored: ['access_token'], description: 'saved schools (syncSaveOrganMetadata bodies)' },
+    classes: { key: 'otherId', schema: 'SaveClassRequest', notStored: ['access_token'], description: 'saved classes (syncSaveClassMetadata bodies)' },
+    users: { key: 'uid', schema: 'SaveUserRequest', notStored: ['access_token'], description: 'saved users (syncSaveUserMetadata bodies)' },
   },
   seed: () => ({ [APPS]: { 'demo-app': { appid: 'demo-app', secret: 'demo-secret' } } }),
   effects: { 'expire-token': expireToken },

@@ -70,6 +70,7 @@ export const wuhanEduyun: ApiModule = {
     },
     orgs: {
       key: 'org_id',
+      schema: 'Org',
       description: 'orgs: { org_id, ...any documented field }; fields left out are generated (Chinese school name, real region codes)',
       complete: (partial, _fake, { generate }) => ({ ...generate('Org'), ...partial }),
     },

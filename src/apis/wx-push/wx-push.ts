@@ -72,6 +72,7 @@ export const wxPush: ApiModule = {
   collections: {
     projects: {
       key: 'id',
+      schema: 'PushProject',
       description: 'push projects: { id, url, project, statu } (statu 0 有效 receives deliveries)',
       complete: (partial, fake) => ({ statu: 0, project: `project-${fake.int(100, 999)}`, ...partial, id: Number(partial['id']) }),
     },

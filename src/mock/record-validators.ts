@@ -1,0 +1,70 @@
+/**
+ * Checks records seeded through `POST /__mock/state` (and a scenario's `given`) against the spec's own schema of
+ * each collection, so a record the handlers would misread (a numeric appid, an org with an undocumented status) is
+ * refused with the field and the documented choices. Each validator is compiled once, on first use; the API hot
+ * path never comes here.
+ */
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ApiModule, CollectionInfo } from '../apis/api-module.js';
+import { newAjv, type Contract } from '../contract/compile-contract.js';
+import type { ApiName, JsonObject } from '../contract/types.js';
+
+export interface RecordValidators {
+  /** What is wrong with one record, one sentence per problem; empty when it may be seeded. */
+  check(api: ApiName, kind: string, where: string, record: JsonObject): string[];
+}
+
+/** The schema a seeded record meets: the spec's, not requiring request-only fields nor what `complete` fills in. */
+function recordSchema(base: JsonObject, info: CollectionInfo): JsonObject {
+  const properties = { ...((base['properties'] ?? {}) as JsonObject), ...Object.fromEntries((info.alsoStored ?? []).map((f) => [f, {}])) };
+  const required = info.complete ? [info.key] : ((base['required'] ?? []) as string[]).filter((f) => !(info.notStored ?? []).includes(f));
+  return { ...base, properties, required: required.filter((f) => f in properties) };
+}
+
+function sentence(e: ErrorObject, where: string, schema: JsonObject, record: JsonObject): string {
+  const field = e.instancePath ? `${where}${e.instancePath.replace(/\//g, '.')}` : where;
+  const value = e.instancePath.split('/').slice(1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as JsonObject)[k] : undefined), record);
+  const got = `, got ${JSON.stringify(value)}`;
+  switch (e.keyword) {
+    case 'required':
+      return `${where} needs the field "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case 'additionalProperties':
+      return `${field} has no field "${(e.params as { additionalProperty: string }).additionalProperty}"; its fields are ${Object.keys((schema['properties'] ?? {}) as JsonObject).join(', ')}`;
+    case 'enum':
+      return `${field} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}${got}`;
+    case 'type':
+      return `${field} must be ${[(e.params as { type: string | string[] }).type].flat().join(' or ')}${got}`;
+    default:
+      return `${field} ${e.message ?? 'is invalid'}${got}`;
+  }
+}
+
+export function recordValidators(contract: Contract, modules: Map<ApiName, ApiModule>): RecordValidators {
+  const compiled = new Map<string, { validate: ValidateFunction; schema: JsonObject; name: string } | null>();
+  const ajv = newAjv(false);
+  const validatorOf = (api: ApiName, kind: string): { validate: ValidateFunction; schema: JsonObject; name: string } | null => {
+    const id = `${api}.${kind}`;
+    if (!compiled.has(id)) {
+      const info = modules.get(api)?.collections[kind];
+      const schemas = ((contract.apis.get(api)?.spec.document['components'] ?? {}) as JsonObject)['schemas'] as JsonObject | undefined;
+      const base = info?.schema ? (schemas?.[info.schema] as JsonObject | undefined) : undefined;
+      if (!info || !base) compiled.set(id, null);
+      else {
+        const schema = recordSchema(base, info);
+        compiled.set(id, { validate: ajv.compile(schema), schema, name: info.schema! });
+      }
+    }
+    return compiled.get(id)!;
+  };
+  return {
+    check(api, kind, where, record) {
+      const v = validatorOf(api, kind);
+      if (!v || v.validate(record)) return [];
+      const seen = new Set<string>();
+      return (v.validate.errors ?? [])
+        .filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword))
+        .map((e) => sentence(e, where, v.schema, record))
+        .filter((s) => !seen.has(s) && seen.add(s));
+    },
+  };
+}
