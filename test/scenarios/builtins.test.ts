@@ -59,7 +59,8 @@ describe('built-in scenarios', () => {
     await post('/v1/abutment/syncSaveClassMetadata', { access_token: t, className: '一班', gradeName: '2018级', otherSchoolId: 1, otherId: 2 });
     await post('/v1/abutment/syncSaveUserMetadata', { access_token: t, uid: 3 });
     await activate('school-not-found');
-    expect((await post('/v1/abutment/syncSaveClassMetadata', { access_token: t, className: '一班', gradeName: '2018级', otherSchoolId: 1, otherId: 2 })).body.code).toBe('40410');
+    // On the wire as the scenario's description and scenarios/README say: the document's own example body.
+    expect((await post('/v1/abutment/syncSaveClassMetadata', { access_token: t, className: '一班', gradeName: '2018级', otherSchoolId: 1, otherId: 2 })).body).toEqual({ status: 403, message: 'Forbidden', code: '40410' });
     expect((await post('/v1/abutment/syncSaveUserMetadata', { access_token: t, uid: 3 })).body.status).toBe(200); // names no school
     await request(m.listener).delete('/__mock/scenarios/active/school-not-found');
     await activate('class-not-found');
