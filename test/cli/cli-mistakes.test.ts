@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
-import { freePort } from '../helpers/free-port.js';
 
 const bin = join(packageRoot(), 'bin', 'contract-mock.js');
 const dir = mkdtempSync(join(tmpdir(), 'cm-mistakes-'));
@@ -16,13 +15,14 @@ writeFileSync(aFile, 'x');
 mkdirSync(aFolder);
 let busy: Server;
 let busyPort = 0;
-let deadPort = 0;
+// Nothing listens on port 2 of loopback (privileged, and not one of the ports fetch refuses) (tests bind only free high ports): a connection there is refused at once,
+// where a port taken from freePort() may meanwhile be bound by another test running in parallel.
+const deadPort = 2;
 
 beforeAll(async () => {
   busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
   busyPort = (busy.address() as { port: number }).port;
-  deadPort = await freePort();
 });
 afterAll(() => busy.close());
 

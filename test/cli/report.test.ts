@@ -67,7 +67,8 @@ describe('contract-mock report', () => {
   });
 
   test('says clearly when the mock cannot be reached (exit 2)', async () => {
-    const run = spawnSync(process.execPath, [bin, 'report', '--url', `http://127.0.0.1:${await freePort()}`], { encoding: 'utf8' });
+    // Port 2 (privileged, not a port fetch refuses): nothing listens there, where a freePort() may meanwhile be bound by a test running in parallel.
+    const run = spawnSync(process.execPath, [bin, 'report', '--url', 'http://127.0.0.1:2'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('cannot reach the mock at');
   });
