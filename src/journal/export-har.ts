@@ -18,6 +18,25 @@ function bodyText(c: CallRecord): { mimeType: string; text: string } | undefined
   return { mimeType, text: JSON.stringify(body) };
 }
 
+const JSON_TYPE = 'application/json;charset=UTF-8';
+
+/** A recorded header by name, whatever case it was recorded in. */
+function header(headers: Record<string, string>, name: string): string | undefined {
+  for (const k in headers) if (k.toLowerCase() === name) return headers[k];
+  return undefined;
+}
+
+/**
+ * The response body as sent. A record keeps a text answer (an HTML page, a cut-off JSON text) as its string
+ * and a JSON answer parsed; its type is the recorded content-type, which the mock records only when it is not
+ * the APIs' JSON.
+ */
+function responseContent(c: CallRecord): { mimeType: string; text: string } {
+  const body = c.response.body;
+  const mimeType = header(c.response.headers, 'content-type') ?? JSON_TYPE;
+  return { mimeType, text: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
 export function toHar(calls: CallRecord[], version: string): object {
   return {
     log: {
@@ -27,8 +46,8 @@ export function toHar(calls: CallRecord[], version: string): object {
         const host = c.request.headers['host'] ?? '127.0.0.1:4010';
         const search = new URLSearchParams(pairs(c.query).map((p): [string, string] => [p.name, p.value])).toString();
         const post = bodyText(c);
-        const responseText = c.response.body === undefined ? '' : JSON.stringify(c.response.body);
-        const responseHeaders = { 'content-type': 'application/json;charset=UTF-8', ...c.response.headers };
+        const { mimeType, text: responseText } = responseContent(c);
+        const responseHeaders = header(c.response.headers, 'content-type') ? c.response.headers : { ...c.response.headers, 'content-type': mimeType };
         return {
           startedDateTime: c.time,
           time: c.durationMs,
@@ -49,7 +68,7 @@ export function toHar(calls: CallRecord[], version: string): object {
             httpVersion: 'HTTP/1.1',
             cookies: [],
             headers: pairs(responseHeaders),
-            content: { size: Buffer.byteLength(responseText), mimeType: responseHeaders['content-type'], text: responseText },
+            content: { size: Buffer.byteLength(responseText), mimeType, text: responseText },
             redirectURL: '',
             headersSize: -1,
             bodySize: Buffer.byteLength(responseText),

@@ -624,7 +624,8 @@ function record(w: Walk, call: Call, answer: Answer): CallRecord {
     request: { headers: recordedHeaders(req.headers), body: keptBody(recordedBody, body.text, body.bytes, call.violations) },
     response: {
       status: fault && fault !== 'malformed-json' ? 0 : answer.status,
-      headers: answer.headers,
+      // The content type is recorded when it is not the API's JSON (an HTML page, problem+json), so exports can say what was sent.
+      headers: answer.contentType ? { ...answer.headers, 'content-type': answer.contentType } : answer.headers,
       body: answer.text !== undefined ? answer.text : answer.body,
       code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
       fault,

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { testMock } from '../helpers/mock.js';
@@ -63,6 +64,10 @@ describe('GET /__mock/calls', () => {
     expect(await q('path=/v1/channel/token')).toEqual(['channelToken']);
     expect(await q('limit=1')).toEqual(['getOrgInfo']);
     expect(await q('since=2999-01-01T00:00:00Z')).toEqual([]);
+    // since through the route: from the first record's own time everything is kept; after the last, nothing.
+    const all = (await api().get('/__mock/calls').set('X-Mock-Session', S)).body as Array<{ time: string }>;
+    expect(await q(`since=${encodeURIComponent(all[0]!.time)}`)).toEqual(['channelToken', 'syncSaveOrganMetadata', 'syncSaveOrganMetadata', 'getOrgInfo']);
+    expect(await q(`since=${encodeURIComponent(new Date(Date.parse(all.at(-1)!.time) + 1).toISOString())}`)).toEqual([]);
     const bad = await api().get('/__mock/calls?limit=many');
     expect(bad.status).toBe(400);
     expect(bad.type).toBe('application/problem+json');
@@ -154,19 +159,62 @@ describe('POST /__mock/verify', () => {
   });
 });
 
+/** har-schema's HAR 1.2 schema with its formats enforced (uri, date-time, ipv4/ipv6), not ignored. */
+function harValidator() {
+  const require = createRequire(import.meta.url);
+  const dir = join(require.resolve('har-schema'), '..');
+  const ajv = new Ajv.default({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) ajv.addSchema(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+  return ajv.getSchema('har.json#')!;
+}
+
 describe('export', () => {
+  test('the format checks bite: an entry without scheme and host, or with a bad start time, is invalid HAR', async () => {
+    await token();
+    const har = (await api().get('/__mock/calls.har').set('X-Mock-Session', S)).body;
+    const validate = harValidator();
+    expect(validate(har), JSON.stringify(validate.errors)).toBe(true);
+    const entry = har.log.entries[0];
+    expect(entry.request.url).toMatch(/^http:\/\/127\.0\.0\.1(:\d+)?\/v1\/channel\/token$/);
+    expect(validate({ log: { ...har.log, entries: [{ ...entry, request: { ...entry.request, url: '/v1/channel/token' } }] } })).toBe(false);
+    expect(validate({ log: { ...har.log, entries: [{ ...entry, startedDateTime: 'yesterday' }] } })).toBe(false);
+  });
+
+  test('a non-JSON answer is exported as sent: the HTML 500 as text/html, the cut-off JSON as its text', async () => {
+    await api().post('/v1/channel/token').set('X-Mock-Session', S).set('X-Mock-Scenario', 'server-error').send({ appid: 'demo-app', secret: 'demo-secret' });
+    // (its answer is not JSON, so the client reads it as text)
+    await api().post('/v1/channel/token').set('X-Mock-Session', S).set('X-Mock-Scenario', 'malformed-json').send({ appid: 'demo-app', secret: 'demo-secret' }).buffer(true).parse((r, cb) => {
+      r.on('data', () => {});
+      r.on('end', () => cb(null, null));
+    });
+    await token();
+    const har = (await api().get('/__mock/calls.har').set('X-Mock-Session', S)).body;
+    const validate = harValidator();
+    expect(validate(har), JSON.stringify(validate.errors)).toBe(true);
+    const [html, cut, json] = har.log.entries.map((e: { response: { status: number; content: { mimeType: string; text: string; size: number }; headers: Array<{ name: string; value: string }> } }) => e.response);
+    expect(html.status).toBe(500);
+    expect(html.content.mimeType).toBe('text/html');
+    expect(html.content.text.startsWith('<html>')).toBe(true);
+    expect(html.content.text).toContain('<center><h1>500 Internal Server Error</h1></center>');
+    expect(html.content.size).toBe(Buffer.byteLength(html.content.text));
+    expect(html.headers).toContainEqual({ name: 'content-type', value: 'text/html' });
+    // The cut-off JSON went out as application/json: its text is the bytes sent, not a JSON string of them.
+    expect(cut.content.mimeType).toContain('application/json');
+    expect(cut.content.text.startsWith('{"status":200')).toBe(true);
+    expect(() => JSON.parse(cut.content.text)).toThrow();
+    expect(json.content.mimeType).toContain('application/json');
+    expect(JSON.parse(json.content.text)).toMatchObject({ status: 200, data: { access_token: expect.any(String) } });
+  });
+
   test('GET /__mock/calls.har is valid HAR 1.2 (checked against har-schema)', async () => {
     const t = await token();
     await save(t, 1);
     await api().post('/datasyn/user/register').set('X-Mock-Session', S).type('form').send({ loginName: 'a', password: 'p', realName: '张三', sex: '1', school: 's', grade: 'g', classNum: '3', englishscore: '90' });
     await api().get('/nowhere').set('X-Mock-Session', S);
     const har = (await api().get('/__mock/calls.har').set('X-Mock-Session', S)).body;
-    const require = createRequire(import.meta.url);
-    const dir = join(require.resolve('har-schema'), '..');
-    const ajv = new Ajv.default({ strict: false, allErrors: true });
-    ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
-    for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) ajv.addSchema(JSON.parse(readFileSync(join(dir, f), 'utf8')));
-    const validate = ajv.getSchema('har.json#')!;
+    const validate = harValidator();
     expect(validate(har), JSON.stringify(validate.errors)).toBe(true);
     expect(har.log.entries).toHaveLength(4);
     expect(har.log.entries[1].request).toMatchObject({ method: 'POST', url: expect.stringMatching(/\/v1\/abutment\/syncSaveOrganMetadata$/) });

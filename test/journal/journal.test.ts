@@ -67,6 +67,22 @@ describe('Journal', () => {
     expect(j.query('s', { violationsOnly: true }).map((c) => c.id)).toEqual(['3']);
   });
 
+  test('since keeps the records at or after that time, in any time zone, and drops only the older ones', () => {
+    const j = new Journal();
+    const at = (second: number) => new Date(Date.UTC(2026, 10, 22, 6, 0, second)).toISOString();
+    for (const [id, second] of [['a', 1], ['b', 2], ['c', 2], ['d', 3]] as const) j.append(record('s', { id, time: at(second) }));
+    const ids = (since: string) => j.query('s', { since }).map((c) => c.id);
+    expect(ids('2026-11-22T06:00:00Z')).toEqual(['a', 'b', 'c', 'd']);
+    expect(ids(at(2))).toEqual(['b', 'c', 'd']);
+    expect(ids('2026-11-22T06:00:02.001Z')).toEqual(['d']);
+    // The same instant written in China time.
+    expect(ids('2026-11-22T14:00:03+08:00')).toEqual(['d']);
+    expect(ids('2026-11-22T06:00:04Z')).toEqual([]);
+    expect(j.query('s', { since: at(2), limit: 1, operationId: 'channelToken', path: '/v1/channel/token' }).map((c) => c.id)).toEqual(['d']);
+    expect(j.query('s', { operationId: 'getOrgInfo' })).toEqual([]);
+    expect(j.query('s', { path: '/v1/other' })).toEqual([]);
+  });
+
   test('records are immutable: changing a returned record changes nothing stored', () => {
     const j = new Journal();
     j.append(record('s', { id: 'r' }));

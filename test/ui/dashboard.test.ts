@@ -4,7 +4,7 @@
  * switched on from the UI, the clock advanced and the session reset from the UI, the phone layout fits, and
  * the page logs no console errors. Screenshots of each view go to test-artifacts/ (gitignored);
  * `UPDATE_DOCS_SCREENSHOT=1 npx vitest run test/ui` also rewrites docs/dashboard.png for the README.
- * Skipped, with a message, when /usr/bin/chromium is missing (.ci/run installs it).
+ * Skipped, with a message, when /usr/bin/chromium is missing; under CI they fail instead (.ci/run installs it).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { testMock } from '../helpers/mock.js';
 import { listen } from '../helpers/listen.js';
+import { needsService } from '../helpers/needs-service.js';
 
 /**
  * The few browser globals the page.evaluate callbacks use (they run in chromium, not in Node). Declared here
@@ -24,8 +25,7 @@ declare const document: {
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 
 const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) console.warn(`test/ui/dashboard.test.ts skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it).`);
+const browserNeeded = needsService('test/ui/dashboard.test.ts', existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
@@ -79,8 +79,9 @@ async function screenshot(name: string): Promise<void> {
 
 const hasHorizontalOverflow = () => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 
-describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium (needs /usr/bin/chromium)', () => {
+describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chromium)', () => {
   beforeAll(async () => {
+    browserNeeded.assertAvailable();
     mkdirSync(ARTIFACTS, { recursive: true });
     m = await testMock();
     base = await listen(m.server);

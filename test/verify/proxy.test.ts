@@ -19,7 +19,7 @@ let proxy: ReturnType<typeof createProxy>;
 beforeAll(async () => {
   mock = await testMock();
   const mockUrl = await listen(mock.server);
-  proxy = createProxy({ contract, target: mockUrl, record: recordFile, log: () => {} });
+  proxy = createProxy({ contract, target: mockUrl, log: () => {} });
   proxyUrl = await listen(proxy.server);
 });
 afterAll(() => {
@@ -32,15 +32,15 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 
 describe('proxy', () => {
   test('forwards requests and answers unchanged, and journals them through the admin API', async () => {
-    const res = await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' });
+    const res = await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, { 'x-mock-session': 'forwarded' });
     const body = (await res.json()) as { status: number };
     expect(body.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
-    const client = new MockClient(proxyUrl, { session: 'proxied' });
+    const client = new MockClient(proxyUrl, { session: 'forwarded' });
     const calls = await client.calls();
     expect(calls.map((c) => [c.operationId, c.response.code, c.violations.length])).toEqual([['channelToken', '200', 0]]);
     // The mock behind saw the same call in the same session.
-    expect(mock.journal.query('proxied')).toHaveLength(1);
+    expect(mock.journal.query('forwarded')).toHaveLength(1);
   });
 
   test('reports a request that breaks the contract, as the mock answers it', async () => {
@@ -68,6 +68,11 @@ describe('proxy', () => {
   });
 
   test('--record writes a valid scenario that replays the recorded answers in order', async () => {
+    // Its own proxy and traffic, so that the test does not depend on the ones before it.
+    const recorder = createProxy({ contract, target: `http://127.0.0.1:${(mock.server.address() as { port: number }).port}`, record: recordFile, log: () => {} });
+    const recorderUrl = await listen(recorder.server);
+    await fetch(`${recorderUrl}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'recorded' }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
+    recorder.server.close();
     const text = readFileSync(recordFile, 'utf8');
     const { scenario, problems } = parseScenario(recordFile, text, contract, new Map(API_MODULES.map((m) => [m.api, m])));
     expect(problems).toEqual([]);
