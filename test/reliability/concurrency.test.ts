@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Agent, request as httpRequest } from 'node:http';
 import { testMock } from '../helpers/mock.js';
+import type { SessionStore, Store } from '../../src/state/store.js';
 import { listen } from '../helpers/listen.js';
 
 let m: Awaited<ReturnType<typeof testMock>>;
@@ -73,5 +74,67 @@ describe('concurrency', () => {
     );
     expect(answers.filter((a) => a['success'] === true)).toHaveLength(1);
     expect(answers.filter((a) => a['code'] === '16000')).toHaveLength(49);
+  });
+});
+
+/**
+ * A store whose every call goes back to the event loop before it answers, as a networked store (Redis) does.
+ * With the in-memory store a handler runs to its end in one turn, so only a store like this shows whether the
+ * pipeline really runs one call of a session at a time.
+ */
+function yieldingStore(inner: Store): Store {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const wrapped = new WeakMap<SessionStore, SessionStore>();
+  const wrap = (s: SessionStore): SessionStore => {
+    let w = wrapped.get(s);
+    if (!w) {
+      const later = <T>(fn: () => Promise<T>) => turn().then(fn);
+      w = {
+        id: s.id,
+        get: (c, k) => later(() => s.get(c, k)),
+        put: (c, k, v) => later(() => s.put(c, k, v)),
+        delete: (c, k) => later(() => s.delete(c, k)),
+        list: (c) => later(() => s.list(c)),
+        nextSeq: (n, start) => later(() => s.nextSeq(n, start)),
+        now: () => s.now(),
+        advanceClock: (sec) => s.advanceClock(sec),
+        dump: () => s.dump(),
+        reset: () => s.reset(),
+      };
+      wrapped.set(s, w);
+    }
+    return w;
+  };
+  return {
+    open: (id) => {
+      const r = inner.open(id);
+      return r.ok ? { ok: true, session: wrap(r.session) } : r;
+    },
+    session: (id) => wrap(inner.session(id)),
+    sessionIds: () => inner.sessionIds(),
+    clear: () => inner.clear(),
+  };
+}
+
+describe('one call of a session at a time, whatever the store', () => {
+  test('over a store that yields between reads and writes, concurrent adds of one project still save exactly one', async () => {
+    const plain = await testMock();
+    const slow = await testMock({ store: yieldingStore(plain.store) });
+    const url = await listen(slow.server);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          fetch(`${url}/wx/push/addPushProject`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': 'yielding' }, body: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=same' }).then(
+            async (r) => (await r.json()) as { success: boolean; code?: string },
+          ),
+        ),
+      );
+      expect(answers.filter((a) => a.success)).toHaveLength(1);
+      expect(answers.filter((a) => a.code === '16000')).toHaveLength(19);
+      const orders = slow.journal.query('yielding').map((c) => c.order);
+      expect(new Set(orders).size).toBe(20);
+    } finally {
+      slow.server.close();
+    }
   });
 });

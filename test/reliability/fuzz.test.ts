@@ -111,6 +111,22 @@ describe('fuzzing', () => {
     expect(JSON.parse(health.text).status).toBe('ok');
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoKeysBefore);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    // Valid calls get the spread of answers real use does, from state: successes and business errors (an
+    // unknown token, a duplicate) across the operations, never one envelope for everything.
+    if (m.calls) {
+      let success = 0;
+      let business = 0;
+      const pairs = new Set<string>();
+      for (const c of m.calls) {
+        if (!c.api || !c.operationId || c.violations.some((v) => v.side === 'request') || c.scenarios.length || c.request.headers['prefer'] || c.response.code === null) continue;
+        if (contract.apis.get(c.api)!.dialect.isSuccess(c.response.code)) success++;
+        else business++;
+        pairs.add(`${c.operationId} ${c.response.code}`);
+      }
+      expect(success, 'valid calls answered with success').toBeGreaterThan(0);
+      expect(business, 'valid calls answered with a business error').toBeGreaterThan(0);
+      expect(pairs.size, 'distinct (operation, code) answers to valid calls').toBeGreaterThanOrEqual(Math.min(20, RUNS / 20));
+    }
     // The mock still behaves afterwards.
     const token = await send({ method: 'POST', path: '/v1/channel/token', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"appid":"demo-app","secret":"demo-secret"}') });
     expect(JSON.parse(token.text).status).toBe(200);

@@ -79,7 +79,9 @@ async function screenshot(name: string): Promise<void> {
 
 const hasHorizontalOverflow = () => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 
-describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chromium)', () => {
+// One QA session in one browser page, step by step: each test starts where the one before left the page, so
+// these tests keep their order even when the suite is shuffled (the file itself still runs in any order).
+describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chromium)', { shuffle: false }, () => {
   beforeAll(async () => {
     browserNeeded.assertAvailable();
     mkdirSync(ARTIFACTS, { recursive: true });
