@@ -224,12 +224,13 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
     }
   }
 
-  // A small pool: at most `concurrency` requests in flight; flows keep their own order.
-  const queue = [...tasks];
+  // A small pool: at most `concurrency` requests in flight, flows included (a flow is one job: its steps run
+  // in order in one worker); the flows go first, being the longest jobs.
+  const queue: Array<() => Promise<void>> = [...flows, ...tasks.map((task) => async () => record(await task()))];
   const workers = Array.from({ length: Math.max(1, options.concurrency) }, async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) record(await task());
+    for (let job = queue.shift(); job; job = queue.shift()) await job();
   });
-  await Promise.all([...workers, ...flows.map((f) => f())]);
+  await Promise.all(workers);
 
   checks.sort((a, b) => a.api.localeCompare(b.api) || (a.kind === 'flow' ? 1 : 0) - (b.kind === 'flow' ? 1 : 0) || 0);
   const byApi: VerificationReport['summary']['byApi'] = {};

@@ -92,3 +92,49 @@ describe('contract-mock serve', () => {
     expect(((await token.json()) as { code: string }).code).toBe('40001');
   });
 });
+
+describe('contract-mock serve: graceful shutdown', () => {
+  test('SIGINT waits for a webhook delivery in progress, journals it, then exits 0', async () => {
+    const { createServer } = await import('node:http');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    // A webhook receiver that holds its answer until the test releases it.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let arrived!: () => void;
+    const delivered = new Promise<void>((r) => (arrived = r));
+    const receiver = createServer((req, res) => {
+      req.resume();
+      arrived();
+      void released.then(() => res.end('ok'));
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+    const journal = join(mkdtempSync(join(tmpdir(), 'cm-shutdown-')), 'calls.ndjson');
+    const port = await freePort();
+    const { child } = await serve(['--port', String(port), '--journal', journal]);
+    const base = `http://127.0.0.1:${port}`;
+    await fetch(`${base}/wx/push/addPushProject`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ url: hook, project: 'shutdown' }).toString() });
+    const answer = await fetch(`${base}/wx/wxc/receive`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event":"shutdown"}' });
+    expect(await answer.json()).toEqual({ code: 200, message: 'success' });
+    await delivered;
+
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d));
+    let exitedBeforeRelease = false;
+    let releasedYet = false;
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => ((exitedBeforeRelease = !releasedYet), r(code))));
+    child.kill('SIGINT');
+    // Once the mock says it is finishing, it must still be waiting for the held delivery.
+    await expect.poll(() => out, { timeout: 10_000 }).toContain('SIGINT, finishing in-flight calls');
+    expect(child.exitCode).toBe(null);
+    releasedYet = true;
+    release();
+    expect(await exited).toBe(0);
+    expect(exitedBeforeRelease).toBe(false);
+    receiver.close();
+    const records = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { operationId: string; deliveries: Array<{ url: string; ok: boolean; status?: number }> });
+    const receive = records.find((r) => r.operationId === 'receive')!;
+    expect(receive.deliveries).toMatchObject([{ url: hook, ok: true, status: 200 }]);
+  }, 60_000);
+});

@@ -86,7 +86,7 @@ describe('activation per session', () => {
     expect(token[0].scenarios).toEqual([]);
   });
 
-  test('serve --scenario: active in every session from the start, and again after reset', async () => {
+  test('activeScenarios (what serve --scenario sets; the flag itself: test/cli/serve-flags.test.ts): active in every session from the start, and again after reset', async () => {
     const served = await testMock({ activeScenarios: ['user-not-found'] });
     for (const session of ['a', 'b']) {
       const t = (await request(served.listener).post('/v1/channel/token').set('X-Mock-Session', session).send({ appid: 'demo-app', secret: 'demo-secret' })).body.data.access_token;

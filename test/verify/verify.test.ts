@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { DEFAULT_CREDENTIALS, verifyTarget, type VerificationReport } from '../../src/verify/verify-target.js';
 import { DRIFTS, driftServer } from '../helpers/drift-server.js';
-import { freePort } from '../helpers/free-port.js';
+import { startPrism } from '../helpers/prism.js';
 import { listen } from '../helpers/listen.js';
 import { loadContract, testMock } from '../helpers/mock.js';
 
@@ -47,10 +47,16 @@ describe('verify', () => {
     expect(report.checks.find((c) => c.name === 'platform-sync flow: delete the user again: 40430')?.ok).toBe(true);
   }, 60_000);
 
-  test('the same seed sends the same generated requests', async () => {
-    const a = (await verify(mockUrl, ['wx-push'])).checks.filter((c) => c.kind === 'generated').map((c) => c.request.body);
-    const b = (await verify(mockUrl, ['wx-push'])).checks.filter((c) => c.kind === 'generated').map((c) => c.request.body);
-    expect(a).toEqual(b);
+  test('the same seed sends the same generated requests; another seed, other requests', async () => {
+    const generated = async (seed: number) =>
+      (await verifyTarget(contract, { target: mockUrl, apis: ['wx-push', 'platform-sync'], seed, concurrency: 4, generated: 3, credentials: DEFAULT_CREDENTIALS, session: `verify-seed-${seed}-${Math.random()}`, timeoutMs: 10_000 })).checks
+        .filter((c) => c.kind === 'generated')
+        .map((c) => `${c.request.url} ${JSON.stringify(c.request.body)}`)
+        .sort();
+    const a = await generated(7);
+    expect(a.length).toBeGreaterThan(5);
+    expect(await generated(7)).toEqual(a);
+    expect(await generated(8)).not.toEqual(a);
   });
 
   test.each([
@@ -94,16 +100,8 @@ describe('verify against prism mock', () => {
 
   test('Prism, serving the same specs, passes every example check', async () => {
     for (const api of contract.apis.values()) {
-      const port = await freePort();
-      const child = spawn(join(packageRoot(), 'node_modules', '.bin', 'prism'), ['mock', '-h', '127.0.0.1', '-p', String(port), api.spec.file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const { child, port } = await startPrism(api.spec.file);
       prisms.push(child);
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        const on = (d: Buffer): void => void ((out += d), out.includes('Prism is listening') && resolve());
-        child.stdout!.on('data', on);
-        child.stderr!.on('data', on);
-        child.on('exit', () => reject(new Error(out)));
-      });
       const report = await verify(`http://127.0.0.1:${port}`, [api.api]);
       const examples = report.checks.filter((c) => c.kind === 'example');
       expect(examples.length).toBeGreaterThan(0);
