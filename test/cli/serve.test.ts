@@ -133,8 +133,11 @@ describe('contract-mock serve: graceful shutdown', () => {
     expect(await exited).toBe(0);
     expect(exitedBeforeRelease).toBe(false);
     receiver.close();
-    const records = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { operationId: string; deliveries: Array<{ url: string; ok: boolean; status?: number }> });
-    const receive = records.find((r) => r.operationId === 'receive')!;
-    expect(receive.deliveries).toMatchObject([{ url: hook, ok: true, status: 200 }]);
+    // The record is written when the answer goes out; the delivery outcomes follow as a `deliveriesOf` line.
+    type Line = { id?: string; operationId?: string; deliveriesOf?: string; deliveries: Array<{ url: string; ok: boolean; status?: number; pending?: boolean }> };
+    const lines = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const receive = lines.find((r) => r.operationId === 'receive')!;
+    const outcome = lines.filter((l) => l.deliveriesOf === receive.id).at(-1);
+    expect(outcome?.deliveries).toMatchObject([{ url: hook, ok: true, status: 200 }]);
   }, 60_000);
 });
