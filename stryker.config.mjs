@@ -16,7 +16,7 @@ export const MODULES = {
     tests: ['test/mock/**/*.test.ts', 'test/scenarios/faults.test.ts', 'test/journal/admin-journal.test.ts', 'test/journal/secrets.test.ts', 'test/reliability/concurrency.test.ts', 'test/scenarios/activation.test.ts'],
   },
   journal: {
-    mutate: ['src/journal/**/*.ts'],
+    mutate: ['src/journal/export-har.ts', 'src/journal/verify-calls.ts', 'src/journal/journal.ts'],
     tests: ['test/journal/**/*.test.ts', 'test/cli/report.test.ts', 'test/verify/proxy.test.ts'],
   },
   scenarios: {

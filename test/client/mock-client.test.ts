@@ -56,6 +56,27 @@ describe('MockClient', () => {
     expect(v!.violations.map((x) => x.pointer)).toContain('/body');
   });
 
+  test('scenarios(), activateScenario() and deactivateScenario(): per session, and the calls change accordingly', async () => {
+    const qa = new MockClient(url, { session: 'client-scenarios' });
+    const other = qa.withSession('client-scenarios-other');
+    const listed = await qa.scenarios();
+    expect((listed.available as Array<{ name: string }>).map((s) => s.name)).toContain('internal-error');
+    expect(listed.active).toEqual([]);
+    await qa.activateScenario('internal-error');
+    expect(((await qa.scenarios()).active as Array<{ name: string }>).map((s) => s.name)).toEqual(['internal-error']);
+    expect((await other.scenarios()).active).toEqual([]);
+    expect(await post(qa, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })).toEqual({ status: 404, message: '异常错误' });
+    expect((await post(other, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }))['status']).toBe(200);
+    await qa.deactivateScenario('internal-error');
+    expect((await qa.scenarios()).active).toEqual([]);
+    expect((await post(qa, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }))['status']).toBe(200);
+    const unknown = await qa.activateScenario('no-such-scenario').catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(MockClientError);
+    expect((unknown as MockClientError).status).toBe(404);
+    const notActive = await qa.deactivateScenario('internal-error').catch((e: unknown) => e);
+    expect((notActive as MockClientError).status).toBe(404);
+  });
+
   test('admin errors throw MockClientError carrying the problem detail', async () => {
     const c = new MockClient(url);
     const err = await c.verify({} as never).catch((e: unknown) => e);

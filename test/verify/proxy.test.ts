@@ -88,13 +88,16 @@ describe('proxy', () => {
 });
 
 describe('contract-mock proxy (the command)', () => {
-  test('listens, forwards and journals; stops on SIGTERM', async () => {
+  test('listens, forwards and journals (--journal, --record); stops on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
     const { packageRoot } = await import('../../src/contract/load-specs.js');
     const { freePort } = await import('../helpers/free-port.js');
     const port = await freePort();
     const target = `http://127.0.0.1:${(mock.server.address() as { port: number }).port}`;
-    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'proxy', '--target', target, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = mkdtempSync(join(tmpdir(), 'cm-proxy-cli-'));
+    const journalFile = join(out, 'calls.ndjson');
+    const recorded = join(out, 'from-cli.yaml');
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'proxy', '--target', target, '--port', String(port), '--journal', journalFile, '--record', recorded], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
     const res = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
     expect(((await res.json()) as { code: string }).code).toBe('000000');
@@ -103,5 +106,11 @@ describe('contract-mock proxy (the command)', () => {
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    const lines = readFileSync(journalFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { operationId: string; response: { code: string } });
+    expect(lines.map((l) => [l.operationId, l.response.code])).toEqual([['getOrgInfo', '000000']]);
+    const { scenario, problems } = parseScenario(recorded, readFileSync(recorded, 'utf8'), contract, new Map(API_MODULES.map((m) => [m.api, m])));
+    expect(problems).toEqual([]);
+    expect(scenario!.name).toBe('from-cli');
+    expect(scenario!.rules.map((r) => [r.when.operationId, r.times])).toEqual([['getOrgInfo', 1]]);
   });
 });
