@@ -5,7 +5,8 @@
 export interface NeededService {
   /** Skip the tests: the service is missing and this is not CI. */
   skip: boolean;
-  /** Call first in the tests' beforeAll: throws, saying what is missing and how to fix it, when it is. */
+  available: boolean;
+  /** Call in the tests' beforeEach, so each test fails (and counts as failed) when the service is missing. */
   assertAvailable(): void;
 }
 
@@ -19,6 +20,7 @@ export function needsService(file: string, available: boolean, missing: string, 
   if (!available && !ci) console.warn(`${file} skipped: ${missing}`);
   return {
     skip: !available && !ci,
+    available,
     assertAvailable() {
       if (!available) throw new Error(`${file}: ${missing}. Under CI a missing service fails the tests instead of skipping them.`);
     },
