@@ -196,7 +196,11 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
       const arrayQuery = params
         .filter((p) => p['in'] === 'query' && [(p['schema'] as JsonObject | undefined)?.['type']].flat().includes('array'))
         .map((p) => ({ name: String(p['name']), explode: p['explode'] !== false }));
-      const served: SpecOperation = { file: spec.file, responses, success, security: securityOf(raw['security'] ?? doc['security'], schemes, where), ...(arrayQuery.length && { arrayQuery }) };
+      const headerParams = params.filter((p) => p['in'] === 'header' && !['accept', 'content-type', 'authorization'].includes(String(p['name']).toLowerCase()));
+      const headerSchema = objectSchema(headerParams, true);
+      const served: SpecOperation = { file: spec.file, responses, success, security: securityOf(raw['security'] ?? doc['security'], schemes, where), ...(arrayQuery.length && { arrayQuery }),
+        ...(headerSchema && { headers: { names: headerParams.map((p) => String(p['name']).toLowerCase()), validate: source.get('coercing', `${key}:headers`, headerSchema) } }),
+      };
       const op: Operation = {
         api: spec.api,
         operationId,

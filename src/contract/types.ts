@@ -124,6 +124,8 @@ export interface SpecOperation {
   /** Alternatives (OR) of requirements (AND); undefined or empty: none. A requirement with no schemes is anonymous. */
   security?: SecurityScheme[][];
   rest?: RestRole;
+  /** Header parameters (lower case) and their validator; Accept, Content-Type and Authorization are not parameters (OpenAPI). */
+  headers?: { names: string[]; validate: ValidateFunction };
   /** Query parameters of array type: repeated (`explode`, the default) or comma-separated. */
   arrayQuery?: Array<{ name: string; explode: boolean }>;
 }

@@ -17,6 +17,8 @@ export interface RawRequest {
   contentType: string | undefined;
   /** The body as text; undefined when there was none. */
   body: string | undefined;
+  /** The request headers, for a served spec's header parameters. */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export interface RequestInput {
@@ -175,6 +177,15 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
   const jsonViolations: Violation[] = [];
   const query = parseSearch(raw.search, limits, violations, '/query');
   if (op.spec?.arrayQuery) arrayValues(op.spec.arrayQuery, raw.search, query);
+  const declared = op.spec?.headers;
+  if (declared && raw.headers) {
+    const headers: JsonObject = {};
+    for (const name of declared.names) {
+      const v = raw.headers[name];
+      if (v !== undefined) headers[name] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    run(declared.validate, headers, '/headers', violations);
+  }
   run(op.validateQuery, query, '/query', violations);
   const params: JsonObject = { ...raw.params };
   run(op.validatePath, params, '/path', violations);

@@ -411,7 +411,7 @@ function validate(w: Walk, call: Call, op: Operation, params: Record<string, str
     call.recordedBody = `(${body.bytes} bytes, not kept)`;
     return { status: w.contract.apis.get(op.api)!.dialect.httpStatus(op.paramError), headers: {}, body: paramError(w, op, op.paramError, violations) };
   }
-  const check = validateRequest(op, { method: call.method, search: call.search, params, contentType: call.req.headers['content-type'], body: body.text }, limits);
+  const check = validateRequest(op, { method: call.method, search: call.search, params, contentType: call.req.headers['content-type'], body: body.text, headers: call.req.headers }, limits);
   call.recordedBody = check.input.body ?? body.text;
   call.query = check.input.query;
   violations.push(...check.violations);

@@ -85,7 +85,18 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
   });
 });
 
-describe('Prefer and security', () => {
+describe('Prefer, header parameters and security', () => {
+  test('a required header parameter is validated like the rest of the request', async () => {
+    const m = await servedMock([WIDGETS]);
+    const missing = await request(m.listener).get('/v1/trace');
+    expect(missing.status).toBe(422);
+    expect(missing.body.validation).toEqual([{ location: ['headers', 'x-trace-id'], severity: 'Error', code: 'required', message: 'is required' }]);
+    expect((await request(m.listener).get('/v1/trace').set('X-Trace-Id', 'abc')).status).toBe(422);
+    const ok = await request(m.listener).get('/v1/trace').set('X-Trace-Id', '12');
+    expect([ok.status, ok.body]).toEqual([200, { traced: true }]);
+    m.close();
+  });
+
   test('Prefer names an example or a status; an unknown one is a 400 that lists what exists', async () => {
     const m = await servedMock([WIDGETS]);
     expect((await request(m.listener).get('/v1/status')).body).toEqual({ state: 'up' });
