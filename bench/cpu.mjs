@@ -16,7 +16,10 @@ const CALLS = Number(process.env.CPU_CALLS ?? 30_000);
 const ROUNDS = Number(process.env.CPU_ROUNDS ?? 10);
 const WORKLOADS = (process.env.CPU_WORKLOADS ?? 'a,b,c').split(',');
 
-const mock = await startMock({ log: () => {} });
+// (d), (e): the generic spec of bench.mjs (petstore, served with --spec), loaded only when asked for.
+const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
+const generic = WORKLOADS.some((k) => k === 'd' || k === 'e');
+const mock = await startMock({ log: () => {}, ...(generic && { specFiles: [PETSTORE], maxRecordsPerSession: 1e9 }) });
 
 /** One call through the listener; resolves with the response text. */
 function call(method, url, headers, body) {
@@ -46,6 +49,13 @@ function call(method, url, headers, body) {
 const withLength = (headers, body) => ({ host: '127.0.0.1:4010', connection: 'keep-alive', ...headers, 'content-length': String(Buffer.byteLength(body)) });
 const loads = await prepareWorkloads(async (path, headers, body) => JSON.parse(await call('POST', path, withLength(headers, body), body)));
 const workloads = Object.fromEntries(loads.map((w) => [w.key, [w.name, () => call(w.method, w.path, withLength(w.headers, w.body), w.body)]]));
+if (generic) {
+  const pet = JSON.stringify({ name: 'Rex', tag: 'dog' });
+  const json = { 'content-type': 'application/json' };
+  await call('POST', '/api/pets', withLength(json, pet), pet);
+  workloads.d = ['(d) petstore GET /pets/{id}', () => call('GET', '/api/pets/1', { host: '127.0.0.1:4010', connection: 'keep-alive' })];
+  workloads.e = ['(e) petstore POST /pets', () => call('POST', '/api/pets', withLength(json, pet), pet)];
+}
 
 for (const key of WORKLOADS) {
   const [name, work] = workloads[key];
