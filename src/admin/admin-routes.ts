@@ -63,6 +63,9 @@ async function stateView(options: AdminOptions, session: string): Promise<JsonOb
   };
 }
 
+/** How far a session's clock may move from the real one: 100 years. */
+const MAX_CLOCK_OFFSET_MS = 100 * 365.25 * 24 * 3600 * 1000;
+
 export function createAdminApp(options: AdminOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -78,7 +81,13 @@ export function createAdminApp(options: AdminOptions): express.Express {
       return problem(res, 400, 'Bad clock request', 'Send {"advanceSeconds": N} with N a number of seconds >= 0, e.g. {"advanceSeconds": 7201} to expire a platform-sync token.');
     }
     const session = sessionOf(req);
-    const now = await options.store.session(session).advanceClock(seconds);
+    const store = options.store.session(session);
+    // Past ±100 years dates stop formatting (and near 1e308 the clock becomes NaN): refuse before moving it.
+    const offsetMs = (await store.dump()).clockOffsetMs + seconds * 1000;
+    if (!Number.isFinite(offsetMs) || Math.abs(offsetMs) > MAX_CLOCK_OFFSET_MS) {
+      return problem(res, 400, 'Bad clock request', `advanceSeconds ${seconds} would put session "${session}"'s clock more than 100 years from now; advance by less (${Math.floor((MAX_CLOCK_OFFSET_MS - (offsetMs - seconds * 1000)) / 1000)} s at most), or POST /__mock/reset to start again.`);
+    }
+    const now = await store.advanceClock(seconds);
     res.json({ session, now, formatted: formatDateTime(now) });
   });
 
@@ -116,7 +125,9 @@ export function createAdminApp(options: AdminOptions): express.Express {
       if (res.headersSent) return void res.destroy();
       return problem(res, 500, 'Admin error', `contract-mock failed on ${req.method} /__mock${req.path}; the error is in its log.`);
     }
-    problem(res, status, 'Bad request', `The request body could not be read: ${err.message}. Send application/json.`);
+    // body-parser's errors (they carry a type) say what is wrong with the body; others may hold a file path.
+    if (err.type) return problem(res, status, 'Bad request', `The request body could not be read: ${err.message}. Send application/json.`);
+    problem(res, status, 'Bad request', `${req.method} /__mock${req.path} could not be handled (HTTP ${status}).`);
   });
 
   app.use('/__mock', router);

@@ -2,9 +2,11 @@
 import type { Contract } from '../contract/compile-contract.js';
 import type { JsonObject } from '../contract/types.js';
 import type { Journal } from '../journal/journal.js';
+import type { Store } from '../state/store.js';
 import { packageVersion } from '../mock/package-version.js';
 
-export function healthBody(contract: Contract, journal: Journal, startedAt: number): JsonObject {
+export function healthBody(contract: Contract, journal: Journal, startedAt: number, store?: Store): JsonObject {
+  const sessions = store?.stats?.();
   return {
     status: 'ok',
     apis: [...contract.apis.values()].map((a) => ({
@@ -15,5 +17,7 @@ export function healthBody(contract: Contract, journal: Journal, startedAt: numb
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     version: packageVersion(),
     journal: journal.stats(),
+    // Sessions held, the --max-sessions cap, and how many were evicted to make room (none is ever refused).
+    ...(sessions && { sessions: sessions as unknown as JsonObject }),
   };
 }

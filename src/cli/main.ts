@@ -25,13 +25,15 @@ program
   .option('--state <dir>', 'keep state and journal on disk in DIR')
   .option('--journal <file>', 'also append every call record to FILE as NDJSON (with --state: the journal lives in FILE)')
   .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
+  .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too, e.g. http://localhost:5173 (repeatable; the APIs allow any origin)", collect, [])
+  .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; .example.com allows its subdomains). Risk: a page on a name you allow can reach the admin API through DNS rebinding; allow only names you control', collect, [])
   .option('--seed <n>', 'seed for generated data', '1')
   .option('--max-body <bytes>', 'largest request body', String(1024 * 1024))
   .option('--max-depth <n>', 'deepest JSON nesting in a request', '32')
   .option('--max-fields <n>', 'most query or form fields in a request', '1000')
   .option('--max-header-size <bytes>', 'largest request header block', String(16 * 1024))
   .option('--max-sessions <n>', 'most sessions held at once', '10000')
-  .option('--session-idle <seconds>', 'at --max-sessions, a session idle this long makes room for a new one', '600')
+  .option('--session-idle <seconds>', 'at --max-sessions, a session idle this long is evicted first (then sessions used once, then the least recently used); a new session is never refused', '600')
   .option('--max-records <n>', 'most records (schools, users, tokens, push projects ...) one session holds', '10000')
   .option('--journal-per-session <n>', 'call records kept per session', '10000')
   .option('--journal-total <n>', 'call records kept in all', '100000')
@@ -90,6 +92,9 @@ program
   .option('--record <file>', 'write the traffic as a scenario file (replays each answer once, in order)')
   .option('--spec <file>', 'also validate traffic of this OpenAPI 3.0/3.1 document (repeatable)', collect, [])
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
+  .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
+  .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too (repeatable)", collect, [])
+  .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; see serve --help for the risk)', collect, [])
   .action(async (o) => (await import('./proxy.js')).proxyCommand(o));
 
 await program.parseAsync(process.argv);

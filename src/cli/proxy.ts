@@ -2,6 +2,7 @@
 import { loadContract } from '../contract/contract-cache.js';
 import { createProxy } from '../verify/proxy.js';
 import { httpUrl, listenOrExplain, outputFile, usageError } from './cli-checks.js';
+import { refuseExposedHost } from './exposed-host.js';
 
 export interface ProxyCommandOptions {
   target: string;
@@ -10,6 +11,9 @@ export interface ProxyCommandOptions {
   record?: string;
   journal?: string;
   spec?: string[];
+  adminToken?: string;
+  corsOrigin: string[];
+  allowHost: string[];
 }
 
 export async function proxyCommand(options: ProxyCommandOptions): Promise<void> {
@@ -18,8 +22,15 @@ export async function proxyCommand(options: ProxyCommandOptions): Promise<void> 
   if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('proxy', `--port must be 0-65535, got ${options.port}`);
   if (options.record) outputFile('proxy', '--record', options.record);
   if (options.journal) outputFile('proxy', '--journal', options.journal);
+  refuseExposedHost(options.host, options.adminToken, 'proxy');
   const contract = await loadContract(options.spec ?? []).catch((e: Error) => usageError('proxy', e.message));
-  const proxy = createProxy({ contract, target: options.target, record: options.record, journal: options.journal ? { file: options.journal } : undefined });
+  const proxy = createProxy({
+    contract,
+    target: options.target,
+    record: options.record,
+    journal: options.journal ? { file: options.journal } : undefined,
+    guard: { adminToken: options.adminToken, corsOrigins: options.corsOrigin, allowHosts: options.allowHost, listenHost: options.host },
+  });
   listenOrExplain('proxy', proxy.server, port, options.host, () => {
     const { port } = proxy.server.address() as { port: number };
     console.log(`contract-mock proxy listening on http://${options.host}:${port} → ${options.target}${options.record ? ` (recording to ${options.record})` : ''}`);

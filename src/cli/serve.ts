@@ -3,6 +3,7 @@ import { startMock } from '../mock/create-server.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { inputDir, listenOrExplain, outputDir, outputFile, usageError } from './cli-checks.js';
 import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
+import { refuseExposedHost } from './exposed-host.js';
 
 export interface ServeOptions {
   port: string;
@@ -13,6 +14,8 @@ export interface ServeOptions {
   state?: string;
   journal?: string;
   adminToken?: string;
+  corsOrigin: string[];
+  allowHost: string[];
   seed: string;
   maxBody: string;
   maxDepth: string;
@@ -30,8 +33,6 @@ export interface ServeOptions {
   journalKeep: string;
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/;
-
 function positive(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) usageError('serve', `${name} must be a whole number above 0, got ${value}`);
@@ -41,13 +42,7 @@ function positive(name: string, value: string): number {
 export async function serveCommand(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('serve', `--port must be 0-65535, got ${options.port}`);
-  if (!LOOPBACK.test(options.host) && !options.adminToken) {
-    console.error(
-      `contract-mock: refusing to bind ${options.host} without --admin-token: anyone on that network could reset or read the mock.\n` +
-        `Fix: add --admin-token SOME-SECRET (clients send "Authorization: Bearer SOME-SECRET" to /__mock), or bind --host 127.0.0.1.`,
-    );
-    process.exit(2);
-  }
+  refuseExposedHost(options.host, options.adminToken);
   for (const dir of options.scenarios) inputDir('serve', '--scenarios', dir);
   if (options.state) outputDir('serve', '--state', options.state);
   if (options.journal) outputFile('serve', '--journal', options.journal);
@@ -61,6 +56,9 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const mock = await startMock({
     seed: Number(options.seed),
     adminToken: options.adminToken,
+    corsOrigins: options.corsOrigin,
+    allowHosts: options.allowHost,
+    listenHost: options.host,
     journal: {
       maxPerSession: positive('--journal-per-session', options.journalPerSession),
       maxTotal: positive('--journal-total', options.journalTotal),

@@ -5,7 +5,6 @@
  */
 import { problemBody, writeProblem } from '../admin/problem.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { ApiModule } from '../apis/api-module.js';
 import { platformSync } from '../apis/platform-sync/platform-sync.js';
 import { wuhanEduyun } from '../apis/wuhan-eduyun/wuhan-eduyun.js';
@@ -16,6 +15,8 @@ import { loadContract } from '../contract/contract-cache.js';
 import type { ApiName } from '../contract/types.js';
 import type { MockAdminOptions } from '../admin/mock-admin.js';
 import { healthBody } from '../admin/health.js';
+import { adminGuard, isAdminPath } from '../admin/admin-guard.js';
+import { bodyDeadline } from '../admin/body-deadline.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { SecretMask } from '../journal/secret-mask.js';
@@ -55,6 +56,12 @@ export interface MockOptions {
   log?: (message: string) => void;
   /** When set, `/__mock/*` requires `Authorization: Bearer <adminToken>` (compared in constant time). */
   adminToken?: string;
+  /** Origins granted CORS on the admin API besides the dashboard's own (serve --cors-origin). */
+  corsOrigins?: string[];
+  /** Host names the admin API answers besides localhost names, IP addresses and the listen address (serve --allow-host). */
+  allowHosts?: string[];
+  /** The address serve binds (--host), an accepted Host on admin routes. */
+  listenHost?: string;
   /** Folders of scenario files; default the package's `scenarios/`. */
   scenarioDirs?: string[];
   /** Scenarios active in every session from the start (`serve --scenario`). */
@@ -101,31 +108,6 @@ async function startingDump(env: Parameters<typeof seedState>[0], registry: Scen
   return scratch.dump();
 }
 
-const ADMIN_COOKIE = 'contract_mock_admin';
-const ADMIN_COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`);
-
-/** decodeURIComponent that answers undefined for a malformed escape instead of throwing (a 401, never a crash). */
-function decoded(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Compares a presented admin token with the real one in constant time. */
-function tokenMatches(given: string, token: string): boolean {
-  const presented = Buffer.from(given);
-  const expected = Buffer.from(token);
-  // timingSafeEqual needs equal lengths; compare against itself to keep the time independent of the guess.
-  return presented.length === expected.length ? timingSafeEqual(presented, expected) : (timingSafeEqual(expected, expected), false);
-}
-
-/** `/__mock`, `/__mock/...` and `/__mock?...`: the admin API. */
-function isAdminPath(url: string): boolean {
-  return url.startsWith('/__mock') && (url.length === 7 || url[7] === '/' || url[7] === '?');
-}
-
 const CORS_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
 const CORS_EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied, X-Mock-Limit';
 
@@ -162,7 +144,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const records = recordValidators(options.contract, modules);
   const env = { contract: options.contract, modules, seed, records };
   const starting = await startingDump(env, registry, options.activeScenarios ?? []);
-  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession };
+  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, log };
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
   const journal = await Journal.open({
     ...DEFAULT_JOURNAL,
@@ -172,12 +154,14 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     // With --state the journal is durable (read back at start): in DIR/journal.ndjson, or in the --journal file when one is named.
     ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }),
   });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const guard = adminGuard({ adminToken: options.adminToken, corsOrigins: options.corsOrigins, allowHosts: options.allowHosts, listenHost: options.listenHost });
   const pipeline = createPipeline({
     contract: options.contract,
     modules,
     store,
     seed,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, ...options.delivery },
     // options.onCall sees each record once, complete (after its deliveries); the journal has it from the answer on.
     onCall: (record) => {
@@ -230,45 +214,37 @@ export async function createMock(options: MockOptions): Promise<Mock> {
 
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
-    if (preflight(req, res)) return;
     const session = sessionOf(req);
-    if (!validSessionId(session)) {
-      writeProblem(res, 400, 'Bad session id', 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
-      return;
-    }
     if (isAdminPath(url)) {
-      if (options.adminToken) {
-        // The dashboard cannot send a bearer header from a link or an EventSource: opening
-        // /__mock/ui/?admin_token=T once sets an HttpOnly, same-site cookie that carries it.
-        const fromQuery = /^\/__mock\/ui\/?\?(?:.*&)?admin_token=([^&]*)/.exec(url)?.[1];
-        if (fromQuery !== undefined && tokenMatches(decoded(fromQuery) ?? '', options.adminToken)) {
-          res.writeHead(303, ['Location', '/__mock/ui/', 'Set-Cookie', `${ADMIN_COOKIE}=${encodeURIComponent(options.adminToken)}; HttpOnly; SameSite=Strict; Path=/__mock`]);
-          res.end();
-          return;
-        }
-        const cookie = ADMIN_COOKIE_PATTERN.exec(req.headers.cookie ?? '')?.[1];
-        const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? (cookie !== undefined ? (decoded(cookie) ?? '') : '');
-        if (!tokenMatches(presented, options.adminToken)) {
-          writeProblem(res, 401, 'Admin token required', 'Send "Authorization: Bearer <token>" with the token given to serve --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', ['WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
-          return;
-        }
+      const admitted = guard(req, res);
+      if (admitted.answered) return;
+      const cors = admitted.cors;
+      if (!validSessionId(session)) {
+        writeProblem(res, 400, 'Bad session id', 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.', cors);
+        return;
       }
-      const cors = corsHeaders(req);
+      // Health never depends on session admission: a full session table must not make the mock look down.
+      if (req.method === 'GET' && (url === '/__mock/health' || url.startsWith('/__mock/health?'))) {
+        const text = JSON.stringify(healthBody(options.contract, journal, startedAt, store), null, 2);
+        res.writeHead(200, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
+        res.end(text);
+        return;
+      }
+      bodyDeadline(req, res, limits.requestTimeoutMs, cors);
       const opened = store.open(session);
       if (!opened.ok) {
         writeProblem(res, 503, 'Session limit', opened.reason, [...cors, 'Retry-After', '60']);
-        return;
-      }
-      if (req.method === 'GET' && (url === '/__mock/health' || url.startsWith('/__mock/health?'))) {
-        const text = JSON.stringify(healthBody(options.contract, journal, startedAt), null, 2);
-        res.writeHead(200, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
-        res.end(text);
         return;
       }
       for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i]!, cors[i + 1]!);
       admin()
         .then((app) => app(req, res))
         .catch((e: unknown) => failed(req, res, 'the admin API', e));
+      return;
+    }
+    if (preflight(req, res)) return;
+    if (!validSessionId(session)) {
+      writeProblem(res, 400, 'Bad session id', 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
       return;
     }
     pipeline.handle(req, res).catch((e: unknown) => failed(req, res, 'the pipeline', e));

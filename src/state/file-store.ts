@@ -9,7 +9,7 @@
 import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-import type { Mutation, OpenResult, SessionDump, SessionStore, Store } from './store.js';
+import type { Mutation, OpenResult, SessionDump, SessionStats, SessionStore, Store } from './store.js';
 
 export interface FileStoreOptions extends Omit<MemoryStoreOptions, 'onMutation'> {
   dir: string;
@@ -176,5 +176,8 @@ export class FileStore implements Store {
   }
   clear(): Promise<void> {
     return this.memory.clear();
+  }
+  stats(): SessionStats {
+    return this.memory.stats();
   }
 }

@@ -1,9 +1,10 @@
 /**
  * The default Store: every session's state in process memory, created from the seed on first use.
  * Every change is also reported as a Mutation, so a durable backend (file-store.ts) can log it and
- * replay it; a store full of sessions evicts only sessions idle long enough, else refuses a new one.
+ * replay it. A store full of sessions never refuses one: it evicts (see open()), counts the evictions, and
+ * a flood of one-call sessions cannot push out sessions in use.
  */
-import { StateLimitError, type Clock, type Mutation, type OpenResult, type SessionDump, type SessionStore, type Store } from './store.js';
+import { StateLimitError, type Clock, type Mutation, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store } from './store.js';
 
 interface SessionData {
   collections: Map<string, Map<string, unknown>>;
@@ -17,12 +18,14 @@ export interface MemoryStoreOptions {
   seed: () => SessionDump;
   /** Most sessions kept at once (default 10,000). */
   maxSessions?: number;
-  /** At the cap, the least recently used session is dropped only if idle this long (default 600 s). */
+  /** At the cap, a session idle this long is evicted before any other (default 600 s). */
   sessionIdleMs?: number;
   /** Most records one session may hold (default 10,000): a new record beyond it is refused. */
   maxRecordsPerSession?: number;
   /** Called synchronously on every change, after it is applied and before it is acknowledged. */
   onMutation?: (session: string, mutation: Mutation) => void;
+  /** Told about evictions (the first, then every 1,000th), for the server's log. */
+  log?: (message: string) => void;
 }
 
 export const DEFAULT_MAX_SESSIONS = 10_000;
@@ -39,6 +42,8 @@ function fromDump(dump: SessionDump): SessionData {
 
 class MemorySession implements SessionStore {
   lastUsed = Date.now();
+  /** Opened by more than one request (then it is no longer the first to go when the store is full). */
+  usedAgain = false;
 
   constructor(
     readonly id: string,
@@ -128,41 +133,78 @@ class MemorySession implements SessionStore {
 }
 
 export class MemoryStore implements Store {
+  /** Sessions used more than once, least recently used first (Map order is insertion order). */
   private readonly sessions = new Map<string, MemorySession>();
-  /** The session opened last: already the newest in `sessions`, so reopening it moves nothing. */
+  /** Sessions used once so far, oldest first: the first to go when the store is full. */
+  private readonly fresh = new Map<string, MemorySession>();
+  /** The session opened last: already the newest of its map, so reopening it moves nothing. */
   private newest: MemorySession | undefined;
+  private evicted = 0;
+  private lastEviction: { session: string; at: string } | undefined;
 
   constructor(readonly options: MemoryStoreOptions) {}
 
-  /** Opens (or creates) a session; refuses a new one when the store is full of recently used sessions. */
+  /**
+   * Opens (or creates) a session; never refuses one, so no flood of session ids can lock a client out.
+   * When the store is full it evicts, in this order: the least recently used session if idle for
+   * sessionIdleMs; else the oldest session used only once (what a flood of random ids creates); else the
+   * least recently used one. So a flood churns one-call sessions and reaches a session in use only when
+   * every held session has been used twice. An evicted session starts again from the seed when it is next used.
+   */
   open(id: string): OpenResult {
-    let s = this.newest?.id === id ? this.newest : this.sessions.get(id);
+    const newest = this.newest;
+    if (newest?.id === id && newest.usedAgain) {
+      newest.lastUsed = Date.now();
+      return { ok: true, session: newest };
+    }
+    let s = this.sessions.get(id);
+    if (s) this.sessions.delete(id);
+    else if ((s = this.fresh.get(id))) {
+      // A second request: no longer a one-call session.
+      this.fresh.delete(id);
+      s.usedAgain = true;
+    }
     if (s) {
-      if (s !== this.newest) {
-        // Map order is insertion order: re-insert to mark as most recently used.
-        this.sessions.delete(id);
-        this.sessions.set(id, s);
-        this.newest = s;
-      }
+      // Re-insert as the most recently used.
+      this.sessions.set(id, s);
+      this.newest = s;
       s.lastUsed = Date.now();
       return { ok: true, session: s };
     }
     const max = this.options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-    if (this.sessions.size >= max) {
-      const [oldestId, oldest] = this.sessions.entries().next().value as [string, MemorySession];
-      const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
-      if (Date.now() - oldest.lastUsed < idleMs) {
-        return { ok: false, reason: `the mock holds its maximum of ${max} sessions, none idle for ${Math.round(idleMs / 1000)} s; reset finished sessions (POST /__mock/reset) or start serve with a larger --max-sessions` };
-      }
-      this.drop(oldestId);
-    }
+    if (this.sessions.size + this.fresh.size >= max) this.evictOne();
     s = new MemorySession(id, fromDump(this.options.seed()), this);
-    this.sessions.set(id, s);
+    this.fresh.set(id, s);
     this.newest = s;
     return { ok: true, session: s };
   }
 
+  private evictOne(): void {
+    const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+    const used = this.sessions.values().next().value as MemorySession | undefined;
+    const once = this.fresh.values().next().value as MemorySession | undefined;
+    const lru = used && once ? (once.lastUsed <= used.lastUsed ? once : used) : (used ?? once);
+    const victim = lru && Date.now() - lru.lastUsed >= idleMs ? lru : (once ?? used);
+    if (!victim) return;
+    this.drop(victim.id);
+    this.evicted++;
+    this.lastEviction = { session: victim.id, at: new Date().toISOString() };
+    if (this.evicted === 1 || this.evicted % 1000 === 0) {
+      this.options.log?.(
+        `contract-mock: the mock holds its maximum of ${this.options.maxSessions ?? DEFAULT_MAX_SESSIONS} sessions; evicted session "${victim.id}" (idle ${Math.round((Date.now() - victim.lastUsed) / 1000)} s; ${this.evicted} evicted so far, see GET /__mock/health). Raise --max-sessions if real sessions are being evicted.`,
+      );
+    }
+  }
+
+  /** Sessions held, the cap, and evictions so far (GET /__mock/health). */
+  stats(): SessionStats {
+    return { held: this.sessions.size + this.fresh.size, max: this.options.maxSessions ?? DEFAULT_MAX_SESSIONS, evicted: this.evicted, ...(this.lastEviction && { lastEviction: this.lastEviction }) };
+  }
+
+  /** A session already admitted by open() in this request: looked up without counting as another use. */
   session(id: string): SessionStore {
+    const held = this.sessions.get(id) ?? this.fresh.get(id);
+    if (held) return held;
     const opened = this.open(id);
     if (!opened.ok) throw new Error(opened.reason);
     return opened.session;
@@ -171,19 +213,20 @@ export class MemoryStore implements Store {
   /** Forgets a session entirely (it starts from the seed if used again). */
   drop(id: string): void {
     if (this.newest?.id === id) this.newest = undefined;
-    if (this.sessions.delete(id)) this.options.onMutation?.(id, { op: 'drop' });
+    if (this.sessions.delete(id) || this.fresh.delete(id)) this.options.onMutation?.(id, { op: 'drop' });
   }
 
   /** Replays a logged change (durable backends); creates the session without limits or logging. */
   replay(id: string, m: Mutation): void {
     if (m.op === 'drop') {
       if (this.newest?.id === id) this.newest = undefined;
-      this.sessions.delete(id);
+      this.sessions.delete(id) || this.fresh.delete(id);
       return;
     }
-    let s = this.sessions.get(id);
+    let s = this.sessions.get(id) ?? this.fresh.get(id);
     if (!s) {
       this.sessions.set(id, (s = new MemorySession(id, fromDump(this.options.seed()), this)));
+      s.usedAgain = true;
       this.newest = s;
     }
     s.apply(m);
@@ -191,14 +234,14 @@ export class MemoryStore implements Store {
 
   /** Every session's state, synchronously (for snapshots). */
   snapshot(): Record<string, SessionDump> {
-    return Object.fromEntries([...this.sessions].map(([id, s]) => [id, s.dumpSync()]));
+    return Object.fromEntries([...this.fresh, ...this.sessions].map(([id, s]) => [id, s.dumpSync()]));
   }
 
   async sessionIds(): Promise<string[]> {
-    return [...this.sessions.keys()];
+    return [...this.fresh.keys(), ...this.sessions.keys()];
   }
 
   async clear(): Promise<void> {
-    for (const id of [...this.sessions.keys()]) this.drop(id);
+    for (const id of [...this.fresh.keys(), ...this.sessions.keys()]) this.drop(id);
   }
 }

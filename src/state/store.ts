@@ -40,6 +40,14 @@ export type Mutation =
   | { op: 'load'; dump: SessionDump }
   | { op: 'drop' };
 
+/** How full the session table is and how many sessions were evicted to make room (GET /__mock/health). */
+export interface SessionStats {
+  held: number;
+  max: number;
+  evicted: number;
+  lastEviction?: { session: string; at: string };
+}
+
 export type OpenResult = { ok: true; session: SessionStore } | { ok: false; reason: string };
 
 export interface Store {
@@ -50,6 +58,8 @@ export interface Store {
   sessionIds(): Promise<string[]>;
   /** Removes every session; the next request starts from the seed again. */
   clear(): Promise<void>;
+  /** Sessions held and evicted, when the backend counts them. */
+  stats?(): SessionStats;
 }
 
 /** The time source every session clock is an offset of; tests pass a fixed one. */

@@ -16,7 +16,8 @@ import type { ApiName, JsonObject, Operation, Violation } from '../contract/type
 import { parseSearch, validateRequest, DEFAULT_PARSE_LIMITS } from '../contract/validate-request.js';
 import { journalRoutes } from '../admin/journal-routes.js';
 import { eventRoutes } from '../admin/event-routes.js';
-import { problem } from '../admin/problem.js';
+import { problem, writeProblem } from '../admin/problem.js';
+import { adminGuard, isAdminPath, type AdminGuardOptions } from '../admin/admin-guard.js';
 import { SecretMask } from '../journal/secret-mask.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { MemoryStore } from '../state/memory-store.js';
@@ -35,6 +36,8 @@ export interface ProxyOptions {
   maxBodyBytes?: number;
   timeoutMs?: number;
   log?: (message: string) => void;
+  /** The same admin-API guards as serve: token, CORS origins, accepted Host names, the listen address. */
+  guard?: AdminGuardOptions;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
@@ -172,15 +175,26 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     }
   }
 
+  const guard = adminGuard(options.guard ?? {});
+  const failed = (req: IncomingMessage, res: ServerResponse, e: unknown): void => {
+    log(`contract-mock proxy: failed on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
+    if (res.headersSent) return void res.destroy();
+    if (isAdminPath(req.url ?? '')) return writeProblem(res, 500, 'Admin error', `contract-mock proxy failed on ${req.method} ${(req.url ?? '').split('?')[0]}; the error is in its log.`);
+    res.statusCode = 500;
+    res.end();
+  };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.url === '/__mock' || req.url?.startsWith('/__mock/')) return void admin(req, res);
-    handle(req, res).catch((e: Error) => {
-      log(`contract-mock proxy: ${e.stack ?? e.message}`);
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.end();
+    try {
+      if (isAdminPath(req.url ?? '')) {
+        const admitted = guard(req, res);
+        if (admitted.answered) return;
+        for (let i = 0; i < admitted.cors.length; i += 2) res.setHeader(admitted.cors[i]!, admitted.cors[i + 1]!);
+        return void admin(req, res);
       }
-    });
+      handle(req, res).catch((e: unknown) => failed(req, res, e));
+    } catch (e) {
+      failed(req, res, e);
+    }
   };
   return { server: createServer(listener), journal, listener };
 }

@@ -12,9 +12,15 @@ import { listen } from '../helpers/listen.js';
 import { loadContract, testMock } from '../helpers/mock.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 2000);
+/** Admin-API requests: a tenth of the API runs (200 in the suite, 10,000 under `npm run fuzz`). */
+const ADMIN_RUNS = Math.max(50, Math.round(RUNS / 10));
 const contract = await loadContract();
 let m: Awaited<ReturnType<typeof testMock>>;
 let port: number;
+/** A second mock started with --admin-token (FUZZ_TOKEN_TARGET under `npm run fuzz`): malformed credentials there once ended the process. */
+let tokenMock: Awaited<ReturnType<typeof testMock>> | undefined;
+let tokenPort: number;
+const FUZZ_ADMIN_TOKEN = 'fuzz-admin-token';
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const protoKeysBefore = Object.getOwnPropertyNames(Object.prototype).sort();
 
@@ -22,16 +28,21 @@ beforeAll(async () => {
   // FUZZ_TARGET=http://127.0.0.1:PORT fuzzes a mock in another process (to tell the mock's memory from the fuzzer's).
   if (process.env['FUZZ_TARGET']) {
     port = Number(new URL(process.env['FUZZ_TARGET']).port);
+    tokenPort = process.env['FUZZ_TOKEN_TARGET'] ? Number(new URL(process.env['FUZZ_TOKEN_TARGET']).port) : port;
     m = { server: { close() {} } } as never;
     return;
   }
   // Caps as a long-running team server would set them: old sessions make room, sessions and bodies stay bounded.
-  m = await testMock({ maxSessions: 500, sessionIdleMs: 0, maxRecordsPerSession: 1000, limits: { maxBodyBytes: 256 * 1024 }, journal: { maxPerSession: 1000, maxTotal: 20_000 } });
+  const caps = { maxSessions: 500, sessionIdleMs: 0, maxRecordsPerSession: 1000, limits: { maxBodyBytes: 256 * 1024 }, journal: { maxPerSession: 1000, maxTotal: 20_000 } };
+  m = await testMock(caps);
   port = Number(new URL(await listen(m.server)).port);
+  tokenMock = await testMock({ ...caps, adminToken: FUZZ_ADMIN_TOKEN });
+  tokenPort = Number(new URL(await listen(tokenMock.server)).port);
 });
 afterAll(() => {
   agent.destroy();
   m.server.close();
+  tokenMock?.server.close();
 });
 
 interface Sent {
@@ -41,14 +52,16 @@ interface Sent {
   body?: Buffer;
 }
 
-function send(r: Sent): Promise<{ status: number; type: string; text: string }> {
+function send(r: Sent, timeoutMs = 60_000, to = port): Promise<{ status: number; type: string; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port: to, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
+    // An answer that never ends is a failure too (bounded, so the property cannot hang).
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${r.method} ${r.path}: no complete answer within ${timeoutMs} ms`)));
     req.end(r.body);
   });
 }
@@ -96,7 +109,67 @@ const request: fc.Arbitrary<Sent> = fc
     return { method: method ?? r.method, path: `${path ?? r.path}${qs ? (r.path.includes('?') ? '&' : '?') + qs : ''}`, headers, body };
   });
 
+const ADMIN_ROUTES = ['health', 'calls', 'calls.har', 'calls.ndjson', 'violations', 'verify', 'state', 'clock', 'reset', 'scenarios', 'scenarios/active', 'scenarios/active/token-expired', 'sessions', 'csrf', 'ui/', 'ui/app.js', 'specs'];
+
+/** Bodies the admin API is sent: its own shapes with wrong values, any JSON, deep nesting, huge strings, garbage. */
+const adminBody = fc.oneof(
+  fc.record({ advanceSeconds: fc.oneof(fc.double(), fc.integer(), fc.constantFrom(1e308, -1, 7201, '60', null)) }),
+  fc.record({ name: fc.oneof(fc.string(), fc.constantFrom('token-expired', 'flaky', '__proto__')) }),
+  fc.record({ operationId: fc.oneof(fc.string(), fc.constantFrom('channelToken', 'receive')), count: fc.jsonValue(), where: fc.jsonValue() }, { requiredKeys: [] }),
+  fc.dictionary(fc.constantFrom('platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push', '__proto__', 'x'), fc.dictionary(fc.constantFrom('schools', 'classes', 'users', 'orgs', 'pushProjects', 'tokens', 'apps'), fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 3 }))),
+  fc.jsonValue(),
+  fc.integer({ min: 30, max: 3000 }).map((d) => ({ 'wx-push': { pushProjects: [{ url: 'http://127.0.0.1:9/', project: 'p', extra: deep(d) }] } })),
+  fc.integer({ min: 10_000, max: 200_000 }).map((n) => ({ name: 'x'.repeat(n) })),
+);
+
+const adminRequest: fc.Arbitrary<Sent & { token: boolean }> = fc
+  .record({
+    method: fc.constantFrom('GET', 'GET', 'POST', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD'),
+    route: fc.oneof({ arbitrary: fc.constantFrom(...ADMIN_ROUTES), weight: 8 }, fc.webPath().map((p) => p.replace(/^\//, '')), fc.constantFrom('ui/%252e%252e/x', 'ui/%', 'ui/..%2f..%2fpackage.json', '%', 'calls?limit=%', 'calls?limit=-1&api=__proto__')),
+    query: fc.oneof({ arbitrary: fc.constant(''), weight: 4 }, fc.dictionary(fc.constantFrom('limit', 'api', 'operationId', 'session', 'format', 'admin_token', 'method'), fc.string({ maxLength: 12 }), { maxKeys: 3 }).map((q) => new URLSearchParams(q).toString())),
+    body: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, adminBody.map((b) => Buffer.from(JSON.stringify(b) ?? 'null')), fc.uint8Array({ maxLength: 500 }).map((b) => Buffer.from(b))),
+    type: fc.oneof({ arbitrary: fc.constant('application/json'), weight: 6 }, contentType),
+    session: fc.oneof({ arbitrary: fc.constantFrom('fuzz-admin', 'fuzz'), weight: 8 }, fc.string({ maxLength: 20 })),
+    origin: fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, fc.constantFrom('http://evil.example', 'null', 'http://localhost:5173', '%')),
+    fetchSite: fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, fc.constantFrom('same-origin', 'cross-site', 'same-site', 'none')),
+    cookie: fc.oneof({ arbitrary: fc.constant(undefined), weight: 8 }, fc.constantFrom('contract_mock_admin=%', 'contract_mock_admin=a.b', 'contract_mock_admin=%ED%A0%80')),
+    host: fc.oneof({ arbitrary: fc.constant(undefined), weight: 8 }, fc.constantFrom('attacker.example', 'localhost', '[::1]:1', '')),
+    token: fc.boolean(),
+    auth: fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, fc.constantFrom(`Bearer ${FUZZ_ADMIN_TOKEN}`, `Bearer ${FUZZ_ADMIN_TOKEN}`, 'Bearer wrong', 'Bearer %', 'Basic %%')),
+  })
+  .map(({ method, route, query, body: generated, type, session, origin, fetchSite, cookie, host, token, auth }) => {
+    const body = method === 'GET' || method === 'HEAD' ? undefined : generated;
+    // The live event stream never ends by design: the property asks for complete answers.
+    const path = `/__mock/${route.startsWith('events') ? 'calls' : route}${query ? (route.includes('?') ? '&' : '?') + query : ''}`;
+    const headers: Record<string, string> = { 'x-mock-session': session.replace(/[^\x20-\x7e]/g, '') || 'fuzz-admin' };
+    if (body) headers['content-type'] = type.replace(/[^\x20-\x7e]/g, '');
+    if (body) headers['content-length'] = String(body.length);
+    if (origin) headers['origin'] = origin;
+    if (fetchSite) headers['sec-fetch-site'] = fetchSite;
+    if (cookie) headers['cookie'] = cookie;
+    if (host !== undefined) headers['host'] = host;
+    if (method === 'OPTIONS' && origin) headers['access-control-request-method'] = 'POST';
+    if (auth) headers['authorization'] = auth;
+    return { method, path, headers, body, token };
+  });
+
 describe('fuzzing', () => {
+  test(`${ADMIN_RUNS} generated admin-API requests: every one answered, none with a 5xx`, async () => {
+    await fc.assert(
+      fc.asyncProperty(adminRequest, async (r) => {
+        const res = await send(r, 30_000, r.token ? tokenPort : port);
+        if (res.status >= 500) throw new Error(`${r.method} ${r.path} → ${res.status} ${res.text.slice(0, 200)}`);
+        if (res.type.includes('json') && res.status !== 204 && r.method !== 'HEAD' && !r.path.includes('ndjson')) JSON.parse(res.text);
+      }),
+      { numRuns: ADMIN_RUNS, seed: 20261201, endOnFailure: true },
+    );
+    const health = await send({ method: 'GET', path: '/__mock/health', headers: {} });
+    expect(health.status).toBe(200);
+    const tokenHealth = await send({ method: 'GET', path: '/__mock/health', headers: { authorization: `Bearer ${FUZZ_ADMIN_TOKEN}` } }, 30_000, tokenPort);
+    expect(tokenHealth.status).toBe(200);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoKeysBefore);
+  }, 600_000);
+
   test(`${RUNS} generated and mutated requests: every one answered, none with a 5xx`, async () => {
     await fc.assert(
       fc.asyncProperty(request, async (r) => {

@@ -17,6 +17,18 @@ export class AdminError extends Error {
 /** The admin URL of a route such as `calls?limit=200`, resolved against this page. */
 export const adminUrl = (route) => new URL(`../${route}`, document.baseURI).href;
 
+/** @type {Promise<string | null> | undefined} */
+let csrf;
+
+/** The CSRF token bound to this dashboard's cookie, asked once (`GET /__mock/csrf`); asked again after a failure. */
+function csrfToken() {
+  csrf ??= fetch(adminUrl('csrf'), { headers: { accept: 'application/json' } })
+    .then((res) => (res.ok ? res.json() : { csrfToken: null }))
+    .then((data) => data.csrfToken ?? null)
+    .catch(() => ((csrf = undefined), null));
+  return csrf;
+}
+
 /**
  * @param {string} route admin route without the `/__mock/` prefix, e.g. `state` or `calls?limit=200`
  * @param {{ session?: string, method?: string, body?: unknown }} [options]
@@ -25,6 +37,9 @@ export async function adminApi(route, { session, method = 'GET', body } = {}) {
   const headers = { accept: 'application/json' };
   if (session && session !== '*') headers['x-mock-session'] = session;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  // Every change carries the CSRF token of this dashboard's login (a mock started with --admin-token wants
+  // it; without one it is null and the custom header alone keeps the change from being a simple request).
+  if (method !== 'GET') headers['x-mock-csrf'] = (await csrfToken()) ?? '';
   const res = await fetch(adminUrl(route), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = null;
