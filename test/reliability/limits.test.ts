@@ -81,20 +81,18 @@ describe('limits', () => {
     expect(timedOut).toHaveLength(2);
   });
 
-  test('sessions: beyond the cap, with no idle session to drop, a new session is refused clearly; known sessions go on', async () => {
+  test('sessions: beyond the cap, with no idle session to drop, a new session is still served (a one-call session makes room); sessions in use go on', async () => {
     const m = await testMock({ maxSessions: 2, sessionIdleMs: 3_600_000 });
     const org = (session: string) => request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token').set('X-Mock-Session', session);
     expect((await org('a')).body.code).toBe('000000');
-    expect((await org('b')).body.code).toBe('000000');
-    const refused = await org('c');
-    expect(refused.status).toBe(200);
-    expect(refused.headers['x-mock-limit']).toBe('max-sessions');
-    expect(refused.body.code).toBe('100001');
-    expect(refused.body.message).toContain('maximum of 2 sessions');
-    const admin = await request(m.listener).get('/__mock/state').set('X-Mock-Session', 'c');
-    expect(admin.status).toBe(503);
-    expect(admin.type).toBe('application/problem+json');
     expect((await org('a')).body.code).toBe('000000');
+    expect((await org('b')).body.code).toBe('000000');
+    const admitted = await org('c');
+    expect(admitted.headers['x-mock-limit']).toBeUndefined();
+    expect(admitted.body.code).toBe('000000');
+    expect((await request(m.listener).get('/__mock/state').set('X-Mock-Session', 'd')).status).toBe(200);
+    expect((await m.store.sessionIds()).sort()).toEqual(['a', 'd']);
+    expect(m.store.stats?.()).toMatchObject({ held: 2, max: 2, evicted: 2 });
   });
 
   test('sessions: at the cap, a session idle long enough makes room', async () => {
