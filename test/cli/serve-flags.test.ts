@@ -92,11 +92,12 @@ describe('serve limit flags', () => {
     expect(refused.body.message).toContain('maximum of 10 records');
   });
 
-  test('--max-sessions: beyond 2 busy sessions a new one is refused', async () => {
+  test('--max-sessions: beyond 2 busy sessions a new one is still served; one is evicted and counted in health', async () => {
     const capped = await serve(['--max-sessions', '2']);
     const seen = [];
     for (const s of ['a', 'b', 'c']) seen.push((await call(capped, '/wx/push/queryPushProject', { session: s })).headers.get('x-mock-limit'));
-    expect(seen).toEqual([null, null, 'max-sessions']);
+    expect(seen).toEqual([null, null, null]);
+    expect(((await call(capped, '/__mock/health')).body as Json)['sessions']).toMatchObject({ held: 2, max: 2, evicted: 1 });
   }, 60_000);
 });
 
