@@ -7,7 +7,7 @@ import type { ApiModule } from '../apis/api-module.js';
 import { collectionName } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject } from '../contract/types.js';
-import type { Store } from '../state/store.js';
+import { StoreUnavailableError, type Store } from '../state/store.js';
 import { seedState } from '../mock/seed-state.js';
 import type { RecordValidators } from '../mock/record-validators.js';
 import { formatDateTime } from '../mock/format-time.js';
@@ -119,6 +119,11 @@ export function createAdminApp(options: AdminOptions): express.Express {
   // Malformed JSON and other body-parser failures: problem+json, never a stack trace.
   // Anything else is a bug: logged with its stack, answered without it (no message, no install path).
   router.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof StoreUnavailableError) {
+      res.setHeader('Retry-After', '1');
+      res.setHeader('X-Mock-Limit', 'store-unavailable');
+      return problem(res, 503, 'Store unavailable', `contract-mock: the shared store is unavailable (${err.message}); retry once GET /__mock/health reports it up.`);
+    }
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) {
       (options.log ?? ((m: string) => process.stderr.write(m + '\n')))(`contract-mock: admin API failed on ${req.method} ${req.originalUrl}: ${err.stack ?? err.message}`);

@@ -6,15 +6,15 @@
  * once MAX_BUFFERED_BYTES wait for it, so a paused tab cannot hold the mock's memory.
  */
 import type { Request, Response, Router } from 'express';
-import type { Journal } from '../journal/journal.js';
+import type { CallJournal } from '../journal/journal.js';
 import type { Store } from '../state/store.js';
 import { sessionOf } from '../mock/pipeline.js';
 
 /** What may wait in memory for one events client before it is dropped (several hundred records at the 64 KB body cap). */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-export function eventRoutes(router: Router, journal: Journal, store: Store): void {
-  router.get('/events', (req: Request, res: Response) => {
+export function eventRoutes(router: Router, journal: CallJournal, store: Store): void {
+  router.get('/events', async (req: Request, res: Response) => {
     const wanted = typeof req.query['session'] === 'string' ? (req.query['session'] as string) : sessionOf(req);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -22,7 +22,6 @@ export function eventRoutes(router: Router, journal: Journal, store: Store): voi
     res.setHeader('Connection', 'keep-alive');
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
-    res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ session: wanted })}\n\n`);
     const unsubscribe = journal.subscribe((record) => {
       if (wanted !== '*' && record.session !== wanted) return;
       if (res.writableLength > MAX_BUFFERED_BYTES) {
@@ -33,6 +32,9 @@ export function eventRoutes(router: Router, journal: Journal, store: Store): voi
       }
       res.write(`id: ${record.id}\nevent: call\ndata: ${JSON.stringify(record)}\n\n`);
     });
+    // The hello says the stream is live: every call answered after it (on any instance) follows.
+    await journal.listening?.();
+    res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ session: wanted })}\n\n`);
     // A comment every 15 s keeps proxies from closing an idle stream.
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     ping.unref();
@@ -43,6 +45,6 @@ export function eventRoutes(router: Router, journal: Journal, store: Store): voi
   });
 
   router.get('/sessions', async (_req, res) => {
-    res.json({ sessions: (await store.sessionIds()).sort(), journal: journal.stats() });
+    res.json({ sessions: (await store.sessionIds()).sort(), journal: await journal.stats() });
   });
 }

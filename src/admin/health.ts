@@ -1,14 +1,16 @@
-/** `GET /__mock/health`, answered without express so a starting mock reports ready as soon as its APIs are. */
+/**
+ * `GET /__mock/health`, answered without express so a starting mock reports ready as soon as its APIs
+ * are. With a shared store it also says whether the store answers (status `store-unavailable` when not).
+ */
 import type { Contract } from '../contract/compile-contract.js';
 import type { JsonObject } from '../contract/types.js';
-import type { Journal } from '../journal/journal.js';
-import type { Store } from '../state/store.js';
+import type { JournalStats } from '../journal/journal.js';
+import type { SessionStats, StoreHealth } from '../state/store.js';
 import { packageVersion } from '../mock/package-version.js';
 
-export function healthBody(contract: Contract, journal: Journal, startedAt: number, store?: Store): JsonObject {
-  const sessions = store?.stats?.();
+export function healthBody(contract: Contract, journal: JournalStats, startedAt: number, sessions?: SessionStats, store?: StoreHealth): JsonObject {
   return {
-    status: 'ok',
+    status: !store || store.status === 'up' ? 'ok' : 'store-unavailable',
     apis: [...contract.apis.values()].map((a) => ({
       name: a.api,
       title: (a.spec.document['info'] as JsonObject)['title'],
@@ -16,8 +18,9 @@ export function healthBody(contract: Contract, journal: Journal, startedAt: numb
     })),
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     version: packageVersion(),
-    journal: journal.stats(),
+    journal: journal as unknown as JsonObject,
     // Sessions held, the --max-sessions cap, and how many were evicted to make room (none is ever refused).
     ...(sessions && { sessions: sessions as unknown as JsonObject }),
+    ...(store && { store: store as unknown as JsonObject }),
   };
 }

@@ -1,6 +1,6 @@
 /** Admin routes over the journal (DESIGN.md): calls, violations, verify, HAR and NDJSON export. All per session. */
 import type { Request, Response, Router } from 'express';
-import type { Journal, CallFilter } from '../journal/journal.js';
+import type { CallJournal, CallFilter } from '../journal/journal.js';
 import { toHar } from '../journal/export-har.js';
 import { verifyCalls, verifyRequestProblem, type VerifyRequest } from '../journal/verify-calls.js';
 import { sessionOf } from '../mock/pipeline.js';
@@ -47,39 +47,39 @@ function verifyNamesProblem(body: VerifyRequest, operationIds: ReadonlySet<strin
 }
 
 /** `operationIds`: the operations of the contract, so a verification of a misspelt one is refused, not counted as 0. */
-export function journalRoutes(router: Router, journal: Journal, version: string, operationIds: ReadonlySet<string>): void {
-  router.get('/calls', (req, res) => {
+export function journalRoutes(router: Router, journal: CallJournal, version: string, operationIds: ReadonlySet<string>): void {
+  router.get('/calls', async (req, res) => {
     const filter = filterOf(req, res);
-    if (filter) res.json(journal.query(sessionOf(req), filter));
+    if (filter) res.json(await journal.query(sessionOf(req), filter));
   });
 
-  router.delete('/calls', (req, res) => {
+  router.delete('/calls', async (req, res) => {
     const session = sessionOf(req);
-    res.json({ session, cleared: journal.clear(session) });
+    res.json({ session, cleared: await journal.clear(session) });
   });
 
-  router.get('/violations', (req, res) => {
+  router.get('/violations', async (req, res) => {
     const filter = filterOf(req, res);
-    if (filter) res.json(journal.query(sessionOf(req), { ...filter, violationsOnly: true }));
+    if (filter) res.json(await journal.query(sessionOf(req), { ...filter, violationsOnly: true }));
   });
 
-  router.post('/verify', (req, res) => {
+  router.post('/verify', async (req, res) => {
     const detail = verifyRequestProblem(req.body);
     if (detail) return problem(res, 400, 'Bad verification request', detail);
     const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
     if (unknown) return problem(res, 400, unknown.startsWith('Unknown operation') ? 'Unknown operation' : 'Bad verification request', unknown);
-    res.json(verifyCalls(journal.query(sessionOf(req)), req.body as VerifyRequest));
+    res.json(verifyCalls(await journal.query(sessionOf(req)), req.body as VerifyRequest));
   });
 
-  router.get('/calls.har', (req, res) => {
+  router.get('/calls.har', async (req, res) => {
     const filter = filterOf(req, res);
     if (!filter) return;
-    res.type('application/json').send(JSON.stringify(toHar(journal.query(sessionOf(req), filter), version)));
+    res.type('application/json').send(JSON.stringify(toHar(await journal.query(sessionOf(req), filter), version)));
   });
 
-  router.get('/calls.ndjson', (req, res) => {
+  router.get('/calls.ndjson', async (req, res) => {
     const filter = filterOf(req, res);
     if (!filter) return;
-    res.type('application/x-ndjson').send(journal.query(sessionOf(req), filter).map((c) => JSON.stringify(c) + '\n').join(''));
+    res.type('application/x-ndjson').send((await journal.query(sessionOf(req), filter)).map((c) => JSON.stringify(c) + '\n').join(''));
   });
 }

@@ -7,7 +7,7 @@ import type express from 'express';
 import type { ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName } from '../contract/types.js';
-import type { Journal } from '../journal/journal.js';
+import type { CallJournal } from '../journal/journal.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Store } from '../state/store.js';
 import { seedState } from '../mock/seed-state.js';
@@ -27,7 +27,7 @@ export interface MockAdminOptions {
   seed: number;
   /** Checks seeded records against the spec's schemas (built once by create-server). */
   records: RecordValidators;
-  journal: Journal;
+  journal: CallJournal;
   registry: ScenarioRegistry;
   startedAt: number;
   log: (message: string) => void;
@@ -51,6 +51,6 @@ export function createMockAdmin(o: MockAdminOptions): express.Express {
       eventRoutes(router, o.journal, o.store);
       uiRoutes(router);
     },
-    onReset: (session) => void o.journal.clear(session),
+    onReset: async (session) => void (await o.journal.clear(session)),
   });
 }

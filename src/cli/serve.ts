@@ -4,6 +4,7 @@ import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { inputDir, listenOrExplain, outputDir, outputFile, usageError } from './cli-checks.js';
 import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
 import { refuseExposedHost } from './exposed-host.js';
+import { redactedUrl, redisUrlProblem } from '../state/redis-connection.js';
 
 export interface ServeOptions {
   port: string;
@@ -31,6 +32,10 @@ export interface ServeOptions {
   allowDelivery: string[];
   journalMaxSize: string;
   journalKeep: string;
+  redis?: string;
+  redisPrefix: string;
+  redisTimeout: string;
+  redisSessionTtl: string;
 }
 
 function positive(name: string, value: string): number {
@@ -51,6 +56,22 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     allow = deliveryAllowList(options.allowDelivery);
   } catch (e) {
     usageError('serve', (e as Error).message);
+  }
+  const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
+  if (redisUrl) {
+    const problem = redisUrlProblem(redisUrl);
+    if (problem) {
+      console.error(`contract-mock: --redis: ${problem}`);
+      process.exit(2);
+    }
+    if (options.state) {
+      console.error('contract-mock: --redis and --state both keep the state; choose one (--redis to share it between instances)');
+      process.exit(2);
+    }
+    if (!/^[\x21-\x7e]{1,64}$/.test(options.redisPrefix) || /[{}]/.test(options.redisPrefix)) {
+      console.error(`contract-mock: --redis-prefix must be 1-64 printable ASCII characters without spaces or braces, got "${options.redisPrefix}"`);
+      process.exit(2);
+    }
   }
   const started = performance.now();
   const mock = await startMock({
@@ -79,6 +100,14 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
     scenarioDirs: [defaultScenariosDir(), ...options.scenarios],
+    ...(redisUrl && {
+      redis: {
+        url: redisUrl,
+        prefix: options.redisPrefix,
+        timeoutMs: positive('--redis-timeout', options.redisTimeout),
+        sessionTtlMs: positive('--redis-session-ttl', options.redisSessionTtl) * 1000,
+      },
+    }),
     activeScenarios: options.scenario,
     specFiles: options.spec,
     watchScenarios: true,
@@ -87,7 +116,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     const address = mock.server.address();
     const actual = typeof address === 'object' && address ? address.port : port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-    const state = options.state ? `, state in ${options.state}` : '';
+    const state = options.state ? `, state in ${options.state}` : redisUrl ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"` : '';
     const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
     const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
     const base = `http://${host}:${actual}`;

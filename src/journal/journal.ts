@@ -123,7 +123,7 @@ function preview(body: unknown, why: string): string {
 }
 
 /** An NDJSON line that adds a record's delivery outcomes once they settle (the record itself was written first). */
-interface DeliveriesLine {
+export interface DeliveriesLine {
   deliveriesOf: string;
   session: string;
   deliveries: DeliveryOutcome[];
@@ -132,7 +132,47 @@ interface DeliveriesLine {
 
 export type JournalListener = (record: CallRecord) => void;
 
-export class Journal {
+/** Live call records for `/__mock/events`: in process here; across instances through Redis. */
+export interface EventBus {
+  subscribe(listener: JournalListener): () => void;
+  /** Resolves once records published from now on reach the listeners (a shared bus subscribes asynchronously). */
+  listening?(): Promise<void>;
+}
+
+export interface JournalStats {
+  records: number;
+  bytes: number;
+  evicted: number;
+  trimmed?: number;
+  unreadableLines?: number;
+  queued: number;
+  sessions: number;
+  subscribers?: number;
+  maxPerSession: number;
+  maxTotal: number;
+  file?: string;
+  fileError?: string;
+  restored?: number;
+  backend?: string;
+}
+
+/**
+ * What the admin API and the pipeline need of a journal, in memory (Journal) or shared (RedisJournal).
+ * A shared journal answers with promises; append resolves once the record is stored.
+ */
+export interface CallJournal extends EventBus {
+  /** Stores a record and returns it as stored (masked, within the record budget). */
+  append(record: CallRecord): CallRecord | Promise<CallRecord>;
+  /** Adds the outcomes of a stored record's deliveries once they settle; returns the record as updated. */
+  addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): CallRecord | Promise<CallRecord>;
+  query(session: string, filter?: CallFilter): CallRecord[] | Promise<CallRecord[]>;
+  /** Clears one session's records; how many there were. */
+  clear(session: string): number | Promise<number>;
+  stats(): JournalStats | Promise<JournalStats>;
+  close(): Promise<void>;
+}
+
+export class Journal implements CallJournal {
   private all: Queue<Entry> = new Queue<Entry>();
   private readonly bySession = new Map<string, SessionEntries>();
   /** Records whose deliveries are still running, by id (few at a time). */
@@ -311,9 +351,20 @@ export class Journal {
     this.restored++;
   }
 
+  /** A record as every journal keeps it, memory or shared: masked, within the record budget; and its JSON. */
+  prepare(record: CallRecord): { kept: CallRecord; text: string } {
+    return this.bound(this.mask.record(record));
+  }
+
+  /** A record's settled deliveries as every journal keeps them: masked, the first LISTED_DELIVERIES listed, the rest counted. */
+  deliveriesLine(record: CallRecord, deliveries: DeliveryOutcome[]): DeliveriesLine {
+    const listed = deliveries.slice(0, LISTED_DELIVERIES).map((d) => this.mask.delivery(d));
+    return { deliveriesOf: record.id, session: record.session, deliveries: listed, ...(deliveries.length > listed.length && { deliveriesNotListed: deliveries.length - listed.length }) };
+  }
+
   /** Stores a record (masked, within the record budget) and returns it as stored. */
   append(record: CallRecord): CallRecord {
-    const { kept, text } = this.bound(this.mask.record(record));
+    const { kept, text } = this.prepare(record);
     this.write(text + '\n');
     const entry = this.store(kept, text);
     if (kept.deliveries.some((d) => d.pending)) this.awaiting.set(kept.id, entry);
@@ -326,8 +377,8 @@ export class Journal {
    * was sent, with its deliveries pending). The file gets a line of its own, merged back on restore.
    */
   addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): CallRecord {
-    const listed = deliveries.slice(0, LISTED_DELIVERIES).map((d) => this.mask.delivery(d));
-    const line: DeliveriesLine = { deliveriesOf: record.id, session: record.session, deliveries: listed, ...(deliveries.length > listed.length && { deliveriesNotListed: deliveries.length - listed.length }) };
+    const line = this.deliveriesLine(record, deliveries);
+    const listed = line.deliveries;
     this.write(JSON.stringify(line) + '\n');
     const entry = this.awaiting.get(record.id);
     const updated = entry && this.replaceDeliveries(entry, line, true);
@@ -486,21 +537,7 @@ export class Journal {
     return n;
   }
 
-  stats(): {
-    records: number;
-    bytes: number;
-    evicted: number;
-    trimmed: number;
-    queued: number;
-    sessions: number;
-    subscribers: number;
-    maxPerSession: number;
-    maxTotal: number;
-    file?: string;
-    fileError?: string;
-    restored?: number;
-    unreadableLines?: number;
-  } {
+  stats(): JournalStats {
     return {
       records: this.live,
       bytes: this.bytes,

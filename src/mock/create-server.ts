@@ -12,14 +12,19 @@ import { iosDatasyn } from '../apis/ios-datasyn/ios-datasyn.js';
 import { wxPush } from '../apis/wx-push/wx-push.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { loadContract } from '../contract/contract-cache.js';
-import type { ApiName } from '../contract/types.js';
+import type { ApiName, JsonObject } from '../contract/types.js';
 import type { MockAdminOptions } from '../admin/mock-admin.js';
 import { healthBody } from '../admin/health.js';
 import { adminGuard, isAdminPath } from '../admin/admin-guard.js';
 import { bodyDeadline } from '../admin/body-deadline.js';
 import type { CallRecord } from '../journal/call-record.js';
-import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
+import { Journal, DEFAULT_JOURNAL, type CallJournal, type JournalOptions } from '../journal/journal.js';
 import { SecretMask } from '../journal/secret-mask.js';
+import { RedisJournal } from '../journal/redis-journal.js';
+import { RedisConnection, type RedisOptions } from '../state/redis-connection.js';
+import { RedisStore, DEFAULT_SESSION_TTL_MS } from '../state/redis-store.js';
+import { redisSessionLock } from '../state/redis-session-lock.js';
+import type { SessionLock } from '../state/session-lock.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
@@ -29,7 +34,7 @@ import { MemoryStore } from '../state/memory-store.js';
 import { FileStore } from '../state/file-store.js';
 import { apiOf, matchRoute } from '../contract/match-route.js';
 import { join } from 'node:path';
-import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
+import { StoreUnavailableError, systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
 import { asciiJson, createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
 import { DEFAULT_MAX_DELIVERIES, type DeliveryOptions } from './deliver.js';
 
@@ -49,6 +54,8 @@ export interface MockOptions {
   sessionIdleMs?: number;
   /** Keep state and journal on disk in this folder (serve --state); `journal.file`, when set, holds the journal instead. */
   stateDir?: string;
+  /** Share sessions, journal and events with every instance on this Redis and prefix (serve --redis). */
+  redis?: RedisOptions & { sessionTtlMs?: number };
   /** Largest request header block node:http accepts (bytes). */
   maxHeaderBytes?: number;
   journal?: Partial<JournalOptions>;
@@ -74,7 +81,7 @@ export interface MockOptions {
 export interface Mock {
   contract: Contract;
   store: Store;
-  journal: Journal;
+  journal: CallJournal;
   scenarios: ScenarioRegistry;
   /** Stops watching files and closes held connections; the server itself is closed by its owner. */
   close(): void;
@@ -145,15 +152,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const env = { contract: options.contract, modules, seed, records };
   const starting = await startingDump(env, registry, options.activeScenarios ?? []);
   const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, log };
-  const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
-  const journal = await Journal.open({
-    ...DEFAULT_JOURNAL,
-    // A served spec's API key parameters are credentials too, whatever they are called.
-    mask: new SecretMask(undefined, options.contract.secretNames),
-    ...options.journal,
-    // With --state the journal is durable (read back at start): in DIR/journal.ndjson, or in the --journal file when one is named.
-    ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }),
-  });
+  const backends = await chooseBackends(options, storeOptions);
+  const { store, journal } = backends;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const guard = adminGuard({ adminToken: options.adminToken, corsOrigins: options.corsOrigins, allowHosts: options.allowHosts, listenHost: options.listenHost });
   const pipeline = createPipeline({
@@ -163,15 +163,18 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     seed,
     limits,
     delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, ...options.delivery },
-    // options.onCall sees each record once, complete (after its deliveries); the journal has it from the answer on.
+    // options.onCall sees each record once, complete (after its deliveries); the journal has it before the answer is sent.
     onCall: (record) => {
       const stored = journal.append(record);
+      if (stored instanceof Promise) return stored.then((kept) => void (!record.deliveries.length && options.onCall?.(kept)));
       if (!record.deliveries.length) options.onCall?.(stored);
     },
     onDeliveries: (record, outcomes) => {
       const stored = journal.addDeliveries(record, outcomes);
+      if (stored instanceof Promise) return stored.then((kept) => void options.onCall?.(kept));
       options.onCall?.(stored);
     },
+    locks: backends.locks,
     log,
     scenarios: registry,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
@@ -225,21 +228,33 @@ export async function createMock(options: MockOptions): Promise<Mock> {
       }
       // Health never depends on session admission: a full session table must not make the mock look down.
       if (req.method === 'GET' && (url === '/__mock/health' || url.startsWith('/__mock/health?'))) {
-        const text = JSON.stringify(healthBody(options.contract, journal, startedAt, store), null, 2);
-        res.writeHead(200, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
-        res.end(text);
+        health()
+          .then((body) => {
+            const text = JSON.stringify(body, null, 2);
+            // 503 while the shared store is down: a load balancer's check takes the instance out until it recovers.
+            res.writeHead(body['status'] === 'ok' ? 200 : 503, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
+            res.end(text);
+          })
+          .catch((e: unknown) => failed(req, res, 'health', e));
         return;
       }
       bodyDeadline(req, res, limits.requestTimeoutMs, cors);
       const opened = store.open(session);
+      if (opened instanceof Promise) {
+        opened.then(
+          (o) => (o.ok ? serveAdmin(req, res, cors) : writeProblem(res, 503, 'Session limit', o.reason, [...cors, 'Retry-After', '60'])),
+          (e: unknown) =>
+            e instanceof StoreUnavailableError
+              ? writeProblem(res, 503, 'Store unavailable', `contract-mock: the shared store is unavailable (${e.message}); retry once GET /__mock/health reports it up.`, [...cors, 'Retry-After', '1', 'X-Mock-Limit', 'store-unavailable'])
+              : failed(req, res, 'the admin API', e),
+        );
+        return;
+      }
       if (!opened.ok) {
         writeProblem(res, 503, 'Session limit', opened.reason, [...cors, 'Retry-After', '60']);
         return;
       }
-      for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i]!, cors[i + 1]!);
-      admin()
-        .then((app) => app(req, res))
-        .catch((e: unknown) => failed(req, res, 'the admin API', e));
+      serveAdmin(req, res, cors);
       return;
     }
     if (preflight(req, res)) return;
@@ -249,6 +264,18 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     }
     pipeline.handle(req, res).catch((e: unknown) => failed(req, res, 'the pipeline', e));
   };
+  /** The admin API (express) for a request past the token and session checks. */
+  function serveAdmin(req: IncomingMessage, res: ServerResponse, cors: string[]): void {
+    for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i]!, cors[i + 1]!);
+    admin()
+      .then((app) => app(req, res))
+      .catch((e: unknown) => failed(req, res, 'the admin API', e));
+  }
+  async function health(): Promise<JsonObject> {
+    const storeHealth = store.health ? await store.health() : undefined;
+    return healthBody(options.contract, await journal.stats(), startedAt, store.stats?.(), storeHealth);
+  }
+
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
   // Requests node:http refuses before we see them (headers too large, malformed) still get a clear answer.
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
@@ -285,9 +312,33 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     clearTimeout(timer);
     await pipeline.settled();
     await journal.close();
-    if (store instanceof FileStore) store.close();
+    await store.close?.();
   };
   return { contract: options.contract, store, journal, scenarios: registry, pipeline, listener, server, close, shutdown };
+}
+
+/**
+ * The backends, chosen once at start-up: in memory (default), on disk (`--state`), or shared through
+ * Redis (`--redis`); the pipeline and the admin API see only their interfaces.
+ */
+async function chooseBackends(options: MockOptions, storeOptions: ConstructorParameters<typeof MemoryStore>[0]): Promise<{ store: Store; journal: CallJournal; locks?: SessionLock }> {
+  // A served spec's API key parameters are credentials too, whatever they are called.
+  const journalOptions = { ...DEFAULT_JOURNAL, mask: new SecretMask(undefined, options.contract.secretNames), ...options.journal };
+  if (options.redis && !options.store) {
+    const connection = new RedisConnection(options.redis);
+    if (!(await connection.ready())) (options.log ?? console.error)(`contract-mock: Redis at ${connection.health().url} does not answer yet; calls are answered store-unavailable until it does`);
+    const ttlMs = options.redis.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+    const store = new RedisStore({ ...storeOptions, connection, sessionTtlMs: ttlMs });
+    const { file: _file, restore: _restore, ...shared } = journalOptions;
+    const journal = new RedisJournal(connection, { ...shared, ttlMs });
+    // A holder keeps the lock at most 3 command timeouts; a waiter gives up after the holder's time plus one.
+    const locks = redisSessionLock(connection, { ttlMs: 3 * options.redis.timeoutMs, waitMs: 4 * options.redis.timeoutMs });
+    return { store, journal, locks };
+  }
+  const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
+  // With --state the journal is durable (read back at start): in DIR/journal.ndjson, or in the --journal file when one is named.
+  const journal = await Journal.open({ ...journalOptions, ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }) });
+  return { store, journal };
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */

@@ -8,7 +8,7 @@ import { PROBLEM_TYPE, problemBody } from '../admin/problem.js';
 import { requestTarget } from './request-target.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { ApiModule, Delivery, DeliveryOutcome, HandlerContext } from '../apis/api-module.js';
+import type { ApiModule, Delivery, DeliveryOutcome, Handler, HandlerContext } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { apiOf, matchRoute, type Match } from '../contract/match-route.js';
 import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
@@ -17,7 +17,8 @@ import type { CallRecord, ScenarioEffect } from '../journal/call-record.js';
 import { applyScenarios, gatewayPage, requestedScenarios, type Decision, type ScenarioOutcome } from '../scenarios/apply-scenarios.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Fault } from '../scenarios/scenario.js';
-import { StateLimitError, type SessionStore, type Store } from '../state/store.js';
+import { StateLimitError, StoreUnavailableError, type SessionStore, type Store } from '../state/store.js';
+import { sessionLock, type SessionLock } from '../state/session-lock.js';
 import { deliverAll, type DeliveryOptions } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
 import { restAnswer } from './rest-state.js';
@@ -39,12 +40,15 @@ export interface PipelineOptions {
   limits: Limits;
   delivery: DeliveryOptions;
   /**
-   * Called once per API call with its immutable record, as soon as the answer is sent (the journal
-   * listens here); deliveries the call caused are then pending and reported by onDeliveries.
+   * Called once per API call with its immutable record, before the answer is sent (the journal
+   * listens here; a promise, as a shared journal's, is awaited: whoever got the answer finds the call
+   * in the journal on every instance). Deliveries the call caused are then pending and reported by onDeliveries.
    */
-  onCall(record: CallRecord): void;
+  onCall(record: CallRecord): void | Promise<void>;
   /** The outcomes of a call's deliveries, once they have all settled. */
-  onDeliveries?(record: CallRecord, outcomes: DeliveryOutcome[]): void;
+  onDeliveries?(record: CallRecord, outcomes: DeliveryOutcome[]): void | Promise<void>;
+  /** Serialises each session's handlers; default in this process only. */
+  locks?: SessionLock;
   log(message: string): void;
   scenarios?: ScenarioRegistry;
   /** How scenario delays wait; tests pass one that records instead of sleeping. */
@@ -215,51 +219,6 @@ function isoNow(): string {
   return isoText;
 }
 
-/** A session's queue: `null` while free; the calls waiting their turn while busy. And how many handlers it has run. */
-interface SessionLock {
-  waiting: Array<() => void> | null;
-  order: number;
-}
-
-/**
- * Per-session mutual exclusion (a FIFO of waiters per busy session), and the order in which a
- * session's handlers ran. Kept per session object, so a session the store drops takes its lock along.
- */
-function sessionLocks() {
-  const locks = new WeakMap<SessionStore, SessionLock>();
-  /** The waiting list of a busy session nobody waits on (shared: it is never pushed to). */
-  const NONE: Array<() => void> = [];
-  const lockOf = (session: SessionStore): SessionLock => {
-    let lock = locks.get(session);
-    if (!lock) locks.set(session, (lock = { waiting: null, order: 0 }));
-    return lock;
-  };
-  return {
-    async run<T>(session: SessionStore, fn: () => Promise<T>): Promise<T> {
-      const lock = lockOf(session);
-      if (lock.waiting === null) lock.waiting = NONE;
-      else {
-        // Uncontended (the common case) never gets here: no promise, no waiting.
-        if (lock.waiting === NONE) lock.waiting = [];
-        const queue = lock.waiting;
-        await new Promise<void>((resolve) => queue.push(resolve));
-      }
-      try {
-        return await fn();
-      } finally {
-        // The next call inherits the busy session; with nobody waiting it is free.
-        const next = lock.waiting!.shift();
-        if (next) next();
-        else lock.waiting = null;
-      }
-    },
-    next(session: SessionStore): number {
-      return ++lockOf(session).order;
-    },
-  };
-}
-
-type SessionLocks = ReturnType<typeof sessionLocks>;
 type BodyReader = ReturnType<typeof bodyReader>;
 
 /** What every stage may use, made once by createPipeline (no per-call state here). */
@@ -268,7 +227,7 @@ interface Walk {
   contract: Contract;
   modules: Map<ApiName, ApiModule>;
   limits: Limits;
-  locks: SessionLocks;
+  locks: SessionLock;
   bodies: BodyReader;
   /** Outgoing deliveries still running. */
   pending: Set<Promise<unknown>>;
@@ -340,7 +299,8 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
   const { method, pathname, search } = requestTarget(req);
   const sessionId = sessionOf(req);
   const match = matchRoute(w.contract.routes, method, pathname);
-  const opened = w.options.store.open(sessionId);
+  let opened = w.options.store.open(sessionId);
+  if (opened instanceof Promise) opened = await opened;
   if (!opened.ok) {
     req.resume();
     const api = apiOf(match);
@@ -509,12 +469,13 @@ async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, 
   try {
     if (run) {
       const ctx: HandlerContext = { op, input, headers: call.req.headers, session, dialect, fake, deliver: (d) => call.deliveries.push(d), flags };
-      result = { status: 200, headers, body: await w.locks.run(session, () => ((call.order = w.locks.next(session)), run(ctx))) };
+      result = { status: 200, headers, body: await w.locks.run(session, () => numbered(w, call, session, run, ctx)) };
     } else {
       // No handler (a served spec, or an operation added to a built-in spec): answered from the spec.
-      result = await w.locks.run(session, () => ((call.order = w.locks.next(session)), fromSpec(call, op, input, fake, headers)));
+      result = await w.locks.run(session, () => numbered(w, call, session, (c: Call) => fromSpec(c, op, input, fake, headers), call));
     }
   } catch (e) {
+    if (e instanceof StoreUnavailableError) throw e;
     if (e instanceof StateLimitError) {
       // A full session: the API's server-error envelope (HTTP 200, as every business answer of these APIs), with a message that says how to fix it.
       call.violations.push({ side: 'request', pointer: '', message: e.message, rule: 'max-records' });
@@ -553,6 +514,35 @@ async function fromSpec(call: Call, op: Operation, input: RequestInput, fake: Fa
   }
   const answer = successAnswer(op, fake);
   return { ...answer, headers: { ...headers, ...answer.headers }, unchecked };
+}
+
+/** The handler run under the session's lock, numbered in the session's order of handlers. */
+function numbered<A, T>(w: Walk, call: Call, session: SessionStore, run: (arg: A) => Promise<T>, arg: A): Promise<T> {
+  const order = w.locks.next(session);
+  if (typeof order === 'number') {
+    call.order = order;
+    return run(arg);
+  }
+  return order.then((n) => ((call.order = n), run(arg)));
+}
+
+/**
+ * The answer when the shared store did not answer in time (or is unreachable): the API's
+ * server-error envelope with `X-Mock-Limit: store-unavailable` (a 503 off the documented paths).
+ */
+function storeUnavailable(w: Walk, req: IncomingMessage, res: ServerResponse, e: StoreUnavailableError): void {
+  if (res.headersSent || res.destroyed) return;
+  req.resume();
+  const { method, pathname } = requestTarget(req);
+  const match = matchRoute(w.contract.routes, method, pathname);
+  const api = apiOf(match);
+  const dialect = api ? w.contract.apis.get(api)!.dialect : undefined;
+  const message = `contract-mock: the shared store is unavailable (${e.message}); the call was not served, retry it`;
+  writeAnswer(w, req, res, {
+    status: dialect ? 200 : 503,
+    headers: { 'Retry-After': '1', 'X-Mock-Limit': 'store-unavailable' },
+    body: dialect ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined, message }) : { error: 'store_unavailable', message },
+  });
 }
 
 /** match → validate → scenario → handler: the answer to a received call, its violations of the contract noted on the call. */
@@ -645,23 +635,33 @@ export function createPipeline(options: PipelineOptions) {
     contract: options.contract,
     modules: options.modules,
     limits: options.limits,
-    locks: sessionLocks(),
+    locks: options.locks ?? sessionLock(),
     bodies: bodyReader(options.limits.requestTimeoutMs),
     pending: new Set(),
     hanging: new Set(),
   };
 
-  /** One API call's walk: receive → match → validate → scenario → handler → respond → record. */
+  /**
+   * One API call's walk: receive → match → validate → scenario → handler → record → respond. The
+   * record is journaled before the answer is sent, so whoever got the answer finds the call in the
+   * journal (kill -9 after the answer loses nothing); delivery outcomes follow once they settle.
+   */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const call = await receive(w, req, res);
-    if (!call) return;
-    const answer = await answerCall(w, call);
-    // Journaled just before the answer goes out, so a call its client saw answered is on disk (kill -9
-    // right after loses nothing); delivery outcomes are added when they settle.
-    const recorded = record(w, call, answer);
-    options.onCall(recorded);
-    respond(w, call, res, answer);
-    if (call.deliveries.length) await runDeliveries(w, recorded, call.deliveries, call.mockTime);
+    try {
+      const call = await receive(w, req, res);
+      if (!call) return;
+      const answer = await answerCall(w, call);
+      // Journaled before the answer goes out, so a call its client saw answered is in the journal (on
+      // disk, or in Redis for every instance; kill -9 right after loses nothing); delivery outcomes follow.
+      const recorded = record(w, call, answer);
+      const journaled = options.onCall(recorded);
+      if (journaled) await journaled;
+      respond(w, call, res, answer);
+      if (call.deliveries.length) await runDeliveries(w, recorded, call.deliveries, call.mockTime);
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      storeUnavailable(w, req, res, e);
+    }
   }
 
   return {

@@ -51,8 +51,11 @@ export interface SessionStats {
 export type OpenResult = { ok: true; session: SessionStore } | { ok: false; reason: string };
 
 export interface Store {
-  /** Opens or creates a session; `ok: false` says why a new session cannot be had (the session limit). */
-  open(id: string): OpenResult;
+  /**
+   * Opens or creates a session; `ok: false` says why a new session cannot be had (the session limit).
+   * In memory the answer is immediate; a shared store may have to ask (and then returns a promise).
+   */
+  open(id: string): OpenResult | Promise<OpenResult>;
   /** As open(), for callers past the pipeline's admission check; throws on a refused session. */
   session(id: string): SessionStore;
   sessionIds(): Promise<string[]>;
@@ -60,6 +63,10 @@ export interface Store {
   clear(): Promise<void>;
   /** Sessions held and evicted, when the backend counts them. */
   stats?(): SessionStats;
+  /** Whether a shared store answers (health); absent for the in-process stores, which always do. */
+  health?(): Promise<StoreHealth>;
+  /** Flushes and lets go of the store (graceful shutdown). */
+  close?(): void | Promise<void>;
 }
 
 /** The time source every session clock is an offset of; tests pass a fixed one. */
@@ -80,4 +87,20 @@ export class StateLimitError extends Error {
     super(`this session holds its maximum of ${limit} records; reset it (POST /__mock/reset) or start serve with a larger --max-records`);
     this.name = 'StateLimitError';
   }
+}
+
+/** The shared store (Redis) did not answer in time or is unreachable: the call is answered store-unavailable. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** What `GET /__mock/health` says of the store. */
+export interface StoreHealth {
+  backend: string;
+  status: 'up' | 'down';
+  /** Why it is down. */
+  error?: string;
 }

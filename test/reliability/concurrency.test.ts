@@ -36,7 +36,7 @@ describe('concurrency', () => {
     );
     expect(answers.every((a) => a['status'] === 200 || a['code'] === '40410')).toBe(true);
 
-    const calls = m.journal.query(S).filter((c) => c.operationId !== 'channelToken');
+    const calls = (await m.journal.query(S)).filter((c) => c.operationId !== 'channelToken');
     expect(calls).toHaveLength(500);
     const orders = calls.map((c) => c.order!).sort((a, b) => a - b);
     expect(new Set(orders).size).toBe(500);

@@ -77,7 +77,7 @@ describe('limits', () => {
       expect(answer).toMatch(/^HTTP\/1.1 200 /);
       expect(answer).toContain('did not arrive within 150 ms');
     }
-    const timedOut = m.journal.query('default').filter((c) => c.violations.some((v) => v.rule === 'request-timeout'));
+    const timedOut = (await m.journal.query('default')).filter((c) => c.violations.some((v) => v.rule === 'request-timeout'));
     expect(timedOut).toHaveLength(2);
   });
 

@@ -77,7 +77,7 @@ describe('faults', () => {
 
   test('the journal records each fault, and the server answers normally afterwards', async () => {
     await call('connection-reset');
-    const calls = m.journal.query('fault-connection-reset');
+    const calls = await m.journal.query('fault-connection-reset');
     expect(calls.at(-1)!.response).toMatchObject({ status: 0, fault: 'connection-reset' });
     expect(calls.at(-1)!.scenarios).toEqual([{ scenario: 'connection-reset', rule: 0 }]);
     const ok = await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });

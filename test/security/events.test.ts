@@ -35,17 +35,17 @@ describe('GET /__mock/events backpressure', () => {
     await new Promise<void>((r) => socket.once('data', () => r()));
     socket.pause();
     const closed = new Promise<void>((r) => (socket.once('close', () => r()), socket.on('error', () => r())));
-    const before = m.journal.stats().subscribers;
+    const before = (await m.journal.stats()).subscribers;
     expect(before).toBeGreaterThanOrEqual(1);
     // Far more than the bound plus what the kernel's socket buffers hold (a few MB on loopback).
     const most = Math.ceil((4 * MAX_BUFFERED_BYTES) / 60_000);
     let appended = 0;
-    while (m.journal.stats().subscribers === before && appended < most) {
+    while ((await m.journal.stats()).subscribers === before && appended < most) {
       m.journal.append(big('paused'));
       appended++;
       if (appended % 20 === 0) await new Promise((r) => setImmediate(r));
     }
-    expect(m.journal.stats().subscribers).toBe(before - 1);
+    expect((await m.journal.stats()).subscribers).toBe(before - 1);
     // Reading again drains what the kernel held, then the end: the mock closed the stream.
     socket.resume();
     await closed;

@@ -1,0 +1,136 @@
+/**
+ * The journal contract: one table of cases run against every journal (memory, memory with its NDJSON
+ * file, Redis), so `/__mock/calls` and `/__mock/verify` answer the same whichever serve flags run.
+ * Then what only the shared journal promises: a second instance sees every record at once.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CallRecord } from '../../src/journal/call-record.js';
+import { Journal, type CallJournal } from '../../src/journal/journal.js';
+import { RedisJournal } from '../../src/journal/redis-journal.js';
+import { RedisConnection } from '../../src/state/redis-connection.js';
+import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
+
+let n = 0;
+function record(session: string, over: Partial<CallRecord> = {}): CallRecord {
+  n++;
+  return {
+    id: `id-${n}`,
+    time: new Date(Date.UTC(2026, 10, 22, 6, 0, n % 60)).toISOString(),
+    mockTime: 0,
+    session,
+    api: 'platform-sync',
+    operationId: 'channelToken',
+    method: 'POST',
+    path: '/v1/channel/token',
+    query: {},
+    request: { headers: {}, body: { n, 学校名称: '第一中学' } },
+    response: { status: 200, headers: {}, body: {}, code: '200' },
+    durationMs: 1,
+    violations: [],
+    scenarios: [],
+    deliveries: [],
+    ...over,
+  };
+}
+
+let redis: TestRedis | undefined;
+const connections: RedisConnection[] = [];
+let prefixes = 0;
+const redisJournal = (prefix: string, maxPerSession = 100): RedisJournal => {
+  const connection = new RedisConnection({ url: redis!.url, prefix, timeoutMs: 2000 });
+  connections.push(connection);
+  return new RedisJournal(connection, { maxPerSession, maxTotal: 1000, ttlMs: 60_000 });
+};
+
+beforeAll(async () => {
+  if (!SKIP_WITHOUT_REDIS) redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+  await redis?.stop();
+});
+
+const journals: Array<[string, (maxPerSession?: number) => CallJournal]> = [
+  ['memory', (max = 100) => new Journal({ maxPerSession: max, maxTotal: 1000 })],
+  ['memory + file', (max = 100) => new Journal({ maxPerSession: max, maxTotal: 1000, file: join(mkdtempSync(join(tmpdir(), 'cm-jc-')), 'journal.ndjson') })],
+  ['redis', (max = 100) => redisJournal(`jc-${++prefixes}`, max)],
+];
+
+/** Resolves with the first record a listener gets (events may arrive after append resolves: Redis pub/sub). */
+const nextEvent = (j: CallJournal): Promise<CallRecord> =>
+  new Promise((resolve) => {
+    const off = j.subscribe((r) => (off(), resolve(r)));
+  });
+
+describe.each(journals)('journal contract: %s', (name, make) => {
+  const skip = name === 'redis' && SKIP_WITHOUT_REDIS;
+
+  test.skipIf(skip)('an appended record is returned whole, in order, per session', async () => {
+    const j = make();
+    const a = record('a');
+    await j.append(a);
+    await j.append(record('b'));
+    await j.append(record('a', { id: 'a-2' }));
+    expect(await j.query('a')).toEqual([a, expect.objectContaining({ id: 'a-2' })]);
+    expect((await j.query('b')).length).toBe(1);
+    expect(await j.query('nobody')).toEqual([]);
+  });
+
+  test.skipIf(skip)('filters: api, operationId, method, path, since, limit, violations only', async () => {
+    const j = make();
+    await j.append(record('f', { id: 'token', time: '2026-11-22T06:00:00.000Z' }));
+    await j.append(record('f', { id: 'school', api: 'wuhan-eduyun', operationId: 'getOrgInfo', method: 'GET', path: '/org', time: '2026-11-22T07:00:00.000Z', violations: [{ side: 'request', pointer: '', message: 'x', rule: 'r' }] }));
+    await j.append(record('f', { id: 'late', time: '2026-11-22T08:00:00.000Z' }));
+    const ids = async (filter: object) => (await j.query('f', filter)).map((c) => c.id);
+    expect(await ids({ api: 'wuhan-eduyun' })).toEqual(['school']);
+    expect(await ids({ operationId: 'channelToken' })).toEqual(['token', 'late']);
+    expect(await ids({ method: 'get' })).toEqual(['school']);
+    expect(await ids({ path: '/org' })).toEqual(['school']);
+    expect(await ids({ since: '2026-11-22T06:30:00Z' })).toEqual(['school', 'late']);
+    expect(await ids({ limit: 2 })).toEqual(['school', 'late']);
+    expect(await ids({ violationsOnly: true })).toEqual(['school']);
+  });
+
+  test.skipIf(skip)('per-session cap: the newest records are kept', async () => {
+    const j = make(3);
+    for (let i = 0; i < 8; i++) await j.append(record('capped', { id: `c${i}` }));
+    expect((await j.query('capped')).map((c) => c.id)).toEqual(['c5', 'c6', 'c7']);
+  });
+
+  test.skipIf(skip)('clear empties one session and says how many it held', async () => {
+    const j = make();
+    await j.append(record('x'));
+    await j.append(record('x'));
+    await j.append(record('y'));
+    expect(await j.clear('x')).toBe(2);
+    expect(await j.query('x')).toEqual([]);
+    expect((await j.query('y')).length).toBe(1);
+  });
+
+  test.skipIf(skip)('a listener gets each appended record', async () => {
+    const j = make();
+    const first = nextEvent(j);
+    // Redis: the subscription is made on the first listener; records published before it is confirmed are not seen.
+    if (j instanceof RedisJournal) await j.events.listening();
+    const r = record('live');
+    await j.append(r);
+    expect(await first).toEqual(r);
+  });
+});
+
+describe.skipIf(SKIP_WITHOUT_REDIS)('RedisJournal: what sharing adds', () => {
+  test('a record appended by one instance is in the other instance’s journal as soon as append resolves, and on its event stream', async () => {
+    const a = redisJournal('shared-j');
+    const b = redisJournal('shared-j');
+    const seen = nextEvent(b);
+    await b.events.listening();
+    const r = record('s');
+    await a.append(r);
+    expect(await b.query('s')).toEqual([r]);
+    expect(await seen).toEqual(r);
+    expect(await redisJournal('other-j').query('s')).toEqual([]);
+  });
+});

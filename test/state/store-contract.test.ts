@@ -1,0 +1,176 @@
+/**
+ * The Store contract: one table of cases run against every backend (memory, file, Redis), so a user
+ * moving from one flag to another gets the same mock. Then what only the shared store promises:
+ * two stores on one Redis are one, keys are hash-tagged per session, every key expires when idle.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FileStore } from '../../src/state/file-store.js';
+import { MemoryStore } from '../../src/state/memory-store.js';
+import { RedisConnection } from '../../src/state/redis-connection.js';
+import { RedisStore } from '../../src/state/redis-store.js';
+import { StateLimitError, fixedClock, type SessionDump, type Store } from '../../src/state/store.js';
+import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
+
+const seed = (): SessionDump => ({ collections: { 'x:apps': { a: { appid: 'a', 名称: '示例应用' } } }, counters: {}, clockOffsetMs: 0 });
+
+interface Limits {
+  maxSessions?: number;
+  sessionIdleMs?: number;
+  maxRecordsPerSession?: number;
+}
+
+let redis: TestRedis | undefined;
+const connections: RedisConnection[] = [];
+let prefixes = 0;
+
+/** A fresh store of each kind, with its own empty backing (a new folder, a new Redis prefix). */
+const backends: Array<[string, (limits?: Limits) => Store]> = [
+  ['memory', (l = {}) => new MemoryStore({ clock: fixedClock(1000), seed, ...l })],
+  ['file', (l = {}) => new FileStore({ dir: mkdtempSync(join(tmpdir(), 'cm-contract-')), clock: fixedClock(1000), seed, ...l })],
+  ['redis', (l = {}) => redisStore(`contract-${++prefixes}`, l)],
+];
+
+function redisStore(prefix: string, l: Limits = {}, ttlMs?: number): RedisStore {
+  const connection = new RedisConnection({ url: redis!.url, prefix, timeoutMs: 2000 });
+  connections.push(connection);
+  return new RedisStore({ connection, clock: fixedClock(1000), seed, ...l, ...(ttlMs && { sessionTtlMs: ttlMs }) });
+}
+
+beforeAll(async () => {
+  if (!SKIP_WITHOUT_REDIS) redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+  await redis?.stop();
+});
+
+const opened = async (store: Store, id: string) => {
+  const o = await store.open(id);
+  if (!o.ok) throw new Error(o.reason);
+  return o.session;
+};
+
+describe.each(backends)('Store contract: %s', (name, make) => {
+  const skip = name === 'redis' && SKIP_WITHOUT_REDIS;
+
+  test.skipIf(skip)('a new session starts from the seed (Chinese text intact); writes stay in that session', async () => {
+    const store = make();
+    const a = await opened(store, 'a');
+    expect(await a.get('x:apps', 'a')).toEqual({ appid: 'a', 名称: '示例应用' });
+    await a.put('x:apps', 'b', { appid: 'b' });
+    expect((await a.list('x:apps')).length).toBe(2);
+    expect((await (await opened(store, 'other')).list('x:apps')).length).toBe(1);
+  });
+
+  test.skipIf(skip)('get, put, delete, list and counters', async () => {
+    const s = await opened(make(), 's');
+    expect(await s.get('x:apps', 'missing')).toBeUndefined();
+    expect(await s.list('x:none')).toEqual([]);
+    await s.put('x:apps', 'a', { appid: 'a', n: 2 });
+    expect(await s.get('x:apps', 'a')).toEqual({ appid: 'a', n: 2 });
+    expect(await s.delete('x:apps', 'a')).toBe(true);
+    expect(await s.delete('x:apps', 'a')).toBe(false);
+    expect([await s.nextSeq('id'), await s.nextSeq('id'), await s.nextSeq('other', 100), await s.nextSeq('other', 100)]).toEqual([1, 2, 100, 101]);
+  });
+
+  test.skipIf(skip)('the clock is the base clock plus the session offset', async () => {
+    const store = make();
+    expect(await (await opened(store, 's')).advanceClock(5)).toBe(6000);
+    expect(await (await opened(store, 's')).now()).toBe(6000);
+    expect(await (await opened(store, 't')).now()).toBe(1000);
+  });
+
+  test.skipIf(skip)('dump is a copy of records, counters and clock; reset restores the seed', async () => {
+    const s = await opened(make(), 's');
+    await s.put('x:apps', 'z', { appid: 'z' });
+    await s.nextSeq('id');
+    await s.advanceClock(10);
+    const dump = await s.dump();
+    expect(dump).toEqual({ collections: { 'x:apps': { a: { appid: 'a', 名称: '示例应用' }, z: { appid: 'z' } } }, counters: { id: 1 }, clockOffsetMs: 10_000 });
+    (dump.collections['x:apps']!['a'] as { appid: string }).appid = 'changed';
+    expect(await s.get('x:apps', 'a')).toEqual({ appid: 'a', 名称: '示例应用' });
+    await s.reset();
+    expect(await s.dump()).toEqual(seed());
+  });
+
+  test.skipIf(skip)('--max-records: a new record past the limit is refused, an update of one is not', async () => {
+    const s = await opened(make({ maxRecordsPerSession: 2 }), 's');
+    await s.put('x:apps', 'b', { appid: 'b' });
+    await expect(s.put('x:other', 'c', {})).rejects.toBeInstanceOf(StateLimitError);
+    await s.put('x:apps', 'b', { appid: 'b', changed: true });
+    expect(await s.delete('x:apps', 'b')).toBe(true);
+    await s.put('x:other', 'c', {});
+    expect(await s.list('x:other')).toEqual([{}]);
+  });
+
+  test.skipIf(skip)('--max-sessions: with every session recently used a new one is refused with the reason; an idle one makes room', async () => {
+    const busy = make({ maxSessions: 2, sessionIdleMs: 3_600_000 });
+    await opened(busy, 'a');
+    await opened(busy, 'b');
+    const refused = await busy.open('c');
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.reason).toContain('maximum of 2 sessions');
+    expect((await busy.open('a')).ok).toBe(true);
+
+    const idle = make({ maxSessions: 2, sessionIdleMs: 0 });
+    await (await opened(idle, 'a')).put('x:apps', 'q', {});
+    await opened(idle, 'b');
+    expect((await idle.open('c')).ok).toBe(true);
+    expect((await idle.sessionIds()).sort()).toEqual(['b', 'c']);
+    // The dropped session starts from the seed again.
+    expect(await (await opened(idle, 'a')).get('x:apps', 'q')).toBeUndefined();
+  });
+
+  test.skipIf(skip)('sessionIds lists the sessions; clear removes them all', async () => {
+    const store = make();
+    await (await opened(store, 'one')).put('x:apps', 'k', {});
+    await opened(store, 'two');
+    expect((await store.sessionIds()).sort()).toEqual(['one', 'two']);
+    await store.clear();
+    expect(await store.sessionIds()).toEqual([]);
+    expect(await (await opened(store, 'one')).get('x:apps', 'k')).toBeUndefined();
+  });
+});
+
+describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
+  test('two stores on one Redis and prefix are one store: records, counters and clock; another prefix is another mock', async () => {
+    const a = redisStore('shared');
+    const b = redisStore('shared');
+    await (await opened(a, 's')).put('x:apps', 'k', { from: 'a' });
+    expect(await (await opened(b, 's')).get('x:apps', 'k')).toEqual({ from: 'a' });
+    await (await opened(b, 's')).advanceClock(60);
+    expect(await (await opened(a, 's')).now()).toBe(61_000);
+    expect(await (await opened(a, 's')).nextSeq('id')).toBe(1);
+    expect(await (await opened(b, 's')).nextSeq('id')).toBe(2);
+    expect(await (await opened(redisStore('elsewhere'), 's')).get('x:apps', 'k')).toBeUndefined();
+  });
+
+  test('--max-sessions holds across instances', async () => {
+    const a = redisStore('capped', { maxSessions: 2, sessionIdleMs: 3_600_000 });
+    const b = redisStore('capped', { maxSessions: 2, sessionIdleMs: 3_600_000 });
+    await opened(a, 's1');
+    await opened(b, 's2');
+    expect((await a.open('s3')).ok).toBe(false);
+    expect((await b.open('s3')).ok).toBe(false);
+  });
+
+  test('every key of a session carries its hash tag and an expiry no longer than the session TTL', async () => {
+    const store = redisStore('tagged', {}, 60_000);
+    const s = await opened(store, 'sess-1');
+    await s.put('x:apps', 'k', {});
+    await s.nextSeq('id');
+    const client = connections.at(-1)!.client;
+    const keys = await client.keys('*tagged*');
+    const own = keys.filter((k) => !k.startsWith('{tagged}'));
+    expect(own.length).toBeGreaterThanOrEqual(3);
+    for (const k of own) {
+      expect(k.startsWith('{tagged:sess-1}:')).toBe(true);
+      const ttl = await client.pttl(k);
+      expect(ttl, k).toBeGreaterThan(0);
+      expect(ttl, k).toBeLessThanOrEqual(60_000);
+    }
+  });
+});
