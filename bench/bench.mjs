@@ -5,7 +5,12 @@
 //
 // Env: BENCH_DURATION (s per run, default 5), BENCH_ROUNDS (runs per target and workload, default 3),
 // BENCH_CONNECTIONS (default 50), BENCH_MILLION (journaled calls for the memory run, default 1000000),
-// BENCH_STARTUPS (startup samples, default 5).
+// BENCH_STARTUPS (startup samples, default 5), BENCH_REDIS (0: leave out the serve --redis rows; they need
+// Debian's redis-server, started here on a free port without persistence).
+//
+// serve --redis rows: one instance on Redis, and two instances on one Redis behind a round-robin client
+// (half the connections to each; every connection keeps its instance, as a client-side round robin does).
+// The two-instance row's req/s is the sum of both halves, its p50/p99 the worse of the two.
 //
 // The machines are shared: another tenant's burst can halve one run. Each workload is therefore run in
 // rounds that take every target in turn (contract-mock, both Prisms, the ceiling), and each target's row
@@ -15,8 +20,8 @@
 // load generator) on core 1. Off by default: Prism, the reference, answers faster when it may use both
 // cores, and the targets compare against its fastest configuration (bench/README.md).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +109,17 @@ async function warmUp(target, workload) {
 
 /** One measured run. */
 async function measure(label, target, workload) {
+  if (target.pair) {
+    const half = Math.max(1, Math.floor(CONNECTIONS / 2));
+    const rs = await Promise.all(target.pair.map((t) => run(t.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, connections: half })));
+    return {
+      reqPerSec: Math.round(rs.reduce((n, r) => n + r.requests.average, 0)),
+      p50ms: Math.max(...rs.map((r) => r.latency.p50)),
+      p99ms: Math.max(...rs.map((r) => r.latency.p99)),
+      errors: rs.reduce((n, r) => n + r.errors + r.timeouts + (r.non2xx ?? 0), 0),
+      rssMb: target.pair.reduce((n, t) => n + (rssMb(t.child.pid) ?? 0), 0),
+    };
+  }
   const r = await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body });
   return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid) };
 }
@@ -128,6 +144,31 @@ async function contractMock(extraEnv = {}, extraArgs = []) {
   const port = await freePort();
   const { child, startupMs } = await start(process.execPath, [cli, 'serve', '--port', String(port), ...extraArgs], { url: `http://127.0.0.1:${port}/__mock/health` }, extraEnv);
   return { child, startupMs, base: `http://127.0.0.1:${port}` };
+}
+
+const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
+
+/** A redis-server for the --redis rows: no persistence, loopback only, on a free port. */
+async function redisServer() {
+  const port = await freePort();
+  const [file, argv] = PIN ? ['taskset', ['-c', '0', REDIS_SERVER]] : [REDIS_SERVER, []];
+  const child = spawn(file, [...argv, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = createConnection({ host: '127.0.0.1', port }, () => s.write('PING\r\n'));
+      s.on('data', (d) => (s.destroy(), resolve(String(d).startsWith('+PONG'))));
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return { child, url };
+    if (i > 200) throw new Error(`redis-server did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Two instances as one target: measured with half the connections on each, summed. */
+function pairTarget(a, b) {
+  return { pair: [a, b], child: a.child, base: a.base };
 }
 
 async function prism(specName, flags) {
@@ -173,6 +214,12 @@ async function main() {
   const ceiling = { ...(await start(process.execPath, ['-e', CEILING, String(ceilingPort)], { url: `http://127.0.0.1:${ceilingPort}/` })), base: `http://127.0.0.1:${ceilingPort}` };
   const mock = await contractMock();
   const mockLoads = await workloads(mock.base);
+  const withRedis = process.env.BENCH_REDIS !== '0' && REDIS_SERVER;
+  if (!withRedis) process.stderr.write(`  (no serve --redis rows: ${REDIS_SERVER ? 'BENCH_REDIS=0' : 'redis-server is not installed'})\n`);
+  const redis = withRedis ? await redisServer() : undefined;
+  const redisArgs = (prefix) => ['--redis', redis.url, '--redis-prefix', prefix];
+  const redisOne = redis && (await contractMock({}, redisArgs('bench-one')));
+  const redisPair = redis && pairTarget(await contractMock({}, redisArgs('bench-two')), await contractMock({}, redisArgs('bench-two')));
   const prisms = {
     'prism (default: static, logging)': { 'platform-sync': await prism('platform-sync', []), 'ios-datasyn': await prism('ios-datasyn', []) },
     'prism (static, logging off)': { 'platform-sync': await prism('platform-sync', ['-v', 'silent']), 'ios-datasyn': await prism('ios-datasyn', ['-v', 'silent']) },
@@ -180,13 +227,18 @@ async function main() {
   for (const w of mockLoads) {
     // Every target with its own copy of the workload (tokens are the target's own).
     const targets = [['contract-mock', mock, w]];
+    if (redis) {
+      // Tokens issued through one instance of a pair are valid on the other (one shared store).
+      targets.push(['contract-mock + Redis', redisOne, (await workloads(redisOne.base)).find((x) => x.name === w.name)]);
+      targets.push(['contract-mock × 2 + Redis', redisPair, (await workloads(redisPair.pair[0].base)).find((x) => x.name === w.name)]);
+    }
     for (const [label, byApi] of Object.entries(prisms)) {
       const target = w.path.startsWith('/datasyn') ? byApi['ios-datasyn'] : byApi['platform-sync'];
       targets.push([label, target, (await workloads(target.base)).find((x) => x.name === w.name)]);
     }
     targets.push(['node:http ceiling', ceiling, w]);
     process.stderr.write(`  ${w.name}: warm-up, then ${ROUNDS} rounds of ${DURATION} s per target\n`);
-    for (const [, target, load] of targets) await warmUp(target, load);
+    for (const [, target, load] of targets) for (const t of target.pair ?? [target]) await warmUp(t, load);
     const runs = targets.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [i, [label, target, load]] of targets.entries()) runs[i].push(await measure(label, target, load));
@@ -217,6 +269,10 @@ async function main() {
   for (const byApi of Object.values(prisms)) for (const t of Object.values(byApi)) await stop(t.child);
   await stop(ceiling.child);
   await stop(mock.child);
+  if (redis) {
+    for (const t of [redisOne, ...redisPair.pair]) await stop(t.child);
+    await stop(redis.child);
+  }
 
   process.stderr.write(`memory: ${MILLION} journaled calls\n`);
   const big = await contractMock();
@@ -249,6 +305,15 @@ async function main() {
     { target: 'startup < 500 ms', value: results.startup['contract-mock'], ok: results.startup['contract-mock'] < 500 },
     { target: `RSS < 200 MB after ${MILLION} calls`, value: results.memory.rssMb, ok: results.memory.rssMb < 200 },
   ];
+  if (get('contract-mock + Redis', a)) {
+    const one = (w) => get('contract-mock + Redis', w).reqPerSec;
+    const worst = (xs) => Math.min(...xs);
+    results.targets.push(
+      { target: 'one instance with Redis >= 50% of in-memory req/s (worst workload)', value: worst(mockLoads.map((w) => +(one(w.name) / get('contract-mock', w.name).reqPerSec).toFixed(2))), ok: mockLoads.every((w) => one(w.name) >= 0.5 * get('contract-mock', w.name).reqPerSec) },
+      { target: 'one instance with Redis: p99 < 20 ms', value: Math.max(...mockLoads.map((w) => get('contract-mock + Redis', w.name).p99ms)), ok: mockLoads.every((w) => get('contract-mock + Redis', w.name).p99ms < 20) },
+      { target: 'two instances >= 1.5x one (worst workload)', value: worst(mockLoads.map((w) => +(get('contract-mock × 2 + Redis', w.name).reqPerSec / one(w.name)).toFixed(2))), ok: mockLoads.every((w) => get('contract-mock × 2 + Redis', w.name).reqPerSec >= 1.5 * one(w.name)) },
+    );
+  }
 
   const lines = [];
   lines.push(`| target | workload | req/s | p50 ms | p99 ms | RSS MB | errors |`, `|---|---|---:|---:|---:|---:|---:|`);
