@@ -115,7 +115,7 @@ describe.each(journals)('journal contract: %s', (name, make) => {
     const r = record('dl', { deliveries: [{ url: 'http://127.0.0.1:9/hook', at: 0, ok: false, durationMs: 0, pending: true }] as CallRecord['deliveries'] });
     await j.append(r);
     await j.append(record('dl', { id: 'after' }));
-    await j.addDeliveries(r, [{ url: 'http://user:hunter2-secret@127.0.0.1:9/hook', body: {}, at: 5, ok: true, status: 200, durationMs: 3 }]);
+    await j.addDeliveries(r, [{ url: 'http://user:hunter2-secret@127.0.0.1:9/hook', at: 5, ok: true, status: 200, durationMs: 3 }]);
     const [first, second] = await j.query('dl');
     expect(first!.id).toBe(r.id);
     expect(first!.deliveries).toMatchObject([{ ok: true, status: 200 }]);
