@@ -45,7 +45,7 @@ describe('GET /__mock/events backpressure', () => {
       appended++;
       if (appended % 20 === 0) await new Promise((r) => setImmediate(r));
     }
-    expect((await m.journal.stats()).subscribers).toBe(before - 1);
+    expect((await m.journal.stats()).subscribers).toBe(before! - 1);
     // Reading again drains what the kernel held, then the end: the mock closed the stream.
     socket.resume();
     await closed;
