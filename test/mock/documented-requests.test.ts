@@ -21,7 +21,7 @@ describe('documented requests', () => {
     for (const [k, v] of Object.entries(req.headers)) r = r.set(k, v);
     const res = await (req.body === undefined ? r : r.send(req.body));
     expect(res.status).toBe(200);
-    const [call] = m.journal.query(session);
+    const [call] = await m.journal.query(session);
     expect(call!.operationId).toBe(op.operationId);
     expect(call!.violations, JSON.stringify(call!.violations)).toEqual([]);
     const code = call!.response.code ?? undefined;

@@ -106,8 +106,8 @@ function yieldingStore(inner: Store): Store {
     return w;
   };
   return {
-    open: (id) => {
-      const r = inner.open(id);
+    open: async (id) => {
+      const r = await inner.open(id);
       return r.ok ? { ok: true, session: wrap(r.session) } : r;
     },
     session: (id) => wrap(inner.session(id)),
@@ -131,7 +131,7 @@ describe('one call of a session at a time, whatever the store', () => {
       );
       expect(answers.filter((a) => a.success)).toHaveLength(1);
       expect(answers.filter((a) => a.code === '16000')).toHaveLength(19);
-      const orders = slow.journal.query('yielding').map((c) => c.order);
+      const orders = (await slow.journal.query('yielding')).map((c) => c.order);
       expect(new Set(orders).size).toBe(20);
     } finally {
       slow.server.close();
