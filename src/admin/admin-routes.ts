@@ -2,6 +2,7 @@
  * The admin API under `/__mock` (DESIGN.md): health, clock, reset and state, all scoped to the
  * `X-Mock-Session` session. Express serves it; the API hot path never goes through express.
  */
+import { exactJson } from '../contract/exact-json.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiModule } from '../apis/api-module.js';
 import { collectionName } from '../apis/api-module.js';
@@ -100,14 +101,14 @@ export function createAdminApp(options: AdminOptions): express.Express {
   });
 
   router.get('/state', async (req, res) => {
-    res.json(await stateView(options, sessionOf(req)));
+    res.type('application/json').send(exactJson.stringify(await stateView(options, sessionOf(req))));
   });
 
   router.post('/state', async (req: Request, res: Response) => {
     const session = sessionOf(req);
     const result = await seedState(options, options.store.session(session), req.body);
     if (!result.ok) return problem(res, 400, result.title, result.detail);
-    res.status(201).json({ session, written: result.written, state: await stateView(options, session) });
+    res.status(201).type('application/json').send(exactJson.stringify({ session, written: result.written, state: await stateView(options, session) }));
   });
 
   options.extend?.(router);

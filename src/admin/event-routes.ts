@@ -5,6 +5,7 @@
  * (sent again, same id, when the call's deliveries settle). A client that stops reading is dropped
  * once MAX_BUFFERED_BYTES wait for it, so a paused tab cannot hold the mock's memory.
  */
+import { exactJson } from '../contract/exact-json.js';
 import type { Request, Response, Router } from 'express';
 import type { CallJournal } from '../journal/journal.js';
 import type { Store } from '../state/store.js';
@@ -30,7 +31,7 @@ export function eventRoutes(router: Router, journal: CallJournal, store: Store):
         res.destroy();
         return;
       }
-      res.write(`id: ${record.id}\nevent: call\ndata: ${JSON.stringify(record)}\n\n`);
+      res.write(`id: ${record.id}\nevent: call\ndata: ${exactJson.stringify(record)}\n\n`);
     });
     // The hello says the stream is live: every call answered after it (on any instance) follows.
     await journal.listening?.();

@@ -1,4 +1,5 @@
 /** Admin routes over the journal (DESIGN.md): calls, violations, verify, HAR and NDJSON export. All per session. */
+import { exactJson } from '../contract/exact-json.js';
 import type { Request, Response, Router } from 'express';
 import type { CallJournal, CallFilter } from '../journal/journal.js';
 import { toHar } from '../journal/export-har.js';
@@ -46,11 +47,16 @@ function verifyNamesProblem(body: VerifyRequest, operationIds: ReadonlySet<strin
   return undefined;
 }
 
+/** `res.json`, with a record's exact integers (BigInt) written digit for digit. */
+function sendJson(res: Response, value: unknown): void {
+  res.type('application/json').send(exactJson.stringify(value));
+}
+
 /** `operationIds`: the operations of the contract, so a verification of a misspelt one is refused, not counted as 0. */
 export function journalRoutes(router: Router, journal: CallJournal, version: string, operationIds: ReadonlySet<string>): void {
   router.get('/calls', async (req, res) => {
     const filter = filterOf(req, res);
-    if (filter) res.json(await journal.query(sessionOf(req), filter));
+    if (filter) sendJson(res, await journal.query(sessionOf(req), filter));
   });
 
   router.delete('/calls', async (req, res) => {
@@ -60,7 +66,7 @@ export function journalRoutes(router: Router, journal: CallJournal, version: str
 
   router.get('/violations', async (req, res) => {
     const filter = filterOf(req, res);
-    if (filter) res.json(await journal.query(sessionOf(req), { ...filter, violationsOnly: true }));
+    if (filter) sendJson(res, await journal.query(sessionOf(req), { ...filter, violationsOnly: true }));
   });
 
   router.post('/verify', async (req, res) => {
@@ -68,18 +74,18 @@ export function journalRoutes(router: Router, journal: CallJournal, version: str
     if (detail) return problem(res, 400, 'Bad verification request', detail);
     const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
     if (unknown) return problem(res, 400, unknown.startsWith('Unknown operation') ? 'Unknown operation' : 'Bad verification request', unknown);
-    res.json(verifyCalls(await journal.query(sessionOf(req)), req.body as VerifyRequest));
+    sendJson(res, verifyCalls(await journal.query(sessionOf(req)), req.body as VerifyRequest));
   });
 
   router.get('/calls.har', async (req, res) => {
     const filter = filterOf(req, res);
     if (!filter) return;
-    res.type('application/json').send(JSON.stringify(toHar(await journal.query(sessionOf(req), filter), version)));
+    res.type('application/json').send(exactJson.stringify(toHar(await journal.query(sessionOf(req), filter), version)));
   });
 
   router.get('/calls.ndjson', async (req, res) => {
     const filter = filterOf(req, res);
     if (!filter) return;
-    res.type('application/x-ndjson').send((await journal.query(sessionOf(req), filter)).map((c) => JSON.stringify(c) + '\n').join(''));
+    res.type('application/x-ndjson').send((await journal.query(sessionOf(req), filter)).map((c) => exactJson.stringify(c) + '\n').join(''));
   });
 }

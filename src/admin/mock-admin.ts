@@ -8,6 +8,8 @@ import type { ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName } from '../contract/types.js';
 import type { CallJournal } from '../journal/journal.js';
+import type { HttpStatusMode } from '../contract/served-spec.js';
+import { specRoutes } from './spec-routes.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Store } from '../state/store.js';
 import { seedState } from '../mock/seed-state.js';
@@ -32,6 +34,7 @@ export interface MockAdminOptions {
   startedAt: number;
   log: (message: string) => void;
   limits?: BodyLimits;
+  httpStatus: HttpStatusMode;
 }
 
 export function createMockAdmin(o: MockAdminOptions): express.Express {
@@ -50,6 +53,7 @@ export function createMockAdmin(o: MockAdminOptions): express.Express {
       scenarioRoutes(router, { registry: o.registry, store: o.store, seed: (session, given) => seedState(env, o.store.session(session), given) });
       eventRoutes(router, o.journal, o.store);
       uiRoutes(router);
+      specRoutes(router, o.contract, o.httpStatus);
     },
     onReset: async (session) => void (await o.journal.clear(session)),
   });

@@ -46,6 +46,7 @@ program
   .option('--redis-prefix <prefix>', 'key prefix, so several mocks can share one Redis', 'contract-mock')
   .option('--redis-timeout <ms>', 'longest wait for Redis before a call is answered store-unavailable', '2000')
   .option('--redis-session-ttl <seconds>', 'a session nobody used for this long is removed from Redis', '86400')
+  .option('--http-status <mode>', 'business errors as HTTP 200 like the real servers (documented) or with their x-http-status (mapped)', 'documented')
   .action(async (o) => (await import('./serve.js')).serveCommand(o));
 
 program

@@ -36,6 +36,7 @@ export interface ServeOptions {
   redisPrefix: string;
   redisTimeout: string;
   redisSessionTtl: string;
+  httpStatus: string;
 }
 
 function positive(name: string, value: string): number {
@@ -73,6 +74,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       process.exit(2);
     }
   }
+  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError('serve', `--http-status must be documented or mapped, got ${options.httpStatus}`);
   const started = performance.now();
   const mock = await startMock({
     seed: Number(options.seed),
@@ -111,6 +113,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     activeScenarios: options.scenario,
     specFiles: options.spec,
     watchScenarios: true,
+    httpStatus: options.httpStatus,
   }).catch((e: Error) => usageError('serve', e.message));
   listenOrExplain('serve', mock.server, port, options.host, () => {
     const address = mock.server.address();

@@ -10,6 +10,8 @@ import { Dialect, type DialectSource } from './dialect.js';
 import { buildRouteTable, type RouteTable } from './match-route.js';
 import { compileServedSpec, servedDialect } from './compile-served-spec.js';
 import type { SpecDocument } from './load-specs.js';
+import type { IntegerFormat } from './exact-json.js';
+import { integerFieldsOf } from './integer-fields.js';
 import type { ApiName, AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
@@ -124,6 +126,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
         let bodyKind: BodyKind = 'none';
         let validateBody: ValidateFunction | undefined;
         let jsonFields: JsonField[] = [];
+        let formIntegers: Map<string, IntegerFormat> | undefined;
         if (content[JSON_TYPE]) {
           bodyKind = 'json';
           validateBody = source.get('strict', `${operationId}:body`, (content[JSON_TYPE]['schema'] ?? {}) as JsonObject);
@@ -132,6 +135,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
           const schema = (content[FORM]['schema'] ?? {}) as JsonObject;
           validateBody = source.get('coercing', `${operationId}:body`, schema);
           jsonFields = jsonFieldsOf(schema, source, operationId);
+          formIntegers = integerFieldsOf(schema);
         }
         const response = (raw['responses'] as Record<string, JsonObject> | undefined)?.['200'];
         const responseSchema = ((response?.['content'] as Record<string, JsonObject> | undefined)?.[JSON_TYPE]?.['schema'] ?? {}) as JsonObject;
@@ -158,6 +162,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
           validateBody,
           validateResponse: source.get('strict', `${operationId}:response`, responseSchema),
           jsonFields,
+          integerFields: { query: integerFieldsOf(querySchema), path: integerFieldsOf(pathSchema), body: formIntegers },
           raw,
         };
         apiOps.push(op);

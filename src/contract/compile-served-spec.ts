@@ -6,6 +6,7 @@
 import { Dialect, type DialectSource } from './dialect.js';
 import type { SpecDocument } from './load-specs.js';
 import { inferRestRoles, type ShapeInput } from './rest-shape.js';
+import { integerFieldsOf } from './integer-fields.js';
 import type { BodyKind, CatalogEntry, JsonObject, Operation, SecurityScheme, SpecOperation, SpecResponse } from './types.js';
 import type { ValidateFunction } from 'ajv';
 
@@ -217,6 +218,11 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         validateQuery: querySchema ? source.get('coercing', `${key}:query`, querySchema) : undefined,
         validatePath: pathSchema ? source.get('coercing', `${key}:path`, pathSchema) : undefined,
         validateBody,
+        integerFields: {
+          query: integerFieldsOf(querySchema),
+          path: integerFieldsOf(pathSchema),
+          body: bodyKind === 'form' ? integerFieldsOf(content['application/x-www-form-urlencoded']?.['schema'] as JsonObject | undefined) : undefined,
+        },
         validateResponse: success.validate ?? ALWAYS,
         jsonFields: [],
         raw,

@@ -57,6 +57,8 @@ export class Dialect {
   private readonly byKey = new Map<string, CatalogEntry>();
   private readonly source: DialectSource['x-dialect'];
   private readonly messages: Record<string, unknown>;
+  /** Business code → the catalogue entries carrying it (16000 is two entries told apart by message). */
+  private readonly byCode = new Map<string, CatalogEntry[]>();
   /** `codePointers` and `messagePointer`, split once (every recorded call reads its code). */
   private readonly codePaths: string[][];
   private readonly messagePath: string[];
@@ -75,6 +77,9 @@ export class Dialect {
     for (const entry of this.catalog) {
       if (this.byKey.has(entry.key)) throw new Error(`${api}: duplicate x-error-catalog key ${entry.key}`);
       this.byKey.set(entry.key, entry);
+      const same = this.byCode.get(entry.code);
+      if (same) same.push(entry);
+      else this.byCode.set(entry.code, [entry]);
     }
     for (const [role, key] of Object.entries(this.source.roles)) {
       if (key !== undefined && !this.byKey.has(key)) throw new Error(`${api}: x-dialect.roles.${role} names ${key}, which is not in x-error-catalog`);
@@ -125,6 +130,20 @@ export class Dialect {
   /** The HTTP status an error envelope is answered with: 200 for the four APIs (as their servers do), the problem's status for a served spec. */
   httpStatus(keyOrCode: string): number {
     return this.served ? Number(this.entry(keyOrCode)?.code ?? 500) : 200;
+  }
+
+  /** The HTTP status `serve --http-status mapped` answers a catalogue entry with (`x-http-status`; 200 when the spec gives none). */
+  mappedStatus(keyOrCode: string): number {
+    return this.entry(keyOrCode)?.['x-http-status'] ?? 200;
+  }
+
+  /** The mapped HTTP status of an envelope the mock is about to send, from its code (and message, when a code has several entries). */
+  mappedStatusOf(body: unknown): number {
+    const code = this.codeOf(body);
+    const entries = code === undefined ? undefined : this.byCode.get(code);
+    if (!entries) return 200;
+    const message = entries.length > 1 ? this.messageOf(body) : undefined;
+    return (entries.find((e) => e.message === message) ?? entries[0]!)['x-http-status'] ?? 200;
   }
 
   /** The business code a response body carries (first present of `codePointers`), as a string. */

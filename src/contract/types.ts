@@ -1,5 +1,6 @@
 /** Contract vocabulary: the types every stage of the pipeline shares. Knows nothing of HTTP or state. */
 import type { ValidateFunction } from 'ajv';
+import type { IntegerFormat } from './exact-json.js';
 
 /** The four built-in APIs. */
 export type BuiltinApi = 'platform-sync' | 'wuhan-eduyun' | 'ios-datasyn' | 'wx-push';
@@ -28,6 +29,8 @@ export interface CatalogEntry {
   message: string;
   meaning: string;
   body?: JsonObject;
+  /** The HTTP status of this answer under `serve --http-status mapped` (the real servers always send 200). */
+  'x-http-status'?: number;
 }
 
 /** Where an operation reads its token (`x-auth`). */
@@ -68,6 +71,8 @@ export interface Operation {
   validateBody?: ValidateFunction;
   validateResponse: ValidateFunction;
   jsonFields: JsonField[];
+  /** Integer fields sent as text (query, path, form) and their width, checked digit by digit (exact-json.ts). */
+  integerFields: { query?: ReadonlyMap<string, IntegerFormat>; path?: ReadonlyMap<string, IntegerFormat>; body?: ReadonlyMap<string, IntegerFormat> };
   /** The dereferenced OpenAPI operation object (examples, schemas) for tools that need more. */
   raw: JsonObject;
   /** Set for an operation of a document added with `serve --spec`: answered from its own contract. */

@@ -5,6 +5,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { FORM, JSON_TYPE } from './compile-contract.js';
+import { exactJson, integerInRange, type IntegerFormat } from './exact-json.js';
 import { joinPointer } from './json-pointer.js';
 import type { JsonObject, Operation, Violation } from './types.js';
 
@@ -88,8 +89,48 @@ function inspect(value: unknown, base: string, limits: ParseLimits, out: Violati
   }
 }
 
+/** One violation per pointer and message: a schema can say the same thing twice (oneOf branches, type and format). */
+function unique(found: Violation[]): Violation[] {
+  if (found.length < 2) return found;
+  const seen = new Set<string>();
+  return found.filter((v) => {
+    const key = `${v.pointer}\u0000${v.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Keeps, for each failed `oneOf` / `anyOf`, only the errors of its closest branch (the one with the
+ * fewest), and drops the combinator's own "must match a schema" line when a branch explains it: the
+ * other branches' complaints (`/body/secret is not a documented field` for a renewal) are noise.
+ */
+export function closestBranches(errors: readonly ErrorObject[]): ErrorObject[] {
+  let kept = [...errors];
+  const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  for (const c of combinators) {
+    if (!kept.includes(c)) continue;
+    const prefix = `${c.schemaPath}/`;
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of kept) {
+      if (!e.schemaPath.startsWith(prefix)) continue;
+      const branch = e.schemaPath.slice(prefix.length).split('/')[0]!;
+      const list = branches.get(branch);
+      if (list) list.push(e);
+      else branches.set(branch, [e]);
+    }
+    if (!branches.size) continue;
+    let best: ErrorObject[] | undefined;
+    for (const list of branches.values()) if (!best || list.length < best.length) best = list;
+    kept = kept.filter((e) => e !== c && (!e.schemaPath.startsWith(prefix) || best!.includes(e)));
+  }
+  return kept;
+}
+
 function ajvViolations(errors: ErrorObject[] | null | undefined, base: string, side: Violation['side']): Violation[] {
-  return (errors ?? []).map((e) => {
+  const list = errors ?? [];
+  return (list.some((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf') ? closestBranches(list) : list).map((e) => {
     let pointer = base + e.instancePath;
     let message = e.message ?? 'is invalid';
     if (e.keyword === 'required') {
@@ -106,8 +147,52 @@ function ajvViolations(errors: ErrorObject[] | null | undefined, base: string, s
   });
 }
 
-function run(validate: ValidateFunction | undefined, data: unknown, base: string, out: Violation[]): void {
-  if (validate && !validate(data)) out.push(...ajvViolations(validate.errors, base, 'request'));
+/**
+ * The violations of a value its validator just refused. One holding BigInts (exact integers beyond 2^53)
+ * is judged again on its validation copy (exact-json.ts), so only the failure path pays for them.
+ * `flagged` pointers already have their own violation and get no second one from the schema.
+ */
+function failures(validate: ValidateFunction, data: unknown, base: string, side: Violation['side'], flagged?: Set<string>): Violation[] {
+  const outside: string[] = [];
+  if (exactJson.holdsBigInt(data) && validate(exactJson.forValidation(data, outside))) return [];
+  const found = ajvViolations(validate.errors, base, side);
+  if (outside.length) {
+    const beyond = new Set(outside.map((p) => base + p));
+    for (const v of found) if (beyond.has(v.pointer)) v.message = 'is outside int64 (-9223372036854775808 to 9223372036854775807)';
+  }
+  return unique(flagged?.size ? found.filter((v) => !flagged.has(v.pointer)) : found);
+}
+
+function run(validate: ValidateFunction | undefined, data: unknown, base: string, out: Violation[], flagged?: Set<string>): void {
+  if (validate && !validate(data)) out.push(...failures(validate, data, base, 'request', flagged));
+}
+
+const DECIMAL = /^-?\d+$/;
+
+/**
+ * Integers sent as text (query, path, form) must be plain decimal integers: the coercing validator
+ * would take `1e3` as 1000 and `99999999999999999999` as 1e20. One beyond 2^53 becomes a BigInt with
+ * every digit; one beyond its format is a violation. Returns the pointers it flagged.
+ */
+function exactIntegers(values: JsonObject, fields: ReadonlyMap<string, IntegerFormat> | undefined, base: string, out: Violation[]): Set<string> | undefined {
+  if (!fields) return undefined;
+  let flagged: Set<string> | undefined;
+  for (const [name, format] of fields) {
+    const text = values[name];
+    if (typeof text !== 'string' || text === '') continue;
+    const pointer = base + joinPointer(name);
+    if (!DECIMAL.test(text)) {
+      out.push({ side: 'request', pointer, message: `must be a decimal integer, got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`, rule: 'type' });
+      (flagged ??= new Set()).add(pointer);
+    } else if (text.length > 15) {
+      const exact = BigInt(text);
+      if (!integerInRange(exact, format)) {
+        out.push({ side: 'request', pointer, message: `is outside ${format} (${format === 'int32' ? '-2147483648 to 2147483647' : '-9223372036854775808 to 9223372036854775807'})`, rule: 'format' });
+        (flagged ??= new Set()).add(pointer);
+      } else if (!Number.isSafeInteger(Number(exact))) values[name] = exact;
+    }
+  }
+  return flagged;
 }
 
 /** Decodes one form/query component the way URLSearchParams does (`+` is a space), falling back to it for malformed `%`. */
@@ -186,9 +271,9 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
     }
     run(declared.validate, headers, '/headers', violations);
   }
-  run(op.validateQuery, query, '/query', violations);
+  run(op.validateQuery, query, '/query', violations, exactIntegers(query, op.integerFields.query, '/query', violations));
   const params: JsonObject = { ...raw.params };
-  run(op.validatePath, params, '/path', violations);
+  run(op.validatePath, params, '/path', violations, exactIntegers(params, op.integerFields.path, '/path', violations));
 
   let body: JsonObject | undefined;
   const text = raw.body ?? '';
@@ -207,7 +292,7 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
       });
     } else if (op.bodyKind === 'json') {
       try {
-        const parsed: unknown = JSON.parse(text);
+        const parsed: unknown = exactJson.parse(text);
         inspect(parsed, '/body', limits, violations);
         if (op.spec) {
           // A served spec's body may be any JSON value its schema allows (an array of users, a string).
@@ -224,18 +309,16 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
       }
     } else {
       body = parseSearch(text, limits, violations, '/body');
-      run(op.validateBody, body, '/body', violations);
+      run(op.validateBody, body, '/body', violations, exactIntegers(body, op.integerFields.body, '/body', violations));
       for (const field of op.jsonFields) {
         const value = body[field.name];
         if (typeof value !== 'string') continue;
         const pointer = '/body' + joinPointer(field.name);
         try {
-          const parsed: unknown = JSON.parse(value);
+          const parsed: unknown = exactJson.parse(value);
           const before = jsonViolations.length;
           inspect(parsed, pointer, limits, jsonViolations);
-          if (jsonViolations.length === before && !field.validate(parsed)) {
-            jsonViolations.push(...ajvViolations(field.validate.errors, pointer, 'request'));
-          }
+          if (jsonViolations.length === before) run(field.validate, parsed, pointer, jsonViolations);
           body[field.name] = parsed;
         } catch (e) {
           jsonViolations.push({ side: 'request', pointer, message: `malformed JSON: ${(e as Error).message}`, rule: 'json-parse' });
@@ -252,5 +335,5 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
 /** Checks a response body the mock (or a real server) sent against the operation's 200 schema. */
 export function validateResponse(op: Operation, body: unknown): Violation[] {
   if (op.validateResponse(body)) return [];
-  return ajvViolations(op.validateResponse.errors, '', 'response');
+  return failures(op.validateResponse, body, '', 'response');
 }

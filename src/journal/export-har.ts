@@ -1,10 +1,11 @@
 /** HAR 1.2 export of journaled calls (http://www.softwareishard.com/blog/har-12-spec/), with contract-mock's own `_`-prefixed fields. */
+import { exactJson } from '../contract/exact-json.js';
 import type { CallRecord } from './call-record.js';
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 204: 'No Content', 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
 const pairs = (o: Record<string, unknown>): Array<{ name: string; value: string }> =>
-  Object.entries(o).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : JSON.stringify(value) }));
+  Object.entries(o).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : exactJson.stringify(value) }));
 
 /** The request body as text: JSON bodies re-serialised, form bodies re-encoded (JSON-in-form fields as JSON strings). */
 function bodyText(c: CallRecord): { mimeType: string; text: string } | undefined {
@@ -15,7 +16,7 @@ function bodyText(c: CallRecord): { mimeType: string; text: string } | undefined
   if (mimeType.startsWith('application/x-www-form-urlencoded')) {
     return { mimeType, text: new URLSearchParams(pairs(body as Record<string, unknown>).map((p): [string, string] => [p.name, p.value])).toString() };
   }
-  return { mimeType, text: JSON.stringify(body) };
+  return { mimeType, text: exactJson.stringify(body) };
 }
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
@@ -34,7 +35,7 @@ function header(headers: Record<string, string>, name: string): string | undefin
 function responseContent(c: CallRecord): { mimeType: string; text: string } {
   const body = c.response.body;
   const mimeType = header(c.response.headers, 'content-type') ?? JSON_TYPE;
-  return { mimeType, text: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body) };
+  return { mimeType, text: body === undefined ? '' : typeof body === 'string' ? body : exactJson.stringify(body) };
 }
 
 export function toHar(calls: CallRecord[], version: string): object {

@@ -6,6 +6,7 @@
  * per session (count and bytes) and in total, the oldest evicted first; a file (`--journal FILE`, or
  * `journal.ndjson` under `--state`) also gets each record as NDJSON, rotated at a size.
  */
+import { exactJson } from '../contract/exact-json.js';
 import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join, parse } from 'node:path';
 import type { DeliveryOutcome } from '../apis/api-module.js';
@@ -115,7 +116,7 @@ const textOf = (data: string | Buffer): string => (typeof data === 'string' ? da
 function preview(body: unknown, why: string): string {
   if (typeof body === 'string') return body.length <= PREVIEW_CHARS ? body : `(${Buffer.byteLength(body)} bytes, ${why}) ${body.slice(0, PREVIEW_CHARS)}`;
   try {
-    const text = JSON.stringify(body) ?? '';
+    const text = exactJson.stringify(body) ?? '';
     return `(${Buffer.byteLength(text)} bytes, ${why}) ${text.slice(0, PREVIEW_CHARS)}`;
   } catch (e) {
     return `(not kept: ${(e as Error).message})`;
@@ -321,7 +322,7 @@ export class Journal implements CallJournal {
     for (let i = lines.length - 1; i >= 0; i--) this.restoreLine(lines[i]!);
     // Deliveries that were still running when the process stopped: their outcome was never learnt.
     for (const entry of [...this.awaiting.values()]) {
-      const record = JSON.parse(textOf(entry.data!)) as CallRecord;
+      const record = exactJson.parse(textOf(entry.data!)) as CallRecord;
       const deliveries = record.deliveries.map((d) => (d.pending ? { url: d.url, at: d.at, ok: false, durationMs: 0, error: 'outcome unknown: the mock stopped before this delivery settled' } : d));
       this.replaceDeliveries(entry, { deliveriesOf: entry.id, session: entry.session, deliveries }, false);
     }
@@ -330,7 +331,7 @@ export class Journal implements CallJournal {
   private restoreLine(line: string): void {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = exactJson.parse(line);
     } catch {
       this.unreadable++;
       return;
@@ -379,7 +380,7 @@ export class Journal implements CallJournal {
   addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): CallRecord {
     const line = this.deliveriesLine(record, deliveries);
     const listed = line.deliveries;
-    this.write(JSON.stringify(line) + '\n');
+    this.write(exactJson.stringify(line) + '\n');
     const entry = this.awaiting.get(record.id);
     const updated = entry && this.replaceDeliveries(entry, line, true);
     if (!updated) {
@@ -394,11 +395,11 @@ export class Journal implements CallJournal {
   private replaceDeliveries(entry: Entry, line: DeliveriesLine, live: boolean): CallRecord | undefined {
     this.awaiting.delete(entry.id);
     if (entry.evicted || !entry.data) return undefined;
-    const record = JSON.parse(textOf(entry.data)) as CallRecord;
+    const record = exactJson.parse(textOf(entry.data)) as CallRecord;
     record.deliveries = line.deliveries;
     if (line.deliveriesNotListed) record.deliveriesNotListed = line.deliveriesNotListed;
     else delete record.deliveriesNotListed;
-    const { kept, text } = live ? this.bound(record) : { kept: record, text: JSON.stringify(record) };
+    const { kept, text } = live ? this.bound(record) : { kept: record, text: exactJson.stringify(record) };
     const data = compact(text);
     const s = this.bySession.get(entry.session);
     const delta = data.length - entry.data.length;
@@ -413,7 +414,7 @@ export class Journal implements CallJournal {
     const max = this.options.maxRecordBytes ?? DEFAULT_RECORD_BYTES;
     let text: string | undefined;
     try {
-      text = JSON.stringify(record);
+      text = exactJson.stringify(record);
       if (text.length <= max && Buffer.byteLength(text) <= max) return { kept: record, text };
     } catch {
       /* a value JSON cannot write (nested too deep): kept as a preview below */
@@ -428,7 +429,7 @@ export class Journal implements CallJournal {
       ...(record.deliveries.length > LISTED_DELIVERIES && { deliveriesNotListed: (record.deliveriesNotListed ?? 0) + record.deliveries.length - LISTED_DELIVERIES }),
     };
     try {
-      text = JSON.stringify(kept);
+      text = exactJson.stringify(kept);
       if (Buffer.byteLength(text) <= max) return { kept, text };
     } catch {
       /* fall through to the bare record */
@@ -444,7 +445,7 @@ export class Journal implements CallJournal {
       deliveriesNotListed: record.deliveries.length + (record.deliveriesNotListed ?? 0),
       path: record.path.slice(0, 2048),
     };
-    return { kept: bare, text: JSON.stringify(bare) };
+    return { kept: bare, text: exactJson.stringify(bare) };
   }
 
   private store(record: CallRecord, text: string): Entry {
@@ -515,7 +516,7 @@ export class Journal implements CallJournal {
       matches.push(e);
     }
     const picked = filter.limit !== undefined ? matches.slice(Math.max(0, matches.length - filter.limit)) : matches;
-    return picked.map((e) => JSON.parse(textOf(e.data!)) as CallRecord);
+    return picked.map((e) => exactJson.parse(textOf(e.data!)) as CallRecord);
   }
 
   /** Clears one session's records (they no longer count towards the caps). */

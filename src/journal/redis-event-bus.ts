@@ -3,6 +3,7 @@
  * channel and fans the channel out to its own `/__mock/events` listeners, so a stream on any
  * instance shows the calls all of them answer. One subscriber connection, opened for the first listener.
  */
+import { exactJson } from '../contract/exact-json.js';
 import type { CallRecord } from './call-record.js';
 import type { EventBus, JournalListener } from './journal.js';
 import { RedisConnection } from '../state/redis-connection.js';
@@ -24,7 +25,7 @@ export class RedisEventBus implements EventBus {
       this.subscriber.client.on('message', (_channel: string, text: string) => {
         let record: CallRecord;
         try {
-          record = JSON.parse(text) as CallRecord;
+          record = exactJson.parse(text) as CallRecord;
         } catch {
           return;
         }

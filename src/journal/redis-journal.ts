@@ -6,6 +6,7 @@
  * call is answered: any instance's `/__mock/calls` then shows it. Delivery outcomes, which settle
  * after the answer, are a second entry merged into their record when read. Knows nothing of HTTP.
  */
+import { exactJson } from '../contract/exact-json.js';
 import type { DeliveryOutcome } from '../apis/api-module.js';
 import type { CallRecord } from './call-record.js';
 import { Journal, type CallFilter, type CallJournal, type DeliveriesLine, type JournalListener, type JournalOptions, type JournalStats } from './journal.js';
@@ -64,7 +65,7 @@ export class RedisJournal implements CallJournal {
     const line = this.rules.deliveriesLine(record, deliveries);
     const { deliveriesNotListed: _, ...rest } = record;
     const { kept, text } = this.rules.prepare({ ...rest, deliveries: line.deliveries, ...(line.deliveriesNotListed && { deliveriesNotListed: line.deliveriesNotListed }) });
-    await this.add(record.session, 'd', JSON.stringify(line), text);
+    await this.add(record.session, 'd', exactJson.stringify(line), text);
     return kept;
   }
 
@@ -75,11 +76,11 @@ export class RedisJournal implements CallJournal {
     const byId = new Map<string, CallRecord>();
     for (const [, [field, text]] of entries) {
       if (field === 'r') {
-        const r = JSON.parse(text!) as CallRecord;
+        const r = exactJson.parse(text!) as CallRecord;
         records.push(r);
         byId.set(r.id, r);
       } else {
-        const line = JSON.parse(text!) as DeliveriesLine;
+        const line = exactJson.parse(text!) as DeliveriesLine;
         const r = byId.get(line.deliveriesOf);
         if (!r) continue;
         r.deliveries = line.deliveries;

@@ -8,6 +8,7 @@
  * one run (a test can tell "the token issued" from "the token sent") but cannot be guessed back, even when
  * it is `1234`. Non-string secrets (numbers, objects) are masked whole.
  */
+import { exactJson } from '../contract/exact-json.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CallRecord } from './call-record.js';
 
@@ -54,7 +55,7 @@ export class SecretMask {
   mask(value: unknown): string {
     let text: string;
     try {
-      text = typeof value === 'string' ? value : `\u0000${JSON.stringify(value) ?? String(value)}`;
+      text = typeof value === 'string' ? value : `\u0000${exactJson.stringify(value) ?? String(value)}`;
     } catch {
       return '***';
     }

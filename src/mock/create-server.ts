@@ -3,6 +3,7 @@
  * server. API calls go straight to the pipeline; `/__mock/*` goes to the express admin app.
  * Everything is passed in (clock, store, seed): no module-level state.
  */
+import type { HttpStatusMode } from '../contract/served-spec.js';
 import { problemBody, writeProblem } from '../admin/problem.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiModule } from '../apis/api-module.js';
@@ -76,6 +77,8 @@ export interface MockOptions {
   /** Watch scenario files and reload them on change (serve does; tests opt in). */
   watchScenarios?: boolean;
   sleep?: (ms: number) => Promise<void>;
+  /** Business errors as HTTP 200 like the real servers (`documented`, the default) or with each catalogue entry's `x-http-status`. */
+  httpStatus?: HttpStatusMode;
 }
 
 export interface Mock {
@@ -179,10 +182,11 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     scenarios: registry,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     corsHeaders,
+    httpStatus: options.httpStatus ?? 'documented',
   });
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
-  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits } };
+  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits }, httpStatus: options.httpStatus ?? 'documented' };
   let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
   const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
   setImmediate(() => void admin());

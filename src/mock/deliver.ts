@@ -1,4 +1,5 @@
 /** Outgoing deliveries (wx-push receive → push-project urls): to allowed destinations only, bounded in time, size and number, never throwing. */
+import { exactJson } from '../contract/exact-json.js';
 import type { Delivery, DeliveryOutcome } from '../apis/api-module.js';
 import { deliveryAllowList, type DeliveryAllowList } from './delivery-allow-list.js';
 
@@ -35,7 +36,7 @@ export async function deliver(delivery: Delivery, at: number, options: Omit<Deli
   const refusal = (options.allow ?? deliveryAllowList()).refusal(url);
   if (refusal) return done({ error: refusal, refused: 'not-allowed' });
   if (delivery.simulatedFailure) return done({ error: delivery.simulatedFailure });
-  const payload = JSON.stringify(delivery.body);
+  const payload = exactJson.stringify(delivery.body);
   if (Buffer.byteLength(payload) > options.maxBodyBytes) return done({ error: `body over ${options.maxBodyBytes} bytes, not sent` });
   try {
     const res = await (options.fetch ?? fetch)(url, {

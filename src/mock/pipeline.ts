@@ -4,6 +4,9 @@
  * One function for all four APIs; what differs per API is its Dialect (from the spec) and its
  * handlers. Admin routes (`/__mock`) are not handled here.
  */
+import { exactJson } from '../contract/exact-json.js';
+import { declaredCharset, decodeBody, headerText } from '../contract/decode-body.js';
+import type { HttpStatusMode } from '../contract/served-spec.js';
 import { PROBLEM_TYPE, problemBody } from '../admin/problem.js';
 import { requestTarget } from './request-target.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -55,6 +58,8 @@ export interface PipelineOptions {
   sleep(ms: number): Promise<void>;
   /** CORS headers for a response, as a flat name/value list. */
   corsHeaders(req: IncomingMessage): string[];
+  /** `mapped`: a business error leaves with its catalogue entry's `x-http-status` instead of HTTP 200 (served-spec.ts). */
+  httpStatus?: HttpStatusMode;
 }
 
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
@@ -80,6 +85,8 @@ export function asciiJson(value: unknown): string {
 
 interface BodyRead {
   text: string | undefined;
+  /** The bytes, kept only for a body in a declared charset other than UTF-8 (decode-body.ts). */
+  raw?: Buffer;
   bytes: number;
   tooLarge: boolean;
   timedOut?: boolean;
@@ -127,7 +134,7 @@ function bodyReader(timeoutMs: number) {
     if (!oldest) stop();
   };
   return {
-    read(req: IncomingMessage, max: number): Promise<BodyRead> {
+    read(req: IncomingMessage, max: number, keepRaw = false): Promise<BodyRead> {
       return new Promise((resolve) => {
         let first: Buffer | undefined;
         let chunks: Buffer[] | undefined;
@@ -145,8 +152,8 @@ function bodyReader(timeoutMs: number) {
           else (chunks ??= [first]).push(chunk);
         });
         req.on('end', () => {
-          const text = !wait.bytes || tooLarge ? undefined : chunks ? Buffer.concat(chunks).toString('utf8') : first!.toString('utf8');
-          finish(wait, { text, bytes: wait.bytes, tooLarge });
+          const buffer = !wait.bytes || tooLarge ? undefined : chunks ? Buffer.concat(chunks) : first!;
+          finish(wait, { text: buffer?.toString('utf8'), bytes: wait.bytes, tooLarge, raw: keepRaw ? buffer : undefined });
         });
         req.on('error', () => finish(wait, { text: undefined, bytes: wait.bytes, tooLarge }));
       });
@@ -162,7 +169,7 @@ function recordedHeaders(headers: IncomingMessage['headers']): Record<string, st
   for (const k in headers) {
     const v = headers[k];
     if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? v.join(', ') : v;
+    out[k] = headerText(Array.isArray(v) ? v.join(', ') : v);
   }
   return out;
 }
@@ -271,7 +278,7 @@ interface Call {
 
 /** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
 function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  const text = answer.text ?? JSON.stringify(answer.body);
+  const text = answer.text ?? exactJson.stringify(answer.body);
   const headers = w.options.corsHeaders(req);
   for (const k in answer.headers) headers.push(k, answer.headers[k]!);
   // A documented response without content (a served spec's 204) goes out without a type.
@@ -314,7 +321,7 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
   }
   const session = opened.session;
   const mockTime = await session.now();
-  const body = await w.bodies.read(req, w.limits.maxBodyBytes);
+  const body = await w.bodies.read(req, w.limits.maxBodyBytes, declaredCharset(req.headers['content-type']) !== undefined);
   return {
     req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
     op: undefined, api: null, recordedBody: body.text, query: undefined, violations: [], applied: [], fault: undefined, deliveries: [], order: 0, fake: undefined,
@@ -354,7 +361,10 @@ function unmatched(w: Walk, call: Call, match: Extract<Match, { ok: false }>): A
   if (dialect.served) {
     return { status: 405, headers: { Allow: match.allowed.join(', ') }, contentType: PROBLEM_TYPE, body: problemBody(405, 'Method Not Allowed', `${match.api} documents ${match.allowed.join(', ')} for ${match.path}, not ${method}.`) };
   }
-  return { status: 200, headers: {}, body: dialect.error(dialect.role('methodNotAllowed'), { message: dialect.maybeText('methodNotAllowed') }) };
+  // Like every other violation, the answer says what was wrong (and, mapped, which methods are allowed).
+  const headers: Record<string, string> = { [VIOLATIONS_HEADER]: asciiJson(call.violations.map(({ pointer, message }) => ({ pointer, message }))) };
+  if (w.options.httpStatus === 'mapped') headers['Allow'] = match.allowed.join(', ');
+  return { status: 200, headers, body: dialect.error(dialect.role('methodNotAllowed'), { message: dialect.maybeText('methodNotAllowed') }) };
 }
 
 /** validate: the typed input of a call that honours the contract, or the API's parameter error (body too large, too slow, or invalid). */
@@ -370,6 +380,14 @@ function validate(w: Walk, call: Call, op: Operation, params: Record<string, str
     violations.push({ side: 'request', pointer: '/body', message: `body of ${body.bytes} bytes is over the ${limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
     call.recordedBody = `(${body.bytes} bytes, not kept)`;
     return { status: w.contract.apis.get(op.api)!.dialect.httpStatus(op.paramError), headers: {}, body: paramError(w, op, op.paramError, violations) };
+  }
+  if (body.raw) {
+    const decoded = decodeBody(body.raw, declaredCharset(call.req.headers['content-type'])!, op.bodyKind === 'form');
+    if (!decoded.ok) {
+      violations.push(decoded.violation);
+      return { status: w.contract.apis.get(op.api)!.dialect.httpStatus(op.paramError), headers: {}, body: paramError(w, op, op.paramError, violations) };
+    }
+    body.text = decoded.text;
   }
   const check = validateRequest(op, { method: call.method, search: call.search, params, contentType: call.req.headers['content-type'], body: body.text, headers: call.req.headers }, limits);
   call.recordedBody = check.input.body ?? body.text;
@@ -487,7 +505,7 @@ async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, 
   }
   if (call.fault === 'malformed-json') {
     // The server did its work; the answer is cut off on the way (a proxy or a crash mid-write).
-    const full = result.text || JSON.stringify(result.body ?? {});
+    const full = result.text || exactJson.stringify(result.body ?? {});
     return { ...result, text: full.slice(0, Math.max(1, Math.floor(full.length / 2))), unchecked: true };
   }
   return result;
@@ -573,6 +591,10 @@ async function answerCall(w: Walk, call: Call): Promise<Answer> {
 /** respond: the answer written, or the scenario's network fault played instead. */
 function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void {
   const fault = call.fault;
+  if (w.options.httpStatus === 'mapped' && call.api && answer.status === 200 && answer.text === undefined) {
+    const dialect = w.contract.apis.get(call.api)!.dialect;
+    if (!dialect.served) answer.status = dialect.mappedStatusOf(answer.body);
+  }
   if (!fault || fault === 'malformed-json') writeAnswer(w, call.req, res, answer);
   else if (fault === 'connection-reset') call.req.socket.resetAndDestroy();
   else if (fault === 'empty-response') call.req.socket.destroy();

@@ -4,6 +4,7 @@
  * and says what to do: effects and delays accumulate; the first rule that decides the answer
  * (error, body, HTTP error, fault, pass) wins, as in msw.
  */
+import { headerText } from '../contract/decode-body.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiModule } from '../apis/api-module.js';
 import type { RequestInput } from '../contract/validate-request.js';
@@ -87,7 +88,7 @@ export function matchesWhen(when: When, op: Operation, pathname: string, input: 
 export function requestedScenarios(headers: IncomingHttpHeaders): string[] {
   const raw = headers[SCENARIO_HEADER];
   if (raw === undefined) return [];
-  const text = Array.isArray(raw) ? raw.join(',') : raw ?? '';
+  const text = headerText(Array.isArray(raw) ? raw.join(',') : raw ?? '');
   return text.split(',').map((s) => s.trim()).filter(Boolean);
 }
 

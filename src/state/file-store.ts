@@ -6,6 +6,7 @@
  * The folder is 0700 and its files 0600 (they hold app secrets and passwords). A damaged file stops
  * start-up with a StateFileError naming the file and line and saying how to recover.
  */
+import { exactJson } from '../contract/exact-json.js';
 import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
@@ -85,7 +86,7 @@ export class FileStore implements Store {
       const text = readFileSync(this.snapshotFile, 'utf8');
       let snapshot: unknown;
       try {
-        snapshot = JSON.parse(text);
+        snapshot = exactJson.parse(text);
       } catch (e) {
         const position = Number(/position (\d+)/.exec((e as Error).message)?.[1] ?? text.length);
         throw new StateFileError(this.snapshotFile, lineAt(text, position), `not valid JSON (${(e as Error).message})`, recovery(this.snapshotFile));
@@ -104,7 +105,7 @@ export class FileStore implements Store {
         if (!line) continue;
         let entry: unknown;
         try {
-          entry = JSON.parse(line);
+          entry = exactJson.parse(line);
         } catch {
           // Only the last line can be torn (the process died mid-write); anything else is corruption.
           if (i >= lines.length - 2) {
@@ -130,7 +131,7 @@ export class FileStore implements Store {
     if (this.replaying) return;
     // writeSync: the change reaches the operating system before the call that made it is answered,
     // so a killed process (kill -9) loses no acknowledged write.
-    writeSync(this.fd, JSON.stringify({ s: session, m }) + '\n');
+    writeSync(this.fd, exactJson.stringify({ s: session, m }) + '\n');
     if (++this.logged >= (this.options.compactEvery ?? 20_000)) this.compact();
   }
 
@@ -139,7 +140,7 @@ export class FileStore implements Store {
     const tmp = `${this.snapshotFile}.tmp`;
     let text: string;
     try {
-      text = JSON.stringify({ version: 1, sessions: this.memory.snapshot() } satisfies Snapshot);
+      text = exactJson.stringify({ version: 1, sessions: this.memory.snapshot() } satisfies Snapshot);
     } catch (e) {
       // State that cannot be written whole (the admin and API limits keep it from being stored): keep the
       // log instead of the snapshot, so every write stays durable and start-up still replays it.

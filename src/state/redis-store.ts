@@ -5,6 +5,7 @@
  * expires when idle; `--max-sessions` and `--max-records` are counted in Redis, so they hold across
  * instances. Record values are JSON. Knows nothing of HTTP or of any API's records.
  */
+import { exactJson } from '../contract/exact-json.js';
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from './redis-connection.js';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from './memory-store.js';
@@ -161,13 +162,13 @@ class RedisSession implements SessionStore {
   async get<T>(collection: string, key: string): Promise<T | undefined> {
     await this.ready();
     const text = await this.run(this.redis.hget(collectionKey(this.keys, collection), key));
-    return text === null ? undefined : (JSON.parse(text) as T);
+    return text === null ? undefined : (exactJson.parse(text) as T);
   }
   async put<T>(collection: string, key: string, value: T): Promise<void> {
     await this.ready();
     const k = this.keys;
     const limit = this.store.options.maxRecordsPerSession ?? DEFAULT_MAX_RECORDS;
-    const done = await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, JSON.stringify(value), limit, this.store.ttlMs));
+    const done = await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, exactJson.stringify(value), limit, this.store.ttlMs));
     if (done === -1) throw new StateLimitError(limit);
   }
   async delete(collection: string, key: string): Promise<boolean> {
@@ -177,7 +178,7 @@ class RedisSession implements SessionStore {
   async list<T>(collection: string): Promise<T[]> {
     await this.ready();
     const values = await this.run(this.redis.hvals(collectionKey(this.keys, collection)));
-    return values.map((v) => JSON.parse(v) as T);
+    return values.map((v) => exactJson.parse(v) as T);
   }
   async nextSeq(name: string, start = 1): Promise<number> {
     await this.ready();
@@ -205,7 +206,7 @@ class RedisSession implements SessionStore {
     names.forEach((n, i) => {
       const records = hashes[i]!;
       if (!Object.keys(records).length) return;
-      collections[n.slice(prefix.length)] = Object.fromEntries(Object.entries(records).map(([key, v]) => [key, JSON.parse(v)]));
+      collections[n.slice(prefix.length)] = Object.fromEntries(Object.entries(records).map(([key, v]) => [key, exactJson.parse(v)]));
     });
     const counters: Record<string, number> = {};
     for (const [f, v] of Object.entries(meta)) if (f.startsWith('n:')) counters[f.slice(2)] = Number(v);
@@ -242,7 +243,7 @@ export class RedisStore implements Store {
   seedArgs(): string[] {
     if (!this.seedCache) {
       const out: string[] = [];
-      for (const [c, records] of Object.entries(this.options.seed().collections)) for (const [k, v] of Object.entries(records)) out.push(c, k, JSON.stringify(v));
+      for (const [c, records] of Object.entries(this.options.seed().collections)) for (const [k, v] of Object.entries(records)) out.push(c, k, exactJson.stringify(v));
       this.seedCache = out;
     }
     return this.seedCache;

@@ -2,6 +2,7 @@
  * Checks one HTTP answer against an operation's contract: status, content type, JSON, envelope and
  * data schema, and that the business code is one the operation documents. Used by `verify` and `proxy`.
  */
+import { exactJson } from '../contract/exact-json.js';
 import type { Dialect } from '../contract/dialect.js';
 import { validateResponse } from '../contract/validate-request.js';
 import type { Operation, Violation } from '../contract/types.js';
@@ -52,7 +53,7 @@ export function checkResponse(op: Operation, dialect: Dialect, answer: HttpAnswe
   }
   let body: unknown;
   try {
-    body = JSON.parse(answer.text);
+    body = exactJson.parse(answer.text);
   } catch (e) {
     failures.push(fail('', 'json', `the body is not JSON (${(e as Error).message}): ${answer.text.slice(0, 120)}`));
     return { body: answer.text, code: undefined, failures };

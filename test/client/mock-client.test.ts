@@ -53,7 +53,7 @@ describe('MockClient', () => {
     const c = new MockClient(url, { session: 'client-v' });
     await post(c, '/v1/channel/token', { appid: 'demo-app' });
     const [v] = await c.violations();
-    expect(v!.violations.map((x) => x.pointer)).toContain('/body');
+    expect(v!.violations.map((x) => x.pointer)).toContain('/body/secret');
   });
 
   test('scenarios(), activateScenario() and deactivateScenario(): per session, and the calls change accordingly', async () => {

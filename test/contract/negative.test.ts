@@ -31,7 +31,7 @@ const cases: Case[] = [
   ['user type 3', 'syncSaveUserMetadata', json({ access_token: 't', uid: 1, type: 3 }), '/body/type'],
   ['user sex 2', 'syncSaveUserMetadata', json({ access_token: 't', uid: 1, sex: 2 }), '/body/sex'],
   ['uid as a string', 'syncSaveUserMetadata', json({ access_token: 't', uid: 'u1' }), '/body/uid'],
-  ['token: appid without secret', 'channelToken', json({ appid: 'demo-app' }), '/body'],
+  ['token: appid without secret', 'channelToken', json({ appid: 'demo-app' }), '/body/secret'],
   ['classNum 7', 'register', form({ ...register, classNum: '7' }), '/body/classNum'],
   ['classNum 0', 'register', form({ ...register, classNum: '0' }), '/body/classNum'],
   ['englishscore 0', 'register', form({ ...register, englishscore: '0' }), '/body/englishscore'],

@@ -1,0 +1,34 @@
+/**
+ * `GET /__mock/specs` and `GET /__mock/specs/{api}`: the OpenAPI documents the running mock serves,
+ * `servers` pointing at the mock itself, so Prism, Schemathesis and client generators can be given its URL.
+ */
+import type { Request, Response, Router } from 'express';
+import type { Contract } from '../contract/compile-contract.js';
+import { servedSpec, specListing, type HttpStatusMode } from '../contract/served-spec.js';
+import type { ApiName } from '../contract/types.js';
+import { problem } from './problem.js';
+
+/** The mock's own base URL as this client reached it (the Host header has passed the mock's host check). */
+function baseUrl(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
+}
+
+export function specRoutes(router: Router, contract: Contract, mode: HttpStatusMode): void {
+  router.get('/specs', (req: Request, res: Response) => {
+    const base = baseUrl(req);
+    res.json({ httpStatus: mode, specs: specListing(contract).map((s) => ({ ...s, url: base + s.url, yaml: `${base}${s.url}?format=yaml` })) });
+  });
+
+  router.get('/specs/:api', async (req: Request, res: Response) => {
+    const name = String(req.params['api']).replace(/\.(json|ya?ml)$/, '');
+    const api = contract.apis.get(name as ApiName);
+    if (!api) return problem(res, 404, 'Unknown API', `No served API is called "${name}"; served: ${[...contract.apis.keys()].join(', ')}. See GET /__mock/specs.`);
+    const format = typeof req.query['format'] === 'string' ? req.query['format'] : /\.ya?ml$/.test(String(req.params['api'])) ? 'yaml' : 'json';
+    if (format !== 'json' && format !== 'yaml') return problem(res, 400, 'Unknown format', `format must be json or yaml, got "${format}".`);
+    const doc = servedSpec(api, baseUrl(req), mode);
+    if (format === 'yaml') {
+      const { stringify } = await import('yaml');
+      res.type('application/yaml; charset=utf-8').send(stringify(doc, { lineWidth: 0 }));
+    } else res.type('application/json').send(JSON.stringify(doc, null, 2));
+  });
+}

@@ -1,0 +1,104 @@
+/** Exact integers: int64 values survive state, responses, the journal and its exports digit for digit; values outside their format, or not written as plain decimals, are violations. */
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { exactJson } from '../../src/contract/exact-json.js';
+import { responseViolations, testMock } from '../helpers/mock.js';
+
+let m: Awaited<ReturnType<typeof testMock>>;
+beforeEach(async () => {
+  m = await testMock();
+});
+afterEach(() => {
+  expect(responseViolations(m.calls)).toEqual([]);
+});
+
+async function token(): Promise<string> {
+  const res = await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' });
+  return res.body.data.access_token as string;
+}
+/** A JSON body written by hand, so the digits on the wire are exactly these. */
+const postRaw = (path: string, text: string) => request(m.listener).post(path).set('Content-Type', 'application/json').send(text);
+const school = (t: string, otherId: string) => `{"access_token":"${t}","organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区","otherId":${otherId}}`;
+
+describe('int64 beyond 2^53 round-trips byte for byte', () => {
+  test.each(['9007199254740993', '9223372036854775807', '-9223372036854775808'])('otherId %s: response, state, delete by path, journal, HAR and NDJSON', async (id) => {
+    const t = await token();
+    const saved = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, id));
+    expect(saved.text).toContain(`"otherId":${id}`);
+    expect(saved.body.status).toBe(200);
+
+    const state = await request(m.listener).get('/__mock/state');
+    expect(state.text).toContain(`"otherId":${id}`);
+
+    const calls = await request(m.listener).get('/__mock/calls?operationId=syncSaveOrganMetadata');
+    expect(calls.text.match(new RegExp(`"otherId":${id}\\b`, 'g'))).toHaveLength(2); // request and response
+    const har = await request(m.listener).get('/__mock/calls.har');
+    expect(har.text).toContain(`\\"otherId\\":${id}`);
+    const ndjson = await request(m.listener).get('/__mock/calls.ndjson');
+    expect(ndjson.text).toContain(`"otherId":${id}`);
+
+    // The path id reaches the same record: no rounding between body and path.
+    const deleted = await postRaw(`/v1/abutment/syncDeleteOrganMetadata/${id}`, `{"access_token":"${t}"}`);
+    expect(deleted.body).toEqual({ status: 200, message: 'Delete success' });
+  });
+
+  test('a neighbour that rounds to the same double is a different school', async () => {
+    const t = await token();
+    await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, '9007199254740993'));
+    const other = await postRaw('/v1/abutment/syncDeleteOrganMetadata/9007199254740992', `{"access_token":"${t}"}`);
+    expect(other.body.code).toBe('40410');
+  });
+});
+
+describe('integers outside their format or not plain decimals are parameter errors', () => {
+  test.each([
+    ['JSON body beyond int64', '9223372036854775808', '/body/otherId', /outside int64/],
+    ['JSON body far beyond', '99999999999999999999', '/body/otherId', /outside int64/],
+  ])('%s: %s', async (_n, id, pointer, message) => {
+    const t = await token();
+    const res = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, id));
+    expect(res.body).toEqual({ status: 402, message: '参数错误' });
+    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{ pointer: string; message: string }>;
+    expect(violations).toEqual([{ pointer, message: expect.stringMatching(message) }]);
+  });
+
+  test('int32 field (organKind) beyond int32 is refused', async () => {
+    const t = await token();
+    const res = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, '1').replace('"organKind":2', '"organKind":9007199254740993'));
+    expect(res.body.status).toBe(402);
+    expect(res.headers['x-mock-violations']).toContain('/body/organKind');
+  });
+
+  test.each([
+    ['1e3', /decimal integer/],
+    ['99999999999999999999', /outside int64/],
+    ['9223372036854775808', /outside int64/],
+    ['0x10', /decimal integer/],
+    ['1.0', /decimal integer/],
+    ['abc', /decimal integer/],
+  ])('wx-push deletePushProject?id=%s answers 11001 with one violation', async (id, message) => {
+    const res = await request(m.listener).delete(`/wx/push/deletePushProject?id=${id}`);
+    expect(res.body.code).toBe('11001');
+    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{ pointer: string; message: string }>;
+    expect(violations).toEqual([{ pointer: '/query/id', message: expect.stringMatching(message) }]);
+  });
+
+  test('a path id beyond int64 is a 402, not a 40410', async () => {
+    const t = await token();
+    const res = await postRaw('/v1/abutment/syncDeleteOrganMetadata/9223372036854775808', `{"access_token":"${t}"}`);
+    expect(res.body).toEqual({ status: 402, message: '参数错误' });
+  });
+});
+
+describe('exactJson', () => {
+  test('parses unsafe integers as BigInt and writes them back unchanged; the rest as JSON does', () => {
+    const text = '{"a":9007199254740993,"b":1.5,"c":"12345678901234567890","d":[-9223372036854775808],"a2":1}';
+    const value = exactJson.parse(text) as Record<string, unknown>;
+    expect(value['a']).toBe(9007199254740993n);
+    expect(value['c']).toBe('12345678901234567890');
+    expect(exactJson.stringify(value)).toBe(text);
+    expect(exactJson.parse('{"x":1,"x":2}')).toEqual({ x: 2 });
+    expect(exactJson.parse('{"x":12345678901234567,"x":2}')).toEqual({ x: 2 });
+    expect(() => exactJson.parse('{"x":12345678901234567')).toThrow(SyntaxError);
+  });
+});
