@@ -50,6 +50,43 @@ const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗�
 const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉宇浩然子涵欣怡梓轩一诺雨桐思远佳琪晨曦博文'.split('');
 const SCHOOL_KIND = ['第一中学', '第二中学', '实验中学', '外国语学校', '实验小学', '育才小学', '第三初级中学', '师范大学附属中学', '高级中学'];
 const WORDS = ['apple', 'banana', 'orange', 'tomato', 'rice', 'pen', 'book', 'water', 'school', 'teacher'];
+const ROADS = ['中南路', '解放大道', '中山路', '人民路', '建设大道', '学府路', '文化路', '光谷大道', '新华路', '东湖路'];
+/** 学校的类别 (org_category) and its title: the document's example names 九年一贯. */
+export const ORG_CATEGORIES: ReadonlyArray<readonly [number, string]> = [[1, '小学'], [2, '初级中学'], [3, '高级中学'], [4, '完全中学'], [5, '九年一贯'], [6, '十二年一贯'], [7, '职业高中']];
+/** org_type / org_level codes: the platform's system field table is not in the document, so small digit codes like the example's. */
+export const ORG_TYPES = ['1', '2', '3', '4', '5'];
+export const ORG_LEVELS = ['1', '2', '3', '4', '5'];
+const PUSH_PURPOSES = ['家校通知', '成绩推送', '考勤提醒', '作业推送', '校园公告'];
+/** Every real GB/T 2260 code the generator uses (province, city and district), for checks. */
+export const REGION_CODES: ReadonlySet<string> = new Set(REGIONS.flatMap(([, p, , c, areas]) => [p, c, ...areas.map(([, a]) => a)]));
+
+/** Abbreviations of a school's kind, as people shorten 武汉市第七中学 to 武汉七中. */
+const KIND_SHORT: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [/^第(.{1,3})初级中学$/, (m) => `${m[1]}初`],
+  [/^第(.{1,3})中学$/, (m) => `${m[1]}中`],
+  [/^第(.{1,3})小学$/, (m) => `${m[1]}小`],
+  [/^师范大学附属中学$/, () => '师大附中'],
+  [/^外国语学校$/, () => '外校'],
+  [/^高级中学$/, () => '高中'],
+  [/^实验小学$/, () => '实小'],
+  [/^(.{2})(?:中学|小学|学校)$/, (m) => m[1]!],
+];
+
+/**
+ * The short name of a school from its full name: the most local place (district, else city, else
+ * province) without its suffix, then the kind abbreviated: 武汉市第七中学 → 武汉七中, 武汉市武昌区示范中学 → 武昌示范.
+ */
+export function shortSchoolName(name: string): string {
+  const m = /^(?:(.{2,3}?)(?:省|自治区))?(?:(.{2,3}?)市)?(?:(.{1,4}?)(?:区|县))?(.+)$/.exec(name);
+  if (!m) return name;
+  const place = m[3] ?? m[2] ?? m[1] ?? '';
+  const kind = m[4]!;
+  for (const [re, short] of KIND_SHORT) {
+    const k = re.exec(kind);
+    if (k) return place + short(k);
+  }
+  return (place + kind).slice(0, 6);
+}
 
 export class FakeData {
   readonly random: () => number;
@@ -76,9 +113,26 @@ export class FakeData {
     return this.pick(SURNAMES) + given;
   }
 
+  /** A school's full name as it is registered: 武汉市江岸区第一中学 (a municipality: 北京市海淀区...). */
   schoolName(region = this.region()): string {
-    const place = region.city.name === '市辖区' ? region.province.name.replace(/市$/, '') : region.city.name.replace(/市$/, '');
-    return place + region.area.name.replace(/区$/, '') + this.pick(SCHOOL_KIND);
+    const city = region.city.name === '市辖区' ? region.province.name : region.city.name;
+    return city + region.area.name + this.pick(SCHOOL_KIND);
+  }
+
+  /** Seconds since the epoch, as the wuhan-eduyun records write times: between 2015 and 2024. */
+  epochSeconds(): number {
+    return this.int(1_420_070_400, 1_735_603_200);
+  }
+
+  hex(length: number): string {
+    let out = '';
+    for (let i = 0; i < length; i++) out += '0123456789abcdef'[this.int(0, 15)];
+    return out;
+  }
+
+  /** A push project's name: a school's short name and what it pushes (武汉七中家校通知). */
+  pushProjectName(): string {
+    return shortSchoolName(this.schoolName()) + this.pick(PUSH_PURPOSES);
   }
 
   word(): string {
@@ -113,7 +167,25 @@ export class FakeData {
     set('areaName', region.area.name);
     set('org_level_code', region.area.code);
     for (const key of ['org_name', 'organName', 'school']) set(key, school);
-    set('org_short_name', school.replace(/^(.{2}).*?(..)$/, '$1$2'));
+    set('org_short_name', shortSchoolName(school));
+    set('platform_code', region.city.code);
+    set('v_platform_code', region.city.code);
+    set('org_type', this.pick(ORG_TYPES));
+    set('org_level', this.pick(ORG_LEVELS));
+    set('create_user_id', `u-${this.int(10000, 99999)}`);
+    const created = this.epochSeconds();
+    set('createtime', String(created));
+    set('updatetime', String(Math.min(created + this.int(0, 3 * 365 * 86400), 1_735_603_200)));
+    set('org_coding', `${region.area.code.slice(2)}${this.int(10, 99)}`);
+    set('avatar', `https://static.example.cn/org/${this.hex(16)}.png`);
+    const [category, title] = this.pick(ORG_CATEGORIES);
+    if ('org_category' in o) o['org_category'] = category;
+    set('org_category_title', title);
+    set('org_parent_id', `edu-bureau-${region.area.code}`);
+    set('org_address', `${region.province.name}${region.city.name === '市辖区' ? '' : region.city.name}${region.area.name}${this.pick(ROADS)}${this.int(1, 399)}号`);
+    set('org_identification_code', `31${region.province.code.slice(0, 2)}${String(this.int(1, 999999)).padStart(6, '0')}`);
+    set('level', '0');
+    set('verify_mode', '0');
     for (const key of ['realName', 'username']) set(key, this.personName());
     set('word', this.word());
     for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object') o[k] = this.realistic(v);

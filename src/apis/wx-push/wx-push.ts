@@ -74,7 +74,7 @@ export const wxPush: ApiModule = {
       key: 'id',
       schema: 'PushProject',
       description: 'push projects: { id, url, project, statu } (statu 0 有效 receives deliveries)',
-      complete: (partial, fake) => ({ statu: 0, project: `project-${fake.int(100, 999)}`, ...partial, id: Number(partial['id']) }),
+      complete: (partial, fake) => ({ statu: 0, project: fake.pushProjectName(), ...partial, id: Number(partial['id']) }),
     },
   },
   seed: () => ({}),
