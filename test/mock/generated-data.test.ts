@@ -104,3 +104,17 @@ describe('ios-datasyn and wx-push: records seeded with only their key', () => {
     }
   });
 });
+
+describe('values the handlers make up', () => {
+  test.each(SEEDS.slice(0, 5))('seed %i: platform-sync tokens, ios-datasyn ids and tokens, wx-push ids', async (seed) => {
+    const m = await testMock({ seed });
+    const token = (await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })).body.data;
+    expect(broken(token, { access_token: /^[A-Za-z0-9]{40}$/, expire: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, expires_in: [7200] })).toEqual([]);
+    const reg = await request(m.listener).post('/datasyn/user/register').type('form').send({ loginName: 'a', password: 'p', realName: '张三', sex: 1, school: '武汉一中', grade: '3班', classNum: 3, englishscore: 120 });
+    expect(broken(reg.body.data, { userId: (v) => Number.isInteger(v) && (v as number) > 0 })).toEqual([]);
+    const login = await request(m.listener).post('/datasyn/user/login').type('form').send({ loginName: 'a', password: 'p', synDevice: 'iPhone-7A1C2E4B' });
+    expect(broken(login.body.data, { token: (v) => typeof v === 'string' && new RegExp(`^${reg.body.data.userId}:\\d{13}$`).test(v), synFlage: [1, 2, 3, 4, 5], message: (v, r) => v === m.contract.apis.get('ios-datasyn')!.dialect.text(`synFlag.${String(r['synFlage'])}`) })).toEqual([]);
+    const added = await request(m.listener).post('/wx/push/addPushProject').type('form').send({ url: 'http://127.0.0.1:9/h', project: 'p' });
+    expect(broken(added.body.data, { id: (v) => Number.isSafeInteger(v) && (v as number) > 0, url: ['http://127.0.0.1:9/h'], project: ['p'], statu: [0] })).toEqual([]);
+  });
+});
