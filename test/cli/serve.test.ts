@@ -49,6 +49,20 @@ describe('contract-mock serve', () => {
     expect(run.stderr).toContain('Fix:');
   });
 
+  test('--http-status mapped answers a business error with its x-http-status, and the served spec documents it; a bad mode is exit 2', async () => {
+    const port = await freePort();
+    await serve(['--port', String(port), '--http-status', 'mapped']);
+    const res = await fetch(`http://127.0.0.1:${port}/wx/push/deletePushProject?id=435`, { method: 'DELETE' });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('16000');
+    const spec = (await (await fetch(`http://127.0.0.1:${port}/__mock/specs/wx-push`)).json()) as { servers: Array<{ url: string }>; paths: Record<string, { delete: { responses: object } }> };
+    expect(spec.servers[0]!.url).toBe(`http://127.0.0.1:${port}`);
+    expect(Object.keys(spec.paths['/wx/push/deletePushProject']!.delete.responses)).toContain('404');
+    const bad = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--http-status', 'sometimes'], { encoding: 'utf8', timeout: 20_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--http-status must be documented or mapped, got sometimes');
+  });
+
   test('with --admin-token the admin API wants the bearer token; the APIs stay open', async () => {
     const port = await freePort();
     await serve(['--port', String(port), '--admin-token', 's3cret']);
