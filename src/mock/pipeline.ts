@@ -588,13 +588,18 @@ async function answerCall(w: Walk, call: Call): Promise<Answer> {
   return answer;
 }
 
-/** respond: the answer written, or the scenario's network fault played instead. */
-function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void {
-  const fault = call.fault;
+/** `serve --http-status mapped`: a business envelope leaves with its catalogue entry's `x-http-status` (before it is recorded). */
+function mapStatus(w: Walk, call: Call, answer: Answer): Answer {
   if (w.options.httpStatus === 'mapped' && call.api && answer.status === 200 && answer.text === undefined) {
     const dialect = w.contract.apis.get(call.api)!.dialect;
     if (!dialect.served) answer.status = dialect.mappedStatusOf(answer.body);
   }
+  return answer;
+}
+
+/** respond: the answer written, or the scenario's network fault played instead. */
+function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void {
+  const fault = call.fault;
   if (!fault || fault === 'malformed-json') writeAnswer(w, call.req, res, answer);
   else if (fault === 'connection-reset') call.req.socket.resetAndDestroy();
   else if (fault === 'empty-response') call.req.socket.destroy();
@@ -672,7 +677,7 @@ export function createPipeline(options: PipelineOptions) {
     try {
       const call = await receive(w, req, res);
       if (!call) return;
-      const answer = await answerCall(w, call);
+      const answer = mapStatus(w, call, await answerCall(w, call));
       // Journaled before the answer goes out, so a call its client saw answered is in the journal (on
       // disk, or in Redis for every instance; kill -9 right after loses nothing); delivery outcomes follow.
       const recorded = record(w, call, answer);
