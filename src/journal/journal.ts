@@ -415,7 +415,7 @@ export class Journal implements CallJournal {
     let text: string | undefined;
     try {
       text = exactJson.stringify(record);
-      if (text.length <= max && Buffer.byteLength(text) <= max) return { kept: record, text };
+      if (text.length <= max && (text.length * 3 <= max || Buffer.byteLength(text) <= max)) return { kept: record, text };
     } catch {
       /* a value JSON cannot write (nested too deep): kept as a preview below */
     }
