@@ -25,7 +25,7 @@ import { sessionLock, type SessionLock } from '../state/session-lock.js';
 import { deliverAll, type DeliveryOptions } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
 import { restAnswer } from './rest-state.js';
-import { challenge, checkServedResponse, errorAnswer, invalidAnswer, preferredAnswer, successAnswer, unmetSecurity } from './spec-answer.js';
+import { challenge, checkServedResponse, errorAnswer, invalidAnswer, preferredAnswer, successAnswer, unmetSecurity, type SpecAnswer } from './spec-answer.js';
 
 export interface Limits extends ParseLimits {
   maxBodyBytes: number;
@@ -185,16 +185,8 @@ function keptBody(recorded: unknown, text: string | undefined, bytes: number, vi
   return `(${bytes} bytes, not kept whole${tooDeep ? `: ${tooDeep.message}` : ''}) ${(text ?? '').slice(0, 1024)}`;
 }
 
-export interface Answer {
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
-  /** A body that is not JSON (a gateway's HTML page, a truncated JSON text). */
-  text?: string;
-  contentType?: string;
-  /** Scenario answers of the scenario's own making are not checked against the spec. */
-  unchecked?: boolean;
-}
+/** What a call is answered with: one shape for handlers, scenarios and spec-driven answers. */
+export type Answer = SpecAnswer;
 
 /** `Prefer: code=200, example=tokenInvalid` (Prism's habit): a documented response example, by status and name. */
 function preferredExample(op: Operation, header: string | undefined): { ok: true; status: number; body: unknown } | { ok: false; detail: string } | undefined {

@@ -13,10 +13,10 @@ export interface SpecAnswer {
   status: number;
   body: unknown;
   headers: Record<string, string>;
-  /** A body that is not JSON, or `` for none. */
+  /** A body that is not JSON (a gateway's HTML page, a truncated JSON text), or `` for none. */
   text?: string;
   contentType?: string;
-  /** The mock's own answer where the spec documents none (a problem document): not checked against the spec. */
+  /** An answer of the mock's own making (a scenario's, or a problem document where the spec documents none): not checked against the spec. */
   unchecked?: boolean;
 }
 
