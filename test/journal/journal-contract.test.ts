@@ -8,33 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CallRecord } from '../../src/journal/call-record.js';
+import { sampleRecord } from '../helpers/sample-record.js';
 import { Journal, type CallJournal } from '../../src/journal/journal.js';
 import { RedisJournal } from '../../src/journal/redis-journal.js';
 import { RedisConnection } from '../../src/state/redis-connection.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
 
-let n = 0;
-function record(session: string, over: Partial<CallRecord> = {}): CallRecord {
-  n++;
-  return {
-    id: `id-${n}`,
-    time: new Date(Date.UTC(2026, 10, 22, 6, 0, n % 60)).toISOString(),
-    mockTime: 0,
-    session,
-    api: 'platform-sync',
-    operationId: 'channelToken',
-    method: 'POST',
-    path: '/v1/channel/token',
-    query: {},
-    request: { headers: {}, body: { n, 学校名称: '第一中学' } },
-    response: { status: 200, headers: {}, body: {}, code: '200' },
-    durationMs: 1,
-    violations: [],
-    scenarios: [],
-    deliveries: [],
-    ...over,
-  };
-}
+// The contract cases carry a Chinese field, as real records do.
+const record = (session: string, over: Partial<CallRecord> = {}): CallRecord => sampleRecord(session, over, { 学校名称: '第一中学' });
 
 let redis: TestRedis | undefined;
 const connections: RedisConnection[] = [];

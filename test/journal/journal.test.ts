@@ -5,29 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Journal } from '../../src/journal/journal.js';
 import type { CallRecord } from '../../src/journal/call-record.js';
+import { sampleRecord } from '../helpers/sample-record.js';
 
-let n = 0;
-function record(session: string, over: Partial<CallRecord> = {}): CallRecord {
-  n++;
-  return {
-    id: `id-${n}`,
-    time: new Date(Date.UTC(2026, 10, 22, 6, 0, n % 60)).toISOString(),
-    mockTime: 0,
-    session,
-    api: 'platform-sync',
-    operationId: 'channelToken',
-    method: 'POST',
-    path: '/v1/channel/token',
-    query: {},
-    request: { headers: {}, body: { n } },
-    response: { status: 200, headers: {}, body: {}, code: '200' },
-    durationMs: 1,
-    violations: [],
-    scenarios: [],
-    deliveries: [],
-    ...over,
-  };
-}
+const record = (session: string, over: Partial<CallRecord> = {}): CallRecord => sampleRecord(session, over);
 
 describe('Journal', () => {
   test('per-session cap: the oldest of that session go first and are counted', () => {
