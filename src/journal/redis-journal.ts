@@ -6,6 +6,7 @@
  * call is answered: any instance's `/__mock/calls` then shows it. Delivery outcomes, which settle
  * after the answer, are a second entry merged into their record when read. Knows nothing of HTTP.
  */
+import type { Redis } from 'ioredis';
 import { exactJson } from '../contract/exact-json.js';
 import type { DeliveryOutcome } from '../apis/api-module.js';
 import type { CallRecord } from './call-record.js';
@@ -13,6 +14,12 @@ import { Journal, type CallFilter, type CallJournal, type DeliveriesLine, type J
 import { RedisEventBus } from './redis-event-bus.js';
 import type { RedisConnection } from '../state/redis-connection.js';
 import { sessionKeys } from '../state/redis-store.js';
+
+/** KEYS: the stream. ARGV: maxlen, field, text, ttl, channel, published text. */
+const APPEND = `redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PUBLISH', ARGV[5], ARGV[6])
+return 1`;
 
 export interface RedisJournalOptions extends Partial<JournalOptions> {
   maxPerSession: number;
@@ -28,30 +35,25 @@ export class RedisJournal implements CallJournal {
   private appended = 0;
   private readonly prefix: string;
 
+  private readonly client: Redis & { cmJournal(...args: Array<string | number>): Promise<unknown> };
+
   constructor(
     private readonly connection: RedisConnection,
     private readonly options: RedisJournalOptions,
   ) {
     this.prefix = connection.options.prefix;
+    this.client = connection.client as typeof this.client;
+    // Approximate trimming (~) is what keeps XADD O(1); query() cuts to the exact cap.
+    if (!('cmJournal' in connection.client)) connection.client.defineCommand('cmJournal', { numberOfKeys: 1, lua: APPEND });
     this.events = new RedisEventBus(connection);
     const { file: _file, restore: _restore, ...rules } = options;
     this.rules = new Journal({ ...rules, maxPerSession: 1, maxTotal: 1 });
   }
 
-  /** One entry on the session's stream (field `r`: a record, `d`: delivery outcomes), published to every instance. */
+  /** One entry on the session's stream (field `r`: a record, `d`: delivery outcomes), published to every instance: one script, one round trip. */
   private async add(session: string, field: 'r' | 'd', text: string, published: string): Promise<void> {
     const key = sessionKeys(this.prefix, session).journal;
-    const results = await this.connection.run(
-      this.connection.client
-        .multi()
-        // Approximate trimming (~) is what keeps XADD O(1); query() cuts to the exact cap.
-        .xadd(key, 'MAXLEN', '~', 2 * this.options.maxPerSession, '*', field, text)
-        .pexpire(key, this.options.ttlMs)
-        .publish(this.events.channel, published)
-        .exec(),
-    );
-    const failed = results?.find(([e]) => e);
-    if (!results || failed) throw this.connection.unavailable(failed?.[0] ?? new Error('transaction aborted'));
+    await this.connection.run(this.client.cmJournal(key, 2 * this.options.maxPerSession, field, text, this.options.ttlMs, this.events.channel, published));
   }
 
   async append(record: CallRecord): Promise<CallRecord> {
