@@ -20,6 +20,8 @@ export interface AdminOptions {
   contract: Contract;
   modules: Map<ApiName, ApiModule>;
   store: Store;
+  /** Runs `fn` under the session's lock (the API calls'): every write to a session happens under it. Default: no lock (tests of the routes alone). */
+  exclusive?: <T>(session: string, fn: () => Promise<T>) => Promise<T>;
   seed: number;
   /** Checks seeded records against the spec's schemas (POST /__mock/state). */
   records?: RecordValidators;
@@ -73,6 +75,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
   app.set('json spaces', 2);
   const router = express.Router();
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const exclusive = options.exclusive ?? (<T>(_session: string, fn: () => Promise<T>): Promise<T> => fn());
   router.use(express.json({ limit: limits.maxBodyBytes, strict: false }));
   router.use(bodyLimits(limits));
 
@@ -83,19 +86,22 @@ export function createAdminApp(options: AdminOptions): express.Express {
     }
     const session = sessionOf(req);
     const store = options.store.session(session);
-    // Past ±100 years dates stop formatting (and near 1e308 the clock becomes NaN): refuse before moving it.
-    const offsetMs = (await store.dump()).clockOffsetMs + seconds * 1000;
-    if (!Number.isFinite(offsetMs) || Math.abs(offsetMs) > MAX_CLOCK_OFFSET_MS) {
-      return problem(res, 400, 'Bad clock request', `advanceSeconds ${seconds} would put session "${session}"'s clock more than 100 years from now; advance by less (${Math.floor((MAX_CLOCK_OFFSET_MS - (offsetMs - seconds * 1000)) / 1000)} s at most), or POST /__mock/reset to start again.`);
+    const moved = await exclusive(session, async () => {
+      // Past ±100 years dates stop formatting (and near 1e308 the clock becomes NaN): refuse before moving it.
+      const offsetMs = (await store.dump()).clockOffsetMs + seconds * 1000;
+      if (!Number.isFinite(offsetMs) || Math.abs(offsetMs) > MAX_CLOCK_OFFSET_MS) return { ok: false as const, offsetMs };
+      return { ok: true as const, now: await store.advanceClock(seconds) };
+    });
+    if (!moved.ok) {
+      return problem(res, 400, 'Bad clock request', `advanceSeconds ${seconds} would put session "${session}"'s clock more than 100 years from now; advance by less (${Math.floor((MAX_CLOCK_OFFSET_MS - (moved.offsetMs - seconds * 1000)) / 1000)} s at most), or POST /__mock/reset to start again.`);
     }
-    const now = await store.advanceClock(seconds);
-    res.json({ session, now, formatted: formatDateTime(now) });
+    res.json({ session, now: moved.now, formatted: formatDateTime(moved.now) });
   });
 
   router.post('/reset', async (req, res) => {
     const session = sessionOf(req);
     // Back to the seed: records, clock, counters and active scenarios (all in the store); the journal via onReset.
-    await options.store.session(session).reset();
+    await exclusive(session, () => options.store.session(session).reset());
     await options.onReset?.(session);
     res.json({ session, reset: true });
   });
@@ -106,7 +112,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
 
   router.post('/state', async (req: Request, res: Response) => {
     const session = sessionOf(req);
-    const result = await seedState(options, options.store.session(session), req.body);
+    const result = await exclusive(session, () => seedState(options, options.store.session(session), req.body));
     if (!result.ok) return problem(res, 400, result.title, result.detail);
     res.status(201).type('application/json').send(exactJson.stringify({ session, written: result.written, state: await stateView(options, session) }));
   });

@@ -12,6 +12,7 @@ import type { HttpStatusMode } from '../contract/served-spec.js';
 import { specRoutes } from './spec-routes.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Store } from '../state/store.js';
+import type { SessionLock } from '../state/session-lock.js';
 import { seedState } from '../mock/seed-state.js';
 import type { RecordValidators } from '../mock/record-validators.js';
 import { packageVersion } from '../mock/package-version.js';
@@ -26,6 +27,8 @@ export interface MockAdminOptions {
   contract: Contract;
   modules: Map<ApiName, ApiModule>;
   store: Store;
+  /** The API calls' session lock: the admin API's writes take it too. */
+  locks: SessionLock;
   seed: number;
   /** Checks seeded records against the spec's schemas (built once by create-server). */
   records: RecordValidators;
@@ -39,10 +42,12 @@ export interface MockAdminOptions {
 
 export function createMockAdmin(o: MockAdminOptions): express.Express {
   const env = { contract: o.contract, modules: o.modules, seed: o.seed, records: o.records };
+  const exclusive = <T>(session: string, fn: () => Promise<T>): Promise<T> => o.locks.run(o.store.session(session), fn);
   return createAdminApp({
     contract: o.contract,
     modules: o.modules,
     store: o.store,
+    exclusive,
     seed: o.seed,
     records: o.records,
     startedAt: o.startedAt,
@@ -50,7 +55,7 @@ export function createMockAdmin(o: MockAdminOptions): express.Express {
     limits: o.limits,
     extend: (router) => {
       journalRoutes(router, o.journal, packageVersion(), new Set(o.contract.operations.map((op) => op.operationId)));
-      scenarioRoutes(router, { registry: o.registry, store: o.store, seed: (session, given) => seedState(env, o.store.session(session), given) });
+      scenarioRoutes(router, { registry: o.registry, store: o.store, exclusive, seed: (session, given) => seedState(env, o.store.session(session), given) });
       eventRoutes(router, o.journal, o.store);
       uiRoutes(router);
       specRoutes(router, o.contract, o.httpStatus);

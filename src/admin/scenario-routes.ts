@@ -11,6 +11,8 @@ import { problem } from './problem.js';
 export interface ScenarioRouteOptions {
   registry: ScenarioRegistry;
   store: Store;
+  /** Runs `fn` under the session's lock (every write to a session happens under it). */
+  exclusive<T>(session: string, fn: () => Promise<T>): Promise<T>;
   /** Seeds a scenario's `given` into a session. */
   seed(session: string, given: Scenario['given']): Promise<SeedResult>;
 }
@@ -53,12 +55,16 @@ export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): v
     const scenario = registry.get(name);
     if (!scenario) return problem(res, 404, 'Unknown scenario', `No scenario "${name}"; available: ${registry.names().join(', ')}.`);
     const session = sessionOf(req);
-    if (scenario.given) {
-      const seeded = await options.seed(session, scenario.given);
-      if (!seeded.ok) return problem(res, 422, 'Scenario state could not be seeded', `${scenario.file}: given: ${seeded.detail}`);
-    }
-    const s = store.session(session);
-    if (!(await s.get(ACTIVE, name))) await s.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: Date.now() + (await s.nextSeq('mock:activation')) / 1000 });
+    const failed = await options.exclusive(session, async () => {
+      if (scenario.given) {
+        const seeded = await options.seed(session, scenario.given);
+        if (!seeded.ok) return seeded.detail;
+      }
+      const s = store.session(session);
+      if (!(await s.get(ACTIVE, name))) await s.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: Date.now() + (await s.nextSeq('mock:activation')) / 1000 });
+      return undefined;
+    });
+    if (failed !== undefined) return problem(res, 422, 'Scenario state could not be seeded', `${scenario.file}: given: ${failed}`);
     res.status(201).json({ session, active: await activeScenarios(store, registry, session) });
   });
 
@@ -66,9 +72,13 @@ export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): v
     const session = sessionOf(req);
     const s = store.session(session);
     const name = req.params['name'] as string;
-    if (!(await s.delete(ACTIVE, name))) return problem(res, 404, 'Not active', `Scenario "${name}" is not active in session "${session}".`);
-    // Deactivating forgets the rules' counters: activating again starts the sequence over.
-    for (const [index] of (registry.get(name)?.rules ?? []).entries()) await s.delete(HITS, hitKey(name, index));
+    const was = await options.exclusive(session, async () => {
+      if (!(await s.delete(ACTIVE, name))) return false;
+      // Deactivating forgets the rules' counters: activating again starts the sequence over.
+      for (const [index] of (registry.get(name)?.rules ?? []).entries()) await s.delete(HITS, hitKey(name, index));
+      return true;
+    });
+    if (!was) return problem(res, 404, 'Not active', `Scenario "${name}" is not active in session "${session}".`);
     res.json({ session, active: await activeScenarios(store, registry, session) });
   });
 }

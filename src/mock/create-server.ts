@@ -25,7 +25,7 @@ import { RedisJournal } from '../journal/redis-journal.js';
 import { RedisConnection, type RedisOptions } from '../state/redis-connection.js';
 import { RedisStore, DEFAULT_SESSION_TTL_MS } from '../state/redis-store.js';
 import { redisSessionLock } from '../state/redis-session-lock.js';
-import type { SessionLock } from '../state/session-lock.js';
+import { sessionLock, type SessionLock } from '../state/session-lock.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
@@ -157,6 +157,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, log };
   const backends = await chooseBackends(options, storeOptions);
   const { store, journal } = backends;
+  // One lock for the API calls and the admin API's writes: every write to a session happens under it.
+  const locks = backends.locks ?? sessionLock();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const guard = adminGuard({ adminToken: options.adminToken, corsOrigins: options.corsOrigins, allowHosts: options.allowHosts, listenHost: options.listenHost });
   const pipeline = createPipeline({
@@ -177,7 +179,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
       if (stored instanceof Promise) return stored.then((kept) => void options.onCall?.(kept));
       options.onCall?.(stored);
     },
-    locks: backends.locks,
+    locks,
     log,
     scenarios: registry,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
@@ -186,7 +188,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   });
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
-  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits }, httpStatus: options.httpStatus ?? 'documented' };
+  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, locks, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits }, httpStatus: options.httpStatus ?? 'documented' };
   let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
   const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
   setImmediate(() => void admin());
@@ -336,7 +338,7 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
     const { file: _file, restore: _restore, ...shared } = journalOptions;
     const journal = new RedisJournal(connection, { ...shared, ttlMs });
     // A holder keeps the lock at most 3 command timeouts; a waiter gives up after the holder's time plus one.
-    const locks = redisSessionLock(connection, { ttlMs: 3 * options.redis.timeoutMs, waitMs: 4 * options.redis.timeoutMs });
+    const locks = redisSessionLock({ ttlMs: 3 * options.redis.timeoutMs, waitMs: 4 * options.redis.timeoutMs });
     return { store, journal, locks };
   }
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));

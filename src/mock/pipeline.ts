@@ -462,7 +462,8 @@ function decide(w: Walk, call: Call, op: Operation, decision: Decision | undefin
  */
 async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, headers: Record<string, string>, flags: Record<string, unknown>): Promise<Answer> {
   if (op.spec) {
-    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await fakeOf(w, call));
+    // The call counter is state: counted under the session's lock, as every write is.
+    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await w.locks.run(call.session, () => fakeOf(w, call)));
     if (chosen && 'error' in chosen) return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', chosen.error) };
     if (chosen) return { ...chosen, headers: { ...headers, ...chosen.headers } };
   }
@@ -474,15 +475,24 @@ async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, 
   const dialect = w.contract.apis.get(op.api)!.dialect;
   const run = w.modules.get(op.api)?.handlers[op.operationId];
   const session = call.session;
-  const fake = await fakeOf(w, call);
   let result: Answer;
   try {
+    // Every write to a session happens under its lock, the call counter behind the fake data too (a shared store relies on it).
     if (run) {
-      const ctx: HandlerContext = { op, input, headers: call.req.headers, session, dialect, fake, deliver: (d) => call.deliveries.push(d), flags };
-      result = { status: 200, headers, body: await w.locks.run(session, () => numbered(w, call, session, run, ctx)) };
+      result = {
+        status: 200,
+        headers,
+        body: await w.locks.run(session, async () => {
+          const ctx: HandlerContext = { op, input, headers: call.req.headers, session, dialect, fake: await fakeOf(w, call), deliver: (d) => call.deliveries.push(d), flags };
+          return numbered(w, call, session, run, ctx);
+        }),
+      };
     } else {
       // No handler (a served spec, or an operation added to a built-in spec): answered from the spec.
-      result = await w.locks.run(session, () => numbered(w, call, session, (c: Call) => fromSpec(c, op, input, fake, headers), call));
+      result = await w.locks.run(session, async () => {
+        const fake = await fakeOf(w, call);
+        return numbered(w, call, session, (c: Call) => fromSpec(c, op, input, fake, headers), call);
+      });
     }
   } catch (e) {
     if (e instanceof StoreUnavailableError) throw e;

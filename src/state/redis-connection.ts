@@ -66,6 +66,8 @@ export class RedisConnection {
       lazyConnect: false,
       enableReadyCheck: true,
       connectionName: subscriber ? 'contract-mock-events' : 'contract-mock',
+      // Commands issued in one tick go out in one write: concurrent calls share round trips (the order stays that of issue).
+      enableAutoPipelining: !subscriber,
     });
     this.client.on('error', (e: Error) => (this.lastError = e.message));
     this.client.on('ready', () => (this.lastError = undefined));

@@ -1,58 +1,148 @@
 /**
- * The session lock across instances (serve --redis): the in-process queue first (so one call per
- * instance waits on Redis), then a Redis key set with NX and an expiry, so a killed instance cannot
- * wedge a session for longer than the expiry. Released only by its holder (compare-and-delete).
+ * The session lock across instances (serve --redis). Calls of one session queue in this process
+ * first; the first of them takes the session's lock in Redis (an NX key with an expiry, renewed
+ * while held) and begins a lease (session-lease.ts), which is handed from call to call inside this
+ * instance as long as more are waiting. The lock is let go when the queue is empty, or soon after
+ * another instance asks for it, so a busy instance cannot starve the others; a killed instance's
+ * lock expires. Each locked section's writes go to Redis as one fenced script, sent before the next
+ * call starts and awaited before the call is answered.
  */
 import { randomBytes } from 'node:crypto';
-import type { RedisConnection } from './redis-connection.js';
-import { sessionKeys } from './redis-store.js';
-import { sessionLock, type SessionLock } from './session-lock.js';
+import type { RedisSession } from './redis-store.js';
+import type { SessionLease } from './session-lease.js';
+import type { SessionLock } from './session-lock.js';
 import { StoreUnavailableError, type SessionStore } from './store.js';
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
 export interface RedisSessionLockOptions {
-  /** How long a holder keeps the lock at most (ms): a dead instance's lock is free after this. */
+  /** How long a holder keeps the lock without renewing it (ms): a dead instance's lock is free after this. */
   ttlMs: number;
   /** How long a call waits for the lock before it is answered store-unavailable (ms). */
   waitMs: number;
 }
 
-export function redisSessionLock(connection: RedisConnection, options: RedisSessionLockOptions): SessionLock {
-  const local = sessionLock();
-  const client = connection.client;
-  if (!('releaseLock' in client)) client.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE });
-  const release = (client as unknown as { releaseLock(key: string, token: string): Promise<number> }).releaseLock.bind(client);
+/** Another instance waits: the holder keeps the lock at least this long (ms) before it lets go... */
+const MIN_HOLD_MS = 5;
+/** ...and then lets its own next call wait this long (ms) before asking again, so the waiter gets its turn. */
+const YIELD_MS = 5;
+/** Longest pause between two asks for a held lock (ms). */
+const MAX_POLL_MS = 4;
+/**
+ * With no call waiting, the lock is kept this long (ms) for the next call, which then needs no round
+ * trip to take it, nor to read what the lease already knows (its clock, its active scenarios).
+ */
+const LINGER_MS = 2;
+
+/** One session's calls in this process: whether one runs, who waits, and the lease they share. */
+interface Turn {
+  busy: boolean;
+  queue: Array<() => void>;
+  lease: SessionLease | undefined;
+  renewal: NodeJS.Timeout | undefined;
+  yieldUntil: number;
+  /** When the last call finished (the lock lingers LINGER_MS after it), and the timer that lets go then. */
+  idleSince: number;
+  linger: NodeJS.Timeout | undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function redisSessionLock(options: RedisSessionLockOptions): SessionLock {
   const owner = randomBytes(6).toString('hex');
   let taken = 0;
-  const prefix = connection.options.prefix;
+  const turns = new WeakMap<SessionStore, Turn>();
+  const turnOf = (session: SessionStore): Turn => {
+    let turn = turns.get(session);
+    if (!turn) turns.set(session, (turn = { busy: false, queue: [], lease: undefined, renewal: undefined, yieldUntil: 0, idleSince: 0, linger: undefined }));
+    return turn;
+  };
 
-  async function acquire(key: string, token: string): Promise<void> {
+  async function acquire(session: RedisSession, turn: Turn): Promise<SessionLease> {
     const deadline = Date.now() + options.waitMs;
-    for (let wait = 1; ; wait = Math.min(wait * 2, 16)) {
-      if ((await connection.run(client.set(key, token, 'PX', options.ttlMs, 'NX'))) === 'OK') return;
-      if (Date.now() >= deadline) throw new StoreUnavailableError(`the session lock ${key} stayed held for ${options.waitMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    const pause = turn.yieldUntil - Date.now();
+    if (pause > 0) await sleep(pause);
+    for (let wait = 1; ; wait = Math.min(wait * 2, MAX_POLL_MS)) {
+      const lease = await session.takeLease(`${owner}:${++taken}`, owner, options.ttlMs);
+      if (lease) {
+        turn.lease = lease;
+        // Renewed while held; a renewal that fails leaves the lock to expire (and the fence to refuse late writes).
+        turn.renewal = setInterval(() => void session.renewLease(lease, options.ttlMs).catch(() => undefined), Math.max(50, options.ttlMs / 3));
+        turn.renewal.unref();
+        return lease;
+      }
+      if (Date.now() >= deadline) throw new StoreUnavailableError(`session "${session.id}"'s lock stayed held by another instance for ${options.waitMs} ms`);
+      await sleep(wait);
     }
   }
 
+  function release(session: RedisSession, turn: Turn): void {
+    const lease = turn.lease;
+    clearInterval(turn.renewal);
+    turn.lease = turn.renewal = undefined;
+    // A release that fails leaves the lock to its expiry.
+    if (lease) void session.endLease(lease).catch(() => undefined);
+  }
+
+  /** The session to the next call of this process; the lock in Redis with it unless nobody waits, or another instance should have its turn. */
+  function handOver(session: RedisSession, turn: Turn): void {
+    const next = turn.queue.shift();
+    const lease = turn.lease;
+    if (lease) {
+      const yieldNow = lease.othersWaiting && Date.now() - lease.since >= MIN_HOLD_MS;
+      if (lease.lost || yieldNow) release(session, turn);
+      else if (!next) linger(session, turn);
+      if (next && yieldNow) turn.yieldUntil = Date.now() + YIELD_MS;
+    }
+    if (next) next();
+    else turn.busy = false;
+  }
+
+  /** Keeps an idle session's lock LINGER_MS for its next call; one timer per session, re-armed only when it fires early. */
+  function linger(session: RedisSession, turn: Turn): void {
+    turn.idleSince = Date.now();
+    if (turn.linger) return;
+    const check = (): void => {
+      turn.linger = undefined;
+      if (turn.busy || !turn.lease) return;
+      const left = turn.idleSince + LINGER_MS - Date.now();
+      if (left > 0) turn.linger = setTimeout(check, left);
+      else release(session, turn);
+    };
+    turn.linger = setTimeout(check, LINGER_MS);
+  }
+
   return {
-    run<T>(session: SessionStore, fn: () => Promise<T>): Promise<T> {
-      return local.run(session, async () => {
-        const key = sessionKeys(prefix, session.id).lock;
-        const token = `${owner}:${++taken}`;
-        await acquire(key, token);
-        try {
-          return await fn();
-        } finally {
-          // A release that fails leaves the lock to its expiry.
-          await release(key, token).catch(() => undefined);
+    async run<T>(store: SessionStore, fn: () => Promise<T>): Promise<T> {
+      const session = store as RedisSession;
+      const turn = turnOf(session);
+      if (turn.busy) await new Promise<void>((resolve) => turn.queue.push(resolve));
+      else turn.busy = true;
+      let result: T;
+      let flushed: Promise<void> | undefined;
+      try {
+        if (!turn.lease || turn.lease.lost || session.leased !== turn.lease) {
+          if (turn.lease) release(session, turn);
+          await acquire(session, turn);
         }
-      });
+        try {
+          result = await fn();
+        } finally {
+          // What the section wrote goes out before the next call starts (one connection keeps the order).
+          flushed = session.flushLease(turn.lease);
+        }
+      } catch (e) {
+        // The call fails with its own error; a failed flush is then only the lease's loss.
+        void flushed?.catch(() => undefined);
+        if (e instanceof StoreUnavailableError) release(session, turn);
+        handOver(session, turn);
+        throw e;
+      }
+      handOver(session, turn);
+      // The call is answered only once Redis holds what it wrote.
+      if (flushed) await flushed;
+      return result;
     },
-    next(session: SessionStore): Promise<number> {
-      return connection.run(client.hincrby(sessionKeys(prefix, session.id).meta, 'order', 1));
+    next(store: SessionStore): Promise<number> {
+      return (store as RedisSession).nextOrder();
     },
   };
 }

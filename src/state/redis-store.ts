@@ -9,7 +9,8 @@ import { exactJson } from '../contract/exact-json.js';
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from './redis-connection.js';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from './memory-store.js';
-import { StateLimitError, type Clock, type OpenResult, type SessionDump, type SessionStore, type Store, type StoreHealth } from './store.js';
+import { ABSENT, SessionLease } from './session-lease.js';
+import { StateLimitError, StoreUnavailableError, type Clock, type OpenResult, type SessionDump, type SessionStore, type Store, type StoreHealth } from './store.js';
 
 export interface RedisStoreOptions {
   connection: RedisConnection;
@@ -36,12 +37,14 @@ export interface SessionKeys {
   keys: string;
   journal: string;
   lock: string;
+  /** string: the instance last refused the lock (so its holder lets go soon) */
+  wait: string;
 }
 
 /** `{prefix:session}` plus a suffix per key. Session ids are printable ASCII without `{}` mattering: the tag is the first `{...}`. */
 export function sessionKeys(prefix: string, session: string): SessionKeys {
   const tag = `{${prefix}:${session.replaceAll('}', '%7D')}}`;
-  return { tag, meta: `${tag}:m`, keys: `${tag}:k`, journal: `${tag}:j`, lock: `${tag}:l` };
+  return { tag, meta: `${tag}:m`, keys: `${tag}:k`, journal: `${tag}:j`, lock: `${tag}:l`, wait: `${tag}:w` };
 }
 
 const collectionKey = (k: SessionKeys, collection: string): string => `${k.tag}:c:${collection}`;
@@ -88,11 +91,64 @@ return 1`,
     lua: `if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], 'records', -1); return 1 end
 return 0`,
   },
-  // KEYS: meta, keys, journal, lock. Removes the whole session.
+  // KEYS: meta, keys, journal, lock, wait. Removes the whole session (a lease on it is lost: its next write is refused).
   cmDrop: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `for _, k in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', k) end
-return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])`,
+return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])`,
+  },
+  // KEYS: lock, wait, meta, keys, journal. ARGV: token, lockTtl, owner, sessionTtl.
+  // The session's lock for this token and its meta hash (renewing the session's expiry); nil when another
+  // holds it (noting that this owner waits); 0 when the session must be seeded first.
+  cmLease: {
+    numberOfKeys: 5,
+    lua: `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]); return false end
+if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('PEXPIRE', k, ARGV[4]) end
+redis.call('PEXPIRE', KEYS[3], ARGV[4]); redis.call('PEXPIRE', KEYS[4], ARGV[4]); redis.call('PEXPIRE', KEYS[5], ARGV[4])
+return redis.call('HGETALL', KEYS[3])`,
+  },
+  // KEYS: lock, wait, meta, keys. ARGV: token, owner, sessionTtl, tag, then the lease's writes: p c k json | d c k | m field value.
+  // Applied only while the token holds the lock (-1 otherwise); 1 when another instance waits for it, else 0.
+  cmApply: {
+    numberOfKeys: 4,
+    lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local i = 5
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'p' then
+    local k = ARGV[4] .. ':c:' .. ARGV[i + 1]
+    if redis.call('HSET', k, ARGV[i + 2], ARGV[i + 3]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', 1) end
+    redis.call('SADD', KEYS[4], k); redis.call('PEXPIRE', k, ARGV[3])
+    i = i + 4
+  elseif op == 'd' then
+    if redis.call('HDEL', ARGV[4] .. ':c:' .. ARGV[i + 1], ARGV[i + 2]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', -1) end
+    i = i + 3
+  else
+    redis.call('HSET', KEYS[3], ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
+  end
+end
+local w = redis.call('GET', KEYS[2])
+if w and w ~= ARGV[2] then return 1 end
+return 0`,
+  },
+  // KEYS: lock, wait. ARGV: token, lockTtl, owner. Extends a held lock: -1 when it is no longer this token's; 1 when another instance waits.
+  cmRenew: {
+    numberOfKeys: 2,
+    lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local w = redis.call('GET', KEYS[2])
+if w and w ~= ARGV[3] then return 1 end
+return 0`,
+  },
+  // KEYS: lock. ARGV: token. Lets go of the lock if this token still holds it.
+  cmRelease: {
+    numberOfKeys: 1,
+    lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`,
   },
   // KEYS: the session index (sorted set: session -> last use). ARGV: id, now, max, idleMs, ttlMs.
   // 1: admitted; 0: full of sessions used within idleMs; else the id of an idle session to drop first.
@@ -120,12 +176,17 @@ export function scripted(client: Redis): Scripted {
   return client as Scripted;
 }
 
-class RedisSession implements SessionStore {
+/** How long a clock read by this instance may skip renewing the session's expiry (it renews every call otherwise). */
+const CLOCK_ONLY_MS = 1000;
+
+export class RedisSession implements SessionStore {
   readonly keys: SessionKeys;
   /** When this instance last renewed the session's expiry (and so knows it exists). */
   touchedAt = 0;
   /** When the session index last admitted it (and noted its use). */
   admittedAt = 0;
+  /** Set while this instance holds the session's lock (redis-session-lock.ts): reads and writes go through it. */
+  leased: SessionLease | undefined;
 
   constructor(
     readonly id: string,
@@ -140,6 +201,9 @@ class RedisSession implements SessionStore {
   private run<T>(command: Promise<T>): Promise<T> {
     return this.store.connection.run(command);
   }
+  private get limit(): number {
+    return this.store.options.maxRecordsPerSession ?? DEFAULT_MAX_RECORDS;
+  }
 
   /** Renews the session's expiry and reads its clock; seeds it first when it is new (or expired). */
   async touch(): Promise<number> {
@@ -147,11 +211,16 @@ class RedisSession implements SessionStore {
     const ttl = this.store.ttlMs;
     let offset = (await this.run(this.redis.cmTouch(k.meta, k.keys, k.journal, ttl))) as string | null;
     if (offset === null) {
-      await this.run(this.redis.cmSeed(k.meta, k.keys, ttl, k.tag, 0, ...this.store.seedArgs()));
+      await this.seed();
       offset = '0';
     }
     this.touchedAt = Date.now();
     return Number(offset);
+  }
+
+  private seed(): Promise<unknown> {
+    const k = this.keys;
+    return this.run(this.redis.cmSeed(k.meta, k.keys, this.store.ttlMs, k.tag, 0, ...this.store.seedArgs()));
   }
 
   /** Before an operation: a session this instance has not renewed for a while may have expired and must be seeded again. */
@@ -159,39 +228,185 @@ class RedisSession implements SessionStore {
     if (Date.now() - this.touchedAt > this.store.ttlMs / 2) await this.touch();
   }
 
-  async get<T>(collection: string, key: string): Promise<T | undefined> {
-    await this.ready();
-    const text = await this.run(this.redis.hget(collectionKey(this.keys, collection), key));
-    return text === null ? undefined : (exactJson.parse(text) as T);
-  }
-  async put<T>(collection: string, key: string, value: T): Promise<void> {
-    await this.ready();
+  /**
+   * Takes the session's lock in Redis for `token` and begins a lease on it; undefined while another
+   * instance holds the lock (Redis notes that this owner waits, so the holder lets go soon).
+   */
+  async takeLease(token: string, owner: string, lockTtlMs: number): Promise<SessionLease | undefined> {
     const k = this.keys;
-    const limit = this.store.options.maxRecordsPerSession ?? DEFAULT_MAX_RECORDS;
-    const done = await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, exactJson.stringify(value), limit, this.store.ttlMs));
-    if (done === -1) throw new StateLimitError(limit);
+    for (let attempt = 0; ; attempt++) {
+      const meta = (await this.run(this.redis.cmLease(k.lock, k.wait, k.meta, k.keys, k.journal, token, lockTtlMs, owner, this.store.ttlMs))) as string[] | null | 0;
+      if (meta === null) return undefined;
+      if (meta !== 0) {
+        const fields: Record<string, string> = {};
+        for (let i = 0; i < meta.length; i += 2) fields[meta[i]!] = meta[i + 1]!;
+        this.touchedAt = Date.now();
+        return (this.leased = new SessionLease(token, fields));
+      }
+      if (attempt > 0) throw new StoreUnavailableError(`session "${this.id}" could not be seeded in Redis`);
+      await this.seed();
+    }
   }
+
+  /** Sends the lease's pending writes as one fenced script; undefined when there are none. Rejects (and loses the lease) when Redis refuses or fails. */
+  flushLease(lease: SessionLease | undefined = this.leased): Promise<void> | undefined {
+    if (!lease || !lease.pending.length) return undefined;
+    const k = this.keys;
+    return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...lease.take())).then(
+      (verdict) => {
+        if (verdict === -1) throw this.lose(lease, new StoreUnavailableError(`session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis; retry the call`));
+        if (verdict === 1) lease.othersWaiting = true;
+      },
+      (e: unknown) => {
+        throw this.lose(lease, e);
+      },
+    );
+  }
+
+  private lose(lease: SessionLease, e: unknown): unknown {
+    lease.lost = true;
+    if (this.leased === lease) this.leased = undefined;
+    return e;
+  }
+
+  /** Extends the lease's lock (redis-session-lock.ts calls this while a lease lasts). */
+  async renewLease(lease: SessionLease, lockTtlMs: number): Promise<void> {
+    const k = this.keys;
+    const verdict = await this.run(this.redis.cmRenew(k.lock, k.wait, lease.token, lockTtlMs, lease.token.split(':')[0]!));
+    if (verdict === -1) this.lose(lease, undefined);
+    else if (verdict === 1) lease.othersWaiting = true;
+  }
+
+  /** Ends the lease and lets go of the lock (after its writes: one connection keeps the order). */
+  endLease(lease: SessionLease): Promise<unknown> {
+    if (this.leased === lease) this.leased = undefined;
+    lease.lost = true;
+    return this.run(this.redis.cmRelease(this.keys.lock, lease.token));
+  }
+
+  async get<T>(collection: string, key: string): Promise<T | undefined> {
+    const lease = this.leased;
+    if (lease) {
+      const known = lease.known(collection, key);
+      if (known !== undefined) return known === ABSENT ? undefined : (known as T);
+    } else await this.ready();
+    const text = await this.run(this.redis.hget(collectionKey(this.keys, collection), key));
+    const value = text === null ? undefined : (exactJson.parse(text) as T);
+    if (lease && this.leased === lease) lease.learn(collection, key, value === undefined ? ABSENT : value);
+    return value;
+  }
+
+  async put<T>(collection: string, key: string, value: T): Promise<void> {
+    const lease = this.leased;
+    const k = this.keys;
+    if (lease) {
+      const known = lease.known(collection, key);
+      if (known === undefined || known === ABSENT) {
+        const records = lease.meta.get('records') ?? 0;
+        // Within the bound no round trip is needed; at it, the exact count and the key's presence decide.
+        if (records + lease.possiblyNew + 1 > this.limit) await this.countExactly(lease, collection, key);
+        else if (known === ABSENT) lease.meta.set('records', records + 1);
+        else lease.possiblyNew++;
+      }
+      lease.put(collection, key, value, exactJson.stringify(value));
+      return;
+    }
+    await this.ready();
+    const done = await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, exactJson.stringify(value), this.limit, this.store.ttlMs));
+    if (done === -1) throw new StateLimitError(this.limit);
+  }
+
+  /** A put near the record limit under a lease: the lease's writes sent, then the exact count and whether the key is new. */
+  private async countExactly(lease: SessionLease, collection: string, key: string): Promise<void> {
+    await this.flushLease(lease);
+    const results = await this.run(this.redis.multi().hget(this.keys.meta, 'records').hexists(collectionKey(this.keys, collection), key).exec());
+    const [[e1, records], [e2, exists]] = results as [[Error | null, string | null], [Error | null, number]];
+    if (e1 || e2) throw this.store.connection.unavailable(e1 ?? e2);
+    const count = Number(records ?? 0);
+    lease.meta.set('records', count);
+    lease.possiblyNew = 0;
+    if (exists === 1) return;
+    if (count >= this.limit) throw new StateLimitError(this.limit);
+    lease.meta.set('records', count + 1);
+  }
+
   async delete(collection: string, key: string): Promise<boolean> {
+    const lease = this.leased;
+    if (lease) {
+      let known = lease.known(collection, key);
+      if (known === undefined) {
+        const exists = await this.run(this.redis.hexists(collectionKey(this.keys, collection), key));
+        if (this.leased !== lease) return this.delete(collection, key);
+        known = exists === 1 ? true : ABSENT;
+      }
+      if (known === ABSENT) return false;
+      lease.meta.set('records', (lease.meta.get('records') ?? 1) - 1);
+      lease.delete(collection, key);
+      return true;
+    }
     await this.ready();
     return (await this.run(this.redis.cmDel(collectionKey(this.keys, collection), this.keys.meta, key))) === 1;
   }
+
   async list<T>(collection: string): Promise<T[]> {
-    await this.ready();
-    const values = await this.run(this.redis.hvals(collectionKey(this.keys, collection)));
-    return values.map((v) => exactJson.parse(v) as T);
+    const lease = this.leased;
+    if (!lease) await this.ready();
+    if (!lease || !lease.collections.get(collection)?.complete) {
+      const hash = await this.run(this.redis.hgetall(collectionKey(this.keys, collection)));
+      if (!lease || this.leased !== lease) return Object.values(hash).map((v) => exactJson.parse(v) as T);
+      lease.learnAll(collection, new Map(Object.entries(hash).map(([k, v]) => [k, exactJson.parse(v)])));
+    }
+    const out: T[] = [];
+    for (const v of lease.collection(collection).entries.values()) if (v !== ABSENT) out.push(v as T);
+    return out;
   }
+
   async nextSeq(name: string, start = 1): Promise<number> {
+    const lease = this.leased;
+    const field = `n:${name}`;
+    if (lease) {
+      const value = (lease.meta.get(field) ?? start - 1) + 1;
+      lease.setMeta(field, value);
+      return value;
+    }
     await this.ready();
     const k = this.keys;
     // The first value is `start`: seed the counter at start - 1 if it is new, then count.
-    const [, [, value]] = (await this.run(this.redis.multi().hsetnx(k.meta, `n:${name}`, start - 1).hincrby(k.meta, `n:${name}`, 1).exec())) as [unknown, [unknown, number]];
+    const [, [, value]] = (await this.run(this.redis.multi().hsetnx(k.meta, field, start - 1).hincrby(k.meta, field, 1).exec())) as [unknown, [unknown, number]];
     return value;
   }
-  /** The pipeline's first operation on every call: renews expiry and reads the shared clock in one round trip. */
+
+  /** The session's next handler number, under its lock. */
+  async nextOrder(): Promise<number> {
+    const lease = this.leased;
+    if (lease) {
+      const order = (lease.meta.get('order') ?? 0) + 1;
+      lease.setMeta('order', order);
+      return order;
+    }
+    return this.run(this.redis.hincrby(this.keys.meta, 'order', 1));
+  }
+
+  /**
+   * The pipeline's first operation on every call: the shared clock (from the lease while this instance
+   * holds one), renewing the session's expiry at most every CLOCK_ONLY_MS.
+   */
   async now(): Promise<number> {
+    const lease = this.leased;
+    if (lease) return this.store.options.clock.now() + (lease.meta.get('clock') ?? 0);
+    if (Date.now() - this.touchedAt < CLOCK_ONLY_MS) {
+      const offset = await this.run(this.redis.hget(this.keys.meta, 'clock'));
+      if (offset !== null) return this.store.options.clock.now() + Number(offset);
+    }
     return this.store.options.clock.now() + (await this.touch());
   }
   async advanceClock(seconds: number): Promise<number> {
+    const lease = this.leased;
+    if (lease) {
+      const offset = (lease.meta.get('clock') ?? 0) + seconds * 1000;
+      lease.setMeta('clock', offset);
+      return this.store.options.clock.now() + offset;
+    }
     await this.ready();
     const offset = Number(await this.run(this.redis.hincrbyfloat(this.keys.meta, 'clock', seconds * 1000)));
     return this.store.options.clock.now() + offset;
@@ -214,7 +429,11 @@ class RedisSession implements SessionStore {
   }
   async reset(): Promise<void> {
     const k = this.keys;
+    // The seed replaces everything: writes the lease has not sent yet are superseded.
+    const lease = this.leased;
+    lease?.take();
     await this.run(this.redis.cmSeed(k.meta, k.keys, this.store.ttlMs, k.tag, 1, ...this.store.seedArgs()));
+    if (lease && this.leased === lease) lease.forget(this.store.seedArgs().length / 3);
     this.touchedAt = Date.now();
   }
 }
@@ -287,9 +506,14 @@ export class RedisStore implements Store {
 
   private async dropKeys(id: string): Promise<void> {
     const k = sessionKeys(this.prefix, id);
-    await this.options.connection.run(this.redis.cmDrop(k.meta, k.keys, k.journal, k.lock));
+    await this.options.connection.run(this.redis.cmDrop(k.meta, k.keys, k.journal, k.lock, k.wait));
     const s = this.handles.get(id);
-    if (s) s.touchedAt = s.admittedAt = 0;
+    if (s) {
+      s.touchedAt = s.admittedAt = 0;
+      // What this instance's lease knew is gone with the keys (the lock too: another instance's lease is refused at its next write).
+      if (s.leased) s.leased.lost = true;
+      s.leased = undefined;
+    }
   }
 
   async sessionIds(): Promise<string[]> {

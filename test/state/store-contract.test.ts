@@ -11,6 +11,8 @@ import { FileStore } from '../../src/state/file-store.js';
 import { MemoryStore } from '../../src/state/memory-store.js';
 import { RedisConnection } from '../../src/state/redis-connection.js';
 import { RedisStore } from '../../src/state/redis-store.js';
+import { redisSessionLock } from '../../src/state/redis-session-lock.js';
+import type { SessionStore } from '../../src/state/store.js';
 import { StateLimitError, fixedClock, type SessionDump, type Store } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
 
@@ -31,7 +33,32 @@ const backends: Array<[string, (limits?: Limits) => Store]> = [
   ['memory', (l = {}) => new MemoryStore({ clock: fixedClock(1000), seed, ...l })],
   ['file', (l = {}) => new FileStore({ dir: mkdtempSync(join(tmpdir(), 'cm-contract-')), clock: fixedClock(1000), seed, ...l })],
   ['redis', (l = {}) => redisStore(`contract-${++prefixes}`, l)],
+  // As the pipeline uses it: every operation under the session lock, so reads and writes go through the lease it holds.
+  ['redis, under the session lock', (l = {}) => underLock(redisStore(`contract-${++prefixes}`, l))],
 ];
+
+/** Every session operation run under a Redis session lock (each its own locked section; the lease lingers between them). */
+function underLock(store: RedisStore): Store {
+  const locks = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+  const wrap = (s: SessionStore): SessionStore =>
+    new Proxy(s, {
+      get(target, p) {
+        const v = Reflect.get(target, p) as unknown;
+        return typeof v === 'function' ? (...args: unknown[]) => locks.run(target, () => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)) : v;
+      },
+    });
+  return new Proxy(store, {
+    get(target, p) {
+      if (p === 'open') return async (id: string) => {
+        const o = await target.open(id);
+        return o.ok ? { ok: true, session: wrap(o.session) } : o;
+      };
+      if (p === 'session') return (id: string) => wrap(target.session(id));
+      const v = Reflect.get(target, p) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
 
 function redisStore(prefix: string, l: Limits = {}, ttlMs?: number): RedisStore {
   const connection = new RedisConnection({ url: redis!.url, prefix, timeoutMs: 2000 });
@@ -54,7 +81,7 @@ const opened = async (store: Store, id: string) => {
 };
 
 describe.each(backends)('Store contract: %s', (name, make) => {
-  const skip = name === 'redis' && SKIP_WITHOUT_REDIS;
+  const skip = name.startsWith('redis') && SKIP_WITHOUT_REDIS;
 
   test.skipIf(skip)('a new session starts from the seed (Chinese text intact); writes stay in that session', async () => {
     const store = make();
@@ -107,7 +134,7 @@ describe.each(backends)('Store contract: %s', (name, make) => {
   });
 
   // Memory and file now always evict the least recently used session at the cap; Redis still refuses (to be aligned).
-  test.skipIf(skip || name !== 'redis')('--max-sessions: with every session recently used a new one is refused with the reason; an idle one makes room', async () => {
+  test.skipIf(skip || !name.startsWith('redis'))('--max-sessions: with every session recently used a new one is refused with the reason; an idle one makes room', async () => {
     const busy = make({ maxSessions: 2, sessionIdleMs: 3_600_000 });
     await opened(busy, 'a');
     await opened(busy, 'b');
@@ -173,5 +200,38 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
       expect(ttl, k).toBeGreaterThan(0);
       expect(ttl, k).toBeLessThanOrEqual(60_000);
     }
+  });
+});
+
+describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance holds', () => {
+  test('read-modify-write from two instances at once loses no update, and neither instance starves', async () => {
+    const stores = [redisStore('leased'), redisStore('leased')];
+    const locks = stores.map(() => redisSessionLock({ ttlMs: 6000, waitMs: 8000 }));
+    const sessions = await Promise.all(stores.map((s) => opened(s, 'busy')));
+    const bump = (i: number) =>
+      locks[i % 2]!.run(sessions[i % 2]!, async () => {
+        const n = (await sessions[i % 2]!.get<number>('x:count', 'n')) ?? 0;
+        await sessions[i % 2]!.put('x:count', 'n', n + 1);
+        return sessions[i % 2]!.nextSeq('calls');
+      });
+    const seqs = await Promise.all(Array.from({ length: 200 }, (_, i) => bump(i)));
+    expect(await (await opened(redisStore('leased'), 'busy')).get('x:count', 'n')).toBe(200);
+    expect(new Set(seqs).size).toBe(200);
+  });
+
+  test('a lease whose lock was lost writes nothing: the write is refused as store-unavailable', async () => {
+    const store = redisStore('fenced');
+    const locks = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+    const s = await opened(store, 's');
+    await locks.run(s, () => s.put('x:apps', 'before', {}));
+    const client = connections.at(-1)!.client;
+    // The lock expires (a stalled instance) and another instance takes it.
+    await client.set('{fenced:s}:l', 'someone-else');
+    await expect(locks.run(s, () => s.put('x:apps', 'after', {}))).rejects.toMatchObject({ name: 'StoreUnavailableError' });
+    await client.del('{fenced:s}:l');
+    expect(await (await opened(redisStore('fenced'), 's')).get('x:apps', 'after')).toBeUndefined();
+    // The next call takes the lock again and works.
+    await locks.run(s, () => s.put('x:apps', 'again', {}));
+    expect(await (await opened(redisStore('fenced'), 's')).get('x:apps', 'again')).toEqual({});
   });
 });

@@ -1,0 +1,100 @@
+/**
+ * A session lease: what one instance knows of a session while it holds the session's lock in Redis
+ * (serve --redis). Every write to a session happens under its lock, so while the lease lasts this
+ * instance is the session's only writer: its reads are served from what it has read or written
+ * since the lease began, and its writes are queued and sent as one fenced script per locked section
+ * (redis-store.ts) instead of one round trip each. Dropped when the lock is released or lost. Knows
+ * nothing of Redis commands or of HTTP.
+ */
+
+/** A key known to be absent (deleted, or not in a collection read whole). */
+export const ABSENT: unique symbol = Symbol('absent');
+
+export interface LeasedCollection {
+  /** Read whole from Redis: a key missing here is absent. */
+  complete: boolean;
+  entries: Map<string, unknown | typeof ABSENT>;
+}
+
+export class SessionLease {
+  readonly collections = new Map<string, LeasedCollection>();
+  /** The session's meta hash (`clock`, `records`, `order`, `n:NAME`) as numbers, read when the lease began. */
+  readonly meta = new Map<string, number>();
+  /** Writes not yet sent: op codes and their arguments, in order (the flush script's ARGV). */
+  pending: Array<string | number> = [];
+  /** Puts of keys whose presence in Redis was unknown: `meta.records` plus these bounds the true count. */
+  possiblyNew = 0;
+  /** Another instance asked for the lock (the last flush or renewal said so). */
+  othersWaiting = false;
+  /** Redis no longer holds this lease's token (expired, taken over, or a write failed): not to be used again. */
+  lost = false;
+  readonly since = Date.now();
+
+  constructor(
+    /** The value of the lock key while this lease holds it (the fence every write checks). */
+    readonly token: string,
+    meta: Record<string, string>,
+  ) {
+    for (const [field, value] of Object.entries(meta)) this.meta.set(field, Number(value));
+  }
+
+  collection(name: string): LeasedCollection {
+    let c = this.collections.get(name);
+    if (!c) this.collections.set(name, (c = { complete: false, entries: new Map() }));
+    return c;
+  }
+
+  /** A key's cached value, ABSENT, or undefined when this lease does not know it. */
+  known(name: string, key: string): unknown | typeof ABSENT | undefined {
+    const c = this.collections.get(name);
+    if (!c) return undefined;
+    const v = c.entries.get(key);
+    if (v !== undefined) return v;
+    return c.complete ? ABSENT : undefined;
+  }
+
+  /** Fills the cache from a read issued earlier: what this lease wrote since wins. */
+  learn(name: string, key: string, value: unknown | typeof ABSENT): void {
+    const c = this.collection(name);
+    if (!c.entries.has(key)) c.entries.set(key, value);
+  }
+
+  /** Fills a collection from a whole read: what this lease wrote since wins. */
+  learnAll(name: string, values: Map<string, unknown>): void {
+    const c = this.collection(name);
+    for (const [k, v] of values) if (!c.entries.has(k)) c.entries.set(k, v);
+    c.complete = true;
+  }
+
+  put(name: string, key: string, value: unknown, json: string): void {
+    this.collection(name).entries.set(key, value);
+    this.pending.push('p', name, key, json);
+  }
+
+  delete(name: string, key: string): void {
+    this.collection(name).entries.set(key, ABSENT);
+    this.pending.push('d', name, key);
+  }
+
+  /** Sets a meta field (a counter, the order, the clock) here and in Redis at the next flush. */
+  setMeta(field: string, value: number): void {
+    this.meta.set(field, value);
+    this.pending.push('m', field, value);
+  }
+
+  /** The writes to send, and none pending after. */
+  take(): Array<string | number> {
+    const ops = this.pending;
+    this.pending = [];
+    return ops;
+  }
+
+  /** After a reset in Redis: nothing known but the seed's count and a zero clock. */
+  forget(records: number): void {
+    this.collections.clear();
+    this.meta.clear();
+    this.meta.set('clock', 0);
+    this.meta.set('records', records);
+    this.possiblyNew = 0;
+  }
+}
