@@ -27,10 +27,12 @@ const YIELD_MS = 5;
 /** Longest pause between two asks for a held lock (ms). */
 const MAX_POLL_MS = 4;
 /**
- * With no call waiting, the lock is kept this long (ms) for the next call, which then needs no round
- * trip to take it, nor to read what the lease already knows (its clock, its active scenarios).
+ * With no call waiting, the lock is kept up to this long (ms) for the next call, which then needs no
+ * round trip to take it, nor to read what the lease already knows (its clock, its active scenarios)...
  */
-const LINGER_MS = 2;
+const LINGER_MS = 10;
+/** ...asking Redis this often (ms) whether another instance waits for it, and letting go at once if one does. */
+const LINGER_CHECK_MS = 2;
 
 /** One session's calls in this process: whether one runs, who waits, and the lease they share. */
 interface Turn {
@@ -96,18 +98,20 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
     else turn.busy = false;
   }
 
-  /** Keeps an idle session's lock LINGER_MS for its next call; one timer per session, re-armed only when it fires early. */
+  /** Keeps an idle session's lock up to LINGER_MS for its next call, unless another instance asks for it first. One timer per session. */
   function linger(session: RedisSession, turn: Turn): void {
     turn.idleSince = Date.now();
     if (turn.linger) return;
     const check = (): void => {
       turn.linger = undefined;
-      if (turn.busy || !turn.lease) return;
-      const left = turn.idleSince + LINGER_MS - Date.now();
-      if (left > 0) turn.linger = setTimeout(check, left);
-      else release(session, turn);
+      const lease = turn.lease;
+      if (turn.busy || !lease) return;
+      if (lease.othersWaiting || lease.lost || Date.now() - turn.idleSince >= LINGER_MS) return release(session, turn);
+      turn.linger = setTimeout(() => {
+        void session.renewLease(lease, options.ttlMs).then(check, check);
+      }, LINGER_CHECK_MS);
     };
-    turn.linger = setTimeout(check, LINGER_MS);
+    turn.linger = setTimeout(check, LINGER_CHECK_MS);
   }
 
   return {
