@@ -6,6 +6,7 @@
  * call is answered: any instance's `/__mock/calls` then shows it. Delivery outcomes, which settle
  * after the answer, are a second entry merged into their record when read. Knows nothing of HTTP.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { exactJson } from '../contract/exact-json.js';
 import type { DeliveryOutcome } from '../apis/api-module.js';
@@ -20,6 +21,21 @@ const APPEND = `redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2]
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return 1`;
+
+/**
+ * The masking key every instance on this Redis and prefix shares, so one secret masks the same way on
+ * all of them: created once (SET NX) and read back. Kept under the prefix only; nothing exports it.
+ * Undefined when Redis does not answer in time (the instance then masks with a key of its own).
+ */
+export async function sharedMaskKey(connection: RedisConnection): Promise<Buffer | undefined> {
+  const key = `{${connection.options.prefix}}:mask-key`;
+  try {
+    const [, [, value]] = (await connection.run(connection.client.multi().set(key, randomBytes(32).toString('hex'), 'NX').get(key).exec())) as [unknown, [unknown, string | null]];
+    return value && /^[0-9a-f]{64}$/.test(value) ? Buffer.from(value, 'hex') : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface RedisJournalOptions extends Partial<JournalOptions> {
   maxPerSession: number;

@@ -21,7 +21,7 @@ import { bodyDeadline } from '../admin/body-deadline.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type CallJournal, type JournalOptions } from '../journal/journal.js';
 import { SecretMask } from '../journal/secret-mask.js';
-import { RedisJournal } from '../journal/redis-journal.js';
+import { RedisJournal, sharedMaskKey } from '../journal/redis-journal.js';
 import { RedisConnection, type RedisOptions } from '../state/redis-connection.js';
 import { RedisStore, DEFAULT_SESSION_TTL_MS } from '../state/redis-store.js';
 import { redisSessionLock } from '../state/redis-session-lock.js';
@@ -334,6 +334,10 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
     const connection = new RedisConnection(options.redis);
     if (!(await connection.ready())) (options.log ?? console.error)(`contract-mock: Redis at ${connection.health().url} does not answer yet; calls are answered store-unavailable until it does`);
     const ttlMs = options.redis.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+    // One mask key for every instance on this Redis, so a secret masks the same way on all of them.
+    const maskKey = options.journal?.mask ? undefined : await sharedMaskKey(connection);
+    if (maskKey) journalOptions.mask = new SecretMask(maskKey, options.contract.secretNames);
+    else if (!options.journal?.mask) (options.log ?? console.error)('contract-mock: the shared mask key could not be read from Redis; this instance masks secrets with a key of its own');
     const store = new RedisStore({ ...storeOptions, connection, sessionTtlMs: ttlMs });
     const { file: _file, restore: _restore, ...shared } = journalOptions;
     const journal = new RedisJournal(connection, { ...shared, ttlMs });

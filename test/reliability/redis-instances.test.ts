@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
@@ -55,6 +56,22 @@ afterAll(async () => {
 });
 
 type Json = Record<string, unknown>;
+/** One GET straight to the test's Redis (RESP over a socket), for what the instances keep there. */
+function redisGet(key: string): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port: redis.port }, () => socket.write(`*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`));
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d;
+      const m = /^\$(-?\d+)\r\n/.exec(text);
+      if (m && (m[1] === '-1' || text.length >= m[0].length + Number(m[1]))) {
+        socket.destroy();
+        resolve(m[1] === '-1' ? null : text.slice(m[0].length, m[0].length + Number(m[1])));
+      }
+    });
+    socket.on('error', reject);
+  });
+}
 async function call(at: Instance, path: string, body: unknown, session: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Json }> {
   const res = await fetch(at.url + path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': session, ...headers }, body: JSON.stringify(body) });
   const text = await res.text();
@@ -122,6 +139,22 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('two instances on one Redis', () => {
     expect(statuses).toEqual([503, 503, 200, 200]);
     const active = (await admin(B, 'GET', '/scenarios', S))['active'] as Array<{ name: string; rules: Array<{ hits: number }> }>;
     expect(active.map((a) => [a.name, a.rules[0]!.hits])).toEqual([['flaky', 2]]);
+  });
+
+  test('a secret masks the same way on A and on B (one mask key, kept in Redis), and never shows', async () => {
+    const S = 'masks';
+    await call(A, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, S);
+    await call(B, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, S);
+    const [onA, onB] = (await calls(B, S)).map((r) => (r.request.body as Json)['secret']);
+    expect(typeof onA).toBe('string');
+    expect(String(onA)).not.toContain('demo-secret');
+    expect(onB).toBe(onA);
+    // The key itself is in no export.
+    const exported = await (await fetch(`${A.url}/__mock/calls.ndjson`, { headers: { 'x-mock-session': S } })).text();
+    const key = await redisGet(`{${PREFIX}}:mask-key`);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(exported).not.toContain(key);
+    expect(JSON.stringify(await admin(A, 'GET', '/state', S))).not.toContain(key);
   });
 
   test('the clock moved on B expires a token on A', async () => {
