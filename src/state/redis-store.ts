@@ -3,14 +3,14 @@
  * instances on one Redis and prefix are one mock. A session's keys share the hash tag
  * `{prefix:session}` (one Cluster slot; every multi-key script stays inside it); each session
  * expires when idle; `--max-sessions` and `--max-records` are counted in Redis, so they hold across
- * instances. Record values are JSON. Knows nothing of HTTP or of any API's records.
+ * instances (at the session cap the least recently used session is evicted, as in memory). Record values are JSON. Knows nothing of HTTP or of any API's records.
  */
 import { exactJson } from '../contract/exact-json.js';
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from './redis-connection.js';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from './memory-store.js';
 import { ABSENT, SessionLease } from './session-lease.js';
-import { StateLimitError, StoreUnavailableError, type Clock, type OpenResult, type SessionDump, type SessionStore, type Store, type StoreHealth } from './store.js';
+import { StateLimitError, StoreUnavailableError, type Clock, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store, type StoreHealth } from './store.js';
 
 export interface RedisStoreOptions {
   connection: RedisConnection;
@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
   maxRecordsPerSession?: number;
   /** A session nobody used for this long is removed from Redis (default 24 h). */
   sessionTtlMs?: number;
+  /** Told about evictions (the first, then every 1,000th), for the server's log. */
+  log?: (message: string) => void;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 24 * 3600_000;
@@ -150,18 +152,29 @@ return 0`,
     lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`,
   },
-  // KEYS: the session index (sorted set: session -> last use). ARGV: id, now, max, idleMs, ttlMs.
-  // 1: admitted; 0: full of sessions used within idleMs; else the id of an idle session to drop first.
+  // KEYS: the session index, sessions used again and sessions used once (sorted sets: session -> last use), and the
+  // eviction count (hash). ARGV: id, now, max, idleMs, ttlMs, ISO time. As the memory store: never refuses; at the cap
+  // it evicts the least recently used session if idle for idleMs, else the oldest used once, else the least recently
+  // used. 1: admitted; else the id of the session evicted to make room (its keys to be dropped).
   cmAdmit: {
-    numberOfKeys: 1,
+    numberOfKeys: 3,
     lua: `local now = tonumber(ARGV[2])
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then redis.call('ZADD', KEYS[1], now, ARGV[1]); return 1 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[5]))
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[1], now, ARGV[1]); return 1 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if now - tonumber(oldest[2]) < tonumber(ARGV[4]) then return 0 end
-redis.call('ZREM', KEYS[1], oldest[1]); redis.call('ZADD', KEYS[1], now, ARGV[1])
-return oldest[1]`,
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('ZREM', KEYS[2], ARGV[1]); redis.call('ZADD', KEYS[1], now, ARGV[1]); return 1 end
+local stale = now - tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', stale); redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', stale)
+if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[2], now, ARGV[1]); return 1 end
+local used = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local once = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local lru, lruKey = once, KEYS[2]
+if #used > 0 and (#once == 0 or tonumber(once[2]) > tonumber(used[2])) then lru, lruKey = used, KEYS[1] end
+local victim, from = lru[1], lruKey
+if now - tonumber(lru[2]) < tonumber(ARGV[4]) and #once > 0 then victim, from = once[1], KEYS[2] end
+redis.call('ZREM', from, victim)
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('HINCRBY', KEYS[3], 'count', 1)
+redis.call('HSET', KEYS[3], 'session', victim, 'at', ARGV[6])
+return victim`,
   },
 } as const;
 
@@ -183,8 +196,9 @@ export class RedisSession implements SessionStore {
   readonly keys: SessionKeys;
   /** When this instance last renewed the session's expiry (and so knows it exists). */
   touchedAt = 0;
-  /** When the session index last admitted it (and noted its use). */
+  /** When the session index last admitted it (and noted its use), and how often this instance had it admitted. */
   admittedAt = 0;
+  admissions = 0;
   /** Set while this instance holds the session's lock (redis-session-lock.ts): reads and writes go through it. */
   leased: SessionLease | undefined;
 
@@ -442,16 +456,22 @@ export class RedisStore implements Store {
   readonly redis: Scripted;
   readonly prefix: string;
   readonly ttlMs: number;
+  /** Sessions used more than once, used once (the first to go at the cap), and the evictions so far: shared by every instance. */
   private readonly index: string;
+  private readonly once: string;
+  private readonly evictions: string;
   /** Session handles by id, most recently used last (so the in-process lock finds the same object). */
   private readonly handles = new Map<string, RedisSession>();
   private seedCache: Array<string> | undefined;
+  private evictedHere = 0;
 
   constructor(readonly options: RedisStoreOptions) {
     this.redis = scripted(options.connection.client);
     this.prefix = options.connection.options.prefix;
     this.ttlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
     this.index = `{${this.prefix}}:sessions`;
+    this.once = `{${this.prefix}}:sessions-once`;
+    this.evictions = `{${this.prefix}}:evictions`;
   }
 
   get connection(): RedisConnection {
@@ -479,25 +499,40 @@ export class RedisStore implements Store {
   }
 
   /**
-   * A session this instance renewed recently is opened without a round trip; otherwise the session
-   * index in Redis admits it (or refuses it, at --max-sessions across all instances).
+   * A session this instance admitted recently (and saw used again) is opened without a round trip;
+   * otherwise the session index in Redis admits it, evicting one at --max-sessions across all instances.
    */
   open(id: string): OpenResult | Promise<OpenResult> {
     const s = this.handle(id);
-    if (Date.now() - s.admittedAt < ADMIT_EVERY_MS) return { ok: true, session: s };
+    if (s.admissions > 1 && Date.now() - s.admittedAt < ADMIT_EVERY_MS) return { ok: true, session: s };
     return this.admit(s);
   }
 
   private async admit(s: RedisSession): Promise<OpenResult> {
     const max = this.options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
-    const verdict = await this.options.connection.run(this.redis.cmAdmit(this.index, s.id, Date.now(), max, idleMs, this.ttlMs));
-    if (verdict === 0) {
-      return { ok: false, reason: `the mock holds its maximum of ${max} sessions, none idle for ${Math.round(idleMs / 1000)} s; reset finished sessions (POST /__mock/reset) or start serve with a larger --max-sessions` };
+    const verdict = await this.options.connection.run(this.redis.cmAdmit(this.index, this.once, this.evictions, s.id, Date.now(), max, idleMs, this.ttlMs, new Date().toISOString()));
+    if (typeof verdict === 'string') {
+      await this.dropKeys(verdict);
+      if (++this.evictedHere === 1 || this.evictedHere % 1000 === 0) {
+        this.options.log?.(`contract-mock: the mock holds its maximum of ${max} sessions; evicted session "${verdict}" (${this.evictedHere} evicted by this instance so far; all instances' count in GET /__mock/health). Raise --max-sessions if real sessions are being evicted.`);
+      }
     }
-    if (typeof verdict === 'string') await this.dropKeys(verdict);
+    s.admissions++;
     s.admittedAt = Date.now();
     return { ok: true, session: s };
+  }
+
+  /** Sessions held and evicted across every instance on this Redis and prefix (GET /__mock/health). */
+  async stats(): Promise<SessionStats> {
+    const c = this.options.connection;
+    const [used, once, evictions] = await Promise.all([c.run(this.redis.zcard(this.index)), c.run(this.redis.zcard(this.once)), c.run(this.redis.hgetall(this.evictions))]);
+    return {
+      held: used + once,
+      max: this.options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      evicted: Number(evictions['count'] ?? 0),
+      ...(evictions['session'] && { lastEviction: { session: evictions['session'], at: evictions['at']! } }),
+    };
   }
 
   session(id: string): SessionStore {
@@ -509,7 +544,7 @@ export class RedisStore implements Store {
     await this.options.connection.run(this.redis.cmDrop(k.meta, k.keys, k.journal, k.lock, k.wait));
     const s = this.handles.get(id);
     if (s) {
-      s.touchedAt = s.admittedAt = 0;
+      s.touchedAt = s.admittedAt = s.admissions = 0;
       // What this instance's lease knew is gone with the keys (the lock too: another instance's lease is refused at its next write).
       if (s.leased) s.leased.lost = true;
       s.leased = undefined;
@@ -517,12 +552,16 @@ export class RedisStore implements Store {
   }
 
   async sessionIds(): Promise<string[]> {
-    return this.options.connection.run(this.redis.zrangebyscore(this.index, Date.now() - this.ttlMs, '+inf'));
+    const c = this.options.connection;
+    const since = Date.now() - this.ttlMs;
+    const [used, once] = await Promise.all([c.run(this.redis.zrangebyscore(this.index, since, '+inf')), c.run(this.redis.zrangebyscore(this.once, since, '+inf'))]);
+    return [...once, ...used];
   }
 
   async clear(): Promise<void> {
-    for (const id of await this.options.connection.run(this.redis.zrange(this.index, 0, -1))) await this.dropKeys(id);
-    await this.options.connection.run(this.redis.del(this.index));
+    const c = this.options.connection;
+    for (const id of [...(await c.run(this.redis.zrange(this.once, 0, -1))), ...(await c.run(this.redis.zrange(this.index, 0, -1)))]) await this.dropKeys(id);
+    await c.run(this.redis.del(this.index, this.once));
   }
 
   async health(): Promise<StoreHealth> {

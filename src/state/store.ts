@@ -61,8 +61,8 @@ export interface Store {
   sessionIds(): Promise<string[]>;
   /** Removes every session; the next request starts from the seed again. */
   clear(): Promise<void>;
-  /** Sessions held and evicted, when the backend counts them. */
-  stats?(): SessionStats;
+  /** Sessions held and evicted, when the backend counts them (a shared store asks, and returns a promise). */
+  stats?(): SessionStats | Promise<SessionStats>;
   /** Whether a shared store answers (health); absent for the in-process stores, which always do. */
   health?(): Promise<StoreHealth>;
   /** Flushes and lets go of the store (graceful shutdown). */
