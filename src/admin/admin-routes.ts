@@ -14,6 +14,7 @@ import type { RecordValidators } from '../mock/record-validators.js';
 import { formatDateTime } from '../mock/format-time.js';
 import { DEFAULT_LIMITS, sessionOf } from '../mock/pipeline.js';
 import { bodyLimits, type BodyLimits } from './body-limits.js';
+import { jsonBody } from './json-body.js';
 import { problem } from './problem.js';
 
 export interface AdminOptions {
@@ -76,7 +77,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
   const router = express.Router();
   const limits = options.limits ?? DEFAULT_LIMITS;
   const exclusive = options.exclusive ?? (<T>(_session: string, fn: () => Promise<T>): Promise<T> => fn());
-  router.use(express.json({ limit: limits.maxBodyBytes, strict: false }));
+  router.use(jsonBody(limits.maxBodyBytes));
   router.use(bodyLimits(limits));
 
   router.post('/clock', async (req: Request, res: Response) => {

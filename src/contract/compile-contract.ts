@@ -12,6 +12,7 @@ import { compileServedSpec, servedDialect } from './compile-served-spec.js';
 import type { SpecDocument } from './load-specs.js';
 import type { IntegerFormat } from './exact-json.js';
 import { integerFieldsOf } from './integer-fields.js';
+import { integerFormats } from './integer-formats.js';
 import type { ApiName, AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
@@ -53,6 +54,8 @@ export function newAjv(coerce: boolean, code: Record<string, unknown> = {}): Ajv
     code: { optimize: true, ...code },
   });
   addFormats.default(ajv);
+  ajv.addFormat('int32', integerFormats.int32);
+  ajv.addFormat('int64', integerFormats.int64);
   ajv.addKeyword({ keyword: 'x-format', schemaType: 'string' });
   return ajv;
 }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
+import { FORMATS_MODULE, integerFormats } from './integer-formats.js';
 import { compileContract, compilingSource, newAjv, type Contract, type ValidatorSource } from './compile-contract.js';
 import { defaultSpecsDir, loadServedSpec, loadSpecs, packageRoot, specFiles, type SpecDocument } from './load-specs.js';
 import type { ApiName, JsonObject } from './types.js';
@@ -48,7 +49,7 @@ export async function buildContractCache(dir = defaultCacheDir(), specsDir = def
   const specs = await loadSpecs(specsDir);
   const { _ } = await import('ajv');
   const standaloneCode = (await import('ajv/dist/standalone/index.js')).default;
-  const code = { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` };
+  const code = { source: true, formats: _`require(${FORMATS_MODULE})` };
   const ajvs = { strict: newAjv(false, code), coercing: newAjv(true, code) };
   const maps: CacheIndex['validators'] = { strict: {}, coercing: {} };
   let n = 0;
@@ -122,7 +123,10 @@ export async function ensureContractCache(dir = defaultCacheDir(), specsDir = de
 function loadStandalone(file: string): Record<string, ValidateFunction> {
   const module = { exports: {} as Record<string, ValidateFunction> };
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- our own build output, written by buildContractCache
-  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, createRequire(import.meta.url));
+  const base = createRequire(import.meta.url);
+  const formats = integerFormats.all();
+  const resolve = (id: string): unknown => (id === FORMATS_MODULE ? formats : base(id));
+  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, resolve);
   return module.exports;
 }
 

@@ -12,6 +12,8 @@ const LONG_DIGITS = /\d{16}/;
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
+/** 2^63 - 1024: the largest double below 2^63. */
+const LARGEST_DOUBLE_IN_INT64 = 2n ** 63n - 1024n;
 export const INT32_MIN = -(2n ** 31n);
 export const INT32_MAX = 2n ** 31n - 1n;
 
@@ -55,13 +57,17 @@ function holdsBigInt(value: unknown, depth = 0): boolean {
 
 /**
  * A copy in which each BigInt is a number a JSON Schema validator can judge: within int64 the nearest
- * double (an integer, so `type: integer` and the formats hold; int32 still refuses it), beyond it NaN
+ * double within int64 (an integer, so `type: integer` and the formats hold; int32 still refuses it), beyond it NaN
  * (refused by `type: integer` and `type: number` alike). `outside` collects the pointers of the latter.
  */
 function forValidation(value: unknown, outside: string[] = [], pointer = '', depth = 0): unknown {
   if (typeof value === 'bigint') {
-    if (!integerInRange(value, 'int64')) outside.push(pointer);
-    return integerInRange(value, 'int64') ? Number(value) : Number.NaN;
+    if (!integerInRange(value, 'int64')) {
+      outside.push(pointer);
+      return Number.NaN;
+    }
+    // The nearest double, except that int64's top 512 values round up to 2^63, which the int64 format refuses.
+    return value > LARGEST_DOUBLE_IN_INT64 ? Number(LARGEST_DOUBLE_IN_INT64) : Number(value);
   }
   if (value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) return value.map((v, i) => forValidation(v, outside, `${pointer}/${i}`, depth + 1));

@@ -128,12 +128,23 @@ export function closestBranches(errors: readonly ErrorObject[]): ErrorObject[] {
   return kept;
 }
 
+/** What an integer outside its width is told: `is outside int64 (-9223372036854775808 to 9223372036854775807)`. */
+function outsideMessage(format: IntegerFormat): string {
+  return `is outside ${format} (${format === 'int32' ? '-2147483648 to 2147483647' : '-9223372036854775808 to 9223372036854775807'})`;
+}
+
+const isIntegerFormat = (e: ErrorObject): boolean => e.keyword === 'format' && ((e.params as { format?: string }).format === 'int32' || (e.params as { format?: string }).format === 'int64');
+
 function ajvViolations(errors: ErrorObject[] | null | undefined, base: string, side: Violation['side']): Violation[] {
-  const list = errors ?? [];
+  let list = errors ?? [];
+  // A value that is not an integer at all is told so once: its int32/int64 format failure says nothing more.
+  if (list.some(isIntegerFormat)) list = list.filter((e) => !isIntegerFormat(e) || !list.some((t) => t.keyword === 'type' && t.instancePath === e.instancePath));
   return (list.some((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf') ? closestBranches(list) : list).map((e) => {
     let pointer = base + e.instancePath;
     let message = e.message ?? 'is invalid';
-    if (e.keyword === 'required') {
+    if (isIntegerFormat(e)) {
+      message = outsideMessage((e.params as { format: IntegerFormat }).format);
+    } else if (e.keyword === 'required') {
       pointer += joinPointer((e.params as { missingProperty: string }).missingProperty);
       message = 'is required';
     } else if (e.keyword === 'additionalProperties') {
@@ -158,7 +169,7 @@ function failures(validate: ValidateFunction, data: unknown, base: string, side:
   const found = ajvViolations(validate.errors, base, side);
   if (outside.length) {
     const beyond = new Set(outside.map((p) => base + p));
-    for (const v of found) if (beyond.has(v.pointer)) v.message = 'is outside int64 (-9223372036854775808 to 9223372036854775807)';
+    for (const v of found) if (beyond.has(v.pointer)) v.message = outsideMessage('int64');
   }
   return unique(flagged?.size ? found.filter((v) => !flagged.has(v.pointer)) : found);
 }
@@ -187,7 +198,7 @@ function exactIntegers(values: JsonObject, fields: ReadonlyMap<string, IntegerFo
     } else if (text.length > 15) {
       const exact = BigInt(text);
       if (!integerInRange(exact, format)) {
-        out.push({ side: 'request', pointer, message: `is outside ${format} (${format === 'int32' ? '-2147483648 to 2147483647' : '-9223372036854775808 to 9223372036854775807'})`, rule: 'format' });
+        out.push({ side: 'request', pointer, message: outsideMessage(format), rule: 'format' });
         (flagged ??= new Set()).add(pointer);
       } else if (!Number.isSafeInteger(Number(exact))) values[name] = exact;
     }

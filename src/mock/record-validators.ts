@@ -7,6 +7,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ApiModule, CollectionInfo } from '../apis/api-module.js';
 import { newAjv, type Contract } from '../contract/compile-contract.js';
+import { exactJson } from '../contract/exact-json.js';
 import type { ApiName, JsonObject } from '../contract/types.js';
 
 export interface RecordValidators {
@@ -21,10 +22,21 @@ function recordSchema(base: JsonObject, info: CollectionInfo): JsonObject {
   return { ...base, properties, required: required.filter((f) => f in properties) };
 }
 
+const fieldOf = (e: ErrorObject, where: string): string => (e.instancePath ? `${where}${e.instancePath.replace(/\//g, '.')}` : where);
+const valueAt = (e: ErrorObject, record: JsonObject): unknown => e.instancePath.split('/').slice(1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as JsonObject)[k] : undefined), record);
+const isIntegerFormat = (e: ErrorObject): boolean => e.keyword === 'format' && ['int32', 'int64'].includes((e.params as { format?: string }).format ?? '');
+
+/** An integer beyond its width (int64 for a BigInt beyond it or a bare integer, else the declared format). */
+function outsideSentence(e: ErrorObject, where: string, record: JsonObject): string {
+  const format = isIntegerFormat(e) ? (e.params as { format: string }).format : 'int64';
+  const range = format === 'int32' ? '-2147483648 to 2147483647' : '-9223372036854775808 to 9223372036854775807';
+  return `${fieldOf(e, where)} is outside ${format} (${range}), got ${exactJson.stringify(valueAt(e, record))}`;
+}
+
 function sentence(e: ErrorObject, where: string, schema: JsonObject, record: JsonObject): string {
-  const field = e.instancePath ? `${where}${e.instancePath.replace(/\//g, '.')}` : where;
-  const value = e.instancePath.split('/').slice(1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as JsonObject)[k] : undefined), record);
-  const got = `, got ${JSON.stringify(value)}`;
+  const field = fieldOf(e, where);
+  const value = valueAt(e, record);
+  const got = `, got ${exactJson.stringify(value)}`;
   switch (e.keyword) {
     case 'required':
       return `${where} needs the field "${(e.params as { missingProperty: string }).missingProperty}"`;
@@ -59,11 +71,15 @@ export function recordValidators(contract: Contract, modules: Map<ApiName, ApiMo
   return {
     check(api, kind, where, record) {
       const v = validatorOf(api, kind);
-      if (!v || v.validate(record)) return [];
+      if (!v) return [];
+      // Exact integers (BigInt, beyond 2^53) are judged on their validation copy; those beyond int64 are named so.
+      const outside: string[] = [];
+      if (v.validate(exactJson.holdsBigInt(record) ? exactJson.forValidation(record, outside) : record)) return [];
       const seen = new Set<string>();
       return (v.validate.errors ?? [])
         .filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword))
-        .map((e) => sentence(e, where, v.schema, record))
+        .filter((e) => !isIntegerFormat(e) || !(v.validate.errors ?? []).some((t) => t.keyword === 'type' && t.instancePath === e.instancePath))
+        .map((e) => (outside.includes(e.instancePath) || isIntegerFormat(e) ? outsideSentence(e, where, record) : sentence(e, where, v.schema, record)))
         .filter((s) => !seen.has(s) && seen.add(s));
     },
   };

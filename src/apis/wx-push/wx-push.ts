@@ -9,14 +9,15 @@ const API = 'wx-push';
 const PROJECTS = `${API}:projects`;
 
 export interface PushProject {
-  id: number;
+  /** int64: a BigInt when beyond 2^53 (seeded or sent), so it keeps every digit. */
+  id: number | bigint;
   url: string;
   project: string;
   /** 0 有效 (active), 1 无效 */
   statu: 0 | 1;
 }
 
-const byId = (a: PushProject, b: PushProject): number => a.id - b.id;
+const byId = (a: PushProject, b: PushProject): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const queryPushProject: Handler = async (ctx) => {
   const all = (await ctx.session.list<PushProject>(PROJECTS)).sort(byId);
@@ -74,7 +75,7 @@ export const wxPush: ApiModule = {
       key: 'id',
       schema: 'PushProject',
       description: 'push projects: { id, url, project, statu } (statu 0 有效 receives deliveries)',
-      complete: (partial, fake) => ({ statu: 0, project: fake.pushProjectName(), ...partial, id: Number(partial['id']) }),
+      complete: (partial, fake) => ({ statu: 0, project: fake.pushProjectName(), ...partial, id: typeof partial['id'] === 'bigint' ? partial['id'] : Number(partial['id']) }),
     },
   },
   seed: () => ({}),
