@@ -5,7 +5,7 @@
  * ios-datasyn calls included.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -92,6 +92,14 @@ beforeAll(async () => {
   }
   writeFileSync(join(dir, 'flows.ts'), FLOWS);
 }, 120_000);
+
+test('the generator sees the query token as an apiKey security scheme (wuhan-eduyun); body tokens have none', () => {
+  const sdk = (api: string): string => readFileSync(join(dir, api, 'sdk.gen.ts'), 'utf8');
+  expect(sdk('wuhan-eduyun').replace(/\s+/g, ' ')).toMatch(/security: \[ ?\{ in: 'query', name: 'access_token', type: 'apiKey' ?\} ?\]/);
+  // platform-sync and ios-datasyn carry their tokens in the body, which no security scheme can describe (spec Decisions).
+  expect(sdk('platform-sync')).not.toMatch(/security:/);
+  expect(sdk('ios-datasyn')).not.toMatch(/security:/);
+});
 
 afterAll(() => {
   m?.server.close();
