@@ -62,7 +62,15 @@ function documentMappedStatuses(doc: JsonObject, api: ApiContract): void {
 /** The document for one API, for a mock reachable at `serverUrl`. A fresh copy: callers may change it. */
 export function servedSpec(api: ApiContract, serverUrl: string, mode: HttpStatusMode): JsonObject {
   const doc = structuredClone(api.spec.raw);
-  doc['servers'] = [{ url: serverUrl, description: 'this contract-mock' }];
+  // A `serve --spec` document keeps the path it is mounted at (its first `servers` path, e.g. `/api`), so a
+  // client built from this copy calls the mounted paths; path- and operation-level `servers` would send it
+  // elsewhere (the mock mounts every path at the document's first server), so they go.
+  doc['servers'] = [{ url: serverUrl + (api.spec.mount ?? ''), description: 'this contract-mock' }];
+  for (const item of Object.values((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
+    if (!item || typeof item !== 'object') continue;
+    delete item['servers'];
+    for (const method of METHODS) if (item[method] && typeof item[method] === 'object') delete (item[method] as JsonObject)['servers'];
+  }
   if (mode === 'mapped') documentMappedStatuses(doc, api);
   return doc;
 }

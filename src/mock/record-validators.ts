@@ -1,18 +1,21 @@
 /**
  * Checks records seeded through `POST /__mock/state` (and a scenario's `given`) against the spec's own schema of
  * each collection, so a record the handlers would misread (a numeric appid, an org with an undocumented status) is
- * refused with the field and the documented choices. Each validator is compiled once, on first use; the API hot
+ * refused with the field and the documented choices; an item seeded into a served spec's REST collection is checked
+ * against its item schema. Each validator is compiled once, on first use; the API hot
  * path never comes here.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ApiModule, CollectionInfo } from '../apis/api-module.js';
 import { newAjv, type Contract } from '../contract/compile-contract.js';
 import { exactJson } from '../contract/exact-json.js';
-import type { ApiName, JsonObject } from '../contract/types.js';
+import type { ApiName, JsonObject, RestRole } from '../contract/types.js';
 
 export interface RecordValidators {
   /** What is wrong with one record, one sentence per problem; empty when it may be seeded. */
   check(api: ApiName, kind: string, where: string, record: JsonObject): string[];
+  /** The same for an item seeded into a served spec's REST collection, against its item schema. */
+  checkItem(api: ApiName, role: RestRole, where: string, record: JsonObject): string[];
 }
 
 /** The schema a seeded record meets: the spec's, not requiring request-only fields nor what `complete` fills in. */
@@ -68,19 +71,26 @@ export function recordValidators(contract: Contract, modules: Map<ApiName, ApiMo
     }
     return compiled.get(id)!;
   };
+  const items = new Map<string, { validate: ValidateFunction; schema: JsonObject } | null>();
+  const itemValidatorOf = (api: ApiName, role: RestRole): { validate: ValidateFunction; schema: JsonObject } | null => {
+    const id = `${api} ${role.itemPath}`;
+    if (!items.has(id)) items.set(id, role.itemSchema ? { validate: ajv.compile(role.itemSchema), schema: role.itemSchema } : null);
+    return items.get(id)!;
+  };
+  const problems = (v: { validate: ValidateFunction; schema: JsonObject } | null, where: string, record: JsonObject): string[] => {
+    if (!v) return [];
+    // Exact integers (BigInt, beyond 2^53) are judged on their validation copy; those beyond int64 are named so.
+    const outside: string[] = [];
+    if (v.validate(exactJson.holdsBigInt(record) ? exactJson.forValidation(record, outside) : record)) return [];
+    const seen = new Set<string>();
+    return (v.validate.errors ?? [])
+      .filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword))
+      .filter((e) => !isIntegerFormat(e) || !(v.validate.errors ?? []).some((t) => t.keyword === 'type' && t.instancePath === e.instancePath))
+      .map((e) => (outside.includes(e.instancePath) || isIntegerFormat(e) ? outsideSentence(e, where, record) : sentence(e, where, v.schema, record)))
+      .filter((s) => !seen.has(s) && seen.add(s));
+  };
   return {
-    check(api, kind, where, record) {
-      const v = validatorOf(api, kind);
-      if (!v) return [];
-      // Exact integers (BigInt, beyond 2^53) are judged on their validation copy; those beyond int64 are named so.
-      const outside: string[] = [];
-      if (v.validate(exactJson.holdsBigInt(record) ? exactJson.forValidation(record, outside) : record)) return [];
-      const seen = new Set<string>();
-      return (v.validate.errors ?? [])
-        .filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword))
-        .filter((e) => !isIntegerFormat(e) || !(v.validate.errors ?? []).some((t) => t.keyword === 'type' && t.instancePath === e.instancePath))
-        .map((e) => (outside.includes(e.instancePath) || isIntegerFormat(e) ? outsideSentence(e, where, record) : sentence(e, where, v.schema, record)))
-        .filter((s) => !seen.has(s) && seen.add(s));
-    },
+    check: (api, kind, where, record) => problems(validatorOf(api, kind), where, record),
+    checkItem: (api, role, where, record) => problems(itemValidatorOf(api, role), where, record),
   };
 }

@@ -11,8 +11,8 @@ import { generate, type SpecAnswer } from './spec-answer.js';
 
 export type RestOutcome = { kind: 'answer'; answer: SpecAnswer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
 
-/** The request's fields, plus generated ones for what the schema requires or marks read-only and the request leaves out. */
-function complete(role: RestRole, partial: JsonObject, fake: FakeData): JsonObject {
+/** The request's (or a seeded item's) fields, plus generated ones for what the schema requires or marks read-only and it leaves out. */
+export function completeItem(role: RestRole, partial: JsonObject, fake: FakeData): JsonObject {
   let missing: string[] | undefined;
   for (const k of role.filled) if (!(k in partial)) (missing ??= []).push(k);
   if (!missing) return partial;
@@ -78,7 +78,7 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     const given = sent !== undefined && sent !== null && sent !== '';
     const id = given ? (sent as string | number) : await newId(role, session, collection, fake);
     if (given && (await session.get(collection, String(id))) !== undefined && op.spec!.responses.has('409')) return { kind: 'conflict', id: String(id) };
-    const record = complete(role, { ...requestBody, [role.idField]: id }, fake);
+    const record = completeItem(role, { ...requestBody, [role.idField]: id }, fake);
     await session.put(collection, String(id), record);
     return ok(body(op, record, fake), { Location: `${trim(pathname)}/${encodeURIComponent(String(id))}` });
   }
@@ -107,7 +107,7 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     return ok(body(op, existing, fake));
   }
   const next = role.kind === 'replace'
-    ? complete(role, { ...requestBody, [role.idField]: existing[role.idField] }, fake)
+    ? completeItem(role, { ...requestBody, [role.idField]: existing[role.idField] }, fake)
     : { ...(mergePatch(existing, requestBody) as JsonObject), [role.idField]: existing[role.idField] };
   await session.put(collection, id, next);
   return ok(body(op, next, fake));

@@ -1,32 +1,77 @@
 /**
- * Seeding records into a session (`POST /__mock/state`, a scenario's `given`): checks every record
- * first, completes the fields left out (generated, seeded), and only then writes, so a bad request
+ * Seeding records into a session (`POST /__mock/state`, a scenario's `given`), for the four APIs' collections
+ * and a served spec's REST collections alike: checks every record first, completes the fields left out (generated, seeded), and only then writes, so a bad request
  * changes nothing.
  */
 import { collectionName, type ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
-import type { ApiName, JsonObject } from '../contract/types.js';
+import type { ApiName, JsonObject, RestRole } from '../contract/types.js';
 import { StateLimitError, type SessionStore } from '../state/store.js';
 import { FakeData, hashSeed } from './fake-data.js';
 import type { RecordValidators } from './record-validators.js';
+import { completeItem } from './rest-state.js';
 
 export type SeedResult = { ok: true; written: number } | { ok: false; title: string; detail: string };
 
 const EXAMPLE = '{"platform-sync": {"apps": [{"appid": "my-app", "secret": "s3cret"}]}, "wuhan-eduyun": {"orgs": [{"org_id": "org-2"}]}}';
 
+/** The REST role of the collection at a concrete path (`/api/pets`, `/owners/7/pets`), matched against each item path's collection part. */
+function collectionRole(env: SeedEnv, api: ApiName, path: string): RestRole | undefined {
+  for (const op of env.contract.operations) {
+    const role = op.api === api ? op.spec?.rest : undefined;
+    if (!role) continue;
+    const template = role.itemPath.slice(0, role.itemPath.lastIndexOf('/'));
+    const pattern = new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+    if (pattern.test(path)) return role;
+  }
+  return undefined;
+}
+
+/** Plans the items of a served spec's collections; a problem when one cannot be seeded (nothing is written then). */
+function planServed(env: SeedEnv, session: SessionStore, api: ApiName, kinds: JsonObject, planned: Planned[]): Extract<SeedResult, { ok: false }> | undefined {
+  const templates = [...new Set(env.contract.operations.filter((o) => o.api === api && o.spec?.rest).map((o) => o.spec!.rest!.itemPath.slice(0, o.spec!.rest!.itemPath.lastIndexOf('/'))))];
+  if (!templates.length) return { ok: false, title: 'Unknown collection', detail: `${api} has no REST collections to seed (no path pair like /things and /things/{id}; see the README's REST-shaped state).` };
+  for (const [path, records] of Object.entries(kinds)) {
+    const role = collectionRole(env, api, path);
+    if (!role) return { ok: false, title: 'Unknown collection', detail: `${api} has no collection "${path}"; name one by its concrete path as GET /__mock/state shows it: ${templates.join(', ')} (a {param} filled in).` };
+    if (!Array.isArray(records)) return { ok: false, title: 'Bad state', detail: `${api}.${path} must be an array of items.` };
+    for (const [i, record] of records.entries()) {
+      const where = `${api}["${path}"][${i}]`;
+      if (!record || typeof record !== 'object' || Array.isArray(record)) return { ok: false, title: 'Bad record', detail: `${where} must be an object.` };
+      const key = (record as JsonObject)[role.idField];
+      if (key === undefined || key === null || key === '' || typeof key === 'object') return { ok: false, title: 'Bad record', detail: `${where} needs its id field "${role.idField}" (the ${role.itemPath} path parameter).` };
+      // Fields the schema requires (or marks readOnly) and the item leaves out are generated, as a create does; the whole item must then be one its read answers.
+      const full = completeItem(role, record as JsonObject, new FakeData(hashSeed(env.seed, session.id, 'state', api, path, String(key))));
+      const wrong = env.records?.checkItem(api, role, where, full) ?? [];
+      if (wrong.length) return { ok: false, title: 'Bad record', detail: `${wrong.join('; ')} (the item is checked against the ${role.itemPath} item schema of the ${api} spec).` };
+      planned.push({ collection: collectionName(api, path), key: String(key), record: full });
+    }
+  }
+  return undefined;
+}
+
+type SeedEnv = { contract: Contract; modules: Map<ApiName, ApiModule>; seed: number; records?: RecordValidators };
+type Planned = { collection: string; key: string; record: JsonObject };
+
 export async function seedState(
-  env: { contract: Contract; modules: Map<ApiName, ApiModule>; seed: number; records?: RecordValidators },
+  env: SeedEnv,
   session: SessionStore,
   body: unknown,
 ): Promise<SeedResult> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, title: 'Bad state', detail: `Send a JSON object keyed by API name, e.g. ${EXAMPLE}` };
   const now = await session.now();
-  const planned: Array<{ collection: string; key: string; record: JsonObject }> = [];
+  const planned: Planned[] = [];
   for (const [api, kinds] of Object.entries(body as JsonObject)) {
     const module = env.modules.get(api as ApiName);
     const contract = env.contract.apis.get(api as ApiName);
-    if (!module || !contract) return { ok: false, title: 'Unknown API', detail: `"${api}" is not an API; use one of ${[...env.modules.keys()].join(', ')}.` };
+    if (!contract) return { ok: false, title: 'Unknown API', detail: `"${api}" is not an API; use one of ${[...env.contract.apis.keys()].join(', ')}.` };
     if (!kinds || typeof kinds !== 'object' || Array.isArray(kinds)) return { ok: false, title: 'Bad state', detail: `"${api}" must map collection names to arrays of records, e.g. ${EXAMPLE}` };
+    if (!module) {
+      // A served spec (serve --spec): its REST collections, by the concrete path GET /__mock/state shows.
+      const problem = planServed(env, session, api as ApiName, kinds as JsonObject, planned);
+      if (problem) return problem;
+      continue;
+    }
     const schemas = ((contract.spec.document['components'] ?? {}) as JsonObject)['schemas'] as JsonObject | undefined;
     for (const [kind, records] of Object.entries(kinds as JsonObject)) {
       const info = module.collections[kind];

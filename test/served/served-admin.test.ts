@@ -25,3 +25,81 @@ describe('admin API with a served spec', () => {
     m.close();
   });
 });
+
+describe('GET /__mock/specs with a served spec', () => {
+  test('lists the --spec API and serves it with servers at this mock and its mount path kept, so a client built from it reaches the mounted paths', async () => {
+    const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
+    const host = { Host: '127.0.0.1:4999' };
+    const list = await request(m.listener).get('/__mock/specs').set(host);
+    const entry = (list.body.specs as Array<{ api: string; url: string; title: string }>).find((s) => s.api === 'petstore-expanded');
+    expect(entry).toMatchObject({ url: 'http://127.0.0.1:4999/__mock/specs/petstore-expanded', title: 'Swagger Petstore' });
+
+    const doc = await request(m.listener).get('/__mock/specs/petstore-expanded').set(host);
+    expect(doc.status).toBe(200);
+    // The document's own server is http://petstore.swagger.io/api: the mock mounts its paths at /api.
+    expect(doc.body.servers).toEqual([{ url: 'http://127.0.0.1:4999/api', description: 'this contract-mock' }]);
+    expect(Object.keys(doc.body.paths)).toEqual(['/pets', '/pets/{id}']);
+    const yaml = await request(m.listener).get('/__mock/specs/petstore-expanded?format=yaml').set(host);
+    expect(yaml.text).toContain('url: http://127.0.0.1:4999/api');
+
+    // What a generated client does: server URL + path, against the mock.
+    const base = new URL(doc.body.servers[0].url as string).pathname;
+    const created = await request(m.listener).post(`${base}/pets`).send({ name: 'Rex' });
+    expect(created.status).toBe(200);
+    const read = await request(m.listener).get(`${base}/pets/${created.body.id}`);
+    expect(read.body).toMatchObject({ name: 'Rex', id: created.body.id });
+    expect(m.calls.flatMap((c) => c.violations)).toEqual([]);
+    m.close();
+  });
+
+  test('path- and operation-level servers are dropped from the served copy (the mock mounts every path at the first server)', async () => {
+    const m = await servedMock([oasExample('3.0/yaml/server-path-level.yaml')]);
+    const doc = await request(m.listener).get('/__mock/specs/server-path-level').set({ Host: '127.0.0.1:4999' });
+    expect(doc.body.servers).toEqual([{ url: 'http://127.0.0.1:4999/v2', description: 'this contract-mock' }]);
+    expect(JSON.stringify(doc.body.paths)).not.toContain('"servers"');
+    m.close();
+  });
+});
+
+describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
+  const seed = (m: { listener: Parameters<typeof request>[0] }, body: unknown) => request(m.listener).post('/__mock/state').set('X-Mock-Session', 'seeded').send(body as object);
+
+  test('items seeded by their concrete path are read, listed and shown in GET /__mock/state; a create takes the next free id', async () => {
+    const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
+    const s = { 'X-Mock-Session': 'seeded' };
+    const res = await seed(m, { 'petstore-expanded': { '/api/pets': [{ id: 7, name: 'Rex', tag: 'dog' }, { id: 8 }] } });
+    expect(res.status).toBe(201);
+    expect(res.body.written).toBe(2);
+
+    expect((await request(m.listener).get('/api/pets/7').set(s)).body).toEqual({ id: 7, name: 'Rex', tag: 'dog' });
+    // Left out but required: generated, as a create fills it in.
+    const eight = await request(m.listener).get('/api/pets/8').set(s);
+    expect(eight.status).toBe(200);
+    expect(typeof eight.body.name).toBe('string');
+    expect((await request(m.listener).get('/api/pets').set(s)).body.map((p: { id: number }) => p.id).sort()).toEqual([7, 8]);
+    const state = await request(m.listener).get('/__mock/state').set(s);
+    expect(state.body.apis['petstore-expanded']['/api/pets']).toContainEqual({ id: 7, name: 'Rex', tag: 'dog' });
+
+    const created = await request(m.listener).post('/api/pets').set(s).send({ name: 'Tom' });
+    expect([7, 8]).not.toContain(created.body.id);
+    // Another session never sees the seed.
+    expect((await request(m.listener).get('/api/pets/7').set('X-Mock-Session', 'other')).status).toBe(404);
+    expect(m.calls.flatMap((c) => c.violations)).toEqual([]);
+    m.close();
+  });
+
+  test.each([
+    ['an item breaking its schema', { '/api/pets': [{ id: 9, name: 'ok' }, { id: 10, name: 5 }] }, /petstore-expanded\["\/api\/pets"\]\[1\]\.name must be string, got 5/],
+    ['an item without its id', { '/api/pets': [{ name: 'Rex' }] }, /needs its id field "id"/],
+    ['an unknown collection', { '/api/dogs': [{ id: 1, name: 'Rex' }] }, /no collection "\/api\/dogs".*\/api\/pets/],
+    ['a collection that is not an array', { '/api/pets': { id: 1 } }, /must be an array/],
+  ])('%s is a problem+json 400 naming it, and nothing is written', async (_n, collections, detail) => {
+    const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
+    const res = await seed(m, { 'petstore-expanded': collections });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.body.detail).toMatch(detail);
+    expect((await request(m.listener).get('/api/pets').set('X-Mock-Session', 'seeded')).body).toEqual([]);
+    m.close();
+  });
+});
