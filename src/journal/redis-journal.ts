@@ -16,11 +16,25 @@ import { RedisEventBus } from './redis-event-bus.js';
 import type { RedisConnection } from '../state/redis-connection.js';
 import { sessionKeys } from '../state/redis-store.js';
 
-/** KEYS: the stream. ARGV: maxlen, field, text, ttl, channel, published text. */
-const APPEND = `redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[3])
+/** KEYS: the stream. ARGV: maxlen, field, text, ttl, channel, published text. The entry's id. */
+const APPEND = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PUBLISH', ARGV[5], ARGV[6])
-return 1`;
+return id`;
+
+/**
+ * KEYS: the order of records in all (a list of `stream id` entries, oldest first) and the counts (hash). ARGV: the
+ * new record's entry, --journal-total. Past the cap, the oldest entries are taken off and returned (their records
+ * to be deleted from their streams, which live in other slots).
+ */
+const TOTAL = `redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[2], 'records', 1)
+local over = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[2])
+if over <= 0 then return {} end
+local gone = redis.call('LPOP', KEYS[1], over)
+redis.call('HINCRBY', KEYS[2], 'records', -over)
+redis.call('HINCRBY', KEYS[2], 'evicted', over)
+return gone`;
 
 /**
  * The masking key every instance on this Redis and prefix shares, so one secret masks the same way on
@@ -48,10 +62,12 @@ export class RedisJournal implements CallJournal {
   readonly events: RedisEventBus;
   /** Masks and bounds records (nothing is stored in it). */
   private readonly rules: Journal;
-  private appended = 0;
   private readonly prefix: string;
 
-  private readonly client: Redis & { cmJournal(...args: Array<string | number>): Promise<unknown> };
+  private readonly client: Redis & { cmJournal(...args: Array<string | number>): Promise<string>; cmJournalTotal(...args: Array<string | number>): Promise<string[]> };
+  /** The order of records across every instance and session, and their counts: what --journal-total is held by. */
+  private readonly order: string;
+  private readonly counts: string;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -61,22 +77,44 @@ export class RedisJournal implements CallJournal {
     this.client = connection.client as typeof this.client;
     // Approximate trimming (~) is what keeps XADD O(1); query() cuts to the exact cap.
     if (!('cmJournal' in connection.client)) connection.client.defineCommand('cmJournal', { numberOfKeys: 1, lua: APPEND });
+    if (!('cmJournalTotal' in connection.client)) connection.client.defineCommand('cmJournalTotal', { numberOfKeys: 2, lua: TOTAL });
+    this.order = `{${this.prefix}}:journal-order`;
+    this.counts = `{${this.prefix}}:journal-counts`;
     this.events = new RedisEventBus(connection);
     const { file: _file, restore: _restore, ...rules } = options;
     this.rules = new Journal({ ...rules, maxPerSession: 1, maxTotal: 1 });
   }
 
-  /** One entry on the session's stream (field `r`: a record, `d`: delivery outcomes), published to every instance: one script, one round trip. */
-  private async add(session: string, field: 'r' | 'd', text: string, published: string): Promise<void> {
+  /** One entry on the session's stream (field `r`: a record, `d`: delivery outcomes), published to every instance: one script, one round trip. Its id. */
+  private add(session: string, field: 'r' | 'd', text: string, published: string): Promise<string> {
     const key = sessionKeys(this.prefix, session).journal;
-    await this.connection.run(this.client.cmJournal(key, 2 * this.options.maxPerSession, field, text, this.options.ttlMs, this.events.channel, published));
+    return this.connection.run(this.client.cmJournal(key, 2 * this.options.maxPerSession, field, text, this.options.ttlMs, this.events.channel, published));
   }
 
   async append(record: CallRecord): Promise<CallRecord> {
     const { kept, text } = this.rules.prepare(record);
-    await this.add(record.session, 'r', text, text);
-    this.appended++;
+    const key = sessionKeys(this.prefix, record.session).journal;
+    const id = await this.add(record.session, 'r', text, text);
+    await this.holdTotal(`${key} ${id}`);
     return kept;
+  }
+
+  /**
+   * --journal-total across instances: the record joins the order of all records; the oldest past the cap
+   * are deleted from their sessions' streams. One that was gone already (cleared, trimmed at
+   * --journal-per-session, expired with its session) is not counted as evicted.
+   */
+  private async holdTotal(entry: string): Promise<void> {
+    const gone = await this.connection.run(this.client.cmJournalTotal(this.order, this.counts, entry, this.options.maxTotal));
+    if (!gone.length) return;
+    const deleted = await Promise.all(
+      gone.map((e) => {
+        const at = e.lastIndexOf(' ');
+        return this.connection.run(this.connection.client.xdel(e.slice(0, at), e.slice(at + 1)));
+      }),
+    );
+    const missing = gone.length - deleted.reduce((n, d) => n + d, 0);
+    if (missing) await this.connection.run(this.connection.client.multi().hincrby(this.counts, 'records', missing).hincrby(this.counts, 'evicted', -missing).exec());
   }
 
   async addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): Promise<CallRecord> {
@@ -123,12 +161,23 @@ export class RedisJournal implements CallJournal {
   async clear(session: string): Promise<number> {
     const n = (await this.query(session)).length;
     await this.connection.run(this.connection.client.del(sessionKeys(this.prefix, session).journal));
+    if (n) await this.connection.run(this.connection.client.hincrby(this.counts, 'records', -n));
     return n;
   }
 
-  /** What this instance appended, and the caps; the records themselves are in Redis. */
-  stats(): JournalStats {
-    return { backend: 'redis', records: this.appended, bytes: 0, evicted: 0, queued: 0, sessions: 0, maxPerSession: this.options.maxPerSession, maxTotal: this.options.maxTotal };
+  /**
+   * The records kept and evicted by --journal-total across every instance (records trimmed at
+   * --journal-per-session or expired with their session are counted until the total cap reaches them),
+   * and the caps. While Redis does not answer: the caps alone.
+   */
+  async stats(): Promise<JournalStats> {
+    const base = { backend: 'redis', records: 0, bytes: 0, evicted: 0, queued: 0, sessions: 0, maxPerSession: this.options.maxPerSession, maxTotal: this.options.maxTotal };
+    try {
+      const counts = await this.connection.run(this.connection.client.hgetall(this.counts));
+      return { ...base, records: Math.max(0, Number(counts['records'] ?? 0)), evicted: Number(counts['evicted'] ?? 0) };
+    } catch {
+      return base;
+    }
   }
 
   subscribe(listener: JournalListener): () => void {

@@ -20,10 +20,10 @@ const record = (session: string, over: Partial<CallRecord> = {}): CallRecord => 
 let redis: TestRedis | undefined;
 const connections: RedisConnection[] = [];
 let prefixes = 0;
-const redisJournal = (prefix: string, maxPerSession = 100): RedisJournal => {
+const redisJournal = (prefix: string, maxPerSession = 100, maxTotal = 1000): RedisJournal => {
   const connection = new RedisConnection({ url: redis!.url, prefix, timeoutMs: 2000 });
   connections.push(connection);
-  return new RedisJournal(connection, { maxPerSession, maxTotal: 1000, ttlMs: 60_000 });
+  return new RedisJournal(connection, { maxPerSession, maxTotal, ttlMs: 60_000 });
 };
 
 beforeAll(async () => {
@@ -34,10 +34,10 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const journals: Array<[string, (maxPerSession?: number) => CallJournal]> = [
-  ['memory', (max = 100) => new Journal({ maxPerSession: max, maxTotal: 1000 })],
-  ['memory + file', (max = 100) => new Journal({ maxPerSession: max, maxTotal: 1000, file: join(mkdtempSync(join(tmpdir(), 'cm-jc-')), 'journal.ndjson') })],
-  ['redis', (max = 100) => redisJournal(`jc-${++prefixes}`, max)],
+const journals: Array<[string, (maxPerSession?: number, maxTotal?: number) => CallJournal]> = [
+  ['memory', (max = 100, total = 1000) => new Journal({ maxPerSession: max, maxTotal: total })],
+  ['memory + file', (max = 100, total = 1000) => new Journal({ maxPerSession: max, maxTotal: total, file: join(mkdtempSync(join(tmpdir(), 'cm-jc-')), 'journal.ndjson') })],
+  ['redis', (max = 100, total = 1000) => redisJournal(`jc-${++prefixes}`, max, total)],
 ];
 
 /** Resolves with the first record a listener gets (events may arrive after append resolves: Redis pub/sub). */
@@ -79,6 +79,16 @@ describe.each(journals)('journal contract: %s', (name, make) => {
     const j = make(3);
     for (let i = 0; i < 8; i++) await j.append(record('capped', { id: `c${i}` }));
     expect((await j.query('capped')).map((c) => c.id)).toEqual(['c5', 'c6', 'c7']);
+  });
+
+  test.skipIf(skip)('--journal-total: past the cap in all, the oldest records of any session go first; stats count what is kept and evicted', async () => {
+    const j = make(100, 5);
+    const kept: CallRecord[] = [];
+    for (let i = 0; i < 8; i++) kept.push(record(i % 2 ? 'odd' : 'even'));
+    for (const r of kept) await j.append(r);
+    const newest = kept.slice(3);
+    expect([...(await j.query('even')), ...(await j.query('odd'))].map((r) => r.id).sort()).toEqual(newest.map((r) => r.id).sort());
+    expect(await j.stats()).toMatchObject({ records: 5, evicted: 3, maxTotal: 5 });
   });
 
   test.skipIf(skip)('clear empties one session and says how many it held', async () => {
@@ -126,5 +136,19 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisJournal: what sharing adds', () => {
     expect(await b.query('s')).toEqual([r]);
     expect(await seen).toEqual(r);
     expect(await redisJournal('other-j').query('s')).toEqual([]);
+  });
+
+  test('--journal-total holds across instances: what A and B append is capped in all, and both count the same', async () => {
+    const a = redisJournal('total-j', 100, 4);
+    const b = redisJournal('total-j', 100, 4);
+    const appended: CallRecord[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = record(`s${i % 3}`);
+      appended.push(r);
+      await (i % 2 ? a : b).append(r);
+    }
+    const kept = (await Promise.all(['s0', 's1', 's2'].map((s) => a.query(s)))).flat();
+    expect(kept.map((r) => r.id).sort()).toEqual(appended.slice(6).map((r) => r.id).sort());
+    for (const j of [a, b]) expect(await j.stats()).toMatchObject({ records: 4, evicted: 6 });
   });
 });

@@ -157,6 +157,17 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('two instances on one Redis', () => {
     expect(JSON.stringify(await admin(A, 'GET', '/state', S))).not.toContain(key);
   });
 
+  test('health on A and on B counts one journal and one session table: the calls and sessions of both', async () => {
+    await token(A, 'health-a');
+    await token(B, 'health-b');
+    await token(B, 'health-b');
+    const [onA, onB] = await Promise.all([A, B].map(async (at) => (await (await fetch(`${at.url}/__mock/health`)).json()) as { journal: Json; sessions: Json }));
+    expect(onA!.journal['records']).toBe(onB!.journal['records']);
+    expect(onA!.journal['records']).toBeGreaterThanOrEqual(3);
+    expect(onA!.sessions).toEqual(onB!.sessions);
+    expect(onA!.sessions['held']).toBeGreaterThanOrEqual(2);
+  });
+
   test('the clock moved on B expires a token on A', async () => {
     const S = 'clock';
     const t = await token(A, S);
