@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:redis-memory`: Redis memory after N journaled calls (default 1,000,000) through one
 // `serve --redis`, for sizing a shared Redis. Starts Debian's redis-server on a free port (no
-// persistence) and a serve that keeps every call (--journal-per-session N), sends the calls spread
+// persistence) and a serve that keeps every call (--journal-per-session and --journal-total above N), sends the calls spread
 // over 100 sessions, then reads INFO memory. Prints used_memory, bytes per kept call, and per million.
 //
 // Env: REDIS_MEMORY_CALLS (default 1000000), REDIS_MEMORY_CONNECTIONS (default 50).
@@ -55,7 +55,7 @@ const info = async () => Object.fromEntries((await command(redisPort, 'INFO memo
 const before = Number((await info()).used_memory);
 
 const port = await freePort();
-const serve = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port), '--redis', `redis://127.0.0.1:${redisPort}`, '--journal-per-session', String(Math.ceil(CALLS / SESSIONS) + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const serve = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port), '--redis', `redis://127.0.0.1:${redisPort}`, '--journal-per-session', String(Math.ceil(CALLS / SESSIONS) + 1), '--journal-total', String(CALLS + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
 await new Promise((resolve) => serve.stdout.on('data', (d) => String(d).includes('listening') && resolve()));
 
 const t0 = performance.now();
