@@ -1,8 +1,8 @@
 /**
  * Turns the schemas of a dereferenced OpenAPI 3.0 or 3.1 document into JSON Schema 2020-12 as ajv
  * and json-schema-faker read them: 3.0's `nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum`
- * and single `example` (in a 3.1 document too, where older habits survive), and any `$ref` left in
- * place by a circular reference. Runs once per document.
+ * and single `example` (in a 3.1 document too, where older habits survive), any `$ref` left in
+ * place by a circular reference, and a bare `integer` (read as int64). Runs once per document.
  */
 import type { JsonObject } from './types.js';
 
@@ -49,6 +49,9 @@ function convert30(s: JsonObject): void {
   }
   if ('example' in s && !('examples' in s)) s['examples'] = [s['example']];
   delete s['example'];
+  // A bare `integer` is an int64, as in the four specs: `1e20` in a JSON body is outside it, not an integer that passes.
+  const type = s['type'];
+  if ((type === 'integer' || (Array.isArray(type) && type.includes('integer'))) && s['format'] === undefined) s['format'] = 'int64';
 }
 
 /** Every schema position of a document: components, parameters, request bodies, responses and their headers. */

@@ -3,6 +3,7 @@
  * merge and delete the items of a collection, as rest-shape.ts inferred them. A collection is keyed
  * by its concrete path (`petstore:/api/pets`, `shop:/owners/7/pets`); an item by its id as text.
  */
+import { exactJson } from '../contract/exact-json.js';
 import type { JsonObject, Operation, RestRole } from '../contract/types.js';
 import type { RequestInput } from '../contract/validate-request.js';
 import type { SessionStore } from '../state/store.js';
@@ -62,7 +63,8 @@ function collectionOf(role: RestRole, pathname: string, api: string): string {
 function body(op: Operation, record: unknown, fake: FakeData): Pick<SpecAnswer, 'body' | 'text' | 'contentType'> {
   const success = op.spec!.success;
   if (!success.schema) return { body: undefined, text: '' };
-  if (!success.validate || success.validate(record)) return { body: record };
+  // A record holding exact integers (BigInt, beyond 2^53) is judged on its validation copy, as every answer is.
+  if (!success.validate || success.validate(exactJson.holdsBigInt(record) ? exactJson.forValidation(record) : record)) return { body: record };
   return { body: generate(success.schema, success.validate, fake) };
 }
 

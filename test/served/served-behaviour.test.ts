@@ -83,6 +83,21 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
     expect((await request(m.listener).get('/v1/widgets')).body).toEqual({ items: [], total: 0 });
     m.close();
   });
+
+  test('a bare integer field is an int64: 1e20 is a violation whatever its notation, 9007199254740993 and 3.0 are integers', async () => {
+    const m = await servedMock([WIDGETS]);
+    const send = (size: string) => request(m.listener).post('/v1/widgets').set('content-type', 'application/json').send(`{"name":"A","size":${size}}`);
+    for (const size of ['1e20', '9.3E18', '99999999999999999999']) {
+      const res = await send(size);
+      expect([size, res.status]).toEqual([size, 422]);
+      expect(res.body.validation).toEqual([{ location: ['body', 'size'], severity: 'Error', code: expect.any(String), message: expect.stringMatching(/outside int64/) }]);
+    }
+    const exact = await send('9007199254740993');
+    expect(exact.status).toBe(201);
+    expect(exact.text).toContain('"size":9007199254740993');
+    expect((await send('3.0')).body.size).toBe(3);
+    m.close();
+  });
 });
 
 describe('Prefer, header parameters and security', () => {
