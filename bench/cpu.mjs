@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { prepareWorkloads } from './workloads.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// CPU_ROOT: another checkout's built tree, to compare two builds with this same script.
+const root = process.env.CPU_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..');
 const { startMock } = await import(pathToFileURL(join(root, 'dist', 'src', 'index.js')).href);
 const CALLS = Number(process.env.CPU_CALLS ?? 30_000);
 const ROUNDS = Number(process.env.CPU_ROUNDS ?? 10);
@@ -60,12 +61,19 @@ if (generic) {
 for (const key of WORKLOADS) {
   const [name, work] = workloads[key];
   const times = [];
+  const cpu = [];
   for (let r = 0; r < ROUNDS; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < CALLS; i++) await work();
+    const c = process.cpuUsage(c0);
     times.push(((performance.now() - t0) / CALLS) * 1000);
+    cpu.push((c.user + c.system) / CALLS);
   }
   times.sort((x, y) => x - y);
-  console.log(`${name.padEnd(32)} min ${times[0].toFixed(2)} µs/call, median ${times[times.length >> 1].toFixed(2)} µs/call`);
+  cpu.sort((x, y) => x - y);
+  // CPU time is the process's own (user + system, GC threads included): on a busy machine it moves far
+  // less than wall time, which also counts the time other processes held the core.
+  console.log(`${name.padEnd(32)} min ${times[0].toFixed(2)} µs/call, median ${times[times.length >> 1].toFixed(2)} µs/call, cpu median ${cpu[cpu.length >> 1].toFixed(2)} µs/call`);
 }
 mock.close();
