@@ -366,7 +366,7 @@ export class Journal implements CallJournal {
   /** Stores a record (masked, within the record budget) and returns it as stored. */
   append(record: CallRecord): CallRecord {
     const { kept, text } = this.prepare(record);
-    this.write(text + '\n');
+    if (this.fd !== undefined) this.write(text + '\n');
     const entry = this.store(kept, text);
     if (kept.deliveries.some((d) => d.pending)) this.awaiting.set(kept.id, entry);
     for (const listener of this.listeners) listener(kept);

@@ -31,14 +31,18 @@ const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/\s@?#]+)@/gi;
 const MAX_DEPTH = 64;
 const ALPHABET = 'bcdfghjkmnpqrstv';
 
+/** Hex digit → letter of ALPHABET (the digest's nibbles, in order). */
+const LETTER: Record<string, string> = Object.fromEntries([...'0123456789abcdef'].map((h, i) => [h, ALPHABET[i]!]));
+
 /**
- * SHA-256 of the per-process key followed by the value. A mask is never checked as a MAC, so a keyed prefix
- * hash serves as well as an HMAC at half its cost: the token workload masks a new token on every call.
+ * SHA-256 of the per-process key followed by the value, as hex. A mask is never checked as a MAC, so a
+ * keyed prefix hash serves as well as an HMAC at half its cost; and hex text costs half of a digest
+ * Buffer (no Buffer object per call): the token workload masks a new token on every call.
  * `crypto.hash` (one call, no Hash object) is Node 20.12+; older 20.x take createHash.
  */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'buffer') => Buffer }).hash;
-function keyedHash(key: string, text: string): Buffer {
-  return oneShot ? oneShot('sha256', key + text, 'buffer') : crypto.createHash('sha256').update(key + text).digest();
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+function keyedHex(key: string, text: string): string {
+  return oneShot ? oneShot('sha256', key + text, 'hex') : crypto.createHash('sha256').update(key + text).digest('hex');
 }
 
 export class SecretMask {
@@ -52,8 +56,20 @@ export class SecretMask {
     this.names = names;
   }
 
+  /**
+   * Names already judged: a record's field and header names are the same few on call after call. Bounded
+   * (emptied when full), since names come from clients.
+   */
+  private readonly judged = new Map<string, boolean>();
+
   private secretName(name: string): boolean {
-    return SECRET_NAME.test(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
+    let secret = this.judged.get(name);
+    if (secret === undefined) {
+      secret = SECRET_NAME.test(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
+      if (this.judged.size >= 4096) this.judged.clear();
+      this.judged.set(name, secret);
+    }
+    return secret;
   }
 
   /**
@@ -72,9 +88,9 @@ export class SecretMask {
     }
     const cached = this.cache.get(text);
     if (cached !== undefined) return cached;
-    const digest = keyedHash(this.keyText, text);
+    const hex = keyedHex(this.keyText, text);
     let out = '***';
-    for (let i = 0; i < 4; i++) out += ALPHABET[digest[i]! >> 4]! + ALPHABET[digest[i]! & 15]!;
+    for (let i = 0; i < 8; i++) out += LETTER[hex[i]!]!;
     if (text.length <= 512) {
       if (this.cache.size >= 4096) this.cache.clear();
       this.cache.set(text, out);
@@ -84,7 +100,8 @@ export class SecretMask {
 
   /** Secrets embedded in text: JSON pairs, form pairs, URL credentials. Cheap when there is nothing to find. */
   text(text: string): string {
-    if (!SUSPECT.test(text)) return text;
+    // Every pattern needs a `=` (form pair) or a `:` (JSON pair, URL credentials): most values have neither.
+    if ((text.indexOf('=') === -1 && text.indexOf(':') === -1) || !SUSPECT.test(text)) return text;
     return text
       .replace(URL_CREDENTIALS, (_m, scheme: string, userinfo: string) => `${scheme}${this.mask(userinfo)}@`)
       .replace(JSON_PAIR, (m, name?: string, value?: string, ename?: string, evalue?: string) => {
@@ -135,15 +152,33 @@ export class SecretMask {
     return out ?? headers;
   }
 
-  /** The record as it may be kept and shown anywhere. */
+  /** The record as it may be kept and shown anywhere: the same object when nothing in it is a secret. */
   record(record: CallRecord): CallRecord {
+    const path = this.text(record.path);
+    const query = this.value(record.query) as CallRecord['query'];
+    const request = record.request;
+    const requestHeaders = this.headers(request.headers);
+    const requestBody = this.value(request.body);
+    const response = record.response;
+    const responseHeaders = this.headers(response.headers);
+    const responseBody = this.value(response.body);
+    let deliveries = record.deliveries;
+    for (let i = 0; i < record.deliveries.length; i++) {
+      const d = this.delivery(record.deliveries[i]!);
+      if (d === record.deliveries[i]) continue;
+      if (deliveries === record.deliveries) deliveries = deliveries.slice();
+      deliveries[i] = d;
+    }
+    const requestSame = requestHeaders === request.headers && requestBody === request.body;
+    const responseSame = responseHeaders === response.headers && responseBody === response.body;
+    if (path === record.path && query === record.query && requestSame && responseSame && deliveries === record.deliveries) return record;
     return {
       ...record,
-      path: this.text(record.path),
-      query: this.value(record.query) as CallRecord['query'],
-      request: { headers: this.headers(record.request.headers), body: this.value(record.request.body) },
-      response: { ...record.response, headers: this.headers(record.response.headers), body: this.value(record.response.body) },
-      deliveries: record.deliveries.map((d) => this.delivery(d)),
+      path,
+      query,
+      request: requestSame ? request : { headers: requestHeaders, body: requestBody },
+      response: responseSame ? response : { ...response, headers: responseHeaders, body: responseBody },
+      deliveries,
     };
   }
 
