@@ -312,7 +312,8 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
     return undefined;
   }
   const session = opened.session;
-  const mockTime = await session.now();
+  let mockTime = session.now();
+  if (typeof mockTime !== 'number') mockTime = await mockTime;
   const body = await w.bodies.read(req, w.limits.maxBodyBytes, declaredCharset(req.headers['content-type']) !== undefined);
   return {
     req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
@@ -405,16 +406,19 @@ function errorFake(w: Walk, call: Call, op: Operation): FakeData {
   return new FakeData(hashSeed(w.options.seed, call.sessionId, 'error', op.operationId));
 }
 
-/** The call's seeded fake data, made once, numbered by the session's call counter. */
-async function fakeOf(w: Walk, call: Call): Promise<FakeData> {
-  return (call.fake ??= new FakeData(hashSeed(w.options.seed, call.sessionId, await call.session.nextSeq('mock:calls'))));
+/** The call's seeded fake data, made once, numbered by the session's call counter (a promise only when the store's counter is one). */
+function fakeOf(w: Walk, call: Call): FakeData | Promise<FakeData> {
+  if (call.fake) return call.fake;
+  const seq = call.session.nextSeq('mock:calls');
+  const made = (n: number): FakeData => (call.fake ??= new FakeData(hashSeed(w.options.seed, call.sessionId, n)));
+  return typeof seq === 'number' ? made(seq) : seq.then(made);
 }
 
 /**
  * scenario: what this request's and the session's active scenarios say (counting their hits), or a
  * problem answer when the request names a scenario nobody loaded. Undefined without a registry.
  */
-async function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): Promise<ScenarioOutcome | Answer | undefined> {
+function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): ScenarioOutcome | Answer | undefined | Promise<ScenarioOutcome | undefined> {
   const registry = w.options.scenarios;
   const requested = requestedScenarios(call.req.headers);
   const unknown = requested.filter((n) => !registry?.get(n));
@@ -430,12 +434,16 @@ async function scenario(w: Walk, call: Call, op: Operation, input: RequestInput)
   }
   if (!registry) return undefined;
   const session = call.session;
-  const outcome = await applyScenarios(registry, {
+  const outcome = applyScenarios(registry, {
     op, pathname: call.pathname, input, headers: call.req.headers, session, module: w.modules.get(op.api), fake: () => fakeOf(w, call), requested, exclusive: (fn) => w.locks.run(session, fn),
   });
+  return outcome instanceof Promise ? outcome.then((o) => applied(w, call, o)) : applied(w, call, outcome);
+}
+
+/** The scenario outcome noted on the call, after its delay (a promise only when there is one to wait). */
+function applied(w: Walk, call: Call, outcome: ScenarioOutcome): ScenarioOutcome | Promise<ScenarioOutcome> {
   call.applied = outcome.applied;
-  if (outcome.delayMs > 0) await w.options.sleep(outcome.delayMs);
-  return outcome;
+  return outcome.delayMs > 0 ? w.options.sleep(outcome.delayMs).then(() => outcome) : outcome;
 }
 
 /** The scenario's decision as an answer; undefined when the handler answers (no decision, `pass`, a `malformed-json` fault, an unknown error key). */
@@ -463,7 +471,7 @@ function decide(w: Walk, call: Call, op: Operation, decision: Decision | undefin
 async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, headers: Record<string, string>, flags: Record<string, unknown>): Promise<Answer> {
   if (op.spec) {
     // The call counter is state: counted under the session's lock, as every write is.
-    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await w.locks.run(call.session, () => fakeOf(w, call)));
+    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await w.locks.run(call.session, async () => fakeOf(w, call)));
     if (chosen && 'error' in chosen) return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', chosen.error) };
     if (chosen) return { ...chosen, headers: { ...headers, ...chosen.headers } };
   }
@@ -576,7 +584,8 @@ async function answerCall(w: Walk, call: Call): Promise<Answer> {
   let answer: Answer;
   if (isAnswer(validated)) answer = validated;
   else {
-    const outcome = await scenario(w, call, op, validated);
+    let outcome = scenario(w, call, op, validated);
+    if (outcome instanceof Promise) outcome = await outcome;
     if (outcome && isAnswer(outcome)) answer = outcome;
     else {
       const applied = call.applied;

@@ -111,13 +111,21 @@ export interface ScenarioCall {
   /** Runs `fn` alone among this session's calls (the pipeline's per-session queue). */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Seeded data for delay ranges; created only when a rule needs it. */
-  fake: () => Promise<FakeData>;
+  fake: () => FakeData | Promise<FakeData>;
   requested: string[];
 }
 
-export async function applyScenarios(registry: ScenarioRegistry, call: ScenarioCall): Promise<ScenarioOutcome> {
+/**
+ * What the session's active scenarios and the request's named ones do to this call. With none of
+ * either (the common case) the answer is immediate when the store's answer is: no promise, no lock.
+ */
+export function applyScenarios(registry: ScenarioRegistry, call: ScenarioCall): ScenarioOutcome | Promise<ScenarioOutcome> {
+  const active = call.session.list<ActiveScenario>(ACTIVE);
+  return Array.isArray(active) ? applyActive(registry, call, active) : active.then((a) => applyActive(registry, call, a));
+}
+
+function applyActive(registry: ScenarioRegistry, call: ScenarioCall, active: ActiveScenario[]): ScenarioOutcome | Promise<ScenarioOutcome> {
   const outcome: ScenarioOutcome = { applied: [], delayMs: 0, flags: {} };
-  const active = await call.session.list<ActiveScenario>(ACTIVE);
   if (!active.length && !call.requested.length) return outcome;
   // Hit counters are read-modify-write: rules are evaluated under the session's queue.
   return call.exclusive(() => evaluate(registry, call, active, outcome));

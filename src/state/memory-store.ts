@@ -104,15 +104,15 @@ class MemorySession implements SessionStore {
     this.change({ op: 'del', c: collection, k: key });
     return true;
   }
-  async list<T>(collection: string): Promise<T[]> {
+  list<T>(collection: string): T[] {
     return [...(this.data.collections.get(collection)?.values() ?? [])] as T[];
   }
-  async nextSeq(name: string, start = 1): Promise<number> {
+  nextSeq(name: string, start = 1): number {
     const value = (this.data.counters.get(name) ?? start - 1) + 1;
     this.change({ op: 'seq', name, value });
     return value;
   }
-  async now(): Promise<number> {
+  now(): number {
     return this.store.options.clock.now() + this.data.clockOffsetMs;
   }
   async advanceClock(seconds: number): Promise<number> {

@@ -1,7 +1,9 @@
 /**
- * Store: the one interface handlers use for state. Every call is scoped to a session and async,
+ * Store: the one interface handlers use for state. Every call is scoped to a session and may be async,
  * so a durable or shared backend (a file log, Redis) can replace the in-memory default without
- * touching a handler. Knows nothing of HTTP or of any API's records.
+ * touching a handler (handlers await every call). What the pipeline asks on every request (the clock,
+ * the call counter, the active scenarios) may come back as a plain value: the in-memory store answers
+ * at once, and awaiting only promises keeps the hot path free of microtask hops.
  */
 
 /** A session's whole state as plain JSON: what `GET /__mock/state` shows and what a backend persists. */
@@ -18,11 +20,11 @@ export interface SessionStore {
   get<T>(collection: string, key: string): Promise<T | undefined>;
   put<T>(collection: string, key: string, value: T): Promise<void>;
   delete(collection: string, key: string): Promise<boolean>;
-  list<T>(collection: string): Promise<T[]>;
+  list<T>(collection: string): T[] | Promise<T[]>;
   /** Next value of a per-session counter, starting at `start` (ids the mock assigns). */
-  nextSeq(name: string, start?: number): Promise<number>;
+  nextSeq(name: string, start?: number): number | Promise<number>;
   /** The session's mock clock, epoch ms. */
-  now(): Promise<number>;
+  now(): number | Promise<number>;
   advanceClock(seconds: number): Promise<number>;
   dump(): Promise<SessionDump>;
   /** Back to the seed state (records, counters, clock). */
