@@ -88,7 +88,7 @@ function yieldingStore(inner: Store): Store {
   const wrap = (s: SessionStore): SessionStore => {
     let w = wrapped.get(s);
     if (!w) {
-      const later = <T>(fn: () => Promise<T>) => turn().then(fn);
+      const later = <T>(fn: () => T | Promise<T>) => turn().then(fn);
       w = {
         id: s.id,
         get: (c, k) => later(() => s.get(c, k)),
