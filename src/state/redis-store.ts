@@ -201,6 +201,8 @@ export class RedisSession implements SessionStore {
   admissions = 0;
   /** Set while this instance holds the session's lock (redis-session-lock.ts): reads and writes go through it. */
   leased: SessionLease | undefined;
+  /** The lease's writes waiting for the next turn of the event loop, and what sends them. */
+  private batch: { lease: SessionLease; done: Promise<void>; start: () => void } | undefined;
 
   constructor(
     readonly id: string,
@@ -262,9 +264,39 @@ export class RedisSession implements SessionStore {
     }
   }
 
-  /** Sends the lease's pending writes as one fenced script; undefined when there are none. Rejects (and loses the lease) when Redis refuses or fails. */
+  /**
+   * The lease's writes on their way to Redis: one fenced script, sent on the next turn of the event
+   * loop for every locked section that ends before it (so a record written by many calls goes once);
+   * undefined when there are none. Rejects (and loses the lease) when Redis refuses or fails.
+   */
   flushLease(lease: SessionLease | undefined = this.leased): Promise<void> | undefined {
-    if (!lease || !lease.pending.length) return undefined;
+    if (!lease) return undefined;
+    const waiting = this.batch;
+    if (waiting?.lease === lease) return waiting.done;
+    if (!lease.dirty) return undefined;
+    let start!: () => void;
+    const done = new Promise<void>((resolve, reject) => {
+      let started = false;
+      start = () => {
+        if (started) return;
+        started = true;
+        if (this.batch === batch) this.batch = undefined;
+        this.send(lease).then(resolve, reject);
+      };
+    });
+    const batch = { lease, done, start };
+    this.batch = batch;
+    setImmediate(start);
+    return done;
+  }
+
+  /** Sends a waiting batch now: before a command that must reach Redis after it. */
+  private sendPending(): void {
+    this.batch?.start();
+  }
+
+  private send(lease: SessionLease): Promise<void> {
+    if (!lease.dirty) return Promise.resolve();
     const k = this.keys;
     return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...lease.take())).then(
       (verdict) => {
@@ -293,6 +325,9 @@ export class RedisSession implements SessionStore {
 
   /** Ends the lease and lets go of the lock (after its writes: one connection keeps the order). */
   endLease(lease: SessionLease): Promise<unknown> {
+    // Its last writes first (their callers await them; a failure reaches them there).
+    if (lease.dirty && this.batch?.lease !== lease) this.flushLease(lease)?.catch(() => undefined);
+    if (this.batch?.lease === lease) this.sendPending();
     if (this.leased === lease) this.leased = undefined;
     lease.lost = true;
     return this.run(this.redis.cmRelease(this.keys.lock, lease.token));
@@ -322,7 +357,7 @@ export class RedisSession implements SessionStore {
         else if (known === ABSENT) lease.meta.set('records', records + 1);
         else lease.possiblyNew++;
       }
-      lease.put(collection, key, value, exactJson.stringify(value));
+      lease.put(collection, key, value);
       return;
     }
     await this.ready();
@@ -332,7 +367,9 @@ export class RedisSession implements SessionStore {
 
   /** A put near the record limit under a lease: the lease's writes sent, then the exact count and whether the key is new. */
   private async countExactly(lease: SessionLease, collection: string, key: string): Promise<void> {
-    await this.flushLease(lease);
+    const flushed = this.flushLease(lease);
+    this.sendPending();
+    await flushed;
     const results = await this.run(this.redis.multi().hget(this.keys.meta, 'records').hexists(collectionKey(this.keys, collection), key).exec());
     const [[e1, records], [e2, exists]] = results as [[Error | null, string | null], [Error | null, number]];
     if (e1 || e2) throw this.store.connection.unavailable(e1 ?? e2);
@@ -426,6 +463,10 @@ export class RedisSession implements SessionStore {
     return this.store.options.clock.now() + offset;
   }
   async dump(): Promise<SessionDump> {
+    // What this instance's lease wrote and has not sent yet is part of the session.
+    const flushed = this.flushLease();
+    this.sendPending();
+    await flushed;
     const offset = await this.touch();
     const k = this.keys;
     const [names, meta] = await Promise.all([this.run(this.redis.smembers(k.keys)), this.run(this.redis.hgetall(k.meta))]);

@@ -2,10 +2,12 @@
  * A session lease: what one instance knows of a session while it holds the session's lock in Redis
  * (serve --redis). Every write to a session happens under its lock, so while the lease lasts this
  * instance is the session's only writer: its reads are served from what it has read or written
- * since the lease began, and its writes are queued and sent as one fenced script per locked section
- * (redis-store.ts) instead of one round trip each. Dropped when the lock is released or lost. Knows
+ * since the lease began, and its writes are queued and sent as one fenced script for the locked
+ * sections that end in one turn of the event loop (redis-store.ts), the last value of each record only. Dropped when the lock is released or lost. Knows
  * nothing of Redis commands or of HTTP.
  */
+
+import { exactJson } from '../contract/exact-json.js';
 
 /** A key known to be absent (deleted, or not in a collection read whole). */
 export const ABSENT: unique symbol = Symbol('absent');
@@ -20,8 +22,9 @@ export class SessionLease {
   readonly collections = new Map<string, LeasedCollection>();
   /** The session's meta hash (`clock`, `records`, `order`, `n:NAME`) as numbers, read when the lease began. */
   readonly meta = new Map<string, number>();
-  /** Writes not yet sent: op codes and their arguments, in order (the flush script's ARGV). */
-  pending: Array<string | number> = [];
+  /** Writes not yet sent: each record's last value (ABSENT: deleted) by collection and key, and each meta field's. */
+  private writes = new Map<string, [collection: string, key: string, value: unknown]>();
+  private metaWrites = new Map<string, number>();
   /** Puts of keys whose presence in Redis was unknown: `meta.records` plus these bounds the true count. */
   possiblyNew = 0;
   /** Another instance asked for the lock (the last flush or renewal said so). */
@@ -66,26 +69,35 @@ export class SessionLease {
     c.complete = true;
   }
 
-  put(name: string, key: string, value: unknown, json: string): void {
+  put(name: string, key: string, value: unknown): void {
     this.collection(name).entries.set(key, value);
-    this.pending.push('p', name, key, json);
+    this.writes.set(`${name}\u0000${key}`, [name, key, value]);
   }
 
   delete(name: string, key: string): void {
     this.collection(name).entries.set(key, ABSENT);
-    this.pending.push('d', name, key);
+    this.writes.set(`${name}\u0000${key}`, [name, key, ABSENT]);
   }
 
   /** Sets a meta field (a counter, the order, the clock) here and in Redis at the next flush. */
   setMeta(field: string, value: number): void {
     this.meta.set(field, value);
-    this.pending.push('m', field, value);
+    this.metaWrites.set(field, value);
   }
 
-  /** The writes to send, and none pending after. */
+  /** Whether there are writes to send. */
+  get dirty(): boolean {
+    return this.writes.size > 0 || this.metaWrites.size > 0;
+  }
+
+  /** The writes to send as the flush script's arguments (`p c k json`, `d c k`, `m field value`), and none pending after. */
   take(): Array<string | number> {
-    const ops = this.pending;
-    this.pending = [];
+    const ops: Array<string | number> = [];
+    // Serialised now, once per record however often it was written since the last flush.
+    for (const [c, k, v] of this.writes.values()) v === ABSENT ? ops.push('d', c, k) : ops.push('p', c, k, exactJson.stringify(v));
+    for (const [field, value] of this.metaWrites) ops.push('m', field, value);
+    this.writes = new Map();
+    this.metaWrites = new Map();
     return ops;
   }
 
