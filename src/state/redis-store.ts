@@ -133,6 +133,7 @@ while i <= #ARGV do
     i = i + 3
   end
 end
+redis.call('PEXPIRE', KEYS[3], ARGV[3]); redis.call('PEXPIRE', KEYS[4], ARGV[3])
 local w = redis.call('GET', KEYS[2])
 if w and w ~= ARGV[2] then return 1 end
 return 0`,
