@@ -90,7 +90,8 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
     const lease = turn.lease;
     if (lease) {
       const yieldNow = lease.othersWaiting && Date.now() - lease.since >= MIN_HOLD_MS;
-      if (lease.lost || yieldNow) release(session, turn);
+      // Only a lease that served more than one call lingers: a session called now and then (one of many in use) lets go at once.
+      if (lease.lost || yieldNow || (!next && lease.sections < 2)) release(session, turn);
       else if (!next) linger(session, turn);
       if (next && yieldNow) turn.yieldUntil = Date.now() + YIELD_MS;
     }
@@ -127,6 +128,7 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
           if (turn.lease) release(session, turn);
           await acquire(session, turn);
         }
+        turn.lease!.sections++;
         try {
           result = await fn();
         } finally {

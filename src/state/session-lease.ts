@@ -27,6 +27,8 @@ export class SessionLease {
   private metaWrites = new Map<string, number>();
   /** Puts of keys whose presence in Redis was unknown: `meta.records` plus these bounds the true count. */
   possiblyNew = 0;
+  /** Locked sections run under this lease so far. */
+  sections = 0;
   /** Another instance asked for the lock (the last flush or renewal said so). */
   othersWaiting = false;
   /** Redis no longer holds this lease's token (expired, taken over, or a write failed): not to be used again. */
