@@ -1,7 +1,7 @@
 /** Exact integers: int64 values survive state, responses, the journal and its exports digit for digit; values outside their format, or not written as plain decimals, are violations. */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { exactJson } from '../../src/contract/exact-json.js';
+import { exactJson, hasLongDigitRun } from '../../src/contract/exact-json.js';
 import { responseViolations, testMock } from '../helpers/mock.js';
 
 let m: Awaited<ReturnType<typeof testMock>>;
@@ -209,5 +209,23 @@ describe('exactJson', () => {
     expect(exactJson.parse('{"x":1,"x":2}')).toEqual({ x: 2 });
     expect(exactJson.parse('{"x":12345678901234567,"x":2}')).toEqual({ x: 2 });
     expect(() => exactJson.parse('{"x":12345678901234567')).toThrow(SyntaxError);
+  });
+
+  test('an unsafe integer is found at any position of any text (the fast scan agrees with /\\d{16}/)', () => {
+    // Seeded: texts of digits and separators, so runs of every length land at every offset.
+    let seed = 42;
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed / 2 ** 31);
+    for (let n = 0; n < 5000; n++) {
+      let text = '';
+      const length = Math.floor(next() * 80);
+      while (text.length < length) text += next() < 0.85 ? String(Math.floor(next() * 10)) : ',';
+      expect(hasLongDigitRun(text), text).toBe(/\d{16}/.test(text));
+    }
+    for (let at = 0; at < 40; at++) {
+      const text = `{"id":${'x'.repeat(at)}9007199254740993}`;
+      expect(hasLongDigitRun(text)).toBe(true);
+      expect(hasLongDigitRun(text.replace('9007199254740993', '900719925474099'))).toBe(false);
+      expect(exactJson.parse(`[${'1,'.repeat(at)}9007199254740993]`)).toContain(9007199254740993n);
+    }
   });
 });
