@@ -45,6 +45,9 @@ function keyedHex(key: string, text: string): string {
   return oneShot ? oneShot('sha256', key + text, 'hex') : crypto.createHash('sha256').update(key + text).digest('hex');
 }
 
+/** A value that may hold a secret whatever its name: a string (embedded pairs) or an object or array. */
+const mayHoldSecret = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'object' && v !== null);
+
 export class SecretMask {
   /** The key as text, so a mask is one hash call over key and value. */
   private readonly keyText: string;
@@ -121,6 +124,8 @@ export class SecretMask {
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
+        // A number, boolean or null without a name holds nothing to mask: no call for it.
+        if (!mayHoldSecret(value[i])) continue;
         const v = this.value(value[i], '', depth + 1);
         if (v !== value[i]) (out ??= value.slice())[i] = v;
       }
@@ -129,6 +134,7 @@ export class SecretMask {
     let out: Record<string, unknown> | undefined;
     for (const k in value) {
       const v0 = (value as Record<string, unknown>)[k];
+      if (!mayHoldSecret(v0) && !this.secretName(k)) continue;
       const v = this.value(v0, k, depth + 1);
       if (v !== v0) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
     }
