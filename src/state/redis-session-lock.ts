@@ -147,7 +147,7 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
       if (flushed) await flushed;
       return result;
     },
-    next(store: SessionStore): Promise<number> {
+    next(store: SessionStore): number | Promise<number> {
       return (store as RedisSession).nextOrder();
     },
   };

@@ -400,20 +400,28 @@ export class RedisSession implements SessionStore {
     return (await this.run(this.redis.cmDel(collectionKey(this.keys, collection), this.keys.meta, key))) === 1;
   }
 
-  async list<T>(collection: string): Promise<T[]> {
+  /** Under a lease that read the collection whole, answered at once (the scenario stage asks on every call). */
+  list<T>(collection: string): T[] | Promise<T[]> {
     const lease = this.leased;
-    if (!lease) await this.ready();
-    if (!lease || !lease.collections.get(collection)?.complete) {
-      const hash = await this.run(this.redis.hgetall(collectionKey(this.keys, collection)));
-      if (!lease || this.leased !== lease) return Object.values(hash).map((v) => exactJson.parse(v) as T);
-      lease.learnAll(collection, new Map(Object.entries(hash).map(([k, v]) => [k, exactJson.parse(v)])));
-    }
+    if (lease?.collections.get(collection)?.complete) return this.listed<T>(lease, collection);
+    return this.listFromRedis<T>(collection, lease);
+  }
+
+  private listed<T>(lease: SessionLease, collection: string): T[] {
     const out: T[] = [];
     for (const v of lease.collection(collection).entries.values()) if (v !== ABSENT) out.push(v as T);
     return out;
   }
 
-  async nextSeq(name: string, start = 1): Promise<number> {
+  private async listFromRedis<T>(collection: string, lease: SessionLease | undefined): Promise<T[]> {
+    if (!lease) await this.ready();
+    const hash = await this.run(this.redis.hgetall(collectionKey(this.keys, collection)));
+    if (!lease || this.leased !== lease) return Object.values(hash).map((v) => exactJson.parse(v) as T);
+    lease.learnAll(collection, new Map(Object.entries(hash).map(([k, v]) => [k, exactJson.parse(v)])));
+    return this.listed<T>(lease, collection);
+  }
+
+  nextSeq(name: string, start = 1): number | Promise<number> {
     const lease = this.leased;
     const field = `n:${name}`;
     if (lease) {
@@ -421,6 +429,10 @@ export class RedisSession implements SessionStore {
       lease.setMeta(field, value);
       return value;
     }
+    return this.nextSeqInRedis(field, start);
+  }
+
+  private async nextSeqInRedis(field: string, start: number): Promise<number> {
     await this.ready();
     const k = this.keys;
     // The first value is `start`: seed the counter at start - 1 if it is new, then count.
@@ -429,7 +441,7 @@ export class RedisSession implements SessionStore {
   }
 
   /** The session's next handler number, under its lock. */
-  async nextOrder(): Promise<number> {
+  nextOrder(): number | Promise<number> {
     const lease = this.leased;
     if (lease) {
       const order = (lease.meta.get('order') ?? 0) + 1;
@@ -443,9 +455,13 @@ export class RedisSession implements SessionStore {
    * The pipeline's first operation on every call: the shared clock (from the lease while this instance
    * holds one), renewing the session's expiry at most every CLOCK_ONLY_MS.
    */
-  async now(): Promise<number> {
+  now(): number | Promise<number> {
     const lease = this.leased;
     if (lease) return this.store.options.clock.now() + (lease.meta.get('clock') ?? 0);
+    return this.nowFromRedis();
+  }
+
+  private async nowFromRedis(): Promise<number> {
     if (Date.now() - this.touchedAt < CLOCK_ONLY_MS) {
       const offset = await this.run(this.redis.hget(this.keys.meta, 'clock'));
       if (offset !== null) return this.store.options.clock.now() + Number(offset);
