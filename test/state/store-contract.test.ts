@@ -16,7 +16,9 @@ import type { SessionStore } from '../../src/state/store.js';
 import { StateLimitError, fixedClock, type SessionDump, type Store } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
 
-const seed = (): SessionDump => ({ collections: { 'x:apps': { a: { appid: 'a', 名称: '示例应用' } } }, counters: {}, clockOffsetMs: 0 });
+/** One seed object handed to every new session, as createMock hands its starting state: a backend must copy it. */
+const SEED: SessionDump = { collections: { 'x:apps': { a: { appid: 'a', 名称: '示例应用' } } }, counters: {}, clockOffsetMs: 0 };
+const seed = (): SessionDump => SEED;
 
 interface Limits {
   maxSessions?: number;
@@ -90,6 +92,17 @@ describe.each(backends)('Store contract: %s', (name, make) => {
     await a.put('x:apps', 'b', { appid: 'b' });
     expect((await a.list('x:apps')).length).toBe(2);
     expect((await (await opened(store, 'other')).list('x:apps')).length).toBe(1);
+  });
+
+  test.skipIf(skip)('a record changed in place and put back (as handlers update lists) stays in its session: others and a reset see the seed', async () => {
+    const store = make();
+    const a = await opened(store, 'a');
+    const app = (await a.get<Record<string, unknown>>('x:apps', 'a'))!;
+    app['名称'] = '改过的';
+    await a.put('x:apps', 'a', app);
+    expect(await (await opened(store, 'b')).get('x:apps', 'a')).toEqual({ appid: 'a', 名称: '示例应用' });
+    await a.reset();
+    expect(await a.get('x:apps', 'a')).toEqual({ appid: 'a', 名称: '示例应用' });
   });
 
   test.skipIf(skip)('get, put, delete, list and counters', async () => {
