@@ -64,6 +64,21 @@ describe('fan-out (finding 3)', () => {
     expect(text.length).toBeLessThanOrEqual(256 * 1024);
   });
 
+  test('by default a delivery body over 1 MB is not sent, with the reason journaled; one just under it is sent', async () => {
+    const r = await receiver();
+    // A request body past the 1 MB delivery cap gets in only when --max-body is raised.
+    const m = await testMock({ limits: { maxBodyBytes: 3 * 1024 * 1024 } });
+    await seedProjects(m, 'big', [`${r.url}/hook`]);
+    const send = (bytes: number) => request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'big').send({ event: 'x', raw_data: 'x'.repeat(bytes) });
+    expect((await send(1024 * 1024 + 1)).body.code).toBe(200);
+    await m.pipeline.settled();
+    expect(r.got()).toBe(0);
+    expect((await receiveRecord(m, 'big')).deliveries[0]).toMatchObject({ ok: false, error: 'body over 1048576 bytes, not sent' });
+    expect((await send(1024 * 1024 - 100)).body.code).toBe(200);
+    await m.pipeline.settled();
+    expect(r.got()).toBe(1);
+  });
+
   test('the cap is a flag', async () => {
     const r = await receiver();
     const m = await testMock({ delivery: { maxPerCall: 3 } });
