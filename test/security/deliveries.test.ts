@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import request from 'supertest';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Journal } from '../../src/journal/journal.js';
 import type { CallRecord } from '../../src/journal/call-record.js';
 import { deliver } from '../../src/mock/deliver.js';
@@ -77,6 +77,29 @@ describe('fan-out (finding 3)', () => {
     expect((await send(1024 * 1024 - 100)).body.code).toBe(200);
     await m.pipeline.settled();
     expect(r.got()).toBe(1);
+  });
+
+  test('by default a delivery gets 5 s to answer: a receiver that never answers is journaled as a timeout, the call already answered', async () => {
+    // The delivery's own timer is read off the signal it is sent with, so the test need not wait 5 s for it.
+    const timeouts: number[] = [];
+    const timeout = vi.spyOn(AbortSignal, 'timeout').mockImplementation((ms: number) => {
+      timeouts.push(ms);
+      const c = new AbortController();
+      c.abort(new DOMException(`signal timed out`, 'TimeoutError'));
+      return c.signal;
+    });
+    try {
+      const r = await receiver(true);
+      const m = await testMock();
+      await seedProjects(m, 'slow', [`${r.url}/hook`]);
+      expect((await request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'slow').send({ event: 'x' })).body.code).toBe(200);
+      await m.pipeline.settled();
+      expect(timeouts).toContain(5000);
+      expect((await receiveRecord(m, 'slow')).deliveries[0]).toMatchObject({ ok: false, error: 'no answer within 5000 ms' });
+      r.release();
+    } finally {
+      timeout.mockRestore();
+    }
   });
 
   test('the cap is a flag', async () => {
