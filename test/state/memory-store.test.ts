@@ -1,7 +1,7 @@
 /** The Store contract, as the in-memory default meets it (a durable backend must pass the same table). */
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { MemoryStore } from '../../src/state/memory-store.js';
-import { fixedClock, type SessionDump } from '../../src/state/store.js';
+import { fixedClock, type Mutation, type SessionDump } from '../../src/state/store.js';
 
 const seed = (): SessionDump => ({ collections: { 'x:apps': { a: { appid: 'a' } } }, counters: {}, clockOffsetMs: 0 });
 const make = (maxSessions?: number, sessionIdleMs = 0) => new MemoryStore({ clock: fixedClock(1000), seed, maxSessions, sessionIdleMs });
@@ -89,5 +89,66 @@ describe('MemoryStore', () => {
     const b = new MemoryStore({ clock: fixedClock(1000), seed });
     for (const [id, m] of log) b.replay(id, m as never);
     expect(await b.session('s').dump()).toEqual(await s.dump());
+  });
+});
+
+describe('MemoryStore eviction (found by mutation testing: which session goes, what is logged and persisted)', () => {
+  // Idleness is judged on the wall clock (a session's own clock is the mock's): faked here, never slept on.
+  afterEach(() => void vi.useRealTimers());
+  const at = (ms: number): void => void vi.setSystemTime(ms);
+
+  test('past the idle time the least recently used session goes first, even one used twice; within it, the oldest one-call session', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 2, sessionIdleMs: 60_000 });
+    at(0);
+    store.open('old');
+    store.open('old');
+    at(1_000);
+    store.open('once');
+    at(70_000);
+    // `old` has been idle 70 s (past 60 s) and is the least recently used: it goes, though it was used twice.
+    store.open('new');
+    expect((await store.sessionIds()).sort()).toEqual(['new', 'once']);
+    at(70_500);
+    store.open('new');
+    // Nobody idle past 60 s now: the oldest one-call session goes, never the one in use.
+    store.open('later');
+    expect((await store.sessionIds()).sort()).toEqual(['later', 'new']);
+  });
+
+  test('a session reopened as the newest counts as used again, so a flood does not evict it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    at(0);
+    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 2, sessionIdleMs: 3_600_000 });
+    store.open('me');
+    store.open('me');
+    store.open('me');
+    at(10);
+    for (let i = 0; i < 5; i++) store.open(`flood-${i}`);
+    expect(await store.sessionIds()).toContain('me');
+  });
+
+  test('the first eviction and every 1,000th are logged, naming the session and the count', () => {
+    const logged: string[] = [];
+    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 1, sessionIdleMs: 0, log: (m) => logged.push(m) });
+    for (let i = 0; i <= 2000; i++) store.open(`s-${i}`);
+    expect(store.stats()).toMatchObject({ held: 1, evicted: 2000, lastEviction: { session: 's-1999' } });
+    expect(logged).toHaveLength(3);
+    expect(logged[0]).toMatch(/maximum of 1 sessions; evicted session "s-0" .*; 1 evicted so far/);
+    expect(logged[1]).toMatch(/evicted session "s-999" .*; 1000 evicted so far/);
+    expect(logged[2]).toMatch(/evicted session "s-1999" .*; 2000 evicted so far/);
+  });
+
+  test('an evicted session is reported as dropped, so a durable backend forgets it too; replaying the drop removes it', async () => {
+    const mutations: Array<[string, Mutation]> = [];
+    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 1, sessionIdleMs: 0, onMutation: (id, m) => mutations.push([id, m]) });
+    await store.session('a').put('x:apps', 'z', { appid: 'z' });
+    store.open('b');
+    expect(mutations).toContainEqual(['a', { op: 'drop' }]);
+    const replayed = new MemoryStore({ clock: fixedClock(0), seed });
+    for (const [id, m] of mutations) replayed.replay(id, m);
+    expect(await replayed.sessionIds()).toEqual([]);
+    expect(Object.keys(store.snapshot())).toEqual(['b']);
+    expect(store.snapshot()['b']).toEqual(seed());
   });
 });
