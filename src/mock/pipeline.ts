@@ -9,6 +9,7 @@ import { declaredCharset, decodeBody, headerText } from '../contract/decode-body
 import type { HttpStatusMode } from '../contract/served-spec.js';
 import { PROBLEM_TYPE, problemBody } from '../admin/problem.js';
 import { requestTarget } from './request-target.js';
+import iconv from 'iconv-lite';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ApiModule, Delivery, DeliveryOutcome, Handler, HandlerContext } from '../apis/api-module.js';
@@ -270,14 +271,14 @@ interface Call {
 
 /** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
 function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  const text = answer.text ?? exactJson.stringify(answer.body);
+  const payload = answer.bytes ?? answer.text ?? exactJson.stringify(answer.body);
   const headers = w.options.corsHeaders(req);
   for (const k in answer.headers) headers.push(k, answer.headers[k]!);
   // A documented response without content (a served spec's 204) goes out without a type.
-  if (text !== '') headers.push('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8');
-  headers.push('Content-Length', String(Buffer.byteLength(text)));
+  if (payload.length !== 0) headers.push('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8');
+  headers.push('Content-Length', String(Buffer.byteLength(payload)));
   res.writeHead(answer.status, headers);
-  res.end(text);
+  res.end(payload);
 }
 
 function paramError(w: Walk, op: Operation, key: string, violations: Violation[]): JsonObject {
@@ -453,7 +454,7 @@ function decide(w: Walk, call: Call, op: Operation, decision: Decision | undefin
     if (dialect.entry(decision.key)) return { status: dialect.httpStatus(decision.key), headers, body: dialect.error(decision.key, { op, message: decision.message }) };
     w.options.log(`contract-mock: scenario error ${decision.key} is not in ${op.api}'s catalogue; answering normally`);
   } else if (decision?.kind === 'response') {
-    return { status: decision.status, headers: { ...headers, ...decision.headers }, body: decision.body, unchecked: true };
+    return scenarioResponse(decision, headers);
   } else if (decision?.kind === 'http-error') {
     return { status: decision.status, headers: { ...headers, ...decision.headers }, body: undefined, text: gatewayPage(decision.status), contentType: 'text/html', unchecked: true };
   } else if (decision?.kind === 'fault') {
@@ -461,6 +462,28 @@ function decide(w: Walk, call: Call, op: Operation, decision: Decision | undefin
     if (decision.fault !== 'malformed-json') return { status: 0, headers, body: undefined, unchecked: true };
   }
   return undefined;
+}
+
+/**
+ * A scenario's own response (a recorded one too). A Content-Type among its headers is the one sent;
+ * with it, a string body is the body as sent (an HTML page, text, a JSON text kept verbatim), any other
+ * body is JSON in the charset the type declares. No body for `` or a 204/304.
+ */
+function scenarioResponse(decision: Extract<Decision, { kind: 'response' }>, headers: Record<string, string>): Answer {
+  const own: Record<string, string> = { ...headers };
+  let contentType: string | undefined;
+  for (const k in decision.headers) {
+    if (k.toLowerCase() === 'content-type') contentType = decision.headers[k];
+    else own[k] = decision.headers[k]!;
+  }
+  const { status, body } = decision;
+  const answer: Answer = { status, headers: own, body, unchecked: true, ...(contentType !== undefined && { contentType }) };
+  if (body === '' || status === 204 || status === 304) return { ...answer, text: '' };
+  if (contentType === undefined) return answer;
+  const raw = typeof body === 'string' ? { text: body } : {};
+  const charset = declaredCharset(contentType);
+  if (!charset || !iconv.encodingExists(charset)) return { ...answer, ...raw };
+  return { ...answer, ...raw, bytes: iconv.encode(typeof body === 'string' ? body : exactJson.stringify(body), charset) };
 }
 
 /**

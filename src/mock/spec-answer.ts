@@ -15,6 +15,8 @@ export interface SpecAnswer {
   headers: Record<string, string>;
   /** A body that is not JSON (a gateway's HTML page, a truncated JSON text), or `` for none. */
   text?: string;
+  /** The body's bytes when they are not UTF-8 (a replayed answer in the charset its Content-Type declares). */
+  bytes?: Buffer;
   contentType?: string;
   /** An answer of the mock's own making (a scenario's, or a problem document where the spec documents none): not checked against the spec. */
   unchecked?: boolean;

@@ -4,6 +4,8 @@
  * `/violations`, `/verify`, `/events` ...), and can save the traffic as a replayable scenario file.
  */
 import { requestTarget } from '../mock/request-target.js';
+import iconv from 'iconv-lite';
+import { declaredCharset } from '../contract/decode-body.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -68,6 +70,16 @@ function recordedWhen(op: Operation, path: string, query: JsonObject, body: Json
   return { operationId: op.operationId, path, ...(q && { query: q }), ...(b && { body: b }) } as Rule['when'];
 }
 
+/**
+ * The answer a recorded rule replays: the upstream's status and its one Content-Type; the body as parsed
+ * JSON when it parsed, else the text as sent (an HTML gateway page, text/plain, broken JSON), `` for none.
+ */
+function recordedThen(status: number, contentType: string | undefined, text: string, parsed: unknown): NonNullable<Rule['then']> {
+  if (text === '') return { status, body: '' };
+  const headers = { 'content-type': contentType ?? 'application/octet-stream' };
+  return { status, body: typeof parsed === 'string' ? text : parsed, headers };
+}
+
 export function createProxy(options: ProxyOptions): { server: Server; journal: Journal; listener: (req: IncomingMessage, res: ServerResponse) => void } {
   const { contract } = options;
   const target = options.target.replace(/\/+$/, '');
@@ -116,13 +128,17 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     let status = 502;
     let text = '';
+    let bytes: Buffer | undefined;
     let contentType: string | undefined = 'application/json';
     const responseHeaders: Record<string, string> = {};
     try {
       const up = await fetch(target + url, { method, headers, body: raw?.length ? raw : undefined, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
       status = up.status;
-      text = await up.text();
+      // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
+      bytes = Buffer.from(await up.arrayBuffer());
       contentType = up.headers.get('content-type') ?? undefined;
+      const charset = declaredCharset(contentType);
+      text = charset && iconv.encodingExists(charset) ? iconv.decode(bytes, charset) : bytes.toString('utf8');
       up.headers.forEach((v, k) => {
         if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') responseHeaders[k] = v;
       });
@@ -143,8 +159,9 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     res.statusCode = status;
     for (const [k, v] of Object.entries(responseHeaders)) res.setHeader(k, v);
     if (contentType) res.setHeader('content-type', contentType);
-    res.setHeader('content-length', Buffer.byteLength(text));
-    res.end(text);
+    const payload = bytes ?? Buffer.from(text);
+    res.setHeader('content-length', payload.length);
+    res.end(payload);
 
     const api: ApiName | null = apiOf(match) ?? null;
     journal.append({
@@ -168,7 +185,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
       recorded.push({
         description: `${method} ${url} → ${status}${code ? ` (code ${code})` : ''}, recorded ${time}`,
         when: recordedWhen(op, pathname, input.query, input.body),
-        then: typeof responseBody === 'string' ? { status, body: responseBody, headers: { 'content-type': contentType ?? 'text/plain' } } : { status, body: responseBody },
+        then: recordedThen(status, contentType, text, responseBody),
         times: 1,
       });
       saveRecording();

@@ -2,6 +2,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, get as httpGet } from 'node:http';
+import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createProxy } from '../../src/verify/proxy.js';
 import { parseScenario } from '../../src/scenarios/load-scenarios.js';
@@ -112,5 +114,67 @@ describe('contract-mock proxy (the command)', () => {
     expect(problems).toEqual([]);
     expect(scenario!.name).toBe('from-cli');
     expect(scenario!.rules.map((r) => [r.when.operationId, r.times])).toEqual([['getOrgInfo', 1]]);
+  });
+});
+
+describe('proxy --record with answers that are not UTF-8 JSON', () => {
+  // A loopback upstream answering getOrgInfo by org_id: a gateway's HTML page, text, nothing, JSON in GBK.
+  const html = '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><p>网关错误</p></body></html>\r\n';
+  const gbkJson = JSON.stringify({ code: '000000', message: '成功', data: { org_id: 'gbk', org_name: '武汉市第一中学' } });
+  const answers: Record<string, { status: number; type?: string; body: Buffer }> = {
+    html: { status: 502, type: 'text/html', body: Buffer.from(html) },
+    plain: { status: 503, type: 'text/plain; charset=utf-8', body: Buffer.from('upstream busy, 稍后再试') },
+    empty: { status: 204, body: Buffer.alloc(0) },
+    gbk: { status: 200, type: 'application/json;charset=GBK', body: iconv.encode(gbkJson, 'gbk') },
+  };
+  type Raw = { status: number; types: string[]; body: Buffer };
+  const rawGet = (url: string, headers: Record<string, string> = {}): Promise<Raw> =>
+    new Promise((resolve, reject) => {
+      httpGet(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          // Every Content-Type line as sent (a Headers object would join two of them into one).
+          const types: string[] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) if (res.rawHeaders[i]!.toLowerCase() === 'content-type') types.push(res.rawHeaders[i + 1]!);
+          resolve({ status: res.statusCode!, types, body: Buffer.concat(chunks) });
+        });
+      }).on('error', reject);
+    });
+
+  test('forwards the upstream bytes and replays each with the one Content-Type the upstream sent', async () => {
+    const upstream = createServer((req, res) => {
+      const a = answers[new URL(req.url!, 'http://x').searchParams.get('org_id')!]!;
+      res.writeHead(a.status, a.type ? { 'Content-Type': a.type } : {});
+      res.end(a.body);
+    });
+    const upstreamUrl = await listen(upstream);
+    const out = mkdtempSync(join(tmpdir(), 'cm-proxy-raw-'));
+    const file = join(out, 'raw-answers.yaml');
+    const recorder = createProxy({ contract, target: upstreamUrl, record: file, log: () => {} });
+    const recorderUrl = await listen(recorder.server);
+    const path = (org: string) => `/user/openapi/org/get-org-info?org_id=${org}&access_token=demo-token`;
+    try {
+      for (const [org, a] of Object.entries(answers)) {
+        const forwarded = await rawGet(recorderUrl + path(org));
+        expect([org, forwarded.status, forwarded.types, forwarded.body.equals(a.body)]).toEqual([org, a.status, a.type ? [a.type] : [], true]);
+      }
+      const { scenario, problems } = parseScenario(file, readFileSync(file, 'utf8'), contract, new Map(API_MODULES.map((m) => [m.api, m])));
+      expect(problems).toEqual([]);
+      expect(scenario!.rules).toHaveLength(4);
+      const replay = await testMock({ scenarioDirs: [out] });
+      const replayUrl = await listen(replay.server);
+      try {
+        for (const [org, a] of Object.entries(answers)) {
+          const replayed = await rawGet(replayUrl + path(org), { 'X-Mock-Scenario': 'raw-answers' });
+          expect([org, replayed.status, replayed.types, replayed.body.toString('latin1')]).toEqual([org, a.status, a.type ? [a.type] : [], a.body.toString('latin1')]);
+        }
+      } finally {
+        replay.server.close();
+      }
+    } finally {
+      recorder.server.close();
+      upstream.close();
+    }
   });
 });
