@@ -93,14 +93,20 @@ describe('contract-mock proxy (the command)', () => {
   test('listens, forwards and journals (--journal, --record); stops on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
     const { packageRoot } = await import('../../src/contract/load-specs.js');
-    const { freePort } = await import('../helpers/free-port.js');
-    const port = await freePort();
     const target = `http://127.0.0.1:${(mock.server.address() as { port: number }).port}`;
     const out = mkdtempSync(join(tmpdir(), 'cm-proxy-cli-'));
     const journalFile = join(out, 'calls.ndjson');
     const recorded = join(out, 'from-cli.yaml');
-    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'proxy', '--target', target, '--port', String(port), '--journal', journalFile, '--record', recorded], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'proxy', '--target', target, '--port', '0', '--journal', journalFile, '--record', recorded], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // --port 0: the kernel binds a free port, the listening line says which.
+    let printed = '';
+    const port = await new Promise<string>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        printed += d.toString();
+        const listening = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(printed);
+        if (listening) resolve(listening[1]!);
+      }),
+    );
     const res = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
     expect(((await res.json()) as { code: string }).code).toBe('000000');
     const calls = (await (await fetch(`http://127.0.0.1:${port}/__mock/calls`)).json()) as Array<{ operationId: string }>;
