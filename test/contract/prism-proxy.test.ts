@@ -3,13 +3,11 @@
  * mock serves (GET /__mock/specs/{api}): every operation's request examples, replayed in link order from a fresh
  * session, reach the documented success through it, and Prism finds no violation on either side.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { packageRoot } from '../../src/contract/load-specs.js';
-import { freePort } from '../helpers/free-port.js';
 import { FLOWS, flowRequest, type Exchange } from '../helpers/link-flows.js';
 import { listen } from '../helpers/listen.js';
+import { startPrismProxy } from '../helpers/prism.js';
 import { loadContract, responseViolations, testMock } from '../helpers/mock.js';
 
 const contract = await loadContract();
@@ -17,34 +15,12 @@ let m: Awaited<ReturnType<typeof testMock>>;
 let url: string;
 const proxies = new Map<string, { child: ChildProcess; port: number }>();
 
-function startProxy(spec: string, upstream: string, port: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(packageRoot(), 'node_modules', '.bin', 'prism'), ['proxy', '-h', '127.0.0.1', '-p', String(port), '--errors', spec, upstream], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (out.includes('Prism is listening')) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(Object.assign(new Error(`prism proxy exited ${code} before listening:\n${out}`), { inUse: out.includes('EADDRINUSE') })));
-  });
-}
-
 beforeAll(async () => {
   m = await testMock();
   url = await listen(m.server);
   await Promise.all(
     Object.keys(FLOWS).map(async (api) => {
-      for (let attempt = 1; ; attempt++) {
-        const port = await freePort();
-        try {
-          proxies.set(api, { child: await startProxy(`${url}/__mock/specs/${api}`, url, port), port });
-          return;
-        } catch (e) {
-          if (!(e as { inUse?: boolean }).inUse || attempt >= 3) throw e;
-        }
-      }
+      proxies.set(api, await startPrismProxy(`${url}/__mock/specs/${api}`, url));
     }),
   );
 }, 90_000);
