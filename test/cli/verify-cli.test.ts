@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import type { VerificationReport } from '../../src/verify/verify-target.js';
+import { forward } from '../helpers/drift-server.js';
 import { listen } from '../helpers/listen.js';
 import { testMock } from '../helpers/mock.js';
 
@@ -24,16 +25,11 @@ async function countingForwarder(upstream: string): Promise<typeof counter> {
   const server = createServer((req, res) => {
     inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
-      const up = await fetch(upstream + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
-      const text = await up.text();
+    void forward(upstream, req).then((up) => {
       res.statusCode = up.status;
-      res.setHeader('content-type', up.headers.get('content-type') ?? 'application/json');
-      res.end(text, () => inFlight--);
-    });
+      res.setHeader('content-type', up.contentType ?? 'application/json');
+      res.end(up.text, () => inFlight--);
+    }, () => res.destroy());
   });
   const url = await listen(server);
   return Object.assign(state, { url, server, reset: () => void (state.maxInFlight = 0) });

@@ -2,7 +2,7 @@
  * A provider that drifted from the contract, for verify's tests: it forwards to a real mock and then
  * breaks answers in the ways real servers drift.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 export type Drift = (path: string, body: Record<string, unknown>) => { status?: number; type?: string; text?: string; body?: Record<string, unknown> } | undefined;
 
@@ -30,14 +30,24 @@ export const DRIFTS: Record<string, Drift> = {
   undocumentedCode: (path) => (path.startsWith('/v1/abutment/syncDelete') ? { body: { status: 403, message: 'Forbidden', code: '49999' } } : undefined),
 };
 
-export async function driftServer(upstream: string, drifts: Drift[]): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
+/** Reads the request, sends it on to `upstream` (same method, path, headers and body) and resolves with the answer. */
+export function forward(upstream: string, req: IncomingMessage): Promise<{ status: number; contentType: string | null; text: string }> {
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => {
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
-      const up = await fetch(upstream + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
-      const text = await up.text();
+      fetch(upstream + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined })
+        .then(async (up) => resolve({ status: up.status, contentType: up.headers.get('content-type'), text: await up.text() }))
+        .catch(reject);
+    });
+  });
+}
+
+export async function driftServer(upstream: string, drifts: Drift[]): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    void forward(upstream, req).then((up) => {
+      const text = up.text;
       const path = (req.url ?? '').split('?')[0]!;
       let out: ReturnType<Drift> = undefined;
       try {
@@ -47,9 +57,9 @@ export async function driftServer(upstream: string, drifts: Drift[]): Promise<{ 
         /* not JSON: pass through */
       }
       res.statusCode = out?.status ?? up.status;
-      res.setHeader('content-type', out?.type ?? up.headers.get('content-type') ?? 'application/json');
+      res.setHeader('content-type', out?.type ?? up.contentType ?? 'application/json');
       res.end(out?.text ?? (out?.body ? JSON.stringify(out.body) : text));
-    });
+    }, () => res.destroy());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
