@@ -314,7 +314,7 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
   }
   const session = opened.session;
   let mockTime = session.now();
-  if (typeof mockTime !== 'number') mockTime = await mockTime;
+  if (mockTime instanceof Promise) mockTime = await mockTime;
   const body = await w.bodies.read(req, w.limits.maxBodyBytes, declaredCharset(req.headers['content-type']) !== undefined);
   return {
     req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
@@ -419,7 +419,7 @@ function fakeOf(w: Walk, call: Call): FakeData | Promise<FakeData> {
  * scenario: what this request's and the session's active scenarios say (counting their hits), or a
  * problem answer when the request names a scenario nobody loaded. Undefined without a registry.
  */
-function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): ScenarioOutcome | Answer | undefined | Promise<ScenarioOutcome | undefined> {
+function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): ScenarioOutcome | Answer | undefined | Promise<ScenarioOutcome> {
   const registry = w.options.scenarios;
   const requested = requestedScenarios(call.req.headers);
   const unknown = requested.filter((n) => !registry?.get(n));
