@@ -5,14 +5,50 @@
  * pipeline under the whole suite takes hours); reports go to reports/mutation/<module>.{html,json}.
  * Not part of npm test.
  */
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * Stryker `file:start-end` ranges covering the named top-level declarations (a function, class or const,
+ * from its first line to the `}` that closes it at column 0), looked up in whichever of `files` holds them:
+ * a module that mutates part of a file names what it means, so the range follows the code when lines move
+ * or a function moves to another file (comparing a run at an older commit with one today). Throws when one
+ * of the `units` (alternative names for the same logic) is found nowhere, rather than mutating nothing.
+ */
+export function declarations(files, units) {
+  const at = (f) => new URL(f, import.meta.url);
+  const texts = files.filter((f) => existsSync(at(f))).map((f) => [f, readFileSync(at(f), 'utf8').split('\n')]);
+  const ranges = [];
+  for (const [unit, names] of Object.entries(units)) {
+    let found = false;
+    for (const [file, lines] of texts) {
+      for (const name of names) {
+        const start = lines.findIndex((l) => new RegExp(`^(export )?(async )?(function\\*? |class |const |let )${name}\\b`).test(l));
+        if (start < 0) continue;
+        let end = start;
+        if (!lines[start].trimEnd().endsWith(';')) while (end + 1 < lines.length && !/^[}\])]/.test(lines[++end]));
+        ranges.push(`${file}:${start + 1}-${end + 1}`);
+        found = true;
+      }
+    }
+    if (!found) throw new Error(`stryker.config.mjs: ${unit} (${names.join(' or ')}) is in none of ${files.join(', ')}`);
+  }
+  return ranges;
+}
+
 export const MODULES = {
   contract: {
     mutate: ['src/contract/match-route.ts', 'src/contract/dialect.ts', 'src/contract/json-pointer.ts'],
     tests: ['test/contract/negative.test.ts', 'test/contract/examples.test.ts', 'test/contract/parse-search.test.ts', 'test/contract/cache.test.ts', 'test/apis/**/*.test.ts', 'test/mock/**/*.test.ts'],
   },
-  // The stages around the handler: record masking, Prefer examples, the per-session lock.
+  // The stages around the handler: record masking, Prefer examples, the per-session lock. By name, not by line:
+  // at 0ece525 all three lived in pipeline.ts (maskHeaders, maskBody, sessionLocks); masking has since moved
+  // into the journal (SecretMask) and the lock into state/session-lock.ts.
   pipeline: {
-    mutate: ['src/mock/pipeline.ts:148-258'],
+    mutate: declarations(['src/mock/pipeline.ts', 'src/journal/secret-mask.ts', 'src/state/session-lock.ts'], {
+      'record masking': ['maskHeaders', 'SECRET_FIELD', 'maskBody', 'keyedHex', 'mayHoldSecret', 'SecretMask'],
+      'Prefer examples': ['preferredExample'],
+      'the per-session lock': ['sessionLocks', 'sessionLock'],
+    }),
     tests: ['test/mock/**/*.test.ts', 'test/scenarios/faults.test.ts', 'test/journal/admin-journal.test.ts', 'test/journal/secrets.test.ts', 'test/reliability/concurrency.test.ts', 'test/scenarios/activation.test.ts'],
   },
   journal: {
