@@ -1,5 +1,5 @@
 /** Scenario files of a QA team's own: predicates, times, steps, given, hot reload, and lint messages with file, line and field. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import request from 'supertest';
@@ -46,6 +46,59 @@ describe('rules', () => {
     // No usertest rows, or another client: the rule does not match and the real handler answers (unknown token: 4).
     expect((await form({ downSynTable: [], tableData: {} })).body.meta.status).toBe(4);
     expect((await form({ downSynTable: [], tableData: { usertest: [{ userId: 9 }] } }, 'android/1')).body.meta.status).toBe(4);
+  });
+
+  /** One scenario per `when` field, each answering 503 when it applies, tried against calls it must and must not match. */
+  const WHEN: Record<string, string> = {
+    'api-one': '{ api: platform-sync }',
+    'api-list': '{ api: [wx-push, wuhan-eduyun] }',
+    'op-list': '{ operationId: [getOrgInfo, syncDeleteOrganMetadata] }',
+    'method-lower': '{ method: get }',
+    'method-list': '{ method: [PUT, POST] }',
+    'path-concrete': '{ path: /v1/abutment/syncDeleteOrganMetadata/7 }',
+    'path-template': '{ path: "/v1/abutment/syncDeleteOrganMetadata/{otherId}" }',
+    'authenticated': '{ authenticated: true }',
+    'unauthenticated': '{ authenticated: false }',
+    'query': '{ query: { org_id: demo-org } }',
+    'header-mixed-case': '{ headers: { X-Client: ios } }',
+    'body': '{ body: { appid: demo-app } }',
+    'all-but-one': '{ api: platform-sync, operationId: channelToken, method: POST, path: /v1/channel/token, body: { appid: someone-else } }',
+  };
+
+  test('each `when` field narrows its rule: api, operationId and method lists (any case), path as sent or as documented, authenticated, query, headers by any case, body', async () => {
+    const m = await mockWith(folder(Object.fromEntries(Object.entries(WHEN).map(([name, when]) => [`${name}.yaml`, `name: ${name}\ndescription: d\nrules:\n  - when: ${when}\n    then: { httpError: 503 }\n`]))));
+    expect(m.logs).toEqual([]);
+    const post = (path: string, scenario: string) => request(m.listener).post(path).set('X-Mock-Scenario', scenario);
+    const get = (path: string, scenario: string) => request(m.listener).get(path).set('X-Mock-Scenario', scenario);
+    const calls: Record<string, (scenario: string) => request.Test> = {
+      token: (s) => post('/v1/channel/token', s).send({ appid: 'demo-app', secret: 'demo-secret' }),
+      otherApp: (s) => post('/v1/channel/token', s).send({ appid: 'other-app', secret: 'demo-secret' }),
+      tokenFromIos: (s) => post('/v1/channel/token', s).set('X-Client', 'ios').send({ appid: 'demo-app', secret: 'demo-secret' }),
+      org: (s) => get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=x', s),
+      otherOrg: (s) => get('/user/openapi/org/get-org-info?org_id=other-org&access_token=x', s),
+      delete7: (s) => post('/v1/abutment/syncDeleteOrganMetadata/7', s).send({ access_token: 'x' }),
+      delete8: (s) => post('/v1/abutment/syncDeleteOrganMetadata/8', s).send({ access_token: 'x' }),
+    };
+    const applies: Record<string, string[]> = {};
+    for (const name of Object.keys(WHEN)) {
+      applies[name] = [];
+      for (const [call, send] of Object.entries(calls)) if ((await send(name)).status === 503) applies[name].push(call);
+    }
+    expect(applies).toEqual({
+      'api-one': ['token', 'otherApp', 'tokenFromIos', 'delete7', 'delete8'],
+      'api-list': ['org', 'otherOrg'],
+      'op-list': ['org', 'otherOrg', 'delete7', 'delete8'],
+      'method-lower': ['org', 'otherOrg'],
+      'method-list': ['token', 'otherApp', 'tokenFromIos', 'delete7', 'delete8'],
+      'path-concrete': ['delete7'],
+      'path-template': ['delete7', 'delete8'],
+      'authenticated': ['org', 'otherOrg', 'delete7', 'delete8'],
+      'unauthenticated': ['token', 'otherApp', 'tokenFromIos'],
+      'query': ['org'],
+      'header-mixed-case': ['tokenFromIos'],
+      'body': ['token', 'tokenFromIos'],
+      'all-but-one': [],
+    });
   });
 
   test('times and steps count per session; deactivating starts the sequence over', async () => {
@@ -113,6 +166,30 @@ describe('hot reload', () => {
     writeFileSync(join(dir, 'brand-new.yaml'), `name: brand-new\ndescription: d\nrules:\n  - when: {}\n    then: { httpError: 503 }\n`);
     await added;
     expect((await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name)).toContain('brand-new');
+  });
+});
+
+describe('hot reload of removals', () => {
+  test('a deleted file takes its scenario away; files that are not YAML are ignored; deleting a refused file keeps the built-in of that name', async () => {
+    const dir = folder({ 'my-token-down.yaml': `name: my-token-down\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n`, 'flaky.yaml': `name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n` });
+    const m = await mockWith(dir, { scenarioDirs: [defaultScenariosDir(), dir], watchScenarios: true });
+    const events: string[] = [];
+    for (const event of ['reload', 'invalid', 'removed']) m.scenarios.on(event, (name: string) => events.push(`${event} ${name}`));
+    const available = async () => (await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name) as string[];
+    expect(await available()).toContain('my-token-down');
+
+    // Each file's change is handled in the order the files changed: the last one's event means the others are done.
+    const removed = new Promise((r) => m.scenarios.once('removed', r));
+    writeFileSync(join(dir, 'notes.txt'), 'name: notes\n');
+    unlinkSync(join(dir, 'flaky.yaml'));
+    unlinkSync(join(dir, 'my-token-down.yaml'));
+    await removed;
+    expect(events).toEqual(['removed my-token-down']);
+    expect(m.logs.join('\n')).toContain(`scenario my-token-down removed (${join(dir, 'my-token-down.yaml')} is gone)`);
+    expect(await available()).not.toContain('my-token-down');
+    expect(m.scenarios.get('flaky')!.file).toBe(join(defaultScenariosDir(), 'flaky.yaml'));
+    const token = await request(m.listener).post('/v1/channel/token').set('X-Mock-Scenario', 'my-token-down').send({ appid: 'demo-app', secret: 'demo-secret' });
+    expect(token.status).toBe(400);
   });
 });
 
