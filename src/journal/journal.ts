@@ -1,8 +1,8 @@
 /**
  * Journal: stores one CallRecord per served request and answers queries; knows nothing of HTTP.
- * Every record is masked (secret-mask.ts) and kept within a per-record budget before it is stored, so
- * whatever reads the journal (calls, HAR, NDJSON, events, the file, the dashboard) sees the same safe
- * record. Records are kept serialised (immutable, and a third of the memory of live objects), bounded
+ * Every record is masked (secret-mask.ts) and kept within a per-record budget, so whatever reads the
+ * journal (calls, HAR, NDJSON, events, the file, the dashboard) sees the same safe record: masked before it
+ * is written to the file or sent to a live listener, else when it is read. Records are kept serialised (immutable, and a third of the memory of live objects), bounded
  * per session (count and bytes) and in total, the oldest evicted first; a file (`--journal FILE`, or
  * `journal.ndjson` under `--state`) also gets each record as NDJSON, rotated at a size.
  */
@@ -66,6 +66,8 @@ interface Entry {
    * UTF-8 bytes otherwise (a JS string holding any Chinese takes two bytes for every character).
    */
   data: string | Buffer | undefined;
+  /** Whether `data` is masked already; a record kept as it came is masked when it is read (Journal.append). */
+  masked: boolean;
   evicted: boolean;
 }
 
@@ -162,8 +164,10 @@ export interface JournalStats {
  * A shared journal answers with promises; append resolves once the record is stored.
  */
 export interface CallJournal extends EventBus {
-  /** Stores a record and returns it as stored (masked, within the record budget). */
-  append(record: CallRecord): CallRecord | Promise<CallRecord>;
+  /** Stores a record; once this returns (or resolves), every read of the journal shows it. */
+  append(record: CallRecord): void | Promise<void>;
+  /** A record as the journal shows it to every reader: masked, within the record budget. */
+  shown(record: CallRecord): CallRecord;
   /** Adds the outcomes of a stored record's deliveries once they settle; returns the record as updated. */
   addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): CallRecord | Promise<CallRecord>;
   query(session: string, filter?: CallFilter): CallRecord[] | Promise<CallRecord[]>;
@@ -347,7 +351,7 @@ export class Journal implements CallJournal {
       this.unreadable++;
       return;
     }
-    const entry = this.store(p as CallRecord, line);
+    const entry = this.store(p as CallRecord, line, true);
     if (p.deliveries.some((d) => d.pending)) this.awaiting.set(p.id, entry);
     this.restored++;
   }
@@ -363,14 +367,50 @@ export class Journal implements CallJournal {
     return { deliveriesOf: record.id, session: record.session, deliveries: listed, ...(deliveries.length > listed.length && { deliveriesNotListed: deliveries.length - listed.length }) };
   }
 
-  /** Stores a record (masked, within the record budget) and returns it as stored. */
-  append(record: CallRecord): CallRecord {
+  /** A record as every reader of the journal sees it: masked, within the record budget. */
+  shown(record: CallRecord): CallRecord {
+    return this.prepare(record).kept;
+  }
+
+  /**
+   * Stores a record. Masked now when it leaves the process at once (the file, a live listener); else kept
+   * as it came and masked when it is read (query, the only way out of the journal), so an API call does
+   * not pay for masking what nobody may ever read. Only records that fit a quarter of the record budget
+   * are kept so: a masked value is at most three times the text it replaces, so the record as read still
+   * fits the budget.
+   */
+  append(record: CallRecord): void {
+    if (this.fd === undefined && this.listeners.size === 0) {
+      const text = this.rawText(record);
+      if (text !== undefined) {
+        const entry = this.store(record, text, false);
+        if (record.deliveries.some((d) => d.pending)) this.awaiting.set(record.id, entry);
+        return;
+      }
+    }
     const { kept, text } = this.prepare(record);
     if (this.fd !== undefined) this.write(text + '\n');
-    const entry = this.store(kept, text);
+    const entry = this.store(kept, text, true);
     if (kept.deliveries.some((d) => d.pending)) this.awaiting.set(kept.id, entry);
     for (const listener of this.listeners) listener(kept);
-    return kept;
+  }
+
+  /** The record's JSON as it came, when it fits a quarter of the record budget. */
+  private rawText(record: CallRecord): string | undefined {
+    const quarter = (this.options.maxRecordBytes ?? DEFAULT_RECORD_BYTES) / 4;
+    let text: string;
+    try {
+      text = exactJson.stringify(record);
+    } catch {
+      return undefined;
+    }
+    return text.length <= quarter && (text.length * 3 <= quarter || Buffer.byteLength(text) <= quarter) ? text : undefined;
+  }
+
+  /** An entry's record as it is shown: masked when it was kept as it came. */
+  private read(entry: Entry): CallRecord {
+    const record = exactJson.parse(textOf(entry.data!)) as CallRecord;
+    return entry.masked ? record : this.mask.record(record);
   }
 
   /**
@@ -395,7 +435,9 @@ export class Journal implements CallJournal {
   private replaceDeliveries(entry: Entry, line: DeliveriesLine, live: boolean): CallRecord | undefined {
     this.awaiting.delete(entry.id);
     if (entry.evicted || !entry.data) return undefined;
-    const record = exactJson.parse(textOf(entry.data)) as CallRecord;
+    // The line's outcomes are masked: the rest of the record is masked first (masking twice is not the same).
+    const record = this.read(entry);
+    entry.masked = true;
     record.deliveries = line.deliveries;
     if (line.deliveriesNotListed) record.deliveriesNotListed = line.deliveriesNotListed;
     else delete record.deliveriesNotListed;
@@ -448,17 +490,19 @@ export class Journal implements CallJournal {
     return { kept: bare, text: exactJson.stringify(bare) };
   }
 
-  private store(record: CallRecord, text: string): Entry {
+  private store(record: CallRecord, text: string, masked: boolean): Entry {
     const entry: Entry = {
       id: record.id,
       session: record.session,
       api: record.api,
       operationId: record.operationId,
       method: record.method,
-      path: record.path,
+      // The path as shown, for the path filter.
+      path: masked ? record.path : this.mask.text(record.path),
       time: Date.parse(record.time),
       violations: record.violations.length > 0,
       data: compact(text),
+      masked,
       evicted: false,
     };
     let s = this.bySession.get(record.session);
@@ -516,7 +560,7 @@ export class Journal implements CallJournal {
       matches.push(e);
     }
     const picked = filter.limit !== undefined ? matches.slice(Math.max(0, matches.length - filter.limit)) : matches;
-    return picked.map((e) => exactJson.parse(textOf(e.data!)) as CallRecord);
+    return picked.map((e) => this.read(e));
   }
 
   /** Clears one session's records (they no longer count towards the caps). */

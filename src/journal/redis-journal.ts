@@ -91,12 +91,15 @@ export class RedisJournal implements CallJournal {
     return this.connection.run(this.client.cmJournal(key, 2 * this.options.maxPerSession, field, text, this.options.ttlMs, this.events.channel, published));
   }
 
-  async append(record: CallRecord): Promise<CallRecord> {
-    const { kept, text } = this.rules.prepare(record);
+  shown(record: CallRecord): CallRecord {
+    return this.rules.shown(record);
+  }
+
+  async append(record: CallRecord): Promise<void> {
+    const { text } = this.rules.prepare(record);
     const key = sessionKeys(this.prefix, record.session).journal;
     const id = await this.add(record.session, 'r', text, text);
     await this.holdTotal(`${key} ${id}`);
-    return kept;
   }
 
   /**

@@ -171,8 +171,10 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     // options.onCall sees each record once, complete (after its deliveries); the journal has it before the answer is sent.
     onCall: (record) => {
       const stored = journal.append(record);
-      if (stored instanceof Promise) return stored.then((kept) => void (!record.deliveries.length && options.onCall?.(kept)));
-      if (!record.deliveries.length) options.onCall?.(stored);
+      const hook = options.onCall;
+      if (!hook || record.deliveries.length) return stored;
+      if (stored instanceof Promise) return stored.then(() => hook(journal.shown(record)));
+      hook(journal.shown(record));
     },
     onDeliveries: (record, outcomes) => {
       const stored = journal.addDeliveries(record, outcomes);

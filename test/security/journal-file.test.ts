@@ -29,7 +29,11 @@ describe('rotation and restore (finding 4)', () => {
     const file = join(d, 'journal.ndjson');
     const j = await Journal.open({ maxPerSession: 10_000, maxTotal: 10_000, file, restore: true, rotateBytes: 10_000, keepFiles: 2 });
     const written: string[] = [];
-    for (let i = 0; i < 100; i++) written.push(j.append(rec('s')).id);
+    for (let i = 0; i < 100; i++) {
+      const r = rec('s');
+      j.append(r);
+      written.push(r.id);
+    }
     await j.close();
     expect(readdirSync(d).sort()).toEqual(['journal.1.ndjson', 'journal.2.ndjson', 'journal.ndjson']);
     for (const f of readdirSync(d)) expect(statSync(join(d, f)).size).toBeLessThanOrEqual(10_000);
