@@ -1,9 +1,10 @@
 /**
  * The shared journal (serve --redis): each session's CallRecords in a Redis stream under the
  * session's hash tag, capped at --journal-per-session (MAXLEN) and expiring with the session. Records
- * are masked and bounded by the same rule as in memory (Journal.prepare). An append is one round trip
- * (add, renew expiry, publish to the event bus) and resolves once Redis holds the record, before the
- * call is answered: any instance's `/__mock/calls` then shows it. Delivery outcomes, which settle
+ * are masked and bounded by the same rule as in memory (Journal.prepare). Records appended in one turn
+ * of the event loop go out together: one script per session (add, renew expiry, publish to the event
+ * bus), then one for --journal-total; an append resolves once Redis holds its record, before the call is
+ * answered: any instance's `/__mock/calls` then shows it. Delivery outcomes, which settle
  * after the answer, are a second entry merged into their record when read. Knows nothing of HTTP.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,14 +23,23 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return id`;
 
+/** KEYS: the stream. ARGV: maxlen, ttl, channel, then records (each added as field `r` and published as it is). Their entry ids, in order. */
+const APPEND_RECORDS = `local ids = {}
+for i = 4, #ARGV do
+  ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'r', ARGV[i])
+  redis.call('PUBLISH', ARGV[3], ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return ids`;
+
 /**
- * KEYS: the order of records in all (a list of `stream id` entries, oldest first) and the counts (hash). ARGV: the
- * new record's entry, --journal-total. Past the cap, the oldest entries are taken off and returned (their records
+ * KEYS: the order of records in all (a list of `stream id` entries, oldest first) and the counts (hash). ARGV:
+ * --journal-total, then the new records' entries. Past the cap, the oldest entries are taken off and returned (their records
  * to be deleted from their streams, which live in other slots).
  */
-const TOTAL = `redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[2], 'records', 1)
-local over = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[2])
+const TOTAL = `for i = 2, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+redis.call('HINCRBY', KEYS[2], 'records', #ARGV - 1)
+local over = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[1])
 if over <= 0 then return {} end
 local gone = redis.call('LPOP', KEYS[1], over)
 redis.call('HINCRBY', KEYS[2], 'records', -over)
@@ -64,7 +74,14 @@ export class RedisJournal implements CallJournal {
   private readonly rules: Journal;
   private readonly prefix: string;
 
-  private readonly client: Redis & { cmJournal(...args: Array<string | number>): Promise<string>; cmJournalTotal(...args: Array<string | number>): Promise<string[]> };
+  private readonly client: Redis & {
+    cmJournal(...args: Array<string | number>): Promise<string>;
+    cmJournalRecords(...args: Array<string | number>): Promise<string[]>;
+    cmJournalTotal(...args: Array<string | number>): Promise<string[]>;
+  };
+  /** Records appended in this turn of the event loop, by session, sent together at its end (one script per session). */
+  private batch: { bySession: Map<string, string[]>; order: string[] } | undefined;
+  private batchDone: Promise<void> | undefined;
   /** The order of records across every instance and session, and their counts: what --journal-total is held by. */
   private readonly order: string;
   private readonly counts: string;
@@ -77,6 +94,7 @@ export class RedisJournal implements CallJournal {
     this.client = connection.client as typeof this.client;
     // Approximate trimming (~) is what keeps XADD O(1); query() cuts to the exact cap.
     if (!('cmJournal' in connection.client)) connection.client.defineCommand('cmJournal', { numberOfKeys: 1, lua: APPEND });
+    if (!('cmJournalRecords' in connection.client)) connection.client.defineCommand('cmJournalRecords', { numberOfKeys: 1, lua: APPEND_RECORDS });
     if (!('cmJournalTotal' in connection.client)) connection.client.defineCommand('cmJournalTotal', { numberOfKeys: 2, lua: TOTAL });
     this.order = `{${this.prefix}}:journal-order`;
     this.counts = `{${this.prefix}}:journal-counts`;
@@ -95,11 +113,32 @@ export class RedisJournal implements CallJournal {
     return this.rules.shown(record);
   }
 
-  async append(record: CallRecord): Promise<void> {
+  /** Resolves once Redis holds the record (and --journal-total counts it); records of one turn share the round trips. */
+  append(record: CallRecord): Promise<void> {
     const { text } = this.rules.prepare(record);
-    const key = sessionKeys(this.prefix, record.session).journal;
-    const id = await this.add(record.session, 'r', text, text);
-    await this.holdTotal(`${key} ${id}`);
+    if (!this.batch) {
+      const batch = (this.batch = { bySession: new Map(), order: [] });
+      this.batchDone = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.send(batch));
+    }
+    let texts = this.batch.bySession.get(record.session);
+    if (!texts) this.batch.bySession.set(record.session, (texts = []));
+    texts.push(text);
+    this.batch.order.push(record.session);
+    return this.batchDone!;
+  }
+
+  /** One turn's records: each session's in one script, in the order appended; then the total cap over all of them, in that order too. */
+  private async send(batch: NonNullable<RedisJournal['batch']>): Promise<void> {
+    if (this.batch === batch) this.batch = undefined;
+    const sessions = [...batch.bySession];
+    const ids = await Promise.all(
+      sessions.map(async ([session, texts]) => {
+        const key = sessionKeys(this.prefix, session).journal;
+        return (await this.connection.run(this.client.cmJournalRecords(key, 2 * this.options.maxPerSession, this.options.ttlMs, this.events.channel, ...texts))).map((id) => `${key} ${id}`);
+      }),
+    );
+    const next = new Map(sessions.map(([session], i) => [session, ids[i]!.values()]));
+    await this.holdTotal(batch.order.map((session) => next.get(session)!.next().value as string));
   }
 
   /**
@@ -107,8 +146,8 @@ export class RedisJournal implements CallJournal {
    * are deleted from their sessions' streams. One that was gone already (cleared, trimmed at
    * --journal-per-session, expired with its session) is not counted as evicted.
    */
-  private async holdTotal(entry: string): Promise<void> {
-    const gone = await this.connection.run(this.client.cmJournalTotal(this.order, this.counts, entry, this.options.maxTotal));
+  private async holdTotal(entries: string[]): Promise<void> {
+    const gone = await this.connection.run(this.client.cmJournalTotal(this.order, this.counts, this.options.maxTotal, ...entries));
     if (!gone.length) return;
     const deleted = await Promise.all(
       gone.map((e) => {

@@ -151,4 +151,35 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisJournal: what sharing adds', () => {
     expect(kept.map((r) => r.id).sort()).toEqual(appended.slice(6).map((r) => r.id).sort());
     for (const j of [a, b]) expect(await j.stats()).toMatchObject({ records: 4, evicted: 6 });
   });
+
+  test('records appended together (concurrent calls) keep their order per session, each in the other instance once its append resolves, and share round trips', async () => {
+    const a = redisJournal('batch-j');
+    const b = redisJournal('batch-j');
+    const scripts = async (): Promise<number> => {
+      const info = (await connections.at(-1)!.client.info('commandstats')).split('\n');
+      return info.filter((l) => /^cmdstat_(evalsha|eval):/.test(l)).reduce((n, l) => n + Number(/calls=(\d+)/.exec(l)![1]), 0);
+    };
+    const before = await scripts();
+    const appended = Array.from({ length: 30 }, (_, i) => record(`t${i % 3}`));
+    await Promise.all(
+      appended.map(async (r) => {
+        await a.append(r);
+        // Read-your-writes for each call on its own: its record is in the other instance's journal now.
+        expect((await b.query(r.session)).map((x) => x.id)).toContain(r.id);
+      }),
+    );
+    // One script per session and one for the total cap, not two per record (the reads above are no scripts).
+    expect((await scripts()) - before).toBeLessThanOrEqual(4);
+    for (const s of ['t0', 't1', 't2']) expect((await b.query(s)).map((r) => r.id)).toEqual(appended.filter((r) => r.session === s).map((r) => r.id));
+    expect(await b.stats()).toMatchObject({ records: 30, evicted: 0 });
+  });
+
+  test('--journal-total over records appended together: the oldest go, as when appended one by one', async () => {
+    const a = redisJournal('batch-total-j', 100, 25);
+    const appended = Array.from({ length: 30 }, (_, i) => record(`u${i % 3}`));
+    await Promise.all(appended.map((r) => a.append(r)));
+    const kept = (await Promise.all(['u0', 'u1', 'u2'].map((s) => a.query(s)))).flat();
+    expect(kept.map((r) => r.id).sort()).toEqual(appended.slice(5).map((r) => r.id).sort());
+    expect(await a.stats()).toMatchObject({ records: 25, evicted: 5 });
+  });
 });
