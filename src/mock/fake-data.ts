@@ -21,8 +21,12 @@ export function seededRandom(seed: number): () => number {
 /** A stable 32-bit hash of a string (FNV-1a), to derive a per-session seed. */
 export function hashSeed(...parts: Array<string | number>): number {
   let h = 0x811c9dc5;
-  for (const ch of parts.join('\u0000')) {
-    h ^= ch.codePointAt(0)!;
+  const text = parts.join('\u0000');
+  // Code point by code point, as a for...of over the string (without an iterator and a string per character).
+  for (let i = 0; i < text.length; i++) {
+    const c = text.codePointAt(i)!;
+    if (c > 0xffff) i++;
+    h ^= c;
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;

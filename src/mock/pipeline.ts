@@ -415,6 +415,12 @@ function fakeOf(w: Walk, call: Call): FakeData | Promise<FakeData> {
   return typeof seq === 'number' ? made(seq) : seq.then(made);
 }
 
+/** `fn` with the call's fake data, called at once when the session's counter answers at once (no promise in between). */
+function withFake<T>(w: Walk, call: Call, fn: (fake: FakeData) => Promise<T>): Promise<T> {
+  const fake = fakeOf(w, call);
+  return fake instanceof Promise ? fake.then(fn) : fn(fake);
+}
+
 /**
  * scenario: what this request's and the session's active scenarios say (counting their hits), or a
  * problem answer when the request names a scenario nobody loaded. Undefined without a registry.
@@ -494,7 +500,7 @@ function scenarioResponse(decision: Extract<Decision, { kind: 'response' }>, hea
 async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, headers: Record<string, string>, flags: Record<string, unknown>): Promise<Answer> {
   if (op.spec) {
     // The call counter is state: counted under the session's lock, as every write is.
-    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await w.locks.run(call.session, async () => fakeOf(w, call)));
+    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await w.locks.run(call.session, () => Promise.resolve(fakeOf(w, call))));
     if (chosen && 'error' in chosen) return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', chosen.error) };
     if (chosen) return { ...chosen, headers: { ...headers, ...chosen.headers } };
   }
@@ -510,20 +516,11 @@ async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, 
   try {
     // Every write to a session happens under its lock, the call counter behind the fake data too (a shared store relies on it).
     if (run) {
-      result = {
-        status: 200,
-        headers,
-        body: await w.locks.run(session, async () => {
-          const ctx: HandlerContext = { op, input, headers: call.req.headers, session, dialect, fake: await fakeOf(w, call), deliver: (d) => call.deliveries.push(d), flags };
-          return numbered(w, call, session, run, ctx);
-        }),
-      };
+      const go = (fake: FakeData): Promise<unknown> => numbered(w, call, session, run, { op, input, headers: call.req.headers, session, dialect, fake, deliver: (d) => call.deliveries.push(d), flags } satisfies HandlerContext);
+      result = { status: 200, headers, body: await w.locks.run(session, () => withFake(w, call, go)) };
     } else {
       // No handler (a served spec, or an operation added to a built-in spec): answered from the spec.
-      result = await w.locks.run(session, async () => {
-        const fake = await fakeOf(w, call);
-        return numbered(w, call, session, (c: Call) => fromSpec(c, op, input, fake, headers), call);
-      });
+      result = await w.locks.run(session, () => withFake(w, call, (fake) => numbered(w, call, session, (c: Call) => fromSpec(c, op, input, fake, headers), call)));
     }
   } catch (e) {
     if (e instanceof StoreUnavailableError) throw e;

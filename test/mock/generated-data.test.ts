@@ -1,7 +1,7 @@
 /** Generated values look like real data of their field: every generated field of every API checked against a pattern or a list, over many seeds. */
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
-import { ORG_CATEGORIES, ORG_LEVELS, ORG_TYPES, REGION_CODES, shortSchoolName } from '../../src/mock/fake-data.js';
+import { hashSeed, ORG_CATEGORIES, ORG_LEVELS, ORG_TYPES, REGION_CODES, shortSchoolName } from '../../src/mock/fake-data.js';
 import { loadContract, testMock } from '../helpers/mock.js';
 
 const contract = await loadContract();
@@ -116,5 +116,23 @@ describe('values the handlers make up', () => {
     expect(broken(login.body.data, { token: (v) => typeof v === 'string' && new RegExp(`^${reg.body.data.userId}:\\d{13}$`).test(v), synFlage: [1, 2, 3, 4, 5], message: (v, r) => v === m.contract.apis.get('ios-datasyn')!.dialect.text(`synFlag.${String(r['synFlage'])}`) })).toEqual([]);
     const added = await request(m.listener).post('/wx/push/addPushProject').type('form').send({ url: 'http://127.0.0.1:9/h', project: 'p' });
     expect(broken(added.body.data, { id: (v) => Number.isSafeInteger(v) && (v as number) > 0, url: ['http://127.0.0.1:9/h'], project: ['p'], statu: [0] })).toEqual([]);
+  });
+});
+
+describe('seeds', () => {
+  /** FNV-1a over the code points, as the seeds were first defined: a seed must never change (recorded data and tests depend on it). */
+  const reference = (...parts: Array<string | number>): number => {
+    let h = 0x811c9dc5;
+    for (const ch of parts.join('\u0000')) {
+      h ^= ch.codePointAt(0)!;
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h;
+  };
+
+  test('a session seed is the same for every text: ASCII, Chinese, astral characters and lone surrogates', () => {
+    const texts = ['', 'default', 'qa-会话-1', '学校𠀋名称', '\ud83d', 'a\udc00b', '😀😀', 'x'.repeat(300)];
+    for (const t of texts) for (const n of [0, 1, 42]) expect(hashSeed(42, t, n)).toBe(reference(42, t, n));
+    expect(hashSeed(42, 'default', 1)).toBe(4131989981);
   });
 });
