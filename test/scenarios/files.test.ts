@@ -62,10 +62,15 @@ describe('rules', () => {
     'query': '{ query: { org_id: demo-org } }',
     'header-mixed-case': '{ headers: { X-Client: ios } }',
     'body': '{ body: { appid: demo-app } }',
+    'query-in': '{ query: { org_id: { in: [other, demo-org] } } }',
+    'query-absent': '{ query: { org_id: { exists: false } } }',
+    'query-pattern': '{ query: { org_id: { matches: "^o" } } }',
+    'query-number': '{ query: { org_id: 7 } }',
+    'header-present': '{ headers: { x-client: { exists: true } } }',
     'all-but-one': '{ api: platform-sync, operationId: channelToken, method: POST, path: /v1/channel/token, body: { appid: someone-else } }',
   };
 
-  test('each `when` field narrows its rule: api, operationId and method lists (any case), path as sent or as documented, authenticated, query, headers by any case, body', async () => {
+  test('each `when` field narrows its rule: api, operationId and method lists (any case), path as sent or as documented, authenticated, query (equal as text, in, exists, matches), headers by any case, body', async () => {
     const m = await mockWith(folder(Object.fromEntries(Object.entries(WHEN).map(([name, when]) => [`${name}.yaml`, `name: ${name}\ndescription: d\nrules:\n  - when: ${when}\n    then: { httpError: 503 }\n`]))));
     expect(m.logs).toEqual([]);
     const post = (path: string, scenario: string) => request(m.listener).post(path).set('X-Mock-Scenario', scenario);
@@ -76,6 +81,7 @@ describe('rules', () => {
       tokenFromIos: (s) => post('/v1/channel/token', s).set('X-Client', 'ios').send({ appid: 'demo-app', secret: 'demo-secret' }),
       org: (s) => get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=x', s),
       otherOrg: (s) => get('/user/openapi/org/get-org-info?org_id=other-org&access_token=x', s),
+      org7: (s) => get('/user/openapi/org/get-org-info?org_id=7&access_token=x', s),
       delete7: (s) => post('/v1/abutment/syncDeleteOrganMetadata/7', s).send({ access_token: 'x' }),
       delete8: (s) => post('/v1/abutment/syncDeleteOrganMetadata/8', s).send({ access_token: 'x' }),
     };
@@ -86,17 +92,22 @@ describe('rules', () => {
     }
     expect(applies).toEqual({
       'api-one': ['token', 'otherApp', 'tokenFromIos', 'delete7', 'delete8'],
-      'api-list': ['org', 'otherOrg'],
-      'op-list': ['org', 'otherOrg', 'delete7', 'delete8'],
-      'method-lower': ['org', 'otherOrg'],
+      'api-list': ['org', 'otherOrg', 'org7'],
+      'op-list': ['org', 'otherOrg', 'org7', 'delete7', 'delete8'],
+      'method-lower': ['org', 'otherOrg', 'org7'],
       'method-list': ['token', 'otherApp', 'tokenFromIos', 'delete7', 'delete8'],
       'path-concrete': ['delete7'],
       'path-template': ['delete7', 'delete8'],
-      'authenticated': ['org', 'otherOrg', 'delete7', 'delete8'],
+      'authenticated': ['org', 'otherOrg', 'org7', 'delete7', 'delete8'],
       'unauthenticated': ['token', 'otherApp', 'tokenFromIos'],
       'query': ['org'],
       'header-mixed-case': ['tokenFromIos'],
       'body': ['token', 'tokenFromIos'],
+      'query-in': ['org'],
+      'query-absent': ['token', 'otherApp', 'tokenFromIos', 'delete7', 'delete8'],
+      'query-pattern': ['otherOrg'],
+      'query-number': ['org7'],
+      'header-present': ['tokenFromIos'],
       'all-but-one': [],
     });
   });
