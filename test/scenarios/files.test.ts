@@ -112,6 +112,35 @@ describe('rules', () => {
     });
   });
 
+  test("the request's scenarios go first, then the session's in the order activated; delays add up until the first rule that decides", async () => {
+    const rule = (then: string, description = '') => `  - when: { operationId: channelToken }\n    then: ${then}\n${description && `    description: ${description}\n`}`;
+    const slept: number[] = [];
+    const m = await mockWith(
+      folder({
+        'wait.yaml': `name: wait\ndescription: d\nrules:\n${rule('{ delay: 10 }', 'slow token')}${rule('{ delay: { min: 7, max: 7 } }')}`,
+        'refuse.yaml': `name: refuse\ndescription: d\nrules:\n${rule('{ error: "40001" }')}`,
+        'gateway.yaml': `name: gateway\ndescription: d\nrules:\n${rule('{ httpError: 502 }')}${rule('{ httpError: 504 }')}`,
+      }),
+      { sleep: async (ms) => void slept.push(ms) },
+    );
+    const token = (scenario?: string) => {
+      const r = request(m.listener).post('/v1/channel/token').set('X-Mock-Session', 's');
+      return (scenario ? r.set('X-Mock-Scenario', scenario) : r).send({ appid: 'demo-app', secret: 'demo-secret' });
+    };
+    await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's').send({ name: 'gateway' }).expect(201);
+    await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's').send({ name: 'refuse' }).expect(201);
+
+    const first = await token('wait');
+    expect([first.status, first.headers['x-mock-scenario-applied'], slept]).toEqual([502, '["wait#0","wait#1","gateway#0"]', [17]]);
+    const record = (await request(m.listener).get('/__mock/calls?limit=1').set('X-Mock-Session', 's')).body[0];
+    expect(record.scenarios).toEqual([{ scenario: 'wait', rule: 0, description: 'slow token' }, { scenario: 'wait', rule: 1 }, { scenario: 'gateway', rule: 0 }]);
+    // Asked for and active: once, in the request's place.
+    expect((await token('refuse')).body.code).toBe('40001');
+    await request(m.listener).delete('/__mock/scenarios/active/gateway').set('X-Mock-Session', 's');
+    const last = await token();
+    expect([last.body.code, last.headers['x-mock-scenario-applied'], slept]).toEqual(['40001', '["refuse#0"]', [17]]);
+  });
+
   test('times and steps count per session; deactivating starts the sequence over', async () => {
     const m = await mockWith(
       folder({
