@@ -210,21 +210,25 @@ describe('hot reload', () => {
 });
 
 describe('hot reload of removals', () => {
-  test('a deleted file takes its scenario away; files that are not YAML are ignored; deleting a refused file keeps the built-in of that name', async () => {
+  test('a deleted file takes its scenario away; a new invalid file is not loaded; files that are not YAML are ignored; deleting a refused file keeps the built-in of that name; the list is sorted by name', async () => {
     const dir = folder({ 'my-token-down.yaml': `name: my-token-down\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n`, 'flaky.yaml': `name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n` });
     const m = await mockWith(dir, { scenarioDirs: [defaultScenariosDir(), dir], watchScenarios: true });
     const events: string[] = [];
     for (const event of ['reload', 'invalid', 'removed']) m.scenarios.on(event, (name: string) => events.push(`${event} ${name}`));
     const available = async () => (await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name) as string[];
-    expect(await available()).toContain('my-token-down');
+    const names = await available();
+    expect(names).toContain('my-token-down');
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
 
     // Each file's change is handled in the order the files changed: the last one's event means the others are done.
     const removed = new Promise((r) => m.scenarios.once('removed', r));
     writeFileSync(join(dir, 'notes.txt'), 'name: notes\n');
+    writeFileSync(join(dir, 'broken.yaml'), 'name: broken\n');
     unlinkSync(join(dir, 'flaky.yaml'));
     unlinkSync(join(dir, 'my-token-down.yaml'));
     await removed;
-    expect(events).toEqual(['removed my-token-down']);
+    expect(events).toEqual(['invalid broken', 'removed my-token-down']);
+    expect(m.logs.join('\n')).toContain(`invalid edit to ${join(dir, 'broken.yaml')}, not loaded:`);
     expect(m.logs.join('\n')).toContain(`scenario my-token-down removed (${join(dir, 'my-token-down.yaml')} is gone)`);
     expect(await available()).not.toContain('my-token-down');
     expect(m.scenarios.get('flaky')!.file).toBe(join(defaultScenariosDir(), 'flaky.yaml'));
