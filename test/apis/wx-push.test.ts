@@ -1,9 +1,13 @@
 /** wx-push: push-project CRUD in the documented encodings, and receive delivering events to active projects. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { responseViolations, testMock } from '../helpers/mock.js';
 import { freePort } from '../helpers/free-port.js';
+import { defaultScenariosDir } from '../../src/scenarios/load-scenarios.js';
 
 let m: Awaited<ReturnType<typeof testMock>>;
 beforeEach(async () => {
@@ -51,6 +55,19 @@ describe('push projects (1.1-1.4)', () => {
     expect((await add('http://a', 'p')).body).toEqual({ success: false, message: '数据已存在', code: '16000', data: null });
     const res = await request(m.listener).put('/wx/push/updatePushProject').send({ id: 99, statu: 0 });
     expect(res.body).toMatchObject({ success: false, code: '16000', message: '数据不存在' });
+  });
+
+  test('query lists projects by id (a BigInt id beyond 2^53 in its place); seeded projects are active unless seeded otherwise; an update changes only what it sends', async () => {
+    const seeded = '{"wx-push":{"projects":[{"id":9007199254740993,"url":"http://big","project":"b"},{"id":30,"url":"http://thirty","project":"t"},{"id":7,"url":"http://seven","project":"s"},{"id":12,"url":"http://twelve","project":"w","statu":1}]}}';
+    await request(m.listener).post('/__mock/state').type('json').send(seeded).expect(201);
+    const list = await request(m.listener).get('/wx/push/queryPushProject');
+    expect([...list.text.matchAll(/"id":(\d+)/g)].map((x) => x[1])).toEqual(['7', '12', '30', '9007199254740993']);
+    expect(list.body.data.map((p: { statu: number }) => p.statu)).toEqual([0, 1, 0, 0]);
+    const updated = await request(m.listener).put('/wx/push/updatePushProject').send({ id: 7, url: 'http://seven.example' });
+    expect(updated.body.data).toEqual({ id: 7, url: 'http://seven.example', project: 's', statu: 0 });
+    // The same url under another project, or another url under the same project, is a new project.
+    expect((await add('http://seven.example', 'other')).body.code).toBe('200');
+    expect((await add('http://elsewhere', 's')).body.code).toBe('200');
   });
 
   test('ids skip those already seeded through /__mock/state', async () => {
@@ -104,6 +121,33 @@ describe('receive (2.1)', () => {
       [b.url, true, 200],
     ]);
     for (const r of [a, b, inactive]) r.server.close();
+  });
+
+  test('delivers in the order of project ids, whatever order the projects were saved in', async () => {
+    const receivers = [await receiver(), await receiver(), await receiver()];
+    const projects = [{ id: 20, url: receivers[0]!.url, project: 'a' }, { id: 3, url: receivers[1]!.url, project: 'b' }, { id: 11, url: receivers[2]!.url, project: 'c' }];
+    await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects } }).expect(201);
+    await request(m.listener).post('/wx/wxc/receive').send({ event: 'x' }).expect(200);
+    await m.pipeline.settled();
+    expect(m.calls.find((c) => c.operationId === 'receive')!.deliveries.map((d) => d.url)).toEqual([receivers[1]!.url, receivers[2]!.url, receivers[0]!.url]);
+    for (const r of receivers) r.server.close();
+  });
+
+  test('the fail-deliveries effect records each delivery as failed, with the error the scenario names or a refused connection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-wx-'));
+    writeFileSync(join(dir, 'push-times-out.yaml'), 'name: push-times-out\ndescription: d\nrules:\n  - when: { operationId: receive }\n    then: { effect: { name: fail-deliveries, error: "ETIMEDOUT (simulated)" } }\n');
+    const mock = await testMock({ scenarioDirs: [defaultScenariosDir(), dir] });
+    const target = await receiver();
+    await request(mock.listener).post('/wx/push/addPushProject').type('form').send({ url: target.url, project: 'p' });
+    for (const scenario of ['push-times-out', 'wx-push-delivery-fails']) {
+      const res = await request(mock.listener).post('/wx/wxc/receive').set('X-Mock-Scenario', scenario).send({ event: 'x' });
+      expect(res.body).toEqual({ code: 200, message: 'success' });
+    }
+    await mock.pipeline.settled();
+    expect(mock.calls.map((c) => c.deliveries.map((d) => [d.ok, d.error]))).toEqual([[], [[false, 'ETIMEDOUT (simulated)']], [[false, 'connect ECONNREFUSED (simulated by scenario)']]]);
+    expect(target.got).toEqual([]);
+    mock.close();
+    target.server.close();
   });
 
   test('failed deliveries (refused connection, HTTP 500, a url without scheme) never break receive', async () => {
