@@ -1,7 +1,11 @@
 /** platform-sync flows: token lifecycle, upserts and deletes with the documented codes, the document's curl examples replayed. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { responseViolations, testMock } from '../helpers/mock.js';
+import { responseViolations, T0, testMock } from '../helpers/mock.js';
+import { defaultScenariosDir } from '../../src/scenarios/load-scenarios.js';
 
 let m: Awaited<ReturnType<typeof testMock>>;
 beforeEach(async () => {
@@ -71,6 +75,35 @@ describe('token (1.1 / 1.2)', () => {
     ] as const) {
       expect((await post(path, body)).body, path).toEqual({ status: 403, message: 'Forbidden' });
     }
+  });
+
+  test('tokens seeded through /__mock/state live ttlSeconds (default 7200 s) or until a given expiresAt', async () => {
+    const tokens = [{ access_token: 'short', ttlSeconds: 60 }, { access_token: 'default-ttl' }, { access_token: 'until', expiresAt: T0 + 10_000 }];
+    await request(m.listener).post('/__mock/state').send({ 'platform-sync': { tokens } }).expect(201);
+    const alive = async () => {
+      const live: string[] = [];
+      for (const t of tokens) if ((await post('/v1/abutment/syncSaveOrganMetadata', school(t.access_token))).body.status === 200) live.push(t.access_token);
+      return live;
+    };
+    expect(await alive()).toEqual(['short', 'default-ttl', 'until']);
+    await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 10 });
+    expect(await alive()).toEqual(['short', 'default-ttl']);
+    await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 50 });
+    expect(await alive()).toEqual(['default-ttl']);
+    await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 7140 });
+    expect(await alive()).toEqual([]);
+  });
+
+  test('expire-token also expires a token presented for renewal (then 40001), and leaves an unknown token refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-ps-'));
+    writeFileSync(join(dir, 'renewal-expired.yaml'), 'name: renewal-expired\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then: { effect: expire-token }\n');
+    const mock = await testMock({ scenarioDirs: [defaultScenariosDir(), dir] });
+    const t = (await request(mock.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })).body.data.access_token as string;
+    expect((await request(mock.listener).post('/v1/channel/token').set('X-Mock-Scenario', 'renewal-expired').send({ access_token: t })).body.code).toBe('40001');
+    expect((await request(mock.listener).post('/v1/abutment/syncSaveOrganMetadata').send(school(t))).body.status).toBe(403);
+    const unknown = await request(mock.listener).post('/v1/abutment/syncSaveOrganMetadata').set('X-Mock-Scenario', 'token-expired').send(school('no-such-token'));
+    expect([unknown.status, unknown.body.status]).toEqual([200, 403]);
+    mock.close();
   });
 
   test('apps added through /__mock/state can get tokens', async () => {
