@@ -42,7 +42,8 @@ function uuidFrom(fake: FakeData): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-async function newId(role: RestRole, session: SessionStore, collection: string, fake: FakeData): Promise<string | number> {
+/** The id of a new item: the next free number of the collection (as a create or a seed without an id gets it), or a seeded UUID. */
+export async function newId(role: RestRole, session: SessionStore, collection: string, fake: FakeData): Promise<string | number> {
   if (role.idType === 'uuid') return uuidFrom(fake);
   for (let i = 0; i < 1000; i++) {
     const n = await session.nextSeq(`${collection}#id`);

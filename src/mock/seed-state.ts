@@ -9,7 +9,7 @@ import type { ApiName, JsonObject, RestRole } from '../contract/types.js';
 import { StateLimitError, type SessionStore } from '../state/store.js';
 import { FakeData, hashSeed } from './fake-data.js';
 import type { RecordValidators } from './record-validators.js';
-import { completeItem } from './rest-state.js';
+import { completeItem, newId } from './rest-state.js';
 
 export type SeedResult = { ok: true; written: number } | { ok: false; title: string; detail: string };
 
@@ -39,19 +39,24 @@ function planServed(env: SeedEnv, session: SessionStore, api: ApiName, kinds: Js
       const where = `${api}["${path}"][${i}]`;
       if (!record || typeof record !== 'object' || Array.isArray(record)) return { ok: false, title: 'Bad record', detail: `${where} must be an object.` };
       const key = (record as JsonObject)[role.idField];
-      if (key === undefined || key === null || key === '' || typeof key === 'object') return { ok: false, title: 'Bad record', detail: `${where} needs its id field "${role.idField}" (the ${role.itemPath} path parameter).` };
+      // Without its id, the item gets the one a create would (after every item is checked, so a refused seed takes no id).
+      const unnamed = key === undefined;
+      if (key === null || key === '' || typeof key === 'object') return { ok: false, title: 'Bad record', detail: `${where} has an id field "${role.idField}" that is no id (the ${role.itemPath} path parameter); leave it out to have one given.` };
+      const fake = new FakeData(hashSeed(env.seed, session.id, 'state', api, path, unnamed ? `#${i}` : String(key)));
       // Fields the schema requires (or marks readOnly) and the item leaves out are generated, as a create does; the whole item must then be one its read answers.
-      const full = completeItem(role, record as JsonObject, new FakeData(hashSeed(env.seed, session.id, 'state', api, path, String(key))));
+      const full = completeItem(role, unnamed ? { ...(record as JsonObject), [role.idField]: PLACEHOLDER_ID[role.idType] } : (record as JsonObject), fake);
       const wrong = env.records?.checkItem(api, role, where, full) ?? [];
       if (wrong.length) return { ok: false, title: 'Bad record', detail: `${wrong.join('; ')} (the item is checked against the ${role.itemPath} item schema of the ${api} spec).` };
-      planned.push({ collection: collectionName(api, path), key: String(key), record: full });
+      planned.push({ collection: collectionName(api, path), key: unnamed ? undefined : String(key), record: full, ...(unnamed && { id: { role, fake } }) });
     }
   }
   return undefined;
 }
 
 type SeedEnv = { contract: Contract; modules: Map<ApiName, ApiModule>; seed: number; records?: RecordValidators };
-type Planned = { collection: string; key: string; record: JsonObject };
+/** A seeded item without its id: its record, checked with an id of the right type in place of the one it is then given. */
+type Planned = { collection: string; key: string | undefined; record: JsonObject; id?: { role: RestRole; fake: FakeData } };
+const PLACEHOLDER_ID: Record<RestRole['idType'], string | number> = { integer: 1, string: '1', uuid: '00000000-0000-4000-8000-000000000000' };
 
 export async function seedState(
   env: SeedEnv,
@@ -96,7 +101,13 @@ export async function seedState(
     }
   }
   try {
-    for (const p of planned) await session.put(p.collection, p.key, p.record);
+    // Items with their ids first, so an item without one never gets an id another item of this seed names.
+    for (const p of planned) if (p.key !== undefined) await session.put(p.collection, p.key, p.record);
+    for (const p of planned) {
+      if (!p.id) continue;
+      const id = await newId(p.id.role, session, p.collection, p.id.fake);
+      await session.put(p.collection, String(id), { ...p.record, [p.id.role.idField]: id });
+    }
   } catch (e) {
     if (e instanceof StateLimitError) return { ok: false, title: 'Session full', detail: e.message };
     throw e;

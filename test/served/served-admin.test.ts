@@ -88,9 +88,26 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
     m.close();
   });
 
+  test('items without their id get the next free ids, after the ids other items name; a refused seed takes none', async () => {
+    const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
+    const s = { 'X-Mock-Session': 'seeded' };
+    // Refused (the second item breaks its schema): nothing written, and no id taken.
+    expect((await seed(m, { 'petstore-expanded': { '/api/pets': [{ name: 'Lost' }, { id: 3, name: 5 }] } })).status).toBe(400);
+    const res = await seed(m, { 'petstore-expanded': { '/api/pets': [{ name: 'Rex' }, { id: 1, name: 'One' }, { name: 'Tom', tag: 'cat' }] } });
+    expect(res.status).toBe(201);
+    expect(res.body.written).toBe(3);
+    const pets = (await request(m.listener).get('/api/pets').set(s)).body as Array<{ id: number; name: string }>;
+    expect(pets.map((p) => [p.id, p.name]).sort()).toEqual([[1, 'One'], [2, 'Rex'], [3, 'Tom']]);
+    expect((await request(m.listener).get('/api/pets/3').set(s)).body).toEqual({ id: 3, name: 'Tom', tag: 'cat' });
+    // A create goes on from there.
+    expect((await request(m.listener).post('/api/pets').set(s).send({ name: 'Max' })).body.id).toBe(4);
+    expect(m.calls.flatMap((c) => c.violations)).toEqual([]);
+    m.close();
+  });
+
   test.each([
     ['an item breaking its schema', { '/api/pets': [{ id: 9, name: 'ok' }, { id: 10, name: 5 }] }, /petstore-expanded\["\/api\/pets"\]\[1\]\.name must be string, got 5/],
-    ['an item without its id', { '/api/pets': [{ name: 'Rex' }] }, /needs its id field "id"/],
+    ['an item whose id is null', { '/api/pets': [{ id: null, name: 'Rex' }] }, /id field "id" that is no id.*leave it out/],
     ['an unknown collection', { '/api/dogs': [{ id: 1, name: 'Rex' }] }, /no collection "\/api\/dogs".*\/api\/pets/],
     ['a collection that is not an array', { '/api/pets': { id: 1 } }, /must be an array/],
   ])('%s is a problem+json 400 naming it, and nothing is written', async (_n, collections, detail) => {
