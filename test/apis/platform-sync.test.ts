@@ -126,6 +126,16 @@ describe('schools, classes and users (2.1-2.6)', () => {
     expect((await post('/v1/abutment/syncDeleteUserMetadata/132', { access_token: t })).body).toEqual({ status: 403, message: 'Forbidden', code: '40430' });
   });
 
+  test('a trailing slash reaches the documented path; a path parameter arrives percent-decoded, and one that cannot be decoded is taken as sent', async () => {
+    const t = await token();
+    expect((await post('/v1/abutment/syncSaveOrganMetadata/', school(t, 100))).body.status).toBe(200);
+    expect((await post('/v1/abutment/syncDeleteOrganMetadata/%31%30%30', { access_token: t })).body).toEqual({ status: 200, message: 'Delete success' });
+    expect((await post('/v1/abutment/syncDeleteOrganMetadata/100/', { access_token: t })).body.code).toBe('40410');
+    const undecodable = await post('/v1/abutment/syncDeleteOrganMetadata/%E0%A4%A', { access_token: t });
+    expect(undecodable.body).toEqual({ status: 402, message: '参数错误' });
+    expect(m.calls.at(-1)!.violations.map((v) => v.message)).toEqual(['must be a decimal integer, got "%E0%A4%A"']);
+  });
+
   test('saves are upserts keyed by otherId / uid; a user without event keeps fields it does not resend and defaults type to 2', async () => {
     const t = await token();
     await post('/v1/abutment/syncSaveOrganMetadata', school(t));
