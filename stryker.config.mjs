@@ -38,7 +38,7 @@ export function declarations(files, units) {
 export const MODULES = {
   contract: {
     mutate: ['src/contract/match-route.ts', 'src/contract/dialect.ts', 'src/contract/json-pointer.ts'],
-    tests: ['test/contract/negative.test.ts', 'test/contract/examples.test.ts', 'test/contract/parse-search.test.ts', 'test/contract/cache.test.ts', 'test/apis/**/*.test.ts', 'test/mock/**/*.test.ts'],
+    tests: ['test/contract/negative.test.ts', 'test/contract/json-pointer.test.ts', 'test/contract/examples.test.ts', 'test/contract/parse-search.test.ts', 'test/contract/cache.test.ts', 'test/apis/**/*.test.ts', 'test/mock/**/*.test.ts'],
   },
   // The stages around the handler: record masking, Prefer examples, the per-session lock. By name, not by line:
   // at 0ece525 all three lived in pipeline.ts (maskHeaders, maskBody, sessionLocks); masking has since moved
