@@ -70,6 +70,17 @@ describe('push projects (1.1-1.4)', () => {
     expect((await add('http://elsewhere', 's')).body.code).toBe('200');
   });
 
+  test('under --http-status mapped the two 16000 entries are told apart by message: 数据已存在 409, 数据不存在 404', async () => {
+    const mapped = await testMock({ httpStatus: 'mapped' });
+    const addTo = () => request(mapped.listener).post('/wx/push/addPushProject').type('form').send({ url: 'http://a', project: 'p' });
+    expect((await addTo()).status).toBe(200);
+    const twice = await addTo();
+    expect([twice.status, twice.body.message]).toEqual([409, '数据已存在']);
+    const missing = await request(mapped.listener).delete('/wx/push/deletePushProject?id=99');
+    expect([missing.status, missing.body.message]).toEqual([404, '数据不存在']);
+    mapped.close();
+  });
+
   test('ids skip those already seeded through /__mock/state', async () => {
     await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects: [{ id: 1, url: 'http://seeded', project: 's' }] } }).expect(201);
     expect((await add('http://b', 'p')).body.data.id).toBe(2);
