@@ -128,6 +128,41 @@ describe('MemoryStore eviction (found by mutation testing: which session goes, w
     expect(await store.sessionIds()).toContain('me');
   });
 
+  test('a session dropped while it was the newest and used twice starts from the seed when opened again, also after a replayed drop', async () => {
+    const store = make();
+    store.open('a');
+    store.open('a');
+    await store.session('a').put('x:apps', 'z', { appid: 'z' });
+    store.drop('a');
+    store.open('a');
+    expect(await store.session('a').get('x:apps', 'z')).toBeUndefined();
+
+    const replayed = make();
+    replayed.replay('a', { op: 'put', c: 'x:apps', k: 'z', v: { appid: 'z' } });
+    replayed.replay('a', { op: 'drop' });
+    replayed.open('a');
+    expect(await replayed.session('a').get('x:apps', 'z')).toBeUndefined();
+  });
+
+  test('looking a session up again within its request does not count as a second use: a flood still evicts it first', () => {
+    const store = make(2, 3_600_000);
+    store.open('a');
+    store.session('a');
+    store.open('b');
+    store.open('c');
+    expect(store.stats()).toMatchObject({ evicted: 1, lastEviction: { session: 'a' } });
+  });
+
+  test('the eviction log says how long the evicted session had been idle', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    const logged: string[] = [];
+    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 1, sessionIdleMs: 0, log: (m) => logged.push(m) });
+    store.open('a');
+    vi.setSystemTime(1_000_000 + 42_400);
+    store.open('b');
+    expect(logged[0]).toContain('evicted session "a" (idle 42 s; 1 evicted so far');
+  });
+
   test('the first eviction and every 1,000th are logged, naming the session and the count', () => {
     const logged: string[] = [];
     const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 1, sessionIdleMs: 0, log: (m) => logged.push(m) });
