@@ -100,6 +100,31 @@ describe('activation per session', () => {
 });
 
 describe('Prefer (the Prism habit)', () => {
+  test.each([
+    ['example="empty"', 200, 'empty'],
+    ['code=200; example=empty', 200, 'empty'],
+    [' example = error-10000 , code = 200 ', 200, 'error-10000'],
+    ['code=200', 200, 'success'],
+    ['respond-async, wait=5', 200, 'handler'],
+    ['code=, example=', 200, 'handler'],
+    ['code=200, example=', 200, 'success'],
+  ])('Prefer: %s answers %i with the %s answer', async (prefer, status, which) => {
+    await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects: [{ id: 5, url: 'http://saved', project: 'saved' }] } }).expect(201);
+    const res = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', prefer);
+    expect(res.status).toBe(status);
+    const examples: Record<string, unknown> = { empty: [], 'error-10000': null, success: [{ id: 281, url: 'www.xn---xn--nw5a-9h6sj467a.org', project: '36hifl', statu: 0 }, { id: 282, url: 'www.xn---xn--nw5a-9h6sj467a.org', project: 'ppuqpx', statu: 1 }] };
+    // Without a code or example to prefer, the handler answers from the session's state.
+    expect(res.body.data).toEqual(which === 'handler' ? [{ id: 5, url: 'http://saved', project: 'saved', statu: 0 }] : examples[which]);
+  });
+
+  test('Prefer names every example the code documents, or none', async () => {
+    const missing = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'example=nope');
+    expect([missing.status, missing.body.detail]).toEqual([400, 'queryPushProject documents no response example "nope" for code 200; it has: success, empty, error-10000.']);
+    const none = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'code=404');
+    expect([none.status, none.body.detail]).toEqual([400, 'queryPushProject documents no response example for code 404; it has: none.']);
+  });
+
+
   test('Prefer: code=200, example=NAME answers that documented example; an unknown example says which exist', async () => {
     const res = await request(m.listener).post('/datasyn/syn/synmetas').type('form').set('Prefer', 'code=200, example=error4').send({ token: '1:1', json: JSON.stringify({ tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }] }) });
     expect(res.body).toEqual({ meta: { status: 4, message: 'token值无效' }, data: null });
