@@ -49,8 +49,8 @@ export const MODULES = {
       'Prefer examples': ['preferredExample'],
       'the per-session lock': ['sessionLocks', 'sessionLock'],
     }),
-    // With the masking's own tests, which came with SecretMask (neither file exists at 0ece525).
-    tests: ['test/mock/**/*.test.ts', 'test/scenarios/faults.test.ts', 'test/journal/admin-journal.test.ts', 'test/journal/secrets.test.ts', 'test/security/masking.test.ts', 'test/journal/mask-on-read.test.ts', 'test/reliability/concurrency.test.ts', 'test/scenarios/activation.test.ts'],
+    // With the masking's and the lock's own tests; secrets, masking, mask-on-read and session-lock came after 0ece525.
+    tests: ['test/mock/**/*.test.ts', 'test/scenarios/faults.test.ts', 'test/journal/admin-journal.test.ts', 'test/journal/secrets.test.ts', 'test/security/masking.test.ts', 'test/journal/mask-on-read.test.ts', 'test/state/session-lock.test.ts', 'test/reliability/concurrency.test.ts', 'test/scenarios/activation.test.ts'],
   },
   journal: {
     mutate: ['src/journal/export-har.ts', 'src/journal/verify-calls.ts', 'src/journal/journal.ts'],
