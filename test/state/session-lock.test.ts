@@ -32,6 +32,21 @@ describe('sessionLock', () => {
     expect(log).toEqual(['start a1', 'start b1', 'end a1', 'end b1', 'start a2', 'end a2', 'start a3', 'end a3']);
   });
 
+  test("two busy sessions keep their own queues: the end of one session's section lets only that session's next one in", async () => {
+    const lock = sessionLock();
+    const [a, b] = [session(), session()];
+    const log: string[] = [];
+    const [a1, a2, b1, b2] = [section(log, 'a1'), section(log, 'a2'), section(log, 'b1'), section(log, 'b2')];
+    const results = [lock.run(a, a1.fn), lock.run(a, a2.fn), lock.run(b, b1.fn), lock.run(b, b2.fn)];
+    a2.release();
+    b2.release();
+    b1.release();
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['start a1', 'start b1', 'end b1', 'start b2', 'end b2']);
+    a1.release();
+    expect(await Promise.all(results)).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+
   test('a section that throws passes the session on to the next, and the session is free again after the last', async () => {
     const lock = sessionLock();
     const s = session();
