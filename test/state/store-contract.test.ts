@@ -237,7 +237,8 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance 
 
   test('a lease whose lock was lost writes nothing: the write is refused as store-unavailable', async () => {
     const store = redisStore('fenced');
-    const locks = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+    // A short wait: the call below waits this long for the lock another holds, then gives up.
+    const locks = redisSessionLock({ ttlMs: 6000, waitMs: 500 });
     const s = await opened(store, 's');
     await locks.run(s, () => s.put('x:apps', 'before', {}));
     const client = connections.at(-1)!.client;
