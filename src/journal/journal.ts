@@ -112,6 +112,9 @@ function compact(text: string): string | Buffer {
   return buf;
 }
 
+/** Whether the text's UTF-8 is at most `max` bytes; counted only when its length leaves it in doubt (a character is 1-3 bytes). */
+const fitsBytes = (text: string, max: number): boolean => text.length <= max && (text.length * 3 <= max || Buffer.byteLength(text) <= max);
+
 const textOf = (data: string | Buffer): string => (typeof data === 'string' ? data : data.toString('utf8'));
 
 /** A body as a short string: what it weighed and how it starts. */
@@ -404,7 +407,7 @@ export class Journal implements CallJournal {
     } catch {
       return undefined;
     }
-    return text.length <= quarter && (text.length * 3 <= quarter || Buffer.byteLength(text) <= quarter) ? text : undefined;
+    return fitsBytes(text, quarter) ? text : undefined;
   }
 
   /** An entry's record as it is shown: masked when it was kept as it came. */
@@ -457,7 +460,7 @@ export class Journal implements CallJournal {
     let text: string | undefined;
     try {
       text = exactJson.stringify(record);
-      if (text.length <= max && (text.length * 3 <= max || Buffer.byteLength(text) <= max)) return { kept: record, text };
+      if (fitsBytes(text, max)) return { kept: record, text };
     } catch {
       /* a value JSON cannot write (nested too deep): kept as a preview below */
     }
