@@ -16,6 +16,12 @@ export function declaredCharset(contentType: string | undefined): string | undef
   return name && name !== 'utf-8' && name !== 'utf8' ? name : undefined;
 }
 
+/** Bytes as text in the charset a Content-Type declares; UTF-8 when it declares none, or one iconv-lite does not know (an answer is read as sent, never refused). */
+export function textIn(bytes: Buffer, contentType: string | undefined): string {
+  const charset = declaredCharset(contentType);
+  return charset && iconv.encodingExists(charset) ? iconv.decode(bytes, charset) : bytes.toString('utf8');
+}
+
 export type DecodedBody = { ok: true; text: string } | { ok: false; violation: Violation };
 
 const HEX = /^[0-9a-fA-F]{2}$/;

@@ -4,8 +4,7 @@
  * `/violations`, `/verify`, `/events` ...), and can save the traffic as a replayable scenario file.
  */
 import { requestTarget } from '../mock/request-target.js';
-import iconv from 'iconv-lite';
-import { declaredCharset } from '../contract/decode-body.js';
+import { textIn } from '../contract/decode-body.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -137,8 +136,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
       // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
       bytes = Buffer.from(await up.arrayBuffer());
       contentType = up.headers.get('content-type') ?? undefined;
-      const charset = declaredCharset(contentType);
-      text = charset && iconv.encodingExists(charset) ? iconv.decode(bytes, charset) : bytes.toString('utf8');
+      text = textIn(bytes, contentType);
       up.headers.forEach((v, k) => {
         if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') responseHeaders[k] = v;
       });
