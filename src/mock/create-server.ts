@@ -22,7 +22,7 @@ import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type CallJournal, type JournalOptions } from '../journal/journal.js';
 import { SecretMask } from '../journal/secret-mask.js';
 import { RedisJournal, sharedMaskKey } from '../journal/redis-journal.js';
-import { RedisConnection, type RedisOptions } from '../state/redis-connection.js';
+import { DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, RedisConnection, redisUrlProblem, type RedisOptions } from '../state/redis-connection.js';
 import { RedisStore, DEFAULT_SESSION_TTL_MS } from '../state/redis-store.js';
 import { redisSessionLock } from '../state/redis-session-lock.js';
 import { sessionLock, type SessionLock } from '../state/session-lock.js';
@@ -55,8 +55,11 @@ export interface MockOptions {
   sessionIdleMs?: number;
   /** Keep state and journal on disk in this folder (serve --state); `journal.file`, when set, holds the journal instead. */
   stateDir?: string;
-  /** Share sessions, journal and events with every instance on this Redis and prefix (serve --redis). */
-  redis?: RedisOptions & { sessionTtlMs?: number };
+  /**
+   * Share sessions, journal and events with every instance on this Redis and prefix (serve --redis).
+   * `prefix` defaults to `contract-mock`, `timeoutMs` (one command's bound) to 2000, `sessionTtlMs` to a day.
+   */
+  redis?: Pick<RedisOptions, 'url'> & Partial<Pick<RedisOptions, 'prefix' | 'timeoutMs'>> & { sessionTtlMs?: number };
   /** Largest request header block node:http accepts (bytes). */
   maxHeaderBytes?: number;
   journal?: Partial<JournalOptions>;
@@ -335,9 +338,10 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
   // A served spec's API key parameters are credentials too, whatever they are called.
   const journalOptions = { ...DEFAULT_JOURNAL, mask: new SecretMask(undefined, options.contract.secretNames), ...options.journal };
   if (options.redis && !options.store) {
-    const connection = new RedisConnection(options.redis);
+    const redis = redisOptions(options.redis);
+    const connection = new RedisConnection(redis);
     if (!(await connection.ready())) (options.log ?? console.error)(`contract-mock: Redis at ${connection.health().url} does not answer yet; calls are answered store-unavailable until it does`);
-    const ttlMs = options.redis.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+    const ttlMs = redis.sessionTtlMs;
     // One mask key for every instance on this Redis, so a secret masks the same way on all of them.
     const maskKey = options.journal?.mask ? undefined : await sharedMaskKey(connection);
     if (maskKey) journalOptions.mask = new SecretMask(maskKey, options.contract.secretNames);
@@ -346,13 +350,25 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
     const { file: _file, restore: _restore, ...shared } = journalOptions;
     const journal = new RedisJournal(connection, { ...shared, ttlMs });
     // A holder keeps the lock at most 3 command timeouts; a waiter gives up after the holder's time plus one.
-    const locks = redisSessionLock({ ttlMs: 3 * options.redis.timeoutMs, waitMs: 4 * options.redis.timeoutMs });
+    const locks = redisSessionLock({ ttlMs: 3 * redis.timeoutMs, waitMs: 4 * redis.timeoutMs });
     return { store, journal, locks };
   }
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
   // With --state the journal is durable (read back at start): in DIR/journal.ndjson, or in the --journal file when one is named.
   const journal = await Journal.open({ ...journalOptions, ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }) });
   return { store, journal };
+}
+
+/** The Redis options with their defaults, a caller's mistake (a script passes no types) refused by name before anything connects. */
+function redisOptions(given: NonNullable<MockOptions['redis']>): RedisOptions & { sessionTtlMs: number } {
+  const problem = typeof given.url === 'string' ? redisUrlProblem(given.url) : 'it must be a string';
+  if (problem) throw new TypeError(`redis.url: ${problem}`);
+  const out = { url: given.url, prefix: given.prefix ?? DEFAULT_REDIS_PREFIX, timeoutMs: given.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS, sessionTtlMs: given.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS };
+  for (const k of ['timeoutMs', 'sessionTtlMs'] as const) {
+    if (!Number.isFinite(out[k]) || out[k] <= 0) throw new TypeError(`redis.${k} must be a positive number of milliseconds (got ${String(given[k])})`);
+  }
+  if (typeof out.prefix !== 'string' || out.prefix === '') throw new TypeError('redis.prefix must be a non-empty string');
+  return out;
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */

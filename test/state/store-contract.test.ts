@@ -15,6 +15,7 @@ import { redisSessionLock } from '../../src/state/redis-session-lock.js';
 import type { SessionStore } from '../../src/state/store.js';
 import { StateLimitError, fixedClock, type SessionDump, type Store } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { listen } from '../helpers/listen.js';
 
 /** One seed object handed to every new session, as createMock hands its starting state: a backend must copy it. */
 const SEED: SessionDump = { collections: { 'x:apps': { a: { appid: 'a', 名称: '示例应用' } } }, counters: {}, clockOffsetMs: 0 };
@@ -250,5 +251,29 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance 
     // The next call takes the lock again and works.
     await locks.run(s, () => s.put('x:apps', 'again', {}));
     expect(await (await opened(redisStore('fenced'), 's')).get('x:apps', 'again')).toEqual({});
+  });
+});
+
+describe.skipIf(SKIP_WITHOUT_REDIS)('startMock({ redis }) from a script', () => {
+  test('only a URL: the default prefix and command timeout, so the session lock works and a token is issued', async () => {
+    const { startMock } = await import('../../src/mock/create-server.js');
+    // What a script writes: no prefix, no timeout.
+    const mock = await startMock({ log: () => {}, redis: { url: redis!.url } });
+    try {
+      const base = await listen(mock.server);
+      const res = await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
+      expect(res.headers.get('x-mock-limit')).toBeNull();
+      expect(await res.json()).toMatchObject({ status: 200, data: { access_token: expect.any(String) } });
+      const probe = new RedisConnection({ url: redis!.url, prefix: 'probe', timeoutMs: 2000 });
+      connections.push(probe);
+      expect((await probe.client.keys('{contract-mock:default}:*')).length).toBeGreaterThan(0);
+    } finally {
+      await mock.shutdown(1000);
+    }
+  });
+
+  test('a timeout that is not a positive number is refused at start, naming the option', async () => {
+    const { startMock } = await import('../../src/mock/create-server.js');
+    await expect(startMock({ log: () => {}, redis: { url: redis!.url, prefix: 'p', timeoutMs: Number.NaN } })).rejects.toThrow(/redis\.timeoutMs/);
   });
 });
