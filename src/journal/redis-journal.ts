@@ -15,21 +15,21 @@ import type { CallRecord } from './call-record.js';
 import { Journal, type CallFilter, type CallJournal, type DeliveriesLine, type JournalListener, type JournalOptions, type JournalStats } from './journal.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import type { RedisConnection } from '../state/redis-connection.js';
-import { sessionKeys } from '../state/redis-store.js';
+import { EXPIRE_WITH, sessionKeys } from '../state/redis-store.js';
 
-/** KEYS: the stream. ARGV: maxlen, field, text, ttl, channel, published text. The entry's id. */
+/** KEYS: the stream, its session's meta (the stream expires with the session: EXPIRE_WITH). ARGV: maxlen, field, text, ttl, channel, published text. The entry's id. */
 const APPEND = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', ARGV[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+${EXPIRE_WITH('KEYS[1]', "redis.call('PTTL', KEYS[2])", 'ARGV[4]')}
 redis.call('PUBLISH', ARGV[5], ARGV[6])
 return id`;
 
-/** KEYS: the stream. ARGV: maxlen, ttl, channel, then records (each added as field `r` and published as it is). Their entry ids, in order. */
+/** KEYS: the stream, its session's meta. ARGV: maxlen, ttl, channel, then records (each added as field `r` and published as it is). Their entry ids, in order. */
 const APPEND_RECORDS = `local ids = {}
 for i = 4, #ARGV do
   ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'r', ARGV[i])
   redis.call('PUBLISH', ARGV[3], ARGV[i])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+${EXPIRE_WITH('KEYS[1]', "redis.call('PTTL', KEYS[2])", 'ARGV[2]')}
 return ids`;
 
 /**
@@ -93,8 +93,8 @@ export class RedisJournal implements CallJournal {
     this.prefix = connection.options.prefix;
     this.client = connection.client as typeof this.client;
     // Approximate trimming (~) is what keeps XADD O(1); query() cuts to the exact cap.
-    if (!('cmJournal' in connection.client)) connection.client.defineCommand('cmJournal', { numberOfKeys: 1, lua: APPEND });
-    if (!('cmJournalRecords' in connection.client)) connection.client.defineCommand('cmJournalRecords', { numberOfKeys: 1, lua: APPEND_RECORDS });
+    if (!('cmJournal' in connection.client)) connection.client.defineCommand('cmJournal', { numberOfKeys: 2, lua: APPEND });
+    if (!('cmJournalRecords' in connection.client)) connection.client.defineCommand('cmJournalRecords', { numberOfKeys: 2, lua: APPEND_RECORDS });
     if (!('cmJournalTotal' in connection.client)) connection.client.defineCommand('cmJournalTotal', { numberOfKeys: 2, lua: TOTAL });
     this.order = `{${this.prefix}}:journal-order`;
     this.counts = `{${this.prefix}}:journal-counts`;
@@ -105,8 +105,8 @@ export class RedisJournal implements CallJournal {
 
   /** One entry on the session's stream (field `r`: a record, `d`: delivery outcomes), published to every instance: one script, one round trip. Its id. */
   private add(session: string, field: 'r' | 'd', text: string, published: string): Promise<string> {
-    const key = sessionKeys(this.prefix, session).journal;
-    return this.connection.run(this.client.cmJournal(key, 2 * this.options.maxPerSession, field, text, this.options.ttlMs, this.events.channel, published));
+    const { journal: key, meta } = sessionKeys(this.prefix, session);
+    return this.connection.run(this.client.cmJournal(key, meta, 2 * this.options.maxPerSession, field, text, this.options.ttlMs, this.events.channel, published));
   }
 
   shown(record: CallRecord): CallRecord {
@@ -133,8 +133,8 @@ export class RedisJournal implements CallJournal {
     const sessions = [...batch.bySession];
     const ids = await Promise.all(
       sessions.map(async ([session, texts]) => {
-        const key = sessionKeys(this.prefix, session).journal;
-        return (await this.connection.run(this.client.cmJournalRecords(key, 2 * this.options.maxPerSession, this.options.ttlMs, this.events.channel, ...texts))).map((id) => `${key} ${id}`);
+        const { journal: key, meta } = sessionKeys(this.prefix, session);
+        return (await this.connection.run(this.client.cmJournalRecords(key, meta, 2 * this.options.maxPerSession, this.options.ttlMs, this.events.channel, ...texts))).map((id) => `${key} ${id}`);
       }),
     );
     const next = new Map(sessions.map(([session], i) => [session, ids[i]!.values()]));

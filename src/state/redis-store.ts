@@ -51,14 +51,32 @@ export function sessionKeys(prefix: string, session: string): SessionKeys {
 
 const collectionKey = (k: SessionKeys, collection: string): string => `${k.tag}:c:${collection}`;
 
+/**
+ * A session's expiry, the one rule every script follows: all its keys (meta, the keys set, the journal, every
+ * collection) expire at the same moment, so a session expires whole. No record outlives its session (a new
+ * session of that id would find it) and none expires before it (the session would lose its seed data).
+ * Renewing means setting every key to the full TTL; a session used again is renewed only once its meta has
+ * lost a sixteenth of the TTL (90 minutes at the default day), not on every call, which would cost one
+ * PEXPIRE per collection per call. A key created between renewals gets the meta's remaining time.
+ */
+const RENEW = (meta: string, keys: string, journal: string, ttl: string, left = `redis.call('PTTL', ${meta})`): string => `if ${left} < tonumber(${ttl}) * 15 / 16 then
+  for _, k in ipairs(redis.call('SMEMBERS', ${keys})) do redis.call('PEXPIRE', k, ${ttl}) end
+  redis.call('PEXPIRE', ${meta}, ${ttl}); redis.call('PEXPIRE', ${keys}, ${ttl}); redis.call('PEXPIRE', ${journal}, ${ttl})
+end`;
+/**
+ * A key given its session's expiry (RENEW) when it has none (it is new): `left`, the meta's remaining time (PTTL), or
+ * the full TTL when the meta has none. A key that has an expiry already has the session's.
+ */
+export const EXPIRE_WITH = (key: string, left: string, ttl: string): string =>
+  `if redis.call('PTTL', ${key}) == -1 then if ${left} > 0 then redis.call('PEXPIRE', ${key}, ${left}) else redis.call('PEXPIRE', ${key}, ${ttl}) end end`;
+
 /** Lua, run atomically in Redis; each touches only the keys of one session (or the one session index). Named `cm...`: a client command of Redis's own name (TOUCH, DEL) would shadow them. */
 const SCRIPTS = {
-  // KEYS: meta, keys, journal. ARGV: ttl. The session's clock offset, its keys' expiry renewed; nil when absent.
+  // KEYS: meta, keys, journal. ARGV: ttl. The session's clock offset, its expiry renewed (RENEW); nil when absent.
   cmTouch: {
     numberOfKeys: 3,
     lua: `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('PEXPIRE', k, ARGV[1]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1]); redis.call('PEXPIRE', KEYS[2], ARGV[1]); redis.call('PEXPIRE', KEYS[3], ARGV[1])
+${RENEW('KEYS[1]', 'KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
 return redis.call('HGET', KEYS[1], 'clock') or '0'`,
   },
   // KEYS: meta, keys. ARGV: ttl, tag, force (1: reset), then (collection, key, json) triples. Writes the seed unless present.
@@ -84,7 +102,7 @@ return 1`,
   redis.call('HINCRBY', KEYS[2], 'records', 1)
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[3], KEYS[1]); redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('SADD', KEYS[3], KEYS[1]); ${EXPIRE_WITH('KEYS[1]', "redis.call('PTTL', KEYS[2])", 'ARGV[4]')}
 return 1`,
   },
   // KEYS: collection, meta. ARGV: key.
@@ -108,22 +126,22 @@ return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])`,
 if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
-for _, k in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('PEXPIRE', k, ARGV[4]) end
-redis.call('PEXPIRE', KEYS[3], ARGV[4]); redis.call('PEXPIRE', KEYS[4], ARGV[4]); redis.call('PEXPIRE', KEYS[5], ARGV[4])
+${RENEW('KEYS[3]', 'KEYS[4]', 'KEYS[5]', 'ARGV[4]')}
 return redis.call('HGETALL', KEYS[3])`,
   },
-  // KEYS: lock, wait, meta, keys. ARGV: token, owner, sessionTtl, tag, then the lease's writes: p c k json | d c k | m field value.
+  // KEYS: lock, wait, meta, keys, journal. ARGV: token, owner, sessionTtl, tag, then the lease's writes: p c k json | d c k | m field value.
   // Applied only while the token holds the lock (-1 otherwise); 1 when another instance waits for it, else 0.
   cmApply: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local left = redis.call('PTTL', KEYS[3])
 local i = 5
 while i <= #ARGV do
   local op = ARGV[i]
   if op == 'p' then
     local k = ARGV[4] .. ':c:' .. ARGV[i + 1]
     if redis.call('HSET', k, ARGV[i + 2], ARGV[i + 3]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', 1) end
-    redis.call('SADD', KEYS[4], k); redis.call('PEXPIRE', k, ARGV[3])
+    redis.call('SADD', KEYS[4], k); ${EXPIRE_WITH('k', 'left', 'ARGV[3]')}
     i = i + 4
   elseif op == 'd' then
     if redis.call('HDEL', ARGV[4] .. ':c:' .. ARGV[i + 1], ARGV[i + 2]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', -1) end
@@ -133,7 +151,7 @@ while i <= #ARGV do
     i = i + 3
   end
 end
-redis.call('PEXPIRE', KEYS[3], ARGV[3]); redis.call('PEXPIRE', KEYS[4], ARGV[3])
+${RENEW('KEYS[3]', 'KEYS[4]', 'KEYS[5]', 'ARGV[3]', 'left')}
 local w = redis.call('GET', KEYS[2])
 if w and w ~= ARGV[2] then return 1 end
 return 0`,
@@ -299,7 +317,7 @@ export class RedisSession implements SessionStore {
   private send(lease: SessionLease): Promise<void> {
     if (!lease.dirty) return Promise.resolve();
     const k = this.keys;
-    return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...lease.take())).then(
+    return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, k.journal, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...lease.take())).then(
       (verdict) => {
         if (verdict === -1) throw this.lose(lease, new StoreUnavailableError(`session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis; retry the call`));
         if (verdict === 1) lease.othersWaiting = true;

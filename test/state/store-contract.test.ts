@@ -16,6 +16,8 @@ import type { SessionStore } from '../../src/state/store.js';
 import { StateLimitError, fixedClock, type SessionDump, type Store } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { listen } from '../helpers/listen.js';
+import { sampleRecord } from '../helpers/sample-record.js';
+import { RedisJournal } from '../../src/journal/redis-journal.js';
 
 /** One seed object handed to every new session, as createMock hands its starting state: a backend must copy it. */
 const SEED: SessionDump = { collections: { 'x:apps': { a: { appid: 'a', 名称: '示例应用' } } }, counters: {}, clockOffsetMs: 0 };
@@ -216,6 +218,36 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
       const ttl = await client.pttl(k);
       expect(ttl, k).toBeGreaterThan(0);
       expect(ttl, k).toBeLessThanOrEqual(60_000);
+    }
+  });
+  test('a session expires whole: its keys, old and new and its journal, share one expiry, renewed in full only once a sixteenth of the TTL has passed', async () => {
+    const store = redisStore('whole', {}, 60_000);
+    const connection = connections.at(-1)!;
+    const journal = new RedisJournal(connection, { maxPerSession: 100, maxTotal: 1000, ttlMs: 60_000 });
+    const locks = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+    const client = connection.client;
+    const s = await opened(store, 's');
+    const write = (collection: string) => locks.run(s, () => s.put(collection, 'k', { at: collection }));
+    await write('x:first');
+    await journal.append(sampleRecord('s'));
+    const own = async () => (await client.keys('{whole:s}:*')).filter((k) => !k.endsWith(':l') && !k.endsWith(':w'));
+    const expiries = async () => Promise.all((await own()).map(async (k) => [k, await client.pttl(k)] as const));
+    const age = async (leftMs: number) => Promise.all((await own()).map((k) => client.pexpire(k, leftMs)));
+
+    // Used again after a sixteenth of the TTL: every key is renewed to the full TTL, the new one included.
+    await age(50_000);
+    await write('x:second');
+    for (const [k, ttl] of await expiries()) expect(ttl, k).toBeGreaterThan(59_000);
+
+    // Used again soon after: nothing is renewed, and a key created now expires with the others, not a TTL later.
+    await age(58_000);
+    await write('x:third');
+    await journal.append(sampleRecord('s'));
+    const after = await expiries();
+    expect(after.map(([k]) => k)).toEqual(expect.arrayContaining(['{whole:s}:c:x:third', '{whole:s}:j', '{whole:s}:m', '{whole:s}:k']));
+    for (const [k, ttl] of after) {
+      expect(ttl, k).toBeLessThanOrEqual(58_000);
+      expect(ttl, k).toBeGreaterThan(57_000);
     }
   });
 });
