@@ -28,7 +28,11 @@ const YIELD_MS = 5;
 const MAX_POLL_MS = 4;
 /**
  * With no call waiting, the lock is kept up to this long (ms) for the next call, which then needs no
- * round trip to take it, nor to read what the lease already knows (its clock, its active scenarios)...
+ * round trip to take it, nor to read what the lease already knows (its clock, its active scenarios,
+ * the records it read). Only a session in steady use lingers: one whose lease served more than one call,
+ * or that this instance let go less than this long before taking it again with no other instance
+ * holding it in between (a client calling back-to-back in a session of its own). A session called
+ * now and then, or used by several instances in turn, lets go at once...
  */
 const LINGER_MS = 10;
 /** ...asking Redis this often (ms) whether another instance waits for it, and letting go at once if one does. */
@@ -44,6 +48,9 @@ interface Turn {
   /** When the last call finished (the lock lingers LINGER_MS after it), and the timer that lets go then. */
   idleSince: number;
   linger: NodeJS.Timeout | undefined;
+  /** When this instance last let go of the lock, and whether the lease held now followed it within LINGER_MS, no other instance between. */
+  releasedAt: number;
+  steady: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -54,7 +61,7 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
   const turns = new WeakMap<SessionStore, Turn>();
   const turnOf = (session: SessionStore): Turn => {
     let turn = turns.get(session);
-    if (!turn) turns.set(session, (turn = { busy: false, queue: [], lease: undefined, renewal: undefined, yieldUntil: 0, idleSince: 0, linger: undefined }));
+    if (!turn) turns.set(session, (turn = { busy: false, queue: [], lease: undefined, renewal: undefined, yieldUntil: 0, idleSince: 0, linger: undefined, releasedAt: 0, steady: false }));
     return turn;
   };
 
@@ -66,6 +73,7 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
       const lease = await session.takeLease(`${owner}:${++taken}`, owner, options.ttlMs);
       if (lease) {
         turn.lease = lease;
+        turn.steady = lease.previousOwner === owner && Date.now() - turn.releasedAt <= LINGER_MS;
         // Renewed while held; a renewal that fails leaves the lock to expire (and the fence to refuse late writes).
         turn.renewal = setInterval(() => void session.renewLease(lease, options.ttlMs).catch(() => undefined), Math.max(50, options.ttlMs / 3));
         turn.renewal.unref();
@@ -80,6 +88,7 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
     const lease = turn.lease;
     clearInterval(turn.renewal);
     turn.lease = turn.renewal = undefined;
+    turn.releasedAt = Date.now();
     // A release that fails leaves the lock to its expiry.
     if (lease) void session.endLease(lease).catch(() => undefined);
   }
@@ -90,8 +99,8 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
     const lease = turn.lease;
     if (lease) {
       const yieldNow = lease.othersWaiting && Date.now() - lease.since >= MIN_HOLD_MS;
-      // Only a lease that served more than one call lingers: a session called now and then (one of many in use) lets go at once.
-      if (lease.lost || yieldNow || (!next && lease.sections < 2)) release(session, turn);
+      // Only a session in steady use lingers (LINGER_MS): one called now and then (one of many in use) lets go at once.
+      if (lease.lost || yieldNow || (!next && lease.sections < 2 && !turn.steady)) release(session, turn);
       else if (!next) linger(session, turn);
       if (next && yieldNow) turn.yieldUntil = Date.now() + YIELD_MS;
     }

@@ -118,8 +118,9 @@ return 0`,
 return redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])`,
   },
   // KEYS: lock, wait, meta, keys, journal. ARGV: token, lockTtl, owner, sessionTtl.
-  // The session's lock for this token and its meta hash (renewing the session's expiry); nil when another
-  // holds it (noting that this owner waits); 0 when the session must be seeded first.
+  // The session's lock for this token and its meta hash (renewing the session's expiry), whose `owner` is the
+  // instance that took the lock before (this one is noted for the next); nil when another holds it (noting that
+  // this owner waits); 0 when the session must be seeded first.
   cmLease: {
     numberOfKeys: 5,
     lua: `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2]); return false end
@@ -127,7 +128,9 @@ if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 ${RENEW('KEYS[3]', 'KEYS[4]', 'KEYS[5]', 'ARGV[4]')}
-return redis.call('HGETALL', KEYS[3])`,
+local meta = redis.call('HGETALL', KEYS[3])
+redis.call('HSET', KEYS[3], 'owner', ARGV[3])
+return meta`,
   },
   // KEYS: lock, wait, meta, keys, journal. ARGV: token, owner, sessionTtl, tag, then the lease's writes: p c k json | d c k | m field value.
   // Applied only while the token holds the lock (-1 otherwise); 1 when another instance waits for it, else 0.
@@ -275,8 +278,9 @@ export class RedisSession implements SessionStore {
       if (meta !== 0) {
         const fields: Record<string, string> = {};
         for (let i = 0; i < meta.length; i += 2) fields[meta[i]!] = meta[i + 1]!;
+        const { owner: previousOwner, ...numbers } = fields;
         this.touchedAt = Date.now();
-        return (this.leased = new SessionLease(token, fields));
+        return (this.leased = new SessionLease(token, numbers, previousOwner));
       }
       if (attempt > 0) throw new StoreUnavailableError(`session "${this.id}" could not be seeded in Redis`);
       await this.seed();

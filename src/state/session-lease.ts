@@ -39,6 +39,8 @@ export class SessionLease {
     /** The value of the lock key while this lease holds it (the fence every write checks). */
     readonly token: string,
     meta: Record<string, string>,
+    /** The instance (lock owner) that held the session's lock before this lease, when Redis knows it. */
+    readonly previousOwner?: string,
   ) {
     for (const [field, value] of Object.entries(meta)) this.meta.set(field, Number(value));
   }

@@ -6,11 +6,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { FileStore } from '../../src/state/file-store.js';
 import { MemoryStore } from '../../src/state/memory-store.js';
 import { RedisConnection } from '../../src/state/redis-connection.js';
-import { RedisStore } from '../../src/state/redis-store.js';
+import { RedisSession, RedisStore } from '../../src/state/redis-store.js';
 import { redisSessionLock } from '../../src/state/redis-session-lock.js';
 import type { SessionStore } from '../../src/state/store.js';
 import { StateLimitError, fixedClock, type SessionDump, type Store } from '../../src/state/store.js';
@@ -266,6 +266,34 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance 
     const seqs = await Promise.all(Array.from({ length: 200 }, (_, i) => bump(i)));
     expect(await (await opened(redisStore('leased'), 'busy')).get('x:count', 'n')).toBe(200);
     expect(new Set(seqs).size).toBe(200);
+  });
+
+  test('a client calling back-to-back in a session of its own keeps the lock between calls; a session two instances use in turn is let go at once', async () => {
+    const leases = vi.spyOn(RedisSession.prototype, 'takeLease');
+    try {
+      const solo = redisStore('steady');
+      const lock = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+      const s = await opened(solo, 'solo');
+      for (let i = 0; i < 10; i++) await lock.run(s, () => s.put('x:calls', String(i), { i }));
+      // The first call lets go (a session called once); the next finds it was let go just now and keeps it.
+      expect(leases.mock.calls.length).toBeLessThanOrEqual(5);
+      expect((await s.list('x:calls')).length).toBe(10);
+
+      leases.mockClear();
+      const [a, b] = [redisStore('turns'), redisStore('turns')];
+      const [lockA, lockB] = [redisSessionLock({ ttlMs: 6000, waitMs: 8000 }), redisSessionLock({ ttlMs: 6000, waitMs: 8000 })];
+      const [sa, sb] = [await opened(a, 'shared'), await opened(b, 'shared')];
+      for (let i = 0; i < 10; i++) {
+        const [lock, session] = i % 2 ? [lockB, sb] : [lockA, sa];
+        await lock.run(session, () => session.put('x:calls', String(i), { i }));
+      }
+      // Each instance found the lock free: neither kept it while the other waited.
+      const refused = (await Promise.all(leases.mock.results.map((r) => r.value as Promise<unknown>))).filter((lease) => lease === undefined);
+      expect(leases.mock.calls.length).toBe(10);
+      expect(refused).toEqual([]);
+    } finally {
+      leases.mockRestore();
+    }
   });
 
   test('a lease whose lock was lost writes nothing: the write is refused as store-unavailable', async () => {
