@@ -17,6 +17,8 @@
 // The machines are shared: another tenant's burst can halve one run. Each workload is therefore run in
 // rounds that take every target in turn (contract-mock, both Prisms, the ceiling), and each target's row
 // is its median round, so a burst costs one round of every target rather than one target's only run.
+// Each row also has the server's CPU per request (its /proc CPU time over the run / requests answered),
+// which the shared machine moves far less than req/s; for a pair, both processes' CPU over both halves.
 //
 // BENCH_PIN=1 (with two or more cores and `taskset`) runs every server on core 0 and this process (the
 // load generator) on core 1. Off by default: Prism, the reference, answers faster when it may use both
@@ -64,6 +66,30 @@ const rssMb = (pid) => {
     return null;
   }
 };
+
+const TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** A process's CPU time so far (user + system, its GC and I/O threads included), in µs; null off Linux. */
+const cpuUs = (pid) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_S;
+  } catch {
+    return null;
+  }
+};
+const cpuOf = (pids) => {
+  let sum = 0;
+  for (const pid of pids) {
+    const us = cpuUs(pid);
+    if (us === null) return null;
+    sum += us;
+  }
+  return sum;
+};
+/** The server's CPU per answered request over a run (µs): what a target costs, whether or not the load generator kept it busy. */
+const cpuPerRequest = (before, after, requests) => (before === null || after === null || !requests ? null : Math.round((after - before) / requests));
 
 /** Starts a server process and resolves once `probe` answers 200; returns the time that took. */
 async function start(command, args, probe, env = {}) {
@@ -116,6 +142,8 @@ async function warmUp(target, workload) {
 
 /** One measured run. */
 async function measure(label, target, workload) {
+  const pids = (target.pair ?? [target]).map((t) => t.child.pid);
+  const before = cpuOf(pids);
   if (target.pair) {
     const half = Math.max(1, Math.floor(CONNECTIONS / 2));
     const rs = await Promise.all(target.pair.map((t) => run(t.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions, connections: half })));
@@ -125,10 +153,11 @@ async function measure(label, target, workload) {
       p99ms: Math.max(...rs.map((r) => r.latency.p99)),
       errors: rs.reduce((n, r) => n + r.errors + r.timeouts + (r.non2xx ?? 0), 0),
       rssMb: target.pair.reduce((n, t) => n + (rssMb(t.child.pid) ?? 0), 0),
+      cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), rs.reduce((n, r) => n + r.requests.total, 0)),
     };
   }
   const r = await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions });
-  return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid) };
+  return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid), cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), r.requests.total) };
 }
 
 /** A target's row: the median of its rounds (req/s and latencies each), errors summed, the last RSS. */
@@ -139,11 +168,12 @@ function rowOf(label, workload, runs) {
     reqPerSec: median(runs.map((r) => r.reqPerSec)),
     p50ms: median(runs.map((r) => r.p50ms)),
     p99ms: median(runs.map((r) => r.p99ms)),
+    cpuUsPerReq: runs.some((r) => r.cpuUsPerReq === null) ? null : median(runs.map((r) => r.cpuUsPerReq)),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     rssMb: runs.at(-1).rssMb,
     rounds: runs.map((r) => r.reqPerSec),
   };
-  process.stderr.write(`  ${label} ${workload.name}: ${row.reqPerSec} req/s (rounds ${row.rounds.join(', ')}), p99 ${row.p99ms} ms\n`);
+  process.stderr.write(`  ${label} ${workload.name}: ${row.reqPerSec} req/s (rounds ${row.rounds.join(', ')}), p99 ${row.p99ms} ms, ${row.cpuUsPerReq} µs CPU/request\n`);
   return row;
 }
 
@@ -306,12 +336,15 @@ async function main() {
   // Ratios and targets.
   const get = (target, workload) => results.rows.find((r) => r.target === target && r.workload === workload);
   const fasterPrism = (w) => Math.max(...Object.keys(prisms).map((p) => get(p, w).reqPerSec));
+  // CPU per request, Prism's over contract-mock's: how many more requests the mock answers per core-second, whatever the load generator could send.
+  const cpuRatio = (prismRow, mockRow) => (prismRow.cpuUsPerReq && mockRow.cpuUsPerReq ? +(prismRow.cpuUsPerReq / mockRow.cpuUsPerReq).toFixed(2) : null);
+  const cheaperPrism = (w) => Object.keys(prisms).map((p) => get(p, w)).sort((x, y) => (x.cpuUsPerReq ?? Infinity) - (y.cpuUsPerReq ?? Infinity))[0];
   results.ratios = Object.fromEntries(
-    mockLoads.map((w) => [w.name, { vsFasterPrism: +(get('contract-mock', w.name).reqPerSec / fasterPrism(w.name)).toFixed(2), vsCeiling: +(get('contract-mock', w.name).reqPerSec / get('node:http ceiling', w.name).reqPerSec).toFixed(2) }]),
+    mockLoads.map((w) => [w.name, { vsFasterPrism: +(get('contract-mock', w.name).reqPerSec / fasterPrism(w.name)).toFixed(2), cpuVsPrism: cpuRatio(cheaperPrism(w.name), get('contract-mock', w.name)), vsCeiling: +(get('contract-mock', w.name).reqPerSec / get('node:http ceiling', w.name).reqPerSec).toFixed(2) }]),
   );
   for (const g of ['(d) petstore GET /pets/{id}', '(e) petstore POST /pets']) {
     // No ceiling row for these: the ceiling answers a fixed body, not a stateful store's.
-    results.ratios[g] = { vsFasterPrism: +(get('contract-mock --spec', g).reqPerSec / get('prism (static, logging off)', g).reqPerSec).toFixed(2), vsCeiling: null };
+    results.ratios[g] = { vsFasterPrism: +(get('contract-mock --spec', g).reqPerSec / get('prism (static, logging off)', g).reqPerSec).toFixed(2), cpuVsPrism: cpuRatio(get('prism (static, logging off)', g), get('contract-mock --spec', g)), vsCeiling: null };
   }
   const [a, , c] = mockLoads.map((w) => w.name);
   results.targets = [
@@ -336,10 +369,10 @@ async function main() {
   }
 
   const lines = [];
-  lines.push(`| target | workload | req/s | p50 ms | p99 ms | RSS MB | errors |`, `|---|---|---:|---:|---:|---:|---:|`);
-  for (const r of results.rows) lines.push(`| ${r.target} | ${r.workload} | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.rssMb ?? ''} | ${r.errors} |`);
-  lines.push('', `| workload | contract-mock / faster Prism (petstore: / Prism static, logging off) | contract-mock / node:http |`, `|---|---:|---:|`);
-  for (const [w, r] of Object.entries(results.ratios)) lines.push(`| ${w} | ${r.vsFasterPrism}× | ${r.vsCeiling === null ? '—' : `${Math.round(r.vsCeiling * 100)}%`} |`);
+  lines.push(`| target | workload | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | errors |`, `|---|---|---:|---:|---:|---:|---:|---:|`);
+  for (const r of results.rows) lines.push(`| ${r.target} | ${r.workload} | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.cpuUsPerReq ?? ''} | ${r.rssMb ?? ''} | ${r.errors} |`);
+  lines.push('', `| workload | contract-mock / faster Prism, req/s (petstore: / Prism static, logging off) | Prism's CPU per request / contract-mock's | contract-mock / node:http |`, `|---|---:|---:|---:|`);
+  for (const [w, r] of Object.entries(results.ratios)) lines.push(`| ${w} | ${r.vsFasterPrism}× | ${r.cpuVsPrism === null ? '—' : `${r.cpuVsPrism}×`} | ${r.vsCeiling === null ? '—' : `${Math.round(r.vsCeiling * 100)}%`} |`);
   lines.push('', `Startup to the first 200 (median of ${STARTUPS}): contract-mock ${results.startup['contract-mock']} ms, Prism ${results.startup.prism} ms.`);
   lines.push(`RSS after ${MILLION} journaled calls: ${results.memory.rssMb} MB (journal ${results.memory.journal?.records} records kept, ${results.memory.journal?.evicted} evicted).`);
   lines.push('', `| target | value | met |`, `|---|---:|---|`);
