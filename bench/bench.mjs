@@ -18,7 +18,8 @@
 // rounds that take every target in turn (contract-mock, both Prisms, the ceiling), and each target's row
 // is its median round, so a burst costs one round of every target rather than one target's only run.
 // Each row also has the server's CPU per request (its /proc CPU time over the run / requests answered),
-// which the shared machine moves far less than req/s; for a pair, both processes' CPU over both halves.
+// which the shared machine moves far less than req/s; for a pair, both processes' CPU over both halves; for the
+// --redis rows, the Redis server's own in brackets (what the shared store costs, and so how far it scales).
 //
 // BENCH_PIN=1 (with two or more cores and `taskset`) runs every server on core 0 and this process (the
 // load generator) on core 1. Off by default: Prism, the reference, answers faster when it may use both
@@ -144,6 +145,8 @@ async function warmUp(target, workload) {
 async function measure(label, target, workload) {
   const pids = (target.pair ?? [target]).map((t) => t.child.pid);
   const before = cpuOf(pids);
+  const redisBefore = target.redisPid ? cpuOf([target.redisPid]) : null;
+  const redisCpu = (requests) => (target.redisPid ? { redisCpuUsPerReq: cpuPerRequest(redisBefore, cpuOf([target.redisPid]), requests) } : {});
   if (target.pair) {
     const half = Math.max(1, Math.floor(CONNECTIONS / 2));
     const rs = await Promise.all(target.pair.map((t) => run(t.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions, connections: half })));
@@ -154,10 +157,11 @@ async function measure(label, target, workload) {
       errors: rs.reduce((n, r) => n + r.errors + r.timeouts + (r.non2xx ?? 0), 0),
       rssMb: target.pair.reduce((n, t) => n + (rssMb(t.child.pid) ?? 0), 0),
       cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), rs.reduce((n, r) => n + r.requests.total, 0)),
+      ...redisCpu(rs.reduce((n, r) => n + r.requests.total, 0)),
     };
   }
   const r = await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions });
-  return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid), cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), r.requests.total) };
+  return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid), cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), r.requests.total), ...redisCpu(r.requests.total) };
 }
 
 /** A target's row: the median of its rounds (req/s and latencies each), errors summed, the last RSS. */
@@ -169,6 +173,7 @@ function rowOf(label, workload, runs) {
     p50ms: median(runs.map((r) => r.p50ms)),
     p99ms: median(runs.map((r) => r.p99ms)),
     cpuUsPerReq: runs.some((r) => r.cpuUsPerReq === null) ? null : median(runs.map((r) => r.cpuUsPerReq)),
+    ...('redisCpuUsPerReq' in runs[0] && { redisCpuUsPerReq: runs.some((r) => r.redisCpuUsPerReq === null) ? null : median(runs.map((r) => r.redisCpuUsPerReq)) }),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     rssMb: runs.at(-1).rssMb,
     rounds: runs.map((r) => r.reqPerSec),
@@ -255,8 +260,9 @@ async function main() {
   if (!withRedis) process.stderr.write(`  (no serve --redis rows: ${REDIS_SERVER ? 'BENCH_REDIS=0' : 'redis-server is not installed'})\n`);
   const redis = withRedis ? await redisServer() : undefined;
   const redisArgs = (prefix) => ['--redis', redis.url, '--redis-prefix', prefix];
-  const redisOne = redis && (await contractMock({}, redisArgs('bench-one')));
-  const redisPair = redis && pairTarget(await contractMock({}, redisArgs('bench-two')), await contractMock({}, redisArgs('bench-two')));
+  // The Redis server's own CPU is measured beside theirs: what the shared store costs per request, and so how far it scales.
+  const redisOne = redis && { ...(await contractMock({}, redisArgs('bench-one'))), redisPid: redis.child.pid };
+  const redisPair = redis && { ...pairTarget(await contractMock({}, redisArgs('bench-two')), await contractMock({}, redisArgs('bench-two'))), redisPid: redis.child.pid };
   const prisms = {
     'prism (default: static, logging)': { 'platform-sync': await prism('platform-sync', []), 'ios-datasyn': await prism('ios-datasyn', []) },
     'prism (static, logging off)': { 'platform-sync': await prism('platform-sync', ['-v', 'silent']), 'ios-datasyn': await prism('ios-datasyn', ['-v', 'silent']) },
@@ -369,10 +375,17 @@ async function main() {
   }
 
   const lines = [];
-  lines.push(`| target | workload | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | errors |`, `|---|---|---:|---:|---:|---:|---:|---:|`);
-  for (const r of results.rows) lines.push(`| ${r.target} | ${r.workload} | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${r.cpuUsPerReq ?? ''} | ${r.rssMb ?? ''} | ${r.errors} |`);
+  lines.push(`| target | workload | req/s | p50 ms | p99 ms | CPU µs/req (+ Redis) | RSS MB | errors |`, `|---|---|---:|---:|---:|---:|---:|---:|`);
+  const cpuCell = (r) => `${r.cpuUsPerReq ?? ''}${r.redisCpuUsPerReq != null ? ` (+ ${r.redisCpuUsPerReq})` : ''}`;
+  for (const r of results.rows) lines.push(`| ${r.target} | ${r.workload} | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${cpuCell(r)} | ${r.rssMb ?? ''} | ${r.errors} |`);
   lines.push('', `| workload | contract-mock / faster Prism, req/s (petstore: / Prism static, logging off) | Prism's CPU per request / contract-mock's | contract-mock / node:http |`, `|---|---:|---:|---:|`);
   for (const [w, r] of Object.entries(results.ratios)) lines.push(`| ${w} | ${r.vsFasterPrism}× | ${r.cpuVsPrism === null ? '—' : `${r.cpuVsPrism}×`} | ${r.vsCeiling === null ? '—' : `${Math.round(r.vsCeiling * 100)}%`} |`);
+  const one = get('contract-mock + Redis', perSession.name);
+  const two = get('contract-mock × 2 + Redis', perSession.name);
+  if (one?.cpuUsPerReq && two?.cpuUsPerReq && two.redisCpuUsPerReq) {
+    // What this machine cannot show by req/s (two instances, Redis and the load generator share two cores), by cost.
+    lines.push('', `Scaling (${perSession.name}): one instance spends ${one.cpuUsPerReq} µs of CPU per request, each of two ${two.cpuUsPerReq} µs; Redis ${two.redisCpuUsPerReq} µs. With a core per instance, instances add about ${Math.round(1e6 / two.cpuUsPerReq)} req/s each until one Redis core, at about ${Math.round(1e6 / two.redisCpuUsPerReq)} req/s, is the limit.`);
+  }
   lines.push('', `Startup to the first 200 (median of ${STARTUPS}): contract-mock ${results.startup['contract-mock']} ms, Prism ${results.startup.prism} ms.`);
   lines.push(`RSS after ${MILLION} journaled calls: ${results.memory.rssMb} MB (journal ${results.memory.journal?.records} records kept, ${results.memory.journal?.evicted} evicted).`);
   lines.push('', `| target | value | met |`, `|---|---:|---|`);
