@@ -296,6 +296,24 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance 
     }
   });
 
+  test('a lingering lock costs Redis nothing while the session is idle, and is let go by itself', async () => {
+    const renewals = vi.spyOn(RedisSession.prototype, 'renewLease');
+    try {
+      const store = redisStore('idle');
+      const lock = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+      const s = await opened(store, 'quiet');
+      for (let i = 0; i < 3; i++) await lock.run(s, () => s.put('x:calls', String(i), { i }));
+      const client = connections.at(-1)!.client;
+      expect(await client.exists('{idle:quiet}:l')).toBe(1);
+      // Let go within the linger (10 ms): waited for by polling the key, bounded at 2 s.
+      for (const until = Date.now() + 2000; (await client.exists('{idle:quiet}:l')) === 1 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
+      expect(await client.exists('{idle:quiet}:l')).toBe(0);
+      expect(renewals).not.toHaveBeenCalled();
+    } finally {
+      renewals.mockRestore();
+    }
+  });
+
   test('a lease whose lock was lost writes nothing: the write is refused as store-unavailable', async () => {
     const store = redisStore('fenced');
     // A short wait: the call below waits this long for the lock another holds, then gives up.
