@@ -82,6 +82,8 @@ export class RedisJournal implements CallJournal {
   /** Records appended in this turn of the event loop, by session, sent together at its end (one script per session). */
   private batch: { bySession: Map<string, string[]>; order: string[] } | undefined;
   private batchDone: Promise<void> | undefined;
+  /** --journal-total's bookkeeping of batches already in their streams, still on its way (reads and close() wait for it). */
+  private readonly totals = new Set<Promise<void>>();
   /** The order of records across every instance and session, and their counts: what --journal-total is held by. */
   private readonly order: string;
   private readonly counts: string;
@@ -127,7 +129,14 @@ export class RedisJournal implements CallJournal {
     return this.batchDone!;
   }
 
-  /** One turn's records: each session's in one script, in the order appended; then the total cap over all of them, in that order too. */
+  /**
+   * One turn's records: each session's in one script, in the order appended, resolved once every stream holds
+   * them (any instance's /__mock/calls shows them then). The total cap over all of them, in that order too, follows
+   * without the calls waiting for it: it is bookkeeping in another slot and one more round trip, a third of a
+   * one-session call's wait. Reads on this instance wait for it (settled); another instance may list a few records
+   * over the cap for that round trip. If it fails (Redis went away), those records are not counted in all;
+   * --journal-per-session and the session's expiry still bound them.
+   */
   private async send(batch: NonNullable<RedisJournal['batch']>): Promise<void> {
     if (this.batch === batch) this.batch = undefined;
     const sessions = [...batch.bySession];
@@ -138,7 +147,17 @@ export class RedisJournal implements CallJournal {
       }),
     );
     const next = new Map(sessions.map(([session], i) => [session, ids[i]!.values()]));
-    await this.holdTotal(batch.order.map((session) => next.get(session)!.next().value as string));
+    const total = this.holdTotal(batch.order.map((session) => next.get(session)!.next().value as string)).catch(() => undefined);
+    this.totals.add(total);
+    void total.finally(() => this.totals.delete(total));
+  }
+
+  /**
+   * Resolves once this instance's --journal-total bookkeeping for what it appended so far has reached Redis (what
+   * that evicted is gone). Only what is pending now: under steady traffic there always is more.
+   */
+  async settled(): Promise<void> {
+    if (this.totals.size) await Promise.all([...this.totals]);
   }
 
   /**
@@ -168,6 +187,7 @@ export class RedisJournal implements CallJournal {
   }
 
   async query(session: string, filter: CallFilter = {}): Promise<CallRecord[]> {
+    await this.settled();
     const key = sessionKeys(this.prefix, session).journal;
     const entries = await this.connection.run(this.connection.client.xrange(key, '-', '+'));
     const records: CallRecord[] = [];
@@ -214,6 +234,7 @@ export class RedisJournal implements CallJournal {
    */
   async stats(): Promise<JournalStats> {
     const base = { backend: 'redis', records: 0, bytes: 0, evicted: 0, queued: 0, sessions: 0, maxPerSession: this.options.maxPerSession, maxTotal: this.options.maxTotal };
+    await this.settled();
     try {
       const counts = await this.connection.run(this.connection.client.hgetall(this.counts));
       return { ...base, records: Math.max(0, Number(counts['records'] ?? 0)), evicted: Number(counts['evicted'] ?? 0) };
@@ -231,6 +252,7 @@ export class RedisJournal implements CallJournal {
   }
 
   async close(): Promise<void> {
+    while (this.totals.size) await this.settled();
     await this.events.close();
   }
 }
