@@ -79,6 +79,14 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** A session on a fresh Redis store after `n` locked writes made back-to-back, as a client calling in a session of its own makes them. */
+async function calledBackToBack(prefix: string, session: string, n: number): Promise<SessionStore> {
+  const lock = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+  const s = await opened(redisStore(prefix), session);
+  for (let i = 0; i < n; i++) await lock.run(s, () => s.put('x:calls', String(i), { i }));
+  return s;
+}
+
 const opened = async (store: Store, id: string) => {
   const o = await store.open(id);
   if (!o.ok) throw new Error(o.reason);
@@ -271,10 +279,7 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance 
   test('a client calling back-to-back in a session of its own keeps the lock between calls; a session two instances use in turn is let go at once', async () => {
     const leases = vi.spyOn(RedisSession.prototype, 'takeLease');
     try {
-      const solo = redisStore('steady');
-      const lock = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
-      const s = await opened(solo, 'solo');
-      for (let i = 0; i < 10; i++) await lock.run(s, () => s.put('x:calls', String(i), { i }));
+      const s = await calledBackToBack('steady', 'solo', 10);
       // The first call lets go (a session called once); the next finds it was let go just now and keeps it.
       expect(leases.mock.calls.length).toBeLessThanOrEqual(5);
       expect((await s.list('x:calls')).length).toBe(10);
@@ -299,12 +304,8 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance 
   test('a lingering lock costs Redis nothing while the session is idle, and is let go by itself', async () => {
     const renewals = vi.spyOn(RedisSession.prototype, 'renewLease');
     try {
-      const store = redisStore('idle');
-      const lock = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
-      const s = await opened(store, 'quiet');
-      for (let i = 0; i < 3; i++) await lock.run(s, () => s.put('x:calls', String(i), { i }));
+      await calledBackToBack('idle', 'quiet', 3);
       const client = connections.at(-1)!.client;
-      expect(await client.exists('{idle:quiet}:l')).toBe(1);
       // Let go within the linger (10 ms): waited for by polling the key, bounded at 2 s.
       for (const until = Date.now() + 2000; (await client.exists('{idle:quiet}:l')) === 1 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
       expect(await client.exists('{idle:quiet}:l')).toBe(0);
