@@ -2,10 +2,10 @@
  * The session lock across instances (serve --redis). Calls of one session queue in this process
  * first; the first of them takes the session's lock in Redis (an NX key with an expiry, renewed
  * while held) and begins a lease (session-lease.ts), which is handed from call to call inside this
- * instance as long as more are waiting. The lock is let go when the queue is empty, or soon after
- * another instance asks for it, so a busy instance cannot starve the others; a killed instance's
- * lock expires. Each locked section's writes go to Redis as one fenced script, sent before the next
- * call starts and awaited before the call is answered.
+ * instance as long as more are waiting. The lock is let go when the queue is empty (a session in steady
+ * use keeps it LINGER_MS longer), or soon after another instance asks for it, so a busy instance cannot
+ * starve the others; a killed instance's lock expires. Each locked section's writes go to Redis as one
+ * fenced script, sent before the next call starts and awaited before the call is answered.
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisSession } from './redis-store.js';
