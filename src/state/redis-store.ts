@@ -68,7 +68,7 @@ end`;
  * the full TTL when the meta has none. A key that has an expiry already has the session's.
  */
 export const EXPIRE_WITH = (key: string, left: string, ttl: string): string =>
-  `if redis.call('PTTL', ${key}) == -1 then if ${left} > 0 then redis.call('PEXPIRE', ${key}, ${left}) else redis.call('PEXPIRE', ${key}, ${ttl}) end end`;
+  `if redis.call('PTTL', ${key}) == -1 then local ms = ${left}; redis.call('PEXPIRE', ${key}, ms > 0 and ms or ${ttl}) end`;
 
 /** Lua, run atomically in Redis; each touches only the keys of one session (or the one session index). Named `cm...`: a client command of Redis's own name (TOUCH, DEL) would shadow them. */
 const SCRIPTS = {
