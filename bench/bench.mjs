@@ -146,7 +146,11 @@ async function measure(label, target, workload) {
   const pids = (target.pair ?? [target]).map((t) => t.child.pid);
   const before = cpuOf(pids);
   const redisBefore = target.redisPid ? cpuOf([target.redisPid]) : null;
-  const redisCpu = (requests) => (target.redisPid ? { redisCpuUsPerReq: cpuPerRequest(redisBefore, cpuOf([target.redisPid]), requests) } : {});
+  /** What the run cost per answered request: the target's processes, and Redis's for a --redis target. */
+  const cost = (requests) => ({
+    cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), requests),
+    ...(target.redisPid && { redisCpuUsPerReq: cpuPerRequest(redisBefore, cpuOf([target.redisPid]), requests) }),
+  });
   if (target.pair) {
     const half = Math.max(1, Math.floor(CONNECTIONS / 2));
     const rs = await Promise.all(target.pair.map((t) => run(t.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions, connections: half })));
@@ -156,13 +160,15 @@ async function measure(label, target, workload) {
       p99ms: Math.max(...rs.map((r) => r.latency.p99)),
       errors: rs.reduce((n, r) => n + r.errors + r.timeouts + (r.non2xx ?? 0), 0),
       rssMb: target.pair.reduce((n, t) => n + (rssMb(t.child.pid) ?? 0), 0),
-      cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), rs.reduce((n, r) => n + r.requests.total, 0)),
-      ...redisCpu(rs.reduce((n, r) => n + r.requests.total, 0)),
+      ...cost(rs.reduce((n, r) => n + r.requests.total, 0)),
     };
   }
   const r = await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions });
-  return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid), cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), r.requests.total), ...redisCpu(r.requests.total) };
+  return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid), ...cost(r.requests.total) };
 }
+
+/** The median of a measure over the rounds; null when a round could not take it (no /proc). */
+const medianOrNull = (runs, key) => (runs.some((r) => r[key] === null) ? null : median(runs.map((r) => r[key])));
 
 /** A target's row: the median of its rounds (req/s and latencies each), errors summed, the last RSS. */
 function rowOf(label, workload, runs) {
@@ -172,8 +178,8 @@ function rowOf(label, workload, runs) {
     reqPerSec: median(runs.map((r) => r.reqPerSec)),
     p50ms: median(runs.map((r) => r.p50ms)),
     p99ms: median(runs.map((r) => r.p99ms)),
-    cpuUsPerReq: runs.some((r) => r.cpuUsPerReq === null) ? null : median(runs.map((r) => r.cpuUsPerReq)),
-    ...('redisCpuUsPerReq' in runs[0] && { redisCpuUsPerReq: runs.some((r) => r.redisCpuUsPerReq === null) ? null : median(runs.map((r) => r.redisCpuUsPerReq)) }),
+    cpuUsPerReq: medianOrNull(runs, 'cpuUsPerReq'),
+    ...('redisCpuUsPerReq' in runs[0] && { redisCpuUsPerReq: medianOrNull(runs, 'redisCpuUsPerReq') }),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     rssMb: runs.at(-1).rssMb,
     rounds: runs.map((r) => r.reqPerSec),
@@ -384,7 +390,7 @@ async function main() {
   const two = get('contract-mock × 2 + Redis', perSession.name);
   if (one?.cpuUsPerReq && two?.cpuUsPerReq && two.redisCpuUsPerReq) {
     // What this machine cannot show by req/s (two instances, Redis and the load generator share two cores), by cost.
-    lines.push('', `Scaling (${perSession.name}): one instance spends ${one.cpuUsPerReq} µs of CPU per request, each of two ${two.cpuUsPerReq} µs; Redis ${two.redisCpuUsPerReq} µs. With a core per instance, instances add about ${Math.round(1e6 / two.cpuUsPerReq)} req/s each until one Redis core, at about ${Math.round(1e6 / two.redisCpuUsPerReq)} req/s, is the limit.`);
+    lines.push('', `Scaling (${perSession.name}): one instance spends ${one.cpuUsPerReq} µs of CPU per request, two ${two.cpuUsPerReq} µs (on whichever answers it); Redis ${two.redisCpuUsPerReq} µs. With a core per instance, instances add about ${Math.round(1e6 / two.cpuUsPerReq)} req/s each until one Redis core, at about ${Math.round(1e6 / two.redisCpuUsPerReq)} req/s, is the limit.`);
   }
   lines.push('', `Startup to the first 200 (median of ${STARTUPS}): contract-mock ${results.startup['contract-mock']} ms, Prism ${results.startup.prism} ms.`);
   lines.push(`RSS after ${MILLION} journaled calls: ${results.memory.rssMb} MB (journal ${results.memory.journal?.records} records kept, ${results.memory.journal?.evicted} evicted).`);
