@@ -66,8 +66,11 @@ export class RedisConnection {
       lazyConnect: false,
       enableReadyCheck: true,
       connectionName: subscriber ? 'contract-mock-events' : 'contract-mock',
-      // Commands issued in one tick go out in one write: concurrent calls share round trips (the order stays that of issue).
-      enableAutoPipelining: !subscriber,
+      // No auto-pipelining: the store and the journal already send one script per session per turn of the event
+      // loop, and commands are pipelined on the one connection anyway (in order of issue). ioredis's per-tick
+      // Pipeline cost more CPU than the writes it saved: 70 against 60 µs a call on (a), 127 against 96 with a
+      // session per connection.
+      enableAutoPipelining: false,
     });
     this.client.on('error', (e: Error) => (this.lastError = e.message));
     this.client.on('ready', () => (this.lastError = undefined));
