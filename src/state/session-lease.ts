@@ -12,6 +12,12 @@ import { exactJson } from '../contract/exact-json.js';
 /** A key known to be absent (deleted, or not in a collection read whole). */
 export const ABSENT: unique symbol = Symbol('absent');
 
+/**
+ * Most misses (keys read and found absent) a lease remembers at once. A lease lasts as long as its session is in
+ * steady use, hours perhaps; a client presenting ever new unknown tokens must not grow it without end.
+ */
+export const MAX_REMEMBERED_MISSES = 1024;
+
 export interface LeasedCollection {
   /** Read whole from Redis: a key missing here is absent. */
   complete: boolean;
@@ -27,6 +33,8 @@ export class SessionLease {
   private metaWrites = new Map<string, number>();
   /** Puts of keys whose presence in Redis was unknown: `meta.records` plus these bounds the true count. */
   possiblyNew = 0;
+  /** Misses remembered since they were last forgotten (an upper bound: a miss written since is still counted). */
+  private misses = 0;
   /** Locked sections run under this lease so far. */
   sections = 0;
   /** Another instance asked for the lock (the last flush or renewal said so). */
@@ -63,7 +71,18 @@ export class SessionLease {
   /** Fills the cache from a read issued earlier: what this lease wrote since wins. */
   learn(name: string, key: string, value: unknown | typeof ABSENT): void {
     const c = this.collection(name);
-    if (!c.entries.has(key)) c.entries.set(key, value);
+    if (c.entries.has(key)) return;
+    if (value === ABSENT && ++this.misses > MAX_REMEMBERED_MISSES) this.forgetMisses();
+    c.entries.set(key, value);
+  }
+
+  /** Drops the remembered misses (read again from Redis when asked for), but for deletes not yet sent. */
+  private forgetMisses(): void {
+    for (const [name, c] of this.collections) {
+      if (c.complete) continue;
+      for (const [key, v] of c.entries) if (v === ABSENT && !this.writes.has(`${name}\u0000${key}`)) c.entries.delete(key);
+    }
+    this.misses = 1;
   }
 
   /** Fills a collection from a whole read: what this lease wrote since wins. */
@@ -98,7 +117,15 @@ export class SessionLease {
   take(): Array<string | number> {
     const ops: Array<string | number> = [];
     // Serialised now, once per record however often it was written since the last flush.
-    for (const [c, k, v] of this.writes.values()) v === ABSENT ? ops.push('d', c, k) : ops.push('p', c, k, exactJson.stringify(v));
+    for (const [c, k, v] of this.writes.values()) {
+      if (v !== ABSENT) ops.push('p', c, k, exactJson.stringify(v));
+      else {
+        ops.push('d', c, k);
+        // Deleted in Redis by this script, which reaches Redis before any later read (one connection keeps the
+        // order): the lease need not remember the key, so deleting records one by one does not grow it.
+        this.collections.get(c)?.entries.delete(k);
+      }
+    }
     for (const [field, value] of this.metaWrites) ops.push('m', field, value);
     this.writes = new Map();
     this.metaWrites = new Map();
