@@ -359,13 +359,15 @@ async function main() {
     results.ratios[g] = { vsFasterPrism: +(get('contract-mock --spec', g).reqPerSec / get('prism (static, logging off)', g).reqPerSec).toFixed(2), cpuVsPrism: cpuRatio(get('prism (static, logging off)', g), get('contract-mock --spec', g)), vsCeiling: null };
   }
   const [a, , c] = mockLoads.map((w) => w.name);
+  const inMemoryRows = results.rows.filter((r) => r.target === 'contract-mock' || r.target === 'contract-mock --spec');
   results.targets = [
     { target: '(a) >= 5x the faster Prism', value: results.ratios[a].vsFasterPrism, ok: results.ratios[a].vsFasterPrism >= 5 },
     { target: '(c) >= 5x the faster Prism', value: results.ratios[c].vsFasterPrism, ok: results.ratios[c].vsFasterPrism >= 5 },
     { target: '(d) petstore GET >= 5x Prism (static, logging off)', value: results.ratios['(d) petstore GET /pets/{id}'].vsFasterPrism, ok: results.ratios['(d) petstore GET /pets/{id}'].vsFasterPrism >= 5 },
     { target: '(e) petstore POST >= 5x Prism (static, logging off)', value: results.ratios['(e) petstore POST /pets'].vsFasterPrism, ok: results.ratios['(e) petstore POST /pets'].vsFasterPrism >= 5 },
     { target: '(a) >= 50% of the node:http ceiling', value: results.ratios[a].vsCeiling, ok: results.ratios[a].vsCeiling >= 0.5 },
-    { target: `p99 < 10 ms at ${CONNECTIONS} connections (all workloads)`, value: Math.max(...results.rows.filter((r) => r.target.startsWith('contract-mock')).map((r) => r.p99ms)), ok: results.rows.filter((r) => r.target.startsWith('contract-mock')).every((r) => r.p99ms < 10) },
+    // Issue 7's target is the in-memory mock's; the --redis rows have their own (p99 < 20 ms, below).
+    { target: `p99 < 10 ms at ${CONNECTIONS} connections (all workloads, in memory)`, value: Math.max(...inMemoryRows.map((r) => r.p99ms)), ok: inMemoryRows.every((r) => r.p99ms < 10) },
     { target: 'startup < 500 ms', value: results.startup['contract-mock'], ok: results.startup['contract-mock'] < 500 },
     { target: `RSS < 200 MB after ${MILLION} calls`, value: results.memory.rssMb, ok: results.memory.rssMb < 200 },
   ];
