@@ -44,7 +44,7 @@ function planServed(env: SeedEnv, session: SessionStore, api: ApiName, kinds: Js
       if (key === null || key === '' || typeof key === 'object') return { ok: false, title: 'Bad record', detail: `${where} has an id field "${role.idField}" that is no id (the ${role.itemPath} path parameter); leave it out to have one given.` };
       const fake = new FakeData(hashSeed(env.seed, session.id, 'state', api, path, unnamed ? `#${i}` : String(key)));
       // Fields the schema requires (or marks readOnly) and the item leaves out are generated, as a create does; the whole item must then be one its read answers.
-      const full = completeItem(role, unnamed ? { ...(record as JsonObject), [role.idField]: PLACEHOLDER_ID[role.idType] } : (record as JsonObject), fake);
+      const full = completeItem(role, record as JsonObject, unnamed ? PLACEHOLDER_ID[role.idType] : key, fake);
       const wrong = env.records?.checkItem(api, role, where, full) ?? [];
       if (wrong.length) return { ok: false, title: 'Bad record', detail: `${wrong.join('; ')} (the item is checked against the ${role.itemPath} item schema of the ${api} spec).` };
       planned.push({ collection: collectionName(api, path), key: unnamed ? undefined : String(key), record: full, ...(unnamed && { id: { role, fake } }) });
