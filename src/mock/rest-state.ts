@@ -13,8 +13,9 @@ import { generate, type SpecAnswer } from './spec-answer.js';
 export type RestOutcome = { kind: 'answer'; answer: SpecAnswer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
 
 /**
- * `{ ...from, [key]: value }` for a record to store, field by field into `out`: V8 gives a spread copy room for more
- * fields, and a stored record lives as long as its session (a petstore pet took 308 bytes so, 116 this way).
+ * `{ ...from, [key]: value }` for a record to store, field by field into `out`: V8 sizes a spread copy to the fields
+ * copied, and the one added after them goes to a property store of its own, with room to grow; a stored record lives
+ * as long as its session (a petstore pet took 308 bytes so, 116 this way).
  * Request bodies come without `__proto__` keys (validate-request drops them), so assignment is plain.
  */
 function withField(from: JsonObject, key: string, value: unknown, out: JsonObject = {}): JsonObject {
