@@ -498,13 +498,14 @@ function scenarioResponse(decision: Extract<Decision, { kind: 'response' }>, hea
  * server-error envelope with the max-records limit; a handler that throws, the envelope with X-Mock-Error.
  */
 async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, headers: Record<string, string>, flags: Record<string, unknown>): Promise<Answer> {
-  if (op.spec) {
-    // The call counter is state: counted under the session's lock, as every write is.
-    const chosen = preferredAnswer(op, headerValue(call.req.headers['prefer']), await w.locks.run(call.session, () => Promise.resolve(fakeOf(w, call))));
+  const prefer = headerValue(call.req.headers['prefer']);
+  if (op.spec && prefer) {
+    // The call counter is state: counted under the session's lock, as every write is (without Prefer, by the handler's section).
+    const chosen = preferredAnswer(op, prefer, await w.locks.run(call.session, () => Promise.resolve(fakeOf(w, call))));
     if (chosen && 'error' in chosen) return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', chosen.error) };
     if (chosen) return { ...chosen, headers: { ...headers, ...chosen.headers } };
   }
-  const preferred = op.spec ? undefined : preferredExample(op, headerValue(call.req.headers['prefer']));
+  const preferred = op.spec ? undefined : preferredExample(op, prefer);
   if (preferred && !preferred.ok) {
     return { status: 400, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(400, 'No such example', preferred.detail) };
   }

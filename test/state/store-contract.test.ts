@@ -351,6 +351,25 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('startMock({ redis }) from a script', () => 
     }
   });
 
+  test('a served spec\'s call takes its session\'s lock once, with or without Prefer (a call now and then lets it go after each)', async () => {
+    const { startMock } = await import('../../src/mock/create-server.js');
+    const petstore = join(import.meta.dirname, '..', '..', 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
+    const mock = await startMock({ log: () => {}, redis: { url: redis!.url, prefix: 'served-lock' }, specFiles: [petstore] });
+    const leases = vi.spyOn(RedisSession.prototype, 'takeLease');
+    try {
+      const base = await listen(mock.server);
+      const created = await fetch(`${base}/api/pets`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'once' }, body: JSON.stringify({ name: 'Rex' }) });
+      expect(created.status).toBe(200);
+      // Each lock taken is one lease (a session called now and then lets go after each call): two would be two round trips more.
+      expect(leases.mock.calls.length).toBe(1);
+      const example = await fetch(`${base}/api/pets/1`, { headers: { 'x-mock-session': 'once', prefer: 'code=200' } });
+      expect([example.status, leases.mock.calls.length]).toEqual([200, 2]);
+    } finally {
+      leases.mockRestore();
+      await mock.shutdown(1000);
+    }
+  });
+
   test('a timeout that is not a positive number is refused at start, naming the option', async () => {
     const { startMock } = await import('../../src/mock/create-server.js');
     await expect(startMock({ log: () => {}, redis: { url: redis!.url, prefix: 'p', timeoutMs: Number.NaN } })).rejects.toThrow(/redis\.timeoutMs/);
