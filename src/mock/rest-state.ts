@@ -13,19 +13,27 @@ import { generate, type SpecAnswer } from './spec-answer.js';
 export type RestOutcome = { kind: 'answer'; answer: SpecAnswer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
 
 /**
- * `{ ...from, [key]: value }` for a record to store, field by field into `out`: V8 sizes a spread copy to the fields
- * copied, and the one added after them goes to a property store of its own, with room to grow; a stored record lives
- * as long as its session (a petstore pet took 308 bytes so, 116 this way).
- * Request bodies come without `__proto__` keys (validate-request drops them), so assignment is plain.
+ * Sets a field as JSON.parse makes one, an own property even when it is named `__proto__` (assignment would take
+ * it as the object's prototype). Request bodies never hold one (validate-request drops it); seeded items may.
  */
-function withField(from: JsonObject, key: string, value: unknown, out: JsonObject = {}): JsonObject {
-  copyInto(out, from);
-  out[key] = value as JsonObject[string];
-  return out;
+function setField(out: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  else out[key] = value as JsonObject[string];
 }
 
 function copyInto(out: JsonObject, from: JsonObject): void {
-  for (const k of Object.keys(from)) out[k] = from[k] as JsonObject[string];
+  for (const k of Object.keys(from)) setField(out, k, from[k]);
+}
+
+/**
+ * `{ ...from, [key]: value }` for a record to store, field by field into `out`: V8 sizes a spread copy to the fields
+ * copied, and the one added after them goes to a property store of its own, with room to grow; a stored record lives
+ * as long as its session (a petstore pet took 308 bytes so, 116 this way).
+ */
+function withField(from: JsonObject, key: string, value: unknown, out: JsonObject = {}): JsonObject {
+  copyInto(out, from);
+  setField(out, key, value);
+  return out;
 }
 
 /** The request's (or a seeded item's) fields with its id, plus generated ones for what the schema requires or marks read-only and it leaves out. */
@@ -35,7 +43,7 @@ export function completeItem(role: RestRole, partial: JsonObject, id: unknown, f
   const out: JsonObject = {};
   if (missing) {
     const generated = generate(role.itemSchema!, undefined, fake);
-    if (generated && typeof generated === 'object' && !Array.isArray(generated)) for (const k of missing) if (k in generated) out[k] = (generated as JsonObject)[k] as JsonObject[string];
+    if (generated && typeof generated === 'object' && !Array.isArray(generated)) for (const k of missing) if (k in generated) setField(out, k, (generated as JsonObject)[k]);
   }
   return withField(partial, role.idField, id, out);
 }

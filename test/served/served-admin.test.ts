@@ -88,6 +88,17 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
     m.close();
   });
 
+  test('a seeded item\'s field named __proto__ is kept as data, as the admin API parsed it, and lends the item nothing', async () => {
+    const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
+    const s = { 'X-Mock-Session': 'seeded' };
+    const res = await request(m.listener).post('/__mock/state').set(s).set('content-type', 'application/json').send('{"petstore-expanded":{"/api/pets":[{"id":9,"name":"Proto","__proto__":{"tag":"cat"}}]}}');
+    expect(res.status).toBe(201);
+    const read = await request(m.listener).get('/api/pets/9').set(s);
+    expect(read.text).toContain('"__proto__":{"tag":"cat"}');
+    expect(read.body.tag).toBeUndefined();
+    m.close();
+  });
+
   test('items without their id get the next free ids, after the ids other items name; a refused seed takes none', async () => {
     const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
     const s = { 'X-Mock-Session': 'seeded' };
