@@ -18,6 +18,9 @@ export const ABSENT: unique symbol = Symbol('absent');
  */
 export const MAX_REMEMBERED_MISSES = 1024;
 
+/** A pending write's key in `writes`: its collection and record key (one place, so put, delete and forgetMisses agree). */
+const writeKey = (collection: string, key: string): string => `${collection}\u0000${key}`;
+
 export interface LeasedCollection {
   /** Read whole from Redis: a key missing here is absent. */
   complete: boolean;
@@ -80,7 +83,7 @@ export class SessionLease {
   private forgetMisses(): void {
     for (const [name, c] of this.collections) {
       if (c.complete) continue;
-      for (const [key, v] of c.entries) if (v === ABSENT && !this.writes.has(`${name}\u0000${key}`)) c.entries.delete(key);
+      for (const [key, v] of c.entries) if (v === ABSENT && !this.writes.has(writeKey(name, key))) c.entries.delete(key);
     }
     this.misses = 1;
   }
@@ -94,12 +97,12 @@ export class SessionLease {
 
   put(name: string, key: string, value: unknown): void {
     this.collection(name).entries.set(key, value);
-    this.writes.set(`${name}\u0000${key}`, [name, key, value]);
+    this.writes.set(writeKey(name, key), [name, key, value]);
   }
 
   delete(name: string, key: string): void {
     this.collection(name).entries.set(key, ABSENT);
-    this.writes.set(`${name}\u0000${key}`, [name, key, ABSENT]);
+    this.writes.set(writeKey(name, key), [name, key, ABSENT]);
   }
 
   /** Sets a meta field (a counter, the order, the clock) here and in Redis at the next flush. */
