@@ -41,9 +41,18 @@ export function integerInRange(value: bigint, format: IntegerFormat): boolean {
   return format === 'int32' ? value >= INT32_MIN && value <= INT32_MAX : value >= INT64_MIN && value <= INT64_MAX;
 }
 
-/** A lossless-json number: an unsafe integer becomes a BigInt, anything else a number (as JSON.parse). */
+/** An integer written with a zero fraction (`9007199254740993.0`): its integer digits, else undefined. */
+const ZERO_FRACTION = /^(-?\d+)\.0+$/;
+
+/**
+ * A lossless-json number: an unsafe integer becomes a BigInt, anything else a number (as JSON.parse). An
+ * unsafe integer written with a zero fraction (`9007199254740993.0`, as some serializers write a long) is
+ * the same integer, kept as a BigInt too: as a double it would be stored as ...992.
+ */
 function parseNumber(text: string): number | bigint {
-  return isInteger(text) && !isSafeNumber(text) ? BigInt(text) : Number(text);
+  if (isInteger(text)) return isSafeNumber(text) ? Number(text) : BigInt(text);
+  const integral = ZERO_FRACTION.exec(text)?.[1];
+  return integral !== undefined && !isSafeNumber(integral) ? BigInt(integral) : Number(text);
 }
 
 const lastWins = ({ newValue }: { newValue: unknown }): unknown => newValue;

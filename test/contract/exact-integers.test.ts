@@ -159,6 +159,14 @@ describe('POST /__mock/state keeps int64 beyond 2^53 like the API paths', () => 
     expect(deleted.body).toEqual({ status: 200, message: 'Delete success' });
   });
 
+  test('a seeded 9007199254740993.0 (a long written with a zero fraction) keeps every digit', async () => {
+    const seeded = await seedRaw('{"platform-sync":{"schools":[{"otherId":9007199254740993.0,"organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区"}]}}');
+    expect(seeded.status).toBe(201);
+    const state = await request(m.listener).get('/__mock/state');
+    expect(state.text).toContain('"otherId":9007199254740993');
+    expect(state.text).not.toContain('9007199254740992');
+  });
+
   test('a seeded wx-push project 9223372036854775807 is listed, journaled, exported and deleted by its exact id', async () => {
     const seeded = await seedRaw('{"wx-push":{"projects":[{"id":9223372036854775807,"url":"http://127.0.0.1:9/hook","project":"教务"},{"id":9007199254740993,"url":"http://127.0.0.1:9/b","project":"德育"}]}}');
     expect(seeded.status).toBe(201);
