@@ -294,6 +294,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
     if (!socket.writable) return socket.destroy();
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    // Headers that did not all arrive within node's headersTimeout: a slow client, not a malformed request.
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return void socket.end('HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     const status = tooLarge ? 431 : 400;
     const line = err.rawPacket?.toString('latin1').split('\r\n')[0] ?? '';
     const [, method = 'GET', url = '/'] = /^([A-Z]+) (\S+)/.exec(line) ?? [];

@@ -54,6 +54,19 @@ describe('limits', () => {
     expect(answer).toContain('over the 1024-byte limit');
   });
 
+  test('slow headers: a request whose headers do not arrive in time is answered 408, not 400', async () => {
+    const m = await testMock();
+    servers.push(m);
+    const url = await listen(m.server);
+    // node:http reports headers that outlast server.headersTimeout as this clientError (checked every 30 s by
+    // default): raised here on the server's side of a connection whose headers stopped half-way.
+    const accepted = new Promise<import('node:net').Socket>((resolve) => m.server.once('connection', resolve));
+    const answer = raw(url, 'GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    const socket = await accepted;
+    m.server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
+    expect(await answer).toMatch(/^HTTP\/1.1 408 Request Timeout\r\n/);
+  });
+
   test('request timeout: a body that stops arriving gets the envelope instead of holding the call', async () => {
     const m = await testMock({ limits: { requestTimeoutMs: 150 } });
     servers.push(m);
