@@ -17,11 +17,11 @@ export interface ScenarioRouteOptions {
   seed(session: string, given: Scenario['given']): Promise<SeedResult>;
 }
 
-const describe = (s: Scenario) => ({
+const describe = (s: Scenario, registry: ScenarioRegistry) => ({
   name: s.name,
   description: s.description,
   ...(s.question && { question: s.question }),
-  file: s.file,
+  file: registry.shownFile(s.file),
   given: s.given ?? null,
   rules: s.rules.map((r, index) => ({ index, description: r.description ?? null, when: r.when, ...(r.then && { then: r.then }), ...(r.steps && { steps: r.steps }), ...(r.times && { times: r.times }) })),
 });
@@ -46,7 +46,7 @@ export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): v
 
   router.get('/scenarios', async (req, res) => {
     const session = sessionOf(req);
-    res.json({ session, available: registry.list().map(describe), active: await activeScenarios(store, registry, session) });
+    res.json({ session, available: registry.list().map((s) => describe(s, registry)), active: await activeScenarios(store, registry, session) });
   });
 
   router.post('/scenarios/active', async (req: Request, res: Response) => {
@@ -64,7 +64,7 @@ export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): v
       if (!(await s.get(ACTIVE, name))) await s.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: Date.now() + (await s.nextSeq('mock:activation')) / 1000 });
       return undefined;
     });
-    if (failed !== undefined) return problem(res, 422, 'Scenario state could not be seeded', `${scenario.file}: given: ${failed}`);
+    if (failed !== undefined) return problem(res, 422, 'Scenario state could not be seeded', `${registry.shownFile(scenario.file)}: given: ${failed}`);
     res.status(201).json({ session, active: await activeScenarios(store, registry, session) });
   });
 

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName } from '../contract/types.js';
@@ -39,6 +39,15 @@ export class ScenarioRegistry extends EventEmitter {
 
   list(): Scenario[] {
     return [...this.scenarios.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * A scenario file as the admin API shows it: relative to the folder it was loaded from, under that folder's
+   * own name (`scenarios/flaky.yaml`), so no answer reveals where the package or a project is installed.
+   */
+  shownFile(file: string): string {
+    const dir = this.dirs.find((d) => !relative(d, file).startsWith('..')) ?? dirname(file);
+    return join(basename(dir), relative(dir, file));
   }
 
   names(): string[] {

@@ -33,6 +33,9 @@ describe('GET /__mock/scenarios', () => {
     expect(school.question).toMatch(/\?$/);
     expect(school.rules[0].then).toEqual({ error: '40410' });
     expect(res.body.active).toEqual([]);
+    // Files are shown under their folder's name, never where the package is installed.
+    expect(school.file).toBe('scenarios/school-not-found.yaml');
+    expect(res.text).not.toContain(process.cwd());
   });
 });
 
