@@ -4,9 +4,10 @@
  */
 import type { Request, Response, Router } from 'express';
 import type { Contract } from '../contract/compile-contract.js';
-import { servedSpec, specListing, type HttpStatusMode } from '../contract/served-spec.js';
+import { specListing, type HttpStatusMode } from '../contract/served-spec.js';
 import type { ApiName } from '../contract/types.js';
 import { problem } from './problem.js';
+import { SpecTexts } from './spec-text.js';
 
 /** The mock's own base URL as this client reached it (the Host header has passed the mock's host check). */
 function baseUrl(req: Request): string {
@@ -14,6 +15,7 @@ function baseUrl(req: Request): string {
 }
 
 export function specRoutes(router: Router, contract: Contract, mode: HttpStatusMode): void {
+  const texts = new SpecTexts(mode);
   router.get('/specs', (req: Request, res: Response) => {
     const base = baseUrl(req);
     res.json({ httpStatus: mode, specs: specListing(contract).map((s) => ({ ...s, url: base + s.url, yaml: `${base}${s.url}?format=yaml` })) });
@@ -25,10 +27,7 @@ export function specRoutes(router: Router, contract: Contract, mode: HttpStatusM
     if (!api) return problem(res, 404, 'Unknown API', `No served API is called "${name}"; served: ${[...contract.apis.keys()].join(', ')}. See GET /__mock/specs.`);
     const format = typeof req.query['format'] === 'string' ? req.query['format'] : /\.ya?ml$/.test(String(req.params['api'])) ? 'yaml' : 'json';
     if (format !== 'json' && format !== 'yaml') return problem(res, 400, 'Unknown format', `format must be json or yaml, got "${format}".`);
-    const doc = servedSpec(api, baseUrl(req), mode);
-    if (format === 'yaml') {
-      const { stringify } = await import('yaml');
-      res.type('application/yaml; charset=utf-8').send(stringify(doc, { lineWidth: 0 }));
-    } else res.type('application/json').send(JSON.stringify(doc, null, 2));
+    const text = await texts.text(api, baseUrl(req), format);
+    res.type(format === 'yaml' ? 'application/yaml; charset=utf-8' : 'application/json').send(text);
   });
 }

@@ -1,6 +1,10 @@
 /** The admin API for a served spec as for the four: its state in GET /__mock/state, its calls filtered by api and operationId, verify, reset. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
+import { listen } from '../helpers/listen.js';
 import { oasExample, servedMock } from '../helpers/served.js';
 
 describe('admin API with a served spec', () => {
@@ -129,5 +133,44 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
     expect(res.body.detail).toMatch(detail);
     expect((await request(m.listener).get('/api/pets').set('X-Mock-Session', 'seeded')).body).toEqual([]);
     m.close();
+  });
+});
+
+describe('GET /__mock/specs of a big document', () => {
+  /** A document with one operation and a long extension: slow to write as YAML, quick to load and compile. */
+  function bigDocument(): string {
+    const bulk = Array.from({ length: 4000 }, (_, i) => ({ id: `t${i}`, name: '甲', tags: ['x', 'y'] }));
+    const paths = { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } };
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-big-')), 'big.json');
+    writeFileSync(file, JSON.stringify({ openapi: '3.1.0', info: { title: 'Big', version: '1' }, servers: [{ url: 'http://big.example/v1' }], 'x-bulk': bulk, paths }));
+    return file;
+  }
+
+  test('YAML is written off the event loop and kept: health answers while it is written, each client gets its own server URL', async () => {
+    const m = await servedMock([bigDocument()]);
+    const base = await listen(m.server);
+    try {
+      // Another document's YAML first, so that nothing is left to load when the big one is asked for.
+      expect((await fetch(`${base}/__mock/specs/platform-sync?format=yaml`)).status).toBe(200);
+      const order: string[] = [];
+      const started = new Promise<void>((resolve) => m.server.once('request', () => resolve()));
+      const yaml = fetch(`${base}/__mock/specs/big?format=yaml`).then(async (r) => (order.push('yaml'), r.text()));
+      await started;
+      const health = await fetch(`${base}/__mock/health`).then((r) => (order.push('health'), r.status));
+      expect(health).toBe(200);
+      const text = await yaml;
+      expect(order).toEqual(['health', 'yaml']);
+      expect(text).toContain(`url: ${base}/v1`);
+      expect(text).toContain('id: t3999');
+
+      // From the cache: the same text, with the server URL this client used.
+      const other = await request(m.listener).get('/__mock/specs/big?format=yaml').set({ Host: 'localhost:4999' });
+      expect(other.text).toBe(text.replace(`url: ${base}/v1`, 'url: http://localhost:4999/v1'));
+      const json = await request(m.listener).get('/__mock/specs/big').set({ Host: 'localhost:4999' });
+      expect(json.body.servers).toEqual([{ url: 'http://localhost:4999/v1', description: 'this contract-mock' }]);
+    } finally {
+      m.server.close();
+      m.close();
+    }
   });
 });
