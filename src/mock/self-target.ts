@@ -24,6 +24,8 @@ const LOCAL = (() => {
   return b;
 })();
 
+/** A url part as messages show it: a client chooses it, so it is cut to a readable length. */
+const shown = (text: string): string => (text.length > 120 ? `${text.slice(0, 120)}…` : text);
 const family = (ip: string): 'ipv4' | 'ipv6' => (isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 const WILDCARD = new Set(['0.0.0.0', '::']);
 /** Escape rounds undone before looking for `__mock`: enough for a double-encoded `%255F`, bounded so the scan stays linear. */
@@ -71,7 +73,7 @@ export function isAdminTarget(pathname: string): boolean {
  */
 export function selfTarget(url: URL, listening: readonly ListenAddress[], localAddresses: () => ReadonlySet<string> = interfaceAddresses): SelfTarget {
   if (isAdminTarget(url.pathname)) {
-    return { refused: 'admin-path', error: `not delivered: ${url.pathname} is an admin path (/__mock); a webhook never calls an admin API, so no page can reach one through the mock` };
+    return { refused: 'admin-path', error: `not delivered: ${shown(url.pathname)} is an admin path (/__mock); a webhook never calls an admin API, so no page can reach one through the mock` };
   }
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const on = listening.filter((l) => l.port === port);
@@ -80,7 +82,7 @@ export function selfTarget(url: URL, listening: readonly ListenAddress[], localA
   const ip = canonicalIp(host);
   const self = ip === undefined ? host === 'localhost' || host.endsWith('.localhost') || host === hostname().toLowerCase() : LOCAL.check(ip, family(ip)) || on.some((l) => listensOn(l, ip, localAddresses));
   if (!self) return undefined;
-  return { refused: 'self', error: `not delivered: ${url.host} is this mock itself (it listens on port ${port}); a delivery to itself would start a loop` };
+  return { refused: 'self', error: `not delivered: ${shown(url.host)} is this mock itself (it listens on port ${port}); a delivery to itself would start a loop` };
 }
 
 function listensOn(l: ListenAddress, ip: string, localAddresses: () => ReadonlySet<string>): boolean {

@@ -104,6 +104,12 @@ describe('a delivery never targets an admin path (finding 9)', () => {
     }
   });
 
+  test('a long path is named in the refusal cut to 120 characters (the journal keeps the url once, in full)', () => {
+    const error = selfTarget(new URL(`http://h/__mock/${'x'.repeat(100_000)}`), [])?.error ?? '';
+    expect(error.length).toBeLessThan(300);
+    expect(error).toMatch(/^not delivered: \/__mock\/x+… is an admin path/);
+  });
+
   test.each(['/hook', '/__mockery', '/my__mock/x', '/hook?next=/__mock/reset', '/hook#/__mock'])('%s is not an admin path', (path) => {
     expect(isAdminTarget(new URL(`http://h${path}`).pathname)).toBe(false);
   });
