@@ -8,6 +8,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { writeProblem } from './problem.js';
+import { DELIVERY_HEADER } from '../mock/deliver.js';
 
 export interface AdminGuardOptions {
   /** When set, admin routes need `Authorization: Bearer <token>` or the dashboard's cookie (serve --admin-token). */
@@ -114,6 +115,12 @@ export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage, r
         'Host not allowed',
         `The admin API answers only requests addressed to localhost, an IP address or the listen address, not "${hostnameOf(req.headers.host ?? '')}" (a page could reach it by DNS rebinding). If this is your server's name, start it with --allow-host ${hostnameOf(req.headers.host ?? '')}.`,
       );
+      return { answered: true };
+    }
+    // A webhook delivery (ours or another instance's, maybe through a proxy that rewrote its path) is never
+    // an admin call: it would carry a page's request into the admin API with no Origin (issue 25, finding 9).
+    if (req.headers[DELIVERY_HEADER] !== undefined) {
+      writeProblem(res, 403, 'Delivery refused by the admin API', `${method} ${url.split('?')[0]} carries X-Mock-Delivery: it is a webhook delivery from a mock, and a delivery never reaches the admin API. Point push projects at your own receiver, not at /__mock.`);
       return { answered: true };
     }
     const allowed = origin !== undefined && originAllowed(req, origin);

@@ -20,8 +20,11 @@ export interface DeliveryOutcome {
   status?: number;
   error?: string;
   durationMs: number;
-  /** Not attempted: the destination is not allowed, or the call had more deliveries than --max-deliveries. */
-  refused?: 'not-allowed' | 'max-deliveries';
+  /**
+   * Not attempted: the destination is not allowed, the call had more deliveries than --max-deliveries, the
+   * url is the mock itself (`self`) or an admin path (`admin-path`), or the call was itself a delivery (`from-delivery`).
+   */
+  refused?: 'not-allowed' | 'max-deliveries' | 'self' | 'admin-path' | 'from-delivery';
   /** Still running when the record was written (the record is written when the answer is sent). */
   pending?: true;
 }

@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { StoreUnavailableError, systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
 import { asciiJson, createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
 import { DEFAULT_MAX_DELIVERIES, type DeliveryOptions } from './deliver.js';
+import type { ListenAddress } from './self-target.js';
 
 export const API_MODULES: readonly ApiModule[] = [platformSync, wuhanEduyun, iosDatasyn, wxPush];
 
@@ -170,7 +171,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     store,
     seed,
     limits,
-    delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, ...options.delivery },
+    delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, listening: () => listenAddresses(server), ...options.delivery },
     // options.onCall sees each record once, complete (after its deliveries); the journal has it before the answer is sent.
     onCall: (record) => {
       const stored = journal.append(record);
@@ -371,6 +372,12 @@ function redisOptions(given: NonNullable<MockOptions['redis']>): RedisOptions & 
   }
   if (typeof out.prefix !== 'string' || out.prefix === '') throw new TypeError('redis.prefix must be a non-empty string');
   return out;
+}
+
+/** Where the server listens, once it does (deliveries to it are refused as `self`); none before. */
+function listenAddresses(server: Server): ListenAddress[] {
+  const a = server.address();
+  return a && typeof a === 'object' ? [{ address: a.address, port: a.port }] : [];
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */

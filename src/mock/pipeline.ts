@@ -23,7 +23,7 @@ import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Fault } from '../scenarios/scenario.js';
 import { StateLimitError, StoreUnavailableError, type SessionStore, type Store } from '../state/store.js';
 import { sessionLock, type SessionLock } from '../state/session-lock.js';
-import { deliverAll, type DeliveryOptions } from './deliver.js';
+import { DELIVERY_HEADER, deliverAll, type DeliveryOptions, type DeliverySource } from './deliver.js';
 import { FakeData, hashSeed } from './fake-data.js';
 import { restAnswer } from './rest-state.js';
 import { challenge, checkServedResponse, errorAnswer, invalidAnswer, preferredAnswer, successAnswer, unmetSecurity, type SpecAnswer } from './spec-answer.js';
@@ -646,11 +646,22 @@ function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void
  * The handler's deliveries, run after the answer was sent and its record written (at most
  * --max-deliveries of them, to allowed destinations); tracked so shutdown can wait for them.
  */
-function runDeliveries(w: Walk, record: CallRecord, list: Delivery[], at: number): Promise<void> {
-  const p = deliverAll(list, at, w.options.delivery).then((outcomes) => w.options.onDeliveries?.(record, outcomes));
+function runDeliveries(w: Walk, record: CallRecord, list: Delivery[], at: number, source: DeliverySource): Promise<void> {
+  const p = deliverAll(list, at, w.options.delivery, source).then((outcomes) => w.options.onDeliveries?.(record, outcomes));
   w.pending.add(p);
   void p.finally(() => w.pending.delete(p));
   return p;
+}
+
+/** Where a call that delivers came in (its port is the mock's own, whoever listens) and whether it was a delivery itself. */
+function deliverySource(callId: string, req: IncomingMessage): DeliverySource {
+  const { localAddress, localPort } = req.socket;
+  const marker = req.headers[DELIVERY_HEADER];
+  return {
+    callId,
+    ...(localAddress !== undefined && localPort !== undefined && { arrivedAt: { address: localAddress, port: localPort } }),
+    ...(marker !== undefined && { marker: headerValue(marker) }),
+  };
 }
 
 /**
@@ -715,8 +726,10 @@ export function createPipeline(options: PipelineOptions) {
       const recorded = record(w, call, answer);
       const journaled = options.onCall(recorded);
       if (journaled) await journaled;
+      // Read before the answer goes out: the socket may close with it, and its local address with it.
+      const source = call.deliveries.length ? deliverySource(recorded.id, req) : undefined;
       respond(w, call, res, answer);
-      if (call.deliveries.length) await runDeliveries(w, recorded, call.deliveries, call.mockTime);
+      if (source) await runDeliveries(w, recorded, call.deliveries, call.mockTime, source);
     } catch (e) {
       if (!(e instanceof StoreUnavailableError)) throw e;
       storeUnavailable(w, req, res, e);
