@@ -419,7 +419,7 @@ export class Journal implements CallJournal {
     if (this.fd !== undefined) {
       // Not stored unless written: an answered call is in the file (the call is answered store-unavailable instead).
       const written = this.write(text + '\n');
-      if (!written.ok) throw new StoreUnavailableError(`${written.error}; the call's record was not journaled`);
+      if (!written.ok) throw new StoreUnavailableError(`${written.error}; the call's record was not journaled`, true);
     }
     const entry = this.store(kept, text, true);
     if (kept.deliveries.some((d) => d.pending)) this.awaiting.set(kept.id, entry);
@@ -626,7 +626,7 @@ export class Journal implements CallJournal {
       maxPerSession: this.options.maxPerSession,
       maxTotal: this.options.maxTotal,
       ...(this.options.file && { file: this.options.file }),
-      ...(this.fileError && { fileError: this.fileError.message }),
+      ...((this.fileError || this.appender?.failure) && { fileError: this.fileError?.message ?? this.appender!.failure!.error }),
       ...(this.restored && { restored: this.restored }),
       ...(this.unreadable && { unreadableLines: this.unreadable }),
     };

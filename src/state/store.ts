@@ -94,9 +94,13 @@ export class StateLimitError extends Error {
   }
 }
 
-/** The shared store (Redis) did not answer in time or is unreachable: the call is answered store-unavailable. */
+/**
+ * The shared store (Redis) did not answer in time or is unreachable, or a file the mock writes (state.log,
+ * the journal) could not be written: the call is answered store-unavailable.
+ */
 export class StoreUnavailableError extends Error {
-  constructor(message: string) {
+  /** `changesKept`: the call ran and its changes (if any) were made; only its journal record could not be written. */
+  constructor(message: string, readonly changesKept = false) {
     super(message);
     this.name = 'StoreUnavailableError';
   }
