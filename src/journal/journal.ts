@@ -256,14 +256,15 @@ export class Journal implements CallJournal {
   private write(text: string): AppendOutcome {
     if (this.fd === undefined) return { ok: true };
     try {
+      const bytes = Buffer.byteLength(text);
       const limit = this.options.rotateBytes;
-      if (limit && this.fileBytes > 0 && this.fileBytes + Buffer.byteLength(text) > limit) this.rotate();
+      if (limit && this.fileBytes > 0 && this.fileBytes + bytes > limit) this.rotate();
       const line = this.unended ? '\n' + text : text;
       // Synchronous, so a record is in the file as soon as it exists (kill -9 loses nothing after it).
-      const written = this.appender!.append(line);
+      const written = this.appender!.append(line, line === text ? bytes : bytes + 1);
       if (!written.ok) return written;
       this.unended = false;
-      this.fileBytes += Buffer.byteLength(line);
+      this.fileBytes += line === text ? bytes : bytes + 1;
       return written;
     } catch (e) {
       this.fileError = e as Error;

@@ -51,10 +51,9 @@ export class LineAppender {
     return this.failing;
   }
 
-  /** Appends `text` (one or more lines, ending with a newline) whole, or not at all. */
-  append(text: string): AppendOutcome {
+  /** Appends `text` (one or more lines, ending with a newline; `bytes` its UTF-8 length when known) whole, or not at all. */
+  append(text: string, bytes = Buffer.byteLength(text)): AppendOutcome {
     if (this.torn && !this.cut()) return this.failed(`a partial line at the end of ${this.file} could not be cut off`);
-    const bytes = Buffer.byteLength(text);
     let written: number;
     try {
       written = this.write(this.fd, text);
