@@ -36,6 +36,8 @@ export interface JournalOptions {
   keepFiles?: number;
   /** The masking rule (its key makes masks comparable within one run); default a fresh one. */
   mask?: SecretMask;
+  /** Told once when the file stops taking records (a full disk) and once when it takes them again. */
+  log?: (message: string) => void;
 }
 
 export const DEFAULT_JOURNAL: JournalOptions = {
@@ -237,7 +239,7 @@ export class Journal implements CallJournal {
       this.fd = openSync(file, 'a', 0o600);
       fchmodSync(this.fd, 0o600);
       this.fileBytes = fstatSync(this.fd).size;
-      this.appender = new LineAppender(file, this.fd);
+      this.appender = new LineAppender(file, this.fd, { log: this.options.log });
       // A crash mid-write leaves a line without its newline: the next write ends it, so its record starts a line of its own.
       if (this.fileBytes > 0) {
         const last = Buffer.alloc(1);

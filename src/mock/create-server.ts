@@ -363,7 +363,7 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
   }
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
   // With --state the journal is durable (read back at start): in DIR/journal.ndjson, or in the --journal file when one is named.
-  const journal = await Journal.open({ ...journalOptions, ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }) });
+  const journal = await Journal.open({ ...journalOptions, log: options.log ?? console.error, ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }) });
   return { store, journal };
 }
 

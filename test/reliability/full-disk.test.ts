@@ -5,7 +5,7 @@
  * the test is skipped with a message, and under CI a failing mount fails it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -47,6 +47,21 @@ const health = async (at: ServeProcess): Promise<{ status: number; body: Json }>
   const res = await fetch(`${at.url}/__mock/health`);
   return { status: res.status, body: (await res.json()) as Json };
 };
+/** Takes every byte left on the disk. */
+function fillUp(file: string): void {
+  const fd = openSync(file, 'a');
+  try {
+    for (const size of [4096, 1]) {
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(size));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 /** Every line whole: the file ends with a newline and each line is JSON. */
 function wholeLines(file: string): void {
   const text = readFileSync(file, 'utf8');
@@ -89,13 +104,23 @@ describe.skipIf(service.skip)('serve --state on a full disk', () => {
     expect(degraded.status).toBe(503);
     expect(degraded.body['status']).toBe('degraded');
     expect(degraded.body['persistence']).toEqual(expect.arrayContaining([expect.objectContaining({ file: expect.stringMatching(/state\.log|journal\.ndjson/), error: expect.any(String) })]));
-    // Still full: refused again, and no line torn in either file meanwhile.
+    // Now quite full (the last bytes taken too): writes, reads and admin writes are all refused, none torn.
+    fillUp(join(disk, 'rest'));
     expect((await ack(first)).headers.get('x-mock-limit')).toBe('store-unavailable');
+    const read = await fetch(`${first.url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': SESSION } });
+    expect(read.headers.get('x-mock-limit')).toBe('store-unavailable');
+    const admin = await fetch(`${first.url}/__mock/clock`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': SESSION }, body: '{"advanceSeconds": 60}' });
+    expect(admin.status).toBe(503);
+    expect(admin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(admin.headers.get('x-mock-limit')).toBe('store-unavailable');
+    // One log line per file that stopped taking writes, not one per call.
+    expect(first.stderr().match(/answered store-unavailable until a write succeeds/g)!.length).toBeLessThanOrEqual(2);
     wholeLines(join(stateDir, 'state.log'));
     wholeLines(join(stateDir, 'journal.ndjson'));
 
     // Space freed: the next write succeeds and health is ok again.
     rmSync(filler);
+    rmSync(join(disk, 'rest'));
     expect(((await (await ack(first)).json()) as Json)['success']).toBe(true);
     const recovered = await health(first);
     expect(recovered.status).toBe(200);
