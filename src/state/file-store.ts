@@ -113,7 +113,11 @@ export class FileStore implements Store {
       // Every line is written with its newline in one write: text after the last newline was never acknowledged.
       const lines = buf.toString('utf8', 0, buf.lastIndexOf(0x0a) + 1).split('\n');
       for (const [i, line] of lines.entries()) {
-        if (!line) continue;
+        if (!line) {
+          // An empty line still counts its newline (the last element is what follows the last newline: nothing).
+          if (i < lines.length - 1) whole++;
+          continue;
+        }
         let entry: unknown;
         try {
           entry = exactJson.parse(line);

@@ -97,6 +97,16 @@ describe('FileStore on a failing disk', () => {
     expect(await again.session('s').dump()).toEqual({ collections: { 'x:n': { a: 1, c: 3 } }, counters: { id: 2 }, clockOffsetMs: 0 });
   });
 
+  test('an empty line in the log is no torn line: nothing after it is cut', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-state-empty-'));
+    const a = new FileStore({ dir, clock: fixedClock(0), seed, compactEvery: 1_000_000 });
+    await a.session('s').put('x:n', 'a', 1);
+    writeSync(openSync(a.logFile, 'a'), '\n{"s":"s","m":{"op":"put","c":"x:n","k":"b","v":2}}\n');
+    const b = new FileStore({ dir, clock: fixedClock(0), seed });
+    expect(b.recovered).toMatchObject({ tornLine: false, replayed: 2 });
+    expect((await b.session('s').dump()).collections).toEqual({ 'x:n': { a: 1, b: 2 } });
+  });
+
   test('a torn last line is cut at start with one log line, everything before it loaded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-state-torn-'));
     const a = new FileStore({ dir, clock: fixedClock(0), seed, compactEvery: 1_000_000 });
