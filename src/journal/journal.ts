@@ -14,7 +14,7 @@ import type { DeliveryOutcome } from '../apis/api-module.js';
 import type { CallFilter, CallRecord } from './call-record.js';
 export type { CallFilter };
 import { SecretMask } from './secret-mask.js';
-import { LineAppender, type AppendOutcome, type PersistenceFailure } from '../state/append-line.js';
+import { LineAppender, type AppendOutcome, type PersistenceFailure, type WriteLine } from '../state/append-line.js';
 import { StoreUnavailableError } from '../state/store.js';
 
 export interface JournalOptions {
@@ -38,6 +38,8 @@ export interface JournalOptions {
   mask?: SecretMask;
   /** Told once when the file stops taking records (a full disk) and once when it takes them again. */
   log?: (message: string) => void;
+  /** The file's write (tests inject one that fails part-way). */
+  write?: WriteLine;
 }
 
 export const DEFAULT_JOURNAL: JournalOptions = {
@@ -239,7 +241,7 @@ export class Journal implements CallJournal {
       this.fd = openSync(file, 'a', 0o600);
       fchmodSync(this.fd, 0o600);
       this.fileBytes = fstatSync(this.fd).size;
-      this.appender = new LineAppender(file, this.fd, { log: this.options.log });
+      this.appender = new LineAppender(file, this.fd, { log: this.options.log, write: this.options.write });
       // A crash mid-write leaves a line without its newline: the next write ends it, so its record starts a line of its own.
       if (this.fileBytes > 0) {
         const last = Buffer.alloc(1);

@@ -8,6 +8,8 @@ import { mkdtempSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import type { CallRecord } from '../../src/journal/call-record.js';
+import { Journal } from '../../src/journal/journal.js';
 import { LineAppender, type WriteLine } from '../../src/state/append-line.js';
 import { FileStore } from '../../src/state/file-store.js';
 import { MemoryStore } from '../../src/state/memory-store.js';
@@ -119,5 +121,44 @@ describe('FileStore on a failing disk', () => {
     expect(logged).toEqual([expect.stringContaining('ended with a torn line')]);
     expect((await b.session('s').dump()).collections).toEqual({ 'x:n': { a: 1 } });
     expect(readFileSync(b.logFile, 'utf8')).toBe('');
+  });
+});
+
+describe('Journal on a failing disk', () => {
+  let n = 0;
+  const rec = (id: string): CallRecord => ({
+    id, time: '2026-11-22T06:00:00.000Z', mockTime: 0, session: 's', api: 'platform-sync', operationId: 'channelToken', method: 'POST', path: '/v1/channel/token',
+    query: {}, request: { headers: {}, body: { n: ++n } }, response: { status: 200, headers: {}, body: {}, code: '200' }, durationMs: 1, violations: [], scenarios: [], deliveries: [],
+  });
+
+  test.each(['partial', 'enospc'] as const)('a %s write: the record is refused (store-unavailable, changes kept), not stored, and cut off the file', async (mode) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-journal-full-')), 'journal.ndjson');
+    const { write, failing } = flakyWrite();
+    const j = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore: true, write });
+    j.append(rec('before'));
+    const before = readFileSync(file, 'utf8');
+    failing.mode = mode;
+    let refused: unknown;
+    try {
+      j.append(rec('refused'));
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).toBeInstanceOf(StoreUnavailableError);
+    expect((refused as StoreUnavailableError).changesKept).toBe(true);
+    expect(j.query('s').map((c) => c.id)).toEqual(['before']);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(j.persistence()).toMatchObject({ file });
+    expect(j.stats().fileError).toContain(file);
+
+    failing.mode = 'no';
+    j.append(rec('after'));
+    expect(j.persistence()).toBeUndefined();
+    expect(j.stats().fileError).toBeUndefined();
+    await j.close();
+    const again = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore: true });
+    expect(again.query('s').map((c) => c.id)).toEqual(['before', 'after']);
+    expect(again.stats().unreadableLines).toBeUndefined();
+    await again.close();
   });
 });
