@@ -7,13 +7,15 @@
  * `journal.ndjson` under `--state`) also gets each record as NDJSON, rotated at a size.
  */
 import { exactJson } from '../contract/exact-json.js';
-import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { join, parse } from 'node:path';
 import type { DeliveryOutcome } from '../apis/api-module.js';
 // CallFilter lives with CallRecord so the client's type declarations need no node types.
 import type { CallFilter, CallRecord } from './call-record.js';
 export type { CallFilter };
 import { SecretMask } from './secret-mask.js';
+import { LineAppender, type AppendOutcome, type PersistenceFailure, type WriteLine } from '../state/append-line.js';
+import { StoreUnavailableError } from '../state/store.js';
 
 export interface JournalOptions {
   maxPerSession: number;
@@ -34,6 +36,10 @@ export interface JournalOptions {
   keepFiles?: number;
   /** The masking rule (its key makes masks comparable within one run); default a fresh one. */
   mask?: SecretMask;
+  /** Told once when the file stops taking records (a full disk) and once when it takes them again. */
+  log?: (message: string) => void;
+  /** The file's write (tests inject one that fails part-way). */
+  write?: WriteLine;
 }
 
 export const DEFAULT_JOURNAL: JournalOptions = {
@@ -177,6 +183,8 @@ export interface CallJournal extends EventBus {
   /** Clears one session's records; how many there were. */
   clear(session: string): number | Promise<number>;
   stats(): JournalStats | Promise<JournalStats>;
+  /** Why the journal's file cannot be written, until a write succeeds again (health: degraded). */
+  persistence?(): PersistenceFailure | undefined;
   close(): Promise<void>;
 }
 
@@ -196,6 +204,11 @@ export class Journal implements CallJournal {
   private fd?: number;
   private fileBytes = 0;
   private fileError?: Error;
+  private fileErrorSince?: string;
+  /** Cuts a record that did not reach the file whole back off it (a full disk), so it never ends mid-line. */
+  private appender?: LineAppender;
+  /** The file ends with a line torn by a crash: the next write ends it first. */
+  private unended = false;
   /** Records read back from the file at start (a restarted `serve --state`), and lines that could not be read. */
   restored = 0;
   private unreadable = 0;
@@ -228,13 +241,14 @@ export class Journal implements CallJournal {
       this.fd = openSync(file, 'a', 0o600);
       fchmodSync(this.fd, 0o600);
       this.fileBytes = fstatSync(this.fd).size;
-      // A crash mid-write leaves a line without its newline: end it, so the next record starts a line of its own.
+      this.appender = new LineAppender(file, this.fd, { log: this.options.log, write: this.options.write });
+      // A crash mid-write leaves a line without its newline: the next write ends it, so its record starts a line of its own.
       if (this.fileBytes > 0) {
         const last = Buffer.alloc(1);
         const rfd = openSync(file, 'r');
         readSync(rfd, last, 0, 1, this.fileBytes - 1);
         closeSync(rfd);
-        if (last[0] !== 0x0a) this.write('\n');
+        this.unended = last[0] !== 0x0a;
       }
     } catch (e) {
       this.fileError = e as Error;
@@ -242,18 +256,31 @@ export class Journal implements CallJournal {
     }
   }
 
-  private write(text: string): void {
-    if (this.fd === undefined) return;
+  /** Appends whole lines or nothing (a line cut short by a full disk is cut back off the file). */
+  private write(text: string): AppendOutcome {
+    if (this.fd === undefined) return { ok: true };
     try {
       const bytes = Buffer.byteLength(text);
       const limit = this.options.rotateBytes;
       if (limit && this.fileBytes > 0 && this.fileBytes + bytes > limit) this.rotate();
+      const line = this.unended ? '\n' + text : text;
       // Synchronous, so a record is in the file as soon as it exists (kill -9 loses nothing after it).
-      writeSync(this.fd, text);
-      this.fileBytes += bytes;
+      const written = this.appender!.append(line, line === text ? bytes : bytes + 1);
+      if (!written.ok) return written;
+      this.unended = false;
+      this.fileBytes += line === text ? bytes : bytes + 1;
+      return written;
     } catch (e) {
       this.fileError = e as Error;
+      return { ok: false, error: `could not rotate ${this.options.file} (${(e as Error).message})` };
     }
+  }
+
+  /** Why the file is not written (a failed append, until one succeeds; or a file that could not be opened or rotated). */
+  persistence(): PersistenceFailure | undefined {
+    if (this.appender?.failure) return this.appender.failure;
+    if (this.fileError) return { file: this.options.file!, error: this.fileError.message, since: this.fileErrorSince ??= new Date().toISOString() };
+    return undefined;
   }
 
   /** FILE.(k) → FILE.(k+1), FILE → FILE.1, the oldest beyond keepFiles removed; a fresh FILE. */
@@ -268,6 +295,8 @@ export class Journal implements CallJournal {
       for (let i = 1; i < files.length; i++) if (existsSync(files[i]!)) renameSync(files[i]!, files[i - 1]!);
     }
     this.fd = openSync(file, 'a', 0o600);
+    this.appender!.reset(this.fd, 0);
+    this.unended = false;
     this.fileBytes = 0;
   }
 
@@ -392,7 +421,11 @@ export class Journal implements CallJournal {
       }
     }
     const { kept, text } = this.prepare(record);
-    if (this.fd !== undefined) this.write(text + '\n');
+    if (this.fd !== undefined) {
+      // Not stored unless written: an answered call is in the file (the call is answered store-unavailable instead).
+      const written = this.write(text + '\n');
+      if (!written.ok) throw new StoreUnavailableError(`${written.error}; the call's record was not journaled`, true);
+    }
     const entry = this.store(kept, text, true);
     if (kept.deliveries.some((d) => d.pending)) this.awaiting.set(kept.id, entry);
     for (const listener of this.listeners) listener(kept);
@@ -423,6 +456,7 @@ export class Journal implements CallJournal {
   addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): CallRecord {
     const line = this.deliveriesLine(record, deliveries);
     const listed = line.deliveries;
+    // The call was answered already: a line that cannot be written leaves the outcomes in memory only (health says degraded).
     this.write(exactJson.stringify(line) + '\n');
     const entry = this.awaiting.get(record.id);
     const updated = entry && this.replaceDeliveries(entry, line, true);
@@ -597,7 +631,7 @@ export class Journal implements CallJournal {
       maxPerSession: this.options.maxPerSession,
       maxTotal: this.options.maxTotal,
       ...(this.options.file && { file: this.options.file }),
-      ...(this.fileError && { fileError: this.fileError.message }),
+      ...((this.fileError || this.appender?.failure) && { fileError: this.fileError?.message ?? this.appender!.failure!.error }),
       ...(this.restored && { restored: this.restored }),
       ...(this.unreadable && { unreadableLines: this.unreadable }),
     };

@@ -251,7 +251,13 @@ export async function createMock(options: MockOptions): Promise<Mock> {
         return;
       }
       bodyDeadline(req, res, limits.requestTimeoutMs, cors);
-      const opened = store.open(session);
+      let opened: ReturnType<Store['open']>;
+      try {
+        opened = store.open(session);
+      } catch (e) {
+        // A new session whose eviction could not be logged (--state on a full disk): answered below as the store's outage.
+        opened = Promise.reject(e);
+      }
       if (opened instanceof Promise) {
         opened.then(
           (o) => (o.ok ? serveAdmin(req, res, cors) : writeProblem(res, 503, 'Session limit', o.reason, [...cors, 'Retry-After', '60'])),
@@ -287,7 +293,9 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     const storeHealth = store.health ? await store.health() : undefined;
     // A shared store's session counts are asked of it: left out while it is down (health answers without them).
     const sessions = storeHealth?.status === 'down' ? undefined : await Promise.resolve(store.stats?.()).catch(() => undefined);
-    return healthBody(options.contract, await journal.stats(), startedAt, sessions, storeHealth);
+    // A file (state.log, the journal) that cannot be written: degraded until a write succeeds again.
+    const persistence = [store.persistence?.(), journal.persistence?.()].filter((p) => p !== undefined);
+    return healthBody(options.contract, await journal.stats(), startedAt, sessions, storeHealth, persistence);
   }
 
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
@@ -358,7 +366,7 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
   }
   const store = options.store ?? (options.stateDir ? new FileStore({ ...storeOptions, dir: options.stateDir }) : new MemoryStore(storeOptions));
   // With --state the journal is durable (read back at start): in DIR/journal.ndjson, or in the --journal file when one is named.
-  const journal = await Journal.open({ ...journalOptions, ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }) });
+  const journal = await Journal.open({ ...journalOptions, log: options.log ?? console.error, ...(options.stateDir && { file: options.journal?.file ?? join(options.stateDir, 'journal.ndjson'), restore: true }) });
   return { store, journal };
 }
 

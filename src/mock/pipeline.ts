@@ -586,7 +586,8 @@ function storeUnavailable(w: Walk, req: IncomingMessage, res: ServerResponse, e:
   const match = matchRoute(w.contract.routes, method, pathname);
   const api = apiOf(match);
   const dialect = api ? w.contract.apis.get(api)!.dialect : undefined;
-  const message = `contract-mock: the shared store is unavailable (${e.message}); the call was not served, retry it`;
+  const outcome = e.changesKept ? 'the call ran and its changes (if any) were kept, but it is not in the journal: check the session before retrying it' : 'the call was not served, retry it';
+  const message = `contract-mock: the store is unavailable (${e.message}); ${outcome}`;
   writeAnswer(w, req, res, {
     status: dialect ? 200 : 503,
     headers: { 'Retry-After': '1', 'X-Mock-Limit': 'store-unavailable' },

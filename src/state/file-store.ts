@@ -1,21 +1,25 @@
 /**
  * Durable state for `serve --state DIR`: the in-memory store, plus an append-only log of every
- * change (`state.log`, one JSON line each, written before the change is acknowledged) and periodic
- * compaction into a snapshot (`state.json`). Opening replays snapshot then log; a torn last line
- * (a crash mid-write) is ignored. Replays are idempotent, so a crash during compaction loses nothing.
+ * change (`state.log`, one JSON line each, written before the change is applied and acknowledged) and periodic
+ * compaction into a snapshot (`state.json`). A line that cannot be written whole (a full disk) is cut back off,
+ * the change is not applied and the call is answered store-unavailable. Opening replays snapshot then log; a
+ * torn last line (a crash mid-write) is cut off. Replays are idempotent, so a crash during compaction loses nothing.
  * The folder is 0700 and its files 0600 (they hold app secrets and passwords). A damaged file stops
  * start-up with a StateFileError naming the file and line and saying how to recover.
  */
 import { exactJson } from '../contract/exact-json.js';
-import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LineAppender, type PersistenceFailure, type WriteLine } from './append-line.js';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-import type { Mutation, OpenResult, SessionDump, SessionStats, SessionStore, Store } from './store.js';
+import { StoreUnavailableError, type Mutation, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store } from './store.js';
 
 export interface FileStoreOptions extends Omit<MemoryStoreOptions, 'onMutation'> {
   dir: string;
   /** Compact after this many logged changes (default 20,000). */
   compactEvery?: number;
+  /** The log's write (tests inject one that fails part-way). */
+  write?: WriteLine;
 }
 
 interface Snapshot {
@@ -60,6 +64,7 @@ function validEntry(v: unknown): v is { s: string; m: Mutation } {
 export class FileStore implements Store {
   private readonly memory: MemoryStore;
   private fd: number;
+  private readonly appender: LineAppender;
   private logged = 0;
   private replaying = false;
   /** Why the last compaction could not write a snapshot (the log is kept instead), if it failed. */
@@ -99,40 +104,68 @@ export class FileStore implements Store {
         this.memory.replay(id, { op: 'load', dump });
       }
     }
+    /** Bytes of the log's complete lines: a torn line past them is cut off. */
+    let whole = 0;
+    let logBytes = 0;
     if (existsSync(this.logFile)) {
-      const lines = readFileSync(this.logFile, 'utf8').split('\n');
+      const buf = readFileSync(this.logFile);
+      logBytes = buf.length;
+      // Every line is written with its newline in one write: text after the last newline was never acknowledged.
+      const lines = buf.toString('utf8', 0, buf.lastIndexOf(0x0a) + 1).split('\n');
       for (const [i, line] of lines.entries()) {
-        if (!line) continue;
+        if (!line) {
+          // An empty line still counts its newline (the last element is what follows the last newline: nothing).
+          if (i < lines.length - 1) whole++;
+          continue;
+        }
         let entry: unknown;
         try {
           entry = exactJson.parse(line);
         } catch {
           // Only the last line can be torn (the process died mid-write); anything else is corruption.
-          if (i >= lines.length - 2) {
-            tornLine = true;
-            break;
-          }
+          if (i >= lines.length - 2) break;
           throw new StateFileError(this.logFile, i + 1, 'not valid JSON, and not the last line (so not a write cut short by a crash)', recovery(this.logFile));
         }
         if (!validEntry(entry)) throw new StateFileError(this.logFile, i + 1, 'not a state change ({"s": session, "m": {"op": ...}})', recovery(this.logFile));
         this.memory.replay(entry.s, entry.m);
         replayed++;
+        whole += Buffer.byteLength(line) + 1;
       }
+      tornLine = whole < logBytes;
     }
     this.replaying = false;
     this.fd = openSync(this.logFile, 'a', 0o600);
     fchmodSync(this.fd, 0o600);
+    if (tornLine) {
+      // Cut now, not only by the compaction below (which a full disk can make fail): nothing is ever appended after a torn line.
+      ftruncateSync(this.fd, whole);
+      options.log?.(`contract-mock: ${this.logFile} ended with a torn line (${logBytes - whole} bytes: a write cut short by a crash or a full disk, never acknowledged); loaded the ${replayed} complete lines before it and cut it off`);
+    }
+    this.appender = new LineAppender(this.logFile, this.fd, { write: options.write, log: options.log });
     this.recovered = { sessions: Object.keys(this.memory.snapshot()).length, replayed, tornLine };
-    // Start each run from a fresh snapshot, dropping the torn line if there was one.
+    // Start each run from a fresh snapshot.
     this.compact();
   }
 
+  /**
+   * Logs a change before it is applied (MemoryStore calls this first). A line that did not land whole is cut
+   * back off and the change refused with StoreUnavailableError: the call is answered store-unavailable, and
+   * nothing after it depends on a change the log does not hold.
+   */
   private log(session: string, m: Mutation): void {
     if (this.replaying) return;
-    // writeSync: the change reaches the operating system before the call that made it is answered,
+    // Compacting before this change is applied: the snapshot holds every change logged so far, and the log then starts with this one.
+    if (this.logged >= (this.options.compactEvery ?? 20_000)) this.compact();
+    // A synchronous write: the change reaches the operating system before the call that made it is answered,
     // so a killed process (kill -9) loses no acknowledged write.
-    writeSync(this.fd, exactJson.stringify({ s: session, m }) + '\n');
-    if (++this.logged >= (this.options.compactEvery ?? 20_000)) this.compact();
+    const written = this.appender.append(exactJson.stringify({ s: session, m }) + '\n');
+    if (!written.ok) throw new StoreUnavailableError(`${written.error}; the change was not made`);
+    this.logged++;
+  }
+
+  /** Why the log cannot be written, until a write succeeds again (GET /__mock/health says degraded meanwhile). */
+  persistence(): PersistenceFailure | undefined {
+    return this.appender.failure;
   }
 
   /** Writes every session to the snapshot (atomically: temp file, fsync, rename), then empties the log. */
@@ -148,14 +181,27 @@ export class FileStore implements Store {
       this.logged = 0;
       return;
     }
+    try {
+      writeFileSync(tmp, text, { mode: 0o600 });
+      const tfd = openSync(tmp, 'r+');
+      fchmodSync(tfd, 0o600);
+      fsyncSync(tfd);
+      closeSync(tfd);
+      renameSync(tmp, this.snapshotFile);
+    } catch (e) {
+      // A full disk: the old snapshot and the whole log still hold every change; try again after compactEvery more.
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        /* the next compaction overwrites it */
+      }
+      this.compactionError = `could not write ${this.snapshotFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); state.log is kept instead`;
+      this.logged = 0;
+      return;
+    }
     this.compactionError = undefined;
-    writeFileSync(tmp, text, { mode: 0o600 });
-    const tfd = openSync(tmp, 'r+');
-    fchmodSync(tfd, 0o600);
-    fsyncSync(tfd);
-    closeSync(tfd);
-    renameSync(tmp, this.snapshotFile);
     ftruncateSync(this.fd, 0);
+    this.appender.reset(this.fd, 0);
     this.logged = 0;
   }
 

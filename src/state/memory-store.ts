@@ -22,7 +22,10 @@ export interface MemoryStoreOptions {
   sessionIdleMs?: number;
   /** Most records one session may hold (default 10,000): a new record beyond it is refused. */
   maxRecordsPerSession?: number;
-  /** Called synchronously on every change, after it is applied and before it is acknowledged. */
+  /**
+   * Called synchronously on every change, before it is applied (and so before it is acknowledged): if it
+   * throws (a durable backend could not log the change), the change is not applied and the error propagates.
+   */
   onMutation?: (session: string, mutation: Mutation) => void;
   /** Told about evictions (the first, then every 1,000th), for the server's log. */
   log?: (message: string) => void;
@@ -82,9 +85,9 @@ class MemorySession implements SessionStore {
   }
 
   private change(m: Mutation): void {
-    this.apply(m);
-    // After applying, so a backend that compacts on this change snapshots it too.
+    // Logged first: a change its backend could not make durable is not applied, in memory either.
     this.store.options.onMutation?.(this.id, m);
+    this.apply(m);
   }
 
   async get<T>(collection: string, key: string): Promise<T | undefined> {
@@ -212,8 +215,11 @@ export class MemoryStore implements Store {
 
   /** Forgets a session entirely (it starts from the seed if used again). */
   drop(id: string): void {
+    if (!this.sessions.has(id) && !this.fresh.has(id)) return;
+    // Logged first, as every change: a drop its backend could not log leaves the session held.
+    this.options.onMutation?.(id, { op: 'drop' });
     if (this.newest?.id === id) this.newest = undefined;
-    if (this.sessions.delete(id) || this.fresh.delete(id)) this.options.onMutation?.(id, { op: 'drop' });
+    this.sessions.delete(id) || this.fresh.delete(id);
   }
 
   /** Replays a logged change (durable backends); creates the session without limits or logging. */

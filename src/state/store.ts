@@ -5,6 +5,7 @@
  * the call counter, the active scenarios) may come back as a plain value: the in-memory store answers
  * at once, and awaiting only promises keeps the hot path free of microtask hops.
  */
+import type { PersistenceFailure } from './append-line.js';
 
 /** A session's whole state as plain JSON: what `GET /__mock/state` shows and what a backend persists. */
 export interface SessionDump {
@@ -65,6 +66,8 @@ export interface Store {
   clear(): Promise<void>;
   /** Sessions held and evicted, when the backend counts them (a shared store asks, and returns a promise). */
   stats?(): SessionStats | Promise<SessionStats>;
+  /** Why a durable store cannot write its file (--state on a full disk), until a write succeeds again (health: degraded). */
+  persistence?(): PersistenceFailure | undefined;
   /** Whether a shared store answers (health); absent for the in-process stores, which always do. */
   health?(): Promise<StoreHealth>;
   /** Flushes and lets go of the store (graceful shutdown). */
@@ -91,9 +94,13 @@ export class StateLimitError extends Error {
   }
 }
 
-/** The shared store (Redis) did not answer in time or is unreachable: the call is answered store-unavailable. */
+/**
+ * The shared store (Redis) did not answer in time or is unreachable, or a file the mock writes (state.log,
+ * the journal) could not be written: the call is answered store-unavailable.
+ */
 export class StoreUnavailableError extends Error {
-  constructor(message: string) {
+  /** `changesKept`: the call ran and its changes (if any) were made; only its journal record could not be written. */
+  constructor(message: string, readonly changesKept = false) {
     super(message);
     this.name = 'StoreUnavailableError';
   }

@@ -22,7 +22,8 @@ import { adminGuard, isAdminPath, type AdminGuardOptions } from '../admin/admin-
 import { SecretMask } from '../journal/secret-mask.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { MemoryStore } from '../state/memory-store.js';
-import { systemClock } from '../state/store.js';
+import { StoreUnavailableError, systemClock } from '../state/store.js';
+import type { CallRecord } from '../journal/call-record.js';
 import { sessionOf } from '../mock/pipeline.js';
 import { packageVersion } from '../mock/package-version.js';
 import { checkResponse } from './check-response.js';
@@ -96,6 +97,15 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, calls, violations, verify, calls.har, calls.ndjson, events).`));
   admin.use('/__mock', router);
 
+  /** Journals a relayed call; one its --journal file could not take (a full disk) is not kept, and health's journal.fileError says why. */
+  function keep(record: CallRecord): void {
+    try {
+      journal.append(record);
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+    }
+  }
+
   function saveRecording(): void {
     if (!options.record) return;
     const name = basename(options.record).replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '') || 'recorded';
@@ -162,7 +172,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     res.end(payload);
 
     const api: ApiName | null = apiOf(match) ?? null;
-    journal.append({
+    keep({
       id: randomUUID(),
       time,
       mockTime: Date.now(),
