@@ -91,9 +91,18 @@ export class StateLimitError extends Error {
   }
 }
 
-/** The shared store (Redis) did not answer in time or is unreachable: the call is answered store-unavailable. */
+/**
+ * What is known of a write the store could not confirm: `not-applied` when it certainly did nothing (the store
+ * refused it, or it was never sent), `unknown` when it may have been applied (a timeout, a lost connection).
+ */
+export type StoreOutcome = 'not-applied' | 'unknown';
+
+/** The shared store (Redis) did not answer in time, is unreachable or refuses commands: the call is answered store-unavailable. */
 export class StoreUnavailableError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly outcome: StoreOutcome = 'unknown',
+  ) {
     super(message);
     this.name = 'StoreUnavailableError';
   }
