@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { redactedUrl, redisUrlProblem, refusalOf } from '../../src/state/redis-connection.js';
+import { StoreUnavailableError } from '../../src/state/store.js';
 import { freePort } from '../helpers/free-port.js';
 import { listen } from '../helpers/listen.js';
 import { needsService } from '../helpers/needs-service.js';
@@ -284,5 +285,20 @@ describe('Redis URLs and replies, offline', () => {
     for (const m of ['ERR unknown command', 'BUSYKEY Target key name already exists.', 'WRONGTYPE Operation against a key holding the wrong kind of value', 'ERR Error running script: @user_script:3: Script attempted to access nonexistent global variable', 'Command timed out']) {
       expect(refusalOf(new Error(m))).toBeUndefined();
     }
+  });
+
+  test('a call whose record fails after its changes were stored says it was applied: do not retry it', async () => {
+    const mock = await testMock({
+      onCall: () => {
+        throw new StoreUnavailableError('the journal refused the record', 'not-applied');
+      },
+    });
+    open.push(mock);
+    const res = await token(await listen(mock.server), 'applied');
+    expect(res.headers.get('x-mock-limit')).toBe('store-unavailable');
+    expect(res.body['message']).toMatch(/the call was applied .* do not retry it$/);
+    expect(res.body['message']).not.toContain('retry it once');
+    // The token it issued is in the session.
+    expect(Object.keys((await mock.store.session('applied').dump()).collections['platform-sync:tokens'] ?? {})).toHaveLength(1);
   });
 });
