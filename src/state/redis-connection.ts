@@ -106,6 +106,7 @@ export class RedisConnection {
   /** Why Redis refuses commands (OOM, NOAUTH, READONLY...); cleared only when a write succeeds again. */
   private refusal: { code: string; reason: string } | undefined;
   private probing: NodeJS.Timeout | undefined;
+  private closed = false;
   /** A connection that fails: when the other protocol (plaintext for rediss://, TLS for redis://) was last tried (at most every 10 s), and the mismatch it found. */
   private tlsCheckedAt = 0;
   private tlsMismatch: string | undefined;
@@ -269,7 +270,7 @@ export class RedisConnection {
     this.note();
     // Asked again every second, so the mock is up again by itself once Redis accepts writes (health asks too);
     // not on the event stream's connection, which can only listen (what the store's connection finds is what counts).
-    if (!this.probing && !this.subscriber) {
+    if (!this.probing && !this.subscriber && !this.closed) {
       this.probing = setInterval(() => void this.probe(), PROBE_EVERY_MS);
       this.probing.unref();
     }
@@ -314,6 +315,7 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.probing);
     this.probing = undefined;
     try {
