@@ -130,7 +130,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
     if (err instanceof StoreUnavailableError) {
       res.setHeader('Retry-After', '1');
       res.setHeader('X-Mock-Limit', 'store-unavailable');
-      return problem(res, 503, 'Store unavailable', `contract-mock: the shared store is unavailable (${err.message}); retry once GET /__mock/health reports it up.`);
+      return problem(res, 503, 'Store unavailable', `contract-mock: the shared store is unavailable (${err.message}); ${err.outcome === 'unknown' && req.method !== 'GET' ? 'the outcome is unknown (the change may have been applied): check it before retrying, ' : ''}retry once GET /__mock/health reports it up.`);
     }
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) {

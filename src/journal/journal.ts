@@ -424,7 +424,7 @@ export class Journal implements CallJournal {
     if (this.fd !== undefined) {
       // Not stored unless written: an answered call is in the file (the call is answered store-unavailable instead).
       const written = this.write(text + '\n');
-      if (!written.ok) throw new StoreUnavailableError(`${written.error}; the call's record was not journaled`, true);
+      if (!written.ok) throw new StoreUnavailableError(`${written.error}; the call's record was not journaled`);
     }
     const entry = this.store(kept, text, true);
     if (kept.deliveries.some((d) => d.pending)) this.awaiting.set(kept.id, entry);

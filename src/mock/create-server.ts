@@ -350,8 +350,8 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
   const journalOptions = { ...DEFAULT_JOURNAL, mask: new SecretMask(undefined, options.contract.secretNames), ...options.journal };
   if (options.redis && !options.store) {
     const redis = redisOptions(options.redis);
-    const connection = new RedisConnection(redis);
-    if (!(await connection.ready())) (options.log ?? console.error)(`contract-mock: Redis at ${connection.health().url} does not answer yet; calls are answered store-unavailable until it does`);
+    const connection = new RedisConnection({ ...redis, log: options.log ?? console.error });
+    if (!(await connection.ready())) (options.log ?? console.error)(`contract-mock: Redis at ${connection.health().url} is not ready (${connection.health().error}); calls are answered store-unavailable until it is`);
     const ttlMs = redis.sessionTtlMs;
     // One mask key for every instance on this Redis, so a secret masks the same way on all of them.
     const maskKey = options.journal?.mask ? undefined : await sharedMaskKey(connection);

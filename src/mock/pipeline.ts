@@ -576,18 +576,28 @@ function numbered<A, T>(w: Walk, call: Call, session: SessionStore, run: (arg: A
 }
 
 /**
- * The answer when the shared store did not answer in time (or is unreachable): the API's
+ * What the client should do, by what is known of the call's fate: a refused or unsent write did nothing (retry);
+ * a timeout may have been applied, or be later (8 of 128 such calls were, in a 9 s SIGSTOP: a blind retry duplicates); a call
+ * whose record failed was applied (its handler's writes were confirmed before the record was sent).
+ */
+function storeAdvice(e: StoreUnavailableError, recording: boolean): string {
+  if (recording) return 'the call was applied (its changes are kept) but its record may be missing from the journal; do not retry it';
+  if (e.outcome === 'not-applied') return 'the call was not served, retry it';
+  return 'the outcome is unknown: the call may have been applied, or be applied once Redis answers again; check the session (GET /__mock/state) before retrying it';
+}
+
+/**
+ * The answer when the shared store did not answer in time, is unreachable or refuses commands: the API's
  * server-error envelope with `X-Mock-Limit: store-unavailable` (a 503 off the documented paths).
  */
-function storeUnavailable(w: Walk, req: IncomingMessage, res: ServerResponse, e: StoreUnavailableError): void {
+function storeUnavailable(w: Walk, req: IncomingMessage, res: ServerResponse, e: StoreUnavailableError, recording: boolean): void {
   if (res.headersSent || res.destroyed) return;
   req.resume();
   const { method, pathname } = requestTarget(req);
   const match = matchRoute(w.contract.routes, method, pathname);
   const api = apiOf(match);
   const dialect = api ? w.contract.apis.get(api)!.dialect : undefined;
-  const outcome = e.changesKept ? 'the call ran and its changes (if any) were kept, but it is not in the journal: check the session before retrying it' : 'the call was not served, retry it';
-  const message = `contract-mock: the store is unavailable (${e.message}); ${outcome}`;
+  const message = `contract-mock: the store is unavailable (${e.message}); ${storeAdvice(e, recording)}`;
   writeAnswer(w, req, res, {
     status: dialect ? 200 : 503,
     headers: { 'Retry-After': '1', 'X-Mock-Limit': 'store-unavailable' },
@@ -718,6 +728,7 @@ export function createPipeline(options: PipelineOptions) {
    * journal (kill -9 after the answer loses nothing); delivery outcomes follow once they settle.
    */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let recording = false;
     try {
       const call = await receive(w, req, res);
       if (!call) return;
@@ -725,6 +736,7 @@ export function createPipeline(options: PipelineOptions) {
       // Journaled before the answer goes out, so a call its client saw answered is in the journal (on
       // disk, or in Redis for every instance; kill -9 right after loses nothing); delivery outcomes follow.
       const recorded = record(w, call, answer);
+      recording = true;
       const journaled = options.onCall(recorded);
       if (journaled) await journaled;
       // Read before the answer goes out: the socket may close with it, and its local address with it.
@@ -733,7 +745,7 @@ export function createPipeline(options: PipelineOptions) {
       if (source) await runDeliveries(w, recorded, call.deliveries, call.mockTime, source);
     } catch (e) {
       if (!(e instanceof StoreUnavailableError)) throw e;
-      storeUnavailable(w, req, res, e);
+      storeUnavailable(w, req, res, e, recording);
     }
   }
 

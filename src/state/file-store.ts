@@ -159,7 +159,7 @@ export class FileStore implements Store {
     // A synchronous write: the change reaches the operating system before the call that made it is answered,
     // so a killed process (kill -9) loses no acknowledged write.
     const written = this.appender.append(exactJson.stringify({ s: session, m }) + '\n');
-    if (!written.ok) throw new StoreUnavailableError(`${written.error}; the change was not made`);
+    if (!written.ok) throw new StoreUnavailableError(`${written.error}; the change was not made`, 'not-applied');
     this.logged++;
   }
 

@@ -1,7 +1,10 @@
 /**
  * One connection to the Redis that instances share (serve --redis): parses the URL, bounds every
- * command in time, reconnects by itself, and says whether the store is up. Knows nothing of sessions.
+ * command in time, reconnects by itself, says whether the store is up (and why not: unreachable, or
+ * refusing commands), and logs each change of that once. Knows nothing of sessions.
  */
+import { createConnection } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Redis } from 'ioredis';
 import { StoreUnavailableError } from './store.js';
 
@@ -12,6 +15,8 @@ export interface RedisOptions {
   prefix: string;
   /** How long one Redis command may take before the call it serves is answered store-unavailable (ms). */
   timeoutMs: number;
+  /** Told once per change of state (down with the reason, up again), never per call. */
+  log?: (message: string) => void;
 }
 
 export const DEFAULT_REDIS_PREFIX = 'contract-mock';
@@ -23,7 +28,8 @@ export function redisUrlProblem(url: string): string | undefined {
   try {
     parsed = new URL(url);
   } catch {
-    return `"${url}" is not a URL; give redis://HOST:PORT[/DB]`;
+    // Not echoed whole: it may hold a password.
+    return `"${url.replace(/(\/\/[^/@]*:)[^/@]*@/, '$1***@').replace(/([?&][^=&]*(?:pass|pwd|secret|token|auth|key)[^=&]*=)[^&]*/gi, '$1***')}" is not a URL; give redis://HOST:PORT[/DB]`;
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return `"${parsed.protocol}" is not redis: or rediss:; give redis://HOST:PORT[/DB]`;
   const db = parsed.pathname.replace(/^\//, '');
@@ -31,15 +37,54 @@ export function redisUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
-/** The URL without its password, for logs and health. */
+/** Query parameters that carry a credential (ioredis reads `?password=` as the password). */
+const SECRET_PARAM = /pass|pwd|secret|token|auth|key/i;
+
+/** The URL without its password (in the user part or the query), for logs, health and errors. */
 export function redactedUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
-    return u.toString();
+    for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
+    // searchParams.set writes `***` as `%2A%2A%2A`: keep it readable.
+    return u.toString().replaceAll('%2A%2A%2A', '***');
   } catch {
     return '(invalid URL)';
   }
+}
+
+/**
+ * Redis's replies that refuse a command for the state the server is in (full, locked, loading, a replica,
+ * unable to save), not for the command itself: the store is down until they stop, and the command did
+ * nothing. The code, then what to do about it.
+ */
+const REFUSALS: ReadonlyArray<readonly [code: string, advice: string]> = [
+  ['OOM', 'Redis is at its maxmemory; raise maxmemory, or keep less (--journal-total, --redis-session-ttl)'],
+  ['NOAUTH', 'Redis wants a password; give it in the --redis URL (redis://:PASSWORD@HOST:PORT)'],
+  ['WRONGPASS', 'Redis refused the user name or password in the --redis URL'],
+  ['NOPERM', "the --redis URL's user lacks a permission the mock needs (keys under the prefix, EVAL, streams, PUBLISH)"],
+  ['LOADING', 'Redis is loading its dataset into memory'],
+  ['READONLY', 'the --redis URL names a read-only replica; give the primary'],
+  ['MISCONF', 'Redis cannot save its snapshots (check its disk, or run it with --save "")'],
+  ['MASTERDOWN', 'the replica lost its primary'],
+  ['NOREPLICAS', 'Redis has fewer replicas than its min-replicas-to-write'],
+  ['BUSY', 'Redis is running a long script'],
+  ['CLUSTERDOWN', 'the Redis Cluster is down'],
+  ['TRYAGAIN', 'the Redis Cluster is moving the slot'],
+];
+const REFUSAL = new RegExp(`(?:^|[\\s:-])(${REFUSALS.map(([code]) => code).join('|')})\\b`);
+const ADVICE = new Map(REFUSALS);
+
+/** A refusal in Redis's words (its code first) with what to do, or undefined for any other error (a timeout, a bug in a command). */
+export function refusalOf(e: unknown): { code: string; reason: string } | undefined {
+  // A refused transaction (EXECABORT) carries the refusals of its commands.
+  const errors = [e, ...(((e as { previousErrors?: unknown[] })?.previousErrors) ?? [])];
+  for (const err of errors) {
+    const message = String((err as Error)?.message ?? err);
+    const code = REFUSAL.exec(message)?.[1];
+    if (code) return { code, reason: `${message.split(/\r?\n/)[0]!.slice(0, 200)} (${ADVICE.get(code)})` };
+  }
+  return undefined;
 }
 
 export interface RedisHealth {
@@ -51,11 +96,29 @@ export interface RedisHealth {
   error?: string;
 }
 
+/** How often a refusing Redis is asked again whether it accepts writes (ms): the mock recovers by itself. */
+const PROBE_EVERY_MS = 1000;
+
 export class RedisConnection {
   readonly client: Redis;
+  /** Why the last command or connection attempt failed (a timeout, a lost connection); cleared by any success. */
   private lastError: string | undefined;
+  /** Why Redis refuses commands (OOM, NOAUTH, READONLY...); cleared only when a write succeeds again. */
+  private refusal: { code: string; reason: string } | undefined;
+  private probing: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** A connection that fails: when the other protocol (plaintext for rediss://, TLS for redis://) was last tried (at most every 10 s), and the mismatch it found. */
+  private tlsCheckedAt = 0;
+  private tlsMismatch: string | undefined;
+  /** The state last logged ('up', 'unreachable', 'tls', or a refusal's code); logging starts once ready() has answered. */
+  private reported: string | undefined;
+  private readonly probeKey: string;
 
-  constructor(readonly options: RedisOptions, subscriber = false) {
+  constructor(
+    readonly options: RedisOptions,
+    private readonly subscriber = false,
+  ) {
+    this.probeKey = `{${options.prefix}}:health`;
     this.client = new Redis(options.url, {
       // Every command is bounded (queued while reconnecting too): a stopped Redis costs a call at most this long.
       commandTimeout: subscriber ? undefined : options.timeoutMs,
@@ -72,14 +135,18 @@ export class RedisConnection {
       // session per connection.
       enableAutoPipelining: false,
     });
-    this.client.on('error', (e: Error) => (this.lastError = e.message));
-    this.client.on('ready', () => (this.lastError = undefined));
+    this.client.on('error', (e: Error) => this.connectionFailed(e));
+    this.client.on('ready', () => {
+      this.lastError = this.tlsMismatch = undefined;
+      this.note();
+    });
+    // A closed connection is not logged by itself (no 'close' listener): ioredis reconnects at once, and Redis closes
+    // idle clients (its `timeout`). What fails while it is gone (a command, the next connection attempt) is.
   }
 
   /** Waits for the first connection, at most the command timeout; serve starts either way and recovers later. */
   async ready(): Promise<boolean> {
-    if (this.client.status === 'ready') return true;
-    return new Promise((resolve) => {
+    const ok = this.client.status === 'ready' || (await new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
         this.client.off('ready', onReady);
@@ -88,11 +155,14 @@ export class RedisConnection {
       const onReady = (): void => done(true);
       const timer = setTimeout(() => done(false), Math.max(this.options.timeoutMs, 1000));
       this.client.once('ready', onReady);
-    });
+    }));
+    // What start-up says (create-server logs a Redis that does not answer yet) is the state changes are logged from.
+    this.reported ??= this.state();
+    return ok;
   }
 
   get up(): boolean {
-    return this.client.status === 'ready' && this.lastError === undefined;
+    return this.client.status === 'ready' && this.lastError === undefined && this.refusal === undefined;
   }
 
   health(): RedisHealth {
@@ -101,8 +171,34 @@ export class RedisConnection {
       status: this.up ? 'up' : 'down',
       url: redactedUrl(this.options.url),
       prefix: this.options.prefix,
-      ...(!this.up && { error: this.lastError ?? `connection ${this.client.status}` }),
+      ...(!this.up && { error: this.reason() }),
     };
+  }
+
+  private reason(): string {
+    return this.refusal ? `Redis refuses commands: ${this.refusal.reason}` : (this.lastError ?? `connection ${this.client.status}`);
+  }
+
+  /** up, or down for which kind of reason: what a log line is written for when it changes. */
+  private state(): string {
+    if (this.up) return 'up';
+    if (this.refusal) return this.refusal.code;
+    return this.tlsMismatch ? 'tls' : 'unreachable';
+  }
+
+  /** One log line per change of state, not per call: down (with the reason), down for another reason, up again. */
+  private note(): void {
+    if (this.reported === undefined) return;
+    const state = this.state();
+    if (state === this.reported) return;
+    const was = this.reported;
+    this.reported = state;
+    const at = `contract-mock: Redis at ${redactedUrl(this.options.url)}`;
+    this.options.log?.(
+      state === 'up'
+        ? `${at} is up again (it was ${was === 'unreachable' ? 'unreachable' : was === 'tls' ? 'not speaking TLS' : `refusing commands, ${was}`}); calls are served`
+        : `${at} is down: ${this.reason()}; calls are answered store-unavailable until it ${this.refusal ? 'accepts writes' : 'answers'} again`,
+    );
   }
 
   /** A command's result: success clears the last error (a stalled Redis that resumes is up again without a reconnect). */
@@ -110,33 +206,118 @@ export class RedisConnection {
     return command.then(this.succeeded as (v: T) => T, this.failed);
   }
   private readonly succeeded = <T>(value: T): T => {
-    this.lastError = undefined;
+    if (this.lastError !== undefined) {
+      this.lastError = undefined;
+      this.note();
+    }
     return value;
   };
   private readonly failed = (e: unknown): never => {
-    // Redis answered with an error: a bug in a command or script, not an outage.
-    if ((e as Error)?.name === 'ReplyError') throw e;
+    // Redis answered with an error that is not a refusal: a bug in a command or script, not an outage.
+    if ((e as Error)?.name === 'ReplyError' && !refusalOf(e)) throw e;
     throw this.unavailable(e);
   };
 
-  /** Asks Redis itself (bounded by the command timeout): what health reports. */
+  /**
+   * Asks Redis itself (bounded by the command timeout): what health reports. The question is a write (a
+   * key under the prefix, expiring), since every call writes: a Redis that answers PING but refuses
+   * writes (full, a replica, unable to save) is down for the mock.
+   */
   async check(): Promise<RedisHealth> {
-    try {
-      await this.run(this.client.ping());
-    } catch {
-      /* recorded in lastError */
-    }
+    await this.probe();
     return this.health();
   }
 
-  /** Marks a command's failure: a timeout or a lost connection becomes StoreUnavailableError. */
+  /** One write; its success ends a refusal (and the state is logged up again). */
+  private async probe(): Promise<void> {
+    try {
+      await this.run(this.client.set(this.probeKey, '1', 'PX', 60_000));
+    } catch {
+      return; // recorded in lastError or refusal
+    }
+    if (this.refusal) {
+      this.refusal = undefined;
+      clearInterval(this.probing);
+      this.probing = undefined;
+      this.note();
+    }
+  }
+
+  /**
+   * Marks a command's failure as an outage: a refusal (the command did nothing), or a timeout or a lost
+   * connection (the command may have been applied: its outcome is unknown).
+   */
   unavailable(e: unknown): StoreUnavailableError {
+    if (e instanceof StoreUnavailableError) return e;
+    const at = `Redis at ${redactedUrl(this.options.url)}`;
+    const refused = refusalOf(e);
+    if (refused) {
+      this.refuse(refused);
+      return new StoreUnavailableError(`${at} refused the command: ${refused.reason}`, 'not-applied');
+    }
     const message = (e as Error)?.message ?? String(e);
+    // Timed out waiting for a connection: say why there is none (a refused password, a TLS mismatch, a closed port).
+    // Its outcome is still unknown: ioredis keeps a timed-out command queued and sends it once connected (a lease's
+    // writes are then refused by their fence if the lock expired meanwhile).
+    if (this.client.status !== 'ready' && (this.refusal || this.lastError)) return new StoreUnavailableError(`${at}: ${message} (no connection: ${this.reason()})`, 'unknown');
     this.lastError = message;
-    return e instanceof StoreUnavailableError ? e : new StoreUnavailableError(`Redis at ${redactedUrl(this.options.url)}: ${message}`);
+    this.note();
+    return new StoreUnavailableError(`${at}: ${message}`, 'unknown');
+  }
+
+  private refuse(refused: { code: string; reason: string }): void {
+    this.refusal = refused;
+    this.note();
+    // Asked again every second, so the mock is up again by itself once Redis accepts writes (health asks too);
+    // not on the event stream's connection, which can only listen (what the store's connection finds is what counts).
+    if (!this.probing && !this.subscriber && !this.closed) {
+      this.probing = setInterval(() => void this.probe(), PROBE_EVERY_MS);
+      this.probing.unref();
+    }
+  }
+
+  /** The client's connection error, in words that name the likely cause. */
+  private connectionFailed(e: Error & { code?: string }): void {
+    const refused = refusalOf(e);
+    if (refused) return this.refuse(refused);
+    this.lastError = this.tlsMismatch ?? e.message;
+    if (this.tlsMismatch || Date.now() - this.tlsCheckedAt < 10_000) return this.note();
+    this.tlsCheckedAt = Date.now();
+    // A plaintext server never completes a TLS handshake (it waits for a line): the connection times out or is cut.
+    // A TLS server resets a plaintext connection. Either way the other protocol is tried once.
+    const tls = this.options.url.startsWith('rediss:');
+    const { hostname, port: given } = new URL(this.options.url);
+    const port = Number(given || 6379);
+    void this.otherProtocolAnswers(hostname.replace(/^\[|\]$/g, ''), port, !tls).then((other) => {
+      if (!other) return;
+      this.lastError = this.tlsMismatch = tls
+        ? `the --redis URL says rediss:// (TLS) but the server at ${hostname}:${port} does not speak TLS (it answered a plaintext PING); give redis://${hostname}:${port}, or enable TLS on that port`
+        : `the --redis URL says redis:// (plaintext) but the server at ${hostname}:${port} speaks TLS; give rediss://${hostname}:${port}`;
+      this.note();
+    });
+    this.note();
+  }
+
+  /** Whether the address answers in the other protocol: a TLS handshake that completes, or a plaintext PING answered in RESP. */
+  private otherProtocolAnswers(host: string, port: number, tls: boolean): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (yes: boolean): void => {
+        socket.destroy();
+        resolve(yes);
+      };
+      const socket = tls
+        ? tlsConnect({ host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, rejectUnauthorized: false }, () => done(true))
+        : createConnection({ host, port }, () => socket.write('PING\r\n'));
+      if (!tls) socket.once('data', (d: Buffer) => done(/^[+\-$]/.test(d.toString('latin1'))));
+      socket.setTimeout(Math.max(this.options.timeoutMs, 1000), () => done(false));
+      socket.once('error', () => done(false));
+    });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.probing);
+    this.probing = undefined;
     try {
       await this.client.quit();
     } catch {

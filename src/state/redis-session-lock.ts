@@ -77,7 +77,7 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
         turn.renewal.unref();
         return lease;
       }
-      if (Date.now() >= deadline) throw new StoreUnavailableError(`session "${session.id}"'s lock stayed held by another instance for ${options.waitMs} ms`);
+      if (Date.now() >= deadline) throw new StoreUnavailableError(`session "${session.id}"'s lock stayed held by another instance for ${options.waitMs} ms`, 'not-applied');
       await sleep(wait);
     }
   }

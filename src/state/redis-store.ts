@@ -323,7 +323,7 @@ export class RedisSession implements SessionStore {
     const k = this.keys;
     return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, k.journal, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...lease.take())).then(
       (verdict) => {
-        if (verdict === -1) throw this.lose(lease, new StoreUnavailableError(`session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis; retry the call`));
+        if (verdict === -1) throw this.lose(lease, new StoreUnavailableError(`session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis, which applied none of them`, 'not-applied'));
         if (verdict === 1) lease.othersWaiting = true;
       },
       (e: unknown) => {

@@ -95,12 +95,20 @@ export class StateLimitError extends Error {
 }
 
 /**
- * The shared store (Redis) did not answer in time or is unreachable, or a file the mock writes (state.log,
- * the journal) could not be written: the call is answered store-unavailable.
+ * What is known of a write the store could not confirm: `not-applied` when it certainly did nothing (the store
+ * refused it, or it was never sent), `unknown` when it may have been applied (a timeout, a lost connection).
+ */
+export type StoreOutcome = 'not-applied' | 'unknown';
+
+/**
+ * The shared store (Redis) did not answer in time, is unreachable or refuses commands, or a file the mock writes
+ * (state.log, the journal) could not be written: the call is answered store-unavailable.
  */
 export class StoreUnavailableError extends Error {
-  /** `changesKept`: the call ran and its changes (if any) were made; only its journal record could not be written. */
-  constructor(message: string, readonly changesKept = false) {
+  constructor(
+    message: string,
+    readonly outcome: StoreOutcome = 'unknown',
+  ) {
     super(message);
     this.name = 'StoreUnavailableError';
   }

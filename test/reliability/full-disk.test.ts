@@ -98,7 +98,7 @@ describe.skipIf(service.skip)('serve --state on a full disk', () => {
     const envelope = (await refused!.json()) as Json;
     expect(envelope).toMatchObject({ success: false, message: expect.stringContaining('store is unavailable') });
     // Which file filled first decides what the client is told: a refused state change was not made; a record the journal could not take follows its changes.
-    expect(envelope['message']).toMatch(/state\.log.*the call was not served|journal\.ndjson.*not in the journal: check the session before retrying/);
+    expect(envelope['message']).toMatch(/state\.log.*the call was not served|journal\.ndjson.*the call was applied/);
 
     const degraded = await health(first);
     expect(degraded.status).toBe(503);
