@@ -38,6 +38,8 @@ program
   .option('--journal-per-session <n>', 'call records kept per session', '10000')
   .option('--journal-total <n>', 'call records kept in all', '100000')
   .option('--request-timeout <ms>', 'how long a request body may take to arrive', '30000')
+  .option('--max-held <n>', 'most answers held on purpose at once (timeout faults, scenario delays); the rest are answered at once with the server-error envelope', '256')
+  .option('--max-hold <ms>', 'longest an answer is held on purpose: a timeout fault closes the connection after it, a longer delay is cut to it', '300000')
   .option('--max-deliveries <n>', 'most webhook deliveries one call sends (the rest are journaled as not delivered)', '50')
   .option('--allow-delivery <host[:port]|cidr>', 'a webhook destination allowed besides loopback (repeatable)', collect, [])
   .option('--journal-max-size <bytes>', 'rotate the journal file when it would pass this size', String(64 * 1024 * 1024))
