@@ -99,6 +99,8 @@ program
   .option('--record <file>', 'write the traffic as a scenario file (replays each answer once, in order)')
   .option('--spec <file>', 'also validate traffic of this OpenAPI 3.0/3.1 document (repeatable)', collect, [])
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
+  .option('--max-body <bytes>', 'largest request body forwarded; an upstream answer larger than this is relayed as it streams, journaled as too large to validate', String(10 * 1024 * 1024))
+  .option('--max-held <n>', 'most calls in flight at once; the rest are answered at once with the server-error envelope', '256')
   .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
   .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too (repeatable)", collect, [])
   .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; see serve --help for the risk)', collect, [])
