@@ -781,7 +781,7 @@ export function createPipeline(options: PipelineOptions) {
       storeUnavailable(w, req, res, e);
     } finally {
       // A held slot not handed to a held connection (respond) is free again: after a delay's answer, or a failure.
-      if (call && !w.hanging.has(res)) unhold(w, call);
+      if (call?.held && !w.hanging.has(res)) unhold(w, call);
     }
   }
 

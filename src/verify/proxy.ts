@@ -89,7 +89,7 @@ const PREVIEW_BYTES = 1024;
  * client with what was read, and the rest follows as it arrives (backpressure from the client, the
  * upstream read cancelled if the client goes away): at most `max` plus one chunk is ever held.
  */
-async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number, res: ServerResponse, head: () => void): Promise<UpstreamBody> {
+async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number, res: ServerResponse, clientGone: AbortSignal, head: () => void): Promise<UpstreamBody> {
   if (!body) return { kind: 'whole', bytes: Buffer.alloc(0) };
   const reader = body.getReader();
   const chunks: Buffer[] = [];
@@ -102,11 +102,16 @@ async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number,
     if (n > max) break;
   }
   const preview = Buffer.concat(chunks, n).subarray(0, PREVIEW_BYTES);
+  // The upstream's own failure; a read cut because the client left (which aborts the exchange) is not one.
+  let upstreamFailed: (Error & { cause?: Error }) | undefined;
   async function* rest(): AsyncGenerator<Buffer> {
     try {
       yield* chunks.splice(0);
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await reader.read().catch((e: Error & { cause?: Error }) => {
+          if (!clientGone.aborted) upstreamFailed = e;
+          throw e;
+        });
         if (done) return;
         n += value.byteLength;
         yield Buffer.from(value.buffer, value.byteOffset, value.byteLength);
@@ -119,9 +124,8 @@ async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number,
   try {
     await pipeline(Readable.from(rest(), { objectMode: false }), res);
     return { kind: 'relayed', bytes: n, preview };
-  } catch (e) {
-    const err = e as Error & { cause?: Error; code?: string };
-    const broken = err.code === 'ERR_STREAM_PREMATURE_CLOSE' ? 'the client closed the connection' : `the upstream answer broke off: ${err.cause?.message ?? err.message}`;
+  } catch {
+    const broken = upstreamFailed ? `the upstream answer broke off: ${upstreamFailed.cause?.message ?? upstreamFailed.message}` : 'the client closed the connection';
     return { kind: 'relayed', bytes: n, preview, broken };
   }
 }
@@ -262,7 +266,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
         if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') responseHeaders[k] = v;
       });
       // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
-      const body = await readOrRelay(up.body, maxBody, res, () => {
+      const body = await readOrRelay(up.body, maxBody, res, gone.signal, () => {
         res.statusCode = status;
         for (const [k, v] of Object.entries(responseHeaders)) res.setHeader(k, v);
         if (contentType) res.setHeader('content-type', contentType);

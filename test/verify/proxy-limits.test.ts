@@ -98,6 +98,25 @@ describe('proxy: upstream answers larger than --max-body', () => {
   });
 });
 
+describe('proxy: an upstream that breaks off while its answer is relayed', () => {
+  test('is the one network violation: the client sees the cut, the record says after how many bytes', async () => {
+    const target = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(5 * CAP) });
+      res.write(chunkOf(0, 2 * CAP), () => res.destroy());
+    });
+    const { url, proxy } = await proxied(target, { maxBodyBytes: CAP });
+    const seen = await fetch(`${url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': 'broken' } }).then(
+      (res) => res.arrayBuffer().then(() => 'whole', () => 'cut'),
+      () => 'cut',
+    );
+    expect(seen).toBe('cut');
+    while (!proxy.journal.query('broken').length) await new Promise((resolve) => setImmediate(resolve));
+    const [call] = proxy.journal.query('broken');
+    expect(call!.response.body).toContain('too large to validate; the upstream answer broke off');
+    expect(call!.violations.map((v) => v.rule)).toEqual(['network']);
+  });
+});
+
 describe('proxy: request bodies larger than --max-body', () => {
   test('are not forwarded: the API parameter error, journaled with the size', async () => {
     let forwarded = 0;
