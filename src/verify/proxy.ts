@@ -89,7 +89,7 @@ const PREVIEW_BYTES = 1024;
  * client with what was read, and the rest follows as it arrives (backpressure from the client, the
  * upstream read cancelled if the client goes away): at most `max` plus one chunk is ever held.
  */
-async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number, res: ServerResponse, clientGone: AbortSignal, head: () => void): Promise<UpstreamBody> {
+async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number, res: ServerResponse, clientLeft: () => boolean, head: () => void): Promise<UpstreamBody> {
   if (!body) return { kind: 'whole', bytes: Buffer.alloc(0) };
   const reader = body.getReader();
   const chunks: Buffer[] = [];
@@ -109,7 +109,7 @@ async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number,
       yield* chunks.splice(0);
       for (;;) {
         const { done, value } = await reader.read().catch((e: Error & { cause?: Error }) => {
-          if (!clientGone.aborted) upstreamFailed = e;
+          if (!clientLeft()) upstreamFailed = e;
           throw e;
         });
         if (done) return;
@@ -256,17 +256,23 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     let contentType: string | undefined = 'application/json';
     const responseHeaders: Record<string, string> = {};
     // The client going away stops the upstream exchange too.
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
+    // One signal ends the exchange: the upstream's time is up, or the client left (AbortSignal.any needs node 20.3).
+    const exchange = new AbortController();
+    let left = false;
+    const timer = setTimeout(() => exchange.abort(new DOMException(`no whole answer within ${options.timeoutMs ?? 30_000} ms`, 'TimeoutError')), options.timeoutMs ?? 30_000).unref();
+    res.once('close', () => {
+      left = !res.writableFinished;
+      exchange.abort();
+    });
     try {
-      const up = await fetch(target + url, { method, headers, body: raw?.length ? raw : undefined, redirect: 'manual', signal: AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? 30_000), gone.signal]) });
+      const up = await fetch(target + url, { method, headers, body: raw?.length ? raw : undefined, redirect: 'manual', signal: exchange.signal });
       status = up.status;
       contentType = up.headers.get('content-type') ?? undefined;
       up.headers.forEach((v, k) => {
         if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') responseHeaders[k] = v;
       });
       // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
-      const body = await readOrRelay(up.body, maxBody, res, gone.signal, () => {
+      const body = await readOrRelay(up.body, maxBody, res, () => left, () => {
         res.statusCode = status;
         for (const [k, v] of Object.entries(responseHeaders)) res.setHeader(k, v);
         if (contentType) res.setHeader('content-type', contentType);
@@ -279,7 +285,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
       const err = e as Error & { cause?: Error };
       status = 502;
       bytes = undefined;
-      if (gone.signal.aborted) {
+      if (left) {
         // The client gave up first: nothing is wrong with the upstream.
         text = JSON.stringify({ error: 'client_closed', message: 'the client closed the connection before the upstream answered' });
       } else {
@@ -312,6 +318,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
       }
     }
 
+    clearTimeout(timer);
     const api: ApiName | null = apiOf(match) ?? null;
     journal.append({
       id: randomUUID(),

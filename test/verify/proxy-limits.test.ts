@@ -146,6 +146,15 @@ describe('proxy: --max-held', () => {
     for (const res of await Promise.all(held)) expect(res.status).toBe(200);
   });
 
+  test('a call waiting on an upstream that never answers ends after the bound (502, a network violation), and frees its slot', async () => {
+    const target = await upstream(() => {});
+    const { url, proxy } = await proxied(target, { maxHeld: 1, timeoutMs: 50 });
+    const res = await fetch(`${url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': 'never' } });
+    expect(res.status).toBe(502);
+    expect(proxy.journal.query('never')[0]!.violations.map((v) => v.message)).toEqual(['upstream unreachable: no whole answer within 50 ms']);
+    expect((await fetch(`${url}/wx/push/queryPushProject`)).headers.get('x-mock-limit')).toBeNull();
+  });
+
   test('a served document: past --max-held its own 503 problem', async () => {
     const waiting: ServerResponse[] = [];
     const target = await upstream((_req, res) => void waiting.push(res));
