@@ -130,6 +130,47 @@ async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number,
   }
 }
 
+/** Status and headers of an answer on its way back (the upstream's, but hop-by-hop ones). */
+function writeHead(res: ServerResponse, status: number, headers: Record<string, string>, contentType: string | undefined): void {
+  res.statusCode = status;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  if (contentType) res.setHeader('content-type', contentType);
+}
+
+/** The upstream's answer (its body whole, or relayed past the buffer bound), or why there is none. */
+type Exchanged =
+  | { kind: 'answer'; status: number; contentType: string | undefined; headers: Record<string, string>; body: UpstreamBody }
+  | { kind: 'failed'; clientLeft: boolean; message: string };
+
+/**
+ * One call to the upstream, bounded in time (`timeoutMs` for the whole answer) and stopped when the
+ * client leaves. One controller ends it either way (AbortSignal.any needs node 20.3).
+ */
+async function exchange(url: string, init: { method: string; headers: Record<string, string>; body: Buffer | undefined }, res: ServerResponse, maxBody: number, timeoutMs: number): Promise<Exchanged> {
+  const ends = new AbortController();
+  let left = false;
+  const timer = setTimeout(() => ends.abort(new DOMException(`no whole answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
+  res.once('close', () => {
+    left = !res.writableFinished;
+    ends.abort();
+  });
+  try {
+    const up = await fetch(url, { ...init, redirect: 'manual', signal: ends.signal });
+    const contentType = up.headers.get('content-type') ?? undefined;
+    const headers: Record<string, string> = {};
+    up.headers.forEach((v, k) => {
+      if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') headers[k] = v;
+    });
+    const body = await readOrRelay(up.body, maxBody, res, () => left, () => writeHead(res, up.status, headers, contentType));
+    return { kind: 'answer', status: up.status, contentType, headers, body };
+  } catch (e) {
+    const err = e as Error & { cause?: Error };
+    return { kind: 'failed', clientLeft: left, message: err.cause?.message ?? err.message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The request predicates a recorded rule replays on: operation, path, query, and the body's scalar fields but tokens. */
 function recordedWhen(op: Operation, path: string, query: JsonObject, body: JsonObject | undefined): Rule['when'] {
   const tokenField = op.auth?.name;
@@ -249,76 +290,46 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     }
 
     const headers = forwardedHeaders(req);
+    const up = await exchange(target + url, { method, headers, body: raw?.length ? raw : undefined }, res, maxBody, options.timeoutMs ?? 30_000);
     let status = 502;
     let text = '';
-    let bytes: Buffer | undefined;
-    let relayed: Extract<UpstreamBody, { kind: 'relayed' }> | undefined;
     let contentType: string | undefined = 'application/json';
-    const responseHeaders: Record<string, string> = {};
-    // The client going away stops the upstream exchange too.
-    // One signal ends the exchange: the upstream's time is up, or the client left (AbortSignal.any needs node 20.3).
-    const exchange = new AbortController();
-    let left = false;
-    const timer = setTimeout(() => exchange.abort(new DOMException(`no whole answer within ${options.timeoutMs ?? 30_000} ms`, 'TimeoutError')), options.timeoutMs ?? 30_000).unref();
-    res.once('close', () => {
-      left = !res.writableFinished;
-      exchange.abort();
-    });
-    try {
-      const up = await fetch(target + url, { method, headers, body: raw?.length ? raw : undefined, redirect: 'manual', signal: exchange.signal });
-      status = up.status;
-      contentType = up.headers.get('content-type') ?? undefined;
-      up.headers.forEach((v, k) => {
-        if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') responseHeaders[k] = v;
-      });
-      // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
-      const body = await readOrRelay(up.body, maxBody, res, () => left, () => {
-        res.statusCode = status;
-        for (const [k, v] of Object.entries(responseHeaders)) res.setHeader(k, v);
-        if (contentType) res.setHeader('content-type', contentType);
-      });
-      if (body.kind === 'whole') {
-        bytes = body.bytes;
-        text = textIn(bytes, contentType);
-      } else relayed = body;
-    } catch (e) {
-      const err = e as Error & { cause?: Error };
-      status = 502;
-      bytes = undefined;
-      if (left) {
-        // The client gave up first: nothing is wrong with the upstream.
-        text = JSON.stringify({ error: 'client_closed', message: 'the client closed the connection before the upstream answered' });
+    let responseHeaders: Record<string, string> = {};
+    let responseBody: unknown;
+    let code: string | null = null;
+    let relayed: Extract<UpstreamBody, { kind: 'relayed' }> | undefined;
+    if (up.kind === 'failed') {
+      // A client that gave up first says nothing about the upstream: no violation then.
+      text = JSON.stringify(up.clientLeft ? { error: 'client_closed', message: 'the client closed the connection before the upstream answered' } : { error: 'bad_gateway', message: `contract-mock proxy could not reach ${target}: ${up.message}` });
+      if (!up.clientLeft) violations.push({ side: 'response', pointer: '', rule: 'network', message: `upstream unreachable: ${up.message}` });
+      responseBody = text;
+    } else {
+      ({ status, contentType, headers: responseHeaders } = up);
+      if (up.body.kind === 'relayed') {
+        // Relayed, not validated: the record says so, with the first bytes as a preview (no violation: nothing was checked).
+        relayed = up.body;
+        const why = relayed.broken ? `; ${relayed.broken}` : '';
+        responseBody = `(${relayed.bytes} bytes relayed, over the ${maxBody}-byte --max-body: too large to validate${why}) ${textIn(relayed.preview, contentType)}`;
+        if (relayed.broken && !relayed.broken.startsWith('the client')) violations.push({ side: 'response', pointer: '', rule: 'network', message: `${relayed.broken} after ${relayed.bytes} bytes` });
       } else {
-        text = JSON.stringify({ error: 'bad_gateway', message: `contract-mock proxy could not reach ${target}: ${err.cause?.message ?? err.message}` });
-        violations.push({ side: 'response', pointer: '', rule: 'network', message: `upstream unreachable: ${err.cause?.message ?? err.message}` });
+        // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
+        text = textIn(up.body.bytes, contentType);
+        responseBody = text;
+        if (op) {
+          const check = checkResponse(op, contract.apis.get(op.api)!.dialect, { status, contentType, text });
+          violations.push(...check.failures);
+          responseBody = check.body;
+          code = check.code ?? null;
+        }
       }
     }
-    let responseBody: unknown = text;
-    let code: string | null = null;
-    if (relayed) {
-      // Relayed, not validated: the record says so, with the first bytes as a preview (no violation: nothing was checked).
-      const why = relayed.broken ? `; ${relayed.broken}` : '';
-      responseBody = `(${relayed.bytes} bytes relayed, over the ${maxBody}-byte --max-body: too large to validate${why}) ${textIn(relayed.preview, contentType)}`;
-      if (relayed.broken && !relayed.broken.startsWith('the client')) violations.push({ side: 'response', pointer: '', rule: 'network', message: `${relayed.broken} after ${relayed.bytes} bytes` });
-    } else {
-      if (op && status !== 502) {
-        const dialect = contract.apis.get(op.api)!.dialect;
-        const check = checkResponse(op, dialect, { status, contentType, text });
-        violations.push(...check.failures);
-        responseBody = check.body;
-        code = check.code ?? null;
-      }
-      if (!res.headersSent && !res.destroyed) {
-        res.statusCode = status;
-        for (const [k, v] of Object.entries(responseHeaders)) res.setHeader(k, v);
-        if (contentType) res.setHeader('content-type', contentType);
-        const payload = bytes ?? Buffer.from(text);
-        res.setHeader('content-length', payload.length);
-        res.end(payload);
-      }
+    if (!relayed && !res.headersSent && !res.destroyed) {
+      const payload = up.kind === 'answer' && up.body.kind === 'whole' ? up.body.bytes : Buffer.from(text);
+      writeHead(res, status, responseHeaders, contentType);
+      res.setHeader('content-length', payload.length);
+      res.end(payload);
     }
 
-    clearTimeout(timer);
     const api: ApiName | null = apiOf(match) ?? null;
     journal.append({
       id: randomUUID(),
