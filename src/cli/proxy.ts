@@ -10,6 +10,8 @@ export interface ProxyCommandOptions {
   host: string;
   record?: string;
   journal?: string;
+  maxBody: string;
+  maxHeld: string;
   spec?: string[];
   adminToken?: string;
   corsOrigin: string[];
@@ -23,11 +25,20 @@ export async function proxyCommand(options: ProxyCommandOptions): Promise<void> 
   if (options.record) outputFile('proxy', '--record', options.record);
   if (options.journal) outputFile('proxy', '--journal', options.journal);
   refuseExposedHost(options.host, options.adminToken, 'proxy');
+  const positive = (name: string, value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) usageError('proxy', `${name} must be a whole number above 0, got ${value}`);
+    return n;
+  };
+  const maxBodyBytes = positive('--max-body', options.maxBody);
+  const maxHeld = positive('--max-held', options.maxHeld);
   const contract = await loadContract(options.spec ?? []).catch((e: Error) => usageError('proxy', e.message));
   const proxy = createProxy({
     contract,
     target: options.target,
     record: options.record,
+    maxBodyBytes,
+    maxHeld,
     journal: options.journal ? { file: options.journal } : undefined,
     guard: { adminToken: options.adminToken, corsOrigins: options.corsOrigin, allowHosts: options.allowHost, listenHost: options.host },
   });

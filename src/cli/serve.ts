@@ -28,6 +28,8 @@ export interface ServeOptions {
   journalPerSession: string;
   journalTotal: string;
   requestTimeout: string;
+  maxHeld: string;
+  maxHold: string;
   maxDeliveries: string;
   allowDelivery: string[];
   journalMaxSize: string;
@@ -95,6 +97,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       maxDepth: positive('--max-depth', options.maxDepth),
       maxFields: positive('--max-fields', options.maxFields),
       requestTimeoutMs: positive('--request-timeout', options.requestTimeout),
+      maxHeld: positive('--max-held', options.maxHeld),
+      maxHoldMs: positive('--max-hold', options.maxHold),
     },
     maxHeaderBytes: positive('--max-header-size', options.maxHeaderSize),
     maxSessions: positive('--max-sessions', options.maxSessions),

@@ -32,9 +32,13 @@ export interface Limits extends ParseLimits {
   maxBodyBytes: number;
   /** How long a request body may take to arrive. */
   requestTimeoutMs: number;
+  /** Most answers held on purpose at once (`timeout` faults, scenario delays); each past it is answered at once (X-Mock-Limit: max-held). */
+  maxHeld: number;
+  /** Longest an answer is held on purpose: a `timeout` fault's connection is closed after it, a longer scenario delay is cut to it. */
+  maxHoldMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 1024 * 1024, maxDepth: 32, maxFields: 1000, maxViolations: 20, requestTimeoutMs: 30_000 };
+export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 1024 * 1024, maxDepth: 32, maxFields: 1000, maxViolations: 20, requestTimeoutMs: 30_000, maxHeld: 256, maxHoldMs: 300_000 };
 
 export interface PipelineOptions {
   contract: Contract;
@@ -233,6 +237,8 @@ interface Walk {
   pending: Set<Promise<unknown>>;
   /** Connections held open by the `timeout` fault. */
   hanging: Set<ServerResponse>;
+  /** Answers held on purpose right now (timeout faults and scenario delays), at most limits.maxHeld. */
+  held: number;
 }
 
 /**
@@ -267,6 +273,8 @@ interface Call {
   order: number;
   /** The call's seeded fake data, made on first use (scenario delays, the handler). */
   fake: FakeData | undefined;
+  /** scenario: the call holds one of the limits.maxHeld slots (a delay, a `timeout` fault), until it lets go of it. */
+  held: boolean;
 }
 
 /** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
@@ -318,7 +326,7 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
   const body = await w.bodies.read(req, w.limits.maxBodyBytes, declaredCharset(req.headers['content-type']) !== undefined);
   return {
     req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
-    op: undefined, api: null, recordedBody: body.text, query: undefined, violations: [], applied: [], fault: undefined, deliveries: [], order: 0, fake: undefined,
+    op: undefined, api: null, recordedBody: body.text, query: undefined, violations: [], applied: [], fault: undefined, deliveries: [], order: 0, fake: undefined, held: false,
   };
 }
 
@@ -425,7 +433,7 @@ function withFake<T>(w: Walk, call: Call, fn: (fake: FakeData) => Promise<T>): P
  * scenario: what this request's and the session's active scenarios say (counting their hits), or a
  * problem answer when the request names a scenario nobody loaded. Undefined without a registry.
  */
-function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): ScenarioOutcome | Answer | undefined | Promise<ScenarioOutcome> {
+function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): ScenarioOutcome | Answer | undefined | Promise<ScenarioOutcome | Answer> {
   const registry = w.options.scenarios;
   const requested = requestedScenarios(call.req.headers);
   const unknown = requested.filter((n) => !registry?.get(n));
@@ -444,13 +452,49 @@ function scenario(w: Walk, call: Call, op: Operation, input: RequestInput): Scen
   const outcome = applyScenarios(registry, {
     op, pathname: call.pathname, input, headers: call.req.headers, session, module: w.modules.get(op.api), fake: () => fakeOf(w, call), requested, exclusive: (fn) => w.locks.run(session, fn),
   });
-  return outcome instanceof Promise ? outcome.then((o) => applied(w, call, o)) : applied(w, call, outcome);
+  return outcome instanceof Promise ? outcome.then((o) => applied(w, call, op, o)) : applied(w, call, op, outcome);
 }
 
-/** The scenario outcome noted on the call, after its delay (a promise only when there is one to wait). */
-function applied(w: Walk, call: Call, outcome: ScenarioOutcome): ScenarioOutcome | Promise<ScenarioOutcome> {
+/**
+ * The scenario outcome noted on the call, after its delay (a promise only when there is one to wait). An
+ * answer held on purpose (a delay, a `timeout` fault) takes one of --max-held slots; with none free the
+ * call is answered at once with the API's server-error envelope, so held calls cannot pile up and take
+ * every file descriptor (issue 25, finding 4). A delay is cut to --max-hold.
+ */
+function applied(w: Walk, call: Call, op: Operation, outcome: ScenarioOutcome): ScenarioOutcome | Answer | Promise<ScenarioOutcome> {
   call.applied = outcome.applied;
-  return outcome.delayMs > 0 ? w.options.sleep(outcome.delayMs).then(() => outcome) : outcome;
+  const timeout = outcome.decision?.kind === 'fault' && outcome.decision.fault === 'timeout';
+  if (outcome.delayMs <= 0 && !timeout) return outcome;
+  if (w.held >= w.limits.maxHeld) return heldLimit(w, op);
+  w.held++;
+  call.held = true;
+  if (outcome.delayMs <= 0) return outcome;
+  return w.options.sleep(Math.min(outcome.delayMs, w.limits.maxHoldMs)).then(() => {
+    // A `timeout` fault keeps its slot until its connection closes (respond).
+    if (!timeout) unhold(w, call);
+    return outcome;
+  });
+}
+
+/** The call lets go of its held slot (once). */
+function unhold(w: Walk, call: Call): void {
+  if (!call.held) return;
+  call.held = false;
+  w.held--;
+}
+
+/** Every --max-held slot taken: the API's server-error envelope (HTTP 200 as its other business answers; a served spec's 503 problem), with the limit named. */
+function heldLimit(w: Walk, op: Operation): Answer {
+  const dialect = w.contract.apis.get(op.api)!.dialect;
+  const key = dialect.served ? '503' : dialect.role('serverError');
+  const message = `contract-mock: ${w.limits.maxHeld} answers are already held on purpose (timeout faults and scenario delays, --max-held); this one is answered at once, retry it later`;
+  return {
+    status: dialect.httpStatus(key),
+    headers: { 'Retry-After': '1', 'X-Mock-Limit': 'max-held' },
+    body: dialect.error(key, { op, message }),
+    unchecked: true,
+    ...(dialect.served && { contentType: PROBLEM_TYPE }),
+  };
 }
 
 /** The scenario's decision as an answer; undefined when the handler answers (no decision, `pass`, a `malformed-json` fault, an unknown error key). */
@@ -646,11 +690,24 @@ function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void
   if (!fault || fault === 'malformed-json') writeAnswer(w, call.req, res, answer);
   else if (fault === 'connection-reset') call.req.socket.resetAndDestroy();
   else if (fault === 'empty-response') call.req.socket.destroy();
-  else {
-    // timeout: hold the connection until the client gives up.
-    w.hanging.add(res);
-    res.on('close', () => w.hanging.delete(res));
-  }
+  else hang(w, call, res);
+}
+
+/**
+ * The `timeout` fault: the connection is held, unanswered, until the client gives up or --max-hold has
+ * passed (then it is closed without an answer, as an upstream that never answers is cut by its gateway).
+ * The call's held slot goes with the connection.
+ */
+function hang(w: Walk, call: Call, res: ServerResponse): void {
+  const socket = call.req.socket;
+  if (res.destroyed || socket.destroyed) return unhold(w, call);
+  w.hanging.add(res);
+  const timer = setTimeout(() => socket.destroy(), w.limits.maxHoldMs).unref();
+  res.once('close', () => {
+    clearTimeout(timer);
+    w.hanging.delete(res);
+    unhold(w, call);
+  });
 }
 
 /**
@@ -720,6 +777,7 @@ export function createPipeline(options: PipelineOptions) {
     bodies: bodyReader(options.limits.requestTimeoutMs),
     pending: new Set(),
     hanging: new Set(),
+    held: 0,
   };
 
   /**
@@ -729,8 +787,9 @@ export function createPipeline(options: PipelineOptions) {
    */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let recording = false;
+    let call: Call | undefined;
     try {
-      const call = await receive(w, req, res);
+      call = await receive(w, req, res);
       if (!call) return;
       const answer = mapStatus(w, call, await answerCall(w, call));
       // Journaled before the answer goes out, so a call its client saw answered is in the journal (on
@@ -746,6 +805,9 @@ export function createPipeline(options: PipelineOptions) {
     } catch (e) {
       if (!(e instanceof StoreUnavailableError)) throw e;
       storeUnavailable(w, req, res, e, recording);
+    } finally {
+      // A held slot not handed to a held connection (respond) is free again: after a delay's answer, or a failure.
+      if (call?.held && !w.hanging.has(res)) unhold(w, call);
     }
   }
 
@@ -753,6 +815,8 @@ export function createPipeline(options: PipelineOptions) {
     handle,
     /** Connections held open by the `timeout` fault; closed on shutdown. */
     hanging: (): Set<ServerResponse> => w.hanging,
+    /** Answers held on purpose right now (timeout faults and scenario delays; at most --max-held). */
+    held: (): number => w.held,
     /** Stops the pipeline's timers (the server is closing). */
     close(): void {
       w.bodies.close();

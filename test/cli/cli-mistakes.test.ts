@@ -51,6 +51,8 @@ const MISTAKES: Array<[string, () => string[], string | RegExp | (() => string)]
   ['verify --config a folder', () => ['verify', '--target', 'http://127.0.0.1:9', '--config', aFolder], 'a-folder is a folder; give a file'],
   ['verify --target without a scheme', () => ['verify', '--target', 'localhost:4010'], '--target localhost:4010 is not an http:// or https:// URL; write --target http://localhost:4010'],
   ['proxy --target without a scheme', () => ['proxy', '--target', 'localhost:4020', '--port', '0'], '--target localhost:4020 is not an http:// or https:// URL; write --target http://localhost:4020'],
+  ['serve --max-held 0', () => ['serve', '--port', '0', '--max-held', '0'], '--max-held must be a whole number above 0, got 0'],
+  ['proxy --max-body not a number', () => ['proxy', '--target', 'http://127.0.0.1:9', '--port', '0', '--max-body', '1MB'], '--max-body must be a whole number above 0, got 1MB'],
   ['report --url without a scheme', () => ['report', '--url', 'localhost:4010'], '--url localhost:4010 is not an http:// or https:// URL; write --url http://localhost:4010'],
   ['verify an unreachable target', () => ['verify', '--target', `http://127.0.0.1:${deadPort}`], () => `cannot reach --target http://127.0.0.1:${deadPort} (ECONNREFUSED): is the server running`],
   ['report an unreachable mock', () => ['report', '--url', `http://127.0.0.1:${deadPort}`], () => `cannot reach the mock at http://127.0.0.1:${deadPort} (ECONNREFUSED): start it with contract-mock serve, or pass --url`],

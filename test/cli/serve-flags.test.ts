@@ -1,6 +1,6 @@
 /**
  * `contract-mock serve` flags through the real binary, as a CI job starts it: the limits (--max-body,
- * --max-depth, --max-fields, --max-header-size, --max-sessions, --max-records, --journal-per-session),
+ * --max-depth, --max-fields, --max-header-size, --max-sessions, --max-records, --journal-per-session, --max-held, --max-hold),
  * --journal, --seed and --scenario. In-process tests cover each behaviour; these prove the flags reach it.
  */
 import { spawn } from 'node:child_process';
@@ -98,6 +98,21 @@ describe('serve limit flags', () => {
     for (const s of ['a', 'b', 'c']) seen.push((await call(capped, '/wx/push/queryPushProject', { session: s })).headers.get('x-mock-limit'));
     expect(seen).toEqual([null, null, null]);
     expect(((await call(capped, '/__mock/health')).body as Json)['sessions']).toMatchObject({ held: 2, max: 2, evicted: 1 });
+  }, 60_000);
+
+  test('--max-held 1, --max-hold: a second held answer is refused at once; the first is closed unanswered after the bound', async () => {
+    const base = await serve(['--max-held', '1', '--max-hold', '1000']);
+    const held = fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-scenario': 'request-timeout', 'x-mock-session': 'held' }, body: '{"appid":"demo-app","secret":"demo-secret"}' }).then(
+      (res) => `answered ${res.status}`,
+      (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.message,
+    );
+    // The held call is journaled before its connection is held.
+    while (((await call(base, '/__mock/calls', { session: 'held' })).body as Json[]).length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const refused = await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-scenario': 'request-timeout' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    expect(refused.headers.get('x-mock-limit')).toBe('max-held');
+    expect(((await refused.json()) as Json)['status']).toBe(404);
+    expect((await call(base, '/__mock/health')).status).toBe(200);
+    expect(await held).not.toMatch(/^answered/);
   }, 60_000);
 });
 
