@@ -101,7 +101,8 @@ describe('serve limit flags', () => {
   }, 60_000);
 
   test('--max-held 1, --max-hold: a second held answer is refused at once; the first is closed unanswered after the bound', async () => {
-    const base = await serve(['--max-held', '1', '--max-hold', '1000']);
+    // A bound long enough that the first call is still held when the second arrives on a loaded machine.
+    const base = await serve(['--max-held', '1', '--max-hold', '5000']);
     const held = fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-scenario': 'request-timeout', 'x-mock-session': 'held' }, body: '{"appid":"demo-app","secret":"demo-secret"}' }).then(
       (res) => `answered ${res.status}`,
       (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.message,
