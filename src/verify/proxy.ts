@@ -7,7 +7,6 @@ import { requestTarget } from '../mock/request-target.js';
 import { textIn } from '../contract/decode-body.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import express from 'express';
 import { stringify as toYaml } from 'yaml';
@@ -20,6 +19,8 @@ import { eventRoutes } from '../admin/event-routes.js';
 import { problem, writeProblem } from '../admin/problem.js';
 import { adminGuard, isAdminPath, type AdminGuardOptions } from '../admin/admin-guard.js';
 import { SecretMask } from '../journal/secret-mask.js';
+import { OutputMask } from '../journal/output-mask.js';
+import { writePrivateFile } from '../journal/write-private-file.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { systemClock } from '../state/store.js';
@@ -32,8 +33,10 @@ export interface ProxyOptions {
   contract: Contract;
   target: string;
   journal?: Partial<JournalOptions>;
-  /** Save the traffic as a scenario file that replays the recorded answers in order. */
+  /** Save the traffic as a scenario file that replays the recorded answers in order (0600, secrets masked). */
   record?: string;
+  /** Record secrets and tokens as sent (proxy --keep-secrets), for a recording meant to replay real credentials. */
+  keepSecrets?: boolean;
   maxBodyBytes?: number;
   timeoutMs?: number;
   log?: (message: string) => void;
@@ -100,7 +103,24 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     if (!options.record) return;
     const name = basename(options.record).replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '') || 'recorded';
     const scenario = { name, description: `Traffic recorded by contract-mock proxy from ${target}; replays each answer once, in order.`, rules: recorded };
-    writeFileSync(options.record, toYaml(scenario, { lineWidth: 0 }));
+    writePrivateFile(options.record, toYaml(scenario, { lineWidth: 0 }));
+  }
+  const recordMask = options.keepSecrets ? undefined : new OutputMask(new SecretMask(undefined, contract.secretNames));
+  /**
+   * A rule as the recording keeps it: unless --keep-secrets, its predicates leave out every field holding a secret
+   * (so the rule matches whatever secret a replaying client sends) and its answer and description are masked.
+   */
+  function recordedRule(rule: Rule): Rule {
+    if (!recordMask) return rule;
+    const kept = (o: JsonObject | undefined): JsonObject | undefined => {
+      if (!o) return undefined;
+      const out = Object.fromEntries(Object.entries(o).filter(([k, v]) => recordMask.value({ [k]: v })[k] === v));
+      return Object.keys(out).length ? out : undefined;
+    };
+    const { query, body, ...when } = rule.when as Rule['when'] & { query?: JsonObject; body?: JsonObject };
+    const q = kept(query);
+    const b = kept(body);
+    return { ...rule, description: recordMask.text(rule.description ?? ''), when: { ...when, ...(q && { query: q }), ...(b && { body: b }) } as Rule['when'], then: recordMask.value(rule.then) };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -180,12 +200,14 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
       deliveries: [],
     });
     if (options.record && op && input) {
-      recorded.push({
-        description: `${method} ${url} → ${status}${code ? ` (code ${code})` : ''}, recorded ${time}`,
-        when: recordedWhen(op, pathname, input.query, input.body),
-        then: recordedThen(status, contentType, text, responseBody),
-        times: 1,
-      });
+      recorded.push(
+        recordedRule({
+          description: `${method} ${url} → ${status}${code ? ` (code ${code})` : ''}, recorded ${time}`,
+          when: recordedWhen(op, pathname, input.query, input.body),
+          then: recordedThen(status, contentType, text, responseBody),
+          times: 1,
+        }),
+      );
       saveRecording();
     }
   }
