@@ -18,6 +18,7 @@ import { journalRoutes } from '../admin/journal-routes.js';
 import { eventRoutes } from '../admin/event-routes.js';
 import { problem, writeProblem } from '../admin/problem.js';
 import { adminGuard, isAdminPath, type AdminGuardOptions } from '../admin/admin-guard.js';
+import { answerReady, isReadyRequest } from '../admin/ready.js';
 import { SecretMask } from '../journal/secret-mask.js';
 import { OutputMask } from '../journal/output-mask.js';
 import { writePrivateFile } from '../journal/write-private-file.js';
@@ -96,7 +97,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   router.get('/health', (_req, res) => void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }));
   journalRoutes(router, journal, packageVersion(), new Set(options.contract.operations.map((op) => op.operationId)));
   eventRoutes(router, journal, new MemoryStore({ clock: systemClock, seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }));
-  router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, calls, violations, verify, calls.har, calls.ndjson, events).`));
+  router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, ready, calls, violations, verify, calls.har, calls.ndjson, events).`));
   admin.use('/__mock', router);
 
   function saveRecording(): void {
@@ -223,6 +224,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     try {
       if (isAdminPath(req.url ?? '')) {
+        if (isReadyRequest(req)) return answerReady(res, true); // no store to lose: ready while it listens
         const admitted = guard(req, res);
         if (admitted.answered) return;
         for (let i = 0; i < admitted.cors.length; i += 2) res.setHeader(admitted.cors[i]!, admitted.cors[i + 1]!);
