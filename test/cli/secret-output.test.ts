@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { listen } from '../helpers/listen.js';
 import { testMock } from '../helpers/mock.js';
+import { serveProcess } from '../helpers/serve-process.js';
 
 const bin = join(packageRoot(), 'bin', 'contract-mock.js');
 const dir = mkdtempSync(join(tmpdir(), 'cm-secret-output-'));
@@ -142,5 +143,20 @@ describe('report --json/--junit', () => {
     expect(fromEnv.status).toBe(0);
     const without = await cli(['report', '--url', tokenUrl, '--session', 'guarded']);
     expect(without.status).toBe(2);
+  });
+});
+
+describe('serve --admin-token-file', () => {
+  test('the token comes from the file (not the command line), and the admin API wants it', async () => {
+    const tokenFile = join(dir, 'serve-admin.txt');
+    writeFileSync(tokenFile, 'serve-token-from-file\n');
+    const serve = await serveProcess(['--admin-token-file', tokenFile]);
+    try {
+      expect(serve.child.spawnargs.join(' ')).not.toContain('serve-token-from-file');
+      expect((await fetch(`${serve.url}/__mock/calls`)).status).toBe(401);
+      expect((await fetch(`${serve.url}/__mock/calls`, { headers: { authorization: 'Bearer serve-token-from-file' } })).status).toBe(200);
+    } finally {
+      await serve.stop();
+    }
   });
 });
