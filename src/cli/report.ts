@@ -38,7 +38,7 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
   // token; the files are 0600 either way.
   if (options.keepSecrets) {
     const files = [options.json, options.junit].filter(Boolean).join(' and ');
-    console.error(`contract-mock report: warning: --keep-secrets: the table${files ? ` and ${files}` : ''} show secrets unmasked; do not upload them as CI artifacts`);
+    console.error(`contract-mock report: warning: --keep-secrets: secrets are not masked in the table${files ? ` nor in ${files}` : ''}; do not upload them as CI artifacts`);
   }
   const shown = options.keepSecrets ? report : new OutputMask(new SecretMask(), [adminToken]).value(report);
   console.log(renderTable(shown));

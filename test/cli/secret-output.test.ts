@@ -128,7 +128,7 @@ describe('report --json/--junit', () => {
     }
     expect(run.stdout).not.toContain('Hunter2Sec');
     const kept = await cli(['report', '--url', url, '--session', 'leaky', '--json', json, '--keep-secrets']);
-    expect(kept.stderr).toMatch(/contract-mock report: warning: --keep-secrets: .*r\.json/);
+    expect(kept.stderr).toMatch(/contract-mock report: warning: --keep-secrets: secrets are not masked in the table nor in .*r\.json/);
     expect(mode(json)).toBe('600');
   });
 
