@@ -83,7 +83,7 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
   let shown = report;
   if (options.keepSecrets) {
     const files = [options.json, options.junit].filter(Boolean).join(' and ');
-    console.error(`contract-mock verify: warning: --keep-secrets: the summary${files ? ` and ${files}` : ''} show the secrets and tokens in clear; do not upload them as CI artifacts`);
+    console.error(`contract-mock verify: warning: --keep-secrets: secrets and tokens are in clear in the summary${files ? ` and in ${files}` : ''}; do not upload them as CI artifacts`);
   } else {
     const mask = new OutputMask(new SecretMask(undefined, contract.secretNames), [credentials.secret, credentials.wuhanToken]);
     for (const c of report.checks) mask.learn(c.response?.body);

@@ -73,7 +73,7 @@ describe('verify --json/--junit', () => {
     const json = join(dir, 'kept.json');
     const run = await cli(['verify', '--target', url, '--api', 'platform-sync', '--generated', '0', '--secret', 'demo-secret', '--json', json, '--keep-secrets']);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/contract-mock verify: warning: --keep-secrets: .*kept\.json.* in clear/);
+    expect(run.stderr).toMatch(/contract-mock verify: warning: --keep-secrets: secrets and tokens are in clear in the summary and in .*kept\.json/);
     expect(mode(json)).toBe('600');
     expect(readFileSync(json, 'utf8')).toContain('demo-secret');
   }, 60_000);
