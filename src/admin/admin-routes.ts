@@ -121,7 +121,7 @@ export function createAdminApp(options: AdminOptions): express.Express {
   options.extend?.(router);
 
   router.use((req, res) => {
-    problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not an admin route. The admin routes (README, "Sessions, clock and admin API"): GET health, sessions, state, calls, violations, calls.har, calls.ndjson, scenarios, events, ui; POST clock, reset, state, verify, scenarios/active; DELETE calls, scenarios/active/NAME, all under /__mock.`);
+    problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not an admin route. The admin routes (README, "Sessions, clock and admin API"): GET health, ready, sessions, state, calls, violations, calls.har, calls.ndjson, scenarios, events, ui; POST clock, reset, state, verify, scenarios/active; DELETE calls, scenarios/active/NAME, all under /__mock.`);
   });
 
   // Malformed JSON and other body-parser failures: problem+json, never a stack trace.

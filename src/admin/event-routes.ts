@@ -2,20 +2,56 @@
  * Live call records as server-sent events (`GET /__mock/events`), for the dashboard and tools, and the
  * list of sessions the mock holds. `?session=ID` streams one session, `?session=*` every session;
  * without it, the `X-Mock-Session` session. Each event is `event: call` with the CallRecord as data
- * (sent again, same id, when the call's deliveries settle). A client that stops reading is dropped
- * once MAX_BUFFERED_BYTES wait for it, so a paused tab cannot hold the mock's memory.
+ * (sent again, same id, when the call's deliveries settle). At most MAX_EVENT_CLIENTS streams are open at
+ * once (the next is answered problem+json 503), and a client that stops reading is dropped once
+ * MAX_BUFFERED_BYTES wait for it, so neither many clients nor a paused tab can hold the mock's memory.
  */
 import { exactJson } from '../contract/exact-json.js';
 import type { Request, Response, Router } from 'express';
+import type { CallRecord } from '../journal/call-record.js';
 import type { CallJournal } from '../journal/journal.js';
 import type { Store } from '../state/store.js';
 import { sessionOf } from '../mock/pipeline.js';
+import { problem } from './problem.js';
 
-/** What may wait in memory for one events client before it is dropped (several hundred records at the 64 KB body cap). */
-export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Bytes of events that may wait in memory for one client before it is dropped (60 records at the 64 KB body cap,
+ * thousands of small ones). With MAX_EVENT_CLIENTS, at most 256 MB wait in all, when every client watches a
+ * different busy session and none reads; clients of one stream share each record's bytes.
+ */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Event streams open at once (per instance): dashboards and tools of a whole team, not one per request. */
+export const MAX_EVENT_CLIENTS = 64;
 
-export function eventRoutes(router: Router, journal: CallJournal, store: Store): void {
+export interface EventRouteOptions {
+  /** Default MAX_EVENT_CLIENTS. */
+  maxClients?: number;
+}
+
+export function eventRoutes(router: Router, journal: CallJournal, store: Store, options: EventRouteOptions = {}): void {
+  const maxClients = options.maxClients ?? MAX_EVENT_CLIENTS;
+  let clients = 0;
+  // One frame per record, as bytes, shared by every client it goes to: N clients cost one serialisation and one
+  // copy of the record, and what waits for a client is counted in bytes (a string's length counts characters,
+  // and Chinese text takes two bytes a character in memory: the old 8 MB cap let 17 MB wait per client).
+  let lastRecord: CallRecord | undefined;
+  let lastFrame: Buffer | undefined;
+  const frameOf = (record: CallRecord): Buffer => {
+    if (record !== lastRecord) {
+      lastFrame = Buffer.from(`id: ${record.id}\nevent: call\ndata: ${exactJson.stringify(record)}\n\n`);
+      lastRecord = record;
+    }
+    return lastFrame!;
+  };
+
   router.get('/events', async (req: Request, res: Response) => {
+    if (clients >= maxClients) {
+      res.setHeader('Retry-After', '10');
+      return problem(res, 503, 'Too many event clients', `${clients} /__mock/events streams are open, the most this instance serves at once (${maxClients}); close a dashboard tab or a tool that streams, or read GET /__mock/calls instead.`);
+    }
+    clients++;
+    // Counted until the stream closes, however it ends (the client leaves, is dropped, or the server stops).
+    res.once('close', () => clients--);
     const wanted = typeof req.query['session'] === 'string' ? (req.query['session'] as string) : sessionOf(req);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -31,7 +67,7 @@ export function eventRoutes(router: Router, journal: CallJournal, store: Store):
         res.destroy();
         return;
       }
-      res.write(`id: ${record.id}\nevent: call\ndata: ${exactJson.stringify(record)}\n\n`);
+      res.write(frameOf(record));
     });
     // The hello says the stream is live: every call answered after it (on any instance) follows.
     await journal.listening?.();

@@ -2,7 +2,7 @@
  * What a command line names (URLs, files, folders, ports), checked before a command starts: each mistake is one
  * plain line saying what to change, and exit 2. Never a stack trace. The commands' own logic lives elsewhere.
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { dirname, resolve } from 'node:path';
 
@@ -39,6 +39,35 @@ export function inputFile(command: string, flag: string, file: string): string {
     usageError(command, `${flag} ${file} cannot be read (${code(e)})`);
   }
   return file;
+}
+
+/** Where one secret may come from: its flag, an environment variable, a file flag (DESIGN.md: every secret flag has these forms). */
+export interface SecretSource {
+  flag: string;
+  value: string | undefined;
+  env: string;
+  fileFlag: string;
+  file: string | undefined;
+}
+
+/**
+ * A secret from the command line, else the environment, else a file (its trailing newline trimmed), so it
+ * need not show in `ps`; undefined when none is given. An unreadable or empty file is one line and exit 2.
+ */
+export function secretOption(command: string, source: SecretSource): string | undefined {
+  if (source.value !== undefined) return source.value;
+  const fromEnv = process.env[source.env];
+  if (fromEnv) return fromEnv;
+  if (source.file === undefined) return undefined;
+  inputFile(command, source.fileFlag, source.file);
+  let text: string;
+  try {
+    text = readFileSync(source.file, 'utf8').replace(/[\r\n]+$/, '');
+  } catch (e) {
+    usageError(command, `${source.fileFlag} ${source.file} cannot be read (${code(e)})`);
+  }
+  if (text === '') usageError(command, `${source.fileFlag} ${source.file} is empty; write the ${source.flag.replace(/^--/, '')} in it, or pass ${source.flag}`);
+  return text;
 }
 
 /** A folder to read: it must exist, be a folder and be readable. */

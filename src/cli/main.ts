@@ -24,7 +24,8 @@ program
   .option('--spec <file>', 'also serve this OpenAPI 3.0/3.1 document (YAML or JSON) at its servers path (repeatable)', collect, [])
   .option('--state <dir>', 'keep state and journal on disk in DIR')
   .option('--journal <file>', 'also append every call record to FILE as NDJSON (with --state: the journal lives in FILE)')
-  .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
+  .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback; or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'read the admin token from FILE (trailing newline trimmed), so it does not show in ps')
   .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too, e.g. http://localhost:5173 (repeatable; the APIs allow any origin)", collect, [])
   .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; .example.com allows its subdomains). Risk: a page on a name you allow can reach the admin API through DNS rebinding; allow only names you control', collect, [])
   .option('--seed <n>', 'seed for generated data', '1')
@@ -67,7 +68,9 @@ program
   .option('--session <id>', 'X-Mock-Session to report on', 'default')
   .option('--junit <file>', 'write a JUnit XML report')
   .option('--json <file>', 'write a JSON report')
-  .option('--admin-token <token>', 'bearer token of a mock started with --admin-token')
+  .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed), so it does not show in ps')
+  .option('--keep-secrets', 'write --json/--junit without masking secrets (by default they are masked; the files are 0600 either way)')
   .option('--allow-empty', 'exit 0 for a session with no calls (by default that is a warning and exit 1)')
   .action(async (o) => (await import('./report.js')).reportCommand(o));
 
@@ -84,10 +87,13 @@ program
   .option('--generated <n>', 'schema-generated requests per operation', '3')
   .option('--config <file>', 'YAML/JSON with appid, secret, wuhanToken, orgId for a real target')
   .option('--appid <id>', 'platform-sync appid (default demo-app)')
-  .option('--secret <secret>', 'platform-sync secret (default demo-secret)')
-  .option('--wuhan-token <token>', 'wuhan-eduyun access_token (default demo-token)')
+  .option('--secret <secret>', 'platform-sync secret (default demo-secret; or $CONTRACT_MOCK_SECRET, or --secret-file)')
+  .option('--secret-file <file>', 'read the platform-sync secret from FILE (trailing newline trimmed), so it does not show in ps')
+  .option('--wuhan-token <token>', 'wuhan-eduyun access_token (default demo-token; or $CONTRACT_MOCK_WUHAN_TOKEN, or --wuhan-token-file)')
+  .option('--wuhan-token-file <file>', 'read the wuhan-eduyun access_token from FILE (trailing newline trimmed)')
   .option('--org-id <id>', 'wuhan-eduyun org_id the token can read (default demo-org)')
   .option('--timeout <ms>', 'per-request timeout', '10000')
+  .option('--keep-secrets', 'write --json/--junit and the summary without masking the secrets and tokens (by default they are masked; the files are 0600 either way)')
   .action(async (o) => (await import('./verify.js')).verifyCommand(o));
 
 program
@@ -101,7 +107,9 @@ program
   .option('--journal <file>', 'also append every call record to FILE as NDJSON')
   .option('--max-body <bytes>', 'largest request body forwarded; an upstream answer larger than this is relayed as it streams, journaled as too large to validate', String(10 * 1024 * 1024))
   .option('--max-held <n>', 'most calls in flight at once; the rest are answered at once with the server-error envelope', '256')
-  .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback)')
+  .option('--keep-secrets', 'record secrets and tokens as they were sent, for a recording meant to replay real credentials (by default they are masked; the file is 0600 either way)')
+  .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback; or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'read the admin token from FILE (trailing newline trimmed), so it does not show in ps')
   .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too (repeatable)", collect, [])
   .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; see serve --help for the risk)', collect, [])
   .action(async (o) => (await import('./proxy.js')).proxyCommand(o));

@@ -1,7 +1,7 @@
 /** `contract-mock proxy`: a validating proxy in front of a real server. */
 import { loadContract } from '../contract/contract-cache.js';
 import { createProxy } from '../verify/proxy.js';
-import { httpUrl, listenOrExplain, outputFile, usageError } from './cli-checks.js';
+import { httpUrl, listenOrExplain, outputFile, secretOption, usageError } from './cli-checks.js';
 import { refuseExposedHost } from './exposed-host.js';
 
 export interface ProxyCommandOptions {
@@ -13,7 +13,9 @@ export interface ProxyCommandOptions {
   maxBody: string;
   maxHeld: string;
   spec?: string[];
+  keepSecrets?: boolean;
   adminToken?: string;
+  adminTokenFile?: string;
   corsOrigin: string[];
   allowHost: string[];
 }
@@ -24,7 +26,11 @@ export async function proxyCommand(options: ProxyCommandOptions): Promise<void> 
   if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('proxy', `--port must be 0-65535, got ${options.port}`);
   if (options.record) outputFile('proxy', '--record', options.record);
   if (options.journal) outputFile('proxy', '--journal', options.journal);
-  refuseExposedHost(options.host, options.adminToken, 'proxy');
+  const adminToken = secretOption('proxy', { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
+  refuseExposedHost(options.host, adminToken, 'proxy');
+  if (options.keepSecrets && options.record) {
+    console.error(`contract-mock proxy: warning: --keep-secrets: ${options.record} will hold the secrets, passwords and tokens of the recorded traffic in clear (readable by this user only); do not commit it or upload it as a CI artifact`);
+  }
   const positive = (name: string, value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n <= 0) usageError('proxy', `${name} must be a whole number above 0, got ${value}`);
@@ -39,8 +45,9 @@ export async function proxyCommand(options: ProxyCommandOptions): Promise<void> 
     record: options.record,
     maxBodyBytes,
     maxHeld,
+    keepSecrets: options.keepSecrets,
     journal: options.journal ? { file: options.journal } : undefined,
-    guard: { adminToken: options.adminToken, corsOrigins: options.corsOrigin, allowHosts: options.allowHost, listenHost: options.host },
+    guard: { adminToken, corsOrigins: options.corsOrigin, allowHosts: options.allowHost, listenHost: options.host },
   });
   listenOrExplain('proxy', proxy.server, port, options.host, () => {
     const { port } = proxy.server.address() as { port: number };

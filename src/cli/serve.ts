@@ -1,7 +1,7 @@
 /** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. */
 import { startMock } from '../mock/create-server.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
-import { inputDir, listenOrExplain, outputDir, outputFile, usageError } from './cli-checks.js';
+import { inputDir, listenOrExplain, outputDir, outputFile, secretOption, usageError } from './cli-checks.js';
 import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
 import { refuseExposedHost } from './exposed-host.js';
 import { redactedUrl, redisUrlProblem } from '../state/redis-connection.js';
@@ -15,6 +15,7 @@ export interface ServeOptions {
   state?: string;
   journal?: string;
   adminToken?: string;
+  adminTokenFile?: string;
   corsOrigin: string[];
   allowHost: string[];
   seed: string;
@@ -50,7 +51,8 @@ function positive(name: string, value: string): number {
 export async function serveCommand(options: ServeOptions): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('serve', `--port must be 0-65535, got ${options.port}`);
-  refuseExposedHost(options.host, options.adminToken);
+  const adminToken = secretOption('serve', { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
+  refuseExposedHost(options.host, adminToken);
   for (const dir of options.scenarios) inputDir('serve', '--scenarios', dir);
   if (options.state) outputDir('serve', '--state', options.state);
   if (options.journal) outputFile('serve', '--journal', options.journal);
@@ -80,7 +82,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const started = performance.now();
   const mock = await startMock({
     seed: Number(options.seed),
-    adminToken: options.adminToken,
+    adminToken,
     corsOrigins: options.corsOrigin,
     allowHosts: options.allowHost,
     listenHost: options.host,
@@ -129,7 +131,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     const base = `http://${host}:${actual}`;
     console.log(
       `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}${journal}${own}, ready in ${Math.round(performance.now() - started)} ms)\n` +
-        `  dashboard  ${base}/__mock/ui/${options.adminToken ? '?admin_token=<token>' : ''}\n` +
+        `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
         `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
     );
   });

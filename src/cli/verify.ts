@@ -4,7 +4,9 @@ import { parse as parseYaml } from 'yaml';
 import { loadContract } from '../contract/contract-cache.js';
 import { DEFAULT_CREDENTIALS, verifyTarget, type Credentials } from '../verify/verify-target.js';
 import { renderSummary, writeVerifyJson, writeVerifyJunit } from '../verify/reporters.js';
-import { httpUrl, inputFile, outputFile, reachable, usageError } from './cli-checks.js';
+import { SecretMask } from '../journal/secret-mask.js';
+import { OutputMask } from '../journal/output-mask.js';
+import { httpUrl, inputFile, outputFile, reachable, secretOption, usageError } from './cli-checks.js';
 
 export interface VerifyCommandOptions {
   target: string;
@@ -18,7 +20,10 @@ export interface VerifyCommandOptions {
   config?: string;
   appid?: string;
   secret?: string;
+  secretFile?: string;
   wuhanToken?: string;
+  wuhanTokenFile?: string;
+  keepSecrets?: boolean;
   orgId?: string;
   timeout: string;
 }
@@ -47,7 +52,10 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
   }
   // Nothing listening: one line now, instead of one connection failure per check.
   await reachable('verify', '--target', options.target, Number(options.timeout));
-  const flags = Object.fromEntries(Object.entries({ appid: options.appid, secret: options.secret, wuhanToken: options.wuhanToken, orgId: options.orgId }).filter(([, v]) => v !== undefined));
+  // Command line, else environment, else file: a secret need not show in `ps`.
+  const secret = secretOption('verify', { flag: '--secret', value: options.secret, env: 'CONTRACT_MOCK_SECRET', fileFlag: '--secret-file', file: options.secretFile });
+  const wuhanToken = secretOption('verify', { flag: '--wuhan-token', value: options.wuhanToken, env: 'CONTRACT_MOCK_WUHAN_TOKEN', fileFlag: '--wuhan-token-file', file: options.wuhanTokenFile });
+  const flags = Object.fromEntries(Object.entries({ appid: options.appid, secret, wuhanToken, orgId: options.orgId }).filter(([, v]) => v !== undefined));
   const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...fromFile, ...flags };
   const seed = Number(options.seed);
   const tty = process.stderr.isTTY;
@@ -70,8 +78,19 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
     },
   });
   if (tty) process.stderr.write('\r\x1b[K');
-  console.log(renderSummary(report));
-  if (options.junit) writeVerifyJunit(report, options.junit);
-  if (options.json) writeVerifyJson(report, options.json);
+  // CI keeps the log and uploads the files: masked by the journal's rule, plus the secret and token given
+  // and every token issued, unless --keep-secrets (the files are 0600 either way).
+  let shown = report;
+  if (options.keepSecrets) {
+    const files = [options.json, options.junit].filter(Boolean).join(' and ');
+    console.error(`contract-mock verify: warning: --keep-secrets: secrets and tokens are in clear in the summary${files ? ` and in ${files}` : ''}; do not upload them as CI artifacts`);
+  } else {
+    const mask = new OutputMask(new SecretMask(undefined, contract.secretNames), [credentials.secret, credentials.wuhanToken]);
+    for (const c of report.checks) mask.learn(c.response?.body);
+    shown = mask.value(report);
+  }
+  console.log(renderSummary(shown));
+  if (options.junit) writeVerifyJunit(shown, options.junit);
+  if (options.json) writeVerifyJson(shown, options.json);
   process.exitCode = report.summary.failed ? 1 : 0;
 }

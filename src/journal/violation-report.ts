@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import junitModule, { type Builder } from 'junit-report-builder';
 import type { CallRecord } from './call-record.js';
+import { writePrivateFile } from './write-private-file.js';
 
 export interface ReportedViolation {
   side: 'request' | 'response';
@@ -65,7 +66,7 @@ export function renderTable(report: ViolationReport): string {
 // A CommonJS module: under Node's ESM loader its default export is the builder itself.
 const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as unknown as Builder;
 
-/** One testcase per operation called (failing when any call broke the contract), and one failing testcase per distinct violation. */
+/** One testcase per operation called (failing when any call broke the contract), and one failing testcase per distinct violation; written 0600. */
 export function writeJunit(report: ViolationReport, file: string): void {
   const builder = junit.newBuilder();
   const suite = builder.testSuite().name(`contract-mock report (session ${report.session})`);
@@ -81,5 +82,5 @@ export function writeJunit(report: ViolationReport, file: string): void {
         .stacktrace(v.calls.map((c) => `${c.time} ${c.method} ${c.path} (call ${c.id})`).join('\n'));
     }
   }
-  builder.writeTo(file);
+  writePrivateFile(file, builder.build());
 }

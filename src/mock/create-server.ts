@@ -17,6 +17,7 @@ import type { ApiName, JsonObject } from '../contract/types.js';
 import type { MockAdminOptions } from '../admin/mock-admin.js';
 import { healthBody } from '../admin/health.js';
 import { adminGuard, isAdminPath } from '../admin/admin-guard.js';
+import { answerReady, isReadyRequest } from '../admin/ready.js';
 import { bodyDeadline } from '../admin/body-deadline.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type CallJournal, type JournalOptions } from '../journal/journal.js';
@@ -231,6 +232,11 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     const url = req.url ?? '/';
     const session = sessionOf(req);
     if (isAdminPath(url)) {
+      // Readiness needs no token (a load balancer has none) and tells nothing but ready or not: health's status.
+      if (isReadyRequest(req)) {
+        health().then((body) => answerReady(res, body['status'] === 'ok'), () => answerReady(res, false));
+        return;
+      }
       const admitted = guard(req, res);
       if (admitted.answered) return;
       const cors = admitted.cors;

@@ -9,7 +9,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import express from 'express';
 import { stringify as toYaml } from 'yaml';
@@ -21,7 +20,10 @@ import { journalRoutes } from '../admin/journal-routes.js';
 import { eventRoutes } from '../admin/event-routes.js';
 import { problem, writeProblem } from '../admin/problem.js';
 import { adminGuard, isAdminPath, type AdminGuardOptions } from '../admin/admin-guard.js';
+import { answerReady, isReadyRequest } from '../admin/ready.js';
 import { SecretMask } from '../journal/secret-mask.js';
+import { OutputMask } from '../journal/output-mask.js';
+import { writePrivateFile } from '../journal/write-private-file.js';
 import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journal.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { StoreUnavailableError, systemClock } from '../state/store.js';
@@ -35,8 +37,10 @@ export interface ProxyOptions {
   contract: Contract;
   target: string;
   journal?: Partial<JournalOptions>;
-  /** Save the traffic as a scenario file that replays the recorded answers in order. */
+  /** Save the traffic as a scenario file that replays the recorded answers in order (0600, secrets masked). */
   record?: string;
+  /** Record secrets and tokens as sent (proxy --keep-secrets), for a recording meant to replay real credentials. */
+  keepSecrets?: boolean;
   /** Largest request body forwarded, and most of an upstream answer buffered to validate it (larger ones are relayed as they stream, unvalidated). */
   maxBodyBytes?: number;
   /** Longest wait for the upstream's whole answer. */
@@ -209,7 +213,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   router.get('/health', (_req, res) => void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }));
   journalRoutes(router, journal, packageVersion(), new Set(options.contract.operations.map((op) => op.operationId)));
   eventRoutes(router, journal, new MemoryStore({ clock: systemClock, seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }));
-  router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, calls, violations, verify, calls.har, calls.ndjson, events).`));
+  router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, ready, calls, violations, verify, calls.har, calls.ndjson, events).`));
   admin.use('/__mock', router);
 
   /** Journals a relayed call; one its --journal file could not take (a full disk) is not kept, and health's journal.fileError says why. */
@@ -225,7 +229,24 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     if (!options.record) return;
     const name = basename(options.record).replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '') || 'recorded';
     const scenario = { name, description: `Traffic recorded by contract-mock proxy from ${target}; replays each answer once, in order.`, rules: recorded };
-    writeFileSync(options.record, toYaml(scenario, { lineWidth: 0 }));
+    writePrivateFile(options.record, toYaml(scenario, { lineWidth: 0 }));
+  }
+  const recordMask = options.keepSecrets ? undefined : new OutputMask(new SecretMask(undefined, contract.secretNames));
+  /**
+   * A rule as the recording keeps it: unless --keep-secrets, its predicates leave out every field holding a secret
+   * (so the rule matches whatever secret a replaying client sends) and its answer and description are masked.
+   */
+  function recordedRule(rule: Rule): Rule {
+    if (!recordMask) return rule;
+    const kept = (o: JsonObject | undefined): JsonObject | undefined => {
+      if (!o) return undefined;
+      const out = Object.fromEntries(Object.entries(o).filter(([k, v]) => recordMask.value({ [k]: v })[k] === v));
+      return Object.keys(out).length ? out : undefined;
+    };
+    const { query, body, ...when } = rule.when as Rule['when'] & { query?: JsonObject; body?: JsonObject };
+    const q = kept(query);
+    const b = kept(body);
+    return { ...rule, description: recordMask.text(rule.description ?? ''), when: { ...when, ...(q && { query: q }), ...(b && { body: b }) } as Rule['when'], then: recordMask.value(rule.then) };
   }
 
   const maxBody = options.maxBodyBytes ?? DEFAULT_PROXY_MAX_BODY;
@@ -361,12 +382,14 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     if (options.record && op && input) {
       if (relayed) log(`contract-mock proxy: ${method} ${url} not recorded: its ${relayed.bytes}-byte answer is over --max-body (${maxBody} bytes)`);
       else {
-        recorded.push({
-          description: `${method} ${url} → ${status}${code ? ` (code ${code})` : ''}, recorded ${time}`,
-          when: recordedWhen(op, pathname, input.query, input.body),
-          then: recordedThen(status, contentType, text, responseBody),
-          times: 1,
-        });
+        recorded.push(
+          recordedRule({
+            description: `${method} ${url} → ${status}${code ? ` (code ${code})` : ''}, recorded ${time}`,
+            when: recordedWhen(op, pathname, input.query, input.body),
+            then: recordedThen(status, contentType, text, responseBody),
+            times: 1,
+          }),
+        );
         saveRecording();
       }
     }
@@ -383,6 +406,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     try {
       if (isAdminPath(req.url ?? '')) {
+        if (isReadyRequest(req)) return answerReady(res, true); // no store to lose: ready while it listens
         const admitted = guard(req, res);
         if (admitted.answered) return;
         for (let i = 0; i < admitted.cors.length; i += 2) res.setHeader(admitted.cors[i]!, admitted.cors[i + 1]!);

@@ -1,8 +1,8 @@
 /** Verification reporters: a progress line, a summary table with each failure in detail, JUnit XML and JSON. */
-import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import junitModule, { type Builder } from 'junit-report-builder';
 import type { CheckResult, VerificationReport } from './verify-target.js';
+import { writePrivateFile } from '../journal/write-private-file.js';
 
 const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as unknown as Builder;
 
@@ -27,7 +27,7 @@ export function renderSummary(report: VerificationReport): string {
   return [...failures, table.toString(), `${verdict} (seed ${report.seed}, ${report.durationMs} ms)`].join('\n');
 }
 
-/** One testcase per check, failing with each failure's pointer and rule. */
+/** One testcase per check, failing with each failure's pointer and rule; written 0600 (it may quote credentials). */
 export function writeVerifyJunit(report: VerificationReport, file: string): void {
   const builder = junit.newBuilder();
   const suites = new Map<string, ReturnType<Builder['testSuite']>>();
@@ -40,9 +40,10 @@ export function writeVerifyJunit(report: VerificationReport, file: string): void
       tc.stacktrace(describeCheck(c));
     }
   }
-  builder.writeTo(file);
+  writePrivateFile(file, builder.build());
 }
 
+/** The report as JSON, written 0600 (it may quote credentials). */
 export function writeVerifyJson(report: VerificationReport, file: string): void {
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  writePrivateFile(file, JSON.stringify(report, null, 2) + '\n');
 }

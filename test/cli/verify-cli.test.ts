@@ -81,7 +81,8 @@ describe('contract-mock verify (the command)', () => {
   test('credentials: --config supplies them, a flag overrides the file; wrong ones fail the flows with exit 1', async () => {
     const config = join(dir, 'target.yaml');
     writeFileSync(config, 'appid: cfg-app\nsecret: cfg-secret\nwuhanToken: cfg-token\norgId: cfg-org\n');
-    const { code, report, stdout } = await verify(['--api', 'platform-sync', '--api', 'wuhan-eduyun', '--generated', '0', '--config', config, '--org-id', 'demo-org']);
+    // --keep-secrets: the report shows the credentials sent (masked by default: secret-output.test.ts).
+    const { code, report, stdout } = await verify(['--api', 'platform-sync', '--api', 'wuhan-eduyun', '--generated', '0', '--config', config, '--org-id', 'demo-org', '--keep-secrets']);
     expect(code).toBe(1);
     const tokenCalls = report.checks.filter((c) => c.operationId === 'channelToken' && c.kind === 'flow');
     expect(tokenCalls.some((c) => String(c.request.body).includes('cfg-app') && String(c.request.body).includes('cfg-secret')), JSON.stringify(tokenCalls.map((c) => c.request.body))).toBe(true);

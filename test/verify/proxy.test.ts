@@ -69,9 +69,10 @@ describe('proxy', () => {
     lone.server.close();
   });
 
-  test('--record writes a valid scenario that replays the recorded answers in order', async () => {
-    // Its own proxy and traffic, so that the test does not depend on the ones before it.
-    const recorder = createProxy({ contract, target: `http://127.0.0.1:${(mock.server.address() as { port: number }).port}`, record: recordFile, log: () => {} });
+  test('--record --keep-secrets writes a valid scenario that replays the recorded answers in order', async () => {
+    // Its own proxy and traffic, so that the test does not depend on the ones before it. With the secrets kept
+    // (proxy-record-secrets.test.ts: masked by default), the rule matches on the secret and replays the real token.
+    const recorder = createProxy({ contract, target: `http://127.0.0.1:${(mock.server.address() as { port: number }).port}`, record: recordFile, keepSecrets: true, log: () => {} });
     const recorderUrl = await listen(recorder.server);
     await fetch(`${recorderUrl}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'recorded' }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
     recorder.server.close();
