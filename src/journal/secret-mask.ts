@@ -11,22 +11,15 @@
 import { exactJson } from '../contract/exact-json.js';
 import * as crypto from 'node:crypto';
 import type { CallRecord } from './call-record.js';
+import type { Violation } from '../contract/types.js';
+import { isSecretName, maskText } from './secret-text.js';
 
-/** Field and parameter names whose values are credentials. */
-export const SECRET_NAME = /token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature/i;
-/** Header names masked besides those matching SECRET_NAME. */
+/** Header names masked besides those isSecretName judges secret. */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-auth-token', 'x-api-key', 'x-mock-admin-token']);
 /** Headers that merely describe authentication, never carry it. */
 const PUBLIC_HEADERS = new Set(['www-authenticate', 'proxy-authenticate']);
-/** A string worth scanning for embedded secrets: a secret-like name in it, or a URL with credentials. */
-const SUSPECT = /token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature|:\/\/[^/\s]*@/i;
-const NAME = String.raw`[^"\\\s=&?;,{}]*(?:token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature)[^"\\\s=&?;,{}]*`;
-/** `"password": "x"` / `"pin": 1234` in JSON text, and the same escaped inside a JSON string (`\"password\":\"x\"`). */
-const JSON_PAIR = new RegExp(String.raw`("${NAME}"\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)|(\\"${NAME}\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*?\\"|[^\s,}\]\\]+)`, 'gi');
-/** `password=1234` in a query string, form body or free text. */
-const FORM_PAIR = new RegExp(String.raw`(^|[?&;\s])(${NAME}=)([^&\s;#]*)`, 'gi');
-/** `scheme://user:pass@host`. */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/\s@?#]+)@/gi;
+/** Names longer than this are judged each time, not remembered (they come from clients). */
+const MAX_JUDGED_NAME = 256;
 /** Values deeper than this are not walked (records are bounded well above any body the limits accept). */
 const MAX_DEPTH = 64;
 const ALPHABET = 'bcdfghjkmnpqrstv';
@@ -51,7 +44,7 @@ const mayHoldSecret = (v: unknown): boolean => typeof v === 'string' || (typeof 
 export class SecretMask {
   /** The key as text, so a mask is one hash call over key and value. */
   private readonly keyText: string;
-  /** Lower-case names that carry credentials besides SECRET_NAME's: a served spec's API key parameters (`key`, `X-Shop-Id`). */
+  /** Lower-case names that carry credentials besides isSecretName's: a served spec's API key parameters (`key`, `X-Shop-Id`). */
   private readonly names: ReadonlySet<string>;
 
   constructor(key: Buffer = crypto.randomBytes(32), names: ReadonlySet<string> = new Set()) {
@@ -68,7 +61,8 @@ export class SecretMask {
   private secretName(name: string): boolean {
     let secret = this.judged.get(name);
     if (secret === undefined) {
-      secret = SECRET_NAME.test(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
+      secret = isSecretName(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
+      if (name.length > MAX_JUDGED_NAME) return secret;
       if (this.judged.size >= 4096) this.judged.clear();
       this.judged.set(name, secret);
     }
@@ -101,17 +95,11 @@ export class SecretMask {
     return out;
   }
 
-  /** Secrets embedded in text: JSON pairs, form pairs, URL credentials. Cheap when there is nothing to find. */
+  private readonly maskString = (value: string): string => this.mask(value);
+
+  /** Secrets embedded in text: JSON pairs, form pairs, URL credentials. One pass each (secret-text.ts); cheap when there is nothing to find. */
   text(text: string): string {
-    // Every pattern needs a `=` (form pair) or a `:` (JSON pair, URL credentials): most values have neither.
-    if ((text.indexOf('=') === -1 && text.indexOf(':') === -1) || !SUSPECT.test(text)) return text;
-    return text
-      .replace(URL_CREDENTIALS, (_m, scheme: string, userinfo: string) => `${scheme}${this.mask(userinfo)}@`)
-      .replace(JSON_PAIR, (m, name?: string, value?: string, ename?: string, evalue?: string) => {
-        if (name !== undefined) return value === 'null' ? m : `${name}"${this.mask(value!.replace(/^"|"$/g, ''))}"`;
-        return evalue === 'null' ? m : `${ename}\\"${this.mask(evalue!.replace(/^\\"|\\"$/g, ''))}\\"`;
-      })
-      .replace(FORM_PAIR, (m, lead: string, name: string, value: string) => (value ? `${lead}${name}${this.mask(value)}` : m));
+    return maskText(text, isSecretName, this.maskString);
   }
 
   /** A value at any depth; `name` is the field it sits in. Returns the same object when nothing was masked. */
@@ -168,6 +156,7 @@ export class SecretMask {
     const response = record.response;
     const responseHeaders = this.headers(response.headers);
     const responseBody = this.value(response.body);
+    const violations = this.violations(record.violations);
     let deliveries = record.deliveries;
     for (let i = 0; i < record.deliveries.length; i++) {
       const d = this.delivery(record.deliveries[i]!);
@@ -177,7 +166,7 @@ export class SecretMask {
     }
     const requestSame = requestHeaders === request.headers && requestBody === request.body;
     const responseSame = responseHeaders === response.headers && responseBody === response.body;
-    if (path === record.path && query === record.query && requestSame && responseSame && deliveries === record.deliveries) return record;
+    if (path === record.path && query === record.query && requestSame && responseSame && deliveries === record.deliveries && violations === record.violations) return record;
     return {
       ...record,
       path,
@@ -185,7 +174,32 @@ export class SecretMask {
       request: requestSame ? request : { headers: requestHeaders, body: requestBody },
       response: responseSame ? response : { ...response, headers: responseHeaders, body: responseBody },
       deliveries,
+      violations,
     };
+  }
+
+  /**
+   * Violation messages quote request data (a path, a value that is not an integer, an upstream's error):
+   * masked as any text is, and, under a secret name (`/query/pin`), whole after `got` (issue 25, finding 8).
+   * The same array when nothing changed.
+   */
+  violations(list: Violation[]): Violation[] {
+    let out: Violation[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i]!;
+      const message = this.violationMessage(v);
+      if (message !== v.message) (out ??= list.slice())[i] = { ...v, message };
+    }
+    return out ?? list;
+  }
+
+  private violationMessage(v: Violation): string {
+    const got = v.message.indexOf(', got ');
+    if (got !== -1) {
+      const last = v.pointer.slice(v.pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+      if (last && this.secretName(last)) return `${this.text(v.message.slice(0, got))}, got ${this.mask(v.message.slice(got + 6))}`;
+    }
+    return this.text(v.message);
   }
 
   delivery<D extends { url: string; error?: string }>(d: D): D {
