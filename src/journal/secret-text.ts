@@ -68,35 +68,52 @@ export function isSecretName(name: string): boolean {
   return decoded !== name && (SECRET_WORD.test(decoded) || hasSecretSegment(decoded));
 }
 
-/** JavaScript's `\s`. */
-function isSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 160) return false;
-  return c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279;
-}
-
 const QUOTE = 34;
 const BACKSLASH = 92;
 const COLON = 58;
+const EQUALS = 61;
 
-/** A character that may be part of a name in text: not a quote, backslash, space or `=&?;,{}`. */
-function isNameChar(c: number): boolean {
-  return !(c === QUOTE || c === BACKSLASH || c === 61 || c === 38 || c === 63 || c === 59 || c === 44 || c === 123 || c === 125 || isSpace(c));
+// Runs of one character class, read with a sticky pattern from a given position: a class and a star with
+// nothing after it, so nothing to backtrack into (linear), at the engine's speed rather than a loop's.
+/** A name in text: no quote, backslash, space or `=&?;,{}`. */
+const NAME_RUN = /[^"\\\s=&?;,{}]*/y;
+const SPACE_RUN = /\s*/y;
+/** A bare JSON value ends at a space, `,`, `}` or `]`; inside an escaped JSON string, at a backslash too. */
+const BARE_RUN = /[^\s,}\]]*/y;
+const ESCAPED_BARE_RUN = /[^\s,}\]\\]*/y;
+/** A form value ends at `&`, `;`, `#` or a space. */
+const FORM_VALUE_RUN = /[^&\s;#]*/y;
+/** The userinfo of a URL ends at `/`, a space, `@`, `?` or `#`. */
+const USERINFO_RUN = /[^/\s@?#]*/y;
+/** What may stand before a form pair's name (besides the start of the text): `?`, `&`, `;` or a space. */
+const LEAD = /[?&;\s]/g;
+
+/** Where the run of `run`'s class that starts at `i` ends. */
+function runEnd(run: RegExp, t: string, i: number): number {
+  run.lastIndex = i;
+  run.test(t);
+  return run.lastIndex;
 }
 
-/** The end of the run of name characters from `i`. */
-function nameEnd(t: string, i: number): number {
-  while (i < t.length && isNameChar(t.charCodeAt(i))) i++;
-  return i;
+/** The next lead character at or after `i`, or -1. */
+function nextLead(t: string, i: number): number {
+  LEAD.lastIndex = i;
+  return LEAD.exec(t)?.index ?? -1;
 }
 
-function skipSpaces(t: string, i: number): number {
-  while (i < t.length && isSpace(t.charCodeAt(i))) i++;
-  return i;
+/** How many backslashes stand right before `k`, counting none before `from`. */
+function backslashesBefore(t: string, k: number, from: number): number {
+  let r = 0;
+  while (k - 1 - r >= from && t.charCodeAt(k - 1 - r) === BACKSLASH) r++;
+  return r;
 }
 
 /** How a secret found in text is shown. */
 export type MaskFn = (value: string) => string;
+
+function isSchemeChar(c: number): boolean {
+  return kindOf(c) !== 0 || c === 43 || c === 46 || c === 45;
+}
 
 /** `scheme://user:pass@host`: the userinfo is masked. */
 function urlCredentials(t: string, mask: MaskFn): string {
@@ -105,13 +122,12 @@ function urlCredentials(t: string, mask: MaskFn): string {
   let out = '';
   let last = 0;
   while (i !== -1) {
-    // The scheme: from the first letter of the run of [A-Za-z0-9+.-] that ends at the `:` (runs end at `:`, so they never overlap).
+    // The scheme: from the first letter of the run of [A-Za-z0-9+.-] that ends at the `:` (runs end at `:`, so no two overlap).
     let s = i;
     while (s > last && isSchemeChar(t.charCodeAt(s - 1))) s--;
     while (s < i && kindOf(t.charCodeAt(s)) !== 1 && kindOf(t.charCodeAt(s)) !== 2) s++;
     if (s < i) {
-      let e = i + 3;
-      while (e < t.length && !isUserinfoEnd(t.charCodeAt(e))) e++;
+      const e = runEnd(USERINFO_RUN, t, i + 3);
       if (e > i + 3 && t.charCodeAt(e) === 64) {
         out += t.slice(last, i + 3) + mask(t.slice(i + 3, e)) + '@';
         last = e + 1;
@@ -124,28 +140,31 @@ function urlCredentials(t: string, mask: MaskFn): string {
   return last === 0 ? t : out + t.slice(last);
 }
 
-function isSchemeChar(c: number): boolean {
-  return kindOf(c) !== 0 || c === 43 || c === 46 || c === 45;
+/**
+ * The end of a JSON value at `v`: a string to its closing quote (the first `"` after an even run of
+ * backslashes), or to the end of the text when it never closes; else a bare run.
+ */
+function valueEnd(t: string, v: number): number {
+  if (t.charCodeAt(v) !== QUOTE) return runEnd(BARE_RUN, t, v);
+  for (let k = t.indexOf('"', v + 1); k !== -1; k = t.indexOf('"', k + 1)) if (backslashesBefore(t, k, v + 1) % 2 === 0) return k + 1;
+  return t.length;
 }
 
-/** `/`, a space, `@`, `?` or `#`: where the userinfo of a URL ends. */
-function isUserinfoEnd(c: number): boolean {
-  return c === 47 || c === 64 || c === 63 || c === 35 || isSpace(c);
-}
-
-/** A bare JSON value ends at a space, `,`, `}` or `]` (and, inside an escaped JSON string, at a backslash). */
-function bareEnd(t: string, i: number, escaped: boolean): number {
-  for (; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 44 || c === 125 || c === 93 || isSpace(c) || (escaped && c === BACKSLASH)) break;
-  }
-  return i;
+/**
+ * The same inside a JSON string: `\"…\"` ends at the first `\"` (a quote after an odd run of backslashes);
+ * a bare quote ends it before itself, and so does the end of the text. A bare value stops at a backslash too.
+ */
+function escapedValueEnd(t: string, v: number): number {
+  if (t.charCodeAt(v) !== BACKSLASH || t.charCodeAt(v + 1) !== QUOTE) return runEnd(ESCAPED_BARE_RUN, t, v);
+  const k = t.indexOf('"', v + 2);
+  if (k === -1) return t.length;
+  return backslashesBefore(t, k, v + 2) % 2 === 1 ? k + 1 : k;
 }
 
 /**
  * `"password": "x"` / `"pin": 1234` in JSON text, and `\"password\":\"x\"` in a JSON string inside it. A
- * string that never closes is masked to where its scan stopped (its end, or a character that cannot be in
- * it), so no later candidate scans the same characters again.
+ * string that never closes is masked to where it stops (the end of the text, or a bare quote inside an
+ * escaped one), so no later candidate reads the same characters again.
  */
 function jsonPairs(t: string, secretName: (name: string) => boolean, mask: MaskFn): string {
   let p = t.indexOf('"');
@@ -153,18 +172,19 @@ function jsonPairs(t: string, secretName: (name: string) => boolean, mask: MaskF
   let out = '';
   let last = 0;
   while (p !== -1) {
-    const q = nameEnd(t, p + 1);
+    // Names hold no quote or backslash, so each candidate's name is read once.
+    const q = runEnd(NAME_RUN, t, p + 1);
     const escaped = p - 1 >= last && t.charCodeAt(p - 1) === BACKSLASH && t.charCodeAt(q) === BACKSLASH && t.charCodeAt(q + 1) === QUOTE;
     if ((escaped || t.charCodeAt(q) === QUOTE) && q > p + 1) {
-      let v = skipSpaces(t, q + (escaped ? 2 : 1));
+      let v = runEnd(SPACE_RUN, t, q + (escaped ? 2 : 1));
       if (t.charCodeAt(v) === COLON && secretName(t.slice(p + 1, q))) {
-        v = skipSpaces(t, v + 1);
+        v = runEnd(SPACE_RUN, t, v + 1);
         const end = escaped ? escapedValueEnd(t, v) : valueEnd(t, v);
         if (end > v) {
           const value = t.slice(v, end);
           if (value !== 'null') {
             const qt = escaped ? '\\"' : '"';
-            let from = value.startsWith(qt) ? qt.length : 0;
+            const from = value.startsWith(qt) ? qt.length : 0;
             let to = value.length;
             if (to - from >= qt.length && value.endsWith(qt)) to -= qt.length;
             out += t.slice(last, v) + qt + mask(value.slice(from, to)) + qt;
@@ -180,72 +200,26 @@ function jsonPairs(t: string, secretName: (name: string) => boolean, mask: MaskF
   return last === 0 ? t : out + t.slice(last);
 }
 
-/** The end of a JSON value at `v`: a string to its closing quote (or as far as it goes), else a bare run. */
-function valueEnd(t: string, v: number): number {
-  if (t.charCodeAt(v) !== QUOTE) return bareEnd(t, v, false);
-  let j = v + 1;
-  while (j < t.length) {
-    const c = t.charCodeAt(j);
-    if (c === QUOTE) return j + 1;
-    if (c === BACKSLASH) {
-      const n = t.charCodeAt(j + 1);
-      if (j + 1 >= t.length || n === 10 || n === 13 || n === 8232 || n === 8233) break;
-      j += 2;
-    } else j++;
-  }
-  return Math.max(j, bareEnd(t, v, false));
-}
-
-/** The same inside a JSON string: a value `\"…\"` ends at the first `\"`; a bare one at a backslash too. */
-function escapedValueEnd(t: string, v: number): number {
-  if (t.charCodeAt(v) !== BACKSLASH || t.charCodeAt(v + 1) !== QUOTE) return bareEnd(t, v, true);
-  let j = v + 2;
-  while (j < t.length) {
-    const c = t.charCodeAt(j);
-    if (c === BACKSLASH) {
-      if (t.charCodeAt(j + 1) === QUOTE) return j + 2;
-      if (j + 1 >= t.length) break;
-      j += 2;
-    } else if (c === QUOTE) break;
-    else j++;
-  }
-  return j;
-}
-
-/** A character before a form pair's name: the start, `?`, `&`, `;` or a space. */
-function isLead(c: number): boolean {
-  return c === 63 || c === 38 || c === 59 || isSpace(c);
-}
-
-/** A form value ends at `&`, `;`, `#` or a space. */
-function formValueEnd(t: string, i: number): number {
-  for (; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c === 38 || c === 59 || c === 35 || isSpace(c)) break;
-  }
-  return i;
-}
-
 /** `password=1234` in a query string, form body or free text, at its start or after `?&;` or a space. */
 function formPairs(t: string, secretName: (name: string) => boolean, mask: MaskFn): string {
   let out = '';
   let last = 0;
-  // Name starts: 0, then one after each lead character. Names never hold a lead character, so each is read once.
+  // Name starts: 0, then one after each lead character. Names hold no lead character, so each is read once.
   let start = 0;
-  while (start <= t.length) {
-    const q = nameEnd(t, start);
+  for (;;) {
+    const q = runEnd(NAME_RUN, t, start);
     let next = q;
-    if (q > start && t.charCodeAt(q) === 61 && secretName(t.slice(start, q))) {
-      const e = formValueEnd(t, q + 1);
+    if (q > start && t.charCodeAt(q) === EQUALS && secretName(t.slice(start, q))) {
+      const e = runEnd(FORM_VALUE_RUN, t, q + 1);
       if (e > q + 1) {
         out += t.slice(last, q + 1) + mask(t.slice(q + 1, e));
         last = e;
       }
       next = e;
     }
-    while (next < t.length && !isLead(t.charCodeAt(next))) next++;
-    if (next >= t.length) break;
-    start = next + 1;
+    const lead = nextLead(t, next);
+    if (lead === -1) break;
+    start = lead + 1;
   }
   return last === 0 ? t : out + t.slice(last);
 }
