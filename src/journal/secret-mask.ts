@@ -18,6 +18,9 @@ import { isSecretName, maskText } from './secret-text.js';
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-auth-token', 'x-api-key', 'x-mock-admin-token']);
 /** Headers that merely describe authentication, never carry it. */
 const PUBLIC_HEADERS = new Set(['www-authenticate', 'proxy-authenticate']);
+/** An authorization scheme word and the spaces after it (`Bearer `). */
+const SCHEME = /^([A-Za-z][\w-]*) +/;
+const SCHEME_WORD = /^(bearer|basic|digest|token|negotiate|hmac[\w-]*)$/i;
 /** Names longer than this are judged each time, not remembered (they come from clients). */
 const MAX_JUDGED_NAME = 256;
 /** Values deeper than this are not walked (records are bounded well above any body the limits accept). */
@@ -138,8 +141,10 @@ export class SecretMask {
       if (PUBLIC_HEADERS.has(lower)) masked = v;
       else if (SECRET_HEADERS.has(lower) || this.secretName(lower)) {
         // Keep the scheme word (`Bearer`, `Basic`): it says how the client authenticated, not with what.
-        const scheme = /^([A-Za-z][\w-]*) +\S/.exec(v);
-        masked = v === '' ? v : scheme && /^(bearer|basic|digest|token|negotiate|hmac[\w-]*)$/i.test(scheme[1]!) ? `${scheme[1]} ${this.mask(v.slice(scheme[0].length - 1).trim())}` : this.mask(v);
+        // (Nothing follows the spaces in the pattern, so a value of spaces that never end is read once, not backtracked.)
+        const scheme = SCHEME.exec(v);
+        const credential = scheme && scheme[0].length < v.length && !/\s/.test(v[scheme[0].length]!) ? v.slice(scheme[0].length).trim() : undefined;
+        masked = v === '' ? v : credential !== undefined && SCHEME_WORD.test(scheme![1]!) ? `${scheme![1]} ${this.mask(credential)}` : this.mask(v);
       } else masked = this.text(v);
       if (masked !== v) (out ??= { ...headers })[k] = masked;
     }
