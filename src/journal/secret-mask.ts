@@ -159,9 +159,15 @@ export class SecretMask {
     const requestHeaders = this.headers(request.headers);
     const requestBody = this.value(request.body);
     const response = record.response;
-    const responseHeaders = this.headers(response.headers);
-    const responseBody = this.value(response.body);
+    let responseHeaders = this.headers(response.headers);
+    let responseBody = this.value(response.body);
     const violations = this.violations(record.violations);
+    if (violations !== record.violations) {
+      // The answer repeats the messages (X-Mock-Violations, a served spec's problem+json): masked the same way.
+      const echoes = this.echoes(record.violations, violations);
+      responseHeaders = this.echoed(responseHeaders, echoes, 0) as Record<string, string>;
+      responseBody = this.echoed(responseBody, echoes, 0);
+    }
     let deliveries = record.deliveries;
     for (let i = 0; i < record.deliveries.length; i++) {
       const d = this.delivery(record.deliveries[i]!);
@@ -196,6 +202,39 @@ export class SecretMask {
       if (message !== v.message) (out ??= list.slice())[i] = { ...v, message };
     }
     return out ?? list;
+  }
+
+  /** Each changed message as it was and as masked, raw and as JSON text (X-Mock-Violations is JSON, non-ASCII escaped). */
+  private echoes(before: Violation[], after: Violation[]): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    const json = (m: string): string => JSON.stringify(m).slice(1, -1);
+    const ascii = (m: string): string => json(m).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+    for (let i = 0; i < before.length; i++) {
+      const was = before[i]!.message;
+      const now = after[i]!.message;
+      if (was === now) continue;
+      out.push([was, now]);
+      if (json(was) !== was) out.push([json(was), json(now)]);
+      if (ascii(was) !== json(was)) out.push([ascii(was), ascii(now)]);
+    }
+    return out;
+  }
+
+  /** `value` with every echo of a changed message replaced by its masked form; the same value when none is in it. */
+  private echoed(value: unknown, echoes: Array<[string, string]>, depth: number): unknown {
+    if (typeof value === 'string') {
+      let s = value;
+      for (const [was, now] of echoes) if (s.includes(was)) s = s.split(was).join(now);
+      return s;
+    }
+    if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(value)) {
+      const v0 = (value as Record<string, unknown>)[k];
+      const v = this.echoed(v0, echoes, depth + 1);
+      if (v !== v0) (out ??= (Array.isArray(value) ? value.slice() : { ...value }) as Record<string, unknown>)[k] = v;
+    }
+    return out ?? value;
   }
 
   private violationMessage(v: Violation): string {

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { SecretMask } from '../../src/journal/secret-mask.js';
 import { listen } from '../helpers/listen.js';
+import { servedMock } from '../helpers/served.js';
+import request from 'supertest';
+import { writeFileSync } from 'node:fs';
 import { testMock } from '../helpers/mock.js';
 
 const S = 'violation-secrets';
@@ -77,6 +80,38 @@ describe('a secret quoted by a parse error', () => {
     }
     const calls = JSON.parse(places['calls']!) as Array<{ violations: Array<{ message: string }> }>;
     expect(calls[0]!.violations[0]!.message).toBe('malformed JSON: Unexpected token in JSON at position 29');
+  });
+});
+
+describe('a value a violation quotes under a secret name', () => {
+  test('is masked in the violation and wherever the answer repeats it (X-Mock-Violations, problem+json)', async () => {
+    const file = join(dir, 'pins.yaml');
+    writeFileSync(
+      file,
+      `openapi: 3.1.0
+info: { title: pins, version: '1', x-api: pins }
+servers: [{ url: /pins }]
+paths:
+  /check:
+    get:
+      operationId: checkPin
+      parameters:
+        - { name: pin, in: query, schema: { type: integer } }
+      responses:
+        '200': { description: ok, content: { application/json: { schema: { type: object } } } }
+`,
+    );
+    const served = await servedMock([file]);
+    const res = await request(served.listener).get('/pins/check?pin=77PINVALUE77').set('X-Mock-Session', 'pins');
+    expect(res.text).toContain('77PINVALUE77'); // the client is told what it sent ...
+    const calls = (await request(served.listener).get('/__mock/calls').set('X-Mock-Session', 'pins')).text;
+    const har = (await request(served.listener).get('/__mock/calls.har').set('X-Mock-Session', 'pins')).text;
+    // ... the journal shows none of it.
+    for (const text of [calls, har]) {
+      expect(text).toContain('/query/pin');
+      expect(text).not.toContain('PINVALUE');
+    }
+    expect(JSON.parse(calls)[0].violations[0].message).toMatch(/^must be a decimal integer, got \*\*\*[a-z]{8}$/);
   });
 });
 
