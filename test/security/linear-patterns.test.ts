@@ -13,6 +13,9 @@ import { compileLinear } from '../../src/contract/linear-regexp.js';
 import { matchesPredicate } from '../../src/scenarios/apply-scenarios.js';
 import { lintServedSpecs } from '../../src/contract/lint-specs.js';
 import { servedMock } from '../helpers/served.js';
+import { loadContract } from '../helpers/mock.js';
+import { lintScenarios } from '../../src/scenarios/lint-scenarios.js';
+import { API_MODULES } from '../../src/mock/create-server.js';
 
 const EVIL = 'a'.repeat(40) + '!';
 
@@ -80,6 +83,13 @@ describe("a scenario's `matches`", () => {
     expect(matchesPredicate({ matches: '^ios/' }, 'ios/17.2')).toBe(true);
     expect(matchesPredicate({ matches: '^o' }, 'demo-org')).toBe(false);
     expect(matchesPredicate({ matches: '\\d{3}' }, 12345)).toBe(true);
+  });
+
+  test('a scenario file whose `matches` RE2 cannot run is refused at load, naming why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cm-redos-scn-'));
+    writeFileSync(join(dir, 'lookahead.yaml'), 'name: lookahead\ndescription: d\nrules:\n  - when:\n      headers: { x-client: { matches: "^(?=ios)" } }\n    then: { delay: 5 }\n');
+    const messages = lintScenarios([dir], await loadContract(), new Map(API_MODULES.map((m) => [m.api, m])));
+    expect(messages.map((m) => m.message)).toEqual([expect.stringMatching(/^\/rules\/0\/when\/headers\/x-client\/matches: not a pattern RE2 can run in linear time/)]);
   });
 
   test('compileLinear refuses lookaround and backreferences, with RE2s reason', () => {
