@@ -6,7 +6,8 @@
 // adversarial addPushProject and reads it back, and prints the health endpoint's latency meanwhile (the
 // target: under 100 ms).
 //
-// Env: MASK_ROUNDS (runs per shape and size, median kept; default 5).
+// Env: MASK_ROUNDS (runs per shape and size, median kept; default 5), MASK_ATTACKS (attacks on serve, each in a
+// session of its own; the median of their worst health latencies is reported; default 5).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -120,7 +121,8 @@ try {
         res.on('end', () => resolve(performance.now() - t));
       });
     });
-  const report = async (label, act) => {
+  /** Health's worst latency while `act` runs. */
+  const during = async (act) => {
     let done = false;
     const latencies = [];
     const polling = (async () => {
@@ -132,16 +134,26 @@ try {
     const result = await act();
     done = true;
     await polling;
-    console.log(`${label}: HTTP ${result.status} in ${result.ms.toFixed(0)} ms; health meanwhile: ${latencies.length} answers, max ${Math.max(...latencies).toFixed(1)} ms, median ${median(latencies).toFixed(1)} ms`);
-    return Math.max(...latencies);
+    return { ms: result.ms, status: result.status, health: Math.max(...latencies) };
   };
-  console.log(`\nserve on 127.0.0.1:${port} (--journal: records masked on the request path)`);
-  const worst = Math.max(
-    await report('1 MiB addPushProject (url `:"` + token×N)', () => send(port, 'POST', '/wx/push/addPushProject', form, { 'content-type': 'application/x-www-form-urlencoded' })),
-    await report('reading it back (GET /__mock/calls)', () => send(port, 'GET', '/__mock/calls')),
-    await report('queryPushProject (answers the 1 MiB url)', () => send(port, 'GET', '/wx/push/queryPushProject')),
-  );
-  console.log(`health worst case ${worst.toFixed(1)} ms: ${worst < 100 ? 'under' : 'OVER'} the 100 ms target`);
+  const ATTACKS = Number(process.env.MASK_ATTACKS ?? 5);
+  const steps = [
+    ['1 MiB addPushProject (url `:"` + token×N)', (s) => send(port, 'POST', '/wx/push/addPushProject', form, { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': s })],
+    ['reading it back (GET /__mock/calls)', (s) => send(port, 'GET', '/__mock/calls', undefined, { 'x-mock-session': s })],
+    ['queryPushProject (answers the 1 MiB url)', (s) => send(port, 'GET', '/wx/push/queryPushProject', undefined, { 'x-mock-session': s })],
+  ];
+  const results = steps.map(() => []);
+  // Each attack in a session of its own; the machine is shared, so the median of several attacks is the number to read.
+  for (let a = 0; a < ATTACKS; a++) for (let i = 0; i < steps.length; i++) results[i].push(await during(() => steps[i][1](`bench-mask-${a}`)));
+  console.log(`\nserve on 127.0.0.1:${port} (--journal: records masked on the request path), ${ATTACKS} attacks`);
+  let worst = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const r = results[i];
+    const h = median(r.map((x) => x.health));
+    worst = Math.max(worst, h);
+    console.log(`${steps[i][0].padEnd(44)} HTTP ${r.map((x) => x.status).join(',')}; call median ${median(r.map((x) => x.ms)).toFixed(0)} ms; health worst per attack: median ${h.toFixed(1)} ms, max ${Math.max(...r.map((x) => x.health)).toFixed(1)} ms`);
+  }
+  console.log(`health (median of the attacks' worst): ${worst.toFixed(1)} ms, ${worst < 100 ? 'under' : 'OVER'} the 100 ms target`);
 } finally {
   child.kill('SIGTERM');
   agent.destroy();
