@@ -5,7 +5,14 @@
  * spent 14 s on a 29-character value against `^(a+)+$` (issue 25). The four built-in specs keep V8's RegExp:
  * their patterns are ours, and it is about 16 times faster per test. Knows nothing of ajv or of scenarios.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS as RE2JSClass } from 're2js';
+
+// re2js is required on first use, not imported: loading it costs 25-35 ms, and a mock without `--spec` or
+// scenario patterns never needs it.
+const require = createRequire(import.meta.url);
+let re2js: typeof RE2JSClass | undefined;
+const engine = (): typeof RE2JSClass => (re2js ??= (require('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS);
 
 /** What a compiled pattern offers: a search anywhere in the text, as RegExp.prototype.test. */
 export interface PatternTest {
@@ -21,6 +28,7 @@ export type LinearPattern = { ok: true; pattern: PatternTest } | { ok: false; re
  */
 export function compileLinear(source: string): LinearPattern {
   try {
+    const RE2JS = engine();
     const re = RE2JS.compile(RE2JS.translateRegExp(source));
     // ajv shares compiled patterns by their text (`key: rx.toString()`): each needs its own.
     return { ok: true, pattern: { test: (text) => re.test(text), toString: () => `/${source}/re2` } as PatternTest };
@@ -40,11 +48,11 @@ export interface UncheckedPattern {
  * document: it checks nothing (every value passes it) and is reported to `unchecked`, so start-up can say so.
  */
 export function linearRegExpEngine(unchecked: (p: UncheckedPattern) => void): ((pattern: string, flags: string) => PatternTest) & { code: string } {
-  const engine = (pattern: string): PatternTest => {
+  const regExp = (pattern: string): PatternTest => {
     const compiled = compileLinear(pattern);
     if (compiled.ok) return compiled.pattern;
     unchecked({ pattern, reason: compiled.reason });
     return { test: () => true, toString: () => `/${pattern}/unchecked` } as PatternTest;
   };
-  return Object.assign(engine, { code: 'linearRegExp' });
+  return Object.assign(regExp, { code: 'linearRegExp' });
 }
