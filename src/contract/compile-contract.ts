@@ -13,6 +13,7 @@ import type { SpecDocument } from './load-specs.js';
 import type { IntegerFormat } from './exact-json.js';
 import { integerFieldsOf } from './integer-fields.js';
 import { integerFormats } from './integer-formats.js';
+import { linearRegExpEngine, type UncheckedPattern } from './linear-regexp.js';
 import type { ApiName, AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
@@ -32,6 +33,8 @@ export interface Contract {
   routes: RouteTable;
   /** An ajv instance like the one the contract compiles with; tools compile extra schemas on it (created on first use). */
   readonly ajv: Ajv2020;
+  /** Patterns of served documents that RE2 cannot run (lookaround, backreference): not checked (linear-regexp.ts). */
+  uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -92,6 +95,17 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
   let strict: Ajv2020 | undefined;
   const strictAjv = (): Ajv2020 => (strict ??= newAjv(false));
   const source = validators ?? compilingSource(strictAjv(), newAjv(true));
+  // A served document's patterns run on RE2 (linear time): they come from outside the project, as do the values.
+  const uncheckedPatterns: Contract['uncheckedPatterns'] = [];
+  let servedFile = '';
+  let linear: ValidatorSource | undefined;
+  const linearSource = (): ValidatorSource => {
+    if (!linear) {
+      const regExp = linearRegExpEngine((p) => uncheckedPatterns.push({ ...p, file: servedFile }));
+      linear = compilingSource(newAjv(false, { regExp }), newAjv(true, { regExp }));
+    }
+    return linear;
+  };
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();
@@ -102,7 +116,8 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
       const other = apis.get(spec.api);
       if (other) throw new Error(`${spec.file} and ${other.spec.file} are both named API "${spec.api}": rename one file or set info.x-api`);
       refuseCollisions(apis, spec);
-      const apiOps = compileServedSpec(spec, source, seenIds);
+      servedFile = spec.file;
+      const apiOps = compileServedSpec(spec, linearSource(), seenIds);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect: servedDialect(spec.api), operations: apiOps });
       continue;
@@ -181,6 +196,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     operations,
     mounts: [...apis.values()].filter((a) => a.spec.mount).map((a) => ({ prefix: a.spec.mount!, api: a.api })).sort((a, b) => b.prefix.length - a.prefix.length),
     secretNames,
+    uncheckedPatterns,
     routes: buildRouteTable(operations),
     get ajv() {
       return strictAjv();

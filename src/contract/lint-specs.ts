@@ -260,6 +260,10 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
     }
   }
   if (contract) {
+    for (const p of contract.uncheckedPatterns) {
+      const spec = served.find((s) => s.file === p.file) ?? served[0]!;
+      messages.push(at(spec, { pointer: '', severity: 'warning', rule: 'pattern-unchecked', message: `pattern ${JSON.stringify(p.pattern)} is not checked: patterns run on RE2, in time linear in the value, and RE2 cannot run this one (${p.reason})` }));
+    }
     const coercing = await coercingAjv();
     for (const spec of served) {
       for (const site of exampleSites(spec.document)) {

@@ -11,22 +11,18 @@
 import { exactJson } from '../contract/exact-json.js';
 import * as crypto from 'node:crypto';
 import type { CallRecord } from './call-record.js';
+import type { Violation } from '../contract/types.js';
+import { isSecretName, maskText } from './secret-text.js';
 
-/** Field and parameter names whose values are credentials. */
-export const SECRET_NAME = /token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature/i;
-/** Header names masked besides those matching SECRET_NAME. */
+/** Header names masked besides those isSecretName judges secret. */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-auth-token', 'x-api-key', 'x-mock-admin-token']);
 /** Headers that merely describe authentication, never carry it. */
 const PUBLIC_HEADERS = new Set(['www-authenticate', 'proxy-authenticate']);
-/** A string worth scanning for embedded secrets: a secret-like name in it, or a URL with credentials. */
-const SUSPECT = /token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature|:\/\/[^/\s]*@/i;
-const NAME = String.raw`[^"\\\s=&?;,{}]*(?:token|secret|passw|pwd|credential|api[-_]?key|private[-_]?key|session[-_]?key|auth|cookie|signature)[^"\\\s=&?;,{}]*`;
-/** `"password": "x"` / `"pin": 1234` in JSON text, and the same escaped inside a JSON string (`\"password\":\"x\"`). */
-const JSON_PAIR = new RegExp(String.raw`("${NAME}"\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,}\]]+)|(\\"${NAME}\\"\s*:\s*)(\\"(?:[^"\\]|\\[^"])*?\\"|[^\s,}\]\\]+)`, 'gi');
-/** `password=1234` in a query string, form body or free text. */
-const FORM_PAIR = new RegExp(String.raw`(^|[?&;\s])(${NAME}=)([^&\s;#]*)`, 'gi');
-/** `scheme://user:pass@host`. */
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/\s@?#]+)@/gi;
+/** An authorization scheme word and the spaces after it (`Bearer `). */
+const SCHEME = /^([A-Za-z][\w-]*) +/;
+const SCHEME_WORD = /^(bearer|basic|digest|token|negotiate|hmac[\w-]*)$/i;
+/** Names longer than this are judged each time, not remembered (they come from clients). */
+const MAX_JUDGED_NAME = 256;
 /** Values deeper than this are not walked (records are bounded well above any body the limits accept). */
 const MAX_DEPTH = 64;
 const ALPHABET = 'bcdfghjkmnpqrstv';
@@ -51,7 +47,7 @@ const mayHoldSecret = (v: unknown): boolean => typeof v === 'string' || (typeof 
 export class SecretMask {
   /** The key as text, so a mask is one hash call over key and value. */
   private readonly keyText: string;
-  /** Lower-case names that carry credentials besides SECRET_NAME's: a served spec's API key parameters (`key`, `X-Shop-Id`). */
+  /** Lower-case names that carry credentials besides isSecretName's: a served spec's API key parameters (`key`, `X-Shop-Id`). */
   private readonly names: ReadonlySet<string>;
 
   constructor(key: Buffer = crypto.randomBytes(32), names: ReadonlySet<string> = new Set()) {
@@ -68,7 +64,8 @@ export class SecretMask {
   private secretName(name: string): boolean {
     let secret = this.judged.get(name);
     if (secret === undefined) {
-      secret = SECRET_NAME.test(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
+      secret = isSecretName(name) || (this.names.size > 0 && this.names.has(name.toLowerCase()));
+      if (name.length > MAX_JUDGED_NAME) return secret;
       if (this.judged.size >= 4096) this.judged.clear();
       this.judged.set(name, secret);
     }
@@ -101,17 +98,11 @@ export class SecretMask {
     return out;
   }
 
-  /** Secrets embedded in text: JSON pairs, form pairs, URL credentials. Cheap when there is nothing to find. */
+  private readonly maskString = (value: string): string => this.mask(value);
+
+  /** Secrets embedded in text: JSON pairs, form pairs, URL credentials. One pass each (secret-text.ts); cheap when there is nothing to find. */
   text(text: string): string {
-    // Every pattern needs a `=` (form pair) or a `:` (JSON pair, URL credentials): most values have neither.
-    if ((text.indexOf('=') === -1 && text.indexOf(':') === -1) || !SUSPECT.test(text)) return text;
-    return text
-      .replace(URL_CREDENTIALS, (_m, scheme: string, userinfo: string) => `${scheme}${this.mask(userinfo)}@`)
-      .replace(JSON_PAIR, (m, name?: string, value?: string, ename?: string, evalue?: string) => {
-        if (name !== undefined) return value === 'null' ? m : `${name}"${this.mask(value!.replace(/^"|"$/g, ''))}"`;
-        return evalue === 'null' ? m : `${ename}\\"${this.mask(evalue!.replace(/^\\"|\\"$/g, ''))}\\"`;
-      })
-      .replace(FORM_PAIR, (m, lead: string, name: string, value: string) => (value ? `${lead}${name}${this.mask(value)}` : m));
+    return maskText(text, isSecretName, this.maskString);
   }
 
   /** A value at any depth; `name` is the field it sits in. Returns the same object when nothing was masked. */
@@ -150,8 +141,10 @@ export class SecretMask {
       if (PUBLIC_HEADERS.has(lower)) masked = v;
       else if (SECRET_HEADERS.has(lower) || this.secretName(lower)) {
         // Keep the scheme word (`Bearer`, `Basic`): it says how the client authenticated, not with what.
-        const scheme = /^([A-Za-z][\w-]*) +\S/.exec(v);
-        masked = v === '' ? v : scheme && /^(bearer|basic|digest|token|negotiate|hmac[\w-]*)$/i.test(scheme[1]!) ? `${scheme[1]} ${this.mask(v.slice(scheme[0].length - 1).trim())}` : this.mask(v);
+        // (Nothing follows the spaces in the pattern, so a value of spaces that never end is read once, not backtracked.)
+        const scheme = SCHEME.exec(v);
+        const credential = scheme && scheme[0].length < v.length && !/\s/.test(v[scheme[0].length]!) ? v.slice(scheme[0].length).trim() : undefined;
+        masked = v === '' ? v : credential !== undefined && SCHEME_WORD.test(scheme![1]!) ? `${scheme![1]} ${this.mask(credential)}` : this.mask(v);
       } else masked = this.text(v);
       if (masked !== v) (out ??= { ...headers })[k] = masked;
     }
@@ -166,8 +159,15 @@ export class SecretMask {
     const requestHeaders = this.headers(request.headers);
     const requestBody = this.value(request.body);
     const response = record.response;
-    const responseHeaders = this.headers(response.headers);
-    const responseBody = this.value(response.body);
+    let responseHeaders = this.headers(response.headers);
+    let responseBody = this.value(response.body);
+    const violations = this.violations(record.violations);
+    if (violations !== record.violations) {
+      // The answer repeats the messages (X-Mock-Violations, a served spec's problem+json): masked the same way.
+      const echoes = this.echoes(record.violations, violations);
+      responseHeaders = this.echoed(responseHeaders, echoes, 0) as Record<string, string>;
+      responseBody = this.echoed(responseBody, echoes, 0);
+    }
     let deliveries = record.deliveries;
     for (let i = 0; i < record.deliveries.length; i++) {
       const d = this.delivery(record.deliveries[i]!);
@@ -177,7 +177,7 @@ export class SecretMask {
     }
     const requestSame = requestHeaders === request.headers && requestBody === request.body;
     const responseSame = responseHeaders === response.headers && responseBody === response.body;
-    if (path === record.path && query === record.query && requestSame && responseSame && deliveries === record.deliveries) return record;
+    if (path === record.path && query === record.query && requestSame && responseSame && deliveries === record.deliveries && violations === record.violations) return record;
     return {
       ...record,
       path,
@@ -185,7 +185,65 @@ export class SecretMask {
       request: requestSame ? request : { headers: requestHeaders, body: requestBody },
       response: responseSame ? response : { ...response, headers: responseHeaders, body: responseBody },
       deliveries,
+      violations,
     };
+  }
+
+  /**
+   * Violation messages quote request data (a path, a value that is not an integer, an upstream's error):
+   * masked as any text is, and, under a secret name (`/query/pin`), whole after `got` (issue 25, finding 8).
+   * The same array when nothing changed.
+   */
+  violations(list: Violation[]): Violation[] {
+    let out: Violation[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i]!;
+      const message = this.violationMessage(v);
+      if (message !== v.message) (out ??= list.slice())[i] = { ...v, message };
+    }
+    return out ?? list;
+  }
+
+  /** Each changed message as it was and as masked, raw and as JSON text (X-Mock-Violations is JSON, non-ASCII escaped). */
+  private echoes(before: Violation[], after: Violation[]): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    const json = (m: string): string => JSON.stringify(m).slice(1, -1);
+    const ascii = (m: string): string => json(m).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+    for (let i = 0; i < before.length; i++) {
+      const was = before[i]!.message;
+      const now = after[i]!.message;
+      if (was === now) continue;
+      out.push([was, now]);
+      if (json(was) !== was) out.push([json(was), json(now)]);
+      if (ascii(was) !== json(was)) out.push([ascii(was), ascii(now)]);
+    }
+    return out;
+  }
+
+  /** `value` with every echo of a changed message replaced by its masked form; the same value when none is in it. */
+  private echoed(value: unknown, echoes: Array<[string, string]>, depth: number): unknown {
+    if (typeof value === 'string') {
+      let s = value;
+      for (const [was, now] of echoes) if (s.includes(was)) s = s.split(was).join(now);
+      return s;
+    }
+    if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+    let out: Record<string, unknown> | undefined;
+    for (const k of Object.keys(value)) {
+      const v0 = (value as Record<string, unknown>)[k];
+      const v = this.echoed(v0, echoes, depth + 1);
+      if (v !== v0) (out ??= (Array.isArray(value) ? value.slice() : { ...value }) as Record<string, unknown>)[k] = v;
+    }
+    return out ?? value;
+  }
+
+  private violationMessage(v: Violation): string {
+    const got = v.message.indexOf(', got ');
+    if (got !== -1) {
+      const last = v.pointer.slice(v.pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+      if (last && this.secretName(last)) return `${this.text(v.message.slice(0, got))}, got ${this.mask(v.message.slice(got + 6))}`;
+    }
+    return this.text(v.message);
   }
 
   delivery<D extends { url: string; error?: string }>(d: D): D {

@@ -9,6 +9,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ApiModule, CollectionInfo } from '../apis/api-module.js';
 import { newAjv, type Contract } from '../contract/compile-contract.js';
 import { exactJson } from '../contract/exact-json.js';
+import { linearRegExpEngine } from '../contract/linear-regexp.js';
 import type { ApiName, JsonObject, RestRole } from '../contract/types.js';
 
 export interface RecordValidators {
@@ -72,9 +73,12 @@ export function recordValidators(contract: Contract, modules: Map<ApiName, ApiMo
     return compiled.get(id)!;
   };
   const items = new Map<string, { validate: ValidateFunction; schema: JsonObject } | null>();
+  // A served document's item schemas run their patterns on RE2, as its requests do (compile-contract.ts).
+  let itemAjv: ReturnType<typeof newAjv> | undefined;
   const itemValidatorOf = (api: ApiName, role: RestRole): { validate: ValidateFunction; schema: JsonObject } | null => {
     const id = `${api} ${role.itemPath}`;
-    if (!items.has(id)) items.set(id, role.itemSchema ? { validate: ajv.compile(role.itemSchema), schema: role.itemSchema } : null);
+    itemAjv ??= newAjv(false, { regExp: linearRegExpEngine(() => {}) });
+    if (!items.has(id)) items.set(id, role.itemSchema ? { validate: itemAjv.compile(role.itemSchema), schema: role.itemSchema } : null);
     return items.get(id)!;
   };
   const problems = (v: { validate: ValidateFunction; schema: JsonObject } | null, where: string, record: JsonObject): string[] => {

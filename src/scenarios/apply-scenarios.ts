@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiModule } from '../apis/api-module.js';
 import type { RequestInput } from '../contract/validate-request.js';
 import type { JsonObject, Operation } from '../contract/types.js';
+import { compileLinear, type PatternTest } from '../contract/linear-regexp.js';
 import type { ScenarioEffect } from '../journal/call-record.js';
 import type { SessionStore } from '../state/store.js';
 import type { FakeData } from '../mock/fake-data.js';
@@ -47,11 +48,19 @@ function isOperator(p: unknown): p is { in?: unknown[]; matches?: string; exists
   return !!p && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).every((k) => k === 'in' || k === 'matches' || k === 'exists');
 }
 
-/** `matches` patterns compiled once each (scenario files are few; the request path only looks them up). */
-const patterns = new Map<string, RegExp>();
-const pattern = (source: string): RegExp => {
+/**
+ * `matches` patterns compiled once each (scenario files are few; the request path only looks them up), on
+ * RE2: linear in the value matched, whatever the pattern (issue 25). Loading refuses a pattern RE2 cannot
+ * run (load-scenarios.ts); one that still got here matches nothing.
+ */
+const patterns = new Map<string, PatternTest>();
+const NO_MATCH: PatternTest = { test: () => false };
+const pattern = (source: string): PatternTest => {
   let re = patterns.get(source);
-  if (!re) patterns.set(source, (re = new RegExp(source)));
+  if (!re) {
+    const compiled = compileLinear(source);
+    patterns.set(source, (re = compiled.ok ? compiled.pattern : NO_MATCH));
+  }
   return re;
 };
 

@@ -8,6 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { createRequire } from 'node:module';
 import type { Document as YamlDocument } from 'yaml';
 import { newAjv, type Contract } from '../contract/compile-contract.js';
+import { compileLinear } from '../contract/linear-regexp.js';
 import { cachedScenarioValidator, cachedScenarioValue, scenarioSchemaFile } from '../contract/contract-cache.js';
 
 const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
@@ -62,11 +63,15 @@ function checkAgainstContract(s: Scenario, contract: Contract, modules: Map<ApiN
       if (!v || typeof v !== 'object') return;
       for (const [k, child] of Object.entries(v)) {
         if (k === 'matches' && typeof child === 'string') {
+          let linear: ReturnType<typeof compileLinear> | undefined;
           try {
             new RegExp(child);
+            linear = compileLinear(child);
           } catch (e) {
             out.push([`${at}/matches`, `not a regular expression: ${(e as Error).message}`]);
           }
+          // Matched on RE2, in time linear in the value (apply-scenarios.ts): no lookaround, no backreference.
+          if (linear && !linear.ok) out.push([`${at}/matches`, `not a pattern RE2 can run in linear time (no lookaround or backreference): ${linear.reason}`]);
         } else walk(child, `${at}/${k}`);
       }
     };
