@@ -243,6 +243,10 @@ export class RedisJournal implements CallJournal {
     }
   }
 
+  async lost(_session: string): Promise<number> {
+    return 0;
+  }
+
   subscribe(listener: JournalListener): () => void {
     return this.events.subscribe(listener);
   }
