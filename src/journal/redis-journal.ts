@@ -169,7 +169,8 @@ export class RedisJournal implements CallJournal {
     if (!('cmJournalFoundGone' in connection.client)) connection.client.defineCommand('cmJournalFoundGone', { numberOfKeys: 2, lua: FOUND_GONE });
     if (!('cmJournalClear' in connection.client)) connection.client.defineCommand('cmJournalClear', { numberOfKeys: 4, lua: CLEAR });
     const p = `{${this.prefix}}`;
-    this.totalKeys = [`${p}:journal-sizes`, `${p}:journal-touched`, `${p}:journal-lost`, `${p}:journal-counts`];
+    // Keys of their own: the earlier `journal-order` list and `journal-counts` (one entry a record) are not read.
+    this.totalKeys = [`${p}:journal-sizes`, `${p}:journal-touched`, `${p}:journal-lost`, `${p}:journal-totals`];
     this.events = new RedisEventBus(connection);
     const { file: _file, restore: _restore, ...rules } = options;
     this.rules = new Journal({ ...rules, maxPerSession: 1, maxTotal: 1 });
