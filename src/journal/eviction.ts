@@ -2,8 +2,8 @@
  * Journal eviction rules: which session gives up its oldest record when a cap is passed, and how many each lost;
  * knows nothing of how records are stored. A session over its own caps (--journal-per-session, the per-session
  * bytes) pays for its own growth; past a total cap (--journal-total, the byte total) the largest session pays
- * (most records for the record cap, most bytes for the byte cap; between equals, the one holding the oldest
- * record), so a flood of calls in some sessions never evicts a small one's records (issue 25, finding 5).
+ * (most records for the record cap, most bytes for the byte cap, to 1/4096 of it; between equals, the one that has
+ * been that large longest), so a flood of calls in some sessions never evicts a small one's records (issue 25, finding 5).
  */
 
 export interface EvictionCaps {
@@ -18,74 +18,70 @@ export interface Share {
   readonly session: string;
   records: number;
   bytes: number;
-  /** The order (append sequence) of its oldest record kept; what breaks ties between equally large sessions. */
-  oldest: number;
   /** Records it gave up to a cap since it was last cleared. */
   lost: number;
-  /** Its places in the two heaps (-1: in neither, no records). */
-  at: [number, number];
+  /** Its bucket in each ranking (records, bytes; -1: none) and its neighbours there. */
+  bucket: [number, number];
+  prev: [Share | undefined, Share | undefined];
+  next: [Share | undefined, Share | undefined];
 }
 
-type Weight = 'records' | 'bytes';
+/**
+ * Shares ranked by one weight in buckets (records: one a count; bytes: one per 1/4096 of the byte total), each
+ * bucket a list in the order its shares entered it: the largest is the first of the highest bucket, so between
+ * equals the one that has been that large longest. O(1) a change of one bucket, nothing when the bucket stays the
+ * same; no ordering work on the request path beyond that.
+ */
+class Ranking {
+  private readonly heads: Array<Share | undefined> = [];
+  private readonly tails: Array<Share | undefined> = [];
+  private max = -1;
 
-/** A max-heap of shares by one weight (ties: the oldest record first), each share knowing its place: O(log n) updates. */
-class LargestFirst {
-  private readonly heap: Share[] = [];
   constructor(
-    private readonly weight: Weight,
     private readonly slot: 0 | 1,
+    private readonly unit: number,
   ) {}
 
   top(): Share | undefined {
-    return this.heap[0];
+    return this.max < 0 ? undefined : this.heads[this.max];
   }
 
-  private above(a: Share, b: Share): boolean {
-    const wa = a[this.weight];
-    const wb = b[this.weight];
-    return wa > wb || (wa === wb && a.oldest < b.oldest);
-  }
-
-  private place(s: Share, i: number): void {
-    this.heap[i] = s;
-    s.at[this.slot] = i;
-  }
-
-  /** Puts the share where its weight belongs (after it was added, or its weight or oldest record changed). */
+  /** Moves the share to the bucket its weight belongs in now (after it grew or shrank). */
   update(s: Share): void {
-    let i = s.at[this.slot];
-    if (i < 0) {
-      i = this.heap.length;
-      this.place(s, i);
-    }
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = this.heap[parent]!;
-      if (!this.above(s, p)) break;
-      this.place(p, i);
-      i = parent;
-    }
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= this.heap.length) break;
-      const r = l + 1;
-      const c = r < this.heap.length && this.above(this.heap[r]!, this.heap[l]!) ? r : l;
-      if (!this.above(this.heap[c]!, s)) break;
-      this.place(this.heap[c]!, i);
-      i = c;
-    }
-    this.place(s, i);
+    const k = Math.floor((this.slot === 0 ? s.records : s.bytes) / this.unit);
+    if (k === s.bucket[this.slot]) return;
+    this.unlink(s);
+    const tail = this.tails[k];
+    s.bucket[this.slot] = k;
+    s.prev[this.slot] = tail;
+    if (tail) tail.next[this.slot] = s;
+    else this.heads[k] = s;
+    this.tails[k] = s;
+    if (k > this.max) this.max = k;
+    else this.settle();
   }
 
   remove(s: Share): void {
-    const i = s.at[this.slot];
-    if (i < 0) return;
-    s.at[this.slot] = -1;
-    const last = this.heap.pop()!;
-    if (last !== s) {
-      this.place(last, i);
-      this.update(last);
-    }
+    this.unlink(s);
+    this.settle();
+  }
+
+  private unlink(s: Share): void {
+    const k = s.bucket[this.slot];
+    if (k < 0) return;
+    const prev = s.prev[this.slot];
+    const next = s.next[this.slot];
+    if (prev) prev.next[this.slot] = next;
+    else this.heads[k] = next;
+    if (next) next.prev[this.slot] = prev;
+    else this.tails[k] = prev;
+    s.bucket[this.slot] = -1;
+    s.prev[this.slot] = s.next[this.slot] = undefined;
+  }
+
+  /** The highest bucket down to one that holds a share: weights move a bucket or a few at a time, so the walk down is paid for by the way up. */
+  private settle(): void {
+    while (this.max >= 0 && !this.heads[this.max]) this.max--;
   }
 }
 
@@ -93,8 +89,8 @@ class LargestFirst {
 const EMPTIED_KEPT = 10_000;
 
 export class EvictionRules {
-  private readonly byRecords = new LargestFirst('records', 0);
-  private readonly byBytes = new LargestFirst('bytes', 1);
+  private readonly byRecords: Ranking;
+  private readonly byBytes: Ranking;
   /** `lost` of sessions whose records are all gone (their shares dropped), newest last. */
   private readonly emptied = new Map<string, number>();
   records = 0;
@@ -102,18 +98,20 @@ export class EvictionRules {
   /** Records given up to a cap, in all. */
   evicted = 0;
 
-  constructor(private readonly caps: EvictionCaps) {}
+  constructor(private readonly caps: EvictionCaps) {
+    this.byRecords = new Ranking(0, 1);
+    this.byBytes = new Ranking(1, Math.max(1, Math.floor((caps.maxBytes ?? 0) / 4096)));
+  }
 
   /** A new share for a session (its `lost` carried over when it lost every record before). */
   share(session: string): Share {
     const lost = this.emptied.get(session) ?? 0;
     if (lost) this.emptied.delete(session);
-    return { session, records: 0, bytes: 0, oldest: 0, lost, at: [-1, -1] };
+    return { session, records: 0, bytes: 0, lost, bucket: [-1, -1], prev: [undefined, undefined], next: [undefined, undefined] };
   }
 
-  /** A record of `bytes` (appended as number `seq`) joined the share. */
-  added(s: Share, bytes: number, seq: number): void {
-    if (s.records === 0) s.oldest = seq;
+  /** A record of `bytes` joined the share. */
+  added(s: Share, bytes: number): void {
     s.records++;
     s.bytes += bytes;
     this.records++;
@@ -142,8 +140,8 @@ export class EvictionRules {
     return undefined;
   }
 
-  /** The share gave up its oldest record (`bytes`) to a cap; `next`: the sequence of its oldest record now. */
-  evict(s: Share, bytes: number, next: number | undefined): void {
+  /** The share gave up its oldest record (`bytes`) to a cap. */
+  evict(s: Share, bytes: number): void {
     s.records--;
     s.bytes -= bytes;
     s.lost++;
@@ -151,7 +149,6 @@ export class EvictionRules {
     this.bytes -= bytes;
     this.evicted++;
     if (s.records === 0) return this.forget(s);
-    if (next !== undefined) s.oldest = next;
     this.byRecords.update(s);
     this.byBytes.update(s);
   }

@@ -61,8 +61,6 @@ interface Entry {
   method: string;
   path: string;
   time: number;
-  /** Its place in the order of appends (what breaks ties between equally large sessions). */
-  seq: number;
   violations: boolean;
   /**
    * The record's JSON: kept as the string itself when it is ASCII (one byte a character, no copy), as
@@ -94,9 +92,6 @@ class Queue<T> {
       this.head = 0;
     }
     return item;
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
   }
   *[Symbol.iterator](): Iterator<T> {
     for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
@@ -195,7 +190,6 @@ export class Journal implements CallJournal {
   private readonly rules: EvictionRules;
   /** Records whose deliveries are still running, by id (few at a time). */
   private readonly awaiting = new Map<string, Entry>();
-  private appended = 0;
   private trimmedCount = 0;
   private readonly listeners = new Set<JournalListener>();
   private readonly mask: SecretMask;
@@ -509,7 +503,6 @@ export class Journal implements CallJournal {
       // The path as shown, for the path filter.
       path: masked ? record.path : this.mask.text(record.path),
       time: Date.parse(record.time),
-      seq: this.appended++,
       violations: record.violations.length > 0,
       data: compact(text),
       masked,
@@ -518,7 +511,7 @@ export class Journal implements CallJournal {
     let s = this.bySession.get(record.session);
     if (!s) this.bySession.set(record.session, (s = Object.assign(this.rules.share(record.session), { queue: new Queue<Entry>() })));
     s.queue.push(entry);
-    this.rules.added(s, entry.data!.length, entry.seq);
+    this.rules.added(s, entry.data!.length);
     for (let victim = this.rules.victim(s); victim; victim = this.rules.victim(s)) this.evictOldest(victim as SessionEntries);
     return entry;
   }
@@ -529,7 +522,7 @@ export class Journal implements CallJournal {
     const size = entry.data?.length ?? 0;
     entry.evicted = true;
     entry.data = undefined;
-    this.rules.evict(s, size, s.queue.peek()?.seq);
+    this.rules.evict(s, size);
     if (s.queue.size === 0) this.bySession.delete(s.session);
   }
 
