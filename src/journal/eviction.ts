@@ -171,7 +171,7 @@ export class EvictionRules {
     return this.emptied.size;
   }
 
-  /** An emptied share leaves the heaps; its `lost` is kept apart (bounded) for when the session is asked about or appends again. */
+  /** An emptied share leaves the rankings; its `lost` is kept apart (bounded) for when the session is asked about or appends again. */
   private forget(s: Share): void {
     this.byRecords.remove(s);
     this.byBytes.remove(s);
