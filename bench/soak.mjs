@@ -2,6 +2,9 @@
 // `npm run soak`: 1,000,000 mixed requests across 1,000 sessions against `contract-mock serve`, printing the
 // server's RSS as it goes. Memory must stay bounded by the configured caps (journal per session and in all,
 // tokens per app, sessions). Env: SOAK_REQUESTS (default 1000000), SOAK_SESSIONS (default 1000).
+// `npm run soak -- --clears`: the same, with each session used in the last 1,000 requests cleared then (DELETE
+// /__mock/calls and POST /__mock/reset in turn), and the journal's records and queued entries printed with the RSS:
+// what clearing frees must be freed (issue 25, finding 6), so queued follows records and RSS stays flat.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,6 +15,8 @@ import autocannon from 'autocannon';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 1_000_000);
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 1000);
+const CLEARS = process.argv.includes('--clears');
+const CLEAR_EVERY = 1000;
 
 const port = await new Promise((resolve) => {
   const s = createServer();
@@ -51,11 +56,24 @@ const mix = [
 let n = 0;
 const samples = [];
 const t0 = performance.now();
-const timer = setInterval(() => {
+const journalOf = async () => (await (await fetch(`${base}/__mock/health`)).json()).journal;
+const timer = setInterval(async () => {
   const s = { seconds: Math.round((performance.now() - t0) / 1000), requests: n, rssMb: rss() };
   samples.push(s);
-  console.log(`${String(s.seconds).padStart(4)} s  ${String(s.requests).padStart(8)} requests  RSS ${s.rssMb} MB`);
+  const j = CLEARS ? await journalOf() : undefined;
+  console.log(`${String(s.seconds).padStart(4)} s  ${String(s.requests).padStart(8)} requests  RSS ${s.rssMb} MB${j ? `  journal ${j.records} records, ${j.queued} queued` : ''}`);
 }, 5000);
+let used = new Set();
+let clears = 0;
+/** Clears every session used since the last time (alternating the two ways a client clears), while the load goes on. */
+function clearUsed() {
+  const sessions = [...used];
+  used = new Set();
+  for (const session of sessions) {
+    const reset = clears++ % 2 === 1;
+    void fetch(`${base}/__mock/${reset ? 'reset' : 'calls'}`, { method: reset ? 'POST' : 'DELETE', headers: { 'x-mock-session': session } }).then((r) => r.arrayBuffer());
+  }
+}
 
 await new Promise((resolve, reject) =>
   autocannon(
@@ -69,6 +87,10 @@ await new Promise((resolve, reject) =>
             const r = mix[n % mix.length];
             const session = `soak-${(n * 7919) % SESSIONS}`;
             n++;
+            if (CLEARS) {
+              used.add(session);
+              if (n % CLEAR_EVERY === 0) clearUsed();
+            }
             return { ...req, method: r.method, path: r.path, body: r.body, headers: { ...(r.headers ?? {}), 'x-mock-session': session } };
           },
         },
@@ -84,5 +106,5 @@ samples.push(final);
 child.kill('SIGTERM');
 const peak = Math.max(...samples.map((s) => s.rssMb));
 const late = samples.slice(Math.floor(samples.length / 2));
-console.log(`\n${TOTAL} requests across ${SESSIONS} sessions in ${final.seconds} s; RSS peak ${peak} MB, final ${final.rssMb} MB; journal ${health.journal.records} records kept, ${health.journal.evicted} evicted`);
+console.log(`\n${TOTAL} requests across ${SESSIONS} sessions in ${final.seconds} s; RSS peak ${peak} MB, final ${final.rssMb} MB; journal ${health.journal.records} records kept, ${health.journal.queued} queued, ${health.journal.evicted} evicted${CLEARS ? `; ${clears} clears and resets` : ''}`);
 console.log(`second half of the run: RSS ${Math.min(...late.map((s) => s.rssMb))}-${Math.max(...late.map((s) => s.rssMb))} MB (bounded by the caps, not by the number of calls)`);

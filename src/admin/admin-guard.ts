@@ -30,7 +30,7 @@ export const CSRF_HEADER = 'x-mock-csrf';
 
 const COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`);
 const LOGIN_PATTERN = /^\/__mock\/ui\/?\?(?:.*&)?admin_token=([^&]*)/;
-const EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied, X-Mock-Limit';
+const EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied, X-Mock-Limit, X-Mock-Journal-Lost';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Headers a page cannot send without a CORS preflight: any of them makes a write non-simple. */
 const CUSTOM_HEADERS = ['x-mock-session', CSRF_HEADER, 'authorization'];

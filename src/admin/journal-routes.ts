@@ -2,6 +2,7 @@
 import { exactJson } from '../contract/exact-json.js';
 import type { Request, Response, Router } from 'express';
 import type { CallJournal, CallFilter } from '../journal/journal.js';
+import type { CallRecord } from '../journal/call-record.js';
 import { toHar } from '../journal/export-har.js';
 import { verifyCalls, verifyRequestProblem, type VerifyRequest } from '../journal/verify-calls.js';
 import { sessionOf } from '../mock/pipeline.js';
@@ -47,6 +48,17 @@ function verifyNamesProblem(body: VerifyRequest, operationIds: ReadonlySet<strin
   return undefined;
 }
 
+/** The header that says a session's journal is missing records lost to a cap (journal.lost), on every read of it. */
+export const LOST_HEADER = 'X-Mock-Journal-Lost';
+
+/** A session's records as filtered, with how many it lost to the journal's caps in LOST_HEADER (when any). */
+async function readJournal(journal: CallJournal, req: Request, res: Response, filter: CallFilter): Promise<CallRecord[]> {
+  const session = sessionOf(req);
+  const [calls, lost] = await Promise.all([journal.query(session, filter), journal.lost(session)]);
+  if (lost) res.setHeader(LOST_HEADER, String(lost));
+  return calls;
+}
+
 /** `res.json`, with a record's exact integers (BigInt) written digit for digit. */
 function sendJson(res: Response, value: unknown): void {
   res.type('application/json').send(exactJson.stringify(value));
@@ -56,7 +68,7 @@ function sendJson(res: Response, value: unknown): void {
 export function journalRoutes(router: Router, journal: CallJournal, version: string, operationIds: ReadonlySet<string>): void {
   router.get('/calls', async (req, res) => {
     const filter = filterOf(req, res);
-    if (filter) sendJson(res, await journal.query(sessionOf(req), filter));
+    if (filter) sendJson(res, await readJournal(journal, req, res, filter));
   });
 
   router.delete('/calls', async (req, res) => {
@@ -66,7 +78,7 @@ export function journalRoutes(router: Router, journal: CallJournal, version: str
 
   router.get('/violations', async (req, res) => {
     const filter = filterOf(req, res);
-    if (filter) sendJson(res, await journal.query(sessionOf(req), { ...filter, violationsOnly: true }));
+    if (filter) sendJson(res, await readJournal(journal, req, res, { ...filter, violationsOnly: true }));
   });
 
   router.post('/verify', async (req, res) => {
@@ -74,18 +86,20 @@ export function journalRoutes(router: Router, journal: CallJournal, version: str
     if (detail) return problem(res, 400, 'Bad verification request', detail);
     const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
     if (unknown) return problem(res, 400, unknown.startsWith('Unknown operation') ? 'Unknown operation' : 'Bad verification request', unknown);
-    sendJson(res, verifyCalls(await journal.query(sessionOf(req)), req.body as VerifyRequest));
+    const session = sessionOf(req);
+    const [calls, lost] = await Promise.all([journal.query(session), journal.lost(session)]);
+    sendJson(res, verifyCalls(calls, req.body as VerifyRequest, lost));
   });
 
   router.get('/calls.har', async (req, res) => {
     const filter = filterOf(req, res);
     if (!filter) return;
-    res.type('application/json').send(exactJson.stringify(toHar(await journal.query(sessionOf(req), filter), version)));
+    res.type('application/json').send(exactJson.stringify(toHar(await readJournal(journal, req, res, filter), version)));
   });
 
   router.get('/calls.ndjson', async (req, res) => {
     const filter = filterOf(req, res);
     if (!filter) return;
-    res.type('application/x-ndjson').send((await journal.query(sessionOf(req), filter)).map((c) => exactJson.stringify(c) + '\n').join(''));
+    res.type('application/x-ndjson').send((await readJournal(journal, req, res, filter)).map((c) => exactJson.stringify(c) + '\n').join(''));
   });
 }

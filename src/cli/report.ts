@@ -1,4 +1,4 @@
-/** `contract-mock report`: reads a running mock's journal and reports contract violations; exit 1 if any. */
+/** `contract-mock report`: reads a running mock's journal and reports contract violations; exit 1 if any, or if the journal lost some of the session's records. */
 import { MockClient } from '../client/mock-client.js';
 import { buildReport, renderTable, writeJunit } from '../journal/violation-report.js';
 import { OutputMask } from '../journal/output-mask.js';
@@ -25,7 +25,8 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
   const client = new MockClient(options.url, { session: options.session, adminToken });
   let report;
   try {
-    report = buildReport(options.session, await client.calls());
+    const { calls, lost } = await client.journal();
+    report = buildReport(options.session, calls, lost);
   } catch (e) {
     const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
     const why = cause ? `cannot reach the mock at ${options.url} (${cause.code ?? cause.message}): start it with contract-mock serve, or pass --url` : `cannot read the journal at ${options.url}: ${(e as Error).message}`;
@@ -44,6 +45,12 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
   console.log(renderTable(shown));
   if (options.junit) writeJunit(shown, options.junit);
   if (options.json) writePrivateFile(options.json, JSON.stringify(shown, null, 2) + '\n');
+  if (report.lost) {
+    // Calls it no longer has may have broken the contract: a pass would be a guess.
+    console.error(`contract-mock report: exit 1: the journal lost ${report.lost} record(s) of session "${report.session}" (see above)`);
+    process.exitCode = 1;
+    return;
+  }
   if (report.calls === 0 && !options.allowEmpty) {
     // An empty session checks nothing: most often a misspelt --session, or a client that never reached the mock.
     console.error(`contract-mock report: warning: session "${options.session}" has no calls, so nothing was checked; check --session and that your client sends X-Mock-Session, or pass --allow-empty`);

@@ -49,6 +49,11 @@ export class MockClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).body;
+  }
+
+  /** An admin-API call: its parsed body and the answer's headers. */
+  private async exchange<T>(method: string, path: string, body?: unknown): Promise<{ body: T; headers: Headers }> {
     const headers: Record<string, string> = { 'X-Mock-Session': this.session, accept: 'application/json' };
     if (this.adminToken) headers['authorization'] = `Bearer ${this.adminToken}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -56,7 +61,7 @@ export class MockClient {
     const text = await res.text();
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
     if (!res.ok) throw new MockClientError(res.status, parsed as { title?: string; detail?: string }, `${method} /__mock${path}`);
-    return parsed as T;
+    return { body: parsed as T, headers: res.headers };
   }
 
   private static query(filter: CallFilter = {}): string {
@@ -73,6 +78,15 @@ export class MockClient {
   /** This session's calls, oldest first. */
   calls(filter?: CallFilter): Promise<CallRecord[]> {
     return this.request('GET', `/calls${MockClient.query(filter)}`);
+  }
+
+  /**
+   * This session's calls, oldest first, and how many records of it the journal lost to its caps since it was last
+   * cleared (`X-Mock-Journal-Lost`): when `lost` is not 0, the calls are not all the session made.
+   */
+  async journal(filter?: CallFilter): Promise<{ calls: CallRecord[]; lost: number }> {
+    const { body, headers } = await this.exchange<CallRecord[]>('GET', `/calls${MockClient.query(filter)}`);
+    return { calls: body, lost: Number(headers.get('x-mock-journal-lost') ?? 0) || 0 };
   }
 
   clearCalls(): Promise<{ cleared: number }> {

@@ -3,7 +3,7 @@
  * Every record is masked (secret-mask.ts) and kept within a per-record budget, so whatever reads the
  * journal (calls, HAR, NDJSON, events, the file, the dashboard) sees the same safe record: masked before it
  * is written to the file or sent to a live listener, else when it is read. Records are kept serialised (immutable, and a third of the memory of live objects), bounded
- * per session (count and bytes) and in total, the oldest evicted first; a file (`--journal FILE`, or
+ * per session (count and bytes) and in total by the rules of eviction.ts (a session's oldest first; past a total, the largest session's); a file (`--journal FILE`, or
  * `journal.ndjson` under `--state`) also gets each record as NDJSON, rotated at a size.
  */
 import { exactJson } from '../contract/exact-json.js';
@@ -16,6 +16,7 @@ export type { CallFilter };
 import { SecretMask } from './secret-mask.js';
 import { LineAppender, type AppendOutcome, type PersistenceFailure, type WriteLine } from '../state/append-line.js';
 import { StoreUnavailableError } from '../state/store.js';
+import { EvictionRules, type Share } from './eviction.js';
 
 export interface JournalOptions {
   maxPerSession: number;
@@ -103,10 +104,9 @@ class Queue<T> {
   }
 }
 
-/** One session's records and what they weigh. */
-interface SessionEntries {
+/** One session's records, oldest first, and its share as the eviction rules count it. */
+interface SessionEntries extends Share {
   queue: Queue<Entry>;
-  bytes: number;
 }
 
 /** The text itself when ASCII; else an unpooled UTF-8 buffer (a pooled slice would keep its whole 8 KB slab alive after eviction). */
@@ -156,6 +156,8 @@ export interface JournalStats {
   bytes: number;
   evicted: number;
   trimmed?: number;
+  /** Sessions that lost records to a cap since they were last cleared (their verify and report say so). */
+  sessionsWithLoss?: number;
   unreadableLines?: number;
   queued: number;
   sessions: number;
@@ -180,8 +182,10 @@ export interface CallJournal extends EventBus {
   /** Adds the outcomes of a stored record's deliveries once they settle; returns the record as updated. */
   addDeliveries(record: CallRecord, deliveries: DeliveryOutcome[]): CallRecord | Promise<CallRecord>;
   query(session: string, filter?: CallFilter): CallRecord[] | Promise<CallRecord[]>;
-  /** Clears one session's records; how many there were. */
+  /** Clears one session's records; how many there were. What it lost is forgotten too. */
   clear(session: string): number | Promise<number>;
+  /** Records the session lost to a cap (--journal-per-session, --journal-total, the byte caps) since it was last cleared. */
+  lost(session: string): number | Promise<number>;
   stats(): JournalStats | Promise<JournalStats>;
   /** Why the journal's file cannot be written, until a write succeeds again (health: degraded). */
   persistence?(): PersistenceFailure | undefined;
@@ -189,16 +193,12 @@ export interface CallJournal extends EventBus {
 }
 
 export class Journal implements CallJournal {
-  private all: Queue<Entry> = new Queue<Entry>();
   private readonly bySession = new Map<string, SessionEntries>();
+  /** Which session gives up a record when a cap is passed; the counts of records and bytes kept. */
+  private readonly rules: EvictionRules;
   /** Records whose deliveries are still running, by id (few at a time). */
   private readonly awaiting = new Map<string, Entry>();
-  private live = 0;
-  private bytes = 0;
-  private evictedCount = 0;
   private trimmedCount = 0;
-  /** Evicted entries still in `all` (dropped from it in bulk, so memory stays bounded by the caps). */
-  private garbage = 0;
   private readonly listeners = new Set<JournalListener>();
   private readonly mask: SecretMask;
   private fd?: number;
@@ -215,6 +215,7 @@ export class Journal implements CallJournal {
 
   constructor(private readonly options: JournalOptions = DEFAULT_JOURNAL) {
     this.mask = options.mask ?? new SecretMask();
+    this.rules = new EvictionRules(options);
     if (options.file && !options.restore) this.openFile(options.file);
   }
 
@@ -483,8 +484,7 @@ export class Journal implements CallJournal {
     const s = this.bySession.get(entry.session);
     const delta = data.length - entry.data.length;
     entry.data = data;
-    this.bytes += delta;
-    if (s) s.bytes += delta;
+    if (s) this.rules.resized(s, delta);
     return kept;
   }
 
@@ -543,44 +543,21 @@ export class Journal implements CallJournal {
       evicted: false,
     };
     let s = this.bySession.get(record.session);
-    if (!s) this.bySession.set(record.session, (s = { queue: new Queue(), bytes: 0 }));
+    if (!s) this.bySession.set(record.session, (s = Object.assign(this.rules.share(record.session), { queue: new Queue<Entry>() })));
     s.queue.push(entry);
-    s.bytes += entry.data!.length;
-    this.all.push(entry);
-    this.live++;
-    this.bytes += entry.data!.length;
-    const sessionMax = this.options.maxSessionBytes ?? this.options.maxBytes;
-    // A session over its own budget gives up its own oldest records, never another session's.
-    while (s.queue.size > this.options.maxPerSession || (sessionMax !== undefined && s.bytes > sessionMax && s.queue.size > 1)) this.evict(s.queue.shift()!);
-    while (this.live > this.options.maxTotal || (this.options.maxBytes !== undefined && this.bytes > this.options.maxBytes && this.live > 1)) {
-      const oldest = this.all.shift()!;
-      if (oldest.evicted) this.garbage--;
-      else {
-        this.bySession.get(oldest.session)?.queue.shift();
-        this.evict(oldest);
-        this.garbage--;
-      }
-    }
+    this.rules.added(s, entry.data!.length);
+    for (let victim = this.rules.victim(s); victim; victim = this.rules.victim(s)) this.evictOldest(victim as SessionEntries);
     return entry;
   }
 
-  private evict(entry: Entry): void {
-    entry.evicted = true;
+  /** The session gives up its oldest record; a session left with none is dropped (the rules keep what it lost). */
+  private evictOldest(s: SessionEntries): void {
+    const entry = s.queue.shift()!;
     const size = entry.data?.length ?? 0;
-    this.bytes -= size;
-    const s = this.bySession.get(entry.session);
-    if (s) s.bytes -= size;
+    entry.evicted = true;
     entry.data = undefined;
-    this.live--;
-    this.evictedCount++;
-    this.garbage++;
-    // Once evicted entries outnumber live ones, rebuild the global queue without them (amortised O(1)).
-    if (this.garbage > this.live + 1024) {
-      const kept = new Queue<Entry>();
-      for (const e of this.all) if (!e.evicted) kept.push(e);
-      this.all = kept;
-      this.garbage = 0;
-    }
+    this.rules.evict(s, size);
+    if (s.queue.size === 0) this.bySession.delete(s.session);
   }
 
   query(session: string, filter: CallFilter = {}): CallRecord[] {
@@ -600,32 +577,32 @@ export class Journal implements CallJournal {
     return picked.map((e) => this.read(e));
   }
 
-  /** Clears one session's records (they no longer count towards the caps). */
+  /** Clears one session's records and frees them (they no longer count towards the caps); what it lost is forgotten. */
   clear(session: string): number {
     const s = this.bySession.get(session);
+    this.rules.clear(session, s);
     if (!s) return 0;
-    let n = 0;
     for (const e of s.queue) {
-      if (!e.evicted) {
-        e.evicted = true;
-        this.bytes -= e.data?.length ?? 0;
-        e.data = undefined;
-        this.live--;
-        this.garbage++;
-        n++;
-      }
+      e.evicted = true;
+      e.data = undefined;
     }
     this.bySession.delete(session);
-    return n;
+    return s.queue.size;
+  }
+
+  lost(session: string): number {
+    return this.rules.lost(session, this.bySession.get(session));
   }
 
   stats(): JournalStats {
     return {
-      records: this.live,
-      bytes: this.bytes,
-      evicted: this.evictedCount,
+      records: this.rules.records,
+      bytes: this.rules.bytes,
+      evicted: this.rules.evicted,
       trimmed: this.trimmedCount,
-      queued: this.all.size,
+      // Entries held in the sessions' queues: the records kept, nothing more (cleared and evicted ones are freed).
+      queued: [...this.bySession.values()].reduce((n, s) => n + s.queue.size, 0),
+      sessionsWithLoss: [...this.bySession.values()].filter((s) => s.lost > 0).length + this.rules.emptiedWithLoss,
       sessions: this.bySession.size,
       subscribers: this.listeners.size,
       maxPerSession: this.options.maxPerSession,

@@ -35,6 +35,14 @@ export interface VerificationResult {
   matched: number;
   expected: string;
   nearMisses?: NearMiss[];
+  /**
+   * Records of the session lost to the journal's caps since it was last cleared (present only when some were).
+   * The result then counts only the calls still kept: `ok` holds only when no lost call could change it (an
+   * `atLeast` alone, already met); otherwise it is false and `lost` says why.
+   */
+  lost?: number;
+  /** With `lost`: what was lost and what that means for this verification. */
+  detail?: string;
 }
 
 /** What `where` is matched against: the parts of a call a test script asks about. */
@@ -78,7 +86,8 @@ export function verifyRequestProblem(req: unknown): string | undefined {
   return undefined;
 }
 
-export function verifyCalls(calls: CallRecord[], req: VerifyRequest): VerificationResult {
+/** `lost`: records of the session the journal no longer has (JournalStats: evicted to a cap); the verification cannot vouch for them. */
+export function verifyCalls(calls: CallRecord[], req: VerifyRequest, lost = 0): VerificationResult {
   const selects = (c: CallRecord): boolean =>
     req.operationId ? c.operationId === req.operationId : c.method === req.method!.toUpperCase() && c.path === req.path;
   const selected = calls.filter(selects);
@@ -95,7 +104,13 @@ export function verifyCalls(calls: CallRecord[], req: VerifyRequest): Verificati
     ok = n >= min && (req.atMost === undefined || n <= req.atMost);
     expected = req.atMost === undefined ? `at least ${min}` : req.atLeast === undefined ? `at most ${req.atMost}` : `between ${min} and ${req.atMost}`;
   }
-  if (ok) return { ok, matched: n, expected };
+  // A lost call can only add to the count: a lower bound already met holds whatever was lost; nothing else can be vouched for.
+  const loss = lost > 0 && {
+    lost,
+    detail: `${lost} record(s) of this session were evicted by the journal's caps (--journal-per-session, --journal-total): ${ok && req.count === undefined && req.atMost === undefined ? `the ${n} call(s) still kept already make ${expected}` : `matched counts only the calls still kept, so "${expected}" cannot be vouched for`}. Clear the journal (DELETE /__mock/calls) before the calls you verify, or raise the caps.`,
+  };
+  if (ok && loss && (req.count !== undefined || req.atMost !== undefined)) return { ok: false, matched: n, expected, ...loss };
+  if (ok) return { ok, matched: n, expected, ...loss };
   // Near misses: calls of the operation that failed the pattern, fewest differences first; with none, the latest calls at all.
   const target = req.operationId ?? `${req.method} ${req.path}`;
   const pool = selected.length ? selected.filter((c) => !matched.includes(c)) : calls;
@@ -108,5 +123,5 @@ export function verifyCalls(calls: CallRecord[], req: VerifyRequest): Verificati
     .sort((a, b) => a.diffs.length - b.diffs.length || b.i - a.i)
     .slice(0, 3)
     .map(({ c, diffs }) => ({ id: c.id, operationId: c.operationId, method: c.method, path: c.path, time: c.time, differences: diffs }));
-  return { ok, matched: n, expected, nearMisses };
+  return { ok, matched: n, expected, nearMisses, ...loss };
 }

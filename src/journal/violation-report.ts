@@ -25,11 +25,17 @@ export interface OperationReport {
 export interface ViolationReport {
   session: string;
   calls: number;
+  /** Records of the session the journal lost to its caps (present when any were): the report cannot vouch for them. */
+  lost?: number;
   violations: number;
   operations: OperationReport[];
 }
 
-export function buildReport(session: string, calls: CallRecord[]): ViolationReport {
+/** What a report says of records lost to the journal's caps: they were not checked. */
+export const lostLine = (report: ViolationReport): string =>
+  `${report.lost} record(s) of session "${report.session}" were evicted by the journal's caps (--journal-per-session, --journal-total) and not checked: this report cannot vouch for the calls they held; clear the journal before a run (DELETE /__mock/calls) or raise the caps`;
+
+export function buildReport(session: string, calls: CallRecord[], lost = 0): ViolationReport {
   const ops = new Map<string, OperationReport & { byKey: Map<string, ReportedViolation> }>();
   for (const c of calls) {
     const operation = c.operationId ?? `(unmatched) ${c.method} ${c.path}`;
@@ -48,7 +54,7 @@ export function buildReport(session: string, calls: CallRecord[]): ViolationRepo
   }
   const operations = [...ops.values()].map(({ byKey, ...op }) => ({ ...op, violations: [...byKey.values()] }));
   operations.sort((a, b) => a.api.localeCompare(b.api) || a.operation.localeCompare(b.operation));
-  return { session, calls: calls.length, violations: operations.reduce((n, o) => n + o.violations.reduce((m, v) => m + v.count, 0), 0), operations };
+  return { session, calls: calls.length, ...(lost > 0 && { lost }), violations: operations.reduce((n, o) => n + o.violations.reduce((m, v) => m + v.count, 0), 0), operations };
 }
 
 export function renderTable(report: ViolationReport): string {
@@ -60,7 +66,7 @@ export function renderTable(report: ViolationReport): string {
   const summary = report.violations
     ? `${report.violations} contract violation(s) in ${report.calls} call(s) of session "${report.session}"`
     : `no contract violations in ${report.calls} call(s) of session "${report.session}"`;
-  return `${table.toString()}\n${summary}`;
+  return `${table.toString()}\n${summary}${report.lost ? `\n${lostLine(report)}` : ''}`;
 }
 
 // A CommonJS module: under Node's ESM loader its default export is the builder itself.
@@ -70,6 +76,7 @@ const junit = ((junitModule as unknown as { default?: Builder }).default ?? juni
 export function writeJunit(report: ViolationReport, file: string): void {
   const builder = junit.newBuilder();
   const suite = builder.testSuite().name(`contract-mock report (session ${report.session})`);
+  if (report.lost) suite.testCase().className('journal').name('every call of the session was checked').failure(lostLine(report), 'journal-lost');
   for (const op of report.operations) {
     const tc = suite.testCase().className(op.api).name(op.operation);
     if (op.violatingCalls) tc.failure(`${op.violatingCalls} of ${op.calls} call(s) broke the contract`, 'contract-violation');

@@ -73,3 +73,23 @@ describe('contract-mock report', () => {
     expect(run.stderr).toContain('cannot reach the mock at');
   });
 });
+
+describe('contract-mock report on a session that lost records to the journal caps', () => {
+  test('says so in the table, JSON and JUnit, and exits 1 though every kept call honoured the contract', async () => {
+    const small = await testMock({ journal: { maxPerSession: 2, maxTotal: 100 } });
+    const smallUrl = await listen(small.server);
+    try {
+      for (let i = 0; i < 3; i++) await fetch(`${smallUrl}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'lossy' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+      const dir = mkdtempSync(join(tmpdir(), 'cm-report-'));
+      const run = await report('--url', smallUrl, '--session', 'lossy', '--junit', join(dir, 'junit.xml'), '--json', join(dir, 'report.json'));
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain('no contract violations in 2 call(s) of session "lossy"');
+      expect(run.stdout).toContain('1 record(s) of session "lossy" were evicted by the journal\'s caps');
+      expect(run.stderr).toContain('the journal lost 1 record(s)');
+      expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))).toMatchObject({ calls: 2, lost: 1, violations: 0 });
+      expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toMatch(/<testcase classname="journal" name="every call of the session was checked"[^>]*>\s*<failure message="1 record\(s\)[^"]*" type="journal-lost"/);
+    } finally {
+      small.server.close();
+    }
+  });
+});

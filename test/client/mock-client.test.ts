@@ -85,3 +85,20 @@ describe('MockClient', () => {
     expect((err as MockClientError).message).toContain('Name the calls to count');
   });
 });
+
+describe('MockClient.journal', () => {
+  test('gives the calls and how many records of the session the journal lost to its caps', async () => {
+    const small = await testMock({ journal: { maxPerSession: 1, maxTotal: 100 } });
+    const smallUrl = await listen(small.server);
+    try {
+      const mock = new MockClient(smallUrl, { session: 'client-lost' });
+      expect(await mock.journal()).toEqual({ calls: [], lost: 0 });
+      for (let i = 0; i < 3; i++) await fetch(`${smallUrl}/wx/push/queryPushProject`, { headers: mock.headers });
+      const { calls, lost } = await mock.journal();
+      expect([calls.length, lost]).toEqual([1, 2]);
+      expect(await mock.verify({ operationId: 'queryPushProject', count: 1 })).toMatchObject({ ok: false, matched: 1, lost: 2 });
+    } finally {
+      small.server.close();
+    }
+  });
+});

@@ -231,3 +231,44 @@ describe('export', () => {
     expect(lines.map((l) => l.operationId)).toEqual(['channelToken', 'channelToken']);
   });
 });
+
+describe('fair journal eviction over HTTP (issue 25, findings 5 and 6)', () => {
+  test('20 sessions flooding past --journal-total leave a 3-call session whole: verify count 3 stays true; health counts', async () => {
+    // 3 records: under 1 % of the 400 the journal keeps in all; the flood appends 440.
+    const small = await testMock({ journal: { maxPerSession: 400, maxTotal: 400 } });
+    const http = () => request(small.listener);
+    for (let i = 0; i < 3; i++) await http().post('/v1/channel/token').set('X-Mock-Session', 'ci-job').send({ appid: 'demo-app', secret: 'demo-secret' });
+    for (let round = 0; round < 22; round++) {
+      await Promise.all(Array.from({ length: 20 }, (_, s) => http().get('/wx/push/queryPushProject').set('X-Mock-Session', `flood-${s}`)));
+    }
+    const verify = await http().post('/__mock/verify').set('X-Mock-Session', 'ci-job').send({ operationId: 'channelToken', count: 3 });
+    expect(verify.body).toEqual({ ok: true, matched: 3, expected: 'exactly 3' });
+    const calls = await http().get('/__mock/calls').set('X-Mock-Session', 'ci-job');
+    expect(calls.body).toHaveLength(3);
+    expect(calls.headers['x-mock-journal-lost']).toBeUndefined();
+    expect(Number((await http().get('/__mock/calls').set('X-Mock-Session', 'flood-0')).headers['x-mock-journal-lost'])).toBeGreaterThan(0);
+    expect((await http().get('/__mock/health')).body.journal).toMatchObject({ records: 400, evicted: 43, queued: 400, sessionsWithLoss: 20 });
+  });
+
+  test('a session that lost records: verify says so (ok false for a count), the journal reads carry X-Mock-Journal-Lost; reset forgets it', async () => {
+    const small = await testMock({ journal: { maxPerSession: 2, maxTotal: 100 } });
+    const http = () => request(small.listener);
+    for (let i = 0; i < 3; i++) await http().post('/v1/channel/token').set('X-Mock-Session', 'lossy').send({ appid: 'demo-app', secret: 'demo-secret' });
+    const verify = (await http().post('/__mock/verify').set('X-Mock-Session', 'lossy').send({ operationId: 'channelToken', count: 2 })).body;
+    expect(verify).toMatchObject({ ok: false, matched: 2, lost: 1, detail: expect.stringContaining('cannot be vouched for') });
+    for (const path of ['/__mock/calls', '/__mock/violations', '/__mock/calls.har', '/__mock/calls.ndjson']) expect((await http().get(path).set('X-Mock-Session', 'lossy')).headers['x-mock-journal-lost']).toBe('1');
+    await http().post('/__mock/reset').set('X-Mock-Session', 'lossy');
+    expect((await http().get('/__mock/calls').set('X-Mock-Session', 'lossy')).headers['x-mock-journal-lost']).toBeUndefined();
+  });
+
+  test('reset and DELETE /__mock/calls free the entries: health queued follows records', async () => {
+    const http = () => request(m.listener);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 40; i++) await http().get('/wx/push/queryPushProject').set('X-Mock-Session', `r${i % 2}`);
+      await http().post('/__mock/reset').set('X-Mock-Session', 'r0');
+      await http().delete('/__mock/calls').set('X-Mock-Session', 'r1');
+    }
+    await http().get('/wx/push/queryPushProject').set('X-Mock-Session', 'r0');
+    expect((await http().get('/__mock/health')).body.journal).toMatchObject({ records: 1, queued: 1 });
+  });
+});

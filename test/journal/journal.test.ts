@@ -1,4 +1,4 @@
-/** Journal: bounded per session and in total, oldest evicted first, evictions counted, NDJSON file keeps everything. */
+/** Journal: bounded per session and in total (a session's oldest first; past a total, the largest session's), evictions counted, NDJSON file keeps everything. */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +90,40 @@ describe('Journal memory', () => {
     expect(s.records).toBe(101);
     expect(s.queued).toBeLessThanOrEqual(2 * s.records + 1024);
     expect(j.query('quiet').map((c) => c.id)).toEqual(['old']);
+  });
+});
+
+describe('Journal fairness (issue 25)', () => {
+  test('past the byte total the session holding the most bytes loses first, not the oldest record', () => {
+    const j = new Journal({ maxPerSession: 1000, maxTotal: 1000, maxBytes: 30_000 });
+    j.append(record('small', { id: 'first' }));
+    for (let i = 0; i < 10; i++) j.append(record('heavy', { id: `h${i}`, request: { headers: {}, body: 'x'.repeat(5000) } }));
+    expect(j.query('small').map((c) => c.id)).toEqual(['first']);
+    expect(j.lost('heavy')).toBeGreaterThan(0);
+    expect(j.stats().bytes).toBeLessThanOrEqual(30_000);
+  });
+
+  test('a session that lost every record still says what it lost; clear forgets it', () => {
+    const j = new Journal({ maxPerSession: 100, maxTotal: 1 });
+    j.append(record('gone'));
+    j.append(record('other'));
+    expect(j.query('gone')).toEqual([]);
+    expect(j.lost('gone')).toBe(1);
+    expect(j.stats()).toMatchObject({ records: 1, sessions: 1, sessionsWithLoss: 1 });
+    j.append(record('gone'));
+    expect(j.lost('gone')).toBe(1);
+    j.clear('gone');
+    expect(j.lost('gone')).toBe(0);
+  });
+
+  test('a reset per 1,000 calls frees what it cleared: queued follows records (finding 6)', () => {
+    const j = new Journal({ maxPerSession: 10_000, maxTotal: 100_000 });
+    for (let i = 0; i < 20_000; i++) {
+      j.append(record(`s${i % 4}`));
+      if (i % 1000 === 999) for (let s = 0; s < 4; s++) j.clear(`s${s}`);
+    }
+    j.append(record('s0'));
+    expect(j.stats()).toMatchObject({ records: 1, queued: 1 });
   });
 });
 
