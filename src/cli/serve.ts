@@ -24,6 +24,9 @@ export interface ServeOptions {
   maxHeaderSize: string;
   maxSessions: string;
   maxRecords: string;
+  maxStateBytes: string;
+  maxStoreBytes: string;
+  maxResponse: string;
   sessionIdle: string;
   journalPerSession: string;
   journalTotal: string;
@@ -95,10 +98,13 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       maxDepth: positive('--max-depth', options.maxDepth),
       maxFields: positive('--max-fields', options.maxFields),
       requestTimeoutMs: positive('--request-timeout', options.requestTimeout),
+      maxResponseBytes: positive('--max-response', options.maxResponse),
     },
     maxHeaderBytes: positive('--max-header-size', options.maxHeaderSize),
     maxSessions: positive('--max-sessions', options.maxSessions),
     maxRecordsPerSession: positive('--max-records', options.maxRecords),
+    maxStateBytes: positive('--max-state-bytes', options.maxStateBytes),
+    maxStoreBytes: positive('--max-store-bytes', options.maxStoreBytes),
     sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
     scenarioDirs: [defaultScenariosDir(), ...options.scenarios],

@@ -27,6 +27,8 @@ interface Limits {
   maxSessions?: number;
   sessionIdleMs?: number;
   maxRecordsPerSession?: number;
+  maxStateBytes?: number;
+  maxStoreBytes?: number;
 }
 
 let redis: TestRedis | undefined;
@@ -155,6 +157,64 @@ describe.each(backends)('Store contract: %s', (name, make) => {
     expect(await s.delete('x:apps', 'b')).toBe(true);
     await s.put('x:other', 'c', {});
     expect(await s.list('x:other')).toEqual([{}]);
+  });
+
+  /** A record of about `kb` KB as JSON (plain ASCII: every backend counts it the same). */
+  const big = (kb: number, tag = '') => ({ url: `http://127.0.0.1:9/${tag}` + 'a'.repeat(kb * 1000) });
+
+  test.skipIf(skip)('--max-state-bytes: a write past the session budget is refused before it is applied; a delete, a smaller record and a reset free budget', async () => {
+    const store = make({ maxStateBytes: 10_000 });
+    const s = await opened(store, 's');
+    await s.put('x:big', '1', big(4, '1'));
+    await s.put('x:big', '2', big(4, '2'));
+    const refused = s.put('x:big', '3', big(4, '3'));
+    await expect(refused).rejects.toBeInstanceOf(StateLimitError);
+    await expect(refused).rejects.toMatchObject({ rule: 'max-state-bytes', limit: 10_000 });
+    // An update that grows a record past the budget is refused too, and leaves the record as it was.
+    await expect(s.put('x:big', '2', big(7, '2'))).rejects.toMatchObject({ rule: 'max-state-bytes' });
+    expect(await s.get('x:big', '3')).toBeUndefined();
+    expect(await s.get('x:big', '2')).toEqual(big(4, '2'));
+    // Another session has a budget of its own.
+    await (await opened(store, 't')).put('x:big', '1', big(9));
+    // Deleting a record frees its bytes.
+    expect(await s.delete('x:big', '1')).toBe(true);
+    await s.put('x:big', '3', big(4, '3'));
+    // So does writing a record smaller than it was.
+    await s.put('x:big', '2', { url: 'small' });
+    await s.put('x:big', '4', big(4, '4'));
+    await expect(s.put('x:big', '5', big(4, '5'))).rejects.toMatchObject({ rule: 'max-state-bytes' });
+    // And a reset, back to the seed.
+    await s.reset();
+    await s.put('x:big', '5', big(4, '5'));
+    await s.put('x:big', '6', big(4, '6'));
+    expect((await s.list('x:big')).length).toBe(2);
+  });
+
+  test.skipIf(skip)('--max-store-bytes: the sessions together have a budget; a busy session is not evicted for it, an idle one is, and clear frees it all', async () => {
+    const busy = make({ maxStoreBytes: 10_000, sessionIdleMs: 3_600_000 });
+    const a = await opened(busy, 'a');
+    await a.put('x:big', '1', big(4, '1'));
+    await a.put('x:big', '2', big(4, '2'));
+    const b = await opened(busy, 'b');
+    await expect(b.put('x:big', '1', big(4))).rejects.toMatchObject({ name: 'StateLimitError', rule: 'max-store-bytes', limit: 10_000 });
+    expect(await b.get('x:big', '1')).toBeUndefined();
+    // A delete in one session frees room for another.
+    expect(await a.delete('x:big', '2')).toBe(true);
+    await b.put('x:big', '1', big(4));
+    await expect(a.put('x:big', '2', big(4, '2'))).rejects.toMatchObject({ rule: 'max-store-bytes' });
+    await busy.clear();
+    const c = await opened(busy, 'c');
+    await c.put('x:big', '1', big(4, '1'));
+    await c.put('x:big', '2', big(4, '2'));
+
+    // With sessions idle at once (--session-idle 0), the least recently used idle session makes room.
+    const idle = make({ maxStoreBytes: 10_000, sessionIdleMs: 0 });
+    const x = await opened(idle, 'x');
+    await x.put('x:big', '1', big(4, '1'));
+    await x.put('x:big', '2', big(4, '2'));
+    await (await opened(idle, 'y')).put('x:big', '1', big(4));
+    expect(await idle.sessionIds()).toEqual(['y']);
+    expect(await idle.stats!()).toMatchObject({ evicted: 1, lastEviction: { session: 'x' } });
   });
 
   test.skipIf(skip)('--max-sessions: a new session past the cap evicts the least recently used one when idle, counted with the last one evicted', async () => {
