@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import type { RedisConnection } from './redis-connection.js';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from './memory-store.js';
 import { ABSENT, SessionLease } from './session-lease.js';
-import { DEFAULT_MAX_STATE_BYTES, recordBytes, type StateBudget } from './state-budget.js';
+import { DEFAULT_MAX_STATE_BYTES, DEFAULT_MAX_STORE_BYTES, recordBytes, type StateBudget } from './state-budget.js';
+import { RedisStoreBytes, SUM_STORE_BYTES } from './redis-store-bytes.js';
 import { StateLimitError, StoreUnavailableError, type Clock, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store, type StoreHealth } from './store.js';
 
 export interface RedisStoreOptions extends StateBudget {
@@ -109,14 +110,14 @@ if old == 0 then redis.call('HINCRBY', KEYS[2], 'records', 1) end
 redis.call('HINCRBY', KEYS[2], 'bytes', grow)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[3], KEYS[1]); ${EXPIRE_WITH('KEYS[1]', "redis.call('PTTL', KEYS[2])", 'ARGV[4]')}
-return 1`,
+return tonumber(redis.call('HGET', KEYS[2], 'bytes'))`,
   },
-  // KEYS: collection, meta. ARGV: key.
+  // KEYS: collection, meta. ARGV: key. The session's bytes after the delete; -1 when there was no such record.
   cmDel: {
     numberOfKeys: 2,
     lua: `local old = redis.call('HSTRLEN', KEYS[1], ARGV[1])
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], 'records', -1); redis.call('HINCRBY', KEYS[2], 'bytes', -old); return 1 end
-return 0`,
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], 'records', -1); return redis.call('HINCRBY', KEYS[2], 'bytes', -old) end
+return -1`,
   },
   // KEYS: meta, keys, journal, lock, wait. Removes the whole session (a lease on it is lost: its next write is refused).
   cmDrop: {
@@ -178,6 +179,8 @@ local w = redis.call('GET', KEYS[2])
 if w and w ~= ARGV[3] then return 1 end
 return 0`,
   },
+  // KEYS: the store's bytes hash, sessions used again, used once (redis-store-bytes.ts).
+  cmStoreBytes: { numberOfKeys: 3, lua: SUM_STORE_BYTES },
   // KEYS: lock. ARGV: token. Lets go of the lock if this token still holds it.
   cmRelease: {
     numberOfKeys: 1,
@@ -231,6 +234,8 @@ export class RedisSession implements SessionStore {
   /** When the session index last admitted it (and noted its use), and how often this instance had it admitted. */
   admittedAt = 0;
   admissions = 0;
+  /** The session's bytes as this instance last reported them to the store's tally (redis-store-bytes.ts). */
+  reportedBytes = 0;
   /** Set while this instance holds the session's lock (redis-session-lock.ts): reads and writes go through it. */
   leased: SessionLease | undefined;
   /** The lease's writes waiting for the next turn of the event loop, and what sends them. */
@@ -342,6 +347,7 @@ export class RedisSession implements SessionStore {
         const [waiting, bytes] = verdict as [number, string];
         if (waiting === 1) lease.othersWaiting = true;
         lease.applied(sentBytes, Number(bytes));
+        this.store.tally.report(this, Number(bytes));
       },
       (e: unknown) => {
         throw this.lose(lease, e);
@@ -401,13 +407,19 @@ export class RedisSession implements SessionStore {
       const size = recordBytes(value);
       if (lease.bytesBound + size > this.maxBytes) await this.measureExactly(lease, collection, key, size);
       else lease.pendingBytes += size;
+      const admitted = this.store.tally.admit(size, () => (known === undefined || known === ABSENT ? 0 : recordBytes(known)));
+      if (admitted) await admitted;
       lease.put(collection, key, value);
       return;
     }
     await this.ready();
-    const done = await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, exactJson.stringify(value), this.limit, this.store.ttlMs, this.maxBytes));
+    const json = exactJson.stringify(value);
+    const admitted = this.store.tally.admit(Buffer.byteLength(json, 'utf8'));
+    if (admitted) await admitted;
+    const done = (await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, json, this.limit, this.store.ttlMs, this.maxBytes))) as number;
     if (done === -1) throw new StateLimitError(this.limit);
     if (done === -2) throw new StateLimitError(this.maxBytes, 'max-state-bytes');
+    this.store.tally.report(this, done);
   }
 
   /** A put near the byte budget under a lease: the lease's writes sent, then the session's bytes and the record's stored length. */
@@ -455,7 +467,10 @@ export class RedisSession implements SessionStore {
       return true;
     }
     await this.ready();
-    return (await this.run(this.redis.cmDel(collectionKey(this.keys, collection), this.keys.meta, key))) === 1;
+    const bytes = (await this.run(this.redis.cmDel(collectionKey(this.keys, collection), this.keys.meta, key))) as number;
+    if (bytes === -1) return false;
+    this.store.tally.report(this, bytes);
+    return true;
   }
 
   /** Under a lease that read the collection whole, answered at once (the scenario stage asks on every call). */
@@ -564,6 +579,7 @@ export class RedisSession implements SessionStore {
     lease?.take();
     await this.run(this.redis.cmSeed(k.meta, k.keys, this.store.ttlMs, k.tag, 1, ...this.store.seedArgs()));
     if (lease && this.leased === lease) lease.forget(this.store.seedArgs().length / 3, this.store.seedBytes());
+    this.store.tally.report(this, this.store.seedBytes());
     this.touchedAt = Date.now();
   }
 }
@@ -580,6 +596,8 @@ export class RedisStore implements Store {
   private readonly handles = new Map<string, RedisSession>();
   private seedCache: Array<string> | undefined;
   private seedSize = 0;
+  /** Every session's bytes together, across instances (--max-store-bytes). */
+  readonly tally: RedisStoreBytes;
   private evictedHere = 0;
 
   constructor(readonly options: RedisStoreOptions) {
@@ -589,6 +607,8 @@ export class RedisStore implements Store {
     this.index = `{${this.prefix}}:sessions`;
     this.once = `{${this.prefix}}:sessions-once`;
     this.evictions = `{${this.prefix}}:evictions`;
+    const bytes = `{${this.prefix}}:bytes`;
+    this.tally = new RedisStoreBytes(this.redis, options.connection, { bytes, index: this.index, once: this.once }, options.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES);
   }
 
   get connection(): RedisConnection {
@@ -667,9 +687,10 @@ export class RedisStore implements Store {
   private async dropKeys(id: string): Promise<void> {
     const k = sessionKeys(this.prefix, id);
     await this.options.connection.run(this.redis.cmDrop(k.meta, k.keys, k.journal, k.lock, k.wait));
+    await this.tally.forget(id);
     const s = this.handles.get(id);
     if (s) {
-      s.touchedAt = s.admittedAt = s.admissions = 0;
+      s.touchedAt = s.admittedAt = s.admissions = s.reportedBytes = 0;
       // What this instance's lease knew is gone with the keys (the lock too: another instance's lease is refused at its next write).
       if (s.leased) s.leased.lost = true;
       s.leased = undefined;
@@ -686,7 +707,7 @@ export class RedisStore implements Store {
   async clear(): Promise<void> {
     const c = this.options.connection;
     for (const id of [...(await c.run(this.redis.zrange(this.once, 0, -1))), ...(await c.run(this.redis.zrange(this.index, 0, -1)))]) await this.dropKeys(id);
-    await c.run(this.redis.del(this.index, this.once));
+    await c.run(this.redis.del(this.index, this.once, `{${this.prefix}}:bytes`));
   }
 
   async health(): Promise<StoreHealth> {
