@@ -191,6 +191,13 @@ function keptBody(recorded: unknown, text: string | undefined, bytes: number, vi
   return `(${bytes} bytes, not kept whole${tooDeep ? `: ${tooDeep.message}` : ''}) ${(text ?? '').slice(0, 1024)}`;
 }
 
+/**
+ * Answers above this size are journaled as a preview made from the text already written for the client: the journal
+ * would keep no more of them (its records are at most 256 KB), and writing and masking a large answer again for it
+ * cost more than answering it (a 16 MB answer: three more JSON writes).
+ */
+const MAX_RECORDED_ANSWER_CHARS = 1024 * 1024;
+
 /** What a call is answered with: one shape for handlers, scenarios and spec-driven answers. */
 export type Answer = SpecAnswer;
 
@@ -635,8 +642,10 @@ function bounded(w: Walk, call: Call, answer: Answer): Answer {
   if (answer.bytes !== undefined || answer.text !== undefined) size = (answer.bytes ?? answer.text)!.length;
   else {
     try {
-      answer.payload = exactJson.stringify(answer.body);
-      size = answer.payload.length;
+      // undefined for no body (a network fault's answer, which is never written).
+      const payload: string | undefined = exactJson.stringify(answer.body);
+      if (payload !== undefined) answer.payload = payload;
+      size = payload?.length ?? 0;
     } catch (e) {
       // Only a body too large to write is expected here (RangeError: Invalid string length); anything else is a bug.
       if (!(e instanceof RangeError)) throw e;
@@ -707,7 +716,7 @@ function record(w: Walk, call: Call, answer: Answer): CallRecord {
       status: fault && fault !== 'malformed-json' ? 0 : answer.status,
       // The content type is recorded when it is not the API's JSON (an HTML page, problem+json), so exports can say what was sent.
       headers: answer.contentType ? { ...answer.headers, 'content-type': answer.contentType } : answer.headers,
-      body: answer.text !== undefined ? answer.text : answer.body,
+      body: answer.text !== undefined ? answer.text : answer.payload !== undefined && answer.payload.length > MAX_RECORDED_ANSWER_CHARS ? `(${Buffer.byteLength(answer.payload)} bytes, not kept whole) ${answer.payload.slice(0, 1024)}` : answer.body,
       code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
       fault,
     },

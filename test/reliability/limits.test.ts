@@ -174,6 +174,17 @@ describe('bytes of state and of answers (issue 25, finding 3)', () => {
     expect(recorded.violations).toContainEqual(expect.objectContaining({ rule: 'max-response' }));
   });
 
+  test('an answer over 1 MiB is journaled as a preview of the text sent (not written again for the journal)', async () => {
+    const m = await testMock();
+    for (let i = 0; i < 2; i++) expect((await add(m, 's', i, 600)).body.success).toBe(true);
+    const listed = await query(m, 's');
+    expect(listed.body.data).toHaveLength(2);
+    const body = m.calls.at(-1)!.response.body as string;
+    expect(body).toMatch(new RegExp(`^\\(${listed.text.length} bytes, not kept whole\\) \\{`));
+    expect(body.length).toBeLessThan(2000);
+    expect(m.calls.at(-1)!.response.code).toBe('200');
+  });
+
   test('an answer too large for V8 to write as one string (RangeError) is refused the same way, not a 500 with a stack', async () => {
     const logged: string[] = [];
     const m = await testMock({ log: (line) => logged.push(line) });
