@@ -15,17 +15,28 @@ export interface StateBudget {
   maxStoreBytes?: number;
 }
 
+/** Strings up to this length are counted a character a byte (one look at `length`); longer ones in UTF-8 bytes. */
+const SHORT_STRING = 256;
+
 /**
- * A record's size as JSON, counted without writing the JSON: strings in UTF-8 bytes plus their quotes (escapes are
- * not counted), numbers by their digits, and the brackets, colons and commas between. For text of plain characters it
- * is the length of the record's JSON, which is what Redis stores and counts (its scripts take the stored length).
- * A string costs one native call however long it is, so a record of a 1 MB url is counted at once.
+ * A record's size as JSON, counted without writing the JSON: strings and keys plus their quotes (escapes are not
+ * counted), numbers by their digits, and the brackets, colons and commas between. For text of plain (ASCII)
+ * characters it is the length of the record's JSON, which is what Redis stores and counts (its scripts take the
+ * stored length). Short strings are counted by their length, so a record put back on every call (a token list of 100
+ * tokens) costs a walk and no scan; a long one costs one native call however long it is (a 1 MB url is counted at once).
  */
 export function recordBytes(value: unknown): number {
   switch (typeof value) {
     case 'string':
-      return Buffer.byteLength(value, 'utf8') + 2;
+      return (value.length <= SHORT_STRING ? value.length : Buffer.byteLength(value, 'utf8')) + 2;
     case 'number':
+      // A whole number by its digits (no string made: an id or a time on every record); others as written.
+      if (Number.isSafeInteger(value)) {
+        const a = Math.abs(value);
+        let digits = 1;
+        for (let p = 10; a >= p && digits < 16; p *= 10) digits++;
+        return value < 0 ? digits + 1 : digits;
+      }
       return String(value).length;
     case 'bigint':
       return value.toString().length;
@@ -35,7 +46,11 @@ export function recordBytes(value: unknown): number {
       if (value === null) return 4;
       if (Array.isArray(value)) {
         let n = value.length > 1 ? value.length + 1 : 2;
-        for (const v of value) n += v === undefined ? 4 : recordBytes(v);
+        for (let i = 0; i < value.length; i++) {
+          const v: unknown = value[i];
+          // A short string inline: the common element (a list of ids or tokens), without a call.
+          n += typeof v === 'string' && v.length <= SHORT_STRING ? v.length + 2 : v === undefined ? 4 : recordBytes(v);
+        }
         return n;
       }
       let n = 2;
@@ -43,7 +58,7 @@ export function recordBytes(value: unknown): number {
       for (const k in value) {
         const v = (value as Record<string, unknown>)[k];
         if (v === undefined || typeof v === 'function') continue;
-        n += Buffer.byteLength(k, 'utf8') + 3 + recordBytes(v);
+        n += (k.length <= SHORT_STRING ? k.length : Buffer.byteLength(k, 'utf8')) + 3 + recordBytes(v);
         fields++;
       }
       return fields > 1 ? n + fields - 1 : n;
