@@ -36,7 +36,7 @@ program
   .option('--session-idle <seconds>', 'at --max-sessions, a session idle this long is evicted first (then sessions used once, then the least recently used); a new session is never refused', '600')
   .option('--max-records <n>', 'most records (schools, users, tokens, push projects ...) one session holds', '10000')
   .option('--max-state-bytes <bytes>', "most bytes one session's records take (counted as JSON)", String(16 * 1024 * 1024))
-  .option('--max-store-bytes <bytes>', "most bytes every session's records take in all (idle sessions are evicted to make room)", String(512 * 1024 * 1024))
+  .option('--max-store-bytes <bytes>', "most bytes every session's records take in all (idle sessions are evicted to make room)", String(256 * 1024 * 1024))
   .option('--max-response <bytes>', 'largest answer body an API call is answered with', String(64 * 1024 * 1024))
   .option('--journal-per-session <n>', 'call records kept per session', '10000')
   .option('--journal-total <n>', 'call records kept in all', '100000')

@@ -5,8 +5,11 @@
 
 /** serve --max-state-bytes: one session's records, in bytes of their JSON (16 MiB: far above a real team's session). */
 export const DEFAULT_MAX_STATE_BYTES = 16 * 1024 * 1024;
-/** serve --max-store-bytes: every session's records together (512 MiB: keeps a small shared box safe). */
-export const DEFAULT_MAX_STORE_BYTES = 512 * 1024 * 1024;
+/**
+ * serve --max-store-bytes: every session's records together. 256 MiB keeps a small shared box safe and keeps the
+ * `--state` snapshot (every session as one JSON text) well under the longest string V8 can make (about 512 MiB).
+ */
+export const DEFAULT_MAX_STORE_BYTES = 256 * 1024 * 1024;
 
 export interface StateBudget {
   /** Most bytes one session's records may take. */
