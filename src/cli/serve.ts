@@ -25,6 +25,9 @@ export interface ServeOptions {
   maxHeaderSize: string;
   maxSessions: string;
   maxRecords: string;
+  maxStateBytes: string;
+  maxStoreBytes: string;
+  maxResponse: string;
   sessionIdle: string;
   journalPerSession: string;
   journalTotal: string;
@@ -101,10 +104,13 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       requestTimeoutMs: positive('--request-timeout', options.requestTimeout),
       maxHeld: positive('--max-held', options.maxHeld),
       maxHoldMs: positive('--max-hold', options.maxHold),
+      maxResponseBytes: positive('--max-response', options.maxResponse),
     },
     maxHeaderBytes: positive('--max-header-size', options.maxHeaderSize),
     maxSessions: positive('--max-sessions', options.maxSessions),
     maxRecordsPerSession: positive('--max-records', options.maxRecords),
+    maxStateBytes: positive('--max-state-bytes', options.maxStateBytes),
+    maxStoreBytes: positive('--max-store-bytes', options.maxStoreBytes),
     sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
     scenarioDirs: [defaultScenariosDir(), ...options.scenarios],

@@ -53,6 +53,9 @@ export interface MockOptions {
   maxSessions?: number;
   /** Most records one session may hold (serve --max-records). */
   maxRecordsPerSession?: number;
+  /** Most bytes one session's records take, and every session's in all (serve --max-state-bytes, --max-store-bytes). */
+  maxStateBytes?: number;
+  maxStoreBytes?: number;
   /** At the session cap, drop the least recently used session only when idle this long (ms). */
   sessionIdleMs?: number;
   /** Keep state and journal on disk in this folder (serve --state); `journal.file`, when set, holds the journal instead. */
@@ -159,7 +162,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const records = recordValidators(options.contract, modules);
   const env = { contract: options.contract, modules, seed, records };
   const starting = await startingDump(env, registry, options.activeScenarios ?? []);
-  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, log };
+  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, maxStateBytes: options.maxStateBytes, maxStoreBytes: options.maxStoreBytes, log };
   const backends = await chooseBackends(options, storeOptions);
   const { store, journal } = backends;
   // One lock for the API calls and the admin API's writes: every write to a session happens under it.

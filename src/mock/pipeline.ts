@@ -36,9 +36,14 @@ export interface Limits extends ParseLimits {
   maxHeld: number;
   /** Longest an answer is held on purpose: a `timeout` fault's connection is closed after it, a longer scenario delay is cut to it. */
   maxHoldMs: number;
+  /** Largest answer body (characters of its JSON) an API call is answered with; a larger one is refused (serve --max-response). */
+  maxResponseBytes: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 1024 * 1024, maxDepth: 32, maxFields: 1000, maxViolations: 20, requestTimeoutMs: 30_000, maxHeld: 256, maxHoldMs: 300_000 };
+/** serve --max-response: 64 MiB, four times a session's default state budget, far below what V8 can write as one string. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 1024 * 1024, maxDepth: 32, maxFields: 1000, maxViolations: 20, requestTimeoutMs: 30_000, maxHeld: 256, maxHoldMs: 300_000, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES };
 
 export interface PipelineOptions {
   contract: Contract;
@@ -190,6 +195,13 @@ function keptBody(recorded: unknown, text: string | undefined, bytes: number, vi
   return `(${bytes} bytes, not kept whole${tooDeep ? `: ${tooDeep.message}` : ''}) ${(text ?? '').slice(0, 1024)}`;
 }
 
+/**
+ * Answers above this size are journaled as a preview made from the text already written for the client: the journal
+ * would keep no more of them (its records are at most 256 KB), and writing and masking a large answer again for it
+ * cost more than answering it (a 16 MB answer: three more JSON writes).
+ */
+const MAX_RECORDED_ANSWER_CHARS = 1024 * 1024;
+
 /** What a call is answered with: one shape for handlers, scenarios and spec-driven answers. */
 export type Answer = SpecAnswer;
 
@@ -279,7 +291,7 @@ interface Call {
 
 /** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
 function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  const payload = answer.bytes ?? answer.text ?? exactJson.stringify(answer.body);
+  const payload = answer.bytes ?? answer.text ?? answer.payload ?? exactJson.stringify(answer.body);
   const headers = w.options.corsHeaders(req);
   for (const k in answer.headers) headers.push(k, answer.headers[k]!);
   // A documented response without content (a served spec's 204) goes out without a type.
@@ -539,7 +551,7 @@ function scenarioResponse(decision: Extract<Decision, { kind: 'response' }>, hea
 /**
  * handler: a `Prefer`-ed example, or the API's handler, run alone among the session's calls (so
  * read-modify-write handlers stay consistent under load). A full session answers the API's
- * server-error envelope with the max-records limit; a handler that throws, the envelope with X-Mock-Error.
+ * server-error envelope with the limit it reached (max-records, max-state-bytes, max-store-bytes); a handler that throws, the envelope with X-Mock-Error.
  */
 async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, headers: Record<string, string>, flags: Record<string, unknown>): Promise<Answer> {
   const prefer = headerValue(call.req.headers['prefer']);
@@ -571,8 +583,8 @@ async function handler(w: Walk, call: Call, op: Operation, input: RequestInput, 
     if (e instanceof StoreUnavailableError) throw e;
     if (e instanceof StateLimitError) {
       // A full session: the API's server-error envelope (HTTP 200, as every business answer of these APIs), with a message that says how to fix it.
-      call.violations.push({ side: 'request', pointer: '', message: e.message, rule: 'max-records' });
-      result = { status: dialect.served ? 507 : 200, headers: { ...headers, 'X-Mock-Limit': 'max-records' }, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
+      call.violations.push({ side: 'request', pointer: '', message: e.message, rule: e.rule });
+      result = { status: dialect.served ? 507 : 200, headers: { ...headers, 'X-Mock-Limit': e.rule }, body: dialect.error(dialect.role('serverError'), { op, message: `contract-mock: ${e.message}` }), unchecked: true };
     } else {
       w.options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
       result = { status: dialect.httpStatus(dialect.role('serverError')), headers: { ...headers, 'X-Mock-Error': asciiJson(String((e as Error).message)) }, body: dialect.error(dialect.role('serverError'), { op }), unchecked: dialect.served };
@@ -675,6 +687,35 @@ async function answerCall(w: Walk, call: Call): Promise<Answer> {
   return answer;
 }
 
+/**
+ * The answer's body written once, before it is recorded: an answer larger than --max-response (or than V8 can write
+ * as one string) is refused in the API's server-error envelope with `X-Mock-Limit: max-response`, and recorded as such.
+ */
+function bounded(w: Walk, call: Call, answer: Answer): Answer {
+  const max = w.limits.maxResponseBytes;
+  let size: number;
+  if (answer.bytes !== undefined || answer.text !== undefined) size = (answer.bytes ?? answer.text)!.length;
+  else {
+    try {
+      // undefined for no body (a network fault's answer, which is never written).
+      const payload: string | undefined = exactJson.stringify(answer.body);
+      if (payload !== undefined) answer.payload = payload;
+      size = payload?.length ?? 0;
+    } catch (e) {
+      // Only a body too large to write is expected here (RangeError: Invalid string length); anything else is a bug.
+      if (!(e instanceof RangeError)) throw e;
+      size = Infinity;
+    }
+  }
+  if (size <= max) return answer;
+  const message = `the answer to ${call.op?.operationId ?? `${call.method} ${call.pathname}`} would be ${size === Infinity ? 'larger than the mock can write' : `${size} bytes`}, over the response limit of ${max} bytes; delete records or reset the session (POST /__mock/reset), or start serve with a larger --max-response`;
+  call.violations.push({ side: 'response', pointer: '', message, rule: 'max-response' });
+  const dialect = call.api ? w.contract.apis.get(call.api)!.dialect : undefined;
+  const headers = { ...answer.headers, 'X-Mock-Limit': 'max-response' };
+  if (!dialect) return { status: 507, headers, contentType: PROBLEM_TYPE, unchecked: true, body: problemBody(507, 'Response too large', `contract-mock: ${message}`) };
+  return { status: dialect.served ? 507 : 200, headers, body: dialect.error(dialect.role('serverError'), { op: call.op, message: `contract-mock: ${message}` }), unchecked: true };
+}
+
 /** `serve --http-status mapped`: a business envelope leaves with its catalogue entry's `x-http-status` (before it is recorded). */
 function mapStatus(w: Walk, call: Call, answer: Answer): Answer {
   if (w.options.httpStatus === 'mapped' && call.api && answer.status === 200 && answer.text === undefined) {
@@ -754,7 +795,7 @@ function record(w: Walk, call: Call, answer: Answer): CallRecord {
       status: fault && fault !== 'malformed-json' ? 0 : answer.status,
       // The content type is recorded when it is not the API's JSON (an HTML page, problem+json), so exports can say what was sent.
       headers: answer.contentType ? { ...answer.headers, 'content-type': answer.contentType } : answer.headers,
-      body: answer.text !== undefined ? answer.text : answer.body,
+      body: answer.text !== undefined ? answer.text : answer.payload !== undefined && answer.payload.length > MAX_RECORDED_ANSWER_CHARS ? `(${Buffer.byteLength(answer.payload)} bytes, not kept whole) ${answer.payload.slice(0, 1024)}` : answer.body,
       code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
       fault,
     },
@@ -791,7 +832,7 @@ export function createPipeline(options: PipelineOptions) {
     try {
       call = await receive(w, req, res);
       if (!call) return;
-      const answer = mapStatus(w, call, await answerCall(w, call));
+      const answer = bounded(w, call, mapStatus(w, call, await answerCall(w, call)));
       // Journaled before the answer goes out, so a call its client saw answered is in the journal (on
       // disk, or in Redis for every instance; kill -9 right after loses nothing); delivery outcomes follow.
       const recorded = record(w, call, answer);

@@ -2,17 +2,23 @@
  * The default Store: every session's state in process memory, created from the seed on first use.
  * Every change is also reported as a Mutation, so a durable backend (file-store.ts) can log it and
  * replay it. A store full of sessions never refuses one: it evicts (see open()), counts the evictions, and
- * a flood of one-call sessions cannot push out sessions in use.
+ * a flood of one-call sessions cannot push out sessions in use. Each session's records and all of them together are
+ * counted in bytes (state-budget.ts), so a write past --max-state-bytes or --max-store-bytes is refused before it is applied.
  */
+import { DEFAULT_MAX_STATE_BYTES, DEFAULT_MAX_STORE_BYTES, recordBytes, type StateBudget } from './state-budget.js';
 import { StateLimitError, type Clock, type Mutation, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store } from './store.js';
 
 interface SessionData {
   collections: Map<string, Map<string, unknown>>;
+  /** Each record's size as counted when it was written (a handler may change a record in place before putting it back). */
+  sizes: Map<string, Map<string, number>>;
+  /** The sum of `sizes`. */
+  bytes: number;
   counters: Map<string, number>;
   clockOffsetMs: number;
 }
 
-export interface MemoryStoreOptions {
+export interface MemoryStoreOptions extends StateBudget {
   clock: Clock;
   /** The state a new or reset session starts from. */
   seed: () => SessionDump;
@@ -37,10 +43,19 @@ export const DEFAULT_MAX_RECORDS = 10_000;
 
 function fromDump(dump: SessionDump): SessionData {
   const collections = new Map<string, Map<string, unknown>>();
+  const sizes = new Map<string, Map<string, number>>();
+  let bytes = 0;
   for (const [name, records] of Object.entries(dump.collections)) {
     collections.set(name, new Map(Object.entries(structuredClone(records))));
+    const sized = new Map<string, number>();
+    for (const [key, value] of Object.entries(records)) {
+      const n = recordBytes(value);
+      sized.set(key, n);
+      bytes += n;
+    }
+    sizes.set(name, sized);
   }
-  return { collections, counters: new Map(Object.entries(dump.counters)), clockOffsetMs: dump.clockOffsetMs };
+  return { collections, sizes, bytes, counters: new Map(Object.entries(dump.counters)), clockOffsetMs: dump.clockOffsetMs };
 }
 
 class MemorySession implements SessionStore {
@@ -60,15 +75,30 @@ class MemorySession implements SessionStore {
     return c;
   }
 
-  /** Applies a change to memory (live or replayed from a log). */
-  apply(m: Mutation): void {
+  /** Bytes this session's records take (what --max-state-bytes counts). */
+  get bytes(): number {
+    return this.data.bytes;
+  }
+
+  /** Applies a change to memory (live or replayed from a log), keeping the byte counts; `size`: the put record's, when known. */
+  apply(m: Mutation, size?: number): void {
     switch (m.op) {
-      case 'put':
+      case 'put': {
+        let sizes = this.data.sizes.get(m.c);
+        if (!sizes) this.data.sizes.set(m.c, (sizes = new Map()));
+        const n = size ?? recordBytes(m.v);
+        this.grow(n - (sizes.get(m.k) ?? 0));
+        sizes.set(m.k, n);
         this.collection(m.c).set(m.k, m.v);
         break;
-      case 'del':
+      }
+      case 'del': {
+        const sizes = this.data.sizes.get(m.c);
+        this.grow(-(sizes?.get(m.k) ?? 0));
+        sizes?.delete(m.k);
         this.data.collections.get(m.c)?.delete(m.k);
         break;
+      }
       case 'seq':
         this.data.counters.set(m.name, m.value);
         break;
@@ -76,18 +106,28 @@ class MemorySession implements SessionStore {
         this.data.clockOffsetMs = m.offsetMs;
         break;
       case 'reset':
-        this.data = fromDump(this.store.options.seed());
+        this.replace(fromDump(this.store.options.seed()));
         break;
       case 'load':
-        this.data = fromDump(m.dump);
+        this.replace(fromDump(m.dump));
         break;
     }
   }
 
-  private change(m: Mutation): void {
+  private grow(bytes: number): void {
+    this.data.bytes += bytes;
+    this.store.bytes += bytes;
+  }
+
+  private replace(data: SessionData): void {
+    this.store.bytes += data.bytes - this.data.bytes;
+    this.data = data;
+  }
+
+  private change(m: Mutation, size?: number): void {
     // Logged first: a change its backend could not make durable is not applied, in memory either.
     this.store.options.onMutation?.(this.id, m);
-    this.apply(m);
+    this.apply(m, size);
   }
 
   async get<T>(collection: string, key: string): Promise<T | undefined> {
@@ -100,7 +140,10 @@ class MemorySession implements SessionStore {
       for (const c of this.data.collections.values()) records += c.size;
       if (records >= limit) throw new StateLimitError(limit);
     }
-    this.change({ op: 'put', c: collection, k: key, v: value });
+    const size = recordBytes(value);
+    const growth = size - (this.data.sizes.get(collection)?.get(key) ?? 0);
+    if (growth > 0) this.store.admitBytes(this, growth);
+    this.change({ op: 'put', c: collection, k: key, v: value }, size);
   }
   async delete(collection: string, key: string): Promise<boolean> {
     if (!this.data.collections.get(collection)?.has(key)) return false;
@@ -144,8 +187,28 @@ export class MemoryStore implements Store {
   private newest: MemorySession | undefined;
   private evicted = 0;
   private lastEviction: { session: string; at: string } | undefined;
+  /** Bytes every held session's records take (what --max-store-bytes counts); sessions keep it as they change. */
+  bytes = 0;
 
   constructor(readonly options: MemoryStoreOptions) {}
+
+  /**
+   * Before a write that grows `session` by `growth` bytes: refused past --max-state-bytes, and past --max-store-bytes
+   * unless evicting idle sessions (idle --session-idle, the least recently used first) makes room.
+   */
+  admitBytes(session: MemorySession, growth: number): void {
+    const perSession = this.options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES;
+    if (session.bytes + growth > perSession) throw new StateLimitError(perSession, 'max-state-bytes');
+    const inAll = this.options.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES;
+    if (this.bytes + growth <= inAll) return;
+    const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+    const now = Date.now();
+    for (const s of [...this.fresh.values(), ...this.sessions.values()]) {
+      if (this.bytes + growth <= inAll) return;
+      if (s !== session && now - s.lastUsed >= idleMs) this.evict(s, `the mock's sessions hold their maximum of ${inAll} bytes (--max-store-bytes)`);
+    }
+    if (this.bytes + growth > inAll) throw new StateLimitError(inAll, 'max-store-bytes');
+  }
 
   /**
    * Opens (or creates) a session; never refuses one, so no flood of session ids can lock a client out.
@@ -177,6 +240,7 @@ export class MemoryStore implements Store {
     const max = this.options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     if (this.sessions.size + this.fresh.size >= max) this.evictOne();
     s = new MemorySession(id, fromDump(this.options.seed()), this);
+    this.bytes += s.bytes;
     this.fresh.set(id, s);
     this.newest = s;
     return { ok: true, session: s };
@@ -188,20 +252,24 @@ export class MemoryStore implements Store {
     const once = this.fresh.values().next().value as MemorySession | undefined;
     const lru = used && once ? (once.lastUsed <= used.lastUsed ? once : used) : (used ?? once);
     const victim = lru && Date.now() - lru.lastUsed >= idleMs ? lru : (once ?? used);
-    if (!victim) return;
+    if (victim) this.evict(victim, `the mock holds its maximum of ${this.options.maxSessions ?? DEFAULT_MAX_SESSIONS} sessions`, '--max-sessions');
+  }
+
+  /** Drops a session to make room, counted (health) and logged (the first, then every 1,000th). */
+  private evict(victim: MemorySession, why: string, flag = '--max-store-bytes'): void {
     this.drop(victim.id);
     this.evicted++;
     this.lastEviction = { session: victim.id, at: new Date().toISOString() };
     if (this.evicted === 1 || this.evicted % 1000 === 0) {
       this.options.log?.(
-        `contract-mock: the mock holds its maximum of ${this.options.maxSessions ?? DEFAULT_MAX_SESSIONS} sessions; evicted session "${victim.id}" (idle ${Math.round((Date.now() - victim.lastUsed) / 1000)} s; ${this.evicted} evicted so far, see GET /__mock/health). Raise --max-sessions if real sessions are being evicted.`,
+        `contract-mock: ${why}; evicted session "${victim.id}" (idle ${Math.round((Date.now() - victim.lastUsed) / 1000)} s; ${this.evicted} evicted so far, see GET /__mock/health). Raise ${flag} if real sessions are being evicted.`,
       );
     }
   }
 
   /** Sessions held, the cap, and evictions so far (GET /__mock/health). */
   stats(): SessionStats {
-    return { held: this.sessions.size + this.fresh.size, max: this.options.maxSessions ?? DEFAULT_MAX_SESSIONS, evicted: this.evicted, ...(this.lastEviction && { lastEviction: this.lastEviction }) };
+    return { held: this.sessions.size + this.fresh.size, max: this.options.maxSessions ?? DEFAULT_MAX_SESSIONS, evicted: this.evicted, bytes: this.bytes, ...(this.lastEviction && { lastEviction: this.lastEviction }) };
   }
 
   /** A session already admitted by open() in this request: looked up without counting as another use. */
@@ -218,20 +286,29 @@ export class MemoryStore implements Store {
     if (!this.sessions.has(id) && !this.fresh.has(id)) return;
     // Logged first, as every change: a drop its backend could not log leaves the session held.
     this.options.onMutation?.(id, { op: 'drop' });
+    this.forget(id);
+  }
+
+  /** Removes a held session and its bytes from the count; false when none is held. */
+  private forget(id: string): boolean {
     if (this.newest?.id === id) this.newest = undefined;
+    const s = this.sessions.get(id) ?? this.fresh.get(id);
+    if (!s) return false;
     this.sessions.delete(id) || this.fresh.delete(id);
+    this.bytes -= s.bytes;
+    return true;
   }
 
   /** Replays a logged change (durable backends); creates the session without limits or logging. */
   replay(id: string, m: Mutation): void {
     if (m.op === 'drop') {
-      if (this.newest?.id === id) this.newest = undefined;
-      this.sessions.delete(id) || this.fresh.delete(id);
+      this.forget(id);
       return;
     }
     let s = this.sessions.get(id) ?? this.fresh.get(id);
     if (!s) {
       this.sessions.set(id, (s = new MemorySession(id, fromDump(this.options.seed()), this)));
+      this.bytes += s.bytes;
       s.usedAgain = true;
       this.newest = s;
     }

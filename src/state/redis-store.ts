@@ -3,16 +3,20 @@
  * instances on one Redis and prefix are one mock. A session's keys share the hash tag
  * `{prefix:session}` (one Cluster slot; every multi-key script stays inside it); each session
  * expires when idle; `--max-sessions` and `--max-records` are counted in Redis, so they hold across
- * instances (at the session cap the least recently used session is evicted, as in memory). Record values are JSON. Knows nothing of HTTP or of any API's records.
+ * instances (at the session cap the least recently used session is evicted, as in memory). Record values are JSON;
+ * each session's meta holds the bytes of its records' JSON (`bytes`), kept by the same scripts that write them, so
+ * --max-state-bytes holds across instances too. Knows nothing of HTTP or of any API's records.
  */
 import { exactJson } from '../contract/exact-json.js';
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from './redis-connection.js';
 import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } from './memory-store.js';
 import { ABSENT, SessionLease } from './session-lease.js';
+import { DEFAULT_MAX_STATE_BYTES, DEFAULT_MAX_STORE_BYTES, recordBytes, type StateBudget } from './state-budget.js';
+import { RedisStoreBytes, SUM_STORE_BYTES } from './redis-store-bytes.js';
 import { StateLimitError, StoreUnavailableError, type Clock, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store, type StoreHealth } from './store.js';
 
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends StateBudget {
   connection: RedisConnection;
   clock: Clock;
   seed: () => SessionDump;
@@ -33,7 +37,7 @@ const ADMIT_EVERY_MS = 5000;
 /** The keys of one session, all with the session's hash tag. */
 export interface SessionKeys {
   tag: string;
-  /** hash: `clock` (offset ms), `records` (count), `n:NAME` (counters) */
+  /** hash: `clock` (offset ms), `records` (count), `bytes` (of the records' JSON), `n:NAME` (counters) */
   meta: string;
   /** set: the session's collection keys (what expiry and reset walk) */
   keys: string;
@@ -85,31 +89,35 @@ return redis.call('HGET', KEYS[1], 'clock') or '0'`,
     lua: `if ARGV[3] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 for _, k in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', k) end
 redis.call('DEL', KEYS[1], KEYS[2])
-local n = 0
+local n, b = 0, 0
 for i = 4, #ARGV, 3 do
   local k = ARGV[2] .. ':c:' .. ARGV[i]
-  redis.call('HSET', k, ARGV[i + 1], ARGV[i + 2]); redis.call('SADD', KEYS[2], k); redis.call('PEXPIRE', k, ARGV[1]); n = n + 1
+  redis.call('HSET', k, ARGV[i + 1], ARGV[i + 2]); redis.call('SADD', KEYS[2], k); redis.call('PEXPIRE', k, ARGV[1]); n = n + 1; b = b + string.len(ARGV[i + 2])
 end
-redis.call('HSET', KEYS[1], 'clock', '0', 'records', n)
+redis.call('HSET', KEYS[1], 'clock', '0', 'records', n, 'bytes', b)
 redis.call('PEXPIRE', KEYS[1], ARGV[1]); redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return 1`,
   },
-  // KEYS: collection, meta, keys. ARGV: key, json, limit, ttl. -1 when a new record would pass the limit.
+  // KEYS: collection, meta, keys. ARGV: key, json, limit, ttl, maxBytes. -1 when a new record would pass the record limit,
+  // -2 when the session's records would pass maxBytes (a record's JSON is never empty: a length of 0 is a new key).
   cmPut: {
     numberOfKeys: 3,
-    lua: `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
-  if tonumber(redis.call('HGET', KEYS[2], 'records') or '0') >= tonumber(ARGV[3]) then return -1 end
-  redis.call('HINCRBY', KEYS[2], 'records', 1)
-end
+    lua: `local old = redis.call('HSTRLEN', KEYS[1], ARGV[1])
+if old == 0 and tonumber(redis.call('HGET', KEYS[2], 'records') or '0') >= tonumber(ARGV[3]) then return -1 end
+local grow = string.len(ARGV[2]) - old
+if grow > 0 and tonumber(redis.call('HGET', KEYS[2], 'bytes') or '0') + grow > tonumber(ARGV[5]) then return -2 end
+if old == 0 then redis.call('HINCRBY', KEYS[2], 'records', 1) end
+redis.call('HINCRBY', KEYS[2], 'bytes', grow)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[3], KEYS[1]); ${EXPIRE_WITH('KEYS[1]', "redis.call('PTTL', KEYS[2])", 'ARGV[4]')}
-return 1`,
+return tonumber(redis.call('HGET', KEYS[2], 'bytes'))`,
   },
-  // KEYS: collection, meta. ARGV: key.
+  // KEYS: collection, meta. ARGV: key. The session's bytes after the delete; -1 when there was no such record.
   cmDel: {
     numberOfKeys: 2,
-    lua: `if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], 'records', -1); return 1 end
-return 0`,
+    lua: `local old = redis.call('HSTRLEN', KEYS[1], ARGV[1])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], 'records', -1); return redis.call('HINCRBY', KEYS[2], 'bytes', -old) end
+return -1`,
   },
   // KEYS: meta, keys, journal, lock, wait. Removes the whole session (a lease on it is lost: its next write is refused).
   cmDrop: {
@@ -133,7 +141,7 @@ redis.call('HSET', KEYS[3], 'owner', ARGV[3])
 return meta`,
   },
   // KEYS: lock, wait, meta, keys, journal. ARGV: token, owner, sessionTtl, tag, then the lease's writes: p c k json | d c k | m field value.
-  // Applied only while the token holds the lock (-1 otherwise); 1 when another instance waits for it, else 0.
+  // Applied only while the token holds the lock (-1 otherwise); else {1 when another instance waits for it, else 0; the session's bytes}.
   cmApply: {
     numberOfKeys: 5,
     lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
@@ -143,11 +151,15 @@ while i <= #ARGV do
   local op = ARGV[i]
   if op == 'p' then
     local k = ARGV[4] .. ':c:' .. ARGV[i + 1]
+    local old = redis.call('HSTRLEN', k, ARGV[i + 2])
     if redis.call('HSET', k, ARGV[i + 2], ARGV[i + 3]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', 1) end
+    redis.call('HINCRBY', KEYS[3], 'bytes', string.len(ARGV[i + 3]) - old)
     redis.call('SADD', KEYS[4], k); ${EXPIRE_WITH('k', 'left', 'ARGV[3]')}
     i = i + 4
   elseif op == 'd' then
-    if redis.call('HDEL', ARGV[4] .. ':c:' .. ARGV[i + 1], ARGV[i + 2]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', -1) end
+    local k = ARGV[4] .. ':c:' .. ARGV[i + 1]
+    local old = redis.call('HSTRLEN', k, ARGV[i + 2])
+    if redis.call('HDEL', k, ARGV[i + 2]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', -1); redis.call('HINCRBY', KEYS[3], 'bytes', -old) end
     i = i + 3
   else
     redis.call('HSET', KEYS[3], ARGV[i + 1], ARGV[i + 2])
@@ -156,8 +168,7 @@ while i <= #ARGV do
 end
 ${RENEW('KEYS[3]', 'KEYS[4]', 'KEYS[5]', 'ARGV[3]', 'left')}
 local w = redis.call('GET', KEYS[2])
-if w and w ~= ARGV[2] then return 1 end
-return 0`,
+return {(w and w ~= ARGV[2]) and 1 or 0, redis.call('HGET', KEYS[3], 'bytes') or '0'}`,
   },
   // KEYS: lock, wait. ARGV: token, lockTtl, owner. Extends a held lock: -1 when it is no longer this token's; 1 when another instance waits.
   cmRenew: {
@@ -168,6 +179,8 @@ local w = redis.call('GET', KEYS[2])
 if w and w ~= ARGV[3] then return 1 end
 return 0`,
   },
+  // KEYS: the store's bytes hash, sessions used again, used once (redis-store-bytes.ts).
+  cmStoreBytes: { numberOfKeys: 3, lua: SUM_STORE_BYTES },
   // KEYS: lock. ARGV: token. Lets go of the lock if this token still holds it.
   cmRelease: {
     numberOfKeys: 1,
@@ -221,6 +234,8 @@ export class RedisSession implements SessionStore {
   /** When the session index last admitted it (and noted its use), and how often this instance had it admitted. */
   admittedAt = 0;
   admissions = 0;
+  /** The session's bytes as this instance last reported them to the store's tally (redis-store-bytes.ts). */
+  reportedBytes = 0;
   /** Set while this instance holds the session's lock (redis-session-lock.ts): reads and writes go through it. */
   leased: SessionLease | undefined;
   /** The lease's writes waiting for the next turn of the event loop, and what sends them. */
@@ -241,6 +256,9 @@ export class RedisSession implements SessionStore {
   }
   private get limit(): number {
     return this.store.options.maxRecordsPerSession ?? DEFAULT_MAX_RECORDS;
+  }
+  private get maxBytes(): number {
+    return this.store.options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES;
   }
 
   /** Renews the session's expiry and reads its clock; seeds it first when it is new (or expired). */
@@ -321,10 +339,15 @@ export class RedisSession implements SessionStore {
   private send(lease: SessionLease): Promise<void> {
     if (!lease.dirty) return Promise.resolve();
     const k = this.keys;
-    return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, k.journal, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...lease.take())).then(
+    const ops = lease.take();
+    const sentBytes = lease.sentBytes;
+    return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, k.journal, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...ops)).then(
       (verdict) => {
         if (verdict === -1) throw this.lose(lease, new StoreUnavailableError(`session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis, which applied none of them`, 'not-applied'));
-        if (verdict === 1) lease.othersWaiting = true;
+        const [waiting, bytes] = verdict as [number, string];
+        if (waiting === 1) lease.othersWaiting = true;
+        lease.applied(sentBytes, Number(bytes));
+        this.store.tally.report(this, Number(bytes));
       },
       (e: unknown) => {
         throw this.lose(lease, e);
@@ -380,12 +403,37 @@ export class RedisSession implements SessionStore {
         else if (known === ABSENT) lease.meta.set('records', records + 1);
         else lease.possiblyNew++;
       }
+      // The same for bytes: the record counted whole (as if new) within the bound; at it, Redis's count and the record's stored length decide.
+      const size = recordBytes(value);
+      if (lease.bytesBound + size > this.maxBytes) await this.measureExactly(lease, collection, key, size);
+      else lease.pendingBytes += size;
+      const admitted = this.store.tally.admit(size, () => (known === undefined || known === ABSENT ? 0 : recordBytes(known)));
+      if (admitted) await admitted;
       lease.put(collection, key, value);
       return;
     }
     await this.ready();
-    const done = await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, exactJson.stringify(value), this.limit, this.store.ttlMs));
+    const json = exactJson.stringify(value);
+    const admitted = this.store.tally.admit(Buffer.byteLength(json, 'utf8'));
+    if (admitted) await admitted;
+    const done = (await this.run(this.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, json, this.limit, this.store.ttlMs, this.maxBytes))) as number;
     if (done === -1) throw new StateLimitError(this.limit);
+    if (done === -2) throw new StateLimitError(this.maxBytes, 'max-state-bytes');
+    this.store.tally.report(this, done);
+  }
+
+  /** A put near the byte budget under a lease: the lease's writes sent, then the session's bytes and the record's stored length. */
+  private async measureExactly(lease: SessionLease, collection: string, key: string, size: number): Promise<void> {
+    const flushed = this.flushLease(lease);
+    this.sendPending();
+    await flushed;
+    const results = await this.run(this.redis.multi().hget(this.keys.meta, 'bytes').hstrlen(collectionKey(this.keys, collection), key).exec());
+    const [[e1, bytes], [e2, old]] = results as [[Error | null, string | null], [Error | null, number]];
+    if (e1 || e2) throw this.store.connection.unavailable(e1 ?? e2);
+    const stored = Number(bytes ?? 0);
+    lease.applied(0, stored);
+    if (size > old && stored - old + size > this.maxBytes) throw new StateLimitError(this.maxBytes, 'max-state-bytes');
+    lease.pendingBytes = size - old;
   }
 
   /** A put near the record limit under a lease: the lease's writes sent, then the exact count and whether the key is new. */
@@ -419,7 +467,10 @@ export class RedisSession implements SessionStore {
       return true;
     }
     await this.ready();
-    return (await this.run(this.redis.cmDel(collectionKey(this.keys, collection), this.keys.meta, key))) === 1;
+    const bytes = (await this.run(this.redis.cmDel(collectionKey(this.keys, collection), this.keys.meta, key))) as number;
+    if (bytes === -1) return false;
+    this.store.tally.report(this, bytes);
+    return true;
   }
 
   /** Under a lease that read the collection whole, answered at once (the scenario stage asks on every call). */
@@ -527,7 +578,8 @@ export class RedisSession implements SessionStore {
     const lease = this.leased;
     lease?.take();
     await this.run(this.redis.cmSeed(k.meta, k.keys, this.store.ttlMs, k.tag, 1, ...this.store.seedArgs()));
-    if (lease && this.leased === lease) lease.forget(this.store.seedArgs().length / 3);
+    if (lease && this.leased === lease) lease.forget(this.store.seedArgs().length / 3, this.store.seedBytes());
+    this.store.tally.report(this, this.store.seedBytes());
     this.touchedAt = Date.now();
   }
 }
@@ -543,6 +595,9 @@ export class RedisStore implements Store {
   /** Session handles by id, most recently used last (so the in-process lock finds the same object). */
   private readonly handles = new Map<string, RedisSession>();
   private seedCache: Array<string> | undefined;
+  private seedSize = 0;
+  /** Every session's bytes together, across instances (--max-store-bytes). */
+  readonly tally: RedisStoreBytes;
   private evictedHere = 0;
 
   constructor(readonly options: RedisStoreOptions) {
@@ -552,6 +607,8 @@ export class RedisStore implements Store {
     this.index = `{${this.prefix}}:sessions`;
     this.once = `{${this.prefix}}:sessions-once`;
     this.evictions = `{${this.prefix}}:evictions`;
+    const bytes = `{${this.prefix}}:bytes`;
+    this.tally = new RedisStoreBytes(this.redis, options.connection, { bytes, index: this.index, once: this.once }, options.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES);
   }
 
   get connection(): RedisConnection {
@@ -564,8 +621,16 @@ export class RedisStore implements Store {
       const out: string[] = [];
       for (const [c, records] of Object.entries(this.options.seed().collections)) for (const [k, v] of Object.entries(records)) out.push(c, k, exactJson.stringify(v));
       this.seedCache = out;
+      this.seedSize = 0;
+      for (let i = 2; i < out.length; i += 3) this.seedSize += Buffer.byteLength(out[i]!, 'utf8');
     }
     return this.seedCache;
+  }
+
+  /** Bytes of the seed's records as JSON: a new or reset session's `bytes` (as cmSeed counts them). */
+  seedBytes(): number {
+    this.seedArgs();
+    return this.seedSize;
   }
 
   private handle(id: string): RedisSession {
@@ -622,9 +687,10 @@ export class RedisStore implements Store {
   private async dropKeys(id: string): Promise<void> {
     const k = sessionKeys(this.prefix, id);
     await this.options.connection.run(this.redis.cmDrop(k.meta, k.keys, k.journal, k.lock, k.wait));
+    await this.tally.forget(id);
     const s = this.handles.get(id);
     if (s) {
-      s.touchedAt = s.admittedAt = s.admissions = 0;
+      s.touchedAt = s.admittedAt = s.admissions = s.reportedBytes = 0;
       // What this instance's lease knew is gone with the keys (the lock too: another instance's lease is refused at its next write).
       if (s.leased) s.leased.lost = true;
       s.leased = undefined;
@@ -641,7 +707,7 @@ export class RedisStore implements Store {
   async clear(): Promise<void> {
     const c = this.options.connection;
     for (const id of [...(await c.run(this.redis.zrange(this.once, 0, -1))), ...(await c.run(this.redis.zrange(this.index, 0, -1)))]) await this.dropKeys(id);
-    await c.run(this.redis.del(this.index, this.once));
+    await c.run(this.redis.del(this.index, this.once, `{${this.prefix}}:bytes`));
   }
 
   async health(): Promise<StoreHealth> {

@@ -36,6 +36,14 @@ export class SessionLease {
   private metaWrites = new Map<string, number>();
   /** Puts of keys whose presence in Redis was unknown: `meta.records` plus these bounds the true count. */
   possiblyNew = 0;
+  /**
+   * Bytes of the records put since the last flush, and of those sent and not yet answered, each counted whole (as if
+   * new): `meta.bytes` (the session's bytes as Redis last answered) plus these bounds the session's true bytes.
+   */
+  pendingBytes = 0;
+  private inFlightBytes = 0;
+  /** What the last take() moved from pending to in flight (its flush hands it back to applied()). */
+  sentBytes = 0;
   /** Misses remembered since they were last forgotten (an upper bound: a miss written since is still counted). */
   private misses = 0;
   /** Locked sections run under this lease so far. */
@@ -132,15 +140,31 @@ export class SessionLease {
     for (const [field, value] of this.metaWrites) ops.push('m', field, value);
     this.writes = new Map();
     this.metaWrites = new Map();
+    this.sentBytes = this.pendingBytes;
+    this.inFlightBytes += this.pendingBytes;
+    this.pendingBytes = 0;
     return ops;
   }
 
-  /** After a reset in Redis: nothing known but the seed's count and a zero clock. */
-  forget(records: number): void {
+  /** An upper bound of the session's bytes in Redis once this lease's writes are applied. */
+  get bytesBound(): number {
+    return (this.meta.get('bytes') ?? 0) + this.inFlightBytes + this.pendingBytes;
+  }
+
+  /** A flush that carried `sent` bytes was applied, and Redis counts `bytes` for the session now. */
+  applied(sent: number, bytes: number): void {
+    this.inFlightBytes = Math.max(0, this.inFlightBytes - sent);
+    this.meta.set('bytes', bytes);
+  }
+
+  /** After a reset in Redis: nothing known but the seed's count and bytes and a zero clock. */
+  forget(records: number, bytes: number): void {
     this.collections.clear();
     this.meta.clear();
     this.meta.set('clock', 0);
     this.meta.set('records', records);
+    this.meta.set('bytes', bytes);
     this.possiblyNew = 0;
+    this.pendingBytes = this.inFlightBytes = 0;
   }
 }

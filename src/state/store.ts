@@ -48,6 +48,8 @@ export interface SessionStats {
   held: number;
   max: number;
   evicted: number;
+  /** Bytes every session's records take (as --max-store-bytes counts them), when the backend counts them here. */
+  bytes?: number;
   lastEviction?: { session: string; at: string };
 }
 
@@ -86,10 +88,22 @@ export function fixedClock(start: number): Clock & { set(ms: number): void } {
   return { now: () => t, set: (ms) => (t = ms) };
 }
 
-/** A session already holds its maximum number of records: a write that would add one is refused. */
+/** Which state limit refused a write: the serve flag that sets it, as `X-Mock-Limit` names it. */
+export type StateLimit = 'max-records' | 'max-state-bytes' | 'max-store-bytes';
+
+const LIMIT_MESSAGES: Record<StateLimit, (limit: number) => string> = {
+  'max-records': (limit) => `this session holds its maximum of ${limit} records; reset it (POST /__mock/reset) or start serve with a larger --max-records`,
+  'max-state-bytes': (limit) => `this write would take this session's records past their budget of ${limit} bytes; delete records, reset the session (POST /__mock/reset) or start serve with a larger --max-state-bytes`,
+  'max-store-bytes': (limit) => `this write would take the records of all sessions past their budget of ${limit} bytes; delete records, reset sessions (POST /__mock/reset) or start serve with a larger --max-store-bytes`,
+};
+
+/** A write past a state limit (records or bytes, of the session or of the whole store): refused before it is applied. */
 export class StateLimitError extends Error {
-  constructor(readonly limit: number) {
-    super(`this session holds its maximum of ${limit} records; reset it (POST /__mock/reset) or start serve with a larger --max-records`);
+  constructor(
+    readonly limit: number,
+    readonly rule: StateLimit = 'max-records',
+  ) {
+    super(LIMIT_MESSAGES[rule](limit));
     this.name = 'StateLimitError';
   }
 }

@@ -92,6 +92,21 @@ describe('serve limit flags', () => {
     expect(refused.body.message).toContain('maximum of 10 records');
   });
 
+  test('--max-state-bytes and --max-response: a session past its bytes and an answer past its size are refused in the API envelope', async () => {
+    const budget = await serve(['--max-state-bytes', '4000', '--max-store-bytes', '1000000', '--max-response', '1500']);
+    const add = (i: number) => call(budget, '/wx/push/addPushProject', { session: 'bytes', form: `url=http%3A%2F%2F127.0.0.1%3A9%2F${'a'.repeat(1000)}&project=p${i}` });
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await add(i));
+    const saved = answers.filter((a) => a.body.success).length;
+    expect(saved).toBeGreaterThan(1);
+    expect(answers[saved]!.headers.get('x-mock-limit')).toBe('max-state-bytes');
+    expect(answers[saved]!.body.message).toContain('budget of 4000 bytes');
+    const listed = await call(budget, '/wx/push/queryPushProject', { session: 'bytes' });
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('x-mock-limit')).toBe('max-response');
+    expect(listed.body.message).toContain('over the response limit of 1500 bytes');
+  });
+
   test('--max-sessions: beyond 2 busy sessions a new one is still served; one is evicted and counted in health', async () => {
     const capped = await serve(['--max-sessions', '2']);
     const seen = [];

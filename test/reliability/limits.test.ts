@@ -1,7 +1,8 @@
 /** Every limit is configurable and, when exceeded, answered clearly: the API's own envelope (problem+json on the admin API). */
 import { connect } from 'node:net';
 import request from 'supertest';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { exactJson } from '../../src/contract/exact-json.js';
 import { testMock } from '../helpers/mock.js';
 import { listen } from '../helpers/listen.js';
 
@@ -136,5 +137,85 @@ describe('records per session', () => {
     const seeded = await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects: [{ id: 50, url: 'http://x', project: 'y' }] } });
     expect(seeded.status).toBe(400);
     expect(seeded.body.detail).toContain('maximum of 6 records');
+  });
+});
+
+describe('bytes of state and of answers (issue 25, finding 3)', () => {
+  const add = (m: { listener: Parameters<typeof request>[0] }, session: string, n: number, kb = 30) =>
+    request(m.listener).post('/wx/push/addPushProject').set('X-Mock-Session', session).type('form').send({ url: `http://127.0.0.1:9/${n}/` + 'a'.repeat(kb * 1000), project: `p${n}` });
+  const query = (m: { listener: Parameters<typeof request>[0] }, session: string) => request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', session);
+
+  test('a session past --max-state-bytes is refused in the API envelope before the write; deleting a project frees its bytes', async () => {
+    const m = await testMock({ maxStateBytes: 100_000 });
+    for (let i = 0; i < 3; i++) expect((await add(m, 's', i)).body.success).toBe(true);
+    const refused = await add(m, 's', 3);
+    expect(refused.status).toBe(200);
+    expect(refused.headers['x-mock-limit']).toBe('max-state-bytes');
+    expect(refused.body).toMatchObject({ success: false, code: '10000' });
+    expect(refused.body.message).toContain('budget of 100000 bytes');
+    // Not applied: the query lists the three stored projects only.
+    const listed = await query(m, 's');
+    expect(listed.headers['x-mock-limit']).toBeUndefined();
+    expect(listed.body.data.map((p: { project: string }) => p.project)).toEqual(['p0', 'p1', 'p2']);
+    const id = listed.body.data[0].id;
+    expect((await request(m.listener).delete('/wx/push/deletePushProject').set('X-Mock-Session', 's').query({ id })).body.success).toBe(true);
+    expect((await add(m, 's', 3)).body.success).toBe(true);
+    expect(m.calls.at(-1)!.response.status).toBe(200);
+  });
+
+  test('--max-store-bytes holds across sessions: a session in use is not evicted for it, and the next session is refused', async () => {
+    const m = await testMock({ maxStoreBytes: 100_000 });
+    for (let i = 0; i < 3; i++) expect((await add(m, 'a', i)).body.success).toBe(true);
+    const refused = await add(m, 'b', 0);
+    expect(refused.headers['x-mock-limit']).toBe('max-store-bytes');
+    expect(refused.body.message).toContain('all sessions past their budget of 100000 bytes');
+    expect((await query(m, 'b')).body.data).toEqual([]);
+    expect((await request(m.listener).post('/__mock/reset').set('X-Mock-Session', 'a')).status).toBeLessThan(300);
+    expect((await add(m, 'b', 0)).body.success).toBe(true);
+  });
+
+  test('an answer over --max-response is refused in the API envelope and recorded as refused, never a 500', async () => {
+    const m = await testMock({ limits: { maxResponseBytes: 50_000 } });
+    for (let i = 0; i < 2; i++) expect((await add(m, 's', i)).body.success).toBe(true);
+    const refused = await query(m, 's');
+    expect(refused.status).toBe(200);
+    expect(refused.headers['x-mock-limit']).toBe('max-response');
+    expect(refused.body).toMatchObject({ success: false, code: '10000' });
+    expect(refused.body.message).toMatch(/queryPushProject would be \d+ bytes, over the response limit of 50000 bytes/);
+    const recorded = m.calls.at(-1)!;
+    expect(recorded.response.body).toEqual(refused.body);
+    expect(recorded.violations).toContainEqual(expect.objectContaining({ rule: 'max-response' }));
+  });
+
+  test('an answer over 1 MiB is journaled as a preview of the text sent (not written again for the journal)', async () => {
+    const m = await testMock();
+    for (let i = 0; i < 2; i++) expect((await add(m, 's', i, 600)).body.success).toBe(true);
+    const listed = await query(m, 's');
+    expect(listed.body.data).toHaveLength(2);
+    const body = m.calls.at(-1)!.response.body as string;
+    expect(body).toMatch(new RegExp(`^\\(${listed.text.length} bytes, not kept whole\\) \\{`));
+    expect(body.length).toBeLessThan(2000);
+    expect(m.calls.at(-1)!.response.code).toBe('200');
+  });
+
+  test('an answer too large for V8 to write as one string (RangeError) is refused the same way, not a 500 with a stack', async () => {
+    const logged: string[] = [];
+    const m = await testMock({ log: (line) => logged.push(line) });
+    expect((await add(m, 's', 0, 1)).body.success).toBe(true);
+    const stringify = exactJson.stringify;
+    // What a 1.2 GB answer does to JSON.stringify, without building one.
+    const spy = vi.spyOn(exactJson, 'stringify').mockImplementation((value: unknown, space?: number) => {
+      if (Array.isArray((value as { data?: unknown })?.data)) throw new RangeError('Invalid string length');
+      return stringify(value, space);
+    });
+    try {
+      const refused = await query(m, 's');
+      expect(refused.status).toBe(200);
+      expect(refused.headers['x-mock-limit']).toBe('max-response');
+      expect(refused.body.message).toContain('larger than the mock can write');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged.join('\n')).not.toContain('RangeError');
   });
 });

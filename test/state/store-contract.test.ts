@@ -27,6 +27,8 @@ interface Limits {
   maxSessions?: number;
   sessionIdleMs?: number;
   maxRecordsPerSession?: number;
+  maxStateBytes?: number;
+  maxStoreBytes?: number;
 }
 
 let redis: TestRedis | undefined;
@@ -157,6 +159,66 @@ describe.each(backends)('Store contract: %s', (name, make) => {
     expect(await s.list('x:other')).toEqual([{}]);
   });
 
+  /** A record of about `kb` KB as JSON (plain ASCII: every backend counts it the same). */
+  const big = (kb: number, tag = '') => ({ url: `http://127.0.0.1:9/${tag}` + 'a'.repeat(kb * 1000) });
+
+  test.skipIf(skip)('--max-state-bytes: a write past the session budget is refused before it is applied; a delete, a smaller record and a reset free budget', async () => {
+    const store = make({ maxStateBytes: 10_000 });
+    const s = await opened(store, 's');
+    await s.put('x:big', '1', big(4, '1'));
+    await s.put('x:big', '2', big(4, '2'));
+    const refused = s.put('x:big', '3', big(4, '3'));
+    await expect(refused).rejects.toBeInstanceOf(StateLimitError);
+    await expect(refused).rejects.toMatchObject({ rule: 'max-state-bytes', limit: 10_000 });
+    // An update that grows a record past the budget is refused too, and leaves the record as it was.
+    await expect(s.put('x:big', '2', big(7, '2'))).rejects.toMatchObject({ rule: 'max-state-bytes' });
+    expect(await s.get('x:big', '3')).toBeUndefined();
+    expect(await s.get('x:big', '2')).toEqual(big(4, '2'));
+    // Another session has a budget of its own.
+    await (await opened(store, 't')).put('x:big', '1', big(9));
+    // Deleting a record frees its bytes.
+    expect(await s.delete('x:big', '1')).toBe(true);
+    await s.put('x:big', '3', big(4, '3'));
+    // So does writing a record smaller than it was.
+    await s.put('x:big', '2', { url: 'small' });
+    await s.put('x:big', '4', big(4, '4'));
+    await expect(s.put('x:big', '5', big(4, '5'))).rejects.toMatchObject({ rule: 'max-state-bytes' });
+    // And a reset, back to the seed.
+    await s.reset();
+    await s.put('x:big', '5', big(4, '5'));
+    await s.put('x:big', '6', big(4, '6'));
+    expect((await s.list('x:big')).length).toBe(2);
+  });
+
+  test.skipIf(skip)('--max-store-bytes: the sessions together have a budget, a busy session is not evicted for it; a delete or a clear frees it', async () => {
+    const busy = make({ maxStoreBytes: 10_000, sessionIdleMs: 3_600_000 });
+    const a = await opened(busy, 'a');
+    await a.put('x:big', '1', big(4, '1'));
+    await a.put('x:big', '2', big(4, '2'));
+    const b = await opened(busy, 'b');
+    await expect(b.put('x:big', '1', big(4))).rejects.toMatchObject({ name: 'StateLimitError', rule: 'max-store-bytes', limit: 10_000 });
+    expect(await b.get('x:big', '1')).toBeUndefined();
+    // A delete in one session frees room for another.
+    expect(await a.delete('x:big', '2')).toBe(true);
+    await b.put('x:big', '1', big(4));
+    await expect(a.put('x:big', '2', big(4, '2'))).rejects.toMatchObject({ rule: 'max-store-bytes' });
+    await busy.clear();
+    const c = await opened(busy, 'c');
+    await c.put('x:big', '1', big(4, '1'));
+    await c.put('x:big', '2', big(4, '2'));
+  });
+
+  // On Redis a full store refuses writes and evicts no session for them: its sessions expire by --redis-session-ttl.
+  test.skipIf(skip || name.startsWith('redis'))('--max-store-bytes: at the budget the least recently used idle session makes room', async () => {
+    const idle = make({ maxStoreBytes: 10_000, sessionIdleMs: 0 });
+    const x = await opened(idle, 'x');
+    await x.put('x:big', '1', big(4, '1'));
+    await x.put('x:big', '2', big(4, '2'));
+    await (await opened(idle, 'y')).put('x:big', '1', big(4));
+    expect(await idle.sessionIds()).toEqual(['y']);
+    expect(await idle.stats!()).toMatchObject({ evicted: 1, lastEviction: { session: 'x' } });
+  });
+
   test.skipIf(skip)('--max-sessions: a new session past the cap evicts the least recently used one when idle, counted with the last one evicted', async () => {
     const idle = make({ maxSessions: 2, sessionIdleMs: 0 });
     await (await opened(idle, 'a')).put('x:apps', 'q', {});
@@ -200,6 +262,40 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
     expect(await (await opened(a, 's')).nextSeq('id')).toBe(1);
     expect(await (await opened(b, 's')).nextSeq('id')).toBe(2);
     expect(await (await opened(redisStore('elsewhere'), 's')).get('x:apps', 'k')).toBeUndefined();
+  });
+
+  test('--max-state-bytes holds across instances, under the session lock too: B is refused what would take past the budget A filled; a delete on B frees it for A', async () => {
+    const limits = { maxStateBytes: 10_000 };
+    const [a, b] = [underLock(redisStore('budget', limits)), underLock(redisStore('budget', limits))];
+    const [sa, sb] = [await opened(a, 's'), await opened(b, 's')];
+    const big = (n: number) => ({ url: 'a'.repeat(4000 + n) });
+    await sa.put('x:big', '1', big(1));
+    await sa.put('x:big', '2', big(2));
+    await expect(sb.put('x:big', '3', big(3))).rejects.toMatchObject({ name: 'StateLimitError', rule: 'max-state-bytes' });
+    expect(await sa.get('x:big', '3')).toBeUndefined();
+    expect(await sb.delete('x:big', '1')).toBe(true);
+    await sa.put('x:big', '3', big(3));
+    expect((await sb.list('x:big')).length).toBe(2);
+    const client = connections.at(-1)!.client;
+    // The count Redis keeps is the stored JSON's length: the seed's record and the two kept here.
+    const stored = await client.hvals('{budget:s}:c:x:big');
+    const seedRecord = JSON.stringify(SEED.collections['x:apps']!['a']);
+    expect(Number(await client.hget('{budget:s}:m', 'bytes'))).toBe(Buffer.byteLength(seedRecord) + stored.reduce((n, v) => n + v.length, 0));
+  });
+
+  test('--max-store-bytes holds across instances: what sessions on A hold counts against B; an evicted session gives its bytes back', async () => {
+    const limits = { maxStoreBytes: 10_000, maxSessions: 2, sessionIdleMs: 0 };
+    const [a, b] = [underLock(redisStore('store-budget', limits)), redisStore('store-budget', limits)];
+    const big = (n: number) => ({ url: 'a'.repeat(4000 + n) });
+    const sa = await opened(a, 'on-a');
+    await sa.put('x:big', '1', big(1));
+    await sa.put('x:big', '2', big(2));
+    const sb = await opened(b, 'on-b');
+    await expect(sb.put('x:big', '1', big(3))).rejects.toMatchObject({ name: 'StateLimitError', rule: 'max-store-bytes' });
+    // A third session evicts the least recently used one (on-a, idle), and its bytes go with it.
+    await opened(b, 'third');
+    await sb.put('x:big', '1', big(3));
+    expect(await b.stats()).toMatchObject({ evicted: 1, lastEviction: { session: 'on-a' } });
   });
 
   test('--max-sessions holds across instances: a new session on B evicts the least recently used one A opened', async () => {
