@@ -298,7 +298,7 @@ async function main() {
 
   // (d), (e): a generic spec (petstore) served statefully by contract-mock, statically by Prism (logging off).
   // Prism serves the paths without the servers path; contract-mock mounts them at it (/api). Every POST creates a pet.
-  const served = await contractMock({}, ['--spec', PETSTORE, '--max-records', '100000000', '--journal-per-session', '10000']);
+  const served = await contractMock({}, ['--spec', PETSTORE, '--max-records', '100000000', '--max-state-bytes', '100000000000', '--max-store-bytes', '100000000000', '--journal-per-session', '10000']);
   await fetch(`${served.base}/api/pets`, { method: 'POST', headers: json, body: PET_BODY });
   const petPrism = await prism('petstore', ['-v', 'silent']);
   const generic = [

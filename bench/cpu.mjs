@@ -20,7 +20,7 @@ const WORKLOADS = (process.env.CPU_WORKLOADS ?? 'a,b,c').split(',');
 // (d), (e): the generic spec of bench.mjs (petstore, served with --spec), loaded only when asked for.
 const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
 const generic = WORKLOADS.some((k) => k === 'd' || k === 'e');
-const mock = await startMock({ log: () => {}, ...(generic && { specFiles: [PETSTORE], maxRecordsPerSession: 1e9 }) });
+const mock = await startMock({ log: () => {}, ...(generic && { specFiles: [PETSTORE], maxRecordsPerSession: 1e9, maxStateBytes: 1e12, maxStoreBytes: 1e12 }) });
 
 /** One call through the listener; resolves with the response text. */
 function call(method, url, headers, body) {
