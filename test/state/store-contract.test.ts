@@ -208,8 +208,9 @@ describe.each(backends)('Store contract: %s', (name, make) => {
     await c.put('x:big', '2', big(4, '2'));
   });
 
-  // On Redis a full store refuses writes and evicts no session for them: its sessions expire by --redis-session-ttl.
-  test.skipIf(skip || name.startsWith('redis'))('--max-store-bytes: at the budget the least recently used idle session makes room', async () => {
+  // On Redis a full store refuses writes and evicts no session for them (its sessions expire by --redis-session-ttl):
+  // the refusal is the test above, so this one is not defined there rather than counted as skipped.
+  if (!name.startsWith('redis')) test.skipIf(skip)('--max-store-bytes: at the budget the least recently used idle session makes room', async () => {
     const idle = make({ maxStoreBytes: 10_000, sessionIdleMs: 0 });
     const x = await opened(idle, 'x');
     await x.put('x:big', '1', big(4, '1'));
