@@ -5,6 +5,7 @@
 // `npm run soak -- --clears`: the same, with each session used in the last 1,000 requests cleared then (DELETE
 // /__mock/calls and POST /__mock/reset in turn), and the journal's records and queued entries printed with the RSS:
 // what clearing frees must be freed (issue 25, finding 6), so queued follows records and RSS stays flat.
+// Without --clears (and unless --no-hostile), the hostile mix of bench/soak-hostile.mjs follows, at most 2 minutes.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -108,3 +109,9 @@ const peak = Math.max(...samples.map((s) => s.rssMb));
 const late = samples.slice(Math.floor(samples.length / 2));
 console.log(`\n${TOTAL} requests across ${SESSIONS} sessions in ${final.seconds} s; RSS peak ${peak} MB, final ${final.rssMb} MB; journal ${health.journal.records} records kept, ${health.journal.queued} queued, ${health.journal.evicted} evicted${CLEARS ? `; ${clears} clears and resets` : ''}`);
 console.log(`second half of the run: RSS ${Math.min(...late.map((s) => s.rssMb))}-${Math.max(...late.map((s) => s.rssMb))} MB (bounded by the caps, not by the number of calls)`);
+
+// Then the hostile mix (bench/soak-hostile.mjs), unless only the clears were asked for.
+if (!CLEARS && !process.argv.includes('--no-hostile')) {
+  console.log('');
+  await import('./soak-hostile.mjs');
+}
