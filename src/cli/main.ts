@@ -114,4 +114,19 @@ program
   .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; see serve --help for the risk)', collect, [])
   .action(async (o) => (await import('./proxy.js')).proxyCommand(o));
 
+program
+  .command('diff')
+  .argument('<old>', 'the document as your client knows it (OpenAPI 3.x, YAML or JSON)')
+  .argument('<new>', 'the next version of the document')
+  .description('changes between two versions of a document, breaking ones marked used / not used by recorded calls; exit 1 on a used breaking change')
+  .option('--url <url>', 'narrow to the calls a running mock journaled (with --session)')
+  .option('--session <id>', 'X-Mock-Session whose calls to read (with --url; default: default)')
+  .option('--journal <file>', 'narrow to the calls of an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)')
+  .option('--json <file>', 'write a JSON report')
+  .option('--junit <file>', 'write a JUnit XML report (one testcase per change)')
+  .option('--strict', 'exit 1 on any breaking change, used or not')
+  .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed)')
+  .action(async (oldFile, newFile, o) => (await import('./diff.js')).diffCommand(oldFile, newFile, o));
+
 await program.parseAsync(process.argv);
