@@ -115,6 +115,19 @@ program
   .action(async (o) => (await import('./proxy.js')).proxyCommand(o));
 
 program
+  .command('pact')
+  .description("write Pact v4 contracts (one per API) from a session's journal or an NDJSON journal file")
+  .requiredOption('--consumer <name>', 'the consumer (your client) named in the pact')
+  .option('--provider <name>', 'the provider named in the pact; an API name picks that API (default: one pact per API, named after it)')
+  .option('--url <url>', 'a running mock whose journal to read (with --session)')
+  .option('--session <id>', 'X-Mock-Session whose calls to read (with --url; default: default)')
+  .option('--journal <file>', 'read the calls from an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)')
+  .option('--out <path>', 'a folder for CONSUMER-PROVIDER.json files, or one FILE.json', 'pacts')
+  .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed)')
+  .action(async (o) => (await import('./pact.js')).pactCommand(o));
+
+program
   .command('diff')
   .argument('<old>', 'the document as your client knows it (OpenAPI 3.x, YAML or JSON)')
   .argument('<new>', 'the next version of the document')
