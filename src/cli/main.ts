@@ -94,7 +94,9 @@ program
   .option('--org-id <id>', 'wuhan-eduyun org_id the token can read (default demo-org)')
   .option('--timeout <ms>', 'per-request timeout', '10000')
   .option('--keep-secrets', 'write --json/--junit and the summary without masking the secrets and tokens (by default they are masked; the files are 0600 either way)')
-  .action(async (o) => (await import('./verify.js')).verifyCommand(o));
+  .option('--pact <file>', 'replay this Pact file (contract-mock pact writes them) instead of the contract checks (repeatable)', collect, [])
+  .option('--provider-states <url>', "with --pact: the target's provider-state endpoint (default TARGET/__mock/pact/states)")
+  .action(async (o) => (o.pact.length ? (await import('./verify-pact.js')).verifyPactCommand(o) : (await import('./verify.js')).verifyCommand(o)));
 
 program
   .command('proxy')

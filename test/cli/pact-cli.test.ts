@@ -7,14 +7,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { exactJson } from '../../src/contract/exact-json.js';
 import { listen } from '../helpers/listen.js';
+import { DRIFTS, driftServer } from '../helpers/drift-server.js';
 import { testMock } from '../helpers/mock.js';
 import { platformSyncFlow, wuhanFlow } from '../helpers/qa-flows.js';
 
 const bin = join(packageRoot(), 'bin', 'contract-mock.js');
 const dir = mkdtempSync(join(tmpdir(), 'cm-pact-cli-'));
 
-function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(process.execPath, [bin, 'pact', ...args], { encoding: 'utf8', cwd: dir }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+function run(args: string[], command = 'pact'): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => execFile(process.execPath, [bin, command, ...args], { encoding: 'utf8', cwd: dir }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
 }
 
 let m: Awaited<ReturnType<typeof testMock>>;
@@ -65,5 +66,28 @@ describe('contract-mock pact', () => {
     expect(empty.status).toBe(1);
     expect(empty.stderr).toContain('no interactions to write');
     expect(existsSync(join(dir, 'empty'))).toBe(false);
+  });
+
+  test('verify --pact replays the written pact with its provider states: passes against a fresh mock, fails against a drifted one', async () => {
+    const out = join(dir, 'replay.json');
+    expect((await run(['--journal', journal, '--consumer', 'school-app', '--provider', 'platform-sync', '--out', out])).status).toBe(0);
+    const fresh = await testMock({ seed: 5 });
+    const freshUrl = await listen(fresh.server);
+    const drift = await driftServer(freshUrl, [DRIFTS['renamedField']!]);
+    try {
+      const ok = await run(['--target', freshUrl, '--pact', out], 'verify');
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/all 7 checks passed/);
+      const junit = join(dir, 'drift.xml');
+      const drifted = await run(['--target', drift.url, '--pact', out, '--junit', junit], 'verify');
+      expect(drifted.status).toBe(1);
+      expect(drifted.stdout).toContain('2 of 7 checks failed');
+      expect(drifted.stdout).toContain('$.data.access_token');
+      expect(readFileSync(junit, 'utf8')).toContain('pact: channelToken POST /v1/channel/token answering 200');
+    } finally {
+      drift.server.close();
+      fresh.close();
+      fresh.server.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { DRIFTS, driftServer } from '../helpers/drift-server.js';
 import { listen } from '../helpers/listen.js';
 import { T0, testMock } from '../helpers/mock.js';
 import { iosFlow, platformSyncFlow, wuhanFlow, wxPushFlow } from '../helpers/qa-flows.js';
-import { replayInteraction, replayPact } from '../helpers/pact-replay.js';
+import { replayInteraction, replayPact } from '../../src/verify/pact-replay.js';
 
 type TestMock = Awaited<ReturnType<typeof testMock>>;
 const codePointers = (m: TestMock) => (api: string): string[] => ((m.contract.apis.get(api)!.spec.raw['x-dialect'] as JsonObject)['codePointers'] as string[]);
@@ -134,6 +134,7 @@ describe('the pact verifies against contract-mock through its provider-state end
   let fresh: TestMock;
   let url: string;
   let drift: Awaited<ReturnType<typeof driftServer>>;
+  const replay = (session: string) => ({ statesUrl: `${url}/__mock/pact/states`, session, timeoutMs: 5000 });
   beforeAll(async () => {
     fresh = await testMock({ seed: 9 });
     url = await listen(fresh.server);
@@ -146,18 +147,18 @@ describe('the pact verifies against contract-mock through its provider-state end
   });
 
   test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])('%s: every interaction passes against a fresh mock', async (api) => {
-    const results = await replayPact(url, pacts.get(api)!, `verify-${api}`);
-    expect(results.filter((r) => r.problems.length)).toEqual([]);
+    const results = await replayPact(url, pacts.get(api)!, replay(`verify-${api}`));
+    expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(results.length).toBe(pacts.get(api)!.interactions.length);
   });
 
   test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])('%s: each interaction passes alone, in a session of its own: its provider states set it up', async (api) => {
     const interactions = pacts.get(api)!.interactions;
-    for (const [n, i] of interactions.entries()) expect(await replayInteraction(url, i, `alone-${api}-${n}`), i.description).toEqual([]);
+    for (const [n, i] of interactions.entries()) expect((await replayInteraction(url, api, i, replay(`alone-${api}-${n}`))).failures, i.description).toEqual([]);
   });
 
   test('against a drifted provider the interactions it breaks fail, the others pass', async () => {
-    const failed = async (api: string) => (await replayPact(drift.url, pacts.get(api)!, `drift-${api}`)).filter((r) => r.problems.length).map((r) => r.description.split(' ')[0]);
+    const failed = async (api: string) => (await replayPact(drift.url, pacts.get(api)!, { ...replay(`drift-${api}`), statesUrl: `${drift.url}/__mock/pact/states` })).filter((r) => !r.ok).map((r) => r.operationId);
     expect(await failed('platform-sync')).toEqual(['channelToken', 'channelToken', 'syncDeleteUserMetadata', 'syncDeleteUserMetadata']);
     expect(await failed('wuhan-eduyun')).toEqual(['getOrgInfo', 'getOrgInfo']);
     expect(await failed('ios-datasyn')).toEqual(['register', 'login', 'ignore']);
