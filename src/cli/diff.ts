@@ -34,12 +34,16 @@ export function readJournalFile(file: string): CallRecord[] {
   return calls;
 }
 
-/** Recorded calls from --journal FILE or --url/--session; undefined when neither is given. */
+/** Recorded calls from --journal FILE (one --session of it, or all) or --url/--session; undefined when neither is given. */
 export async function recordedCalls(command: string, options: DiffOptions): Promise<CallRecord[] | undefined> {
   if (options.journal && options.url) usageError(command, 'give --journal FILE or --url URL --session S, not both');
-  if (options.journal) return readJournalFile(inputFile(command, '--journal', options.journal));
+  if (options.journal) {
+    // A journal file holds every session's calls: --session picks one.
+    const calls = readJournalFile(inputFile(command, '--journal', options.journal));
+    return options.session === undefined ? calls : calls.filter((c) => c.session === options.session);
+  }
   if (!options.url) {
-    if (options.session) usageError(command, '--session needs --url (the mock whose journal to read)');
+    if (options.session) usageError(command, '--session needs --url (the mock whose journal to read) or --journal FILE');
     return undefined;
   }
   httpUrl(command, '--url', options.url);

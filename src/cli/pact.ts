@@ -27,7 +27,7 @@ export async function pactCommand(options: PactOptions): Promise<void> {
   if (!NAME.test(options.consumer)) usageError('pact', `--consumer "${options.consumer}": use letters, digits, spaces, . _ - @ (at most 100)`);
   if (options.provider !== undefined && !NAME.test(options.provider)) usageError('pact', `--provider "${options.provider}": use letters, digits, spaces, . _ - @ (at most 100)`);
   if (!options.url && !options.journal) usageError('pact', 'give --url URL --session S (a running mock) or --journal FILE (an NDJSON journal)');
-  const calls = (await recordedCalls('pact', { ...options, session: options.session ?? 'default' }))!;
+  const calls = (await recordedCalls('pact', options))!;
   const apis = [...new Set(calls.map((c) => c.api).filter((a): a is string => !!a))];
   // --provider names the provider; it picks the API when it is an API's name, else names the session's one API.
   let only: string | undefined;

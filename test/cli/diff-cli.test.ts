@@ -64,6 +64,13 @@ describe('contract-mock diff', () => {
     expect((await run([oldFile, unusedChange, '--journal', journal, '--strict'])).status).toBe(1);
   });
 
+  test('--journal FILE --session S narrows to that session of the file', async () => {
+    expect((await run([oldFile, usedChange, '--journal', journal, '--session', 'qa'])).status).toBe(1);
+    const other = await run([oldFile, usedChange, '--journal', journal, '--session', 'nobody']);
+    expect(other.status).toBe(0);
+    expect(other.stdout).toContain('narrowed to 0 recorded calls');
+  });
+
   test('--url --session reads the journal of a running mock; another session has no calls, so nothing is used', async () => {
     expect((await run([oldFile, usedChange, '--url', url, '--session', 'qa'])).status).toBe(1);
     const other = await run([oldFile, usedChange, '--url', url, '--session', 'nobody']);
