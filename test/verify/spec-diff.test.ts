@@ -61,6 +61,7 @@ const cases: Case[] = [
   { name: 'a response field retyped', api: 'wuhan-eduyun', edit: (d) => void (props(d, 'Org')['org_name'] = { type: 'integer' }), kind: 'response-type-changed', breaking: true, operationId: 'getOrgInfo', oldPointer: '/components/schemas/Org/properties/org_name/type', newPointer: '/components/schemas/Org/properties/org_name/type' },
   { name: 'an operation removed', api: 'ios-datasyn', edit: (d) => void delete d.paths['/datasyn/syn/ignore'], kind: 'operation-removed', breaking: true, operationId: 'ignore', oldPointer: '/paths/~1datasyn~1syn~1ignore/post', newPointer: '/paths' },
   { name: 'a form field enum narrowed', api: 'ios-datasyn', edit: (d) => void (props(d, 'RegisterForm')['sex']!['enum'] = [1]), kind: 'request-enum-narrowed', breaking: true, operationId: 'register', oldPointer: '/components/schemas/RegisterForm/properties/sex/enum', newPointer: '/components/schemas/RegisterForm/properties/sex/enum' },
+  { name: 'a field inside a form field carrying JSON made required', api: 'ios-datasyn', edit: (d) => void (schema(d, 'TableMetaIn')['required'] as string[]).push('synId'), kind: 'request-field-required', breaking: true, operationId: 'synmetas', oldPointer: '/components/schemas/TableMetaIn/required', newPointer: '/components/schemas/TableMetaIn/required' },
   { name: 'a response field added', api: 'ios-datasyn', edit: (d) => void (props(d, 'RegisterData')['avatar'] = { type: 'string' }), kind: 'response-field-added', breaking: false, operationId: 'register', oldPointer: '/components/schemas/RegisterData/properties', newPointer: '/components/schemas/RegisterData/properties/avatar' },
   { name: 'a required form field added', api: 'wx-push', edit: (d) => { props(d, 'AddPushProjectForm')['owner'] = { type: 'string' }; (schema(d, 'AddPushProjectForm')['required'] as string[]).push('owner'); }, kind: 'request-field-added', breaking: true, operationId: 'addPushProject', oldPointer: '/components/schemas/AddPushProjectForm/properties', newPointer: '/components/schemas/AddPushProjectForm/properties/owner' },
   { name: 'an operation added', api: 'wx-push', edit: (d) => void (d.paths['/wx/push/ping'] = { get: { operationId: 'ping', responses: { '200': { description: 'pong' } } } }), kind: 'operation-added', breaking: false, operationId: 'ping', oldPointer: '/paths', newPointer: '/paths/~1wx~1push~1ping/get' },
@@ -95,8 +96,10 @@ describe('narrowed to a recorded QA flow: used by N recorded calls, or not used'
     await request(m.listener).post('/v1/abutment/syncSaveOrganMetadata').set(s).send({ access_token: token, organName: '武汉大学', organKind: 4, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 102 });
     await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token').set(s);
     await request(m.listener).post('/datasyn/user/register').set(s).type('form').send({ loginName: 'lisi', password: 'pw-123', realName: '李四', sex: '0', school: '武汉一中', grade: '三班', classNum: '4', englishscore: '90' });
+    const iosToken = (await request(m.listener).post('/datasyn/user/login').set(s).type('form').send({ loginName: 'lisi', password: 'pw-123', synDevice: 'pad' })).body.data.token as string;
+    await request(m.listener).post('/datasyn/syn/synmetas').set(s).type('form').send({ token: iosToken, json: JSON.stringify({ tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }] }) });
     calls = m.calls.filter((c) => c.session === 'qa');
-    expect(calls.map((c) => c.response.code)).toEqual(['200', '200', '200', '000000', '1']);
+    expect(calls.map((c) => c.response.code)).toEqual(['200', '200', '200', '000000', '1', '1', '1']);
   });
 
   const usage = (c: Case): SpecChange & { usedBy?: number; example?: { method: string; path: string } } => {
@@ -117,6 +120,7 @@ describe('narrowed to a recorded QA flow: used by N recorded calls, or not used'
     ['an operation removed', 0, undefined],
     ['a form field enum narrowed', 1, 'POST /datasyn/user/register'],
     ['a required form field added', 0, undefined],
+    ['a field inside a form field carrying JSON made required', 1, 'POST /datasyn/syn/synmetas'],
   ])('%s: used by %i', (name, usedBy, example) => {
     const change = usage(byName(name));
     expect(change.usedBy).toBe(usedBy);
