@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MockClient } from '../client/mock-client.js';
 import { exactJson } from '../contract/exact-json.js';
 import type { CallRecord } from '../journal/call-record.js';
-import { diffSpecFiles, type SpecDiff } from '../verify/spec-diff.js';
+import { apiOf, diffSpecFiles, readDocument, type SpecDiff } from '../verify/spec-diff.js';
 import { narrowToCalls } from '../verify/diff-usage.js';
 import { failsBuild, renderDiff, writeDiffJson, writeDiffJunit } from '../verify/diff-report.js';
 import { httpUrl, inputFile, outputFile, secretOption, usageError } from './cli-checks.js';
@@ -68,6 +68,8 @@ export async function diffCommand(oldFile: string, newFile: string, options: Dif
   } catch (e) {
     usageError('diff', (e as Error).message);
   }
+  const newApi = apiOf(readDocument(newFile), newFile);
+  if (newApi !== diff.api) console.error(`contract-mock diff: warning: OLD describes ${diff.api} and NEW ${newApi}; recorded calls are matched to ${diff.api}`);
   const report = narrowToCalls(diff, await recordedCalls('diff', options));
   const strict = options.strict === true;
   console.log(renderDiff(report, strict));

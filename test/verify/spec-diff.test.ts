@@ -52,6 +52,7 @@ const cases: Case[] = [
   { name: 'a response field removed', api: 'platform-sync', edit: (d) => void delete props(d, 'TokenData')['expires_in'], kind: 'response-field-removed', breaking: true, operationId: 'channelToken', oldPointer: '/components/schemas/TokenData/properties/expires_in', newPointer: '/components/schemas/TokenData/properties' },
   { name: 'a code added to an operation', api: 'platform-sync', edit: (d) => void (d.paths['/v1/abutment/syncSaveOrganMetadata']!['post']!['x-codes'] as string[]).push('40410'), kind: 'code-added', breaking: true, operationId: 'syncSaveOrganMetadata', oldPointer: '/paths/~1v1~1abutment~1syncSaveOrganMetadata/post/x-codes', newPointer: '/paths/~1v1~1abutment~1syncSaveOrganMetadata/post/x-codes' },
   { name: 'a code dropped from an operation', api: 'platform-sync', edit: (d) => void (d.paths['/v1/abutment/syncDeleteUserMetadata/{uid}']!['post']!['x-codes'] = ['200', '402', '403']), kind: 'code-dropped', breaking: true, operationId: 'syncDeleteUserMetadata', oldPointer: '/paths/~1v1~1abutment~1syncDeleteUserMetadata~1{uid}/post/x-codes', newPointer: '/paths/~1v1~1abutment~1syncDeleteUserMetadata~1{uid}/post/x-codes' },
+  { name: 'a catalogue answer changed', api: 'platform-sync', edit: (d) => void ((d['x-error-catalog'] as JsonObject[]).find((e) => e['key'] === '40430')!['body'] = { status: 404, message: 'Not Found', code: '40430' }), kind: 'catalog-entry-changed', breaking: true, operationId: null, oldPointer: '/x-error-catalog/9/body', newPointer: '/x-error-catalog/9/body' },
   { name: 'a request enum narrowed', api: 'platform-sync', edit: (d) => void (props(d, 'SaveSchoolRequest')['organKind']!['enum'] = [1, 2, 3]), kind: 'request-enum-narrowed', breaking: true, operationId: 'syncSaveOrganMetadata', oldPointer: '/components/schemas/SaveSchoolRequest/properties/organKind/enum', newPointer: '/components/schemas/SaveSchoolRequest/properties/organKind/enum' },
   { name: 'a request enum widened', api: 'platform-sync', edit: (d) => void (props(d, 'SaveSchoolRequest')['organKind']!['enum'] = [1, 2, 3, 4, 5, 6]), kind: 'request-enum-widened', breaking: false, operationId: 'syncSaveOrganMetadata', oldPointer: '/components/schemas/SaveSchoolRequest/properties/organKind/enum', newPointer: '/components/schemas/SaveSchoolRequest/properties/organKind/enum' },
   { name: 'a harmless description edit', api: 'platform-sync', edit: (d) => void (props(d, 'SaveSchoolRequest')['organName']!['description'] = '学校名称 / school name'), kind: 'description-changed', breaking: false, operationId: 'syncSaveOrganMetadata', oldPointer: '/components/schemas/SaveSchoolRequest/properties/organName/description', newPointer: '/components/schemas/SaveSchoolRequest/properties/organName/description' },
@@ -94,12 +95,13 @@ describe('narrowed to a recorded QA flow: used by N recorded calls, or not used'
     const token = (await request(m.listener).post('/v1/channel/token').set(s).send({ appid: 'demo-app', secret: 'demo-secret' })).body.data.access_token as string;
     await request(m.listener).post('/v1/abutment/syncSaveOrganMetadata').set(s).send({ access_token: token, organName: '武汉一中', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '江岸区', otherId: 101 });
     await request(m.listener).post('/v1/abutment/syncSaveOrganMetadata').set(s).send({ access_token: token, organName: '武汉大学', organKind: 4, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 102 });
+    await request(m.listener).post('/v1/abutment/syncDeleteUserMetadata/999').set(s).send({ access_token: token });
     await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token').set(s);
     await request(m.listener).post('/datasyn/user/register').set(s).type('form').send({ loginName: 'lisi', password: 'pw-123', realName: '李四', sex: '0', school: '武汉一中', grade: '三班', classNum: '4', englishscore: '90' });
     const iosToken = (await request(m.listener).post('/datasyn/user/login').set(s).type('form').send({ loginName: 'lisi', password: 'pw-123', synDevice: 'pad' })).body.data.token as string;
     await request(m.listener).post('/datasyn/syn/synmetas').set(s).type('form').send({ token: iosToken, json: JSON.stringify({ tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }] }) });
     calls = m.calls.filter((c) => c.session === 'qa');
-    expect(calls.map((c) => c.response.code)).toEqual(['200', '200', '200', '000000', '1', '1', '1']);
+    expect(calls.map((c) => c.response.code)).toEqual(['200', '200', '200', '40430', '000000', '1', '1', '1']);
   });
 
   const usage = (c: Case): SpecChange & { usedBy?: number; example?: { method: string; path: string } } => {
@@ -113,8 +115,9 @@ describe('narrowed to a recorded QA flow: used by N recorded calls, or not used'
     ['a response field removed', 1, 'POST /v1/channel/token'],
     ['a request enum narrowed', 1, 'POST /v1/abutment/syncSaveOrganMetadata'],
     ['a code added to an operation', 2, 'POST /v1/abutment/syncSaveOrganMetadata'],
-    ['a code dropped from an operation', 0, undefined],
+    ['a code dropped from an operation', 1, 'POST /v1/abutment/syncDeleteUserMetadata/999'],
     ['a parameter made required', 0, undefined],
+    ['a catalogue answer changed', 1, 'POST /v1/abutment/syncDeleteUserMetadata/999'],
     ['a required parameter added', 1, 'GET /user/openapi/org/get-org-info'],
     ['a response field retyped', 1, 'GET /user/openapi/org/get-org-info'],
     ['an operation removed', 0, undefined],
@@ -135,10 +138,10 @@ describe('narrowed to a recorded QA flow: used by N recorded calls, or not used'
   test('a report counts the used breaking changes; without calls every breaking change counts', () => {
     const { oldFile, newFile } = edited('platform-sync', (d) => {
       delete props(d, 'TokenData')['expires_in'];
-      (d.paths['/v1/abutment/syncDeleteUserMetadata/{uid}']!['post']!['x-codes'] as string[]).push('500');
+      (d.paths['/v1/abutment/syncDeleteOrganMetadata/{otherId}']!['post']!['x-codes'] as string[]).push('500');
     });
     const narrowed = narrowToCalls(diffSpecFiles(oldFile, newFile), calls);
-    expect(narrowed).toMatchObject({ recordedCalls: 3, breaking: 2, usedBreaking: 1 });
+    expect(narrowed).toMatchObject({ recordedCalls: 4, breaking: 2, usedBreaking: 1 });
     expect(narrowToCalls(diffSpecFiles(oldFile, newFile))).toMatchObject({ breaking: 2, usedBreaking: 2 });
   });
 });
