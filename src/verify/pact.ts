@@ -28,6 +28,8 @@ export interface PactInteraction {
 export interface PactBody {
   content: unknown;
   contentType: string;
+  /** Our bodies are JSON or form text (the V4 schema PactFlow validates against requires the hint). */
+  contentTypeHint: 'TEXT';
   encoded: false;
 }
 
@@ -114,7 +116,7 @@ function interactionOf(call: CallRecord, states: ProviderState[], ph: Placeholde
   if (call.request.body !== undefined && call.request.body !== null && call.request.body !== '') {
     const content = scrub(call.request.body, [], ph, false, addRequestRule('body'));
     const form = contentType === 'application/x-www-form-urlencoded' && isObj(content);
-    body = { content: form ? formText(content) : content, contentType: form ? contentType : 'application/json', encoded: false };
+    body = { content: form ? formText(content) : content, contentType: form ? contentType : 'application/json', contentTypeHint: 'TEXT', encoded: false };
   }
   const responseRules: Rules = { $: rule([{ match: 'type' }]) };
   const responseBody = scrub(call.response.body, [], ph, true, (p, m) => void (responseRules[jsonPath(p)] = rule([m])));
@@ -143,7 +145,7 @@ function interactionOf(call: CallRecord, states: ProviderState[], ph: Placeholde
     response: {
       status: call.response.status,
       headers: { 'Content-Type': ['application/json'] },
-      ...(call.response.body !== undefined && call.response.body !== '' ? { body: { content: responseBody, contentType: 'application/json', encoded: false } } : {}),
+      ...(call.response.body !== undefined && call.response.body !== '' ? { body: { content: responseBody, contentType: 'application/json', contentTypeHint: 'TEXT', encoded: false } } : {}),
       matchingRules: { body: responseRules, header: { 'Content-Type': rule([{ match: 'regex', regex: '^application/json.*$' }]) } },
     },
   };

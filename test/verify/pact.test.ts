@@ -54,7 +54,7 @@ describe('the pact file follows Pact specification v4', () => {
         expect(i).toMatchObject({ type: 'Synchronous/HTTP', pending: false, request: { method: expect.stringMatching(/^[A-Z]+$/), path: expect.stringMatching(/^\//) }, response: { status: 200 } });
         expect(i.key).toMatch(/^[0-9a-f]{16}$/);
         for (const values of Object.values({ ...i.request.query, ...i.request.headers, ...i.response.headers })) expect(values.every((v) => typeof v === 'string')).toBe(true);
-        for (const body of [i.request.body, i.response.body].filter(Boolean)) expect(body).toMatchObject({ contentType: expect.any(String), encoded: false });
+        for (const body of [i.request.body, i.response.body].filter(Boolean)) expect(body).toMatchObject({ contentType: expect.any(String), contentTypeHint: 'TEXT', encoded: false });
         for (const category of [...Object.values(i.request.matchingRules ?? {}), ...Object.values(i.response.matchingRules)]) {
           for (const [path, rule] of Object.entries(category)) {
             expect(path).toMatch(/^(\$|[\w-]+)/);
@@ -85,7 +85,7 @@ describe('the pact file follows Pact specification v4', () => {
     expect(register.request.body!.contentType).toBe('application/x-www-form-urlencoded');
     expect(Object.fromEntries(new URLSearchParams(register.request.body!.content as string))).toEqual({ loginName: 'zhangsan', password: 'pact-example-password-1', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' });
     const add = pacts.get('wx-push')!.interactions.find((i) => i.description.startsWith('addPushProject'))!;
-    expect(add.request.body).toEqual({ content: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=%E6%A0%A1%E5%9B%AD%E9%80%9A%E7%9F%A5', contentType: 'application/x-www-form-urlencoded', encoded: false });
+    expect(add.request.body).toEqual({ content: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=%E6%A0%A1%E5%9B%AD%E9%80%9A%E7%9F%A5', contentType: 'application/x-www-form-urlencoded', contentTypeHint: 'TEXT', encoded: false });
   });
 
   test('provider states name what the session had to hold, with the records that set it up', () => {
