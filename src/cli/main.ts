@@ -96,6 +96,8 @@ program
   .option('--keep-secrets', 'write --json/--junit and the summary without masking the secrets and tokens (by default they are masked; the files are 0600 either way)')
   .option('--pact <file>', 'replay this Pact file (contract-mock pact writes them) instead of the contract checks (repeatable)', collect, [])
   .option('--provider-states <url>', "with --pact: the target's provider-state endpoint (default TARGET/__mock/pact/states)")
+  .option('--admin-token <token>', 'with --pact: bearer token for the state endpoint of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'with --pact: read that bearer token from FILE (trailing newline trimmed)')
   .action(async (o) => (o.pact.length ? (await import('./verify-pact.js')).verifyPactCommand(o) : (await import('./verify.js')).verifyCommand(o)));
 
 program

@@ -6,7 +6,7 @@ import type { CheckResult, VerificationReport } from '../verify/verify-target.js
 import { renderSummary, writeVerifyJson, writeVerifyJunit } from '../verify/reporters.js';
 import { OutputMask } from '../journal/output-mask.js';
 import { SecretMask } from '../journal/secret-mask.js';
-import { httpUrl, inputFile, outputFile, reachable, usageError } from './cli-checks.js';
+import { httpUrl, inputFile, outputFile, reachable, secretOption, usageError } from './cli-checks.js';
 
 export interface VerifyPactOptions {
   target: string;
@@ -16,6 +16,8 @@ export interface VerifyPactOptions {
   json?: string;
   timeout: string;
   keepSecrets?: boolean;
+  adminToken?: string;
+  adminTokenFile?: string;
 }
 
 function readPact(file: string): Pact {
@@ -41,12 +43,13 @@ export async function verifyPactCommand(options: VerifyPactOptions): Promise<voi
   if (options.junit) outputFile('verify', '--junit', options.junit);
   if (options.json) outputFile('verify', '--json', options.json);
   const pacts = options.pact.map(readPact);
+  const adminToken = secretOption('verify', { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
   await reachable('verify', '--target', options.target, timeoutMs);
   const started = Date.now();
   const session = `verify-pact-${started.toString(36)}`;
   console.log(`contract-mock verify: ${options.pact.length} pact file${options.pact.length === 1 ? '' : 's'} against ${options.target}, states through ${statesUrl}, session "${session}" (sent as X-Mock-Session)`);
   const checks: CheckResult[] = [];
-  for (const pact of pacts) checks.push(...(await replayPact(options.target, pact, { statesUrl, session, timeoutMs })));
+  for (const pact of pacts) checks.push(...(await replayPact(options.target, pact, { statesUrl, session, timeoutMs, ...(adminToken ? { statesToken: adminToken } : {}) })));
   const byApi: VerificationReport['summary']['byApi'] = {};
   for (const c of checks) {
     const s = (byApi[c.api] ??= { total: 0, failed: 0 });
@@ -59,7 +62,7 @@ export async function verifyPactCommand(options: VerifyPactOptions): Promise<voi
   let shown = report;
   if (options.keepSecrets) console.error('contract-mock verify: warning: --keep-secrets: tokens are in clear in the summary and the files; do not upload them as CI artifacts');
   else {
-    const mask = new OutputMask(new SecretMask(), []);
+    const mask = new OutputMask(new SecretMask(), [adminToken]);
     for (const c of report.checks) mask.learn(c.response?.body);
     shown = mask.value(report);
   }

@@ -43,6 +43,8 @@ export interface ReplayOptions {
   /** Sent as X-Mock-Session, so a contract-mock target keeps the replay apart. */
   session: string;
   timeoutMs: number;
+  /** Bearer token for the state endpoint (a contract-mock started with --admin-token); never sent to the API paths. */
+  statesToken?: string;
 }
 
 export async function replayInteraction(target: string, api: string, i: PactInteraction, options: ReplayOptions): Promise<CheckResult> {
@@ -51,7 +53,7 @@ export async function replayInteraction(target: string, api: string, i: PactInte
   const session = { 'x-mock-session': options.session };
   const signal = (): AbortSignal => AbortSignal.timeout(options.timeoutMs);
   for (const state of options.statesUrl ? (i.providerStates ?? []) : []) {
-    const res = await fetch(options.statesUrl!, { method: 'POST', headers: { 'content-type': 'application/json', ...session }, body: JSON.stringify({ state: state.name, params: state.params, action: 'setup' }), signal: signal() }).catch((e: Error) => e);
+    const res = await fetch(options.statesUrl!, { method: 'POST', headers: { 'content-type': 'application/json', ...session, ...(options.statesToken ? { authorization: `Bearer ${options.statesToken}` } : {}) }, body: JSON.stringify({ state: state.name, params: state.params, action: 'setup' }), signal: signal() }).catch((e: Error) => e);
     if (res instanceof Error) failures.push(fail('', 'provider-state', `state "${state.name}": ${options.statesUrl} failed (${res.message})`));
     else if (res.status >= 300) failures.push(fail('', 'provider-state', `state "${state.name}": ${options.statesUrl} answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`));
   }

@@ -14,8 +14,8 @@ import { platformSyncFlow, wuhanFlow } from '../helpers/qa-flows.js';
 const bin = join(packageRoot(), 'bin', 'contract-mock.js');
 const dir = mkdtempSync(join(tmpdir(), 'cm-pact-cli-'));
 
-function run(args: string[], command = 'pact'): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(process.execPath, [bin, command, ...args], { encoding: 'utf8', cwd: dir }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+function run(args: string[], command = 'pact', env: NodeJS.ProcessEnv = process.env): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => execFile(process.execPath, [bin, command, ...args], { encoding: 'utf8', cwd: dir, env }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
 }
 
 let m: Awaited<ReturnType<typeof testMock>>;
@@ -88,6 +88,24 @@ describe('contract-mock pact', () => {
       drift.server.close();
       fresh.close();
       fresh.server.close();
+    }
+  });
+
+  test('verify --pact against a mock with --admin-token: the state calls carry the token; without it each state is refused, and the token is never printed', async () => {
+    const out = join(dir, 'guarded.json');
+    expect((await run(['--journal', journal, '--consumer', 'school-app', '--provider', 'wuhan-eduyun', '--out', out])).status).toBe(0);
+    const guarded = await testMock({ adminToken: 'admin-token-4f9c2e' });
+    const guardedUrl = await listen(guarded.server);
+    try {
+      const ok = await run(['--target', guardedUrl, '--pact', out], 'verify', { ...process.env, CONTRACT_MOCK_ADMIN_TOKEN: 'admin-token-4f9c2e' });
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout + ok.stderr).not.toContain('admin-token-4f9c2e');
+      const refused = await run(['--target', guardedUrl, '--pact', out], 'verify', { ...process.env, CONTRACT_MOCK_ADMIN_TOKEN: '' });
+      expect(refused.status).toBe(1);
+      expect(refused.stdout).toMatch(/\[provider-state\]\s+state "a wuhan-eduyun access token was issued": .* answered HTTP 401/);
+    } finally {
+      guarded.close();
+      guarded.server.close();
     }
   });
 });
