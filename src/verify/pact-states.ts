@@ -29,11 +29,18 @@ export class ProviderStates {
 
   constructor(private readonly placeholder: Placeholder) {}
 
-  /** The states `call` needed, then remembers what it wrote. */
+  /** The states `call` needed, then remembers what it wrote. A masked value anywhere in a state's records becomes its placeholder. */
   of(call: CallRecord): ProviderState[] {
-    const states = this.needed(call);
+    const states = this.needed(call).map((s) => ({ name: s.name, params: this.unmasked(s.params, '') as JsonObject }));
     this.remember(call);
     return states;
+  }
+
+  private unmasked(value: unknown, field: string): unknown {
+    if (typeof value === 'string') return this.placeholder(value, field);
+    if (Array.isArray(value)) return value.map((v) => this.unmasked(v, field));
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.unmasked(v, k)]));
+    return value;
   }
 
   private record(api: string, collection: string, key: unknown, fallback: JsonObject): JsonObject {

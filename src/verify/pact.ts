@@ -54,6 +54,8 @@ export interface PactResult {
 
 /** The journal's mask: `***` and eight letters (secret-mask.ts). */
 const MASKED = /^\*\*\*[bcdfghjkmnpqrstv]{8}$/;
+const MASK_INSIDE = /\*\*\*[bcdfghjkmnpqrstv]{8}/;
+const MASKS = /\*\*\*[bcdfghjkmnpqrstv]{8}/g;
 /** Date-times the mock generates from its clock (`expire`): the same example every run, matched by pattern. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/;
 const DATE_TIME_EXAMPLE = '2018-07-18 17:08:43';
@@ -66,7 +68,9 @@ class Placeholders {
   private readonly byValue = new Map<string, string>();
   private readonly counts = new Map<string, number>();
   of = (value: unknown, field: string): unknown => {
-    if (typeof value !== 'string' || !MASKED.test(value)) return value;
+    if (typeof value !== 'string') return value;
+    // A mask inside text (URL credentials, a form pair in a string) is replaced where it stands.
+    if (!MASKED.test(value)) return MASK_INSIDE.test(value) ? value.replace(MASKS, (m) => this.of(m, field) as string) : value;
     let example = this.byValue.get(value);
     if (!example) {
       const n = (this.counts.get(field) ?? 0) + 1;
@@ -80,7 +84,7 @@ class Placeholders {
 /** Replaces masked values (and, in answers, generated date-times) in a copy of `value`; `onRule` gets each path so replaced. */
 function scrub(value: unknown, path: string[], ph: Placeholders, times: boolean, onRule: (path: string[], matcher: JsonObject) => void): unknown {
   if (typeof value === 'string') {
-    if (MASKED.test(value)) {
+    if (MASK_INSIDE.test(value)) {
       onRule(path, { match: 'type' });
       return ph.of(value, path[path.length - 1] ?? 'value');
     }

@@ -115,6 +115,17 @@ describe('the pact file follows Pact specification v4', () => {
     for (const secret of ['demo-secret', 'demo-token', '***', ...issued]) expect(text).not.toContain(secret);
   });
 
+  test('a secret inside a value (URL credentials) becomes a placeholder where it stands, in requests, answers and states', async () => {
+    const other = await testMock();
+    await wxPushFlow(other, 'creds', 'http://hook:pw-5a9c7e@127.0.0.1:9/hook');
+    const pact = pactsOf(other, await other.journal.query('creds')).pacts[0]!.pact;
+    const text = JSON.stringify(pact);
+    expect(text).not.toContain('pw-5a9c7e');
+    expect(text).not.toContain('***');
+    expect(pact.interactions[0]!.request.body!.content).toBe(`url=${encodeURIComponent('http://pact-example-url-1@127.0.0.1:9/hook')}&project=${encodeURIComponent('校园通知')}`);
+    expect(JSON.stringify(pact.interactions[2]!.providerStates)).toContain('http://pact-example-url-1@127.0.0.1:9/hook');
+  });
+
   test('the same flow on another mock (other seed, clock and tokens) writes the same file', async () => {
     const other = await testMock({ seed: 7, clock: fixedClock(T0 + 86_400_000 + 1234) });
     const again = pactsOf(other, await recordFlows(other, 'another-session'));
