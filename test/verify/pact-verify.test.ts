@@ -2,9 +2,10 @@
  * The written pacts against the official Pact verifier (pact-core, the engine under @pact-foundation/pact's
  * Verifier), offline: all pass against a fresh mock, the broken ones fail against a drifted provider.
  * pact-core is called directly: pact-js's Verifier proxies each request and re-sends form bodies as JSON.
+ * pact-js's Verifier (with state handlers that call the same endpoint) runs for the two JSON-only APIs.
  * Skipped while @pact-foundation/pact is not installed (npm install -D @pact-foundation/pact@17.1.4).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,21 @@ describe.skipIf(!installed)('the official verifier replays the written pacts', (
   test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])('%s: every interaction verifies against a fresh mock', async (api) => {
     const url = await fresh();
     await expect(core.verifyPacts({ providerBaseUrl: url, pactUrls: [files.get(api)!], providerStatesSetupUrl: `${url}/__mock/pact/states`, logLevel: 'error', provider: api })).resolves.toBeDefined();
+  });
+
+  // pact-js's Verifier proxies each request and re-sends a form body as JSON, so only the JSON APIs go through it.
+  test.each(['platform-sync', 'wuhan-eduyun'])('%s: pact-js Verifier, its state handlers calling POST /__mock/pact/states', async (api) => {
+    const { Verifier } = (await import('@pact-foundation/pact' as string)) as { Verifier: new (options: JsonObject) => { verifyProvider(): Promise<unknown> } };
+    const url = await fresh();
+    const pact = JSON.parse(readFileSync(files.get(api)!, 'utf8')) as { interactions: Array<{ providerStates?: Array<{ name: string }> }> };
+    const names = new Set(pact.interactions.flatMap((i) => (i.providerStates ?? []).map((s) => s.name)));
+    const stateHandlers = Object.fromEntries(
+      [...names].map((name) => [name, async (params: unknown) => {
+        const res = await fetch(`${url}/__mock/pact/states`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: name, params, action: 'setup' }) });
+        if (res.status !== 200) throw new Error(`state "${name}": HTTP ${res.status}`);
+      }]),
+    );
+    await expect(new Verifier({ provider: api, providerBaseUrl: url, pactUrls: [files.get(api)!], stateHandlers, logLevel: 'error' }).verifyProvider()).resolves.toBeDefined();
   });
 
   test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])('%s: fails against a drifted provider', async (api) => {
