@@ -66,7 +66,11 @@ function touches(call: CallRecord, side: SpecChange['side'], touch: Touch): bool
 
 /** The calls of the operation a change is about (every call of the API for an API-wide change). */
 function callsOf(change: SpecChange, calls: readonly CallRecord[]): CallRecord[] {
-  return calls.filter((c) => c.api === change.api && (change.operationId === null || c.operationId === change.operationId));
+  if (change.operationId !== null) return calls.filter((c) => c.api === change.api && c.operationId === change.operationId);
+  if (!change.method || !change.path) return calls.filter((c) => c.api === change.api);
+  // An operation without an operationId: its method and path template.
+  const template = new RegExp(`^${change.path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+  return calls.filter((c) => c.api === change.api && c.method === change.method && template.test(c.path.split('?')[0]!));
 }
 
 export function narrowToCalls(diff: SpecDiff, calls?: readonly CallRecord[]): DiffReport {

@@ -10,6 +10,8 @@ import type { JsonObject } from '../../src/contract/types.js';
 import { diffSpecFiles, type SpecChange } from '../../src/verify/spec-diff.js';
 import { narrowToCalls } from '../../src/verify/diff-usage.js';
 import { testMock } from '../helpers/mock.js';
+import { sampleRecord } from '../helpers/sample-record.js';
+import { diffSpecs } from '../../src/verify/spec-diff.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cm-diff-'));
 const specFile = (api: string): string => join(defaultSpecsDir(), `${api}.openapi.yaml`);
@@ -145,3 +147,24 @@ describe('narrowed to a recorded QA flow: used by N recorded calls, or not used'
     expect(narrowToCalls(diffSpecFiles(oldFile, newFile))).toMatchObject({ breaking: 2, usedBreaking: 2 });
   });
 });
+
+describe('any OpenAPI document, operations without an operationId', () => {
+  const doc = (fields: Record<string, unknown>): JsonObject => ({
+    openapi: '3.1.0',
+    info: { title: 'pets', version: '1' },
+    paths: {
+      '/pets/{id}': { get: { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '200': { description: 'a pet', content: { 'application/json': { schema: { type: 'object', properties: fields } } } } } } },
+      '/owners/{id}': { get: { responses: { '200': { description: 'an owner' } } } },
+    },
+  });
+
+  test('a removed response field is used by the calls of that method and path template only', () => {
+    const changes = diffSpecs(doc({ id: { type: 'integer' }, name: { type: 'string' } }), doc({ id: { type: 'integer' } }), 'pets');
+    expect(changes).toEqual([expect.objectContaining({ kind: 'response-field-removed', breaking: true, operationId: null, method: 'GET', path: '/pets/{id}', oldPointer: '/paths/~1pets~1{id}/get/responses/200/content/application~1json/schema/properties/name' })]);
+    const pet = sampleRecord('s', { api: 'pets', operationId: null, method: 'GET', path: '/pets/7', response: { status: 200, headers: {}, body: { id: 7, name: 'Rex' }, code: null } });
+    const owner = sampleRecord('s', { api: 'pets', operationId: null, method: 'GET', path: '/owners/1', response: { status: 200, headers: {}, body: { id: 1, name: 'Ann' }, code: null } });
+    const report = narrowToCalls({ api: 'pets', old: 'a', new: 'b', changes }, [pet, owner]);
+    expect(report.changes[0]).toMatchObject({ usedBy: 1, example: { path: '/pets/7' } });
+  });
+});
+
