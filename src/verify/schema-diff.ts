@@ -128,15 +128,15 @@ function enumChange(a: JsonObject, b: JsonObject, at: string, where: string, req
   const removed = ea ? ea.filter((v) => !eb || !eb.some((x) => same(x, v))) : [];
   const added = eb ? eb.filter((v) => !ea || !ea.some((x) => same(x, v))) : [];
   if (!ea && eb) {
-    add(req ? 'request-enum-narrowed' : 'response-enum-added', req, `${where}: now limited to ${JSON.stringify(eb)}`, { kind: 'present', at }, suffix);
+    add(req ? 'request-enum-narrowed' : 'response-enum-added', req, `${req ? 'request' : 'response'} ${where}: now limited to ${JSON.stringify(eb)}`, { kind: 'present', at }, suffix);
     return;
   }
   if (ea && !eb) {
-    add(req ? 'request-enum-widened' : 'response-enum-removed', !req, `${where}: no longer limited to ${JSON.stringify(ea)}`, { kind: 'present', at }, suffix);
+    add(req ? 'request-enum-widened' : 'response-enum-removed', !req, `${req ? 'request' : 'response'} ${where}: no longer limited to ${JSON.stringify(ea)}`, { kind: 'present', at }, suffix);
     return;
   }
-  if (removed.length) add(req ? 'request-enum-narrowed' : 'response-enum-narrowed', req, `${where}: ${JSON.stringify(removed)} no longer allowed`, req ? { kind: 'value-in', at, values: removed } : { kind: 'present', at }, suffix);
-  if (added.length) add(req ? 'request-enum-widened' : 'response-enum-widened', !req, `${where}: ${JSON.stringify(added)} now allowed`, { kind: 'present', at }, suffix);
+  if (removed.length) add(req ? 'request-enum-narrowed' : 'response-enum-narrowed', req, `${req ? 'request' : 'response'} ${where}: ${JSON.stringify(removed)} no longer allowed`, req ? { kind: 'value-in', at, values: removed } : { kind: 'present', at }, suffix);
+  if (added.length) add(req ? 'request-enum-widened' : 'response-enum-widened', !req, `${req ? 'request' : 'response'} ${where}: ${JSON.stringify(added)} now allowed`, { kind: 'present', at }, suffix);
 }
 
 /** Bounds: a request bound that tightens breaks the client; a response bound never does. */
@@ -148,7 +148,7 @@ function constraints(a: JsonObject, b: JsonObject, at: string, where: string, re
     const x = a[k] as number | undefined;
     const y = b[k] as number | undefined;
     const tighter = y === undefined ? false : x === undefined ? true : lower.includes(k) ? y > x : upper.includes(k) ? y < x : true;
-    add(req ? 'request-constraint-changed' : 'response-constraint-changed', req && tighter, `${where}: ${k} ${JSON.stringify(x ?? null)} → ${JSON.stringify(y ?? null)}`, { kind: 'present', at }, `/${k}`);
+    add(req ? 'request-constraint-changed' : 'response-constraint-changed', req && tighter, `${req ? 'request' : 'response'} ${where}: ${k} ${JSON.stringify(x ?? null)} → ${JSON.stringify(y ?? null)}`, { kind: 'present', at }, `/${k}`);
   }
 }
 
