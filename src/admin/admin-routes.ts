@@ -16,6 +16,7 @@ import { DEFAULT_LIMITS, sessionOf } from '../mock/pipeline.js';
 import { bodyLimits, type BodyLimits } from './body-limits.js';
 import { jsonBody } from './json-body.js';
 import { problem } from './problem.js';
+import { pactStateRoutes } from './pact-state-routes.js';
 
 export interface AdminOptions {
   contract: Contract;
@@ -118,10 +119,11 @@ export function createAdminApp(options: AdminOptions): express.Express {
     res.status(201).type('application/json').send(exactJson.stringify({ session, written: result.written, state: await stateView(options, session) }));
   });
 
+  pactStateRoutes(router, { exclusive, seed: (session, body) => seedState(options, options.store.session(session), body) });
   options.extend?.(router);
 
   router.use((req, res) => {
-    problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not an admin route. The admin routes (README, "Sessions, clock and admin API"): GET health, ready, sessions, state, calls, violations, calls.har, calls.ndjson, scenarios, events, ui; POST clock, reset, state, verify, scenarios/active; DELETE calls, scenarios/active/NAME, all under /__mock.`);
+    problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not an admin route. The admin routes (README, "Sessions, clock and admin API"): GET health, ready, sessions, state, calls, violations, calls.har, calls.ndjson, scenarios, events, ui; POST clock, reset, state, verify, scenarios/active, pact/states; DELETE calls, scenarios/active/NAME, all under /__mock.`);
   });
 
   // Malformed JSON and other body-parser failures: problem+json, never a stack trace.

@@ -97,7 +97,11 @@ program
   .option('--org-id <id>', 'wuhan-eduyun org_id the token can read (default demo-org)')
   .option('--timeout <ms>', 'per-request timeout', '10000')
   .option('--keep-secrets', 'write --json/--junit and the summary without masking the secrets and tokens (by default they are masked; the files are 0600 either way)')
-  .action(async (o) => (await import('./verify.js')).verifyCommand(o));
+  .option('--pact <file>', 'replay this Pact file (contract-mock pact writes them) instead of the contract checks (repeatable)', collect, [])
+  .option('--provider-states <url>', "with --pact: the target's provider-state endpoint (default TARGET/__mock/pact/states)")
+  .option('--admin-token <token>', 'with --pact: bearer token for the state endpoint of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'with --pact: read that bearer token from FILE (trailing newline trimmed)')
+  .action(async (o) => (o.pact.length ? (await import('./verify-pact.js')).verifyPactCommand(o) : (await import('./verify.js')).verifyCommand(o)));
 
 program
   .command('proxy')
@@ -116,5 +120,33 @@ program
   .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too (repeatable)", collect, [])
   .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; see serve --help for the risk)', collect, [])
   .action(async (o) => (await import('./proxy.js')).proxyCommand(o));
+
+program
+  .command('pact')
+  .description("write Pact v4 contracts (one per API) from a session's journal or an NDJSON journal file")
+  .requiredOption('--consumer <name>', 'the consumer (your client) named in the pact')
+  .option('--provider <name>', 'the provider named in the pact; an API name picks that API (default: one pact per API, named after it)')
+  .option('--url <url>', 'a running mock whose journal to read (with --session)')
+  .option('--session <id>', 'X-Mock-Session whose calls to read (with --url, default: default; with --journal, default: every session)')
+  .option('--journal <file>', 'read the calls from an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)')
+  .option('--out <path>', 'a folder for CONSUMER-PROVIDER.json files, or one FILE.json', 'pacts')
+  .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed)')
+  .action(async (o) => (await import('./pact.js')).pactCommand(o));
+
+program
+  .command('diff')
+  .argument('<old>', 'the document as your client knows it (OpenAPI 3.x, YAML or JSON)')
+  .argument('<new>', 'the next version of the document')
+  .description('changes between two versions of a document, breaking ones marked used / not used by recorded calls; exit 1 on a used breaking change')
+  .option('--url <url>', 'narrow to the calls a running mock journaled (with --session)')
+  .option('--session <id>', 'X-Mock-Session whose calls to read (with --url, default: default; with --journal, default: every session)')
+  .option('--journal <file>', 'narrow to the calls of an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)')
+  .option('--json <file>', 'write a JSON report')
+  .option('--junit <file>', 'write a JUnit XML report (one testcase per change)')
+  .option('--strict', 'exit 1 on any breaking change, used or not')
+  .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+  .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed)')
+  .action(async (oldFile, newFile, o) => (await import('./diff.js')).diffCommand(oldFile, newFile, o));
 
 await program.parseAsync(process.argv);

@@ -33,7 +33,7 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
-export type CheckKind = 'example' | 'generated' | 'negative' | 'flow';
+export type CheckKind = 'example' | 'generated' | 'negative' | 'flow' | 'pact';
 
 export interface CheckResult {
   api: ApiName;

@@ -1,0 +1,35 @@
+/**
+ * `POST /__mock/pact/states`: the provider-state endpoint a Pact verifier calls before each interaction
+ * (`{ state, params, action }`). Setting up a state seeds its params (records, as `POST /__mock/state`
+ * takes them) into the caller's session; a teardown changes nothing. Knows nothing of pact files.
+ */
+import type { Request, Response, Router } from 'express';
+import type { JsonObject } from '../contract/types.js';
+import type { SeedResult } from '../mock/seed-state.js';
+import { sessionOf } from '../mock/pipeline.js';
+import { problem } from './problem.js';
+
+export interface PactStateEnv {
+  exclusive: <T>(session: string, fn: () => Promise<T>) => Promise<T>;
+  /** Seeds records into a session, as `POST /__mock/state` does. */
+  seed: (session: string, body: unknown) => Promise<SeedResult>;
+}
+
+export function pactStateRoutes(router: Router, env: PactStateEnv): void {
+  router.post('/pact/states', async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as JsonObject;
+    const state = body['state'];
+    const action = body['action'] ?? 'setup';
+    if (typeof state !== 'string' || !state) return problem(res, 400, 'Bad provider state', 'Send {"state": NAME, "params": {...}, "action": "setup"|"teardown"} as a Pact verifier does (--provider-states-setup-url http://HOST:PORT/__mock/pact/states).');
+    if (action !== 'setup' && action !== 'teardown') return problem(res, 400, 'Bad provider state', `"action" must be "setup" or "teardown", got ${JSON.stringify(action)}.`);
+    const session = sessionOf(req);
+    if (action === 'teardown') return void res.json({ session, state, action });
+    const params = body['params'];
+    // A state without records (written by hand, or by another tool) needs nothing seeded: the session's seed is the state.
+    if (params === undefined || params === null || (typeof params === 'object' && !Array.isArray(params) && Object.keys(params).length === 0)) return void res.json({ session, state, action, written: 0 });
+    const result = await env.exclusive(session, () => env.seed(session, params));
+    if (!result.ok) return problem(res, 400, result.title, `Provider state "${state}": ${result.detail}`);
+    res.json({ session, state, action, written: result.written });
+  });
+}
+
