@@ -20,10 +20,11 @@ export function pactStateRoutes(router: Router, env: PactStateEnv): void {
     const body = (req.body ?? {}) as JsonObject;
     const state = body['state'];
     const action = body['action'] ?? 'setup';
-    if (typeof state !== 'string' || !state) return problem(res, 400, 'Bad provider state', 'Send {"state": NAME, "params": {...}, "action": "setup"|"teardown"} as a Pact verifier does (--provider-states-setup-url http://HOST:PORT/__mock/pact/states).');
+    if (typeof state !== 'string') return problem(res, 400, 'Bad provider state', 'Send {"state": NAME, "params": {...}, "action": "setup"|"teardown"} as a Pact verifier does (--provider-states-setup-url http://HOST:PORT/__mock/pact/states).');
     if (action !== 'setup' && action !== 'teardown') return problem(res, 400, 'Bad provider state', `"action" must be "setup" or "teardown", got ${JSON.stringify(action)}.`);
     const session = sessionOf(req);
-    if (action === 'teardown') return void res.json({ session, state, action });
+    // pact-core calls with an empty state for an interaction that names none: nothing to set up.
+    if (action === 'teardown' || !state) return void res.json({ session, state, action, written: 0 });
     const params = body['params'];
     // A state without records (written by hand, or by another tool) needs nothing seeded: the session's seed is the state.
     if (params === undefined || params === null || (typeof params === 'object' && !Array.isArray(params) && Object.keys(params).length === 0)) return void res.json({ session, state, action, written: 0 });

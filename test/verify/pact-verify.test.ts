@@ -25,13 +25,14 @@ const installed = (() => {
     return false;
   }
 })();
-if (!installed) console.warn('pact-verify.test.ts skipped: @pact-foundation/pact is not installed (npm install -D @pact-foundation/pact@17.1.4)');
+// A devDependency: missing only in a partial install. Under CI the tests then fail (needs-service rule), never skip.
+if (!installed) console.warn('pact-verify.test.ts: @pact-foundation/pact is not installed (npm ci installs it)');
 
 interface PactCore {
   verifyPacts(options: { providerBaseUrl: string; pactUrls: string[]; providerStatesSetupUrl?: string; logLevel?: string; provider?: string }): Promise<unknown>;
 }
 
-describe.skipIf(!installed)('the official verifier replays the written pacts', () => {
+describe.skipIf(!installed && !process.env['CI'])('the official verifier replays the written pacts', () => {
   process.env['PACT_DO_NOT_TRACK'] = 'true';
   const dir = mkdtempSync(join(tmpdir(), 'cm-pact-'));
   const files = new Map<string, string>();
