@@ -175,7 +175,7 @@ export interface RedisHealth {
 export interface ClusterHealth {
   /** `fail` when a node that answers says so (slots not served, or it is cut off from most masters): health is 503 then. */
   state: 'ok' | 'fail';
-  /** Nodes the cluster knows (masters and replicas), masters this instance sends commands to, nodes that answered. */
+  /** Nodes the cluster knows (masters and replicas), masters serving slots (cluster_size), nodes that answered health. */
   knownNodes: number;
   masters: number;
   answering: number;
@@ -187,13 +187,13 @@ export interface ClusterHealth {
 }
 
 /** What the nodes' CLUSTER INFO answers say together: the worst state, the counts of the node that answered first. */
-export function clusterHealth(infos: string[], masters: number): ClusterHealth {
+export function clusterHealth(infos: string[]): ClusterHealth {
   const field = (text: string, name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? 0);
   const first = infos[0] ?? '';
   return {
     state: infos.length && infos.every((t) => /^cluster_state:ok/m.test(t)) ? 'ok' : 'fail',
     knownNodes: field(first, 'cluster_known_nodes'),
-    masters,
+    masters: field(first, 'cluster_size'),
     answering: infos.length,
     slotsAssigned: field(first, 'cluster_slots_assigned'),
     slotsOk: field(first, 'cluster_slots_ok'),
@@ -226,6 +226,7 @@ export class RedisConnection {
   /** The state last logged ('up', 'unreachable', 'tls', or a refusal's code); logging starts once ready() has answered. */
   private reported: string | undefined;
   private readonly probeKey: string;
+  private firstWait: Promise<boolean> | undefined;
   /** On a cluster, what its nodes said when health last asked. */
   private clusterHealth: ClusterHealth | undefined;
   /** A single-Redis connection answered MOVED (it is a cluster node that did not answer at start): said once. */
@@ -264,7 +265,18 @@ export class RedisConnection {
 
   /** Waits for the first connection, at most the command timeout; serve starts either way and recovers later. */
   async ready(): Promise<boolean> {
-    const ok = this.client.status === 'ready' || (await new Promise<boolean>((resolve) => {
+    const ok = await this.connected();
+    // What start-up says (create-server logs a Redis that does not answer yet) is the state changes are logged from.
+    this.reported ??= this.state();
+    return ok;
+  }
+
+  /** Whether the first connection is made within the command timeout (at least 1 s), waited for once; logs nothing. */
+  connected(): Promise<boolean> {
+    return (this.firstWait ??= this.waitForConnection());
+  }
+  private async waitForConnection(): Promise<boolean> {
+    return this.client.status === 'ready' || (await new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
         this.client.off('ready', onReady);
@@ -274,9 +286,6 @@ export class RedisConnection {
       const timer = setTimeout(() => done(false), Math.max(this.options.timeoutMs, 1000));
       this.client.once('ready', onReady);
     }));
-    // What start-up says (create-server logs a Redis that does not answer yet) is the state changes are logged from.
-    this.reported ??= this.state();
-    return ok;
   }
 
   get up(): boolean {
@@ -290,7 +299,10 @@ export class RedisConnection {
       status: this.up && !failing ? 'up' : 'down',
       url: redactedUrl(this.options.url),
       prefix: this.options.prefix,
-      ...(!this.up ? { error: this.reason() } : failing && { error: `the Redis Cluster's state is fail (${this.clusterHealth!.slotsOk} of 16384 slots served); its sessions' calls are answered store-unavailable until it is ok` }),
+      // A failed cluster is the cause of whatever else failed (a command timed out on a lost master): said first.
+      ...(failing
+        ? { error: `the Redis Cluster's state is fail (${this.clusterHealth!.slotsOk} of 16384 slots served, ${this.clusterHealth!.answering} nodes answering); calls are answered store-unavailable until it is ok${this.up ? '' : ` (${this.reason()})`}` }
+        : !this.up && { error: this.reason() }),
       ...(this.clusterHealth && { cluster: this.clusterHealth }),
     };
   }
@@ -363,7 +375,7 @@ export class RedisConnection {
   /** What health says of a cluster: every node ioredis knows is asked CLUSTER INFO (each bounded by the command timeout). */
   private async askCluster(cluster: Cluster): Promise<void> {
     const answers = await Promise.all(cluster.nodes('all').map((node) => (node.call('CLUSTER', 'INFO') as Promise<string>).catch(() => undefined)));
-    this.clusterHealth = clusterHealth(answers.filter((a): a is string => typeof a === 'string'), cluster.nodes('master').length);
+    this.clusterHealth = clusterHealth(answers.filter((a): a is string => typeof a === 'string'));
   }
 
   /** One write; its success ends a refusal (and the state is logged up again). */
@@ -483,11 +495,11 @@ export async function openRedisConnection(options: RedisOptions, subscriber = fa
   if (options.cluster !== undefined) return new RedisConnection(options, subscriber);
   if (options.url.includes(',')) return new RedisConnection({ ...options, cluster: true }, subscriber);
   const single = new RedisConnection({ ...options, cluster: false }, subscriber);
-  if (!(await single.ready())) return single;
+  if (!(await single.connected())) return single;
   const info = await single.client.info('cluster').catch(() => '');
   if (!/^cluster_enabled:1/m.test(info)) return single;
   await single.close();
   const cluster = new RedisConnection({ ...options, cluster: true }, subscriber);
-  await cluster.ready();
+  await cluster.connected();
   return cluster;
 }

@@ -591,7 +591,15 @@ export class RedisStore implements Store {
   private async admit(s: RedisSession): Promise<OpenResult> {
     const max = this.options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
-    const verdict = await this.options.connection.run(this.redis.cmAdmit(this.index, this.once, this.evictions, s.id, Date.now(), max, idleMs, this.ttlMs, new Date().toISOString()));
+    let verdict: unknown;
+    try {
+      verdict = await this.options.connection.run(this.redis.cmAdmit(this.index, this.once, this.evictions, s.id, Date.now(), max, idleMs, this.ttlMs, new Date().toISOString()));
+    } catch (e) {
+      // On a cluster the session table is in the prefix's slot, on one master: while that master fails over, sessions
+      // whose own slots answer are served (and admitted at their next call), not refused with it. A single Redis down is down.
+      if (this.options.connection.options.cluster && e instanceof StoreUnavailableError) return { ok: true, session: s };
+      throw e;
+    }
     if (typeof verdict === 'string') {
       await this.dropKeys(verdict);
       if (++this.evictedHere === 1 || this.evictedHere % 1000 === 0) {

@@ -1,7 +1,8 @@
 /**
  * A throwaway Redis Cluster for a test file: three masters and three replicas of Debian's redis-server
  * (7.0) with `--cluster-enabled yes` on free loopback ports, their node files in a temp dir, joined by
- * `redis-cli --cluster create --cluster-replicas 1`, ready once every node says `cluster_state:ok`;
+ * `redis-cli --cluster create --cluster-replicas 1`, ready once every node says `cluster_state:ok` and every
+ * replica has synced (so it can be promoted);
  * stopped (and the dir removed) after the file. Missing binaries: skipped locally, failing under CI.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
@@ -32,6 +33,8 @@ export interface TestRedisCluster {
   cli(port: number, ...args: string[]): Promise<string>;
   /** The port of the master that serves `key`'s slot now. */
   masterOf(key: string): Promise<number>;
+  /** What one node wrote (its log, at --loglevel warning unless `args` say otherwise). */
+  log(port: number): string;
   /** kill -9 of one node. */
   kill(port: number): Promise<void>;
   /** Resolves once every live node says cluster_state:ok and serves every slot (after a failover, too). */
@@ -89,7 +92,7 @@ export async function startRedisCluster(args: string[] = []): Promise<TestRedisC
     for (const port of ports) {
       const child = spawn(
         REDIS_SERVER,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', ...args],
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0', ...args],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let log = '';
@@ -120,6 +123,13 @@ export async function startRedisCluster(args: string[] = []): Promise<TestRedisC
     }
   };
   await ok();
+  // A replica that never synced with its master cannot take its place: ready once every replica's link is up.
+  for (let i = 0; ; i++) {
+    const infos = await Promise.all(nodes.map(({ port }) => cli(port, 'INFO', 'replication').catch(() => '')));
+    if (infos.every((t) => t.includes('role:master') || t.includes('master_link_status:up'))) break;
+    if (i > 600) throw new Error(`the Redis Cluster's replicas on ports ${ports.join(', ')} did not sync with their masters in 30 s`);
+    await pause(50);
+  }
   return {
     url: `redis://127.0.0.1:${ports[0]}`,
     seeds: ports.map((p) => `redis://127.0.0.1:${p}`).join(','),
@@ -127,6 +137,7 @@ export async function startRedisCluster(args: string[] = []): Promise<TestRedisC
     cli,
     ok,
     stop,
+    log: (port) => logs.get(port)?.() ?? '',
     async masterOf(key) {
       const slot = Number((await cli(live()[0]!.port, 'CLUSTER', 'KEYSLOT', key)).trim());
       for (const line of (await cli(live()[0]!.port, 'CLUSTER', 'NODES')).split('\n')) {
