@@ -220,6 +220,28 @@ describe.skipIf(SKIP_WITHOUT_REDIS).each(['single', 'cluster'] as const)('RedisS
 
 describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
 
+  test('scripts declare the keys they write by name: the seed’s collections and every collection a lease writes', async () => {
+    const store = redisStore('declared');
+    const calls = { cmSeed: [] as unknown[][], cmApply: [] as unknown[][] };
+    for (const name of ['cmSeed', 'cmApply'] as const) {
+      const original = store.redis[name].bind(store.redis);
+      vi.spyOn(store.redis, name).mockImplementation((...args: Array<string | number>) => (calls[name].push(args), original(...args)));
+    }
+    const locks = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+    const s = await opened(store, 's');
+    await locks.run(s, async () => {
+      await s.put('x:new', 'k', { v: 1 });
+      await s.delete('x:apps', 'a');
+    });
+    const declared = (args: unknown[]): unknown[] => args.slice(1, 1 + Number(args[0]));
+    expect(calls.cmSeed.length).toBeGreaterThan(0);
+    for (const args of calls.cmSeed) expect(declared(args)).toContain('{declared:s}:c:x:apps');
+    expect(calls.cmApply.length).toBeGreaterThan(0);
+    expect(calls.cmApply.flatMap(declared)).toEqual(expect.arrayContaining(['{declared:s}:l', '{declared:s}:c:x:new', '{declared:s}:c:x:apps']));
+    expect(await (await opened(redisStore('declared'), 's')).get('x:new', 'k')).toEqual({ v: 1 });
+    expect(await (await opened(redisStore('declared'), 's')).get('x:apps', 'a')).toBeUndefined();
+  });
+
   test('every key of a session carries its hash tag and an expiry no longer than the session TTL', async () => {
     const store = redisStore('tagged', {}, 60_000);
     const s = await opened(store, 'sess-1');
