@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cluster, Redis } from 'ioredis';
-import { clusterHealth, openRedisConnection, redactedUrl, redisUrlProblem, seedUrls, RedisConnection } from '../../src/state/redis-connection.js';
+import { openRedisConnection, redactedUrl, redisUrlProblem, RedisConnection } from '../../src/state/redis-connection.js';
+import { clusterHealth, seedUrls } from '../../src/state/redis-cluster.js';
 import { StoreUnavailableError } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { SKIP_WITHOUT_REDIS_CLUSTER, startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
