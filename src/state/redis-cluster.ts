@@ -56,6 +56,8 @@ export function clusterClient(options: RedisOptions, client: ClientOptions, retr
     retryDelayOnTryAgain: 100,
     maxRedirections: Math.max(16, Math.ceil(options.timeoutMs / 100)),
     slotsRefreshTimeout: Math.max(options.timeoutMs, 1000),
+    // The nodes' names are connected to as given (a managed cluster's TLS certificates name them, not their addresses).
+    dnsLookup: (address, callback) => callback(null, address),
     slotsRefreshInterval: 5000,
   });
 }

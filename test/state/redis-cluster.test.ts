@@ -10,6 +10,7 @@ import { clusterHealth, seedUrls } from '../../src/state/redis-cluster.js';
 import { StoreUnavailableError } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { SKIP_WITHOUT_REDIS_CLUSTER, startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
+import { serveProcess } from '../helpers/serve-process.js';
 
 describe('seed lists and CLUSTER INFO, offline', () => {
   test('a bare HOST:PORT in a seed list takes the first URL’s scheme and credentials', () => {
@@ -71,6 +72,22 @@ describe.skipIf(SKIP_WITHOUT_REDIS || SKIP_WITHOUT_REDIS_CLUSTER)('cluster mode,
     for (let i = 0; i < 12; i++) await c.run(c.client.set(`{detect:${i}}:k`, String(i)));
     expect(await c.run(c.client.get('{detect:7}:k'))).toBe('7');
     expect(await c.check()).toMatchObject({ status: 'up', cluster: { state: 'ok', knownNodes: 6, masters: 3, slotsOk: 16384 } });
+  });
+
+  test('serve --redis with a seed list (bare HOST:PORT after the first) shares its mask key and serves every session', async () => {
+    const [first, ...rest] = cluster.seeds.split(',');
+    const serve = await serveProcess(['--redis', [first, ...rest.map((u) => u.replace('redis://', ''))].join(','), '--redis-prefix', 'seeded']);
+    try {
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${serve.url}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': `s${i}` }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
+        expect(res.headers.get('x-mock-limit')).toBeNull();
+        expect(((await res.json()) as { data?: { access_token?: string } }).data?.access_token).toEqual(expect.any(String));
+      }
+      // What the issue saw before: the mask key unread (MOVED), then a server error per call.
+      expect(serve.stderr()).not.toMatch(/mask key could not be read|MOVED/);
+    } finally {
+      await serve.stop();
+    }
   });
 
   test('a single client on a cluster node (the cluster did not answer at start) answers store-unavailable saying to restart, not a server error', async () => {
