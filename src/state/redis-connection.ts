@@ -260,7 +260,7 @@ export class RedisConnection {
   private bounded<T>(command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Command timed out after ${this.options.timeoutMs} ms (the Redis Cluster found no master for its slot)`)), this.options.timeoutMs);
+      timer = setTimeout(() => reject(new Error(`Command timed out after ${this.options.timeoutMs} ms on the Redis Cluster (no master answered for its slot)`)), this.options.timeoutMs);
     });
     command.catch(() => undefined);
     return Promise.race([command, late]).finally(() => clearTimeout(timer));
