@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { JSON_TYPE, TOKEN_BODY } from './workloads.mjs';
@@ -24,7 +24,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
 const REDIS_CLI = ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli'].find((p) => existsSync(p));
-if (!REDIS_SERVER || !REDIS_CLI) throw new Error('redis-server and redis-cli are needed (apt-get install redis-server)');
+/** Whether this machine can start a cluster (bench.mjs leaves its cluster row out otherwise). */
+export const CAN_START_CLUSTER = Boolean(REDIS_SERVER && REDIS_CLI);
 const run = promisify(execFile);
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +65,8 @@ async function singleRedis(dir) {
   return { url: `redis://127.0.0.1:${port}`, pids: [child.pid], children: [child] };
 }
 
-async function redisCluster(dir) {
+/** Three masters and three replicas in `dir`, joined and synced: their first node's URL, pids and processes. */
+export async function redisCluster(dir) {
   const ports = [];
   while (ports.length < 6) ports.push(await freePort(ports));
   const children = ports.map((p) => redisNode(p, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0'], dir));
@@ -120,29 +122,36 @@ async function measure(instances, store) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const dir = mkdtempSync(join(tmpdir(), 'cm-bench-cluster-'));
-const stores = { 'one Redis': await singleRedis(dir), 'Redis Cluster (3 masters + 3 replicas)': await redisCluster(dir) };
-const rows = [];
-try {
-  for (const [name, store] of Object.entries(stores)) {
-    const one = [await serve(store.url, 'bench-one')];
-    const two = [await serve(store.url, 'bench-two'), await serve(store.url, 'bench-two')];
-    for (const [label, instances] of [['× 1', one], ['× 2', two]]) {
-      for (const i of instances) await load(i.base, Math.max(1, Math.floor(CONNECTIONS / instances.length)), Math.min(2, DURATION));
-      const runs = [];
-      for (let r = 0; r < ROUNDS; r++) runs.push(await measure(instances, store));
-      const row = { store: name, instances: label, ...Object.fromEntries(Object.keys(runs[0]).map((k) => [k, k === 'errors' ? runs.reduce((n, x) => n + x.errors, 0) : median(runs.map((x) => x[k]))])) };
-      rows.push(row);
-      process.stderr.write(`  ${name} ${label}: ${row.reqPerSec} req/s, p99 ${row.p99ms} ms, ${row.cpuUsPerReq} µs CPU/request (+ ${row.storeCpuUsPerReq} in the store, ${row.busiestNodeCpuUsPerReq} on its busiest node)\n`);
+
+async function main() {
+  if (!CAN_START_CLUSTER) throw new Error('redis-server and redis-cli are needed (apt-get install redis-server)');
+  const dir = mkdtempSync(join(tmpdir(), 'cm-bench-cluster-'));
+  const stores = { 'one Redis': await singleRedis(dir), 'Redis Cluster (3 masters + 3 replicas)': await redisCluster(dir) };
+  const rows = [];
+  try {
+    for (const [name, store] of Object.entries(stores)) {
+      const one = [await serve(store.url, 'bench-one')];
+      const two = [await serve(store.url, 'bench-two'), await serve(store.url, 'bench-two')];
+      for (const [label, instances] of [['× 1', one], ['× 2', two]]) {
+        for (const i of instances) await load(i.base, Math.max(1, Math.floor(CONNECTIONS / instances.length)), Math.min(2, DURATION));
+        const runs = [];
+        for (let r = 0; r < ROUNDS; r++) runs.push(await measure(instances, store));
+        const row = { store: name, instances: label, ...Object.fromEntries(Object.keys(runs[0]).map((k) => [k, k === 'errors' ? runs.reduce((n, x) => n + x.errors, 0) : median(runs.map((x) => x[k]))])) };
+        rows.push(row);
+        process.stderr.write(`  ${name} ${label}: ${row.reqPerSec} req/s, p99 ${row.p99ms} ms, ${row.cpuUsPerReq} µs CPU/request (+ ${row.storeCpuUsPerReq} in the store, ${row.busiestNodeCpuUsPerReq} on its busiest node)\n`);
+      }
+      for (const i of [...one, ...two]) i.child.kill('SIGKILL');
     }
-    for (const i of [...one, ...two]) i.child.kill('SIGKILL');
+  } finally {
+    for (const s of Object.values(stores)) for (const c of s.children) c.kill('SIGKILL');
+    await pause(200);
+    rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  for (const s of Object.values(stores)) for (const c of s.children) c.kill('SIGKILL');
-  await pause(200);
-  rmSync(dir, { recursive: true, force: true });
+  console.log(`(a) token, a session per connection, ${CONNECTIONS} connections, median of ${ROUNDS} × ${DURATION} s\n`);
+  console.log('| store | instances | req/s | p99 ms | CPU µs/req (instances) | CPU µs/req (store, all nodes) | busiest node | errors |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.store} | ${r.instances} | ${r.reqPerSec} | ${r.p99ms} | ${r.cpuUsPerReq} | ${r.storeCpuUsPerReq} | ${r.busiestNodeCpuUsPerReq} | ${r.errors} |`);
 }
-console.log(`(a) token, a session per connection, ${CONNECTIONS} connections, median of ${ROUNDS} × ${DURATION} s\n`);
-console.log('| store | instances | req/s | p99 ms | CPU µs/req (instances) | CPU µs/req (store, all nodes) | busiest node | errors |');
-console.log('|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.store} | ${r.instances} | ${r.reqPerSec} | ${r.p99ms} | ${r.cpuUsPerReq} | ${r.storeCpuUsPerReq} | ${r.busiestNodeCpuUsPerReq} | ${r.errors} |`);
+
+// Run as a script (npm run bench:redis-cluster); bench.mjs imports redisCluster only.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
