@@ -153,5 +153,7 @@ describe.skipIf(SKIP_WITHOUT_REDIS_CLUSTER)('two instances on a Redis Cluster, o
     expect(h.body.status).toBe('store-unavailable');
     expect(h.body.store).toMatchObject({ status: 'down', cluster: { state: 'fail' } });
     expect(String(h.body.store['error'])).toContain('Redis Cluster');
+    // The load balancer's check (no token) says the same.
+    expect((await fetch(`${A.url}/__mock/ready`)).status).toBe(503);
   }, 30_000);
 });
