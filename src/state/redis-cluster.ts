@@ -7,10 +7,24 @@ import { Cluster, type ClusterNode, type RedisOptions as ClientOptions } from 'i
 import type { RedisOptions } from './redis-connection.js';
 
 /**
+ * Whether a --redis value is a list of seed nodes: it has a comma that is not inside one URL's password or query
+ * (`redis://:a,b@host:6379` is one URL; `redis://h1:7001,h2:7002` does not parse as one).
+ */
+export function isSeedList(url: string): boolean {
+  if (!url.includes(',')) return false;
+  try {
+    return new URL(url).hostname.includes(',');
+  } catch {
+    return true;
+  }
+}
+
+/**
  * The seed nodes of a comma-separated --redis list, each a whole URL: a bare `HOST:PORT` takes the first URL's
  * scheme and credentials (one cluster has one password).
  */
 export function seedUrls(url: string): string[] {
+  if (!isSeedList(url)) return [url];
   const [first = '', ...rest] = url.split(',').map((u) => u.trim());
   const out = [first];
   let base: URL | undefined;

@@ -7,7 +7,7 @@
 import { createConnection } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Redis, type Cluster, type RedisOptions as ClientOptions } from 'ioredis';
-import { clusterClient, clusterHealth, seedUrls, type ClusterHealth } from './redis-cluster.js';
+import { clusterClient, clusterHealth, isSeedList, seedUrls, type ClusterHealth } from './redis-cluster.js';
 import { StoreUnavailableError } from './store.js';
 
 export interface RedisOptions {
@@ -32,8 +32,7 @@ export const DEFAULT_REDIS_TIMEOUT_MS = 2000;
 
 /** A URL's problem in words (each seed node's, for a comma-separated list), or undefined when serve can use it. */
 export function redisUrlProblem(url: string): string | undefined {
-  const seeds = url.split(',');
-  if (seeds.length > 1) {
+  if (isSeedList(url)) {
     for (const seed of seedUrls(url)) {
       const problem = oneUrlProblem(seed);
       if (problem) return `seed node ${problem}`;
@@ -63,7 +62,7 @@ const SECRET_PARAM = /pass|pwd|secret|token|auth|key/i;
 
 /** The URL without its password (in the user part or the query), for logs, health and errors; each seed's, for a list. */
 export function redactedUrl(url: string): string {
-  if (url.includes(',')) return seedUrls(url).map(redactedUrl).join(',');
+  if (isSeedList(url)) return seedUrls(url).map(redactedUrl).join(',');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -411,7 +410,7 @@ export class RedisConnection {
  */
 export async function openRedisConnection(options: RedisOptions, subscriber = false): Promise<RedisConnection> {
   if (options.cluster !== undefined) return new RedisConnection(options, subscriber);
-  if (options.url.includes(',')) return new RedisConnection({ ...options, cluster: true }, subscriber);
+  if (isSeedList(options.url)) return new RedisConnection({ ...options, cluster: true }, subscriber);
   const single = new RedisConnection({ ...options, cluster: false }, subscriber);
   if (!(await single.connected())) return single;
   const info = await single.client.info('cluster').catch(() => '');

@@ -17,6 +17,13 @@ describe('seed lists and CLUSTER INFO, offline', () => {
     expect(seedUrls('redis://:pw@h1:7001, h2:7002,rediss://u:p2@h3:7003')).toEqual(['redis://:pw@h1:7001', 'redis://:pw@h2:7002', 'rediss://u:p2@h3:7003']);
   });
 
+  test('a comma in one URL’s password or query is not a seed list', () => {
+    expect(seedUrls('redis://:a,b@h:6379')).toEqual(['redis://:a,b@h:6379']);
+    expect(redisUrlProblem('redis://:a,b@h:6379')).toBeUndefined();
+    expect(redactedUrl('redis://:a,b@h:6379')).toBe('redis://:***@h:6379');
+    expect(seedUrls('redis://h1,h2:7002')).toEqual(['redis://h1', 'redis://h2:7002']);
+  });
+
   test.each([
     ['redis://h1:7001,h2:7002', undefined],
     ['redis://h1:7001,redis://h2:7002/0', undefined],
