@@ -12,7 +12,8 @@
 // (half the connections to each; every connection keeps its instance, as a client-side round robin does).
 // The two-instance row's req/s is the sum of both halves, its p50/p99 the worse of the two. (a) runs once more
 // with a session per connection (a team's many clients): one session's calls queue on its lock whatever the
-// number of instances, so only this row can show what a second instance adds.
+// number of instances, so only this row can show what a second instance adds; it has one more row, two instances
+// on a local Redis Cluster (three masters, three replicas; needs redis-cli too), whose Redis CPU is all six nodes'.
 //
 // The machines are shared: another tenant's burst can halve one run. Each workload is therefore run in
 // rounds that take every target in turn (contract-mock, both Prisms, the ceiling), and each target's row
@@ -25,14 +26,15 @@
 // load generator) on core 1. Off by default: Prism, the reference, answers faster when it may use both
 // cores, and the targets compare against its fastest configuration (bench/README.md).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import os from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { replaceBetween } from '../scripts/replace-between.mjs';
 import { FORM_TYPE as formType, JSON_TYPE as json, TOKEN_BODY, prepareWorkloads } from './workloads.mjs';
+import { CAN_START_CLUSTER, redisCluster } from './redis-cluster.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -145,11 +147,13 @@ async function warmUp(target, workload) {
 async function measure(label, target, workload) {
   const pids = (target.pair ?? [target]).map((t) => t.child.pid);
   const before = cpuOf(pids);
-  const redisBefore = target.redisPid ? cpuOf([target.redisPid]) : null;
+  // A cluster's CPU is all its nodes' (replicas apply every write too).
+  const redisPids = target.redisPids ?? (target.redisPid ? [target.redisPid] : undefined);
+  const redisBefore = redisPids ? cpuOf(redisPids) : null;
   /** What the run cost per answered request: the target's processes, and Redis's for a --redis target. */
   const cost = (requests) => ({
     cpuUsPerReq: cpuPerRequest(before, cpuOf(pids), requests),
-    ...(target.redisPid && { redisCpuUsPerReq: cpuPerRequest(redisBefore, cpuOf([target.redisPid]), requests) }),
+    ...(redisPids && { redisCpuUsPerReq: cpuPerRequest(redisBefore, cpuOf(redisPids), requests) }),
   });
   if (target.pair) {
     const half = Math.max(1, Math.floor(CONNECTIONS / 2));
@@ -319,8 +323,12 @@ async function main() {
   // A team's use of a shared mock: many clients at once, each in its own session (X-Mock-Session), so the
   // instances do not queue on one session's lock. Token calls (a), which need no per-session set-up.
   const perSession = { ...mockLoads[0], name: '(a) token, a session per connection', sessions: true };
+  // The same with two instances on a local Redis Cluster (three masters, three replicas): its row's Redis CPU is all six nodes'.
+  const clusterDir = redis && CAN_START_CLUSTER ? mkdtempSync(join(tmpdir(), 'cm-bench-cluster-')) : undefined;
+  const cluster = clusterDir && (await redisCluster(clusterDir));
+  const clusterPair = cluster && { ...pairTarget(await contractMock({}, ['--redis', cluster.url, '--redis-prefix', 'bench-cluster']), await contractMock({}, ['--redis', cluster.url, '--redis-prefix', 'bench-cluster'])), redisPids: cluster.pids };
   if (redis) {
-    const targets = [['contract-mock', mock], ['contract-mock + Redis', redisOne], ['contract-mock × 2 + Redis', redisPair]];
+    const targets = [['contract-mock', mock], ['contract-mock + Redis', redisOne], ['contract-mock × 2 + Redis', redisPair], ...(clusterPair ? [['contract-mock × 2 + Redis Cluster', clusterPair]] : [])];
     process.stderr.write(`  ${perSession.name}: warm-up, then ${ROUNDS} rounds of ${DURATION} s per target\n`);
     for (const [, target] of targets) for (const t of target.pair ?? [target]) await warmUp(t, perSession);
     const runs = targets.map(() => []);
@@ -333,6 +341,11 @@ async function main() {
   if (redis) {
     for (const t of [redisOne, ...redisPair.pair]) await stop(t.child);
     await stop(redis.child);
+  }
+  if (cluster) {
+    for (const t of clusterPair.pair) await stop(t.child);
+    for (const c of cluster.children) await stop(c);
+    rmSync(clusterDir, { recursive: true, force: true });
   }
 
   process.stderr.write(`memory: ${MILLION} journaled calls\n`);

@@ -48,7 +48,7 @@ program
   .option('--allow-delivery <host[:port]|cidr>', 'a webhook destination allowed besides loopback (repeatable)', collect, [])
   .option('--journal-max-size <bytes>', 'rotate the journal file when it would pass this size', String(64 * 1024 * 1024))
   .option('--journal-keep <n>', 'rotated journal files kept besides the current one', '4')
-  .option('--redis <url>', 'share sessions, journal and events with every instance on this Redis: redis://HOST:PORT[/DB] (default $REDIS_URL)')
+  .option('--redis <url>', 'share sessions, journal and events with every instance on this Redis: redis://HOST:PORT[/DB], or any node of a Redis Cluster (several comma-separated: seed nodes) (default $REDIS_URL)')
   .option('--redis-prefix <prefix>', 'key prefix, so several mocks can share one Redis', 'contract-mock')
   .option('--redis-timeout <ms>', 'longest wait for Redis before a call is answered store-unavailable', '2000')
   .option('--redis-session-ttl <seconds>', 'a session nobody used for this long is removed from Redis', '86400')

@@ -23,7 +23,7 @@ import type { CallRecord } from '../journal/call-record.js';
 import { Journal, DEFAULT_JOURNAL, type CallJournal, type JournalOptions } from '../journal/journal.js';
 import { SecretMask } from '../journal/secret-mask.js';
 import { RedisJournal, sharedMaskKey } from '../journal/redis-journal.js';
-import { DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, RedisConnection, redisUrlProblem, type RedisOptions } from '../state/redis-connection.js';
+import { DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, openRedisConnection, redisUrlProblem, type RedisOptions } from '../state/redis-connection.js';
 import { RedisStore, DEFAULT_SESSION_TTL_MS } from '../state/redis-store.js';
 import { redisSessionLock } from '../state/redis-session-lock.js';
 import { sessionLock, type SessionLock } from '../state/session-lock.js';
@@ -359,7 +359,8 @@ async function chooseBackends(options: MockOptions, storeOptions: ConstructorPar
   const journalOptions = { ...DEFAULT_JOURNAL, mask: new SecretMask(undefined, options.contract.secretNames), ...options.journal };
   if (options.redis && !options.store) {
     const redis = redisOptions(options.redis);
-    const connection = new RedisConnection({ ...redis, log: options.log ?? console.error });
+    // A Redis Cluster (a list of seed nodes, or a node that says so) gets ioredis' Cluster client.
+    const connection = await openRedisConnection({ ...redis, log: options.log ?? console.error });
     if (!(await connection.ready())) (options.log ?? console.error)(`contract-mock: Redis at ${connection.health().url} is not ready (${connection.health().error}); calls are answered store-unavailable until it is`);
     const ttlMs = redis.sessionTtlMs;
     // One mask key for every instance on this Redis, so a secret masks the same way on all of them.

@@ -1,16 +1,24 @@
 /**
- * One connection to the Redis that instances share (serve --redis): parses the URL, bounds every
+ * One connection to the Redis that instances share (serve --redis), a single Redis or a Redis Cluster
+ * (detected at start; redis-cluster.ts holds what is particular to one): parses the URL, bounds every
  * command in time, reconnects by itself, says whether the store is up (and why not: unreachable, or
- * refusing commands), and logs each change of that once. Knows nothing of sessions.
+ * refusing commands, or a failed cluster), and logs each change of that once. Knows nothing of sessions.
  */
 import { createConnection } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster, type RedisOptions as ClientOptions } from 'ioredis';
+import { clusterClient, clusterHealth, isSeedList, seedUrls, type ClusterHealth } from './redis-cluster.js';
 import { StoreUnavailableError } from './store.js';
 
 export interface RedisOptions {
-  /** `redis://[user:password@]HOST:PORT[/DB]` (or `rediss://`). */
+  /**
+   * `redis://[user:password@]HOST:PORT[/DB]` (or `rediss://`); for a Redis Cluster, any node's URL, or several
+   * seed nodes separated by commas (`redis://h1:7001,h2:7002`: a bare `HOST:PORT` takes the first URL's
+   * scheme and credentials).
+   */
   url: string;
+  /** Talk to a Redis Cluster (ioredis' Cluster routes each command to its slot's master); openRedisConnection asks the server. */
+  cluster?: boolean;
   /** Namespace for every key, so several mocks can share one Redis (serve --redis-prefix). */
   prefix: string;
   /** How long one Redis command may take before the call it serves is answered store-unavailable (ms). */
@@ -22,8 +30,20 @@ export interface RedisOptions {
 export const DEFAULT_REDIS_PREFIX = 'contract-mock';
 export const DEFAULT_REDIS_TIMEOUT_MS = 2000;
 
-/** A URL's problem in words, or undefined when serve can use it. */
+/** A URL's problem in words (each seed node's, for a comma-separated list), or undefined when serve can use it. */
 export function redisUrlProblem(url: string): string | undefined {
+  if (isSeedList(url)) {
+    for (const seed of seedUrls(url)) {
+      const problem = oneUrlProblem(seed);
+      if (problem) return `seed node ${problem}`;
+      if (!/^\/?0?$/.test(new URL(seed).pathname)) return `a Redis Cluster has only database 0 (got "${new URL(seed).pathname.slice(1)}" in ${redactedUrl(seed)})`;
+    }
+    return undefined;
+  }
+  return oneUrlProblem(url);
+}
+
+function oneUrlProblem(url: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -40,8 +60,9 @@ export function redisUrlProblem(url: string): string | undefined {
 /** Query parameters that carry a credential (ioredis reads `?password=` as the password). */
 const SECRET_PARAM = /pass|pwd|secret|token|auth|key/i;
 
-/** The URL without its password (in the user part or the query), for logs, health and errors. */
+/** The URL without its password (in the user part or the query), for logs, health and errors; each seed's, for a list. */
 export function redactedUrl(url: string): string {
+  if (isSeedList(url)) return seedUrls(url).map(redactedUrl).join(',');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -94,13 +115,22 @@ export interface RedisHealth {
   prefix: string;
   /** Why it is down (the last connection error). */
   error?: string;
+  /** On a Redis Cluster: what its nodes say (CLUSTER INFO), the worst state any of them reports. */
+  cluster?: ClusterHealth;
 }
 
 /** How often a refusing Redis is asked again whether it accepts writes (ms): the mock recovers by itself. */
 const PROBE_EVERY_MS = 1000;
 
 export class RedisConnection {
+  /**
+   * The client every command goes through. On a cluster it is ioredis' Cluster, typed as a Redis: the commands,
+   * scripts and transactions the store sends are the same (each touches one slot), and Cluster sends each to its
+   * slot's master, following MOVED and ASK.
+   */
   readonly client: Redis;
+  /** The same client when it is a Cluster (health asks it about the nodes). */
+  private readonly cluster: Cluster | undefined;
   /** Why the last command or connection attempt failed (a timeout, a lost connection); cleared by any success. */
   private lastError: string | undefined;
   /** Why Redis refuses commands (OOM, NOAUTH, READONLY...); cleared only when a write succeeds again. */
@@ -113,20 +143,22 @@ export class RedisConnection {
   /** The state last logged ('up', 'unreachable', 'tls', or a refusal's code); logging starts once ready() has answered. */
   private reported: string | undefined;
   private readonly probeKey: string;
+  private firstWait: Promise<boolean> | undefined;
+  /** On a cluster, what its nodes said when health last asked. */
+  private clusterHealth: ClusterHealth | undefined;
+  /** A single-Redis connection answered MOVED (it is a cluster node that did not answer at start): said once. */
+  private movedSaid = false;
 
   constructor(
     readonly options: RedisOptions,
     private readonly subscriber = false,
   ) {
     this.probeKey = `{${options.prefix}}:health`;
-    this.client = new Redis(options.url, {
+    const client: ClientOptions = {
       // Every command is bounded (queued while reconnecting too): a stopped Redis costs a call at most this long.
       commandTimeout: subscriber ? undefined : options.timeoutMs,
       connectTimeout: Math.max(options.timeoutMs, 1000),
       maxRetriesPerRequest: null,
-      // Reconnect for ever, backing off to one attempt a second: the mock recovers by itself when Redis returns.
-      retryStrategy: (times) => Math.min(times * 50, 1000),
-      lazyConnect: false,
       enableReadyCheck: true,
       connectionName: subscriber ? 'contract-mock-events' : 'contract-mock',
       // No auto-pipelining: the store and the journal already send one script per session per turn of the event
@@ -134,7 +166,11 @@ export class RedisConnection {
       // Pipeline cost more CPU than the writes it saved: 70 against 60 µs a call on (a), 127 against 96 with a
       // session per connection.
       enableAutoPipelining: false,
-    });
+    };
+    // Reconnect for ever, backing off to one attempt a second: the mock recovers by itself when Redis returns.
+    const retryStrategy = (times: number): number => Math.min(times * 50, 1000);
+    this.client = options.cluster ? (clusterClient(options, client, retryStrategy) as unknown as Redis) : new Redis(options.url, { ...client, retryStrategy, lazyConnect: false });
+    this.cluster = options.cluster ? (this.client as unknown as Cluster) : undefined;
     this.client.on('error', (e: Error) => this.connectionFailed(e));
     this.client.on('ready', () => {
       this.lastError = this.tlsMismatch = undefined;
@@ -146,7 +182,18 @@ export class RedisConnection {
 
   /** Waits for the first connection, at most the command timeout; serve starts either way and recovers later. */
   async ready(): Promise<boolean> {
-    const ok = this.client.status === 'ready' || (await new Promise<boolean>((resolve) => {
+    const ok = await this.connected();
+    // What start-up says (create-server logs a Redis that does not answer yet) is the state changes are logged from.
+    this.reported ??= this.state();
+    return ok;
+  }
+
+  /** Whether the first connection is made within the command timeout (at least 1 s), waited for once; logs nothing. */
+  connected(): Promise<boolean> {
+    return (this.firstWait ??= this.waitForConnection());
+  }
+  private async waitForConnection(): Promise<boolean> {
+    return this.client.status === 'ready' || (await new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
         this.client.off('ready', onReady);
@@ -156,9 +203,6 @@ export class RedisConnection {
       const timer = setTimeout(() => done(false), Math.max(this.options.timeoutMs, 1000));
       this.client.once('ready', onReady);
     }));
-    // What start-up says (create-server logs a Redis that does not answer yet) is the state changes are logged from.
-    this.reported ??= this.state();
-    return ok;
   }
 
   get up(): boolean {
@@ -166,12 +210,17 @@ export class RedisConnection {
   }
 
   health(): RedisHealth {
+    const failing = this.clusterHealth?.state === 'fail';
     return {
       backend: 'redis',
-      status: this.up ? 'up' : 'down',
+      status: this.up && !failing ? 'up' : 'down',
       url: redactedUrl(this.options.url),
       prefix: this.options.prefix,
-      ...(!this.up && { error: this.reason() }),
+      // A failed cluster is the cause of whatever else failed (a command timed out on a lost master): said first.
+      ...(failing
+        ? { error: `the Redis Cluster's state is fail (${this.clusterHealth!.slotsOk} of 16384 slots served, ${this.clusterHealth!.answering} nodes answering); calls are answered store-unavailable until it is ok${this.up ? '' : ` (${this.reason()})`}` }
+        : !this.up && { error: this.reason() }),
+      ...(this.clusterHealth && { cluster: this.clusterHealth }),
     };
   }
 
@@ -203,7 +252,17 @@ export class RedisConnection {
 
   /** A command's result: success clears the last error (a stalled Redis that resumes is up again without a reconnect). */
   run<T>(command: Promise<T>): Promise<T> {
+    // A cluster's command can wait beyond any one node's timeout (for the slots, for a replica to be promoted): held to the bound here.
+    if (this.cluster) return this.bounded(command).then(this.succeeded as (v: T) => T, this.failed);
     return command.then(this.succeeded as (v: T) => T, this.failed);
+  }
+  private bounded<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Command timed out after ${this.options.timeoutMs} ms on the Redis Cluster (no master answered for its slot)`)), this.options.timeoutMs);
+    });
+    command.catch(() => undefined);
+    return Promise.race([command, late]).finally(() => clearTimeout(timer));
   }
   private readonly succeeded = <T>(value: T): T => {
     if (this.lastError !== undefined) {
@@ -213,6 +272,8 @@ export class RedisConnection {
     return value;
   };
   private readonly failed = (e: unknown): never => {
+    // A cluster node reached as a single Redis (the cluster did not answer when this instance started): an outage, said once.
+    if ((e as Error)?.name === 'ReplyError' && /^(?:MOVED|ASK) \d+ /.test((e as Error).message)) throw this.movedAsSingle(e as Error);
     // Redis answered with an error that is not a refusal: a bug in a command or script, not an outage.
     if ((e as Error)?.name === 'ReplyError' && !refusalOf(e)) throw e;
     throw this.unavailable(e);
@@ -224,8 +285,14 @@ export class RedisConnection {
    * writes (full, a replica, unable to save) is down for the mock.
    */
   async check(): Promise<RedisHealth> {
-    await this.probe();
+    await Promise.all([this.probe(), this.cluster && this.askCluster(this.cluster)]);
     return this.health();
+  }
+
+  /** What health says of a cluster: every node ioredis knows is asked CLUSTER INFO (each bounded by the command timeout). */
+  private async askCluster(cluster: Cluster): Promise<void> {
+    const answers = await Promise.all(cluster.nodes('all').map((node) => (node.call('CLUSTER', 'INFO') as Promise<string>).catch(() => undefined)));
+    this.clusterHealth = clusterHealth(answers.filter((a): a is string => typeof a === 'string'));
   }
 
   /** One write; its success ends a refusal (and the state is logged up again). */
@@ -265,6 +332,15 @@ export class RedisConnection {
     return new StoreUnavailableError(`${at}: ${message}`, 'unknown');
   }
 
+  private movedAsSingle(e: Error): StoreUnavailableError {
+    const what = `Redis at ${redactedUrl(this.options.url)} is a node of a Redis Cluster (it answered "${e.message.slice(0, 80)}"), and this instance talks to it as a single Redis: the cluster did not answer when it started. Restart it (it detects the cluster at start), or give every node, comma-separated, in --redis`;
+    if (!this.movedSaid) {
+      this.movedSaid = true;
+      this.options.log?.(`contract-mock: ${what}`);
+    }
+    return new StoreUnavailableError(what, 'not-applied');
+  }
+
   private refuse(refused: { code: string; reason: string }): void {
     this.refusal = refused;
     this.note();
@@ -281,7 +357,7 @@ export class RedisConnection {
     const refused = refusalOf(e);
     if (refused) return this.refuse(refused);
     this.lastError = this.tlsMismatch ?? e.message;
-    if (this.tlsMismatch || Date.now() - this.tlsCheckedAt < 10_000) return this.note();
+    if (this.cluster || this.tlsMismatch || Date.now() - this.tlsCheckedAt < 10_000) return this.note();
     this.tlsCheckedAt = Date.now();
     // A plaintext server never completes a TLS handshake (it waits for a line): the connection times out or is cut.
     // A TLS server resets a plaintext connection. Either way the other protocol is tried once.
@@ -324,4 +400,23 @@ export class RedisConnection {
       this.client.disconnect();
     }
   }
+}
+
+/**
+ * A connection to the Redis at `options.url`, as a cluster client when it is one: a list of seed nodes is, and a
+ * single URL is asked (INFO cluster, once at start). A Redis that does not answer within the command timeout is
+ * taken as a single Redis (as before clusters were known): if it turns out to be a cluster node, calls are answered
+ * store-unavailable saying to restart.
+ */
+export async function openRedisConnection(options: RedisOptions, subscriber = false): Promise<RedisConnection> {
+  if (options.cluster !== undefined) return new RedisConnection(options, subscriber);
+  if (isSeedList(options.url)) return new RedisConnection({ ...options, cluster: true }, subscriber);
+  const single = new RedisConnection({ ...options, cluster: false }, subscriber);
+  if (!(await single.connected())) return single;
+  const info = await single.client.info('cluster').catch(() => '');
+  if (!/^cluster_enabled:1/m.test(info)) return single;
+  await single.close();
+  const cluster = new RedisConnection({ ...options, cluster: true }, subscriber);
+  await cluster.connected();
+  return cluster;
 }

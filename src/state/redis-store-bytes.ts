@@ -86,11 +86,19 @@ export class RedisStoreBytes {
     const counted = this.growth;
     this.refreshing = this.connection
       .run(this.redis.cmStoreBytes(this.keys.bytes, this.keys.index, this.keys.once))
-      .then((total) => {
-        this.total = Number(total);
-        this.growth = Math.max(0, this.growth - counted);
-        this.refreshedAt = Date.now();
-      })
+      .then(
+        (total) => {
+          this.total = Number(total);
+          this.growth = Math.max(0, this.growth - counted);
+          this.refreshedAt = Date.now();
+        },
+        // The hash's node is down (a Cluster master failing over, or Redis itself): the budget is approximate by
+        // design, so writes go on against the last sum (plus what this instance admitted since) rather than fail
+        // with it; the write itself fails when its own session's node is down. Asked again after REFRESH_MS.
+        () => {
+          this.refreshedAt = Date.now();
+        },
+      )
       .finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }

@@ -83,15 +83,16 @@ const SCRIPTS = {
 ${RENEW('KEYS[1]', 'KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
 return redis.call('HGET', KEYS[1], 'clock') or '0'`,
   },
-  // KEYS: meta, keys. ARGV: ttl, tag, force (1: reset), then (collection, key, json) triples. Writes the seed unless present.
+  // KEYS: meta, keys, then the seed's collections. ARGV: ttl, force (1: reset), then (collection's KEYS index, key,
+  // json) triples. Writes the seed unless present. (The keys it deletes first are the session's key set's members.)
   cmSeed: {
-    numberOfKeys: 2,
-    lua: `if ARGV[3] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+    numberOfKeys: undefined,
+    lua: `if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 for _, k in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('DEL', k) end
 redis.call('DEL', KEYS[1], KEYS[2])
 local n, b = 0, 0
-for i = 4, #ARGV, 3 do
-  local k = ARGV[2] .. ':c:' .. ARGV[i]
+for i = 3, #ARGV, 3 do
+  local k = KEYS[tonumber(ARGV[i])]
   redis.call('HSET', k, ARGV[i + 1], ARGV[i + 2]); redis.call('SADD', KEYS[2], k); redis.call('PEXPIRE', k, ARGV[1]); n = n + 1; b = b + string.len(ARGV[i + 2])
 end
 redis.call('HSET', KEYS[1], 'clock', '0', 'records', n, 'bytes', b)
@@ -140,24 +141,25 @@ local meta = redis.call('HGETALL', KEYS[3])
 redis.call('HSET', KEYS[3], 'owner', ARGV[3])
 return meta`,
   },
-  // KEYS: lock, wait, meta, keys, journal. ARGV: token, owner, sessionTtl, tag, then the lease's writes: p c k json | d c k | m field value.
+  // KEYS: lock, wait, meta, keys, journal, then the collections written. ARGV: token, owner, sessionTtl, then the
+  // lease's writes: p C k json | d C k | m field value (C: the collection's KEYS index).
   // Applied only while the token holds the lock (-1 otherwise); else {1 when another instance waits for it, else 0; the session's bytes}.
   cmApply: {
-    numberOfKeys: 5,
+    numberOfKeys: undefined,
     lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local left = redis.call('PTTL', KEYS[3])
-local i = 5
+local i = 4
 while i <= #ARGV do
   local op = ARGV[i]
   if op == 'p' then
-    local k = ARGV[4] .. ':c:' .. ARGV[i + 1]
+    local k = KEYS[tonumber(ARGV[i + 1])]
     local old = redis.call('HSTRLEN', k, ARGV[i + 2])
     if redis.call('HSET', k, ARGV[i + 2], ARGV[i + 3]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', 1) end
     redis.call('HINCRBY', KEYS[3], 'bytes', string.len(ARGV[i + 3]) - old)
     redis.call('SADD', KEYS[4], k); ${EXPIRE_WITH('k', 'left', 'ARGV[3]')}
     i = i + 4
   elseif op == 'd' then
-    local k = ARGV[4] .. ':c:' .. ARGV[i + 1]
+    local k = KEYS[tonumber(ARGV[i + 1])]
     local old = redis.call('HSTRLEN', k, ARGV[i + 2])
     if redis.call('HDEL', k, ARGV[i + 2]) == 1 then redis.call('HINCRBY', KEYS[3], 'records', -1); redis.call('HINCRBY', KEYS[3], 'bytes', -old) end
     i = i + 3
@@ -219,9 +221,32 @@ type Scripted = Redis & { [K in ScriptName]: (...args: Array<string | number>) =
 /** Defines the scripts once on a client (EVALSHA, loaded on first use). */
 export function scripted(client: Redis): Scripted {
   for (const [name, s] of Object.entries(SCRIPTS)) {
-    if (!(name in client)) client.defineCommand(name, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+    // Without numberOfKeys, the caller gives the count first (the collections a script writes vary).
+    if (!(name in client)) client.defineCommand(name, s.numberOfKeys === undefined ? { lua: s.lua } : { numberOfKeys: s.numberOfKeys, lua: s.lua });
   }
   return client as Scripted;
+}
+
+/**
+ * cmApply's arguments: the fixed keys, then every collection the writes touch declared as a key (so a Redis Cluster,
+ * or a proxy, sees each key the script writes), the writes naming their collection by its KEYS index.
+ */
+function applyCommand(k: SessionKeys, token: string, ttlMs: number, ops: Array<string | number>): Array<string | number> {
+  const keys: string[] = [k.lock, k.wait, k.meta, k.keys, k.journal];
+  const index = new Map<string | number, number>();
+  for (let i = 0; i < ops.length; ) {
+    const op = ops[i];
+    if (op === 'm') {
+      i += 3;
+      continue;
+    }
+    const c = ops[i + 1]!;
+    let at = index.get(c);
+    if (at === undefined) index.set(c, (at = keys.push(collectionKey(k, String(c)))));
+    ops[i + 1] = at;
+    i += op === 'p' ? 4 : 3;
+  }
+  return [keys.length, ...keys, token, token.split(':')[0]!, ttlMs, ...ops];
 }
 
 /** How long a clock read by this instance may skip renewing the session's expiry (it renews every call otherwise). */
@@ -276,7 +301,7 @@ export class RedisSession implements SessionStore {
 
   private seed(): Promise<unknown> {
     const k = this.keys;
-    return this.run(this.redis.cmSeed(k.meta, k.keys, this.store.ttlMs, k.tag, 0, ...this.store.seedArgs()));
+    return this.run(this.redis.cmSeed(...this.store.seedCommand(k, 0)));
   }
 
   /** Before an operation: a session this instance has not renewed for a while may have expired and must be seeded again. */
@@ -341,7 +366,7 @@ export class RedisSession implements SessionStore {
     const k = this.keys;
     const ops = lease.take();
     const sentBytes = lease.sentBytes;
-    return this.run(this.redis.cmApply(k.lock, k.wait, k.meta, k.keys, k.journal, lease.token, lease.token.split(':')[0]!, this.store.ttlMs, k.tag, ...ops)).then(
+    return this.run(this.redis.cmApply(...applyCommand(k, lease.token, this.store.ttlMs, ops))).then(
       (verdict) => {
         if (verdict === -1) throw this.lose(lease, new StoreUnavailableError(`session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis, which applied none of them`, 'not-applied'));
         const [waiting, bytes] = verdict as [number, string];
@@ -577,7 +602,7 @@ export class RedisSession implements SessionStore {
     // The seed replaces everything: writes the lease has not sent yet are superseded.
     const lease = this.leased;
     lease?.take();
-    await this.run(this.redis.cmSeed(k.meta, k.keys, this.store.ttlMs, k.tag, 1, ...this.store.seedArgs()));
+    await this.run(this.redis.cmSeed(...this.store.seedCommand(k, 1)));
     if (lease && this.leased === lease) lease.forget(this.store.seedArgs().length / 3, this.store.seedBytes());
     this.store.tally.report(this, this.store.seedBytes());
     this.touchedAt = Date.now();
@@ -614,6 +639,25 @@ export class RedisStore implements Store {
   get connection(): RedisConnection {
     return this.options.connection;
   }
+
+  /** cmSeed's arguments for a session: its meta and key set, the seed's collections declared as keys, then the triples. */
+  seedCommand(k: SessionKeys, force: 0 | 1): Array<string | number> {
+    if (!this.seedIndexed) {
+      const args = this.seedArgs();
+      const collections: string[] = [];
+      const triples: Array<string | number> = [];
+      for (let i = 0; i < args.length; i += 3) {
+        let at = collections.indexOf(args[i]!);
+        if (at < 0) at = collections.push(args[i]!) - 1;
+        // KEYS: meta, keys, then the collections (Lua counts from 1).
+        triples.push(at + 3, args[i + 1]!, args[i + 2]!);
+      }
+      this.seedIndexed = { collections, triples };
+    }
+    const { collections, triples } = this.seedIndexed;
+    return [2 + collections.length, k.meta, k.keys, ...collections.map((c) => collectionKey(k, c)), this.ttlMs, force, ...triples];
+  }
+  private seedIndexed: { collections: string[]; triples: Array<string | number> } | undefined;
 
   /** The seed as (collection, key, json) triples, made once: every new session is written from it. */
   seedArgs(): string[] {
@@ -656,7 +700,15 @@ export class RedisStore implements Store {
   private async admit(s: RedisSession): Promise<OpenResult> {
     const max = this.options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
-    const verdict = await this.options.connection.run(this.redis.cmAdmit(this.index, this.once, this.evictions, s.id, Date.now(), max, idleMs, this.ttlMs, new Date().toISOString()));
+    let verdict: unknown;
+    try {
+      verdict = await this.options.connection.run(this.redis.cmAdmit(this.index, this.once, this.evictions, s.id, Date.now(), max, idleMs, this.ttlMs, new Date().toISOString()));
+    } catch (e) {
+      // On a cluster the session table is in the prefix's slot, on one master: while that master fails over, sessions
+      // whose own slots answer are served (and admitted at their next call), not refused with it. A single Redis down is down.
+      if (this.options.connection.options.cluster && e instanceof StoreUnavailableError) return { ok: true, session: s };
+      throw e;
+    }
     if (typeof verdict === 'string') {
       await this.dropKeys(verdict);
       if (++this.evictedHere === 1 || this.evictedHere % 1000 === 0) {

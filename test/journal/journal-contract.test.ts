@@ -14,31 +14,35 @@ import { RedisJournal } from '../../src/journal/redis-journal.js';
 import { verifyCalls } from '../../src/journal/verify-calls.js';
 import { RedisConnection } from '../../src/state/redis-connection.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
 
 // The contract cases carry a Chinese field, as real records do.
 const record = (session: string, over: Partial<CallRecord> = {}): CallRecord => sampleRecord(session, over, { 学校名称: '第一中学' });
 
 let redis: TestRedis | undefined;
+/** Three masters and three replicas: the same cases on a Redis Cluster (sessions' streams on every master). */
+let cluster: TestRedisCluster | undefined;
 const connections: RedisConnection[] = [];
 let prefixes = 0;
-const redisJournal = (prefix: string, maxPerSession = 100, maxTotal = 1000): RedisJournal => {
-  const connection = new RedisConnection({ url: redis!.url, prefix, timeoutMs: 2000 });
+const redisJournal = (prefix: string, maxPerSession = 100, maxTotal = 1000, on: 'single' | 'cluster' = 'single'): RedisJournal => {
+  const connection = new RedisConnection(on === 'cluster' ? { url: cluster!.seeds, prefix, timeoutMs: 2000, cluster: true } : { url: redis!.url, prefix, timeoutMs: 2000 });
   connections.push(connection);
   return new RedisJournal(connection, { maxPerSession, maxTotal, ttlMs: 60_000 });
 };
 
 beforeAll(async () => {
-  if (!SKIP_WITHOUT_REDIS) redis = await startRedis();
-});
+  if (!SKIP_WITHOUT_REDIS) [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+}, 60_000);
 afterAll(async () => {
   await Promise.all(connections.map((c) => c.close()));
-  await redis?.stop();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
 });
 
 const journals: Array<[string, (maxPerSession?: number, maxTotal?: number) => CallJournal]> = [
   ['memory', (max = 100, total = 1000) => new Journal({ maxPerSession: max, maxTotal: total })],
   ['memory + file', (max = 100, total = 1000) => new Journal({ maxPerSession: max, maxTotal: total, file: join(mkdtempSync(join(tmpdir(), 'cm-jc-')), 'journal.ndjson') })],
   ['redis', (max = 100, total = 1000) => redisJournal(`jc-${++prefixes}`, max, total)],
+  ['redis cluster', (max = 100, total = 1000) => redisJournal(`jc-${++prefixes}`, max, total, 'cluster')],
 ];
 
 /**
@@ -64,7 +68,7 @@ const nextEvent = (j: CallJournal): Promise<CallRecord> =>
   });
 
 describe.each(journals)('journal contract: %s', (name, make) => {
-  const skip = name === 'redis' && SKIP_WITHOUT_REDIS;
+  const skip = name.startsWith('redis') && SKIP_WITHOUT_REDIS;
 
   test.skipIf(skip)('an appended record is returned whole, in order, per session', async () => {
     const j = make();
@@ -202,22 +206,22 @@ describe.each(journals)('journal contract: %s', (name, make) => {
   });
 });
 
-describe.skipIf(SKIP_WITHOUT_REDIS)('RedisJournal: what sharing adds', () => {
+describe.skipIf(SKIP_WITHOUT_REDIS).each(['single', 'cluster'] as const)('RedisJournal on a %s Redis: two instances share one journal', (on) => {
   test('a record appended by one instance is in the other instance’s journal as soon as append resolves, and on its event stream', async () => {
-    const a = redisJournal('shared-j');
-    const b = redisJournal('shared-j');
+    const a = redisJournal(`shared-j-${on}`, 100, 1000, on);
+    const b = redisJournal(`shared-j-${on}`, 100, 1000, on);
     const seen = nextEvent(b);
     await b.events.listening();
     const r = record('s');
     await a.append(r);
     expect(await b.query('s')).toEqual([r]);
     expect(await seen).toEqual(r);
-    expect(await redisJournal('other-j').query('s')).toEqual([]);
+    expect(await redisJournal(`other-j-${on}`, 100, 1000, on).query('s')).toEqual([]);
   });
 
   test('--journal-total holds across instances: what A and B append is capped in all, and both count the same', async () => {
-    const a = redisJournal('total-j', 100, 4);
-    const b = redisJournal('total-j', 100, 4);
+    const a = redisJournal(`total-j-${on}`, 100, 4, on);
+    const b = redisJournal(`total-j-${on}`, 100, 4, on);
     const appended: CallRecord[] = [];
     for (let i = 0; i < 10; i++) {
       const r = record(`s${i % 3}`);
@@ -229,7 +233,9 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisJournal: what sharing adds', () => {
     await expectNewestBalanced(a, appended, 4);
     for (const j of [a, b]) expect(await j.stats()).toMatchObject({ records: 4, evicted: 6 });
   });
+});
 
+describe.skipIf(SKIP_WITHOUT_REDIS)('RedisJournal: what sharing adds', () => {
   test('records appended together (concurrent calls) keep their order per session, each in the other instance once its append resolves, and share round trips', async () => {
     const a = redisJournal('batch-j');
     const b = redisJournal('batch-j');

@@ -2,7 +2,8 @@
  * serve --redis: two serve processes on one Redis are one mock. Calls alternate between instance A
  * and instance B: every API's QA flow (verify), scenarios and their hit counts, the session clock,
  * read-your-writes of the journal, the concurrency guarantees, a kill -9 of one instance, and a
- * stalled Redis (SIGSTOP) answered within the bound and recovered from by itself.
+ * stalled Redis (SIGSTOP) answered within the bound and recovered from by itself. All of it on a single
+ * Redis and again on a Redis Cluster (three masters, three replicas; the instances given one node).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
@@ -16,6 +17,7 @@ import type { CallRecord } from '../../src/journal/call-record.js';
 import { freePort } from '../helpers/free-port.js';
 import { roundRobin, type RoundRobin } from '../helpers/round-robin.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
 
 const bin = join(packageRoot(), 'bin', 'contract-mock.js');
 const TIMEOUT_MS = 500;
@@ -27,14 +29,18 @@ interface Instance {
   child: ChildProcess;
 }
 
-let redis: TestRedis;
+/** Where the instances keep their state: a single Redis, or a Redis Cluster (three masters, three replicas) given by one node's URL. */
+type Target = 'a single Redis' | 'a Redis Cluster';
+let redis: TestRedis | undefined;
+let cluster: TestRedisCluster | undefined;
+let redisUrl: string;
 let A: Instance;
 let B: Instance;
 const children: ChildProcess[] = [];
 
 async function serve(port?: number): Promise<Instance> {
   port ??= await freePort();
-  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--redis', redis.url, '--redis-prefix', PREFIX, '--redis-timeout', String(TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--redis', redisUrl, '--redis-prefix', PREFIX, '--redis-timeout', String(TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -45,21 +51,29 @@ async function serve(port?: number): Promise<Instance> {
   return { url: `http://127.0.0.1:${port}`, port, child };
 }
 
-beforeAll(async () => {
-  if (SKIP_WITHOUT_REDIS) return;
-  redis = await startRedis();
-  [A, B] = await Promise.all([serve(), serve()]);
-}, 30_000);
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await redis?.stop();
-});
+/** A Redis (or cluster) and two instances on it, for one describe block; both stopped after it. */
+function startsFor(target: Target): void {
+  beforeAll(async () => {
+    if (SKIP_WITHOUT_REDIS) return;
+    if (target === 'a Redis Cluster') redisUrl = (cluster = await startRedisCluster()).url;
+    else redisUrl = (redis = await startRedis()).url;
+    [A, B] = await Promise.all([serve(), serve()]);
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await Promise.all([redis?.stop(), cluster?.stop()]);
+    redis = cluster = undefined;
+  });
+}
 
 type Json = Record<string, unknown>;
 /** One GET straight to the test's Redis (RESP over a socket), for what the instances keep there. */
-function redisGet(key: string): Promise<string | null> {
+async function redisGet(key: string): Promise<string | null> {
+  // On a cluster, asked of the master that serves the key's slot.
+  const portOf = async (k: string): Promise<number> => (cluster ? cluster.masterOf(k) : redis!.port);
+  const port = await portOf(key);
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port: redis.port }, () => socket.write(`*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`));
+    const socket = createConnection({ host: '127.0.0.1', port }, () => socket.write(`*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n`));
     let text = '';
     socket.on('data', (d: Buffer) => {
       text += d;
@@ -85,7 +99,9 @@ const calls = async (at: Instance, session: string): Promise<CallRecord[]> => (a
 const token = async (at: Instance, session: string): Promise<string> => ((await call(at, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, session)).body['data'] as { access_token: string }).access_token;
 const school = (t: string, i: number) => ({ access_token: t, organName: `学校${i}`, organKind: 2, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 7 });
 
-describe.skipIf(SKIP_WITHOUT_REDIS)('two instances on one Redis', () => {
+describe.skipIf(SKIP_WITHOUT_REDIS).each<Target>(['a single Redis', 'a Redis Cluster'])('two instances on %s', (target) => {
+  startsFor(target);
+
   test('every API’s QA flow passes verify with its calls alternating between A and B', async () => {
     const front: RoundRobin = await roundRobin([A.url, B.url]);
     try {
@@ -225,10 +241,12 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('two instances on one Redis', () => {
     expect(answers.filter((a) => a['code'] === '16000')).toHaveLength(49);
   }, 30_000);
 
-  test('Redis stopped (SIGSTOP) for 2 s: both answer within the bound, store-unavailable, health down; all recovers after SIGCONT', async () => {
+  // A cluster's node lost is the failover test's (redis-cluster-failover.test.ts).
+  test.skipIf(target === 'a Redis Cluster')('Redis stopped (SIGSTOP) for 2 s: both answer within the bound, store-unavailable, health down; all recovers after SIGCONT', async () => {
     const S = 'stall';
     const t = await token(A, S);
-    redis.pause();
+    const single = redis!;
+    single.pause();
     try {
       for (const at of [A, B]) {
         const t0 = performance.now();
@@ -245,7 +263,7 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('two instances on one Redis', () => {
       }
       await new Promise((r) => setTimeout(r, Math.max(0, 2000 - 4 * TIMEOUT_MS)));
     } finally {
-      redis.resume();
+      single.resume();
     }
     // Recovery by itself: the first calls may still meet the lock a timed-out call left (at most its expiry).
     let saved: Json = {};

@@ -15,6 +15,7 @@ import { redisSessionLock } from '../../src/state/redis-session-lock.js';
 import type { SessionStore } from '../../src/state/store.js';
 import { StateLimitError, fixedClock, type SessionDump, type Store } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
 import { listen } from '../helpers/listen.js';
 import { sampleRecord } from '../helpers/sample-record.js';
 import { RedisJournal } from '../../src/journal/redis-journal.js';
@@ -32,6 +33,8 @@ interface Limits {
 }
 
 let redis: TestRedis | undefined;
+/** Three masters and three replicas: the same cases on a Redis Cluster, through ioredis' Cluster. */
+let cluster: TestRedisCluster | undefined;
 const connections: RedisConnection[] = [];
 let prefixes = 0;
 
@@ -42,6 +45,8 @@ const backends: Array<[string, (limits?: Limits) => Store]> = [
   ['redis', (l = {}) => redisStore(`contract-${++prefixes}`, l)],
   // As the pipeline uses it: every operation under the session lock, so reads and writes go through the lease it holds.
   ['redis, under the session lock', (l = {}) => underLock(redisStore(`contract-${++prefixes}`, l))],
+  ['redis cluster', (l = {}) => redisStore(`contract-${++prefixes}`, l, undefined, 'cluster')],
+  ['redis cluster, under the session lock', (l = {}) => underLock(redisStore(`contract-${++prefixes}`, l, undefined, 'cluster'))],
 ];
 
 /** Every session operation run under a Redis session lock (each its own locked section; the lease lingers between them). */
@@ -67,18 +72,18 @@ function underLock(store: RedisStore): Store {
   });
 }
 
-function redisStore(prefix: string, l: Limits = {}, ttlMs?: number): RedisStore {
-  const connection = new RedisConnection({ url: redis!.url, prefix, timeoutMs: 2000 });
+function redisStore(prefix: string, l: Limits = {}, ttlMs?: number, on: 'single' | 'cluster' = 'single'): RedisStore {
+  const connection = new RedisConnection(on === 'cluster' ? { url: cluster!.seeds, prefix, timeoutMs: 2000, cluster: true } : { url: redis!.url, prefix, timeoutMs: 2000 });
   connections.push(connection);
   return new RedisStore({ connection, clock: fixedClock(1000), seed, ...l, ...(ttlMs && { sessionTtlMs: ttlMs }) });
 }
 
 beforeAll(async () => {
-  if (!SKIP_WITHOUT_REDIS) redis = await startRedis();
-});
+  if (!SKIP_WITHOUT_REDIS) [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+}, 60_000);
 afterAll(async () => {
   await Promise.all(connections.map((c) => c.close()));
-  await redis?.stop();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
 });
 
 /** A session on a fresh Redis store after `n` locked writes made back-to-back, as a client calling in a session of its own makes them. */
@@ -252,22 +257,22 @@ describe.each(backends)('Store contract: %s', (name, make) => {
   });
 });
 
-describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
+describe.skipIf(SKIP_WITHOUT_REDIS).each(['single', 'cluster'] as const)('RedisStore on a %s Redis: two stores are one', (on) => {
   test('two stores on one Redis and prefix are one store: records, counters and clock; another prefix is another mock', async () => {
-    const a = redisStore('shared');
-    const b = redisStore('shared');
+    const a = redisStore(`shared-${on}`, {}, undefined, on);
+    const b = redisStore(`shared-${on}`, {}, undefined, on);
     await (await opened(a, 's')).put('x:apps', 'k', { from: 'a' });
     expect(await (await opened(b, 's')).get('x:apps', 'k')).toEqual({ from: 'a' });
     await (await opened(b, 's')).advanceClock(60);
     expect(await (await opened(a, 's')).now()).toBe(61_000);
     expect(await (await opened(a, 's')).nextSeq('id')).toBe(1);
     expect(await (await opened(b, 's')).nextSeq('id')).toBe(2);
-    expect(await (await opened(redisStore('elsewhere'), 's')).get('x:apps', 'k')).toBeUndefined();
+    expect(await (await opened(redisStore(`elsewhere-${on}`, {}, undefined, on), 's')).get('x:apps', 'k')).toBeUndefined();
   });
 
   test('--max-state-bytes holds across instances, under the session lock too: B is refused what would take past the budget A filled; a delete on B frees it for A', async () => {
     const limits = { maxStateBytes: 10_000 };
-    const [a, b] = [underLock(redisStore('budget', limits)), underLock(redisStore('budget', limits))];
+    const [a, b] = [underLock(redisStore(`budget-${on}`, limits, undefined, on)), underLock(redisStore(`budget-${on}`, limits, undefined, on))];
     const [sa, sb] = [await opened(a, 's'), await opened(b, 's')];
     const big = (n: number) => ({ url: 'a'.repeat(4000 + n) });
     await sa.put('x:big', '1', big(1));
@@ -279,14 +284,14 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
     expect((await sb.list('x:big')).length).toBe(2);
     const client = connections.at(-1)!.client;
     // The count Redis keeps is the stored JSON's length: the seed's record and the two kept here.
-    const stored = await client.hvals('{budget:s}:c:x:big');
+    const stored = await client.hvals(`{budget-${on}:s}:c:x:big`);
     const seedRecord = JSON.stringify(SEED.collections['x:apps']!['a']);
-    expect(Number(await client.hget('{budget:s}:m', 'bytes'))).toBe(Buffer.byteLength(seedRecord) + stored.reduce((n, v) => n + v.length, 0));
+    expect(Number(await client.hget(`{budget-${on}:s}:m`, 'bytes'))).toBe(Buffer.byteLength(seedRecord) + stored.reduce((n, v) => n + v.length, 0));
   });
 
   test('--max-store-bytes holds across instances: what sessions on A hold counts against B; an evicted session gives its bytes back', async () => {
     const limits = { maxStoreBytes: 10_000, maxSessions: 2, sessionIdleMs: 0 };
-    const [a, b] = [underLock(redisStore('store-budget', limits)), redisStore('store-budget', limits)];
+    const [a, b] = [underLock(redisStore(`store-budget-${on}`, limits, undefined, on)), redisStore(`store-budget-${on}`, limits, undefined, on)];
     const big = (n: number) => ({ url: 'a'.repeat(4000 + n) });
     const sa = await opened(a, 'on-a');
     await sa.put('x:big', '1', big(1));
@@ -300,13 +305,38 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
   });
 
   test('--max-sessions holds across instances: a new session on B evicts the least recently used one A opened', async () => {
-    const a = redisStore('capped', { maxSessions: 2, sessionIdleMs: 0 });
-    const b = redisStore('capped', { maxSessions: 2, sessionIdleMs: 0 });
+    const a = redisStore(`capped-${on}`, { maxSessions: 2, sessionIdleMs: 0 }, undefined, on);
+    const b = redisStore(`capped-${on}`, { maxSessions: 2, sessionIdleMs: 0 }, undefined, on);
     await opened(a, 's1');
     await opened(b, 's2');
     expect((await b.open('s3')).ok).toBe(true);
     expect((await a.sessionIds()).sort()).toEqual(['s2', 's3']);
     expect(await a.stats()).toMatchObject({ held: 2, evicted: 1, lastEviction: { session: 's1' } });
+  });
+});
+
+describe.skipIf(SKIP_WITHOUT_REDIS)('RedisStore: what sharing adds', () => {
+
+  test('scripts declare the keys they write by name: the seed’s collections and every collection a lease writes', async () => {
+    const store = redisStore('declared');
+    const calls = { cmSeed: [] as unknown[][], cmApply: [] as unknown[][] };
+    for (const name of ['cmSeed', 'cmApply'] as const) {
+      const original = store.redis[name].bind(store.redis);
+      vi.spyOn(store.redis, name).mockImplementation((...args: Array<string | number>) => (calls[name].push(args), original(...args)));
+    }
+    const locks = redisSessionLock({ ttlMs: 6000, waitMs: 8000 });
+    const s = await opened(store, 's');
+    await locks.run(s, async () => {
+      await s.put('x:new', 'k', { v: 1 });
+      await s.delete('x:apps', 'a');
+    });
+    const declared = (args: unknown[]): unknown[] => args.slice(1, 1 + Number(args[0]));
+    expect(calls.cmSeed.length).toBeGreaterThan(0);
+    for (const args of calls.cmSeed) expect(declared(args)).toContain('{declared:s}:c:x:apps');
+    expect(calls.cmApply.length).toBeGreaterThan(0);
+    expect(calls.cmApply.flatMap(declared)).toEqual(expect.arrayContaining(['{declared:s}:l', '{declared:s}:c:x:new', '{declared:s}:c:x:apps']));
+    expect(await (await opened(redisStore('declared'), 's')).get('x:new', 'k')).toEqual({ v: 1 });
+    expect(await (await opened(redisStore('declared'), 's')).get('x:apps', 'a')).toBeUndefined();
   });
 
   test('every key of a session carries its hash tag and an expiry no longer than the session TTL', async () => {
