@@ -287,11 +287,13 @@ interface Call {
   fake: FakeData | undefined;
   /** scenario: the call holds one of the limits.maxHeld slots (a delay, a `timeout` fault), until it lets go of it. */
   held: boolean;
+  /** bounded: the answer's body as written once (JSON), for the response and the record's size check. */
+  payload: string | undefined;
 }
 
 /** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
-function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer: Answer): void {
-  const payload = answer.bytes ?? answer.text ?? answer.payload ?? exactJson.stringify(answer.body);
+function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer: Answer, written?: string): void {
+  const payload = answer.bytes ?? answer.text ?? written ?? exactJson.stringify(answer.body);
   const headers = w.options.corsHeaders(req);
   for (const k in answer.headers) headers.push(k, answer.headers[k]!);
   // A documented response without content (a served spec's 204) goes out without a type.
@@ -338,7 +340,7 @@ async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Prom
   const body = await w.bodies.read(req, w.limits.maxBodyBytes, declaredCharset(req.headers['content-type']) !== undefined);
   return {
     req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
-    op: undefined, api: null, recordedBody: body.text, query: undefined, violations: [], applied: [], fault: undefined, deliveries: [], order: 0, fake: undefined, held: false,
+    op: undefined, api: null, recordedBody: body.text, query: undefined, violations: [], applied: [], fault: undefined, deliveries: [], order: 0, fake: undefined, held: false, payload: undefined,
   };
 }
 
@@ -699,7 +701,7 @@ function bounded(w: Walk, call: Call, answer: Answer): Answer {
     try {
       // undefined for no body (a network fault's answer, which is never written).
       const payload: string | undefined = exactJson.stringify(answer.body);
-      if (payload !== undefined) answer.payload = payload;
+      call.payload = payload;
       size = payload?.length ?? 0;
     } catch (e) {
       // Only a body too large to write is expected here (RangeError: Invalid string length); anything else is a bug.
@@ -708,6 +710,8 @@ function bounded(w: Walk, call: Call, answer: Answer): Answer {
     }
   }
   if (size <= max) return answer;
+  // The refusal goes out instead: its own body is written when it is sent.
+  call.payload = undefined;
   const message = `the answer to ${call.op?.operationId ?? `${call.method} ${call.pathname}`} would be ${size === Infinity ? 'larger than the mock can write' : `${size} bytes`}, over the response limit of ${max} bytes; delete records or reset the session (POST /__mock/reset), or start serve with a larger --max-response`;
   call.violations.push({ side: 'response', pointer: '', message, rule: 'max-response' });
   const dialect = call.api ? w.contract.apis.get(call.api)!.dialect : undefined;
@@ -728,7 +732,7 @@ function mapStatus(w: Walk, call: Call, answer: Answer): Answer {
 /** respond: the answer written, or the scenario's network fault played instead. */
 function respond(w: Walk, call: Call, res: ServerResponse, answer: Answer): void {
   const fault = call.fault;
-  if (!fault || fault === 'malformed-json') writeAnswer(w, call.req, res, answer);
+  if (!fault || fault === 'malformed-json') writeAnswer(w, call.req, res, answer, call.payload);
   else if (fault === 'connection-reset') call.req.socket.resetAndDestroy();
   else if (fault === 'empty-response') call.req.socket.destroy();
   else hang(w, call, res);
@@ -795,7 +799,7 @@ function record(w: Walk, call: Call, answer: Answer): CallRecord {
       status: fault && fault !== 'malformed-json' ? 0 : answer.status,
       // The content type is recorded when it is not the API's JSON (an HTML page, problem+json), so exports can say what was sent.
       headers: answer.contentType ? { ...answer.headers, 'content-type': answer.contentType } : answer.headers,
-      body: answer.text !== undefined ? answer.text : answer.payload !== undefined && answer.payload.length > MAX_RECORDED_ANSWER_CHARS ? `(${Buffer.byteLength(answer.payload)} bytes, not kept whole) ${answer.payload.slice(0, 1024)}` : answer.body,
+      body: answer.text !== undefined ? answer.text : call.payload !== undefined && call.payload.length > MAX_RECORDED_ANSWER_CHARS ? `(${Buffer.byteLength(call.payload)} bytes, not kept whole) ${call.payload.slice(0, 1024)}` : answer.body,
       code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
       fault,
     },

@@ -18,8 +18,6 @@ export interface SpecAnswer {
   /** The body's bytes when they are not UTF-8 (a replayed answer in the charset its Content-Type declares). */
   bytes?: Buffer;
   contentType?: string;
-  /** The JSON body as it goes out, written once before the answer is recorded (so its size is checked first: --max-response). */
-  payload?: string;
   /** An answer of the mock's own making (a scenario's, or a problem document where the spec documents none): not checked against the spec. */
   unchecked?: boolean;
 }
