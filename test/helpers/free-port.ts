@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 const LOW = 20_000;
 const HIGH = 32_767;
 
-function bindable(port: number): Promise<boolean> {
+/** Whether 127.0.0.1:`port` can be bound right now. */
+export function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createServer } from 'node:net';
+import { bindable } from './free-port.js';
 import { REDIS_SERVER } from './redis-server.js';
 
 const run = promisify(execFile);
@@ -43,15 +43,6 @@ export interface TestRedisCluster {
 }
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 /**
  * A free port whose cluster bus port (+10000) is free too, both below the kernel's ephemeral range (32768 and
