@@ -2,11 +2,14 @@
 // `node bench/http-ab.mjs OTHER_ROOT`: `npm run bench`'s workloads (a)-(c) over HTTP against this build's
 // `serve` and another checkout's, rounds alternating, so a busy neighbour slows both alike: the number
 // to check a change against the 5 % rule with, when the full bench (Prism, the ceiling, Redis) is too long.
-// Prints each build's median req/s and p99 and the ratio this / other.
+// Prints each build's median req/s, p99 and CPU per request (the serve process's user + system time over the
+// round / requests answered: what a busy neighbour moves far less than req/s) and the ratios this / other.
 //
-// Env: BENCH_DURATION (s per round, default 3), BENCH_ROUNDS (per build, default 5), BENCH_CONNECTIONS (default 50), BENCH_WORKLOADS (default a,b,c).
+// Env: BENCH_DURATION (s per round, default 3), BENCH_ROUNDS (per build, default 5), BENCH_CONNECTIONS (default 50),
+// BENCH_WORKLOADS (default a,b,c; d and e serve petstore with --spec beside the four, as bench.mjs does).
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,9 +27,20 @@ const WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'a,b,c').split(',');
 
 const freePort = () => new Promise((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); }); });
 
+const GENERIC = WORKLOADS.some((k) => k === 'd' || k === 'e');
+const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
+
+/** (d), (e) as bench.mjs serves them: petstore with --spec, its caps lifted (every POST creates a pet); a build without the byte budgets is not given their flags. */
+function genericFlags(root) {
+  const petstore = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
+  const help = spawnSync(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--help'], { encoding: 'utf8' }).stdout;
+  const budgets = help.includes('--max-state-bytes') ? ['--max-state-bytes', '100000000000', '--max-store-bytes', '100000000000'] : [];
+  return ['--spec', petstore, '--max-records', '100000000', ...budgets, '--journal-per-session', '10000'];
+}
+
 async function serve(root) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port)], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port), ...(GENERIC ? genericFlags(root) : [])], { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -39,10 +53,20 @@ async function serve(root) {
   }
   const { prepareWorkloads } = await import(pathToFileURL(join(root, 'bench', 'workloads.mjs')).href);
   const loads = await prepareWorkloads(async (path, headers, body) => (await fetch(base + path, { method: 'POST', headers, body })).json());
+  if (GENERIC) {
+    const json = { 'content-type': 'application/json' };
+    await fetch(`${base}/api/pets`, { method: 'POST', headers: json, body: PET_BODY });
+    loads.push({ key: 'd', name: '(d) petstore GET /pets/{id}', method: 'GET', path: '/api/pets/1' }, { key: 'e', name: '(e) petstore POST /pets', method: 'POST', path: '/api/pets', headers: json, body: PET_BODY });
+  }
   return { child, base, loads: Object.fromEntries(loads.map((w) => [w.key, w])) };
 }
 
 const run = (url, w, duration) => new Promise((ok, fail) => autocannon({ url, connections: CONNECTIONS, duration, method: w.method, headers: w.headers, body: w.body }, (e, r) => (e ? fail(e) : ok(r))));
+/** The process's user + system CPU time so far, in µs (/proc/PID/stat, clock ticks of 10 ms). */
+const cpuUs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+};
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const builds = [await serve(here), await serve(other)];
@@ -51,16 +75,20 @@ try {
     for (const b of builds) await run(b.base + b.loads[key].path, b.loads[key], 2);
     const rps = [[], []];
     const p99 = [[], []];
+    const cpu = [[], []];
     for (let r = 0; r < ROUNDS * 2; r++) {
       // ABBA order, so neither build always goes first.
       const i = [0, 1, 1, 0][r % 4];
       const w = builds[i].loads[key];
+      const c0 = cpuUs(builds[i].child.pid);
       const res = await run(builds[i].base + w.path, w, DURATION);
+      cpu[i].push((cpuUs(builds[i].child.pid) - c0) / res.requests.total);
       rps[i].push(res.requests.average);
       p99[i].push(res.latency.p99);
     }
     const [mine, theirs] = rps.map(median);
-    console.log(`${builds[0].loads[key].name.padEnd(32)} this ${Math.round(mine)} req/s (p99 ${median(p99[0])} ms), other ${Math.round(theirs)} req/s (p99 ${median(p99[1])} ms), ratio ${(mine / theirs).toFixed(3)}`);
+    const [myCpu, theirCpu] = cpu.map(median);
+    console.log(`${builds[0].loads[key].name.padEnd(32)} this ${Math.round(mine)} req/s (p99 ${median(p99[0])} ms, ${myCpu.toFixed(1)} µs CPU/req), other ${Math.round(theirs)} req/s (p99 ${median(p99[1])} ms, ${theirCpu.toFixed(1)} µs CPU/req), req/s ratio ${(mine / theirs).toFixed(3)}, CPU/req ratio ${(myCpu / theirCpu).toFixed(3)}`);
   }
 } finally {
   for (const b of builds) b.child.kill('SIGKILL');
