@@ -9,6 +9,7 @@ import type { JournalStats } from '../journal/journal.js';
 import type { SessionStats, StoreHealth } from '../state/store.js';
 import type { PersistenceFailure } from '../state/append-line.js';
 import { packageVersion } from '../mock/package-version.js';
+import { basename } from 'node:path';
 
 export function healthBody(contract: Contract, journal: JournalStats, startedAt: number, sessions?: SessionStats, store?: StoreHealth, persistence: PersistenceFailure[] = []): JsonObject {
   return {
@@ -24,6 +25,7 @@ export function healthBody(contract: Contract, journal: JournalStats, startedAt:
     // Sessions held, the --max-sessions cap, and how many were evicted to make room (none is ever refused).
     ...(sessions && { sessions: sessions as unknown as JsonObject }),
     ...(store && { store: store as unknown as JsonObject }),
-    ...(persistence.length > 0 && { persistence: persistence as unknown as JsonObject[] }),
+    // The file by its name only: no admin answer says where the mock's files (or the package) live.
+    ...(persistence.length > 0 && { persistence: persistence.map((p) => ({ ...p, file: basename(p.file), error: p.error.split(p.file).join(basename(p.file)) })) as unknown as JsonObject[] }),
   };
 }
