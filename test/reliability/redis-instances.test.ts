@@ -241,8 +241,9 @@ describe.skipIf(SKIP_WITHOUT_REDIS).each<Target>(['a single Redis', 'a Redis Clu
     expect(answers.filter((a) => a['code'] === '16000')).toHaveLength(49);
   }, 30_000);
 
-  // A cluster's node lost is the failover test's (redis-cluster-failover.test.ts).
-  test.skipIf(target === 'a Redis Cluster')('Redis stopped (SIGSTOP) for 2 s: both answer within the bound, store-unavailable, health down; all recovers after SIGCONT', async () => {
+  // A cluster's node lost is the failover test's (redis-cluster-failover.test.ts): this one is not defined for
+  // the cluster rather than counted as skipped.
+  if (target !== 'a Redis Cluster') test('Redis stopped (SIGSTOP) for 2 s: both answer within the bound, store-unavailable, health down; all recovers after SIGCONT', async () => {
     const S = 'stall';
     const t = await token(A, S);
     const single = redis!;
