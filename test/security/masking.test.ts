@@ -14,6 +14,7 @@ import { SecretMask } from '../../src/journal/secret-mask.js';
 import { createProxy } from '../../src/verify/proxy.js';
 import { listen } from '../helpers/listen.js';
 import { loadContract, testMock } from '../helpers/mock.js';
+import { openEventStream, type EventStream } from '../helpers/event-stream.js';
 
 /** Every secret sent below; none may appear anywhere a record goes. Upper-case and non-hex, so no id, time or mask can contain one by chance. */
 const SECRETS = {
@@ -39,24 +40,13 @@ const S = 'masking';
 let m: Awaited<ReturnType<typeof testMock>>;
 let base: string;
 let file: string;
-let events = '';
-let stopEvents: () => void;
+let events: EventStream;
 
 beforeAll(async () => {
   file = join(mkdtempSync(join(tmpdir(), 'cm-mask-')), 'calls.ndjson');
   m = await testMock({ journal: { file } });
   base = await listen(m.server);
-  const controller = new AbortController();
-  const res = await fetch(`${base}/__mock/events?session=${S}`, { signal: controller.signal });
-  const reader = res.body!.getReader();
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) break;
-      events += new TextDecoder().decode(value);
-    }
-  })();
-  stopEvents = () => controller.abort();
+  events = await openEventStream(base, S);
   const post = (path: string) => request(m.listener).post(path).set('X-Mock-Session', S);
   await request(m.listener)
     .get(`/user/openapi/org/get-org-info?org_id=demo-org&access_token=${SECRETS.queryToken}&password=${SECRETS.queryPassword}`)
@@ -78,11 +68,11 @@ beforeAll(async () => {
   await post('/wx/wxc/receive').send({ event: 'x' });
   await m.pipeline.settled();
   // The stream has every call of the session by now (one event per record, one more when deliveries settle).
-  for (let i = 0; i < 100 && (events.match(/event: call/g) ?? []).length < 6; i++) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 100 && (events.text.match(/event: call/g) ?? []).length < 6; i++) await new Promise((r) => setImmediate(r));
 });
 
 afterAll(() => {
-  stopEvents();
+  events.close();
   m.server.closeAllConnections();
   m.server.close();
 });
@@ -93,7 +83,7 @@ describe('every place a record goes', () => {
     ['GET /__mock/calls.har (urls and entries)', async () => (await request(m.listener).get('/__mock/calls.har').set('X-Mock-Session', S)).text],
     ['GET /__mock/calls.ndjson', async () => (await request(m.listener).get('/__mock/calls.ndjson').set('X-Mock-Session', S)).text],
     ['GET /__mock/violations', async () => JSON.stringify((await request(m.listener).get('/__mock/violations').set('X-Mock-Session', S)).body)],
-    ['GET /__mock/events (SSE)', async () => events],
+    ['GET /__mock/events (SSE)', async () => events.text],
     ['the journal file', async () => readFileSync(file, 'utf8')],
     ['the onCall hook', async () => JSON.stringify(m.calls)],
   ])('%s shows no secret', async (_where, read) => {

@@ -15,6 +15,7 @@ import { servedMock } from '../helpers/served.js';
 import request from 'supertest';
 import { writeFileSync } from 'node:fs';
 import { testMock } from '../helpers/mock.js';
+import { openEventStream, type EventStream } from '../helpers/event-stream.js';
 
 const S = 'violation-secrets';
 /** Parts of each secret sent; none may show anywhere. */
@@ -22,33 +23,22 @@ const PARTS = ['Hunter2', 'unter2Sec', "'H'", 'Formpass9', 'ormpass9'];
 const dir = mkdtempSync(join(tmpdir(), 'cm-vmask-'));
 let m: Awaited<ReturnType<typeof testMock>>;
 let base: string;
-let events = '';
-let stopEvents: () => void;
+let events: EventStream;
 
 const post = (path: string, body: string, type: string) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type, 'x-mock-session': S }, body });
 
 beforeAll(async () => {
   m = await testMock({ journal: { file: join(dir, 'calls.ndjson') } });
   base = await listen(m.server);
-  const controller = new AbortController();
-  const res = await fetch(`${base}/__mock/events?session=${S}`, { signal: controller.signal });
-  const reader = res.body!.getReader();
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) break;
-      events += new TextDecoder().decode(value);
-    }
-  })();
-  stopEvents = () => controller.abort();
+  events = await openEventStream(base, S);
   await post('/v1/channel/token', '{"appid":"demo-app","secret":Hunter2Secret}', 'application/json');
   // The same inside a JSON form field (ios-datasyn's `json`), unquoted after a secret name.
   await post('/datasyn/syn/synmetas', `token=t&json=${encodeURIComponent('{"tablemeta":[],"password":Formpass9}')}`, 'application/x-www-form-urlencoded');
-  for (let i = 0; i < 100 && (events.match(/event: call/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 100 && (events.text.match(/event: call/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
 });
 
 afterAll(() => {
-  stopEvents();
+  events.close();
   m.server.closeAllConnections();
   m.server.close();
 });
@@ -66,7 +56,7 @@ describe('a secret quoted by a parse error', () => {
       har: await get('/__mock/calls.har'),
       ndjson: await get('/__mock/calls.ndjson'),
       violations: await get('/__mock/violations'),
-      events,
+      events: events.text,
       'journal file': readFileSync(join(dir, 'calls.ndjson'), 'utf8'),
       'report output': out,
       'report --junit': readFileSync(join(dir, 'junit.xml'), 'utf8'),
