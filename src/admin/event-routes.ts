@@ -11,7 +11,7 @@ import type { Request, Response, Router } from 'express';
 import type { CallRecord } from '../journal/call-record.js';
 import type { CallJournal } from '../journal/journal.js';
 import type { Store } from '../state/store.js';
-import { sessionOf } from '../mock/pipeline.js';
+import { sessionOf } from '../http/session-header.js';
 import { problem } from './problem.js';
 
 /**

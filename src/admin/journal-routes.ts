@@ -5,7 +5,7 @@ import type { CallJournal, CallFilter } from '../journal/journal.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { toHar } from '../journal/export-har.js';
 import { verifyCalls, verifyRequestProblem, type VerifyRequest } from '../journal/verify-calls.js';
-import { sessionOf } from '../mock/pipeline.js';
+import { sessionOf } from '../http/session-header.js';
 import { problem } from './problem.js';
 
 const FILTERS = ['api', 'operationId', 'method', 'path', 'since', 'limit'] as const;

@@ -6,7 +6,7 @@
 import type { Request, Response, Router } from 'express';
 import type { JsonObject } from '../contract/types.js';
 import type { SeedResult } from '../mock/seed-state.js';
-import { sessionOf } from '../mock/pipeline.js';
+import { sessionOf } from '../http/session-header.js';
 import { problem } from './problem.js';
 
 export interface PactStateEnv {

@@ -4,7 +4,7 @@ import type { Store } from '../state/store.js';
 import { ACTIVE, HITS, hitKey, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Scenario } from '../scenarios/scenario.js';
-import { sessionOf } from '../mock/pipeline.js';
+import { sessionOf } from '../http/session-header.js';
 import type { SeedResult } from '../mock/seed-state.js';
 import { problem } from './problem.js';
 

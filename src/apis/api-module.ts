@@ -4,7 +4,7 @@ import type { Dialect } from '../contract/dialect.js';
 import type { RequestInput } from '../contract/validate-request.js';
 import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
 import type { SessionStore } from '../state/store.js';
-import type { FakeData } from '../mock/fake-data.js';
+import type { FakeData } from '../answers/fake-data.js';
 
 // Deliveries are journal vocabulary (call-record.ts, which the client's type declarations reach without node:http).
 import type { Delivery, DeliveryOutcome } from '../journal/call-record.js';

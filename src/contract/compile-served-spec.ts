@@ -3,11 +3,12 @@
  * route, request validators, every declared response with its validator and examples, the security
  * requirements, and its Dialect (RFC 9457 problem+json at real HTTP statuses). Runs once at start-up.
  */
-import { Dialect, type DialectSource } from './dialect.js';
+import { ProblemDialect, type DialectSource } from './dialect.js';
 import type { SpecDocument } from './load-specs.js';
 import { inferRestRoles, type ShapeInput } from './rest-shape.js';
 import { integerFieldsOf } from './integer-fields.js';
-import type { BodyKind, CatalogEntry, JsonObject, Operation, SecurityScheme, SpecOperation, SpecResponse } from './types.js';
+import type { BodyKind, CatalogEntry, JsonObject, Operation, SecurityScheme } from './types.js';
+import { compileResponses, isJsonMedia, successOf } from './compile-responses.js';
 import type { ValidateFunction } from 'ajv';
 
 export const SERVED_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
@@ -28,7 +29,7 @@ const ERRORS: Array<[number, string, string]> = [
 ];
 
 /** The Dialect of a served spec: its errors are problem documents whose `status` is the HTTP status they answer with. */
-export function servedDialect(api: string): Dialect {
+export function servedDialect(api: string): ProblemDialect {
   const catalog: CatalogEntry[] = ERRORS.map(([status, title, meaning]) => ({
     key: String(status),
     code: String(status),
@@ -46,24 +47,7 @@ export function servedDialect(api: string): Dialect {
     },
     'x-error-catalog': catalog,
   };
-  return new Dialect(api, source, true);
-}
-
-const isJsonMedia = (type: string): boolean => /^application\/(?:[\w.+-]+\+)?json\b/i.test(type) || type === '*/*';
-
-/** The media type a response is answered in: a JSON one when declared, else the first. */
-function pickMedia(content: Record<string, JsonObject>): string | undefined {
-  const types = Object.keys(content);
-  return types.find((t) => t.toLowerCase().startsWith('application/json')) ?? types.find(isJsonMedia) ?? types[0];
-}
-
-function examplesOf(media: JsonObject | undefined): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const [name, ex] of Object.entries((media?.['examples'] ?? {}) as Record<string, JsonObject>)) {
-    if (ex && typeof ex === 'object' && 'value' in ex) out.set(name, ex['value']);
-  }
-  if (media && 'example' in media) out.set('example', media['example']);
-  return out;
+  return new ProblemDialect(api, source);
 }
 
 /** An operationId for an operation the document leaves unnamed: `GET /pets/{id}` → `get-pets-id`. */
@@ -143,8 +127,9 @@ function tolerant(source: Validators, where: string): Validators {
 }
 
 /** The operations of one served document, mounted at its `servers` path. */
-export function compileServedSpec(spec: SpecDocument, validators: Validators, seenIds: Map<string, string>): Operation[] {
+export function compileServedSpec(spec: SpecDocument, validators: Validators, seenIds: Map<string, string>): { dialect: ProblemDialect; operations: Operation[] } {
   const doc = spec.document;
+  const dialect = servedDialect(spec.api);
   const mount = spec.mount ?? '';
   const schemes = (((doc['components'] as JsonObject | undefined)?.['securitySchemes'] ?? {}) as Record<string, JsonObject>);
   const ops: Operation[] = [];
@@ -178,30 +163,14 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         bodyKind = 'form';
         validateBody = source.get('coercing', `${key}:body`, (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject);
       }
-      const responses = new Map<string, SpecResponse>();
-      for (const [status, response] of Object.entries((raw['responses'] ?? {}) as Record<string, JsonObject>)) {
-        const media = (response?.['content'] ?? {}) as Record<string, JsonObject>;
-        const contentType = pickMedia(media);
-        const schema = contentType ? (media[contentType]!['schema'] as JsonObject | undefined) : undefined;
-        responses.set(status, {
-          status,
-          contentType,
-          schema,
-          validate: schema && contentType && isJsonMedia(contentType) ? source.get('strict', `${key}:response:${status}`, schema) : undefined,
-          examples: examplesOf(contentType ? media[contentType] : undefined),
-        });
-      }
-      const twoXX = [...responses.keys()].filter((s) => /^2\d\d$/.test(s)).sort();
+      const responses = compileResponses(raw, (status, schema) => source.get('strict', `${key}:response:${status}`, schema));
       // An operation that documents no success answers its first documented response, as Prism does.
-      const success = responses.get(twoXX[0] ?? '') ?? responses.get('2XX') ?? responses.get('default') ?? [...responses.values()].find((r) => !/^1/.test(r.status)) ?? ({ status: '200', examples: new Map() } as SpecResponse);
+      const success = successOf(responses);
       const arrayQuery = params
         .filter((p) => p['in'] === 'query' && [(p['schema'] as JsonObject | undefined)?.['type']].flat().includes('array'))
         .map((p) => ({ name: String(p['name']), explode: p['explode'] !== false }));
       const headerParams = params.filter((p) => p['in'] === 'header' && !['accept', 'content-type', 'authorization'].includes(String(p['name']).toLowerCase()));
       const headerSchema = objectSchema(headerParams, true);
-      const served: SpecOperation = { file: spec.file, responses, success, security: securityOf(raw['security'] ?? doc['security'], schemes, where), ...(arrayQuery.length && { arrayQuery }),
-        ...(headerSchema && { headers: { names: headerParams.map((p) => String(p['name']).toLowerCase()), validate: source.get('coercing', `${key}:headers`, headerSchema) } }),
-      };
       const op: Operation = {
         api: spec.api,
         operationId,
@@ -223,10 +192,16 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
           path: integerFieldsOf(pathSchema),
           body: bodyKind === 'form' ? integerFieldsOf(content['application/x-www-form-urlencoded']?.['schema'] as JsonObject | undefined) : undefined,
         },
-        validateResponse: success.validate ?? ALWAYS,
+        anyJsonBody: true,
         jsonFields: [],
         raw,
-        spec: served,
+        dialect,
+        file: spec.file,
+        responses,
+        success,
+        security: securityOf(raw['security'] ?? doc['security'], schemes, where),
+        ...(arrayQuery.length && { arrayQuery }),
+        ...(headerSchema && { headerParams: { names: headerParams.map((p) => String(p['name']).toLowerCase()), validate: source.get('coercing', `${key}:headers`, headerSchema) } }),
       };
       ops.push(op);
       shapes.push({ op, params, stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false });
@@ -234,7 +209,5 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
   }
   if (ops.length === 0) throw new Error(`${spec.file}: the document has no operations to serve`);
   inferRestRoles(shapes);
-  return ops;
+  return { dialect, operations: ops };
 }
-
-const ALWAYS: ValidateFunction = Object.assign(() => true, { errors: null }) as unknown as ValidateFunction;

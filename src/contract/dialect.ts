@@ -5,6 +5,24 @@
  */
 import type { ApiName, CatalogEntry, JsonObject, Operation } from './types.js';
 import { getPath, setPointer, splitPointer } from './json-pointer.js';
+import { PROBLEM_TYPE } from '../http/problem.js';
+
+/** An answer a dialect makes (the pipeline adds its own headers): status, body, and a media type when not the API's JSON. */
+export interface DialectAnswer {
+  status: number;
+  body: JsonObject;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** What a dialect needs of a refusal (the catalogue in http/refusals.ts has more). */
+export interface RefusalShape {
+  status: number;
+  title: string;
+  type: string;
+  /** When it is answered and what to do: the detail when the caller gives none. */
+  when: string;
+}
 
 interface EnvelopeTemplates {
   success: unknown;
@@ -63,12 +81,11 @@ export class Dialect {
   private readonly codePaths: string[][];
   private readonly messagePath: string[];
 
-  /** A served spec's dialect (problem+json at real HTTP statuses), not one of the four envelopes answered at HTTP 200. */
-  readonly served: boolean;
+  /** The API answers in an envelope of its own: a business code inside, HTTP 200 for errors too (its servers' habit). */
+  readonly hasEnvelope: boolean = true;
 
-  constructor(api: ApiName, spec: DialectSource, served = false) {
+  constructor(api: ApiName, spec: DialectSource) {
     this.api = api;
-    this.served = served;
     this.source = spec['x-dialect'];
     this.catalog = spec['x-error-catalog'];
     this.messages = spec['x-messages'] ?? {};
@@ -127,9 +144,33 @@ export class Dialect {
     return body;
   }
 
-  /** The HTTP status an error envelope is answered with: 200 for the four APIs (as their servers do), the problem's status for a served spec. */
-  httpStatus(keyOrCode: string): number {
-    return this.served ? Number(this.entry(keyOrCode)?.code ?? 500) : 200;
+  /** The HTTP status an error envelope is answered with: 200, as the servers of these APIs answer every business error. */
+  httpStatus(_keyOrCode: string): number {
+    return 200;
+  }
+
+  /** A refusal of the mock's own (a limit, the store, a failed handler): the API's server-error envelope, at HTTP 200 like its other errors. */
+  refusal(_refusal: RefusalShape, message: string | undefined, op?: Pick<Operation, 'envelope'>): DialectAnswer {
+    return { status: 200, body: this.error(this.role('serverError'), { op, message }) };
+  }
+
+  /** A method the path does not document: the API's method-not-allowed envelope (under `--http-status mapped`, with `Allow`). */
+  methodNotAllowed(_api: ApiName, _path: string, _method: string, allowed: string[], mapped: boolean): DialectAnswer {
+    return { status: 200, body: this.error(this.role('methodNotAllowed'), { message: this.maybeText('methodNotAllowed') }), ...(mapped && { headers: { Allow: allowed.join(', ') } }) };
+  }
+
+  /**
+   * A request that breaks the contract: the envelope of the catalogue key the pipeline chose (the operation's
+   * parameter error, or its empty-body one). Undefined when the operation's own declared error response answers
+   * instead (a document without an envelope).
+   */
+  invalidRequest(key: string, op: Pick<Operation, 'envelope'>, message?: string): DialectAnswer | undefined {
+    return { status: this.httpStatus(key), body: this.error(key, { op, message }) };
+  }
+
+  /** The status an answer leaves with under `--http-status mapped`: a business envelope's catalogue `x-http-status`. */
+  mappedAnswerStatus(status: number, body: unknown): number {
+    return status === 200 ? this.mappedStatusOf(body) : status;
   }
 
   /** The HTTP status `serve --http-status mapped` answers a catalogue entry with (`x-http-status`; 200 when the spec gives none). */
@@ -181,5 +222,35 @@ export class Dialect {
     const t = this.source.envelopes[name];
     if (!t) throw new Error(`${this.api}: x-dialect.envelopes has no ${name}`);
     return t;
+  }
+}
+
+/**
+ * The dialect of a document without an envelope of its own (`serve --spec` without `x-dialect`): its errors are
+ * RFC 9457 problem documents whose `status` is the HTTP status they answer with, its request errors its own declared
+ * error responses, as Prism answers.
+ */
+export class ProblemDialect extends Dialect {
+  override readonly hasEnvelope: boolean = false;
+
+  override httpStatus(keyOrCode: string): number {
+    return Number(this.entry(keyOrCode)?.code ?? 500);
+  }
+
+  override refusal(refusal: RefusalShape, message: string | undefined): DialectAnswer {
+    return { status: refusal.status, contentType: PROBLEM_TYPE, body: { type: refusal.type, title: refusal.title, status: refusal.status, detail: message ?? `contract-mock: ${refusal.when}` } };
+  }
+
+  override methodNotAllowed(api: ApiName, path: string, method: string, allowed: string[]): DialectAnswer {
+    const detail = `${api} documents ${allowed.join(', ')} for ${path}, not ${method}.`;
+    return { status: 405, contentType: PROBLEM_TYPE, headers: { Allow: allowed.join(', ') }, body: { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail } };
+  }
+
+  override invalidRequest(): undefined {
+    return undefined;
+  }
+
+  override mappedAnswerStatus(status: number): number {
+    return status;
   }
 }

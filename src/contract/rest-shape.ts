@@ -58,7 +58,7 @@ function idFieldOf(param: string, item: JsonObject | undefined): string {
   return bare && bare in props ? bare : props[param] ? param : Object.keys(props).length ? 'id' : param;
 }
 
-/** Sets `spec.rest` on the operations that follow the REST conventions. */
+/** Sets `rest` on the operations that follow the REST conventions. */
 export function inferRestRoles(inputs: ShapeInput[]): void {
   const byPath = new Map<string, ShapeInput[]>();
   for (const input of inputs) {
@@ -72,10 +72,10 @@ export function inferRestRoles(inputs: ShapeInput[]): void {
     if (!param || segments.length < 3) continue;
     const collectionPath = segments.slice(0, -1).join('/');
     const collection = byPath.get(collectionPath) ?? [];
-    const find = (list: ShapeInput[], method: string): ShapeInput | undefined => list.find((i) => i.op.method === method && !i.stateOff && i.op.spec);
+    const find = (list: ShapeInput[], method: string): ShapeInput | undefined => list.find((i) => i.op.method === method && !i.stateOff);
     const read = find(items, 'GET');
     const create = find(collection, 'POST');
-    const readSchema = read?.op.spec?.success.schema;
+    const readSchema = read?.op.success.schema;
     const itemSchema = isObjectSchema(readSchema) ? readSchema : bodySchema(create?.op ?? find(items, 'PUT')?.op ?? ({ raw: {} } as Operation));
     if (!isObjectSchema(itemSchema)) continue;
     const idField = idFieldOf(param, itemSchema);
@@ -87,18 +87,18 @@ export function inferRestRoles(inputs: ShapeInput[]): void {
     const fields = Object.keys(props);
     const filled = [...new Set([...requiredOf(itemSchema), ...fields.filter((k) => props[k]?.['readOnly'] === true)])];
     const role = (kind: RestRole['kind'], extra: Partial<RestRole> = {}): RestRole => ({ kind, itemPath, param, idField, idType, itemSchema, fields, filled, ...extra });
-    if (create && create.op.bodyKind === 'json') create.op.spec!.rest = role('create');
+    if (create && create.op.bodyKind === 'json') create.op.rest = role('create');
     const list = find(collection, 'GET');
     if (list) {
-      const property = listPropertyOf(list.op.spec!.success.schema);
-      if (property !== false) list.op.spec!.rest = role('list', { listProperty: property });
+      const property = listPropertyOf(list.op.success.schema);
+      if (property !== false) list.op.rest = role('list', { listProperty: property });
     }
-    if (read) read.op.spec!.rest = role('read');
+    if (read) read.op.rest = role('read');
     const put = find(items, 'PUT');
-    if (put && put.op.bodyKind === 'json') put.op.spec!.rest = role('replace');
+    if (put && put.op.bodyKind === 'json') put.op.rest = role('replace');
     const patch = find(items, 'PATCH');
-    if (patch && patch.op.bodyKind === 'json') patch.op.spec!.rest = role('merge');
+    if (patch && patch.op.bodyKind === 'json') patch.op.rest = role('merge');
     const del = find(items, 'DELETE');
-    if (del) del.op.spec!.rest = role('delete');
+    if (del) del.op.rest = role('delete');
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { ApiContract, Contract } from './compile-contract.js';
 import type { JsonObject } from './types.js';
+import { ProblemDialect } from './dialect.js';
 
 /** How business errors travel: HTTP 200 like the real servers (`documented`), or with each entry's `x-http-status` (`mapped`). */
 export type HttpStatusMode = 'documented' | 'mapped';
@@ -31,7 +32,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
  */
 function documentMappedStatuses(doc: JsonObject, api: ApiContract): void {
   // A served spec (serve --spec) documents its own statuses already.
-  if (api.dialect.served) return;
+  if (api.dialect instanceof ProblemDialect) return;
   for (const item of Object.values((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
     for (const method of METHODS) {
       const raw = item[method] as JsonObject | undefined;

@@ -1,6 +1,7 @@
 /** Contract vocabulary: the types every stage of the pipeline shares. Knows nothing of HTTP or state. */
 import type { ValidateFunction } from 'ajv';
 import type { IntegerFormat } from './exact-json.js';
+import type { Dialect } from './dialect.js';
 
 /** The four built-in APIs. */
 export type BuiltinApi = 'platform-sync' | 'wuhan-eduyun' | 'ios-datasyn' | 'wx-push';
@@ -69,18 +70,33 @@ export interface Operation {
   validateQuery?: ValidateFunction;
   validatePath?: ValidateFunction;
   validateBody?: ValidateFunction;
-  validateResponse: ValidateFunction;
+  /** A JSON body may come as any JSON media type (`application/merge-patch+json`) and be any JSON value its schema allows, not only an object. */
+  anyJsonBody: boolean;
   jsonFields: JsonField[];
   /** Integer fields sent as text (query, path, form) and their width, checked digit by digit (exact-json.ts). */
   integerFields: { query?: ReadonlyMap<string, IntegerFormat>; path?: ReadonlyMap<string, IntegerFormat>; body?: ReadonlyMap<string, IntegerFormat> };
-  /** The dereferenced OpenAPI operation object (examples, schemas) for tools that need more. */
+  /** The dereferenced OpenAPI operation object (parameters, request body) for tools that need more. */
   raw: JsonObject;
-  /** Set for an operation of a document added with `serve --spec`: answered from its own contract. */
-  spec?: SpecOperation;
+  /** How the operation's API answers: its envelope and catalogue, or problem documents at HTTP statuses. */
+  dialect: Dialect;
+  /** The document the operation comes from, for messages. */
+  file: string;
+  /** Every declared response by status as the document writes it (`200`, `4XX`, `default`), compiled once. */
+  responses: Map<string, DeclaredResponse>;
+  /** The lowest declared 2xx (or `default`, else the first declared, else an empty 200). */
+  success: DeclaredResponse;
+  /** Alternatives (OR) of requirements (AND); undefined or empty: none. A requirement with no schemes is anonymous. */
+  security?: SecurityScheme[][];
+  /** How the operation takes part in REST-shaped state (rest-shape.ts), when it has that shape. */
+  rest?: RestRole;
+  /** Header parameters (lower case) and their validator; Accept, Content-Type and Authorization are not parameters (OpenAPI). */
+  headerParams?: { names: string[]; validate: ValidateFunction };
+  /** Query parameters of array type: repeated (`explode`, the default) or comma-separated. */
+  arrayQuery?: Array<{ name: string; explode: boolean }>;
 }
 
-/** One declared response of a spec-first operation, compiled once. */
-export interface SpecResponse {
+/** One declared response of an operation, compiled once. */
+export interface DeclaredResponse {
   /** `200`, `4XX`, `default` as the document writes it. */
   status: string;
   /** The media type answered (a JSON one when declared), undefined for a response without content. */
@@ -102,7 +118,7 @@ export interface SecurityScheme {
   prefix?: string;
 }
 
-/** How a spec-first operation takes part in REST-shaped state (see rest-state.ts). */
+/** How an operation takes part in REST-shaped state (see rest-state.ts). */
 export interface RestRole {
   kind: 'create' | 'list' | 'read' | 'replace' | 'merge' | 'delete';
   /** The item path template the collection belongs to, e.g. `/api/pets/{id}`. */
@@ -119,18 +135,4 @@ export interface RestRole {
   filled: string[];
   /** For `list`: the property of an object response that holds the items (undefined: the response is the array). */
   listProperty?: string;
-}
-
-export interface SpecOperation {
-  file: string;
-  responses: Map<string, SpecResponse>;
-  /** The lowest declared 2xx (or `default`, else 200). */
-  success: SpecResponse;
-  /** Alternatives (OR) of requirements (AND); undefined or empty: none. A requirement with no schemes is anonymous. */
-  security?: SecurityScheme[][];
-  rest?: RestRole;
-  /** Header parameters (lower case) and their validator; Accept, Content-Type and Authorization are not parameters (OpenAPI). */
-  headers?: { names: string[]; validate: ValidateFunction };
-  /** Query parameters of array type: repeated (`explode`, the default) or comma-separated. */
-  arrayQuery?: Array<{ name: string; explode: boolean }>;
 }

@@ -8,7 +8,7 @@ import { parse as losslessParse } from 'lossless-json';
 import { FORM, JSON_TYPE } from './compile-contract.js';
 import { exactJson, integerInRange, type IntegerFormat } from './exact-json.js';
 import { joinPointer } from './json-pointer.js';
-import type { JsonObject, Operation, Violation } from './types.js';
+import type { DeclaredResponse, JsonObject, Operation, Violation } from './types.js';
 
 export interface RawRequest {
   method: string;
@@ -293,8 +293,8 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
   const violations: Violation[] = [];
   const jsonViolations: Violation[] = [];
   const query = parseSearch(raw.search, limits, violations, '/query');
-  if (op.spec?.arrayQuery) arrayValues(op.spec.arrayQuery, raw.search, query);
-  const declared = op.spec?.headers;
+  if (op.arrayQuery) arrayValues(op.arrayQuery, raw.search, query);
+  const declared = op.headerParams;
   if (declared && raw.headers) {
     const headers: JsonObject = {};
     for (const name of declared.names) {
@@ -314,8 +314,8 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
     const actual = mediaType(raw.contentType);
     if (isBlank(text)) {
       if (op.bodyRequired) violations.push({ side: 'request', pointer: '/body', message: `a ${expected} body is required`, rule: 'required-body' });
-    } else if (actual !== expected && !(op.spec && op.bodyKind === 'json' && actual && /^application\/(?:[\w.-]+\+)?json$/.test(actual))) {
-      // (A served spec's JSON body may come as any JSON media type: application/vnd.api+json, application/merge-patch+json.)
+    } else if (actual !== expected && !(op.anyJsonBody && op.bodyKind === 'json' && actual && /^application\/(?:[\w.-]+\+)?json$/.test(actual))) {
+      // (A body the document lets be any JSON may come as any JSON media type: application/vnd.api+json, application/merge-patch+json.)
       violations.push({
         side: 'request',
         pointer: '/body',
@@ -326,8 +326,8 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
       try {
         const parsed: unknown = exactJson.parse(text);
         inspect(parsed, '/body', limits, violations);
-        if (op.spec) {
-          // A served spec's body may be any JSON value its schema allows (an array of users, a string).
+        if (op.anyJsonBody) {
+          // Any JSON value its schema allows (an array of users, a string).
           body = parsed as JsonObject;
           run(op.validateBody, body, '/body', violations);
         } else if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -364,8 +364,24 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
   return { input: { query, params, body }, violations: all, errorKey };
 }
 
-/** Checks a response body the mock (or a real server) sent against the operation's 200 schema. */
+/** Checks a response body the mock (or a real server) sent against the operation's success schema. */
 export function validateResponse(op: Operation, body: unknown): Violation[] {
-  if (op.validateResponse(body)) return [];
-  return failures(op.validateResponse, body, '', 'response');
+  const validate = op.success.validate;
+  if (!validate || validate(body)) return [];
+  return failures(validate, body, '', 'response');
+}
+
+/** The declared response for a status: exact, then `4XX`, then `default`. */
+export function responseFor(op: Operation, status: number): DeclaredResponse | undefined {
+  const responses = op.responses;
+  return responses.get(String(status)) ?? responses.get(`${String(status)[0]}XX`) ?? responses.get('default');
+}
+
+/** Checks an answer against the declared response of the status it carries (a body that is not JSON, `text`, is not checked). */
+export function checkResponse(op: Operation, status: number, body: unknown, text: string | undefined): Violation[] {
+  const response = responseFor(op, status);
+  if (!response) return [{ side: 'response', pointer: '', message: `status ${status} is not a documented response of ${op.operationId} (documented: ${[...op.responses.keys()].join(', ')})`, rule: 'status' }];
+  const validate = response.validate;
+  if (!validate || text !== undefined || validate(body)) return [];
+  return failures(validate, body, '', 'response');
 }

@@ -4,7 +4,7 @@
  * Everything is passed in (clock, store, seed): no module-level state.
  */
 import type { HttpStatusMode } from '../contract/served-spec.js';
-import { problemBody, writeProblem } from '../admin/problem.js';
+import { problemBody, writeProblem } from '../http/problem.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiModule } from '../apis/api-module.js';
 import { platformSync } from '../apis/platform-sync/platform-sync.js';
@@ -37,7 +37,9 @@ import { FileStore } from '../state/file-store.js';
 import { apiOf, matchRoute } from '../contract/match-route.js';
 import { join } from 'node:path';
 import { StoreUnavailableError, systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
-import { asciiJson, createPipeline, DEFAULT_LIMITS, sessionOf, validSessionId, type Limits, type Pipeline } from './pipeline.js';
+import { createPipeline, DEFAULT_LIMITS, type Limits, type Pipeline } from '../pipeline/index.js';
+import { asciiJson, EXPOSED_HEADERS } from '../http/mock-headers.js';
+import { sessionOf, validSessionId } from '../http/session-header.js';
 import { DEFAULT_MAX_DELIVERIES, type DeliveryOptions } from './deliver.js';
 import type { ListenAddress } from './self-target.js';
 

@@ -7,9 +7,9 @@ import { collectionName, type ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject, RestRole } from '../contract/types.js';
 import { StateLimitError, type SessionStore } from '../state/store.js';
-import { FakeData, hashSeed } from './fake-data.js';
+import { FakeData, hashSeed } from '../answers/fake-data.js';
 import type { RecordValidators } from './record-validators.js';
-import { completeItem, newId } from './rest-state.js';
+import { completeItem, newId } from '../answers/rest-state.js';
 
 export type SeedResult = { ok: true; written: number } | { ok: false; title: string; detail: string };
 
@@ -18,7 +18,7 @@ const EXAMPLE = '{"platform-sync": {"apps": [{"appid": "my-app", "secret": "s3cr
 /** The REST role of the collection at a concrete path (`/api/pets`, `/owners/7/pets`), matched against each item path's collection part. */
 function collectionRole(env: SeedEnv, api: ApiName, path: string): RestRole | undefined {
   for (const op of env.contract.operations) {
-    const role = op.api === api ? op.spec?.rest : undefined;
+    const role = op.api === api ? op.rest : undefined;
     if (!role) continue;
     const template = role.itemPath.slice(0, role.itemPath.lastIndexOf('/'));
     const pattern = new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
@@ -29,7 +29,7 @@ function collectionRole(env: SeedEnv, api: ApiName, path: string): RestRole | un
 
 /** Plans the items of a served spec's collections; a problem when one cannot be seeded (nothing is written then). */
 function planServed(env: SeedEnv, session: SessionStore, api: ApiName, kinds: JsonObject, planned: Planned[]): Extract<SeedResult, { ok: false }> | undefined {
-  const templates = [...new Set(env.contract.operations.filter((o) => o.api === api && o.spec?.rest).map((o) => o.spec!.rest!.itemPath.slice(0, o.spec!.rest!.itemPath.lastIndexOf('/'))))];
+  const templates = [...new Set(env.contract.operations.filter((o) => o.api === api && o.rest).map((o) => o.rest!.itemPath.slice(0, o.rest!.itemPath.lastIndexOf('/'))))];
   if (!templates.length) return { ok: false, title: 'Unknown collection', detail: `${api} has no REST collections to seed (no path pair like /things and /things/{id}; see the README's REST-shaped state).` };
   for (const [path, records] of Object.entries(kinds)) {
     const role = collectionRole(env, api, path);

@@ -12,7 +12,7 @@ import type { JsonObject, Operation } from '../contract/types.js';
 import { compileLinear, type PatternTest } from '../contract/linear-regexp.js';
 import type { ScenarioEffect } from '../journal/call-record.js';
 import type { SessionStore } from '../state/store.js';
-import type { FakeData } from '../mock/fake-data.js';
+import type { FakeData } from '../answers/fake-data.js';
 import type { Effect, Fault, Predicate, Rule, Scenario, Then, When } from './scenario.js';
 import type { ScenarioRegistry } from './scenario-registry.js';
 

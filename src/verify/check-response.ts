@@ -4,9 +4,8 @@
  */
 import { exactJson } from '../contract/exact-json.js';
 import type { Dialect } from '../contract/dialect.js';
-import { validateResponse } from '../contract/validate-request.js';
+import { checkResponse as checkDeclared, responseFor, validateResponse } from '../contract/validate-request.js';
 import type { Operation, Violation } from '../contract/types.js';
-import { checkServedResponse, responseFor } from '../mock/spec-answer.js';
 
 export interface HttpAnswer {
   status: number;
@@ -40,12 +39,12 @@ function checkServed(op: Operation, answer: HttpAnswer): ResponseCheck {
       return { body: answer.text, code: undefined, failures };
     }
   }
-  failures.push(...checkServedResponse(op, answer.status, body, json ? undefined : answer.text));
+  failures.push(...checkDeclared(op, answer.status, body, json ? undefined : answer.text));
   return { body, code: undefined, failures };
 }
 
 export function checkResponse(op: Operation, dialect: Dialect, answer: HttpAnswer): ResponseCheck {
-  if (op.spec) return checkServed(op, answer);
+  if (!dialect.hasEnvelope) return checkServed(op, answer);
   const failures: Violation[] = [];
   if (answer.status !== 200) failures.push(fail('', 'http-status', `HTTP ${answer.status}; the contract documents only 200 (business errors travel inside the envelope)`));
   if (!answer.contentType?.toLowerCase().startsWith('application/json')) {

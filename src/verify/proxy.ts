@@ -28,7 +28,10 @@ import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journa
 import { MemoryStore } from '../state/memory-store.js';
 import { StoreUnavailableError, systemClock } from '../state/store.js';
 import type { CallRecord } from '../journal/call-record.js';
-import { asciiJson, sessionOf } from '../mock/pipeline.js';
+import { asciiJson } from '../http/mock-headers.js';
+import { REFUSALS } from '../http/refusals.js';
+import { refuse } from '../pipeline/refuse.js';
+import { sessionOf } from '../http/session-header.js';
 import { packageVersion } from '../mock/package-version.js';
 import { checkResponse } from './check-response.js';
 import type { Rule } from '../scenarios/scenario.js';
@@ -265,11 +268,12 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     const api = apiOf(match) ?? null;
     const op = match.ok ? match.operation : undefined;
     const dialect = api ? contract.apis.get(api)!.dialect : undefined;
-    const key = !dialect ? undefined : role === 'paramError' ? (op?.paramError ?? dialect.role('invalidRequest')) : dialect.served ? '503' : dialect.role('serverError');
     // A parameter error keeps the catalogue's message (the reason goes in X-Mock-Violations, as serve says it).
-    const body = dialect && key ? dialect.error(key, { op, message: role === 'paramError' ? undefined : message }) : { error: role === 'paramError' ? 'too_large' : 'max_held', message };
-    const status = dialect && key ? dialect.httpStatus(key) : role === 'paramError' ? 413 : 503;
-    const headers: Record<string, string> = { 'content-type': dialect?.served ? 'application/problem+json' : 'application/json', ...limit };
+    const answer = role === 'paramError' && dialect && op
+      ? { status: dialect.httpStatus(op.paramError), headers: {}, body: dialect.error(op.paramError, { op }) as unknown }
+      : refuse(dialect, role === 'paramError' ? REFUSALS.bodyTooLarge : REFUSALS.maxHeld, message, op);
+    const { status, body } = answer;
+    const headers: Record<string, string> = { 'content-type': answer.contentType ?? 'application/json', ...limit };
     if (violations.length) headers['x-mock-violations'] = asciiJson(violations.map(({ pointer, message }) => ({ pointer, message })));
     const text = JSON.stringify(body);
     res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(text) });

@@ -95,7 +95,7 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
       code = check.code;
       result.response = { status: res.status, contentType, body };
       result.failures.push(...check.failures);
-      if (expectKey !== undefined && op.spec) {
+      if (expectKey !== undefined && !op.dialect.hasEnvelope) {
         // A served spec's refusal is its HTTP status, not a business code.
         if (res.status < 400 || res.status > 499) result.failures.push(flowFailure(`expected a 4xx refusal, got HTTP ${res.status}`));
       } else if (expectKey !== undefined) {
@@ -118,7 +118,7 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
     for (const c of generatedCases(op, options.generated, options.seed)) {
       tasks.push(async () => {
         const sent = await send(op, 'generated', c.name, c.parts);
-        if (op.spec) {
+        if (!op.dialect.hasEnvelope) {
           const status = sent.result.response?.status;
           if (status === 400 || status === 422) {
             sent.result.failures.push({ side: 'response', pointer: '', rule: 'valid-request-refused', message: `a request that meets the schema was refused with HTTP ${status}` });

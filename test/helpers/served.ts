@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { compileContract, type Contract } from '../../src/contract/compile-contract.js';
 import { loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from '../../src/contract/load-specs.js';
 import type { JsonObject, Operation } from '../../src/contract/types.js';
-import { FakeData } from '../../src/mock/fake-data.js';
+import { FakeData } from '../../src/answers/fake-data.js';
 import { createMock, type Mock, type MockOptions } from '../../src/mock/create-server.js';
 import { fixedClock } from '../../src/state/store.js';
 import type { CallRecord } from '../../src/journal/call-record.js';
@@ -50,7 +50,7 @@ export function validRequest(op: Operation, fake: FakeData, shared: JsonObject[]
   }
   path = path.replace(/\{[^}]+\}/g, '1');
   const cookies: string[] = [];
-  for (const s of op.spec?.security?.[0] ?? []) {
+  for (const s of op.security?.[0] ?? []) {
     if (s.in === 'header') headers[s.key] = s.prefix ? `${s.prefix} dGVzdDp0ZXN0` : 'test-key';
     else if (s.in === 'query') query.set(s.key, 'test-key');
     else cookies.push(`${s.key}=test-key`);

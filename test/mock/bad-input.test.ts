@@ -19,11 +19,13 @@ const violations = (res: request.Response) => JSON.parse(String(res.headers['x-m
 const TOKEN = '/v1/channel/token';
 
 describe('unknown routes and methods', () => {
-  test('an unknown path answers 404 JSON that says where to look', async () => {
+  test('an unknown path answers the no-route refusal (problem+json) that says where to look', async () => {
     const res = await request(m.listener).get('/v2/nothing');
     expect(res.status).toBe(404);
-    expect(res.type).toBe('application/json');
-    expect(res.body.message).toContain('No operation matches GET /v2/nothing');
+    expect(res.type).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ type: 'tag:contract-mock,2026:refusal/no-route', status: 404 });
+    expect(res.body.detail).toContain('No operation matches GET /v2/nothing');
+    expect(res.body.detail).toContain('GET /__mock/health');
     expect(m.calls.at(-1)).toMatchObject({ api: null, operationId: null, path: '/v2/nothing' });
   });
 

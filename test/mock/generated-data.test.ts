@@ -1,7 +1,7 @@
 /** Generated values look like real data of their field: every generated field of every API checked against a pattern or a list, over many seeds. */
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
-import { hashSeed, ORG_CATEGORIES, ORG_LEVELS, ORG_TYPES, REGION_CODES, shortSchoolName } from '../../src/mock/fake-data.js';
+import { hashSeed, ORG_CATEGORIES, ORG_LEVELS, ORG_TYPES, REGION_CODES, shortSchoolName } from '../../src/answers/fake-data.js';
 import { loadContract, testMock } from '../helpers/mock.js';
 
 const contract = await loadContract();

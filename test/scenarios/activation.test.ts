@@ -122,9 +122,10 @@ describe('Prefer (the Prism habit)', () => {
 
   test('Prefer names every example the code documents, or none', async () => {
     const missing = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'example=nope');
-    expect([missing.status, missing.body.detail]).toEqual([400, 'queryPushProject documents no response example "nope" for code 200; it has: success, empty, error-10000.']);
+    expect([missing.status, missing.body.detail]).toEqual([400, 'queryPushProject documents no response example "nope"; it has: success, empty, error-10000.']);
     const none = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'code=404');
-    expect([none.status, none.body.detail]).toEqual([400, 'queryPushProject documents no response example for code 404; it has: none.']);
+    expect([none.status, none.body.detail]).toEqual([400, 'queryPushProject documents no response 404; it has: 200.']);
+    expect(none.body.type).toBe('tag:contract-mock,2026:refusal/no-such-example');
   });
 
 

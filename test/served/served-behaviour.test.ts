@@ -61,7 +61,7 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
     expect(created.body).toEqual({ id: 7, label: 'the documented gadget' });
     expect((await request(m.listener).get('/v1/gadgets/1')).body).toEqual({ id: 7, label: 'the documented gadget' });
     const widgets = m.contract.apis.get('widgets')!.operations;
-    expect(widgets.filter((o) => o.spec?.rest).map((o) => `${o.operationId}:${o.spec!.rest!.kind}`).sort()).toEqual(
+    expect(widgets.filter((o) => o.rest).map((o) => `${o.operationId}:${o.rest!.kind}`).sort()).toEqual(
       ['createWidget:create', 'deleteWidget:delete', 'getWidget:read', 'listWidgets:list', 'replaceWidget:replace', 'updateWidget:merge'],
     );
     m.close();

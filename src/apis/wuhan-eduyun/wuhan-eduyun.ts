@@ -2,7 +2,7 @@
  * wuhan-eduyun (武汉教育云 学校详情, seeds/001): org details behind an access token passed as the
  * `access_token` query parameter. One failure code, 100001, whose message names the cause.
  */
-import { shortSchoolName } from '../../mock/fake-data.js';
+import { shortSchoolName } from '../../answers/fake-data.js';
 import { presentedToken, type ApiModule, type Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { joinPointer } from '../../contract/json-pointer.js';

@@ -8,9 +8,9 @@ import type { JsonObject, Operation, RestRole } from '../contract/types.js';
 import type { RequestInput } from '../contract/validate-request.js';
 import type { SessionStore } from '../state/store.js';
 import type { FakeData } from './fake-data.js';
-import { generate, type SpecAnswer } from './spec-answer.js';
+import { generate, type Answer } from './examples.js';
 
-export type RestOutcome = { kind: 'answer'; answer: SpecAnswer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
+export type RestOutcome = { kind: 'answer'; answer: Answer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
 
 /**
  * Sets a field as JSON.parse makes one, an own property even when it is named `__proto__` (assignment would take
@@ -87,26 +87,26 @@ function collectionOf(role: RestRole, pathname: string, api: string): string {
 }
 
 /** The body of a success answer: the record when the response documents one, else nothing or the spec's own. */
-function body(op: Operation, record: unknown, fake: FakeData): Pick<SpecAnswer, 'body' | 'text' | 'contentType'> {
-  const success = op.spec!.success;
+function body(op: Operation, record: unknown, fake: FakeData): Pick<Answer, 'body' | 'text' | 'contentType'> {
+  const success = op.success;
   if (!success.schema) return { body: undefined, text: '' };
   // A record holding exact integers (BigInt, beyond 2^53) is judged on its validation copy, as every answer is.
   if (!success.validate || success.validate(exactJson.holdsBigInt(record) ? exactJson.forValidation(record) : record)) return { body: record };
   return { body: generate(success.schema, success.validate, fake) };
 }
 
-const successStatus = (op: Operation): number => (/^\d{3}$/.test(op.spec!.success.status) ? Number(op.spec!.success.status) : 200);
+const successStatus = (op: Operation): number => (/^\d{3}$/.test(op.success.status) ? Number(op.success.status) : 200);
 
 export async function restAnswer(op: Operation, role: RestRole, input: RequestInput, pathname: string, session: SessionStore, fake: FakeData): Promise<RestOutcome> {
   const collection = collectionOf(role, pathname, op.api);
   const status = successStatus(op);
-  const ok = (b: Pick<SpecAnswer, 'body' | 'text' | 'contentType'>, headers: Record<string, string> = {}): RestOutcome => ({ kind: 'answer', answer: { status, headers, ...b } });
+  const ok = (b: Pick<Answer, 'body' | 'text' | 'contentType'>, headers: Record<string, string> = {}): RestOutcome => ({ kind: 'answer', answer: { status, headers, ...b } });
   const requestBody = (input.body ?? {}) as JsonObject;
   if (role.kind === 'create') {
     const sent = requestBody[role.idField];
     const given = sent !== undefined && sent !== null && sent !== '';
     const id = given ? (sent as string | number) : await newId(role, session, collection, fake);
-    if (given && (await session.get(collection, String(id))) !== undefined && op.spec!.responses.has('409')) return { kind: 'conflict', id: String(id) };
+    if (given && (await session.get(collection, String(id))) !== undefined && op.responses.has('409')) return { kind: 'conflict', id: String(id) };
     const record = completeItem(role, requestBody, id, fake);
     await session.put(collection, String(id), record);
     return ok(body(op, record, fake), { Location: `${trim(pathname)}/${encodeURIComponent(String(id))}` });
@@ -120,7 +120,7 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     const limit = Number(input.query['limit'] ?? input.query['pageSize'] ?? input.query['per_page']);
     if (Number.isInteger(limit) && limit >= 0) items = items.slice(0, limit);
     if (role.listProperty === undefined) return ok({ body: items });
-    const success = op.spec!.success;
+    const success = op.success;
     const page = (success.examples.size ? structuredClone(success.examples.values().next().value) : generate(success.schema!, undefined, fake)) as JsonObject;
     const out: JsonObject = page && typeof page === 'object' && !Array.isArray(page) ? page : {};
     out[role.listProperty] = items;

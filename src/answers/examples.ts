@@ -1,15 +1,17 @@
 /**
- * Answers from a spec, for an operation no handler serves: the example `Prefer` names, else the
- * success response's example, else data generated from its schema (seeded per session). Also a
- * served spec's own error answers: its declared 400/422/401/404 (or `default`) response, else
- * problem+json (a request's violations in Prism's `validation` shape).
+ * Answers from an operation's declared responses, for every API alike: the example `Prefer` names, else the
+ * success response's example, else data generated from its schema (seeded per session). Also the declared
+ * error answers of a document without an envelope: its 400/422/401/404 (or `default`) response, else
+ * problem+json (a request's violations in Prism's `validation` shape). Knows nothing of HTTP or sessions.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { PROBLEM_TYPE, problemBody } from '../admin/problem.js';
-import type { JsonObject, Operation, SecurityScheme, SpecResponse, Violation } from '../contract/types.js';
+import { PROBLEM_TYPE, problemBody } from '../http/problem.js';
+import type { DeclaredResponse, JsonObject, Operation, SecurityScheme, Violation } from '../contract/types.js';
 import type { FakeData } from './fake-data.js';
+import { responseFor } from '../contract/validate-request.js';
 
-export interface SpecAnswer {
+/** What a call is answered with: one shape for handlers, scenarios, refusals and declared answers. */
+export interface Answer {
   status: number;
   body: unknown;
   headers: Record<string, string>;
@@ -22,14 +24,8 @@ export interface SpecAnswer {
   unchecked?: boolean;
 }
 
-/** The declared response for a status: exact, then `4XX`, then `default`. */
-export function responseFor(op: Operation, status: number): SpecResponse | undefined {
-  const responses = op.spec?.responses;
-  return responses?.get(String(status)) ?? responses?.get(`${String(status)[0]}XX`) ?? responses?.get('default');
-}
-
 /** The HTTP status a declared response answers with (`default` and `4XX` take `fallback`). */
-function statusOf(response: SpecResponse, fallback: number): number {
+function statusOf(response: DeclaredResponse, fallback: number): number {
   return /^\d{3}$/.test(response.status) ? Number(response.status) : /^[1-5]XX$/.test(response.status) ? Number(response.status[0]) * 100 : fallback;
 }
 
@@ -46,7 +42,7 @@ export function generate(schema: JsonObject, validate: ((v: unknown) => boolean)
 const isJson = (type: string | undefined): boolean => !type || /json/i.test(type) || type === '*/*';
 
 /** The body of a declared response: the named example, else its first example, else generated from its schema. */
-export function fromResponse(response: SpecResponse, status: number, fake: FakeData, exampleName?: string): SpecAnswer {
+export function fromResponse(response: DeclaredResponse, status: number, fake: FakeData, exampleName?: string): Answer {
   const headers: Record<string, string> = {};
   const named = exampleName !== undefined ? response.examples.get(exampleName) : response.examples.values().next().value;
   const has = exampleName !== undefined ? response.examples.has(exampleName) : response.examples.size > 0;
@@ -60,14 +56,14 @@ export function fromResponse(response: SpecResponse, status: number, fake: FakeD
   return { status, body: undefined, headers, text: typeof body === 'string' ? body : JSON.stringify(body), contentType: response.contentType };
 }
 
-/** The operation's success answer from its spec (no state). */
-export function successAnswer(op: Operation, fake: FakeData): SpecAnswer {
-  const success = op.spec!.success;
+/** The operation's success answer from its declared responses (no state). */
+export function successAnswer(op: Operation, fake: FakeData): Answer {
+  const success = op.success;
   return fromResponse(success, statusOf(success, 200), fake);
 }
 
-/** `Prefer: code=404, example=notFound` for a served spec; undefined when the header asks for neither. */
-export function preferredAnswer(op: Operation, header: string | undefined, fake: FakeData): SpecAnswer | { error: string } | undefined {
+/** `Prefer: code=404, example=notFound` (Prism's habit), for every operation; undefined when the header asks for neither. */
+export function preferredAnswer(op: Operation, header: string | undefined, fake: FakeData): Answer | { error: string } | undefined {
   if (!header) return undefined;
   const prefs: Record<string, string> = {};
   for (const part of header.split(/[,;]/)) {
@@ -75,7 +71,7 @@ export function preferredAnswer(op: Operation, header: string | undefined, fake:
     if (k && v) prefs[k] = v;
   }
   if (!prefs['code'] && !prefs['example']) return undefined;
-  const responses = [...op.spec!.responses.values()];
+  const responses = [...op.responses.values()];
   const candidates = prefs['code'] ? responses.filter((r) => r.status === prefs['code']) : responses;
   if (prefs['code'] && !candidates.length) return { error: `${op.operationId} documents no response ${prefs['code']}; it has: ${responses.map((r) => r.status).join(', ') || 'none'}.` };
   const name = prefs['example'];
@@ -88,7 +84,7 @@ export function preferredAnswer(op: Operation, header: string | undefined, fake:
 const locationOf = (pointer: string): string[] => pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 
 /** A generated error body says what happened: its status and message fields carry the HTTP status and the detail. */
-function explain(answer: SpecAnswer, generated: boolean, status: number, detail: string): SpecAnswer {
+function explain(answer: Answer, generated: boolean, status: number, detail: string): Answer {
   const body = answer.body;
   if (!generated || !body || typeof body !== 'object' || Array.isArray(body)) return answer;
   const o = body as JsonObject;
@@ -97,11 +93,11 @@ function explain(answer: SpecAnswer, generated: boolean, status: number, detail:
   return answer;
 }
 
-const generatedFor = (response: SpecResponse): boolean => response.examples.size === 0 && (response.schema?.['examples'] as unknown[] | undefined)?.[0] === undefined;
+const generatedFor = (response: DeclaredResponse): boolean => response.examples.size === 0 && (response.schema?.['examples'] as unknown[] | undefined)?.[0] === undefined;
 
 /** A request that breaks a served spec: its declared 422, 400, 4XX or default response, else problem+json 422 with the violations. */
-export function invalidAnswer(op: Operation, violations: Violation[], fake: FakeData): SpecAnswer {
-  const r = op.spec!.responses;
+export function invalidAnswer(op: Operation, violations: Violation[], fake: FakeData): Answer {
+  const r = op.responses;
   const declared = r.get('422') ?? r.get('400') ?? r.get('4XX') ?? r.get('default');
   if (declared) {
     const status = statusOf(declared, declared.status === '4XX' ? 400 : 422);
@@ -119,8 +115,8 @@ export function invalidAnswer(op: Operation, violations: Violation[], fake: Fake
 }
 
 /** A served spec's answer with a declared status (401, 404), else problem+json with that status. */
-export function errorAnswer(op: Operation, status: number, title: string, detail: string, fake: FakeData, headers: Record<string, string> = {}): SpecAnswer {
-  const declared = op.spec!.responses.get(String(status)) ?? op.spec!.responses.get(`${String(status)[0]}XX`) ?? op.spec!.responses.get('default');
+export function errorAnswer(op: Operation, status: number, title: string, detail: string, fake: FakeData, headers: Record<string, string> = {}): Answer {
+  const declared = responseFor(op, status);
   if (declared) {
     const answer = explain(fromResponse(declared, status, fake), generatedFor(declared), status, detail);
     return { ...answer, headers: { ...answer.headers, ...headers } };
@@ -146,7 +142,7 @@ function presented(s: SecurityScheme, headers: IncomingHttpHeaders, query: JsonO
 
 /** The schemes of the first requirement the request fails, or undefined when one requirement is met in full. */
 export function unmetSecurity(op: Operation, headers: IncomingHttpHeaders, query: JsonObject): SecurityScheme[] | undefined {
-  const alternatives = op.spec?.security;
+  const alternatives = op.security;
   if (!alternatives) return undefined;
   for (const all of alternatives) if (all.every((s) => presented(s, headers, query))) return undefined;
   return alternatives[0];
@@ -156,14 +152,4 @@ export function unmetSecurity(op: Operation, headers: IncomingHttpHeaders, query
 export function challenge(schemes: SecurityScheme[]): string {
   const http = schemes.find((s) => s.prefix);
   return http ? `${http.prefix} realm="${http.name}"` : `ApiKey realm="${schemes[0]?.name ?? 'api'}"`;
-}
-
-/** Checks a served spec's answer against the declared response of the status it carries. */
-export function checkServedResponse(op: Operation, status: number, body: unknown, text: string | undefined): Violation[] {
-  const response = responseFor(op, status);
-  if (!response) return [{ side: 'response', pointer: '', message: `status ${status} is not a documented response of ${op.operationId} (documented: ${[...op.spec!.responses.keys()].join(', ')})`, rule: 'status' }];
-  if (!response.validate || text !== undefined) return [];
-  const validate = response.validate;
-  if (validate(body)) return [];
-  return (validate.errors ?? []).map((e) => ({ side: 'response' as const, pointer: e.instancePath, message: e.message ?? 'is invalid', rule: e.keyword }));
 }
