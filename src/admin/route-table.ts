@@ -1,0 +1,72 @@
+/**
+ * Every admin route under `/__mock` in one table: method, path, the resource file whose handler answers it, who may
+ * call it, one line on what it does. Mounting (mount-admin-routes), the unknown-route 404 and the admin API reference
+ * (docs/reference/admin-api.md) are made from it. Data only: knows no handler's code.
+ */
+
+export type AdminMethod = 'GET' | 'POST' | 'DELETE';
+/** Who answers: express through the handler of `resource`, or code in front of express (speed, or no guard). */
+export type Answerer = 'express' | 'listener' | 'guard';
+/** Who may call it (described in ACCESS). */
+export type Access = 'anyone' | 'admin' | 'admin-any-session';
+
+export interface AdminRoute {
+  method: AdminMethod;
+  /** Under `/__mock`, in express syntax (`:name` is a parameter). */
+  path: string;
+  /** The file of src/admin/ that holds the handler (`journal` → journal-routes.ts); outside express, the file that answers. */
+  resource: 'health' | 'ready' | 'guard' | 'state' | 'pact' | 'journal' | 'scenarios' | 'events' | 'specs' | 'ui';
+  answeredBy: Answerer;
+  access: Access;
+  summary: string;
+  /** The route's files below it are served too (`/ui/…`), whatever the method. */
+  tree?: true;
+}
+
+const r = (method: AdminMethod, path: string, resource: AdminRoute['resource'], answeredBy: Answerer, access: Access, summary: string, tree?: true): AdminRoute => ({ method, path, resource, answeredBy, access, summary, ...(tree && { tree }) });
+
+export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  r('GET', '/health', 'health', 'listener', 'admin-any-session', 'status, served APIs, journal, sessions and store; 503 while the store is down or a file cannot be written'),
+  r('GET', '/ready', 'ready', 'listener', 'anyone', '{"ready":true} (200) or {"ready":false} (503), for a load balancer; says nothing else'),
+  r('GET', '/csrf', 'guard', 'guard', 'admin', "{ csrfToken, header }: the dashboard's CSRF token (null without --admin-token or for a bearer caller)"),
+  r('GET', '/sessions', 'state', 'express', 'admin', 'the session ids the mock holds, and the journal\'s totals'),
+  r('POST', '/clock', 'state', 'express', 'admin', '{ "advanceSeconds": N } moves this session\'s clock (expire a token without waiting)'),
+  r('POST', '/reset', 'state', 'express', 'admin', 'this session back to the seed: records, clock, counters, scenarios, journal'),
+  r('GET', '/state', 'state', 'express', 'admin', "this session's records, tokens (with secondsLeft), clock and counters"),
+  r('POST', '/state', 'state', 'express', 'admin', 'seeds records into this session, checked against the spec\'s schemas'),
+  r('GET', '/calls', 'journal', 'express', 'admin', 'the journal, newest last; filters api, operationId, method, path, since, limit'),
+  r('DELETE', '/calls', 'journal', 'express', 'admin', "clears this session's journal"),
+  r('GET', '/violations', 'journal', 'express', 'admin', 'journaled calls whose request or response broke the contract (same filters)'),
+  r('POST', '/verify', 'journal', 'express', 'admin', '{ operationId | method+path, count | atLeast | atMost, where } → { ok, matched, ... }'),
+  r('GET', '/calls.har', 'journal', 'express', 'admin', 'the journal as HAR 1.2 (same filters)'),
+  r('GET', '/calls.ndjson', 'journal', 'express', 'admin', 'the journal as NDJSON, one record a line (same filters)'),
+  r('GET', '/scenarios', 'scenarios', 'express', 'admin', "available scenarios, and this session's active ones with per-rule hit counts"),
+  r('POST', '/scenarios/active', 'scenarios', 'express', 'admin', '{ "name": N } activates a scenario for this session (seeding its given)'),
+  r('DELETE', '/scenarios/active/:name', 'scenarios', 'express', 'admin', 'deactivates a scenario for this session (its rules\' counters start over)'),
+  r('POST', '/pact/states', 'pact', 'express', 'admin', "a Pact verifier's provider-state call { state, params, action }: setup seeds params"),
+  r('GET', '/events', 'events', 'express', 'admin', 'live call records as server-sent events; ?session=ID, or * for every session'),
+  r('GET', '/specs', 'specs', 'express', 'admin', 'the served OpenAPI documents, servers pointing at this mock'),
+  r('GET', '/specs/:api', 'specs', 'express', 'admin', 'one served document (JSON; ?format=yaml or a .yaml name for YAML)'),
+  r('GET', '/ui', 'ui', 'express', 'admin', 'the dashboard and its files (/ui/?admin_token=T logs in under --admin-token)', true),
+];
+
+/** What each access level means, for the reference page. */
+export const ACCESS: Record<Access, string> = {
+  anyone: 'anyone: answered before the admin guard, with no token and no session (a load balancer has neither)',
+  admin: 'the admin guard (Host, CORS origin, CSRF; the token or the dashboard cookie under --admin-token); scoped to the X-Mock-Session session',
+  'admin-any-session': 'the admin guard; answered whatever the session table holds (a full table never makes the mock look down)',
+};
+
+/** `GET calls`-style key of a route: its method and path. */
+export type RouteKey = `${AdminMethod} ${string}`;
+export const routeKey = (route: Pick<AdminRoute, 'method' | 'path'>): RouteKey => `${route.method} ${route.path}`;
+
+/** `GET health, ready; POST clock; DELETE scenarios/active/NAME`: routes by method, as the 404 lists them. */
+export function routeList(routes: readonly AdminRoute[]): string {
+  const byMethod = new Map<AdminMethod, string[]>();
+  for (const route of routes) {
+    const name = route.path.slice(1).replace(/:(\w+)/g, (_, p: string) => p.toUpperCase());
+    byMethod.set(route.method, [...(byMethod.get(route.method) ?? []), name]);
+  }
+  return [...byMethod].map(([method, names]) => `${method} ${names.join(', ')}`).join('; ');
+}
