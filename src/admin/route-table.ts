@@ -28,7 +28,7 @@ const r = (method: AdminMethod, path: string, resource: AdminRoute['resource'], 
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
   r('GET', '/health', 'health', 'listener', 'admin-any-session', 'status, served APIs, journal, sessions and store; 503 while the store is down or a file cannot be written'),
   r('GET', '/ready', 'ready', 'listener', 'anyone', '{"ready":true} (200) or {"ready":false} (503), for a load balancer; says nothing else'),
-  r('GET', '/csrf', 'guard', 'guard', 'admin', "{ csrfToken, header }: the dashboard's CSRF token (null without --admin-token or for a bearer caller)"),
+  r('GET', '/csrf', 'guard', 'guard', 'admin-any-session', "{ csrfToken, header }: the dashboard's CSRF token (null without --admin-token or for a bearer caller)"),
   r('GET', '/sessions', 'state', 'express', 'admin', 'the session ids the mock holds, and the journal\'s totals'),
   r('POST', '/clock', 'state', 'express', 'admin', '{ "advanceSeconds": N } moves this session\'s clock (expire a token without waiting)'),
   r('POST', '/reset', 'state', 'express', 'admin', 'this session back to the seed: records, clock, counters, scenarios, journal'),
@@ -52,12 +52,26 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
 
 /** What each access level means, for the reference page. */
 export const ACCESS: Record<Access, string> = {
-  anyone: 'anyone: answered before the admin guard, with no token and no session (a load balancer has neither)',
-  admin: 'the admin guard (Host, CORS origin, CSRF; the token or the dashboard cookie under --admin-token); scoped to the X-Mock-Session session',
-  'admin-any-session': 'the admin guard; answered whatever the session table holds (a full table never makes the mock look down)',
+  anyone: 'no token, no session, no admin guard (a load balancer has none of them); answered before the guard',
+  admin: "past the admin guard (Host, CORS origin, CSRF; under --admin-token the bearer token or the dashboard's cookie); acts on the X-Mock-Session session (default `default`), answered 503 when the session table is full",
+  'admin-any-session': 'past the admin guard; needs no session, so a full session table never makes it fail',
 };
 
-/** `GET calls`-style key of a route: its method and path. */
+/** The file of src/admin/ each resource's handler lives in (outside express: the code that answers). */
+export const HANDLER_FILES: Record<AdminRoute['resource'], string> = {
+  health: 'health.ts',
+  ready: 'ready.ts',
+  guard: 'admin-guard.ts',
+  state: 'state-routes.ts',
+  pact: 'pact-state-routes.ts',
+  journal: 'journal-routes.ts',
+  scenarios: 'scenario-routes.ts',
+  events: 'event-routes.ts',
+  specs: 'spec-routes.ts',
+  ui: 'ui-routes.ts',
+};
+
+/** `GET /calls`-style key of a route: its method and path. */
 export type RouteKey = `${AdminMethod} ${string}`;
 export const routeKey = (route: Pick<AdminRoute, 'method' | 'path'>): RouteKey => `${route.method} ${route.path}`;
 
