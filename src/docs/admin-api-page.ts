@@ -1,12 +1,12 @@
 /** Renders docs/reference/admin-api.md from the admin route table; owns the page's wording, not the routes. */
-import { ACCESS, ADMIN_ROUTES, HANDLER_FILES, type AdminRoute } from '../admin/route-table.js';
+import { ACCESS, ADMIN_ROUTES, type AdminRoute } from '../admin/route-table.js';
 
 /** A table cell: pipes escaped, so a summary like `count | atLeast` stays in its column. */
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 /** Who answers, and where that code is: express runs the resource file's handler; the others answer in front of it. */
 function answeredBy(route: AdminRoute): string {
-  const file = `\`src/admin/${HANDLER_FILES[route.resource]}\``;
+  const file = `\`src/admin/${route.handler}.ts\``;
   if (route.answeredBy === 'express') return `express: ${file}`;
   if (route.answeredBy === 'guard') return `the admin guard itself: ${file}`;
   return `the listener (\`src/mock/create-server.ts\`), ${route.access === 'anyone' ? 'before' : 'after'} the guard: ${file}`;
