@@ -16,7 +16,7 @@ import type { SessionLock } from '../state/session-lock.js';
 import { seedState } from '../mock/seed-state.js';
 import type { RecordValidators } from '../mock/record-validators.js';
 import { packageVersion } from '../mock/package-version.js';
-import { createAdminApp } from './admin-routes.js';
+import { createAdminApp } from './admin-app.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 import { pactStateRoutes } from './pact-state-routes.js';
 import { stateRoutes } from './state-routes.js';
