@@ -1,18 +1,17 @@
 /**
- * Live call records as server-sent events (`GET /__mock/events`), for the dashboard and tools, and the
- * list of sessions the mock holds. `?session=ID` streams one session, `?session=*` every session;
+ * Live call records as server-sent events (`GET /__mock/events`), for the dashboard and tools. `?session=ID` streams one session, `?session=*` every session;
  * without it, the `X-Mock-Session` session. Each event is `event: call` with the CallRecord as data
  * (sent again, same id, when the call's deliveries settle). At most MAX_EVENT_CLIENTS streams are open at
  * once (the next is answered problem+json 503), and a client that stops reading is dropped once
  * MAX_BUFFERED_BYTES wait for it, so neither many clients nor a paused tab can hold the mock's memory.
  */
 import { exactJson } from '../contract/exact-json.js';
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { CallRecord } from '../journal/call-record.js';
 import type { CallJournal } from '../journal/journal.js';
-import type { Store } from '../state/store.js';
 import { sessionOf } from '../http/session-header.js';
 import { problem } from './problem.js';
+import type { AdminHandlers } from './mount-admin-routes.js';
 
 /**
  * Bytes of events that may wait in memory for one client before it is dropped (60 records at the 64 KB body cap,
@@ -28,7 +27,7 @@ export interface EventRouteOptions {
   maxClients?: number;
 }
 
-export function eventRoutes(router: Router, journal: CallJournal, store: Store, options: EventRouteOptions = {}): void {
+export function eventRoutes(journal: CallJournal, options: EventRouteOptions = {}): AdminHandlers {
   const maxClients = options.maxClients ?? MAX_EVENT_CLIENTS;
   let clients = 0;
   // One frame per record, as bytes, shared by every client it goes to: N clients cost one serialisation and one
@@ -43,8 +42,9 @@ export function eventRoutes(router: Router, journal: CallJournal, store: Store, 
     }
     return lastFrame!;
   };
+  return { 'GET /events': stream };
 
-  router.get('/events', async (req: Request, res: Response) => {
+  async function stream(req: Request, res: Response): Promise<void> {
     if (clients >= maxClients) {
       res.setHeader('Retry-After', '10');
       return problem(res, 503, 'Too many event clients', `${clients} /__mock/events streams are open, the most this instance serves at once (${maxClients}); close a dashboard tab or a tool that streams, or read GET /__mock/calls instead.`);
@@ -79,9 +79,5 @@ export function eventRoutes(router: Router, journal: CallJournal, store: Store, 
       clearInterval(ping);
       unsubscribe();
     });
-  });
-
-  router.get('/sessions', async (_req, res) => {
-    res.json({ sessions: (await store.sessionIds()).sort(), journal: await journal.stats() });
-  });
+  }
 }

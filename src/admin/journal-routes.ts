@@ -1,12 +1,13 @@
 /** Admin routes over the journal (DESIGN.md): calls, violations, verify, HAR and NDJSON export. All per session. */
 import { exactJson } from '../contract/exact-json.js';
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { CallJournal, CallFilter } from '../journal/journal.js';
 import type { CallRecord } from '../journal/call-record.js';
 import { toHar } from '../journal/export-har.js';
 import { verifyCalls, verifyRequestProblem, type VerifyRequest } from '../journal/verify-calls.js';
 import { sessionOf } from '../http/session-header.js';
 import { problem } from './problem.js';
+import type { AdminHandlers } from './mount-admin-routes.js';
 
 const FILTERS = ['api', 'operationId', 'method', 'path', 'since', 'limit'] as const;
 
@@ -65,41 +66,43 @@ function sendJson(res: Response, value: unknown): void {
 }
 
 /** `operationIds`: the operations of the contract, so a verification of a misspelt one is refused, not counted as 0. */
-export function journalRoutes(router: Router, journal: CallJournal, version: string, operationIds: ReadonlySet<string>): void {
-  router.get('/calls', async (req, res) => {
-    const filter = filterOf(req, res);
-    if (filter) sendJson(res, await readJournal(journal, req, res, filter));
-  });
+export function journalRoutes(journal: CallJournal, version: string, operationIds: ReadonlySet<string>): AdminHandlers {
+  return {
+    'GET /calls': async (req, res) => {
+      const filter = filterOf(req, res);
+      if (filter) sendJson(res, await readJournal(journal, req, res, filter));
+    },
 
-  router.delete('/calls', async (req, res) => {
-    const session = sessionOf(req);
-    res.json({ session, cleared: await journal.clear(session) });
-  });
+    'DELETE /calls': async (req, res) => {
+      const session = sessionOf(req);
+      res.json({ session, cleared: await journal.clear(session) });
+    },
 
-  router.get('/violations', async (req, res) => {
-    const filter = filterOf(req, res);
-    if (filter) sendJson(res, await readJournal(journal, req, res, { ...filter, violationsOnly: true }));
-  });
+    'GET /violations': async (req, res) => {
+      const filter = filterOf(req, res);
+      if (filter) sendJson(res, await readJournal(journal, req, res, { ...filter, violationsOnly: true }));
+    },
 
-  router.post('/verify', async (req, res) => {
-    const detail = verifyRequestProblem(req.body);
-    if (detail) return problem(res, 400, 'Bad verification request', detail);
-    const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
-    if (unknown) return problem(res, 400, unknown.startsWith('Unknown operation') ? 'Unknown operation' : 'Bad verification request', unknown);
-    const session = sessionOf(req);
-    const [calls, lost] = await Promise.all([journal.query(session), journal.lost(session)]);
-    sendJson(res, verifyCalls(calls, req.body as VerifyRequest, lost));
-  });
+    'POST /verify': async (req, res) => {
+      const detail = verifyRequestProblem(req.body);
+      if (detail) return problem(res, 400, 'Bad verification request', detail);
+      const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
+      if (unknown) return problem(res, 400, unknown.startsWith('Unknown operation') ? 'Unknown operation' : 'Bad verification request', unknown);
+      const session = sessionOf(req);
+      const [calls, lost] = await Promise.all([journal.query(session), journal.lost(session)]);
+      sendJson(res, verifyCalls(calls, req.body as VerifyRequest, lost));
+    },
 
-  router.get('/calls.har', async (req, res) => {
-    const filter = filterOf(req, res);
-    if (!filter) return;
-    res.type('application/json').send(exactJson.stringify(toHar(await readJournal(journal, req, res, filter), version)));
-  });
+    'GET /calls.har': async (req, res) => {
+      const filter = filterOf(req, res);
+      if (!filter) return;
+      res.type('application/json').send(exactJson.stringify(toHar(await readJournal(journal, req, res, filter), version)));
+    },
 
-  router.get('/calls.ndjson', async (req, res) => {
-    const filter = filterOf(req, res);
-    if (!filter) return;
-    res.type('application/x-ndjson').send((await readJournal(journal, req, res, filter)).map((c) => exactJson.stringify(c) + '\n').join(''));
-  });
+    'GET /calls.ndjson': async (req, res) => {
+      const filter = filterOf(req, res);
+      if (!filter) return;
+      res.type('application/x-ndjson').send((await readJournal(journal, req, res, filter)).map((c) => exactJson.stringify(c) + '\n').join(''));
+    },
+  };
 }

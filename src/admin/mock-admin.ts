@@ -1,7 +1,7 @@
 /**
- * The mock's whole admin API in one express app: state, clock and reset (admin-routes), the journal,
- * scenarios, live events and the dashboard. Loaded on demand by create-server, so express stays off
- * the start-up path and the API hot path.
+ * The mock's whole admin API in one express app: the handlers of every resource (state, pact, journal,
+ * scenarios, events, specs, dashboard) for the route table's rows. Loaded on demand by create-server, so
+ * express stays off the start-up path and the API hot path.
  */
 import type express from 'express';
 import type { ApiModule } from '../apis/api-module.js';
@@ -16,7 +16,10 @@ import type { SessionLock } from '../state/session-lock.js';
 import { seedState } from '../mock/seed-state.js';
 import type { RecordValidators } from '../mock/record-validators.js';
 import { packageVersion } from '../mock/package-version.js';
-import { createAdminApp } from './admin-routes.js';
+import { createAdminApp } from './admin-app.js';
+import type { AdminHandlers } from './mount-admin-routes.js';
+import { pactStateRoutes } from './pact-state-routes.js';
+import { stateRoutes } from './state-routes.js';
 import type { BodyLimits } from './body-limits.js';
 import { eventRoutes } from './event-routes.js';
 import { journalRoutes } from './journal-routes.js';
@@ -43,23 +46,16 @@ export interface MockAdminOptions {
 export function createMockAdmin(o: MockAdminOptions): express.Express {
   const env = { contract: o.contract, modules: o.modules, seed: o.seed, records: o.records };
   const exclusive = <T>(session: string, fn: () => Promise<T>): Promise<T> => o.locks.run(o.store.session(session), fn);
-  return createAdminApp({
-    contract: o.contract,
-    modules: o.modules,
-    store: o.store,
-    exclusive,
-    seed: o.seed,
-    records: o.records,
-    startedAt: o.startedAt,
-    log: o.log,
-    limits: o.limits,
-    extend: (router) => {
-      journalRoutes(router, o.journal, packageVersion(), new Set(o.contract.operations.map((op) => op.operationId)));
-      scenarioRoutes(router, { registry: o.registry, store: o.store, exclusive, seed: (session, given) => seedState(env, o.store.session(session), given) });
-      eventRoutes(router, o.journal, o.store);
-      uiRoutes(router);
-      specRoutes(router, o.contract, o.httpStatus);
-    },
-    onReset: async (session) => void (await o.journal.clear(session)),
-  });
+  const seed = (session: string, body: unknown) => seedState(env, o.store.session(session), body);
+  // One handler for every express row of the route table, by resource (mounting checks none is missing).
+  const handlers: AdminHandlers = {
+    ...stateRoutes({ ...env, store: o.store, exclusive, journal: o.journal }),
+    ...pactStateRoutes({ exclusive, seed }),
+    ...journalRoutes(o.journal, packageVersion(), new Set(o.contract.operations.map((op) => op.operationId))),
+    ...scenarioRoutes({ registry: o.registry, store: o.store, exclusive, seed }),
+    ...eventRoutes(o.journal),
+    ...specRoutes(o.contract, o.httpStatus),
+    ...uiRoutes(),
+  };
+  return createAdminApp(handlers, { log: o.log, limits: o.limits });
 }

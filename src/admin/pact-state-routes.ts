@@ -3,11 +3,12 @@
  * (`{ state, params, action }`). Setting up a state seeds its params (records, as `POST /__mock/state`
  * takes them) into the caller's session; a teardown changes nothing. Knows nothing of pact files.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { JsonObject } from '../contract/types.js';
 import type { SeedResult } from '../mock/seed-state.js';
 import { sessionOf } from '../http/session-header.js';
 import { problem } from './problem.js';
+import type { AdminHandlers } from './mount-admin-routes.js';
 
 export interface PactStateEnv {
   exclusive: <T>(session: string, fn: () => Promise<T>) => Promise<T>;
@@ -15,8 +16,10 @@ export interface PactStateEnv {
   seed: (session: string, body: unknown) => Promise<SeedResult>;
 }
 
-export function pactStateRoutes(router: Router, env: PactStateEnv): void {
-  router.post('/pact/states', async (req: Request, res: Response) => {
+export function pactStateRoutes(env: PactStateEnv): AdminHandlers {
+  return { 'POST /pact/states': providerState };
+
+  async function providerState(req: Request, res: Response): Promise<void> {
     const body = (req.body ?? {}) as JsonObject;
     const state = body['state'];
     const action = body['action'] ?? 'setup';
@@ -31,6 +34,6 @@ export function pactStateRoutes(router: Router, env: PactStateEnv): void {
     const result = await env.exclusive(session, () => env.seed(session, params));
     if (!result.ok) return problem(res, 400, result.title, `Provider state "${state}": ${result.detail}`);
     res.json({ session, state, action, written: result.written });
-  });
+  }
 }
 

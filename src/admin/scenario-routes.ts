@@ -1,5 +1,5 @@
 /** Admin routes for scenarios: list available and active (with hit counts), activate, deactivate. Per session. */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { Store } from '../state/store.js';
 import { ACTIVE, HITS, hitKey, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
@@ -7,6 +7,7 @@ import type { Scenario } from '../scenarios/scenario.js';
 import { sessionOf } from '../http/session-header.js';
 import type { SeedResult } from '../mock/seed-state.js';
 import { problem } from './problem.js';
+import type { AdminHandlers } from './mount-admin-routes.js';
 
 export interface ScenarioRouteOptions {
   registry: ScenarioRegistry;
@@ -41,15 +42,16 @@ export async function activeScenarios(store: Store, registry: ScenarioRegistry, 
   );
 }
 
-export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): void {
+export function scenarioRoutes(options: ScenarioRouteOptions): AdminHandlers {
   const { registry, store } = options;
+  return { 'GET /scenarios': list, 'POST /scenarios/active': activate, 'DELETE /scenarios/active/:name': deactivate };
 
-  router.get('/scenarios', async (req, res) => {
+  async function list(req: Request, res: Response): Promise<void> {
     const session = sessionOf(req);
     res.json({ session, available: registry.list().map((s) => describe(s, registry)), active: await activeScenarios(store, registry, session) });
-  });
+  }
 
-  router.post('/scenarios/active', async (req: Request, res: Response) => {
+  async function activate(req: Request, res: Response): Promise<void> {
     const name = (req.body as { name?: unknown } | undefined)?.name;
     if (typeof name !== 'string' || !name) return problem(res, 400, 'Bad activation', 'Send {"name": "token-expired"}; GET /__mock/scenarios lists the names.');
     const scenario = registry.get(name);
@@ -66,9 +68,9 @@ export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): v
     });
     if (failed !== undefined) return problem(res, 422, 'Scenario state could not be seeded', `${registry.shownFile(scenario.file)}: given: ${failed}`);
     res.status(201).json({ session, active: await activeScenarios(store, registry, session) });
-  });
+  }
 
-  router.delete('/scenarios/active/:name', async (req, res) => {
+  async function deactivate(req: Request, res: Response): Promise<void> {
     const session = sessionOf(req);
     const s = store.session(session);
     const name = req.params['name'] as string;
@@ -80,5 +82,5 @@ export function scenarioRoutes(router: Router, options: ScenarioRouteOptions): v
     });
     if (!was) return problem(res, 404, 'Not active', `Scenario "${name}" is not active in session "${session}".`);
     res.json({ session, active: await activeScenarios(store, registry, session) });
-  });
+  }
 }

@@ -2,26 +2,29 @@
  * `GET /__mock/specs` and `GET /__mock/specs/{api}`: the OpenAPI documents the running mock serves,
  * `servers` pointing at the mock itself, so Prism, Schemathesis and client generators can be given its URL.
  */
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { Contract } from '../contract/compile-contract.js';
 import { specListing, type HttpStatusMode } from '../contract/served-spec.js';
 import type { ApiName } from '../contract/types.js';
 import { problem } from './problem.js';
 import { SpecTexts } from './spec-text.js';
+import type { AdminHandlers } from './mount-admin-routes.js';
 
 /** The mock's own base URL as this client reached it (the Host header has passed the mock's host check). */
 function baseUrl(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? '127.0.0.1:4010'}`;
 }
 
-export function specRoutes(router: Router, contract: Contract, mode: HttpStatusMode): void {
+export function specRoutes(contract: Contract, mode: HttpStatusMode): AdminHandlers {
   const texts = new SpecTexts(mode);
-  router.get('/specs', (req: Request, res: Response) => {
+  return { 'GET /specs': list, 'GET /specs/:api': one };
+
+  function list(req: Request, res: Response): void {
     const base = baseUrl(req);
     res.json({ httpStatus: mode, specs: specListing(contract).map((s) => ({ ...s, url: base + s.url, yaml: `${base}${s.url}?format=yaml` })) });
-  });
+  }
 
-  router.get('/specs/:api', async (req: Request, res: Response) => {
+  async function one(req: Request, res: Response): Promise<void> {
     const name = String(req.params['api']).replace(/\.(json|ya?ml)$/, '');
     const api = contract.apis.get(name as ApiName);
     if (!api) return problem(res, 404, 'Unknown API', `No served API is called "${name}"; served: ${[...contract.apis.keys()].join(', ')}. See GET /__mock/specs.`);
@@ -29,5 +32,5 @@ export function specRoutes(router: Router, contract: Contract, mode: HttpStatusM
     if (format !== 'json' && format !== 'yaml') return problem(res, 400, 'Unknown format', `format must be json or yaml, got "${format}".`);
     const text = await texts.text(api, baseUrl(req), format);
     res.type(format === 'yaml' ? 'application/yaml; charset=utf-8' : 'application/json').send(text);
-  });
+  }
 }

@@ -1,8 +1,9 @@
 /** Serves the dashboard at /__mock/ui from files shipped in the package (no CDN, works offline), with headers that keep it out of frames. */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { join } from 'node:path';
 import { packageRoot } from '../contract/load-specs.js';
 import { problem } from './problem.js';
+import type { AdminHandlers } from './mount-admin-routes.js';
 
 /** Only the dashboard's own files run; no page may frame it (clickjacking the reset button); types are never sniffed. */
 const DASHBOARD_HEADERS: Record<string, string> = {
@@ -13,21 +14,24 @@ const DASHBOARD_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
 };
 
-export function uiRoutes(router: Router): void {
+/** The dashboard as one router, mounted on `/ui` (its files below it, whatever the method, as express.static answers). */
+export function uiRoutes(): AdminHandlers {
   const dir = join(packageRoot(), 'src', 'admin', 'ui');
-  router.use('/ui', (_req, res, next) => {
+  const ui = express.Router();
+  ui.use((_req, res, next) => {
     res.set(DASHBOARD_HEADERS);
     next();
   });
-  router.get('/ui', (req, res, next) => {
+  ui.get('/', (req, res, next) => {
     // /__mock/ui → /__mock/ui/ so relative asset URLs resolve.
     if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, '/__mock/ui/');
     next();
   });
-  router.use('/ui', express.static(dir, { index: 'index.html', fallthrough: false, maxAge: 0 }));
+  ui.use(express.static(dir, { index: 'index.html', fallthrough: false, maxAge: 0 }));
   // A missing or refused file: say which URL, never the folder it was looked for in.
-  router.use('/ui', (err: Error & { status?: number }, req: Request, res: Response, next: NextFunction) => {
+  ui.use((err: Error & { status?: number }, req: Request, res: Response, next: NextFunction) => {
     if (!err.status || err.status >= 500) return next(err);
     problem(res, err.status, err.status === 404 ? 'No such dashboard file' : 'Dashboard file refused', `${req.method} /__mock/ui${req.path} is not a file of the dashboard; open /__mock/ui/.`);
   });
+  return { 'GET /ui': ui };
 }

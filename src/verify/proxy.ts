@@ -18,7 +18,9 @@ import type { ApiName, JsonObject, Operation, Violation } from '../contract/type
 import { parseSearch, validateRequest, DEFAULT_PARSE_LIMITS } from '../contract/validate-request.js';
 import { journalRoutes } from '../admin/journal-routes.js';
 import { eventRoutes } from '../admin/event-routes.js';
-import { problem, writeProblem } from '../admin/problem.js';
+import { mountAdminRoutes } from '../admin/mount-admin-routes.js';
+import { sessionRoutes } from '../admin/state-routes.js';
+import { writeProblem } from '../admin/problem.js';
 import { adminGuard, isAdminPath, type AdminGuardOptions } from '../admin/admin-guard.js';
 import { answerReady, isReadyRequest } from '../admin/ready.js';
 import { SecretMask } from '../journal/secret-mask.js';
@@ -213,10 +215,17 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   admin.disable('x-powered-by');
   const router = express.Router();
   router.use(express.json({ limit: '5mb' }));
-  router.get('/health', (_req, res) => void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }));
-  journalRoutes(router, journal, packageVersion(), new Set(options.contract.operations.map((op) => op.operationId)));
-  eventRoutes(router, journal, new MemoryStore({ clock: systemClock, seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }));
-  router.use((req, res) => problem(res, 404, 'Unknown admin route', `${req.method} /__mock${req.path} is not served by the proxy (it serves health, ready, calls, violations, verify, calls.har, calls.ndjson, events).`));
+  // The route table's journal rows, and health (the proxy's own); ready and csrf are answered in front (listener, guard).
+  mountAdminRoutes(
+    router,
+    {
+      'GET /health': (_req, res) => void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }),
+      ...journalRoutes(journal, packageVersion(), new Set(options.contract.operations.map((op) => op.operationId))),
+      ...eventRoutes(journal),
+      ...sessionRoutes(new MemoryStore({ clock: systemClock, seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }), journal),
+    },
+    { complete: false, notFound: (req, list) => `${req.method} /__mock${req.path} is not served by the proxy (it serves ${list}).` },
+  );
   admin.use('/__mock', router);
 
   /** Journals a relayed call; one its --journal file could not take (a full disk) is not kept, and health's journal.fileError says why. */
