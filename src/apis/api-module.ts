@@ -8,6 +8,7 @@ import type { FakeData } from '../mock/fake-data.js';
 
 // Deliveries are journal vocabulary (call-record.ts, which the client's type declarations reach without node:http).
 import type { Delivery, DeliveryOutcome } from '../journal/call-record.js';
+import type { VerifyFlow } from './verify-flow.js';
 export type { Delivery, DeliveryOutcome };
 
 export interface HandlerContext {
@@ -64,6 +65,8 @@ export interface ApiModule {
    * request presents as if its TTL had passed), so the handler answers from real state.
    */
   effects?: Record<string, Effect>;
+  /** The stateful walk `verify` runs against a provider, as data (./verify-flow.ts); `defineFlow` types it. */
+  verifyFlow?: VerifyFlow<unknown>;
 }
 
 export interface EffectContext {

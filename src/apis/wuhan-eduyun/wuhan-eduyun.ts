@@ -6,6 +6,7 @@ import { shortSchoolName } from '../../mock/fake-data.js';
 import { presentedToken, type ApiModule, type Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { joinPointer } from '../../contract/json-pointer.js';
+import { DEMO_ORG_ID, DEMO_TOKEN, wuhanEduyunFlow } from './verify-flow.js';
 
 const API = 'wuhan-eduyun';
 const TOKENS = `${API}:tokens`;
@@ -19,7 +20,7 @@ interface WuhanToken {
 
 /** The seeded org: every documented field, with a real Wuhan address and codes. */
 export const DEMO_ORG: JsonObject = {
-  org_id: 'demo-org',
+  org_id: DEMO_ORG_ID,
   platform_code: '420100',
   v_platform_code: '420100',
   org_name: '武汉市武昌区示范中学',
@@ -82,9 +83,10 @@ export const wuhanEduyun: ApiModule = {
     },
   },
   seed: () => ({
-    [TOKENS]: { 'demo-token': { access_token: 'demo-token' } },
-    [ORGS]: { 'demo-org': DEMO_ORG },
+    [TOKENS]: { [DEMO_TOKEN]: { access_token: DEMO_TOKEN } },
+    [ORGS]: { [DEMO_ORG_ID]: DEMO_ORG },
   }),
+  verifyFlow: wuhanEduyunFlow,
   effects: {
     // As if the token's TTL had passed, in this session only (reset brings demo-token back).
     'expire-token': async ({ op, input, session }) => {

@@ -4,6 +4,7 @@
  */
 import type { ApiModule, Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
+import { wxPushFlow } from './verify-flow.js';
 
 const API = 'wx-push';
 const PROJECTS = `${API}:projects`;
@@ -79,6 +80,7 @@ export const wxPush: ApiModule = {
     },
   },
   seed: () => ({}),
+  verifyFlow: wxPushFlow,
   effects: {
     // The push targets are down: receive still answers success, every delivery is recorded as failed.
     'fail-deliveries': async ({ flags, params }) => {
