@@ -9,6 +9,7 @@ import type { FakeData } from '../mock/fake-data.js';
 // Deliveries are journal vocabulary (call-record.ts, which the client's type declarations reach without node:http).
 import type { Delivery, DeliveryOutcome } from '../journal/call-record.js';
 import type { VerifyFlow } from './verify-flow.js';
+import type { ProviderStateRules } from './provider-states.js';
 export type { Delivery, DeliveryOutcome };
 
 export interface HandlerContext {
@@ -67,6 +68,8 @@ export interface ApiModule {
   effects?: Record<string, Effect>;
   /** The stateful walk `verify` runs against a provider, as data (./verify-flow.ts); `defineFlow` types it. */
   verifyFlow?: VerifyFlow<unknown>;
+  /** What a recorded call needed of the state, as Pact provider states (`contract-mock pact`): one instance per pact. */
+  providerStates?(): ProviderStateRules;
 }
 
 export interface EffectContext {

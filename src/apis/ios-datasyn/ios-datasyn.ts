@@ -6,6 +6,7 @@
 import { presentedToken, type ApiModule, type Effect, type Handler, type HandlerContext } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { iosDatasynFlow } from './verify-flow.js';
+import { iosDatasynStates } from './pact-states.js';
 
 const API = 'ios-datasyn';
 const USERS = `${API}:users`;
@@ -241,6 +242,7 @@ export const iosDatasyn: ApiModule = {
   },
   seed: () => ({}),
   verifyFlow: iosDatasynFlow,
+  providerStates: iosDatasynStates,
   effects: {
     // ios-datasyn tokens carry no TTL: an expired one is one the server no longer knows (answers 4).
     'expire-token': async ({ op, input, session }) => {

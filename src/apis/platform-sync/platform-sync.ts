@@ -6,6 +6,7 @@ import { presentedToken, type ApiModule, type Effect, type Handler, type Handler
 import type { JsonObject } from '../../contract/types.js';
 import { formatDateTime } from '../../mock/format-time.js';
 import { DEMO_APP, platformSyncFlow } from './verify-flow.js';
+import { platformSyncStates } from './pact-states.js';
 
 const API = 'platform-sync';
 const APPS = `${API}:apps`;
@@ -151,5 +152,6 @@ export const platformSync: ApiModule = {
   },
   seed: () => ({ [APPS]: { [DEMO_APP.appid]: { ...DEMO_APP } } }),
   verifyFlow: platformSyncFlow,
+  providerStates: platformSyncStates,
   effects: { 'expire-token': expireToken },
 };

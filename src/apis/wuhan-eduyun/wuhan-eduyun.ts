@@ -7,6 +7,7 @@ import { presentedToken, type ApiModule, type Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { joinPointer } from '../../contract/json-pointer.js';
 import { DEMO_ORG_ID, DEMO_TOKEN, wuhanEduyunFlow } from './verify-flow.js';
+import { wuhanEduyunStates } from './pact-states.js';
 
 const API = 'wuhan-eduyun';
 const TOKENS = `${API}:tokens`;
@@ -87,6 +88,7 @@ export const wuhanEduyun: ApiModule = {
     [ORGS]: { [DEMO_ORG_ID]: DEMO_ORG },
   }),
   verifyFlow: wuhanEduyunFlow,
+  providerStates: wuhanEduyunStates,
   effects: {
     // As if the token's TTL had passed, in this session only (reset brings demo-token back).
     'expire-token': async ({ op, input, session }) => {

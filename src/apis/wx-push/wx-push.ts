@@ -5,6 +5,7 @@
 import type { ApiModule, Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { wxPushFlow } from './verify-flow.js';
+import { wxPushStates } from './pact-states.js';
 
 const API = 'wx-push';
 const PROJECTS = `${API}:projects`;
@@ -81,6 +82,7 @@ export const wxPush: ApiModule = {
   },
   seed: () => ({}),
   verifyFlow: wxPushFlow,
+  providerStates: wxPushStates,
   effects: {
     // The push targets are down: receive still answers success, every delivery is recorded as failed.
     'fail-deliveries': async ({ flags, params }) => {
