@@ -4,7 +4,7 @@
  */
 import { presentedToken, type ApiModule, type Effect, type Handler, type HandlerContext } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
-import { formatDateTime } from '../../mock/format-time.js';
+import { formatDateTime } from '../../contract/format-time.js';
 import { DEMO_APP, platformSyncFlow } from './verify-flow.js';
 import { platformSyncStates } from './pact-states.js';
 

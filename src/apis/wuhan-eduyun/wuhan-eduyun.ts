@@ -2,7 +2,6 @@
  * wuhan-eduyun (武汉教育云 学校详情, seeds/001): org details behind an access token passed as the
  * `access_token` query parameter. One failure code, 100001, whose message names the cause.
  */
-import { shortSchoolName } from '../../mock/fake-data.js';
 import { presentedToken, type ApiModule, type Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { joinPointer } from '../../contract/json-pointer.js';
@@ -75,10 +74,10 @@ export const wuhanEduyun: ApiModule = {
       key: 'org_id',
       schema: 'Org',
       description: 'orgs: { org_id, ...any documented field }; fields left out are generated (Chinese school name, real region codes)',
-      complete: (partial, _fake, { generate }) => {
+      complete: (partial, fake, { generate }) => {
         const org = { ...generate('Org'), ...partial };
         // A short name follows the full name the caller gave (武汉市第七中学 → 武汉七中), not the generated one.
-        if (partial['org_short_name'] === undefined && typeof org['org_name'] === 'string') org['org_short_name'] = shortSchoolName(org['org_name']);
+        if (partial['org_short_name'] === undefined && typeof org['org_name'] === 'string') org['org_short_name'] = fake.shortSchoolName(org['org_name']);
         return org;
       },
     },
