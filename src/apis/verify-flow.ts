@@ -48,6 +48,8 @@ export interface FlowStep<V> {
 export interface VerifyFlow<V = Record<string, unknown>> {
   /** Credentials the steps read, with their defaults: what the mock seeds, so a run against it needs no flags. */
   credentials?: Credentials;
+  /** Which of those credentials are secret: reports mask their values wherever they appear. */
+  secrets?: readonly string[];
   start(from: FlowStart): V;
   steps: ReadonlyArray<FlowStep<V>>;
 }

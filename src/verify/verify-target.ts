@@ -23,6 +23,11 @@ export function defaultCredentials(modules: readonly ApiModule[]): Credentials {
   return Object.assign({}, ...modules.map((m) => m.verifyFlow?.credentials ?? {})) as Credentials;
 }
 
+/** The values of the credentials a flow calls secret (the platform secret, an access token): a report masks them. */
+export function secretCredentials(credentials: Credentials, modules: readonly ApiModule[] = BUILTIN_APIS): Array<string | undefined> {
+  return modules.flatMap((m) => (m.verifyFlow?.secrets ?? []).map((name) => credentials[name]));
+}
+
 export interface VerifyOptions {
   target: string;
   apis?: ApiName[];

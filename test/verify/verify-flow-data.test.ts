@@ -13,7 +13,7 @@ import { dataOf, defineFlow } from '../../src/apis/verify-flow.js';
 import { compileContract } from '../../src/contract/compile-contract.js';
 import { loadServedSpec, packageRoot } from '../../src/contract/load-specs.js';
 import { API_NAMES } from '../../src/contract/load-specs.js';
-import { verifyTarget } from '../../src/verify/verify-target.js';
+import { DEFAULT_CREDENTIALS, secretCredentials, verifyTarget } from '../../src/verify/verify-target.js';
 import { listen } from '../helpers/listen.js';
 
 /** The one spec file: notes, added with POST /notes (201) and read back with GET /notes/{id} (200, or 404). */
@@ -131,6 +131,15 @@ describe('a fifth API whose verification flow is data only', () => {
     const { flow } = await verifyNotes(true);
     expect(flow.map((c) => c.ok)).toEqual([true, false]);
     expect(flow[1]!.failures).toEqual([{ side: 'response', pointer: '', rule: 'flow', message: 'note 17 reads back as {"id":17,"text":"someone else"}' }]);
+  });
+});
+
+describe('the credentials verify signs in with come from the flows', () => {
+  test('defaults: what the mock seeds, in the order of the modules; the secret ones are the ones a report masks', () => {
+    expect(DEFAULT_CREDENTIALS).toEqual({ appid: 'demo-app', secret: 'demo-secret', wuhanToken: 'demo-token', orgId: 'demo-org' });
+    expect(Object.keys(DEFAULT_CREDENTIALS)).toEqual(['appid', 'secret', 'wuhanToken', 'orgId']);
+    expect(secretCredentials({ ...DEFAULT_CREDENTIALS, secret: 's3cret', wuhanToken: 'wt-1' })).toEqual(['s3cret', 'wt-1']);
+    expect(secretCredentials(DEFAULT_CREDENTIALS, [notes])).toEqual([]);
   });
 });
 

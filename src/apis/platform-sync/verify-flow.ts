@@ -20,6 +20,7 @@ const token = (v: Values): JsonObject => ({ access_token: v.token });
 
 export const platformSyncFlow = defineFlow<Values>({
   credentials: { appid: DEMO_APP.appid, secret: DEMO_APP.secret },
+  secrets: ['secret'],
   start: ({ run, credentials }) => ({
     id: 700_000_000 + (Number.parseInt(run.slice(-6), 36) % 100_000_000),
     appid: credentials['appid'] ?? '',

@@ -13,6 +13,7 @@ interface Values {
 
 export const wuhanEduyunFlow = defineFlow<Values>({
   credentials: { wuhanToken: DEMO_TOKEN, orgId: DEMO_ORG_ID },
+  secrets: ['wuhanToken'],
   start: ({ run, credentials }) => ({ run, token: credentials['wuhanToken'] ?? '', orgId: credentials['orgId'] ?? '' }),
   steps: [
     {
