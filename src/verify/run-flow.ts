@@ -7,7 +7,7 @@ import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject, Operation } from '../contract/types.js';
 import type { FlowStart, VerifyFlow } from '../apis/verify-flow.js';
 import type { CheckResult } from './check-result.js';
-import { flowFailure, type Send } from './send-check.js';
+import { flowFailure, type Send } from './create-sender.js';
 
 export interface FlowRun {
   api: ApiName;

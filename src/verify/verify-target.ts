@@ -10,7 +10,7 @@ import { BUILTIN_APIS } from '../apis/builtin-apis.js';
 import type { Credentials } from '../apis/verify-flow.js';
 import { exampleCases, generatedCases, negativeCases } from './build-requests.js';
 import type { CheckResult, VerificationReport } from './check-result.js';
-import { createSender, type Send, type Sent } from './send-check.js';
+import { createSender, type Send, type Sent } from './create-sender.js';
 import { flowLength, runFlow } from './run-flow.js';
 
 export type { CheckKind, CheckResult, VerificationReport } from './check-result.js';
