@@ -4,11 +4,26 @@ import type { Dialect } from '../contract/dialect.js';
 import type { RequestInput } from '../contract/validate-request.js';
 import type { ApiName, JsonObject, Operation, Violation } from '../contract/types.js';
 import type { SessionStore } from '../state/store.js';
-import type { FakeData } from '../answers/fake-data.js';
 
 // Deliveries are journal vocabulary (call-record.ts, which the client's type declarations reach without node:http).
 import type { Delivery, DeliveryOutcome } from '../journal/call-record.js';
+import type { VerifyFlow } from './verify-flow.js';
+import type { ProviderStateRules } from './provider-states.js';
 export type { Delivery, DeliveryOutcome };
+
+/**
+ * The generated values handlers and seeded records draw on (seeded per session; the mock's FakeData is one).
+ * Declared here so an API module imports nothing of the mock.
+ */
+export interface FakeValues {
+  /** A whole number from min to max, both included. */
+  int(min: number, max: number): number;
+  personName(): string;
+  schoolName(): string;
+  /** 武汉市第七中学 → 武汉七中. */
+  shortSchoolName(name: string): string;
+  pushProjectName(): string;
+}
 
 export interface HandlerContext {
   op: Operation;
@@ -17,7 +32,7 @@ export interface HandlerContext {
   session: SessionStore;
   dialect: Dialect;
   /** Seeded per session, so generated fields repeat from run to run. */
-  fake: FakeData;
+  fake: FakeValues;
   /** Queues an outgoing delivery; it runs after the response is sent and never fails the call. */
   deliver(delivery: Delivery): void;
   /** Marks scenario effects left for the handler of this one call (`fail-deliveries`). */
@@ -38,7 +53,7 @@ export interface CollectionInfo {
   key: string;
   description: string;
   /** Fills the fields a seeded record leaves out (generated, realistic). */
-  complete?: (partial: JsonObject, fake: FakeData, ctx: CompleteContext) => JsonObject;
+  complete?: (partial: JsonObject, fake: FakeValues, ctx: CompleteContext) => JsonObject;
   /** The spec's `components.schemas` entry a seeded record is checked against (POST /__mock/state, `given`). */
   schema?: string;
   /** Fields that schema requires of a request but a stored record does not need (platform-sync's access_token). */
@@ -64,6 +79,10 @@ export interface ApiModule {
    * request presents as if its TTL had passed), so the handler answers from real state.
    */
   effects?: Record<string, Effect>;
+  /** The stateful walk `verify` runs against a provider, as data (./verify-flow.ts); `defineFlow` types it. */
+  verifyFlow?: VerifyFlow<unknown>;
+  /** What a recorded call needed of the state, as Pact provider states (`contract-mock pact`): one instance per pact. */
+  providerStates?(): ProviderStateRules;
 }
 
 export interface EffectContext {

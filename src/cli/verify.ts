@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { loadContract } from '../contract/contract-cache.js';
-import { DEFAULT_CREDENTIALS, verifyTarget, type Credentials } from '../verify/verify-target.js';
+import { DEFAULT_CREDENTIALS, secretCredentials, verifyTarget, type Credentials } from '../verify/verify-target.js';
 import { renderSummary, writeVerifyJson, writeVerifyJunit } from '../verify/reporters.js';
 import { SecretMask } from '../journal/secret-mask.js';
 import { OutputMask } from '../journal/output-mask.js';
@@ -44,7 +44,7 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
     inputFile('verify', '--config', options.config);
     try {
       const parsed = parseYaml(readFileSync(options.config, 'utf8')) as unknown;
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) usageError('verify', `--config ${options.config} must be a YAML or JSON object with appid, secret, wuhanToken, orgId`);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) usageError('verify', `--config ${options.config} must be a YAML or JSON object with ${Object.keys(DEFAULT_CREDENTIALS).join(', ')}`);
       fromFile = parsed as Partial<Credentials>;
     } catch (e) {
       usageError('verify', `--config ${options.config} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
@@ -85,7 +85,7 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
     const files = [options.json, options.junit].filter(Boolean).join(' and ');
     console.error(`contract-mock verify: warning: --keep-secrets: secrets and tokens are in clear in the summary${files ? ` and in ${files}` : ''}; do not upload them as CI artifacts`);
   } else {
-    const mask = new OutputMask(new SecretMask(undefined, contract.secretNames), [credentials.secret, credentials.wuhanToken]);
+    const mask = new OutputMask(new SecretMask(undefined, contract.secretNames), secretCredentials(credentials));
     for (const c of report.checks) mask.learn(c.response?.body);
     shown = mask.value(report);
   }

@@ -7,10 +7,7 @@ import type { HttpStatusMode } from '../contract/served-spec.js';
 import { problemBody, writeProblem } from '../http/problem.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiModule } from '../apis/api-module.js';
-import { platformSync } from '../apis/platform-sync/platform-sync.js';
-import { wuhanEduyun } from '../apis/wuhan-eduyun/wuhan-eduyun.js';
-import { iosDatasyn } from '../apis/ios-datasyn/ios-datasyn.js';
-import { wxPush } from '../apis/wx-push/wx-push.js';
+import { BUILTIN_APIS } from '../apis/builtin-apis.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { loadContract } from '../contract/contract-cache.js';
 import type { ApiName, JsonObject } from '../contract/types.js';
@@ -43,7 +40,7 @@ import { sessionOf, validSessionId } from '../http/session-header.js';
 import { DEFAULT_MAX_DELIVERIES, type DeliveryOptions } from './deliver.js';
 import type { ListenAddress } from './self-target.js';
 
-export const API_MODULES: readonly ApiModule[] = [platformSync, wuhanEduyun, iosDatasyn, wxPush];
+export const API_MODULES: readonly ApiModule[] = BUILTIN_APIS;
 
 export interface MockOptions {
   contract: Contract;

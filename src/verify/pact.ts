@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import type { CallRecord } from '../journal/call-record.js';
 import type { JsonObject } from '../contract/types.js';
 import { ProviderStates, type ProviderState } from './pact-states.js';
+import type { ApiModule } from '../apis/api-module.js';
+import { BUILTIN_APIS } from '../apis/builtin-apis.js';
 
 /** Pact v4, not v3: its bodies say their content type and encoding (a form body is a form, not JSON text), and pact-js 10+ and pact-core write and verify v4. */
 export const PACT_SPECIFICATION = '4.0';
@@ -170,7 +172,7 @@ function leftOut(call: CallRecord): string | undefined {
   return undefined;
 }
 
-export function buildPacts(calls: readonly CallRecord[], consumer: string, providerOf: (api: string) => string, source: PactSource, only?: string): PactResult {
+export function buildPacts(calls: readonly CallRecord[], consumer: string, providerOf: (api: string) => string, source: PactSource, only?: string, modules: readonly ApiModule[] = BUILTIN_APIS): PactResult {
   const skipped: PactResult['skipped'] = [];
   const byApi = new Map<string, { ph: Placeholders; states: ProviderStates; shapes: Set<string>; interactions: PactInteraction[] }>();
   for (const call of calls) {
@@ -183,7 +185,7 @@ export function buildPacts(calls: readonly CallRecord[], consumer: string, provi
     let acc = byApi.get(call.api!);
     if (!acc) {
       const ph = new Placeholders();
-      byApi.set(call.api!, (acc = { ph, states: new ProviderStates(ph.of), shapes: new Set(), interactions: [] }));
+      byApi.set(call.api!, (acc = { ph, states: new ProviderStates(ph.of, modules.find((m) => m.api === call.api)), shapes: new Set(), interactions: [] }));
     }
     // States are read for every call (a later call may rely on what a duplicate wrote); only a new shape is kept.
     const states = acc.states.of(call);

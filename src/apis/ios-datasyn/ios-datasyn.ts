@@ -5,6 +5,8 @@
  */
 import { presentedToken, type ApiModule, type Effect, type Handler, type HandlerContext } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
+import { iosDatasynFlow } from './verify-flow.js';
+import { iosDatasynStates } from './pact-states.js';
 
 const API = 'ios-datasyn';
 const USERS = `${API}:users`;
@@ -239,6 +241,8 @@ export const iosDatasyn: ApiModule = {
     tokens: { key: 'token', description: 'login tokens: { token: "userId:millis", userId, device, loginName }' },
   },
   seed: () => ({}),
+  verifyFlow: iosDatasynFlow,
+  providerStates: iosDatasynStates,
   effects: {
     // ios-datasyn tokens carry no TTL: an expired one is one the server no longer knows (answers 4).
     'expire-token': async ({ op, input, session }) => {

@@ -4,7 +4,9 @@
  */
 import { presentedToken, type ApiModule, type Effect, type Handler, type HandlerContext } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
-import { formatDateTime } from '../../mock/format-time.js';
+import { formatDateTime } from '../../contract/format-time.js';
+import { DEMO_APP, platformSyncFlow } from './verify-flow.js';
+import { platformSyncStates } from './pact-states.js';
 
 const API = 'platform-sync';
 const APPS = `${API}:apps`;
@@ -139,7 +141,7 @@ export const platformSync: ApiModule = {
       key: 'access_token',
       description: 'issued tokens: { access_token, appid, ttlSeconds? } (ttlSeconds sets expiresAt from the session clock)',
       complete: (partial, _fake, { now }) => ({
-        appid: 'demo-app',
+        appid: DEMO_APP.appid,
         ...partial,
         expiresAt: typeof partial['expiresAt'] === 'number' ? partial['expiresAt'] : now + Number(partial['ttlSeconds'] ?? TOKEN_TTL_SECONDS) * 1000,
       }),
@@ -148,6 +150,8 @@ export const platformSync: ApiModule = {
     classes: { key: 'otherId', schema: 'SaveClassRequest', notStored: ['access_token'], description: 'saved classes (syncSaveClassMetadata bodies)' },
     users: { key: 'uid', schema: 'SaveUserRequest', notStored: ['access_token'], description: 'saved users (syncSaveUserMetadata bodies)' },
   },
-  seed: () => ({ [APPS]: { 'demo-app': { appid: 'demo-app', secret: 'demo-secret' } } }),
+  seed: () => ({ [APPS]: { [DEMO_APP.appid]: { ...DEMO_APP } } }),
+  verifyFlow: platformSyncFlow,
+  providerStates: platformSyncStates,
   effects: { 'expire-token': expireToken },
 };

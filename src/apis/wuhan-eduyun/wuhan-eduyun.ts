@@ -2,10 +2,11 @@
  * wuhan-eduyun (武汉教育云 学校详情, seeds/001): org details behind an access token passed as the
  * `access_token` query parameter. One failure code, 100001, whose message names the cause.
  */
-import { shortSchoolName } from '../../answers/fake-data.js';
 import { presentedToken, type ApiModule, type Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { joinPointer } from '../../contract/json-pointer.js';
+import { DEMO_ORG_ID, DEMO_TOKEN, wuhanEduyunFlow } from './verify-flow.js';
+import { wuhanEduyunStates } from './pact-states.js';
 
 const API = 'wuhan-eduyun';
 const TOKENS = `${API}:tokens`;
@@ -19,7 +20,7 @@ interface WuhanToken {
 
 /** The seeded org: every documented field, with a real Wuhan address and codes. */
 export const DEMO_ORG: JsonObject = {
-  org_id: 'demo-org',
+  org_id: DEMO_ORG_ID,
   platform_code: '420100',
   v_platform_code: '420100',
   org_name: '武汉市武昌区示范中学',
@@ -73,18 +74,20 @@ export const wuhanEduyun: ApiModule = {
       key: 'org_id',
       schema: 'Org',
       description: 'orgs: { org_id, ...any documented field }; fields left out are generated (Chinese school name, real region codes)',
-      complete: (partial, _fake, { generate }) => {
+      complete: (partial, fake, { generate }) => {
         const org = { ...generate('Org'), ...partial };
         // A short name follows the full name the caller gave (武汉市第七中学 → 武汉七中), not the generated one.
-        if (partial['org_short_name'] === undefined && typeof org['org_name'] === 'string') org['org_short_name'] = shortSchoolName(org['org_name']);
+        if (partial['org_short_name'] === undefined && typeof org['org_name'] === 'string') org['org_short_name'] = fake.shortSchoolName(org['org_name']);
         return org;
       },
     },
   },
   seed: () => ({
-    [TOKENS]: { 'demo-token': { access_token: 'demo-token' } },
-    [ORGS]: { 'demo-org': DEMO_ORG },
+    [TOKENS]: { [DEMO_TOKEN]: { access_token: DEMO_TOKEN } },
+    [ORGS]: { [DEMO_ORG_ID]: DEMO_ORG },
   }),
+  verifyFlow: wuhanEduyunFlow,
+  providerStates: wuhanEduyunStates,
   effects: {
     // As if the token's TTL had passed, in this session only (reset brings demo-token back).
     'expire-token': async ({ op, input, session }) => {

@@ -4,6 +4,8 @@
  */
 import type { ApiModule, Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
+import { wxPushFlow } from './verify-flow.js';
+import { wxPushStates } from './pact-states.js';
 
 const API = 'wx-push';
 const PROJECTS = `${API}:projects`;
@@ -79,6 +81,8 @@ export const wxPush: ApiModule = {
     },
   },
   seed: () => ({}),
+  verifyFlow: wxPushFlow,
+  providerStates: wxPushStates,
   effects: {
     // The push targets are down: receive still answers success, every delivery is recorded as failed.
     'fail-deliveries': async ({ flags, params }) => {
