@@ -7,7 +7,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { writeProblem } from './problem.js';
+import { REFUSALS, writeRefusal } from './problem.js';
+import { EXPOSED_HEADERS } from '../http/mock-headers.js';
 import { DELIVERY_HEADER } from '../mock/deliver.js';
 
 export interface AdminGuardOptions {
@@ -30,7 +31,6 @@ export const CSRF_HEADER = 'x-mock-csrf';
 
 const COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${ADMIN_COOKIE}=([^;]*)`);
 const LOGIN_PATTERN = /^\/__mock\/ui\/?\?(?:.*&)?admin_token=([^&]*)/;
-const EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied, X-Mock-Limit, X-Mock-Journal-Lost';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Headers a page cannot send without a CORS preflight: any of them makes a write non-simple. */
 const CUSTOM_HEADERS = ['x-mock-session', CSRF_HEADER, 'authorization'];
@@ -109,10 +109,7 @@ export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage, r
     const method = req.method ?? 'GET';
     const origin = req.headers.origin;
     if (!hostAllowed(req.headers.host)) {
-      writeProblem(
-        res,
-        403,
-        'Host not allowed',
+      writeRefusal(res, REFUSALS.hostRefused,
         `The admin API answers only requests addressed to localhost, an IP address or the listen address, not "${hostnameOf(req.headers.host ?? '')}" (a page could reach it by DNS rebinding). If this is your server's name, start it with --allow-host ${hostnameOf(req.headers.host ?? '')}.`,
       );
       return { answered: true };
@@ -120,14 +117,14 @@ export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage, r
     // A webhook delivery (ours or another instance's, maybe through a proxy that rewrote its path) is never
     // an admin call: it would carry a page's request into the admin API with no Origin (issue 25, finding 9).
     if (req.headers[DELIVERY_HEADER] !== undefined) {
-      writeProblem(res, 403, 'Delivery refused by the admin API', `${method} ${url.split('?')[0]} carries X-Mock-Delivery: it is a webhook delivery from a mock, and a delivery never reaches the admin API. Point push projects at your own receiver, not at /__mock.`);
+      writeRefusal(res, REFUSALS.deliveryRefused, `${method} ${url.split('?')[0]} carries X-Mock-Delivery: it is a webhook delivery from a mock, and a delivery never reaches the admin API. Point push projects at your own receiver, not at /__mock.`);
       return { answered: true };
     }
     const allowed = origin !== undefined && originAllowed(req, origin);
-    const cors = allowed ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSE] : ['Vary', 'Origin'];
+    const cors = allowed ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED_HEADERS] : ['Vary', 'Origin'];
     if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
       if (!allowed) {
-        writeProblem(res, 403, 'Origin not allowed', `The admin API grants CORS only to the dashboard's own origin and to origins given with --cors-origin; ${origin ?? 'this page'} is neither. Start the mock with --cors-origin ${origin ?? 'ORIGIN'} to allow it.`, ['Vary', 'Origin']);
+        writeRefusal(res, REFUSALS.originRefused, `The admin API grants CORS only to the dashboard's own origin and to origins given with --cors-origin; ${origin ?? 'this page'} is neither. Start the mock with --cors-origin ${origin ?? 'ORIGIN'} to allow it.`, ['Vary', 'Origin']);
         return { answered: true };
       }
       res.writeHead(204, [...cors, 'Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers', `Content-Type, Authorization, X-Mock-Session, X-Mock-Scenario, ${CSRF_HEADER}`, 'Access-Control-Max-Age', '600']);
@@ -140,12 +137,12 @@ export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage, r
     if (write && fromBrowser) {
       const site = req.headers['sec-fetch-site'];
       if (!(site === 'same-origin' || site === 'none' || allowed)) {
-        writeProblem(res, 403, 'Cross-origin admin request refused', `${method} ${url.split('?')[0]} came from ${origin ?? `a ${site} page`}; the admin API takes writes only from the dashboard's own origin and from origins given with --cors-origin.`, cors);
+        writeRefusal(res, REFUSALS.crossOrigin, `${method} ${url.split('?')[0]} came from ${origin ?? `a ${site} page`}; the admin API takes writes only from the dashboard's own origin and from origins given with --cors-origin.`, cors);
         return { answered: true };
       }
       const type = String(req.headers['content-type'] ?? '').toLowerCase();
       if (!/^application\/([\w.-]+\+)?json\b/.test(type) && !CUSTOM_HEADERS.some((h) => req.headers[h] !== undefined)) {
-        writeProblem(res, 415, 'JSON or an X-Mock header required', `${method} ${url.split('?')[0]} from a browser must send Content-Type: application/json or an X-Mock-Session header, so that no page can send it as a simple (form) request.`, cors);
+        writeRefusal(res, REFUSALS.jsonRequired, `${method} ${url.split('?')[0]} from a browser must send Content-Type: application/json or an X-Mock-Session header, so that no page can send it as a simple (form) request.`, cors);
         return { answered: true };
       }
     }
@@ -169,13 +166,13 @@ export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage, r
     }
     const nonce = bearer === undefined ? cookieNonce(req) : undefined;
     if (nonce === undefined) {
-      writeProblem(res, 401, 'Admin token required', 'Send "Authorization: Bearer <token>" with the token given to --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', [...cors, 'WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
+      writeRefusal(res, REFUSALS.adminToken, 'Send "Authorization: Bearer <token>" with the token given to --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', [...cors, 'WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
       return { answered: true };
     }
     if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, sign('csrf', nonce));
     // SameSite does not separate the ports of one host: the cookie alone never changes anything.
     if (write && !same(String(req.headers[CSRF_HEADER] ?? ''), sign('csrf', nonce))) {
-      writeProblem(res, 403, 'CSRF token required', `${method} ${url.split('?')[0]} with the dashboard's cookie needs its CSRF token in ${CSRF_HEADER} (GET /__mock/csrf), or send "Authorization: Bearer <token>".`, cors);
+      writeRefusal(res, REFUSALS.csrfToken, `${method} ${url.split('?')[0]} with the dashboard's cookie needs its CSRF token in ${CSRF_HEADER} (GET /__mock/csrf), or send "Authorization: Bearer <token>".`, cors);
       return { answered: true };
     }
     return { answered: false, cors };

@@ -5,7 +5,7 @@
  * One step of its own: checks of what a body means (schemas) come after it.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 
 export interface BodyLimits {
   maxBodyBytes: number;
@@ -34,7 +34,7 @@ export function bodyLimitProblem(value: unknown, limits: Pick<BodyLimits, 'maxDe
 export function bodyLimits(limits: BodyLimits) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const detail = bodyLimitProblem(req.body, limits);
-    if (detail) return problem(res, 400, 'Body over the limits', `${req.method} /__mock${req.path}: ${detail}; nothing was changed.`);
+    if (detail) return problem(res, REFUSALS.bodyLimits, `${req.method} /__mock${req.path}: ${detail}; nothing was changed.`);
     next();
   };
 }

@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import type { CallRecord } from '../journal/call-record.js';
 import type { CallJournal } from '../journal/journal.js';
 import { sessionOf } from '../http/session-header.js';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 
 /**
@@ -46,8 +46,7 @@ export function eventRoutes(journal: CallJournal, options: EventRouteOptions = {
 
   async function stream(req: Request, res: Response): Promise<void> {
     if (clients >= maxClients) {
-      res.setHeader('Retry-After', '10');
-      return problem(res, 503, 'Too many event clients', `${clients} /__mock/events streams are open, the most this instance serves at once (${maxClients}); close a dashboard tab or a tool that streams, or read GET /__mock/calls instead.`);
+      return problem(res, REFUSALS.eventClients, `${clients} /__mock/events streams are open, the most this instance serves at once (${maxClients}); close a dashboard tab or a tool that streams, or read GET /__mock/calls instead.`);
     }
     clients++;
     // Counted until the stream closes, however it ends (the client leaves, is dropped, or the server stops).

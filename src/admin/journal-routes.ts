@@ -6,7 +6,7 @@ import type { CallRecord } from '../journal/call-record.js';
 import { toHar } from '../journal/export-har.js';
 import { verifyCalls, verifyRequestProblem, type VerifyRequest } from '../journal/verify-calls.js';
 import { sessionOf } from '../http/session-header.js';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 
 const FILTERS = ['api', 'operationId', 'method', 'path', 'since', 'limit'] as const;
@@ -15,18 +15,18 @@ function filterOf(req: Request, res: Response): CallFilter | undefined {
   const q = req.query as Record<string, unknown>;
   // A misspelt filter (`apii=x`) would otherwise be ignored and every call returned.
   const unknown = Object.keys(q).filter((k) => !(FILTERS as readonly string[]).includes(k));
-  if (unknown.length) return void problem(res, 400, 'Unknown filter', `"${unknown[0]}" is not a filter of GET /__mock${req.path}; the filters are ${FILTERS.join(', ')}.`);
+  if (unknown.length) return void problem(res, REFUSALS.unknownFilter, `"${unknown[0]}" is not a filter of GET /__mock${req.path}; the filters are ${FILTERS.join(', ')}.`);
   const filter: CallFilter = {};
   for (const key of FILTERS) {
     const v = q[key];
     if (v === undefined) continue;
-    if (typeof v !== 'string') return void problem(res, 400, 'Bad filter', `Give "${key}" once, as a plain value.`);
+    if (typeof v !== 'string') return void problem(res, REFUSALS.badFilter, `Give "${key}" once, as a plain value.`);
     if (key === 'limit') {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) return void problem(res, 400, 'Bad filter', `"limit" must be a whole number >= 0, got "${v}".`);
+      if (!Number.isInteger(n) || n < 0) return void problem(res, REFUSALS.badFilter, `"limit" must be a whole number >= 0, got "${v}".`);
       filter.limit = n;
     } else if (key === 'since') {
-      if (Number.isNaN(Date.parse(v))) return void problem(res, 400, 'Bad filter', `"since" must be an ISO time such as 2026-11-22T06:00:00Z, got "${v}".`);
+      if (Number.isNaN(Date.parse(v))) return void problem(res, REFUSALS.badFilter, `"since" must be an ISO time such as 2026-11-22T06:00:00Z, got "${v}".`);
       filter.since = v;
     } else filter[key] = v;
   }
@@ -85,9 +85,9 @@ export function journalRoutes(journal: CallJournal, version: string, operationId
 
     'POST /verify': async (req, res) => {
       const detail = verifyRequestProblem(req.body);
-      if (detail) return problem(res, 400, 'Bad verification request', detail);
+      if (detail) return problem(res, REFUSALS.badVerification, detail);
       const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
-      if (unknown) return problem(res, 400, unknown.startsWith('Unknown operation') ? 'Unknown operation' : 'Bad verification request', unknown);
+      if (unknown) return problem(res, unknown.startsWith('Unknown operation') ? REFUSALS.unknownOperation : REFUSALS.badVerification, unknown);
       const session = sessionOf(req);
       const [calls, lost] = await Promise.all([journal.query(session), journal.lost(session)]);
       sendJson(res, verifyCalls(calls, req.body as VerifyRequest, lost));

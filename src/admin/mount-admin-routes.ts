@@ -5,7 +5,7 @@
  */
 import type { RequestHandler, Router } from 'express';
 import { ADMIN_ROUTES, routeKey, routeList, type AdminRoute, type RouteKey } from './route-table.js';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 
 /** Handlers by route (`'GET /calls'`), as each resource file gives them. */
 export type AdminHandlers = Partial<Record<RouteKey, RequestHandler>>;
@@ -38,6 +38,6 @@ export function mountAdminRoutes(router: Router, handlers: AdminHandlers, option
     served.push(route);
   }
   const list = routeList(served);
-  router.use((req, res) => problem(res, 404, 'Unknown admin route', options.notFound(req, list)));
+  router.use((req, res) => problem(res, REFUSALS.adminRoute, options.notFound(req, list)));
   return served;
 }

@@ -1,29 +1,14 @@
-/** Admin-API errors as RFC 9457 application/problem+json, with a detail that says what to fix. */
-import type { ServerResponse } from 'node:http';
+/** Admin-API errors as RFC 9457 application/problem+json from the refusal catalogue, for express handlers. */
 import type { Response } from 'express';
+import { PROBLEM_TYPE, refusalProblem } from '../http/problem.js';
+import { refusalHeaders, type Refusal } from '../http/refusals.js';
 
-export const PROBLEM_TYPE = 'application/problem+json';
+export { PROBLEM_TYPE, problemBody, writeRefusal, type Problem } from '../http/problem.js';
+export { REFUSALS } from '../http/refusals.js';
 
-export interface Problem {
-  type: 'about:blank';
-  title: string;
-  status: number;
-  detail: string;
-  [extra: string]: unknown;
-}
-
-/** The problem document itself, for answers written outside express (pipeline, listener). */
-export function problemBody(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: 'about:blank', title, status, detail, ...extra };
-}
-
-/** Answers an express request with a problem document. */
-export function problem(res: Response, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): void {
-  res.status(status).type(PROBLEM_TYPE).send(JSON.stringify(problemBody(status, title, detail, extra)));
-}
-
-/** Answers a plain node:http request with a problem document (and any extra headers, as a flat list). */
-export function writeProblem(res: ServerResponse, status: number, title: string, detail: string, headers: string[] = []): void {
-  res.writeHead(status, [...headers, 'Content-Type', PROBLEM_TYPE]);
-  res.end(JSON.stringify(problemBody(status, title, detail)));
+/** Answers an express request with a refusal's problem document, with a detail that says what to fix. */
+export function problem(res: Response, refusal: Refusal, detail: string, extra: Record<string, unknown> = {}, status = refusal.status): void {
+  const own = refusalHeaders(refusal);
+  for (const k in own) res.setHeader(k, own[k]!);
+  res.status(status).type(PROBLEM_TYPE).send(JSON.stringify(refusalProblem(refusal, detail, extra, status)));
 }

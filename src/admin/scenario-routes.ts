@@ -6,7 +6,7 @@ import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { sessionOf } from '../http/session-header.js';
 import type { SeedResult } from '../mock/seed-state.js';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 
 export interface ScenarioRouteOptions {
@@ -53,9 +53,9 @@ export function scenarioRoutes(options: ScenarioRouteOptions): AdminHandlers {
 
   async function activate(req: Request, res: Response): Promise<void> {
     const name = (req.body as { name?: unknown } | undefined)?.name;
-    if (typeof name !== 'string' || !name) return problem(res, 400, 'Bad activation', 'Send {"name": "token-expired"}; GET /__mock/scenarios lists the names.');
+    if (typeof name !== 'string' || !name) return problem(res, REFUSALS.badActivation, 'Send {"name": "token-expired"}; GET /__mock/scenarios lists the names.');
     const scenario = registry.get(name);
-    if (!scenario) return problem(res, 404, 'Unknown scenario', `No scenario "${name}"; available: ${registry.names().join(', ')}.`);
+    if (!scenario) return problem(res, REFUSALS.noSuchScenario, `No scenario "${name}"; available: ${registry.names().join(', ')}.`);
     const session = sessionOf(req);
     const failed = await options.exclusive(session, async () => {
       if (scenario.given) {
@@ -66,7 +66,7 @@ export function scenarioRoutes(options: ScenarioRouteOptions): AdminHandlers {
       if (!(await s.get(ACTIVE, name))) await s.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: Date.now() + (await s.nextSeq('mock:activation')) / 1000 });
       return undefined;
     });
-    if (failed !== undefined) return problem(res, 422, 'Scenario state could not be seeded', `${registry.shownFile(scenario.file)}: given: ${failed}`);
+    if (failed !== undefined) return problem(res, REFUSALS.scenarioSeed, `${registry.shownFile(scenario.file)}: given: ${failed}`);
     res.status(201).json({ session, active: await activeScenarios(store, registry, session) });
   }
 
@@ -80,7 +80,7 @@ export function scenarioRoutes(options: ScenarioRouteOptions): AdminHandlers {
       for (const [index] of (registry.get(name)?.rules ?? []).entries()) await s.delete(HITS, hitKey(name, index));
       return true;
     });
-    if (!was) return problem(res, 404, 'Not active', `Scenario "${name}" is not active in session "${session}".`);
+    if (!was) return problem(res, REFUSALS.notActive, `Scenario "${name}" is not active in session "${session}".`);
     res.json({ session, active: await activeScenarios(store, registry, session) });
   }
 }

@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import type { Contract } from '../contract/compile-contract.js';
 import { specListing, type HttpStatusMode } from '../contract/served-spec.js';
 import type { ApiName } from '../contract/types.js';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 import { SpecTexts } from './spec-text.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 
@@ -27,9 +27,9 @@ export function specRoutes(contract: Contract, mode: HttpStatusMode): AdminHandl
   async function one(req: Request, res: Response): Promise<void> {
     const name = String(req.params['api']).replace(/\.(json|ya?ml)$/, '');
     const api = contract.apis.get(name as ApiName);
-    if (!api) return problem(res, 404, 'Unknown API', `No served API is called "${name}"; served: ${[...contract.apis.keys()].join(', ')}. See GET /__mock/specs.`);
+    if (!api) return problem(res, REFUSALS.unknownApi, `No served API is called "${name}"; served: ${[...contract.apis.keys()].join(', ')}. See GET /__mock/specs.`);
     const format = typeof req.query['format'] === 'string' ? req.query['format'] : /\.ya?ml$/.test(String(req.params['api'])) ? 'yaml' : 'json';
-    if (format !== 'json' && format !== 'yaml') return problem(res, 400, 'Unknown format', `format must be json or yaml, got "${format}".`);
+    if (format !== 'json' && format !== 'yaml') return problem(res, REFUSALS.unknownFormat, `format must be json or yaml, got "${format}".`);
     const text = await texts.text(api, baseUrl(req), format);
     res.type(format === 'yaml' ? 'application/yaml; charset=utf-8' : 'application/json').send(text);
   }

@@ -14,7 +14,7 @@ import { seedState } from '../mock/seed-state.js';
 import type { RecordValidators } from '../mock/record-validators.js';
 import { formatDateTime } from '../mock/format-time.js';
 import { sessionOf } from '../http/session-header.js';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 
 export interface StateRouteOptions {
@@ -79,7 +79,7 @@ export function stateRoutes(options: StateRouteOptions): AdminHandlers {
   async function clock(req: Request, res: Response): Promise<void> {
     const seconds = (req.body as JsonObject | undefined)?.['advanceSeconds'];
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-      return problem(res, 400, 'Bad clock request', 'Send {"advanceSeconds": N} with N a number of seconds >= 0, e.g. {"advanceSeconds": 7201} to expire a platform-sync token.');
+      return problem(res, REFUSALS.badClock, 'Send {"advanceSeconds": N} with N a number of seconds >= 0, e.g. {"advanceSeconds": 7201} to expire a platform-sync token.');
     }
     const session = sessionOf(req);
     const store = options.store.session(session);
@@ -90,7 +90,7 @@ export function stateRoutes(options: StateRouteOptions): AdminHandlers {
       return { ok: true as const, now: await store.advanceClock(seconds) };
     });
     if (!moved.ok) {
-      return problem(res, 400, 'Bad clock request', `advanceSeconds ${seconds} would put session "${session}"'s clock more than 100 years from now; advance by less (${Math.floor((MAX_CLOCK_OFFSET_MS - (moved.offsetMs - seconds * 1000)) / 1000)} s at most), or POST /__mock/reset to start again.`);
+      return problem(res, REFUSALS.badClock, `advanceSeconds ${seconds} would put session "${session}"'s clock more than 100 years from now; advance by less (${Math.floor((MAX_CLOCK_OFFSET_MS - (moved.offsetMs - seconds * 1000)) / 1000)} s at most), or POST /__mock/reset to start again.`);
     }
     res.json({ session, now: moved.now, formatted: formatDateTime(moved.now) });
   }
@@ -110,7 +110,7 @@ export function stateRoutes(options: StateRouteOptions): AdminHandlers {
   async function seed(req: Request, res: Response): Promise<void> {
     const session = sessionOf(req);
     const result = await exclusive(session, () => seedState(options, options.store.session(session), req.body));
-    if (!result.ok) return problem(res, 400, result.title, result.detail);
+    if (!result.ok) return problem(res, result.refusal, result.detail);
     res.status(201).type('application/json').send(exactJson.stringify({ session, written: result.written, state: await stateView(options, session) }));
   }
 }

@@ -2,7 +2,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { join } from 'node:path';
 import { packageRoot } from '../contract/load-specs.js';
-import { problem } from './problem.js';
+import { problem, REFUSALS } from './problem.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 
 /** Only the dashboard's own files run; no page may frame it (clickjacking the reset button); types are never sniffed. */
@@ -31,7 +31,7 @@ export function uiRoutes(): AdminHandlers {
   // A missing or refused file: say which URL, never the folder it was looked for in.
   ui.use((err: Error & { status?: number }, req: Request, res: Response, next: NextFunction) => {
     if (!err.status || err.status >= 500) return next(err);
-    problem(res, err.status, err.status === 404 ? 'No such dashboard file' : 'Dashboard file refused', `${req.method} /__mock/ui${req.path} is not a file of the dashboard; open /__mock/ui/.`);
+    problem(res, err.status === 404 ? REFUSALS.noDashboardFile : REFUSALS.dashboardFileRefused, `${req.method} /__mock/ui${req.path} is not a file of the dashboard; open /__mock/ui/.`, {}, err.status);
   });
   return { 'GET /ui': ui };
 }

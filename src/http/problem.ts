@@ -1,5 +1,6 @@
 /** RFC 9457 problem documents: the admin API's errors, and the mock's own refusals off an API's envelope. Knows nothing of express. */
 import type { ServerResponse } from 'node:http';
+import { refusalHeaders, type Refusal } from './refusals.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
 
@@ -21,4 +22,17 @@ export function problemBody(status: number, title: string, detail: string, extra
 export function writeProblem(res: ServerResponse, status: number, title: string, detail: string, headers: string[] = [], type = 'about:blank'): void {
   res.writeHead(status, [...headers, 'Content-Type', PROBLEM_TYPE]);
   res.end(JSON.stringify(problemBody(status, title, detail, {}, type)));
+}
+
+/** A refusal's problem document (its status, title and type from the catalogue); `status` only where the entry says it varies. */
+export function refusalProblem(refusal: Refusal, detail: string, extra: Record<string, unknown> = {}, status = refusal.status): Problem {
+  return problemBody(status, refusal.title, detail, extra, refusal.type);
+}
+
+/** Answers a plain node:http request with a refusal's problem document (and any extra headers, as a flat list). */
+export function writeRefusal(res: ServerResponse, refusal: Refusal, detail: string, headers: string[] = []): void {
+  const own = refusalHeaders(refusal);
+  for (const k in own) headers = [...headers, k, own[k]!];
+  res.writeHead(refusal.status, [...headers, 'Content-Type', PROBLEM_TYPE]);
+  res.end(JSON.stringify(refusalProblem(refusal, detail)));
 }

@@ -4,7 +4,8 @@
  * Everything is passed in (clock, store, seed): no module-level state.
  */
 import type { HttpStatusMode } from '../contract/served-spec.js';
-import { problemBody, writeProblem } from '../http/problem.js';
+import { refusalProblem, writeRefusal } from '../http/problem.js';
+import { REFUSALS } from '../http/refusals.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiModule } from '../apis/api-module.js';
 import { BUILTIN_APIS } from '../apis/builtin-apis.js';
@@ -126,14 +127,13 @@ async function startingDump(env: Parameters<typeof seedState>[0], registry: Scen
 }
 
 const CORS_METHODS = 'GET, POST, PUT, DELETE, OPTIONS';
-const CORS_EXPOSE = 'X-Mock-Violations, X-Mock-Session, X-Mock-Error, X-Mock-Scenario-Applied, X-Mock-Limit';
 
 /** Browsers call the mock from dev servers on other ports: allow any origin, expose the mock's headers. */
 export function corsHeaders(req: IncomingMessage): string[] {
   const origin = req.headers.origin;
   return origin
-    ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', CORS_EXPOSE]
-    : ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', CORS_EXPOSE];
+    ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED_HEADERS]
+    : ['Access-Control-Allow-Origin', '*', 'Access-Control-Expose-Headers', EXPOSED_HEADERS];
 }
 
 /** Answers a CORS preflight (echoing the headers asked for); true when it did. */
@@ -208,7 +208,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     if (res.headersSent) return void res.destroy();
     const path = (req.url ?? '/').split('?')[0]!;
     if (isAdminPath(req.url ?? '')) {
-      writeProblem(res, 500, 'Admin error', `contract-mock failed on ${req.method} ${path}; the error is in its log.`);
+      writeRefusal(res, REFUSALS.adminFailed, `contract-mock failed on ${req.method} ${path}; the error is in its log.`);
       return;
     }
     const match = matchRoute(options.contract.routes, req.method ?? 'GET', path);
@@ -243,7 +243,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
       if (admitted.answered) return;
       const cors = admitted.cors;
       if (!validSessionId(session)) {
-        writeProblem(res, 400, 'Bad session id', 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.', cors);
+        writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.', cors);
         return;
       }
       // Health never depends on session admission: a full session table must not make the mock look down.
@@ -268,16 +268,16 @@ export async function createMock(options: MockOptions): Promise<Mock> {
       }
       if (opened instanceof Promise) {
         opened.then(
-          (o) => (o.ok ? serveAdmin(req, res, cors) : writeProblem(res, 503, 'Session limit', o.reason, [...cors, 'Retry-After', '60'])),
+          (o) => (o.ok ? serveAdmin(req, res, cors) : writeRefusal(res, REFUSALS.maxSessions, o.reason, cors)),
           (e: unknown) =>
             e instanceof StoreUnavailableError
-              ? writeProblem(res, 503, 'Store unavailable', `contract-mock: the shared store is unavailable (${e.message}); retry once GET /__mock/health reports it up.`, [...cors, 'Retry-After', '1', 'X-Mock-Limit', 'store-unavailable'])
+              ? writeRefusal(res, REFUSALS.storeUnavailable, `contract-mock: the shared store is unavailable (${e.message}); retry once GET /__mock/health reports it up.`, cors)
               : failed(req, res, 'the admin API', e),
         );
         return;
       }
       if (!opened.ok) {
-        writeProblem(res, 503, 'Session limit', opened.reason, [...cors, 'Retry-After', '60']);
+        writeRefusal(res, REFUSALS.maxSessions, opened.reason, cors);
         return;
       }
       serveAdmin(req, res, cors);
@@ -285,7 +285,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     }
     if (preflight(req, res)) return;
     if (!validSessionId(session)) {
-      writeProblem(res, 400, 'Bad session id', 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
+      writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
       return;
     }
     pipeline.handle(req, res).catch((e: unknown) => failed(req, res, 'the pipeline', e));
@@ -321,7 +321,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     const message = tooLarge ? `request headers are over the ${options.maxHeaderBytes ?? 16 * 1024}-byte limit` : `malformed HTTP request (${err.code ?? err.message})`;
     const dialect = api ? options.contract.apis.get(api)!.dialect : undefined;
     const body = JSON.stringify(
-      dialect ? dialect.error(match.ok ? match.operation.paramError : dialect.role('invalidRequest'), { op: match.ok ? match.operation : undefined }) : problemBody(status, tooLarge ? 'Headers too large' : 'Bad request', message),
+      dialect ? dialect.error(match.ok ? match.operation.paramError : dialect.role('invalidRequest'), { op: match.ok ? match.operation : undefined }) : refusalProblem(tooLarge ? REFUSALS.headersTooLarge : REFUSALS.malformedRequest, message),
     );
     socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json;charset=UTF-8\r\nX-Mock-Violations: ${asciiJson([{ pointer: '/headers', message }])}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });

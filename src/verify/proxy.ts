@@ -20,7 +20,7 @@ import { journalRoutes } from '../admin/journal-routes.js';
 import { eventRoutes } from '../admin/event-routes.js';
 import { mountAdminRoutes } from '../admin/mount-admin-routes.js';
 import { sessionRoutes } from '../admin/state-routes.js';
-import { writeProblem } from '../admin/problem.js';
+import { writeRefusal } from '../http/problem.js';
 import { adminGuard, isAdminPath, type AdminGuardOptions } from '../admin/admin-guard.js';
 import { answerReady, isReadyRequest } from '../admin/ready.js';
 import { SecretMask } from '../journal/secret-mask.js';
@@ -270,7 +270,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
    * An answer the proxy gives itself, without the upstream, in the matched API's envelope (a served
    * document's problem; plain JSON off the documented paths), journaled like every call.
    */
-  function answerHere(req: IncomingMessage, res: ServerResponse, started: number, role: 'serverError' | 'paramError', message: string, limit: Record<string, string>, violations: Violation[]): void {
+  function answerHere(req: IncomingMessage, res: ServerResponse, started: number, role: 'serverError' | 'paramError', message: string, violations: Violation[]): void {
     req.resume();
     const { method, pathname, search } = requestTarget(req);
     const match = matchRoute(contract.routes, method, pathname);
@@ -282,7 +282,8 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
       ? { status: dialect.httpStatus(op.paramError), headers: {}, body: dialect.error(op.paramError, { op }) as unknown }
       : refuse(dialect, role === 'paramError' ? REFUSALS.bodyTooLarge : REFUSALS.maxHeld, message, op);
     const { status, body } = answer;
-    const headers: Record<string, string> = { 'content-type': answer.contentType ?? 'application/json', ...limit };
+    const headers: Record<string, string> = { 'content-type': answer.contentType ?? 'application/json' };
+    for (const k in answer.headers) headers[k.toLowerCase()] = answer.headers[k]!;
     if (violations.length) headers['x-mock-violations'] = asciiJson(violations.map(({ pointer, message }) => ({ pointer, message })));
     const text = JSON.stringify(body);
     res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(text) });
@@ -297,7 +298,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (held >= maxHeld) {
       const message = `contract-mock proxy: ${maxHeld} calls are already in flight to ${target} (--max-held); this one is answered at once, retry it later`;
-      return answerHere(req, res, performance.now(), 'serverError', message, { 'retry-after': '1', 'x-mock-limit': 'max-held' }, []);
+      return answerHere(req, res, performance.now(), 'serverError', message, []);
     }
     held++;
     try {
@@ -315,7 +316,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     if (!read.ok) {
       // Not forwarded: the API's parameter error, as serve answers a body over --max-body.
       const message = `body of ${read.bytes} bytes is over the ${maxBody}-byte --max-body limit`;
-      return answerHere(req, res, started, 'paramError', `contract-mock proxy: ${message}; not forwarded`, {}, [{ side: 'request', pointer: '/body', rule: 'max-body', message }]);
+      return answerHere(req, res, started, 'paramError', `contract-mock proxy: ${message}; not forwarded`, [{ side: 'request', pointer: '/body', rule: 'max-body', message }]);
     }
     const raw = read.raw;
     const match = matchRoute(contract.routes, method, pathname);
@@ -412,7 +413,7 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   const failed = (req: IncomingMessage, res: ServerResponse, e: unknown): void => {
     log(`contract-mock proxy: failed on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
     if (res.headersSent) return void res.destroy();
-    if (isAdminPath(req.url ?? '')) return writeProblem(res, 500, 'Admin error', `contract-mock proxy failed on ${req.method} ${(req.url ?? '').split('?')[0]}; the error is in its log.`);
+    if (isAdminPath(req.url ?? '')) return writeRefusal(res, REFUSALS.adminFailed, `contract-mock proxy failed on ${req.method} ${(req.url ?? '').split('?')[0]}; the error is in its log.`);
     res.statusCode = 500;
     res.end();
   };
