@@ -14,6 +14,8 @@ import { DEFAULT_MAX_RECORDS, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE_MS } fr
 import { ABSENT, SessionLease } from './session-lease.js';
 import { DEFAULT_MAX_STATE_BYTES, DEFAULT_MAX_STORE_BYTES, recordBytes, type StateBudget } from './state-budget.js';
 import { RedisStoreBytes, SUM_STORE_BYTES } from './redis-store-bytes.js';
+import { collectionKey, sessionKeys, type SessionKeys } from './redis-keys.js';
+export { sessionKeys, type SessionKeys };
 import { StateLimitError, StoreUnavailableError, type Clock, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store, type StoreHealth } from './store.js';
 
 export interface RedisStoreOptions extends StateBudget {
@@ -33,27 +35,6 @@ export interface RedisStoreOptions extends StateBudget {
 export const DEFAULT_SESSION_TTL_MS = 24 * 3600_000;
 /** How often an instance notes a session's use in the shared index (its idle time is known to this precision). */
 const ADMIT_EVERY_MS = 5000;
-
-/** The keys of one session, all with the session's hash tag. */
-export interface SessionKeys {
-  tag: string;
-  /** hash: `clock` (offset ms), `records` (count), `bytes` (of the records' JSON), `n:NAME` (counters) */
-  meta: string;
-  /** set: the session's collection keys (what expiry and reset walk) */
-  keys: string;
-  journal: string;
-  lock: string;
-  /** string: the instance last refused the lock (so its holder lets go soon) */
-  wait: string;
-}
-
-/** `{prefix:session}` plus a suffix per key. Session ids are printable ASCII without `{}` mattering: the tag is the first `{...}`. */
-export function sessionKeys(prefix: string, session: string): SessionKeys {
-  const tag = `{${prefix}:${session.replaceAll('}', '%7D')}}`;
-  return { tag, meta: `${tag}:m`, keys: `${tag}:k`, journal: `${tag}:j`, lock: `${tag}:l`, wait: `${tag}:w` };
-}
-
-const collectionKey = (k: SessionKeys, collection: string): string => `${k.tag}:c:${collection}`;
 
 /**
  * A session's expiry, the one rule every script follows: all its keys (meta, the keys set, the journal, every
