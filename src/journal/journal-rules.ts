@@ -183,9 +183,13 @@ export class JournalRules {
     return { deliveriesOf: record.id, session: record.session, deliveries: listed, ...(deliveries.length > listed.length && { deliveriesNotListed: deliveries.length - listed.length }) };
   }
 
-  /** The record as it stands once its deliveries settled, from the record as the caller holds it (the store's copy may be gone). */
+  /**
+   * The record as it stands once its deliveries settled, from the record as the caller holds it (the store's copy may
+   * be gone): the rest of the record masked, then the line's outcomes, masked already, put in (masking twice is not
+   * the same: the record would not be the one the store shows).
+   */
   settled(record: CallRecord, line: DeliveriesLine): Kept {
     const { deliveriesNotListed: _, ...rest } = record;
-    return this.prepare({ ...rest, deliveries: line.deliveries, ...(line.deliveriesNotListed && { deliveriesNotListed: line.deliveriesNotListed }) });
+    return this.bound(mergeDeliveries(this.mask.record({ ...rest, deliveries: [] }), line));
   }
 }

@@ -8,7 +8,7 @@
  * fenced script, sent before the next call starts and awaited before the call is answered.
  */
 import { randomBytes } from 'node:crypto';
-import type { RedisSession } from './redis-store.js';
+import type { RedisSession } from './redis-session.js';
 import type { SessionLease } from './session-lease.js';
 import type { SessionLock } from './session-lock.js';
 import { StoreUnavailableError, type SessionStore } from './store.js';
