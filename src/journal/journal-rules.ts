@@ -193,3 +193,6 @@ export class JournalRules {
     return this.bound(mergeDeliveries(this.mask.record({ ...rest, deliveries: [] }), line));
   }
 }
+
+/** The rules a journal's options set: their masking key (a fresh one when none is given) and record budget. */
+export const rulesOf = (options: { mask?: SecretMask; maxRecordBytes?: number }): JournalRules => new JournalRules(options.mask ?? new SecretMask(), options.maxRecordBytes ?? DEFAULT_RECORD_BYTES);

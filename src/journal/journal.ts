@@ -9,9 +9,9 @@ import type { DeliveryOutcome } from '../apis/api-module.js';
 // CallFilter lives with CallRecord so the client's type declarations need no node types.
 import type { CallFilter, CallRecord } from './call-record.js';
 export type { CallFilter };
-import { SecretMask } from './secret-mask.js';
+import type { SecretMask } from './secret-mask.js';
 import type { PersistenceFailure, WriteLine } from '../state/append-line.js';
-import { DEFAULT_RECORD_BYTES, JournalRules, type Kept } from './journal-rules.js';
+import { DEFAULT_RECORD_BYTES, rulesOf, type JournalRules, type Kept } from './journal-rules.js';
 export type { DeliveriesLine } from './journal-rules.js';
 import { MemoryJournalStore } from './memory-journal-store.js';
 import { FileJournalStore } from './file-journal-store.js';
@@ -101,25 +101,28 @@ export interface CallJournal extends EventBus {
   close(): Promise<void>;
 }
 
-/** The in-process journal: the rules over memory (and its file), listeners called at once. */
+/** A store of this process: answers at once (memory, or memory and its file). */
+type LocalStore = MemoryJournalStore | FileJournalStore;
+
+/** The in-process journal: the rules over memory (and its file), chosen once; listeners called at once. */
 export class Journal implements CallJournal {
   private readonly rules: JournalRules;
-  private readonly store: MemoryJournalStore | FileJournalStore;
+  private readonly store: LocalStore;
   private readonly listeners = new Set<JournalListener>();
   /** Records cut to the record budget as they were appended. */
   private trimmed = 0;
 
   constructor(
     private readonly options: JournalOptions = DEFAULT_JOURNAL,
-    parts: { rules: JournalRules; store: MemoryJournalStore | FileJournalStore } = Journal.parts(options),
+    parts: { rules: JournalRules; store: LocalStore } = Journal.parts(options),
   ) {
     this.rules = parts.rules;
     this.store = parts.store;
   }
 
   /** The rules of these options, over memory or (with a file) memory and its file. */
-  private static parts(options: JournalOptions): { rules: JournalRules; store: MemoryJournalStore | FileJournalStore } {
-    const rules = new JournalRules(options.mask ?? new SecretMask(), options.maxRecordBytes ?? DEFAULT_RECORD_BYTES);
+  private static parts(options: JournalOptions): { rules: JournalRules; store: LocalStore } {
+    const rules = rulesOf(options);
     const memory = new MemoryJournalStore(rules, options);
     return { rules, store: options.file ? new FileJournalStore(memory, { ...options, file: options.file }, options.restore) : memory };
   }
@@ -127,7 +130,7 @@ export class Journal implements CallJournal {
   /** A journal that first reads its file's records back (streaming, newest kept within the caps), then appends to it. */
   static async open(options: JournalOptions): Promise<Journal> {
     if (!options.file || !options.restore) return new Journal(options);
-    const rules = new JournalRules(options.mask ?? new SecretMask(), options.maxRecordBytes ?? DEFAULT_RECORD_BYTES);
+    const rules = rulesOf(options);
     const store = await FileJournalStore.open(new MemoryJournalStore(rules, options), { ...options, file: options.file });
     return new Journal(options, { rules, store });
   }

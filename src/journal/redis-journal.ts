@@ -7,11 +7,10 @@ import { randomBytes } from 'node:crypto';
 import type { DeliveryOutcome } from '../apis/api-module.js';
 import type { CallRecord } from './call-record.js';
 import type { CallFilter, CallJournal, JournalListener, JournalOptions, JournalStats } from './journal.js';
-import { DEFAULT_RECORD_BYTES, JournalRules } from './journal-rules.js';
+import { rulesOf, type JournalRules } from './journal-rules.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import { RedisJournalStore } from './redis-journal-store.js';
 import type { RedisConnection } from '../state/redis-connection.js';
-import { SecretMask } from './secret-mask.js';
 
 /**
  * The masking key every instance on this Redis and prefix shares, so one secret masks the same way on
@@ -47,7 +46,7 @@ export class RedisJournal implements CallJournal {
     private readonly options: RedisJournalOptions,
   ) {
     this.events = new RedisEventBus(connection);
-    this.rules = new JournalRules(options.mask ?? new SecretMask(), options.maxRecordBytes ?? DEFAULT_RECORD_BYTES);
+    this.rules = rulesOf(options);
     const { maxPerSession, maxTotal, ttlMs, now } = options;
     this.store = new RedisJournalStore(connection, { maxPerSession, maxTotal, ttlMs, now, channel: this.events.channel });
   }
