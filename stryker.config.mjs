@@ -53,7 +53,8 @@ export const MODULES = {
     tests: ['test/mock/**/*.test.ts', 'test/scenarios/faults.test.ts', 'test/journal/admin-journal.test.ts', 'test/journal/secrets.test.ts', 'test/security/masking.test.ts', 'test/journal/mask-on-read.test.ts', 'test/state/session-lock.test.ts', 'test/reliability/concurrency.test.ts', 'test/scenarios/activation.test.ts'],
   },
   journal: {
-    mutate: ['src/journal/export-har.ts', 'src/journal/verify-calls.ts', 'src/journal/journal.ts'],
+    // journal.ts was split (issue 26): its rules, its memory store and its file are mutated where they now live.
+    mutate: ['src/journal/export-har.ts', 'src/journal/verify-calls.ts', 'src/journal/journal.ts', 'src/journal/journal-rules.ts', 'src/journal/memory-journal-store.ts', 'src/journal/file-journal-store.ts'],
     tests: ['test/journal/**/*.test.ts', 'test/cli/report.test.ts', 'test/verify/proxy.test.ts'],
   },
   scenarios: {

@@ -8,7 +8,7 @@
  * fenced script, sent before the next call starts and awaited before the call is answered.
  */
 import { randomBytes } from 'node:crypto';
-import type { RedisSession } from './redis-store.js';
+import type { RedisSession } from './redis-session.js';
 import type { SessionLease } from './session-lease.js';
 import type { SessionLock } from './session-lock.js';
 import { StoreUnavailableError, type SessionStore } from './store.js';
@@ -53,36 +53,42 @@ interface Turn {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function redisSessionLock(options: RedisSessionLockOptions): SessionLock {
-  const owner = randomBytes(6).toString('hex');
-  let taken = 0;
-  const turns = new WeakMap<SessionStore, Turn>();
-  const turnOf = (session: SessionStore): Turn => {
-    let turn = turns.get(session);
-    if (!turn) turns.set(session, (turn = { busy: false, queue: [], lease: undefined, renewal: undefined, yieldUntil: 0, idleSince: 0, linger: undefined, releasedAt: 0, steady: false }));
-    return turn;
-  };
+/** The lock across instances: one Turn per session handle in this process, the lock in Redis held through its lease. */
+class RedisSessionLock implements SessionLock {
+  /** This instance as the lock's owner (Redis notes who waits and who held it last), and the leases it took so far. */
+  private readonly owner = randomBytes(6).toString('hex');
+  private taken = 0;
+  private readonly turns = new WeakMap<SessionStore, Turn>();
 
-  async function acquire(session: RedisSession, turn: Turn): Promise<SessionLease> {
-    const deadline = Date.now() + options.waitMs;
+  constructor(private readonly options: RedisSessionLockOptions) {}
+
+  private turnOf(session: SessionStore): Turn {
+    let turn = this.turns.get(session);
+    if (!turn) this.turns.set(session, (turn = { busy: false, queue: [], lease: undefined, renewal: undefined, yieldUntil: 0, idleSince: 0, linger: undefined, releasedAt: 0, steady: false }));
+    return turn;
+  }
+
+  private async acquire(session: RedisSession, turn: Turn): Promise<SessionLease> {
+    const { ttlMs, waitMs } = this.options;
+    const deadline = Date.now() + waitMs;
     const pause = turn.yieldUntil - Date.now();
     if (pause > 0) await sleep(pause);
     for (let wait = 1; ; wait = Math.min(wait * 2, MAX_POLL_MS)) {
-      const lease = await session.takeLease(`${owner}:${++taken}`, owner, options.ttlMs);
+      const lease = await session.takeLease(`${this.owner}:${++this.taken}`, this.owner, ttlMs);
       if (lease) {
         turn.lease = lease;
-        turn.steady = lease.previousOwner === owner && Date.now() - turn.releasedAt <= LINGER_MS;
+        turn.steady = lease.previousOwner === this.owner && Date.now() - turn.releasedAt <= LINGER_MS;
         // Renewed while held; a renewal that fails leaves the lock to expire (and the fence to refuse late writes).
-        turn.renewal = setInterval(() => void session.renewLease(lease, options.ttlMs).catch(() => undefined), Math.max(50, options.ttlMs / 3));
+        turn.renewal = setInterval(() => void session.renewLease(lease, ttlMs).catch(() => undefined), Math.max(50, ttlMs / 3));
         turn.renewal.unref();
         return lease;
       }
-      if (Date.now() >= deadline) throw new StoreUnavailableError(`session "${session.id}"'s lock stayed held by another instance for ${options.waitMs} ms`, 'not-applied');
+      if (Date.now() >= deadline) throw new StoreUnavailableError(`session "${session.id}"'s lock stayed held by another instance for ${waitMs} ms`, 'not-applied');
       await sleep(wait);
     }
   }
 
-  function release(session: RedisSession, turn: Turn): void {
+  private release(session: RedisSession, turn: Turn): void {
     const lease = turn.lease;
     clearInterval(turn.renewal);
     turn.lease = turn.renewal = undefined;
@@ -92,14 +98,14 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
   }
 
   /** The session to the next call of this process; the lock in Redis with it unless nobody waits, or another instance should have its turn. */
-  function handOver(session: RedisSession, turn: Turn): void {
+  private handOver(session: RedisSession, turn: Turn): void {
     const next = turn.queue.shift();
     const lease = turn.lease;
     if (lease) {
       const yieldNow = lease.othersWaiting && Date.now() - lease.since >= MIN_HOLD_MS;
       // Only a session in steady use lingers (LINGER_MS): one called now and then (one of many in use) lets go at once.
-      if (lease.lost || yieldNow || (!next && lease.sections < 2 && !turn.steady)) release(session, turn);
-      else if (!next) linger(session, turn);
+      if (lease.lost || yieldNow || (!next && lease.sections < 2 && !turn.steady)) this.release(session, turn);
+      else if (!next) this.linger(session, turn);
       if (next && yieldNow) turn.yieldUntil = Date.now() + YIELD_MS;
     }
     if (next) next();
@@ -112,7 +118,7 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
    * Redis is let in at once, see run()). Asking every 2 ms cost a script per poll, several per call for a client
    * whose calls are a few ms apart. One timer per session.
    */
-  function linger(session: RedisSession, turn: Turn): void {
+  private linger(session: RedisSession, turn: Turn): void {
     turn.idleSince = Date.now();
     if (turn.linger) return;
     const check = (): void => {
@@ -120,49 +126,52 @@ export function redisSessionLock(options: RedisSessionLockOptions): SessionLock 
       const lease = turn.lease;
       if (turn.busy || !lease) return;
       const idle = Date.now() - turn.idleSince;
-      if (lease.othersWaiting || lease.lost || idle >= LINGER_MS) return release(session, turn);
+      if (lease.othersWaiting || lease.lost || idle >= LINGER_MS) return this.release(session, turn);
       turn.linger = setTimeout(check, LINGER_MS - idle);
     };
     turn.linger = setTimeout(check, LINGER_MS);
   }
 
-  return {
-    async run<T>(store: SessionStore, fn: () => Promise<T>): Promise<T> {
-      const session = store as RedisSession;
-      const turn = turnOf(session);
-      if (turn.busy) await new Promise<void>((resolve) => turn.queue.push(resolve));
-      else turn.busy = true;
-      let result: T;
-      let flushed: Promise<void> | undefined;
-      try {
-        if (!turn.lease || turn.lease.lost || session.leased !== turn.lease) {
-          if (turn.lease) release(session, turn);
-          await acquire(session, turn);
-        }
-        turn.lease!.sections++;
-        try {
-          result = await fn();
-        } finally {
-          // What the section wrote goes out before the next call starts (one connection keeps the order).
-          flushed = session.flushLease(turn.lease);
-        }
-      } catch (e) {
-        // The call fails with its own error; a failed flush is then only the lease's loss.
-        void flushed?.catch(() => undefined);
-        if (e instanceof StoreUnavailableError) release(session, turn);
-        handOver(session, turn);
-        throw e;
+  async run<T>(store: SessionStore, fn: () => Promise<T>): Promise<T> {
+    const session = store as RedisSession;
+    const turn = this.turnOf(session);
+    if (turn.busy) await new Promise<void>((resolve) => turn.queue.push(resolve));
+    else turn.busy = true;
+    let result: T;
+    let flushed: Promise<void> | undefined;
+    try {
+      if (!turn.lease || turn.lease.lost || session.leased !== turn.lease) {
+        if (turn.lease) this.release(session, turn);
+        await this.acquire(session, turn);
       }
-      const lease = turn.lease;
-      handOver(session, turn);
-      // The call is answered only once Redis holds what it wrote.
-      if (flushed) await flushed;
-      // The flush said another instance waits, and the lock lingers for nobody here: let it go now.
-      if (lease && lease === turn.lease && lease.othersWaiting && !turn.busy) release(session, turn);
-      return result;
-    },
-    next(store: SessionStore): number | Promise<number> {
-      return (store as RedisSession).nextOrder();
-    },
-  };
+      turn.lease!.sections++;
+      try {
+        result = await fn();
+      } finally {
+        // What the section wrote goes out before the next call starts (one connection keeps the order).
+        flushed = session.flushLease(turn.lease);
+      }
+    } catch (e) {
+      // The call fails with its own error; a failed flush is then only the lease's loss.
+      void flushed?.catch(() => undefined);
+      if (e instanceof StoreUnavailableError) this.release(session, turn);
+      this.handOver(session, turn);
+      throw e;
+    }
+    const lease = turn.lease;
+    this.handOver(session, turn);
+    // The call is answered only once Redis holds what it wrote.
+    if (flushed) await flushed;
+    // The flush said another instance waits, and the lock lingers for nobody here: let it go now.
+    if (lease && lease === turn.lease && lease.othersWaiting && !turn.busy) this.release(session, turn);
+    return result;
+  }
+
+  next(store: SessionStore): number | Promise<number> {
+    return (store as RedisSession).nextOrder();
+  }
+}
+
+export function redisSessionLock(options: RedisSessionLockOptions): SessionLock {
+  return new RedisSessionLock(options);
 }

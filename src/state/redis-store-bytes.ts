@@ -2,7 +2,7 @@
  * --max-store-bytes on Redis: every session's bytes together, across instances. Each session's exact count lives in
  * its own meta hash (redis-store.ts), in its own Cluster slot, so no script can add them up as it writes; instead each
  * instance reports a session's count to one shared hash (`{prefix}:bytes`) when it has moved by a step since the last
- * report, and the hash is summed now and then (dropping sessions that expired or were evicted). So the total is known
+ * report, and the hash is summed now and then (store-bytes.lua, dropping sessions that expired or were evicted). So the total is known
  * to within a step per session and a few seconds of other instances' writes. Knows nothing of records or of HTTP.
  */
 import type { Redis } from 'ioredis';
@@ -11,15 +11,6 @@ import { StateLimitError } from './store.js';
 
 /** How often the shared total is summed again while writes arrive (the sum walks every session's entry). */
 const REFRESH_MS = 5000;
-
-/** KEYS: the bytes hash, the sessions used again, used once. The sum of the entries of sessions still held; the others are removed. */
-export const SUM_STORE_BYTES = `local total = 0
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if redis.call('ZSCORE', KEYS[2], all[i]) or redis.call('ZSCORE', KEYS[3], all[i]) then total = total + tonumber(all[i + 1])
-  else redis.call('HDEL', KEYS[1], all[i]) end
-end
-return total`;
 
 /** What the tally needs of a session handle: its id and the count this instance last reported for it. */
 export interface ReportedSession {
