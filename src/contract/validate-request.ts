@@ -378,7 +378,7 @@ export function responseFor(op: Operation, status: number): DeclaredResponse | u
 }
 
 /** Checks an answer against the declared response of the status it carries (a body that is not JSON, `text`, is not checked). */
-export function checkResponse(op: Operation, status: number, body: unknown, text: string | undefined): Violation[] {
+export function checkAnswerBody(op: Operation, status: number, body: unknown, text: string | undefined): Violation[] {
   const response = responseFor(op, status);
   if (!response) return [{ side: 'response', pointer: '', message: `status ${status} is not a documented response of ${op.operationId} (documented: ${[...op.responses.keys()].join(', ')})`, rule: 'status' }];
   const validate = response.validate;

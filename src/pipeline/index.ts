@@ -1,9 +1,10 @@
 /**
- * The mock's request pipeline for API calls, one function of stages in order (drawn with each failure branch in
+ * The request pipeline for API calls, one function of stages in order (drawn with each failure branch in
  * docs/architecture/lifecycle.md): receive → match → validate → scenario → handle → respond (shape) → record →
  * respond (send). Each stage is a file of its own with explicit inputs (the Walk, the Call) and outputs (an answer
  * that ends the walk early, or nothing). One walk for every API: what differs is each operation's dialect and
- * handlers. Admin routes (`/__mock`) are not handled here.
+ * handlers. The proxy is the same pipeline with forward in place of scenario and handle. Admin routes (`/__mock`)
+ * are not handled here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sessionLock } from '../state/session-lock.js';
@@ -18,7 +19,11 @@ import { storeUnavailable } from './refuse.js';
 import { send, shape } from './respond.js';
 import { scenario } from './scenario.js';
 import { validate } from './validate.js';
-import { unhold, type Answer, type Call, type PipelineOptions, type Walk } from './walk.js';
+import { forward, type ForwardOptions } from './forward.js';
+import { refuse } from './refuse.js';
+import { REFUSALS } from '../http/refusals.js';
+import { withViolations } from './respond.js';
+import { dialectOf, unhold, type Answer, type Call, type PipelineOptions, type Walk } from './walk.js';
 
 export { DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, type Answer, type Limits, type PipelineOptions } from './walk.js';
 export { MAX_RECORDED_BODY_BYTES } from './record.js';
@@ -35,6 +40,34 @@ async function answer(w: Walk, call: Call): Promise<Answer> {
   return decided ?? handle(w, call, op);
 }
 
+/**
+ * The proxy's answer: match and validate only note what the call does wrong (the upstream answers it, as a real
+ * server would), but a body over --max-body is not forwarded; past --max-held calls waiting on the upstream, one is
+ * refused at once. Else forward, with the upstream's answer checked against the contract.
+ */
+async function forwarded(w: Walk, call: Call, res: ServerResponse, f: ForwardOptions): Promise<{ answer: Answer; sent: boolean }> {
+  match(w, call);
+  const op = call.op;
+  const refused = op ? validate(w, call, op) : undefined;
+  if (call.body.tooLarge) {
+    if (!op) call.violations.push({ side: 'request', pointer: '/body', message: `body of ${call.body.bytes} bytes is over the ${w.limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
+    const answer = refused ?? refuse(undefined, REFUSALS.bodyTooLarge, `contract-mock proxy: body of ${call.body.bytes} bytes is over the ${w.limits.maxBodyBytes}-byte --max-body limit; not forwarded`);
+    return { answer: withAnswerViolations(call, answer), sent: false };
+  }
+  if (w.held >= w.limits.maxHeld) {
+    const message = `contract-mock proxy: ${w.limits.maxHeld} calls are already in flight to ${f.target} (--max-held); this one is answered at once, retry it later`;
+    return { answer: withAnswerViolations(call, refuse(dialectOf(w, call.api), REFUSALS.maxHeld, message, op)), sent: false };
+  }
+  w.held++;
+  try {
+    return await forward(w, call, res, f);
+  } finally {
+    w.held--;
+  }
+}
+
+const withAnswerViolations = (call: Call, answer: Answer): Answer => (withViolations(call, answer), answer);
+
 export function createPipeline(options: PipelineOptions) {
   const w: Walk = {
     options,
@@ -46,6 +79,7 @@ export function createPipeline(options: PipelineOptions) {
     pending: new Set(),
     hanging: new Set(),
     held: 0,
+    keepBodies: options.forward !== undefined,
   };
 
   /**
@@ -77,8 +111,19 @@ export function createPipeline(options: PipelineOptions) {
     }
   }
 
+  /** The proxy's walk: receive → forward (match, validate, the upstream) → record → respond (send, unless relayed). */
+  async function forwardWalk(req: IncomingMessage, res: ServerResponse, f: ForwardOptions): Promise<void> {
+    const call = await receive(w, req, res);
+    if (!call) return;
+    const { answer, sent } = await forwarded(w, call, res, f);
+    const journaled = options.onCall(record(w, call, answer));
+    if (journaled) await journaled;
+    if (!sent && !res.destroyed) send(w, call, res, answer);
+  }
+
+  const forwarding = options.forward;
   return {
-    handle: walk,
+    handle: forwarding ? (req: IncomingMessage, res: ServerResponse) => forwardWalk(req, res, forwarding) : walk,
     /** Connections held open by the `timeout` fault; closed on shutdown. */
     hanging: (): Set<ServerResponse> => w.hanging,
     /** Answers held on purpose right now (timeout faults and scenario delays; at most --max-held). */

@@ -29,7 +29,7 @@ export async function receive(w: Walk, req: IncomingMessage, res: ServerResponse
   const session = opened.session;
   let mockTime = session.now();
   if (mockTime instanceof Promise) mockTime = await mockTime;
-  const body = await w.bodies.read(req, w.limits.maxBodyBytes, declaredCharset(req.headers['content-type']) !== undefined);
+  const body = await w.bodies.read(req, w.limits.maxBodyBytes, w.keepBodies || declaredCharset(req.headers['content-type']) !== undefined);
   return {
     req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
     op: undefined, api: null, input: undefined, recordedBody: body.text, query: undefined, violations: [],

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exactJson } from '../contract/exact-json.js';
-import { checkResponse } from '../contract/validate-request.js';
+import { checkAnswerBody } from '../contract/validate-request.js';
 import { asciiJson, VIOLATIONS_HEADER } from '../http/mock-headers.js';
 import { REFUSALS } from '../http/refusals.js';
 import { refuse } from './refuse.js';
@@ -24,12 +24,18 @@ export function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, 
 
 /** The answer as it will leave: its violations named in a header, checked against the contract, mapped, and within --max-response. */
 export function shape(w: Walk, call: Call, answer: Answer): Answer {
-  const violations = call.violations;
-  if (violations.length) answer.headers[VIOLATIONS_HEADER] = asciiJson(violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })));
+  const violations = withViolations(call, answer);
   const op = call.op;
-  if (op && !answer.unchecked) violations.push(...checkResponse(op, answer.status, answer.body, answer.text));
+  if (op && !answer.unchecked) violations.push(...checkAnswerBody(op, answer.status, answer.body, answer.text));
   if (w.options.httpStatus === 'mapped' && call.api && answer.text === undefined) answer.status = dialectOf(w, call.api)!.mappedAnswerStatus(answer.status, answer.body);
   return bounded(w, call, answer);
+}
+
+/** The call's first violations named in the answer (X-Mock-Violations), so the client sees what was wrong. */
+export function withViolations(call: Call, answer: Answer): Call['violations'] {
+  const violations = call.violations;
+  if (violations.length) answer.headers[VIOLATIONS_HEADER] = asciiJson(violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })));
+  return violations;
 }
 
 /**

@@ -27,8 +27,9 @@ export function validate(w: Walk, call: Call, op: Operation): Answer | undefined
     call.recordedBody = `(${body.bytes} bytes, not kept)`;
     return paramError(w, op, op.paramError, violations);
   }
-  if (body.raw) {
-    const decoded = decodeBody(body.raw, declaredCharset(call.req.headers['content-type'])!, op.bodyKind === 'form');
+  const charset = body.raw && declaredCharset(call.req.headers['content-type']);
+  if (body.raw && charset) {
+    const decoded = decodeBody(body.raw, charset, op.bodyKind === 'form');
     if (!decoded.ok) {
       violations.push(decoded.violation);
       return paramError(w, op, op.paramError, violations);
@@ -39,6 +40,7 @@ export function validate(w: Walk, call: Call, op: Operation): Answer | undefined
   const check = validateRequest(op, { method: call.method, search: call.search, params, contentType: call.req.headers['content-type'], body: body.text, headers: call.req.headers }, limits);
   call.recordedBody = check.input.body ?? body.text;
   call.query = check.input.query;
+  call.input = check.input;
   violations.push(...check.violations);
   const unmet = op.security ? unmetSecurity(op, call.req.headers, check.input.query) : undefined;
   if (unmet) {
@@ -46,10 +48,7 @@ export function validate(w: Walk, call: Call, op: Operation): Answer | undefined
     violations.unshift({ side: 'request', pointer: '/headers', message: `no credentials for ${unmet.map((s) => `${s.name} (${s.in} ${s.key})`).join(' and ')}`, rule: 'security' });
     return errorAnswer(op, 401, 'Unauthorized', `${op.operationId} requires ${unmet.map((s) => s.name).join(' and ')}.`, errorFake(w, call, op), { 'WWW-Authenticate': challenge(unmet) });
   }
-  if (!check.errorKey) {
-    call.input = check.input;
-    return undefined;
-  }
+  if (!check.errorKey) return undefined;
   const empty = violations.some((v) => v.rule === 'required-body') ? op.dialect.optionalRole('emptyBody') : undefined;
   const key = empty ?? check.errorKey;
   const message = w.modules.get(op.api)?.violationMessage?.(violations, op.dialect);

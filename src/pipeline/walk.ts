@@ -19,6 +19,7 @@ import type { DeliveryOptions } from '../mock/deliver.js';
 import { FakeData, hashSeed } from '../answers/fake-data.js';
 import type { Answer } from '../answers/examples.js';
 import type { BodyRead, BodyReader } from './body-reader.js';
+import type { ForwardOptions } from './forward.js';
 
 export type { Answer };
 
@@ -64,6 +65,8 @@ export interface PipelineOptions {
   corsHeaders(req: IncomingMessage): string[];
   /** `mapped`: a business error leaves with its catalogue entry's `x-http-status` instead of HTTP 200 (served-spec.ts). */
   httpStatus?: HttpStatusMode;
+  /** The proxy: forward every call to this upstream instead of answering it (forward.ts). */
+  forward?: ForwardOptions;
 }
 
 /** What every stage may use, made once by createPipeline (no per-call state here). */
@@ -78,8 +81,10 @@ export interface Walk {
   pending: Set<Promise<unknown>>;
   /** Connections held open by the `timeout` fault. */
   hanging: Set<ServerResponse>;
-  /** Answers held on purpose right now (timeout faults and scenario delays), at most limits.maxHeld. */
+  /** Answers held on purpose right now (timeout faults and scenario delays; the proxy: calls waiting on the upstream), at most limits.maxHeld. */
   held: number;
+  /** Keep every request body's bytes (the proxy forwards them as they came). */
+  keepBodies: boolean;
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { Contract } from '../contract/compile-contract.js';
 import type { Operation, Violation } from '../contract/types.js';
 import { toRequest, type RequestParts } from './build-requests.js';
-import { checkResponse } from './check-response.js';
+import { checkResponse } from '../contract/check-response.js';
 import type { CheckKind, CheckResult } from './check-result.js';
 
 /**

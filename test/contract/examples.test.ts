@@ -51,7 +51,7 @@ describe("a provider answering like its document's examples passes verify's resp
     ),
   );
   test.each(responseExamples)('%s', async (_n, op, value) => {
-    const { checkResponse } = await import('../../src/verify/check-response.js');
+    const { checkResponse } = await import('../../src/contract/check-response.js');
     const result = checkResponse(op, contract.apis.get(op.api)!.dialect, { status: 200, contentType: 'application/json', text: JSON.stringify(value) });
     expect(result.failures).toEqual([]);
   });

@@ -2,10 +2,10 @@
  * Checks one HTTP answer against an operation's contract: status, content type, JSON, envelope and
  * data schema, and that the business code is one the operation documents. Used by `verify` and `proxy`.
  */
-import { exactJson } from '../contract/exact-json.js';
-import type { Dialect } from '../contract/dialect.js';
-import { checkResponse as checkDeclared, responseFor, validateResponse } from '../contract/validate-request.js';
-import type { Operation, Violation } from '../contract/types.js';
+import { exactJson } from './exact-json.js';
+import type { Dialect } from './dialect.js';
+import { checkAnswerBody as checkDeclared, responseFor, validateResponse } from './validate-request.js';
+import type { Operation, Violation } from './types.js';
 
 export interface HttpAnswer {
   status: number;
