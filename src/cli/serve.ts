@@ -1,5 +1,5 @@
-/** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. */
-import { startMock } from '../mock/create-server.js';
+/** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. `run` starts it the same way. */
+import { startMock, type Mock, type MockOptions } from '../mock/create-server.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { inputDir, listenOrExplain, outputDir, outputFile, secretOption, usageError } from './cli-checks.js';
 import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
@@ -45,25 +45,35 @@ export interface ServeOptions {
   httpStatus: string;
 }
 
-function positive(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) usageError('serve', `${name} must be a whole number above 0, got ${value}`);
-  return n;
+/** A mock `serve` (or `run`) started: listening at `url`. */
+export interface Serving {
+  mock: Mock;
+  url: string;
+  adminToken: string | undefined;
 }
 
-export async function serveCommand(options: ServeOptions): Promise<void> {
+/**
+ * Checks the options, starts the mock and resolves once it listens; every mistake (a bad flag, a missing folder,
+ * the port in use) is one line `contract-mock COMMAND: ...` and exit 2. `onCall` is for `run`, which reports on the calls.
+ */
+export async function startServing(command: string, options: ServeOptions, extra: Pick<MockOptions, 'onCall'> = {}): Promise<Serving> {
+  const positive = (name: string, value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) usageError(command, `${name} must be a whole number above 0, got ${value}`);
+    return n;
+  };
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('serve', `--port must be 0-65535, got ${options.port}`);
-  const adminToken = secretOption('serve', { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(command, `--port must be 0-65535, got ${options.port}`);
+  const adminToken = secretOption(command, { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
   refuseExposedHost(options.host, adminToken);
-  for (const dir of options.scenarios) inputDir('serve', '--scenarios', dir);
-  if (options.state) outputDir('serve', '--state', options.state);
-  if (options.journal) outputFile('serve', '--journal', options.journal);
+  for (const dir of options.scenarios) inputDir(command, '--scenarios', dir);
+  if (options.state) outputDir(command, '--state', options.state);
+  if (options.journal) outputFile(command, '--journal', options.journal);
   let allow: DeliveryAllowList;
   try {
     allow = deliveryAllowList(options.allowDelivery);
   } catch (e) {
-    usageError('serve', (e as Error).message);
+    usageError(command, (e as Error).message);
   }
   const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
   if (redisUrl) {
@@ -81,8 +91,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       process.exit(2);
     }
   }
-  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError('serve', `--http-status must be documented or mapped, got ${options.httpStatus}`);
-  const started = performance.now();
+  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
   const mock = await startMock({
     seed: Number(options.seed),
     adminToken,
@@ -126,23 +135,29 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     specFiles: options.spec,
     watchScenarios: true,
     httpStatus: options.httpStatus,
-  }).catch((e: Error) => usageError('serve', e.message));
-  listenOrExplain('serve', mock.server, port, options.host, () => {
-    const address = mock.server.address();
-    const actual = typeof address === 'object' && address ? address.port : port;
-    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-    const state = options.state ? `, state in ${options.state}` : redisUrl ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"` : '';
-    const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
-    const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
-    const base = `http://${host}:${actual}`;
-    console.log(
-      `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}${journal}${own}, ready in ${Math.round(performance.now() - started)} ms)\n` +
-        `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
-        `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
-    );
-    // A served document's pattern RE2 cannot run is left unchecked (README "Patterns in linear time"): say so once.
-    for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
-  });
+    ...extra,
+  }).catch((e: Error) => usageError(command, e.message));
+  await new Promise<void>((resolve) => listenOrExplain(command, mock.server, port, options.host, resolve));
+  const address = mock.server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { mock, url: `http://${host}:${actual}`, adminToken };
+}
+
+export async function serveCommand(options: ServeOptions): Promise<void> {
+  const started = performance.now();
+  const { mock, url: base, adminToken } = await startServing('serve', options);
+  const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
+  const state = options.state ? `, state in ${options.state}` : redisUrl ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"` : '';
+  const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
+  const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
+  console.log(
+    `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}${journal}${own}, ready in ${Math.round(performance.now() - started)} ms)\n` +
+      `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
+      `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
+  );
+  // A served document's pattern RE2 cannot run is left unchecked (README "Patterns in linear time"): say so once.
+  for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
