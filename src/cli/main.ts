@@ -18,6 +18,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 function serveOptions(command: Command, port: Option): Command {
   return command
     .addOption(port)
+    .option('--config <file>', 'read option values from FILE (YAML or JSON, keys named like these flags); default: contract-mock.config.json, .yaml or .yml in this folder, if there')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--scenario <name>', 'activate a scenario for every session (repeatable)', collect, [])
     .option('--scenarios <dir>', "also load your project's scenario files from DIR, reloaded on edit (repeatable)", collect, [])
@@ -59,7 +60,10 @@ serveOptions(
   program.command('serve').description('serve all four APIs on one port (in memory unless --state)'),
   new Option('--port <port>', 'port to listen on (PORT env when absent)').default(process.env['PORT'] ?? '4010'),
 )
-  .action(async (o) => (await import('./serve.js')).serveCommand(o));
+  .action(async (_o, cmd: Command) => {
+    (await import('./config-file.js')).applyConfigFile('serve', cmd);
+    await (await import('./serve.js')).serveCommand(cmd.opts());
+  });
 
 serveOptions(
   program
@@ -72,7 +76,10 @@ serveOptions(
   .option('--json <file>', 'write a JSON report over every session the command used')
   .option('--keep-secrets', 'write the table, --json and --junit without masking secrets (by default they are masked; the files are 0600 either way)')
   .option('--allow-empty', 'exit with the command\'s code when it made no calls (by default that is a warning and exit 1)')
-  .action(async (argv: string[], o) => (await import('./run.js')).runCommand(argv, o));
+  .action(async (argv: string[], _o, cmd: Command) => {
+    (await import('./config-file.js')).applyConfigFile('run', cmd);
+    await (await import('./run.js')).runCommand(argv, cmd.opts());
+  });
 
 program
   .command('lint')

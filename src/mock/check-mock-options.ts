@@ -86,7 +86,8 @@ function closest(name: string): string | undefined {
   return Object.keys(KINDS).find((k) => plain(k) === plain(name) || editDistance(plain(k), plain(name)) <= 2);
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: how many one-letter edits turn `a` into `b` (for did-you-mean hints). */
+export function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
