@@ -25,7 +25,17 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
   const client = new MockClient(options.url, { session: options.session, adminToken });
   let report;
   try {
+    // Asked before the journal: reading a session's journal opens that session on the mock.
+    const seen = await sessionsSeen(options.url, adminToken);
     const { calls, lost } = await client.journal();
+    if (seen && options.session !== 'default' && !seen.includes(options.session) && calls.length === 0 && lost === 0 && !options.allowEmpty) {
+      // A session the mock never saw (nor evicted with calls still journaled): a misspelt --session is a mistake.
+      // "default" always exists (calls without X-Mock-Session land there); an empty one is the warning below.
+      const listed = seen.length > 10 ? `${seen.slice(0, 10).join(', ')} and ${seen.length - 10} more` : seen.join(', ');
+      console.error(`contract-mock report: no such session "${options.session}" at ${options.url} (it has seen ${listed || 'none'}): check --session and that your client sends X-Mock-Session, or pass --allow-empty`);
+      process.exitCode = 2;
+      return;
+    }
     report = buildReport(options.session, calls, lost);
   } catch (e) {
     const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
@@ -42,6 +52,17 @@ export async function reportCommand(options: ReportOptions): Promise<void> {
     return;
   }
   process.exitCode = code;
+}
+
+/** The sessions the mock holds besides "default" (GET /__mock/sessions, asked in no session of its own); undefined when it cannot say. */
+async function sessionsSeen(url: string, adminToken: string | undefined): Promise<string[] | undefined> {
+  const res = await fetch(`${url.replace(/\/+$/, '')}/__mock/sessions`, { headers: { accept: 'application/json', ...(adminToken && { authorization: `Bearer ${adminToken}` }) } });
+  if (!res.ok) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const body = (await res.json().catch(() => undefined)) as { sessions?: unknown } | undefined;
+  return Array.isArray(body?.sessions) ? body.sessions.filter((s): s is string => typeof s === 'string').filter((s) => s !== 'default') : undefined;
 }
 
 /**
