@@ -1,6 +1,8 @@
 /** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. `run` starts it the same way. */
-import { startMock, type Mock, type MockOptions } from '../mock/create-server.js';
-import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
+import { API_MODULES, startMock, type Mock, type MockOptions } from '../mock/create-server.js';
+import { loadContract } from '../contract/contract-cache.js';
+import type { Contract } from '../contract/compile-contract.js';
+import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
 import { inputDir, listenOrExplain, outputDir, outputFile, secretOption, usageError } from './cli-checks.js';
 import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
 import { refuseExposedHost } from './exposed-host.js';
@@ -92,7 +94,16 @@ export async function startServing(command: string, options: ServeOptions, extra
     }
   }
   if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
+  const scenarioDirs = [defaultScenariosDir(), ...options.scenarios];
+  let contract: Contract;
+  try {
+    contract = await loadContract(options.spec);
+  } catch (e) {
+    usageError(command, (e as Error).message);
+  }
+  refuseInvalidScenarios(command, scenarioDirs, contract);
   const mock = await startMock({
+    contract,
     seed: Number(options.seed),
     adminToken,
     corsOrigins: options.corsOrigin,
@@ -122,7 +133,7 @@ export async function startServing(command: string, options: ServeOptions, extra
     maxStoreBytes: positive('--max-store-bytes', options.maxStoreBytes),
     sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
-    scenarioDirs: [defaultScenariosDir(), ...options.scenarios],
+    scenarioDirs,
     ...(redisUrl && {
       redis: {
         url: redisUrl,
@@ -142,6 +153,18 @@ export async function startServing(command: string, options: ServeOptions, extra
   const actual = typeof address === 'object' && address ? address.port : port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return { mock, url: `http://${host}:${actual}`, adminToken };
+}
+
+/**
+ * A scenario file that does not load stops the start (exit 2), one line FILE:LINE: MESSAGE per problem: a CI run
+ * must not pass without the scenario it asked for. Hot reload, once serving, stays lenient (scenario-registry.ts).
+ */
+function refuseInvalidScenarios(command: string, dirs: string[], contract: Contract): void {
+  const { problems } = loadScenarios(dirs, contract, new Map(API_MODULES.map((m) => [m.api, m])));
+  if (!problems.length) return;
+  const lines = problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
+  for (const line of lines.slice(0, -1)) console.error(`contract-mock ${command}: ${line}`);
+  usageError(command, lines[lines.length - 1]!);
 }
 
 export async function serveCommand(options: ServeOptions): Promise<void> {
