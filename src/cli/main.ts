@@ -10,7 +10,9 @@ program
   .version((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-V, --version', 'print the version')
   .showHelpAfterError('(contract-mock --help lists the commands; contract-mock COMMAND --help their options)')
   // A usage mistake exits 2, like every other CLI mistake; --help and --version exit 0.
-  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
+  .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
+  // So `run`'s command keeps its own options (`run node -e ...`, as `run -- node -e ...`).
+  .enablePositionalOptions();
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -68,7 +70,8 @@ serveOptions(
 serveOptions(
   program
     .command('run')
-    .argument('<command...>', 'the command to run, after -- (no shell: write sh -c "..." for one)')
+    .argument('<command...>', 'the command to run, its options its own (no shell: write sh -c "..." for one); -- before it is optional')
+    .passThroughOptions()
     .description('serve the mock, run a command with CONTRACT_MOCK_URL set, report on the sessions it used (like report), stop; exit with its code (1 if it passed but broke the contract)'),
   new Option('--port <port>', 'port to listen on').default('0', 'a free port'),
 )

@@ -56,8 +56,8 @@ describe('contract-mock run', () => {
     expect(r.status).toBe(0);
   });
 
-  test('a command that fails: exit with its code', async () => {
-    const r = await run('--', process.execPath, '-e', `${postToken('ci', GOOD)}.then(() => process.exit(3))`);
+  test('a command that fails: exit with its code (its own options need no --)', async () => {
+    const r = await run('--port', '0', process.execPath, '-e', `${postToken('ci', GOOD)}.then(() => process.exit(3))`);
     expect(r.stdout).toContain('script got status 200');
     expect(r.status).toBe(3);
   });
