@@ -13,8 +13,8 @@ import { inputFile, usageError } from './cli-checks.js';
 
 export const CONFIG_FILES = ['contract-mock.config.json', 'contract-mock.config.yaml', 'contract-mock.config.yml'];
 
-/** Options whose environment variable beats the file (the command line beats both). */
-const ENV_OF: Record<string, string> = { port: 'PORT', adminToken: 'CONTRACT_MOCK_ADMIN_TOKEN', redis: 'REDIS_URL' };
+/** Options whose environment variable beats the file (the command line beats both); a command adds its own (serve: PORT). */
+const ENV_OF: Record<string, string> = { adminToken: 'CONTRACT_MOCK_ADMIN_TOKEN', redis: 'REDIS_URL' };
 /** Options naming files or folders: a relative path in the file is relative to the file's folder. */
 const PATHS = new Set(['scenarios', 'spec', 'state', 'journal', 'adminTokenFile', 'junit', 'json']);
 
@@ -33,7 +33,7 @@ const yamlText = (message: string): string => message.split('\n')[0]!.replace(/ 
  * Reads the config file (if any) into `cmd`'s option values, for each option the command line and its environment
  * variable left unset; exits 2 listing every unknown key, mistyped value and syntax error with FILE:LINE.
  */
-export function applyConfigFile(command: string, cmd: Command): void {
+export function applyConfigFile(command: string, cmd: Command, envOf: Record<string, string> = {}): void {
   const file = findConfig(command, cmd.getOptionValue('config') as string | undefined);
   if (!file) return;
   const text = readFileSync(file, 'utf8');
@@ -77,7 +77,7 @@ export function applyConfigFile(command: string, cmd: Command): void {
     const name = option.attributeName();
     const source = cmd.getOptionValueSource(name);
     if (source === 'cli' || source === 'env') continue;
-    const env = ENV_OF[name];
+    const env = envOf[name] ?? ENV_OF[name];
     if (env && process.env[env]) continue;
     cmd.setOptionValueWithSource(name, value, 'config');
   }

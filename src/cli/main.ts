@@ -63,7 +63,7 @@ serveOptions(
   new Option('--port <port>', 'port to listen on (PORT env when absent)').default(process.env['PORT'] ?? '4010'),
 )
   .action(async (_o, cmd: Command) => {
-    (await import('./config-file.js')).applyConfigFile('serve', cmd);
+    (await import('./config-file.js')).applyConfigFile('serve', cmd, { port: 'PORT' });
     await (await import('./serve.js')).serveCommand(cmd.opts());
   });
 

@@ -43,8 +43,8 @@ function serveUrl(dir: string, args: string[], extra: Record<string, string> = {
 }
 
 /** `run ARGS -- node -e SCRIPT` in DIR, synchronously (its mock lives only while the script runs). */
-function runIn(dir: string, args: string[], script: string) {
-  return spawnSync(process.execPath, [bin, 'run', ...args, '--', process.execPath, '-e', script], { cwd: dir, env: env(), encoding: 'utf8', timeout: 30_000 });
+function runIn(dir: string, args: string[], script: string, extra: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [bin, 'run', ...args, '--', process.execPath, '-e', script], { cwd: dir, env: env(extra), encoding: 'utf8', timeout: 30_000 });
 }
 const PRINT_ACTIVE = `fetch(process.env.CONTRACT_MOCK_URL + '/__mock/scenarios').then((r) => r.json()).then((j) => console.log('active: ' + j.active.map((a) => a.name).join(',')))`;
 
@@ -72,6 +72,14 @@ describe('a config file', () => {
     expect(await serveUrl(dir, [])).toBe(`http://127.0.0.1:${fromFile}`);
     expect(await serveUrl(dir, [], { PORT: String(fromEnv) })).toBe(`http://127.0.0.1:${fromEnv}`);
     expect(await serveUrl(dir, ['--port', String(fromFlag)], { PORT: String(fromEnv) })).toBe(`http://127.0.0.1:${fromFlag}`);
+  });
+
+  test('run reads no PORT (its port is 0 unless given), so the file\'s port holds under a PORT of the CI system', async () => {
+    const [fromFile, fromEnv] = [await freePort(), await freePort()];
+    const dir = project({ 'contract-mock.config.yaml': `port: ${fromFile}\nallow-empty: true\n` });
+    const r = runIn(dir, [], 'console.log("url " + process.env.CONTRACT_MOCK_URL)', { PORT: String(fromEnv) });
+    expect(r.stdout).toContain(`url http://127.0.0.1:${fromFile}`);
+    expect(r.status).toBe(0);
   });
 
   test.each([
