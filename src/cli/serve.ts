@@ -1,6 +1,8 @@
-/** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. */
-import { startMock } from '../mock/create-server.js';
-import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
+/** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. `run` starts it the same way. */
+import { API_MODULES, startMock, type Mock, type MockOptions } from '../mock/create-server.js';
+import { loadContract } from '../contract/contract-cache.js';
+import type { Contract } from '../contract/compile-contract.js';
+import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
 import { inputDir, listenOrExplain, outputDir, outputFile, secretOption, usageError } from './cli-checks.js';
 import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
 import { refuseExposedHost } from './exposed-host.js';
@@ -45,25 +47,35 @@ export interface ServeOptions {
   httpStatus: string;
 }
 
-function positive(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) usageError('serve', `${name} must be a whole number above 0, got ${value}`);
-  return n;
+/** A mock `serve` (or `run`) started: listening at `url`. */
+export interface Serving {
+  mock: Mock;
+  url: string;
+  adminToken: string | undefined;
 }
 
-export async function serveCommand(options: ServeOptions): Promise<void> {
+/**
+ * Checks the options, starts the mock and resolves once it listens; every mistake (a bad flag, a missing folder,
+ * the port in use) is one line `contract-mock COMMAND: ...` and exit 2. `onCall` is for `run`, which reports on the calls.
+ */
+export async function startServing(command: string, options: ServeOptions, extra: Pick<MockOptions, 'onCall'> = {}): Promise<Serving> {
+  const positive = (name: string, value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) usageError(command, `${name} must be a whole number above 0, got ${value}`);
+    return n;
+  };
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('serve', `--port must be 0-65535, got ${options.port}`);
-  const adminToken = secretOption('serve', { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(command, `--port must be 0-65535, got ${options.port}`);
+  const adminToken = secretOption(command, { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
   refuseExposedHost(options.host, adminToken);
-  for (const dir of options.scenarios) inputDir('serve', '--scenarios', dir);
-  if (options.state) outputDir('serve', '--state', options.state);
-  if (options.journal) outputFile('serve', '--journal', options.journal);
+  for (const dir of options.scenarios) inputDir(command, '--scenarios', dir);
+  if (options.state) outputDir(command, '--state', options.state);
+  if (options.journal) outputFile(command, '--journal', options.journal);
   let allow: DeliveryAllowList;
   try {
     allow = deliveryAllowList(options.allowDelivery);
   } catch (e) {
-    usageError('serve', (e as Error).message);
+    usageError(command, (e as Error).message);
   }
   const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
   if (redisUrl) {
@@ -81,9 +93,17 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       process.exit(2);
     }
   }
-  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError('serve', `--http-status must be documented or mapped, got ${options.httpStatus}`);
-  const started = performance.now();
+  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
+  const scenarioDirs = [defaultScenariosDir(), ...options.scenarios];
+  let contract: Contract;
+  try {
+    contract = await loadContract(options.spec);
+  } catch (e) {
+    usageError(command, (e as Error).message);
+  }
+  refuseInvalidScenarios(command, scenarioDirs, contract);
   const mock = await startMock({
+    contract,
     seed: Number(options.seed),
     adminToken,
     corsOrigins: options.corsOrigin,
@@ -113,7 +133,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     maxStoreBytes: positive('--max-store-bytes', options.maxStoreBytes),
     sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
-    scenarioDirs: [defaultScenariosDir(), ...options.scenarios],
+    scenarioDirs,
     ...(redisUrl && {
       redis: {
         url: redisUrl,
@@ -126,23 +146,41 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     specFiles: options.spec,
     watchScenarios: true,
     httpStatus: options.httpStatus,
-  }).catch((e: Error) => usageError('serve', e.message));
-  listenOrExplain('serve', mock.server, port, options.host, () => {
-    const address = mock.server.address();
-    const actual = typeof address === 'object' && address ? address.port : port;
-    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-    const state = options.state ? `, state in ${options.state}` : redisUrl ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"` : '';
-    const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
-    const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
-    const base = `http://${host}:${actual}`;
-    console.log(
-      `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}${journal}${own}, ready in ${Math.round(performance.now() - started)} ms)\n` +
-        `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
-        `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
-    );
-    // A served document's pattern RE2 cannot run is left unchecked (README "Patterns in linear time"): say so once.
-    for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
-  });
+    ...extra,
+  }).catch((e: Error) => usageError(command, e.message));
+  await new Promise<void>((resolve) => listenOrExplain(command, mock.server, port, options.host, resolve));
+  const address = mock.server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { mock, url: `http://${host}:${actual}`, adminToken };
+}
+
+/**
+ * A scenario file that does not load stops the start (exit 2), one line FILE:LINE: MESSAGE per problem: a CI run
+ * must not pass without the scenario it asked for. Hot reload, once serving, stays lenient (scenario-registry.ts).
+ */
+function refuseInvalidScenarios(command: string, dirs: string[], contract: Contract): void {
+  const { problems } = loadScenarios(dirs, contract, new Map(API_MODULES.map((m) => [m.api, m])));
+  if (!problems.length) return;
+  const lines = problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
+  for (const line of lines.slice(0, -1)) console.error(`contract-mock ${command}: ${line}`);
+  usageError(command, lines[lines.length - 1]!);
+}
+
+export async function serveCommand(options: ServeOptions): Promise<void> {
+  const started = performance.now();
+  const { mock, url: base, adminToken } = await startServing('serve', options);
+  const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
+  const state = options.state ? `, state in ${options.state}` : redisUrl ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"` : '';
+  const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
+  const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
+  console.log(
+    `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}${journal}${own}, ready in ${Math.round(performance.now() - started)} ms)\n` +
+      `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
+      `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
+  );
+  // A served document's pattern RE2 cannot run is left unchecked (README "Patterns in linear time"): say so once.
+  for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -154,7 +154,7 @@ export function parseScenario(
   let parsed: YamlDocument | undefined;
   const doc = (): YamlDocument => (parsed ??= yaml().parseDocument(text));
   const at = (pointer: string, message: string): ScenarioProblem => ({ file, line: lineOf(doc(), text, pointer), pointer, message });
-  if (cached === undefined && doc().errors.length) return { problems: doc().errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? 1, pointer: '', message: `YAML: ${e.message.split('\n')[0]}` })) };
+  if (cached === undefined && doc().errors.length) return { problems: doc().errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? 1, pointer: '', message: `YAML: ${yamlMessage(e.message)}` })) };
   const value = cached ?? (doc().toJS() as unknown);
   const validate = schema();
   const problems: ScenarioProblem[] = [];
@@ -173,6 +173,9 @@ export function parseScenario(
   for (const [pointer, message] of checkAgainstContract(scenario, contract, modules)) problems.push(at(pointer, `${pointer}: ${message}`));
   return problems.length ? { problems } : { scenario, problems };
 }
+
+/** A YAML error's first line without its "at line L, column C:" tail: the problem names the line already. */
+const yamlMessage = (message: string): string => message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
 
 export function scenarioFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -74,7 +74,8 @@ export class ScenarioRegistry extends EventEmitter {
     }
     const { scenario, problems } = parseScenario(file, text, this.contract, this.modules, (taken) => this.scenarios.get(taken)?.file);
     if (!scenario) {
-      const kept = this.scenarios.has(name) ? 'keeping the previous version' : 'not loaded';
+      // Only this file's own earlier version is kept: a new file (or one whose name another file holds) is simply not loaded.
+      const kept = this.scenarios.get(name)?.file === file ? 'keeping the previous version' : 'not loaded';
       this.log(`contract-mock: invalid edit to ${file}, ${kept}:\n  ${problems.map(formatProblem).join('\n  ')}`);
       this.emit('invalid', name, problems);
       return;

@@ -1,7 +1,8 @@
 /**
  * The packed tarball as another team's project gets it: `npm pack`, installed offline from the npm cache into an
  * empty project (no devDependencies there), then `npx contract-mock --version`, `npx contract-mock serve` (four
- * APIs, built-in scenarios, dashboard) and `import { MockClient } from 'contract-mock/client'`, run and type-checked.
+ * APIs, built-in scenarios, dashboard), `npx contract-mock run`, `startMock` from 'contract-mock', and
+ * `import { MockClient } from 'contract-mock/client'`, run and type-checked.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,6 +82,23 @@ describe('the packed package, installed into an empty project', () => {
 
   test('npx contract-mock --version prints the package version', () => {
     expect(run('npx', ['--offline', 'contract-mock', '--version']).trim()).toBe(pkg.version);
+  });
+
+  test('npx contract-mock run runs a command against the mock and reports; startMock from contract-mock listens and closes', () => {
+    const call = `const r = await fetch(process.env.CONTRACT_MOCK_URL + '/v1/channel/token', { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'pack' }, body: '{"appid":"demo-app","secret":"demo-secret"}' }); console.log('status', (await r.json()).status);`;
+    writeFileSync(join(project, 'call.mjs'), call);
+    const out = run('npx', ['--offline', 'contract-mock', 'run', '--', 'node', 'call.mjs']);
+    expect(out).toContain('status 200');
+    expect(out).toContain('no contract violations in 1 call(s) of session "pack"');
+    writeFileSync(
+      join(project, 'embed.mjs'),
+      `import { startMock } from 'contract-mock';
+const mock = await startMock({ port: 0, log: () => {} });
+const health = await fetch(mock.url + '/__mock/health');
+await mock.close();
+console.log(JSON.stringify({ url: mock.url, health: health.status }));`,
+    );
+    expect(JSON.parse(run('node', ['embed.mjs']))).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), health: 200 });
   });
 
   test('npx contract-mock serve answers the four APIs, lists the built-in scenarios, serves the dashboard, and MockClient from contract-mock/client runs and type-checks', async () => {

@@ -57,13 +57,24 @@ describe('contract-mock report', () => {
     expect(run.stdout).toContain('no contract violations in 1 call(s) of session "good"');
   });
 
-  test('a session with no calls (a misspelt --session) warns and exits 1; --allow-empty accepts it', async () => {
+  // Issue 29: a session the mock never saw is a usage mistake (exit 2, "no such session"), no longer a warning and exit 1.
+  test('a session the mock never saw (a misspelt --session) is one line and exit 2; --allow-empty accepts it', async () => {
     await send('ci', '/v1/channel/token', '{"appid":"demo-app","secret":"demo-secret"}');
     const misspelt = await report('--url', url, '--session', 'cj');
-    expect(misspelt.status).toBe(1);
-    expect(misspelt.stderr).toContain('warning: session "cj" has no calls, so nothing was checked');
-    const allowed = await report('--url', url, '--session', 'cj', '--allow-empty');
+    expect(misspelt.status).toBe(2);
+    expect(misspelt.stderr.trim().split('\n')).toHaveLength(1);
+    expect(misspelt.stderr).toMatch(/^contract-mock report: no such session "cj" at http:\/\/127\.0\.0\.1:\d+ \(it has seen [^)]*\bci\b[^)]*\): check --session/);
+    expect(misspelt.stdout).toBe('');
+    const allowed = await report('--url', url, '--session', 'ck', '--allow-empty');
     expect(allowed.status).toBe(0);
+  });
+
+  test('a session the mock holds but with no calls warns and exits 1; --allow-empty accepts it', async () => {
+    await fetch(`${url}/__mock/reset`, { method: 'POST', headers: { 'x-mock-session': 'idle' } });
+    const empty = await report('--url', url, '--session', 'idle');
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toContain('warning: session "idle" has no calls, so nothing was checked');
+    expect((await report('--url', url, '--session', 'idle', '--allow-empty')).status).toBe(0);
   });
 
   test('says clearly when the mock cannot be reached (exit 2)', async () => {

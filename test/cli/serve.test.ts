@@ -91,19 +91,21 @@ describe('contract-mock serve', () => {
     expect(((await (await fetch(`http://127.0.0.1:${again}/__mock/calls`)).json()) as Array<{ operationId: string }>).map((c) => c.operationId)).toEqual(['channelToken']);
   });
 
-  test('--scenarios DIR serves a project\'s own scenario beside the built-ins and says a clashing name is refused, with file:line', async () => {
+  // Issue 29: a scenario file that does not load (here a name a built-in holds) now stops serve at start (exit 2)
+  // instead of being logged and skipped; test/cli/serve-scenarios.test.ts covers that, this one the files that load.
+  test('--scenarios DIR serves a project\'s own scenario beside the built-ins; a clashing name stops the start, with file:line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-serve-scn-'));
     writeFileSync(join(dir, 'my-token-down.yaml'), 'name: my-token-down\ndescription: mine\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n');
-    writeFileSync(join(dir, 'flaky.yaml'), 'name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n');
     const port = await freePort();
     const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--scenarios', dir, '--scenario', 'my-token-down'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('admin API') && resolve()));
-    expect(err).toContain(`${join(dir, 'flaky.yaml')}:1 /name: "flaky" is already the name of`);
     const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
     expect(((await token.json()) as { code: string }).code).toBe('40001');
+    writeFileSync(join(dir, 'flaky.yaml'), 'name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n');
+    const clash = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--scenarios', dir], { encoding: 'utf8', timeout: 20_000 });
+    expect(clash.status).toBe(2);
+    expect(clash.stderr).toContain(`${join(dir, 'flaky.yaml')}:1: /name: "flaky" is already the name of`);
   });
 });
 
