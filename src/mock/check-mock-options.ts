@@ -3,7 +3,7 @@
  * JavaScript (no types there) is a TypeError naming the option, never a stack from deep inside. What the options do
  * is create-server.ts's and start-mock.ts's.
  */
-import { DEFAULT_LIMITS } from './pipeline.js';
+import { DEFAULT_LIMITS } from '../pipeline/index.js';
 
 type Kind = 'port' | 'string' | 'number' | 'positive' | 'boolean' | 'function' | 'object' | 'strings' | 'httpStatus' | 'limits';
 
