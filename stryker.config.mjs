@@ -42,11 +42,11 @@ export const MODULES = {
   },
   // The stages around the handler: record masking, Prefer examples, the per-session lock. By name, not by line:
   // at 0ece525 all three lived in pipeline.ts (maskHeaders, maskBody, sessionLocks); masking has since moved
-  // into the journal (SecretMask) and the lock into state/session-lock.ts.
+  // into the journal (SecretMask), the lock into state/session-lock.ts, Prefer into answers/examples.ts (issue 26).
   pipeline: {
-    mutate: declarations(['src/mock/pipeline.ts', 'src/journal/secret-mask.ts', 'src/state/session-lock.ts'], {
+    mutate: declarations(['src/answers/examples.ts', 'src/journal/secret-mask.ts', 'src/state/session-lock.ts'], {
       'record masking': ['maskHeaders', 'SECRET_FIELD', 'maskBody', 'keyedHex', 'mayHoldSecret', 'SecretMask'],
-      'Prefer examples': ['preferredExample'],
+      'Prefer examples': ['preferredAnswer'],
       'the per-session lock': ['sessionLocks', 'sessionLock'],
     }),
     // With the masking's and the lock's own tests; secrets, masking, mask-on-read and session-lock came after 0ece525.

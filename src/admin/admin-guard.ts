@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { REFUSALS, writeRefusal } from './problem.js';
 import { EXPOSED_HEADERS } from '../http/mock-headers.js';
-import { DELIVERY_HEADER } from '../mock/deliver.js';
+import { DELIVERY_HEADER } from '../deliveries/deliver.js';
 
 export interface AdminGuardOptions {
   /** When set, admin routes need `Authorization: Bearer <token>` or the dashboard's cookie (serve --admin-token). */
@@ -66,7 +66,10 @@ export function hostnameOf(host: string): string {
 
 const normalOrigin = (origin: string): string => origin.trim().toLowerCase().replace(/\/+$/, '');
 
-export function adminGuard(options: AdminGuardOptions): (req: IncomingMessage, res: ServerResponse) => Admission {
+/** The guard every admin request passes first. */
+export type AdminGuard = (req: IncomingMessage, res: ServerResponse) => Admission;
+
+export function adminGuard(options: AdminGuardOptions): AdminGuard {
   const corsOrigins = new Set((options.corsOrigins ?? []).map(normalOrigin));
   const allowHosts = (options.allowHosts ?? []).map((h) => h.trim().toLowerCase().replace(/\.$/, ''));
   const listenHost = options.listenHost ? hostnameOf(options.listenHost.includes(':') && !options.listenHost.startsWith('[') ? `[${options.listenHost}]` : options.listenHost) : undefined;

@@ -8,7 +8,7 @@ import type { JsonObject } from '../contract/types.js';
 import type { JournalStats } from '../journal/journal.js';
 import type { SessionStats, StoreHealth } from '../state/store.js';
 import type { PersistenceFailure } from '../state/append-line.js';
-import { packageVersion } from '../mock/package-version.js';
+import { packageVersion } from '../server/package-version.js';
 import { basename } from 'node:path';
 
 export function healthBody(contract: Contract, journal: JournalStats, startedAt: number, sessions?: SessionStats, store?: StoreHealth, persistence: PersistenceFailure[] = []): JsonObject {

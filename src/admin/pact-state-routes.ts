@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import type { JsonObject } from '../contract/types.js';
-import type { SeedResult } from '../mock/seed-state.js';
+import type { SeedResult } from '../answers/seed-state.js';
 import { sessionOf } from '../http/session-header.js';
 import { problem, REFUSALS } from './problem.js';
 import type { AdminHandlers } from './mount-admin-routes.js';

@@ -5,7 +5,7 @@ import { ACTIVE, HITS, hitKey, type ActiveScenario } from '../scenarios/apply-sc
 import type { ScenarioRegistry } from '../scenarios/scenario-registry.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { sessionOf } from '../http/session-header.js';
-import type { SeedResult } from '../mock/seed-state.js';
+import type { SeedResult } from '../answers/seed-state.js';
 import { problem, REFUSALS } from './problem.js';
 import type { AdminHandlers } from './mount-admin-routes.js';
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command, Option } from 'commander';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
-import { editDistance } from '../mock/check-mock-options.js';
+import { editDistance } from '../server/check-mock-options.js';
 import { inputFile, usageError } from './cli-checks.js';
 
 export const CONFIG_FILES = ['contract-mock.config.json', 'contract-mock.config.yaml', 'contract-mock.config.yml'];

@@ -3,7 +3,7 @@ import { lintServedSpecs, lintSpecs, type LintMessage } from '../contract/lint-s
 import { loadContract } from '../contract/contract-cache.js';
 import { lintScenarios } from '../scenarios/lint-scenarios.js';
 import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
-import { API_MODULES } from '../mock/create-server.js';
+import { API_MODULES } from '../server/create-mock.js';
 import { inputDir, inputFile, inputPath } from './cli-checks.js';
 
 export interface LintCommandOptions {

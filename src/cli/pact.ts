@@ -5,7 +5,7 @@ import { loadContract } from '../contract/contract-cache.js';
 import { API_NAMES } from '../contract/load-specs.js';
 import type { JsonObject } from '../contract/types.js';
 import { writePrivateFile } from '../journal/write-private-file.js';
-import { packageVersion } from '../mock/package-version.js';
+import { packageVersion } from '../server/package-version.js';
 import { buildPacts } from '../verify/pact.js';
 import { recordedCalls } from './diff.js';
 import { usageError } from './cli-checks.js';

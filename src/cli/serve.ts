@@ -1,10 +1,10 @@
 /** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. `run` starts it the same way. */
-import { API_MODULES, startMock, type Mock, type MockOptions } from '../mock/create-server.js';
+import { API_MODULES, startMock, type Mock, type MockOptions } from '../server/create-mock.js';
 import { loadContract } from '../contract/contract-cache.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
 import { inputDir, listenOrExplain, outputDir, outputFile, secretOption, usageError } from './cli-checks.js';
-import { deliveryAllowList, type DeliveryAllowList } from '../mock/delivery-allow-list.js';
+import { deliveryAllowList, type DeliveryAllowList } from '../deliveries/delivery-allow-list.js';
 import { refuseExposedHost } from './exposed-host.js';
 import { redactedUrl, redisUrlProblem } from '../state/redis-connection.js';
 

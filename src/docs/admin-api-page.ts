@@ -9,7 +9,7 @@ function answeredBy(route: AdminRoute): string {
   const file = `\`src/admin/${route.handler}.ts\``;
   if (route.answeredBy === 'express') return `express: ${file}`;
   if (route.answeredBy === 'guard') return `the admin guard itself: ${file}`;
-  return `the listener (\`src/mock/create-server.ts\`), ${route.access === 'anyone' ? 'before' : 'after'} the guard: ${file}`;
+  return `the listener (\`src/server/create-mock.ts\`), ${route.access === 'anyone' ? 'before' : 'after'} the guard: ${file}`;
 }
 
 function row(route: AdminRoute): string {

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Delivery } from '../apis/api-module.js';
 import type { CallRecord } from '../journal/call-record.js';
-import { DELIVERY_HEADER, deliverAll, type DeliverySource } from '../mock/deliver.js';
+import { DELIVERY_HEADER, deliverAll, type DeliverySource } from '../deliveries/deliver.js';
 import { headerValue, type Walk } from './walk.js';
 
 /**

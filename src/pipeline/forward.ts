@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkResponse } from '../contract/check-response.js';
 import { textIn } from '../contract/decode-body.js';
-import { requestTarget } from '../mock/request-target.js';
+import { requestTarget } from '../http/request-target.js';
 import { dialectOf, type Answer, type Call, type Walk } from './walk.js';
 
 /** Where and how long the proxy forwards. */

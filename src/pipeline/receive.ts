@@ -7,7 +7,7 @@ import { declaredCharset } from '../contract/decode-body.js';
 import { apiOf, matchRoute } from '../contract/match-route.js';
 import { REFUSALS } from '../http/refusals.js';
 import { sessionOf } from '../http/session-header.js';
-import { requestTarget } from '../mock/request-target.js';
+import { requestTarget } from '../http/request-target.js';
 import { refuse } from './refuse.js';
 import { writeAnswer } from './respond.js';
 import { isoNow } from './time-cache.js';

@@ -8,7 +8,7 @@ import type { Operation } from '../contract/types.js';
 import { apiOf, matchRoute } from '../contract/match-route.js';
 import { PROBLEM_TYPE, problemBody } from '../http/problem.js';
 import { REFUSALS, refusalHeaders, type Refusal } from '../http/refusals.js';
-import { requestTarget } from '../mock/request-target.js';
+import { requestTarget } from '../http/request-target.js';
 import type { StoreUnavailableError } from '../state/store.js';
 import { dialectOf, type Answer, type Walk } from './walk.js';
 import { writeAnswer } from './respond.js';

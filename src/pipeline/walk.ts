@@ -15,7 +15,7 @@ import type { Decision } from '../scenarios/apply-scenarios.js';
 import type { Fault } from '../scenarios/scenario.js';
 import type { SessionStore, Store } from '../state/store.js';
 import type { SessionLock } from '../state/session-lock.js';
-import type { DeliveryOptions } from '../mock/deliver.js';
+import type { DeliveryOptions } from '../deliveries/deliver.js';
 import { FakeData, hashSeed } from '../answers/fake-data.js';
 import type { Answer } from '../answers/examples.js';
 import type { BodyRead, BodyReader } from './body-reader.js';

@@ -3,7 +3,7 @@
  * against the contract, journals both through the same admin API as the mock (`/__mock/calls`,
  * `/violations`, `/verify`, `/events` ...), and can save the traffic as a replayable scenario file.
  */
-import { requestTarget } from '../mock/request-target.js';
+import { requestTarget } from '../http/request-target.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import express from 'express';
@@ -25,7 +25,7 @@ import { Journal, DEFAULT_JOURNAL, type JournalOptions } from '../journal/journa
 import { MemoryStore } from '../state/memory-store.js';
 import { StoreUnavailableError, systemClock } from '../state/store.js';
 import type { CallRecord } from '../journal/call-record.js';
-import { packageVersion } from '../mock/package-version.js';
+import { packageVersion } from '../server/package-version.js';
 import type { Rule } from '../scenarios/scenario.js';
 import { createPipeline, DEFAULT_LIMITS } from '../pipeline/index.js';
 import type { ForwardOptions } from '../pipeline/forward.js';

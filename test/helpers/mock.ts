@@ -1,7 +1,7 @@
 /** Test helpers: one compiled contract per test file, a mock per test with a fixed clock and seed. */
 import { compileContract, type Contract } from '../../src/contract/compile-contract.js';
 import { loadSpecs } from '../../src/contract/load-specs.js';
-import { createMock, type Mock, type MockOptions } from '../../src/mock/create-server.js';
+import { createMock, type Mock, type MockOptions } from '../../src/server/create-mock.js';
 import { fixedClock } from '../../src/state/store.js';
 import type { CallRecord } from '../../src/journal/call-record.js';
 

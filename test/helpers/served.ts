@@ -4,7 +4,7 @@ import { compileContract, type Contract } from '../../src/contract/compile-contr
 import { loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from '../../src/contract/load-specs.js';
 import type { JsonObject, Operation } from '../../src/contract/types.js';
 import { FakeData } from '../../src/answers/fake-data.js';
-import { createMock, type Mock, type MockOptions } from '../../src/mock/create-server.js';
+import { createMock, type Mock, type MockOptions } from '../../src/server/create-mock.js';
 import { fixedClock } from '../../src/state/store.js';
 import type { CallRecord } from '../../src/journal/call-record.js';
 import { T0 } from './mock.js';

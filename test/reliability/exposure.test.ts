@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
-import { deliver } from '../../src/mock/deliver.js';
+import { deliver } from '../../src/deliveries/deliver.js';
 import { testMock } from '../helpers/mock.js';
 
 describe('admin token', () => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { testMock } from '../helpers/mock.js';
 import { servedMock } from '../helpers/served.js';
 import { listen } from '../helpers/listen.js';
-import type { Mock } from '../../src/mock/create-server.js';
+import type { Mock } from '../../src/server/create-mock.js';
 
 const WIDGETS = join(import.meta.dirname, '..', 'served', 'fixtures', 'widgets.openapi.json');
 const TOKEN = JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' });

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
 import { testMock, loadContract } from '../helpers/mock.js';
 import { lintScenarios } from '../../src/scenarios/lint-scenarios.js';
-import { API_MODULES } from '../../src/mock/create-server.js';
+import { API_MODULES } from '../../src/server/create-mock.js';
 import { defaultScenariosDir } from '../../src/scenarios/load-scenarios.js';
 
 const dirs: string[] = [];

@@ -12,8 +12,8 @@ import request from 'supertest';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Journal } from '../../src/journal/journal.js';
 import type { CallRecord } from '../../src/journal/call-record.js';
-import { deliver } from '../../src/mock/deliver.js';
-import { deliveryAllowList } from '../../src/mock/delivery-allow-list.js';
+import { deliver } from '../../src/deliveries/deliver.js';
+import { deliveryAllowList } from '../../src/deliveries/delivery-allow-list.js';
 import { listen } from '../helpers/listen.js';
 import { testMock } from '../helpers/mock.js';
 

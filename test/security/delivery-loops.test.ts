@@ -8,8 +8,8 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { CallRecord } from '../../src/journal/call-record.js';
-import { deliver } from '../../src/mock/deliver.js';
-import { isAdminTarget, selfTarget } from '../../src/mock/self-target.js';
+import { deliver } from '../../src/deliveries/deliver.js';
+import { isAdminTarget, selfTarget } from '../../src/deliveries/self-target.js';
 import { listen } from '../helpers/listen.js';
 import { testMock } from '../helpers/mock.js';
 

@@ -15,7 +15,7 @@ import { lintServedSpecs } from '../../src/contract/lint-specs.js';
 import { servedMock } from '../helpers/served.js';
 import { loadContract } from '../helpers/mock.js';
 import { lintScenarios } from '../../src/scenarios/lint-scenarios.js';
-import { API_MODULES } from '../../src/mock/create-server.js';
+import { API_MODULES } from '../../src/server/create-mock.js';
 
 const EVIL = 'a'.repeat(40) + '!';
 

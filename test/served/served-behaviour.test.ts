@@ -11,7 +11,7 @@ import request from 'supertest';
 import { describe, expect, test } from 'vitest';
 import { compileContract } from '../../src/contract/compile-contract.js';
 import { defaultSpecsDir, loadServedSpec, loadSpecs } from '../../src/contract/load-specs.js';
-import { createMock } from '../../src/mock/create-server.js';
+import { createMock } from '../../src/server/create-mock.js';
 import { fixedClock } from '../../src/state/store.js';
 import { T0 } from '../helpers/mock.js';
 import { oasExample, servedContract, servedMock } from '../helpers/served.js';

@@ -462,7 +462,7 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis session lock: the lease one instance 
 
 describe.skipIf(SKIP_WITHOUT_REDIS)('startMock({ redis }) from a script', () => {
   test('only a URL: the default prefix and command timeout, so the session lock works and a token is issued', async () => {
-    const { startMock } = await import('../../src/mock/create-server.js');
+    const { startMock } = await import('../../src/server/create-mock.js');
     // What a script writes: no prefix, no timeout.
     const mock = await startMock({ log: () => {}, redis: { url: redis!.url } });
     try {
@@ -479,7 +479,7 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('startMock({ redis }) from a script', () => 
   });
 
   test('a served spec\'s call takes its session\'s lock once, with or without Prefer (a call now and then lets it go after each)', async () => {
-    const { startMock } = await import('../../src/mock/create-server.js');
+    const { startMock } = await import('../../src/server/create-mock.js');
     const petstore = join(import.meta.dirname, '..', '..', 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
     const mock = await startMock({ log: () => {}, redis: { url: redis!.url, prefix: 'served-lock' }, specFiles: [petstore] });
     const leases = vi.spyOn(RedisSession.prototype, 'takeLease');
@@ -498,7 +498,7 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('startMock({ redis }) from a script', () => 
   });
 
   test('a timeout that is not a positive number is refused at start, naming the option', async () => {
-    const { startMock } = await import('../../src/mock/create-server.js');
+    const { startMock } = await import('../../src/server/create-mock.js');
     await expect(startMock({ log: () => {}, redis: { url: redis!.url, prefix: 'p', timeoutMs: Number.NaN } })).rejects.toThrow(/redis\.timeoutMs/);
   });
 });

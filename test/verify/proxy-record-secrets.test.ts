@@ -10,7 +10,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createProxy } from '../../src/verify/proxy.js';
 import { parseScenario } from '../../src/scenarios/load-scenarios.js';
-import { API_MODULES } from '../../src/mock/create-server.js';
+import { API_MODULES } from '../../src/server/create-mock.js';
 import { listen } from '../helpers/listen.js';
 import { loadContract, testMock } from '../helpers/mock.js';
 import { serveProcess } from '../helpers/serve-process.js';

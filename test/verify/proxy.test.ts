@@ -7,7 +7,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createProxy } from '../../src/verify/proxy.js';
 import { parseScenario } from '../../src/scenarios/load-scenarios.js';
-import { API_MODULES } from '../../src/mock/create-server.js';
+import { API_MODULES } from '../../src/server/create-mock.js';
 import { MockClient } from '../../src/client/mock-client.js';
 import { listen } from '../helpers/listen.js';
 import { loadContract, testMock } from '../helpers/mock.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Contract } from '../contract/compile-contract.js';
 import { loadContract } from '../contract/contract-cache.js';
 import { checkMockOptions } from './check-mock-options.js';
-import { createMock as assemble, type Mock, type MockOptions } from './create-server.js';
+import { createMock as assemble, type Mock, type MockOptions } from './create-mock.js';
 
 /** What `createMock` takes: every MockOptions, the contract optional (default: the four built-in APIs plus `specFiles`). */
 export interface CreateMockOptions extends Omit<MockOptions, 'contract'> {

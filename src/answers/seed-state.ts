@@ -7,10 +7,10 @@ import { collectionName, type ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, JsonObject, RestRole } from '../contract/types.js';
 import { StateLimitError, type SessionStore } from '../state/store.js';
-import { FakeData, hashSeed } from '../answers/fake-data.js';
+import { FakeData, hashSeed } from './fake-data.js';
 import type { RecordValidators } from './record-validators.js';
 import { REFUSALS, type Refusal } from '../http/refusals.js';
-import { completeItem, newId } from '../answers/rest-state.js';
+import { completeItem, newId } from './rest-state.js';
 
 export type SeedResult = { ok: true; written: number } | { ok: false; refusal: Refusal; detail: string };
 

@@ -1,0 +1,207 @@
+/**
+ * Assembles the mock: contract + API modules + store + pipeline + admin API behind one node:http
+ * server. API calls go straight to the pipeline; `/__mock/*` goes to the express admin app.
+ * Everything is passed in (clock, store, seed): no module-level state.
+ */
+import type { HttpStatusMode } from '../contract/served-spec.js';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ApiModule } from '../apis/api-module.js';
+import { BUILTIN_APIS } from '../apis/builtin-apis.js';
+import type { Contract } from '../contract/compile-contract.js';
+import { loadContract } from '../contract/contract-cache.js';
+import type { ApiName } from '../contract/types.js';
+import type { MockAdminOptions } from '../admin/mock-admin.js';
+import { adminGuard } from '../admin/admin-guard.js';
+import type { CallRecord } from '../journal/call-record.js';
+import type { CallJournal, JournalOptions } from '../journal/journal.js';
+import type { RedisOptions } from '../state/redis-connection.js';
+import { sessionLock } from '../state/session-lock.js';
+import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
+import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
+import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
+import { seedState } from '../answers/seed-state.js';
+import { recordValidators } from '../answers/record-validators.js';
+import { MemoryStore } from '../state/memory-store.js';
+import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
+import { createPipeline, DEFAULT_LIMITS, type Limits, type Pipeline } from '../pipeline/index.js';
+import { corsHeaders, corsMethods } from '../http/cors.js';
+import { answerClientErrors } from './client-error.js';
+import { createListener } from './listener.js';
+import { chooseBackends } from './backends.js';
+import { DEFAULT_MAX_DELIVERIES, type DeliveryOptions } from '../deliveries/deliver.js';
+import type { ListenAddress } from '../deliveries/self-target.js';
+
+export const API_MODULES: readonly ApiModule[] = BUILTIN_APIS;
+
+export interface MockOptions {
+  contract: Contract;
+  clock?: Clock;
+  store?: Store;
+  seed?: number;
+  limits?: Partial<Limits>;
+  delivery?: Partial<DeliveryOptions>;
+  maxSessions?: number;
+  /** Most records one session may hold (serve --max-records). */
+  maxRecordsPerSession?: number;
+  /** Most bytes one session's records take, and every session's in all (serve --max-state-bytes, --max-store-bytes). */
+  maxStateBytes?: number;
+  maxStoreBytes?: number;
+  /** At the session cap, drop the least recently used session only when idle this long (ms). */
+  sessionIdleMs?: number;
+  /** Keep state and journal on disk in this folder (serve --state); `journal.file`, when set, holds the journal instead. */
+  stateDir?: string;
+  /**
+   * Share sessions, journal and events with every instance on this Redis and prefix (serve --redis).
+   * `prefix` defaults to `contract-mock`, `timeoutMs` (one command's bound) to 2000, `sessionTtlMs` to a day.
+   */
+  redis?: Pick<RedisOptions, 'url'> & Partial<Pick<RedisOptions, 'prefix' | 'timeoutMs'>> & { sessionTtlMs?: number };
+  /** Largest request header block node:http accepts (bytes). */
+  maxHeaderBytes?: number;
+  journal?: Partial<JournalOptions>;
+  onCall?: (record: CallRecord) => void;
+  log?: (message: string) => void;
+  /** When set, `/__mock/*` requires `Authorization: Bearer <adminToken>` (compared in constant time). */
+  adminToken?: string;
+  /** Origins granted CORS on the admin API besides the dashboard's own (serve --cors-origin). */
+  corsOrigins?: string[];
+  /** Host names the admin API answers besides localhost names, IP addresses and the listen address (serve --allow-host). */
+  allowHosts?: string[];
+  /** The address serve binds (--host), an accepted Host on admin routes. */
+  listenHost?: string;
+  /** Folders of scenario files; default the package's `scenarios/`. */
+  scenarioDirs?: string[];
+  /** Scenarios active in every session from the start (`serve --scenario`). */
+  activeScenarios?: string[];
+  /** Watch scenario files and reload them on change (serve does; tests opt in). */
+  watchScenarios?: boolean;
+  sleep?: (ms: number) => Promise<void>;
+  /** Business errors as HTTP 200 like the real servers (`documented`, the default) or with each catalogue entry's `x-http-status`. */
+  httpStatus?: HttpStatusMode;
+}
+
+export interface Mock {
+  contract: Contract;
+  store: Store;
+  journal: CallJournal;
+  scenarios: ScenarioRegistry;
+  /** Stops watching files and closes held connections; the server itself is closed by its owner. */
+  close(): void;
+  /** Stops accepting, finishes in-flight calls (bounded), flushes journal and state. */
+  shutdown(graceMs?: number): Promise<void>;
+  pipeline: Pipeline;
+  /** The request listener: use with supertest, or `server`. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  server: Server;
+}
+
+/** The seed every session starts from: DESIGN.md's demo credentials, and nothing else pre-created. */
+export function seedDump(modules: readonly ApiModule[] = API_MODULES): SessionDump {
+  const collections: SessionDump['collections'] = {};
+  for (const m of modules) Object.assign(collections, m.seed());
+  return { collections, counters: {}, clockOffsetMs: 0 };
+}
+
+/** The seed plus scenarios active from the start (and the state their `given` seeds), computed once. */
+async function startingDump(env: Parameters<typeof seedState>[0], registry: ScenarioRegistry, names: string[]): Promise<SessionDump> {
+  const scratch = new MemoryStore({ clock: { now: () => 0 }, seed: () => seedDump() }).session('seed');
+  for (const [i, name] of names.entries()) {
+    const scenario = registry.get(name);
+    if (!scenario) throw new Error(`unknown scenario "${name}"; available: ${registry.names().join(', ')}`);
+    if (scenario.given) {
+      const seeded = await seedState(env, scratch, scenario.given);
+      if (!seeded.ok) throw new Error(`${scenario.file}: given: ${seeded.detail}`);
+    }
+    await scratch.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: i });
+  }
+  return scratch.dump();
+}
+
+export async function createMock(options: MockOptions): Promise<Mock> {
+  const modules = new Map<ApiName, ApiModule>(API_MODULES.map((m) => [m.api, m]));
+  const seed = options.seed ?? 1;
+  const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const registry = new ScenarioRegistry(options.scenarioDirs ?? [defaultScenariosDir()], options.contract, modules, log);
+  if (options.watchScenarios) registry.watch();
+  const records = recordValidators(options.contract, modules);
+  const env = { contract: options.contract, modules, seed, records };
+  const starting = await startingDump(env, registry, options.activeScenarios ?? []);
+  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, maxStateBytes: options.maxStateBytes, maxStoreBytes: options.maxStoreBytes, log };
+  const backends = await chooseBackends(options, storeOptions);
+  const { store, journal } = backends;
+  // One lock for the API calls and the admin API's writes: every write to a session happens under it.
+  const locks = backends.locks ?? sessionLock();
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const methods = corsMethods(options.contract.operations.map((op) => op.method));
+  const guard = adminGuard({ adminToken: options.adminToken, corsOrigins: options.corsOrigins, allowHosts: options.allowHosts, listenHost: options.listenHost });
+  const pipeline = createPipeline({
+    contract: options.contract,
+    modules,
+    store,
+    seed,
+    limits,
+    delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, listening: () => listenAddresses(server), ...options.delivery },
+    // options.onCall sees each record once, complete (after its deliveries); the journal has it before the answer is sent.
+    onCall: (record) => {
+      const stored = journal.append(record);
+      const hook = options.onCall;
+      if (!hook || record.deliveries.length) return stored;
+      if (stored instanceof Promise) return stored.then(() => hook(journal.shown(record)));
+      hook(journal.shown(record));
+    },
+    onDeliveries: (record, outcomes) => {
+      const stored = journal.addDeliveries(record, outcomes);
+      if (stored instanceof Promise) return stored.then((kept) => void options.onCall?.(kept));
+      options.onCall?.(stored);
+    },
+    locks,
+    log,
+    scenarios: registry,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    corsHeaders,
+    httpStatus: options.httpStatus ?? 'documented',
+  });
+  // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
+  const startedAt = Date.now();
+  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, locks, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits }, httpStatus: options.httpStatus ?? 'documented' };
+  let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
+  const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
+  setImmediate(() => void admin());
+
+  const listener = createListener({ contract: options.contract, store, journal, pipeline, guard, admin, methods, limits, startedAt, log });
+  const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
+  answerClientErrors(server, options.contract, options.maxHeaderBytes ?? 16 * 1024);
+  server.on('close', () => registry.close());
+  const close = (): void => {
+    registry.close();
+    for (const res of pipeline.hanging()) res.destroy();
+    pipeline.close();
+  };
+  /**
+   * Graceful shutdown: stop accepting, let in-flight calls finish (at most `graceMs`), let deliveries
+   * settle, then flush the journal and the state to disk. Every call that was answered is journaled.
+   */
+  const shutdown = async (graceMs = 10_000): Promise<void> => {
+    close();
+    const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(timer);
+    await pipeline.settled();
+    await journal.close();
+    await store.close?.();
+  };
+  return { contract: options.contract, store, journal, scenarios: registry, pipeline, listener, server, close, shutdown };
+}
+
+/** Where the server listens, once it does (deliveries to it are refused as `self`); none before. */
+function listenAddresses(server: Server): ListenAddress[] {
+  const a = server.address();
+  return a && typeof a === 'object' ? [{ address: a.address, port: a.port }] : [];
+}
+
+/** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */
+export async function startMock(options: Omit<MockOptions, 'contract'> & { contract?: Contract; specFiles?: readonly string[] } = {}): Promise<Mock> {
+  const contract = options.contract ?? (await loadContract(options.specFiles));
+  return createMock({ ...options, contract });
+}

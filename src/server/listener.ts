@@ -1,0 +1,146 @@
+/**
+ * The listener: `/__mock/*` past the admin guard (ready and health answered here, without express), preflights, a
+ * bad session id, then the pipeline. A bug below it is answered (problem+json on the admin API, the API's own
+ * server-error envelope elsewhere) and logged, never a crash.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isAdminPath, type AdminGuard } from '../admin/admin-guard.js';
+import { bodyDeadline } from '../admin/body-deadline.js';
+import { healthBody } from '../admin/health.js';
+import { answerReady, isReadyRequest } from '../admin/ready.js';
+import type { Contract } from '../contract/compile-contract.js';
+import { apiOf, matchRoute } from '../contract/match-route.js';
+import type { JsonObject } from '../contract/types.js';
+import { corsHeaders, preflight } from '../http/cors.js';
+import { writeRefusal } from '../http/problem.js';
+import { REFUSALS } from '../http/refusals.js';
+import { sessionOf, validSessionId } from '../http/session-header.js';
+import type { CallJournal } from '../journal/journal.js';
+import type { Limits, Pipeline } from '../pipeline/index.js';
+import { StoreUnavailableError, type Store } from '../state/store.js';
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface ListenerDeps {
+  contract: Contract;
+  store: Store;
+  journal: CallJournal;
+  pipeline: Pipeline;
+  guard: AdminGuard;
+  /** The admin app (express), loaded once on first use. */
+  admin: () => Promise<Listener>;
+  /** What a preflight allows (cors.ts corsMethods). */
+  methods: string;
+  limits: Limits;
+  startedAt: number;
+  log: (message: string) => void;
+}
+
+export function createListener(d: ListenerDeps): Listener {
+  const { store, journal, pipeline, guard, admin, methods, limits, startedAt, log } = d;
+  /** The last resort for a bug below the listener: answer (problem+json on the admin API, the API's own server-error envelope elsewhere) and log. */
+  const failed = (req: IncomingMessage, res: ServerResponse, where: string, e: unknown): void => {
+    log(`contract-mock: ${where} failed on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
+    if (res.headersSent) return void res.destroy();
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (isAdminPath(req.url ?? '')) {
+      writeRefusal(res, REFUSALS.adminFailed, `contract-mock failed on ${req.method} ${path}; the error is in its log.`);
+      return;
+    }
+    const match = matchRoute(d.contract.routes, req.method ?? 'GET', path);
+    const api = apiOf(match);
+    const dialect = api ? d.contract.apis.get(api)!.dialect : undefined;
+    const body = dialect
+      ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined })
+      : { error: 'internal', message: `contract-mock failed on ${req.method} ${path}; the error is in its log` };
+    const text = JSON.stringify(body);
+    res.writeHead(500, [...corsHeaders(req), 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)), 'X-Mock-Error', 'internal']);
+    res.end(text);
+  };
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      route(req, res);
+    } catch (e) {
+      failed(req, res, 'the listener', e);
+    }
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const session = sessionOf(req);
+    if (isAdminPath(url)) {
+      // Readiness needs no token (a load balancer has none) and tells nothing but ready or not: health's status.
+      if (isReadyRequest(req)) {
+        health().then((body) => answerReady(res, body['status'] === 'ok'), () => answerReady(res, false));
+        return;
+      }
+      const admitted = guard(req, res);
+      if (admitted.answered) return;
+      const cors = admitted.cors;
+      if (!validSessionId(session)) {
+        writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.', cors);
+        return;
+      }
+      // Health never depends on session admission: a full session table must not make the mock look down.
+      if (req.method === 'GET' && (url === '/__mock/health' || url.startsWith('/__mock/health?'))) {
+        health()
+          .then((body) => {
+            const text = JSON.stringify(body, null, 2);
+            // 503 while the shared store is down: a load balancer's check takes the instance out until it recovers.
+            res.writeHead(body['status'] === 'ok' ? 200 : 503, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
+            res.end(text);
+          })
+          .catch((e: unknown) => failed(req, res, 'health', e));
+        return;
+      }
+      bodyDeadline(req, res, limits.requestTimeoutMs, cors);
+      let opened: ReturnType<Store['open']>;
+      try {
+        opened = store.open(session);
+      } catch (e) {
+        // A new session whose eviction could not be logged (--state on a full disk): answered below as the store's outage.
+        opened = Promise.reject(e);
+      }
+      if (opened instanceof Promise) {
+        opened.then(
+          (o) => (o.ok ? serveAdmin(req, res, cors) : writeRefusal(res, REFUSALS.maxSessions, o.reason, cors)),
+          (e: unknown) =>
+            e instanceof StoreUnavailableError
+              ? writeRefusal(res, REFUSALS.storeUnavailable, `contract-mock: the shared store is unavailable (${e.message}); retry once GET /__mock/health reports it up.`, cors)
+              : failed(req, res, 'the admin API', e),
+        );
+        return;
+      }
+      if (!opened.ok) {
+        writeRefusal(res, REFUSALS.maxSessions, opened.reason, cors);
+        return;
+      }
+      serveAdmin(req, res, cors);
+      return;
+    }
+    if (preflight(req, res, methods)) return;
+    if (!validSessionId(session)) {
+      writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
+      return;
+    }
+    pipeline.handle(req, res).catch((e: unknown) => failed(req, res, 'the pipeline', e));
+  };
+  /** The admin API (express) for a request past the token and session checks. */
+  function serveAdmin(req: IncomingMessage, res: ServerResponse, cors: string[]): void {
+    for (let i = 0; i < cors.length; i += 2) res.setHeader(cors[i]!, cors[i + 1]!);
+    admin()
+      .then((app) => app(req, res))
+      .catch((e: unknown) => failed(req, res, 'the admin API', e));
+  }
+  async function health(): Promise<JsonObject> {
+    const storeHealth = store.health ? await store.health() : undefined;
+    // A shared store's session counts are asked of it: left out while it is down (health answers without them).
+    const sessions = storeHealth?.status === 'down' ? undefined : await Promise.resolve(store.stats?.()).catch(() => undefined);
+    // A file (state.log, the journal) that cannot be written: degraded until a write succeeds again.
+    const persistence = [store.persistence?.(), journal.persistence?.()].filter((p) => p !== undefined);
+    return healthBody(d.contract, await journal.stats(), startedAt, sessions, storeHealth, persistence);
+  }
+
+  return listener;
+}
