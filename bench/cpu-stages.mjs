@@ -3,9 +3,10 @@
 // and attributes each sample's time to the pipeline stage it was spent in (the rule is in bench/README.md,
 // "CPU per call by stage"). Knows nothing of the workloads or of how the headline figure is taken.
 //
-// Run alone, it splits profiles taken elsewhere, e.g. of `serve` under load (node:http then has a row):
+// Run alone, it splits profiles taken elsewhere (bench/serve-profile.mjs takes one of serve under load):
 //   node bench/cpu-stages.mjs PROFILE.cpuprofile [REQUESTS] [TOP]
-// REQUESTS (the calls the profile saw) turns the profile's busy time into µs per call; TOP lists top functions.
+// REQUESTS (the calls the profile saw) turns the profile's busy time from the first API call on into µs per call;
+// TOP lists each stage's top functions.
 import { Session } from 'node:inspector/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ export const STAGE_NOTES = {
   record: 'record.js: the CallRecord (uuid, headers, query)',
   journal: 'onCall from the walk: the journal append (mask, budget, serialise)',
   walk: "index.js's own code (the stage calls, their awaits) and the listener that calls it (create-server.js)",
-  async: 'runMicrotasks itself: resuming awaits and settling promises (the code resumed counts in its own row)',
+  async: 'runMicrotasks, processTicksAndRejections themselves: resuming awaits, settling promises (the code resumed counts in its own row)',
   streams: 'node:internal streams, events and nextTick with no stage frame: the request body stream',
   http: 'node:http, net and the socket (a profile of serve only; none in process)',
   harness: 'bench/cpu.mjs: in-memory request and response objects',
@@ -62,14 +63,18 @@ const STREAMS = ['node:internal/streams', 'node:events', 'node:internal/process/
 const PROFILER = 'node:inspector';
 
 /**
- * The row of one profile node: the innermost stage frame on its stack; with none, the innermost index.js frame
- * (the walk) counts its callee's row (onCall → journal) or itself; with no pipeline frame at all, the home of
- * the innermost frame of ours (async continuations), else streams, harness, gc or other.
+ * The row of one profile node, walking its stack from the leaf: a node:http frame makes it http; else the innermost
+ * stage frame decides; else the innermost index.js frame (the walk) counts its callee's row (onCall → journal) or
+ * itself; with no pipeline frame at all, the home of the innermost frame of ours (async continuations: apis/,
+ * answers/, state/ → handle, scenarios/ → scenario, journal/ → journal), else async, walk (the listener), harness,
+ * streams, gc or other.
  */
 function classify(chain) {
   // chain: frames from the leaf to the root.
   for (let i = 0; i < chain.length; i++) {
     const url = chain[i].url;
+    // node:http's own work, whoever called it (respond's res.end and its writev): parsing and writing.
+    if (HTTP.some((prefix) => url.startsWith(prefix))) return 'http';
     const at = url.indexOf(PIPELINE);
     if (at < 0) continue;
     const file = url.slice(at + PIPELINE.length);
@@ -84,32 +89,46 @@ function classify(chain) {
   }
   const leaf = chain[0];
   if (leaf.functionName === '(garbage collector)') return 'gc';
-  if (leaf.functionName === 'runMicrotasks' && chain.length <= 2) return 'async';
+  if (leaf.functionName === 'runMicrotasks' || leaf.functionName === 'processTicksAndRejections') return 'async';
   for (const f of chain) for (const [dir, stage] of HOMES) if (f.url.includes(dir)) return stage;
   if (chain.some((f) => f.url.includes('/dist/src/mock/create-server.js') || f.url.includes('/dist/src/http/'))) return 'walk';
-  if (chain.some((f) => HTTP.some((prefix) => f.url.startsWith(prefix)))) return 'http';
   if (chain.some((f) => f.url.includes('/bench/'))) return 'harness';
   if (chain.some((f) => STREAMS.some((prefix) => f.url.startsWith(prefix)))) return 'streams';
   return 'other';
 }
 
-/** Self time per profile node in µs (each sample counts the time to the next one; the last, the profile's end). */
-function selfTimes(profile) {
+/** The index of the first sample with a pipeline frame on its stack. */
+function firstCall(profile, byId, parent) {
+  const inPipeline = new Map();
+  const has = (id) => {
+    if (id === undefined) return false;
+    if (!inPipeline.has(id)) inPipeline.set(id, byId.get(id).callFrame.url.includes(PIPELINE) || has(parent.get(id)));
+    return inPipeline.get(id);
+  };
+  const at = profile.samples.findIndex(has);
+  return at < 0 ? 0 : at;
+}
+
+/** Self time per profile node in µs, from sample `from` on (each sample counts the time to the next one; the last none). */
+function selfTimes(profile, from) {
   const self = new Map();
   const { samples, timeDeltas } = profile;
-  for (let i = 0; i < samples.length; i++) {
+  for (let i = from; i < samples.length; i++) {
     const dt = i + 1 < timeDeltas.length ? timeDeltas[i + 1] : 0;
     self.set(samples[i], (self.get(samples[i]) ?? 0) + Math.max(0, dt));
   }
   return self;
 }
 
-/** Per row: its share of the profiled time, and its top functions by self time (name, file:line, share). */
-export function splitByStage(profile) {
+/**
+ * Per row: its share of the profiled time, and its top functions by self time (name, file:line, share).
+ * `fromFirstCall`: samples before the first one with a pipeline frame are left out (a process's start-up).
+ */
+export function splitByStage(profile, { fromFirstCall = false } = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const self = selfTimes(profile);
+  const self = selfTimes(profile, fromFirstCall ? firstCall(profile, byId, parent) : 0);
   const counted = [];
   let total = 0;
   for (const [id, t] of self) {
@@ -186,7 +205,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error('usage: node bench/cpu-stages.mjs PROFILE.cpuprofile [REQUESTS] [TOP]');
     process.exit(2);
   }
-  const split = splitByStage(JSON.parse(readFileSync(file, 'utf8')));
+  const split = splitByStage(JSON.parse(readFileSync(file, 'utf8')), { fromFirstCall: true });
   // Without REQUESTS the µs are of the whole profile's busy time (a "call" is the whole run).
   const column = { name: file, perCall: split.totalUs / Number(requests ?? 1), split };
   console.log(stageTable([column]));
