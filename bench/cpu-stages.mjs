@@ -11,27 +11,8 @@ import { Session } from 'node:inspector/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The rows of the split, in the order of the walk; each is a stage file of dist/src/pipeline/ or a bucket outside the stages. */
+/** The rows of the split, in the order of the walk: the stages, then the buckets outside them (bench/README.md says what each holds). */
 export const STAGES = ['receive', 'match', 'validate', 'scenario', 'handle', 'respond', 'record', 'journal', 'walk', 'async', 'streams', 'http', 'harness', 'gc', 'other'];
-
-/** What each row holds, for the table's legend. */
-export const STAGE_NOTES = {
-  receive: 'receive.js, body-reader.js, time-cache.js: target, session open, body read',
-  match: 'match.js: the operation, from the route matched in receive',
-  validate: 'validate.js: body decode, validateRequest (ajv, limits walk, form/JSON parse)',
-  scenario: 'scenario.js: scenario rules',
-  handle: 'handle.js: session lock, fake data, the API handler (apis/), answers/',
-  respond: 'respond.js: checkResponse (ajv), the answer written once (exactJson), writeAnswer',
-  record: 'record.js: the CallRecord (uuid, headers, query)',
-  journal: 'onCall from the walk: the journal append (mask, budget, serialise)',
-  walk: "index.js's own code (the stage calls, their awaits) and the listener that calls it (create-server.js)",
-  async: 'runMicrotasks, processTicksAndRejections themselves: resuming awaits, settling promises (the code resumed counts in its own row)',
-  streams: 'node:internal streams, events and nextTick with no stage frame: the request body stream',
-  http: 'node:http, net and the socket (a profile of serve only; none in process)',
-  harness: 'bench/cpu.mjs: in-memory request and response objects',
-  gc: 'the (garbage collector) node: main-thread GC',
-  other: '(program) and frames in none of the above',
-};
 
 /** Stage files: each file of dist/src/pipeline/ that is a stage, or a helper counted with the stage that calls it. */
 const STAGE_FILES = {
