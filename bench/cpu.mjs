@@ -4,10 +4,18 @@
 // what the mock's code costs from what node:http and the kernel cost (bench/README.md), and is
 // steady enough to compare two builds of a change. Prints min and median µs per call over rounds.
 //
-// Env: CPU_CALLS (calls per round, default 30000), CPU_ROUNDS (default 10), CPU_WORKLOADS (default a,b,c).
+// Then, per workload, the same CPU per call split by pipeline stage, from a separate pass under the V8 sampling
+// profiler (cpu-stages.mjs; the headline above is measured without it).
+//
+// Env: CPU_CALLS (calls per round, default 30000), CPU_ROUNDS (default 10), CPU_WORKLOADS (default a,b,c);
+// CPU_STAGES=0 skips the split; CPU_STAGE_CALLS (calls profiled, default 20000), CPU_PROFILE_INTERVAL (µs between
+// samples, default 50), CPU_PROFILE_DIR (writes each workload's .cpuprofile there), CPU_TOP (functions listed per
+// stage, default 0).
+import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { profileCalls, splitByStage, stageTable, topFunctions } from './cpu-stages.mjs';
 import { prepareWorkloads } from './workloads.mjs';
 
 // CPU_ROOT: another checkout's built tree, to compare two builds with this same script.
@@ -16,6 +24,11 @@ const { startMock } = await import(pathToFileURL(join(root, 'dist', 'src', 'inde
 const CALLS = Number(process.env.CPU_CALLS ?? 30_000);
 const ROUNDS = Number(process.env.CPU_ROUNDS ?? 10);
 const WORKLOADS = (process.env.CPU_WORKLOADS ?? 'a,b,c').split(',');
+const STAGE_SPLIT = process.env.CPU_STAGES !== '0';
+const STAGE_CALLS = Number(process.env.CPU_STAGE_CALLS ?? 20_000);
+const INTERVAL = Number(process.env.CPU_PROFILE_INTERVAL ?? 50);
+const PROFILE_DIR = process.env.CPU_PROFILE_DIR;
+const TOP = Number(process.env.CPU_TOP ?? 0);
 
 // (d), (e): the generic spec of bench.mjs (petstore, served with --spec), loaded only when asked for.
 const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
@@ -58,6 +71,7 @@ if (generic) {
   workloads.e = ['(e) petstore POST /pets', () => call('POST', '/api/pets', withLength(json, pet), pet)];
 }
 
+const headline = {};
 for (const key of WORKLOADS) {
   const [name, work] = workloads[key];
   const times = [];
@@ -74,6 +88,26 @@ for (const key of WORKLOADS) {
   cpu.sort((x, y) => x - y);
   // CPU time is the process's own (user + system, GC threads included): on a busy machine it moves far
   // less than wall time, which also counts the time other processes held the core.
+  headline[key] = cpu[cpu.length >> 1];
   console.log(`${name.padEnd(32)} min ${times[0].toFixed(2)} µs/call, median ${times[times.length >> 1].toFixed(2)} µs/call, cpu median ${cpu[cpu.length >> 1].toFixed(2)} µs/call`);
 }
+if (STAGE_SPLIT) await stageSplit();
 mock.close();
+
+/**
+ * The split: each workload profiled in a pass of its own, each row's share of the profiled time applied to the
+ * headline's CPU median (so the rows add up to the headline, and the profiler's own cost is in no row).
+ */
+async function stageSplit() {
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+  const columns = [];
+  for (const key of WORKLOADS) {
+    const [name, work] = workloads[key];
+    const out = PROFILE_DIR && join(PROFILE_DIR, `cpu-${key}.cpuprofile`);
+    const { profile, cpuPerCall } = await profileCalls(work, STAGE_CALLS, INTERVAL, out);
+    columns.push({ name, perCall: headline[key], profiled: cpuPerCall, split: splitByStage(profile) });
+  }
+  console.log(`\nCPU per call by stage (µs and share; shares from a profile of ${STAGE_CALLS} calls sampled every ${INTERVAL} µs, applied to the cpu median above):`);
+  console.log(stageTable(columns));
+  if (TOP) console.log(topFunctions(columns, TOP));
+}
