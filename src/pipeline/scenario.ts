@@ -59,16 +59,17 @@ function applied(w: Walk, call: Call, op: Operation, outcome: ScenarioOutcome): 
 /** The scenario's decision as an answer; undefined when the handler answers (no decision, `pass`, a `malformed-json` fault, an unknown error key). */
 function decide(w: Walk, call: Call, op: Operation): Answer | undefined {
   const decision = call.decision;
+  if (!decision) return undefined;
   const headers = { ...call.headers };
-  if (decision?.kind === 'error') {
+  if (decision.kind === 'error') {
     const dialect = op.dialect;
     if (dialect.entry(decision.key)) return { status: dialect.httpStatus(decision.key), headers, body: dialect.error(decision.key, { op, message: decision.message }) };
     w.options.log(`contract-mock: scenario error ${decision.key} is not in ${op.api}'s catalogue; answering normally`);
-  } else if (decision?.kind === 'response') {
+  } else if (decision.kind === 'response') {
     return scenarioResponse(decision, headers);
-  } else if (decision?.kind === 'http-error') {
+  } else if (decision.kind === 'http-error') {
     return { status: decision.status, headers: { ...headers, ...decision.headers }, body: undefined, text: gatewayPage(decision.status), contentType: 'text/html', unchecked: true };
-  } else if (decision?.kind === 'fault') {
+  } else if (decision.kind === 'fault') {
     call.fault = decision.fault;
     if (decision.fault !== 'malformed-json') return { status: 0, headers, body: undefined, unchecked: true };
   }
