@@ -53,6 +53,11 @@ describe('README.md and docs/', () => {
   test('the README fits on a page and links every docs/ page', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     expect(readme.split('\n').length).toBeLessThanOrEqual(250);
+    // Not on the registry yet: the README says so and how to install the tarball of this version.
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(readme).toContain('not yet on the npm registry');
+    expect(readme).toContain(`npm i -D ./contract-mock-${version}.tgz`);
+    for (const line of ['npm ci && npm start', 'npm ci && npm test', 'npx contract-mock run']) expect(readme).toContain(line);
     const linked = new Set(links(join(root, 'README.md')).map(([t]) => relative(root, t)));
     for (const page of markdownFiles(join(root, 'docs'))) expect([...linked], `README.md does not link ${relative(root, page)}`).toContain(relative(root, page));
   });
