@@ -55,7 +55,7 @@ export function cliPage(): string {
     `${program.description()}.`,
     '',
     `Commands: ${commands.map((c) => `[\`${c.name()}\`](#contract-mock-${c.name()})`).join(', ')}. Each takes \`--help\`;`,
-    `\`contract-mock ${program.options.map((o) => `${o.flags}`).join(' ')}\` prints the version. A mistake on the command line (an`,
+    `\`contract-mock ${program.options.map((o) => o.long).join(' ')}\` prints the version. A mistake on the command line (an`,
     'unknown option, a missing value, a port in use, a missing file) is one line saying what to change, and exit 2.',
     '`serve` and `run` also read their options from `contract-mock.config.json`, `.yaml` or `.yml` in the working',
     'directory (or `--config FILE`), keys named like the flags; the command line beats the environment (`PORT`,',
