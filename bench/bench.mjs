@@ -414,8 +414,8 @@ async function main() {
   lines.push('', `Machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGb} GiB, Node ${results.machine.node}, ${results.machine.platform}; ${PIN ? 'servers on core 0, autocannon on core 1' : 'unpinned'}; ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}-s runs per target, ${results.date}.`);
   results.markdown = lines.join('\n');
   writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  // The README shows the latest table, with the machine it ran on.
-  const readmeFile = join(root, 'README.md');
+  // docs/benchmarks.md shows the latest table, with the machine it ran on.
+  const readmeFile = join(root, 'docs', 'benchmarks.md');
   const readme = readFileSync(readmeFile, 'utf8');
   const marks = ['<!-- bench:start -->', '<!-- bench:end -->'];
   if (readme.includes(marks[0])) writeFileSync(readmeFile, replaceBetween(readme, marks[0], marks[1], results.markdown));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node bench/state-budget.mjs [serve flags...]`: issue 25's finding 3 as a load, for the README's RSS bound. One
+// `node bench/state-budget.mjs [serve flags...]`: issue 25's finding 3 as a load, for the RSS bound in docs/guides/team-server.md. One
 // session sends STATE_BUDGET_CALLS (default 1,200) `addPushProject` calls whose url is about 1 MB (form-encoded, under
 // the default --max-body), then one `queryPushProject`. Prints how many adds were stored and refused (and the limit
 // named), the server's RSS before, after and at its peak (VmHWM), and the query's status, limit header, size and time.

@@ -31,7 +31,7 @@ function collectionRole(env: SeedEnv, api: ApiName, path: string): RestRole | un
 /** Plans the items of a served spec's collections; a problem when one cannot be seeded (nothing is written then). */
 function planServed(env: SeedEnv, session: SessionStore, api: ApiName, kinds: JsonObject, planned: Planned[]): Extract<SeedResult, { ok: false }> | undefined {
   const templates = [...new Set(env.contract.operations.filter((o) => o.api === api && o.rest).map((o) => o.rest!.itemPath.slice(0, o.rest!.itemPath.lastIndexOf('/'))))];
-  if (!templates.length) return { ok: false, refusal: REFUSALS.unknownCollection, detail: `${api} has no REST collections to seed (no path pair like /things and /things/{id}; see the README's REST-shaped state).` };
+  if (!templates.length) return { ok: false, refusal: REFUSALS.unknownCollection, detail: `${api} has no REST collections to seed (no path pair like /things and /things/{id}; see docs/guides/any-document.md, REST-shaped state).` };
   for (const [path, records] of Object.entries(kinds)) {
     const role = collectionRole(env, api, path);
     if (!role) return { ok: false, refusal: REFUSALS.unknownCollection, detail: `${api} has no collection "${path}"; name one by its concrete path as GET /__mock/state shows it: ${templates.join(', ')} (a {param} filled in).` };

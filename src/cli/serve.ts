@@ -179,7 +179,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
       `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
   );
-  // A served document's pattern RE2 cannot run is left unchecked (README "Patterns in linear time"): say so once.
+  // A served document's pattern RE2 cannot run is left unchecked (docs/guides/any-document.md, "Patterns in linear time"): say so once.
   for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
   let stopping = false;
   const stop = (signal: string): void => {

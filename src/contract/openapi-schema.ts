@@ -18,7 +18,7 @@ export function toJsonSchema2020(schema: JsonObject, seen = new WeakSet<object>(
     if (!s || typeof s !== 'object' || seen.has(s)) continue;
     seen.add(s);
     if (typeof s['$ref'] === 'string') {
-      // A circular reference the dereferencer left in place: accepted as any value (see the README's Decisions).
+      // A circular reference the dereferencer left in place: accepted as any value (see docs/guides/any-document.md).
       delete s['$ref'];
     }
     convert30(s);

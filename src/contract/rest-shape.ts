@@ -2,7 +2,7 @@
  * Infers the REST shape of a served document, once at start-up: which operations create, list,
  * read, replace, merge and delete the items of a collection, from the paths (`/things` and
  * `/things/{id}`), the methods, the path parameter and the schemas. `x-mock-state: false` on an
- * operation or a path item leaves it out. The README's "Spec-first APIs" section states the rules.
+ * operation or a path item leaves it out. docs/guides/any-document.md (REST-shaped state) states the rules.
  */
 import type { JsonObject, Operation, RestRole } from './types.js';
 

@@ -1,5 +1,6 @@
 /**
- * The README's QA script, run as written: its code block is taken from README.md, `contract-mock/client` resolved to
+ * The QA guide's script, run as written: its code block is taken from docs/guides/qa-scenarios.md (the README links
+ * it), `contract-mock/client` resolved to
  * this build, and run by node against a real mock with a sample client (gets a token, meets the expired token, gets
  * a new one). A client that does not recover makes the script fail with a readable message.
  */
@@ -22,12 +23,12 @@ beforeAll(async () => {
 });
 afterAll(() => m.server.close());
 
-/** The first ```ts block under the README's "A QA script with the typed client" heading. */
+/** The first ```ts block under the QA guide's "A QA script with the typed client" heading. */
 function readmeScript(): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### A QA script with the typed client'));
+  const readme = readFileSync(join(root, 'docs', 'guides', 'qa-scenarios.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## A QA script with the typed client'));
   const block = /```ts\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error('README.md: no ts block under "A QA script with the typed client"');
+  if (!block) throw new Error('docs/guides/qa-scenarios.md: no ts block under "A QA script with the typed client"');
   return block[1]!;
 }
 
@@ -59,7 +60,7 @@ function runScript(recovers: boolean): Promise<{ status: number | null; stderr: 
   return new Promise((resolve) => execFile(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 }, (err, _out, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stderr })));
 }
 
-describe("the README's QA script", () => {
+describe("the QA guide's script", () => {
   test('passes as written against a client that gets a new token when the old one has expired', async () => {
     const run = await runScript(true);
     expect(run.stderr).toBe('');

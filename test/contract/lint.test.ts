@@ -1,4 +1,4 @@
-/** `contract-mock lint`: the shipped specs pass; a broken spec is reported with file and line; the README's Decisions match the specs. */
+/** `contract-mock lint`: the shipped specs pass; a broken spec is reported with file and line; docs/decisions.md's Decisions match the specs. */
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,8 +66,8 @@ describe('lint', () => {
     expect(messages.some((m) => m.severity === 'error' && /40499/.test(m.message))).toBe(true);
   });
 
-  test("the README's Decisions table is the specs' Decisions, row for row", () => {
-    const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+  test("docs/decisions.md's table is the specs' Decisions, row for row", () => {
+    const readme = readFileSync(join(packageRoot(), 'docs', 'decisions.md'), 'utf8');
     const table = decisionsTable(defaultSpecsDir()) as string;
     expect(table.split('\n').length).toBeGreaterThan(100);
     expect(renderReadme(readme, table)).toBe(readme);

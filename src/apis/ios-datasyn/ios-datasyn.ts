@@ -170,7 +170,7 @@ const syntabledata: Handler = async (ctx) => {
   const now = await ctx.session.now();
   for (const [name, rows] of uploads) {
     const t = tables[name]!;
-    // An upload carries the client's whole table: it replaces the server's rows (see README Decisions).
+    // An upload carries the client's whole table: it replaces the server's rows (see docs/decisions.md).
     tables[name] = { ...t, rows, version: t.version + 1, lastModTime: now };
   }
   await ctx.session.put(TABLES, String(user.userId), tables);

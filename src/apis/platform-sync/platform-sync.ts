@@ -18,7 +18,7 @@ const USERS = `${API}:users`;
 /** 1.1: a new token lives 7200 s (the document's `expires_in`); 1.2: renewal extends it by 24 h. */
 export const TOKEN_TTL_SECONDS = 7200;
 export const RENEW_TTL_SECONDS = 24 * 3600;
-/** Live tokens kept per app and session; asking for more drops the oldest (README Decisions: bounded memory under load). */
+/** Live tokens kept per app and session; asking for more drops the oldest (docs/decisions.md: bounded memory under load). */
 export const MAX_TOKENS_PER_APP = 100;
 const APP_TOKENS = `${API}:app-tokens`;
 
