@@ -2,8 +2,8 @@
  * The dashboard (/__mock/ui, issue 8) in a real browser: Debian's chromium driven by playwright-core against
  * an in-process mock on a real port. Calls appear live, a violation is marked in its body, token-expired is
  * switched on from the UI, the clock advanced and the session reset from the UI, the phone layout fits, and
- * the page logs no console errors. Screenshots of each view go to test-artifacts/ (gitignored);
- * `UPDATE_DOCS_SCREENSHOT=1 npx vitest run test/ui` also rewrites docs/dashboard.png for the README.
+ * the page logs no console errors. Screenshots of each view go to test-artifacts/ (gitignored); the README's
+ * docs/dashboard.png is made by `npm run docs:screenshot` (scripts/dashboard-screenshot.mjs).
  * Skipped, with a message, when /usr/bin/chromium is missing; under CI they fail instead (.ci/run installs it).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -28,7 +28,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const browserNeeded = needsService('test/ui/dashboard.test.ts', existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const DOCS_SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
 const SESSION = 'qa-dashboard';
 const WAIT = { timeout: 10_000 };
 
@@ -94,8 +93,9 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    // A new context is a new, empty profile: no language or session remembered from an earlier run.
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Shanghai' });
+    // A new context is a new, empty profile: no language or session remembered from an earlier run. Its
+    // browser speaks Chinese, so the dashboard does too (it follows navigator.languages: dashboard-states.test.ts).
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT.timeout);
@@ -115,7 +115,7 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     m?.server.close();
   });
 
-  test('speaks Chinese by default; the English toggle is remembered across a reload', async () => {
+  test('speaks Chinese in a Chinese browser; the English toggle is remembered across a reload', async () => {
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     expect(await page.textContent('nav.tabs a[href="#calls"]')).toBe('调用');
     await page.click('#language-toggle');
@@ -224,11 +224,6 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     await page.click('#call-list li.has-violations .call-row');
     await page.waitForSelector('#call-detail mark[data-pointer="/body/organKind"]');
     await screenshot('dashboard-calls');
-    if (process.env['UPDATE_DOCS_SCREENSHOT']) {
-      mkdirSync(fileURLToPath(new URL('../../docs/', import.meta.url)), { recursive: true });
-      // Without the passing "scenario activated" notice.
-      await page.screenshot({ path: DOCS_SCREENSHOT, style: '#notice { display: none; }' });
-    }
     await page.click('#call-detail .close-detail');
   });
 

@@ -1,9 +1,10 @@
 /**
  * Dashboard shell: the selected session (picker fed by /__mock/sessions, remembered, `?session=` wins), the
  * language toggle, the three views behind #calls / #scenarios / #state, and the live stream that feeds the
- * calls view and refreshes the visible scenarios or state when a call of the session arrives.
+ * calls view and refreshes the visible scenarios or state when a call of the session arrives; a loading state
+ * until the first data, an error state (with a retry) while the mock cannot be reached.
  */
-import { adminApi } from './admin-api.js';
+import { AdminError, adminApi, adminUrl } from './admin-api.js';
 import { callStream } from './call-stream.js';
 import { el } from './el.js';
 import { applyLabels, language, setLanguage, t } from './i18n.js';
@@ -22,6 +23,9 @@ const sessionInput = /** @type {HTMLInputElement} */ (document.getElementById('s
 const streamStatus = document.getElementById('stream-status');
 const languageToggle = document.getElementById('language-toggle');
 const notice = document.getElementById('notice');
+const loadState = document.getElementById('load-state');
+const loadMessage = document.getElementById('load-message');
+const loadRetry = document.getElementById('load-retry');
 
 let session = initialSession();
 const knownSessions = new Set(['default', session].filter((s) => s !== '*'));
@@ -29,6 +33,9 @@ const apiTitles = new Map();
 let view = 'calls';
 let closeStream = () => {};
 let noticeTimer;
+let healthLoaded = false;
+/** @type {{ state: 'loading' } | { state: 'ready' } | { state: 'error', error: Error }} */
+let load = { state: 'loading' };
 
 function initialSession() {
   const fromUrl = new URLSearchParams(location.search).get('session');
@@ -64,6 +71,45 @@ const calls = createCallsView(app);
 const scenarios = createScenariosView(app);
 const state = createStateView(app);
 
+/** Why the first data did not come: the mock unreachable (a network error), or an admin refusal (its problem). */
+function loadErrorText(error) {
+  const url = adminUrl('');
+  return error instanceof AdminError ? t('loadRefused', { url, reason: error.message }) : t('unreachable', { url, reason: error.message });
+}
+
+function setLoad(next) {
+  load = next;
+  loadState.setAttribute('data-state', next.state);
+  loadMessage.textContent = next.state === 'error' ? loadErrorText(next.error) : t('loading');
+  loadRetry.hidden = next.state !== 'error';
+}
+
+/** The API list for the filters and the version; false (and the error state) when the mock cannot answer. */
+async function loadHealth() {
+  try {
+    const health = await adminApi('health');
+    document.getElementById('version').textContent = `v${health.version}`;
+    for (const api of health.apis) apiTitles.set(api.name, api.title);
+    calls.setApis(health.apis);
+    state.refresh();
+    healthLoaded = true;
+  } catch (e) {
+    setLoad({ state: 'error', error: e });
+  }
+  return healthLoaded;
+}
+
+/** The journal of the session (the first data the page waits for); the page is ready once it and health are in. */
+async function loadJournal() {
+  const result = await calls.reload();
+  if (!result.ok) {
+    if (load.state === 'ready') notify(result.error.message);
+    else setLoad({ state: 'error', error: result.error });
+    return;
+  }
+  if (healthLoaded || (await loadHealth())) setLoad({ state: 'ready' });
+}
+
 function fillSessions() {
   const ids = [...knownSessions].sort();
   sessionSelect.replaceChildren(el('option', { value: '*' }, t('allSessions')), ...ids.map((id) => el('option', { value: id }, id)));
@@ -80,7 +126,8 @@ async function loadSessions() {
   try {
     for (const id of (await adminApi('sessions')).sessions) knownSessions.add(id);
   } catch (e) {
-    notify(e.message);
+    // While the page shows it cannot reach the mock, a toast would only repeat that.
+    if (load.state !== 'error') notify(e.message);
   }
   fillSessions();
 }
@@ -109,10 +156,14 @@ function setStreamStatus(status) {
 function connect() {
   closeStream();
   closeStream = callStream(session, {
-    onStatus: setStreamStatus,
+    onStatus: (status) => {
+      setStreamStatus(status);
+      // No stream (its answer was not one): the journal still shows what it holds, or why it cannot.
+      if (status === 'offline' && load.state !== 'ready') void loadJournal();
+    },
     // After every (re)connection: reload what the journal holds, so nothing recorded meanwhile is missed.
     onOpen: () => {
-      void calls.reload();
+      void loadJournal();
       void refreshVisible();
     },
     onCall: (record) => {
@@ -169,6 +220,7 @@ languageToggle.addEventListener('click', () => {
   labelLanguageToggle();
   fillSessions();
   setStreamStatus(streamStatus.getAttribute('data-status'));
+  setLoad(load);
   calls.refresh();
   scenarios.refresh();
   state.refresh();
@@ -179,20 +231,20 @@ window.addEventListener('hashchange', () => {
   if (VIEWS.includes(name)) showView(name);
 });
 
+// Try again now rather than at the stream's next attempt: the journal is asked directly, the stream reopened.
+loadRetry.addEventListener('click', () => {
+  setLoad({ state: 'loading' });
+  connect();
+  void loadJournal();
+});
+
 async function start() {
   applyLabels(document);
   labelLanguageToggle();
+  setLoad(load);
   fillSessions();
   showView(location.hash.slice(1));
-  try {
-    const health = await adminApi('health');
-    document.getElementById('version').textContent = `v${health.version}`;
-    for (const api of health.apis) apiTitles.set(api.name, api.title);
-    calls.setApis(health.apis);
-    state.refresh();
-  } catch (e) {
-    notify(e.message);
-  }
+  await loadHealth();
   connect();
   await loadSessions();
   document.body.setAttribute('data-ready', 'true');

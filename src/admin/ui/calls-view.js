@@ -36,6 +36,13 @@ export function createCallsView(app) {
 
   const detail = createCallDetail(document.getElementById('call-detail'), { onClose: closeDetail });
 
+  /**
+   * A mark: its symbol, its words, and the short form (symbol and count) shown while a call is open, when the
+   * marks column is narrow; the words stay for screen readers and in the tooltip, so no badge is ever clipped.
+   */
+  const badge = (kind, symbol, words, short = '', title = words) =>
+    el('span', { class: `badge badge-${kind}`, title }, `${symbol} `, el('span', { class: 'badge-words' }, words), el('span', { class: 'badge-short', 'aria-hidden': 'true' }, short));
+
   const matches = (r) =>
     (!apiFilter.value || r.api === apiFilter.value) && (!operationFilter.value || r.operationId === operationFilter.value) && (!violationsOnly.checked || r.violations.length > 0);
 
@@ -53,9 +60,9 @@ export function createCallsView(app) {
       el(
         'span',
         { class: 'c-marks' },
-        r.violations.length ? el('span', { class: 'badge badge-violation' }, `⚠ ${t('violationCount', { count: r.violations.length })}`) : null,
-        r.scenarios.length ? el('span', { class: 'badge badge-scenario', title: r.scenarios.map((s) => s.scenario).join(', ') }, `⚡ ${t('scenarioMark')}`) : null,
-        r.response.fault ? el('span', { class: 'badge badge-fault' }, `✕ ${r.response.fault}`) : null,
+        r.violations.length ? badge('violation', '⚠', t('violationCount', { count: r.violations.length }), String(r.violations.length)) : null,
+        r.scenarios.length ? badge('scenario', '⚡', t('scenarioMark'), '', r.scenarios.map((s) => s.scenario).join(', ')) : null,
+        r.response.fault ? badge('fault', '✕', r.response.fault) : null,
       ),
     );
     return el('li', { class: r.violations.length ? 'has-violations' : null }, button);
@@ -168,21 +175,25 @@ export function createCallsView(app) {
       }
       updateCounts();
     },
-    /** Loads the journal of the selected session(s) and merges what the stream already delivered. */
+    /**
+     * Loads the journal of the selected session(s) and merges what the stream already delivered.
+     * @returns {Promise<{ ok: true } | { ok: false, error: Error }>} a failure is the shell's to show
+     */
     async reload() {
       const session = app.session();
       try {
         // "All sessions" loads the history of at most MAX_SESSIONS of them (a load test may hold thousands); the stream has the rest.
         const sessions = session === '*' ? (await adminApi('sessions')).sessions.slice(0, MAX_SESSIONS) : [session];
         const history = (await Promise.all(sessions.map((s) => adminApi(`calls?limit=${HISTORY}`, { session: s })))).flat();
-        if (app.session() !== session) return;
+        if (app.session() !== session) return { ok: true };
         const live = records;
         records = [];
         ids.clear();
         for (const r of [...history, ...live].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))) remember(r);
         render();
+        return { ok: true };
       } catch (e) {
-        app.notify(e.message);
+        return { ok: false, error: e instanceof Error ? e : new Error(String(e)) };
       }
     },
     /** A new session was picked: forget everything shown. */

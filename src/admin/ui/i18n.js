@@ -1,6 +1,6 @@
 /**
- * i18n: the dashboard's labels in Chinese (the default) and English, and the language choice, kept in
- * localStorage. Static labels in index.html carry `data-i18n` (text), `data-i18n-placeholder`,
+ * i18n: the dashboard's labels in Chinese and English, and the language choice: the one picked with the toggle
+ * (kept in localStorage), else the browser's (navigator.languages, issue 29). Static labels in index.html carry `data-i18n` (text), `data-i18n-placeholder`,
  * `data-i18n-aria-label` or `data-i18n-title`; views call t() when they render.
  */
 
@@ -83,6 +83,9 @@ const MESSAGES = {
     forSession: '会话：{session}',
     pickOneSession: '请在上方选择一个具体会话（而不是“全部会话”）。',
     loading: '加载中…',
+    retry: '重试',
+    unreachable: '无法连接 mock（{url}）：{reason}。mock 恢复后会自动重新连接。',
+    loadRefused: 'mock（{url}）拒绝了请求：{reason}',
     activeScenarios: '已激活（{count}）',
     availableScenarios: '可用场景（{count}）',
     noActiveScenarios: '本会话没有激活的场景。',
@@ -203,6 +206,9 @@ const MESSAGES = {
     forSession: 'Session: {session}',
     pickOneSession: 'Pick one session above (not "All sessions").',
     loading: 'Loading…',
+    retry: 'Retry',
+    unreachable: 'Cannot reach the mock at {url} ({reason}). The dashboard reconnects on its own once it is back.',
+    loadRefused: 'The mock at {url} refused: {reason}',
     activeScenarios: 'Active ({count})',
     availableScenarios: 'Available ({count})',
     noActiveScenarios: 'No scenario is active in this session.',
@@ -251,12 +257,27 @@ const MESSAGES = {
 
 let current = readLanguage();
 
+/**
+ * The browser's language: the first of its preferred languages the dashboard speaks (zh* → Chinese, en* →
+ * English), English when it speaks none of them.
+ */
+export function browserLanguage(preferred = navigator.languages?.length ? navigator.languages : [navigator.language]) {
+  for (const tag of preferred) {
+    const lang = String(tag ?? '').toLowerCase();
+    if (lang === 'zh' || lang.startsWith('zh-')) return 'zh';
+    if (lang === 'en' || lang.startsWith('en-')) return 'en';
+  }
+  return 'en';
+}
+
 function readLanguage() {
   try {
-    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved === 'en' || saved === 'zh') return saved;
   } catch {
-    return 'zh';
+    // No storage: the browser's language.
   }
+  return browserLanguage();
 }
 
 /** `zh` or `en`. */
