@@ -5,17 +5,14 @@
  */
 import { createRequire } from 'node:module';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
-import { Dialect, type DialectSource } from './dialect.js';
+import type { Dialect } from './dialect.js';
 import { buildRouteTable, type RouteTable } from './match-route.js';
 import { compileServedSpec } from './compile-served-spec.js';
-import { compileResponses, successOf } from './compile-responses.js';
+import { compileEnvelopeSpec, declaresDialect } from './compile-envelope-spec.js';
 import type { SpecDocument } from './load-specs.js';
-import type { IntegerFormat } from './exact-json.js';
-import { integerFieldsOf } from './integer-fields.js';
 import { integerFormats } from './integer-formats.js';
 import { linearRegExpEngine, type UncheckedPattern } from './linear-regexp.js';
-import type { ApiName, AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
+import type { ApiName, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
   api: ApiName;
@@ -38,9 +35,8 @@ export interface Contract {
   uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
-export const FORM = 'application/x-www-form-urlencoded';
-export const JSON_TYPE = 'application/json';
+export { FORM, JSON_TYPE, type ValidatorSource } from './compile-parts.js';
+import type { ValidatorSource } from './compile-parts.js';
 
 // ajv is required on first use, not imported: a mock started from the build cache never compiles a schema.
 const require = createRequire(import.meta.url);
@@ -64,32 +60,8 @@ export function newAjv(coerce: boolean, code: Record<string, unknown> = {}): Ajv
   return ajv;
 }
 
-/** Where validators come from: compiled now (the default), or precompiled at build time (contract-cache.ts). */
-export interface ValidatorSource {
-  get(kind: 'strict' | 'coercing', key: string, schema: JsonObject): ValidateFunction;
-}
-
 export function compilingSource(strict: Ajv2020, coercing: Ajv2020): ValidatorSource {
   return { get: (kind, _key, schema) => (kind === 'strict' ? strict : coercing).compile(schema) };
-}
-
-function objectSchema(params: JsonObject[]): JsonObject | undefined {
-  if (params.length === 0) return undefined;
-  const properties: JsonObject = {};
-  const required: string[] = [];
-  for (const p of params) {
-    properties[p['name'] as string] = p['schema'] ?? {};
-    if (p['required']) required.push(p['name'] as string);
-  }
-  return { type: 'object', properties, required };
-}
-
-/** Form fields that carry JSON: `contentMediaType: application/json` with a `contentSchema`. */
-function jsonFieldsOf(schema: JsonObject | undefined, source: ValidatorSource, keyPrefix: string): JsonField[] {
-  const props = (schema?.['properties'] ?? {}) as Record<string, JsonObject>;
-  return Object.entries(props)
-    .filter(([, s]) => s['contentMediaType'] === JSON_TYPE && s['contentSchema'])
-    .map(([name, s]) => ({ name, validate: source.get('strict', `${keyPrefix}:json:${name}`, s['contentSchema'] as JsonObject) }));
 }
 
 export function compileContract(specs: SpecDocument[], validators?: ValidatorSource): Contract {
@@ -118,80 +90,14 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
       if (other) throw new Error(`${spec.file} and ${other.spec.file} are both named API "${spec.api}": rename one file or set info.x-api`);
       refuseCollisions(apis, spec);
       servedFile = spec.file;
-      const { dialect, operations: apiOps } = compileServedSpec(spec, linearSource(), seenIds);
+      // A document in the family's envelope style answers as the four do; any other, in problem+json (as Prism).
+      const { dialect, operations: apiOps } = declaresDialect(doc) ? compileEnvelopeSpec(spec, linearSource(), seenIds) : compileServedSpec(spec, linearSource(), seenIds);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
       continue;
     }
-    const dialect = new Dialect(spec.api, doc as unknown as DialectSource);
-    const roles = (doc['x-dialect'] as DialectSource['x-dialect']).roles;
-    const apiOps: Operation[] = [];
-    for (const [path, item] of Object.entries((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
-      const shared = (item['parameters'] ?? []) as JsonObject[];
-      for (const method of METHODS) {
-        const raw = item[method] as JsonObject | undefined;
-        if (!raw) continue;
-        const operationId = raw['operationId'] as string;
-        const where = `${spec.api} ${method.toUpperCase()} ${path}`;
-        if (!operationId) throw new Error(`${where}: operationId is missing`);
-        if (seenIds.has(operationId)) throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
-        seenIds.set(operationId, where);
-
-        const params = [...shared, ...((raw['parameters'] ?? []) as JsonObject[])];
-        const querySchema = objectSchema(params.filter((p) => p['in'] === 'query'));
-        const pathSchema = objectSchema(params.filter((p) => p['in'] === 'path'));
-        const requestBody = raw['requestBody'] as JsonObject | undefined;
-        const content = (requestBody?.['content'] ?? {}) as Record<string, JsonObject>;
-        let bodyKind: BodyKind = 'none';
-        let validateBody: ValidateFunction | undefined;
-        let jsonFields: JsonField[] = [];
-        let formIntegers: Map<string, IntegerFormat> | undefined;
-        if (content[JSON_TYPE]) {
-          bodyKind = 'json';
-          validateBody = source.get('strict', `${operationId}:body`, (content[JSON_TYPE]['schema'] ?? {}) as JsonObject);
-        } else if (content[FORM]) {
-          bodyKind = 'form';
-          const schema = (content[FORM]['schema'] ?? {}) as JsonObject;
-          validateBody = source.get('coercing', `${operationId}:body`, schema);
-          jsonFields = jsonFieldsOf(schema, source, operationId);
-          formIntegers = integerFieldsOf(schema);
-        }
-        // The 200's validator keeps its build-cache key (`:response`) from when it was the only one.
-        const responses = compileResponses(raw, (status, schema) => source.get('strict', `${operationId}:response${status === '200' ? '' : `:${status}`}`, schema));
-        const codes = (raw['x-codes'] ?? []) as string[];
-        for (const code of codes) {
-          if (!dialect.entry(code)) throw new Error(`${where}: x-codes names ${code}, which is not in x-error-catalog`);
-        }
-        const paramError = (raw['x-param-error'] as string | undefined) ?? roles.invalidRequest;
-        const op: Operation = {
-          api: spec.api,
-          operationId,
-          method: method.toUpperCase(),
-          path,
-          summary: (raw['summary'] as string | undefined) ?? operationId,
-          codes,
-          paramError,
-          jsonError: (raw['x-json-error'] as string | undefined) ?? paramError,
-          auth: raw['x-auth'] as AuthLocation | undefined,
-          envelope: (raw['x-envelope'] as string | undefined) ?? 'default',
-          bodyKind,
-          bodyRequired: Boolean(requestBody?.['required']),
-          validateQuery: querySchema ? source.get('coercing', `${operationId}:query`, querySchema) : undefined,
-          validatePath: pathSchema ? source.get('coercing', `${operationId}:path`, pathSchema) : undefined,
-          validateBody,
-          anyJsonBody: false,
-          jsonFields,
-          integerFields: { query: integerFieldsOf(querySchema), path: integerFieldsOf(pathSchema), body: formIntegers },
-          raw,
-          dialect,
-          file: spec.file,
-          responses,
-          success: successOf(responses),
-        };
-        apiOps.push(op);
-        operations.push(op);
-      }
-    }
+    const { dialect, operations: apiOps } = compileEnvelopeSpec(spec, source, seenIds);
+    operations.push(...apiOps);
     apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
   }
   const secretNames = new Set<string>();

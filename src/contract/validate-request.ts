@@ -5,7 +5,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as losslessParse } from 'lossless-json';
-import { FORM, JSON_TYPE } from './compile-contract.js';
+import { FORM, JSON_TYPE } from './compile-parts.js';
 import { exactJson, integerInRange, type IntegerFormat } from './exact-json.js';
 import { joinPointer } from './json-pointer.js';
 import type { DeclaredResponse, JsonObject, Operation, Violation } from './types.js';
