@@ -154,9 +154,14 @@ export class Dialect {
     return { status: 200, body: this.error(this.role('serverError'), { op, message }) };
   }
 
-  /** A method the path does not document: the API's method-not-allowed envelope (under `--http-status mapped`, with `Allow`). */
+  /**
+   * A method the path does not document: the API's method-not-allowed envelope; under `--http-status mapped`, HTTP
+   * 405 with `Allow` whatever the role's code maps to (ios-datasyn and wuhan-eduyun answer a wrong method with their
+   * parameter-error code, which maps to 400, and a 400 with `Allow` tells a client nothing true; issue 29).
+   */
   methodNotAllowed(_api: ApiName, _path: string, _method: string, allowed: string[], mapped: boolean): DialectAnswer {
-    return { status: 200, body: this.error(this.role('methodNotAllowed'), { message: this.maybeText('methodNotAllowed') }), ...(mapped && { headers: { Allow: allowed.join(', ') } }) };
+    const body = this.error(this.role('methodNotAllowed'), { message: this.maybeText('methodNotAllowed') });
+    return mapped ? { status: 405, body, headers: { Allow: allowed.join(', ') } } : { status: 200, body };
   }
 
   /**

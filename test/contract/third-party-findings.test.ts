@@ -1,0 +1,40 @@
+/**
+ * What third-party tools (Schemathesis, Prism, openapi-typescript, Spectral ...) found wrong with the contracts
+ * and the mock (issue 29, item 10), one test per finding, each against the running mock or the spec as served.
+ */
+import request from 'supertest';
+import { describe, expect, test } from 'vitest';
+import { testMock } from '../helpers/mock.js';
+
+describe('--http-status mapped: a wrong method is 405 with Allow on every API', () => {
+  test.each([
+    ['TRACE', '/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token', 'GET'],
+    ['GET', '/datasyn/user/login', 'POST'],
+    ['GET', '/v1/channel/token', 'POST'],
+    ['POST', '/wx/push/deletePushProject', 'DELETE'],
+  ])('%s %s', async (method, path, allow) => {
+    const m = await testMock({ httpStatus: 'mapped' });
+    const res = await request(m.listener)[method.toLowerCase() as 'get'](path);
+    expect([res.status, res.headers['allow']]).toEqual([405, allow]);
+    // The envelope is the API's own, unchanged (its method-not-allowed role).
+    const plain = await testMock();
+    const documented = await request(plain.listener)[method.toLowerCase() as 'get'](path);
+    expect([documented.status, documented.headers['allow']]).toEqual([200, undefined]);
+    expect(res.body).toEqual(documented.body);
+    m.close();
+    plain.close();
+  });
+});
+
+describe('--http-status mapped: ios-datasyn 3000 is the client\'s error', () => {
+  test('syntabledata with another user\'s row answers 3000 at HTTP 403, not 500 (the document blames the token)', async () => {
+    const m = await testMock({ httpStatus: 'mapped' });
+    const form = (path: string, body: Record<string, string>) => request(m.listener).post(`/datasyn${path}`).type('form').send(body);
+    await form('/user/register', { loginName: 'zhangsan', password: '123456', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' });
+    const { token } = (await form('/user/login', { loginName: 'zhangsan', password: '123456', synDevice: 'A' })).body.data as { token: string };
+    const json = JSON.stringify({ downSynTable: [], tableData: { usertest: [{ userTestId: 1, userId: 111 }] } });
+    const res = await form('/syn/syntabledata', { token, json });
+    expect([res.status, res.body]).toEqual([403, { meta: { status: 3000, message: '数据同步失败, token值有误' }, data: null }]);
+    m.close();
+  });
+});
