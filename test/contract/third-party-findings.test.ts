@@ -5,6 +5,7 @@
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
 import { testMock } from '../helpers/mock.js';
+import { oasExample, servedMock } from '../helpers/served.js';
 
 describe('--http-status mapped: a wrong method is 405 with Allow on every API', () => {
   test.each([
@@ -35,6 +36,19 @@ describe('--http-status mapped: ios-datasyn 3000 is the client\'s error', () => 
     const json = JSON.stringify({ downSynTable: [], tableData: { usertest: [{ userTestId: 1, userId: 111 }] } });
     const res = await form('/syn/syntabledata', { token, json });
     expect([res.status, res.body]).toEqual([403, { meta: { status: 3000, message: '数据同步失败, token值有误' }, data: null }]);
+    m.close();
+  });
+});
+
+describe('a served operation that declares no 2xx changes no state', () => {
+  test('petstore POST /v2/pet answers its only documented status, 405, and the pet does not exist after it', async () => {
+    const m = await servedMock([oasExample('3.0/yaml/petstore.yaml')]);
+    const add = await request(m.listener).post('/v2/pet').set('Authorization', 'Bearer dGVzdDp0ZXN0').send({ id: 7, name: 'doggie', photoUrls: ['http://a/b.png'] });
+    expect(add.status).toBe(405);
+    // The item GET (it declares 200) keeps its REST role: the pet is unknown, its 404.
+    expect((await request(m.listener).get('/v2/pet/7').set('api_key', 'k')).status).toBe(404);
+    const op = [...m.contract.apis.values()].flatMap((a) => a.operations).find((o) => o.operationId === 'addPet')!;
+    expect(op.rest).toBeUndefined();
     m.close();
   });
 });
