@@ -4,7 +4,8 @@
  */
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
-import { testMock } from '../helpers/mock.js';
+import { checkResponse } from '../../src/contract/check-response.js';
+import { loadContract, testMock } from '../helpers/mock.js';
 import { oasExample, servedMock } from '../helpers/served.js';
 
 describe('--http-status mapped: a wrong method is 405 with Allow on every API', () => {
@@ -50,5 +51,24 @@ describe('a served operation that declares no 2xx changes no state', () => {
     const op = [...m.contract.apis.values()].flatMap((a) => a.operations).find((o) => o.operationId === 'addPet')!;
     expect(op.rest).toBeUndefined();
     m.close();
+  });
+});
+
+describe("verify's documented-code rule follows the spec's Decision", () => {
+  const check = async (api: string, operationId: string, body: unknown) => {
+    const contract = await loadContract();
+    const a = contract.apis.get(api)!;
+    const op = a.operations.find((o) => o.operationId === operationId)!;
+    return checkResponse(op, a.dialect, { status: 200, contentType: 'application/json', text: JSON.stringify(body) }).failures.map((f) => f.rule);
+  };
+
+  test('ios-datasyn (anyCodeOnAnyOperation): register answering 4 or 3000 passes, a code outside the catalogue fails', async () => {
+    expect(await check('ios-datasyn', 'register', { meta: { status: 4, message: 'token值无效' }, data: null })).toEqual([]);
+    expect(await check('ios-datasyn', 'register', { meta: { status: 3000, message: '数据同步失败, token值有误' }, data: null })).toEqual([]);
+    expect(await check('ios-datasyn', 'register', { meta: { status: 4999, message: 'x' }, data: null })).toContain('documented-code');
+  });
+
+  test('platform-sync (no such Decision): a catalogue code the operation does not list still fails', async () => {
+    expect(await check('platform-sync', 'channelToken', { status: 403, message: 'Forbidden', code: '40410' })).toContain('documented-code');
   });
 });
