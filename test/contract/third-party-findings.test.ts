@@ -72,3 +72,13 @@ describe("verify's documented-code rule follows the spec's Decision", () => {
     expect(await check('platform-sync', 'channelToken', { status: 403, message: 'Forbidden', code: '40410' })).toContain('documented-code');
   });
 });
+
+describe("platform-sync's error code is one of the catalogue's", () => {
+  test.each([
+    ['40410', true],
+    ['49999', false],
+  ])('{status: 403, message: Forbidden, code: %s} is a valid error answer: %s', async (code, valid) => {
+    const op = (await loadContract()).apis.get('platform-sync')!.operations.find((o) => o.operationId === 'syncDeleteOrganMetadata')!;
+    expect(op.success.validate!({ status: 403, message: 'Forbidden', code })).toBe(valid);
+  });
+});
