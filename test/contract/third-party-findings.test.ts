@@ -82,3 +82,37 @@ describe("platform-sync's error code is one of the catalogue's", () => {
     expect(op.success.validate!({ status: 403, message: 'Forbidden', code })).toBe(valid);
   });
 });
+
+describe('the mapped served documents: 4xx/5xx carry the error envelope only', () => {
+  test('ios-datasyn register: 400, 405, 409 are ErrorEnvelope with their own examples; the 200 no longer says "always HTTP 200"', async () => {
+    const m = await testMock({ httpStatus: 'mapped' });
+    const doc = (await request(m.listener).get('/__mock/specs/ios-datasyn')).body;
+    const responses = doc.paths['/datasyn/user/register'].post.responses;
+    expect(Object.keys(responses).sort()).toEqual(['200', '400', '405', '409']);
+    for (const status of ['400', '405', '409']) expect(responses[status].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorEnvelope' });
+    expect(Object.keys(responses['409'].content['application/json'].examples)).toEqual(['error2000']);
+    expect(Object.keys(responses['400'].content['application/json'].examples)).toEqual(['error3']);
+    expect(responses['200'].description).not.toMatch(/always HTTP 200/);
+    expect(responses['200'].description).toMatch(/^注册结果 \/ registration result \(meta.status 1 = success\)\. Under serve --http-status mapped/);
+    // syntabledata's 3000 (the client's error, 403) and wx-push's receive envelope.
+    expect(doc.paths['/datasyn/syn/syntabledata'].post.responses['403'].content['application/json'].examples).toEqual({ error3000: expect.any(Object) });
+    const wx = (await request(m.listener).get('/__mock/specs/wx-push')).body;
+    expect(wx.paths['/wx/wxc/receive'].post.responses['502'].content['application/json']).toEqual({ schema: { $ref: '#/components/schemas/ReceiveError' }, examples: { 'error-16009': expect.any(Object) } });
+    // One failure code for every cause (wuhan-eduyun 100001): the wrong-method example at 405, the others at 400.
+    const wuhan = (await request(m.listener).get('/__mock/specs/wuhan-eduyun')).body.paths['/user/openapi/org/get-org-info'].get.responses;
+    expect(Object.keys(wuhan['405'].content['application/json'].examples)).toEqual(['methodNotAllowed']);
+    expect(Object.keys(wuhan['400'].content['application/json'].examples)).not.toContain('methodNotAllowed');
+    // platform-sync's examples are $refs to components/examples.
+    const ps = (await request(m.listener).get('/__mock/specs/platform-sync')).body.paths['/v1/channel/token'].post.responses;
+    expect(Object.keys(ps['401'].content['application/json'].examples)).toEqual(['error40001', 'error403']);
+    m.close();
+  });
+
+  test('documented mode serves the spec as written', async () => {
+    const m = await testMock();
+    const responses = (await request(m.listener).get('/__mock/specs/ios-datasyn')).body.paths['/datasyn/user/register'].post.responses;
+    expect(Object.keys(responses)).toEqual(['200']);
+    expect(responses['200'].description).toContain('always HTTP 200');
+    m.close();
+  });
+});
