@@ -34,6 +34,8 @@ export interface DialectSource {
     codePointers: string[];
     messagePointer: string;
     successCodes: string[];
+    /** Any catalogue code may answer on any operation, not only its `x-codes` (ios-datasyn's Decision "Generic error envelope"). */
+    anyCodeOnAnyOperation?: boolean;
     roles: Record<'invalidRequest' | 'methodNotAllowed' | 'unauthorized' | 'serverError', string> & {
       /** Optional: a required body that arrived empty (wx-push 11002 body为空). */
       emptyBody?: string;
@@ -83,6 +85,8 @@ export class Dialect {
 
   /** The API answers in an envelope of its own: a business code inside, HTTP 200 for errors too (its servers' habit). */
   readonly hasEnvelope: boolean = true;
+  /** `x-dialect.anyCodeOnAnyOperation`: a response's code need only be in the catalogue, not in the operation's `x-codes`. */
+  readonly anyCodeOnAnyOperation: boolean;
 
   constructor(api: ApiName, spec: DialectSource) {
     this.api = api;
@@ -91,6 +95,7 @@ export class Dialect {
     this.messages = spec['x-messages'] ?? {};
     this.codePaths = this.source.codePointers.map(splitPointer);
     this.messagePath = splitPointer(this.source.messagePointer);
+    this.anyCodeOnAnyOperation = this.source.anyCodeOnAnyOperation === true;
     for (const entry of this.catalog) {
       if (this.byKey.has(entry.key)) throw new Error(`${api}: duplicate x-error-catalog key ${entry.key}`);
       this.byKey.set(entry.key, entry);
@@ -154,9 +159,14 @@ export class Dialect {
     return { status: 200, body: this.error(this.role('serverError'), { op, message }) };
   }
 
-  /** A method the path does not document: the API's method-not-allowed envelope (under `--http-status mapped`, with `Allow`). */
+  /**
+   * A method the path does not document: the API's method-not-allowed envelope; under `--http-status mapped`, HTTP
+   * 405 with `Allow` whatever the role's code maps to (ios-datasyn and wuhan-eduyun answer a wrong method with their
+   * parameter-error code, which maps to 400, and a 400 with `Allow` tells a client nothing true; issue 29).
+   */
   methodNotAllowed(_api: ApiName, _path: string, _method: string, allowed: string[], mapped: boolean): DialectAnswer {
-    return { status: 200, body: this.error(this.role('methodNotAllowed'), { message: this.maybeText('methodNotAllowed') }), ...(mapped && { headers: { Allow: allowed.join(', ') } }) };
+    const body = this.error(this.role('methodNotAllowed'), { message: this.maybeText('methodNotAllowed') });
+    return mapped ? { status: 405, body, headers: { Allow: allowed.join(', ') } } : { status: 200, body };
   }
 
   /**

@@ -15,6 +15,13 @@ export interface ShapeInput {
 
 const PARAM = /^\{([^}]+)\}$/;
 
+/**
+ * An operation whose success is not a 2xx (petstore's `POST /pet` declares only 405) answers an error status every
+ * time: it takes no REST role, so it changes no state (issue 29: the pet existed after a 405). `2XX`, `default` and
+ * no responses at all answer 2xx.
+ */
+const answersSuccess = (op: Operation): boolean => /^2(?:\d\d|XX)$/.test(op.success.status) || op.success.status === 'default';
+
 /** The properties a schema declares, through `allOf` too. */
 export function propertiesOf(schema: JsonObject | undefined, depth = 0): Record<string, JsonObject> {
   if (!schema || typeof schema !== 'object' || depth > 8) return {};
@@ -72,7 +79,7 @@ export function inferRestRoles(inputs: ShapeInput[]): void {
     if (!param || segments.length < 3) continue;
     const collectionPath = segments.slice(0, -1).join('/');
     const collection = byPath.get(collectionPath) ?? [];
-    const find = (list: ShapeInput[], method: string): ShapeInput | undefined => list.find((i) => i.op.method === method && !i.stateOff);
+    const find = (list: ShapeInput[], method: string): ShapeInput | undefined => list.find((i) => i.op.method === method && !i.stateOff && answersSuccess(i.op));
     const read = find(items, 'GET');
     const create = find(collection, 'POST');
     const readSchema = read?.op.success.schema;

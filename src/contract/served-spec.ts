@@ -6,6 +6,7 @@
 import type { ApiContract, Contract } from './compile-contract.js';
 import type { JsonObject } from './types.js';
 import { ProblemDialect } from './dialect.js';
+import { getPointer } from './json-pointer.js';
 
 /** How business errors travel: HTTP 200 like the real servers (`documented`), or with each entry's `x-http-status` (`mapped`). */
 export type HttpStatusMode = 'documented' | 'mapped';
@@ -27,12 +28,17 @@ export function specListing(contract: Contract): SpecListing[] {
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 /**
- * `mapped` mode: each operation documents, besides its HTTP 200 success, one response per HTTP status
- * its business errors map to, with the same error schema (the envelope is unchanged; only the status moves).
+ * `mapped` mode: each operation documents, besides its HTTP 200 success, one response per HTTP status its business
+ * errors map to, with the error envelope only (the anyOf branches after the success, CONVENTIONS.md) and the 200's
+ * examples of those codes, so a generated client never types a 404 as a possible success. A wrong method answers
+ * 405 whatever its code maps to (dialect.ts `methodNotAllowed`). The 200's "always HTTP 200" no longer holds.
  */
 function documentMappedStatuses(doc: JsonObject, api: ApiContract): void {
   // A served spec (serve --spec) documents its own statuses already.
   if (api.dialect instanceof ProblemDialect) return;
+  const dialect = api.dialect;
+  const wrongMethod = dialect.entry(dialect.role('methodNotAllowed'))!.code;
+  const methodText = dialect.maybeText('methodNotAllowed');
   for (const item of Object.values((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
     for (const method of METHODS) {
       const raw = item[method] as JsonObject | undefined;
@@ -41,23 +47,55 @@ function documentMappedStatuses(doc: JsonObject, api: ApiContract): void {
       if (!op) continue;
       const responses = (raw['responses'] ??= {}) as Record<string, JsonObject>;
       const ok = responses['200'];
-      const keys = new Set([...op.codes, op.paramError, op.jsonError, api.dialect.role('methodNotAllowed')]);
-      const byStatus = new Map<number, string[]>();
-      for (const key of keys) {
-        const status = api.dialect.mappedStatus(key);
+      const byStatus = new Map<number, Set<string>>([[405, new Set([wrongMethod])]]);
+      for (const key of new Set([...op.codes, op.paramError, op.jsonError])) {
+        const status = dialect.mappedStatus(key);
         if (status === 200) continue;
-        const list = byStatus.get(status) ?? [];
-        list.push(api.dialect.entry(key)!.code);
-        byStatus.set(status, list);
+        const codes = byStatus.get(status) ?? new Set<string>();
+        codes.add(dialect.entry(key)!.code);
+        byStatus.set(status, codes);
       }
       for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+        // Which of the 200's error examples this status answers: the wrong-method one (its x-messages text, when the
+        // API has one) at 405 only.
+        const isMethod = (v: unknown): boolean => methodText !== undefined && dialect.messageOf(v) === methodText;
+        const answers = (v: unknown): boolean => {
+          const code = dialect.codeOf(v);
+          if (code === undefined || !codes.has(code)) return false;
+          return code !== wrongMethod || (status === 405 ? methodText === undefined || isMethod(v) : !isMethod(v));
+        };
         responses[String(status)] = {
-          description: `Business error ${codes.join(', ')} (serve --http-status mapped): the envelope is the one an HTTP 200 answer carries.`,
-          content: (ok?.['content'] as JsonObject | undefined) ?? {},
+          description: `Business error ${[...codes].join(', ')} under serve --http-status mapped: the API's error envelope (its own servers answer it with HTTP 200).`,
+          content: errorContent(doc, (ok?.['content'] ?? {}) as Record<string, JsonObject>, answers),
         };
       }
+      if (ok && typeof ok['description'] === 'string') ok['description'] = mappedSuccessText(ok['description']);
     }
   }
+}
+
+/** The 200's media types with the error branches of its schema only, and those of its examples `answers` picks. */
+function errorContent(doc: JsonObject, content: Record<string, JsonObject>, answers: (value: unknown) => boolean): Record<string, JsonObject> {
+  const out: Record<string, JsonObject> = {};
+  for (const [type, media] of Object.entries(content)) {
+    const schema = media['schema'] as JsonObject | undefined;
+    const branches = Array.isArray(schema?.['anyOf']) ? (schema['anyOf'] as JsonObject[]).slice(1) : [];
+    const errorSchema = branches.length === 0 ? schema : branches.length === 1 ? branches[0] : { anyOf: branches };
+    // An example may be a local $ref (platform-sync's components/examples).
+    const valueOf = (ex: JsonObject | undefined): unknown => {
+      const ref = ex?.['$ref'];
+      return (typeof ref === 'string' && ref.startsWith('#') ? (getPointer(doc, ref.slice(1)) as JsonObject | undefined) : ex)?.['value'];
+    };
+    const examples = Object.entries((media['examples'] ?? {}) as Record<string, JsonObject>).filter(([, ex]) => answers(valueOf(ex)));
+    out[type] = { ...(errorSchema && { schema: errorSchema }), ...(examples.length && { examples: Object.fromEntries(examples) }) };
+  }
+  return out;
+}
+
+/** The 200's description under mapped: success only at HTTP 200, errors at their own status. */
+function mappedSuccessText(description: string): string {
+  const text = description.replace(/always HTTP 200; /g, '').replace(/;? always HTTP 200\.?/g, '.').replace(/\.\.$/, '.');
+  return `${text} Under serve --http-status mapped (this mock) HTTP 200 answers success; each business error answers the HTTP status documented for it.`;
 }
 
 /** The document for one API, for a mock reachable at `serverUrl`. A fresh copy: callers may change it. */
