@@ -1,6 +1,6 @@
 /**
- * The listener: `/__mock/*` past the admin guard (ready, health and metrics answered here, without express), preflights, a
- * bad session id, then the pipeline. A bug below it is answered (problem+json on the admin API, the API's own
+ * The listener: `/__mock/*` past the admin guard (ready, health and metrics answered here, without express), `GET /`,
+ * preflights, a bad session id, then the pipeline. A bug below it is answered (problem+json on the admin API, the API's own
  * server-error envelope elsewhere) and logged, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,6 +19,7 @@ import { sessionOf, validSessionId } from '../http/session-header.js';
 import type { CallJournal } from '../journal/journal.js';
 import type { Limits, Pipeline } from '../pipeline/index.js';
 import { StoreUnavailableError, type Store } from '../state/store.js';
+import { answerRoot, isRootRequest } from './root-answer.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -61,6 +62,7 @@ export function createListener(d: ListenerDeps): Listener {
     res.end(text);
   };
 
+  const rootDocumented = matchRoute(d.contract.routes, 'GET', '/').ok;
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     try {
       route(req, res);
@@ -133,6 +135,8 @@ export function createListener(d: ListenerDeps): Listener {
       serveAdmin(req, res, cors);
       return;
     }
+    // `/` from a browser: the dashboard; from a tool: the APIs served (unless a served document documents GET /).
+    if (isRootRequest(req, url) && !rootDocumented) return answerRoot(req, res, d.contract);
     if (preflight(req, res, methods)) return;
     if (!validSessionId(session)) {
       writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
