@@ -4,6 +4,8 @@
  */
 import request from 'supertest';
 import { expect, test } from 'vitest';
+import { createMetrics } from '../../src/admin/metrics.js';
+import { CallTally } from '../../src/journal/call-tally.js';
 import { testMock } from '../helpers/mock.js';
 
 interface Sample {
@@ -111,4 +113,17 @@ test('two mocks in one process keep their own registries', async () => {
   expect(inB.samples.filter((s) => s.name === 'contract_mock_calls_total')).toEqual([]);
   const inA = parse((await request(a.listener).get('/__mock/metrics').expect(200)).text);
   expect(inA.samples.filter((s) => s.name === 'contract_mock_calls_total').map((s) => s.value)).toEqual([1]);
+});
+
+test('a store that does not answer is store_up 0 and keeps the last session figures; a file that cannot be written is counted', async () => {
+  const metrics = createMetrics(new CallTally());
+  const journal = { records: 3, bytes: 900, evicted: 2, queued: 0, sessions: 1, maxPerSession: 10, maxTotal: 100 };
+  const up = parse(await metrics.render({ journal, sessions: { held: 4, max: 8, evicted: 1 }, store: { backend: 'redis', status: 'up' }, persistence: [] }));
+  expect(value(up.samples, 'contract_mock_store_up', { backend: 'redis' })).toBe(1);
+  const down = parse(await metrics.render({ journal, store: { backend: 'redis', status: 'down', error: 'timeout' }, persistence: [{ file: 'state.log', error: 'ENOSPC', since: '2026-12-07T00:00:00Z' }] }));
+  expect(value(down.samples, 'contract_mock_store_up', { backend: 'redis' })).toBe(0);
+  expect(value(down.samples, 'contract_mock_sessions_held')).toBe(4);
+  expect(value(down.samples, 'contract_mock_sessions_evicted_total')).toBe(1);
+  expect(value(down.samples, 'contract_mock_journal_evicted_total')).toBe(2);
+  expect(value(down.samples, 'contract_mock_persistence_failures')).toBe(1);
 });
