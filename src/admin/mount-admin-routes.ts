@@ -26,8 +26,8 @@ export function mountAdminRoutes(router: Router, handlers: AdminHandlers, option
   for (const route of ADMIN_ROUTES) {
     const handler = handlers[routeKey(route)];
     if (!handler) {
-      // Answered in front of express (the listener, the guard): listed, not mounted.
-      if (route.answeredBy !== 'express') served.push(route);
+      // Answered in front of express (the listener, the guard): listed, not mounted; the proxy lists no mock-only row.
+      if (route.answeredBy !== 'express' && (options.complete || !route.mockOnly)) served.push(route);
       else if (options.complete) throw new Error(`contract-mock: admin route ${routeKey(route)} has no handler`);
       continue;
     }

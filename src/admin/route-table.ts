@@ -15,12 +15,14 @@ export interface AdminRoute {
   /** Under `/__mock`, in express syntax (`:name` is a parameter). */
   path: string;
   /** The module of src/admin/ whose handler answers it (outside express: whose code answers), grouped by resource. */
-  handler: 'health' | 'ready' | 'admin-guard' | 'state-routes' | 'pact-state-routes' | 'journal-routes' | 'scenario-routes' | 'event-routes' | 'spec-routes' | 'ui-routes';
+  handler: 'health' | 'ready' | 'metrics' | 'admin-guard' | 'state-routes' | 'pact-state-routes' | 'journal-routes' | 'scenario-routes' | 'event-routes' | 'spec-routes' | 'ui-routes';
   answeredBy: Answerer;
   access: Access;
   summary: string;
   /** The route's files below it are served too (`/ui/…`), whatever the method. */
   tree?: true;
+  /** Answered by the mock's listener only: the proxy neither serves nor lists it. */
+  mockOnly?: true;
 }
 
 const r = (method: AdminMethod, path: string, handler: AdminRoute['handler'], answeredBy: Answerer, access: Access, summary: string, tree?: true): AdminRoute => ({ method, path, handler, answeredBy, access, summary, ...(tree && { tree }) });
@@ -48,6 +50,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   r('GET', '/specs', 'spec-routes', 'express', 'admin', 'the served OpenAPI documents, servers pointing at this mock'),
   r('GET', '/specs/:api', 'spec-routes', 'express', 'admin', 'one served document (JSON; ?format=yaml or a .yaml name for YAML)'),
   r('GET', '/ui', 'ui-routes', 'express', 'admin', 'the dashboard and its files (/ui/?admin_token=T logs in under --admin-token)', true),
+  { ...r('GET', '/metrics', 'metrics', 'listener', 'admin-any-session', 'the Prometheus text format (docs/guides/metrics.md): calls by API, operation and code, violations, latency, sessions, journal, store'), mockOnly: true },
 ];
 
 /** What each access level means, for the reference page. */

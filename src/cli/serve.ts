@@ -1,5 +1,6 @@
 /** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. `run` starts it the same way. */
 import { API_MODULES, startMock, type Mock, type MockOptions } from '../server/create-mock.js';
+import { apiEntries } from '../server/root-answer.js';
 import { loadContract } from '../contract/contract-cache.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
@@ -174,8 +175,12 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const state = options.state ? `, state in ${options.state}` : redisUrl ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"` : '';
   const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
   const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
+  // One line per API, where its operations live: what to point a client at.
+  const apis = apiEntries(mock.contract, base);
+  const width = Math.max(...apis.map((a) => a.name.length));
   console.log(
     `contract-mock listening on ${base} (${mock.contract.apis.size} APIs, ${mock.contract.operations.length} operations${state}${journal}${own}, ready in ${Math.round(performance.now() - started)} ms)\n` +
+      apis.map((a) => `  ${a.name.padEnd(width)}  ${a.baseUrl}/...\n`).join('') +
       `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
       `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
   );

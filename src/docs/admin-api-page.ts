@@ -24,7 +24,7 @@ export function adminApiPage(): string {
     '# Admin API reference',
     '',
     `The ${ADMIN_ROUTES.length} routes of the admin API, all under \`/__mock\` (they never collide with an API path), in`,
-    'the order of the route table. Every answer is JSON (the events stream and the dashboard aside); every refusal is',
+    'the order of the route table. Every answer is JSON (the events stream, the metrics and the dashboard aside); every refusal is',
     '`application/problem+json` with a `detail` that says what to fix. A path that is not in the table is answered 404',
     '`Unknown admin route`, listing these routes. `contract-mock proxy` serves the journal\'s routes, events, sessions,',
     'health, ready and csrf under the same paths; its 404 lists what it serves.',

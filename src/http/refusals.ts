@@ -43,7 +43,7 @@ export const REFUSALS = {
   bodyTooLarge: entry('max-body', 413, 'Body too large', 'limit', 'A request body over --max-body the proxy does not forward (serve answers it as the API\'s parameter error).', { limit: 'max-body' }),
   storeUnavailable: entry('store-unavailable', 503, 'Store unavailable', 'failure', 'The shared store (Redis) did not answer in time or refused the command; the message says whether the call was applied.', { limit: 'store-unavailable', retryAfter: 1 }),
   handlerFailed: entry('handler-failed', 500, 'Handler failed', 'failure', "The operation's handler threw; X-Mock-Error carries its message and the mock's log its stack. The server keeps running."),
-  noRoute: entry('no-route', 404, 'Not Found', 'route', 'No documented operation matches the path; under a served document\'s mount, that document\'s own 404.'),
+  noRoute: entry('no-route', 404, 'Not Found', 'route', 'No documented operation matches the path; under a served document\'s mount, that document\'s own 404; a served document\'s path called without its mount, a 404 naming the mounted path.'),
   unknownScenario: entry('unknown-scenario', 400, 'Unknown scenario', 'usage', 'X-Mock-Scenario names a scenario nobody loaded; GET /__mock/scenarios lists them.'),
   noSuchExample: entry('no-such-example', 400, 'No such example', 'usage', 'Prefer names a response code or example the operation does not document.'),
   badSessionId: entry('bad-session-id', 400, 'Bad session id', 'usage', 'X-Mock-Session is not 1-128 printable ASCII characters without spaces.'),

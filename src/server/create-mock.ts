@@ -14,6 +14,8 @@ import type { MockAdminOptions } from '../admin/mock-admin.js';
 import { adminGuard } from '../admin/admin-guard.js';
 import type { CallRecord } from '../journal/call-record.js';
 import type { CallJournal, JournalOptions } from '../journal/journal.js';
+import { CallTally } from '../journal/call-tally.js';
+import type { MockMetrics } from '../admin/metrics.js';
 import type { RedisOptions } from '../state/redis-connection.js';
 import { sessionLock } from '../state/session-lock.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
@@ -131,6 +133,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   // One lock for the API calls and the admin API's writes: every write to a session happens under it.
   const locks = backends.locks ?? sessionLock();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  // Calls counted for GET /__mock/metrics where the journal is fed: one O(1) count a call, prom-client only when scraped.
+  const tally = new CallTally();
   const methods = corsMethods(options.contract.operations.map((op) => op.method));
   const guard = adminGuard({ adminToken: options.adminToken, corsOrigins: options.corsOrigins, allowHosts: options.allowHosts, listenHost: options.listenHost });
   const pipeline = createPipeline({
@@ -142,6 +146,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, listening: () => listenAddresses(server), ...options.delivery },
     // options.onCall sees each record once, complete (after its deliveries); the journal has it before the answer is sent.
     onCall: (record) => {
+      tally.count(record);
       const stored = journal.append(record);
       const hook = options.onCall;
       if (!hook || record.deliveries.length) return stored;
@@ -167,7 +172,10 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
   setImmediate(() => void admin());
 
-  const listener = createListener({ contract: options.contract, store, journal, pipeline, guard, admin, methods, limits, startedAt, log });
+  // prom-client (about 100 ms to load) stays off start-up too: the first scrape loads it.
+  let metricsRegistry: Promise<MockMetrics> | undefined;
+  const metrics = (): Promise<MockMetrics> => (metricsRegistry ??= import('../admin/metrics.js').then((m) => m.createMetrics(tally)));
+  const listener = createListener({ contract: options.contract, store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log });
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
   answerClientErrors(server, options.contract, options.maxHeaderBytes ?? 16 * 1024);
   server.on('close', () => registry.close());

@@ -1,12 +1,13 @@
 /**
- * The listener: `/__mock/*` past the admin guard (ready and health answered here, without express), preflights, a
- * bad session id, then the pipeline. A bug below it is answered (problem+json on the admin API, the API's own
+ * The listener: `/__mock/*` past the admin guard (ready, health and metrics answered here, without express), `GET /`,
+ * preflights, a bad session id, then the pipeline. A bug below it is answered (problem+json on the admin API, the API's own
  * server-error envelope elsewhere) and logged, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAdminPath, type AdminGuard } from '../admin/admin-guard.js';
 import { bodyDeadline } from '../admin/body-deadline.js';
 import { healthBody } from '../admin/health.js';
+import type { MockMetrics, MockSnapshot } from '../admin/metrics.js';
 import { answerReady, isReadyRequest } from '../admin/ready.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { apiOf, matchRoute } from '../contract/match-route.js';
@@ -18,6 +19,7 @@ import { sessionOf, validSessionId } from '../http/session-header.js';
 import type { CallJournal } from '../journal/journal.js';
 import type { Limits, Pipeline } from '../pipeline/index.js';
 import { StoreUnavailableError, type Store } from '../state/store.js';
+import { answerRoot, isRootRequest } from './root-answer.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -29,6 +31,8 @@ export interface ListenerDeps {
   guard: AdminGuard;
   /** The admin app (express), loaded once on first use. */
   admin: () => Promise<Listener>;
+  /** The metrics registry (prom-client), loaded once on the first scrape. */
+  metrics: () => Promise<MockMetrics>;
   /** What a preflight allows (cors.ts corsMethods). */
   methods: string;
   limits: Limits;
@@ -37,7 +41,7 @@ export interface ListenerDeps {
 }
 
 export function createListener(d: ListenerDeps): Listener {
-  const { store, journal, pipeline, guard, admin, methods, limits, startedAt, log } = d;
+  const { store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log } = d;
   /** The last resort for a bug below the listener: answer (problem+json on the admin API, the API's own server-error envelope elsewhere) and log. */
   const failed = (req: IncomingMessage, res: ServerResponse, where: string, e: unknown): void => {
     log(`contract-mock: ${where} failed on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
@@ -58,6 +62,7 @@ export function createListener(d: ListenerDeps): Listener {
     res.end(text);
   };
 
+  const rootDocumented = matchRoute(d.contract.routes, 'GET', '/').ok;
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     try {
       route(req, res);
@@ -94,6 +99,17 @@ export function createListener(d: ListenerDeps): Listener {
           .catch((e: unknown) => failed(req, res, 'health', e));
         return;
       }
+      // Metrics, like health, need no session: a scrape never takes (or waits for) a session slot.
+      if (req.method === 'GET' && (url === '/__mock/metrics' || url.startsWith('/__mock/metrics?'))) {
+        Promise.all([metrics(), snapshot()])
+          .then(async ([m, s]) => {
+            const text = await m.render(s);
+            res.writeHead(200, [...cors, 'Content-Type', m.contentType, 'Cache-Control', 'no-store', 'Content-Length', String(Buffer.byteLength(text))]);
+            res.end(text);
+          })
+          .catch((e: unknown) => failed(req, res, 'metrics', e));
+        return;
+      }
       bodyDeadline(req, res, limits.requestTimeoutMs, cors);
       let opened: ReturnType<Store['open']>;
       try {
@@ -119,6 +135,8 @@ export function createListener(d: ListenerDeps): Listener {
       serveAdmin(req, res, cors);
       return;
     }
+    // `/` from a browser: the dashboard; from a tool: the APIs served (unless a served document documents GET /).
+    if (isRootRequest(req, url) && !rootDocumented) return answerRoot(req, res, d.contract);
     if (preflight(req, res, methods)) return;
     if (!validSessionId(session)) {
       writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
@@ -133,13 +151,18 @@ export function createListener(d: ListenerDeps): Listener {
       .then((app) => app(req, res))
       .catch((e: unknown) => failed(req, res, 'the admin API', e));
   }
-  async function health(): Promise<JsonObject> {
+  /** What health and metrics report of the backends. */
+  async function snapshot(): Promise<MockSnapshot> {
     const storeHealth = store.health ? await store.health() : undefined;
     // A shared store's session counts are asked of it: left out while it is down (health answers without them).
     const sessions = storeHealth?.status === 'down' ? undefined : await Promise.resolve(store.stats?.()).catch(() => undefined);
     // A file (state.log, the journal) that cannot be written: degraded until a write succeeds again.
     const persistence = [store.persistence?.(), journal.persistence?.()].filter((p) => p !== undefined);
-    return healthBody(d.contract, await journal.stats(), startedAt, sessions, storeHealth, persistence);
+    return { journal: await journal.stats(), ...(sessions && { sessions }), ...(storeHealth && { store: storeHealth }), persistence };
+  }
+  async function health(): Promise<JsonObject> {
+    const s = await snapshot();
+    return healthBody(d.contract, s.journal, startedAt, s.sessions, s.store, s.persistence);
   }
 
   return listener;

@@ -42,6 +42,22 @@ describe('contract-mock serve', () => {
     expect(await exited).toBe(0);
   });
 
+  test('prints one line per API with its base URL: the directory its operations share, or a served document\'s mount', async () => {
+    const port = await freePort();
+    const petstore = join(packageRoot(), 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore.yaml');
+    const { line } = await serve(['--port', String(port), '--spec', petstore]);
+    const base = `http://127.0.0.1:${port}`;
+    const apiLines = line.split('\n').slice(1, -2);
+    expect(apiLines).toEqual([
+      `  ios-datasyn    ${base}/datasyn/...`,
+      `  platform-sync  ${base}/v1/...`,
+      `  wuhan-eduyun   ${base}/user/openapi/org/...`,
+      `  wx-push        ${base}/wx/...`,
+      `  petstore       ${base}/v2/...`,
+    ]);
+    expect((await fetch(`${base}/v2/pet/1`, { headers: { api_key: 'k' } })).status).toBe(404);
+  });
+
   test('refuses a non-loopback host without --admin-token, saying how to fix it', () => {
     const run = spawnSync(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
     expect(run.status).toBe(2);
