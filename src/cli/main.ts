@@ -90,6 +90,7 @@ program
   .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors')
   .option('--scenarios <dir>', "check your project's scenario folder (repeatable): every file, and no name taken by a built-in; the shipped specs are not re-linted", collect, [])
   .option('--no-spectral', 'skip the Spectral ruleset')
+  .option('--strict', 'fail (exit 1) when a check could not run: Spectral is not a runtime dependency; install @stoplight/spectral-cli in your project')
   .option('--spec <file>', 'also lint this OpenAPI 3.0/3.1 document as serve --spec would serve it (repeatable)', collect, [])
   .action(async (paths, o) => (await import('./lint.js')).lintCommand(paths, o));
 
