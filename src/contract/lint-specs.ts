@@ -12,7 +12,7 @@ import { parseDocument } from 'yaml';
 import { lineOf } from './yaml-lines.js';
 import { compileContract, FORM, JSON_TYPE } from './compile-contract.js';
 import { joinPointer } from './json-pointer.js';
-import { defaultSpecsDir, loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
+import { defaultSpecsDir, isSpecUrl, loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
 import type { JsonObject } from './types.js';
 
 export interface LintMessage {
@@ -187,7 +187,7 @@ export const spectralRuleset = (root = packageRoot()): string => join(root, '.sp
 /** What `lint` says when Spectral could not run: plainly, with the two ways to get it. */
 export function spectralMissing(files: string[], root = packageRoot()): string {
   const ruleset = relative(process.cwd(), spectralRuleset(root)) || spectralRuleset(root);
-  const shown = files.map((f) => relative(process.cwd(), f) || f).join(' ');
+  const shown = files.map(shownSpec).join(' ');
   return `Spectral did not run, so spectral:oas was not checked: @stoplight/spectral-cli is not installed here. Install it in this project (npm i -D @stoplight/spectral-cli) and lint again, or run: npx @stoplight/spectral-cli lint --ruleset ${ruleset} ${shown}`;
 }
 
@@ -257,6 +257,9 @@ export async function lintSpecs(options: { dir?: string; spectral?: boolean } = 
   return messages;
 }
 
+/** A served document as messages name it: a URL as given, a file relative to the working folder. */
+const shownSpec = (file: string): string => (isSpecUrl(file) ? file : relative(process.cwd(), file) || file);
+
 /**
  * Lints documents given to `--spec`: valid OpenAPI 3.0 / 3.1, servable beside the four (it loads, its
  * schemas compile, no path or name collides), every example meets its schema, Spectral's spectral:oas.
@@ -265,7 +268,7 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
   const messages: LintMessage[] = [];
   const served: SpecDocument[] = [];
   for (const file of files) {
-    const shown = relative(process.cwd(), file) || file;
+    const shown = shownSpec(file);
     try {
       served.push(await loadServedSpec(file));
     } catch (e) {
@@ -274,7 +277,7 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
   }
   const docs = new Map(served.map((s) => [s.file, parseDocument(s.text)]));
   const at = (spec: SpecDocument, m: Omit<LintMessage, 'file' | 'line'>): LintMessage => ({
-    file: relative(process.cwd(), spec.file) || spec.file,
+    file: shownSpec(spec.file),
     line: /^\s*\{/.test(spec.text) ? 1 : lineOf(docs.get(spec.file)!, spec.text, m.pointer),
     ...m,
   });
@@ -310,8 +313,8 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
   }
   if (options.spectral !== false && served.length) {
     const found = spectral(served.map((s) => s.file), packageRoot());
-    if (typeof found === 'string') messages.push({ file: relative(process.cwd(), served[0]!.file) || served[0]!.file, line: 1, pointer: '', severity: 'warning', rule: 'spectral-not-run', message: found });
-    else for (const r of found) messages.push({ ...r, file: relative(process.cwd(), r.file) || r.file });
+    if (typeof found === 'string') messages.push({ file: shownSpec(served[0]!.file), line: 1, pointer: '', severity: 'warning', rule: 'spectral-not-run', message: found });
+    else for (const r of found) messages.push({ ...r, file: shownSpec(r.file) });
   }
   return messages;
 }
