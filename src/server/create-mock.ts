@@ -17,6 +17,7 @@ import type { CallJournal, JournalOptions } from '../journal/journal.js';
 import type { RedisOptions } from '../state/redis-connection.js';
 import { sessionLock } from '../state/session-lock.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
+import { SpecWatcher } from './spec-watcher.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import { seedState } from '../answers/seed-state.js';
@@ -74,6 +75,11 @@ export interface MockOptions {
   activeScenarios?: string[];
   /** Watch scenario files and reload them on change (serve does; tests opt in). */
   watchScenarios?: boolean;
+  /**
+   * The `--spec` documents in `contract`, as given: files among them are watched and reloaded on edit (serve does;
+   * tests opt in). A reload that fails keeps the previous contract (spec-watcher.ts).
+   */
+  watchSpecs?: readonly string[];
   sleep?: (ms: number) => Promise<void>;
   /** Business errors as HTTP 200 like the real servers (`documented`, the default) or with each catalogue entry's `x-http-status`. */
   httpStatus?: HttpStatusMode;
@@ -84,6 +90,10 @@ export interface Mock {
   store: Store;
   journal: CallJournal;
   scenarios: ScenarioRegistry;
+  /** Set when `watchSpecs` names files: emits `reload` and `invalid`. */
+  specs?: SpecWatcher;
+  /** Serves another contract from the next call on: the API calls, the preflight, health and (rebuilt) the admin API. */
+  useContract(next: Contract): void;
   /** Stops watching files and closes held connections; the server itself is closed by its owner. */
   close(): void;
   /** Stops accepting, finishes in-flight calls (bounded), flushes journal and state. */
@@ -167,12 +177,29 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
   setImmediate(() => void admin());
 
-  const listener = createListener({ contract: options.contract, store, journal, pipeline, guard, admin, methods, limits, startedAt, log });
+  const listenerDeps = { contract: options.contract, store, journal, pipeline, guard, admin, methods, limits, startedAt, log };
+  const listener = createListener(listenerDeps);
+  let contract = options.contract;
+  // Scenarios stay checked against the contract they were loaded with: a scenario naming a new operation loads at restart.
+  const useContract = (next: Contract): void => {
+    contract = next;
+    pipeline.useContract(next);
+    listenerDeps.contract = next;
+    listenerDeps.methods = corsMethods(next.operations.map((op) => op.method));
+    adminOptions.contract = next;
+    adminOptions.records = recordValidators(next, modules);
+    adminApp = undefined;
+  };
+  const specs = options.watchSpecs?.length ? new SpecWatcher(options.contract, options.watchSpecs, useContract, log).watch() : undefined;
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
   answerClientErrors(server, options.contract, options.maxHeaderBytes ?? 16 * 1024);
-  server.on('close', () => registry.close());
+  server.on('close', () => {
+    registry.close();
+    specs?.close();
+  });
   const close = (): void => {
     registry.close();
+    specs?.close();
     for (const res of pipeline.hanging()) res.destroy();
     pipeline.close();
   };
@@ -191,7 +218,21 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     await journal.close();
     await store.close?.();
   };
-  return { contract: options.contract, store, journal, scenarios: registry, pipeline, listener, server, close, shutdown };
+  return {
+    get contract() {
+      return contract;
+    },
+    store,
+    journal,
+    scenarios: registry,
+    ...(specs && { specs }),
+    useContract,
+    pipeline,
+    listener,
+    server,
+    close,
+    shutdown,
+  };
 }
 
 /** Where the server listens, once it does (deliveries to it are refused as `self`); none before. */

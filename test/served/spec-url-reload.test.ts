@@ -1,0 +1,82 @@
+/**
+ * `--spec` beyond a local file read once: an http(s) URL (a loopback server here) is fetched at start, and a file is
+ * reloaded on edit: the new contract answers the next call; a document that no longer loads keeps the previous one
+ * with one log line.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadContract } from '../../src/contract/contract-cache.js';
+import { startMock, type Mock } from '../../src/server/create-mock.js';
+import { fixedClock } from '../../src/state/store.js';
+import { T0 } from '../helpers/mock.js';
+
+const doc = (paths: string[]): string =>
+  `openapi: 3.1.0\ninfo: { title: Gadgets, version: 1.0.0, x-api: gadgets }\nservers: [{ url: /gadgets-api }]\npaths:\n` +
+  paths.map((p) => `  ${p}:\n    get:\n      operationId: get${p.replace(/\W/g, '')}\n      responses:\n        "200":\n          description: ok\n          content:\n            application/json:\n              schema: { type: object, required: [name], properties: { name: { type: string } } }\n              example: { name: ${p.slice(1)} }\n`).join('');
+
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url !== '/specs/gadgets.yaml') return void res.writeHead(404).end('no such document');
+    res.writeHead(200, { 'content-type': 'application/yaml' }).end(doc(['/gadget']));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const mockOf = (specFiles: string[], logs: string[] = [], watch = false): Promise<Mock> =>
+  startMock({ specFiles, ...(watch && { watchSpecs: specFiles }), clock: fixedClock(T0), seed: 42, log: (m) => logs.push(m) });
+
+describe('--spec URL', () => {
+  test('an http URL is fetched and served beside the four APIs, named by its path', async () => {
+    const m = await mockOf([`${base}/specs/gadgets.yaml`]);
+    const got = await request(m.listener).get('/gadgets-api/gadget');
+    expect(got.status).toBe(200);
+    expect(got.body).toEqual({ name: 'gadget' });
+    expect(m.contract.apis.get('gadgets')?.spec.file).toBe(`${base}/specs/gadgets.yaml`);
+    m.close();
+  });
+
+  test('a URL that answers 404, or where nothing listens, is one line naming the URL', async () => {
+    await expect(loadContract([`${base}/specs/nope.yaml`])).rejects.toThrow(`--spec ${base}/specs/nope.yaml: the server answered HTTP 404, not the document`);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/x.yaml`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(loadContract([url])).rejects.toThrow(`--spec ${url}: cannot fetch it (ECONNREFUSED)`);
+  });
+});
+
+describe('--spec FILE reloaded on edit', () => {
+  test('an edit is served from the next call; a document that no longer loads keeps the previous version, one log line', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-spec-reload-')), 'gadgets.yaml');
+    writeFileSync(file, doc(['/gadget']));
+    const logs: string[] = [];
+    const m = await mockOf([file], logs, true);
+    expect((await request(m.listener).get('/gadgets-api/widget')).status).toBe(404);
+
+    const reloaded = new Promise((r) => m.specs!.once('reload', r));
+    writeFileSync(file, doc(['/gadget', '/widget']));
+    await reloaded;
+    expect((await request(m.listener).get('/gadgets-api/widget')).body).toEqual({ name: 'widget' });
+    expect(logs).toContain(`contract-mock: --spec ${file} reloaded (2 operation(s) of gadgets)`);
+    // The admin API shows the document now served.
+    expect(Object.keys((await request(m.listener).get('/__mock/specs/gadgets')).body.paths)).toEqual(['/gadget', '/widget']);
+
+    const rejected = new Promise((r) => m.specs!.once('invalid', r));
+    writeFileSync(file, 'openapi: 3.1.0\npaths: [this is: not: yaml\n');
+    await rejected;
+    expect((await request(m.listener).get('/gadgets-api/widget')).body).toEqual({ name: 'widget' });
+    const kept = logs.filter((l) => l.includes('keeping the previous version'));
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatch(new RegExp(`^contract-mock: --spec ${file} not reloaded, keeping the previous version: not YAML or JSON: `));
+    m.close();
+  });
+});
