@@ -3,6 +3,7 @@
  * reloaded on edit: the new contract answers the next call; a document that no longer loads keeps the previous one
  * with one log line.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,8 +12,10 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContract } from '../../src/contract/contract-cache.js';
+import { packageRoot } from '../../src/contract/load-specs.js';
 import { startMock, type Mock } from '../../src/server/create-mock.js';
 import { fixedClock } from '../../src/state/store.js';
+import { freePort } from '../helpers/free-port.js';
 import { T0 } from '../helpers/mock.js';
 
 const doc = (paths: string[]): string =>
@@ -79,4 +82,37 @@ describe('--spec FILE reloaded on edit', () => {
     expect(kept[0]).toMatch(new RegExp(`^contract-mock: --spec ${file} not reloaded, keeping the previous version: not YAML or JSON: `));
     m.close();
   });
+});
+
+/** `contract-mock ARGS` in `cwd`, not blocking this process (its loopback server must answer): output and exit code, or the output once `until` appears. */
+function cli(args: string[], cwd: string, until?: string): Promise<{ out: string; code: number | null; stop: () => Promise<unknown> }> {
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  const stop = () => (child.kill('SIGTERM'), exited);
+  return new Promise((resolve) => {
+    let out = '';
+    const take = (d: Buffer): void => {
+      out += d.toString();
+      if (until && out.includes(until)) resolve({ out, code: null, stop });
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    void exited.then((code) => resolve({ out, code, stop }));
+  });
+}
+
+describe('--spec URL from the command line', () => {
+  test('serve takes the URL from a config file (left as written, not made a path); a URL that answers 404 is exit 2, one line', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cm-spec-url-'));
+    writeFileSync(join(cwd, 'contract-mock.config.json'), JSON.stringify({ spec: [`${base}/specs/gadgets.yaml`] }));
+    const port = await freePort();
+    const served = await cli(['serve', '--port', String(port)], cwd, 'admin API');
+    expect(served.out).toContain('5 APIs');
+    expect(await (await fetch(`http://127.0.0.1:${port}/gadgets-api/gadget`)).json()).toEqual({ name: 'gadget' });
+    expect(await served.stop()).toBe(0);
+
+    const refused = await cli(['serve', '--port', '0', '--spec', `${base}/specs/nope.yaml`], tmpdir());
+    expect(refused.code).toBe(2);
+    expect(refused.out.trim()).toBe(`contract-mock serve: --spec ${base}/specs/nope.yaml: the server answered HTTP 404, not the document`);
+  }, 60_000);
 });
