@@ -147,7 +147,7 @@ export { failed, MockClientError };
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   });
 
-  test('npx contract-mock lint --spec: says plainly when Spectral did not run (exit 1 with --strict), runs spectral:oas once the project installs Spectral, and names the shipped specs it also lints', () => {
+  test('npx contract-mock lint --spec: says plainly when Spectral did not run (exit 1 with --strict), runs spectral:oas once the project installs Spectral; a bare lint names the shipped files it lints', () => {
     const lint = (...args: string[]) => spawnSync('npx', ['--offline', 'contract-mock', 'lint', ...args], { cwd: project, env: npmEnv, encoding: 'utf8', timeout: 120_000 });
     writeFileSync(
       join(project, 'x.yaml'),
@@ -165,6 +165,13 @@ export { failed, MockClientError };
     const strict = lint('--spec', 'x.yaml', '--strict');
     expect(strict.status, strict.stdout).toBe(1);
     expect(strict.stdout).toContain('x.yaml:1 error spectral-not-run');
+
+    // A bare lint checks the package's own files and says so, by their installed path.
+    const bare = lint();
+    expect(bare.status, bare.stdout + bare.stderr).toBe(0);
+    expect(bare.stdout).toContain(`lint: the package's built-in specs (node_modules/${pkg.name}/specs/ios-datasyn.openapi.yaml, `);
+    expect(bare.stdout).toContain(`and scenarios (node_modules/${pkg.name}/scenarios/); your own files: --spec FILE, --scenarios DIR`);
+    expect(bare.stdout).toContain(`node_modules/${pkg.name}/specs/:1 warning spectral-not-run Spectral did not run`);
 
     // The project installs Spectral (linked from this checkout's devDependency, as npm i -D @stoplight/spectral-cli would).
     mkdirSync(join(project, 'node_modules', '@stoplight'), { recursive: true });
