@@ -182,12 +182,15 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   let contract = options.contract;
   // Scenarios stay checked against the contract they were loaded with: a scenario naming a new operation loads at restart.
   const useContract = (next: Contract): void => {
+    // Everything that can throw first: a failure leaves the previous contract whole.
+    const nextMethods = corsMethods(next.operations.map((op) => op.method));
+    const nextRecords = recordValidators(next, modules);
     contract = next;
     pipeline.useContract(next);
     listenerDeps.contract = next;
-    listenerDeps.methods = corsMethods(next.operations.map((op) => op.method));
+    listenerDeps.methods = nextMethods;
     adminOptions.contract = next;
-    adminOptions.records = recordValidators(next, modules);
+    adminOptions.records = nextRecords;
     adminApp = undefined;
   };
   const specs = options.watchSpecs?.length ? new SpecWatcher(options.contract, options.watchSpecs, useContract, log).watch() : undefined;

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadContract } from '../../src/contract/contract-cache.js';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { startMock, type Mock } from '../../src/server/create-mock.js';
+import { startMock as startListening } from '../../src/server/start-mock.js';
 import { fixedClock } from '../../src/state/store.js';
 import { freePort } from '../helpers/free-port.js';
 import { T0 } from '../helpers/mock.js';
@@ -81,6 +82,18 @@ describe('--spec FILE reloaded on edit', () => {
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatch(new RegExp(`^contract-mock: --spec ${file} not reloaded, keeping the previous version: not YAML or JSON: `));
     m.close();
+  });
+
+  test("startMock({ specFiles, watchSpecs }) from a script: the listening mock's contract is the reloaded one", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-spec-reload-')), 'gadgets.yaml');
+    writeFileSync(file, doc(['/gadget']));
+    const mock = await startListening({ specFiles: [file], watchSpecs: [file], log: () => {} });
+    const reloaded = new Promise((r) => mock.specs!.once('reload', r));
+    writeFileSync(file, doc(['/gadget', '/widget']));
+    await reloaded;
+    expect(mock.contract.operations.filter((op) => op.api === 'gadgets').map((op) => op.operationId)).toEqual(['getgadget', 'getwidget']);
+    expect(await (await fetch(`${mock.url}/gadgets-api/widget`)).json()).toEqual({ name: 'widget' });
+    await mock.close();
   });
 });
 
