@@ -101,7 +101,8 @@ function checked(option: Option, node: Node | null, wrong: (message: string) => 
 }
 
 function relativeTo(file: string, value: unknown): unknown {
-  const at = (p: string): string => (isAbsolute(p) ? p : join(dirname(resolve(file)), p));
+  // A --spec URL is not a path: it stays as written.
+  const at = (p: string): string => (isAbsolute(p) || /^https?:\/\//i.test(p) ? p : join(dirname(resolve(file)), p));
   return Array.isArray(value) ? value.map((v: string) => at(v)) : at(value as string);
 }
 

@@ -1,6 +1,8 @@
 /** `contract-mock lint [paths...] [--scenarios DIR]... [--spec FILE]...`: the specs and the scenario files; file:line messages; exit 1 on errors. */
 import { lintServedSpecs, lintSpecs, type LintMessage } from '../contract/lint-specs.js';
+import { relative } from 'node:path';
 import { loadContract } from '../contract/contract-cache.js';
+import { specFiles } from '../contract/load-specs.js';
 import { lintScenarios } from '../scenarios/lint-scenarios.js';
 import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
 import { API_MODULES } from '../server/create-mock.js';
@@ -10,7 +12,11 @@ export interface LintCommandOptions {
   spectral: boolean;
   scenarios: string[];
   spec?: string[];
+  /** A check that could not run (Spectral not installed) is an error, not a warning. */
+  strict?: boolean;
 }
+
+const shown = (path: string): string => relative(process.cwd(), path) || '.';
 
 export async function lintCommand(paths: string[], options: LintCommandOptions): Promise<void> {
   for (const p of paths) inputPath('lint', p);
@@ -18,6 +24,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions):
   for (const file of options.spec ?? []) if (!/^https?:\/\//.test(file)) inputFile('lint', '--spec', file);
   // A project's own scenario folders: those files, and no name a built-in already has. The shipped specs are not re-linted.
   const own = options.scenarios.length > 0;
+  if (!own) console.log(`lint: the package's built-in specs (${specFiles().map(shown).join(', ')})${paths.length ? '' : ` and scenarios (${shown(defaultScenariosDir())}/)`}; your own files: --spec FILE, --scenarios DIR`);
   const messages: LintMessage[] = own ? [] : await lintSpecs({ spectral: options.spectral });
   if (options.spec?.length) messages.push(...(await lintServedSpecs(options.spec, { spectral: options.spectral })));
   if (!messages.some((m) => m.rule === 'conventions')) {
@@ -27,9 +34,11 @@ export async function lintCommand(paths: string[], options: LintCommandOptions):
     const targets = own ? [...paths, ...options.scenarios] : paths.length ? paths : [defaultScenariosDir()];
     messages.push(...lintScenarios(targets, contract, modules, builtIn));
   }
+  if (options.strict) for (const m of messages) if (m.rule === 'spectral-not-run') m.severity = 'error';
   for (const m of messages) console.log(`${m.file}:${m.line} ${m.severity} ${m.rule} ${m.pointer && m.rule !== 'scenario' ? `${m.pointer} ` : ''}${m.message}`);
   const errors = messages.filter((m) => m.severity === 'error').length;
   const what = own ? 'scenarios' : 'specs and scenarios';
-  console.log(errors ? `lint: ${errors} error(s), ${messages.length - errors} warning(s)` : `lint: ${what} OK (${messages.length} warning(s))`);
+  const skipped = messages.some((m) => m.rule === 'spectral-not-run') ? '; Spectral did not run (--strict makes that an error)' : '';
+  console.log(errors ? `lint: ${errors} error(s), ${messages.length - errors} warning(s)` : `lint: ${what} OK (${messages.length} warning(s))${skipped}`);
   process.exitCode = errors ? 1 : 0;
 }

@@ -15,7 +15,7 @@ function serveOptions(command: Command, port: Option): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--scenario <name>', 'activate a scenario for every session (repeatable)', collect, [])
     .option('--scenarios <dir>', "also load your project's scenario files from DIR, reloaded on edit (repeatable)", collect, [])
-    .option('--spec <file>', 'also serve this OpenAPI 3.0/3.1 document (YAML or JSON) at its servers path (repeatable)', collect, [])
+    .option('--spec <file>', 'also serve this OpenAPI 3.0/3.1 document (YAML or JSON; a file, reloaded on edit, or an http(s) URL) at its servers path (repeatable)', collect, [])
     .option('--state <dir>', 'keep state and journal on disk in DIR')
     .option('--journal <file>', 'also append every call record to FILE as NDJSON (with --state: the journal lives in FILE)')
     .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback; or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
@@ -86,7 +86,8 @@ function addLint(program: Command): void {
     .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors')
     .option('--scenarios <dir>', "check your project's scenario folder (repeatable): every file, and no name taken by a built-in; the shipped specs are not re-linted", collect, [])
     .option('--no-spectral', 'skip the Spectral ruleset')
-    .option('--spec <file>', 'also lint this OpenAPI 3.0/3.1 document as serve --spec would serve it (repeatable)', collect, [])
+    .option('--strict', 'fail (exit 1) when a check could not run: Spectral is not a runtime dependency; install @stoplight/spectral-cli in your project')
+    .option('--spec <file>', 'also lint this OpenAPI 3.0/3.1 document (a file or an http(s) URL) as serve --spec would serve it (repeatable)', collect, [])
     .action(async (paths, o) => (await import('./lint.js')).lintCommand(paths, o));
 }
 

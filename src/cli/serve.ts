@@ -146,6 +146,7 @@ export async function startServing(command: string, options: ServeOptions, extra
     activeScenarios: options.scenario,
     specFiles: options.spec,
     watchScenarios: true,
+    watchSpecs: options.spec,
     httpStatus: options.httpStatus,
     ...extra,
   }).catch((e: Error) => usageError(command, e.message));

@@ -176,6 +176,11 @@ export function cachedScenarioValue(file: string, text: string, dir = defaultCac
 export async function loadContract(servedFiles: readonly string[] = []): Promise<Contract> {
   const served: SpecDocument[] = [];
   for (const file of servedFiles) served.push(await loadServedSpec(file));
+  return contractWith(served);
+}
+
+/** The four built-in APIs (from the cache when current) with these served documents already loaded: a `--spec` reload recompiles through here. */
+export async function contractWith(served: SpecDocument[]): Promise<Contract> {
   return loadCachedContract(undefined, undefined, served) ?? compileContract([...(await loadSpecs()), ...served]);
 }
 

@@ -4,14 +4,15 @@
  * against its schema (JSON carried in form fields included). Messages name file:line.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { validate as validateOpenApi } from '@readme/openapi-parser';
 import { parseDocument } from 'yaml';
 import { lineOf } from './yaml-lines.js';
 import { compileContract, FORM, JSON_TYPE } from './compile-contract.js';
 import { joinPointer } from './json-pointer.js';
-import { loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
+import { defaultSpecsDir, isSpecUrl, loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
 import type { JsonObject } from './types.js';
 
 export interface LintMessage {
@@ -162,12 +163,40 @@ export async function coercingAjv(): Promise<Ajv> {
   return ajv;
 }
 
+/**
+ * Spectral's CLI, found where it is installed: this package's own devDependency (a checkout), else the project
+ * `lint` runs in (`npm i -D @stoplight/spectral-cli`, hoisted or not). It is not a runtime dependency: with its
+ * rulesets it would add about 130 packages and 42 MB to every install of the mock (issue 29).
+ */
+export function findSpectral(root = packageRoot(), cwd = process.cwd()): string | undefined {
+  for (const base of [root, cwd]) {
+    try {
+      const manifest = createRequire(join(base, 'package.json')).resolve('@stoplight/spectral-cli/package.json');
+      const bin = (JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: { spectral?: string } }).bin?.spectral;
+      if (bin && existsSync(join(dirname(manifest), bin))) return join(dirname(manifest), bin);
+    } catch {
+      // not installed under this base
+    }
+  }
+  return undefined;
+}
+
+/** The ruleset file `lint` gives Spectral (`extends: ["spectral:oas"]`); shipped in the package. */
+export const spectralRuleset = (root = packageRoot()): string => join(root, '.spectral.yaml');
+
+/** What `lint` says when Spectral could not run: plainly, with the two ways to get it. */
+export function spectralMissing(files: string[], root = packageRoot()): string {
+  const ruleset = relative(process.cwd(), spectralRuleset(root)) || spectralRuleset(root);
+  const shown = files.map(shownSpec).join(' ');
+  return `Spectral did not run, so spectral:oas was not checked: @stoplight/spectral-cli is not installed here. Install it in this project (npm i -D @stoplight/spectral-cli) and lint again, or run: npx @stoplight/spectral-cli lint --ruleset ${ruleset} ${shown}`;
+}
+
 function spectral(files: string[], root: string): Array<{ file: string; line: number; rule: string; message: string; severity: 'error' | 'warning'; pointer: string }> | string {
-  const bin = join(root, 'node_modules', '.bin', 'spectral');
-  if (!existsSync(bin)) return 'Spectral is not installed (it is a devDependency): run npm ci to lint with spectral:oas';
-  const run = spawnSync(bin, ['lint', '--ruleset', join(root, '.spectral.yaml'), '--format', 'json', '--quiet', '--fail-severity', 'error', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const cli = findSpectral(root);
+  if (!cli) return spectralMissing(files, root);
+  const run = spawnSync(process.execPath, [cli, 'lint', '--ruleset', spectralRuleset(root), '--format', 'json', '--quiet', '--fail-severity', 'error', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const text = run.stdout.trim();
-  if (!text) return run.status === 0 ? [] : `Spectral failed: ${run.stderr.trim()}`;
+  if (!text) return run.status === 0 ? [] : `Spectral did not run, so spectral:oas was not checked: ${cli} failed: ${run.stderr.trim()}`;
   const results = JSON.parse(text.slice(text.indexOf('['))) as Array<{ code: string; message: string; path: string[]; severity: number; source: string; range: { start: { line: number } } }>;
   return results
     .filter((r) => r.severity <= 1)
@@ -178,6 +207,8 @@ export async function lintSpecs(options: { dir?: string; spectral?: boolean } = 
   const root = packageRoot();
   const messages: LintMessage[] = [];
   const specs = await loadSpecs(options.dir);
+  // Named by where they are: `specs/` in a checkout, `node_modules/contract-mock/specs/` in a project that installed it.
+  const shownDir = `${relative(process.cwd(), options.dir ?? defaultSpecsDir()) || '.'}/`;
   const docs = new Map(specs.map((s) => [s.file, parseDocument(s.text)]));
   const at = (spec: SpecDocument, m: Omit<LintMessage, 'file' | 'line'>): LintMessage => ({
     file: relative(process.cwd(), spec.file) || spec.file,
@@ -200,7 +231,7 @@ export async function lintSpecs(options: { dir?: string; spectral?: boolean } = 
     contract = compileContract(specs);
   } catch (e) {
     // Conventions (unique operationIds across specs, x-codes in the catalogue, roles) are enforced by the compiler.
-    messages.push({ file: 'specs/', line: 1, pointer: '', severity: 'error', rule: 'conventions', message: (e as Error).message });
+    messages.push({ file: shownDir, line: 1, pointer: '', severity: 'error', rule: 'conventions', message: (e as Error).message });
   }
   if (contract) {
     const coercing = await coercingAjv();
@@ -220,11 +251,14 @@ export async function lintSpecs(options: { dir?: string; spectral?: boolean } = 
 
   if (options.spectral !== false) {
     const found = spectral(specs.map((s) => s.file), root);
-    if (typeof found === 'string') messages.push({ file: 'specs/', line: 1, pointer: '', severity: 'warning', rule: 'spectral', message: found });
+    if (typeof found === 'string') messages.push({ file: shownDir, line: 1, pointer: '', severity: 'warning', rule: 'spectral-not-run', message: found });
     else for (const r of found) messages.push({ ...r, file: relative(process.cwd(), r.file) || r.file });
   }
   return messages;
 }
+
+/** A served document as messages name it: a URL as given, a file relative to the working folder. */
+const shownSpec = (file: string): string => (isSpecUrl(file) ? file : relative(process.cwd(), file) || file);
 
 /**
  * Lints documents given to `--spec`: valid OpenAPI 3.0 / 3.1, servable beside the four (it loads, its
@@ -234,7 +268,7 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
   const messages: LintMessage[] = [];
   const served: SpecDocument[] = [];
   for (const file of files) {
-    const shown = relative(process.cwd(), file) || file;
+    const shown = shownSpec(file);
     try {
       served.push(await loadServedSpec(file));
     } catch (e) {
@@ -243,7 +277,7 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
   }
   const docs = new Map(served.map((s) => [s.file, parseDocument(s.text)]));
   const at = (spec: SpecDocument, m: Omit<LintMessage, 'file' | 'line'>): LintMessage => ({
-    file: relative(process.cwd(), spec.file) || spec.file,
+    file: shownSpec(spec.file),
     line: /^\s*\{/.test(spec.text) ? 1 : lineOf(docs.get(spec.file)!, spec.text, m.pointer),
     ...m,
   });
@@ -279,8 +313,8 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
   }
   if (options.spectral !== false && served.length) {
     const found = spectral(served.map((s) => s.file), packageRoot());
-    if (typeof found === 'string') messages.push({ file: served[0]!.file, line: 1, pointer: '', severity: 'warning', rule: 'spectral', message: found });
-    else for (const r of found) messages.push({ ...r, file: relative(process.cwd(), r.file) || r.file });
+    if (typeof found === 'string') messages.push({ file: shownSpec(served[0]!.file), line: 1, pointer: '', severity: 'warning', rule: 'spectral-not-run', message: found });
+    else for (const r of found) messages.push({ ...r, file: shownSpec(r.file) });
   }
   return messages;
 }

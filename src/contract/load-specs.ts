@@ -90,17 +90,44 @@ export function mountOf(raw: JsonObject): string {
   return path === '/' ? '' : path;
 }
 
+/** A `--spec` given as an http(s) URL rather than a file. */
+export const isSpecUrl = (spec: string): boolean => /^https?:\/\//i.test(spec);
+
+/** Most bytes a `--spec` URL may answer with, and how long it may take: a document, not a download. */
+const URL_MAX_BYTES = 32 * 1024 * 1024;
+const URL_TIMEOUT_MS = 15_000;
+
+/** The text of a `--spec` URL, fetched once (GET, redirects followed, bounded in time and size). Throws with the URL named. */
+async function fetchSpecText(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS), headers: { accept: 'application/yaml, application/json;q=0.9, */*;q=0.5' } });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`--spec ${url}: cannot fetch it (${cause?.code ?? cause?.message ?? (e as Error).message})`);
+  }
+  if (!res.ok) throw new Error(`--spec ${url}: the server answered HTTP ${res.status}, not the document`);
+  if (Number(res.headers.get('content-length') ?? 0) > URL_MAX_BYTES) throw new Error(`--spec ${url}: the document is over ${URL_MAX_BYTES} bytes`);
+  const text = await res.text();
+  if (Buffer.byteLength(text) > URL_MAX_BYTES) throw new Error(`--spec ${url}: the document is over ${URL_MAX_BYTES} bytes`);
+  return text;
+}
+
 /**
- * Reads an OpenAPI 3.0 or 3.1 document given to `serve --spec` (YAML or JSON), resolves its local
- * `$ref`s and converts its schemas for ajv's JSON Schema 2020-12. Throws with the file named.
+ * Reads an OpenAPI 3.0 or 3.1 document given to `serve --spec` (a file, or an http(s) URL fetched once), as YAML or
+ * JSON, resolves its local `$ref`s and converts its schemas for ajv's JSON Schema 2020-12. Throws with the file named.
  */
 export async function loadServedSpec(file: string): Promise<SpecDocument> {
-  const path = resolve(file);
+  const url = isSpecUrl(file);
+  const path = url ? file : resolve(file);
   let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`--spec ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  if (url) text = await fetchSpecText(file);
+  else {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new Error(`--spec ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
   }
   let raw: JsonObject;
   try {
@@ -121,5 +148,5 @@ export async function loadServedSpec(file: string): Promise<SpecDocument> {
     throw new Error(`--spec ${file}: cannot resolve its $refs: ${(e as Error).message.split('\n')[0]}`);
   }
   convertDocumentSchemas(document);
-  return { api: apiNameOf(path, raw), file: path, text, raw, document, mount: mountOf(raw) };
+  return { api: apiNameOf(url ? decodeURIComponent(new URL(file).pathname) : path, raw), file: path, text, raw, document, mount: mountOf(raw) };
 }

@@ -7,6 +7,7 @@
  * are not handled here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Contract } from '../contract/compile-contract.js';
 import { sessionLock } from '../state/session-lock.js';
 import { StoreUnavailableError } from '../state/store.js';
 import { bodyReader } from './body-reader.js';
@@ -128,6 +129,10 @@ export function createPipeline(options: PipelineOptions) {
     hanging: (): Set<ServerResponse> => w.hanging,
     /** Answers held on purpose right now (timeout faults and scenario delays; at most --max-held). */
     held: (): number => w.held,
+    /** Serves another contract from the next call on (a `--spec` file reloaded on edit); calls under way finish with theirs. */
+    useContract(next: Contract): void {
+      w.contract = next;
+    },
     /** Stops the pipeline's timers (the server is closing). */
     close(): void {
       w.bodies.close();

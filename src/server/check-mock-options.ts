@@ -36,6 +36,7 @@ const KINDS: Record<string, Kind> = {
   scenarioDirs: 'strings',
   activeScenarios: 'strings',
   watchScenarios: 'boolean',
+  watchSpecs: 'strings',
   sleep: 'function',
   httpStatus: 'httpStatus',
 };

@@ -19,6 +19,7 @@ import type { MockMetrics } from '../admin/metrics.js';
 import type { RedisOptions } from '../state/redis-connection.js';
 import { sessionLock } from '../state/session-lock.js';
 import { ScenarioRegistry } from '../scenarios/scenario-registry.js';
+import { SpecWatcher } from './spec-watcher.js';
 import { defaultScenariosDir } from '../scenarios/load-scenarios.js';
 import { ACTIVE, type ActiveScenario } from '../scenarios/apply-scenarios.js';
 import { seedState } from '../answers/seed-state.js';
@@ -76,6 +77,11 @@ export interface MockOptions {
   activeScenarios?: string[];
   /** Watch scenario files and reload them on change (serve does; tests opt in). */
   watchScenarios?: boolean;
+  /**
+   * The `--spec` documents in `contract`, as given: files among them are watched and reloaded on edit (serve does;
+   * tests opt in). A reload that fails keeps the previous contract (spec-watcher.ts).
+   */
+  watchSpecs?: readonly string[];
   sleep?: (ms: number) => Promise<void>;
   /** Business errors as HTTP 200 like the real servers (`documented`, the default) or with each catalogue entry's `x-http-status`. */
   httpStatus?: HttpStatusMode;
@@ -86,6 +92,10 @@ export interface Mock {
   store: Store;
   journal: CallJournal;
   scenarios: ScenarioRegistry;
+  /** Set when `watchSpecs` names files: emits `reload` and `invalid`. */
+  specs?: SpecWatcher;
+  /** Serves another contract from the next call on: the API calls, the preflight, health and (rebuilt) the admin API. */
+  useContract(next: Contract): void;
   /** Stops watching files and closes held connections; the server itself is closed by its owner. */
   close(): void;
   /** Stops accepting, finishes in-flight calls (bounded), flushes journal and state. */
@@ -175,12 +185,32 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   // prom-client (about 100 ms to load) stays off start-up too: the first scrape loads it.
   let metricsRegistry: Promise<MockMetrics> | undefined;
   const metrics = (): Promise<MockMetrics> => (metricsRegistry ??= import('../admin/metrics.js').then((m) => m.createMetrics(tally)));
-  const listener = createListener({ contract: options.contract, store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log });
+  const listenerDeps = { contract: options.contract, store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log };
+  const listener = createListener(listenerDeps);
+  let contract = options.contract;
+  // Scenarios stay checked against the contract they were loaded with: a scenario naming a new operation loads at restart.
+  const useContract = (next: Contract): void => {
+    // Everything that can throw first: a failure leaves the previous contract whole.
+    const nextMethods = corsMethods(next.operations.map((op) => op.method));
+    const nextRecords = recordValidators(next, modules);
+    contract = next;
+    pipeline.useContract(next);
+    listenerDeps.contract = next;
+    listenerDeps.methods = nextMethods;
+    adminOptions.contract = next;
+    adminOptions.records = nextRecords;
+    adminApp = undefined;
+  };
+  const specs = options.watchSpecs?.length ? new SpecWatcher(options.contract, options.watchSpecs, useContract, log).watch() : undefined;
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
   answerClientErrors(server, options.contract, options.maxHeaderBytes ?? 16 * 1024);
-  server.on('close', () => registry.close());
+  server.on('close', () => {
+    registry.close();
+    specs?.close();
+  });
   const close = (): void => {
     registry.close();
+    specs?.close();
     for (const res of pipeline.hanging()) res.destroy();
     pipeline.close();
   };
@@ -199,7 +229,21 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     await journal.close();
     await store.close?.();
   };
-  return { contract: options.contract, store, journal, scenarios: registry, pipeline, listener, server, close, shutdown };
+  return {
+    get contract() {
+      return contract;
+    },
+    store,
+    journal,
+    scenarios: registry,
+    ...(specs && { specs }),
+    useContract,
+    pipeline,
+    listener,
+    server,
+    close,
+    shutdown,
+  };
 }
 
 /** Where the server listens, once it does (deliveries to it are refused as `self`); none before. */

@@ -24,6 +24,7 @@ import { answerRoot, isRootRequest } from './root-answer.js';
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ListenerDeps {
+  /** Read at call time (with `methods`): create-mock swaps both when a served document is reloaded. */
   contract: Contract;
   store: Store;
   journal: CallJournal;
@@ -41,7 +42,7 @@ export interface ListenerDeps {
 }
 
 export function createListener(d: ListenerDeps): Listener {
-  const { store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log } = d;
+  const { store, journal, pipeline, guard, admin, metrics, limits, startedAt, log } = d;
   /** The last resort for a bug below the listener: answer (problem+json on the admin API, the API's own server-error envelope elsewhere) and log. */
   const failed = (req: IncomingMessage, res: ServerResponse, where: string, e: unknown): void => {
     log(`contract-mock: ${where} failed on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
@@ -137,7 +138,7 @@ export function createListener(d: ListenerDeps): Listener {
     }
     // `/` from a browser: the dashboard; from a tool: the APIs served (unless a served document documents GET /).
     if (isRootRequest(req, url) && !rootDocumented) return answerRoot(req, res, d.contract);
-    if (preflight(req, res, methods)) return;
+    if (preflight(req, res, d.methods)) return;
     if (!validSessionId(session)) {
       writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
       return;

@@ -60,5 +60,14 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
   }
   const shownHost = listening.address.includes(':') ? `[${listening.address}]` : listening.address;
   const { close: _close, ...parts } = mock;
-  return { ...parts, url: `http://${shownHost}:${listening.port}`, port: listening.port, close: () => mock.shutdown() };
+  return {
+    ...parts,
+    // The contract in use now (a watched --spec file may have been reloaded since), not the one at start.
+    get contract() {
+      return mock.contract;
+    },
+    url: `http://${shownHost}:${listening.port}`,
+    port: listening.port,
+    close: () => mock.shutdown(),
+  };
 }

@@ -2,10 +2,11 @@
  * The packed tarball as another team's project gets it: `npm pack`, installed offline from the npm cache into an
  * empty project (no devDependencies there), then `npx contract-mock --version`, `npx contract-mock serve` (four
  * APIs, built-in scenarios, dashboard), `npx contract-mock run`, `startMock` from 'contract-mock', and
- * `import { MockClient } from 'contract-mock/client'`, run and type-checked.
+ * `import { MockClient } from 'contract-mock/client'`, run and type-checked, and `npx contract-mock lint` on the
+ * project's own document, without Spectral and then with Spectral installed in the project.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -73,7 +74,7 @@ function serve(port: number): Promise<string> {
 describe('the packed package, installed into an empty project', () => {
   test('ships compiled code, contract cache, declarations, specs, scenarios and dashboard, and no devDependency is installed', () => {
     const installed = join(project, 'node_modules', pkg.name);
-    for (const file of ['dist/src/cli/main.js', 'dist/contract-cache/index.json', 'dist/src/client/mock-client.d.ts', 'specs/platform-sync.openapi.yaml', 'scenarios/token-expired.yaml', 'scenarios/scenario.schema.json', 'src/admin/ui/index.html']) {
+    for (const file of ['.spectral.yaml', 'dist/src/cli/main.js', 'dist/contract-cache/index.json', 'dist/src/client/mock-client.d.ts', 'specs/platform-sync.openapi.yaml', 'scenarios/token-expired.yaml', 'scenarios/scenario.schema.json', 'src/admin/ui/index.html']) {
       expect(existsSync(join(installed, file)), file).toBe(true);
     }
     expect(existsSync(join(installed, 'test')), 'tests are not shipped').toBe(false);
@@ -145,4 +146,39 @@ export { failed, MockClientError };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: [] }, files: ['check.ts'] }));
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   });
+
+  test('npx contract-mock lint --spec: says plainly when Spectral did not run (exit 1 with --strict), runs spectral:oas once the project installs Spectral; a bare lint names the shipped files it lints', () => {
+    const lint = (...args: string[]) => spawnSync('npx', ['--offline', 'contract-mock', 'lint', ...args], { cwd: project, env: npmEnv, encoding: 'utf8', timeout: 120_000 });
+    writeFileSync(
+      join(project, 'x.yaml'),
+      'openapi: 3.1.0\ninfo: { title: Widgets, version: 1.0.0 }\npaths:\n  /widgets/{id}:\n    get:\n      operationId: getWidget\n      parameters: [{ name: id, in: path, required: true, schema: { type: string } }]\n      responses:\n        "200": { description: one widget }\n',
+    );
+    const without = lint('--spec', 'x.yaml');
+    expect(without.status, without.stdout + without.stderr).toBe(0);
+    expect(without.stdout).toContain('x.yaml:1 warning spectral-not-run Spectral did not run');
+    expect(without.stdout).toContain('npm i -D @stoplight/spectral-cli');
+    expect(without.stdout).toContain(`--ruleset node_modules/${pkg.name}/.spectral.yaml x.yaml`);
+    expect(without.stdout).toContain('Spectral did not run (--strict makes that an error)');
+    expect(without.stdout).not.toContain('npm ci');
+    expect(without.stdout, 'the built-in specs are named by their shipped path').toContain(`node_modules/${pkg.name}/specs/platform-sync.openapi.yaml`);
+    expect(without.stdout).not.toMatch(/^specs\/:1/m);
+    const strict = lint('--spec', 'x.yaml', '--strict');
+    expect(strict.status, strict.stdout).toBe(1);
+    expect(strict.stdout).toContain('x.yaml:1 error spectral-not-run');
+
+    // A bare lint checks the package's own files and says so, by their installed path.
+    const bare = lint();
+    expect(bare.status, bare.stdout + bare.stderr).toBe(0);
+    expect(bare.stdout).toContain(`lint: the package's built-in specs (node_modules/${pkg.name}/specs/ios-datasyn.openapi.yaml, `);
+    expect(bare.stdout).toContain(`and scenarios (node_modules/${pkg.name}/scenarios/); your own files: --spec FILE, --scenarios DIR`);
+    expect(bare.stdout).toContain(`node_modules/${pkg.name}/specs/:1 warning spectral-not-run Spectral did not run`);
+
+    // The project installs Spectral (linked from this checkout's devDependency, as npm i -D @stoplight/spectral-cli would).
+    mkdirSync(join(project, 'node_modules', '@stoplight'), { recursive: true });
+    symlinkSync(join(root, 'node_modules', '@stoplight', 'spectral-cli'), join(project, 'node_modules', '@stoplight', 'spectral-cli'));
+    const withSpectral = lint('--spec', 'x.yaml', '--strict');
+    expect(withSpectral.status, withSpectral.stdout + withSpectral.stderr).toBe(0);
+    expect(withSpectral.stdout).toContain('x.yaml:2 warning spectral:info-contact /info Info object must have "contact" object.');
+    expect(withSpectral.stdout).not.toContain('did not run');
+  }, 180_000);
 });
