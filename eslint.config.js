@@ -74,11 +74,8 @@ const SIZE_TODO = {
   'src/cli/serve.ts': { 'max-lines-per-function': 'serveCommand, 107 lines' },
   'src/contract/compile-contract.ts': { 'max-lines-per-function': 'compileContract, 112 lines' },
   'src/contract/compile-served-spec.ts': { 'max-lines-per-function': 'compileServedSpec, 81 lines' },
-  'src/journal/journal.ts': { 'max-lines': '495 lines' },
   'src/mock/create-server.ts': { 'max-lines-per-function': 'createMock, 175 lines' },
-  'src/state/redis-session-lock.ts': { 'max-lines-per-function': 'redisSessionLock, 94 lines' },
-  'src/state/redis-store.ts': { 'max-lines': '611 lines' },
-  'src/verify/proxy.ts': { 'max-lines-per-function': 'createProxy 202 lines, forward 94 lines' },
+  'src/verify/proxy.ts': { 'max-lines-per-function': 'createProxy 203 lines, forward 94 lines' },
 };
 
 /**
