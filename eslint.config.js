@@ -71,11 +71,11 @@ const SIZE = { skipBlankLines: true, skipComments: true };
  * file is split (ESLint then holds the limit there as everywhere else).
  */
 const SIZE_TODO = {
-  'src/cli/serve.ts': { 'max-lines-per-function': 'serveCommand, 107 lines' },
+  'src/cli/serve.ts': { 'max-lines-per-function': 'startServing, 96 lines' },
   'src/contract/compile-contract.ts': { 'max-lines-per-function': 'compileContract, 112 lines' },
   'src/contract/compile-served-spec.ts': { 'max-lines-per-function': 'compileServedSpec, 81 lines' },
   'src/mock/create-server.ts': { 'max-lines-per-function': 'createMock, 175 lines' },
-  'src/verify/proxy.ts': { 'max-lines-per-function': 'createProxy 203 lines, forward 94 lines' },
+  'src/verify/proxy.ts': { 'max-lines-per-function': 'createProxy, 105 lines' },
 };
 
 /**
