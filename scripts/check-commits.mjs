@@ -52,12 +52,18 @@ function main(argv) {
   const long = commits.filter((line) => [...line.slice(line.indexOf(' ') + 1)].length > MAX_SUBJECT);
   for (const line of long) {
     const subject = line.slice(line.indexOf(' ') + 1);
-    console.error(`${line.slice(0, line.indexOf(' '))}: subject of ${[...subject].length} characters (at most ${MAX_SUBJECT}): ${subject}`);
+    console.error(
+      `${line.slice(0, line.indexOf(' '))}: subject of ${[...subject].length} characters (at most ${MAX_SUBJECT}): ${subject}`,
+    );
   }
   if (long.length > 0) {
-    return fail(`check-commits: ${long.length} of ${commits.length} commit(s) since ${since.slice(0, 12)} have a subject over ${MAX_SUBJECT} characters; reword them (git rebase -i) and put the detail in the body`);
+    return fail(
+      `check-commits: ${long.length} of ${commits.length} commit(s) since ${since.slice(0, 12)} have a subject over ${MAX_SUBJECT} characters; reword them (git rebase -i) and put the detail in the body`,
+    );
   }
-  console.log(`check-commits: ${commits.length} commit(s) since ${since.slice(0, 12)}, every subject at most ${MAX_SUBJECT} characters`);
+  console.log(
+    `check-commits: ${commits.length} commit(s) since ${since.slice(0, 12)}, every subject at most ${MAX_SUBJECT} characters`,
+  );
   return 0;
 }
 

@@ -22,7 +22,8 @@ const commit = (subject: string): string => {
   git('commit', '--allow-empty', '-q', '-m', subject, '-m', 'The body may be as long as it needs to be.');
   return git('rev-parse', 'HEAD');
 };
-const check = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [script, ...args], { cwd, env, encoding: 'utf8' });
+const check = (cwd: string, ...args: string[]) =>
+  spawnSync(process.execPath, [script, ...args], { cwd, env, encoding: 'utf8' });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -53,7 +54,9 @@ describe('check-commits', () => {
   });
 
   test('an unknown base is an error; outside a git work tree there is nothing to check', () => {
-    expect(check(dir, '--since', 'no-such-revision').stderr).toContain('no-such-revision is not a commit of this repository');
+    expect(check(dir, '--since', 'no-such-revision').stderr).toContain(
+      'no-such-revision is not a commit of this repository',
+    );
     const outside = check(tmpdir());
     expect(outside.status).toBe(0);
     expect(outside.stdout).toContain('not a git work tree');

@@ -41,8 +41,10 @@ describe('the layer table', () => {
 });
 
 describe('the size limits', () => {
-  const body = (lines: number, filler = ''): string => Array.from({ length: lines }, (_, i) => `  n += ${i};${filler}`).join('\n');
-  const fn = (lines: number, filler = ''): string => `export function f(n: number): number {\n${body(lines, filler)}\n  return n;\n}\n`;
+  const body = (lines: number, filler = ''): string =>
+    Array.from({ length: lines }, (_, i) => `  n += ${i};${filler}`).join('\n');
+  const fn = (lines: number, filler = ''): string =>
+    `export function f(n: number): number {\n${body(lines, filler)}\n  return n;\n}\n`;
 
   test('a function of 80 lines passes, 81 does not; blank lines and comments do not count', async () => {
     // The signature, the return and the closing brace are three of the function's lines.
@@ -52,7 +54,8 @@ describe('the size limits', () => {
   });
 
   test('a file of 400 lines passes, 401 does not; tests have no size limits', async () => {
-    const file = (lines: number): string => Array.from({ length: lines }, (_, i) => `export const c${i} = ${i};`).join('\n') + '\n';
+    const file = (lines: number): string =>
+      Array.from({ length: lines }, (_, i) => `export const c${i} = ${i};`).join('\n') + '\n';
     expect(await findings('src/answers/x.ts', file(400))).toEqual([]);
     expect(await findings('src/answers/x.ts', file(401))).toEqual(['max-lines']);
     expect(await findings('test/x.test.ts', file(401) + fn(200))).toEqual([]);
