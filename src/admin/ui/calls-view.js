@@ -180,7 +180,8 @@ export function createCallsView(app) {
   const selection = createCallSelection(list, layout);
 
   const filters = createCallFilters(() => render());
-  const row = (r) => callRow(r, { allSessions: app.session() === '*', selected: r.id === selection.id, onOpen: (id) => selection.open(records.find(id)) });
+  const open = (id) => selection.open(records.find(id));
+  const row = (r) => callRow(r, { allSessions: app.session() === '*', selected: r.id === selection.id, onOpen: open });
 
   function updateCounts() {
     const shown = list.children.length;
@@ -191,10 +192,8 @@ export function createCallsView(app) {
 
   function render() {
     const focusedId = document.activeElement?.closest?.('.call-row')?.getAttribute('data-id');
-    const rows = [];
-    const all = records.all;
-    for (let i = all.length - 1; i >= 0 && rows.length < MAX_ROWS; i--) if (filters.matches(all[i])) rows.push(row(all[i]));
-    list.replaceChildren(...rows);
+    // Newest first, at most MAX_ROWS of the records the filters let through.
+    list.replaceChildren(...records.all.filter(filters.matches).slice(-MAX_ROWS).reverse().map(row));
     clearButton.disabled = app.session() === '*';
     if (focusedId) list.querySelector(`[data-id="${CSS.escape(focusedId)}"]`)?.focus();
     updateCounts();
