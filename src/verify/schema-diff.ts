@@ -49,7 +49,8 @@ export class RawDocument {
 export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const unescape = (s: string): string => s.replace(/~1/g, '/').replace(/~0/g, '~');
 export const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as JSON (key order included, as written in the documents). */
+export const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 /** Words that describe a schema without constraining it: an edit to them breaks nobody. */
 const PROSE = ['description', 'summary', 'title', 'example', 'examples', '$comment', 'externalDocs', 'deprecated', 'x-order'];
 
