@@ -16,14 +16,14 @@ describe('the layer table', () => {
   test.each([
     ['src/pipeline/x.ts', `import '../admin/problem.js';`, true],
     ['src/pipeline/x.ts', `import '../cli/main.js';`, true],
-    ['src/pipeline/x.ts', `import '../mock/create-server.js';`, true],
-    ['src/pipeline/x.ts', `import '../mock/deliver.js';`, false],
+    ['src/pipeline/x.ts', `import '../server/create-mock.js';`, true],
+    ['src/pipeline/x.ts', `import '../deliveries/deliver.js';`, false],
     ['src/pipeline/x.ts', `import '../contract/types.js';`, false],
     ['src/contract/x.ts', `import type { Store } from '../state/store.js';\nexport type S = Store;`, true],
     ['src/contract/x.ts', `export type { Store } from '../state/store.js';`, true],
     ['src/contract/x.ts', `import '../http/problem.js';`, false],
     ['src/http/x.ts', `import '../contract/types.js';`, true],
-    ['src/apis/wx-push/x.ts', `import '../../mock/seed-state.js';`, true],
+    ['src/apis/wx-push/x.ts', `import '../../server/create-mock.js';`, true],
     ['src/apis/wx-push/x.ts', `import '../../journal/call-record.js';`, false],
     ['src/apis/wx-push/x.ts', `import '../api-module.js';`, false],
     ['src/journal/x.ts', `import '../scenarios/scenario.js';`, true],
@@ -32,7 +32,10 @@ describe('the layer table', () => {
     // The one named exception: the proxy's admin wiring, until it moves (eslint.config.js LAYER_EXCEPTIONS).
     ['src/verify/proxy.ts', `import '../admin/problem.js';`, false],
     ['src/verify/proxy.ts', `import '../cli/main.js';`, true],
-    ['src/admin/x.ts', `import '../mock/create-server.js';`, true],
+    ['src/admin/x.ts', `import '../server/create-mock.js';`, true],
+    // A leaf of a higher folder (LEAVES): any layer may import it.
+    ['src/admin/x.ts', `import '../server/package-version.js';`, false],
+    ['src/deliveries/x.ts', `import '../pipeline/index.js';`, true],
     ['src/cli/x.ts', `import '../admin/problem.js';`, false],
     ['test/x.test.ts', `import '../src/admin/problem.js';`, false],
   ])('%s: %s → refused %s', async (file, text, refused) => {
