@@ -15,6 +15,13 @@ const MAX_RECORDS = 2000;
 const HISTORY = 200;
 const MAX_SESSIONS = 50;
 
+/**
+ * A mark: its symbol, its words, and the short form (symbol and count) shown while a call is open, when the
+ * marks column is narrow; the words stay for screen readers and in the tooltip, so no badge is ever clipped.
+ */
+const badge = (kind, symbol, words, short = '', title = words) =>
+  el('span', { class: `badge badge-${kind}`, title }, `${symbol} `, el('span', { class: 'badge-words' }, words), el('span', { class: 'badge-short', 'aria-hidden': 'true' }, short));
+
 /** One call in the list: time, method, path, operation, code, duration and its marks. */
 function callRow(r, { allSessions, selected, onOpen }) {
   const button = el(
@@ -29,9 +36,9 @@ function callRow(r, { allSessions, selected, onOpen }) {
     el(
       'span',
       { class: 'c-marks' },
-      r.violations.length ? el('span', { class: 'badge badge-violation' }, `⚠ ${t('violationCount', { count: r.violations.length })}`) : null,
-      r.scenarios.length ? el('span', { class: 'badge badge-scenario', title: r.scenarios.map((s) => s.scenario).join(', ') }, `⚡ ${t('scenarioMark')}`) : null,
-      r.response.fault ? el('span', { class: 'badge badge-fault' }, `✕ ${r.response.fault}`) : null,
+      r.violations.length ? badge('violation', '⚠', t('violationCount', { count: r.violations.length }), String(r.violations.length)) : null,
+      r.scenarios.length ? badge('scenario', '⚡', t('scenarioMark'), '', r.scenarios.map((s) => s.scenario).join(', ')) : null,
+      r.response.fault ? badge('fault', '✕', r.response.fault) : null,
     ),
   );
   return el('li', { class: r.violations.length ? 'has-violations' : null }, button);
@@ -232,16 +239,20 @@ export function createCallsView(app) {
       }
       updateCounts();
     },
-    /** Loads the journal of the selected session(s) and merges what the stream already delivered. */
+    /**
+     * Loads the journal of the selected session(s) and merges what the stream already delivered.
+     * @returns {Promise<{ ok: true } | { ok: false, error: Error }>} a failure is the shell's to show
+     */
     async reload() {
       const session = app.session();
       try {
         const history = await loadHistory(session);
-        if (app.session() !== session) return;
+        if (app.session() !== session) return { ok: true };
         records.merge(history);
         render();
+        return { ok: true };
       } catch (e) {
-        app.notify(e.message);
+        return { ok: false, error: e instanceof Error ? e : new Error(String(e)) };
       }
     },
     /** A new session was picked: forget everything shown. */
