@@ -35,7 +35,10 @@ const command = (port, line) =>
     s.on('data', (d) => {
       out += d;
       const m = /^\$(\d+)\r\n/.exec(out);
-      if (out.startsWith('+') || out.startsWith(':') || out.startsWith('-') || (m && out.length >= m[0].length + Number(m[1]))) (s.destroy(), resolve(out));
+      if (out.startsWith('+') || out.startsWith(':') || out.startsWith('-') || (m && out.length >= m[0].length + Number(m[1]))) {
+        s.destroy();
+        resolve(out);
+      }
     });
     s.on('error', reject);
   });

@@ -43,8 +43,10 @@ for (let i = 0; i < CALLS; i++) {
   const body = await res.json().catch(() => ({}));
   const limit = res.headers.get('x-mock-limit');
   if (body.success) tally.stored++;
-  else if (limit) (tally.refused++, tally.limits.add(limit));
-  else tally.other++;
+  else if (limit) {
+    tally.refused++;
+    tally.limits.add(limit);
+  }  else tally.other++;
 }
 const addsSeconds = (performance.now() - started) / 1000;
 const afterAdds = memory();

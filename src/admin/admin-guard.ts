@@ -66,10 +66,29 @@ export function hostnameOf(host: string): string {
 
 const normalOrigin = (origin: string): string => origin.trim().toLowerCase().replace(/\/+$/, '');
 
+/** What the guard was started with: the Host and origin rules, and in token mode the key that signs cookies. */
+interface GuardPolicy {
+  token: string | undefined;
+  sign(purpose: string, nonce: string): string;
+  hostAllowed(host: string | undefined): boolean;
+  originAllowed(req: IncomingMessage, origin: string): boolean;
+  cookieNonce(req: IncomingMessage): string | undefined;
+}
+
 /** The guard every admin request passes first. */
 export type AdminGuard = (req: IncomingMessage, res: ServerResponse) => Admission;
 
 export function adminGuard(options: AdminGuardOptions): AdminGuard {
+  const policy = guardPolicy(options);
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const browser = browserGate(policy, req, res, method, url);
+    return browser.answered ? browser : tokenGate(policy, req, res, method, url, browser.cors);
+  };
+}
+
+function guardPolicy(options: AdminGuardOptions): GuardPolicy {
   const corsOrigins = new Set((options.corsOrigins ?? []).map(normalOrigin));
   const allowHosts = (options.allowHosts ?? []).map((h) => h.trim().toLowerCase().replace(/\.$/, ''));
   const listenHost = options.listenHost ? hostnameOf(options.listenHost.includes(':') && !options.listenHost.startsWith('[') ? `[${options.listenHost}]` : options.listenHost) : undefined;
@@ -107,79 +126,88 @@ export function adminGuard(options: AdminGuardOptions): AdminGuard {
     return same(value.slice(dot + 1), sign('session', nonce)) ? nonce : undefined;
   }
 
-  return (req, res) => {
-    const url = req.url ?? '/';
-    const method = req.method ?? 'GET';
-    const origin = req.headers.origin;
-    if (!hostAllowed(req.headers.host)) {
-      writeRefusal(res, REFUSALS.hostRefused,
-        `The admin API answers only requests addressed to localhost, an IP address or the listen address, not "${hostnameOf(req.headers.host ?? '')}" (a page could reach it by DNS rebinding). If this is your server's name, start it with --allow-host ${hostnameOf(req.headers.host ?? '')}.`,
-      );
+  return { token, sign, hostAllowed, originAllowed, cookieNonce };
+}
+
+/** The checks that hold in every mode: the Host (DNS rebinding), deliveries, CORS preflights, cross-origin writes. */
+function browserGate(policy: GuardPolicy, req: IncomingMessage, res: ServerResponse, method: string, url: string): Admission {
+  const { hostAllowed, originAllowed } = policy;
+  const origin = req.headers.origin;
+  if (!hostAllowed(req.headers.host)) {
+    writeRefusal(res, REFUSALS.hostRefused,
+      `The admin API answers only requests addressed to localhost, an IP address or the listen address, not "${hostnameOf(req.headers.host ?? '')}" (a page could reach it by DNS rebinding). If this is your server's name, start it with --allow-host ${hostnameOf(req.headers.host ?? '')}.`,
+    );
+    return { answered: true };
+  }
+  // A webhook delivery (ours or another instance's, maybe through a proxy that rewrote its path) is never
+  // an admin call: it would carry a page's request into the admin API with no Origin (issue 25, finding 9).
+  if (req.headers[DELIVERY_HEADER] !== undefined) {
+    writeRefusal(res, REFUSALS.deliveryRefused, `${method} ${url.split('?')[0]} carries X-Mock-Delivery: it is a webhook delivery from a mock, and a delivery never reaches the admin API. Point push projects at your own receiver, not at /__mock.`);
+    return { answered: true };
+  }
+  const allowed = origin !== undefined && originAllowed(req, origin);
+  const cors = allowed ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED_HEADERS] : ['Vary', 'Origin'];
+  if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
+    if (!allowed) {
+      writeRefusal(res, REFUSALS.originRefused, `The admin API grants CORS only to the dashboard's own origin and to origins given with --cors-origin; ${origin ?? 'this page'} is neither. Start the mock with --cors-origin ${origin ?? 'ORIGIN'} to allow it.`, ['Vary', 'Origin']);
       return { answered: true };
     }
-    // A webhook delivery (ours or another instance's, maybe through a proxy that rewrote its path) is never
-    // an admin call: it would carry a page's request into the admin API with no Origin (issue 25, finding 9).
-    if (req.headers[DELIVERY_HEADER] !== undefined) {
-      writeRefusal(res, REFUSALS.deliveryRefused, `${method} ${url.split('?')[0]} carries X-Mock-Delivery: it is a webhook delivery from a mock, and a delivery never reaches the admin API. Point push projects at your own receiver, not at /__mock.`);
+    res.writeHead(204, [...cors, 'Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers', `Content-Type, Authorization, X-Mock-Session, X-Mock-Scenario, ${CSRF_HEADER}`, 'Access-Control-Max-Age', '600']);
+    res.end();
+    return { answered: true };
+  }
+  const write = !SAFE_METHODS.has(method);
+  // Browsers send Origin or Sec-Fetch-Site with every write; curl, scripts and CI jobs send neither.
+  const fromBrowser = origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
+  if (write && fromBrowser) {
+    const site = req.headers['sec-fetch-site'];
+    if (!(site === 'same-origin' || site === 'none' || allowed)) {
+      writeRefusal(res, REFUSALS.crossOrigin, `${method} ${url.split('?')[0]} came from ${origin ?? `a ${site} page`}; the admin API takes writes only from the dashboard's own origin and from origins given with --cors-origin.`, cors);
       return { answered: true };
     }
-    const allowed = origin !== undefined && originAllowed(req, origin);
-    const cors = allowed ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED_HEADERS] : ['Vary', 'Origin'];
-    if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
-      if (!allowed) {
-        writeRefusal(res, REFUSALS.originRefused, `The admin API grants CORS only to the dashboard's own origin and to origins given with --cors-origin; ${origin ?? 'this page'} is neither. Start the mock with --cors-origin ${origin ?? 'ORIGIN'} to allow it.`, ['Vary', 'Origin']);
-        return { answered: true };
-      }
-      res.writeHead(204, [...cors, 'Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers', `Content-Type, Authorization, X-Mock-Session, X-Mock-Scenario, ${CSRF_HEADER}`, 'Access-Control-Max-Age', '600']);
-      res.end();
+    const type = String(req.headers['content-type'] ?? '').toLowerCase();
+    if (!/^application\/([\w.-]+\+)?json\b/.test(type) && !CUSTOM_HEADERS.some((h) => req.headers[h] !== undefined)) {
+      writeRefusal(res, REFUSALS.jsonRequired, `${method} ${url.split('?')[0]} from a browser must send Content-Type: application/json or an X-Mock-Session header, so that no page can send it as a simple (form) request.`, cors);
       return { answered: true };
     }
-    const write = !SAFE_METHODS.has(method);
-    // Browsers send Origin or Sec-Fetch-Site with every write; curl, scripts and CI jobs send neither.
-    const fromBrowser = origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
-    if (write && fromBrowser) {
-      const site = req.headers['sec-fetch-site'];
-      if (!(site === 'same-origin' || site === 'none' || allowed)) {
-        writeRefusal(res, REFUSALS.crossOrigin, `${method} ${url.split('?')[0]} came from ${origin ?? `a ${site} page`}; the admin API takes writes only from the dashboard's own origin and from origins given with --cors-origin.`, cors);
-        return { answered: true };
-      }
-      const type = String(req.headers['content-type'] ?? '').toLowerCase();
-      if (!/^application\/([\w.-]+\+)?json\b/.test(type) && !CUSTOM_HEADERS.some((h) => req.headers[h] !== undefined)) {
-        writeRefusal(res, REFUSALS.jsonRequired, `${method} ${url.split('?')[0]} from a browser must send Content-Type: application/json or an X-Mock-Session header, so that no page can send it as a simple (form) request.`, cors);
-        return { answered: true };
-      }
-    }
-    if (!token) {
-      if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, null);
-      return { answered: false, cors };
-    }
-    // The dashboard cannot send a bearer header from a link or an EventSource: opening
-    // /__mock/ui/?admin_token=T once sets an HttpOnly, same-site cookie signed with a key from the token.
-    const login = LOGIN_PATTERN.exec(url)?.[1];
-    if (login !== undefined && same(decoded(login) ?? '', token)) {
-      const nonce = randomBytes(18).toString('base64url');
-      res.writeHead(303, ['Location', '/__mock/ui/', 'Referrer-Policy', 'no-referrer', 'Set-Cookie', `${ADMIN_COOKIE}=${nonce}.${sign('session', nonce)}; HttpOnly; SameSite=Strict; Path=/__mock`]);
-      res.end();
-      return { answered: true };
-    }
-    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer !== undefined && same(bearer, token)) {
-      if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, null);
-      return { answered: false, cors };
-    }
-    const nonce = bearer === undefined ? cookieNonce(req) : undefined;
-    if (nonce === undefined) {
-      writeRefusal(res, REFUSALS.adminToken, 'Send "Authorization: Bearer <token>" with the token given to --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', [...cors, 'WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
-      return { answered: true };
-    }
-    if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, sign('csrf', nonce));
-    // SameSite does not separate the ports of one host: the cookie alone never changes anything.
-    if (write && !same(String(req.headers[CSRF_HEADER] ?? ''), sign('csrf', nonce))) {
-      writeRefusal(res, REFUSALS.csrfToken, `${method} ${url.split('?')[0]} with the dashboard's cookie needs its CSRF token in ${CSRF_HEADER} (GET /__mock/csrf), or send "Authorization: Bearer <token>".`, cors);
-      return { answered: true };
-    }
+  }
+  return { answered: false, cors };
+}
+
+/** Token mode: the bearer token, the dashboard's login link and cookie, and the cookie's CSRF token. */
+function tokenGate(policy: GuardPolicy, req: IncomingMessage, res: ServerResponse, method: string, url: string, cors: string[]): Admission {
+  const { token, sign, cookieNonce } = policy;
+  const write = !SAFE_METHODS.has(method);
+  if (!token) {
+    if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, null);
     return { answered: false, cors };
-  };
+  }
+  // The dashboard cannot send a bearer header from a link or an EventSource: opening
+  // /__mock/ui/?admin_token=T once sets an HttpOnly, same-site cookie signed with a key from the token.
+  const login = LOGIN_PATTERN.exec(url)?.[1];
+  if (login !== undefined && same(decoded(login) ?? '', token)) {
+    const nonce = randomBytes(18).toString('base64url');
+    res.writeHead(303, ['Location', '/__mock/ui/', 'Referrer-Policy', 'no-referrer', 'Set-Cookie', `${ADMIN_COOKIE}=${nonce}.${sign('session', nonce)}; HttpOnly; SameSite=Strict; Path=/__mock`]);
+    res.end();
+    return { answered: true };
+  }
+  const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer !== undefined && same(bearer, token)) {
+    if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, null);
+    return { answered: false, cors };
+  }
+  const nonce = bearer === undefined ? cookieNonce(req) : undefined;
+  if (nonce === undefined) {
+    writeRefusal(res, REFUSALS.adminToken, 'Send "Authorization: Bearer <token>" with the token given to --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', [...cors, 'WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
+    return { answered: true };
+  }
+  if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, sign('csrf', nonce));
+  // SameSite does not separate the ports of one host: the cookie alone never changes anything.
+  if (write && !same(String(req.headers[CSRF_HEADER] ?? ''), sign('csrf', nonce))) {
+    writeRefusal(res, REFUSALS.csrfToken, `${method} ${url.split('?')[0]} with the dashboard's cookie needs its CSRF token in ${CSRF_HEADER} (GET /__mock/csrf), or send "Authorization: Bearer <token>".`, cors);
+    return { answered: true };
+  }
+  return { answered: false, cors };
 }
 
 /** `GET /__mock/csrf`: the dashboard's CSRF token (null when none is needed: no token mode, or a bearer caller). */

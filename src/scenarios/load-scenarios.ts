@@ -38,13 +38,14 @@ function schema(): ValidateFunction {
 
 const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string'));
 
+// The checks run on files that may also have failed the schema: every shape is checked before use.
+const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
 /** Semantic checks against the contract; returns [pointer, message] pairs. */
 function checkAgainstContract(s: Scenario, contract: Contract, modules: Map<ApiName, ApiModule>): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const apis = [...contract.apis.keys()];
   const effects = new Set([...modules.values()].flatMap((m) => Object.keys(m.effects ?? {})));
-  // Runs on files that may also have failed the schema: every shape is checked before use.
-  const obj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
   (Array.isArray(s.rules) ? s.rules : []).forEach((rule: Rule, i) => {
     if (!obj(rule)) return;
     const base = `/rules/${i}`;
@@ -58,24 +59,7 @@ function checkAgainstContract(s: Scenario, contract: Contract, modules: Map<ApiN
     const candidates = new Set<ApiName>(
       ops.length ? ops.filter((o) => o).map((o) => o!.api) : ((list(when.api) as ApiName[] | undefined) ?? apis).filter((a) => apis.includes(a)),
     );
-    // A `matches` that is not a regular expression would fail at request time: refuse it here.
-    const walk = (v: unknown, at: string): void => {
-      if (!v || typeof v !== 'object') return;
-      for (const [k, child] of Object.entries(v)) {
-        if (k === 'matches' && typeof child === 'string') {
-          let linear: ReturnType<typeof compileLinear> | undefined;
-          try {
-            new RegExp(child);
-            linear = compileLinear(child);
-          } catch (e) {
-            out.push([`${at}/matches`, `not a regular expression: ${(e as Error).message}`]);
-          }
-          // Matched on RE2, in time linear in the value (apply-scenarios.ts): no lookaround, no backreference.
-          if (linear && !linear.ok) out.push([`${at}/matches`, `not a pattern RE2 can run in linear time (no lookaround or backreference): ${linear.reason}`]);
-        } else walk(child, `${at}/${k}`);
-      }
-    };
-    walk(when, `${base}/when`);
+    checkPatterns(when, `${base}/when`, out);
     const thens: Array<[string, Then]> = [
       ...(obj(rule.then) ? [[`${base}/then`, rule.then] as [string, Then]] : []),
       ...(Array.isArray(rule.steps) ? rule.steps.map((t, j): [string, Then] => [`${base}/steps/${j}`, t]) : []),
@@ -89,6 +73,30 @@ function checkAgainstContract(s: Scenario, contract: Contract, modules: Map<ApiN
       if (obj(then.delay) && typeof then.delay['min'] === 'number' && typeof then.delay['max'] === 'number' && then.delay['min'] > then.delay['max']) out.push([`${at}/delay`, 'delay.min is above delay.max']);
     }
   });
+  checkGiven(s, modules, out);
+  return out;
+}
+
+/** A `matches` that is not a regular expression would fail at request time: refuse it here. */
+function checkPatterns(v: unknown, at: string, out: Array<[string, string]>): void {
+  if (!v || typeof v !== 'object') return;
+  for (const [k, child] of Object.entries(v)) {
+    if (k === 'matches' && typeof child === 'string') {
+      let linear: ReturnType<typeof compileLinear> | undefined;
+      try {
+        new RegExp(child);
+        linear = compileLinear(child);
+      } catch (e) {
+        out.push([`${at}/matches`, `not a regular expression: ${(e as Error).message}`]);
+      }
+      // Matched on RE2, in time linear in the value (apply-scenarios.ts): no lookaround, no backreference.
+      if (linear && !linear.ok) out.push([`${at}/matches`, `not a pattern RE2 can run in linear time (no lookaround or backreference): ${linear.reason}`]);
+    } else checkPatterns(child, `${at}/${k}`, out);
+  }
+}
+
+/** `given`: seed data only for APIs and collections that exist. */
+function checkGiven(s: Scenario, modules: Map<ApiName, ApiModule>, out: Array<[string, string]>): void {
   for (const [api, kinds] of Object.entries(obj(s.given) ? s.given : {})) {
     const module = modules.get(api as ApiName);
     if (!module) {
@@ -97,7 +105,6 @@ function checkAgainstContract(s: Scenario, contract: Contract, modules: Map<ApiN
     }
     for (const kind of Object.keys(obj(kinds) ? kinds : {})) if (!module.collections[kind]) out.push([joinPointer('given', api, kind), `${api} has no collection "${kind}"; it has ${Object.keys(module.collections).join(', ')}`]);
   }
-  return out;
 }
 
 /** The answers a `then` chooses between; the other fields (message, status, headers, delay, effect) only adjust one. */

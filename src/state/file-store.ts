@@ -79,14 +79,34 @@ export class FileStore implements Store {
     chmodSync(options.dir, 0o700);
     this.logFile = join(options.dir, 'state.log');
     this.snapshotFile = join(options.dir, 'state.json');
-    const recovery = (file: string): string =>
-      file === this.snapshotFile
-        ? `Restore ${file} from a backup, or move it aside to start from state.log alone (changes since the last compaction), or start with an empty --state folder`
-        : `Move ${file} aside to start from state.json (losing the changes since the last compaction), or start with an empty --state folder`;
     this.memory = new MemoryStore({ ...options, onMutation: (session, m) => this.log(session, m) });
     this.replaying = true;
-    let replayed = 0;
-    let tornLine = false;
+    this.loadSnapshot();
+    const { replayed, whole, logBytes } = this.replayLog();
+    const tornLine = whole < logBytes;
+    this.replaying = false;
+    this.fd = openSync(this.logFile, 'a', 0o600);
+    fchmodSync(this.fd, 0o600);
+    if (tornLine) {
+      // Cut now, not only by the compaction below (which a full disk can make fail): nothing is ever appended after a torn line.
+      ftruncateSync(this.fd, whole);
+      options.log?.(`contract-mock: ${this.logFile} ended with a torn line (${logBytes - whole} bytes: a write cut short by a crash or a full disk, never acknowledged); loaded the ${replayed} complete lines before it and cut it off`);
+    }
+    this.appender = new LineAppender(this.logFile, this.fd, { write: options.write, log: options.log });
+    this.recovered = { sessions: Object.keys(this.memory.snapshot()).length, replayed, tornLine };
+    // Start each run from a fresh snapshot.
+    this.compact();
+  }
+
+  /** What to do about a state file that stops start-up. */
+  private recovery(file: string): string {
+    return file === this.snapshotFile
+      ? `Restore ${file} from a backup, or move it aside to start from state.log alone (changes since the last compaction), or start with an empty --state folder`
+      : `Move ${file} aside to start from state.json (losing the changes since the last compaction), or start with an empty --state folder`;
+  }
+
+  /** Restores the sessions of state.json, if there is one; a file that is not a snapshot stops start-up. */
+  private loadSnapshot(): void {
     if (existsSync(this.snapshotFile)) {
       const text = readFileSync(this.snapshotFile, 'utf8');
       let snapshot: unknown;
@@ -94,16 +114,21 @@ export class FileStore implements Store {
         snapshot = exactJson.parse(text);
       } catch (e) {
         const position = Number(/position (\d+)/.exec((e as Error).message)?.[1] ?? text.length);
-        throw new StateFileError(this.snapshotFile, lineAt(text, position), `not valid JSON (${(e as Error).message})`, recovery(this.snapshotFile));
+        throw new StateFileError(this.snapshotFile, lineAt(text, position), `not valid JSON (${(e as Error).message})`, this.recovery(this.snapshotFile));
       }
       if (!isObject(snapshot) || snapshot['version'] !== 1 || !isObject(snapshot['sessions'])) {
-        throw new StateFileError(this.snapshotFile, 1, 'not a contract-mock snapshot (expected {"version": 1, "sessions": {...}})', recovery(this.snapshotFile));
+        throw new StateFileError(this.snapshotFile, 1, 'not a contract-mock snapshot (expected {"version": 1, "sessions": {...}})', this.recovery(this.snapshotFile));
       }
       for (const [id, dump] of Object.entries(snapshot['sessions'])) {
-        if (!validDump(dump)) throw new StateFileError(this.snapshotFile, 1, `session "${id}" is not a session dump ({collections, counters, clockOffsetMs})`, recovery(this.snapshotFile));
+        if (!validDump(dump)) throw new StateFileError(this.snapshotFile, 1, `session "${id}" is not a session dump ({collections, counters, clockOffsetMs})`, this.recovery(this.snapshotFile));
         this.memory.replay(id, { op: 'load', dump });
       }
     }
+  }
+
+  /** Replays state.log's complete lines; only a torn last line (a write cut short) is tolerated. */
+  private replayLog(): { replayed: number; whole: number; logBytes: number } {
+    let replayed = 0;
     /** Bytes of the log's complete lines: a torn line past them is cut off. */
     let whole = 0;
     let logBytes = 0;
@@ -124,27 +149,15 @@ export class FileStore implements Store {
         } catch {
           // Only the last line can be torn (the process died mid-write); anything else is corruption.
           if (i >= lines.length - 2) break;
-          throw new StateFileError(this.logFile, i + 1, 'not valid JSON, and not the last line (so not a write cut short by a crash)', recovery(this.logFile));
+          throw new StateFileError(this.logFile, i + 1, 'not valid JSON, and not the last line (so not a write cut short by a crash)', this.recovery(this.logFile));
         }
-        if (!validEntry(entry)) throw new StateFileError(this.logFile, i + 1, 'not a state change ({"s": session, "m": {"op": ...}})', recovery(this.logFile));
+        if (!validEntry(entry)) throw new StateFileError(this.logFile, i + 1, 'not a state change ({"s": session, "m": {"op": ...}})', this.recovery(this.logFile));
         this.memory.replay(entry.s, entry.m);
         replayed++;
         whole += Buffer.byteLength(line) + 1;
       }
-      tornLine = whole < logBytes;
     }
-    this.replaying = false;
-    this.fd = openSync(this.logFile, 'a', 0o600);
-    fchmodSync(this.fd, 0o600);
-    if (tornLine) {
-      // Cut now, not only by the compaction below (which a full disk can make fail): nothing is ever appended after a torn line.
-      ftruncateSync(this.fd, whole);
-      options.log?.(`contract-mock: ${this.logFile} ended with a torn line (${logBytes - whole} bytes: a write cut short by a crash or a full disk, never acknowledged); loaded the ${replayed} complete lines before it and cut it off`);
-    }
-    this.appender = new LineAppender(this.logFile, this.fd, { write: options.write, log: options.log });
-    this.recovered = { sessions: Object.keys(this.memory.snapshot()).length, replayed, tornLine };
-    // Start each run from a fresh snapshot.
-    this.compact();
+    return { replayed, whole, logBytes };
   }
 
   /**

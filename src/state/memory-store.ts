@@ -294,7 +294,7 @@ export class MemoryStore implements Store {
     if (this.newest?.id === id) this.newest = undefined;
     const s = this.sessions.get(id) ?? this.fresh.get(id);
     if (!s) return false;
-    this.sessions.delete(id) || this.fresh.delete(id);
+    if (!this.sessions.delete(id)) this.fresh.delete(id);
     this.bytes -= s.bytes;
     return true;
   }

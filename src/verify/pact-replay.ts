@@ -47,16 +47,36 @@ export interface ReplayOptions {
   statesToken?: string;
 }
 
-export async function replayInteraction(target: string, api: string, i: PactInteraction, options: ReplayOptions): Promise<CheckResult> {
-  const started = Date.now();
-  const failures: Violation[] = [];
-  const session = { 'x-mock-session': options.session };
-  const signal = (): AbortSignal => AbortSignal.timeout(options.timeoutMs);
+/** Sets up the interaction's provider states through the state endpoint, in order; a refusal is a failure. */
+async function setUpStates(i: PactInteraction, options: ReplayOptions, session: Record<string, string>, signal: () => AbortSignal, failures: Violation[]): Promise<void> {
   for (const state of options.statesUrl ? (i.providerStates ?? []) : []) {
     const res = await fetch(options.statesUrl!, { method: 'POST', headers: { 'content-type': 'application/json', ...session, ...(options.statesToken ? { authorization: `Bearer ${options.statesToken}` } : {}) }, body: JSON.stringify({ state: state.name, params: state.params, action: 'setup' }), signal: signal() }).catch((e: Error) => e);
     if (res instanceof Error) failures.push(fail('', 'provider-state', `state "${state.name}": ${options.statesUrl} failed (${res.message})`));
     else if (res.status >= 300) failures.push(fail('', 'provider-state', `state "${state.name}": ${options.statesUrl} answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`));
   }
+}
+
+/** Checks an answer against the interaction: its status, and its body under the matching rules. */
+async function checkAnswer(i: PactInteraction, res: Response, failures: Violation[]): Promise<CheckResult['response']> {
+  const text = await res.text();
+  let actual: unknown = text;
+  try {
+    actual = JSON.parse(text);
+  } catch {
+    if (i.response.body) failures.push(fail('', 'json', `the answer is not JSON: ${text.slice(0, 80)}`));
+  }
+  const response = { status: res.status, contentType: res.headers.get('content-type') ?? undefined, body: actual };
+  if (res.status !== i.response.status) failures.push(fail('/status', 'status', `expected HTTP ${i.response.status}, got ${res.status}`));
+  if (i.response.body && typeof actual !== 'string') matchBody(i.response.body.content, actual, '$', (i.response.matchingRules['body'] ?? {}) as unknown as Rules, failures);
+  return response;
+}
+
+export async function replayInteraction(target: string, api: string, i: PactInteraction, options: ReplayOptions): Promise<CheckResult> {
+  const started = Date.now();
+  const failures: Violation[] = [];
+  const session = { 'x-mock-session': options.session };
+  const signal = (): AbortSignal => AbortSignal.timeout(options.timeoutMs);
+  await setUpStates(i, options, session, signal, failures);
   const query = i.request.query ? '?' + new URLSearchParams(Object.entries(i.request.query).flatMap(([k, vs]) => vs.map((v): [string, string] => [k, v]))).toString() : '';
   const body = i.request.body ? (typeof i.request.body.content === 'string' ? i.request.body.content : JSON.stringify(i.request.body.content)) : undefined;
   const headers: Record<string, string> = { ...session, ...(i.request.body ? { 'content-type': i.request.body.contentType } : {}) };
@@ -64,18 +84,7 @@ export async function replayInteraction(target: string, api: string, i: PactInte
   let response: CheckResult['response'];
   const res = await fetch(request.url, { method: request.method, headers, body, signal: signal() }).catch((e: Error) => e);
   if (res instanceof Error) failures.push(fail('', 'network', `${request.method} ${request.url} failed: ${res.message}`));
-  else {
-    const text = await res.text();
-    let actual: unknown = text;
-    try {
-      actual = JSON.parse(text);
-    } catch {
-      if (i.response.body) failures.push(fail('', 'json', `the answer is not JSON: ${text.slice(0, 80)}`));
-    }
-    response = { status: res.status, contentType: res.headers.get('content-type') ?? undefined, body: actual };
-    if (res.status !== i.response.status) failures.push(fail('/status', 'status', `expected HTTP ${i.response.status}, got ${res.status}`));
-    if (i.response.body && typeof actual !== 'string') matchBody(i.response.body.content, actual, '$', (i.response.matchingRules['body'] ?? {}) as unknown as Rules, failures);
-  }
+  else response = await checkAnswer(i, res, failures);
   return { api, operationId: i.description.split(' ')[0] ?? '', kind: 'pact', name: i.description, ok: failures.length === 0, failures, request, ...(response ? { response } : {}), durationMs: Date.now() - started };
 }
 

@@ -49,7 +49,8 @@ export class RawDocument {
 export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const unescape = (s: string): string => s.replace(/~1/g, '/').replace(/~0/g, '~');
 export const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as JSON (key order included, as written in the documents). */
+export const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 /** Words that describe a schema without constraining it: an edit to them breaks nobody. */
 const PROSE = ['description', 'summary', 'title', 'example', 'examples', '$comment', 'externalDocs', 'deprecated', 'x-order'];
 
@@ -88,37 +89,47 @@ function walk(w: Walk, oldNode: unknown, oldPtr: string, newNode: unknown, newPt
   const where = at.replace(/^\/body/, '') || '/';
   const req = w.side === 'request';
 
-  const ta = typesOf(a);
-  const tb = typesOf(b);
-  if (ta && tb && !same(ta, tb)) {
-    // A request field accepting less, or a response field sending something new, breaks the client.
-    const breaking = req ? !covers(tb, ta) : !covers(ta, tb);
-    add(req ? 'request-type-changed' : 'response-type-changed', breaking, `${w.side} ${where}: type ${ta.join('|')} → ${tb.join('|')}`, { kind: 'present', at }, '/type');
-  }
-  if (a['format'] !== b['format'] && (a['format'] !== undefined || b['format'] !== undefined)) {
-    add(req ? 'request-format-changed' : 'response-format-changed', true, `${w.side} ${where}: format ${String(a['format'] ?? 'none')} → ${String(b['format'] ?? 'none')}`, { kind: 'present', at }, '/format');
-  }
+  typeChange(a, b, at, where, req, add);
   enumChange(a, b, at, where, req, add);
   constraints(a, b, at, where, req, add);
   properties(w, a, o.pointer, b, n.pointer, at, where, req, add, depth);
   if (a['items'] !== undefined && b['items'] !== undefined) walk(w, a['items'], o.pointer + '/items', b['items'], n.pointer + '/items', `${at}/*`, depth + 1);
   // A form field carrying JSON (contentMediaType): the journal keeps it parsed, at the same place.
   if (a['contentSchema'] !== undefined && b['contentSchema'] !== undefined) walk(w, a['contentSchema'], o.pointer + '/contentSchema', b['contentSchema'], n.pointer + '/contentSchema', at, depth + 1);
-  for (const k of ['oneOf', 'anyOf', 'allOf'] as const) {
-    const la = Array.isArray(a[k]) ? (a[k] as unknown[]) : [];
-    const lb = Array.isArray(b[k]) ? (b[k] as unknown[]) : [];
-    for (let i = 0; i < Math.min(la.length, lb.length); i++) walk(w, la[i], `${o.pointer}/${k}/${i}`, lb[i], `${n.pointer}/${k}/${i}`, at, depth + 1);
-    if (la.length !== lb.length) {
-      const fewer = lb.length < la.length;
-      // Fewer alternatives narrow what a request may be; more widen what a response may be.
-      add(`${w.side}-${k}-changed`, req ? fewer : !fewer, `${w.side} ${where}: ${k} has ${lb.length} alternatives, had ${la.length}`, { kind: 'any' }, `/${k}`);
-    }
-  }
+  compositions(w, a, o.pointer, b, n.pointer, at, where, add, depth);
   const prose = PROSE.filter((p) => a[p] !== undefined || b[p] !== undefined).filter((p) => !same(a[p], b[p]));
   if (prose.length) add('description-changed', false, `${w.side} ${where}: ${prose.join(', ')} edited`, { kind: 'any' }, `/${prose[0]}`);
 }
 
 type Add = (kind: string, breaking: boolean, message: string, touch: Touch, suffix?: string) => void;
+
+function typeChange(a: JsonObject, b: JsonObject, at: string, where: string, req: boolean, add: Add): void {
+  const side = req ? 'request' : 'response';
+  const ta = typesOf(a);
+  const tb = typesOf(b);
+  if (ta && tb && !same(ta, tb)) {
+    // A request field accepting less, or a response field sending something new, breaks the client.
+    const breaking = req ? !covers(tb, ta) : !covers(ta, tb);
+    add(`${side}-type-changed`, breaking, `${side} ${where}: type ${ta.join('|')} → ${tb.join('|')}`, { kind: 'present', at }, '/type');
+  }
+  if (a['format'] !== b['format'] && (a['format'] !== undefined || b['format'] !== undefined)) {
+    add(`${side}-format-changed`, true, `${side} ${where}: format ${String(a['format'] ?? 'none')} → ${String(b['format'] ?? 'none')}`, { kind: 'present', at }, '/format');
+  }
+}
+
+/** oneOf, anyOf, allOf: alternatives compared pairwise in order; a change in their number is a change of its own. */
+function compositions(w: Walk, a: JsonObject, op: string, b: JsonObject, np: string, at: string, where: string, add: Add, depth: number): void {
+  for (const k of ['oneOf', 'anyOf', 'allOf'] as const) {
+    const la = Array.isArray(a[k]) ? (a[k] as unknown[]) : [];
+    const lb = Array.isArray(b[k]) ? (b[k] as unknown[]) : [];
+    for (let i = 0; i < Math.min(la.length, lb.length); i++) walk(w, la[i], `${op}/${k}/${i}`, lb[i], `${np}/${k}/${i}`, at, depth + 1);
+    if (la.length !== lb.length) {
+      const fewer = lb.length < la.length;
+      // Fewer alternatives narrow what a request may be; more widen what a response may be.
+      add(`${w.side}-${k}-changed`, w.side === 'request' ? fewer : !fewer, `${w.side} ${where}: ${k} has ${lb.length} alternatives, had ${la.length}`, { kind: 'any' }, `/${k}`);
+    }
+  }
+}
 
 function enumChange(a: JsonObject, b: JsonObject, at: string, where: string, req: boolean, add: Add): void {
   const ea = a['enum'] !== undefined ? (a['enum'] as unknown[]) : a['const'] !== undefined ? [a['const']] : undefined;

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JsonObject } from '../contract/types.js';
-import { RawDocument, diffSchema, escape, isObject, type SchemaChange, type Side, type Touch } from './schema-diff.js';
+import { RawDocument, diffSchema, escape, isObject, same, type SchemaChange, type Side, type Touch } from './schema-diff.js';
+import { diffDialect } from './dialect-diff.js';
 
 export interface SpecChange extends SchemaChange {
   side: Side | 'document';
@@ -27,7 +28,6 @@ export interface SpecDiff {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** Reads an OpenAPI document (YAML or JSON) as written. Throws with the file name when it is not one. */
 export function readDocument(file: string): JsonObject {
@@ -47,7 +47,7 @@ export function diffSpecFiles(oldFile: string, newFile: string): SpecDiff {
   return { api: apiOf(old, oldFile), old: oldFile, new: newFile, changes: diffSpecs(old, readDocument(newFile), apiOf(old, oldFile)) };
 }
 
-interface OperationAt {
+export interface OperationAt {
   method: string;
   path: string;
   pointer: string;
@@ -113,7 +113,18 @@ function parametersOf(doc: RawDocument, op: OperationAt): Map<string, { node: Js
 const callPointer = (where: string, name: string): string => (where === 'header' ? `/headers/${escape(name.toLowerCase())}` : `/${where}/${escape(name)}`);
 
 function diffOperation(old: RawDocument, next: RawDocument, o: OperationAt, n: OperationAt, out: Found): void {
-  const push = (c: SchemaChange, side: Side | 'document' = 'request'): number => out.push({ ...c, side });
+  diffParameters(old, next, o, n, out);
+  diffRequestBody(old, next, o, n, out);
+  diffResponses(old, next, o, n, out);
+  for (const k of ['summary', 'description'] as const) {
+    if (!same(o.node[k], n.node[k])) out.push({ kind: 'description-changed', breaking: false, message: `operation ${k} edited`, oldPointer: `${o.pointer}/${k}`, newPointer: `${n.pointer}/${k}`, touch: { kind: 'any' }, side: 'document' });
+  }
+  diffCodes(o, n, out);
+}
+
+/** Parameters by place and name: removed, added, now required or optional, and their schemas. */
+function diffParameters(old: RawDocument, next: RawDocument, o: OperationAt, n: OperationAt, out: Found): void {
+  const push = (c: SchemaChange): number => out.push({ ...c, side: 'request' });
   const pa = parametersOf(old, o);
   const pb = parametersOf(next, n);
   for (const [key, p] of pa) {
@@ -137,12 +148,6 @@ function diffOperation(old: RawDocument, next: RawDocument, o: OperationAt, n: O
     const required = q.node['required'] === true;
     push({ kind: required ? 'parameter-added-required' : 'parameter-added', breaking: required, message: `${where} parameter ${name} added${required ? ', required' : ''}`, oldPointer: `${o.pointer}/parameters`, newPointer: q.pointer, touch: required ? { kind: 'absent', at: callPointer(where, name) } : { kind: 'any' } });
   }
-  diffRequestBody(old, next, o, n, out);
-  diffResponses(old, next, o, n, out);
-  for (const k of ['summary', 'description'] as const) {
-    if (!same(o.node[k], n.node[k])) push({ kind: 'description-changed', breaking: false, message: `operation ${k} edited`, oldPointer: `${o.pointer}/${k}`, newPointer: `${n.pointer}/${k}`, touch: { kind: 'any' } }, 'document');
-  }
-  diffCodes(o, n, out);
 }
 
 function diffRequestBody(old: RawDocument, next: RawDocument, o: OperationAt, n: OperationAt, out: Found): void {
@@ -210,40 +215,6 @@ function diffCodes(o: OperationAt, n: OperationAt, out: Found): void {
   if ((o.node['x-envelope'] ?? 'default') !== (n.node['x-envelope'] ?? 'default')) {
     out.push({ side: 'response', kind: 'envelope-changed', breaking: true, message: `envelope ${String(o.node['x-envelope'] ?? 'default')} → ${String(n.node['x-envelope'] ?? 'default')}`, oldPointer: `${o.pointer}/x-envelope`, newPointer: `${n.pointer}/x-envelope`, touch: { kind: 'any' } });
   }
-}
-
-/** `x-dialect` envelopes and code pointers, and `x-error-catalog` bodies: what every answer of the API is wrapped in. */
-function diffDialect(oldDoc: JsonObject, newDoc: JsonObject, api: string, oldOps: Map<string, OperationAt>, out: SpecChange[]): void {
-  const da = isObject(oldDoc['x-dialect']) ? oldDoc['x-dialect'] : {};
-  const db = isObject(newDoc['x-dialect']) ? newDoc['x-dialect'] : {};
-  const whole = { api, operationId: null, side: 'response' as const };
-  const ea = isObject(da['envelopes']) ? da['envelopes'] : {};
-  const eb = isObject(db['envelopes']) ? db['envelopes'] : {};
-  for (const name of new Set([...Object.keys(ea), ...Object.keys(eb)])) {
-    if (same(ea[name], eb[name])) continue;
-    // Every call of an operation answered in this envelope sees the change: one entry per operation, so usage is per operation.
-    const users = [...oldOps.values()].filter((op) => (op.node['x-envelope'] ?? 'default') === name);
-    for (const op of users.length ? users : [undefined]) {
-      out.push({ ...whole, operationId: op ? String(op.node['operationId'] ?? '') || null : null, method: op?.method, path: op?.path, kind: 'envelope-changed', breaking: true, message: `envelope "${name}" changed`, oldPointer: `/x-dialect/envelopes/${escape(name)}`, newPointer: `/x-dialect/envelopes/${escape(name)}`, touch: { kind: 'any' } });
-    }
-  }
-  for (const k of ['codePointers', 'messagePointer', 'successCodes']) {
-    if (!same(da[k], db[k])) out.push({ ...whole, kind: 'envelope-changed', breaking: true, message: `x-dialect ${k} changed: ${JSON.stringify(da[k])} → ${JSON.stringify(db[k])}`, oldPointer: `/x-dialect/${k}`, newPointer: `/x-dialect/${k}`, touch: { kind: 'any' } });
-  }
-  const ca = Array.isArray(oldDoc['x-error-catalog']) ? (oldDoc['x-error-catalog'] as JsonObject[]) : [];
-  const cb = Array.isArray(newDoc['x-error-catalog']) ? (newDoc['x-error-catalog'] as JsonObject[]) : [];
-  ca.forEach((entry, i) => {
-    const j = cb.findIndex((e) => e['key'] === entry['key']);
-    const code = String(entry['code'] ?? entry['key']);
-    if (j < 0) return void out.push({ ...whole, kind: 'catalog-entry-removed', breaking: true, message: `business code ${code} removed from the catalogue`, oldPointer: `/x-error-catalog/${i}`, newPointer: '/x-error-catalog', touch: { kind: 'code', codes: [code] } });
-    const other = cb[j]!;
-    for (const field of ['code', 'message', 'body']) {
-      if (!same(entry[field], other[field])) out.push({ ...whole, kind: 'catalog-entry-changed', breaking: true, message: `business code ${code}: ${field} ${JSON.stringify(entry[field])} → ${JSON.stringify(other[field])}`, oldPointer: `/x-error-catalog/${i}/${field}`, newPointer: `/x-error-catalog/${j}/${field}`, touch: { kind: 'code', codes: [code] } });
-    }
-    for (const field of ['meaning', 'x-http-status']) {
-      if (!same(entry[field], other[field])) out.push({ ...whole, kind: 'catalog-note-changed', breaking: false, message: `business code ${code}: ${field} edited`, oldPointer: `/x-error-catalog/${i}/${field}`, newPointer: `/x-error-catalog/${j}/${field}`, touch: { kind: 'code', codes: [code] } });
-    }
-  });
 }
 
 export type { Touch };

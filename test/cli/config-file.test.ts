@@ -35,7 +35,10 @@ function serveUrl(dir: string, args: string[], extra: Record<string, string> = {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const url = /listening on (http:\/\/\S+)/.exec(out);
-      if (url) (child.kill('SIGKILL'), resolve(url[1]!));
+      if (url) {
+        child.kill('SIGKILL');
+        resolve(url[1]!);
+      }
     });
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));

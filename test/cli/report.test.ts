@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { testMock } from '../helpers/mock.js';
 import { listen } from '../helpers/listen.js';
-import { freePort } from '../helpers/free-port.js';
 
 const bin = join(packageRoot(), 'bin', 'contract-mock.js');
 let url: string;

@@ -85,7 +85,7 @@ describe('verify --json/--junit', () => {
     writeFileSync(tokenFile, 'file-token\r\n');
     const sent = async (args: string[], env: Record<string, string> = {}): Promise<{ secret: string; token: string }> => {
       const json = join(dir, `from-${Math.random().toString(36).slice(2)}.json`);
-      const run = await cli(['verify', '--target', url, '--api', 'platform-sync', '--api', 'wuhan-eduyun', '--generated', '0', '--keep-secrets', '--json', json, ...args], env);
+      await cli(['verify', '--target', url, '--api', 'platform-sync', '--api', 'wuhan-eduyun', '--generated', '0', '--keep-secrets', '--json', json, ...args], env);
       const checks = (JSON.parse(readFileSync(json, 'utf8')) as { checks: Array<{ operationId: string; name: string; request: { body?: string; url: string } }> }).checks;
       const token = checks.find((c) => c.name.endsWith('flow: get a token'))!;
       const org = checks.find((c) => c.name.endsWith('flow: org info'))!;

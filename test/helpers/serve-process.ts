@@ -29,7 +29,10 @@ export async function serveProcess(args: string[], { command = 'serve', host = '
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const listening = /listening on (http:\/\/\S+)/.exec(out);
-      if (listening) ((url = listening[1]!), resolve());
+      if (listening) {
+        url = listening[1]!;
+        resolve();
+      }
     });
     child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${out}${err}`)));
   });

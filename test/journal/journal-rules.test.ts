@@ -7,7 +7,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { CallRecord } from '../../src/journal/call-record.js';
 import type { DeliveryOutcome } from '../../src/apis/api-module.js';
 import { Journal, type CallJournal } from '../../src/journal/journal.js';
 import { JournalRules, boundRecord, lastOf, matcher, mergeDeliveries, preview, indexOf } from '../../src/journal/journal-rules.js';

@@ -134,7 +134,10 @@ describe('built-in scenarios', () => {
     await token();
     await token();
     expect(slept).toHaveLength(2);
-    for (const ms of slept) expect(ms).toBeGreaterThanOrEqual(1500), expect(ms).toBeLessThanOrEqual(4000);
+    for (const ms of slept) {
+      expect(ms).toBeGreaterThanOrEqual(1500);
+      expect(ms).toBeLessThanOrEqual(4000);
+    }
     const again = await testMock({ sleep: async (ms) => void slept.push(ms) });
     await request(again.listener).post('/__mock/scenarios/active').send({ name: 'slow-network' });
     await request(again.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' });

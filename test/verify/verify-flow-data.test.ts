@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ApiModule } from '../../src/apis/api-module.js';
-import { dataOf, defineFlow } from '../../src/apis/verify-flow.js';
+import { defineFlow } from '../../src/apis/verify-flow.js';
 import { compileContract } from '../../src/contract/compile-contract.js';
 import { loadServedSpec, packageRoot } from '../../src/contract/load-specs.js';
 import { API_NAMES } from '../../src/contract/load-specs.js';
