@@ -26,7 +26,7 @@ import { seedState } from '../answers/seed-state.js';
 import { recordValidators } from '../answers/record-validators.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
-import { createPipeline, DEFAULT_LIMITS, type Limits, type Pipeline } from '../pipeline/index.js';
+import { createPipeline, DEFAULT_LIMITS, type Limits, type Pipeline, type PipelineOptions } from '../pipeline/index.js';
 import { corsHeaders, corsMethods } from '../http/cors.js';
 import { answerClientErrors } from './client-error.js';
 import { createListener } from './listener.js';
@@ -154,20 +154,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     seed,
     limits,
     delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, listening: () => listenAddresses(server), ...options.delivery },
-    // options.onCall sees each record once, complete (after its deliveries); the journal has it before the answer is sent.
-    onCall: (record) => {
-      tally.count(record);
-      const stored = journal.append(record);
-      const hook = options.onCall;
-      if (!hook || record.deliveries.length) return stored;
-      if (stored instanceof Promise) return stored.then(() => hook(journal.shown(record)));
-      hook(journal.shown(record));
-    },
-    onDeliveries: (record, outcomes) => {
-      const stored = journal.addDeliveries(record, outcomes);
-      if (stored instanceof Promise) return stored.then((kept) => void options.onCall?.(kept));
-      options.onCall?.(stored);
-    },
+    ...journalHooks(journal, tally, options.onCall),
     locks,
     log,
     scenarios: registry,
@@ -178,13 +165,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
   const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, locks, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits }, httpStatus: options.httpStatus ?? 'documented' };
-  let adminApp: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
-  const admin = (): NonNullable<typeof adminApp> => (adminApp ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions)));
+  const { admin, metrics, rebuildAdmin } = lazyAdmin(adminOptions, tally);
   setImmediate(() => void admin());
-
-  // prom-client (about 100 ms to load) stays off start-up too: the first scrape loads it.
-  let metricsRegistry: Promise<MockMetrics> | undefined;
-  const metrics = (): Promise<MockMetrics> => (metricsRegistry ??= import('../admin/metrics.js').then((m) => m.createMetrics(tally)));
   const listenerDeps = { contract: options.contract, store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log };
   const listener = createListener(listenerDeps);
   let contract = options.contract;
@@ -199,7 +181,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     listenerDeps.methods = nextMethods;
     adminOptions.contract = next;
     adminOptions.records = nextRecords;
-    adminApp = undefined;
+    rebuildAdmin();
   };
   const specs = options.watchSpecs?.length ? new SpecWatcher(options.contract, options.watchSpecs, useContract, log).watch() : undefined;
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
@@ -214,21 +196,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     for (const res of pipeline.hanging()) res.destroy();
     pipeline.close();
   };
-  /**
-   * Graceful shutdown: stop accepting, let in-flight calls finish (at most `graceMs`), let deliveries
-   * settle, then flush the journal and the state to disk. Every call that was answered is journaled.
-   */
-  const shutdown = async (graceMs = 10_000): Promise<void> => {
-    close();
-    const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-    server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    await closed;
-    clearTimeout(timer);
-    await pipeline.settled();
-    await journal.close();
-    await store.close?.();
-  };
+  const shutdown = (graceMs = 10_000): Promise<void> => gracefulShutdown({ server, pipeline, journal, store, close }, graceMs);
   return {
     get contract() {
       return contract;
@@ -244,6 +212,58 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     close,
     shutdown,
   };
+}
+
+/**
+ * The admin app (express) and the metrics registry (prom-client, about 100 ms to load), each loaded once on first
+ * use, off start-up; admin calls that arrive first wait for it. `rebuildAdmin` makes the next call build it anew.
+ */
+function lazyAdmin(adminOptions: MockAdminOptions, tally: CallTally) {
+  let app: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
+  let registry: Promise<MockMetrics> | undefined;
+  return {
+    admin: (): NonNullable<typeof app> => (app ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions))),
+    metrics: (): Promise<MockMetrics> => (registry ??= import('../admin/metrics.js').then((m) => m.createMetrics(tally))),
+    rebuildAdmin: (): void => void (app = undefined),
+  };
+}
+
+/**
+ * Where the pipeline's records go: counted for the metrics, then the journal (before the answer is sent); options.onCall
+ * sees each record once, complete (after its deliveries).
+ */
+function journalHooks(journal: CallJournal, tally: CallTally, hook: MockOptions['onCall']): Pick<PipelineOptions, 'onCall' | 'onDeliveries'> {
+  return {
+    onCall: (record) => {
+      tally.count(record);
+      const stored = journal.append(record);
+      if (!hook || record.deliveries.length) return stored;
+      if (stored instanceof Promise) return stored.then(() => hook(journal.shown(record)));
+      hook(journal.shown(record));
+    },
+    onDeliveries: (record, outcomes) => {
+      const stored = journal.addDeliveries(record, outcomes);
+      if (stored instanceof Promise) return stored.then((kept) => void hook?.(kept));
+      hook?.(stored);
+    },
+  };
+}
+
+/**
+ * Graceful shutdown: stop accepting, let in-flight calls finish (at most `graceMs`), let deliveries
+ * settle, then flush the journal and the state to disk. Every call that was answered is journaled.
+ */
+async function gracefulShutdown(parts: { server: Server; pipeline: Pipeline; journal: CallJournal; store: Store; close: () => void }, graceMs: number): Promise<void> {
+  const { server, pipeline, journal, store, close } = parts;
+  close();
+  const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+  await pipeline.settled();
+  await journal.close();
+  await store.close?.();
 }
 
 /** Where the server listens, once it does (deliveries to it are refused as `self`); none before. */
