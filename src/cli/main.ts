@@ -55,7 +55,8 @@ function serveOptions(command: Command, port: Option): Command {
     .option('--redis-prefix <prefix>', 'key prefix, so several mocks can share one Redis', 'contract-mock')
     .option('--redis-timeout <ms>', 'longest wait for Redis before a call is answered store-unavailable', '2000')
     .option('--redis-session-ttl <seconds>', 'a session nobody used for this long is removed from Redis', '86400')
-    .option('--http-status <mode>', 'business errors as HTTP 200 like the real servers (documented) or with their x-http-status (mapped)', 'documented');
+    .option('--http-status <mode>', 'business errors as HTTP 200 like the real servers (documented) or with their x-http-status (mapped)', 'documented')
+    .option('--rest-state <mode>', 'served documents: an item the session has not touched exists until deleted (overlay) or only once created (strict)', 'overlay');
 }
 
 serveOptions(

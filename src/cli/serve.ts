@@ -45,6 +45,7 @@ export interface ServeOptions {
   redisTimeout: string;
   redisSessionTtl: string;
   httpStatus: string;
+  restState: string;
 }
 
 /** A mock `serve` (or `run`) started: listening at `url`. */
@@ -94,6 +95,7 @@ export async function startServing(command: string, options: ServeOptions, extra
     }
   }
   if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
+  if (options.restState !== 'overlay' && options.restState !== 'strict') usageError(command, `--rest-state must be overlay or strict, got ${options.restState}`);
   const scenarioDirs = [defaultScenariosDir(), ...options.scenarios];
   let contract: Contract;
   try {
@@ -146,6 +148,7 @@ export async function startServing(command: string, options: ServeOptions, extra
     specFiles: options.spec,
     watchScenarios: true,
     httpStatus: options.httpStatus,
+    restState: options.restState,
     ...extra,
   }).catch((e: Error) => usageError(command, e.message));
   await new Promise<void>((resolve) => listenOrExplain(command, mock.server, port, options.host, resolve));

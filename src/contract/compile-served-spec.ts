@@ -204,7 +204,7 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         ...(headerSchema && { headerParams: { names: headerParams.map((p) => String(p['name']).toLowerCase()), validate: source.get('coercing', `${key}:headers`, headerSchema) } }),
       };
       ops.push(op);
-      shapes.push({ op, params, stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false });
+      shapes.push({ op, params, stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false, strict: [doc, item, raw].some((o) => o['x-mock-state'] === 'strict') });
     }
   }
   if (ops.length === 0) throw new Error(`${spec.file}: the document has no operations to serve`);

@@ -108,6 +108,10 @@ export async function loadServedSpec(file: string): Promise<SpecDocument> {
   } catch (e) {
     throw new Error(`--spec ${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
   }
+  if (raw && typeof raw === 'object' && raw['swagger'] !== undefined && raw['openapi'] === undefined) {
+    // swagger2openapi is not a dependency: say what the file is and how to convert it, in one line.
+    throw new Error(`--spec ${file}: not an OpenAPI 3.0 or 3.1 document but Swagger ${String(raw['swagger'])}: convert it first (npx swagger2openapi ${file} -o ${file.replace(/\.(ya?ml|json)$/i, '')}.openapi.yaml, or editor.swagger.io: Edit > Convert to OpenAPI 3)`);
+  }
   if (!raw || typeof raw !== 'object' || typeof raw['openapi'] !== 'string' || !/^3\.[01]\./.test(raw['openapi'])) {
     throw new Error(`--spec ${file}: not an OpenAPI 3.0 or 3.1 document (its "openapi" field is ${JSON.stringify((raw as JsonObject | null)?.['openapi'] ?? null)})`);
   }

@@ -105,6 +105,8 @@ export interface DeclaredResponse {
   validate?: ValidateFunction;
   /** Named examples (`examples.*.value`), then `example` under the name `example`. */
   examples: Map<string, unknown>;
+  /** The examples that break the response's own schema (a served document's fault): answered only when asked for by name. */
+  broken?: ReadonlySet<string>;
 }
 
 /** One way to meet a security requirement: every scheme of one requirement object. */
@@ -135,4 +137,10 @@ export interface RestRole {
   filled: string[];
   /** For `list`: the property of an object response that holds the items (undefined: the response is the array). */
   listProperty?: string;
+  /** `x-mock-state: strict` (document, path item or operation): an item exists only once created (rest-state.ts). */
+  strict?: boolean;
+  /** The item GET's documented example (one that meets its schema), what an untouched item answers with under overlay. */
+  itemExample?: JsonObject;
+  /** For `list`: the list's documented answer (one that meets its schema), answered until the session writes to the collection. */
+  listExample?: unknown;
 }
