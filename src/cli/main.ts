@@ -105,6 +105,7 @@ program
   .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed), so it does not show in ps')
   .option('--keep-secrets', 'write --json/--junit without masking secrets (by default they are masked; the files are 0600 either way)')
   .option('--allow-empty', 'exit 0 for a session with no calls (by default that is a warning and exit 1)')
+  .option('--fail-on-document-faults', "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)")
   .action(async (o) => (await import('./report.js')).reportCommand(o));
 
 program

@@ -184,6 +184,10 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   );
   // A served document's pattern RE2 cannot run is left unchecked (README "Patterns in linear time"): say so once.
   for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
+  // A served document's own faults (issue 28): served around, named once; lint --spec lists every one.
+  const problems = mock.contract.documentProblems;
+  for (const p of problems.slice(0, 20)) console.warn(`contract-mock: warning: ${p.message} (at ${p.pointer})`);
+  if (problems.length > 20) console.warn(`contract-mock: warning: ${problems.length - 20} more faults of the served documents; contract-mock lint --spec FILE lists them all`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -15,7 +15,7 @@ import type { IntegerFormat } from './exact-json.js';
 import { integerFieldsOf } from './integer-fields.js';
 import { integerFormats } from './integer-formats.js';
 import { linearRegExpEngine, type UncheckedPattern } from './linear-regexp.js';
-import type { ApiName, AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
+import type { ApiName, AuthLocation, BodyKind, DocumentProblem, JsonField, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
   api: ApiName;
@@ -36,6 +36,8 @@ export interface Contract {
   readonly ajv: Ajv2020;
   /** Patterns of served documents that RE2 cannot run (lookaround, backreference): not checked (linear-regexp.ts). */
   uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
+  /** Served documents' own faults: examples that break their schema, schemas that cannot be compiled (serve warns, lint --spec reports). */
+  documentProblems: DocumentProblem[];
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -67,6 +69,20 @@ export function newAjv(coerce: boolean, code: Record<string, unknown> = {}): Ajv
 /** Where validators come from: compiled now (the default), or precompiled at build time (contract-cache.ts). */
 export interface ValidatorSource {
   get(kind: 'strict' | 'coercing', key: string, schema: JsonObject): ValidateFunction;
+}
+
+/**
+ * A served document's `$ref` that points nowhere is left by load-specs.ts as `{ "x-broken-ref": REF }`: a schema
+ * holding one does not compile, so only the operations that use it lose that validation (compile-served-spec.ts).
+ */
+function brokenRefs(ajv: Ajv2020): Ajv2020 {
+  ajv.addKeyword({
+    keyword: 'x-broken-ref',
+    compile: (ref: unknown) => {
+      throw new Error(`$ref ${String(ref)} points at nothing in the document`);
+    },
+  });
+  return ajv;
 }
 
 export function compilingSource(strict: Ajv2020, coercing: Ajv2020): ValidatorSource {
@@ -103,13 +119,14 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
   const linearSource = (): ValidatorSource => {
     if (!linear) {
       const regExp = linearRegExpEngine((p) => uncheckedPatterns.push({ ...p, file: servedFile }));
-      linear = compilingSource(newAjv(false, { regExp }), newAjv(true, { regExp }));
+      linear = compilingSource(brokenRefs(newAjv(false, { regExp })), brokenRefs(newAjv(true, { regExp })));
     }
     return linear;
   };
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();
+  const documentProblems: DocumentProblem[] = [];
 
   for (const spec of specs) {
     const doc = spec.document;
@@ -118,7 +135,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
       if (other) throw new Error(`${spec.file} and ${other.spec.file} are both named API "${spec.api}": rename one file or set info.x-api`);
       refuseCollisions(apis, spec);
       servedFile = spec.file;
-      const { dialect, operations: apiOps } = compileServedSpec(spec, linearSource(), seenIds);
+      const { dialect, operations: apiOps } = compileServedSpec(spec, linearSource(), seenIds, documentProblems);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
       continue;
@@ -202,6 +219,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     mounts: [...apis.values()].filter((a) => a.spec.mount).map((a) => ({ prefix: a.spec.mount!, api: a.api })).sort((a, b) => b.prefix.length - a.prefix.length),
     secretNames,
     uncheckedPatterns,
+    documentProblems,
     routes: buildRouteTable(operations),
     get ajv() {
       return strictAjv();

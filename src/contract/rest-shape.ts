@@ -4,7 +4,8 @@
  * `/things/{id}`), the methods, the path parameter and the schemas. `x-mock-state: false` on an
  * operation or a path item leaves it out. The README's "Spec-first APIs" section states the rules.
  */
-import type { DeclaredResponse, JsonObject, Operation, RestRole } from './types.js';
+import { defaultExampleName } from './compile-responses.js';
+import type { JsonObject, Operation, RestRole } from './types.js';
 
 export interface ShapeInput {
   op: Operation;
@@ -13,12 +14,6 @@ export interface ShapeInput {
   stateOff: boolean;
   /** `x-mock-state: strict` on the document, the path item or the operation. */
   strict: boolean;
-}
-
-/** The example a response answers with unless one is named: its first that meets its schema (compile-responses.ts marks the rest). */
-export function defaultExampleName(response: DeclaredResponse): string | undefined {
-  for (const name of response.examples.keys()) if (!response.broken?.has(name)) return name;
-  return undefined;
 }
 
 /** The success response's documented example (else its schema's first `examples` entry), when it meets the schema. */
