@@ -4,6 +4,8 @@
  * list answers until the session writes to the collection. `--rest-state strict` and `x-mock-state: strict`
  * keep the items-exist-once-created behaviour.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
@@ -91,6 +93,15 @@ describe('strict: an item exists only once created', () => {
     expect((await request(m.listener).get('/t/things/42')).status).toBe(404);
     // Strict writes no deleted ids of its own.
     expect(Object.keys((await m.store.session('default').dump()).collections).filter((c) => c.includes('deleted'))).toEqual([]);
+    m.close();
+  });
+
+  test('x-mock-state: strict on the document keeps all of it strict under overlay', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-strict-doc-')), 'things.yaml');
+    writeFileSync(file, readFileSync(THINGS, 'utf8').replace(/^info:/m, 'x-mock-state: strict\ninfo:'));
+    const m = await servedMock([file]);
+    expect((await request(m.listener).get('/t/things/42')).status).toBe(404);
+    expect((await request(m.listener).get('/t/things')).body).toEqual([]);
     m.close();
   });
 
