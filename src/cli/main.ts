@@ -80,6 +80,7 @@ serveOptions(
   .option('--json <file>', 'write a JSON report over every session the command used')
   .option('--keep-secrets', 'write the table, --json and --junit without masking secrets (by default they are masked; the files are 0600 either way)')
   .option('--allow-empty', 'exit with the command\'s code when it made no calls (by default that is a warning and exit 1)')
+  .option('--fail-on-document-faults', "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)")
   .action(async (argv: string[], _o, cmd: Command) => {
     (await import('./config-file.js')).applyConfigFile('run', cmd);
     await (await import('./run.js')).runCommand(argv, cmd.opts());
