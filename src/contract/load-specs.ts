@@ -114,7 +114,8 @@ function markBrokenRefs(doc: JsonObject): void {
       delete o['$ref'];
       o['x-broken-ref'] = ref;
     }
-    for (const k in o) walk(o[k]);
+    // An `example` (or a schema's `examples` list) is data: a `$ref` in it is not the document's to resolve.
+    for (const k in o) if (k !== 'example' && !(k === 'examples' && Array.isArray(o[k]))) walk(o[k]);
   };
   walk(doc);
 }
