@@ -9,6 +9,7 @@ import { PROBLEM_TYPE, problemBody } from '../http/problem.js';
 import type { DeclaredResponse, JsonObject, Operation, SecurityScheme, Violation } from '../contract/types.js';
 import type { FakeData } from './fake-data.js';
 import { responseFor } from '../contract/validate-request.js';
+import { defaultExampleName } from '../contract/compile-responses.js';
 
 /** What a call is answered with: one shape for handlers, scenarios, refusals and declared answers. */
 export interface Answer {
@@ -22,6 +23,8 @@ export interface Answer {
   contentType?: string;
   /** An answer of the mock's own making (a scenario's, or a problem document where the spec documents none): not checked against the spec. */
   unchecked?: boolean;
+  /** The body is the document's own example as written: where it breaks the schema, the violation is the document's (side `document`). */
+  documented?: boolean;
 }
 
 /** The HTTP status a declared response answers with (`default` and `4XX` take `fallback`). */
@@ -41,18 +44,21 @@ export function generate(schema: JsonObject, validate: ((v: unknown) => boolean)
 
 const isJson = (type: string | undefined): boolean => !type || /json/i.test(type) || type === '*/*';
 
-/** The body of a declared response: the named example, else its first example, else generated from its schema. */
+/**
+ * The body of a declared response: the named example, else its first example that meets its schema (one that breaks
+ * it is the document's fault, answered only when named), else generated from its schema.
+ */
 export function fromResponse(response: DeclaredResponse, status: number, fake: FakeData, exampleName?: string): Answer {
   const headers: Record<string, string> = {};
-  const named = exampleName !== undefined ? response.examples.get(exampleName) : response.examples.values().next().value;
-  const has = exampleName !== undefined ? response.examples.has(exampleName) : response.examples.size > 0;
+  const name = exampleName ?? (response.broken ? defaultExampleName(response) : response.examples.size ? response.examples.keys().next().value : undefined);
   const schemaExample = (response.schema?.['examples'] as unknown[] | undefined)?.[0];
   let body: unknown;
-  if (has) body = structuredClone(named);
+  let documented = false;
+  if (name !== undefined && response.examples.has(name)) (body = structuredClone(response.examples.get(name))), (documented = true);
   else if (schemaExample !== undefined && (!response.validate || response.validate(schemaExample))) body = structuredClone(schemaExample);
   else if (response.schema) body = generate(response.schema, response.validate, fake);
   else return { status, body: undefined, headers, text: '' };
-  if (isJson(response.contentType)) return { status, body, headers, contentType: response.contentType && response.contentType !== '*/*' ? response.contentType : undefined };
+  if (isJson(response.contentType)) return { status, body, headers, contentType: response.contentType && response.contentType !== '*/*' ? response.contentType : undefined, ...(documented && { documented }) };
   return { status, body: undefined, headers, text: typeof body === 'string' ? body : JSON.stringify(body), contentType: response.contentType };
 }
 

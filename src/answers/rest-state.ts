@@ -2,6 +2,9 @@
  * REST-shaped state for a served spec, per session through the Store: create, list, read, replace,
  * merge and delete the items of a collection, as rest-shape.ts inferred them. A collection is keyed
  * by its concrete path (`petstore:/api/pets`, `shop:/owners/7/pets`); an item by its id as text.
+ * Under overlay (the default; issue 28) an item the session has not touched exists as the document's
+ * example (or data seeded by session, collection and id) until the session deletes it: a deleted id
+ * is kept in `#deleted:<collection>`. Under strict an item exists only once created.
  */
 import { exactJson } from '../contract/exact-json.js';
 import type { JsonObject, Operation, RestRole } from '../contract/types.js';
@@ -97,7 +100,45 @@ function body(op: Operation, record: unknown, fake: FakeData): Pick<Answer, 'bod
 
 const successStatus = (op: Operation): number => (/^\d{3}$/.test(op.success.status) ? Number(op.success.status) : 200);
 
-export async function restAnswer(op: Operation, role: RestRole, input: RequestInput, pathname: string, session: SessionStore, fake: FakeData): Promise<RestOutcome> {
+/** Seeded data for an untouched item (overlay), the same for the same session, collection and id; undefined under strict. */
+export type ItemFake = ((collection: string, id: string) => FakeData) | undefined;
+
+/** The ids a session deleted (overlay), apart from every API's collections (no API name starts with `#`), so GET /__mock/state does not list them. */
+const deletedOf = (collection: string): string => `#deleted:${collection}`;
+
+/** The id as the item's id field holds it: a number for integer ids written as one. */
+function typedId(role: RestRole, id: string): string | number {
+  if (role.idType !== 'integer' || !/^-?\d{1,15}$/.test(id)) return id;
+  return Number(id);
+}
+
+/** An untouched item as if it existed: the documented item, else data generated from the item's schema, with its id. */
+export function untouchedItem(role: RestRole, collection: string, id: string, itemFake: NonNullable<ItemFake>): JsonObject {
+  let base: unknown = role.itemExample && structuredClone(role.itemExample);
+  if (base === undefined) base = role.itemSchema ? generate(role.itemSchema, undefined, itemFake(collection, id)) : {};
+  const item = base && typeof base === 'object' && !Array.isArray(base) ? (base as JsonObject) : {};
+  return withField(item, role.idField, typedId(role, id));
+}
+
+/** The item with this id: the session's, else (overlay) the untouched one unless the session deleted it. */
+async function itemOf(role: RestRole, collection: string, id: string, session: SessionStore, itemFake: ItemFake): Promise<{ item: JsonObject; stored: boolean } | undefined> {
+  const stored = await session.get<JsonObject>(collection, id);
+  if (stored !== undefined) return { item: stored, stored: true };
+  if (!itemFake || (await session.get(deletedOf(collection), id)) !== undefined) return undefined;
+  return { item: untouchedItem(role, collection, id, itemFake), stored: false };
+}
+
+/** Stores a created item; under overlay a create brings back an id the session had deleted. */
+async function store(session: SessionStore, collection: string, id: string, record: JsonObject, itemFake: ItemFake): Promise<void> {
+  if (itemFake) await session.delete(deletedOf(collection), id);
+  await session.put(collection, id, record);
+}
+
+/**
+ * The answer of an operation with a REST role. `itemFake` (overlay) makes untouched items exist; without it (strict,
+ * `--rest-state strict` or `x-mock-state: strict`) an item exists only once created.
+ */
+export async function restAnswer(op: Operation, role: RestRole, input: RequestInput, pathname: string, session: SessionStore, fake: FakeData, itemFake?: ItemFake): Promise<RestOutcome> {
   const collection = collectionOf(role, pathname, op.api);
   const status = successStatus(op);
   const ok = (b: Pick<Answer, 'body' | 'text' | 'contentType'>, headers: Record<string, string> = {}): RestOutcome => ({ kind: 'answer', answer: { status, headers, ...b } });
@@ -108,11 +149,13 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     const id = given ? (sent as string | number) : await newId(role, session, collection, fake);
     if (given && (await session.get(collection, String(id))) !== undefined && op.responses.has('409')) return { kind: 'conflict', id: String(id) };
     const record = completeItem(role, requestBody, id, fake);
-    await session.put(collection, String(id), record);
+    await store(session, collection, String(id), record, itemFake);
     return ok(body(op, record, fake), { Location: `${trim(pathname)}/${encodeURIComponent(String(id))}` });
   }
   if (role.kind === 'list') {
     let items = await session.list<JsonObject>(collection);
+    // Overlay: the document's listed items until the session writes to the collection (README "REST-shaped state").
+    if (itemFake && role.listExample !== undefined && items.length === 0 && (await session.list(deletedOf(collection))).length === 0) return ok({ body: structuredClone(role.listExample) });
     for (const [k, v] of Object.entries(input.query)) {
       if (k === role.idField || !role.fields.includes(k) || v === undefined || typeof v === 'object') continue;
       items = items.filter((item) => String(item[k]) === String(v));
@@ -128,11 +171,14 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     return ok({ body: out });
   }
   const id = String(input.params[role.param]);
-  const existing = await session.get<JsonObject>(collection, id);
-  if (existing === undefined) return { kind: 'missing', id };
+  const found = await itemOf(role, collection, id, session, itemFake);
+  if (found === undefined) return { kind: 'missing', id };
+  const existing = found.item;
   if (role.kind === 'read') return ok(body(op, existing, fake));
   if (role.kind === 'delete') {
-    await session.delete(collection, id);
+    if (found.stored) await session.delete(collection, id);
+    // Overlay: a deleted item stays deleted (it would exist again as untouched).
+    if (itemFake) await session.put(deletedOf(collection), id, true);
     return ok(body(op, existing, fake));
   }
   const next = role.kind === 'replace'

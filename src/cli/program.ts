@@ -46,7 +46,8 @@ function serveOptions(command: Command, port: Option): Command {
     .option('--redis-prefix <prefix>', 'key prefix, so several mocks can share one Redis', 'contract-mock')
     .option('--redis-timeout <ms>', 'longest wait for Redis before a call is answered store-unavailable', '2000')
     .option('--redis-session-ttl <seconds>', 'a session nobody used for this long is removed from Redis', '86400')
-    .option('--http-status <mode>', 'business errors as HTTP 200 like the real servers (documented) or with their x-http-status (mapped)', 'documented');
+    .option('--http-status <mode>', 'business errors as HTTP 200 like the real servers (documented) or with their x-http-status (mapped)', 'documented')
+    .option('--rest-state <mode>', 'served documents: an item the session has not touched exists until deleted (overlay) or only once created (strict)', 'overlay');
 }
 
 function addServe(program: Command, env: NodeJS.ProcessEnv): void {
@@ -73,6 +74,7 @@ function addRun(program: Command): void {
     .option('--json <file>', 'write a JSON report over every session the command used')
     .option('--keep-secrets', 'write the table, --json and --junit without masking secrets (by default they are masked; the files are 0600 either way)')
     .option('--allow-empty', 'exit with the command\'s code when it made no calls (by default that is a warning and exit 1)')
+  .option('--fail-on-document-faults', "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)")
     .action(async (argv: string[], _o, cmd: Command) => {
       (await import('./config-file.js')).applyConfigFile('run', cmd);
       await (await import('./run.js')).runCommand(argv, cmd.opts());
@@ -103,6 +105,7 @@ function addReport(program: Command): void {
     .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed), so it does not show in ps')
     .option('--keep-secrets', 'write --json/--junit without masking secrets (by default they are masked; the files are 0600 either way)')
     .option('--allow-empty', 'exit 0 for a session with no calls (by default that is a warning and exit 1)')
+  .option('--fail-on-document-faults', "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)")
     .action(async (o) => (await import('./report.js')).reportCommand(o));
 }
 

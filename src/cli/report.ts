@@ -15,6 +15,8 @@ export interface ReportOptions {
   adminTokenFile?: string;
   keepSecrets?: boolean;
   allowEmpty?: boolean;
+  /** Exit 1 on violations of side `document` too (a served document's example breaking its own schema). */
+  failOnDocumentFaults?: boolean;
 }
 
 export async function reportCommand(options: ReportOptions): Promise<void> {
@@ -69,7 +71,7 @@ async function sessionsSeen(url: string, adminToken: string | undefined): Promis
  * Prints a table per session's report and writes one JUnit / JSON file over them all (masked unless keepSecrets);
  * answers the exit code: 1 when a report has violations or lost records, else 0. `report` and `run` share it.
  */
-export function publishReport(command: string, reports: ViolationReport[], options: Pick<ReportOptions, 'junit' | 'json' | 'keepSecrets'>, secrets: Array<string | undefined>): 0 | 1 {
+export function publishReport(command: string, reports: ViolationReport[], options: Pick<ReportOptions, 'junit' | 'json' | 'keepSecrets' | 'failOnDocumentFaults'>, secrets: Array<string | undefined>): 0 | 1 {
   // The mock masks what it journals; the table and the files (CI keeps and uploads them) are masked again with the
   // same rule, which also catches a secret in text the journal kept unmasked (a violation message), and the admin
   // token; the files are 0600 either way.
@@ -91,7 +93,7 @@ export function publishReport(command: string, reports: ViolationReport[], optio
       console.error(`contract-mock ${command}: exit 1: the journal lost ${r.lost} record(s) of session "${r.session}" (see above)`);
       code = 1;
     }
-    if (r.violations) code = 1;
+    if (r.violations || (options.failOnDocumentFaults && r.documentFaults)) code = 1;
   }
   return code;
 }
@@ -104,6 +106,7 @@ function mergeReports(reports: ViolationReport[]): ViolationReport {
     calls: reports.reduce((n, r) => n + r.calls, 0),
     ...(lost > 0 && { lost }),
     violations: reports.reduce((n, r) => n + r.violations, 0),
+    ...(reports.some((r) => r.documentFaults) && { documentFaults: reports.reduce((n, r) => n + (r.documentFaults ?? 0), 0) }),
     operations: reports.flatMap((r) => r.operations.map((o) => ({ ...o, operation: `${o.operation} (session ${r.session})` }))),
   };
 }

@@ -16,6 +16,7 @@ export interface RunOptions extends ServeOptions {
   json?: string;
   keepSecrets?: boolean;
   allowEmpty?: boolean;
+  failOnDocumentFaults?: boolean;
 }
 
 /** Longest the mock may take to start (Redis that never answers, a huge --spec) before `run` gives up with exit 2. */

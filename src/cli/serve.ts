@@ -46,6 +46,7 @@ export interface ServeOptions {
   redisTimeout: string;
   redisSessionTtl: string;
   httpStatus: string;
+  restState: string;
 }
 
 /** A mock `serve` (or `run`) started: listening at `url`. */
@@ -95,6 +96,7 @@ export async function startServing(command: string, options: ServeOptions, extra
     }
   }
   if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
+  if (options.restState !== 'overlay' && options.restState !== 'strict') usageError(command, `--rest-state must be overlay or strict, got ${options.restState}`);
   const scenarioDirs = [defaultScenariosDir(), ...options.scenarios];
   let contract: Contract;
   try {
@@ -148,6 +150,7 @@ export async function startServing(command: string, options: ServeOptions, extra
     watchScenarios: true,
     watchSpecs: options.spec,
     httpStatus: options.httpStatus,
+    restState: options.restState,
     ...extra,
   }).catch((e: Error) => usageError(command, e.message));
   await new Promise<void>((resolve) => listenOrExplain(command, mock.server, port, options.host, resolve));
@@ -187,6 +190,10 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   );
   // A served document's pattern RE2 cannot run is left unchecked (docs/guides/any-document.md, "Patterns in linear time"): say so once.
   for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
+  // A served document's own faults (issue 28): served around, named once; lint --spec lists every one.
+  const problems = mock.contract.documentProblems;
+  for (const p of problems.slice(0, 20)) console.warn(`contract-mock: warning: ${p.message} (at ${p.pointer})`);
+  if (problems.length > 20) console.warn(`contract-mock: warning: ${problems.length - 20} more faults of the served documents; contract-mock lint --spec FILE lists them all`);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

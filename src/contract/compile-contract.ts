@@ -12,7 +12,7 @@ import { compileEnvelopeSpec, declaresDialect } from './compile-envelope-spec.js
 import type { SpecDocument } from './load-specs.js';
 import { integerFormats } from './integer-formats.js';
 import { linearRegExpEngine, type UncheckedPattern } from './linear-regexp.js';
-import type { ApiName, JsonObject, Operation } from './types.js';
+import type { ApiName, DocumentProblem, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
   api: ApiName;
@@ -33,6 +33,8 @@ export interface Contract {
   readonly ajv: Ajv2020;
   /** Patterns of served documents that RE2 cannot run (lookaround, backreference): not checked (linear-regexp.ts). */
   uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
+  /** Served documents' own faults: examples that break their schema, schemas that cannot be compiled (serve warns, lint --spec reports). */
+  documentProblems: DocumentProblem[];
 }
 
 export { FORM, JSON_TYPE, type ValidatorSource } from './compile-parts.js';
@@ -60,6 +62,20 @@ export function newAjv(coerce: boolean, code: Record<string, unknown> = {}): Ajv
   return ajv;
 }
 
+/**
+ * A served document's `$ref` that points nowhere is left by load-specs.ts as `{ "x-broken-ref": REF }`: a schema
+ * holding one does not compile, so only the operations that use it lose that validation (compile-served-spec.ts).
+ */
+function brokenRefs(ajv: Ajv2020): Ajv2020 {
+  ajv.addKeyword({
+    keyword: 'x-broken-ref',
+    compile: (ref: unknown) => {
+      throw new Error(`$ref ${String(ref)} points at nothing in the document`);
+    },
+  });
+  return ajv;
+}
+
 export function compilingSource(strict: Ajv2020, coercing: Ajv2020): ValidatorSource {
   return { get: (kind, _key, schema) => (kind === 'strict' ? strict : coercing).compile(schema) };
 }
@@ -75,13 +91,14 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
   const linearSource = (): ValidatorSource => {
     if (!linear) {
       const regExp = linearRegExpEngine((p) => uncheckedPatterns.push({ ...p, file: servedFile }));
-      linear = compilingSource(newAjv(false, { regExp }), newAjv(true, { regExp }));
+      linear = compilingSource(brokenRefs(newAjv(false, { regExp })), brokenRefs(newAjv(true, { regExp })));
     }
     return linear;
   };
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();
+  const documentProblems: DocumentProblem[] = [];
 
   for (const spec of specs) {
     const doc = spec.document;
@@ -91,7 +108,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
       refuseCollisions(apis, spec);
       servedFile = spec.file;
       // A document in the family's envelope style answers as the four do; any other, in problem+json (as Prism).
-      const { dialect, operations: apiOps } = declaresDialect(doc) ? compileEnvelopeSpec(spec, linearSource(), seenIds) : compileServedSpec(spec, linearSource(), seenIds);
+      const { dialect, operations: apiOps } = declaresDialect(doc) ? compileEnvelopeSpec(spec, linearSource(), seenIds) : compileServedSpec(spec, linearSource(), seenIds, documentProblems);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
       continue;
@@ -108,6 +125,7 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     mounts: [...apis.values()].filter((a) => a.spec.mount).map((a) => ({ prefix: a.spec.mount!, api: a.api })).sort((a, b) => b.prefix.length - a.prefix.length),
     secretNames,
     uncheckedPatterns,
+    documentProblems,
     routes: buildRouteTable(operations),
     get ajv() {
       return strictAjv();

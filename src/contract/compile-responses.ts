@@ -44,6 +44,12 @@ export function compileResponses(raw: JsonObject, validator: (status: string, sc
   return responses;
 }
 
+/** The example a response answers with unless one is named: its first that meets its schema (`broken` holds the rest). */
+export function defaultExampleName(response: DeclaredResponse): string | undefined {
+  for (const name of response.examples.keys()) if (!response.broken?.has(name)) return name;
+  return undefined;
+}
+
 /** The success response: the lowest declared 2xx, else `2XX`, `default`, the first that is not 1xx, else an empty 200 (as Prism answers). */
 export function successOf(responses: Map<string, DeclaredResponse>): DeclaredResponse {
   const twoXX = [...responses.keys()].filter((s) => /^2\d\d$/.test(s)).sort();

@@ -2,13 +2,16 @@
  * Compiles a document added with `serve --spec` into operations the one pipeline serves: the mounted
  * route, request validators, every declared response with its validator and examples, the security
  * requirements, and its Dialect (RFC 9457 problem+json at real HTTP statuses). Runs once at start-up.
+ * The document's own faults stay its own (issue 28): an example that breaks its schema is marked and
+ * reported, a schema that cannot be compiled leaves its operation unvalidated there, both as DocumentProblems.
  */
 import { ProblemDialect, type DialectSource } from './dialect.js';
 import type { SpecDocument } from './load-specs.js';
 import { inferRestRoles, type ShapeInput } from './rest-shape.js';
 import { integerFieldsOf } from './integer-fields.js';
-import type { BodyKind, CatalogEntry, JsonObject, Operation, SecurityScheme } from './types.js';
+import type { BodyKind, CatalogEntry, DeclaredResponse, DocumentProblem, JsonObject, Operation, SecurityScheme } from './types.js';
 import { compileResponses, isJsonMedia, successOf } from './compile-responses.js';
+import { joinPointer } from './json-pointer.js';
 import type { ValidateFunction } from 'ajv';
 
 export const SERVED_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
@@ -108,8 +111,23 @@ function dropBadPatterns(schema: JsonObject, seen = new WeakSet<object>()): void
   for (const v of Object.values(schema)) if (v && typeof v === 'object') dropBadPatterns(v as JsonObject, seen);
 }
 
-/** A validator for a served schema; one ajv rejects (an invalid pattern) is retried without the bad patterns, then refused with the place named. */
-function tolerant(source: Validators, where: string): Validators {
+/** What stands in for a schema that cannot be compiled: every value passes (its operation is served without that validation). */
+const passAll = (schema: JsonObject): ValidateFunction => Object.assign(() => true, { errors: null, schema }) as unknown as ValidateFunction;
+
+/** Where in the operation a validator's key (`api/op:body`, `:response:200`, `:query` ...) points. */
+function pointerOf(base: string, key: string): string {
+  const part = key.slice(key.indexOf(':') + 1);
+  if (part === 'body') return `${base}/requestBody`;
+  if (part.startsWith('response:')) return `${base}/responses${joinPointer(part.slice('response:'.length))}`;
+  return `${base}/parameters`;
+}
+
+/**
+ * A validator for a served schema; one ajv rejects (an invalid pattern) is retried without the bad patterns; one that
+ * still cannot be compiled (a keyword's value of the wrong type, a broken $ref) degrades its operation only: no
+ * validation there, and a DocumentProblem naming it (serve warns, lint --spec reports it).
+ */
+function tolerant(source: Validators, where: string, site: { file: string; operationId: string; pointer: string }, problems: DocumentProblem[]): Validators {
   return {
     get(kind, key, schema) {
       try {
@@ -119,15 +137,39 @@ function tolerant(source: Validators, where: string): Validators {
         try {
           return source.get(kind, key, schema);
         } catch (e) {
-          throw new Error(`${where}: ${key.slice(key.lastIndexOf(':') + 1)} schema cannot be compiled: ${(e as Error).message}`);
+          const part = key.slice(key.indexOf(':') + 1).replace(':', ' ');
+          problems.push({ kind: 'schema', file: site.file, operationId: site.operationId, pointer: pointerOf(site.pointer, key), message: `${where} (${site.operationId}): the ${part} schema cannot be compiled, so it is not validated: ${(e as Error).message}` });
+          return passAll(schema);
         }
       }
     },
   };
 }
 
+/** Marks the response examples that break their own schema (answered only when a client names them) and reports each. */
+function markBrokenExamples(responses: Map<string, DeclaredResponse>, where: string, site: { file: string; operationId: string; pointer: string }, problems: DocumentProblem[]): void {
+  for (const r of responses.values()) {
+    if (!r.validate || !r.examples.size || !r.contentType) continue;
+    let broken: Set<string> | undefined;
+    for (const [name, value] of r.examples) {
+      if (r.validate(value)) continue;
+      (broken ??= new Set()).add(name);
+      const errors = (r.validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+      const at = name === 'example' ? ['example'] : ['examples', name, 'value'];
+      problems.push({
+        kind: 'example',
+        file: site.file,
+        operationId: site.operationId,
+        pointer: `${site.pointer}${joinPointer('responses', r.status, 'content', r.contentType, ...at)}`,
+        message: `${where} (${site.operationId}) response ${r.status} example "${name}" breaks its own schema (${errors}): answered only when asked for by name (Prefer: example=${name})`,
+      });
+    }
+    if (broken) r.broken = broken;
+  }
+}
+
 /** The operations of one served document, mounted at its `servers` path. */
-export function compileServedSpec(spec: SpecDocument, validators: Validators, seenIds: Map<string, string>): { dialect: ProblemDialect; operations: Operation[] } {
+export function compileServedSpec(spec: SpecDocument, validators: Validators, seenIds: Map<string, string>, problems: DocumentProblem[] = []): { dialect: ProblemDialect; operations: Operation[] } {
   const doc = spec.document;
   const dialect = servedDialect(spec.api);
   const mount = spec.mount ?? '';
@@ -145,7 +187,8 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
       if (seenIds.has(operationId)) throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
       seenIds.set(operationId, where);
       const key = `${spec.api}/${operationId}`;
-      const source = tolerant(validators, where);
+      const site = { file: spec.file, operationId, pointer: joinPointer('paths', path, method) };
+      const source = tolerant(validators, where, site, problems);
       // An operation's parameter replaces a path item's one of the same name and location.
       const own = (raw['parameters'] ?? []) as JsonObject[];
       const params = [...shared.filter((p) => !own.some((o) => o['name'] === p['name'] && o['in'] === p['in'])), ...own];
@@ -164,6 +207,7 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         validateBody = source.get('coercing', `${key}:body`, (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject);
       }
       const responses = compileResponses(raw, (status, schema) => source.get('strict', `${key}:response:${status}`, schema));
+      markBrokenExamples(responses, where, site, problems);
       // An operation that documents no success answers its first documented response, as Prism does.
       const success = successOf(responses);
       const arrayQuery = params
@@ -204,7 +248,7 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         ...(headerSchema && { headerParams: { names: headerParams.map((p) => String(p['name']).toLowerCase()), validate: source.get('coercing', `${key}:headers`, headerSchema) } }),
       };
       ops.push(op);
-      shapes.push({ op, params, stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false });
+      shapes.push({ op, params, stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false, strict: [doc, item, raw].some((o) => o['x-mock-state'] === 'strict') });
     }
   }
   if (ops.length === 0) throw new Error(`${spec.file}: the document has no operations to serve`);

@@ -11,7 +11,7 @@ import { validate as validateOpenApi } from '@readme/openapi-parser';
 import { parseDocument } from 'yaml';
 import { lineOf } from './yaml-lines.js';
 import { compileContract, FORM, JSON_TYPE } from './compile-contract.js';
-import { joinPointer } from './json-pointer.js';
+import { joinPointer, splitPointer } from './json-pointer.js';
 import { defaultSpecsDir, isSpecUrl, loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
 import type { JsonObject } from './types.js';
 
@@ -129,6 +129,17 @@ export function linkProblems(doc: JsonObject): Array<{ pointer: string; message:
     }
   }
   return problems;
+}
+
+/** Names an example by its operation, where it sits (response status, request body, parameter) and its name: `GET /things (listThings) response 200 example "bad"`. */
+export function exampleLabel(doc: JsonObject, pointer: string): string {
+  const [, path = '', method = '', place = '', ...rest] = splitPointer(pointer);
+  const op = ((doc['paths'] as JsonObject | undefined)?.[path] as JsonObject | undefined)?.[method] as JsonObject | undefined;
+  const id = typeof op?.['operationId'] === 'string' ? ` (${op['operationId']})` : '';
+  const where = place === 'responses' ? ` response ${rest[0]}` : place === 'requestBody' ? ' request body' : place === 'parameters' ? ` parameter ${String(((op?.['parameters'] ?? []) as JsonObject[])[Number(rest[0])]?.['name'] ?? rest[0])}` : '';
+  const i = rest.lastIndexOf('examples');
+  const name = i >= 0 ? rest[i + 1] : 'example';
+  return `${method.toUpperCase()} ${path}${id}${where} example "${name}"`;
 }
 
 /** Validates one example against its schema; for form examples also each JSON-carrying field against its contentSchema. */
@@ -298,6 +309,11 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
       const spec = served.find((s) => s.file === p.file) ?? served[0]!;
       messages.push(at(spec, { pointer: '', severity: 'warning', rule: 'pattern-unchecked', message: `pattern ${JSON.stringify(p.pattern)} is not checked: patterns run on RE2, in time linear in the value, and RE2 cannot run this one (${p.reason})` }));
     }
+    // A schema that cannot be compiled degrades its operation when served (compile-served-spec.ts): an error here.
+    for (const p of contract.documentProblems) {
+      const spec = served.find((s) => s.file === p.file);
+      if (spec && p.kind === 'schema') messages.push(at(spec, { pointer: p.pointer, severity: 'error', rule: 'schema-compile', message: p.message }));
+    }
     const coercing = await coercingAjv();
     for (const spec of served) {
       for (const site of exampleSites(spec.document)) {
@@ -307,7 +323,8 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
         } catch (e) {
           problems = [`schema cannot be compiled: ${(e as Error).message}`];
         }
-        for (const message of problems) messages.push(at(spec, { pointer: site.pointer, severity: 'error', rule: 'example-valid', message }));
+        const label = exampleLabel(spec.document, site.pointer);
+        for (const message of problems) messages.push(at(spec, { pointer: site.pointer, severity: 'error', rule: 'example-valid', message: `${label}: ${message}` }));
       }
     }
   }

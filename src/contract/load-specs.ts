@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { ApiName, BuiltinApi, JsonObject } from './types.js';
 import { convertDocumentSchemas } from './openapi-schema.js';
+import { getPointer } from './json-pointer.js';
 
 export const API_NAMES: readonly BuiltinApi[] = ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'];
 
@@ -114,6 +115,35 @@ async function fetchSpecText(url: string): Promise<string> {
 }
 
 /**
+ * Marks each local `$ref` that points at nothing as `{ "x-broken-ref": REF }`, so the rest of the document still
+ * resolves and only the schemas holding one fail to compile: their operations lose that validation (issue 28).
+ */
+function markBrokenRefs(doc: JsonObject): void {
+  const seen = new Set<object>();
+  const resolves = (ref: string): boolean => {
+    try {
+      return getPointer(doc, decodeURIComponent(ref.slice(1))) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object' || seen.has(node)) return;
+    seen.add(node);
+    if (Array.isArray(node)) return node.forEach(walk);
+    const o = node as JsonObject;
+    const ref = o['$ref'];
+    if (typeof ref === 'string' && ref.startsWith('#') && !resolves(ref)) {
+      delete o['$ref'];
+      o['x-broken-ref'] = ref;
+    }
+    // An `example` (or a schema's `examples` list) is data: a `$ref` in it is not the document's to resolve.
+    for (const k in o) if (k !== 'example' && !(k === 'examples' && Array.isArray(o[k]))) walk(o[k]);
+  };
+  walk(doc);
+}
+
+/**
  * Reads an OpenAPI 3.0 or 3.1 document given to `serve --spec` (a file, or an http(s) URL fetched once), as YAML or
  * JSON, resolves its local `$ref`s and converts its schemas for ajv's JSON Schema 2020-12. Throws with the file named.
  */
@@ -135,6 +165,10 @@ export async function loadServedSpec(file: string): Promise<SpecDocument> {
   } catch (e) {
     throw new Error(`--spec ${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
   }
+  if (raw && typeof raw === 'object' && raw['swagger'] !== undefined && raw['openapi'] === undefined) {
+    // swagger2openapi is not a dependency: say what the file is and how to convert it, in one line.
+    throw new Error(`--spec ${file}: not an OpenAPI 3.0 or 3.1 document but Swagger ${String(raw['swagger'])}: convert it first (npx swagger2openapi ${file} -o ${file.replace(/\.(ya?ml|json)$/i, '')}.openapi.yaml, or editor.swagger.io: Edit > Convert to OpenAPI 3)`);
+  }
   if (!raw || typeof raw !== 'object' || typeof raw['openapi'] !== 'string' || !/^3\.[01]\./.test(raw['openapi'])) {
     throw new Error(`--spec ${file}: not an OpenAPI 3.0 or 3.1 document (its "openapi" field is ${JSON.stringify((raw as JsonObject | null)?.['openapi'] ?? null)})`);
   }
@@ -143,7 +177,9 @@ export async function loadServedSpec(file: string): Promise<SpecDocument> {
   let document: JsonObject;
   try {
     // Only references inside the document: a served spec never makes the mock read other files or the network.
-    document = (await dereference(structuredClone(raw) as never, { resolve: { external: false }, dereference: { circular: 'ignore' } } as never)) as unknown as JsonObject;
+    const copy = structuredClone(raw);
+    markBrokenRefs(copy);
+    document = (await dereference(copy as never, { resolve: { external: false }, dereference: { circular: 'ignore' } } as never)) as unknown as JsonObject;
   } catch (e) {
     throw new Error(`--spec ${file}: cannot resolve its $refs: ${(e as Error).message.split('\n')[0]}`);
   }

@@ -4,6 +4,7 @@
  * `/things/{id}`), the methods, the path parameter and the schemas. `x-mock-state: false` on an
  * operation or a path item leaves it out. docs/guides/any-document.md (REST-shaped state) states the rules.
  */
+import { defaultExampleName } from './compile-responses.js';
 import type { JsonObject, Operation, RestRole } from './types.js';
 
 export interface ShapeInput {
@@ -11,6 +12,17 @@ export interface ShapeInput {
   /** The operation's parameters, path item's included. */
   params: JsonObject[];
   stateOff: boolean;
+  /** `x-mock-state: strict` on the document, the path item or the operation. */
+  strict: boolean;
+}
+
+/** The success response's documented example (else its schema's first `examples` entry), when it meets the schema. */
+function documentedExample(op: Operation | undefined): unknown {
+  if (!op) return undefined;
+  const name = defaultExampleName(op.success);
+  if (name !== undefined) return op.success.examples.get(name);
+  const fromSchema = (op.success.schema?.['examples'] as unknown[] | undefined)?.[0];
+  return fromSchema !== undefined && (!op.success.validate || op.success.validate(fromSchema)) ? fromSchema : undefined;
 }
 
 const PARAM = /^\{([^}]+)\}$/;
@@ -93,19 +105,24 @@ export function inferRestRoles(inputs: ShapeInput[]): void {
     const props = propertiesOf(itemSchema);
     const fields = Object.keys(props);
     const filled = [...new Set([...requiredOf(itemSchema), ...fields.filter((k) => props[k]?.['readOnly'] === true)])];
-    const role = (kind: RestRole['kind'], extra: Partial<RestRole> = {}): RestRole => ({ kind, itemPath, param, idField, idType, itemSchema, fields, filled, ...extra });
-    if (create && create.op.bodyKind === 'json') create.op.rest = role('create');
+    const example = documentedExample(read?.op);
+    const itemExample = example && typeof example === 'object' && !Array.isArray(example) ? (example as JsonObject) : undefined;
+    const role = (kind: RestRole['kind'], input: ShapeInput, extra: Partial<RestRole> = {}): RestRole => ({
+      kind, itemPath, param, idField, idType, itemSchema, fields, filled, ...(itemExample && { itemExample }), ...(input.strict && { strict: true }), ...extra,
+    });
+    if (create && create.op.bodyKind === 'json') create.op.rest = role('create', create);
     const list = find(collection, 'GET');
     if (list) {
       const property = listPropertyOf(list.op.success.schema);
-      if (property !== false) list.op.rest = role('list', { listProperty: property });
+      const listExample = documentedExample(list.op);
+      if (property !== false) list.op.rest = role('list', list, { listProperty: property, ...(listExample !== undefined && { listExample }) });
     }
-    if (read) read.op.rest = role('read');
+    if (read) read.op.rest = role('read', read);
     const put = find(items, 'PUT');
-    if (put && put.op.bodyKind === 'json') put.op.rest = role('replace');
+    if (put && put.op.bodyKind === 'json') put.op.rest = role('replace', put);
     const patch = find(items, 'PATCH');
-    if (patch && patch.op.bodyKind === 'json') patch.op.rest = role('merge');
+    if (patch && patch.op.bodyKind === 'json') patch.op.rest = role('merge', patch);
     const del = find(items, 'DELETE');
-    if (del) del.op.rest = role('delete');
+    if (del) del.op.rest = role('delete', del);
   }
 }

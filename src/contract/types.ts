@@ -13,14 +13,28 @@ export type JsonObject = Record<string, unknown>;
 
 /** One thing a request or response did wrong, as data (Prism's `{path, code, message}`). */
 export interface Violation {
-  /** `request` or `response` */
-  side: 'request' | 'response';
+  /** `request` or `response`; `document`: the served document's own example breaks its own schema (the client did nothing wrong). */
+  side: 'request' | 'response' | 'document';
   /** JSON pointer into the request (`/body/organKind`, `/query/org_id`, `/body/json/tablemeta/0`) or response (`/data/token`) */
   pointer: string;
   /** What went wrong, for a person. */
   message: string;
   /** The JSON Schema keyword or pipeline rule that failed (`required`, `enum`, `content-type`, `json-parse` ...). */
   rule: string;
+}
+
+/**
+ * A fault of a served document, found once at start-up (serve warns, `lint --spec` reports it as an error): an
+ * example that breaks its own schema (answered only when named), or a schema that cannot be compiled (its
+ * operation is served without that validation).
+ */
+export interface DocumentProblem {
+  kind: 'example' | 'schema';
+  file: string;
+  operationId: string;
+  /** JSON pointer into the document: the example's value, or where the schema sits. */
+  pointer: string;
+  message: string;
 }
 
 /** One entry of an API's error-code catalogue (`x-error-catalog`). */
@@ -105,6 +119,8 @@ export interface DeclaredResponse {
   validate?: ValidateFunction;
   /** Named examples (`examples.*.value`), then `example` under the name `example`. */
   examples: Map<string, unknown>;
+  /** The examples that break the response's own schema (a served document's fault): answered only when asked for by name. */
+  broken?: ReadonlySet<string>;
 }
 
 /** One way to meet a security requirement: every scheme of one requirement object. */
@@ -135,4 +151,10 @@ export interface RestRole {
   filled: string[];
   /** For `list`: the property of an object response that holds the items (undefined: the response is the array). */
   listProperty?: string;
+  /** `x-mock-state: strict` (document, path item or operation): an item exists only once created (rest-state.ts). */
+  strict?: boolean;
+  /** The item GET's documented example (one that meets its schema), what an untouched item answers with under overlay. */
+  itemExample?: JsonObject;
+  /** For `list`: the list's documented answer (one that meets its schema), answered until the session writes to the collection. */
+  listExample?: unknown;
 }

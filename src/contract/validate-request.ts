@@ -378,10 +378,11 @@ export function responseFor(op: Operation, status: number): DeclaredResponse | u
 }
 
 /** Checks an answer against the declared response of the status it carries (a body that is not JSON, `text`, is not checked). */
-export function checkAnswerBody(op: Operation, status: number, body: unknown, text: string | undefined): Violation[] {
+/** `side`: `document` when the body is the document's own example (its fault, not the mock's nor the client's). */
+export function checkAnswerBody(op: Operation, status: number, body: unknown, text: string | undefined, side: Violation['side'] = 'response'): Violation[] {
   const response = responseFor(op, status);
   if (!response) return [{ side: 'response', pointer: '', message: `status ${status} is not a documented response of ${op.operationId} (documented: ${[...op.responses.keys()].join(', ')})`, rule: 'status' }];
   const validate = response.validate;
   if (!validate || text !== undefined || validate(body)) return [];
-  return failures(validate, body, '', 'response');
+  return failures(validate, body, '', side);
 }

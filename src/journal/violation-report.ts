@@ -1,11 +1,16 @@
-/** The violation report: calls grouped by operation, each distinct violation counted, as a table, JUnit XML or JSON. */
+/**
+ * The violation report: calls grouped by operation, each distinct violation counted, as a table, JUnit XML or JSON.
+ * A violation of side `document` (a served document's example breaking its own schema) is listed apart and not
+ * counted against the client: `violations` and `violatingCalls` leave it out, `documentFaults` counts it.
+ */
 import Table from 'cli-table3';
 import junitModule, { type Builder } from 'junit-report-builder';
 import type { CallRecord } from './call-record.js';
+import type { Violation } from '../contract/types.js';
 import { writePrivateFile } from './write-private-file.js';
 
 export interface ReportedViolation {
-  side: 'request' | 'response';
+  side: Violation['side'];
   pointer: string;
   rule: string;
   message: string;
@@ -20,6 +25,8 @@ export interface OperationReport {
   calls: number;
   violatingCalls: number;
   violations: ReportedViolation[];
+  /** Violations of side `document` among `violations` (present when any): the document's fault, not the client's. */
+  documentFaults?: number;
 }
 
 export interface ViolationReport {
@@ -28,8 +35,14 @@ export interface ViolationReport {
   /** Records of the session the journal lost to its caps (present when any were): the report cannot vouch for them. */
   lost?: number;
   violations: number;
+  /** Violations of side `document` (present when any): not in `violations`; they fail the report only when asked. */
+  documentFaults?: number;
   operations: OperationReport[];
 }
+
+/** What a report says of the document's own faults: apart from the client's, and not failing the report unless asked. */
+export const documentLine = (report: ViolationReport): string =>
+  `${report.documentFaults} answer(s) in session "${report.session}" broke the served document's own schema with the document's own example (side "document"): the document's fault, not the client's; report --fail-on-document-faults counts them`;
 
 /** What a report says of records lost to the journal's caps: they were not checked. */
 export const lostLine = (report: ViolationReport): string =>
@@ -43,8 +56,9 @@ export function buildReport(session: string, calls: CallRecord[], lost = 0): Vio
     let op = ops.get(key);
     if (!op) ops.set(key, (op = { api: c.api ?? '-', operation, calls: 0, violatingCalls: 0, violations: [], byKey: new Map() }));
     op.calls++;
-    if (c.violations.length) op.violatingCalls++;
+    if (c.violations.some((v) => v.side !== 'document')) op.violatingCalls++;
     for (const v of c.violations) {
+      if (v.side === 'document') op.documentFaults = (op.documentFaults ?? 0) + 1;
       const vkey = `${v.side} ${v.pointer} ${v.rule} ${v.message}`;
       let r = op.byKey.get(vkey);
       if (!r) op.byKey.set(vkey, (r = { side: v.side, pointer: v.pointer || '/', rule: v.rule, message: v.message, count: 0, calls: [] }));
@@ -54,7 +68,9 @@ export function buildReport(session: string, calls: CallRecord[], lost = 0): Vio
   }
   const operations = [...ops.values()].map(({ byKey, ...op }) => ({ ...op, violations: [...byKey.values()] }));
   operations.sort((a, b) => a.api.localeCompare(b.api) || a.operation.localeCompare(b.operation));
-  return { session, calls: calls.length, ...(lost > 0 && { lost }), violations: operations.reduce((n, o) => n + o.violations.reduce((m, v) => m + v.count, 0), 0), operations };
+  const documentFaults = operations.reduce((n, o) => n + (o.documentFaults ?? 0), 0);
+  const violations = operations.reduce((n, o) => n + o.violations.reduce((m, v) => m + v.count, 0), 0) - documentFaults;
+  return { session, calls: calls.length, ...(lost > 0 && { lost }), violations, ...(documentFaults > 0 && { documentFaults }), operations };
 }
 
 export function renderTable(report: ViolationReport): string {
@@ -66,7 +82,7 @@ export function renderTable(report: ViolationReport): string {
   const summary = report.violations
     ? `${report.violations} contract violation(s) in ${report.calls} call(s) of session "${report.session}"`
     : `no contract violations in ${report.calls} call(s) of session "${report.session}"`;
-  return `${table.toString()}\n${summary}${report.lost ? `\n${lostLine(report)}` : ''}`;
+  return `${table.toString()}\n${summary}${report.documentFaults ? `\n${documentLine(report)}` : ''}${report.lost ? `\n${lostLine(report)}` : ''}`;
 }
 
 // A CommonJS module: under Node's ESM loader its default export is the builder itself.
@@ -81,6 +97,10 @@ export function writeJunit(report: ViolationReport, file: string): void {
     const tc = suite.testCase().className(op.api).name(op.operation);
     if (op.violatingCalls) tc.failure(`${op.violatingCalls} of ${op.calls} call(s) broke the contract`, 'contract-violation');
     for (const v of op.violations) {
+      if (v.side === 'document') {
+        suite.testCase().className(op.api).name(`${op.operation} document ${v.pointer} (${v.rule})`).skipped();
+        continue;
+      }
       suite
         .testCase()
         .className(op.api)

@@ -11,7 +11,7 @@ import type { RequestInput } from '../contract/validate-request.js';
 import { asciiJson, ERROR_HEADER } from '../http/mock-headers.js';
 import { limitRefusal, REFUSALS } from '../http/refusals.js';
 import { errorAnswer, preferredAnswer, successAnswer } from '../answers/examples.js';
-import type { FakeData } from '../answers/fake-data.js';
+import { FakeData, hashSeed } from '../answers/fake-data.js';
 import { restAnswer } from '../answers/rest-state.js';
 import { StateLimitError, StoreUnavailableError, type SessionStore } from '../state/store.js';
 import { refuse } from './refuse.js';
@@ -53,18 +53,20 @@ export async function handle(w: Walk, call: Call, op: Operation): Promise<Answer
 function run(w: Walk, call: Call, op: Operation, fake: FakeData): Promise<Answer> {
   const handler = w.modules.get(op.api)?.handlers[op.operationId];
   const input = call.input!;
-  if (!handler) return declared(call, op, input, fake);
+  if (!handler) return declared(w, call, op, input, fake);
   const context = { op, input, headers: call.req.headers, session: call.session, dialect: op.dialect, fake, deliver: (d) => call.deliveries.push(d), flags: call.flags } satisfies HandlerContext;
   return handler(context).then((body) => ({ status: 200, headers: call.headers, body }));
 }
 
 /** No handler: REST-shaped state where the operation has that shape, else its example or data generated from its schema. */
-async function declared(call: Call, op: Operation, input: RequestInput, fake: FakeData): Promise<Answer> {
+async function declared(w: Walk, call: Call, op: Operation, input: RequestInput, fake: FakeData): Promise<Answer> {
   const headers = call.headers;
   // A document that declares no success response: the mock's answer is its own, not checked against the document.
   const unchecked = !op.responses.has(op.success.status);
   if (op.rest) {
-    const outcome = await restAnswer(op, op.rest, input, call.pathname, call.session, fake);
+    // Overlay (the default): untouched items exist, their data seeded by session, collection and id (rest-state.ts).
+    const itemFake = op.rest.strict || w.options.restState === 'strict' ? undefined : (collection: string, id: string) => new FakeData(hashSeed(w.options.seed, call.sessionId, collection, id));
+    const outcome = await restAnswer(op, op.rest, input, call.pathname, call.session, fake, itemFake);
     if (outcome.kind === 'answer') return { ...outcome.answer, headers: { ...headers, ...outcome.answer.headers }, unchecked };
     const answer = outcome.kind === 'missing'
       ? errorAnswer(op, 404, 'Not Found', `${op.api} has no item ${outcome.id} at ${call.pathname} in this session.`, fake)

@@ -26,7 +26,7 @@ export function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, 
 export function shape(w: Walk, call: Call, answer: Answer): Answer {
   const violations = withViolations(call, answer);
   const op = call.op;
-  if (op && !answer.unchecked) violations.push(...checkAnswerBody(op, answer.status, answer.body, answer.text));
+  if (op && !answer.unchecked) violations.push(...checkAnswerBody(op, answer.status, answer.body, answer.text, answer.documented ? 'document' : 'response'));
   if (w.options.httpStatus === 'mapped' && call.api && answer.text === undefined) answer.status = dialectOf(w, call.api)!.mappedAnswerStatus(answer.status, answer.body);
   return bounded(w, call, answer);
 }

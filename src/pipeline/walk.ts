@@ -23,6 +23,9 @@ import type { ForwardOptions } from './forward.js';
 
 export type { Answer };
 
+/** `serve --rest-state`: see PipelineOptions.restState. */
+export type RestStateMode = 'overlay' | 'strict';
+
 export interface Limits extends ParseLimits {
   maxBodyBytes: number;
   /** How long a request body may take to arrive. */
@@ -65,6 +68,8 @@ export interface PipelineOptions {
   corsHeaders(req: IncomingMessage): string[];
   /** `mapped`: a business error leaves with its catalogue entry's `x-http-status` instead of HTTP 200 (served-spec.ts). */
   httpStatus?: HttpStatusMode;
+  /** Served documents' REST state: untouched items exist until deleted (`overlay`, the default) or only once created (`strict`). */
+  restState?: RestStateMode;
   /** The proxy: forward every call to this upstream instead of answering it (forward.ts). */
   forward?: ForwardOptions;
 }

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from '../pipeline/index.js';
 
-type Kind = 'port' | 'string' | 'number' | 'positive' | 'boolean' | 'function' | 'object' | 'strings' | 'httpStatus' | 'limits';
+type Kind = 'port' | 'string' | 'number' | 'positive' | 'boolean' | 'function' | 'object' | 'strings' | 'httpStatus' | 'restState' | 'limits';
 
 /** Every option of MockOptions plus startMock's own (port, host, specFiles), with what its value must be. */
 const KINDS: Record<string, Kind> = {
@@ -39,6 +39,7 @@ const KINDS: Record<string, Kind> = {
   watchSpecs: 'strings',
   sleep: 'function',
   httpStatus: 'httpStatus',
+  restState: 'restState',
 };
 
 const WANTS: Record<Kind, string> = {
@@ -51,6 +52,7 @@ const WANTS: Record<Kind, string> = {
   object: 'an object',
   strings: 'an array of strings',
   httpStatus: '"documented" or "mapped"',
+  restState: '"overlay" or "strict"',
   limits: `an object of numbers above 0 (${Object.keys(DEFAULT_LIMITS).join(', ')})`,
 };
 
@@ -74,6 +76,8 @@ function fits(kind: Kind, value: unknown): boolean {
       return Array.isArray(value) && value.every((v) => typeof v === 'string');
     case 'httpStatus':
       return value === 'documented' || value === 'mapped';
+    case 'restState':
+      return value === 'overlay' || value === 'strict';
     case 'limits':
       return typeof value === 'object' && value !== null && Object.entries(value).every(([k, v]) => k in DEFAULT_LIMITS && typeof v === 'number' && v > 0);
   }

@@ -27,6 +27,7 @@ import { recordValidators } from '../answers/record-validators.js';
 import { MemoryStore } from '../state/memory-store.js';
 import { systemClock, type Clock, type SessionDump, type Store } from '../state/store.js';
 import { createPipeline, DEFAULT_LIMITS, type Limits, type Pipeline, type PipelineOptions } from '../pipeline/index.js';
+import type { RestStateMode } from '../pipeline/walk.js';
 import { corsHeaders, corsMethods } from '../http/cors.js';
 import { answerClientErrors } from './client-error.js';
 import { createListener } from './listener.js';
@@ -85,6 +86,8 @@ export interface MockOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Business errors as HTTP 200 like the real servers (`documented`, the default) or with each catalogue entry's `x-http-status`. */
   httpStatus?: HttpStatusMode;
+  /** Served documents: untouched items exist until deleted (`overlay`, the default) or only once created (`strict`; serve --rest-state). */
+  restState?: RestStateMode;
 }
 
 export interface Mock {
@@ -161,6 +164,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     corsHeaders,
     httpStatus: options.httpStatus ?? 'documented',
+    restState: options.restState ?? 'overlay',
   });
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();

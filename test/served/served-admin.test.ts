@@ -69,7 +69,8 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
   const seed = (m: { listener: Parameters<typeof request>[0] }, body: unknown) => request(m.listener).post('/__mock/state').set('X-Mock-Session', 'seeded').send(body as object);
 
   test('items seeded by their concrete path are read, listed and shown in GET /__mock/state; a create takes the next free id', async () => {
-    const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
+    // Strict REST state: another session must not see the seeded item 7, which under overlay would exist untouched.
+    const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')], { restState: 'strict' });
     const s = { 'X-Mock-Session': 'seeded' };
     const res = await seed(m, { 'petstore-expanded': { '/api/pets': [{ id: 7, name: 'Rex', tag: 'dog' }, { id: 8 }] } });
     expect(res.status).toBe(201);

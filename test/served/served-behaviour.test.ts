@@ -34,7 +34,8 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
   });
 
   test('PUT replaces the item, PATCH merges into it (null removes a field), the id stays; a missing item is 404 problem+json', async () => {
-    const m = await servedMock([WIDGETS]);
+    // Strict REST state: widget 9 was never created, so it is missing (under overlay it would exist untouched).
+    const m = await servedMock([WIDGETS], { restState: 'strict' });
     const { body: created } = await request(m.listener).post('/v1/widgets').send({ name: 'A', color: 'red', size: 2 });
     const put = await request(m.listener).put('/v1/widgets/1').send({ name: 'A2' });
     expect(put.status).toBe(200);

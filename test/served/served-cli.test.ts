@@ -48,6 +48,33 @@ describe('contract-mock serve --spec', () => {
   });
 });
 
+describe('serve --spec: a document\'s faults and --rest-state (issue 28)', () => {
+  test('start-up names each fault of the document, --rest-state strict keeps untouched items missing, a bad mode is exit 2', async () => {
+    const port = await freePort();
+    const faults = join(import.meta.dirname, 'fixtures', 'faults.openapi.yaml');
+    const things = join(import.meta.dirname, 'fixtures', 'things.openapi.yaml');
+    const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--spec', faults, '--spec', things, '--rest-state', 'strict'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), out.includes('listening on') && resolve()));
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}${err}`)));
+    });
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/t/things/42`)).status).toBe(404);
+    expect(err).toMatch(/warning: .*faults\.openapi\.yaml: GET \/profile \(getProfile\) response 200 example "lacksTitle" breaks its own schema .* \(at \/paths\/~1profile\/get\/responses\/200\/content\/application~1json\/examples\/lacksTitle\/value\)/);
+    expect(err).toMatch(/warning: .*GET \/odd \(getOdd\): the query schema cannot be compiled/);
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const bad = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--rest-state', 'sometimes'], { encoding: 'utf8', timeout: 20_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--rest-state must be overlay or strict, got sometimes');
+  });
+});
+
 describe('contract-mock lint --spec', () => {
   test('a public document lints clean; a broken one exits 1 naming the file', () => {
     const ok = spawnSync(process.execPath, [bin, 'lint', '--no-spectral', '--spec', PETSTORE], { encoding: 'utf8', timeout: 60_000 });
