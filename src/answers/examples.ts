@@ -54,8 +54,10 @@ export function fromResponse(response: DeclaredResponse, status: number, fake: F
   const schemaExample = (response.schema?.['examples'] as unknown[] | undefined)?.[0];
   let body: unknown;
   let documented = false;
-  if (name !== undefined && response.examples.has(name)) (body = structuredClone(response.examples.get(name))), (documented = true);
-  else if (schemaExample !== undefined && (!response.validate || response.validate(schemaExample))) body = structuredClone(schemaExample);
+  if (name !== undefined && response.examples.has(name)) {
+    body = structuredClone(response.examples.get(name));
+    documented = true;
+  } else if (schemaExample !== undefined && (!response.validate || response.validate(schemaExample))) body = structuredClone(schemaExample);
   else if (response.schema) body = generate(response.schema, response.validate, fake);
   else return { status, body: undefined, headers, text: '' };
   if (isJson(response.contentType)) return { status, body, headers, contentType: response.contentType && response.contentType !== '*/*' ? response.contentType : undefined, ...(documented && { documented }) };

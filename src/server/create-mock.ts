@@ -131,15 +131,20 @@ async function startingDump(env: Parameters<typeof seedState>[0], registry: Scen
   return scratch.dump();
 }
 
+/** The scenario registry (watched when asked), the record validators and the dump every session starts from. */
+async function scenariosAndSeed(options: MockOptions, modules: Map<ApiName, ApiModule>, seed: number, log: (m: string) => void) {
+  const registry = new ScenarioRegistry(options.scenarioDirs ?? [defaultScenariosDir()], options.contract, modules, log);
+  if (options.watchScenarios) registry.watch();
+  const records = recordValidators(options.contract, modules);
+  const starting = await startingDump({ contract: options.contract, modules, seed, records }, registry, options.activeScenarios ?? []);
+  return { registry, records, starting };
+}
+
 export async function createMock(options: MockOptions): Promise<Mock> {
   const modules = new Map<ApiName, ApiModule>(API_MODULES.map((m) => [m.api, m]));
   const seed = options.seed ?? 1;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
-  const registry = new ScenarioRegistry(options.scenarioDirs ?? [defaultScenariosDir()], options.contract, modules, log);
-  if (options.watchScenarios) registry.watch();
-  const records = recordValidators(options.contract, modules);
-  const env = { contract: options.contract, modules, seed, records };
-  const starting = await startingDump(env, registry, options.activeScenarios ?? []);
+  const { registry, records, starting } = await scenariosAndSeed(options, modules, seed, log);
   const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, maxStateBytes: options.maxStateBytes, maxStoreBytes: options.maxStoreBytes, log };
   const backends = await chooseBackends(options, storeOptions);
   const { store, journal } = backends;
