@@ -78,6 +78,17 @@ const SIZE_TODO = {
   'src/contract/compile-served-spec.ts': { 'max-lines-per-function': 'compileServedSpec, 81 lines' },
   'src/server/listener.ts': { 'max-lines-per-function': 'createListener, 97 lines' },
   'src/verify/proxy.ts': { 'max-lines-per-function': 'createProxy, 105 lines' },
+  // Pushed over by the formatter (one argument a line).
+  'src/admin/metrics.ts': { 'max-lines-per-function': 'createMetrics, 106 lines' },
+  'src/cli/program.ts': { 'max-lines-per-function': 'serveOptions, 117 lines' },
+  'src/cli/verify.ts': { 'max-lines-per-function': 'verifyCommand, 90 lines' },
+  'src/contract/lint-specs.ts': {
+    'max-lines-per-function': 'lintSpecs 89, lintServedSpecs 109 lines',
+    'max-lines': '475 lines',
+  },
+  'src/contract/validate-request.ts': { 'max-lines-per-function': 'validateRequest, 100 lines' },
+  'src/pipeline/forward.ts': { 'max-lines-per-function': 'forward, 82 lines' },
+  'src/server/create-mock.ts': { 'max-lines-per-function': 'createMock, 125 lines' },
 };
 
 /**

@@ -22,7 +22,9 @@ export function declarations(files, units) {
     let found = false;
     for (const [file, lines] of texts) {
       for (const name of names) {
-        const start = lines.findIndex((l) => new RegExp(`^(export )?(async )?(function\\*? |class |const |let )${name}\\b`).test(l));
+        const start = lines.findIndex((l) =>
+          new RegExp(`^(export )?(async )?(function\\*? |class |const |let )${name}\\b`).test(l),
+        );
         if (start < 0) continue;
         let end = start;
         if (!lines[start].trimEnd().endsWith(';')) while (end + 1 < lines.length && !/^[}\])]/.test(lines[++end]));
@@ -30,7 +32,8 @@ export function declarations(files, units) {
         found = true;
       }
     }
-    if (!found) throw new Error(`stryker.config.mjs: ${unit} (${names.join(' or ')}) is in none of ${files.join(', ')}`);
+    if (!found)
+      throw new Error(`stryker.config.mjs: ${unit} (${names.join(' or ')}) is in none of ${files.join(', ')}`);
   }
   return ranges;
 }
@@ -38,7 +41,15 @@ export function declarations(files, units) {
 export const MODULES = {
   contract: {
     mutate: ['src/contract/match-route.ts', 'src/contract/dialect.ts', 'src/contract/json-pointer.ts'],
-    tests: ['test/contract/negative.test.ts', 'test/contract/json-pointer.test.ts', 'test/contract/examples.test.ts', 'test/contract/parse-search.test.ts', 'test/contract/cache.test.ts', 'test/apis/**/*.test.ts', 'test/mock/**/*.test.ts'],
+    tests: [
+      'test/contract/negative.test.ts',
+      'test/contract/json-pointer.test.ts',
+      'test/contract/examples.test.ts',
+      'test/contract/parse-search.test.ts',
+      'test/contract/cache.test.ts',
+      'test/apis/**/*.test.ts',
+      'test/mock/**/*.test.ts',
+    ],
   },
   // The stages around the handler: record masking, Prefer examples, the per-session lock. By name, not by line:
   // at 0ece525 all three lived in pipeline.ts (maskHeaders, maskBody, sessionLocks); masking has since moved
@@ -50,11 +61,28 @@ export const MODULES = {
       'the per-session lock': ['sessionLocks', 'sessionLock'],
     }),
     // With the masking's and the lock's own tests; secrets, masking, mask-on-read and session-lock came after 0ece525.
-    tests: ['test/mock/**/*.test.ts', 'test/scenarios/faults.test.ts', 'test/journal/admin-journal.test.ts', 'test/journal/secrets.test.ts', 'test/security/masking.test.ts', 'test/journal/mask-on-read.test.ts', 'test/state/session-lock.test.ts', 'test/reliability/concurrency.test.ts', 'test/scenarios/activation.test.ts'],
+    tests: [
+      'test/mock/**/*.test.ts',
+      'test/scenarios/faults.test.ts',
+      'test/journal/admin-journal.test.ts',
+      'test/journal/secrets.test.ts',
+      'test/security/masking.test.ts',
+      'test/journal/mask-on-read.test.ts',
+      'test/state/session-lock.test.ts',
+      'test/reliability/concurrency.test.ts',
+      'test/scenarios/activation.test.ts',
+    ],
   },
   journal: {
     // journal.ts was split (issue 26): its rules, its memory store and its file are mutated where they now live.
-    mutate: ['src/journal/export-har.ts', 'src/journal/verify-calls.ts', 'src/journal/journal.ts', 'src/journal/journal-rules.ts', 'src/journal/memory-journal-store.ts', 'src/journal/file-journal-store.ts'],
+    mutate: [
+      'src/journal/export-har.ts',
+      'src/journal/verify-calls.ts',
+      'src/journal/journal.ts',
+      'src/journal/journal-rules.ts',
+      'src/journal/memory-journal-store.ts',
+      'src/journal/file-journal-store.ts',
+    ],
     tests: ['test/journal/**/*.test.ts', 'test/cli/report.test.ts', 'test/verify/proxy.test.ts'],
   },
   scenarios: {

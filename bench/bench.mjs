@@ -43,7 +43,10 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const MILLION = Number(process.env.BENCH_MILLION ?? 1_000_000);
 const STARTUPS = Number(process.env.BENCH_STARTUPS ?? 5);
 const prismBin = join(root, 'node_modules', '.bin', 'prism');
-const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const PIN =
+  process.env.BENCH_PIN === '1' &&
+  os.cpus().length >= 2 &&
+  spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 const cli = join(root, 'bin', 'contract-mock.js');
 const spec = (name) => join(root, 'specs', `${name}.openapi.yaml`);
 // The generic-spec rows: a public document nobody here wrote, served with `serve --spec` and by `prism mock`.
@@ -92,7 +95,8 @@ const cpuOf = (pids) => {
   return sum;
 };
 /** The server's CPU per answered request over a run (µs): what a target costs, whether or not the load generator kept it busy. */
-const cpuPerRequest = (before, after, requests) => (before === null || after === null || !requests ? null : Math.round((after - before) / requests));
+const cpuPerRequest = (before, after, requests) =>
+  before === null || after === null || !requests ? null : Math.round((after - before) / requests);
 
 /** Starts a server process and resolves once `probe` answers 200; returns the time that took. */
 async function start(command, args, probe, env = {}) {
@@ -115,8 +119,8 @@ async function start(command, args, probe, env = {}) {
   }
 }
 
-const stop = (child) => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGKILL'))));
-
+const stop = (child) =>
+  new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGKILL'))));
 
 /** The fixed envelope the ceiling server answers, as contract-mock answers (a). */
 const CEILING = `
@@ -130,9 +134,14 @@ let sessionsMade = 0;
 
 function run(url, { sessions, ...opts }) {
   // A workload with `sessions: true` sends each connection's calls in a session of its own.
-  const setupClient = sessions ? (client) => client.setHeaders({ ...opts.headers, 'x-mock-session': `bench-${++sessionsMade}` }) : undefined;
+  const setupClient = sessions
+    ? (client) => client.setHeaders({ ...opts.headers, 'x-mock-session': `bench-${++sessionsMade}` })
+    : undefined;
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION, ...opts, ...(setupClient && { setupClient }) }, (err, r) => (err ? reject(err) : resolve(r)));
+    autocannon(
+      { url, connections: CONNECTIONS, duration: DURATION, ...opts, ...(setupClient && { setupClient }) },
+      (err, r) => (err ? reject(err) : resolve(r)),
+    );
   });
 }
 
@@ -140,7 +149,13 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Warms a target up on a workload (JIT, caches) before its measured rounds. */
 async function warmUp(target, workload) {
-  await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions, duration: Math.min(2, DURATION) });
+  await run(target.base + workload.path, {
+    method: workload.method,
+    headers: workload.headers,
+    body: workload.body,
+    sessions: workload.sessions,
+    duration: Math.min(2, DURATION),
+  });
 }
 
 /** One measured run. */
@@ -157,7 +172,17 @@ async function measure(label, target, workload) {
   });
   if (target.pair) {
     const half = Math.max(1, Math.floor(CONNECTIONS / 2));
-    const rs = await Promise.all(target.pair.map((t) => run(t.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions, connections: half })));
+    const rs = await Promise.all(
+      target.pair.map((t) =>
+        run(t.base + workload.path, {
+          method: workload.method,
+          headers: workload.headers,
+          body: workload.body,
+          sessions: workload.sessions,
+          connections: half,
+        }),
+      ),
+    );
     return {
       reqPerSec: Math.round(rs.reduce((n, r) => n + r.requests.average, 0)),
       p50ms: Math.max(...rs.map((r) => r.latency.p50)),
@@ -167,8 +192,20 @@ async function measure(label, target, workload) {
       ...cost(rs.reduce((n, r) => n + r.requests.total, 0)),
     };
   }
-  const r = await run(target.base + workload.path, { method: workload.method, headers: workload.headers, body: workload.body, sessions: workload.sessions });
-  return { reqPerSec: Math.round(r.requests.average), p50ms: r.latency.p50, p99ms: r.latency.p99, errors: r.errors + r.timeouts + (r.non2xx ?? 0), rssMb: rssMb(target.child.pid), ...cost(r.requests.total) };
+  const r = await run(target.base + workload.path, {
+    method: workload.method,
+    headers: workload.headers,
+    body: workload.body,
+    sessions: workload.sessions,
+  });
+  return {
+    reqPerSec: Math.round(r.requests.average),
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    errors: r.errors + r.timeouts + (r.non2xx ?? 0),
+    rssMb: rssMb(target.child.pid),
+    ...cost(r.requests.total),
+  };
 }
 
 /** The median of a measure over the rounds; null when a round could not take it (no /proc). */
@@ -188,13 +225,20 @@ function rowOf(label, workload, runs) {
     rssMb: runs.at(-1).rssMb,
     rounds: runs.map((r) => r.reqPerSec),
   };
-  process.stderr.write(`  ${label} ${workload.name}: ${row.reqPerSec} req/s (rounds ${row.rounds.join(', ')}), p99 ${row.p99ms} ms, ${row.cpuUsPerReq} µs CPU/request\n`);
+  process.stderr.write(
+    `  ${label} ${workload.name}: ${row.reqPerSec} req/s (rounds ${row.rounds.join(', ')}), p99 ${row.p99ms} ms, ${row.cpuUsPerReq} µs CPU/request\n`,
+  );
   return row;
 }
 
 async function contractMock(extraEnv = {}, extraArgs = []) {
   const port = await freePort();
-  const { child, startupMs } = await start(process.execPath, [cli, 'serve', '--port', String(port), ...extraArgs], { url: `http://127.0.0.1:${port}/__mock/health` }, extraEnv);
+  const { child, startupMs } = await start(
+    process.execPath,
+    [cli, 'serve', '--port', String(port), ...extraArgs],
+    { url: `http://127.0.0.1:${port}/__mock/health` },
+    extraEnv,
+  );
   return { child, startupMs, base: `http://127.0.0.1:${port}` };
 }
 
@@ -204,7 +248,11 @@ const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].fi
 async function redisServer() {
   const port = await freePort();
   const [file, argv] = PIN ? ['taskset', ['-c', '0', REDIS_SERVER]] : [REDIS_SERVER, []];
-  const child = spawn(file, [...argv, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn(
+    file,
+    [...argv, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const ok = await new Promise((resolve) => {
@@ -226,13 +274,27 @@ function pairTarget(a, b) {
 async function prism(specName, flags) {
   const port = await freePort();
   if (specName === 'petstore') {
-    const { child, startupMs } = await start(prismBin, ['mock', '-h', '127.0.0.1', '-p', String(port), ...flags, PETSTORE], { url: `http://127.0.0.1:${port}/pets/1` });
+    const { child, startupMs } = await start(
+      prismBin,
+      ['mock', '-h', '127.0.0.1', '-p', String(port), ...flags, PETSTORE],
+      { url: `http://127.0.0.1:${port}/pets/1` },
+    );
     return { child, startupMs, base: `http://127.0.0.1:${port}` };
   }
-  const probe = specName === 'platform-sync'
-    ? { url: `http://127.0.0.1:${port}/v1/channel/token`, method: 'POST', headers: json, body: TOKEN_BODY }
-    : { url: `http://127.0.0.1:${port}/datasyn/user/login`, method: 'POST', headers: formType, body: 'loginName=a&password=b&synDevice=c' };
-  const { child, startupMs } = await start(prismBin, ['mock', '-h', '127.0.0.1', '-p', String(port), ...flags, spec(specName)], probe);
+  const probe =
+    specName === 'platform-sync'
+      ? { url: `http://127.0.0.1:${port}/v1/channel/token`, method: 'POST', headers: json, body: TOKEN_BODY }
+      : {
+          url: `http://127.0.0.1:${port}/datasyn/user/login`,
+          method: 'POST',
+          headers: formType,
+          body: 'loginName=a&password=b&synDevice=c',
+        };
+  const { child, startupMs } = await start(
+    prismBin,
+    ['mock', '-h', '127.0.0.1', '-p', String(port), ...flags, spec(specName)],
+    probe,
+  );
   return { child, startupMs, base: `http://127.0.0.1:${port}` };
 }
 
@@ -246,10 +308,26 @@ function workloads(base) {
 }
 
 async function main() {
-  const results = { machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`, pinned: PIN }, date: new Date().toISOString(), durationS: DURATION, rounds: ROUNDS, connections: CONNECTIONS, rows: [], startup: {}, memory: {} };
+  const results = {
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.type()} ${os.release()}`,
+      pinned: PIN,
+    },
+    date: new Date().toISOString(),
+    durationS: DURATION,
+    rounds: ROUNDS,
+    connections: CONNECTIONS,
+    rows: [],
+    startup: {},
+    memory: {},
+  };
 
   process.stderr.write('startup (time to the first 200)\n');
-  const startups = { 'contract-mock': [], 'prism': [] };
+  const startups = { 'contract-mock': [], prism: [] };
   for (let i = 0; i < STARTUPS; i++) {
     const m = await contractMock();
     startups['contract-mock'].push(m.startupMs);
@@ -258,32 +336,60 @@ async function main() {
     startups['prism'].push(p.startupMs);
     await stop(p.child);
   }
-  results.startup = { 'contract-mock': Math.round(median(startups['contract-mock'])), prism: Math.round(median(startups.prism)) };
+  results.startup = {
+    'contract-mock': Math.round(median(startups['contract-mock'])),
+    prism: Math.round(median(startups.prism)),
+  };
   process.stderr.write(`  contract-mock ${results.startup['contract-mock']} ms, prism ${results.startup.prism} ms\n`);
 
   process.stderr.write('throughput\n');
   const ceilingPort = await freePort();
-  const ceiling = { ...(await start(process.execPath, ['-e', CEILING, String(ceilingPort)], { url: `http://127.0.0.1:${ceilingPort}/` })), base: `http://127.0.0.1:${ceilingPort}` };
+  const ceiling = {
+    ...(await start(process.execPath, ['-e', CEILING, String(ceilingPort)], {
+      url: `http://127.0.0.1:${ceilingPort}/`,
+    })),
+    base: `http://127.0.0.1:${ceilingPort}`,
+  };
   const mock = await contractMock();
   const mockLoads = await workloads(mock.base);
   const withRedis = process.env.BENCH_REDIS !== '0' && REDIS_SERVER;
-  if (!withRedis) process.stderr.write(`  (no serve --redis rows: ${REDIS_SERVER ? 'BENCH_REDIS=0' : 'redis-server is not installed'})\n`);
+  if (!withRedis)
+    process.stderr.write(
+      `  (no serve --redis rows: ${REDIS_SERVER ? 'BENCH_REDIS=0' : 'redis-server is not installed'})\n`,
+    );
   const redis = withRedis ? await redisServer() : undefined;
   const redisArgs = (prefix) => ['--redis', redis.url, '--redis-prefix', prefix];
   // The Redis server's own CPU is measured beside theirs: what the shared store costs per request, and so how far it scales.
   const redisOne = redis && { ...(await contractMock({}, redisArgs('bench-one'))), redisPid: redis.child.pid };
-  const redisPair = redis && { ...pairTarget(await contractMock({}, redisArgs('bench-two')), await contractMock({}, redisArgs('bench-two'))), redisPid: redis.child.pid };
+  const redisPair = redis && {
+    ...pairTarget(await contractMock({}, redisArgs('bench-two')), await contractMock({}, redisArgs('bench-two'))),
+    redisPid: redis.child.pid,
+  };
   const prisms = {
-    'prism (default: static, logging)': { 'platform-sync': await prism('platform-sync', []), 'ios-datasyn': await prism('ios-datasyn', []) },
-    'prism (static, logging off)': { 'platform-sync': await prism('platform-sync', ['-v', 'silent']), 'ios-datasyn': await prism('ios-datasyn', ['-v', 'silent']) },
+    'prism (default: static, logging)': {
+      'platform-sync': await prism('platform-sync', []),
+      'ios-datasyn': await prism('ios-datasyn', []),
+    },
+    'prism (static, logging off)': {
+      'platform-sync': await prism('platform-sync', ['-v', 'silent']),
+      'ios-datasyn': await prism('ios-datasyn', ['-v', 'silent']),
+    },
   };
   for (const w of mockLoads) {
     // Every target with its own copy of the workload (tokens are the target's own).
     const targets = [['contract-mock', mock, w]];
     if (redis) {
       // Tokens issued through one instance of a pair are valid on the other (one shared store).
-      targets.push(['contract-mock + Redis', redisOne, (await workloads(redisOne.base)).find((x) => x.name === w.name)]);
-      targets.push(['contract-mock × 2 + Redis', redisPair, (await workloads(redisPair.pair[0].base)).find((x) => x.name === w.name)]);
+      targets.push([
+        'contract-mock + Redis',
+        redisOne,
+        (await workloads(redisOne.base)).find((x) => x.name === w.name),
+      ]);
+      targets.push([
+        'contract-mock × 2 + Redis',
+        redisPair,
+        (await workloads(redisPair.pair[0].base)).find((x) => x.name === w.name),
+      ]);
     }
     for (const [label, byApi] of Object.entries(prisms)) {
       const target = w.path.startsWith('/datasyn') ? byApi['ios-datasyn'] : byApi['platform-sync'];
@@ -302,19 +408,42 @@ async function main() {
 
   // (d), (e): a generic spec (petstore) served statefully by contract-mock, statically by Prism (logging off).
   // Prism serves the paths without the servers path; contract-mock mounts them at it (/api). Every POST creates a pet.
-  const served = await contractMock({}, ['--spec', PETSTORE, '--max-records', '100000000', '--max-state-bytes', '100000000000', '--max-store-bytes', '100000000000', '--journal-per-session', '10000']);
+  const served = await contractMock({}, [
+    '--spec',
+    PETSTORE,
+    '--max-records',
+    '100000000',
+    '--max-state-bytes',
+    '100000000000',
+    '--max-store-bytes',
+    '100000000000',
+    '--journal-per-session',
+    '10000',
+  ]);
   await fetch(`${served.base}/api/pets`, { method: 'POST', headers: json, body: PET_BODY });
   const petPrism = await prism('petstore', ['-v', 'silent']);
   const generic = [
-    { name: '(d) petstore GET /pets/{id}', mock: { method: 'GET', path: '/api/pets/1' }, prism: { method: 'GET', path: '/pets/1' } },
-    { name: '(e) petstore POST /pets', mock: { method: 'POST', path: '/api/pets', headers: json, body: PET_BODY }, prism: { method: 'POST', path: '/pets', headers: json, body: PET_BODY } },
+    {
+      name: '(d) petstore GET /pets/{id}',
+      mock: { method: 'GET', path: '/api/pets/1' },
+      prism: { method: 'GET', path: '/pets/1' },
+    },
+    {
+      name: '(e) petstore POST /pets',
+      mock: { method: 'POST', path: '/api/pets', headers: json, body: PET_BODY },
+      prism: { method: 'POST', path: '/pets', headers: json, body: PET_BODY },
+    },
   ];
   for (const g of generic) {
-    const targets = [['contract-mock --spec', served, g.mock], ['prism (static, logging off)', petPrism, g.prism]];
+    const targets = [
+      ['contract-mock --spec', served, g.mock],
+      ['prism (static, logging off)', petPrism, g.prism],
+    ];
     process.stderr.write(`  ${g.name}: warm-up, then ${ROUNDS} rounds of ${DURATION} s per target\n`);
     for (const [, target, load] of targets) await warmUp(target, load);
     const runs = targets.map(() => []);
-    for (let round = 0; round < ROUNDS; round++) for (const [i, [label, target, load]] of targets.entries()) runs[i].push(await measure(label, target, load));
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [i, [label, target, load]] of targets.entries()) runs[i].push(await measure(label, target, load));
     for (const [i, [label]] of targets.entries()) results.rows.push(rowOf(label, g, runs[i]));
   }
   await stop(petPrism.child);
@@ -326,13 +455,25 @@ async function main() {
   // The same with two instances on a local Redis Cluster (three masters, three replicas): its row's Redis CPU is all six nodes'.
   const clusterDir = redis && CAN_START_CLUSTER ? mkdtempSync(join(tmpdir(), 'cm-bench-cluster-')) : undefined;
   const cluster = clusterDir && (await redisCluster(clusterDir));
-  const clusterPair = cluster && { ...pairTarget(await contractMock({}, ['--redis', cluster.url, '--redis-prefix', 'bench-cluster']), await contractMock({}, ['--redis', cluster.url, '--redis-prefix', 'bench-cluster'])), redisPids: cluster.pids };
+  const clusterPair = cluster && {
+    ...pairTarget(
+      await contractMock({}, ['--redis', cluster.url, '--redis-prefix', 'bench-cluster']),
+      await contractMock({}, ['--redis', cluster.url, '--redis-prefix', 'bench-cluster']),
+    ),
+    redisPids: cluster.pids,
+  };
   if (redis) {
-    const targets = [['contract-mock', mock], ['contract-mock + Redis', redisOne], ['contract-mock × 2 + Redis', redisPair], ...(clusterPair ? [['contract-mock × 2 + Redis Cluster', clusterPair]] : [])];
+    const targets = [
+      ['contract-mock', mock],
+      ['contract-mock + Redis', redisOne],
+      ['contract-mock × 2 + Redis', redisPair],
+      ...(clusterPair ? [['contract-mock × 2 + Redis Cluster', clusterPair]] : []),
+    ];
     process.stderr.write(`  ${perSession.name}: warm-up, then ${ROUNDS} rounds of ${DURATION} s per target\n`);
     for (const [, target] of targets) for (const t of target.pair ?? [target]) await warmUp(t, perSession);
     const runs = targets.map(() => []);
-    for (let round = 0; round < ROUNDS; round++) for (const [i, [label, target]] of targets.entries()) runs[i].push(await measure(label, target, perSession));
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [i, [label, target]] of targets.entries()) runs[i].push(await measure(label, target, perSession));
     for (const [i, [label]] of targets.entries()) results.rows.push(rowOf(label, perSession, runs[i]));
   }
   for (const byApi of Object.values(prisms)) for (const t of Object.values(byApi)) await stop(t.child);
@@ -352,35 +493,92 @@ async function main() {
   const big = await contractMock();
   const t0 = performance.now();
   await new Promise((resolve, reject) =>
-    autocannon({ url: `${big.base}/v1/channel/token`, connections: CONNECTIONS, amount: MILLION, method: 'POST', headers: json, body: TOKEN_BODY }, (err, r) => (err ? reject(err) : resolve(r))),
+    autocannon(
+      {
+        url: `${big.base}/v1/channel/token`,
+        connections: CONNECTIONS,
+        amount: MILLION,
+        method: 'POST',
+        headers: json,
+        body: TOKEN_BODY,
+      },
+      (err, r) => (err ? reject(err) : resolve(r)),
+    ),
   );
   const health = await (await fetch(`${big.base}/__mock/health`)).json();
-  results.memory = { ...results.memory, calls: MILLION, seconds: Math.round((performance.now() - t0) / 1000), rssMb: rssMb(big.child.pid), journal: health.journal };
+  results.memory = {
+    ...results.memory,
+    calls: MILLION,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    rssMb: rssMb(big.child.pid),
+    journal: health.journal,
+  };
   await stop(big.child);
 
   // Ratios and targets.
   const get = (target, workload) => results.rows.find((r) => r.target === target && r.workload === workload);
   const fasterPrism = (w) => Math.max(...Object.keys(prisms).map((p) => get(p, w).reqPerSec));
   // CPU per request, Prism's over contract-mock's: how many more requests the mock answers per core-second, whatever the load generator could send.
-  const cpuRatio = (prismRow, mockRow) => (prismRow.cpuUsPerReq && mockRow.cpuUsPerReq ? +(prismRow.cpuUsPerReq / mockRow.cpuUsPerReq).toFixed(2) : null);
-  const cheaperPrism = (w) => Object.keys(prisms).map((p) => get(p, w)).sort((x, y) => (x.cpuUsPerReq ?? Infinity) - (y.cpuUsPerReq ?? Infinity))[0];
+  const cpuRatio = (prismRow, mockRow) =>
+    prismRow.cpuUsPerReq && mockRow.cpuUsPerReq ? +(prismRow.cpuUsPerReq / mockRow.cpuUsPerReq).toFixed(2) : null;
+  const cheaperPrism = (w) =>
+    Object.keys(prisms)
+      .map((p) => get(p, w))
+      .sort((x, y) => (x.cpuUsPerReq ?? Infinity) - (y.cpuUsPerReq ?? Infinity))[0];
   results.ratios = Object.fromEntries(
-    mockLoads.map((w) => [w.name, { vsFasterPrism: +(get('contract-mock', w.name).reqPerSec / fasterPrism(w.name)).toFixed(2), cpuVsPrism: cpuRatio(cheaperPrism(w.name), get('contract-mock', w.name)), vsCeiling: +(get('contract-mock', w.name).reqPerSec / get('node:http ceiling', w.name).reqPerSec).toFixed(2) }]),
+    mockLoads.map((w) => [
+      w.name,
+      {
+        vsFasterPrism: +(get('contract-mock', w.name).reqPerSec / fasterPrism(w.name)).toFixed(2),
+        cpuVsPrism: cpuRatio(cheaperPrism(w.name), get('contract-mock', w.name)),
+        vsCeiling: +(get('contract-mock', w.name).reqPerSec / get('node:http ceiling', w.name).reqPerSec).toFixed(2),
+      },
+    ]),
   );
   for (const g of ['(d) petstore GET /pets/{id}', '(e) petstore POST /pets']) {
     // No ceiling row for these: the ceiling answers a fixed body, not a stateful store's.
-    results.ratios[g] = { vsFasterPrism: +(get('contract-mock --spec', g).reqPerSec / get('prism (static, logging off)', g).reqPerSec).toFixed(2), cpuVsPrism: cpuRatio(get('prism (static, logging off)', g), get('contract-mock --spec', g)), vsCeiling: null };
+    results.ratios[g] = {
+      vsFasterPrism: +(
+        get('contract-mock --spec', g).reqPerSec / get('prism (static, logging off)', g).reqPerSec
+      ).toFixed(2),
+      cpuVsPrism: cpuRatio(get('prism (static, logging off)', g), get('contract-mock --spec', g)),
+      vsCeiling: null,
+    };
   }
   const [a, , c] = mockLoads.map((w) => w.name);
   const inMemoryRows = results.rows.filter((r) => r.target === 'contract-mock' || r.target === 'contract-mock --spec');
   results.targets = [
-    { target: '(a) >= 5x the faster Prism', value: results.ratios[a].vsFasterPrism, ok: results.ratios[a].vsFasterPrism >= 5 },
-    { target: '(c) >= 5x the faster Prism', value: results.ratios[c].vsFasterPrism, ok: results.ratios[c].vsFasterPrism >= 5 },
-    { target: '(d) petstore GET >= 5x Prism (static, logging off)', value: results.ratios['(d) petstore GET /pets/{id}'].vsFasterPrism, ok: results.ratios['(d) petstore GET /pets/{id}'].vsFasterPrism >= 5 },
-    { target: '(e) petstore POST >= 5x Prism (static, logging off)', value: results.ratios['(e) petstore POST /pets'].vsFasterPrism, ok: results.ratios['(e) petstore POST /pets'].vsFasterPrism >= 5 },
-    { target: '(a) >= 50% of the node:http ceiling', value: results.ratios[a].vsCeiling, ok: results.ratios[a].vsCeiling >= 0.5 },
+    {
+      target: '(a) >= 5x the faster Prism',
+      value: results.ratios[a].vsFasterPrism,
+      ok: results.ratios[a].vsFasterPrism >= 5,
+    },
+    {
+      target: '(c) >= 5x the faster Prism',
+      value: results.ratios[c].vsFasterPrism,
+      ok: results.ratios[c].vsFasterPrism >= 5,
+    },
+    {
+      target: '(d) petstore GET >= 5x Prism (static, logging off)',
+      value: results.ratios['(d) petstore GET /pets/{id}'].vsFasterPrism,
+      ok: results.ratios['(d) petstore GET /pets/{id}'].vsFasterPrism >= 5,
+    },
+    {
+      target: '(e) petstore POST >= 5x Prism (static, logging off)',
+      value: results.ratios['(e) petstore POST /pets'].vsFasterPrism,
+      ok: results.ratios['(e) petstore POST /pets'].vsFasterPrism >= 5,
+    },
+    {
+      target: '(a) >= 50% of the node:http ceiling',
+      value: results.ratios[a].vsCeiling,
+      ok: results.ratios[a].vsCeiling >= 0.5,
+    },
     // Issue 7's target is the in-memory mock's; the --redis rows have their own (p99 < 20 ms, below).
-    { target: `p99 < 10 ms at ${CONNECTIONS} connections (all workloads, in memory)`, value: Math.max(...inMemoryRows.map((r) => r.p99ms)), ok: inMemoryRows.every((r) => r.p99ms < 10) },
+    {
+      target: `p99 < 10 ms at ${CONNECTIONS} connections (all workloads, in memory)`,
+      value: Math.max(...inMemoryRows.map((r) => r.p99ms)),
+      ok: inMemoryRows.every((r) => r.p99ms < 10),
+    },
     { target: 'startup < 500 ms', value: results.startup['contract-mock'], ok: results.startup['contract-mock'] < 500 },
     { target: `RSS < 200 MB after ${MILLION} calls`, value: results.memory.rssMb, ok: results.memory.rssMb < 200 },
   ];
@@ -388,37 +586,80 @@ async function main() {
     const one = (w) => get('contract-mock + Redis', w).reqPerSec;
     const worst = (xs) => Math.min(...xs);
     results.targets.push(
-      { target: 'one instance with Redis >= 50% of in-memory req/s (worst workload)', value: worst(mockLoads.map((w) => +(one(w.name) / get('contract-mock', w.name).reqPerSec).toFixed(2))), ok: mockLoads.every((w) => one(w.name) >= 0.5 * get('contract-mock', w.name).reqPerSec) },
-      { target: 'one instance with Redis: p99 < 20 ms', value: Math.max(...mockLoads.map((w) => get('contract-mock + Redis', w.name).p99ms)), ok: mockLoads.every((w) => get('contract-mock + Redis', w.name).p99ms < 20) },
-      { target: 'two instances >= 1.5x one (worst workload, one session)', value: worst(mockLoads.map((w) => +(get('contract-mock × 2 + Redis', w.name).reqPerSec / one(w.name)).toFixed(2))), ok: mockLoads.every((w) => get('contract-mock × 2 + Redis', w.name).reqPerSec >= 1.5 * one(w.name)) },
-      { target: 'two instances >= 1.5x one (a session per connection)', value: +(get('contract-mock × 2 + Redis', perSession.name).reqPerSec / one(perSession.name)).toFixed(2), ok: get('contract-mock × 2 + Redis', perSession.name).reqPerSec >= 1.5 * one(perSession.name) },
+      {
+        target: 'one instance with Redis >= 50% of in-memory req/s (worst workload)',
+        value: worst(mockLoads.map((w) => +(one(w.name) / get('contract-mock', w.name).reqPerSec).toFixed(2))),
+        ok: mockLoads.every((w) => one(w.name) >= 0.5 * get('contract-mock', w.name).reqPerSec),
+      },
+      {
+        target: 'one instance with Redis: p99 < 20 ms',
+        value: Math.max(...mockLoads.map((w) => get('contract-mock + Redis', w.name).p99ms)),
+        ok: mockLoads.every((w) => get('contract-mock + Redis', w.name).p99ms < 20),
+      },
+      {
+        target: 'two instances >= 1.5x one (worst workload, one session)',
+        value: worst(
+          mockLoads.map((w) => +(get('contract-mock × 2 + Redis', w.name).reqPerSec / one(w.name)).toFixed(2)),
+        ),
+        ok: mockLoads.every((w) => get('contract-mock × 2 + Redis', w.name).reqPerSec >= 1.5 * one(w.name)),
+      },
+      {
+        target: 'two instances >= 1.5x one (a session per connection)',
+        value: +(get('contract-mock × 2 + Redis', perSession.name).reqPerSec / one(perSession.name)).toFixed(2),
+        ok: get('contract-mock × 2 + Redis', perSession.name).reqPerSec >= 1.5 * one(perSession.name),
+      },
     );
   }
 
   const lines = [];
-  lines.push(`| target | workload | req/s | p50 ms | p99 ms | CPU µs/req (+ Redis) | RSS MB | errors |`, `|---|---|---:|---:|---:|---:|---:|---:|`);
+  lines.push(
+    `| target | workload | req/s | p50 ms | p99 ms | CPU µs/req (+ Redis) | RSS MB | errors |`,
+    `|---|---|---:|---:|---:|---:|---:|---:|`,
+  );
   const cpuCell = (r) => `${r.cpuUsPerReq ?? ''}${r.redisCpuUsPerReq != null ? ` (+ ${r.redisCpuUsPerReq})` : ''}`;
-  for (const r of results.rows) lines.push(`| ${r.target} | ${r.workload} | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${cpuCell(r)} | ${r.rssMb ?? ''} | ${r.errors} |`);
-  lines.push('', `| workload | contract-mock / faster Prism, req/s (petstore: / Prism static, logging off) | Prism's CPU per request / contract-mock's | contract-mock / node:http |`, `|---|---:|---:|---:|`);
-  for (const [w, r] of Object.entries(results.ratios)) lines.push(`| ${w} | ${r.vsFasterPrism}× | ${r.cpuVsPrism === null ? '—' : `${r.cpuVsPrism}×`} | ${r.vsCeiling === null ? '—' : `${Math.round(r.vsCeiling * 100)}%`} |`);
+  for (const r of results.rows)
+    lines.push(
+      `| ${r.target} | ${r.workload} | ${r.reqPerSec} | ${r.p50ms} | ${r.p99ms} | ${cpuCell(r)} | ${r.rssMb ?? ''} | ${r.errors} |`,
+    );
+  lines.push(
+    '',
+    `| workload | contract-mock / faster Prism, req/s (petstore: / Prism static, logging off) | Prism's CPU per request / contract-mock's | contract-mock / node:http |`,
+    `|---|---:|---:|---:|`,
+  );
+  for (const [w, r] of Object.entries(results.ratios))
+    lines.push(
+      `| ${w} | ${r.vsFasterPrism}× | ${r.cpuVsPrism === null ? '—' : `${r.cpuVsPrism}×`} | ${r.vsCeiling === null ? '—' : `${Math.round(r.vsCeiling * 100)}%`} |`,
+    );
   const one = get('contract-mock + Redis', perSession.name);
   const two = get('contract-mock × 2 + Redis', perSession.name);
   if (one?.cpuUsPerReq && two?.cpuUsPerReq && two.redisCpuUsPerReq) {
     // What this machine cannot show by req/s (two instances, Redis and the load generator share two cores), by cost.
-    lines.push('', `Scaling (${perSession.name}): one instance spends ${one.cpuUsPerReq} µs of CPU per request, two ${two.cpuUsPerReq} µs (on whichever answers it); Redis ${two.redisCpuUsPerReq} µs. With a core per instance, instances add about ${Math.round(1e6 / two.cpuUsPerReq)} req/s each until one Redis core, at about ${Math.round(1e6 / two.redisCpuUsPerReq)} req/s, is the limit.`);
+    lines.push(
+      '',
+      `Scaling (${perSession.name}): one instance spends ${one.cpuUsPerReq} µs of CPU per request, two ${two.cpuUsPerReq} µs (on whichever answers it); Redis ${two.redisCpuUsPerReq} µs. With a core per instance, instances add about ${Math.round(1e6 / two.cpuUsPerReq)} req/s each until one Redis core, at about ${Math.round(1e6 / two.redisCpuUsPerReq)} req/s, is the limit.`,
+    );
   }
-  lines.push('', `Startup to the first 200 (median of ${STARTUPS}): contract-mock ${results.startup['contract-mock']} ms, Prism ${results.startup.prism} ms.`);
-  lines.push(`RSS after ${MILLION} journaled calls: ${results.memory.rssMb} MB (journal ${results.memory.journal?.records} records kept, ${results.memory.journal?.evicted} evicted).`);
+  lines.push(
+    '',
+    `Startup to the first 200 (median of ${STARTUPS}): contract-mock ${results.startup['contract-mock']} ms, Prism ${results.startup.prism} ms.`,
+  );
+  lines.push(
+    `RSS after ${MILLION} journaled calls: ${results.memory.rssMb} MB (journal ${results.memory.journal?.records} records kept, ${results.memory.journal?.evicted} evicted).`,
+  );
   lines.push('', `| target | value | met |`, `|---|---:|---|`);
   for (const t of results.targets) lines.push(`| ${t.target} | ${t.value} | ${t.ok ? 'yes' : 'NO'} |`);
-  lines.push('', `Machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGb} GiB, Node ${results.machine.node}, ${results.machine.platform}; ${PIN ? 'servers on core 0, autocannon on core 1' : 'unpinned'}; ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}-s runs per target, ${results.date}.`);
+  lines.push(
+    '',
+    `Machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memGb} GiB, Node ${results.machine.node}, ${results.machine.platform}; ${PIN ? 'servers on core 0, autocannon on core 1' : 'unpinned'}; ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION}-s runs per target, ${results.date}.`,
+  );
   results.markdown = lines.join('\n');
   writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
   // docs/benchmarks.md shows the latest table, with the machine it ran on.
   const readmeFile = join(root, 'docs', 'benchmarks.md');
   const readme = readFileSync(readmeFile, 'utf8');
   const marks = ['<!-- bench:start -->', '<!-- bench:end -->'];
-  if (readme.includes(marks[0])) writeFileSync(readmeFile, replaceBetween(readme, marks[0], marks[1], results.markdown));
+  if (readme.includes(marks[0]))
+    writeFileSync(readmeFile, replaceBetween(readme, marks[0], marks[1], results.markdown));
   console.log(results.markdown);
 }
 

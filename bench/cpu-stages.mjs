@@ -12,7 +12,23 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The rows of the split, in the order of the walk: the stages, then the buckets outside them (bench/README.md says what each holds). */
-export const STAGES = ['receive', 'match', 'validate', 'scenario', 'handle', 'respond', 'record', 'journal', 'walk', 'async', 'streams', 'http', 'harness', 'gc', 'other'];
+export const STAGES = [
+  'receive',
+  'match',
+  'validate',
+  'scenario',
+  'handle',
+  'respond',
+  'record',
+  'journal',
+  'walk',
+  'async',
+  'streams',
+  'http',
+  'harness',
+  'gc',
+  'other',
+];
 
 /** Stage files: each file of dist/src/pipeline/ that is a stage, or a helper counted with the stage that calls it. */
 const STAGE_FILES = {
@@ -39,7 +55,13 @@ const HOMES = [
 
 const PIPELINE = '/dist/src/pipeline/';
 const HTTP = ['node:_http_', 'node:http', 'node:net', 'node:internal/stream_base_commons', 'node:internal/http'];
-const STREAMS = ['node:internal/streams', 'node:events', 'node:internal/process/task_queues', 'node:internal/timers', 'node:buffer'];
+const STREAMS = [
+  'node:internal/streams',
+  'node:events',
+  'node:internal/process/task_queues',
+  'node:internal/timers',
+  'node:buffer',
+];
 /** The profiler's own frames (Profiler.stop): in no row, and not in the total. */
 const PROFILER = 'node:inspector';
 
@@ -63,8 +85,15 @@ function classify(chain) {
     if (stage) return stage;
     if (file === 'index.js') {
       // Frames called from the walk itself: the journal's onCall (create-server.js → journal/), else the walk's own code.
-      const callee = chain.slice(0, i).reverse().find((f) => f.url.includes('/dist/src/'));
-      if (callee && (callee.url.includes('/dist/src/mock/create-server.js') || callee.url.includes('/dist/src/journal/'))) return 'journal';
+      const callee = chain
+        .slice(0, i)
+        .reverse()
+        .find((f) => f.url.includes('/dist/src/'));
+      if (
+        callee &&
+        (callee.url.includes('/dist/src/mock/create-server.js') || callee.url.includes('/dist/src/journal/'))
+      )
+        return 'journal';
       return 'walk';
     }
   }
@@ -72,7 +101,8 @@ function classify(chain) {
   if (leaf.functionName === '(garbage collector)') return 'gc';
   if (leaf.functionName === 'runMicrotasks' || leaf.functionName === 'processTicksAndRejections') return 'async';
   for (const f of chain) for (const [dir, stage] of HOMES) if (f.url.includes(dir)) return stage;
-  if (chain.some((f) => f.url.includes('/dist/src/mock/create-server.js') || f.url.includes('/dist/src/http/'))) return 'walk';
+  if (chain.some((f) => f.url.includes('/dist/src/mock/create-server.js') || f.url.includes('/dist/src/http/')))
+    return 'walk';
   if (chain.some((f) => f.url.includes('/bench/'))) return 'harness';
   if (chain.some((f) => STREAMS.some((prefix) => f.url.startsWith(prefix)))) return 'streams';
   return 'other';
@@ -126,7 +156,9 @@ export function splitByStage(profile, { fromFirstCall = false } = {}) {
     const row = rows[classify(chain)];
     row.share += t / total;
     const f = node.callFrame;
-    const where = f.url ? `${f.url.replace(/^.*\/dist\/src\//, '').replace(/^file:\/\/.*\/(bench|node_modules)\//, '$1/')}:${f.lineNumber + 1}` : '';
+    const where = f.url
+      ? `${f.url.replace(/^.*\/dist\/src\//, '').replace(/^file:\/\/.*\/(bench|node_modules)\//, '$1/')}:${f.lineNumber + 1}`
+      : '';
     const name = `${f.functionName || '(anonymous)'} ${where}`.trim();
     row.functions.set(name, (row.functions.get(name) ?? 0) + t / total);
   }
@@ -159,10 +191,18 @@ export function stageTable(columns) {
     const share = c.split.rows[stage].share;
     return `${(share * c.perCall).toFixed(2)} µs (${(share * 100).toFixed(1)} %)`;
   };
-  const lines = [`| stage | ${columns.map((c) => c.name).join(' | ')} |`, `|---|${columns.map(() => '--:').join('|')}|`];
-  for (const stage of STAGES) if (columns.some((c) => c.split.rows[stage].share >= 0.0005)) lines.push(`| ${stage} | ${columns.map((c) => cell(c, stage)).join(' | ')} |`);
+  const lines = [
+    `| stage | ${columns.map((c) => c.name).join(' | ')} |`,
+    `|---|${columns.map(() => '--:').join('|')}|`,
+  ];
+  for (const stage of STAGES)
+    if (columns.some((c) => c.split.rows[stage].share >= 0.0005))
+      lines.push(`| ${stage} | ${columns.map((c) => cell(c, stage)).join(' | ')} |`);
   lines.push(`| **total** | ${columns.map((c) => `**${c.perCall.toFixed(2)} µs**`).join(' | ')} |`);
-  if (columns.every((c) => c.profiled !== undefined)) lines.push(`| (profiled pass, profiler's cost included) | ${columns.map((c) => `${c.profiled.toFixed(2)} µs`).join(' | ')} |`);
+  if (columns.every((c) => c.profiled !== undefined))
+    lines.push(
+      `| (profiled pass, profiler's cost included) | ${columns.map((c) => `${c.profiled.toFixed(2)} µs`).join(' | ')} |`,
+    );
   return lines.join('\n');
 }
 
@@ -174,7 +214,10 @@ export function topFunctions(columns, top) {
     for (const stage of STAGES) {
       const row = c.split.rows[stage];
       const best = [...row.functions].sort((x, y) => y[1] - x[1]).slice(0, top);
-      if (best.length) lines.push(`  ${stage} ${(row.share * c.perCall).toFixed(2)} µs: ${best.map(([f, s]) => `${f} ${(s * c.perCall).toFixed(2)}`).join('; ')}`);
+      if (best.length)
+        lines.push(
+          `  ${stage} ${(row.share * c.perCall).toFixed(2)} µs: ${best.map(([f, s]) => `${f} ${(s * c.perCall).toFixed(2)}`).join('; ')}`,
+        );
     }
   }
   return lines.join('\n');

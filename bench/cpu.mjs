@@ -33,7 +33,10 @@ const TOP = Number(process.env.CPU_TOP ?? 0);
 // (d), (e): the generic spec of bench.mjs (petstore, served with --spec), loaded only when asked for.
 const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
 const generic = WORKLOADS.some((k) => k === 'd' || k === 'e');
-const mock = await startMock({ log: () => {}, ...(generic && { specFiles: [PETSTORE], maxRecordsPerSession: 1e9, maxStateBytes: 1e12, maxStoreBytes: 1e12 }) });
+const mock = await startMock({
+  log: () => {},
+  ...(generic && { specFiles: [PETSTORE], maxRecordsPerSession: 1e9, maxStateBytes: 1e12, maxStoreBytes: 1e12 }),
+});
 
 /** One call through the listener; resolves with the response text. */
 function call(method, url, headers, body) {
@@ -60,14 +63,26 @@ function call(method, url, headers, body) {
 }
 
 /** The headers a client sends with a body, over the workload's content type. */
-const withLength = (headers, body) => ({ host: '127.0.0.1:4010', connection: 'keep-alive', ...headers, 'content-length': String(Buffer.byteLength(body)) });
-const loads = await prepareWorkloads(async (path, headers, body) => JSON.parse(await call('POST', path, withLength(headers, body), body)));
-const workloads = Object.fromEntries(loads.map((w) => [w.key, [w.name, () => call(w.method, w.path, withLength(w.headers, w.body), w.body)]]));
+const withLength = (headers, body) => ({
+  host: '127.0.0.1:4010',
+  connection: 'keep-alive',
+  ...headers,
+  'content-length': String(Buffer.byteLength(body)),
+});
+const loads = await prepareWorkloads(async (path, headers, body) =>
+  JSON.parse(await call('POST', path, withLength(headers, body), body)),
+);
+const workloads = Object.fromEntries(
+  loads.map((w) => [w.key, [w.name, () => call(w.method, w.path, withLength(w.headers, w.body), w.body)]]),
+);
 if (generic) {
   const pet = JSON.stringify({ name: 'Rex', tag: 'dog' });
   const json = { 'content-type': 'application/json' };
   await call('POST', '/api/pets', withLength(json, pet), pet);
-  workloads.d = ['(d) petstore GET /pets/{id}', () => call('GET', '/api/pets/1', { host: '127.0.0.1:4010', connection: 'keep-alive' })];
+  workloads.d = [
+    '(d) petstore GET /pets/{id}',
+    () => call('GET', '/api/pets/1', { host: '127.0.0.1:4010', connection: 'keep-alive' }),
+  ];
   workloads.e = ['(e) petstore POST /pets', () => call('POST', '/api/pets', withLength(json, pet), pet)];
 }
 
@@ -89,7 +104,9 @@ for (const key of WORKLOADS) {
   // CPU time is the process's own (user + system, GC threads included): on a busy machine it moves far
   // less than wall time, which also counts the time other processes held the core.
   headline[key] = cpu[cpu.length >> 1];
-  console.log(`${name.padEnd(32)} min ${times[0].toFixed(2)} µs/call, median ${times[times.length >> 1].toFixed(2)} µs/call, cpu median ${cpu[cpu.length >> 1].toFixed(2)} µs/call`);
+  console.log(
+    `${name.padEnd(32)} min ${times[0].toFixed(2)} µs/call, median ${times[times.length >> 1].toFixed(2)} µs/call, cpu median ${cpu[cpu.length >> 1].toFixed(2)} µs/call`,
+  );
 }
 if (STAGE_SPLIT) await stageSplit();
 mock.close();
@@ -107,7 +124,9 @@ async function stageSplit() {
     const { profile, cpuPerCall } = await profileCalls(work, STAGE_CALLS, INTERVAL, out);
     columns.push({ name, perCall: headline[key], profiled: cpuPerCall, split: splitByStage(profile) });
   }
-  console.log(`\nCPU per call by stage (µs and share; shares from a profile of ${STAGE_CALLS} calls sampled every ${INTERVAL} µs, applied to the cpu median above):`);
+  console.log(
+    `\nCPU per call by stage (µs and share; shares from a profile of ${STAGE_CALLS} calls sampled every ${INTERVAL} µs, applied to the cpu median above):`,
+  );
   console.log(stageTable(columns));
   if (TOP) console.log(topFunctions(columns, TOP));
 }

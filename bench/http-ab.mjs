@@ -25,7 +25,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'a,b,c').split(',');
 
-const freePort = () => new Promise((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); }); });
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
 
 const GENERIC = WORKLOADS.some((k) => k === 'd' || k === 'e');
 const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
@@ -33,14 +39,22 @@ const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
 /** (d), (e) as bench.mjs serves them: petstore with --spec, its caps lifted (every POST creates a pet); a build without the byte budgets is not given their flags. */
 function genericFlags(root) {
   const petstore = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
-  const help = spawnSync(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--help'], { encoding: 'utf8' }).stdout;
-  const budgets = help.includes('--max-state-bytes') ? ['--max-state-bytes', '100000000000', '--max-store-bytes', '100000000000'] : [];
+  const help = spawnSync(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--help'], {
+    encoding: 'utf8',
+  }).stdout;
+  const budgets = help.includes('--max-state-bytes')
+    ? ['--max-state-bytes', '100000000000', '--max-store-bytes', '100000000000']
+    : [];
   return ['--spec', petstore, '--max-records', '100000000', ...budgets, '--journal-per-session', '10000'];
 }
 
 async function serve(root) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port), ...(GENERIC ? genericFlags(root) : [])], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port), ...(GENERIC ? genericFlags(root) : [])],
+    { stdio: 'ignore' },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -52,16 +66,27 @@ async function serve(root) {
     await new Promise((r) => setTimeout(r, 10));
   }
   const { prepareWorkloads } = await import(pathToFileURL(join(root, 'bench', 'workloads.mjs')).href);
-  const loads = await prepareWorkloads(async (path, headers, body) => (await fetch(base + path, { method: 'POST', headers, body })).json());
+  const loads = await prepareWorkloads(async (path, headers, body) =>
+    (await fetch(base + path, { method: 'POST', headers, body })).json(),
+  );
   if (GENERIC) {
     const json = { 'content-type': 'application/json' };
     await fetch(`${base}/api/pets`, { method: 'POST', headers: json, body: PET_BODY });
-    loads.push({ key: 'd', name: '(d) petstore GET /pets/{id}', method: 'GET', path: '/api/pets/1' }, { key: 'e', name: '(e) petstore POST /pets', method: 'POST', path: '/api/pets', headers: json, body: PET_BODY });
+    loads.push(
+      { key: 'd', name: '(d) petstore GET /pets/{id}', method: 'GET', path: '/api/pets/1' },
+      { key: 'e', name: '(e) petstore POST /pets', method: 'POST', path: '/api/pets', headers: json, body: PET_BODY },
+    );
   }
   return { child, base, loads: Object.fromEntries(loads.map((w) => [w.key, w])) };
 }
 
-const run = (url, w, duration) => new Promise((ok, fail) => autocannon({ url, connections: CONNECTIONS, duration, method: w.method, headers: w.headers, body: w.body }, (e, r) => (e ? fail(e) : ok(r))));
+const run = (url, w, duration) =>
+  new Promise((ok, fail) =>
+    autocannon(
+      { url, connections: CONNECTIONS, duration, method: w.method, headers: w.headers, body: w.body },
+      (e, r) => (e ? fail(e) : ok(r)),
+    ),
+  );
 /** The process's user + system CPU time so far, in µs (/proc/PID/stat, clock ticks of 10 ms). */
 const cpuUs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -88,7 +113,9 @@ try {
     }
     const [mine, theirs] = rps.map(median);
     const [myCpu, theirCpu] = cpu.map(median);
-    console.log(`${builds[0].loads[key].name.padEnd(32)} this ${Math.round(mine)} req/s (p99 ${median(p99[0])} ms, ${myCpu.toFixed(1)} µs CPU/req), other ${Math.round(theirs)} req/s (p99 ${median(p99[1])} ms, ${theirCpu.toFixed(1)} µs CPU/req), req/s ratio ${(mine / theirs).toFixed(3)}, CPU/req ratio ${(myCpu / theirCpu).toFixed(3)}`);
+    console.log(
+      `${builds[0].loads[key].name.padEnd(32)} this ${Math.round(mine)} req/s (p99 ${median(p99[0])} ms, ${myCpu.toFixed(1)} µs CPU/req), other ${Math.round(theirs)} req/s (p99 ${median(p99[1])} ms, ${theirCpu.toFixed(1)} µs CPU/req), req/s ratio ${(mine / theirs).toFixed(3)}, CPU/req ratio ${(myCpu / theirCpu).toFixed(3)}`,
+    );
   }
 } finally {
   for (const b of builds) b.child.kill('SIGKILL');

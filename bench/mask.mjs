@@ -23,7 +23,8 @@ const KB64 = 64 * 1024;
 const MIB = 1024 * 1024;
 
 /** `unit` repeated to `size` characters, after `head`. */
-const fill = (head, unit, size) => head + unit.repeat(Math.ceil((size - head.length) / unit.length)).slice(0, size - head.length);
+const fill = (head, unit, size) =>
+  head + unit.repeat(Math.ceil((size - head.length) / unit.length)).slice(0, size - head.length);
 
 // Each shape is text a client can send; the first five made the old patterns backtrack on every start position.
 const SHAPES = [
@@ -67,7 +68,12 @@ for (const [name, shape] of SHAPES) {
   timeMask(shape(KB64), 16); // warm-up: the first runs are interpreted
   const small = timeMask(shape(KB64), 16);
   const big = timeMask(shape(MIB), 1);
-  console.log(name.padEnd(34) + small.toFixed(2).padStart(10) + big.toFixed(2).padStart(10) + (big / small).toFixed(1).padStart(8));
+  console.log(
+    name.padEnd(34) +
+      small.toFixed(2).padStart(10) +
+      big.toFixed(2).padStart(10) +
+      (big / small).toFixed(1).padStart(8),
+  );
 }
 
 // Part 2: a real server.
@@ -85,11 +91,25 @@ const agent = new http.Agent({ keepAlive: true });
 function send(port, method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers: { 'x-mock-session': 'bench-mask', ...headers, ...(body && { 'content-length': Buffer.byteLength(body) }) } }, (res) => {
-      let size = 0;
-      res.on('data', (c) => (size += c.length));
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t, size }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          'x-mock-session': 'bench-mask',
+          ...headers,
+          ...(body && { 'content-length': Buffer.byteLength(body) }),
+        },
+      },
+      (res) => {
+        let size = 0;
+        res.on('data', (c) => (size += c.length));
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t, size }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -97,7 +117,20 @@ function send(port, method, path, body, headers = {}) {
 
 const dir = mkdtempSync(join(tmpdir(), 'cm-bench-mask-'));
 const port = await freePort();
-const child = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--journal', join(dir, 'calls.ndjson')], { stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [
+    join(root, 'bin', 'contract-mock.js'),
+    'serve',
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--journal',
+    join(dir, 'calls.ndjson'),
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);
 try {
   for (let i = 0; ; i++) {
     try {
@@ -109,7 +142,9 @@ try {
     await new Promise((r) => setTimeout(r, 50));
   }
   // A small call first: the first call of a process loads and compiles what the request path needs.
-  await send(port, 'POST', '/wx/push/addPushProject', 'project=warm&url=http://127.0.0.1:9/', { 'content-type': 'application/x-www-form-urlencoded' });
+  await send(port, 'POST', '/wx/push/addPushProject', 'project=warm&url=http://127.0.0.1:9/', {
+    'content-type': 'application/x-www-form-urlencoded',
+  });
   // The default --max-body is 1 MiB: the url fills it, less the rest of the form.
   const form = 'project=bench&url=' + fill(':"', 'token', MIB - 64);
   const healthAgent = new http.Agent({ keepAlive: true });
@@ -138,22 +173,40 @@ try {
   };
   const ATTACKS = Number(process.env.MASK_ATTACKS ?? 5);
   const steps = [
-    ['1 MiB addPushProject (url `:"` + token×N)', (s) => send(port, 'POST', '/wx/push/addPushProject', form, { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': s })],
-    ['reading it back (GET /__mock/calls)', (s) => send(port, 'GET', '/__mock/calls', undefined, { 'x-mock-session': s })],
-    ['queryPushProject (answers the 1 MiB url)', (s) => send(port, 'GET', '/wx/push/queryPushProject', undefined, { 'x-mock-session': s })],
+    [
+      '1 MiB addPushProject (url `:"` + token×N)',
+      (s) =>
+        send(port, 'POST', '/wx/push/addPushProject', form, {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-mock-session': s,
+        }),
+    ],
+    [
+      'reading it back (GET /__mock/calls)',
+      (s) => send(port, 'GET', '/__mock/calls', undefined, { 'x-mock-session': s }),
+    ],
+    [
+      'queryPushProject (answers the 1 MiB url)',
+      (s) => send(port, 'GET', '/wx/push/queryPushProject', undefined, { 'x-mock-session': s }),
+    ],
   ];
   const results = steps.map(() => []);
   // Each attack in a session of its own; the machine is shared, so the median of several attacks is the number to read.
-  for (let a = 0; a < ATTACKS; a++) for (let i = 0; i < steps.length; i++) results[i].push(await during(() => steps[i][1](`bench-mask-${a}`)));
+  for (let a = 0; a < ATTACKS; a++)
+    for (let i = 0; i < steps.length; i++) results[i].push(await during(() => steps[i][1](`bench-mask-${a}`)));
   console.log(`\nserve on 127.0.0.1:${port} (--journal: records masked on the request path), ${ATTACKS} attacks`);
   let worst = 0;
   for (let i = 0; i < steps.length; i++) {
     const r = results[i];
     const h = median(r.map((x) => x.health));
     worst = Math.max(worst, h);
-    console.log(`${steps[i][0].padEnd(44)} HTTP ${r.map((x) => x.status).join(',')}; call median ${median(r.map((x) => x.ms)).toFixed(0)} ms; health worst per attack: median ${h.toFixed(1)} ms, max ${Math.max(...r.map((x) => x.health)).toFixed(1)} ms`);
+    console.log(
+      `${steps[i][0].padEnd(44)} HTTP ${r.map((x) => x.status).join(',')}; call median ${median(r.map((x) => x.ms)).toFixed(0)} ms; health worst per attack: median ${h.toFixed(1)} ms, max ${Math.max(...r.map((x) => x.health)).toFixed(1)} ms`,
+    );
   }
-  console.log(`health (median of the attacks' worst): ${worst.toFixed(1)} ms, ${worst < 100 ? 'under' : 'OVER'} the 100 ms target`);
+  console.log(
+    `health (median of the attacks' worst): ${worst.toFixed(1)} ms, ${worst < 100 ? 'under' : 'OVER'} the 100 ms target`,
+  );
 } finally {
   child.kill('SIGTERM');
   agent.destroy();

@@ -52,10 +52,15 @@ async function freePort(taken = []) {
     if (!taken.includes(port) && (await bindable(port)) && (await bindable(port + 10_000))) return port;
   }
 }
-const ping = async (port) => (await run(REDIS_CLI, ['-p', String(port), 'PING']).catch(() => ({ stdout: '' }))).stdout.trim() === 'PONG';
+const ping = async (port) =>
+  (await run(REDIS_CLI, ['-p', String(port), 'PING']).catch(() => ({ stdout: '' }))).stdout.trim() === 'PONG';
 
 function redisNode(port, args, dir) {
-  return spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' });
+  return spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args],
+    { stdio: 'ignore' },
+  );
 }
 
 async function singleRedis(dir) {
@@ -69,12 +74,45 @@ async function singleRedis(dir) {
 export async function redisCluster(dir) {
   const ports = [];
   while (ports.length < 6) ports.push(await freePort(ports));
-  const children = ports.map((p) => redisNode(p, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0'], dir));
+  const children = ports.map((p) =>
+    redisNode(
+      p,
+      [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${p}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+        '--repl-diskless-sync-delay',
+        '0',
+      ],
+      dir,
+    ),
+  );
   for (const p of ports) while (!(await ping(p))) await pause(50);
-  await run(REDIS_CLI, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+  await run(REDIS_CLI, [
+    '--cluster',
+    'create',
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    '--cluster-replicas',
+    '1',
+    '--cluster-yes',
+  ]);
   for (;;) {
-    const infos = await Promise.all(ports.map(async (p) => (await run(REDIS_CLI, ['-p', String(p), 'CLUSTER', 'INFO'])).stdout + (await run(REDIS_CLI, ['-p', String(p), 'INFO', 'replication'])).stdout));
-    if (infos.every((t) => t.includes('cluster_state:ok') && (t.includes('role:master') || t.includes('master_link_status:up')))) break;
+    const infos = await Promise.all(
+      ports.map(
+        async (p) =>
+          (await run(REDIS_CLI, ['-p', String(p), 'CLUSTER', 'INFO'])).stdout +
+          (await run(REDIS_CLI, ['-p', String(p), 'INFO', 'replication'])).stdout,
+      ),
+    );
+    if (
+      infos.every(
+        (t) => t.includes('cluster_state:ok') && (t.includes('role:master') || t.includes('master_link_status:up')),
+      )
+    )
+      break;
     await pause(100);
   }
   return { url: `redis://127.0.0.1:${ports[0]}`, pids: children.map((c) => c.pid), children };
@@ -82,7 +120,11 @@ export async function redisCluster(dir) {
 
 async function serve(url, prefix) {
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, 'serve', '--port', String(port), '--redis', url, '--redis-prefix', prefix], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--port', String(port), '--redis', url, '--redis-prefix', prefix],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   for (;;) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/__mock/health`)).status === 200) break;
@@ -98,7 +140,15 @@ let sessions = 0;
 function load(base, connections, duration = DURATION) {
   return new Promise((resolve, reject) =>
     autocannon(
-      { url: `${base}/v1/channel/token`, method: 'POST', headers: JSON_TYPE, body: TOKEN_BODY, connections, duration, setupClient: (c) => c.setHeaders({ ...JSON_TYPE, 'x-mock-session': `bench-${++sessions}` }) },
+      {
+        url: `${base}/v1/channel/token`,
+        method: 'POST',
+        headers: JSON_TYPE,
+        body: TOKEN_BODY,
+        connections,
+        duration,
+        setupClient: (c) => c.setHeaders({ ...JSON_TYPE, 'x-mock-session': `bench-${++sessions}` }),
+      },
       (e, r) => (e ? reject(e) : resolve(r)),
     ),
   );
@@ -117,7 +167,9 @@ async function measure(instances, store) {
     errors: rs.reduce((n, r) => n + r.errors + r.timeouts + (r.non2xx ?? 0), 0),
     cpuUsPerReq: Math.round((cpuOf(pids) - before) / requests),
     storeCpuUsPerReq: Math.round((cpuOf(store.pids) - storeBefore) / requests),
-    busiestNodeCpuUsPerReq: Math.round(Math.max(...store.pids.map((pid, i) => cpuOf([pid]) - nodesBefore[i])) / requests),
+    busiestNodeCpuUsPerReq: Math.round(
+      Math.max(...store.pids.map((pid, i) => cpuOf([pid]) - nodesBefore[i])) / requests,
+    ),
   };
 }
 
@@ -126,19 +178,37 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function main() {
   if (!CAN_START_CLUSTER) throw new Error('redis-server and redis-cli are needed (apt-get install redis-server)');
   const dir = mkdtempSync(join(tmpdir(), 'cm-bench-cluster-'));
-  const stores = { 'one Redis': await singleRedis(dir), 'Redis Cluster (3 masters + 3 replicas)': await redisCluster(dir) };
+  const stores = {
+    'one Redis': await singleRedis(dir),
+    'Redis Cluster (3 masters + 3 replicas)': await redisCluster(dir),
+  };
   const rows = [];
   try {
     for (const [name, store] of Object.entries(stores)) {
       const one = [await serve(store.url, 'bench-one')];
       const two = [await serve(store.url, 'bench-two'), await serve(store.url, 'bench-two')];
-      for (const [label, instances] of [['× 1', one], ['× 2', two]]) {
-        for (const i of instances) await load(i.base, Math.max(1, Math.floor(CONNECTIONS / instances.length)), Math.min(2, DURATION));
+      for (const [label, instances] of [
+        ['× 1', one],
+        ['× 2', two],
+      ]) {
+        for (const i of instances)
+          await load(i.base, Math.max(1, Math.floor(CONNECTIONS / instances.length)), Math.min(2, DURATION));
         const runs = [];
         for (let r = 0; r < ROUNDS; r++) runs.push(await measure(instances, store));
-        const row = { store: name, instances: label, ...Object.fromEntries(Object.keys(runs[0]).map((k) => [k, k === 'errors' ? runs.reduce((n, x) => n + x.errors, 0) : median(runs.map((x) => x[k]))])) };
+        const row = {
+          store: name,
+          instances: label,
+          ...Object.fromEntries(
+            Object.keys(runs[0]).map((k) => [
+              k,
+              k === 'errors' ? runs.reduce((n, x) => n + x.errors, 0) : median(runs.map((x) => x[k])),
+            ]),
+          ),
+        };
         rows.push(row);
-        process.stderr.write(`  ${name} ${label}: ${row.reqPerSec} req/s, p99 ${row.p99ms} ms, ${row.cpuUsPerReq} µs CPU/request (+ ${row.storeCpuUsPerReq} in the store, ${row.busiestNodeCpuUsPerReq} on its busiest node)\n`);
+        process.stderr.write(
+          `  ${name} ${label}: ${row.reqPerSec} req/s, p99 ${row.p99ms} ms, ${row.cpuUsPerReq} µs CPU/request (+ ${row.storeCpuUsPerReq} in the store, ${row.busiestNodeCpuUsPerReq} on its busiest node)\n`,
+        );
       }
       for (const i of [...one, ...two]) i.child.kill('SIGKILL');
     }
@@ -148,9 +218,14 @@ async function main() {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`(a) token, a session per connection, ${CONNECTIONS} connections, median of ${ROUNDS} × ${DURATION} s\n`);
-  console.log('| store | instances | req/s | p99 ms | CPU µs/req (instances) | CPU µs/req (store, all nodes) | busiest node | errors |');
+  console.log(
+    '| store | instances | req/s | p99 ms | CPU µs/req (instances) | CPU µs/req (store, all nodes) | busiest node | errors |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.store} | ${r.instances} | ${r.reqPerSec} | ${r.p99ms} | ${r.cpuUsPerReq} | ${r.storeCpuUsPerReq} | ${r.busiestNodeCpuUsPerReq} | ${r.errors} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.store} | ${r.instances} | ${r.reqPerSec} | ${r.p99ms} | ${r.cpuUsPerReq} | ${r.storeCpuUsPerReq} | ${r.busiestNodeCpuUsPerReq} | ${r.errors} |`,
+    );
 }
 
 // Run as a script (npm run bench:redis-cluster); bench.mjs imports redisCluster only.

@@ -35,7 +35,12 @@ const command = (port, line) =>
     s.on('data', (d) => {
       out += d;
       const m = /^\$(\d+)\r\n/.exec(out);
-      if (out.startsWith('+') || out.startsWith(':') || out.startsWith('-') || (m && out.length >= m[0].length + Number(m[1]))) {
+      if (
+        out.startsWith('+') ||
+        out.startsWith(':') ||
+        out.startsWith('-') ||
+        (m && out.length >= m[0].length + Number(m[1]))
+      ) {
         s.destroy();
         resolve(out);
       }
@@ -44,7 +49,11 @@ const command = (port, line) =>
   });
 
 const redisPort = await freePort();
-const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const redis = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  { stdio: 'ignore' },
+);
 for (let i = 0; ; i++) {
   try {
     if ((await command(redisPort, 'PING')).startsWith('+PONG')) break;
@@ -54,11 +63,32 @@ for (let i = 0; ; i++) {
   if (i > 200) throw new Error('redis-server did not start');
   await new Promise((r) => setTimeout(r, 25));
 }
-const info = async () => Object.fromEntries((await command(redisPort, 'INFO memory')).split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':')));
+const info = async () =>
+  Object.fromEntries(
+    (await command(redisPort, 'INFO memory'))
+      .split('\r\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => l.split(':')),
+  );
 const before = Number((await info()).used_memory);
 
 const port = await freePort();
-const serve = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port), '--redis', `redis://127.0.0.1:${redisPort}`, '--journal-per-session', String(Math.ceil(CALLS / SESSIONS) + 1), '--journal-total', String(CALLS + 1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const serve = spawn(
+  process.execPath,
+  [
+    join(root, 'bin', 'contract-mock.js'),
+    'serve',
+    '--port',
+    String(port),
+    '--redis',
+    `redis://127.0.0.1:${redisPort}`,
+    '--journal-per-session',
+    String(Math.ceil(CALLS / SESSIONS) + 1),
+    '--journal-total',
+    String(CALLS + 1),
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 await new Promise((resolve) => serve.stdout.on('data', (d) => String(d).includes('listening') && resolve()));
 
 const t0 = performance.now();
@@ -69,7 +99,14 @@ await new Promise((resolve, reject) =>
       url: `http://127.0.0.1:${port}`,
       connections: CONNECTIONS,
       amount: CALLS,
-      requests: [{ method: 'POST', path: '/v1/channel/token', body: TOKEN_BODY, setupRequest: (req) => ({ ...req, headers: { ...JSON_TYPE, 'x-mock-session': `mem-${n++ % SESSIONS}` } }) }],
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/channel/token',
+          body: TOKEN_BODY,
+          setupRequest: (req) => ({ ...req, headers: { ...JSON_TYPE, 'x-mock-session': `mem-${n++ % SESSIONS}` } }),
+        },
+      ],
     },
     (err, r) => (err ? reject(err) : resolve(r)),
   ),
@@ -78,7 +115,8 @@ const seconds = (performance.now() - t0) / 1000;
 const after = await info();
 const used = Number(after.used_memory) - before;
 let kept = 0;
-for (let i = 0; i < SESSIONS; i++) kept += Number((await command(redisPort, `XLEN {contract-mock:mem-${i}}:j`)).slice(1));
+for (let i = 0; i < SESSIONS; i++)
+  kept += Number((await command(redisPort, `XLEN {contract-mock:mem-${i}}:j`)).slice(1));
 const result = {
   calls: CALLS,
   keptCalls: kept,
@@ -86,7 +124,7 @@ const result = {
   usedMemoryMb: +(used / 2 ** 20).toFixed(1),
   usedMemoryHuman: after.used_memory_human,
   bytesPerCall: Math.round(used / Math.max(1, kept)),
-  mbPerMillionCalls: Math.round((used / Math.max(1, kept)) * 1e6 / 2 ** 20),
+  mbPerMillionCalls: Math.round(((used / Math.max(1, kept)) * 1e6) / 2 ** 20),
 };
 console.log(JSON.stringify(result, null, 2));
 serve.kill('SIGKILL');

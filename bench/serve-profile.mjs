@@ -24,7 +24,13 @@ const INTERVAL = Number(process.env.CPU_PROFILE_INTERVAL ?? 100);
 const DIR = process.env.CPU_PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'serve-profile-'));
 const TOP = Number(process.env.CPU_TOP ?? 5);
 
-const freePort = () => new Promise((ok) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); }); });
+const freePort = () =>
+  new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
 /** The process's user + system CPU time so far, in µs (/proc/PID/stat, clock ticks of 10 ms). */
 const cpuUs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -32,7 +38,17 @@ const cpuUs = (pid) => {
 };
 
 const port = await freePort();
-const args = ['--cpu-prof', '--cpu-prof-interval', String(INTERVAL), '--cpu-prof-dir', DIR, join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port)];
+const args = [
+  '--cpu-prof',
+  '--cpu-prof-interval',
+  String(INTERVAL),
+  '--cpu-prof-dir',
+  DIR,
+  join(root, 'bin', 'contract-mock.js'),
+  'serve',
+  '--port',
+  String(port),
+];
 const child = spawn(process.execPath, args, { stdio: 'ignore' });
 const exited = new Promise((ok) => child.once('exit', ok));
 const base = `http://127.0.0.1:${port}`;
@@ -46,19 +62,33 @@ try {
     if (i > 3000) throw new Error('serve did not start');
     await new Promise((r) => setTimeout(r, 10));
   }
-  const loads = await prepareWorkloads(async (path, headers, body) => (await fetch(base + path, { method: 'POST', headers, body })).json());
+  const loads = await prepareWorkloads(async (path, headers, body) =>
+    (await fetch(base + path, { method: 'POST', headers, body })).json(),
+  );
   const w = loads.find((l) => l.key === KEY);
   if (!w) throw new Error(`no workload ${KEY} (a, b or c)`);
   const c0 = cpuUs(child.pid);
-  const result = await new Promise((ok, fail) => autocannon({ url: base + w.path, connections: 50, duration: SECONDS, method: w.method, headers: w.headers, body: w.body }, (e, r) => (e ? fail(e) : ok(r))));
+  const result = await new Promise((ok, fail) =>
+    autocannon(
+      { url: base + w.path, connections: 50, duration: SECONDS, method: w.method, headers: w.headers, body: w.body },
+      (e, r) => (e ? fail(e) : ok(r)),
+    ),
+  );
   const requests = result.requests.total;
   const perRequest = (cpuUs(child.pid) - c0) / requests;
   child.kill('SIGINT');
   await exited;
-  const file = readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
+  const file = readdirSync(DIR)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .pop();
   const split = splitByStage(JSON.parse(readFileSync(join(DIR, file), 'utf8')), { fromFirstCall: true });
-  console.log(`${w.name}: ${requests} requests, ${Math.round(result.requests.average)} req/s, ${perRequest.toFixed(1)} µs CPU per request (profiler included); profile ${join(DIR, file)}`);
-  console.log(`\nCPU per request by stage (shares of the profile from the first API call on, applied to the CPU per request):`);
+  console.log(
+    `${w.name}: ${requests} requests, ${Math.round(result.requests.average)} req/s, ${perRequest.toFixed(1)} µs CPU per request (profiler included); profile ${join(DIR, file)}`,
+  );
+  console.log(
+    `\nCPU per request by stage (shares of the profile from the first API call on, applied to the CPU per request):`,
+  );
   const column = { name: w.name, perCall: perRequest, split };
   console.log(stageTable([column]));
   if (TOP) console.log(topFunctions([column], TOP));

@@ -27,7 +27,9 @@ const port = await new Promise((resolve) => {
   });
 });
 const base = `http://127.0.0.1:${port}`;
-const child = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--port', String(port)], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 for (;;) {
   try {
     if ((await fetch(`${base}/__mock/health`)).ok) break;
@@ -36,11 +38,21 @@ for (;;) {
   }
   await new Promise((r) => setTimeout(r, 20));
 }
-const rss = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024);
+const rss = () =>
+  Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024);
 
 const json = { 'content-type': 'application/json' };
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
-const school = (n) => JSON.stringify({ access_token: 'unknown-token', organName: '武汉市第一中学', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: n });
+const school = (n) =>
+  JSON.stringify({
+    access_token: 'unknown-token',
+    organName: '武汉市第一中学',
+    organKind: 3,
+    provinceName: '湖北省',
+    cityName: '武汉市',
+    areaName: '武昌区',
+    otherId: n,
+  });
 const tables = ['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'usertest', 'userword'];
 const metas = JSON.stringify({ tablemeta: tables.map((t) => ({ synTable: t, version: 0, lastModTime: null })) });
 // A mix of reads, writes that grow state (push projects, tokens, registrations) and contract violations.
@@ -48,10 +60,25 @@ const mix = [
   { method: 'POST', path: '/v1/channel/token', headers: json, body: '{"appid":"demo-app","secret":"demo-secret"}' },
   { method: 'POST', path: '/v1/abutment/syncSaveOrganMetadata', headers: json, body: school(1) },
   { method: 'GET', path: '/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token' },
-  { method: 'POST', path: '/datasyn/syn/synmetas', headers: form, body: new URLSearchParams({ token: '1:1', json: metas }).toString() },
-  { method: 'POST', path: '/datasyn/user/register', headers: form, body: 'loginName=soak&password=p&realName=x&sex=1&school=s&grade=g&classNum=1&englishscore=1' },
+  {
+    method: 'POST',
+    path: '/datasyn/syn/synmetas',
+    headers: form,
+    body: new URLSearchParams({ token: '1:1', json: metas }).toString(),
+  },
+  {
+    method: 'POST',
+    path: '/datasyn/user/register',
+    headers: form,
+    body: 'loginName=soak&password=p&realName=x&sex=1&school=s&grade=g&classNum=1&englishscore=1',
+  },
   { method: 'GET', path: '/wx/push/queryPushProject' },
-  { method: 'POST', path: '/wx/push/addPushProject', headers: form, body: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fsoak&project=soak' },
+  {
+    method: 'POST',
+    path: '/wx/push/addPushProject',
+    headers: form,
+    body: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fsoak&project=soak',
+  },
   { method: 'POST', path: '/v1/abutment/syncSaveOrganMetadata', headers: json, body: '{"organKind":9}' },
 ];
 let n = 0;
@@ -62,7 +89,9 @@ const timer = setInterval(async () => {
   const s = { seconds: Math.round((performance.now() - t0) / 1000), requests: n, rssMb: rss() };
   samples.push(s);
   const j = CLEARS ? await journalOf() : undefined;
-  console.log(`${String(s.seconds).padStart(4)} s  ${String(s.requests).padStart(8)} requests  RSS ${s.rssMb} MB${j ? `  journal ${j.records} records, ${j.queued} queued` : ''}`);
+  console.log(
+    `${String(s.seconds).padStart(4)} s  ${String(s.requests).padStart(8)} requests  RSS ${s.rssMb} MB${j ? `  journal ${j.records} records, ${j.queued} queued` : ''}`,
+  );
 }, 5000);
 let used = new Set();
 let clears = 0;
@@ -72,7 +101,10 @@ function clearUsed() {
   used = new Set();
   for (const session of sessions) {
     const reset = clears++ % 2 === 1;
-    void fetch(`${base}/__mock/${reset ? 'reset' : 'calls'}`, { method: reset ? 'POST' : 'DELETE', headers: { 'x-mock-session': session } }).then((r) => r.arrayBuffer());
+    void fetch(`${base}/__mock/${reset ? 'reset' : 'calls'}`, {
+      method: reset ? 'POST' : 'DELETE',
+      headers: { 'x-mock-session': session },
+    }).then((r) => r.arrayBuffer());
   }
 }
 
@@ -92,7 +124,13 @@ await new Promise((resolve, reject) =>
               used.add(session);
               if (n % CLEAR_EVERY === 0) clearUsed();
             }
-            return { ...req, method: r.method, path: r.path, body: r.body, headers: { ...(r.headers ?? {}), 'x-mock-session': session } };
+            return {
+              ...req,
+              method: r.method,
+              path: r.path,
+              body: r.body,
+              headers: { ...(r.headers ?? {}), 'x-mock-session': session },
+            };
           },
         },
       ],
@@ -107,8 +145,12 @@ samples.push(final);
 child.kill('SIGTERM');
 const peak = Math.max(...samples.map((s) => s.rssMb));
 const late = samples.slice(Math.floor(samples.length / 2));
-console.log(`\n${TOTAL} requests across ${SESSIONS} sessions in ${final.seconds} s; RSS peak ${peak} MB, final ${final.rssMb} MB; journal ${health.journal.records} records kept, ${health.journal.queued} queued, ${health.journal.evicted} evicted${CLEARS ? `; ${clears} clears and resets` : ''}`);
-console.log(`second half of the run: RSS ${Math.min(...late.map((s) => s.rssMb))}-${Math.max(...late.map((s) => s.rssMb))} MB (bounded by the caps, not by the number of calls)`);
+console.log(
+  `\n${TOTAL} requests across ${SESSIONS} sessions in ${final.seconds} s; RSS peak ${peak} MB, final ${final.rssMb} MB; journal ${health.journal.records} records kept, ${health.journal.queued} queued, ${health.journal.evicted} evicted${CLEARS ? `; ${clears} clears and resets` : ''}`,
+);
+console.log(
+  `second half of the run: RSS ${Math.min(...late.map((s) => s.rssMb))}-${Math.max(...late.map((s) => s.rssMb))} MB (bounded by the caps, not by the number of calls)`,
+);
 
 // Then the hostile mix (bench/soak-hostile.mjs), unless only the clears were asked for.
 if (!CLEARS && !process.argv.includes('--no-hostile')) {

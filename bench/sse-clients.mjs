@@ -16,7 +16,9 @@ const bin = fileURLToPath(new URL('../bin/contract-mock.js', import.meta.url));
 const organName = '武汉市第一中学'.repeat(2900);
 
 async function start() {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--journal-per-session', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--journal-per-session', '1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise((resolve) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -45,9 +47,23 @@ function idleStream(url, session) {
   });
 }
 
-const body = JSON.stringify({ access_token: 'x', organName, organKind: 2, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 1 });
+const body = JSON.stringify({
+  access_token: 'x',
+  organName,
+  organKind: 2,
+  provinceName: '湖北省',
+  cityName: '武汉市',
+  areaName: '武昌区',
+  otherId: 1,
+});
 const call = async (url, session) =>
-  (await fetch(`${url}/v1/abutment/syncSaveOrganMetadata`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': session }, body })).arrayBuffer();
+  (
+    await fetch(`${url}/v1/abutment/syncSaveOrganMetadata`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': session },
+      body,
+    })
+  ).arrayBuffer();
 /** Event streams the server still holds (a paused client does not see its stream closed). */
 const subscribers = async (url) => (await (await fetch(`${url}/__mock/health`)).json()).journal.subscribers;
 

@@ -13,7 +13,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CALLS = Number(process.env.STATE_BUDGET_CALLS ?? 1200);
 const URL_BYTES = 1_000_000;
 
-const child = spawn(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--host', '127.0.0.1', '--port', '0', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  [join(root, 'bin', 'contract-mock.js'), 'serve', '--host', '127.0.0.1', '--port', '0', ...process.argv.slice(2)],
+  { stdio: ['ignore', 'pipe', 'pipe'] },
+);
 let stderr = '';
 child.stderr.on('data', (d) => (stderr += d));
 const base = await new Promise((resolve, reject) => {
@@ -39,14 +43,18 @@ const tally = { stored: 0, refused: 0, other: 0, limits: new Set() };
 const started = performance.now();
 for (let i = 0; i < CALLS; i++) {
   const url = `http://127.0.0.1:9/${i}/` + 'a'.repeat(URL_BYTES);
-  const res = await fetch(`${base}/wx/push/addPushProject`, { method: 'POST', headers, body: `project=p${i}&url=${url}` });
+  const res = await fetch(`${base}/wx/push/addPushProject`, {
+    method: 'POST',
+    headers,
+    body: `project=p${i}&url=${url}`,
+  });
   const body = await res.json().catch(() => ({}));
   const limit = res.headers.get('x-mock-limit');
   if (body.success) tally.stored++;
   else if (limit) {
     tally.refused++;
     tally.limits.add(limit);
-  }  else tally.other++;
+  } else tally.other++;
 }
 const addsSeconds = (performance.now() - started) / 1000;
 const afterAdds = memory();
@@ -55,9 +63,15 @@ const query = await fetch(`${base}/wx/push/queryPushProject`, { headers: { 'x-mo
 const text = await query.text();
 const queryMs = performance.now() - t0;
 const afterQuery = memory();
-console.log(`adds: ${CALLS} in ${addsSeconds.toFixed(1)} s: ${tally.stored} stored, ${tally.refused} refused (${[...tally.limits].join(', ') || 'no limit'}), ${tally.other} other`);
-console.log(`RSS: ${before.rss} MB before, ${afterAdds.rss} MB after the adds, ${afterQuery.rss} MB after the query, peak ${afterQuery.peak} MB`);
-console.log(`queryPushProject: HTTP ${query.status}, X-Mock-Limit ${query.headers.get('x-mock-limit') ?? '-'}, ${text.length} bytes, ${queryMs.toFixed(0)} ms`);
+console.log(
+  `adds: ${CALLS} in ${addsSeconds.toFixed(1)} s: ${tally.stored} stored, ${tally.refused} refused (${[...tally.limits].join(', ') || 'no limit'}), ${tally.other} other`,
+);
+console.log(
+  `RSS: ${before.rss} MB before, ${afterAdds.rss} MB after the adds, ${afterQuery.rss} MB after the query, peak ${afterQuery.peak} MB`,
+);
+console.log(
+  `queryPushProject: HTTP ${query.status}, X-Mock-Limit ${query.headers.get('x-mock-limit') ?? '-'}, ${text.length} bytes, ${queryMs.toFixed(0)} ms`,
+);
 const stack = /RangeError[^\n]*/.exec(stderr);
 if (stack) console.log(`server log: ${stack[0]}`);
 child.kill('SIGKILL');

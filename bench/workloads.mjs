@@ -11,11 +11,17 @@ export const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' }
  */
 export async function prepareWorkloads(send) {
   const token = (await send('/v1/channel/token', JSON_TYPE, TOKEN_BODY))?.data?.access_token ?? 'ACCESS_TOKEN';
-  await send('/datasyn/user/register', FORM_TYPE, 'loginName=bench&password=pw&realName=%E5%BC%A0%E4%B8%89&sex=1&school=s&grade=g&classNum=3&englishscore=100');
+  await send(
+    '/datasyn/user/register',
+    FORM_TYPE,
+    'loginName=bench&password=pw&realName=%E5%BC%A0%E4%B8%89&sex=1&school=s&grade=g&classNum=3&englishscore=100',
+  );
   const login = await send('/datasyn/user/login', FORM_TYPE, 'loginName=bench&password=pw&synDevice=bench-1');
   const iosToken = login?.data?.token ?? '21:1489385636029';
   const tables = ['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'usertest', 'userword'];
-  const metas = JSON.stringify({ tablemeta: tables.map((t) => ({ synId: 1, synTable: t, userId: 111, version: 0, lastModTime: null })) });
+  const metas = JSON.stringify({
+    tablemeta: tables.map((t) => ({ synId: 1, synTable: t, userId: 111, version: 0, lastModTime: null })),
+  });
   return [
     { key: 'a', name: '(a) token', method: 'POST', path: '/v1/channel/token', headers: JSON_TYPE, body: TOKEN_BODY },
     {
@@ -24,8 +30,23 @@ export async function prepareWorkloads(send) {
       method: 'POST',
       path: '/v1/abutment/syncSaveOrganMetadata',
       headers: JSON_TYPE,
-      body: JSON.stringify({ access_token: token, organName: '武汉市第一中学', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 100 }),
+      body: JSON.stringify({
+        access_token: token,
+        organName: '武汉市第一中学',
+        organKind: 3,
+        provinceName: '湖北省',
+        cityName: '武汉市',
+        areaName: '武昌区',
+        otherId: 100,
+      }),
     },
-    { key: 'c', name: '(c) ios synmetas (form + json)', method: 'POST', path: '/datasyn/syn/synmetas', headers: FORM_TYPE, body: new URLSearchParams({ token: iosToken, json: metas }).toString() },
+    {
+      key: 'c',
+      name: '(c) ios synmetas (form + json)',
+      method: 'POST',
+      path: '/datasyn/syn/synmetas',
+      headers: FORM_TYPE,
+      body: new URLSearchParams({ token: iosToken, json: metas }).toString(),
+    },
   ];
 }

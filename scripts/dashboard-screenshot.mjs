@@ -24,7 +24,9 @@ if (outArg !== -1 && !process.argv[outArg + 1]) {
   process.exit(2);
 }
 if (!existsSync(executablePath)) {
-  console.error(`dashboard-screenshot: no browser at ${executablePath} (apt-get install chromium, or set CHROMIUM=/path/to/chrome)`);
+  console.error(
+    `dashboard-screenshot: no browser at ${executablePath} (apt-get install chromium, or set CHROMIUM=/path/to/chrome)`,
+  );
   process.exit(2);
 }
 
@@ -45,7 +47,15 @@ async function makeCalls(base) {
     secrets.push(body.data.access_token);
     return body.data.access_token;
   };
-  const school = (accessToken, organKind) => ({ access_token: accessToken, organName: '武汉市第一中学', organKind, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 100 });
+  const school = (accessToken, organKind) => ({
+    access_token: accessToken,
+    organName: '武汉市第一中学',
+    organKind,
+    provinceName: '湖北省',
+    cityName: '武汉市',
+    areaName: '武昌区',
+    otherId: 100,
+  });
 
   // organKind 9 is not in the spec's enum: the violating call, opened in the picture.
   await call(base, '/v1/abutment/syncSaveOrganMetadata', { json: school(await token(), 9) });
@@ -55,11 +65,26 @@ async function makeCalls(base) {
     headers: { 'x-mock-session': SESSION, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'token-expired' }),
   });
-  if (!activated.ok) throw new Error(`POST /__mock/scenarios/active {"name":"token-expired"} answered HTTP ${activated.status}: ${await activated.text()}`);
+  if (!activated.ok)
+    throw new Error(
+      `POST /__mock/scenarios/active {"name":"token-expired"} answered HTTP ${activated.status}: ${await activated.text()}`,
+    );
   // Answered by the scenario (403, token expired).
   const refused = await call(base, '/v1/abutment/syncSaveOrganMetadata', { json: school(await token(), 1) });
-  if (refused.body.status !== 403) throw new Error(`token-expired did not answer the school call: ${JSON.stringify(refused.body)}`);
-  await call(base, '/datasyn/user/register', { form: { loginName: 'zhangsan', password: 'demo-password-1', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' } });
+  if (refused.body.status !== 403)
+    throw new Error(`token-expired did not answer the school call: ${JSON.stringify(refused.body)}`);
+  await call(base, '/datasyn/user/register', {
+    form: {
+      loginName: 'zhangsan',
+      password: 'demo-password-1',
+      realName: '张三',
+      sex: '1',
+      school: '武汉一中',
+      grade: '3班',
+      classNum: '3',
+      englishscore: '120',
+    },
+  });
   return { count: 6, secrets };
 }
 
@@ -73,26 +98,52 @@ const mock = await startMock({ port: 0, host: '127.0.0.1', seed: 42, clock: fixe
 const browser = await chromium.launch({
   executablePath,
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const { count, secrets } = await makeCalls(mock.url);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(`${mock.url}/__mock/ui/?session=${SESSION}`);
   // The loaded state: the banner gone, every call listed, the stream live.
   await page.waitForSelector('#load-state[data-state="ready"]', { state: 'hidden' });
-  await page.locator('#call-list .call-row').nth(count - 1).waitFor();
+  await page
+    .locator('#call-list .call-row')
+    .nth(count - 1)
+    .waitFor();
   await page.waitForSelector('#stream-status[data-status="live"]');
   await page.click('#call-list li.has-violations .call-row');
   await page.waitForSelector('#call-detail mark[data-pointer="/body/organKind"]');
   const leaked = await leaks(page, secrets);
-  if (leaked.length) throw new Error(`the dashboard shows ${leaked.length} secret(s) unmasked (${leaked.map((s) => `…${s.slice(-4)}`).join(', ')}): not writing ${relative(root, out)}`);
+  if (leaked.length)
+    throw new Error(
+      `the dashboard shows ${leaked.length} secret(s) unmasked (${leaked.map((s) => `…${s.slice(-4)}`).join(', ')}): not writing ${relative(root, out)}`,
+    );
   mkdirSync(dirname(out), { recursive: true });
   // Without a passing notice, and with the caret and focus ring out of the picture.
-  await page.screenshot({ path: out, style: '#notice { display: none; } :focus-visible { outline: none !important; }', caret: 'hide', animations: 'disabled' });
-  console.log(`wrote ${relative(process.cwd(), out)} (1280×800, ${count} calls, session ${SESSION}) from ${mock.url}/__mock/ui/`);
+  await page.screenshot({
+    path: out,
+    style: '#notice { display: none; } :focus-visible { outline: none !important; }',
+    caret: 'hide',
+    animations: 'disabled',
+  });
+  console.log(
+    `wrote ${relative(process.cwd(), out)} (1280×800, ${count} calls, session ${SESSION}) from ${mock.url}/__mock/ui/`,
+  );
 } catch (e) {
   console.error(`dashboard-screenshot: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;

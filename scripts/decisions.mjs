@@ -8,11 +8,16 @@ import { replaceBetween } from './replace-between.mjs';
 
 export function decisionsTable(specsDir = 'specs') {
   const rows = ['| API | topic | decision | reason |', '|---|---|---|---|'];
-  for (const file of readdirSync(specsDir).filter((f) => f.endsWith('.openapi.yaml')).sort()) {
+  for (const file of readdirSync(specsDir)
+    .filter((f) => f.endsWith('.openapi.yaml'))
+    .sort()) {
     const doc = parse(readFileSync(`${specsDir}/${file}`, 'utf8'));
     const desc = doc.info.description;
     const section = desc.slice(desc.indexOf('## Decisions'));
-    const lines = section.split('\n').filter((l) => l.startsWith('|')).slice(2);
+    const lines = section
+      .split('\n')
+      .filter((l) => l.startsWith('|'))
+      .slice(2);
     for (const line of lines) rows.push(`| ${doc.info['x-api']} ${line}`);
   }
   return rows.join('\n');

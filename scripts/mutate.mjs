@@ -18,7 +18,10 @@ const run = names.length ? names : Object.keys(MODULES);
 let failed = false;
 for (const name of run) {
   console.log(`\n== mutate ${name}: ${MODULES[name].mutate.join(' ')}`);
-  const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], { stdio: 'inherit', env: { ...process.env, MUTATE_MODULE: name } });
+  const r = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
+    stdio: 'inherit',
+    env: { ...process.env, MUTATE_MODULE: name },
+  });
   if (r.status !== 0) failed = true;
 }
 
@@ -35,6 +38,8 @@ for (const name of run) {
   for (const f of Object.values(report.files)) for (const m of f.mutants) if (m.status in count) count[m.status]++;
   const valid = count.Killed + count.Survived + count.NoCoverage + count.Timeout;
   const score = valid ? (100 * (count.Killed + count.Timeout)) / valid : 0;
-  console.log(`${name.padEnd(11)} ${String(count.Killed).padStart(6)}  ${String(count.Survived).padStart(8)}  ${String(count.NoCoverage).padStart(6)}  ${String(count.Timeout).padStart(7)}  ${score.toFixed(1).padStart(5)}%`);
+  console.log(
+    `${name.padEnd(11)} ${String(count.Killed).padStart(6)}  ${String(count.Survived).padStart(8)}  ${String(count.NoCoverage).padStart(6)}  ${String(count.Timeout).padStart(7)}  ${score.toFixed(1).padStart(5)}%`,
+  );
 }
 process.exit(failed ? 1 : 0);

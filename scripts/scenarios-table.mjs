@@ -7,9 +7,15 @@ import { replaceBetween } from './replace-between.mjs';
 
 export function scenariosTable(dir = 'scenarios') {
   const rows = ['| scenario | the QA question it answers | what it does |', '|---|---|---|'];
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const s = parse(readFileSync(`${dir}/${f}`, 'utf8'));
-    const cell = (t) => String(t ?? '').replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
+    const cell = (t) =>
+      String(t ?? '')
+        .replace(/\s+/g, ' ')
+        .replace(/\|/g, '\\|')
+        .trim();
     rows.push(`| \`${s.name}\` | ${cell(s.question)} | ${cell(s.description)} |`);
   }
   return rows.join('\n');

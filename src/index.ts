@@ -1,5 +1,11 @@
 /** Public entry point (`import ... from 'contract-mock'`): what embedding code and test scripts use. */
-export { startMock, createMock, type RunningMock, type StartMockOptions, type CreateMockOptions } from './server/start-mock.js';
+export {
+  startMock,
+  createMock,
+  type RunningMock,
+  type StartMockOptions,
+  type CreateMockOptions,
+} from './server/start-mock.js';
 export type { Mock, MockOptions } from './server/create-mock.js';
 export { loadContract } from './contract/contract-cache.js';
 export { MockClient, MockClientError } from './client/mock-client.js';

@@ -29,24 +29,48 @@ export function createAdminApp(handlers: AdminHandlers, options: AdminAppOptions
   router.use(bodyLimits(limits));
   mountAdminRoutes(router, handlers, {
     complete: true,
-    notFound: (req, list) => `${req.method} /__mock${req.path} is not an admin route. The admin routes (README, "Sessions, clock and admin API"): ${list}, all under /__mock.`,
+    notFound: (req, list) =>
+      `${req.method} /__mock${req.path} is not an admin route. The admin routes (README, "Sessions, clock and admin API"): ${list}, all under /__mock.`,
   });
 
   // Malformed JSON and other body-parser failures: problem+json, never a stack trace.
   // Anything else is a bug: logged with its stack, answered without it (no message, no install path).
   router.use((err: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof StoreUnavailableError) {
-      return problem(res, REFUSALS.storeUnavailable, `contract-mock: the shared store is unavailable (${err.message}); ${err.outcome === 'unknown' && req.method !== 'GET' ? 'the outcome is unknown (the change may have been applied): check it before retrying, ' : ''}retry once GET /__mock/health reports it up.`);
+      return problem(
+        res,
+        REFUSALS.storeUnavailable,
+        `contract-mock: the shared store is unavailable (${err.message}); ${err.outcome === 'unknown' && req.method !== 'GET' ? 'the outcome is unknown (the change may have been applied): check it before retrying, ' : ''}retry once GET /__mock/health reports it up.`,
+      );
     }
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) {
-      (options.log ?? ((m: string) => process.stderr.write(m + '\n')))(`contract-mock: admin API failed on ${req.method} ${req.originalUrl}: ${err.stack ?? err.message}`);
+      (options.log ?? ((m: string) => process.stderr.write(m + '\n')))(
+        `contract-mock: admin API failed on ${req.method} ${req.originalUrl}: ${err.stack ?? err.message}`,
+      );
       if (res.headersSent) return void res.destroy();
-      return problem(res, REFUSALS.adminFailed, `contract-mock failed on ${req.method} /__mock${req.path}; the error is in its log.`);
+      return problem(
+        res,
+        REFUSALS.adminFailed,
+        `contract-mock failed on ${req.method} /__mock${req.path}; the error is in its log.`,
+      );
     }
     // body-parser's errors (they carry a type) say what is wrong with the body; others may hold a file path.
-    if (err.type) return problem(res, REFUSALS.badBody, `The request body could not be read: ${err.message}. Send application/json.`, {}, status);
-    problem(res, REFUSALS.badBody, `${req.method} /__mock${req.path} could not be handled (HTTP ${status}).`, {}, status);
+    if (err.type)
+      return problem(
+        res,
+        REFUSALS.badBody,
+        `The request body could not be read: ${err.message}. Send application/json.`,
+        {},
+        status,
+      );
+    problem(
+      res,
+      REFUSALS.badBody,
+      `${req.method} /__mock${req.path} could not be handled (HTTP ${status}).`,
+      {},
+      status,
+    );
   });
 
   app.use('/__mock', router);

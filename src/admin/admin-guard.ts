@@ -91,12 +91,19 @@ export function adminGuard(options: AdminGuardOptions): AdminGuard {
 function guardPolicy(options: AdminGuardOptions): GuardPolicy {
   const corsOrigins = new Set((options.corsOrigins ?? []).map(normalOrigin));
   const allowHosts = (options.allowHosts ?? []).map((h) => h.trim().toLowerCase().replace(/\.$/, ''));
-  const listenHost = options.listenHost ? hostnameOf(options.listenHost.includes(':') && !options.listenHost.startsWith('[') ? `[${options.listenHost}]` : options.listenHost) : undefined;
+  const listenHost = options.listenHost
+    ? hostnameOf(
+        options.listenHost.includes(':') && !options.listenHost.startsWith('[')
+          ? `[${options.listenHost}]`
+          : options.listenHost,
+      )
+    : undefined;
   const token = options.adminToken;
   // Cookies and CSRF tokens are signed with a key derived from the admin token: they stay valid across
   // restarts with the same token, and the cookie never holds the token itself.
   const key = token ? createHmac('sha256', token).update('contract-mock dashboard').digest() : undefined;
-  const sign = (purpose: string, nonce: string): string => createHmac('sha256', key!).update(`${purpose}:${nonce}`).digest('base64url');
+  const sign = (purpose: string, nonce: string): string =>
+    createHmac('sha256', key!).update(`${purpose}:${nonce}`).digest('base64url');
 
   /** localhost names, IP literals (DNS rebinding needs a name), the listen address, and --allow-host entries. */
   function hostAllowed(host: string | undefined): boolean {
@@ -130,11 +137,19 @@ function guardPolicy(options: AdminGuardOptions): GuardPolicy {
 }
 
 /** The checks that hold in every mode: the Host (DNS rebinding), deliveries, CORS preflights, cross-origin writes. */
-function browserGate(policy: GuardPolicy, req: IncomingMessage, res: ServerResponse, method: string, url: string): Admission {
+function browserGate(
+  policy: GuardPolicy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  url: string,
+): Admission {
   const { hostAllowed, originAllowed } = policy;
   const origin = req.headers.origin;
   if (!hostAllowed(req.headers.host)) {
-    writeRefusal(res, REFUSALS.hostRefused,
+    writeRefusal(
+      res,
+      REFUSALS.hostRefused,
       `The admin API answers only requests addressed to localhost, an IP address or the listen address, not "${hostnameOf(req.headers.host ?? '')}" (a page could reach it by DNS rebinding). If this is your server's name, start it with --allow-host ${hostnameOf(req.headers.host ?? '')}.`,
     );
     return { answered: true };
@@ -142,17 +157,36 @@ function browserGate(policy: GuardPolicy, req: IncomingMessage, res: ServerRespo
   // A webhook delivery (ours or another instance's, maybe through a proxy that rewrote its path) is never
   // an admin call: it would carry a page's request into the admin API with no Origin (issue 25, finding 9).
   if (req.headers[DELIVERY_HEADER] !== undefined) {
-    writeRefusal(res, REFUSALS.deliveryRefused, `${method} ${url.split('?')[0]} carries X-Mock-Delivery: it is a webhook delivery from a mock, and a delivery never reaches the admin API. Point push projects at your own receiver, not at /__mock.`);
+    writeRefusal(
+      res,
+      REFUSALS.deliveryRefused,
+      `${method} ${url.split('?')[0]} carries X-Mock-Delivery: it is a webhook delivery from a mock, and a delivery never reaches the admin API. Point push projects at your own receiver, not at /__mock.`,
+    );
     return { answered: true };
   }
   const allowed = origin !== undefined && originAllowed(req, origin);
-  const cors = allowed ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED_HEADERS] : ['Vary', 'Origin'];
+  const cors = allowed
+    ? ['Access-Control-Allow-Origin', origin, 'Vary', 'Origin', 'Access-Control-Expose-Headers', EXPOSED_HEADERS]
+    : ['Vary', 'Origin'];
   if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
     if (!allowed) {
-      writeRefusal(res, REFUSALS.originRefused, `The admin API grants CORS only to the dashboard's own origin and to origins given with --cors-origin; ${origin ?? 'this page'} is neither. Start the mock with --cors-origin ${origin ?? 'ORIGIN'} to allow it.`, ['Vary', 'Origin']);
+      writeRefusal(
+        res,
+        REFUSALS.originRefused,
+        `The admin API grants CORS only to the dashboard's own origin and to origins given with --cors-origin; ${origin ?? 'this page'} is neither. Start the mock with --cors-origin ${origin ?? 'ORIGIN'} to allow it.`,
+        ['Vary', 'Origin'],
+      );
       return { answered: true };
     }
-    res.writeHead(204, [...cors, 'Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers', `Content-Type, Authorization, X-Mock-Session, X-Mock-Scenario, ${CSRF_HEADER}`, 'Access-Control-Max-Age', '600']);
+    res.writeHead(204, [
+      ...cors,
+      'Access-Control-Allow-Methods',
+      'GET, POST, PUT, DELETE, OPTIONS',
+      'Access-Control-Allow-Headers',
+      `Content-Type, Authorization, X-Mock-Session, X-Mock-Scenario, ${CSRF_HEADER}`,
+      'Access-Control-Max-Age',
+      '600',
+    ]);
     res.end();
     return { answered: true };
   }
@@ -162,12 +196,22 @@ function browserGate(policy: GuardPolicy, req: IncomingMessage, res: ServerRespo
   if (write && fromBrowser) {
     const site = req.headers['sec-fetch-site'];
     if (!(site === 'same-origin' || site === 'none' || allowed)) {
-      writeRefusal(res, REFUSALS.crossOrigin, `${method} ${url.split('?')[0]} came from ${origin ?? `a ${site} page`}; the admin API takes writes only from the dashboard's own origin and from origins given with --cors-origin.`, cors);
+      writeRefusal(
+        res,
+        REFUSALS.crossOrigin,
+        `${method} ${url.split('?')[0]} came from ${origin ?? `a ${site} page`}; the admin API takes writes only from the dashboard's own origin and from origins given with --cors-origin.`,
+        cors,
+      );
       return { answered: true };
     }
     const type = String(req.headers['content-type'] ?? '').toLowerCase();
     if (!/^application\/([\w.-]+\+)?json\b/.test(type) && !CUSTOM_HEADERS.some((h) => req.headers[h] !== undefined)) {
-      writeRefusal(res, REFUSALS.jsonRequired, `${method} ${url.split('?')[0]} from a browser must send Content-Type: application/json or an X-Mock-Session header, so that no page can send it as a simple (form) request.`, cors);
+      writeRefusal(
+        res,
+        REFUSALS.jsonRequired,
+        `${method} ${url.split('?')[0]} from a browser must send Content-Type: application/json or an X-Mock-Session header, so that no page can send it as a simple (form) request.`,
+        cors,
+      );
       return { answered: true };
     }
   }
@@ -175,11 +219,19 @@ function browserGate(policy: GuardPolicy, req: IncomingMessage, res: ServerRespo
 }
 
 /** Token mode: the bearer token, the dashboard's login link and cookie, and the cookie's CSRF token. */
-function tokenGate(policy: GuardPolicy, req: IncomingMessage, res: ServerResponse, method: string, url: string, cors: string[]): Admission {
+function tokenGate(
+  policy: GuardPolicy,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  url: string,
+  cors: string[],
+): Admission {
   const { token, sign, cookieNonce } = policy;
   const write = !SAFE_METHODS.has(method);
   if (!token) {
-    if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, null);
+    if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?')))
+      return answerCsrf(res, cors, null);
     return { answered: false, cors };
   }
   // The dashboard cannot send a bearer header from a link or an EventSource: opening
@@ -187,24 +239,43 @@ function tokenGate(policy: GuardPolicy, req: IncomingMessage, res: ServerRespons
   const login = LOGIN_PATTERN.exec(url)?.[1];
   if (login !== undefined && same(decoded(login) ?? '', token)) {
     const nonce = randomBytes(18).toString('base64url');
-    res.writeHead(303, ['Location', '/__mock/ui/', 'Referrer-Policy', 'no-referrer', 'Set-Cookie', `${ADMIN_COOKIE}=${nonce}.${sign('session', nonce)}; HttpOnly; SameSite=Strict; Path=/__mock`]);
+    res.writeHead(303, [
+      'Location',
+      '/__mock/ui/',
+      'Referrer-Policy',
+      'no-referrer',
+      'Set-Cookie',
+      `${ADMIN_COOKIE}=${nonce}.${sign('session', nonce)}; HttpOnly; SameSite=Strict; Path=/__mock`,
+    ]);
     res.end();
     return { answered: true };
   }
   const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (bearer !== undefined && same(bearer, token)) {
-    if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, null);
+    if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?')))
+      return answerCsrf(res, cors, null);
     return { answered: false, cors };
   }
   const nonce = bearer === undefined ? cookieNonce(req) : undefined;
   if (nonce === undefined) {
-    writeRefusal(res, REFUSALS.adminToken, 'Send "Authorization: Bearer <token>" with the token given to --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).', [...cors, 'WWW-Authenticate', 'Bearer realm="contract-mock admin"']);
+    writeRefusal(
+      res,
+      REFUSALS.adminToken,
+      'Send "Authorization: Bearer <token>" with the token given to --admin-token (for the dashboard, open /__mock/ui/?admin_token=<token> once).',
+      [...cors, 'WWW-Authenticate', 'Bearer realm="contract-mock admin"'],
+    );
     return { answered: true };
   }
-  if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?'))) return answerCsrf(res, cors, sign('csrf', nonce));
+  if (method === 'GET' && (url === '/__mock/csrf' || url.startsWith('/__mock/csrf?')))
+    return answerCsrf(res, cors, sign('csrf', nonce));
   // SameSite does not separate the ports of one host: the cookie alone never changes anything.
   if (write && !same(String(req.headers[CSRF_HEADER] ?? ''), sign('csrf', nonce))) {
-    writeRefusal(res, REFUSALS.csrfToken, `${method} ${url.split('?')[0]} with the dashboard's cookie needs its CSRF token in ${CSRF_HEADER} (GET /__mock/csrf), or send "Authorization: Bearer <token>".`, cors);
+    writeRefusal(
+      res,
+      REFUSALS.csrfToken,
+      `${method} ${url.split('?')[0]} with the dashboard's cookie needs its CSRF token in ${CSRF_HEADER} (GET /__mock/csrf), or send "Authorization: Bearer <token>".`,
+      cors,
+    );
     return { answered: true };
   }
   return { answered: false, cors };
@@ -213,7 +284,15 @@ function tokenGate(policy: GuardPolicy, req: IncomingMessage, res: ServerRespons
 /** `GET /__mock/csrf`: the dashboard's CSRF token (null when none is needed: no token mode, or a bearer caller). */
 function answerCsrf(res: ServerResponse, cors: string[], csrfToken: string | null): Admission {
   const text = JSON.stringify({ csrfToken, header: CSRF_HEADER });
-  res.writeHead(200, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Cache-Control', 'no-store', 'Content-Length', String(Buffer.byteLength(text))]);
+  res.writeHead(200, [
+    ...cors,
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Cache-Control',
+    'no-store',
+    'Content-Length',
+    String(Buffer.byteLength(text)),
+  ]);
   res.end(text);
   return { answered: true };
 }

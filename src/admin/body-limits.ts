@@ -14,17 +14,23 @@ export interface BodyLimits {
 }
 
 /** Undefined when `value` is within the limits; else what is wrong and where (a JSON pointer). Iterative: deep input cannot overflow the stack. */
-export function bodyLimitProblem(value: unknown, limits: Pick<BodyLimits, 'maxDepth' | 'maxFields'>): string | undefined {
+export function bodyLimitProblem(
+  value: unknown,
+  limits: Pick<BodyLimits, 'maxDepth' | 'maxFields'>,
+): string | undefined {
   const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 0, path: '' }];
   while (stack.length) {
     const { v, depth, path } = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= limits.maxDepth) return `${path || '/'} is nested deeper than ${limits.maxDepth} levels (serve --max-depth)`;
+    if (depth >= limits.maxDepth)
+      return `${path || '/'} is nested deeper than ${limits.maxDepth} levels (serve --max-depth)`;
     const keys = Object.keys(v);
-    if (!Array.isArray(v) && keys.length > limits.maxFields) return `${path || '/'} has ${keys.length} fields, more than ${limits.maxFields} (serve --max-fields)`;
+    if (!Array.isArray(v) && keys.length > limits.maxFields)
+      return `${path || '/'} has ${keys.length} fields, more than ${limits.maxFields} (serve --max-fields)`;
     for (const k of keys) {
       const child = (v as Record<string, unknown>)[k];
-      if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1, path: `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}` });
+      if (child !== null && typeof child === 'object')
+        stack.push({ v: child, depth: depth + 1, path: `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}` });
     }
   }
   return undefined;
@@ -34,7 +40,8 @@ export function bodyLimitProblem(value: unknown, limits: Pick<BodyLimits, 'maxDe
 export function bodyLimits(limits: BodyLimits) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const detail = bodyLimitProblem(req.body, limits);
-    if (detail) return problem(res, REFUSALS.bodyLimits, `${req.method} /__mock${req.path}: ${detail}; nothing was changed.`);
+    if (detail)
+      return problem(res, REFUSALS.bodyLimits, `${req.method} /__mock${req.path}: ${detail}; nothing was changed.`);
     next();
   };
 }

@@ -46,7 +46,11 @@ export function eventRoutes(journal: CallJournal, options: EventRouteOptions = {
 
   async function stream(req: Request, res: Response): Promise<void> {
     if (clients >= maxClients) {
-      return problem(res, REFUSALS.eventClients, `${clients} /__mock/events streams are open, the most this instance serves at once (${maxClients}); close a dashboard tab or a tool that streams, or read GET /__mock/calls instead.`);
+      return problem(
+        res,
+        REFUSALS.eventClients,
+        `${clients} /__mock/events streams are open, the most this instance serves at once (${maxClients}); close a dashboard tab or a tool that streams, or read GET /__mock/calls instead.`,
+      );
     }
     clients++;
     // Counted until the stream closes, however it ends (the client leaves, is dropped, or the server stops).

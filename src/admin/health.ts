@@ -11,7 +11,14 @@ import type { PersistenceFailure } from '../state/append-line.js';
 import { packageVersion } from '../server/package-version.js';
 import { basename } from 'node:path';
 
-export function healthBody(contract: Contract, journal: JournalStats, startedAt: number, sessions?: SessionStats, store?: StoreHealth, persistence: PersistenceFailure[] = []): JsonObject {
+export function healthBody(
+  contract: Contract,
+  journal: JournalStats,
+  startedAt: number,
+  sessions?: SessionStats,
+  store?: StoreHealth,
+  persistence: PersistenceFailure[] = [],
+): JsonObject {
   return {
     status: store && store.status !== 'up' ? 'store-unavailable' : persistence.length ? 'degraded' : 'ok',
     apis: [...contract.apis.values()].map((a) => ({
@@ -26,6 +33,12 @@ export function healthBody(contract: Contract, journal: JournalStats, startedAt:
     ...(sessions && { sessions: sessions as unknown as JsonObject }),
     ...(store && { store: store as unknown as JsonObject }),
     // The file by its name only: no admin answer says where the mock's files (or the package) live.
-    ...(persistence.length > 0 && { persistence: persistence.map((p) => ({ ...p, file: basename(p.file), error: p.error.split(p.file).join(basename(p.file)) })) as unknown as JsonObject[] }),
+    ...(persistence.length > 0 && {
+      persistence: persistence.map((p) => ({
+        ...p,
+        file: basename(p.file),
+        error: p.error.split(p.file).join(basename(p.file)),
+      })) as unknown as JsonObject[],
+    }),
   };
 }

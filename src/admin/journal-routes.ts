@@ -15,7 +15,12 @@ function filterOf(req: Request, res: Response): CallFilter | undefined {
   const q = req.query as Record<string, unknown>;
   // A misspelt filter (`apii=x`) would otherwise be ignored and every call returned.
   const unknown = Object.keys(q).filter((k) => !(FILTERS as readonly string[]).includes(k));
-  if (unknown.length) return void problem(res, REFUSALS.unknownFilter, `"${unknown[0]}" is not a filter of GET /__mock${req.path}; the filters are ${FILTERS.join(', ')}.`);
+  if (unknown.length)
+    return void problem(
+      res,
+      REFUSALS.unknownFilter,
+      `"${unknown[0]}" is not a filter of GET /__mock${req.path}; the filters are ${FILTERS.join(', ')}.`,
+    );
   const filter: CallFilter = {};
   for (const key of FILTERS) {
     const v = q[key];
@@ -23,10 +28,16 @@ function filterOf(req: Request, res: Response): CallFilter | undefined {
     if (typeof v !== 'string') return void problem(res, REFUSALS.badFilter, `Give "${key}" once, as a plain value.`);
     if (key === 'limit') {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) return void problem(res, REFUSALS.badFilter, `"limit" must be a whole number >= 0, got "${v}".`);
+      if (!Number.isInteger(n) || n < 0)
+        return void problem(res, REFUSALS.badFilter, `"limit" must be a whole number >= 0, got "${v}".`);
       filter.limit = n;
     } else if (key === 'since') {
-      if (Number.isNaN(Date.parse(v))) return void problem(res, REFUSALS.badFilter, `"since" must be an ISO time such as 2026-11-22T06:00:00Z, got "${v}".`);
+      if (Number.isNaN(Date.parse(v)))
+        return void problem(
+          res,
+          REFUSALS.badFilter,
+          `"since" must be an ISO time such as 2026-11-22T06:00:00Z, got "${v}".`,
+        );
       filter.since = v;
     } else filter[key] = v;
   }
@@ -43,7 +54,9 @@ function verifyNamesProblem(body: VerifyRequest, operationIds: ReadonlySet<strin
   const part = Object.keys(body.where ?? {}).find((k) => !WHERE_FIELDS.includes(k));
   if (part) return `"where.${part}" is not a part of a call; "where" matches ${WHERE_FIELDS.join(', ')}.`;
   if (body.operationId !== undefined && !operationIds.has(body.operationId)) {
-    const near = [...operationIds].filter((id) => id.toLowerCase().includes(String(body.operationId).toLowerCase().slice(0, 4)));
+    const near = [...operationIds].filter((id) =>
+      id.toLowerCase().includes(String(body.operationId).toLowerCase().slice(0, 4)),
+    );
     return `Unknown operation "${body.operationId}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; the operations are ${[...operationIds].join(', ')}.`;
   }
   return undefined;
@@ -53,7 +66,12 @@ function verifyNamesProblem(body: VerifyRequest, operationIds: ReadonlySet<strin
 export const LOST_HEADER = 'X-Mock-Journal-Lost';
 
 /** A session's records as filtered, with how many it lost to the journal's caps in LOST_HEADER (when any). */
-async function readJournal(journal: CallJournal, req: Request, res: Response, filter: CallFilter): Promise<CallRecord[]> {
+async function readJournal(
+  journal: CallJournal,
+  req: Request,
+  res: Response,
+  filter: CallFilter,
+): Promise<CallRecord[]> {
   const session = sessionOf(req);
   const [calls, lost] = await Promise.all([journal.query(session, filter), journal.lost(session)]);
   if (lost) res.setHeader(LOST_HEADER, String(lost));
@@ -87,7 +105,12 @@ export function journalRoutes(journal: CallJournal, version: string, operationId
       const detail = verifyRequestProblem(req.body);
       if (detail) return problem(res, REFUSALS.badVerification, detail);
       const unknown = verifyNamesProblem(req.body as VerifyRequest, operationIds);
-      if (unknown) return problem(res, unknown.startsWith('Unknown operation') ? REFUSALS.unknownOperation : REFUSALS.badVerification, unknown);
+      if (unknown)
+        return problem(
+          res,
+          unknown.startsWith('Unknown operation') ? REFUSALS.unknownOperation : REFUSALS.badVerification,
+          unknown,
+        );
       const session = sessionOf(req);
       const [calls, lost] = await Promise.all([journal.query(session), journal.lost(session)]);
       sendJson(res, verifyCalls(calls, req.body as VerifyRequest, lost));
@@ -96,13 +119,17 @@ export function journalRoutes(journal: CallJournal, version: string, operationId
     'GET /calls.har': async (req, res) => {
       const filter = filterOf(req, res);
       if (!filter) return;
-      res.type('application/json').send(exactJson.stringify(toHar(await readJournal(journal, req, res, filter), version)));
+      res
+        .type('application/json')
+        .send(exactJson.stringify(toHar(await readJournal(journal, req, res, filter), version)));
     },
 
     'GET /calls.ndjson': async (req, res) => {
       const filter = filterOf(req, res);
       if (!filter) return;
-      res.type('application/x-ndjson').send((await readJournal(journal, req, res, filter)).map((c) => exactJson.stringify(c) + '\n').join(''));
+      res
+        .type('application/x-ndjson')
+        .send((await readJournal(journal, req, res, filter)).map((c) => exactJson.stringify(c) + '\n').join(''));
     },
   };
 }

@@ -40,10 +40,22 @@ class TallyHistogram extends Histogram<'api'> {
     private readonly tally: CallTally,
     registry: Registry,
   ) {
-    super({ name: LATENCY, help: 'Time from a call arriving to its answer, scenario delays included, by API', labelNames: ['api'], buckets: [...LATENCY_BUCKETS], registers: [registry] });
+    super({
+      name: LATENCY,
+      help: 'Time from a call arriving to its answer, scenario delays included, by API',
+      labelNames: ['api'],
+      buckets: [...LATENCY_BUCKETS],
+      registers: [registry],
+    });
   }
 
-  async getForPromString(): Promise<{ name: string; help: string; type: string; values: unknown[]; aggregator: string }> {
+  async getForPromString(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    values: unknown[];
+    aggregator: string;
+  }> {
     const values: unknown[] = [];
     for (const { api, buckets, sumSeconds, count } of this.tally.latency()) {
       const sharedLabels = { api };
@@ -56,7 +68,13 @@ class TallyHistogram extends Histogram<'api'> {
       values.push({ labels: {}, sharedLabels, value: sumSeconds, metricName: `${LATENCY}_sum` });
       values.push({ labels: {}, sharedLabels, value: count, metricName: `${LATENCY}_count` });
     }
-    return { name: LATENCY, help: 'Time from a call arriving to its answer, scenario delays included, by API', type: 'histogram', values, aggregator: 'sum' };
+    return {
+      name: LATENCY,
+      help: 'Time from a call arriving to its answer, scenario delays included, by API',
+      type: 'histogram',
+      values,
+      aggregator: 'sum',
+    };
   }
 }
 
@@ -67,7 +85,11 @@ export function createMetrics(tally: CallTally): MockMetrics {
   const registers = [registry];
 
   /** A counter per call figure of the tally, set from it on each scrape. */
-  const callCounter = (name: string, help: string, figure: 'calls' | 'violatingCalls' | 'violations'): Counter<CallLabel> =>
+  const callCounter = (
+    name: string,
+    help: string,
+    figure: 'calls' | 'violatingCalls' | 'violations',
+  ): Counter<CallLabel> =>
     new Counter({
       name,
       help,
@@ -78,13 +100,30 @@ export function createMetrics(tally: CallTally): MockMetrics {
         for (const c of tally.callCounts()) this.inc({ api: c.api, operation: c.operation, code: c.code }, c[figure]);
       },
     });
-  callCounter('contract_mock_calls_total', "API calls this instance answered, by API, operation and business code ('' when there is none)", 'calls');
-  callCounter('contract_mock_violating_calls_total', 'API calls whose request or response broke the contract', 'violatingCalls');
-  callCounter('contract_mock_violations_total', 'Contract violations found in API calls (a call may have several)', 'violations');
+  callCounter(
+    'contract_mock_calls_total',
+    "API calls this instance answered, by API, operation and business code ('' when there is none)",
+    'calls',
+  );
+  callCounter(
+    'contract_mock_violating_calls_total',
+    'API calls whose request or response broke the contract',
+    'violatingCalls',
+  );
+  callCounter(
+    'contract_mock_violations_total',
+    'Contract violations found in API calls (a call may have several)',
+    'violations',
+  );
   new TallyHistogram(tally, registry);
 
   /** A gauge (or a counter, for a running total) of one backend figure; left at its last value while the figure is unknown. */
-  const figure = (kind: 'gauge' | 'counter', name: string, help: string, read: (s: MockSnapshot) => number | undefined): void => {
+  const figure = (
+    kind: 'gauge' | 'counter',
+    name: string,
+    help: string,
+    read: (s: MockSnapshot) => number | undefined,
+  ): void => {
     const collect = function (this: Gauge | Counter): void {
       const value = snapshot && read(snapshot);
       if (value === undefined) return;
@@ -95,13 +134,33 @@ export function createMetrics(tally: CallTally): MockMetrics {
     if (kind === 'gauge') new Gauge({ name, help, registers, collect });
     else new Counter({ name, help, registers, collect });
   };
-  figure('gauge', 'contract_mock_sessions_held', 'Sessions the store holds (every instance of a shared store)', (s) => s.sessions?.held);
+  figure(
+    'gauge',
+    'contract_mock_sessions_held',
+    'Sessions the store holds (every instance of a shared store)',
+    (s) => s.sessions?.held,
+  );
   figure('gauge', 'contract_mock_sessions_max', 'The session cap (serve --max-sessions)', (s) => s.sessions?.max);
-  figure('counter', 'contract_mock_sessions_evicted_total', 'Idle sessions dropped to make room for new ones', (s) => s.sessions?.evicted);
+  figure(
+    'counter',
+    'contract_mock_sessions_evicted_total',
+    'Idle sessions dropped to make room for new ones',
+    (s) => s.sessions?.evicted,
+  );
   figure('gauge', 'contract_mock_journal_records', 'Call records the journal holds', (s) => s.journal.records);
   figure('gauge', 'contract_mock_journal_bytes', 'Bytes the journal holds', (s) => s.journal.bytes);
-  figure('counter', 'contract_mock_journal_evicted_total', 'Call records dropped to stay within the journal caps', (s) => s.journal.evicted);
-  figure('gauge', 'contract_mock_persistence_failures', 'Files the mock cannot write (state.log, the journal): health says degraded while not 0', (s) => s.persistence.length);
+  figure(
+    'counter',
+    'contract_mock_journal_evicted_total',
+    'Call records dropped to stay within the journal caps',
+    (s) => s.journal.evicted,
+  );
+  figure(
+    'gauge',
+    'contract_mock_persistence_failures',
+    'Files the mock cannot write (state.log, the journal): health says degraded while not 0',
+    (s) => s.persistence.length,
+  );
 
   new Gauge({
     name: 'contract_mock_store_up',
@@ -111,10 +170,18 @@ export function createMetrics(tally: CallTally): MockMetrics {
     collect(this: Gauge<'backend'>) {
       if (!snapshot) return;
       this.reset();
-      this.set({ backend: snapshot.store?.backend ?? 'local' }, snapshot.store && snapshot.store.status !== 'up' ? 0 : 1);
+      this.set(
+        { backend: snapshot.store?.backend ?? 'local' },
+        snapshot.store && snapshot.store.status !== 'up' ? 0 : 1,
+      );
     },
   });
-  new Gauge({ name: 'contract_mock_info', help: 'Always 1; the version of contract-mock serving', labelNames: ['version'], registers }).set({ version: packageVersion() }, 1);
+  new Gauge({
+    name: 'contract_mock_info',
+    help: 'Always 1; the version of contract-mock serving',
+    labelNames: ['version'],
+    registers,
+  }).set({ version: packageVersion() }, 1);
 
   return {
     contentType: registry.contentType,

@@ -11,12 +11,22 @@ const NOT_READY = '{"ready":false}';
 /** GET or HEAD of `/__mock/ready` (with or without a query). */
 export function isReadyRequest(req: IncomingMessage): boolean {
   const url = req.url ?? '';
-  return (req.method === 'GET' || req.method === 'HEAD') && (url === '/__mock/ready' || url.startsWith('/__mock/ready?'));
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') && (url === '/__mock/ready' || url.startsWith('/__mock/ready?'))
+  );
 }
 
 /** 200 `{"ready":true}` or 503 `{"ready":false}`; never cached. */
 export function answerReady(res: ServerResponse, ready: boolean): void {
   const text = ready ? READY : NOT_READY;
-  res.writeHead(ready ? 200 : 503, ['Content-Type', 'application/json; charset=utf-8', 'Cache-Control', 'no-store', 'Content-Length', String(text.length), ...(ready ? [] : ['Retry-After', '1'])]);
+  res.writeHead(ready ? 200 : 503, [
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Cache-Control',
+    'no-store',
+    'Content-Length',
+    String(text.length),
+    ...(ready ? [] : ['Retry-After', '1']),
+  ]);
   res.end(text);
 }

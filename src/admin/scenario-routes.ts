@@ -24,7 +24,14 @@ const describe = (s: Scenario, registry: ScenarioRegistry) => ({
   ...(s.question && { question: s.question }),
   file: registry.shownFile(s.file),
   given: s.given ?? null,
-  rules: s.rules.map((r, index) => ({ index, description: r.description ?? null, when: r.when, ...(r.then && { then: r.then }), ...(r.steps && { steps: r.steps }), ...(r.times && { times: r.times }) })),
+  rules: s.rules.map((r, index) => ({
+    index,
+    description: r.description ?? null,
+    when: r.when,
+    ...(r.then && { then: r.then }),
+    ...(r.steps && { steps: r.steps }),
+    ...(r.times && { times: r.times }),
+  })),
 });
 
 export async function activeScenarios(store: Store, registry: ScenarioRegistry, session: string) {
@@ -36,7 +43,11 @@ export async function activeScenarios(store: Store, registry: ScenarioRegistry, 
       activatedAt: new Date(a.activatedAt).toISOString(),
       known: registry.get(a.name) !== undefined,
       rules: await Promise.all(
-        (registry.get(a.name)?.rules ?? []).map(async (r, index) => ({ index, description: r.description ?? null, hits: (await s.get<number>(HITS, hitKey(a.name, index))) ?? 0 })),
+        (registry.get(a.name)?.rules ?? []).map(async (r, index) => ({
+          index,
+          description: r.description ?? null,
+          hits: (await s.get<number>(HITS, hitKey(a.name, index))) ?? 0,
+        })),
       ),
     })),
   );
@@ -48,14 +59,24 @@ export function scenarioRoutes(options: ScenarioRouteOptions): AdminHandlers {
 
   async function list(req: Request, res: Response): Promise<void> {
     const session = sessionOf(req);
-    res.json({ session, available: registry.list().map((s) => describe(s, registry)), active: await activeScenarios(store, registry, session) });
+    res.json({
+      session,
+      available: registry.list().map((s) => describe(s, registry)),
+      active: await activeScenarios(store, registry, session),
+    });
   }
 
   async function activate(req: Request, res: Response): Promise<void> {
     const name = (req.body as { name?: unknown } | undefined)?.name;
-    if (typeof name !== 'string' || !name) return problem(res, REFUSALS.badActivation, 'Send {"name": "token-expired"}; GET /__mock/scenarios lists the names.');
+    if (typeof name !== 'string' || !name)
+      return problem(
+        res,
+        REFUSALS.badActivation,
+        'Send {"name": "token-expired"}; GET /__mock/scenarios lists the names.',
+      );
     const scenario = registry.get(name);
-    if (!scenario) return problem(res, REFUSALS.noSuchScenario, `No scenario "${name}"; available: ${registry.names().join(', ')}.`);
+    if (!scenario)
+      return problem(res, REFUSALS.noSuchScenario, `No scenario "${name}"; available: ${registry.names().join(', ')}.`);
     const session = sessionOf(req);
     const failed = await options.exclusive(session, async () => {
       if (scenario.given) {
@@ -63,10 +84,15 @@ export function scenarioRoutes(options: ScenarioRouteOptions): AdminHandlers {
         if (!seeded.ok) return seeded.detail;
       }
       const s = store.session(session);
-      if (!(await s.get(ACTIVE, name))) await s.put<ActiveScenario>(ACTIVE, name, { name, activatedAt: Date.now() + (await s.nextSeq('mock:activation')) / 1000 });
+      if (!(await s.get(ACTIVE, name)))
+        await s.put<ActiveScenario>(ACTIVE, name, {
+          name,
+          activatedAt: Date.now() + (await s.nextSeq('mock:activation')) / 1000,
+        });
       return undefined;
     });
-    if (failed !== undefined) return problem(res, REFUSALS.scenarioSeed, `${registry.shownFile(scenario.file)}: given: ${failed}`);
+    if (failed !== undefined)
+      return problem(res, REFUSALS.scenarioSeed, `${registry.shownFile(scenario.file)}: given: ${failed}`);
     res.status(201).json({ session, active: await activeScenarios(store, registry, session) });
   }
 

@@ -21,15 +21,29 @@ export function specRoutes(contract: Contract, mode: HttpStatusMode): AdminHandl
 
   function list(req: Request, res: Response): void {
     const base = baseUrl(req);
-    res.json({ httpStatus: mode, specs: specListing(contract).map((s) => ({ ...s, url: base + s.url, yaml: `${base}${s.url}?format=yaml` })) });
+    res.json({
+      httpStatus: mode,
+      specs: specListing(contract).map((s) => ({ ...s, url: base + s.url, yaml: `${base}${s.url}?format=yaml` })),
+    });
   }
 
   async function one(req: Request, res: Response): Promise<void> {
     const name = String(req.params['api']).replace(/\.(json|ya?ml)$/, '');
     const api = contract.apis.get(name as ApiName);
-    if (!api) return problem(res, REFUSALS.unknownApi, `No served API is called "${name}"; served: ${[...contract.apis.keys()].join(', ')}. See GET /__mock/specs.`);
-    const format = typeof req.query['format'] === 'string' ? req.query['format'] : /\.ya?ml$/.test(String(req.params['api'])) ? 'yaml' : 'json';
-    if (format !== 'json' && format !== 'yaml') return problem(res, REFUSALS.unknownFormat, `format must be json or yaml, got "${format}".`);
+    if (!api)
+      return problem(
+        res,
+        REFUSALS.unknownApi,
+        `No served API is called "${name}"; served: ${[...contract.apis.keys()].join(', ')}. See GET /__mock/specs.`,
+      );
+    const format =
+      typeof req.query['format'] === 'string'
+        ? req.query['format']
+        : /\.ya?ml$/.test(String(req.params['api']))
+          ? 'yaml'
+          : 'json';
+    if (format !== 'json' && format !== 'yaml')
+      return problem(res, REFUSALS.unknownFormat, `format must be json or yaml, got "${format}".`);
     const text = await texts.text(api, baseUrl(req), format);
     res.type(format === 'yaml' ? 'application/yaml; charset=utf-8' : 'application/json').send(text);
   }

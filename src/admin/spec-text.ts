@@ -51,7 +51,10 @@ export class SpecTexts {
     const key = `${api.api}\u0000${format}`;
     let text = this.texts.get(key);
     if (!text) {
-      text = format === 'json' ? Promise.resolve(JSON.stringify(servedSpec(api, PLACEHOLDER, this.mode), null, 2)) : this.text(api, PLACEHOLDER, 'json').then(yamlOf);
+      text =
+        format === 'json'
+          ? Promise.resolve(JSON.stringify(servedSpec(api, PLACEHOLDER, this.mode), null, 2))
+          : this.text(api, PLACEHOLDER, 'json').then(yamlOf);
       // A failed rendering is tried again on the next request rather than kept.
       text.catch(() => this.texts.delete(key));
       this.texts.set(key, text);

@@ -41,12 +41,20 @@ async function stateView(options: StateRouteOptions, session: string): Promise<J
     const view: JsonObject = {};
     const prefix = collectionName(api, '');
     // Every collection of the API, seedable or not (ios-datasyn tables and tracks are state too).
-    const kinds = new Set([...Object.keys(module?.collections ?? {}), ...Object.keys(dump.collections).filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length))]);
+    const kinds = new Set([
+      ...Object.keys(module?.collections ?? {}),
+      ...Object.keys(dump.collections)
+        .filter((c) => c.startsWith(prefix))
+        .map((c) => c.slice(prefix.length)),
+    ]);
     for (const kind of kinds) {
       const records = Object.values(dump.collections[collectionName(api, kind)] ?? {});
       view[kind] = records.map((r) =>
         r && typeof r === 'object' && typeof (r as JsonObject)['expiresAt'] === 'number'
-          ? { ...(r as JsonObject), secondsLeft: Math.max(0, Math.round(((r as JsonObject)['expiresAt'] as number) - now) / 1000) }
+          ? {
+              ...(r as JsonObject),
+              secondsLeft: Math.max(0, Math.round(((r as JsonObject)['expiresAt'] as number) - now) / 1000),
+            }
           : r,
       );
     }
@@ -74,23 +82,38 @@ export function sessionRoutes(store: Store, journal: CallJournal): AdminHandlers
 
 export function stateRoutes(options: StateRouteOptions): AdminHandlers {
   const { exclusive } = options;
-  return { ...sessionRoutes(options.store, options.journal), 'POST /clock': clock, 'POST /reset': reset, 'GET /state': dump, 'POST /state': seed };
+  return {
+    ...sessionRoutes(options.store, options.journal),
+    'POST /clock': clock,
+    'POST /reset': reset,
+    'GET /state': dump,
+    'POST /state': seed,
+  };
 
   async function clock(req: Request, res: Response): Promise<void> {
     const seconds = (req.body as JsonObject | undefined)?.['advanceSeconds'];
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-      return problem(res, REFUSALS.badClock, 'Send {"advanceSeconds": N} with N a number of seconds >= 0, e.g. {"advanceSeconds": 7201} to expire a platform-sync token.');
+      return problem(
+        res,
+        REFUSALS.badClock,
+        'Send {"advanceSeconds": N} with N a number of seconds >= 0, e.g. {"advanceSeconds": 7201} to expire a platform-sync token.',
+      );
     }
     const session = sessionOf(req);
     const store = options.store.session(session);
     const moved = await exclusive(session, async () => {
       // Past ±100 years dates stop formatting (and near 1e308 the clock becomes NaN): refuse before moving it.
       const offsetMs = (await store.dump()).clockOffsetMs + seconds * 1000;
-      if (!Number.isFinite(offsetMs) || Math.abs(offsetMs) > MAX_CLOCK_OFFSET_MS) return { ok: false as const, offsetMs };
+      if (!Number.isFinite(offsetMs) || Math.abs(offsetMs) > MAX_CLOCK_OFFSET_MS)
+        return { ok: false as const, offsetMs };
       return { ok: true as const, now: await store.advanceClock(seconds) };
     });
     if (!moved.ok) {
-      return problem(res, REFUSALS.badClock, `advanceSeconds ${seconds} would put session "${session}"'s clock more than 100 years from now; advance by less (${Math.floor((MAX_CLOCK_OFFSET_MS - (moved.offsetMs - seconds * 1000)) / 1000)} s at most), or POST /__mock/reset to start again.`);
+      return problem(
+        res,
+        REFUSALS.badClock,
+        `advanceSeconds ${seconds} would put session "${session}"'s clock more than 100 years from now; advance by less (${Math.floor((MAX_CLOCK_OFFSET_MS - (moved.offsetMs - seconds * 1000)) / 1000)} s at most), or POST /__mock/reset to start again.`,
+      );
     }
     res.json({ session, now: moved.now, formatted: formatDateTime(moved.now) });
   }
@@ -111,6 +134,9 @@ export function stateRoutes(options: StateRouteOptions): AdminHandlers {
     const session = sessionOf(req);
     const result = await exclusive(session, () => seedState(options, options.store.session(session), req.body));
     if (!result.ok) return problem(res, result.refusal, result.detail);
-    res.status(201).type('application/json').send(exactJson.stringify({ session, written: result.written, state: await stateView(options, session) }));
+    res
+      .status(201)
+      .type('application/json')
+      .send(exactJson.stringify({ session, written: result.written, state: await stateView(options, session) }));
   }
 }

@@ -7,7 +7,8 @@ import type { AdminHandlers } from './mount-admin-routes.js';
 
 /** Only the dashboard's own files run; no page may frame it (clickjacking the reset button); types are never sniffed. */
 const DASHBOARD_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   // /__mock/ui/?admin_token=T is a login URL: never pass it on as a referrer.
@@ -31,7 +32,13 @@ export function uiRoutes(): AdminHandlers {
   // A missing or refused file: say which URL, never the folder it was looked for in.
   ui.use((err: Error & { status?: number }, req: Request, res: Response, next: NextFunction) => {
     if (!err.status || err.status >= 500) return next(err);
-    problem(res, err.status === 404 ? REFUSALS.noDashboardFile : REFUSALS.dashboardFileRefused, `${req.method} /__mock/ui${req.path} is not a file of the dashboard; open /__mock/ui/.`, {}, err.status);
+    problem(
+      res,
+      err.status === 404 ? REFUSALS.noDashboardFile : REFUSALS.dashboardFileRefused,
+      `${req.method} /__mock/ui${req.path} is not a file of the dashboard; open /__mock/ui/.`,
+      {},
+      err.status,
+    );
   });
   return { 'GET /ui': ui };
 }

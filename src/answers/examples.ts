@@ -29,7 +29,11 @@ export interface Answer {
 
 /** The HTTP status a declared response answers with (`default` and `4XX` take `fallback`). */
 function statusOf(response: DeclaredResponse, fallback: number): number {
-  return /^\d{3}$/.test(response.status) ? Number(response.status) : /^[1-5]XX$/.test(response.status) ? Number(response.status[0]) * 100 : fallback;
+  return /^\d{3}$/.test(response.status)
+    ? Number(response.status)
+    : /^[1-5]XX$/.test(response.status)
+      ? Number(response.status[0]) * 100
+      : fallback;
 }
 
 /** Generated data for a schema, tried a few times until it meets the schema (json-schema-faker does not always). */
@@ -50,18 +54,38 @@ const isJson = (type: string | undefined): boolean => !type || /json/i.test(type
  */
 export function fromResponse(response: DeclaredResponse, status: number, fake: FakeData, exampleName?: string): Answer {
   const headers: Record<string, string> = {};
-  const name = exampleName ?? (response.broken ? defaultExampleName(response) : response.examples.size ? response.examples.keys().next().value : undefined);
+  const name =
+    exampleName ??
+    (response.broken
+      ? defaultExampleName(response)
+      : response.examples.size
+        ? response.examples.keys().next().value
+        : undefined);
   const schemaExample = (response.schema?.['examples'] as unknown[] | undefined)?.[0];
   let body: unknown;
   let documented = false;
   if (name !== undefined && response.examples.has(name)) {
     body = structuredClone(response.examples.get(name));
     documented = true;
-  } else if (schemaExample !== undefined && (!response.validate || response.validate(schemaExample))) body = structuredClone(schemaExample);
+  } else if (schemaExample !== undefined && (!response.validate || response.validate(schemaExample)))
+    body = structuredClone(schemaExample);
   else if (response.schema) body = generate(response.schema, response.validate, fake);
   else return { status, body: undefined, headers, text: '' };
-  if (isJson(response.contentType)) return { status, body, headers, contentType: response.contentType && response.contentType !== '*/*' ? response.contentType : undefined, ...(documented && { documented }) };
-  return { status, body: undefined, headers, text: typeof body === 'string' ? body : JSON.stringify(body), contentType: response.contentType };
+  if (isJson(response.contentType))
+    return {
+      status,
+      body,
+      headers,
+      contentType: response.contentType && response.contentType !== '*/*' ? response.contentType : undefined,
+      ...(documented && { documented }),
+    };
+  return {
+    status,
+    body: undefined,
+    headers,
+    text: typeof body === 'string' ? body : JSON.stringify(body),
+    contentType: response.contentType,
+  };
 }
 
 /** The operation's success answer from its declared responses (no state). */
@@ -71,7 +95,11 @@ export function successAnswer(op: Operation, fake: FakeData): Answer {
 }
 
 /** `Prefer: code=404, example=notFound` (Prism's habit), for every operation; undefined when the header asks for neither. */
-export function preferredAnswer(op: Operation, header: string | undefined, fake: FakeData): Answer | { error: string } | undefined {
+export function preferredAnswer(
+  op: Operation,
+  header: string | undefined,
+  fake: FakeData,
+): Answer | { error: string } | undefined {
   if (!header) return undefined;
   const prefs: Record<string, string> = {};
   for (const part of header.split(/[,;]/)) {
@@ -81,15 +109,25 @@ export function preferredAnswer(op: Operation, header: string | undefined, fake:
   if (!prefs['code'] && !prefs['example']) return undefined;
   const responses = [...op.responses.values()];
   const candidates = prefs['code'] ? responses.filter((r) => r.status === prefs['code']) : responses;
-  if (prefs['code'] && !candidates.length) return { error: `${op.operationId} documents no response ${prefs['code']}; it has: ${responses.map((r) => r.status).join(', ') || 'none'}.` };
+  if (prefs['code'] && !candidates.length)
+    return {
+      error: `${op.operationId} documents no response ${prefs['code']}; it has: ${responses.map((r) => r.status).join(', ') || 'none'}.`,
+    };
   const name = prefs['example'];
   const response = name ? candidates.find((r) => r.examples.has(name)) : candidates[0]!;
-  if (!response) return { error: `${op.operationId} documents no response example "${name}"${prefs['code'] ? ` for code ${prefs['code']}` : ''}; it has: ${[...new Set(candidates.flatMap((r) => [...r.examples.keys()]))].join(', ') || 'none'}.` };
+  if (!response)
+    return {
+      error: `${op.operationId} documents no response example "${name}"${prefs['code'] ? ` for code ${prefs['code']}` : ''}; it has: ${[...new Set(candidates.flatMap((r) => [...r.examples.keys()]))].join(', ') || 'none'}.`,
+    };
   return fromResponse(response, statusOf(response, Number(prefs['code']) || 200), fake, name);
 }
 
 /** `/body/name` → `['body', 'name']`, as Prism locates a violation. */
-const locationOf = (pointer: string): string[] => pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+const locationOf = (pointer: string): string[] =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 
 /** A generated error body says what happened: its status and message fields carry the HTTP status and the detail. */
 function explain(answer: Answer, generated: boolean, status: number, detail: string): Answer {
@@ -97,11 +135,13 @@ function explain(answer: Answer, generated: boolean, status: number, detail: str
   if (!generated || !body || typeof body !== 'object' || Array.isArray(body)) return answer;
   const o = body as JsonObject;
   for (const k of ['code', 'status', 'statusCode', 'status_code']) if (typeof o[k] === 'number') o[k] = status;
-  for (const k of ['message', 'detail', 'error', 'error_description', 'title']) if (typeof o[k] === 'string') o[k] = detail;
+  for (const k of ['message', 'detail', 'error', 'error_description', 'title'])
+    if (typeof o[k] === 'string') o[k] = detail;
   return answer;
 }
 
-const generatedFor = (response: DeclaredResponse): boolean => response.examples.size === 0 && (response.schema?.['examples'] as unknown[] | undefined)?.[0] === undefined;
+const generatedFor = (response: DeclaredResponse): boolean =>
+  response.examples.size === 0 && (response.schema?.['examples'] as unknown[] | undefined)?.[0] === undefined;
 
 /** A request that breaks a served spec: its declared 422, 400, 4XX or default response, else problem+json 422 with the violations. */
 export function invalidAnswer(op: Operation, violations: Violation[], fake: FakeData): Answer {
@@ -109,21 +149,43 @@ export function invalidAnswer(op: Operation, violations: Violation[], fake: Fake
   const declared = r.get('422') ?? r.get('400') ?? r.get('4XX') ?? r.get('default');
   if (declared) {
     const status = statusOf(declared, declared.status === '4XX' ? 400 : 422);
-    return explain(fromResponse(declared, status, fake), generatedFor(declared), status, violations.map((v) => `${v.pointer || '/'} ${v.message}`).join('; '));
+    return explain(
+      fromResponse(declared, status, fake),
+      generatedFor(declared),
+      status,
+      violations.map((v) => `${v.pointer || '/'} ${v.message}`).join('; '),
+    );
   }
   return {
     status: 422,
     headers: {},
     contentType: PROBLEM_TYPE,
     unchecked: true,
-    body: problemBody(422, 'Invalid request', `The request breaks the contract of ${op.api} ${op.operationId} (${op.method} ${op.path}) and its spec documents no error response for it.`, {
-      validation: violations.map((v) => ({ location: locationOf(v.pointer), severity: 'Error', code: v.rule, message: v.message })),
-    }),
+    body: problemBody(
+      422,
+      'Invalid request',
+      `The request breaks the contract of ${op.api} ${op.operationId} (${op.method} ${op.path}) and its spec documents no error response for it.`,
+      {
+        validation: violations.map((v) => ({
+          location: locationOf(v.pointer),
+          severity: 'Error',
+          code: v.rule,
+          message: v.message,
+        })),
+      },
+    ),
   };
 }
 
 /** A served spec's answer with a declared status (401, 404), else problem+json with that status. */
-export function errorAnswer(op: Operation, status: number, title: string, detail: string, fake: FakeData, headers: Record<string, string> = {}): Answer {
+export function errorAnswer(
+  op: Operation,
+  status: number,
+  title: string,
+  detail: string,
+  fake: FakeData,
+  headers: Record<string, string> = {},
+): Answer {
   const declared = responseFor(op, status);
   if (declared) {
     const answer = explain(fromResponse(declared, status, fake), generatedFor(declared), status, detail);
@@ -145,11 +207,18 @@ function presented(s: SecurityScheme, headers: IncomingHttpHeaders, query: JsonO
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (typeof value !== 'string' || value === '') return false;
   if (!s.prefix) return true;
-  return value.length > s.prefix.length + 1 && value.slice(0, s.prefix.length + 1).toLowerCase() === `${s.prefix.toLowerCase()} `;
+  return (
+    value.length > s.prefix.length + 1 &&
+    value.slice(0, s.prefix.length + 1).toLowerCase() === `${s.prefix.toLowerCase()} `
+  );
 }
 
 /** The schemes of the first requirement the request fails, or undefined when one requirement is met in full. */
-export function unmetSecurity(op: Operation, headers: IncomingHttpHeaders, query: JsonObject): SecurityScheme[] | undefined {
+export function unmetSecurity(
+  op: Operation,
+  headers: IncomingHttpHeaders,
+  query: JsonObject,
+): SecurityScheme[] | undefined {
   const alternatives = op.security;
   if (!alternatives) return undefined;
   for (const all of alternatives) if (all.every((s) => presented(s, headers, query))) return undefined;

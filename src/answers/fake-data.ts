@@ -40,29 +40,147 @@ export interface Region {
 
 // Real administrative divisions (GB/T 2260 codes).
 const REGIONS: Array<[string, string, string, string, Array<[string, string]>]> = [
-  ['湖北省', '420000', '武汉市', '420100', [['江岸区', '420102'], ['江汉区', '420103'], ['硚口区', '420104'], ['汉阳区', '420105'], ['武昌区', '420106'], ['青山区', '420107'], ['洪山区', '420111']]],
-  ['湖北省', '420000', '宜昌市', '420500', [['西陵区', '420502'], ['伍家岗区', '420503']]],
-  ['广东省', '440000', '深圳市', '440300', [['罗湖区', '440303'], ['福田区', '440304'], ['南山区', '440305'], ['宝安区', '440306']]],
-  ['广东省', '440000', '广州市', '440100', [['越秀区', '440104'], ['海珠区', '440105'], ['天河区', '440106']]],
-  ['北京市', '110000', '市辖区', '110100', [['东城区', '110101'], ['西城区', '110102'], ['朝阳区', '110105'], ['海淀区', '110108']]],
-  ['上海市', '310000', '市辖区', '310100', [['黄浦区', '310101'], ['徐汇区', '310104'], ['浦东新区', '310115']]],
-  ['四川省', '510000', '成都市', '510100', [['锦江区', '510104'], ['青羊区', '510105'], ['武侯区', '510107']]],
-  ['浙江省', '330000', '杭州市', '330100', [['上城区', '330102'], ['拱墅区', '330105'], ['西湖区', '330106']]],
+  [
+    '湖北省',
+    '420000',
+    '武汉市',
+    '420100',
+    [
+      ['江岸区', '420102'],
+      ['江汉区', '420103'],
+      ['硚口区', '420104'],
+      ['汉阳区', '420105'],
+      ['武昌区', '420106'],
+      ['青山区', '420107'],
+      ['洪山区', '420111'],
+    ],
+  ],
+  [
+    '湖北省',
+    '420000',
+    '宜昌市',
+    '420500',
+    [
+      ['西陵区', '420502'],
+      ['伍家岗区', '420503'],
+    ],
+  ],
+  [
+    '广东省',
+    '440000',
+    '深圳市',
+    '440300',
+    [
+      ['罗湖区', '440303'],
+      ['福田区', '440304'],
+      ['南山区', '440305'],
+      ['宝安区', '440306'],
+    ],
+  ],
+  [
+    '广东省',
+    '440000',
+    '广州市',
+    '440100',
+    [
+      ['越秀区', '440104'],
+      ['海珠区', '440105'],
+      ['天河区', '440106'],
+    ],
+  ],
+  [
+    '北京市',
+    '110000',
+    '市辖区',
+    '110100',
+    [
+      ['东城区', '110101'],
+      ['西城区', '110102'],
+      ['朝阳区', '110105'],
+      ['海淀区', '110108'],
+    ],
+  ],
+  [
+    '上海市',
+    '310000',
+    '市辖区',
+    '310100',
+    [
+      ['黄浦区', '310101'],
+      ['徐汇区', '310104'],
+      ['浦东新区', '310115'],
+    ],
+  ],
+  [
+    '四川省',
+    '510000',
+    '成都市',
+    '510100',
+    [
+      ['锦江区', '510104'],
+      ['青羊区', '510105'],
+      ['武侯区', '510107'],
+    ],
+  ],
+  [
+    '浙江省',
+    '330000',
+    '杭州市',
+    '330100',
+    [
+      ['上城区', '330102'],
+      ['拱墅区', '330105'],
+      ['西湖区', '330106'],
+    ],
+  ],
 ];
 
-const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢'.split('');
-const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉宇浩然子涵欣怡梓轩一诺雨桐思远佳琪晨曦博文'.split('');
-const SCHOOL_KIND = ['第一中学', '第二中学', '实验中学', '外国语学校', '实验小学', '育才小学', '第三初级中学', '师范大学附属中学', '高级中学'];
+const SURNAMES =
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢'.split('');
+const GIVEN =
+  '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉宇浩然子涵欣怡梓轩一诺雨桐思远佳琪晨曦博文'.split('');
+const SCHOOL_KIND = [
+  '第一中学',
+  '第二中学',
+  '实验中学',
+  '外国语学校',
+  '实验小学',
+  '育才小学',
+  '第三初级中学',
+  '师范大学附属中学',
+  '高级中学',
+];
 const WORDS = ['apple', 'banana', 'orange', 'tomato', 'rice', 'pen', 'book', 'water', 'school', 'teacher'];
-const ROADS = ['中南路', '解放大道', '中山路', '人民路', '建设大道', '学府路', '文化路', '光谷大道', '新华路', '东湖路'];
+const ROADS = [
+  '中南路',
+  '解放大道',
+  '中山路',
+  '人民路',
+  '建设大道',
+  '学府路',
+  '文化路',
+  '光谷大道',
+  '新华路',
+  '东湖路',
+];
 /** 学校的类别 (org_category) and its title: the document's example names 九年一贯. */
-export const ORG_CATEGORIES: ReadonlyArray<readonly [number, string]> = [[1, '小学'], [2, '初级中学'], [3, '高级中学'], [4, '完全中学'], [5, '九年一贯'], [6, '十二年一贯'], [7, '职业高中']];
+export const ORG_CATEGORIES: ReadonlyArray<readonly [number, string]> = [
+  [1, '小学'],
+  [2, '初级中学'],
+  [3, '高级中学'],
+  [4, '完全中学'],
+  [5, '九年一贯'],
+  [6, '十二年一贯'],
+  [7, '职业高中'],
+];
 /** org_type / org_level codes: the platform's system field table is not in the document, so small digit codes like the example's. */
 export const ORG_TYPES = ['1', '2', '3', '4', '5'];
 export const ORG_LEVELS = ['1', '2', '3', '4', '5'];
 const PUSH_PURPOSES = ['家校通知', '成绩推送', '考勤提醒', '作业推送', '校园公告'];
 /** Every real GB/T 2260 code the generator uses (province, city and district), for checks. */
-export const REGION_CODES: ReadonlySet<string> = new Set(REGIONS.flatMap(([, p, , c, areas]) => [p, c, ...areas.map(([, a]) => a)]));
+export const REGION_CODES: ReadonlySet<string> = new Set(
+  REGIONS.flatMap(([, p, , c, areas]) => [p, c, ...areas.map(([, a]) => a)]),
+);
 
 /** Abbreviations of a school's kind, as people shorten 武汉市第七中学 to 武汉七中. */
 const KIND_SHORT: Array<[RegExp, (m: RegExpExecArray) => string]> = [
@@ -109,7 +227,11 @@ export class FakeData {
   region(): Region {
     const [pName, pCode, cName, cCode, areas] = this.pick(REGIONS);
     const [aName, aCode] = this.pick(areas);
-    return { province: { name: pName, code: pCode }, city: { name: cName, code: cCode }, area: { name: aName, code: aCode } };
+    return {
+      province: { name: pName, code: pCode },
+      city: { name: cName, code: cCode },
+      area: { name: aName, code: aCode },
+    };
   }
 
   personName(): string {
@@ -191,8 +313,14 @@ export class FakeData {
     if ('org_category' in o) o['org_category'] = category;
     set('org_category_title', title);
     set('org_parent_id', `edu-bureau-${region.area.code}`);
-    set('org_address', `${region.province.name}${region.city.name === '市辖区' ? '' : region.city.name}${region.area.name}${this.pick(ROADS)}${this.int(1, 399)}号`);
-    set('org_identification_code', `31${region.province.code.slice(0, 2)}${String(this.int(1, 999999)).padStart(6, '0')}`);
+    set(
+      'org_address',
+      `${region.province.name}${region.city.name === '市辖区' ? '' : region.city.name}${region.area.name}${this.pick(ROADS)}${this.int(1, 399)}号`,
+    );
+    set(
+      'org_identification_code',
+      `31${region.province.code.slice(0, 2)}${String(this.int(1, 999999)).padStart(6, '0')}`,
+    );
     set('level', '0');
     set('verify_mode', '0');
     for (const key of ['realName', 'username']) set(key, this.personName());

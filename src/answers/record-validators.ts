@@ -21,14 +21,25 @@ export interface RecordValidators {
 
 /** The schema a seeded record meets: the spec's, not requiring request-only fields nor what `complete` fills in. */
 function recordSchema(base: JsonObject, info: CollectionInfo): JsonObject {
-  const properties = { ...((base['properties'] ?? {}) as JsonObject), ...Object.fromEntries((info.alsoStored ?? []).map((f) => [f, {}])) };
-  const required = info.complete ? [info.key] : ((base['required'] ?? []) as string[]).filter((f) => !(info.notStored ?? []).includes(f));
+  const properties = {
+    ...((base['properties'] ?? {}) as JsonObject),
+    ...Object.fromEntries((info.alsoStored ?? []).map((f) => [f, {}])),
+  };
+  const required = info.complete
+    ? [info.key]
+    : ((base['required'] ?? []) as string[]).filter((f) => !(info.notStored ?? []).includes(f));
   return { ...base, properties, required: required.filter((f) => f in properties) };
 }
 
-const fieldOf = (e: ErrorObject, where: string): string => (e.instancePath ? `${where}${e.instancePath.replace(/\//g, '.')}` : where);
-const valueAt = (e: ErrorObject, record: JsonObject): unknown => e.instancePath.split('/').slice(1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as JsonObject)[k] : undefined), record);
-const isIntegerFormat = (e: ErrorObject): boolean => e.keyword === 'format' && ['int32', 'int64'].includes((e.params as { format?: string }).format ?? '');
+const fieldOf = (e: ErrorObject, where: string): string =>
+  e.instancePath ? `${where}${e.instancePath.replace(/\//g, '.')}` : where;
+const valueAt = (e: ErrorObject, record: JsonObject): unknown =>
+  e.instancePath
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as JsonObject)[k] : undefined), record);
+const isIntegerFormat = (e: ErrorObject): boolean =>
+  e.keyword === 'format' && ['int32', 'int64'].includes((e.params as { format?: string }).format ?? '');
 
 /** An integer beyond its width (int64 for a BigInt beyond it or a bare integer, else the declared format). */
 function outsideSentence(e: ErrorObject, where: string, record: JsonObject): string {
@@ -58,11 +69,15 @@ function sentence(e: ErrorObject, where: string, schema: JsonObject, record: Jso
 export function recordValidators(contract: Contract, modules: Map<ApiName, ApiModule>): RecordValidators {
   const compiled = new Map<string, { validate: ValidateFunction; schema: JsonObject; name: string } | null>();
   const ajv = newAjv(false);
-  const validatorOf = (api: ApiName, kind: string): { validate: ValidateFunction; schema: JsonObject; name: string } | null => {
+  const validatorOf = (
+    api: ApiName,
+    kind: string,
+  ): { validate: ValidateFunction; schema: JsonObject; name: string } | null => {
     const id = `${api}.${kind}`;
     if (!compiled.has(id)) {
       const info = modules.get(api)?.collections[kind];
-      const schemas = ((contract.apis.get(api)?.spec.document['components'] ?? {}) as JsonObject)['schemas'] as JsonObject | undefined;
+      const schemas = ((contract.apis.get(api)?.spec.document['components'] ?? {}) as JsonObject)['schemas'] as
+        JsonObject | undefined;
       const base = info?.schema ? (schemas?.[info.schema] as JsonObject | undefined) : undefined;
       if (!info || !base) compiled.set(id, null);
       else {
@@ -78,10 +93,15 @@ export function recordValidators(contract: Contract, modules: Map<ApiName, ApiMo
   const itemValidatorOf = (api: ApiName, role: RestRole): { validate: ValidateFunction; schema: JsonObject } | null => {
     const id = `${api} ${role.itemPath}`;
     itemAjv ??= newAjv(false, { regExp: linearRegExpEngine(() => {}) });
-    if (!items.has(id)) items.set(id, role.itemSchema ? { validate: itemAjv.compile(role.itemSchema), schema: role.itemSchema } : null);
+    if (!items.has(id))
+      items.set(id, role.itemSchema ? { validate: itemAjv.compile(role.itemSchema), schema: role.itemSchema } : null);
     return items.get(id)!;
   };
-  const problems = (v: { validate: ValidateFunction; schema: JsonObject } | null, where: string, record: JsonObject): string[] => {
+  const problems = (
+    v: { validate: ValidateFunction; schema: JsonObject } | null,
+    where: string,
+    record: JsonObject,
+  ): string[] => {
     if (!v) return [];
     // Exact integers (BigInt, beyond 2^53) are judged on their validation copy; those beyond int64 are named so.
     const outside: string[] = [];
@@ -89,8 +109,16 @@ export function recordValidators(contract: Contract, modules: Map<ApiName, ApiMo
     const seen = new Set<string>();
     return (v.validate.errors ?? [])
       .filter((e) => !['anyOf', 'oneOf', 'if'].includes(e.keyword))
-      .filter((e) => !isIntegerFormat(e) || !(v.validate.errors ?? []).some((t) => t.keyword === 'type' && t.instancePath === e.instancePath))
-      .map((e) => (outside.includes(e.instancePath) || isIntegerFormat(e) ? outsideSentence(e, where, record) : sentence(e, where, v.schema, record)))
+      .filter(
+        (e) =>
+          !isIntegerFormat(e) ||
+          !(v.validate.errors ?? []).some((t) => t.keyword === 'type' && t.instancePath === e.instancePath),
+      )
+      .map((e) =>
+        outside.includes(e.instancePath) || isIntegerFormat(e)
+          ? outsideSentence(e, where, record)
+          : sentence(e, where, v.schema, record),
+      )
       .filter((s) => !seen.has(s) && seen.add(s));
   };
   return {

@@ -13,14 +13,16 @@ import type { SessionStore } from '../state/store.js';
 import type { FakeData } from './fake-data.js';
 import { generate, type Answer } from './examples.js';
 
-export type RestOutcome = { kind: 'answer'; answer: Answer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
+export type RestOutcome =
+  { kind: 'answer'; answer: Answer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
 
 /**
  * Sets a field as JSON.parse makes one, an own property even when it is named `__proto__` (assignment would take
  * it as the object's prototype). Request bodies never hold one (validate-request drops it); seeded items may.
  */
 function setField(out: JsonObject, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
   else out[key] = value as JsonObject[string];
 }
 
@@ -46,7 +48,8 @@ export function completeItem(role: RestRole, partial: JsonObject, id: unknown, f
   const out: JsonObject = {};
   if (missing) {
     const generated = generate(role.itemSchema!, undefined, fake);
-    if (generated && typeof generated === 'object' && !Array.isArray(generated)) for (const k of missing) if (k in generated) setField(out, k, (generated as JsonObject)[k]);
+    if (generated && typeof generated === 'object' && !Array.isArray(generated))
+      for (const k of missing) if (k in generated) setField(out, k, (generated as JsonObject)[k]);
   }
   return withField(partial, role.idField, id, out);
 }
@@ -72,7 +75,12 @@ function uuidFrom(fake: FakeData): string {
 }
 
 /** The id of a new item: the next free number of the collection (as a create or a seed without an id gets it), or a seeded UUID. */
-export async function newId(role: RestRole, session: SessionStore, collection: string, fake: FakeData): Promise<string | number> {
+export async function newId(
+  role: RestRole,
+  session: SessionStore,
+  collection: string,
+  fake: FakeData,
+): Promise<string | number> {
   if (role.idType === 'uuid') return uuidFrom(fake);
   for (let i = 0; i < 1000; i++) {
     const n = await session.nextSeq(`${collection}#id`);
@@ -94,7 +102,8 @@ function body(op: Operation, record: unknown, fake: FakeData): Pick<Answer, 'bod
   const success = op.success;
   if (!success.schema) return { body: undefined, text: '' };
   // A record holding exact integers (BigInt, beyond 2^53) is judged on its validation copy, as every answer is.
-  if (!success.validate || success.validate(exactJson.holdsBigInt(record) ? exactJson.forValidation(record) : record)) return { body: record };
+  if (!success.validate || success.validate(exactJson.holdsBigInt(record) ? exactJson.forValidation(record) : record))
+    return { body: record };
   return { body: generate(success.schema, success.validate, fake) };
 }
 
@@ -113,7 +122,12 @@ function typedId(role: RestRole, id: string): string | number {
 }
 
 /** An untouched item as if it existed: the documented item, else data generated from the item's schema, with its id. */
-export function untouchedItem(role: RestRole, collection: string, id: string, itemFake: NonNullable<ItemFake>): JsonObject {
+export function untouchedItem(
+  role: RestRole,
+  collection: string,
+  id: string,
+  itemFake: NonNullable<ItemFake>,
+): JsonObject {
   let base: unknown = role.itemExample && structuredClone(role.itemExample);
   if (base === undefined) base = role.itemSchema ? generate(role.itemSchema, undefined, itemFake(collection, id)) : {};
   const item = base && typeof base === 'object' && !Array.isArray(base) ? (base as JsonObject) : {};
@@ -121,7 +135,13 @@ export function untouchedItem(role: RestRole, collection: string, id: string, it
 }
 
 /** The item with this id: the session's, else (overlay) the untouched one unless the session deleted it. */
-async function itemOf(role: RestRole, collection: string, id: string, session: SessionStore, itemFake: ItemFake): Promise<{ item: JsonObject; stored: boolean } | undefined> {
+async function itemOf(
+  role: RestRole,
+  collection: string,
+  id: string,
+  session: SessionStore,
+  itemFake: ItemFake,
+): Promise<{ item: JsonObject; stored: boolean } | undefined> {
   const stored = await session.get<JsonObject>(collection, id);
   if (stored !== undefined) return { item: stored, stored: true };
   if (!itemFake || (await session.get(deletedOf(collection), id)) !== undefined) return undefined;
@@ -129,7 +149,13 @@ async function itemOf(role: RestRole, collection: string, id: string, session: S
 }
 
 /** Stores a created item; under overlay a create brings back an id the session had deleted. */
-async function store(session: SessionStore, collection: string, id: string, record: JsonObject, itemFake: ItemFake): Promise<void> {
+async function store(
+  session: SessionStore,
+  collection: string,
+  id: string,
+  record: JsonObject,
+  itemFake: ItemFake,
+): Promise<void> {
   if (itemFake) await session.delete(deletedOf(collection), id);
   await session.put(collection, id, record);
 }
@@ -138,16 +164,28 @@ async function store(session: SessionStore, collection: string, id: string, reco
  * The answer of an operation with a REST role. `itemFake` (overlay) makes untouched items exist; without it (strict,
  * `--rest-state strict` or `x-mock-state: strict`) an item exists only once created.
  */
-export async function restAnswer(op: Operation, role: RestRole, input: RequestInput, pathname: string, session: SessionStore, fake: FakeData, itemFake?: ItemFake): Promise<RestOutcome> {
+export async function restAnswer(
+  op: Operation,
+  role: RestRole,
+  input: RequestInput,
+  pathname: string,
+  session: SessionStore,
+  fake: FakeData,
+  itemFake?: ItemFake,
+): Promise<RestOutcome> {
   const collection = collectionOf(role, pathname, op.api);
   const status = successStatus(op);
-  const ok = (b: Pick<Answer, 'body' | 'text' | 'contentType'>, headers: Record<string, string> = {}): RestOutcome => ({ kind: 'answer', answer: { status, headers, ...b } });
+  const ok = (b: Pick<Answer, 'body' | 'text' | 'contentType'>, headers: Record<string, string> = {}): RestOutcome => ({
+    kind: 'answer',
+    answer: { status, headers, ...b },
+  });
   const requestBody = (input.body ?? {}) as JsonObject;
   if (role.kind === 'create') {
     const sent = requestBody[role.idField];
     const given = sent !== undefined && sent !== null && sent !== '';
     const id = given ? (sent as string | number) : await newId(role, session, collection, fake);
-    if (given && (await session.get(collection, String(id))) !== undefined && op.responses.has('409')) return { kind: 'conflict', id: String(id) };
+    if (given && (await session.get(collection, String(id))) !== undefined && op.responses.has('409'))
+      return { kind: 'conflict', id: String(id) };
     const record = completeItem(role, requestBody, id, fake);
     await store(session, collection, String(id), record, itemFake);
     return ok(body(op, record, fake), { Location: `${trim(pathname)}/${encodeURIComponent(String(id))}` });
@@ -155,7 +193,13 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
   if (role.kind === 'list') {
     let items = await session.list<JsonObject>(collection);
     // Overlay: the document's listed items until the session writes to the collection (README "REST-shaped state").
-    if (itemFake && role.listExample !== undefined && items.length === 0 && (await session.list(deletedOf(collection))).length === 0) return ok({ body: structuredClone(role.listExample) });
+    if (
+      itemFake &&
+      role.listExample !== undefined &&
+      items.length === 0 &&
+      (await session.list(deletedOf(collection))).length === 0
+    )
+      return ok({ body: structuredClone(role.listExample) });
     for (const [k, v] of Object.entries(input.query)) {
       if (k === role.idField || !role.fields.includes(k) || v === undefined || typeof v === 'object') continue;
       items = items.filter((item) => String(item[k]) === String(v));
@@ -164,10 +208,15 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     if (Number.isInteger(limit) && limit >= 0) items = items.slice(0, limit);
     if (role.listProperty === undefined) return ok({ body: items });
     const success = op.success;
-    const page = (success.examples.size ? structuredClone(success.examples.values().next().value) : generate(success.schema!, undefined, fake)) as JsonObject;
+    const page = (
+      success.examples.size
+        ? structuredClone(success.examples.values().next().value)
+        : generate(success.schema!, undefined, fake)
+    ) as JsonObject;
     const out: JsonObject = page && typeof page === 'object' && !Array.isArray(page) ? page : {};
     out[role.listProperty] = items;
-    for (const k of ['total', 'count', 'totalCount', 'total_count']) if (typeof out[k] === 'number') out[k] = items.length;
+    for (const k of ['total', 'count', 'totalCount', 'total_count'])
+      if (typeof out[k] === 'number') out[k] = items.length;
     return ok({ body: out });
   }
   const id = String(input.params[role.param]);
@@ -181,9 +230,10 @@ export async function restAnswer(op: Operation, role: RestRole, input: RequestIn
     if (itemFake) await session.put(deletedOf(collection), id, true);
     return ok(body(op, existing, fake));
   }
-  const next = role.kind === 'replace'
-    ? completeItem(role, requestBody, existing[role.idField], fake)
-    : withField(mergePatch(existing, requestBody) as JsonObject, role.idField, existing[role.idField]);
+  const next =
+    role.kind === 'replace'
+      ? completeItem(role, requestBody, existing[role.idField], fake)
+      : withField(mergePatch(existing, requestBody) as JsonObject, role.idField, existing[role.idField]);
   await session.put(collection, id, next);
   return ok(body(op, next, fake));
 }

@@ -23,9 +23,12 @@ export interface ProviderStateRules {
   remember(call: CallRecord): void;
 }
 
-export const asObject = (v: unknown): JsonObject => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : {});
-export const succeeded = (call: CallRecord, codes: string[]): boolean => call.response.code !== null && codes.includes(call.response.code);
-export const without = (record: JsonObject, ...keys: string[]): JsonObject => Object.fromEntries(Object.entries(record).filter(([k]) => !keys.includes(k)));
+export const asObject = (v: unknown): JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : {};
+export const succeeded = (call: CallRecord, codes: string[]): boolean =>
+  call.response.code !== null && codes.includes(call.response.code);
+export const without = (record: JsonObject, ...keys: string[]): JsonObject =>
+  Object.fromEntries(Object.entries(record).filter(([k]) => !keys.includes(k)));
 
 /** Records earlier calls of the pact wrote, by collection and key: a later call's state is seeded as they wrote it. */
 export class WrittenRecords {

@@ -66,7 +66,11 @@ export function secretOption(command: string, source: SecretSource): string | un
   } catch (e) {
     usageError(command, `${source.fileFlag} ${source.file} cannot be read (${code(e)})`);
   }
-  if (text === '') usageError(command, `${source.fileFlag} ${source.file} is empty; write the ${source.flag.replace(/^--/, '')} in it, or pass ${source.flag}`);
+  if (text === '')
+    usageError(
+      command,
+      `${source.fileFlag} ${source.file} is empty; write the ${source.flag.replace(/^--/, '')} in it, or pass ${source.flag}`,
+    );
   return text;
 }
 
@@ -97,7 +101,8 @@ export function outputFile(command: string, flag: string, file: string): string 
     usageError(command, `${flag} ${file}: cannot create the folder ${dir} (${code(e)})`);
   }
   if (!statSync(dir).isDirectory()) usageError(command, `${flag} ${file}: ${dir} is a file, not a folder`);
-  if (existsSync(file) && statSync(file).isDirectory()) usageError(command, `${flag} ${file} is a folder; give a file name`);
+  if (existsSync(file) && statSync(file).isDirectory())
+    usageError(command, `${flag} ${file} is a folder; give a file name`);
   try {
     accessSync(existsSync(file) ? file : dir, constants.W_OK);
   } catch (e) {
@@ -119,12 +124,27 @@ export function outputDir(command: string, flag: string, dir: string): string {
 }
 
 /** Listens, turning the errors a user can fix (port taken, no permission, address not here) into one line and exit 2. */
-export function listenOrExplain(command: string, server: Server, port: number, host: string, onListening: () => void): void {
+export function listenOrExplain(
+  command: string,
+  server: Server,
+  port: number,
+  host: string,
+  onListening: () => void,
+): void {
   server.once('error', (e: NodeJS.ErrnoException) => {
     const where = `port ${port} on ${host}`;
-    if (e.code === 'EADDRINUSE') usageError(command, `${where} is already in use: stop what holds it, or pick another with --port N (--port 0 picks a free one)`);
-    if (e.code === 'EACCES') usageError(command, `${where} needs more privileges than this user has: pick a port above 1023 with --port N`);
-    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') usageError(command, `${host} is not an address of this machine: use --host 127.0.0.1, or one of its own addresses`);
+    if (e.code === 'EADDRINUSE')
+      usageError(
+        command,
+        `${where} is already in use: stop what holds it, or pick another with --port N (--port 0 picks a free one)`,
+      );
+    if (e.code === 'EACCES')
+      usageError(command, `${where} needs more privileges than this user has: pick a port above 1023 with --port N`);
+    if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+      usageError(
+        command,
+        `${host} is not an address of this machine: use --host 127.0.0.1, or one of its own addresses`,
+      );
     usageError(command, `cannot listen on ${where} (${e.code ?? e.message})`);
   });
   server.listen(port, host, onListening);
@@ -140,7 +160,10 @@ export async function reachable(command: string, flag: string, url: string, time
     await res.body?.cancel();
   } catch (e) {
     const cause = (e as Error & { cause?: NodeJS.ErrnoException }).cause;
-    const why = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (e as Error).message);
+    const why =
+      (e as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (cause?.code ?? cause?.message ?? (e as Error).message);
     usageError(command, `cannot reach ${flag} ${url} (${why}): is the server running, and is the URL right?`);
   }
 }

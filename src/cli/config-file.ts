@@ -22,12 +22,17 @@ const PATHS = new Set(['scenarios', 'spec', 'state', 'journal', 'adminTokenFile'
 function findConfig(command: string, given: string | undefined): string | undefined {
   if (given !== undefined) return inputFile(command, '--config', given);
   const found = CONFIG_FILES.filter((f) => existsSync(f));
-  if (found.length > 1) usageError(command, `${found.join(' and ')} are both in this folder: keep one (or pick with --config FILE)`);
+  if (found.length > 1)
+    usageError(command, `${found.join(' and ')} are both in this folder: keep one (or pick with --config FILE)`);
   return found[0];
 }
 
 /** A YAML error's first line without its "at line L, column C:" tail (the line is said in front). */
-const yamlText = (message: string): string => message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+const yamlText = (message: string): string =>
+  message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/:$/, '');
 
 /**
  * Reads the config file (if any) into `cmd`'s option values, for each option the command line and its environment
@@ -49,7 +54,11 @@ export function applyConfigFile(command: string, cmd: Command, envOf: Record<str
   };
   if (problems.length) fail();
   if (doc.contents === null) return;
-  if (!isMap(doc.contents)) problem(lineOf(doc.contents), `the file must hold option names and values (like port: 4010), not a ${isSeq(doc.contents) ? 'list' : 'single value'}`);
+  if (!isMap(doc.contents))
+    problem(
+      lineOf(doc.contents),
+      `the file must hold option names and values (like port: 4010), not a ${isSeq(doc.contents) ? 'list' : 'single value'}`,
+    );
   const options = cmd.options.filter((o) => o.long && o.long !== '--config');
   const byName = new Map<string, Option>();
   for (const o of options) byName.set(o.attributeName(), o).set(o.long!.slice(2), o);
@@ -60,8 +69,14 @@ export function applyConfigFile(command: string, cmd: Command, envOf: Record<str
     const line = lineOf(pair.key as Node);
     const option = byName.get(key);
     if (!option) {
-      const guess = closest(key, [...byName.keys()].filter((k) => k.includes('-') || !/[A-Z]/.test(k)));
-      problem(line, `unknown key "${key}" for ${command}${guess ? ` (did you mean "${guess}"?)` : ''}; the keys are ${command}'s flag names, as in contract-mock ${command} --help`);
+      const guess = closest(
+        key,
+        [...byName.keys()].filter((k) => k.includes('-') || !/[A-Z]/.test(k)),
+      );
+      problem(
+        line,
+        `unknown key "${key}" for ${command}${guess ? ` (did you mean "${guess}"?)` : ''}; the keys are ${command}'s flag names, as in contract-mock ${command} --help`,
+      );
       continue;
     }
     if (seen.has(option)) {
@@ -69,7 +84,9 @@ export function applyConfigFile(command: string, cmd: Command, envOf: Record<str
       continue;
     }
     seen.set(option, key);
-    const value = checked(option, pair.value as Node | null, (message) => problem(lineOf((pair.value as Node | null) ?? (pair.key as Node)), `${key}: ${message}`));
+    const value = checked(option, pair.value as Node | null, (message) =>
+      problem(lineOf((pair.value as Node | null) ?? (pair.key as Node)), `${key}: ${message}`),
+    );
     if (value !== undefined) values.push([option, PATHS.has(option.attributeName()) ? relativeTo(file, value) : value]);
   }
   if (problems.length) fail();
@@ -85,7 +102,8 @@ export function applyConfigFile(command: string, cmd: Command, envOf: Record<str
 
 /** The value as the command line would give it (strings; a list for a repeatable flag; true/false for a switch), or undefined after saying what is wrong. */
 function checked(option: Option, node: Node | null, wrong: (message: string) => void): unknown {
-  const scalar = (n: unknown): string | undefined => (isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : undefined);
+  const scalar = (n: unknown): string | undefined =>
+    isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : undefined;
   if (!option.required && !option.optional) {
     if (isScalar(node) && typeof node.value === 'boolean') return node.value;
     return wrong(`must be true or false (it is a switch: --${option.long!.slice(2)})`);
@@ -96,7 +114,10 @@ function checked(option: Option, node: Node | null, wrong: (message: string) => 
     return wrong('must be a value or a list of values (it is repeatable)');
   }
   const value = scalar(node);
-  if (value === undefined) return wrong(`must be a single value${isSeq(node) ? ' (it is not repeatable)' : ''}, like ${option.long} on the command line`);
+  if (value === undefined)
+    return wrong(
+      `must be a single value${isSeq(node) ? ' (it is not repeatable)' : ''}, like ${option.long} on the command line`,
+    );
   return value;
 }
 

@@ -26,7 +26,8 @@ export function readJournalFile(file: string): CallRecord[] {
     if (!line.trim()) continue;
     try {
       const record = exactJson.parse(line) as CallRecord;
-      if (record && typeof record === 'object' && typeof record.method === 'string' && record.response) calls.push(record);
+      if (record && typeof record === 'object' && typeof record.method === 'string' && record.response)
+        calls.push(record);
     } catch {
       // a torn last line (the mock was killed mid-write) is not a call
     }
@@ -43,16 +44,25 @@ export async function recordedCalls(command: string, options: DiffOptions): Prom
     return options.session === undefined ? calls : calls.filter((c) => c.session === options.session);
   }
   if (!options.url) {
-    if (options.session) usageError(command, '--session needs --url (the mock whose journal to read) or --journal FILE');
+    if (options.session)
+      usageError(command, '--session needs --url (the mock whose journal to read) or --journal FILE');
     return undefined;
   }
   httpUrl(command, '--url', options.url);
-  const adminToken = secretOption(command, { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
+  const adminToken = secretOption(command, {
+    flag: '--admin-token',
+    value: options.adminToken,
+    env: 'CONTRACT_MOCK_ADMIN_TOKEN',
+    fileFlag: '--admin-token-file',
+    file: options.adminTokenFile,
+  });
   try {
     return await new MockClient(options.url, { session: options.session ?? 'default', adminToken }).calls();
   } catch (e) {
     const cause = (e as Error).cause as NodeJS.ErrnoException | undefined;
-    console.error(`contract-mock ${command}: ${cause ? `cannot reach the mock at ${options.url} (${cause.code ?? cause.message}); start it, or pass --journal FILE` : `cannot read the journal at ${options.url}: ${(e as Error).message}`}`);
+    console.error(
+      `contract-mock ${command}: ${cause ? `cannot reach the mock at ${options.url} (${cause.code ?? cause.message}); start it, or pass --journal FILE` : `cannot read the journal at ${options.url}: ${(e as Error).message}`}`,
+    );
     process.exit(2);
   }
 }
@@ -69,7 +79,10 @@ export async function diffCommand(oldFile: string, newFile: string, options: Dif
     usageError('diff', (e as Error).message);
   }
   const newApi = apiOf(readDocument(newFile), newFile);
-  if (newApi !== diff.api) console.error(`contract-mock diff: warning: OLD describes ${diff.api} and NEW ${newApi}; recorded calls are matched to ${diff.api}`);
+  if (newApi !== diff.api)
+    console.error(
+      `contract-mock diff: warning: OLD describes ${diff.api} and NEW ${newApi}; recorded calls are matched to ${diff.api}`,
+    );
   const report = narrowToCalls(diff, await recordedCalls('diff', options));
   const strict = options.strict === true;
   console.log(renderDiff(report, strict));

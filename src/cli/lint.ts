@@ -24,21 +24,40 @@ export async function lintCommand(paths: string[], options: LintCommandOptions):
   for (const file of options.spec ?? []) if (!/^https?:\/\//.test(file)) inputFile('lint', '--spec', file);
   // A project's own scenario folders: those files, and no name a built-in already has. The shipped specs are not re-linted.
   const own = options.scenarios.length > 0;
-  if (!own) console.log(`lint: the package's built-in specs (${specFiles().map(shown).join(', ')})${paths.length ? '' : ` and scenarios (${shown(defaultScenariosDir())}/)`}; your own files: --spec FILE, --scenarios DIR`);
+  if (!own)
+    console.log(
+      `lint: the package's built-in specs (${specFiles().map(shown).join(', ')})${paths.length ? '' : ` and scenarios (${shown(defaultScenariosDir())}/)`}; your own files: --spec FILE, --scenarios DIR`,
+    );
   const messages: LintMessage[] = own ? [] : await lintSpecs({ spectral: options.spectral });
   if (options.spec?.length) messages.push(...(await lintServedSpecs(options.spec, { spectral: options.spectral })));
   if (!messages.some((m) => m.rule === 'conventions')) {
     const contract = await loadContract();
     const modules = new Map(API_MODULES.map((m) => [m.api, m]));
-    const builtIn = own ? new Map([...loadScenarios([defaultScenariosDir()], contract, modules).scenarios.values()].map((s) => [s.name, s.file])) : new Map<string, string>();
+    const builtIn = own
+      ? new Map(
+          [...loadScenarios([defaultScenariosDir()], contract, modules).scenarios.values()].map((s) => [
+            s.name,
+            s.file,
+          ]),
+        )
+      : new Map<string, string>();
     const targets = own ? [...paths, ...options.scenarios] : paths.length ? paths : [defaultScenariosDir()];
     messages.push(...lintScenarios(targets, contract, modules, builtIn));
   }
   if (options.strict) for (const m of messages) if (m.rule === 'spectral-not-run') m.severity = 'error';
-  for (const m of messages) console.log(`${m.file}:${m.line} ${m.severity} ${m.rule} ${m.pointer && m.rule !== 'scenario' ? `${m.pointer} ` : ''}${m.message}`);
+  for (const m of messages)
+    console.log(
+      `${m.file}:${m.line} ${m.severity} ${m.rule} ${m.pointer && m.rule !== 'scenario' ? `${m.pointer} ` : ''}${m.message}`,
+    );
   const errors = messages.filter((m) => m.severity === 'error').length;
   const what = own ? 'scenarios' : 'specs and scenarios';
-  const skipped = messages.some((m) => m.rule === 'spectral-not-run') ? '; Spectral did not run (--strict makes that an error)' : '';
-  console.log(errors ? `lint: ${errors} error(s), ${messages.length - errors} warning(s)` : `lint: ${what} OK (${messages.length} warning(s))${skipped}`);
+  const skipped = messages.some((m) => m.rule === 'spectral-not-run')
+    ? '; Spectral did not run (--strict makes that an error)'
+    : '';
+  console.log(
+    errors
+      ? `lint: ${errors} error(s), ${messages.length - errors} warning(s)`
+      : `lint: ${what} OK (${messages.length} warning(s))${skipped}`,
+  );
   process.exitCode = errors ? 1 : 0;
 }

@@ -2,5 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { buildProgram } from './program.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 await buildProgram({ version, env: process.env }).parseAsync(process.argv);

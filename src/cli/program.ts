@@ -11,70 +11,159 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 function serveOptions(command: Command, port: Option): Command {
   return command
     .addOption(port)
-    .option('--config <file>', 'read option values from FILE (YAML or JSON, keys named like these flags); default: contract-mock.config.json, .yaml or .yml in this folder, if there')
+    .option(
+      '--config <file>',
+      'read option values from FILE (YAML or JSON, keys named like these flags); default: contract-mock.config.json, .yaml or .yml in this folder, if there',
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--scenario <name>', 'activate a scenario for every session (repeatable)', collect, [])
-    .option('--scenarios <dir>', "also load your project's scenario files from DIR, reloaded on edit (repeatable)", collect, [])
-    .option('--spec <file>', 'also serve this OpenAPI 3.0/3.1 document (YAML or JSON; a file, reloaded on edit, or an http(s) URL) at its servers path (repeatable)', collect, [])
+    .option(
+      '--scenarios <dir>',
+      "also load your project's scenario files from DIR, reloaded on edit (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--spec <file>',
+      'also serve this OpenAPI 3.0/3.1 document (YAML or JSON; a file, reloaded on edit, or an http(s) URL) at its servers path (repeatable)',
+      collect,
+      [],
+    )
     .option('--state <dir>', 'keep state and journal on disk in DIR')
-    .option('--journal <file>', 'also append every call record to FILE as NDJSON (with --state: the journal lives in FILE)')
-    .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback; or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
-    .option('--admin-token-file <file>', 'read the admin token from FILE (trailing newline trimmed), so it does not show in ps')
-    .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too, e.g. http://localhost:5173 (repeatable; the APIs allow any origin)", collect, [])
-    .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; .example.com allows its subdomains). Risk: a page on a name you allow can reach the admin API through DNS rebinding; allow only names you control', collect, [])
+    .option(
+      '--journal <file>',
+      'also append every call record to FILE as NDJSON (with --state: the journal lives in FILE)',
+    )
+    .option(
+      '--admin-token <token>',
+      'require "Authorization: Bearer TOKEN" on /__mock (required off loopback; or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)',
+    )
+    .option(
+      '--admin-token-file <file>',
+      'read the admin token from FILE (trailing newline trimmed), so it does not show in ps',
+    )
+    .option(
+      '--cors-origin <origin>',
+      "grant the admin API's CORS to this origin too, e.g. http://localhost:5173 (repeatable; the APIs allow any origin)",
+      collect,
+      [],
+    )
+    .option(
+      '--allow-host <host>',
+      'answer admin requests addressed to this host name too (repeatable; .example.com allows its subdomains). Risk: a page on a name you allow can reach the admin API through DNS rebinding; allow only names you control',
+      collect,
+      [],
+    )
     .option('--seed <n>', 'seed for generated data', '1')
     .option('--max-body <bytes>', 'largest request body', String(1024 * 1024))
     .option('--max-depth <n>', 'deepest JSON nesting in a request', '32')
     .option('--max-fields <n>', 'most query or form fields in a request', '1000')
     .option('--max-header-size <bytes>', 'largest request header block', String(16 * 1024))
     .option('--max-sessions <n>', 'most sessions held at once', '10000')
-    .option('--session-idle <seconds>', 'at --max-sessions, a session idle this long is evicted first (then sessions used once, then the least recently used); a new session is never refused', '600')
+    .option(
+      '--session-idle <seconds>',
+      'at --max-sessions, a session idle this long is evicted first (then sessions used once, then the least recently used); a new session is never refused',
+      '600',
+    )
     .option('--max-records <n>', 'most records (schools, users, tokens, push projects ...) one session holds', '10000')
-    .option('--max-state-bytes <bytes>', "most bytes one session's records take (counted as JSON)", String(16 * 1024 * 1024))
-    .option('--max-store-bytes <bytes>', "most bytes every session's records take in all (idle sessions are evicted to make room)", String(256 * 1024 * 1024))
+    .option(
+      '--max-state-bytes <bytes>',
+      "most bytes one session's records take (counted as JSON)",
+      String(16 * 1024 * 1024),
+    )
+    .option(
+      '--max-store-bytes <bytes>',
+      "most bytes every session's records take in all (idle sessions are evicted to make room)",
+      String(256 * 1024 * 1024),
+    )
     .option('--max-response <bytes>', 'largest answer body an API call is answered with', String(64 * 1024 * 1024))
     .option('--journal-per-session <n>', 'call records kept per session', '10000')
     .option('--journal-total <n>', 'call records kept in all', '100000')
     .option('--request-timeout <ms>', 'how long a request body may take to arrive', '30000')
-    .option('--max-held <n>', 'most answers held on purpose at once (timeout faults, scenario delays); the rest are answered at once with the server-error envelope', '256')
-    .option('--max-hold <ms>', 'longest an answer is held on purpose: a timeout fault closes the connection after it, a longer delay is cut to it', '300000')
-    .option('--max-deliveries <n>', 'most webhook deliveries one call sends (the rest are journaled as not delivered)', '50')
-    .option('--allow-delivery <host[:port]|cidr>', 'a webhook destination allowed besides loopback (repeatable)', collect, [])
-    .option('--journal-max-size <bytes>', 'rotate the journal file when it would pass this size', String(64 * 1024 * 1024))
+    .option(
+      '--max-held <n>',
+      'most answers held on purpose at once (timeout faults, scenario delays); the rest are answered at once with the server-error envelope',
+      '256',
+    )
+    .option(
+      '--max-hold <ms>',
+      'longest an answer is held on purpose: a timeout fault closes the connection after it, a longer delay is cut to it',
+      '300000',
+    )
+    .option(
+      '--max-deliveries <n>',
+      'most webhook deliveries one call sends (the rest are journaled as not delivered)',
+      '50',
+    )
+    .option(
+      '--allow-delivery <host[:port]|cidr>',
+      'a webhook destination allowed besides loopback (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--journal-max-size <bytes>',
+      'rotate the journal file when it would pass this size',
+      String(64 * 1024 * 1024),
+    )
     .option('--journal-keep <n>', 'rotated journal files kept besides the current one', '4')
-    .option('--redis <url>', 'share sessions, journal and events with every instance on this Redis: redis://HOST:PORT[/DB], or any node of a Redis Cluster (several comma-separated: seed nodes) (default $REDIS_URL)')
+    .option(
+      '--redis <url>',
+      'share sessions, journal and events with every instance on this Redis: redis://HOST:PORT[/DB], or any node of a Redis Cluster (several comma-separated: seed nodes) (default $REDIS_URL)',
+    )
     .option('--redis-prefix <prefix>', 'key prefix, so several mocks can share one Redis', 'contract-mock')
     .option('--redis-timeout <ms>', 'longest wait for Redis before a call is answered store-unavailable', '2000')
     .option('--redis-session-ttl <seconds>', 'a session nobody used for this long is removed from Redis', '86400')
-    .option('--http-status <mode>', 'business errors as HTTP 200 like the real servers (documented) or with their x-http-status (mapped)', 'documented')
-    .option('--rest-state <mode>', 'served documents: an item the session has not touched exists until deleted (overlay) or only once created (strict)', 'overlay');
+    .option(
+      '--http-status <mode>',
+      'business errors as HTTP 200 like the real servers (documented) or with their x-http-status (mapped)',
+      'documented',
+    )
+    .option(
+      '--rest-state <mode>',
+      'served documents: an item the session has not touched exists until deleted (overlay) or only once created (strict)',
+      'overlay',
+    );
 }
 
 function addServe(program: Command, env: NodeJS.ProcessEnv): void {
   serveOptions(
     program.command('serve').description('serve all four APIs on one port (in memory unless --state)'),
     new Option('--port <port>', 'port to listen on (PORT env when absent)').default(env['PORT'] ?? '4010'),
-  )
-    .action(async (_o, cmd: Command) => {
-      (await import('./config-file.js')).applyConfigFile('serve', cmd, { port: 'PORT' });
-      await (await import('./serve.js')).serveCommand(cmd.opts());
-    });
+  ).action(async (_o, cmd: Command) => {
+    (await import('./config-file.js')).applyConfigFile('serve', cmd, { port: 'PORT' });
+    await (await import('./serve.js')).serveCommand(cmd.opts());
+  });
 }
 
 function addRun(program: Command): void {
   serveOptions(
     program
       .command('run')
-      .argument('<command...>', 'the command to run, its options its own (no shell: write sh -c "..." for one); -- before it is optional')
+      .argument(
+        '<command...>',
+        'the command to run, its options its own (no shell: write sh -c "..." for one); -- before it is optional',
+      )
       .passThroughOptions()
-      .description('serve the mock, run a command with CONTRACT_MOCK_URL set, report on the sessions it used (like report), stop; exit with its code (1 if it passed but broke the contract)'),
+      .description(
+        'serve the mock, run a command with CONTRACT_MOCK_URL set, report on the sessions it used (like report), stop; exit with its code (1 if it passed but broke the contract)',
+      ),
     new Option('--port <port>', 'port to listen on').default('0', 'a free port'),
   )
     .option('--junit <file>', 'write a JUnit XML report over every session the command used')
     .option('--json <file>', 'write a JSON report over every session the command used')
-    .option('--keep-secrets', 'write the table, --json and --junit without masking secrets (by default they are masked; the files are 0600 either way)')
-    .option('--allow-empty', 'exit with the command\'s code when it made no calls (by default that is a warning and exit 1)')
-  .option('--fail-on-document-faults', "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)")
+    .option(
+      '--keep-secrets',
+      'write the table, --json and --junit without masking secrets (by default they are masked; the files are 0600 either way)',
+    )
+    .option(
+      '--allow-empty',
+      "exit with the command's code when it made no calls (by default that is a warning and exit 1)",
+    )
+    .option(
+      '--fail-on-document-faults',
+      "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)",
+    )
     .action(async (argv: string[], _o, cmd: Command) => {
       (await import('./config-file.js')).applyConfigFile('run', cmd);
       await (await import('./run.js')).runCommand(argv, cmd.opts());
@@ -85,11 +174,26 @@ function addLint(program: Command): void {
   program
     .command('lint')
     .argument('[paths...]', 'scenario files or folders to check (default: the built-in scenarios/)')
-    .description('validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors')
-    .option('--scenarios <dir>', "check your project's scenario folder (repeatable): every file, and no name taken by a built-in; the shipped specs are not re-linted", collect, [])
+    .description(
+      'validate the specs (OpenAPI 3.1, spectral:oas, examples, conventions) and scenario files; exit 1 on errors',
+    )
+    .option(
+      '--scenarios <dir>',
+      "check your project's scenario folder (repeatable): every file, and no name taken by a built-in; the shipped specs are not re-linted",
+      collect,
+      [],
+    )
     .option('--no-spectral', 'skip the Spectral ruleset')
-    .option('--strict', 'fail (exit 1) when a check could not run: Spectral is not a runtime dependency; install @stoplight/spectral-cli in your project')
-    .option('--spec <file>', 'also lint this OpenAPI 3.0/3.1 document (a file or an http(s) URL) as serve --spec would serve it (repeatable)', collect, [])
+    .option(
+      '--strict',
+      'fail (exit 1) when a check could not run: Spectral is not a runtime dependency; install @stoplight/spectral-cli in your project',
+    )
+    .option(
+      '--spec <file>',
+      'also lint this OpenAPI 3.0/3.1 document (a file or an http(s) URL) as serve --spec would serve it (repeatable)',
+      collect,
+      [],
+    )
     .action(async (paths, o) => (await import('./lint.js')).lintCommand(paths, o));
 }
 
@@ -101,21 +205,40 @@ function addReport(program: Command): void {
     .option('--session <id>', 'X-Mock-Session to report on', 'default')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--json <file>', 'write a JSON report')
-    .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
-    .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed), so it does not show in ps')
-    .option('--keep-secrets', 'write --json/--junit without masking secrets (by default they are masked; the files are 0600 either way)')
+    .option(
+      '--admin-token <token>',
+      'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)',
+    )
+    .option(
+      '--admin-token-file <file>',
+      'read the bearer token from FILE (trailing newline trimmed), so it does not show in ps',
+    )
+    .option(
+      '--keep-secrets',
+      'write --json/--junit without masking secrets (by default they are masked; the files are 0600 either way)',
+    )
     .option('--allow-empty', 'exit 0 for a session with no calls (by default that is a warning and exit 1)')
-  .option('--fail-on-document-faults', "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)")
+    .option(
+      '--fail-on-document-faults',
+      "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)",
+    )
     .action(async (o) => (await import('./report.js')).reportCommand(o));
 }
 
 function addVerify(program: Command): void {
   program
     .command('verify')
-    .description('provider verification: send contract-derived requests and stateful flows to a server; exit 1 on any failure')
+    .description(
+      'provider verification: send contract-derived requests and stateful flows to a server; exit 1 on any failure',
+    )
     .requiredOption('--target <url>', 'the server to verify, e.g. https://staging.example.cn')
     .option('--api <name>', 'only this API (repeatable)', collect, [])
-    .option('--spec <file>', 'also verify the API of this OpenAPI 3.0/3.1 document (repeatable; --api takes its name)', collect, [])
+    .option(
+      '--spec <file>',
+      'also verify the API of this OpenAPI 3.0/3.1 document (repeatable; --api takes its name)',
+      collect,
+      [],
+    )
     .option('--junit <file>', 'write a JUnit XML report (one testcase per check)')
     .option('--json <file>', 'write a JSON report')
     .option('--concurrency <n>', 'requests in flight at once', '4')
@@ -123,37 +246,88 @@ function addVerify(program: Command): void {
     .option('--generated <n>', 'schema-generated requests per operation', '3')
     .option('--config <file>', 'YAML/JSON with appid, secret, wuhanToken, orgId for a real target')
     .option('--appid <id>', 'platform-sync appid (default demo-app)')
-    .option('--secret <secret>', 'platform-sync secret (default demo-secret; or $CONTRACT_MOCK_SECRET, or --secret-file)')
-    .option('--secret-file <file>', 'read the platform-sync secret from FILE (trailing newline trimmed), so it does not show in ps')
-    .option('--wuhan-token <token>', 'wuhan-eduyun access_token (default demo-token; or $CONTRACT_MOCK_WUHAN_TOKEN, or --wuhan-token-file)')
+    .option(
+      '--secret <secret>',
+      'platform-sync secret (default demo-secret; or $CONTRACT_MOCK_SECRET, or --secret-file)',
+    )
+    .option(
+      '--secret-file <file>',
+      'read the platform-sync secret from FILE (trailing newline trimmed), so it does not show in ps',
+    )
+    .option(
+      '--wuhan-token <token>',
+      'wuhan-eduyun access_token (default demo-token; or $CONTRACT_MOCK_WUHAN_TOKEN, or --wuhan-token-file)',
+    )
     .option('--wuhan-token-file <file>', 'read the wuhan-eduyun access_token from FILE (trailing newline trimmed)')
     .option('--org-id <id>', 'wuhan-eduyun org_id the token can read (default demo-org)')
     .option('--timeout <ms>', 'per-request timeout', '10000')
-    .option('--keep-secrets', 'write --json/--junit and the summary without masking the secrets and tokens (by default they are masked; the files are 0600 either way)')
-    .option('--pact <file>', 'replay this Pact file (contract-mock pact writes them) instead of the contract checks (repeatable)', collect, [])
-    .option('--provider-states <url>', "with --pact: the target's provider-state endpoint (default TARGET/__mock/pact/states)")
-    .option('--admin-token <token>', 'with --pact: bearer token for the state endpoint of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+    .option(
+      '--keep-secrets',
+      'write --json/--junit and the summary without masking the secrets and tokens (by default they are masked; the files are 0600 either way)',
+    )
+    .option(
+      '--pact <file>',
+      'replay this Pact file (contract-mock pact writes them) instead of the contract checks (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--provider-states <url>',
+      "with --pact: the target's provider-state endpoint (default TARGET/__mock/pact/states)",
+    )
+    .option(
+      '--admin-token <token>',
+      'with --pact: bearer token for the state endpoint of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)',
+    )
     .option('--admin-token-file <file>', 'with --pact: read that bearer token from FILE (trailing newline trimmed)')
-    .action(async (o) => (o.pact.length ? (await import('./verify-pact.js')).verifyPactCommand(o) : (await import('./verify.js')).verifyCommand(o)));
+    .action(async (o) =>
+      o.pact.length
+        ? (await import('./verify-pact.js')).verifyPactCommand(o)
+        : (await import('./verify.js')).verifyCommand(o),
+    );
 }
 
 function addProxy(program: Command): void {
   program
     .command('proxy')
-    .description('forward to a real server, validate both directions, journal like serve, optionally record a replayable scenario')
+    .description(
+      'forward to a real server, validate both directions, journal like serve, optionally record a replayable scenario',
+    )
     .requiredOption('--target <url>', 'the real server')
     .option('--port <port>', 'port to listen on', '4011')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--record <file>', 'write the traffic as a scenario file (replays each answer once, in order)')
     .option('--spec <file>', 'also validate traffic of this OpenAPI 3.0/3.1 document (repeatable)', collect, [])
     .option('--journal <file>', 'also append every call record to FILE as NDJSON')
-    .option('--max-body <bytes>', 'largest request body forwarded; an upstream answer larger than this is relayed as it streams, journaled as too large to validate', String(10 * 1024 * 1024))
-    .option('--max-held <n>', 'most calls in flight at once; the rest are answered at once with the server-error envelope', '256')
-    .option('--keep-secrets', 'record secrets and tokens as they were sent, for a recording meant to replay real credentials (by default they are masked; the file is 0600 either way)')
-    .option('--admin-token <token>', 'require "Authorization: Bearer TOKEN" on /__mock (required off loopback; or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
-    .option('--admin-token-file <file>', 'read the admin token from FILE (trailing newline trimmed), so it does not show in ps')
+    .option(
+      '--max-body <bytes>',
+      'largest request body forwarded; an upstream answer larger than this is relayed as it streams, journaled as too large to validate',
+      String(10 * 1024 * 1024),
+    )
+    .option(
+      '--max-held <n>',
+      'most calls in flight at once; the rest are answered at once with the server-error envelope',
+      '256',
+    )
+    .option(
+      '--keep-secrets',
+      'record secrets and tokens as they were sent, for a recording meant to replay real credentials (by default they are masked; the file is 0600 either way)',
+    )
+    .option(
+      '--admin-token <token>',
+      'require "Authorization: Bearer TOKEN" on /__mock (required off loopback; or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)',
+    )
+    .option(
+      '--admin-token-file <file>',
+      'read the admin token from FILE (trailing newline trimmed), so it does not show in ps',
+    )
     .option('--cors-origin <origin>', "grant the admin API's CORS to this origin too (repeatable)", collect, [])
-    .option('--allow-host <host>', 'answer admin requests addressed to this host name too (repeatable; see serve --help for the risk)', collect, [])
+    .option(
+      '--allow-host <host>',
+      'answer admin requests addressed to this host name too (repeatable; see serve --help for the risk)',
+      collect,
+      [],
+    )
     .action(async (o) => (await import('./proxy.js')).proxyCommand(o));
 }
 
@@ -162,12 +336,24 @@ function addPact(program: Command): void {
     .command('pact')
     .description("write Pact v4 contracts (one per API) from a session's journal or an NDJSON journal file")
     .requiredOption('--consumer <name>', 'the consumer (your client) named in the pact')
-    .option('--provider <name>', 'the provider named in the pact; an API name picks that API (default: one pact per API, named after it)')
+    .option(
+      '--provider <name>',
+      'the provider named in the pact; an API name picks that API (default: one pact per API, named after it)',
+    )
     .option('--url <url>', 'a running mock whose journal to read (with --session)')
-    .option('--session <id>', 'X-Mock-Session whose calls to read (with --url, default: default; with --journal, default: every session)')
-    .option('--journal <file>', 'read the calls from an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)')
+    .option(
+      '--session <id>',
+      'X-Mock-Session whose calls to read (with --url, default: default; with --journal, default: every session)',
+    )
+    .option(
+      '--journal <file>',
+      'read the calls from an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)',
+    )
     .option('--out <path>', 'a folder for CONSUMER-PROVIDER.json files, or one FILE.json', 'pacts')
-    .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+    .option(
+      '--admin-token <token>',
+      'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)',
+    )
     .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed)')
     .action(async (o) => (await import('./pact.js')).pactCommand(o));
 }
@@ -177,14 +363,25 @@ function addDiff(program: Command): void {
     .command('diff')
     .argument('<old>', 'the document as your client knows it (OpenAPI 3.x, YAML or JSON)')
     .argument('<new>', 'the next version of the document')
-    .description('changes between two versions of a document, breaking ones marked used / not used by recorded calls; exit 1 on a used breaking change')
+    .description(
+      'changes between two versions of a document, breaking ones marked used / not used by recorded calls; exit 1 on a used breaking change',
+    )
     .option('--url <url>', 'narrow to the calls a running mock journaled (with --session)')
-    .option('--session <id>', 'X-Mock-Session whose calls to read (with --url, default: default; with --journal, default: every session)')
-    .option('--journal <file>', 'narrow to the calls of an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)')
+    .option(
+      '--session <id>',
+      'X-Mock-Session whose calls to read (with --url, default: default; with --journal, default: every session)',
+    )
+    .option(
+      '--journal <file>',
+      'narrow to the calls of an NDJSON journal file (serve --journal, GET /__mock/calls.ndjson)',
+    )
     .option('--json <file>', 'write a JSON report')
     .option('--junit <file>', 'write a JUnit XML report (one testcase per change)')
     .option('--strict', 'exit 1 on any breaking change, used or not')
-    .option('--admin-token <token>', 'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)')
+    .option(
+      '--admin-token <token>',
+      'bearer token of a mock started with --admin-token (or $CONTRACT_MOCK_ADMIN_TOKEN, or --admin-token-file)',
+    )
     .option('--admin-token-file <file>', 'read the bearer token from FILE (trailing newline trimmed)')
     .action(async (oldFile, newFile, o) => (await import('./diff.js')).diffCommand(oldFile, newFile, o));
 }
@@ -194,7 +391,9 @@ export function buildProgram({ version, env }: { version: string; env: NodeJS.Pr
   const program = new Command();
   program
     .name('contract-mock')
-    .description('Contract-test mock server for platform-sync, wuhan-eduyun, ios-datasyn and wx-push, driven by their OpenAPI 3.1 contracts')
+    .description(
+      'Contract-test mock server for platform-sync, wuhan-eduyun, ios-datasyn and wx-push, driven by their OpenAPI 3.1 contracts',
+    )
     .version(version, '-V, --version', 'print the version')
     .showHelpAfterError('(contract-mock --help lists the commands; contract-mock COMMAND --help their options)')
     // A usage mistake exits 2, like every other CLI mistake; --help and --version exit 0.

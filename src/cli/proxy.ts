@@ -23,13 +23,22 @@ export interface ProxyCommandOptions {
 export async function proxyCommand(options: ProxyCommandOptions): Promise<void> {
   httpUrl('proxy', '--target', options.target);
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError('proxy', `--port must be 0-65535, got ${options.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    usageError('proxy', `--port must be 0-65535, got ${options.port}`);
   if (options.record) outputFile('proxy', '--record', options.record);
   if (options.journal) outputFile('proxy', '--journal', options.journal);
-  const adminToken = secretOption('proxy', { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
+  const adminToken = secretOption('proxy', {
+    flag: '--admin-token',
+    value: options.adminToken,
+    env: 'CONTRACT_MOCK_ADMIN_TOKEN',
+    fileFlag: '--admin-token-file',
+    file: options.adminTokenFile,
+  });
   refuseExposedHost(options.host, adminToken, 'proxy');
   if (options.keepSecrets && options.record) {
-    console.error(`contract-mock proxy: warning: --keep-secrets: ${options.record} will hold the secrets, passwords and tokens of the recorded traffic in clear (readable by this user only); do not commit it or upload it as a CI artifact`);
+    console.error(
+      `contract-mock proxy: warning: --keep-secrets: ${options.record} will hold the secrets, passwords and tokens of the recorded traffic in clear (readable by this user only); do not commit it or upload it as a CI artifact`,
+    );
   }
   const positive = (name: string, value: string): number => {
     const n = Number(value);
@@ -51,7 +60,9 @@ export async function proxyCommand(options: ProxyCommandOptions): Promise<void> 
   });
   listenOrExplain('proxy', proxy.server, port, options.host, () => {
     const { port } = proxy.server.address() as { port: number };
-    console.log(`contract-mock proxy listening on http://${options.host}:${port} → ${options.target}${options.record ? ` (recording to ${options.record})` : ''}`);
+    console.log(
+      `contract-mock proxy listening on http://${options.host}:${port} → ${options.target}${options.record ? ` (recording to ${options.record})` : ''}`,
+    );
   });
   const stop = (): void => {
     proxy.server.close(async () => {

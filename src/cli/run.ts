@@ -25,7 +25,10 @@ const START_BOUND_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
 /** How the command ended: its exit code, the signal that ended it, or why it could not start. */
-type Ended = { kind: 'exit'; code: number } | { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'spawn-failed'; reason: string };
+type Ended =
+  | { kind: 'exit'; code: number }
+  | { kind: 'signal'; signal: NodeJS.Signals }
+  | { kind: 'spawn-failed'; reason: string };
 
 export async function runCommand(argv: string[], options: RunOptions): Promise<void> {
   if (!argv.length) usageError('run', 'no command to run: write it after --, e.g. contract-mock run -- npm test');
@@ -38,12 +41,20 @@ export async function runCommand(argv: string[], options: RunOptions): Promise<v
     if (!ids) used.set(record.session, (ids = new Set()));
     ids.add(record.id);
   };
-  const bound = setTimeout(() => usageError('run', `the mock did not start within ${START_BOUND_MS / 1000} s; nothing was run`), START_BOUND_MS);
+  const bound = setTimeout(
+    () => usageError('run', `the mock did not start within ${START_BOUND_MS / 1000} s; nothing was run`),
+    START_BOUND_MS,
+  );
   const serving = await startServing('run', options, { onCall });
   clearTimeout(bound);
-  console.error(`contract-mock run: mock listening on ${serving.url}; running ${argv.join(' ')} with CONTRACT_MOCK_URL=${serving.url}`);
+  console.error(
+    `contract-mock run: mock listening on ${serving.url}; running ${argv.join(' ')} with CONTRACT_MOCK_URL=${serving.url}`,
+  );
 
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env: { ...process.env, CONTRACT_MOCK_URL: serving.url } });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, CONTRACT_MOCK_URL: serving.url },
+  });
   const ended = await childEnded(child);
   if (ended.kind === 'spawn-failed') {
     await serving.mock.shutdown(STOP_GRACE_MS);
@@ -51,7 +62,9 @@ export async function runCommand(argv: string[], options: RunOptions): Promise<v
   }
   const commandCode = ended.kind === 'exit' ? ended.code : 128 + (constants.signals[ended.signal] ?? 0);
   const reportCode = await reportOnUsed(serving, used, options, commandCode === 0);
-  await serving.mock.shutdown(STOP_GRACE_MS).catch((e: Error) => console.error(`contract-mock run: stopping the mock failed: ${e.message}`));
+  await serving.mock
+    .shutdown(STOP_GRACE_MS)
+    .catch((e: Error) => console.error(`contract-mock run: stopping the mock failed: ${e.message}`));
   if (ended.kind === 'signal') console.error(`contract-mock run: ${argv[0]} was ended by ${ended.signal}`);
   process.exit(commandCode !== 0 ? commandCode : reportCode);
 }
@@ -62,7 +75,8 @@ export async function runCommand(argv: string[], options: RunOptions): Promise<v
  */
 function childEnded(child: ChildProcess): Promise<Ended> {
   return new Promise((resolve) => {
-    const forward = (signal: NodeJS.Signals) => (): void => void (child.exitCode === null && child.signalCode === null && child.kill(signal));
+    const forward = (signal: NodeJS.Signals) => (): void =>
+      void (child.exitCode === null && child.signalCode === null && child.kill(signal));
     const onInt = forward('SIGINT');
     const onTerm = forward('SIGTERM');
     process.on('SIGINT', onInt);
@@ -72,26 +86,45 @@ function childEnded(child: ChildProcess): Promise<Ended> {
       process.off('SIGTERM', onTerm);
       resolve(ended);
     };
-    child.once('error', (e: NodeJS.ErrnoException) => done({ kind: 'spawn-failed', reason: e.code === 'ENOENT' ? 'no such command (ENOENT); give its path or put it on PATH' : (e.code ?? e.message) }));
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      done({
+        kind: 'spawn-failed',
+        reason:
+          e.code === 'ENOENT' ? 'no such command (ENOENT); give its path or put it on PATH' : (e.code ?? e.message),
+      }),
+    );
     child.once('exit', (code, signal) => done(signal ? { kind: 'signal', signal } : { kind: 'exit', code: code ?? 1 }));
   });
 }
 
 /** Reports on each session the command used, as `contract-mock report` would; 1 when any broke the contract or nothing was called. */
-async function reportOnUsed(serving: Serving, used: Map<string, Set<string>>, options: RunOptions, commandPassed: boolean): Promise<0 | 1> {
+async function reportOnUsed(
+  serving: Serving,
+  used: Map<string, Set<string>>,
+  options: RunOptions,
+  commandPassed: boolean,
+): Promise<0 | 1> {
   const { mock } = serving;
   // Webhook deliveries the last calls started are part of their records.
   await mock.pipeline.settled();
   if (used.size === 0) {
     // A failed command that called nothing has its own story to tell; a passing one most often ignored CONTRACT_MOCK_URL.
     if (options.allowEmpty || !commandPassed) return 0;
-    console.error(`contract-mock run: warning: the command made no calls to the mock, so nothing was checked; have it call $CONTRACT_MOCK_URL, or pass --allow-empty`);
+    console.error(
+      `contract-mock run: warning: the command made no calls to the mock, so nothing was checked; have it call $CONTRACT_MOCK_URL, or pass --allow-empty`,
+    );
     return 1;
   }
   const reports: ViolationReport[] = [];
   for (const [session, ids] of [...used].sort(([a], [b]) => a.localeCompare(b))) {
     const [calls, lost] = await Promise.all([mock.journal.query(session), mock.journal.lost(session)]);
-    reports.push(buildReport(session, calls.filter((c) => ids.has(c.id)), lost));
+    reports.push(
+      buildReport(
+        session,
+        calls.filter((c) => ids.has(c.id)),
+        lost,
+      ),
+    );
   }
   return publishReport('run', reports, options, [serving.adminToken]);
 }

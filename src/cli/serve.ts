@@ -60,15 +60,26 @@ export interface Serving {
  * Checks the options, starts the mock and resolves once it listens; every mistake (a bad flag, a missing folder,
  * the port in use) is one line `contract-mock COMMAND: ...` and exit 2. `onCall` is for `run`, which reports on the calls.
  */
-export async function startServing(command: string, options: ServeOptions, extra: Pick<MockOptions, 'onCall'> = {}): Promise<Serving> {
+export async function startServing(
+  command: string,
+  options: ServeOptions,
+  extra: Pick<MockOptions, 'onCall'> = {},
+): Promise<Serving> {
   const positive = (name: string, value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n <= 0) usageError(command, `${name} must be a whole number above 0, got ${value}`);
     return n;
   };
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(command, `--port must be 0-65535, got ${options.port}`);
-  const adminToken = secretOption(command, { flag: '--admin-token', value: options.adminToken, env: 'CONTRACT_MOCK_ADMIN_TOKEN', fileFlag: '--admin-token-file', file: options.adminTokenFile });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    usageError(command, `--port must be 0-65535, got ${options.port}`);
+  const adminToken = secretOption(command, {
+    flag: '--admin-token',
+    value: options.adminToken,
+    env: 'CONTRACT_MOCK_ADMIN_TOKEN',
+    fileFlag: '--admin-token-file',
+    file: options.adminTokenFile,
+  });
   refuseExposedHost(options.host, adminToken);
   for (const dir of options.scenarios) inputDir(command, '--scenarios', dir);
   if (options.state) outputDir(command, '--state', options.state);
@@ -87,16 +98,22 @@ export async function startServing(command: string, options: ServeOptions, extra
       process.exit(2);
     }
     if (options.state) {
-      console.error('contract-mock: --redis and --state both keep the state; choose one (--redis to share it between instances)');
+      console.error(
+        'contract-mock: --redis and --state both keep the state; choose one (--redis to share it between instances)',
+      );
       process.exit(2);
     }
     if (!/^[\x21-\x7e]{1,64}$/.test(options.redisPrefix) || /[{}]/.test(options.redisPrefix)) {
-      console.error(`contract-mock: --redis-prefix must be 1-64 printable ASCII characters without spaces or braces, got "${options.redisPrefix}"`);
+      console.error(
+        `contract-mock: --redis-prefix must be 1-64 printable ASCII characters without spaces or braces, got "${options.redisPrefix}"`,
+      );
       process.exit(2);
     }
   }
-  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped') usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
-  if (options.restState !== 'overlay' && options.restState !== 'strict') usageError(command, `--rest-state must be overlay or strict, got ${options.restState}`);
+  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped')
+    usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
+  if (options.restState !== 'overlay' && options.restState !== 'strict')
+    usageError(command, `--rest-state must be overlay or strict, got ${options.restState}`);
   const scenarioDirs = [defaultScenariosDir(), ...options.scenarios];
   let contract: Contract;
   try {
@@ -116,7 +133,10 @@ export async function startServing(command: string, options: ServeOptions, extra
       maxPerSession: positive('--journal-per-session', options.journalPerSession),
       maxTotal: positive('--journal-total', options.journalTotal),
       rotateBytes: positive('--journal-max-size', options.journalMaxSize),
-      keepFiles: Number(options.journalKeep) >= 0 && Number.isInteger(Number(options.journalKeep)) ? Number(options.journalKeep) : positive('--journal-keep', options.journalKeep),
+      keepFiles:
+        Number(options.journalKeep) >= 0 && Number.isInteger(Number(options.journalKeep))
+          ? Number(options.journalKeep)
+          : positive('--journal-keep', options.journalKeep),
       ...(options.journal && { file: options.journal }),
     },
     delivery: { allow, maxPerCall: positive('--max-deliveries', options.maxDeliveries) },
@@ -134,7 +154,10 @@ export async function startServing(command: string, options: ServeOptions, extra
     maxRecordsPerSession: positive('--max-records', options.maxRecords),
     maxStateBytes: positive('--max-state-bytes', options.maxStateBytes),
     maxStoreBytes: positive('--max-store-bytes', options.maxStoreBytes),
-    sessionIdleMs: Number(options.sessionIdle) >= 0 ? Number(options.sessionIdle) * 1000 : positive('--session-idle', options.sessionIdle),
+    sessionIdleMs:
+      Number(options.sessionIdle) >= 0
+        ? Number(options.sessionIdle) * 1000
+        : positive('--session-idle', options.sessionIdle),
     stateDir: options.state,
     scenarioDirs,
     ...(redisUrl && {
@@ -176,8 +199,16 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const started = performance.now();
   const { mock, url: base, adminToken } = await startServing('serve', options);
   const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
-  const state = options.state ? `, state in ${options.state}` : redisUrl ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"` : '';
-  const journal = options.journal ? `, journal in ${options.journal}` : options.state ? `, journal in ${options.state}/journal.ndjson` : '';
+  const state = options.state
+    ? `, state in ${options.state}`
+    : redisUrl
+      ? `, shared through ${redactedUrl(redisUrl)} as "${options.redisPrefix}"`
+      : '';
+  const journal = options.journal
+    ? `, journal in ${options.journal}`
+    : options.state
+      ? `, journal in ${options.state}/journal.ndjson`
+      : '';
   const own = options.scenarios.length ? `, scenarios also from ${options.scenarios.join(', ')}` : '';
   // One line per API, where its operations live: what to point a client at.
   const apis = apiEntries(mock.contract, base);
@@ -189,11 +220,17 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
   );
   // A served document's pattern RE2 cannot run is left unchecked (docs/guides/any-document.md, "Patterns in linear time"): say so once.
-  for (const p of mock.contract.uncheckedPatterns) console.warn(`contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`);
+  for (const p of mock.contract.uncheckedPatterns)
+    console.warn(
+      `contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`,
+    );
   // A served document's own faults (issue 28): served around, named once; lint --spec lists every one.
   const problems = mock.contract.documentProblems;
   for (const p of problems.slice(0, 20)) console.warn(`contract-mock: warning: ${p.message} (at ${p.pointer})`);
-  if (problems.length > 20) console.warn(`contract-mock: warning: ${problems.length - 20} more faults of the served documents; contract-mock lint --spec FILE lists them all`);
+  if (problems.length > 20)
+    console.warn(
+      `contract-mock: warning: ${problems.length - 20} more faults of the served documents; contract-mock lint --spec FILE lists them all`,
+    );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -34,8 +34,12 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
   const names = [...contract.apis.keys()];
   const unknown = options.api.filter((a) => !names.includes(a));
   if (unknown.length) usageError('verify', `unknown --api ${unknown.join(', ')}; use ${names.join(', ')}`);
-  for (const [flag, value] of [['--concurrency', options.concurrency], ['--timeout', options.timeout]] as const) {
-    if (!Number.isInteger(Number(value)) || Number(value) <= 0) usageError('verify', `${flag} must be a whole number above 0, got ${value}`);
+  for (const [flag, value] of [
+    ['--concurrency', options.concurrency],
+    ['--timeout', options.timeout],
+  ] as const) {
+    if (!Number.isInteger(Number(value)) || Number(value) <= 0)
+      usageError('verify', `${flag} must be a whole number above 0, got ${value}`);
   }
   if (options.junit) outputFile('verify', '--junit', options.junit);
   if (options.json) outputFile('verify', '--json', options.json);
@@ -44,18 +48,41 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
     inputFile('verify', '--config', options.config);
     try {
       const parsed = parseYaml(readFileSync(options.config, 'utf8')) as unknown;
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) usageError('verify', `--config ${options.config} must be a YAML or JSON object with ${Object.keys(DEFAULT_CREDENTIALS).join(', ')}`);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+        usageError(
+          'verify',
+          `--config ${options.config} must be a YAML or JSON object with ${Object.keys(DEFAULT_CREDENTIALS).join(', ')}`,
+        );
       fromFile = parsed as Partial<Credentials>;
     } catch (e) {
-      usageError('verify', `--config ${options.config} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
+      usageError(
+        'verify',
+        `--config ${options.config} is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
   }
   // Nothing listening: one line now, instead of one connection failure per check.
   await reachable('verify', '--target', options.target, Number(options.timeout));
   // Command line, else environment, else file: a secret need not show in `ps`.
-  const secret = secretOption('verify', { flag: '--secret', value: options.secret, env: 'CONTRACT_MOCK_SECRET', fileFlag: '--secret-file', file: options.secretFile });
-  const wuhanToken = secretOption('verify', { flag: '--wuhan-token', value: options.wuhanToken, env: 'CONTRACT_MOCK_WUHAN_TOKEN', fileFlag: '--wuhan-token-file', file: options.wuhanTokenFile });
-  const flags = Object.fromEntries(Object.entries({ appid: options.appid, secret, wuhanToken, orgId: options.orgId }).filter(([, v]) => v !== undefined));
+  const secret = secretOption('verify', {
+    flag: '--secret',
+    value: options.secret,
+    env: 'CONTRACT_MOCK_SECRET',
+    fileFlag: '--secret-file',
+    file: options.secretFile,
+  });
+  const wuhanToken = secretOption('verify', {
+    flag: '--wuhan-token',
+    value: options.wuhanToken,
+    env: 'CONTRACT_MOCK_WUHAN_TOKEN',
+    fileFlag: '--wuhan-token-file',
+    file: options.wuhanTokenFile,
+  });
+  const flags = Object.fromEntries(
+    Object.entries({ appid: options.appid, secret, wuhanToken, orgId: options.orgId }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
   const credentials: Credentials = { ...DEFAULT_CREDENTIALS, ...fromFile, ...flags };
   const seed = Number(options.seed);
   const tty = process.stderr.isTTY;
@@ -83,7 +110,9 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<void
   let shown = report;
   if (options.keepSecrets) {
     const files = [options.json, options.junit].filter(Boolean).join(' and ');
-    console.error(`contract-mock verify: warning: --keep-secrets: secrets and tokens are in clear in the summary${files ? ` and in ${files}` : ''}; do not upload them as CI artifacts`);
+    console.error(
+      `contract-mock verify: warning: --keep-secrets: secrets and tokens are in clear in the summary${files ? ` and in ${files}` : ''}; do not upload them as CI artifacts`,
+    );
   } else {
     const mask = new OutputMask(new SecretMask(undefined, contract.secretNames), secretCredentials(credentials));
     for (const c of report.checks) mask.learn(c.response?.body);

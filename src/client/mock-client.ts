@@ -22,7 +22,9 @@ export class MockClientError extends Error {
     readonly problem: { title?: string; detail?: string } | undefined,
     where: string,
   ) {
-    super(`${where} → ${status}${problem?.title ? ` ${problem.title}` : ''}${problem?.detail ? `: ${problem.detail}` : ''}`);
+    super(
+      `${where} → ${status}${problem?.title ? ` ${problem.title}` : ''}${problem?.detail ? `: ${problem.detail}` : ''}`,
+    );
     this.name = 'MockClientError';
   }
 }
@@ -57,10 +59,15 @@ export class MockClient {
     const headers: Record<string, string> = { 'X-Mock-Session': this.session, accept: 'application/json' };
     if (this.adminToken) headers['authorization'] = `Bearer ${this.adminToken}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}/__mock${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${this.baseUrl}/__mock${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!res.ok) throw new MockClientError(res.status, parsed as { title?: string; detail?: string }, `${method} /__mock${path}`);
+    if (!res.ok)
+      throw new MockClientError(res.status, parsed as { title?: string; detail?: string }, `${method} /__mock${path}`);
     return { body: parsed as T, headers: res.headers };
   }
 
@@ -71,7 +78,11 @@ export class MockClient {
     return s ? `?${s}` : '';
   }
 
-  health(): Promise<{ status: string; apis: Array<{ name: string; operations: string[] }>; journal: Record<string, unknown> }> {
+  health(): Promise<{
+    status: string;
+    apis: Array<{ name: string; operations: string[] }>;
+    journal: Record<string, unknown>;
+  }> {
     return this.request('GET', '/health');
   }
 

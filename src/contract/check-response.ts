@@ -19,7 +19,12 @@ export interface ResponseCheck {
   failures: Violation[];
 }
 
-const fail = (pointer: string, rule: string, message: string): Violation => ({ side: 'response', pointer, rule, message });
+const fail = (pointer: string, rule: string, message: string): Violation => ({
+  side: 'response',
+  pointer,
+  rule,
+  message,
+});
 
 /** A served spec's answer: a documented status, its media type, and its schema. */
 function checkServed(op: Operation, answer: HttpAnswer): ResponseCheck {
@@ -28,7 +33,13 @@ function checkServed(op: Operation, answer: HttpAnswer): ResponseCheck {
   const json = declared ? /json/i.test(declared) : false;
   const failures: Violation[] = [];
   if (declared && declared !== '*/*' && !answer.contentType?.toLowerCase().startsWith(declared.toLowerCase())) {
-    failures.push(fail('', 'content-type', `Content-Type ${answer.contentType ?? '(none)'}; the contract documents ${declared} for ${response!.status}`));
+    failures.push(
+      fail(
+        '',
+        'content-type',
+        `Content-Type ${answer.contentType ?? '(none)'}; the contract documents ${declared} for ${response!.status}`,
+      ),
+    );
   }
   let body: unknown = answer.text;
   if (json) {
@@ -46,9 +57,22 @@ function checkServed(op: Operation, answer: HttpAnswer): ResponseCheck {
 export function checkResponse(op: Operation, dialect: Dialect, answer: HttpAnswer): ResponseCheck {
   if (!dialect.hasEnvelope) return checkServed(op, answer);
   const failures: Violation[] = [];
-  if (answer.status !== 200) failures.push(fail('', 'http-status', `HTTP ${answer.status}; the contract documents only 200 (business errors travel inside the envelope)`));
+  if (answer.status !== 200)
+    failures.push(
+      fail(
+        '',
+        'http-status',
+        `HTTP ${answer.status}; the contract documents only 200 (business errors travel inside the envelope)`,
+      ),
+    );
   if (!answer.contentType?.toLowerCase().startsWith('application/json')) {
-    failures.push(fail('', 'content-type', `Content-Type ${answer.contentType ?? '(none)'}; the contract documents application/json`));
+    failures.push(
+      fail(
+        '',
+        'content-type',
+        `Content-Type ${answer.contentType ?? '(none)'}; the contract documents application/json`,
+      ),
+    );
   }
   let body: unknown;
   try {
@@ -62,9 +86,22 @@ export function checkResponse(op: Operation, dialect: Dialect, answer: HttpAnswe
   if (code === undefined) failures.push(fail('', 'business-code', 'the envelope carries no business code'));
   else if (dialect.anyCodeOnAnyOperation) {
     // The spec's Decision: any catalogue code may answer on any operation (a scenario's, a role's).
-    if (!dialect.catalog.some((e) => e.code === code)) failures.push(fail('', 'documented-code', `business code ${code} is not in ${dialect.api}'s x-error-catalog (${[...new Set(dialect.catalog.map((e) => e.code))].join(', ')})`));
+    if (!dialect.catalog.some((e) => e.code === code))
+      failures.push(
+        fail(
+          '',
+          'documented-code',
+          `business code ${code} is not in ${dialect.api}'s x-error-catalog (${[...new Set(dialect.catalog.map((e) => e.code))].join(', ')})`,
+        ),
+      );
   } else if (op.codes.length && !op.codes.some((k) => dialect.entry(k)?.code === code)) {
-    failures.push(fail('', 'documented-code', `business code ${code} is not one ${op.operationId} documents (${op.codes.map((k) => dialect.entry(k)?.code ?? k).join(', ')})`));
+    failures.push(
+      fail(
+        '',
+        'documented-code',
+        `business code ${code} is not one ${op.operationId} documents (${op.codes.map((k) => dialect.entry(k)?.code ?? k).join(', ')})`,
+      ),
+    );
   }
   return { body, code, failures };
 }

@@ -104,11 +104,16 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     const doc = spec.document;
     if (spec.mount !== undefined) {
       const other = apis.get(spec.api);
-      if (other) throw new Error(`${spec.file} and ${other.spec.file} are both named API "${spec.api}": rename one file or set info.x-api`);
+      if (other)
+        throw new Error(
+          `${spec.file} and ${other.spec.file} are both named API "${spec.api}": rename one file or set info.x-api`,
+        );
       refuseCollisions(apis, spec);
       servedFile = spec.file;
       // A document in the family's envelope style answers as the four do; any other, in problem+json (as Prism).
-      const { dialect, operations: apiOps } = declaresDialect(doc) ? compileEnvelopeSpec(spec, linearSource(), seenIds) : compileServedSpec(spec, linearSource(), seenIds, documentProblems);
+      const { dialect, operations: apiOps } = declaresDialect(doc)
+        ? compileEnvelopeSpec(spec, linearSource(), seenIds)
+        : compileServedSpec(spec, linearSource(), seenIds, documentProblems);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
       continue;
@@ -118,11 +123,15 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
     apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
   }
   const secretNames = new Set<string>();
-  for (const op of operations) for (const all of op.security ?? []) for (const s of all) secretNames.add(s.key.toLowerCase());
+  for (const op of operations)
+    for (const all of op.security ?? []) for (const s of all) secretNames.add(s.key.toLowerCase());
   return {
     apis,
     operations,
-    mounts: [...apis.values()].filter((a) => a.spec.mount).map((a) => ({ prefix: a.spec.mount!, api: a.api })).sort((a, b) => b.prefix.length - a.prefix.length),
+    mounts: [...apis.values()]
+      .filter((a) => a.spec.mount)
+      .map((a) => ({ prefix: a.spec.mount!, api: a.api }))
+      .sort((a, b) => b.prefix.length - a.prefix.length),
     secretNames,
     uncheckedPatterns,
     documentProblems,
@@ -137,7 +146,12 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
 const shapeOf = (path: string): string => path.replace(/\{[^}]+\}/g, '{}');
 
 const templateRegex = (path: string): RegExp =>
-  new RegExp(`^${shapeOf(path).split('{}').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+  new RegExp(
+    `^${shapeOf(path)
+      .split('{}')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')}$`,
+  );
 
 /** A served spec that routes a request another API already routes cannot be served too: refused at start, both files named. */
 function refuseCollisions(apis: Map<ApiName, ApiContract>, spec: SpecDocument): void {
@@ -145,8 +159,14 @@ function refuseCollisions(apis: Map<ApiName, ApiContract>, spec: SpecDocument): 
   for (const api of apis.values()) {
     for (const theirs of new Set(api.operations.map((o) => o.path))) {
       for (const path of mine) {
-        const same = shapeOf(path) === shapeOf(theirs) || (!path.includes('{') && templateRegex(theirs).test(path)) || (!theirs.includes('{') && templateRegex(path).test(theirs));
-        if (same) throw new Error(`${spec.file} and ${api.spec.file} both serve the path ${path}${path === theirs ? '' : ` (${theirs})`}: give one of them another servers URL`);
+        const same =
+          shapeOf(path) === shapeOf(theirs) ||
+          (!path.includes('{') && templateRegex(theirs).test(path)) ||
+          (!theirs.includes('{') && templateRegex(path).test(theirs));
+        if (same)
+          throw new Error(
+            `${spec.file} and ${api.spec.file} both serve the path ${path}${path === theirs ? '' : ` (${theirs})`}: give one of them another servers URL`,
+          );
       }
     }
   }

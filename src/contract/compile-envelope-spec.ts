@@ -15,9 +15,14 @@ import { FORM, JSON_TYPE, jsonFieldsOf, objectSchema, type ValidatorSource } fro
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 /** A document declares the envelope style when it has both `x-dialect` and `x-error-catalog`. */
-export const declaresDialect = (doc: JsonObject): boolean => typeof doc['x-dialect'] === 'object' && doc['x-dialect'] !== null && Array.isArray(doc['x-error-catalog']);
+export const declaresDialect = (doc: JsonObject): boolean =>
+  typeof doc['x-dialect'] === 'object' && doc['x-dialect'] !== null && Array.isArray(doc['x-error-catalog']);
 
-export function compileEnvelopeSpec(spec: SpecDocument, source: ValidatorSource, seenIds: Map<string, string>): { dialect: Dialect; operations: Operation[] } {
+export function compileEnvelopeSpec(
+  spec: SpecDocument,
+  source: ValidatorSource,
+  seenIds: Map<string, string>,
+): { dialect: Dialect; operations: Operation[] } {
   const doc = spec.document;
   const mount = spec.mount ?? '';
   const dialect = new Dialect(spec.api, doc as unknown as DialectSource);
@@ -31,7 +36,8 @@ export function compileEnvelopeSpec(spec: SpecDocument, source: ValidatorSource,
       const operationId = raw['operationId'] as string;
       const where = `${spec.api} ${method.toUpperCase()} ${path}`;
       if (!operationId) throw new Error(`${where}: operationId is missing`);
-      if (seenIds.has(operationId)) throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
+      if (seenIds.has(operationId))
+        throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
       seenIds.set(operationId, where);
 
       const params = [...shared, ...((raw['parameters'] ?? []) as JsonObject[])];
@@ -54,7 +60,9 @@ export function compileEnvelopeSpec(spec: SpecDocument, source: ValidatorSource,
         formIntegers = integerFieldsOf(schema);
       }
       // The 200's validator keeps its build-cache key (`:response`) from when it was the only one.
-      const responses = compileResponses(raw, (status, schema) => source.get('strict', `${operationId}:response${status === '200' ? '' : `:${status}`}`, schema));
+      const responses = compileResponses(raw, (status, schema) =>
+        source.get('strict', `${operationId}:response${status === '200' ? '' : `:${status}`}`, schema),
+      );
       const codes = (raw['x-codes'] ?? []) as string[];
       for (const code of codes) {
         if (!dialect.entry(code)) throw new Error(`${where}: x-codes names ${code}, which is not in x-error-catalog`);

@@ -10,7 +10,6 @@ export interface ValidatorSource {
   get(kind: 'strict' | 'coercing', key: string, schema: JsonObject): ValidateFunction;
 }
 
-
 /** Parameters of one location as an object schema (undefined for none). */
 export function objectSchema(params: JsonObject[]): JsonObject | undefined {
   if (params.length === 0) return undefined;
@@ -28,5 +27,8 @@ export function jsonFieldsOf(schema: JsonObject | undefined, source: ValidatorSo
   const props = (schema?.['properties'] ?? {}) as Record<string, JsonObject>;
   return Object.entries(props)
     .filter(([, s]) => s['contentMediaType'] === JSON_TYPE && s['contentSchema'])
-    .map(([name, s]) => ({ name, validate: source.get('strict', `${keyPrefix}:json:${name}`, s['contentSchema'] as JsonObject) }));
+    .map(([name, s]) => ({
+      name,
+      validate: source.get('strict', `${keyPrefix}:json:${name}`, s['contentSchema'] as JsonObject),
+    }));
 }

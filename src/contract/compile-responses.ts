@@ -5,7 +5,8 @@
 import type { ValidateFunction } from 'ajv';
 import type { DeclaredResponse, JsonObject } from './types.js';
 
-export const isJsonMedia = (type: string): boolean => /^application\/(?:[\w.+-]+\+)?json\b/i.test(type) || type === '*/*';
+export const isJsonMedia = (type: string): boolean =>
+  /^application\/(?:[\w.+-]+\+)?json\b/i.test(type) || type === '*/*';
 
 /** The media type a response is answered in: a JSON one when declared, else the first. */
 function pickMedia(content: Record<string, JsonObject>): string | undefined {
@@ -27,7 +28,10 @@ function examplesOf(media: JsonObject | undefined): Map<string, unknown> {
  * Every response the operation declares, by status as written. `validator` compiles a JSON response's schema
  * (it is given the status, so a build-time cache can key it); a response without a JSON schema has no validator.
  */
-export function compileResponses(raw: JsonObject, validator: (status: string, schema: JsonObject) => ValidateFunction): Map<string, DeclaredResponse> {
+export function compileResponses(
+  raw: JsonObject,
+  validator: (status: string, schema: JsonObject) => ValidateFunction,
+): Map<string, DeclaredResponse> {
   const responses = new Map<string, DeclaredResponse>();
   for (const [status, response] of Object.entries((raw['responses'] ?? {}) as Record<string, JsonObject>)) {
     const media = (response?.['content'] ?? {}) as Record<string, JsonObject>;
@@ -57,7 +61,6 @@ export function successOf(responses: Map<string, DeclaredResponse>): DeclaredRes
     responses.get(twoXX[0] ?? '') ??
     responses.get('2XX') ??
     responses.get('default') ??
-    [...responses.values()].find((r) => !/^1/.test(r.status)) ??
-    { status: '200', examples: new Map() }
+    [...responses.values()].find((r) => !/^1/.test(r.status)) ?? { status: '200', examples: new Map() }
   );
 }

@@ -9,7 +9,15 @@ import { ProblemDialect, type DialectSource } from './dialect.js';
 import type { SpecDocument } from './load-specs.js';
 import { inferRestRoles, type ShapeInput } from './rest-shape.js';
 import { integerFieldsOf } from './integer-fields.js';
-import type { BodyKind, CatalogEntry, DeclaredResponse, DocumentProblem, JsonObject, Operation, SecurityScheme } from './types.js';
+import type {
+  BodyKind,
+  CatalogEntry,
+  DeclaredResponse,
+  DocumentProblem,
+  JsonObject,
+  Operation,
+  SecurityScheme,
+} from './types.js';
 import { compileResponses, isJsonMedia, successOf } from './compile-responses.js';
 import { joinPointer } from './json-pointer.js';
 import type { ValidateFunction } from 'ajv';
@@ -46,7 +54,12 @@ export function servedDialect(api: string): ProblemDialect {
       messagePointer: '/detail',
       successCodes: [],
       roles: { invalidRequest: '422', methodNotAllowed: '405', unauthorized: '401', serverError: '500' },
-      envelopes: { default: { success: '{{data}}', error: { type: 'about:blank', title: '{{message}}', status: '{{code:int}}', detail: '{{message}}' } } },
+      envelopes: {
+        default: {
+          success: '{{data}}',
+          error: { type: 'about:blank', title: '{{message}}', status: '{{code:int}}', detail: '{{message}}' },
+        },
+      },
     },
     'x-error-catalog': catalog,
   };
@@ -55,10 +68,17 @@ export function servedDialect(api: string): ProblemDialect {
 
 /** An operationId for an operation the document leaves unnamed: `GET /pets/{id}` → `get-pets-id`. */
 function syntheticId(method: string, path: string): string {
-  return `${method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/-+$/, '')}`;
+  return `${method}${path
+    .replace(/[{}]/g, '')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/-+$/, '')}`;
 }
 
-function securityOf(requirements: unknown, schemes: Record<string, JsonObject>, where: string): SecurityScheme[][] | undefined {
+function securityOf(
+  requirements: unknown,
+  schemes: Record<string, JsonObject>,
+  where: string,
+): SecurityScheme[][] | undefined {
   if (!Array.isArray(requirements) || requirements.length === 0) return undefined;
   const alternatives: SecurityScheme[][] = [];
   for (const requirement of requirements as JsonObject[]) {
@@ -73,7 +93,12 @@ function securityOf(requirements: unknown, schemes: Record<string, JsonObject>, 
         all.push({ name, in: at, key: at === 'header' ? String(s['name']).toLowerCase() : String(s['name']) });
       } else if (type === 'http') {
         const scheme = String(s['scheme'] ?? 'bearer').toLowerCase();
-        all.push({ name, in: 'header', key: 'authorization', prefix: scheme === 'basic' ? 'Basic' : scheme === 'bearer' ? 'Bearer' : s['scheme'] as string });
+        all.push({
+          name,
+          in: 'header',
+          key: 'authorization',
+          prefix: scheme === 'basic' ? 'Basic' : scheme === 'bearer' ? 'Bearer' : (s['scheme'] as string),
+        });
       } else if (type === 'oauth2' || type === 'openIdConnect') {
         all.push({ name, in: 'header', key: 'authorization', prefix: 'Bearer' });
       }
@@ -112,7 +137,8 @@ function dropBadPatterns(schema: JsonObject, seen = new WeakSet<object>()): void
 }
 
 /** What stands in for a schema that cannot be compiled: every value passes (its operation is served without that validation). */
-const passAll = (schema: JsonObject): ValidateFunction => Object.assign(() => true, { errors: null, schema }) as unknown as ValidateFunction;
+const passAll = (schema: JsonObject): ValidateFunction =>
+  Object.assign(() => true, { errors: null, schema }) as unknown as ValidateFunction;
 
 /** Where in the operation a validator's key (`api/op:body`, `:response:200`, `:query` ...) points. */
 function pointerOf(base: string, key: string): string {
@@ -127,7 +153,12 @@ function pointerOf(base: string, key: string): string {
  * still cannot be compiled (a keyword's value of the wrong type, a broken $ref) degrades its operation only: no
  * validation there, and a DocumentProblem naming it (serve warns, lint --spec reports it).
  */
-function tolerant(source: Validators, where: string, site: { file: string; operationId: string; pointer: string }, problems: DocumentProblem[]): Validators {
+function tolerant(
+  source: Validators,
+  where: string,
+  site: { file: string; operationId: string; pointer: string },
+  problems: DocumentProblem[],
+): Validators {
   return {
     get(kind, key, schema) {
       try {
@@ -138,7 +169,13 @@ function tolerant(source: Validators, where: string, site: { file: string; opera
           return source.get(kind, key, schema);
         } catch (e) {
           const part = key.slice(key.indexOf(':') + 1).replace(':', ' ');
-          problems.push({ kind: 'schema', file: site.file, operationId: site.operationId, pointer: pointerOf(site.pointer, key), message: `${where} (${site.operationId}): the ${part} schema cannot be compiled, so it is not validated: ${(e as Error).message}` });
+          problems.push({
+            kind: 'schema',
+            file: site.file,
+            operationId: site.operationId,
+            pointer: pointerOf(site.pointer, key),
+            message: `${where} (${site.operationId}): the ${part} schema cannot be compiled, so it is not validated: ${(e as Error).message}`,
+          });
           return passAll(schema);
         }
       }
@@ -147,14 +184,22 @@ function tolerant(source: Validators, where: string, site: { file: string; opera
 }
 
 /** Marks the response examples that break their own schema (answered only when a client names them) and reports each. */
-function markBrokenExamples(responses: Map<string, DeclaredResponse>, where: string, site: { file: string; operationId: string; pointer: string }, problems: DocumentProblem[]): void {
+function markBrokenExamples(
+  responses: Map<string, DeclaredResponse>,
+  where: string,
+  site: { file: string; operationId: string; pointer: string },
+  problems: DocumentProblem[],
+): void {
   for (const r of responses.values()) {
     if (!r.validate || !r.examples.size || !r.contentType) continue;
     let broken: Set<string> | undefined;
     for (const [name, value] of r.examples) {
       if (r.validate(value)) continue;
       (broken ??= new Set()).add(name);
-      const errors = (r.validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+      const errors = (r.validate.errors ?? [])
+        .slice(0, 3)
+        .map((e) => `${e.instancePath || '/'} ${e.message}`)
+        .join('; ');
       const at = name === 'example' ? ['example'] : ['examples', name, 'value'];
       problems.push({
         kind: 'example',
@@ -169,11 +214,19 @@ function markBrokenExamples(responses: Map<string, DeclaredResponse>, where: str
 }
 
 /** The operations of one served document, mounted at its `servers` path. */
-export function compileServedSpec(spec: SpecDocument, validators: Validators, seenIds: Map<string, string>, problems: DocumentProblem[] = []): { dialect: ProblemDialect; operations: Operation[] } {
+export function compileServedSpec(
+  spec: SpecDocument,
+  validators: Validators,
+  seenIds: Map<string, string>,
+  problems: DocumentProblem[] = [],
+): { dialect: ProblemDialect; operations: Operation[] } {
   const doc = spec.document;
   const dialect = servedDialect(spec.api);
   const mount = spec.mount ?? '';
-  const schemes = (((doc['components'] as JsonObject | undefined)?.['securitySchemes'] ?? {}) as Record<string, JsonObject>);
+  const schemes = ((doc['components'] as JsonObject | undefined)?.['securitySchemes'] ?? {}) as Record<
+    string,
+    JsonObject
+  >;
   const ops: Operation[] = [];
   const shapes: ShapeInput[] = [];
   for (const [path, item] of Object.entries((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
@@ -183,15 +236,20 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
       const raw = item[method] as JsonObject | undefined;
       if (!raw || typeof raw !== 'object') continue;
       const where = `${spec.file}: ${method.toUpperCase()} ${path}`;
-      const operationId = typeof raw['operationId'] === 'string' && raw['operationId'] ? raw['operationId'] : syntheticId(method, path);
-      if (seenIds.has(operationId)) throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
+      const operationId =
+        typeof raw['operationId'] === 'string' && raw['operationId'] ? raw['operationId'] : syntheticId(method, path);
+      if (seenIds.has(operationId))
+        throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
       seenIds.set(operationId, where);
       const key = `${spec.api}/${operationId}`;
       const site = { file: spec.file, operationId, pointer: joinPointer('paths', path, method) };
       const source = tolerant(validators, where, site, problems);
       // An operation's parameter replaces a path item's one of the same name and location.
       const own = (raw['parameters'] ?? []) as JsonObject[];
-      const params = [...shared.filter((p) => !own.some((o) => o['name'] === p['name'] && o['in'] === p['in'])), ...own];
+      const params = [
+        ...shared.filter((p) => !own.some((o) => o['name'] === p['name'] && o['in'] === p['in'])),
+        ...own,
+      ];
       const querySchema = objectSchema(params.filter((p) => p['in'] === 'query'));
       const pathSchema = objectSchema(params.filter((p) => p['in'] === 'path'));
       const requestBody = raw['requestBody'] as JsonObject | undefined;
@@ -204,16 +262,28 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         validateBody = source.get('strict', `${key}:body`, (content[jsonType]!['schema'] ?? {}) as JsonObject);
       } else if (content['application/x-www-form-urlencoded']) {
         bodyKind = 'form';
-        validateBody = source.get('coercing', `${key}:body`, (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject);
+        validateBody = source.get(
+          'coercing',
+          `${key}:body`,
+          (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject,
+        );
       }
-      const responses = compileResponses(raw, (status, schema) => source.get('strict', `${key}:response:${status}`, schema));
+      const responses = compileResponses(raw, (status, schema) =>
+        source.get('strict', `${key}:response:${status}`, schema),
+      );
       markBrokenExamples(responses, where, site, problems);
       // An operation that documents no success answers its first documented response, as Prism does.
       const success = successOf(responses);
       const arrayQuery = params
-        .filter((p) => p['in'] === 'query' && [(p['schema'] as JsonObject | undefined)?.['type']].flat().includes('array'))
+        .filter(
+          (p) => p['in'] === 'query' && [(p['schema'] as JsonObject | undefined)?.['type']].flat().includes('array'),
+        )
         .map((p) => ({ name: String(p['name']), explode: p['explode'] !== false }));
-      const headerParams = params.filter((p) => p['in'] === 'header' && !['accept', 'content-type', 'authorization'].includes(String(p['name']).toLowerCase()));
+      const headerParams = params.filter(
+        (p) =>
+          p['in'] === 'header' &&
+          !['accept', 'content-type', 'authorization'].includes(String(p['name']).toLowerCase()),
+      );
       const headerSchema = objectSchema(headerParams, true);
       const op: Operation = {
         api: spec.api,
@@ -234,7 +304,10 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         integerFields: {
           query: integerFieldsOf(querySchema),
           path: integerFieldsOf(pathSchema),
-          body: bodyKind === 'form' ? integerFieldsOf(content['application/x-www-form-urlencoded']?.['schema'] as JsonObject | undefined) : undefined,
+          body:
+            bodyKind === 'form'
+              ? integerFieldsOf(content['application/x-www-form-urlencoded']?.['schema'] as JsonObject | undefined)
+              : undefined,
         },
         anyJsonBody: true,
         jsonFields: [],
@@ -245,10 +318,20 @@ export function compileServedSpec(spec: SpecDocument, validators: Validators, se
         success,
         security: securityOf(raw['security'] ?? doc['security'], schemes, where),
         ...(arrayQuery.length && { arrayQuery }),
-        ...(headerSchema && { headerParams: { names: headerParams.map((p) => String(p['name']).toLowerCase()), validate: source.get('coercing', `${key}:headers`, headerSchema) } }),
+        ...(headerSchema && {
+          headerParams: {
+            names: headerParams.map((p) => String(p['name']).toLowerCase()),
+            validate: source.get('coercing', `${key}:headers`, headerSchema),
+          },
+        }),
       };
       ops.push(op);
-      shapes.push({ op, params, stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false, strict: [doc, item, raw].some((o) => o['x-mock-state'] === 'strict') });
+      shapes.push({
+        op,
+        params,
+        stateOff: item['x-mock-state'] === false || raw['x-mock-state'] === false,
+        strict: [doc, item, raw].some((o) => o['x-mock-state'] === 'strict'),
+      });
     }
   }
   if (ops.length === 0) throw new Error(`${spec.file}: the document has no operations to serve`);

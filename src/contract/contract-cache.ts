@@ -82,7 +82,13 @@ export async function buildContractCache(dir = defaultCacheDir(), specsDir = def
     inputsHash: cacheInputsHash(specsDir),
     scenarioSchemaHash: hashOf(scenarioSchema),
     scenarios,
-    specs: specs.map((s) => ({ api: s.api, name: basename(s.file), hash: hashOf(s.text), raw: s.raw, document: s.document })),
+    specs: specs.map((s) => ({
+      api: s.api,
+      name: basename(s.file),
+      hash: hashOf(s.text),
+      raw: s.raw,
+      document: s.document,
+    })),
     validators: maps,
   };
   writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
@@ -100,8 +106,14 @@ function cacheInputsHash(specsDir: string): string {
   const files = [
     ...specFiles(specsDir),
     scenarioSchemaFile(),
-    ...readdirSync(scenarioDir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(scenarioDir, f)),
-    ...readdirSync(here).filter((f) => /\.[jt]s$/.test(f)).sort().map((f) => join(here, f)),
+    ...readdirSync(scenarioDir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => join(scenarioDir, f)),
+    ...readdirSync(here)
+      .filter((f) => /\.[jt]s$/.test(f))
+      .sort()
+      .map((f) => join(here, f)),
     createRequire(import.meta.url).resolve('ajv/package.json'),
   ];
   for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
@@ -109,7 +121,10 @@ function cacheInputsHash(specsDir: string): string {
 }
 
 /** Builds the cache unless the one in `dir` was built from exactly these inputs (`npm ci && npm test` builds once). */
-export async function ensureContractCache(dir = defaultCacheDir(), specsDir = defaultSpecsDir()): Promise<'current' | 'built'> {
+export async function ensureContractCache(
+  dir = defaultCacheDir(),
+  specsDir = defaultSpecsDir(),
+): Promise<'current' | 'built'> {
   indexes.delete(dir);
   if (readIndex(dir)?.inputsHash === cacheInputsHash(specsDir)) return 'current';
   await buildContractCache(dir, specsDir);
@@ -131,7 +146,11 @@ function loadStandalone(file: string): Record<string, ValidateFunction> {
 }
 
 /** The cached contract (plus served specs, compiled now), or undefined when there is no cache or a spec changed since it was built. */
-export function loadCachedContract(dir = defaultCacheDir(), specsDir = defaultSpecsDir(), served: SpecDocument[] = []): Contract | undefined {
+export function loadCachedContract(
+  dir = defaultCacheDir(),
+  specsDir = defaultSpecsDir(),
+  served: SpecDocument[] = [],
+): Contract | undefined {
   const index = readIndex(dir);
   if (!index) return undefined;
   const files = specFiles(specsDir);
@@ -143,7 +162,10 @@ export function loadCachedContract(dir = defaultCacheDir(), specsDir = defaultSp
     if (!cached || cached.hash !== hashOf(text)) return undefined;
     specs.push({ api: cached.api, file, text, raw: cached.raw, document: cached.document });
   }
-  const modules = { strict: loadStandalone(join(dir, 'strict.cjs')), coercing: loadStandalone(join(dir, 'coercing.cjs')) };
+  const modules = {
+    strict: loadStandalone(join(dir, 'strict.cjs')),
+    coercing: loadStandalone(join(dir, 'coercing.cjs')),
+  };
   let fallback: ValidatorSource | undefined;
   const source: ValidatorSource = {
     get(kind, key, schema) {

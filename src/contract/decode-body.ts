@@ -42,7 +42,15 @@ function componentBytes(raw: Buffer, from: number, to: number): Buffer {
 }
 
 function undecodable(charset: string, where: string): DecodedBody {
-  return { ok: false, violation: { side: 'request', pointer: '/body', message: `${where} is not valid ${charset} (the charset its Content-Type declares)`, rule: 'charset' } };
+  return {
+    ok: false,
+    violation: {
+      side: 'request',
+      pointer: '/body',
+      message: `${where} is not valid ${charset} (the charset its Content-Type declares)`,
+      rule: 'charset',
+    },
+  };
 }
 
 function decodeStrict(bytes: Buffer, charset: string): string | undefined {
@@ -57,7 +65,15 @@ function decodeStrict(bytes: Buffer, charset: string): string | undefined {
  */
 export function decodeBody(raw: Buffer, charset: string, form: boolean): DecodedBody {
   if (!iconv.encodingExists(charset)) {
-    return { ok: false, violation: { side: 'request', pointer: '/body', message: `charset ${charset} is not one contract-mock can decode (UTF-8, GBK, GB2312, GB18030, Big5 ...)`, rule: 'charset' } };
+    return {
+      ok: false,
+      violation: {
+        side: 'request',
+        pointer: '/body',
+        message: `charset ${charset} is not one contract-mock can decode (UTF-8, GBK, GB2312, GB18030, Big5 ...)`,
+        rule: 'charset',
+      },
+    };
   }
   if (!form) {
     const text = decodeStrict(raw, charset);
@@ -72,7 +88,8 @@ export function decodeBody(raw: Buffer, charset: string, form: boolean): Decoded
       if (eq === -1 || eq > i) eq = i;
       const key = decodeStrict(componentBytes(raw, start, eq), charset);
       const value = eq < i ? decodeStrict(componentBytes(raw, eq + 1, i), charset) : '';
-      if (key === undefined || value === undefined) return undecodable(charset, `form field ${key === undefined ? `#${parts.length + 1}` : JSON.stringify(key)}`);
+      if (key === undefined || value === undefined)
+        return undecodable(charset, `form field ${key === undefined ? `#${parts.length + 1}` : JSON.stringify(key)}`);
       parts.push(eq < i ? `${encodeURIComponent(key)}=${encodeURIComponent(value)}` : encodeURIComponent(key));
     }
     start = i + 1;

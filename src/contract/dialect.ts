@@ -104,7 +104,8 @@ export class Dialect {
       else this.byCode.set(entry.code, [entry]);
     }
     for (const [role, key] of Object.entries(this.source.roles)) {
-      if (key !== undefined && !this.byKey.has(key)) throw new Error(`${api}: x-dialect.roles.${role} names ${key}, which is not in x-error-catalog`);
+      if (key !== undefined && !this.byKey.has(key))
+        throw new Error(`${api}: x-dialect.roles.${role} names ${key}, which is not in x-error-catalog`);
     }
     if (!this.source.envelopes['default']) throw new Error(`${api}: x-dialect.envelopes.default is missing`);
   }
@@ -248,12 +249,26 @@ export class ProblemDialect extends Dialect {
   }
 
   override refusal(refusal: RefusalShape, message: string | undefined): DialectAnswer {
-    return { status: refusal.status, contentType: PROBLEM_TYPE, body: { type: refusal.type, title: refusal.title, status: refusal.status, detail: message ?? `contract-mock: ${refusal.when}` } };
+    return {
+      status: refusal.status,
+      contentType: PROBLEM_TYPE,
+      body: {
+        type: refusal.type,
+        title: refusal.title,
+        status: refusal.status,
+        detail: message ?? `contract-mock: ${refusal.when}`,
+      },
+    };
   }
 
   override methodNotAllowed(api: ApiName, path: string, method: string, allowed: string[]): DialectAnswer {
     const detail = `${api} documents ${allowed.join(', ')} for ${path}, not ${method}.`;
-    return { status: 405, contentType: PROBLEM_TYPE, headers: { Allow: allowed.join(', ') }, body: { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail } };
+    return {
+      status: 405,
+      contentType: PROBLEM_TYPE,
+      headers: { Allow: allowed.join(', ') },
+      body: { type: 'about:blank', title: 'Method Not Allowed', status: 405, detail },
+    };
   }
 
   override invalidRequest(): undefined {

@@ -98,7 +98,13 @@ function forValidation(value: unknown, outside: string[] = [], pointer = '', dep
   if (value === null || typeof value !== 'object' || depth > 64) return value;
   if (Array.isArray(value)) return value.map((v, i) => forValidation(v, outside, `${pointer}/${i}`, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const k in value) out[k] = forValidation((value as Record<string, unknown>)[k], outside, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1);
+  for (const k in value)
+    out[k] = forValidation(
+      (value as Record<string, unknown>)[k],
+      outside,
+      `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+      depth + 1,
+    );
   return out;
 }
 

@@ -8,7 +8,8 @@ export function integerFieldsOf(schema: JsonObject | undefined): Map<string, Int
   let out: Map<string, IntegerFormat> | undefined;
   for (const [name, s] of Object.entries(props)) {
     const type = s['type'];
-    if (type === 'integer' || (Array.isArray(type) && type.includes('integer'))) (out ??= new Map()).set(name, s['format'] === 'int32' ? 'int32' : 'int64');
+    if (type === 'integer' || (Array.isArray(type) && type.includes('integer')))
+      (out ??= new Map()).set(name, s['format'] === 'int32' ? 'int32' : 'int64');
   }
   return out;
 }

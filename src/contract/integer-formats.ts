@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 /** 2^63 as a double: the first value beyond int64 (every double below it is within). */
 const TWO_63 = 2 ** 63;
 
-const validateInt32 = (value: number): boolean => Number.isInteger(value) && value >= -2147483648 && value <= 2147483647;
+const validateInt32 = (value: number): boolean =>
+  Number.isInteger(value) && value >= -2147483648 && value <= 2147483647;
 const validateInt64 = (value: number): boolean => Number.isInteger(value) && value >= -TWO_63 && value < TWO_63;
 
 /** The id precompiled validators require these formats by (contract-cache.ts resolves it to `integerFormats.all()`). */
@@ -19,7 +20,9 @@ export const integerFormats = {
   int64: { type: 'number' as const, validate: validateInt64 },
   /** ajv-formats' full set with these two in place of its own: what standalone validators look formats up in. */
   all(): Record<string, unknown> {
-    const { fullFormats } = createRequire(import.meta.url)('ajv-formats/dist/formats') as { fullFormats: Record<string, unknown> };
+    const { fullFormats } = createRequire(import.meta.url)('ajv-formats/dist/formats') as {
+      fullFormats: Record<string, unknown>;
+    };
     return { ...fullFormats, int32: integerFormats.int32, int64: integerFormats.int64 };
   },
 };

@@ -47,7 +47,9 @@ export interface UncheckedPattern {
  * An ajv `code.regExp` engine over compileLinear. A pattern RE2 cannot express does not refuse the
  * document: it checks nothing (every value passes it) and is reported to `unchecked`, so start-up can say so.
  */
-export function linearRegExpEngine(unchecked: (p: UncheckedPattern) => void): ((pattern: string, flags: string) => PatternTest) & { code: string } {
+export function linearRegExpEngine(
+  unchecked: (p: UncheckedPattern) => void,
+): ((pattern: string, flags: string) => PatternTest) & { code: string } {
   const regExp = (pattern: string): PatternTest => {
     const compiled = compileLinear(pattern);
     if (compiled.ok) return compiled.pattern;

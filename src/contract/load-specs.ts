@@ -72,7 +72,13 @@ export async function loadSpecs(dir = defaultSpecsDir()): Promise<SpecDocument[]
 function apiNameOf(file: string, raw: JsonObject): ApiName {
   const named = (raw['info'] as JsonObject | undefined)?.['x-api'];
   if (typeof named === 'string' && /^[A-Za-z0-9][\w.-]{0,63}$/.test(named)) return named;
-  return basename(file).replace(/\.(ya?ml|json)$/i, '').replace(/\.openapi$/i, '').replace(/[^\w.-]+/g, '-').slice(0, 64) || 'spec';
+  return (
+    basename(file)
+      .replace(/\.(ya?ml|json)$/i, '')
+      .replace(/\.openapi$/i, '')
+      .replace(/[^\w.-]+/g, '-')
+      .slice(0, 64) || 'spec'
+  );
 }
 
 /** The path of the first `servers` URL (variables at their defaults), without a trailing slash: `` for none or `/`. */
@@ -102,15 +108,20 @@ const URL_TIMEOUT_MS = 15_000;
 async function fetchSpecText(url: string): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS), headers: { accept: 'application/yaml, application/json;q=0.9, */*;q=0.5' } });
+    res = await fetch(url, {
+      signal: AbortSignal.timeout(URL_TIMEOUT_MS),
+      headers: { accept: 'application/yaml, application/json;q=0.9, */*;q=0.5' },
+    });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new Error(`--spec ${url}: cannot fetch it (${cause?.code ?? cause?.message ?? (e as Error).message})`);
   }
   if (!res.ok) throw new Error(`--spec ${url}: the server answered HTTP ${res.status}, not the document`);
-  if (Number(res.headers.get('content-length') ?? 0) > URL_MAX_BYTES) throw new Error(`--spec ${url}: the document is over ${URL_MAX_BYTES} bytes`);
+  if (Number(res.headers.get('content-length') ?? 0) > URL_MAX_BYTES)
+    throw new Error(`--spec ${url}: the document is over ${URL_MAX_BYTES} bytes`);
   const text = await res.text();
-  if (Buffer.byteLength(text) > URL_MAX_BYTES) throw new Error(`--spec ${url}: the document is over ${URL_MAX_BYTES} bytes`);
+  if (Buffer.byteLength(text) > URL_MAX_BYTES)
+    throw new Error(`--spec ${url}: the document is over ${URL_MAX_BYTES} bytes`);
   return text;
 }
 
@@ -161,16 +172,22 @@ export async function loadServedSpec(file: string): Promise<SpecDocument> {
   }
   let raw: JsonObject;
   try {
-    raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 1000 }) as JsonObject;
+    raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, {
+      maxAliasCount: 1000,
+    }) as JsonObject;
   } catch (e) {
     throw new Error(`--spec ${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
   }
   if (raw && typeof raw === 'object' && raw['swagger'] !== undefined && raw['openapi'] === undefined) {
     // swagger2openapi is not a dependency: say what the file is and how to convert it, in one line.
-    throw new Error(`--spec ${file}: not an OpenAPI 3.0 or 3.1 document but Swagger ${String(raw['swagger'])}: convert it first (npx swagger2openapi ${file} -o ${file.replace(/\.(ya?ml|json)$/i, '')}.openapi.yaml, or editor.swagger.io: Edit > Convert to OpenAPI 3)`);
+    throw new Error(
+      `--spec ${file}: not an OpenAPI 3.0 or 3.1 document but Swagger ${String(raw['swagger'])}: convert it first (npx swagger2openapi ${file} -o ${file.replace(/\.(ya?ml|json)$/i, '')}.openapi.yaml, or editor.swagger.io: Edit > Convert to OpenAPI 3)`,
+    );
   }
   if (!raw || typeof raw !== 'object' || typeof raw['openapi'] !== 'string' || !/^3\.[01]\./.test(raw['openapi'])) {
-    throw new Error(`--spec ${file}: not an OpenAPI 3.0 or 3.1 document (its "openapi" field is ${JSON.stringify((raw as JsonObject | null)?.['openapi'] ?? null)})`);
+    throw new Error(
+      `--spec ${file}: not an OpenAPI 3.0 or 3.1 document (its "openapi" field is ${JSON.stringify((raw as JsonObject | null)?.['openapi'] ?? null)})`,
+    );
   }
   if (!raw['paths'] || typeof raw['paths'] !== 'object') throw new Error(`--spec ${file}: the document has no paths`);
   const { dereference } = await import('@readme/openapi-parser');
@@ -179,10 +196,20 @@ export async function loadServedSpec(file: string): Promise<SpecDocument> {
     // Only references inside the document: a served spec never makes the mock read other files or the network.
     const copy = structuredClone(raw);
     markBrokenRefs(copy);
-    document = (await dereference(copy as never, { resolve: { external: false }, dereference: { circular: 'ignore' } } as never)) as unknown as JsonObject;
+    document = (await dereference(
+      copy as never,
+      { resolve: { external: false }, dereference: { circular: 'ignore' } } as never,
+    )) as unknown as JsonObject;
   } catch (e) {
     throw new Error(`--spec ${file}: cannot resolve its $refs: ${(e as Error).message.split('\n')[0]}`);
   }
   convertDocumentSchemas(document);
-  return { api: apiNameOf(url ? decodeURIComponent(new URL(file).pathname) : path, raw), file: path, text, raw, document, mount: mountOf(raw) };
+  return {
+    api: apiNameOf(url ? decodeURIComponent(new URL(file).pathname) : path, raw),
+    file: path,
+    text,
+    raw,
+    document,
+    mount: mountOf(raw),
+  };
 }

@@ -71,7 +71,8 @@ export function matchRoute(table: RouteTable, method: string, pathname: string):
     const m = route.regex.exec(path);
     if (!m) continue;
     const operation = route.byMethod.get(method);
-    if (!operation) return { ok: false, reason: 'method', api: route.api, allowed: [...route.byMethod.keys()], path: route.path };
+    if (!operation)
+      return { ok: false, reason: 'method', api: route.api, allowed: [...route.byMethod.keys()], path: route.path };
     const params: Record<string, string> = {};
     route.names.forEach((name, i) => (params[name] = decode(m[i + 1] as string)));
     return { ok: true, operation, params };

@@ -7,7 +7,18 @@
 import type { JsonObject } from './types.js';
 
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'] as const;
-const SUBSCHEMA = ['items', 'not', 'additionalProperties', 'contains', 'if', 'then', 'else', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems'] as const;
+const SUBSCHEMA = [
+  'items',
+  'not',
+  'additionalProperties',
+  'contains',
+  'if',
+  'then',
+  'else',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+] as const;
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'] as const;
 
 /** Converts one schema in place (shared subschemas once each); returns it. */
@@ -24,7 +35,8 @@ export function toJsonSchema2020(schema: JsonObject, seen = new WeakSet<object>(
     convert30(s);
     for (const k of SUBSCHEMA_LISTS) if (Array.isArray(s[k])) stack.push(...(s[k] as JsonObject[]));
     for (const k of SUBSCHEMA) if (s[k] && typeof s[k] === 'object') stack.push(s[k] as JsonObject);
-    for (const k of SUBSCHEMA_MAPS) if (s[k] && typeof s[k] === 'object') stack.push(...(Object.values(s[k] as JsonObject) as JsonObject[]));
+    for (const k of SUBSCHEMA_MAPS)
+      if (s[k] && typeof s[k] === 'object') stack.push(...(Object.values(s[k] as JsonObject) as JsonObject[]));
   }
   return schema;
 }
@@ -41,7 +53,10 @@ function convert30(s: JsonObject): void {
       s['anyOf'] = [rest, { type: 'null' }];
     }
   } else if (s['nullable'] === false) delete s['nullable'];
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (s[flag] === true && typeof s[bound] === 'number') {
       s[flag] = s[bound];
       delete s[bound];
@@ -51,7 +66,8 @@ function convert30(s: JsonObject): void {
   delete s['example'];
   // A bare `integer` is an int64, as in the four specs: `1e20` in a JSON body is outside it, not an integer that passes.
   const type = s['type'];
-  if ((type === 'integer' || (Array.isArray(type) && type.includes('integer'))) && s['format'] === undefined) s['format'] = 'int64';
+  if ((type === 'integer' || (Array.isArray(type) && type.includes('integer'))) && s['format'] === undefined)
+    s['format'] = 'int64';
 }
 
 /** Every schema position of a document: components, parameters, request bodies, responses and their headers. */
@@ -62,9 +78,14 @@ export function convertDocumentSchemas(doc: JsonObject): void {
     if (s && typeof s === 'object') toJsonSchema2020(s as JsonObject, seen);
   };
   const contentOf = (holder: unknown): void => {
-    for (const media of Object.values(((holder as JsonObject | undefined)?.['content'] ?? {}) as Record<string, JsonObject>)) schemaOf(media);
+    for (const media of Object.values(
+      ((holder as JsonObject | undefined)?.['content'] ?? {}) as Record<string, JsonObject>,
+    ))
+      schemaOf(media);
   };
-  for (const s of Object.values(((doc['components'] as JsonObject | undefined)?.['schemas'] ?? {}) as Record<string, JsonObject>)) {
+  for (const s of Object.values(
+    ((doc['components'] as JsonObject | undefined)?.['schemas'] ?? {}) as Record<string, JsonObject>,
+  )) {
     if (s && typeof s === 'object') toJsonSchema2020(s, seen);
   }
   for (const item of Object.values((doc['paths'] ?? {}) as Record<string, JsonObject>)) {

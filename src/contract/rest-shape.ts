@@ -32,7 +32,8 @@ const PARAM = /^\{([^}]+)\}$/;
  * time: it takes no REST role, so it changes no state (issue 29: the pet existed after a 405). `2XX`, `default` and
  * no responses at all answer 2xx.
  */
-const answersSuccess = (op: Operation): boolean => /^2(?:\d\d|XX)$/.test(op.success.status) || op.success.status === 'default';
+const answersSuccess = (op: Operation): boolean =>
+  /^2(?:\d\d|XX)$/.test(op.success.status) || op.success.status === 'default';
 
 /** The properties a schema declares, through `allOf` too. */
 export function propertiesOf(schema: JsonObject | undefined, depth = 0): Record<string, JsonObject> {
@@ -65,7 +66,10 @@ function bodySchema(op: Operation): JsonObject | undefined {
 
 function requiredOf(schema: JsonObject | undefined, depth = 0): string[] {
   if (!schema || typeof schema !== 'object' || depth > 8) return [];
-  return [...((schema['required'] ?? []) as string[]), ...((schema['allOf'] ?? []) as JsonObject[]).flatMap((s) => requiredOf(s, depth + 1))];
+  return [
+    ...((schema['required'] ?? []) as string[]),
+    ...((schema['allOf'] ?? []) as JsonObject[]).flatMap((s) => requiredOf(s, depth + 1)),
+  ];
 }
 
 /** The field of an item that holds its id: the path parameter's name, else `id`, else the parameter without its `Id` suffix. */
@@ -91,31 +95,55 @@ export function inferRestRoles(inputs: ShapeInput[]): void {
     if (!param || segments.length < 3) continue;
     const collectionPath = segments.slice(0, -1).join('/');
     const collection = byPath.get(collectionPath) ?? [];
-    const find = (list: ShapeInput[], method: string): ShapeInput | undefined => list.find((i) => i.op.method === method && !i.stateOff && answersSuccess(i.op));
+    const find = (list: ShapeInput[], method: string): ShapeInput | undefined =>
+      list.find((i) => i.op.method === method && !i.stateOff && answersSuccess(i.op));
     const read = find(items, 'GET');
     const create = find(collection, 'POST');
     const readSchema = read?.op.success.schema;
-    const itemSchema = isObjectSchema(readSchema) ? readSchema : bodySchema(create?.op ?? find(items, 'PUT')?.op ?? ({ raw: {} } as Operation));
+    const itemSchema = isObjectSchema(readSchema)
+      ? readSchema
+      : bodySchema(create?.op ?? find(items, 'PUT')?.op ?? ({ raw: {} } as Operation));
     if (!isObjectSchema(itemSchema)) continue;
     const idField = idFieldOf(param, itemSchema);
-    const paramSchema = (items[0]!.params.find((p) => p['in'] === 'path' && p['name'] === param)?.['schema'] ?? {}) as JsonObject;
+    const paramSchema = (items[0]!.params.find((p) => p['in'] === 'path' && p['name'] === param)?.['schema'] ??
+      {}) as JsonObject;
     const idSchema = propertiesOf(itemSchema)[idField] ?? paramSchema;
     const t = typeOf(idSchema) ?? typeOf(paramSchema);
-    const idType: RestRole['idType'] = t === 'integer' || t === 'number' ? 'integer' : idSchema['format'] === 'uuid' || paramSchema['format'] === 'uuid' ? 'uuid' : 'string';
+    const idType: RestRole['idType'] =
+      t === 'integer' || t === 'number'
+        ? 'integer'
+        : idSchema['format'] === 'uuid' || paramSchema['format'] === 'uuid'
+          ? 'uuid'
+          : 'string';
     const props = propertiesOf(itemSchema);
     const fields = Object.keys(props);
     const filled = [...new Set([...requiredOf(itemSchema), ...fields.filter((k) => props[k]?.['readOnly'] === true)])];
     const example = documentedExample(read?.op);
-    const itemExample = example && typeof example === 'object' && !Array.isArray(example) ? (example as JsonObject) : undefined;
+    const itemExample =
+      example && typeof example === 'object' && !Array.isArray(example) ? (example as JsonObject) : undefined;
     const role = (kind: RestRole['kind'], input: ShapeInput, extra: Partial<RestRole> = {}): RestRole => ({
-      kind, itemPath, param, idField, idType, itemSchema, fields, filled, ...(itemExample && { itemExample }), ...(input.strict && { strict: true }), ...extra,
+      kind,
+      itemPath,
+      param,
+      idField,
+      idType,
+      itemSchema,
+      fields,
+      filled,
+      ...(itemExample && { itemExample }),
+      ...(input.strict && { strict: true }),
+      ...extra,
     });
     if (create && create.op.bodyKind === 'json') create.op.rest = role('create', create);
     const list = find(collection, 'GET');
     if (list) {
       const property = listPropertyOf(list.op.success.schema);
       const listExample = documentedExample(list.op);
-      if (property !== false) list.op.rest = role('list', list, { listProperty: property, ...(listExample !== undefined && { listExample }) });
+      if (property !== false)
+        list.op.rest = role('list', list, {
+          listProperty: property,
+          ...(listExample !== undefined && { listExample }),
+        });
     }
     if (read) read.op.rest = role('read', read);
     const put = find(items, 'PUT');

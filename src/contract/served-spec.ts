@@ -21,7 +21,12 @@ export interface SpecListing {
 export function specListing(contract: Contract): SpecListing[] {
   return [...contract.apis.values()].map((a) => {
     const info = (a.spec.raw['info'] ?? {}) as JsonObject;
-    return { api: a.api, title: String(info['title'] ?? a.api), version: String(info['version'] ?? ''), url: `/__mock/specs/${encodeURIComponent(a.api)}` };
+    return {
+      api: a.api,
+      title: String(info['title'] ?? a.api),
+      version: String(info['version'] ?? ''),
+      url: `/__mock/specs/${encodeURIComponent(a.api)}`,
+    };
   });
 }
 
@@ -75,7 +80,11 @@ function documentMappedStatuses(doc: JsonObject, api: ApiContract): void {
 }
 
 /** The 200's media types with the error branches of its schema only, and those of its examples `answers` picks. */
-function errorContent(doc: JsonObject, content: Record<string, JsonObject>, answers: (value: unknown) => boolean): Record<string, JsonObject> {
+function errorContent(
+  doc: JsonObject,
+  content: Record<string, JsonObject>,
+  answers: (value: unknown) => boolean,
+): Record<string, JsonObject> {
   const out: Record<string, JsonObject> = {};
   for (const [type, media] of Object.entries(content)) {
     const schema = media['schema'] as JsonObject | undefined;
@@ -84,17 +93,27 @@ function errorContent(doc: JsonObject, content: Record<string, JsonObject>, answ
     // An example may be a local $ref (platform-sync's components/examples).
     const valueOf = (ex: JsonObject | undefined): unknown => {
       const ref = ex?.['$ref'];
-      return (typeof ref === 'string' && ref.startsWith('#') ? (getPointer(doc, ref.slice(1)) as JsonObject | undefined) : ex)?.['value'];
+      return (
+        typeof ref === 'string' && ref.startsWith('#') ? (getPointer(doc, ref.slice(1)) as JsonObject | undefined) : ex
+      )?.['value'];
     };
-    const examples = Object.entries((media['examples'] ?? {}) as Record<string, JsonObject>).filter(([, ex]) => answers(valueOf(ex)));
-    out[type] = { ...(errorSchema && { schema: errorSchema }), ...(examples.length && { examples: Object.fromEntries(examples) }) };
+    const examples = Object.entries((media['examples'] ?? {}) as Record<string, JsonObject>).filter(([, ex]) =>
+      answers(valueOf(ex)),
+    );
+    out[type] = {
+      ...(errorSchema && { schema: errorSchema }),
+      ...(examples.length && { examples: Object.fromEntries(examples) }),
+    };
   }
   return out;
 }
 
 /** The 200's description under mapped: success only at HTTP 200, errors at their own status. */
 function mappedSuccessText(description: string): string {
-  const text = description.replace(/always HTTP 200; /g, '').replace(/;? always HTTP 200\.?/g, '.').replace(/\.\.$/, '.');
+  const text = description
+    .replace(/always HTTP 200; /g, '')
+    .replace(/;? always HTTP 200\.?/g, '.')
+    .replace(/\.\.$/, '.');
   return `${text} Under serve --http-status mapped (this mock) HTTP 200 answers success; each business error answers the HTTP status documented for it.`;
 }
 
@@ -108,7 +127,8 @@ export function servedSpec(api: ApiContract, serverUrl: string, mode: HttpStatus
   for (const item of Object.values((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
     if (!item || typeof item !== 'object') continue;
     delete item['servers'];
-    for (const method of METHODS) if (item[method] && typeof item[method] === 'object') delete (item[method] as JsonObject)['servers'];
+    for (const method of METHODS)
+      if (item[method] && typeof item[method] === 'object') delete (item[method] as JsonObject)['servers'];
   }
   if (mode === 'mapped') documentMappedStatuses(doc, api);
   return doc;

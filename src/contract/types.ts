@@ -88,7 +88,11 @@ export interface Operation {
   anyJsonBody: boolean;
   jsonFields: JsonField[];
   /** Integer fields sent as text (query, path, form) and their width, checked digit by digit (exact-json.ts). */
-  integerFields: { query?: ReadonlyMap<string, IntegerFormat>; path?: ReadonlyMap<string, IntegerFormat>; body?: ReadonlyMap<string, IntegerFormat> };
+  integerFields: {
+    query?: ReadonlyMap<string, IntegerFormat>;
+    path?: ReadonlyMap<string, IntegerFormat>;
+    body?: ReadonlyMap<string, IntegerFormat>;
+  };
   /** The dereferenced OpenAPI operation object (parameters, request body) for tools that need more. */
   raw: JsonObject;
   /** How the operation's API answers: its envelope and catalogue, or problem documents at HTTP statuses. */

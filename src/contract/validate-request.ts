@@ -70,22 +70,35 @@ function inspect(value: unknown, base: string, limits: ParseLimits, out: Violati
     const v = node.v;
     if (v === null || typeof v !== 'object') continue;
     if (node.depth >= limits.maxDepth) {
-      out.push({ side: 'request', pointer: pointerOf(node, base), message: `nesting deeper than ${limits.maxDepth} levels`, rule: 'max-depth' });
+      out.push({
+        side: 'request',
+        pointer: pointerOf(node, base),
+        message: `nesting deeper than ${limits.maxDepth} levels`,
+        rule: 'max-depth',
+      });
       return;
     }
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push({ v: v[i], depth: node.depth + 1, parent: node, key: i });
+      for (let i = 0; i < v.length; i++)
+        if (v[i] !== null && typeof v[i] === 'object')
+          stack.push({ v: v[i], depth: node.depth + 1, parent: node, key: i });
       continue;
     }
     for (const key in v) {
       if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
       if (FORBIDDEN_KEYS.has(key)) {
-        out.push({ side: 'request', pointer: pointerOf({ v: undefined, depth: 0, parent: node, key }, base), message: `key "${key}" is not allowed`, rule: 'forbidden-key' });
+        out.push({
+          side: 'request',
+          pointer: pointerOf({ v: undefined, depth: 0, parent: node, key }, base),
+          message: `key "${key}" is not allowed`,
+          rule: 'forbidden-key',
+        });
         delete (v as JsonObject)[key];
         continue;
       }
       const child = (v as JsonObject)[key];
-      if (child !== null && typeof child === 'object') stack.push({ v: child, depth: node.depth + 1, parent: node, key });
+      if (child !== null && typeof child === 'object')
+        stack.push({ v: child, depth: node.depth + 1, parent: node, key });
     }
   }
 }
@@ -109,7 +122,9 @@ function unique(found: Violation[]): Violation[] {
  */
 export function closestBranches(errors: readonly ErrorObject[]): ErrorObject[] {
   let kept = [...errors];
-  const combinators = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  const combinators = errors
+    .filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
+    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
   for (const c of combinators) {
     if (!kept.includes(c)) continue;
     const prefix = `${c.schemaPath}/`;
@@ -134,12 +149,17 @@ function outsideMessage(format: IntegerFormat): string {
   return `is outside ${format} (${format === 'int32' ? '-2147483648 to 2147483647' : '-9223372036854775808 to 9223372036854775807'})`;
 }
 
-const isIntegerFormat = (e: ErrorObject): boolean => e.keyword === 'format' && ((e.params as { format?: string }).format === 'int32' || (e.params as { format?: string }).format === 'int64');
+const isIntegerFormat = (e: ErrorObject): boolean =>
+  e.keyword === 'format' &&
+  ((e.params as { format?: string }).format === 'int32' || (e.params as { format?: string }).format === 'int64');
 
 function ajvViolations(errors: ErrorObject[] | null | undefined, base: string, side: Violation['side']): Violation[] {
   let list = errors ?? [];
   // A value that is not an integer at all is told so once: its int32/int64 format failure says nothing more.
-  if (list.some(isIntegerFormat)) list = list.filter((e) => !isIntegerFormat(e) || !list.some((t) => t.keyword === 'type' && t.instancePath === e.instancePath));
+  if (list.some(isIntegerFormat))
+    list = list.filter(
+      (e) => !isIntegerFormat(e) || !list.some((t) => t.keyword === 'type' && t.instancePath === e.instancePath),
+    );
   return (list.some((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf') ? closestBranches(list) : list).map((e) => {
     let pointer = base + e.instancePath;
     let message = e.message ?? 'is invalid';
@@ -164,7 +184,13 @@ function ajvViolations(errors: ErrorObject[] | null | undefined, base: string, s
  * is judged again on its validation copy (exact-json.ts), so only the failure path pays for them.
  * `flagged` pointers already have their own violation and get no second one from the schema.
  */
-function failures(validate: ValidateFunction, data: unknown, base: string, side: Violation['side'], flagged?: Set<string>): Violation[] {
+function failures(
+  validate: ValidateFunction,
+  data: unknown,
+  base: string,
+  side: Violation['side'],
+  flagged?: Set<string>,
+): Violation[] {
   const outside: string[] = [];
   if (exactJson.holdsBigInt(data) && validate(exactJson.forValidation(data, outside))) return [];
   const found = ajvViolations(validate.errors, base, side);
@@ -175,7 +201,13 @@ function failures(validate: ValidateFunction, data: unknown, base: string, side:
   return unique(flagged?.size ? found.filter((v) => !flagged.has(v.pointer)) : found);
 }
 
-function run(validate: ValidateFunction | undefined, data: unknown, base: string, out: Violation[], flagged?: Set<string>): void {
+function run(
+  validate: ValidateFunction | undefined,
+  data: unknown,
+  base: string,
+  out: Violation[],
+  flagged?: Set<string>,
+): void {
   if (validate && !validate(data)) out.push(...failures(validate, data, base, 'request', flagged));
 }
 
@@ -186,7 +218,12 @@ const DECIMAL = /^-?\d+$/;
  * would take `1e3` as 1000 and `99999999999999999999` as 1e20. One beyond 2^53 becomes a BigInt with
  * every digit; one beyond its format is a violation. Returns the pointers it flagged.
  */
-function exactIntegers(values: JsonObject, fields: ReadonlyMap<string, IntegerFormat> | undefined, base: string, out: Violation[]): Set<string> | undefined {
+function exactIntegers(
+  values: JsonObject,
+  fields: ReadonlyMap<string, IntegerFormat> | undefined,
+  base: string,
+  out: Violation[],
+): Set<string> | undefined {
   if (!fields) return undefined;
   let flagged: Set<string> | undefined;
   for (const [name, format] of fields) {
@@ -194,7 +231,12 @@ function exactIntegers(values: JsonObject, fields: ReadonlyMap<string, IntegerFo
     if (typeof text !== 'string' || text === '') continue;
     const pointer = base + joinPointer(name);
     if (!DECIMAL.test(text)) {
-      out.push({ side: 'request', pointer, message: `must be a decimal integer, got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`, rule: 'type' });
+      out.push({
+        side: 'request',
+        pointer,
+        message: `must be a decimal integer, got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}`,
+        rule: 'type',
+      });
       (flagged ??= new Set()).add(pointer);
     } else if (text.length > 15) {
       const exact = BigInt(text);
@@ -238,7 +280,12 @@ export function parseSearch(search: string, limits: ParseLimits, out: Violation[
     const eq = pair.indexOf('=');
     const key = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
     if (FORBIDDEN_KEYS.has(key)) {
-      out.push({ side: 'request', pointer: base + joinPointer(key), message: `key "${key}" is not allowed`, rule: 'forbidden-key' });
+      out.push({
+        side: 'request',
+        pointer: base + joinPointer(key),
+        message: `key "${key}" is not allowed`,
+        rule: 'forbidden-key',
+      });
       continue;
     }
     if (!(key in result)) result[key] = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
@@ -289,7 +336,11 @@ function arrayValues(params: Array<{ name: string; explode: boolean }>, search: 
   }
 }
 
-export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLimits = DEFAULT_PARSE_LIMITS): RequestCheck {
+export function validateRequest(
+  op: Operation,
+  raw: RawRequest,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): RequestCheck {
   const violations: Violation[] = [];
   const jsonViolations: Violation[] = [];
   const query = parseSearch(raw.search, limits, violations, '/query');
@@ -303,7 +354,13 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
     }
     run(declared.validate, headers, '/headers', violations);
   }
-  run(op.validateQuery, query, '/query', violations, exactIntegers(query, op.integerFields.query, '/query', violations));
+  run(
+    op.validateQuery,
+    query,
+    '/query',
+    violations,
+    exactIntegers(query, op.integerFields.query, '/query', violations),
+  );
   const params: JsonObject = { ...raw.params };
   run(op.validatePath, params, '/path', violations, exactIntegers(params, op.integerFields.path, '/path', violations));
 
@@ -313,8 +370,17 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
     const expected = op.bodyKind === 'json' ? JSON_TYPE : FORM;
     const actual = mediaType(raw.contentType);
     if (isBlank(text)) {
-      if (op.bodyRequired) violations.push({ side: 'request', pointer: '/body', message: `a ${expected} body is required`, rule: 'required-body' });
-    } else if (actual !== expected && !(op.anyJsonBody && op.bodyKind === 'json' && actual && /^application\/(?:[\w.-]+\+)?json$/.test(actual))) {
+      if (op.bodyRequired)
+        violations.push({
+          side: 'request',
+          pointer: '/body',
+          message: `a ${expected} body is required`,
+          rule: 'required-body',
+        });
+    } else if (
+      actual !== expected &&
+      !(op.anyJsonBody && op.bodyKind === 'json' && actual && /^application\/(?:[\w.-]+\+)?json$/.test(actual))
+    ) {
       // (A body the document lets be any JSON may come as any JSON media type: application/vnd.api+json, application/merge-patch+json.)
       violations.push({
         side: 'request',
@@ -337,7 +403,12 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
           run(op.validateBody, body, '/body', violations);
         }
       } catch (e) {
-        violations.push({ side: 'request', pointer: '/body', message: `malformed JSON: ${parseError(text, e)}`, rule: 'json-parse' });
+        violations.push({
+          side: 'request',
+          pointer: '/body',
+          message: `malformed JSON: ${parseError(text, e)}`,
+          rule: 'json-parse',
+        });
       }
     } else {
       body = parseSearch(text, limits, violations, '/body');
@@ -353,7 +424,12 @@ export function validateRequest(op: Operation, raw: RawRequest, limits: ParseLim
           if (jsonViolations.length === before) run(field.validate, parsed, pointer, jsonViolations);
           body[field.name] = parsed;
         } catch (e) {
-          jsonViolations.push({ side: 'request', pointer, message: `malformed JSON: ${parseError(value, e)}`, rule: 'json-parse' });
+          jsonViolations.push({
+            side: 'request',
+            pointer,
+            message: `malformed JSON: ${parseError(value, e)}`,
+            rule: 'json-parse',
+          });
         }
       }
     }
@@ -379,9 +455,23 @@ export function responseFor(op: Operation, status: number): DeclaredResponse | u
 
 /** Checks an answer against the declared response of the status it carries (a body that is not JSON, `text`, is not checked). */
 /** `side`: `document` when the body is the document's own example (its fault, not the mock's nor the client's). */
-export function checkAnswerBody(op: Operation, status: number, body: unknown, text: string | undefined, side: Violation['side'] = 'response'): Violation[] {
+export function checkAnswerBody(
+  op: Operation,
+  status: number,
+  body: unknown,
+  text: string | undefined,
+  side: Violation['side'] = 'response',
+): Violation[] {
   const response = responseFor(op, status);
-  if (!response) return [{ side: 'response', pointer: '', message: `status ${status} is not a documented response of ${op.operationId} (documented: ${[...op.responses.keys()].join(', ')})`, rule: 'status' }];
+  if (!response)
+    return [
+      {
+        side: 'response',
+        pointer: '',
+        message: `status ${status} is not a documented response of ${op.operationId} (documented: ${[...op.responses.keys()].join(', ')})`,
+        rule: 'status',
+      },
+    ];
   const validate = response.validate;
   if (!validate || text !== undefined || validate(body)) return [];
   return failures(validate, body, '', side);

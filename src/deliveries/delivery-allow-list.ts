@@ -22,7 +22,11 @@ export interface DeliveryAllowList {
   describe(): string[];
 }
 
-const bare = (host: string): string => host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+const bare = (host: string): string =>
+  host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
 const family = (address: string): 'ipv4' | 'ipv6' => (isIP(address) === 6 ? 'ipv6' : 'ipv4');
 
 /** Parses one `--allow-delivery` value; a string saying what is wrong when it cannot. */
@@ -59,7 +63,11 @@ const LOOPBACK: Rule[] = (() => {
   const addresses = new BlockList();
   addresses.addSubnet('127.0.0.0', 8, 'ipv4');
   addresses.addAddress('::1', 'ipv6');
-  return [{ spec: '127.0.0.0/8', addresses }, { spec: '::1', addresses }, { spec: 'localhost', name: 'localhost' }];
+  return [
+    { spec: '127.0.0.0/8', addresses },
+    { spec: '::1', addresses },
+    { spec: 'localhost', name: 'localhost' },
+  ];
 })();
 
 /** Builds the list once at start-up; throws with a one-line message on a value it cannot read. */

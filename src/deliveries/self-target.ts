@@ -48,7 +48,8 @@ function canonicalIp(text: string): string | undefined {
 /** The addresses of this machine's interfaces, for a server bound to a wildcard address (read per check: interfaces come and go). */
 export function interfaceAddresses(): Set<string> {
   const out = new Set<string>();
-  for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) out.add(canonicalIp(i.address) ?? i.address);
+  for (const list of Object.values(networkInterfaces()))
+    for (const i of list ?? []) out.add(canonicalIp(i.address) ?? i.address);
   return out;
 }
 
@@ -60,7 +61,8 @@ export function interfaceAddresses(): Set<string> {
  */
 export function isAdminTarget(pathname: string): boolean {
   let path = pathname;
-  for (let i = 0; i < DECODE_ROUNDS && path.includes('%'); i++) path = path.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  for (let i = 0; i < DECODE_ROUNDS && path.includes('%'); i++)
+    path = path.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return path
     .toLowerCase()
     .split(/[/\\]/)
@@ -71,18 +73,31 @@ export function isAdminTarget(pathname: string): boolean {
  * Why `url` must not be delivered to (the mock itself, or an admin path), or undefined when neither.
  * `localAddresses` (this machine's interface addresses, asked only for a wildcard bind) is passed in by tests.
  */
-export function selfTarget(url: URL, listening: readonly ListenAddress[], localAddresses: () => ReadonlySet<string> = interfaceAddresses): SelfTarget {
+export function selfTarget(
+  url: URL,
+  listening: readonly ListenAddress[],
+  localAddresses: () => ReadonlySet<string> = interfaceAddresses,
+): SelfTarget {
   if (isAdminTarget(url.pathname)) {
-    return { refused: 'admin-path', error: `not delivered: ${shown(url.pathname)} is an admin path (/__mock); a webhook never calls an admin API, so no page can reach one through the mock` };
+    return {
+      refused: 'admin-path',
+      error: `not delivered: ${shown(url.pathname)} is an admin path (/__mock); a webhook never calls an admin API, so no page can reach one through the mock`,
+    };
   }
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const on = listening.filter((l) => l.port === port);
   if (!on.length) return undefined;
   const host = url.hostname.replace(/\.$/, '').toLowerCase();
   const ip = canonicalIp(host);
-  const self = ip === undefined ? host === 'localhost' || host.endsWith('.localhost') || host === hostname().toLowerCase() : LOCAL.check(ip, family(ip)) || on.some((l) => listensOn(l, ip, localAddresses));
+  const self =
+    ip === undefined
+      ? host === 'localhost' || host.endsWith('.localhost') || host === hostname().toLowerCase()
+      : LOCAL.check(ip, family(ip)) || on.some((l) => listensOn(l, ip, localAddresses));
   if (!self) return undefined;
-  return { refused: 'self', error: `not delivered: ${shown(url.host)} is this mock itself (it listens on port ${port}); a delivery to itself would start a loop` };
+  return {
+    refused: 'self',
+    error: `not delivered: ${shown(url.host)} is this mock itself (it listens on port ${port}); a delivery to itself would start a loop`,
+  };
 }
 
 function listensOn(l: ListenAddress, ip: string, localAddresses: () => ReadonlySet<string>): boolean {

@@ -26,7 +26,7 @@ export function adminApiPage(): string {
     `The ${ADMIN_ROUTES.length} routes of the admin API, all under \`/__mock\` (they never collide with an API path), in`,
     'the order of the route table. Every answer is JSON (the events stream, the metrics and the dashboard aside); every refusal is',
     '`application/problem+json` with a `detail` that says what to fix. A path that is not in the table is answered 404',
-    '`Unknown admin route`, listing these routes. `contract-mock proxy` serves the journal\'s routes, events, sessions,',
+    "`Unknown admin route`, listing these routes. `contract-mock proxy` serves the journal's routes, events, sessions,",
     'health, ready and csrf under the same paths; its 404 lists what it serves.',
     '',
     '| method | path | does | who may call it | answered by |',

@@ -35,7 +35,14 @@ function commandSection(command: Command): string[] {
     usage,
     '```',
     '',
-    ...(args.length ? ['| argument | is |', '|---|---|', ...args.map((a) => `| \`${argumentUsage(a)}\` | ${cell(a.description)} |`), ''] : []),
+    ...(args.length
+      ? [
+          '| argument | is |',
+          '|---|---|',
+          ...args.map((a) => `| \`${argumentUsage(a)}\` | ${cell(a.description)} |`),
+          '',
+        ]
+      : []),
     '| option | does | default |',
     '|---|---|---|',
     ...command.options.map(optionRow),
@@ -59,7 +66,7 @@ export function cliPage(): string {
     'unknown option, a missing value, a port in use, a missing file) is one line saying what to change, and exit 2.',
     '`serve` and `run` also read their options from `contract-mock.config.json`, `.yaml` or `.yml` in the working',
     'directory (or `--config FILE`), keys named like the flags; the command line beats the environment (`PORT`,',
-    '`CONTRACT_MOCK_ADMIN_TOKEN`, `REDIS_URL`), which beats the file. `serve`\'s `--port` defaults to `$PORT` when it is set.',
+    "`CONTRACT_MOCK_ADMIN_TOKEN`, `REDIS_URL`), which beats the file. `serve`'s `--port` defaults to `$PORT` when it is set.",
     '',
     ...commands.flatMap(commandSection),
   ].join('\n');

@@ -16,7 +16,11 @@ export function headersPage(): string {
     '|---|---|---|',
     ...MOCK_HEADERS.map((h) => `| \`${h.name}\` | ${h.sentBy} | ${cell(h.meaning)}. |`),
     '',
-    `A browser script may read these of an API answer (CORS \`Access-Control-Expose-Headers\`): ${EXPOSED_HEADERS.split(', ').map((h) => `\`${h}\``).join(', ')}.`,
+    `A browser script may read these of an API answer (CORS \`Access-Control-Expose-Headers\`): ${EXPOSED_HEADERS.split(
+      ', ',
+    )
+      .map((h) => `\`${h}\``)
+      .join(', ')}.`,
     '',
   ].join('\n');
 }

@@ -14,18 +14,36 @@ export interface Problem {
 }
 
 /** The problem document itself, for answers written outside express (pipeline, listener). */
-export function problemBody(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, type = 'about:blank'): Problem {
+export function problemBody(
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  type = 'about:blank',
+): Problem {
   return { type, title, status, detail, ...extra };
 }
 
 /** Answers a plain node:http request with a problem document (and any extra headers, as a flat list). */
-export function writeProblem(res: ServerResponse, status: number, title: string, detail: string, headers: string[] = [], type = 'about:blank'): void {
+export function writeProblem(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  headers: string[] = [],
+  type = 'about:blank',
+): void {
   res.writeHead(status, [...headers, 'Content-Type', PROBLEM_TYPE]);
   res.end(JSON.stringify(problemBody(status, title, detail, {}, type)));
 }
 
 /** A refusal's problem document (its status, title and type from the catalogue); `status` only where the entry says it varies. */
-export function refusalProblem(refusal: Refusal, detail: string, extra: Record<string, unknown> = {}, status = refusal.status): Problem {
+export function refusalProblem(
+  refusal: Refusal,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  status = refusal.status,
+): Problem {
   return problemBody(status, refusal.title, detail, extra, refusal.type);
 }
 

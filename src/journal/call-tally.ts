@@ -6,7 +6,9 @@
 import type { CallRecord } from './call-record.js';
 
 /** Upper bounds of the latency buckets, in seconds: answers are tens of µs, scenario delays seconds. */
-export const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export const LATENCY_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
 
 /** Distinct (api, operation, code) series kept; a code past it is counted as OTHER_CODE (a handler inventing codes cannot grow it without bound). */
 export const MAX_SERIES = 5000;
@@ -49,7 +51,11 @@ export class CallTally {
       entry.violations += n;
     }
     let latency = this.latencies.get(api);
-    if (!latency) this.latencies.set(api, (latency = { api, buckets: new Array<number>(this.boundsMs.length + 1).fill(0), sumSeconds: 0, count: 0 }));
+    if (!latency)
+      this.latencies.set(
+        api,
+        (latency = { api, buckets: new Array<number>(this.boundsMs.length + 1).fill(0), sumSeconds: 0, count: 0 }),
+      );
     const ms = record.durationMs;
     const bounds = this.boundsMs;
     let i = 0;

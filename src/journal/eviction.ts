@@ -107,7 +107,15 @@ export class EvictionRules {
   share(session: string): Share {
     const lost = this.emptied.get(session) ?? 0;
     if (lost) this.emptied.delete(session);
-    return { session, records: 0, bytes: 0, lost, bucket: [-1, -1], prev: [undefined, undefined], next: [undefined, undefined] };
+    return {
+      session,
+      records: 0,
+      bytes: 0,
+      lost,
+      bucket: [-1, -1],
+      prev: [undefined, undefined],
+      next: [undefined, undefined],
+    };
   }
 
   /** A record of `bytes` joined the share. */
@@ -134,7 +142,11 @@ export class EvictionRules {
   victim(grown: Share): Share | undefined {
     const { maxPerSession, maxTotal, maxBytes } = this.caps;
     const sessionBytes = this.caps.maxSessionBytes ?? maxBytes;
-    if (grown.records > maxPerSession || (sessionBytes !== undefined && grown.bytes > sessionBytes && grown.records > 1)) return grown;
+    if (
+      grown.records > maxPerSession ||
+      (sessionBytes !== undefined && grown.bytes > sessionBytes && grown.records > 1)
+    )
+      return grown;
     if (this.records > maxTotal) return this.byRecords.top();
     if (maxBytes !== undefined && this.bytes > maxBytes && this.records > 1) return this.byBytes.top();
     return undefined;

@@ -2,10 +2,22 @@
 import { exactJson } from '../contract/exact-json.js';
 import type { CallRecord } from './call-record.js';
 
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 204: 'No Content', 400: 'Bad Request', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  204: 'No Content',
+  400: 'Bad Request',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
 
 const pairs = (o: Record<string, unknown>): Array<{ name: string; value: string }> =>
-  Object.entries(o).map(([name, value]) => ({ name, value: typeof value === 'string' ? value : exactJson.stringify(value) }));
+  Object.entries(o).map(([name, value]) => ({
+    name,
+    value: typeof value === 'string' ? value : exactJson.stringify(value),
+  }));
 
 /** The request body as text: JSON bodies re-serialised, form bodies re-encoded (JSON-in-form fields as JSON strings). */
 function bodyText(c: CallRecord): { mimeType: string; text: string } | undefined {
@@ -14,7 +26,12 @@ function bodyText(c: CallRecord): { mimeType: string; text: string } | undefined
   const mimeType = c.request.headers['content-type'] ?? 'application/octet-stream';
   if (typeof body === 'string') return { mimeType, text: body };
   if (mimeType.startsWith('application/x-www-form-urlencoded')) {
-    return { mimeType, text: new URLSearchParams(pairs(body as Record<string, unknown>).map((p): [string, string] => [p.name, p.value])).toString() };
+    return {
+      mimeType,
+      text: new URLSearchParams(
+        pairs(body as Record<string, unknown>).map((p): [string, string] => [p.name, p.value]),
+      ).toString(),
+    };
   }
   return { mimeType, text: exactJson.stringify(body) };
 }
@@ -48,7 +65,9 @@ export function toHar(calls: CallRecord[], version: string): object {
         const search = new URLSearchParams(pairs(c.query).map((p): [string, string] => [p.name, p.value])).toString();
         const post = bodyText(c);
         const { mimeType, text: responseText } = responseContent(c);
-        const responseHeaders = header(c.response.headers, 'content-type') ? c.response.headers : { ...c.response.headers, 'content-type': mimeType };
+        const responseHeaders = header(c.response.headers, 'content-type')
+          ? c.response.headers
+          : { ...c.response.headers, 'content-type': mimeType };
         return {
           startedDateTime: c.time,
           time: c.durationMs,

@@ -4,7 +4,17 @@
  * read back backwards at start (serve --state). Reads are memory's (memory-journal-store.ts, its index); what a
  * record keeps is journal-rules.ts's. Knows nothing of HTTP.
  */
-import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+} from 'node:fs';
 import { join, parse } from 'node:path';
 import { exactJson } from '../contract/exact-json.js';
 import { LineAppender, type AppendOutcome, type PersistenceFailure, type WriteLine } from '../state/append-line.js';
@@ -99,7 +109,9 @@ export class FileJournalStore implements JournalStore {
     return {
       ...this.memory.stats(),
       file: this.options.file,
-      ...((this.fileError || this.appender?.failure) && { fileError: this.fileError?.message ?? this.appender!.failure!.error }),
+      ...((this.fileError || this.appender?.failure) && {
+        fileError: this.fileError?.message ?? this.appender!.failure!.error,
+      }),
       ...(this.restored && { restored: this.restored }),
       ...(this.unreadable && { unreadableLines: this.unreadable }),
     };
@@ -108,7 +120,12 @@ export class FileJournalStore implements JournalStore {
   /** Why the file is not written (a failed append, until one succeeds; or a file that could not be opened or rotated). */
   persistence(): PersistenceFailure | undefined {
     if (this.appender?.failure) return this.appender.failure;
-    if (this.fileError) return { file: this.options.file, error: this.fileError.message, since: (this.fileErrorSince ??= new Date().toISOString()) };
+    if (this.fileError)
+      return {
+        file: this.options.file,
+        error: this.fileError.message,
+        since: (this.fileErrorSince ??= new Date().toISOString()),
+      };
     return undefined;
   }
 
@@ -273,7 +290,13 @@ export class FileJournalStore implements JournalStore {
       this.memory.merge(p as DeliveriesLine, false);
       return;
     }
-    if (typeof p.id !== 'string' || typeof p.session !== 'string' || typeof p.time !== 'string' || !Array.isArray(p.violations) || !Array.isArray(p.deliveries)) {
+    if (
+      typeof p.id !== 'string' ||
+      typeof p.session !== 'string' ||
+      typeof p.time !== 'string' ||
+      !Array.isArray(p.violations) ||
+      !Array.isArray(p.deliveries)
+    ) {
       this.unreadable++;
       return;
     }

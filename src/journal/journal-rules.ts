@@ -32,11 +32,15 @@ export interface Kept {
 }
 
 /** Whether the text's UTF-8 is at most `max` bytes; counted only when its length leaves it in doubt (a character is 1-3 bytes). */
-export const fitsBytes = (text: string, max: number): boolean => text.length <= max && (text.length * 3 <= max || Buffer.byteLength(text) <= max);
+export const fitsBytes = (text: string, max: number): boolean =>
+  text.length <= max && (text.length * 3 <= max || Buffer.byteLength(text) <= max);
 
 /** A body as a short string: what it weighed and how it starts. */
 export function preview(body: unknown, why: string): string {
-  if (typeof body === 'string') return body.length <= PREVIEW_CHARS ? body : `(${Buffer.byteLength(body)} bytes, ${why}) ${body.slice(0, PREVIEW_CHARS)}`;
+  if (typeof body === 'string')
+    return body.length <= PREVIEW_CHARS
+      ? body
+      : `(${Buffer.byteLength(body)} bytes, ${why}) ${body.slice(0, PREVIEW_CHARS)}`;
   try {
     const text = exactJson.stringify(body) ?? '';
     return `(${Buffer.byteLength(text)} bytes, ${why}) ${text.slice(0, PREVIEW_CHARS)}`;
@@ -54,13 +58,16 @@ export function boundRecord(record: CallRecord, max: number): Kept {
   } catch {
     /* a value JSON cannot write (nested too deep): kept as a preview below */
   }
-  const why = text === undefined ? 'not kept whole: it cannot be serialised' : `not kept whole: the record was over ${max} bytes`;
+  const why =
+    text === undefined ? 'not kept whole: it cannot be serialised' : `not kept whole: the record was over ${max} bytes`;
   const kept: CallRecord = {
     ...record,
     request: { ...record.request, body: preview(record.request.body, why) },
     response: { ...record.response, body: preview(record.response.body, why) },
     deliveries: record.deliveries.slice(0, LISTED_DELIVERIES),
-    ...(record.deliveries.length > LISTED_DELIVERIES && { deliveriesNotListed: (record.deliveriesNotListed ?? 0) + record.deliveries.length - LISTED_DELIVERIES }),
+    ...(record.deliveries.length > LISTED_DELIVERIES && {
+      deliveriesNotListed: (record.deliveriesNotListed ?? 0) + record.deliveries.length - LISTED_DELIVERIES,
+    }),
   };
   try {
     text = exactJson.stringify(kept);
@@ -77,8 +84,16 @@ function bareRecord(record: CallRecord, kept: CallRecord, max: number): CallReco
     ...kept,
     query: {},
     request: { headers: {}, body: `(not kept: the record was over ${max} bytes)` },
-    response: { status: record.response.status, headers: {}, body: `(not kept: the record was over ${max} bytes)`, code: record.response.code, ...(record.response.fault && { fault: record.response.fault }) },
-    violations: record.violations.slice(0, 20).map((v) => ({ ...v, message: v.message.slice(0, 200), pointer: v.pointer.slice(0, 200) })),
+    response: {
+      status: record.response.status,
+      headers: {},
+      body: `(not kept: the record was over ${max} bytes)`,
+      code: record.response.code,
+      ...(record.response.fault && { fault: record.response.fault }),
+    },
+    violations: record.violations
+      .slice(0, 20)
+      .map((v) => ({ ...v, message: v.message.slice(0, 200), pointer: v.pointer.slice(0, 200) })),
     scenarios: record.scenarios.slice(0, 20),
     deliveries: [],
     deliveriesNotListed: record.deliveries.length + (record.deliveriesNotListed ?? 0),
@@ -98,7 +113,17 @@ export function mergeDeliveries(record: CallRecord, line: DeliveriesLine): CallR
 
 /** The deliveries still pending when the mock stopped: their outcome was never learnt (a restored file). */
 export function unsettledLine(record: CallRecord): DeliveriesLine {
-  const deliveries = record.deliveries.map((d) => (d.pending ? { url: d.url, at: d.at, ok: false, durationMs: 0, error: 'outcome unknown: the mock stopped before this delivery settled' } : d));
+  const deliveries = record.deliveries.map((d) =>
+    d.pending
+      ? {
+          url: d.url,
+          at: d.at,
+          ok: false,
+          durationMs: 0,
+          error: 'outcome unknown: the mock stopped before this delivery settled',
+        }
+      : d,
+  );
   return { deliveriesOf: record.id, session: record.session, deliveries };
 }
 
@@ -114,7 +139,14 @@ export interface Indexed {
   violations: boolean;
 }
 
-export const indexOf = (r: CallRecord): Indexed => ({ api: r.api, operationId: r.operationId, method: r.method, path: r.path, time: Date.parse(r.time), violations: r.violations.length > 0 });
+export const indexOf = (r: CallRecord): Indexed => ({
+  api: r.api,
+  operationId: r.operationId,
+  method: r.method,
+  path: r.path,
+  time: Date.parse(r.time),
+  violations: r.violations.length > 0,
+});
 
 /** The filter as a test of one record's index; `limit` is applied after it (lastOf). */
 export function matcher(filter: CallFilter): (e: Indexed) => boolean {
@@ -130,7 +162,8 @@ export function matcher(filter: CallFilter): (e: Indexed) => boolean {
 }
 
 /** The newest `limit` of the matches (all without a limit). */
-export const lastOf = <T>(matches: T[], limit: number | undefined): T[] => (limit !== undefined ? matches.slice(Math.max(0, matches.length - limit)) : matches);
+export const lastOf = <T>(matches: T[], limit: number | undefined): T[] =>
+  limit !== undefined ? matches.slice(Math.max(0, matches.length - limit)) : matches;
 
 /** The rules as one journal applies them: its masking key and its record budget. */
 export class JournalRules {
@@ -180,7 +213,12 @@ export class JournalRules {
   /** A record's settled deliveries as every journal keeps them: masked, the first LISTED_DELIVERIES listed, the rest counted. */
   deliveriesLine(record: CallRecord, deliveries: DeliveryOutcome[]): DeliveriesLine {
     const listed = deliveries.slice(0, LISTED_DELIVERIES).map((d) => this.mask.delivery(d));
-    return { deliveriesOf: record.id, session: record.session, deliveries: listed, ...(deliveries.length > listed.length && { deliveriesNotListed: deliveries.length - listed.length }) };
+    return {
+      deliveriesOf: record.id,
+      session: record.session,
+      deliveries: listed,
+      ...(deliveries.length > listed.length && { deliveriesNotListed: deliveries.length - listed.length }),
+    };
   }
 
   /**
@@ -195,4 +233,5 @@ export class JournalRules {
 }
 
 /** The rules a journal's options set: their masking key (a fresh one when none is given) and record budget. */
-export const rulesOf = (options: { mask?: SecretMask; maxRecordBytes?: number }): JournalRules => new JournalRules(options.mask ?? new SecretMask(), options.maxRecordBytes ?? DEFAULT_RECORD_BYTES);
+export const rulesOf = (options: { mask?: SecretMask; maxRecordBytes?: number }): JournalRules =>
+  new JournalRules(options.mask ?? new SecretMask(), options.maxRecordBytes ?? DEFAULT_RECORD_BYTES);

@@ -124,14 +124,20 @@ export class Journal implements CallJournal {
   private static parts(options: JournalOptions): { rules: JournalRules; store: LocalStore } {
     const rules = rulesOf(options);
     const memory = new MemoryJournalStore(rules, options);
-    return { rules, store: options.file ? new FileJournalStore(memory, { ...options, file: options.file }, options.restore) : memory };
+    return {
+      rules,
+      store: options.file ? new FileJournalStore(memory, { ...options, file: options.file }, options.restore) : memory,
+    };
   }
 
   /** A journal that first reads its file's records back (streaming, newest kept within the caps), then appends to it. */
   static async open(options: JournalOptions): Promise<Journal> {
     if (!options.file || !options.restore) return new Journal(options);
     const rules = rulesOf(options);
-    const store = await FileJournalStore.open(new MemoryJournalStore(rules, options), { ...options, file: options.file });
+    const store = await FileJournalStore.open(new MemoryJournalStore(rules, options), {
+      ...options,
+      file: options.file,
+    });
     return new Journal(options, { rules, store });
   }
 
@@ -195,7 +201,19 @@ export class Journal implements CallJournal {
   }
 
   stats(): JournalStats {
-    const { records, bytes, evicted, trimmed, queued, sessionsWithLoss, sessions, file, fileError, restored, unreadableLines } = this.store.stats();
+    const {
+      records,
+      bytes,
+      evicted,
+      trimmed,
+      queued,
+      sessionsWithLoss,
+      sessions,
+      file,
+      fileError,
+      restored,
+      unreadableLines,
+    } = this.store.stats();
     return {
       records,
       bytes,

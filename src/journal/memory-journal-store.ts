@@ -103,10 +103,15 @@ export class MemoryJournalStore implements JournalStore {
       evicted: false,
     };
     let s = this.bySession.get(record.session);
-    if (!s) this.bySession.set(record.session, (s = Object.assign(this.eviction.share(record.session), { queue: new Queue<Entry>() })));
+    if (!s)
+      this.bySession.set(
+        record.session,
+        (s = Object.assign(this.eviction.share(record.session), { queue: new Queue<Entry>() })),
+      );
     s.queue.push(entry);
     this.eviction.added(s, entry.data!.length);
-    for (let victim = this.eviction.victim(s); victim; victim = this.eviction.victim(s)) this.evictOldest(victim as SessionEntries);
+    for (let victim = this.eviction.victim(s); victim; victim = this.eviction.victim(s))
+      this.evictOldest(victim as SessionEntries);
     if (record.deliveries.some((d) => d.pending)) this.awaiting.set(record.id, entry);
   }
 

@@ -63,7 +63,13 @@ export class OutputMask {
     if (Array.isArray(value)) return value.map((v) => this.literalDeep(v, depth + 1));
     const out: Record<string, unknown> = {};
     // defineProperty: a `__proto__` key stays data instead of setting the copy's prototype.
-    for (const k in value) Object.defineProperty(out, this.literal(k), { value: this.literalDeep((value as Record<string, unknown>)[k], depth + 1), enumerable: true, writable: true, configurable: true });
+    for (const k in value)
+      Object.defineProperty(out, this.literal(k), {
+        value: this.literalDeep((value as Record<string, unknown>)[k], depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return out;
   }
 }

@@ -87,7 +87,9 @@ export class RedisJournalStore implements JournalStore {
       sessions.map(([session, texts]) => {
         const { journal: key, meta } = sessionKeys(this.prefix, session);
         // MAXLEN ~ 2× the cap is only a backstop (when the bookkeeping below fails): the caps are held by journal-total.lua and journal-trim.lua.
-        return this.connection.run(this.client.cmJournalRecords(key, meta, 2 * maxPerSession, ttlMs, channel, ...texts));
+        return this.connection.run(
+          this.client.cmJournalRecords(key, meta, 2 * maxPerSession, ttlMs, channel, ...texts),
+        );
       }),
     );
     const appended = sessions.flatMap(([session, texts]) => [sessionKeys(this.prefix, session).journal, texts.length]);
@@ -112,7 +114,19 @@ export class RedisJournalStore implements JournalStore {
   private async holdCaps(appended: Array<string | number>): Promise<void> {
     const [sizes, touched, lost, counts] = this.totalKeys;
     const { maxTotal, maxPerSession, ttlMs } = this.options;
-    const trims = (await this.connection.run(this.client.cmJournalTotal(sizes, touched, lost, counts, maxTotal, maxPerSession, (this.options.now ?? Date.now)(), ttlMs, ...appended))) as Array<string | number>;
+    const trims = (await this.connection.run(
+      this.client.cmJournalTotal(
+        sizes,
+        touched,
+        lost,
+        counts,
+        maxTotal,
+        maxPerSession,
+        (this.options.now ?? Date.now)(),
+        ttlMs,
+        ...appended,
+      ),
+    )) as Array<string | number>;
     await Promise.all(
       Array.from({ length: trims.length / 2 }, async (_, i) => {
         const key = String(trims[2 * i]);
@@ -128,7 +142,9 @@ export class RedisJournalStore implements JournalStore {
     const { kept, text } = settled();
     const { journal: key, meta } = sessionKeys(this.prefix, line.session);
     const { maxPerSession, ttlMs, channel } = this.options;
-    await this.connection.run(this.client.cmJournal(key, meta, 2 * maxPerSession, 'd', exactJson.stringify(line), ttlMs, channel, text));
+    await this.connection.run(
+      this.client.cmJournal(key, meta, 2 * maxPerSession, 'd', exactJson.stringify(line), ttlMs, channel, text),
+    );
     return kept;
   }
 
@@ -165,7 +181,9 @@ export class RedisJournalStore implements JournalStore {
   /** Records the session lost to a cap since it was last cleared, across instances (once this instance's bookkeeping is in). */
   async lost(session: string): Promise<number> {
     await this.settled();
-    const n = await this.connection.run(this.connection.client.hget(this.totalKeys[2], sessionKeys(this.prefix, session).journal));
+    const n = await this.connection.run(
+      this.connection.client.hget(this.totalKeys[2], sessionKeys(this.prefix, session).journal),
+    );
     return Math.max(0, Number(n ?? 0));
   }
 
@@ -179,8 +197,16 @@ export class RedisJournalStore implements JournalStore {
     await this.settled();
     const [sizes, , lost, counts] = this.totalKeys;
     try {
-      const [[, c], [, sessions], [, withLoss]] = (await this.connection.run(this.connection.client.multi().hgetall(counts).zcard(sizes).hlen(lost).exec())) as [[unknown, Record<string, string>], [unknown, number], [unknown, number]];
-      return { ...base, records: Math.max(0, Number(c['records'] ?? 0)), evicted: Number(c['evicted'] ?? 0), sessions, sessionsWithLoss: withLoss };
+      const [[, c], [, sessions], [, withLoss]] = (await this.connection.run(
+        this.connection.client.multi().hgetall(counts).zcard(sizes).hlen(lost).exec(),
+      )) as [[unknown, Record<string, string>], [unknown, number], [unknown, number]];
+      return {
+        ...base,
+        records: Math.max(0, Number(c['records'] ?? 0)),
+        evicted: Number(c['evicted'] ?? 0),
+        sessions,
+        sessionsWithLoss: withLoss,
+      };
     } catch {
       return base;
     }

@@ -20,7 +20,9 @@ import type { RedisConnection } from '../state/redis-connection.js';
 export async function sharedMaskKey(connection: RedisConnection): Promise<Buffer | undefined> {
   const key = `{${connection.options.prefix}}:mask-key`;
   try {
-    const [, [, value]] = (await connection.run(connection.client.multi().set(key, randomBytes(32).toString('hex'), 'NX').get(key).exec())) as [unknown, [unknown, string | null]];
+    const [, [, value]] = (await connection.run(
+      connection.client.multi().set(key, randomBytes(32).toString('hex'), 'NX').get(key).exec(),
+    )) as [unknown, [unknown, string | null]];
     return value && /^[0-9a-f]{64}$/.test(value) ? Buffer.from(value, 'hex') : undefined;
   } catch {
     return undefined;
@@ -48,7 +50,13 @@ export class RedisJournal implements CallJournal {
     this.events = new RedisEventBus(connection);
     this.rules = rulesOf(options);
     const { maxPerSession, maxTotal, ttlMs, now } = options;
-    this.store = new RedisJournalStore(connection, { maxPerSession, maxTotal, ttlMs, now, channel: this.events.channel });
+    this.store = new RedisJournalStore(connection, {
+      maxPerSession,
+      maxTotal,
+      ttlMs,
+      now,
+      channel: this.events.channel,
+    });
   }
 
   shown(record: CallRecord): CallRecord {
@@ -86,7 +94,11 @@ export class RedisJournal implements CallJournal {
 
   /** The store's counts across every instance and the caps (while Redis does not answer: the caps alone). */
   async stats(): Promise<JournalStats> {
-    return { ...(await this.store.stats()), maxPerSession: this.options.maxPerSession, maxTotal: this.options.maxTotal };
+    return {
+      ...(await this.store.stats()),
+      maxPerSession: this.options.maxPerSession,
+      maxTotal: this.options.maxTotal,
+    };
   }
 
   subscribe(listener: JournalListener): () => void {

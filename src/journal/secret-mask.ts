@@ -15,7 +15,15 @@ import type { Violation } from '../contract/types.js';
 import { isSecretName, maskText } from './secret-text.js';
 
 /** Header names masked besides those isSecretName judges secret. */
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-auth-token', 'x-api-key', 'x-mock-admin-token']);
+const SECRET_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-auth-token',
+  'x-api-key',
+  'x-mock-admin-token',
+]);
 /** Headers that merely describe authentication, never carry it. */
 const PUBLIC_HEADERS = new Set(['www-authenticate', 'proxy-authenticate']);
 /** An authorization scheme word and the spaces after it (`Bearer `). */
@@ -38,7 +46,12 @@ const LETTER: Record<string, string> = Object.fromEntries([...'0123456789abcdef'
  */
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 function keyedHex(key: string, text: string): string {
-  return oneShot ? oneShot('sha256', key + text, 'hex') : crypto.createHash('sha256').update(key + text).digest('hex');
+  return oneShot
+    ? oneShot('sha256', key + text, 'hex')
+    : crypto
+        .createHash('sha256')
+        .update(key + text)
+        .digest('hex');
 }
 
 /** A value that may hold a secret whatever its name: a string (embedded pairs) or an object or array. */
@@ -143,8 +156,16 @@ export class SecretMask {
         // Keep the scheme word (`Bearer`, `Basic`): it says how the client authenticated, not with what.
         // (Nothing follows the spaces in the pattern, so a value of spaces that never end is read once, not backtracked.)
         const scheme = SCHEME.exec(v);
-        const credential = scheme && scheme[0].length < v.length && !/\s/.test(v[scheme[0].length]!) ? v.slice(scheme[0].length).trim() : undefined;
-        masked = v === '' ? v : credential !== undefined && SCHEME_WORD.test(scheme![1]!) ? `${scheme![1]} ${this.mask(credential)}` : this.mask(v);
+        const credential =
+          scheme && scheme[0].length < v.length && !/\s/.test(v[scheme[0].length]!)
+            ? v.slice(scheme[0].length).trim()
+            : undefined;
+        masked =
+          v === ''
+            ? v
+            : credential !== undefined && SCHEME_WORD.test(scheme![1]!)
+              ? `${scheme![1]} ${this.mask(credential)}`
+              : this.mask(v);
       } else masked = this.text(v);
       if (masked !== v) (out ??= { ...headers })[k] = masked;
     }
@@ -177,7 +198,15 @@ export class SecretMask {
     }
     const requestSame = requestHeaders === request.headers && requestBody === request.body;
     const responseSame = responseHeaders === response.headers && responseBody === response.body;
-    if (path === record.path && query === record.query && requestSame && responseSame && deliveries === record.deliveries && violations === record.violations) return record;
+    if (
+      path === record.path &&
+      query === record.query &&
+      requestSame &&
+      responseSame &&
+      deliveries === record.deliveries &&
+      violations === record.violations
+    )
+      return record;
     return {
       ...record,
       path,
@@ -208,7 +237,8 @@ export class SecretMask {
   private echoes(before: Violation[], after: Violation[]): Array<[string, string]> {
     const out: Array<[string, string]> = [];
     const json = (m: string): string => JSON.stringify(m).slice(1, -1);
-    const ascii = (m: string): string => json(m).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+    const ascii = (m: string): string =>
+      json(m).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
     for (let i = 0; i < before.length; i++) {
       const was = before[i]!.message;
       const now = after[i]!.message;
@@ -240,8 +270,12 @@ export class SecretMask {
   private violationMessage(v: Violation): string {
     const got = v.message.indexOf(', got ');
     if (got !== -1) {
-      const last = v.pointer.slice(v.pointer.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
-      if (last && this.secretName(last)) return `${this.text(v.message.slice(0, got))}, got ${this.mask(v.message.slice(got + 6))}`;
+      const last = v.pointer
+        .slice(v.pointer.lastIndexOf('/') + 1)
+        .replace(/~1/g, '/')
+        .replace(/~0/g, '~');
+      if (last && this.secretName(last))
+        return `${this.text(v.message.slice(0, got))}, got ${this.mask(v.message.slice(got + 6))}`;
     }
     return this.text(v.message);
   }

@@ -6,14 +6,16 @@
  */
 
 /** Words that make a name secret wherever they sit in it: `client_secret`, `X-Auth-Token`, `appKey`, `sessionid`. */
-const SECRET_WORD = /token|secret|pass(?:w|code)|pwd|credential|(?:api|app|access|private)[-_]?key|session[-_]?(?:key|id)|auth|cookie|signature|jwt/i;
+const SECRET_WORD =
+  /token|secret|pass(?:w|code)|pwd|credential|(?:api|app|access|private)[-_]?key|session[-_]?(?:key|id)|auth|cookie|signature|jwt/i;
 
 /**
  * Text worth scanning: a secret word, a short name that may be a segment (`sign`, `pin`), a percent-encoded
  * character (a name such as `%70assword`), or a URL with credentials. A gate, not the rule: the scanner
  * decides. Linear: every alternative is bounded, and `[^/\s]*` runs stop at the next `/` of a later `://`.
  */
-const SUSPECT = /token|secret|pass(?:w|code)|pwd|credential|(?:api|app|access|private)[-_]?key|session[-_]?(?:key|id)|auth|cookie|sign|pin|jwt|%[0-9a-f]{2}|:\/\/[^/\s]*@/i;
+const SUSPECT =
+  /token|secret|pass(?:w|code)|pwd|credential|(?:api|app|access|private)[-_]?key|session[-_]?(?:key|id)|auth|cookie|sign|pin|jwt|%[0-9a-f]{2}|:\/\/[^/\s]*@/i;
 
 const PERCENT = /%([0-9a-f]{2})/gi;
 
@@ -146,7 +148,8 @@ function urlCredentials(t: string, mask: MaskFn): string {
  */
 function valueEnd(t: string, v: number): number {
   if (t.charCodeAt(v) !== QUOTE) return runEnd(BARE_RUN, t, v);
-  for (let k = t.indexOf('"', v + 1); k !== -1; k = t.indexOf('"', k + 1)) if (backslashesBefore(t, k, v + 1) % 2 === 0) return k + 1;
+  for (let k = t.indexOf('"', v + 1); k !== -1; k = t.indexOf('"', k + 1))
+    if (backslashesBefore(t, k, v + 1) % 2 === 0) return k + 1;
   return t.length;
 }
 
@@ -174,7 +177,11 @@ function jsonPairs(t: string, secretName: (name: string) => boolean, mask: MaskF
   while (p !== -1) {
     // Names hold no quote or backslash, so each candidate's name is read once.
     const q = runEnd(NAME_RUN, t, p + 1);
-    const escaped = p - 1 >= last && t.charCodeAt(p - 1) === BACKSLASH && t.charCodeAt(q) === BACKSLASH && t.charCodeAt(q + 1) === QUOTE;
+    const escaped =
+      p - 1 >= last &&
+      t.charCodeAt(p - 1) === BACKSLASH &&
+      t.charCodeAt(q) === BACKSLASH &&
+      t.charCodeAt(q + 1) === QUOTE;
     if ((escaped || t.charCodeAt(q) === QUOTE) && q > p + 1) {
       let v = runEnd(SPACE_RUN, t, q + (escaped ? 2 : 1));
       if (t.charCodeAt(v) === COLON && secretName(t.slice(p + 1, q))) {

@@ -61,8 +61,11 @@ export function callView(c: CallRecord): Record<string, unknown> {
 /** Every place `actual` differs from the partial `expected` (objects partially, arrays and primitives exactly). */
 export function differences(expected: unknown, actual: unknown, path = ''): Difference[] {
   if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
-    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return [{ path: path || '/', expected, actual }];
-    return Object.entries(expected).flatMap(([k, v]) => differences(v, (actual as Record<string, unknown>)[k], `${path}/${k}`));
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+      return [{ path: path || '/', expected, actual }];
+    return Object.entries(expected).flatMap(([k, v]) =>
+      differences(v, (actual as Record<string, unknown>)[k], `${path}/${k}`),
+    );
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length) return [{ path: path || '/', expected, actual }];
@@ -73,13 +76,17 @@ export function differences(expected: unknown, actual: unknown, path = ''): Diff
 
 /** Checks the shape of a verify request; returns what to fix, or undefined when it is usable. */
 export function verifyRequestProblem(req: unknown): string | undefined {
-  if (!req || typeof req !== 'object' || Array.isArray(req)) return 'Send a JSON object, e.g. {"operationId": "syncSaveOrganMetadata", "atLeast": 1, "where": {"body": {"otherId": 100}}}.';
+  if (!req || typeof req !== 'object' || Array.isArray(req))
+    return 'Send a JSON object, e.g. {"operationId": "syncSaveOrganMetadata", "atLeast": 1, "where": {"body": {"otherId": 100}}}.';
   const r = req as VerifyRequest;
-  if (!r.operationId && !(r.method && r.path)) return 'Name the calls to count: "operationId" (e.g. "channelToken"), or "method" and "path" (e.g. "POST", "/v1/channel/token").';
+  if (!r.operationId && !(r.method && r.path))
+    return 'Name the calls to count: "operationId" (e.g. "channelToken"), or "method" and "path" (e.g. "POST", "/v1/channel/token").';
   for (const k of ['count', 'atLeast', 'atMost'] as const) {
-    if (r[k] !== undefined && (!Number.isInteger(r[k]) || (r[k] as number) < 0)) return `"${k}" must be a whole number >= 0.`;
+    if (r[k] !== undefined && (!Number.isInteger(r[k]) || (r[k] as number) < 0))
+      return `"${k}" must be a whole number >= 0.`;
   }
-  if (r.count !== undefined && (r.atLeast !== undefined || r.atMost !== undefined)) return 'Use "count" alone, or "atLeast" and/or "atMost".';
+  if (r.count !== undefined && (r.atLeast !== undefined || r.atMost !== undefined))
+    return 'Use "count" alone, or "atLeast" and/or "atMost".';
   if (r.where !== undefined && (r.where === null || typeof r.where !== 'object' || Array.isArray(r.where))) {
     return '"where" must be an object over {query, body, headers, status, code, response}, e.g. {"body": {"otherId": 100}, "code": "200"}.';
   }
@@ -102,14 +109,20 @@ export function verifyCalls(calls: CallRecord[], req: VerifyRequest, lost = 0): 
   } else {
     const min = req.atLeast ?? (req.atMost === undefined ? 1 : 0);
     ok = n >= min && (req.atMost === undefined || n <= req.atMost);
-    expected = req.atMost === undefined ? `at least ${min}` : req.atLeast === undefined ? `at most ${req.atMost}` : `between ${min} and ${req.atMost}`;
+    expected =
+      req.atMost === undefined
+        ? `at least ${min}`
+        : req.atLeast === undefined
+          ? `at most ${req.atMost}`
+          : `between ${min} and ${req.atMost}`;
   }
   // A lost call can only add to the count: a lower bound already met holds whatever was lost; nothing else can be vouched for.
   const loss = lost > 0 && {
     lost,
     detail: `${lost} record(s) of this session were evicted by the journal's caps (--journal-per-session, --journal-total): ${ok && req.count === undefined && req.atMost === undefined ? `the ${n} call(s) still kept already make ${expected}` : `matched counts only the calls still kept, so "${expected}" cannot be vouched for`}. Clear the journal (DELETE /__mock/calls) before the calls you verify, or raise the caps.`,
   };
-  if (ok && loss && (req.count !== undefined || req.atMost !== undefined)) return { ok: false, matched: n, expected, ...loss };
+  if (ok && loss && (req.count !== undefined || req.atMost !== undefined))
+    return { ok: false, matched: n, expected, ...loss };
   if (ok) return { ok, matched: n, expected, ...loss };
   // Near misses: calls of the operation that failed the pattern, fewest differences first; with none, the latest calls at all.
   const target = req.operationId ?? `${req.method} ${req.path}`;
@@ -117,11 +130,23 @@ export function verifyCalls(calls: CallRecord[], req: VerifyRequest, lost = 0): 
   const nearMisses = pool
     .map((c, i) => {
       const diffs = differences(where, callView(c));
-      if (!selected.length) diffs.unshift({ path: req.operationId ? 'operationId' : 'method path', expected: target, actual: req.operationId ? c.operationId : `${c.method} ${c.path}` });
+      if (!selected.length)
+        diffs.unshift({
+          path: req.operationId ? 'operationId' : 'method path',
+          expected: target,
+          actual: req.operationId ? c.operationId : `${c.method} ${c.path}`,
+        });
       return { c, diffs, i };
     })
     .sort((a, b) => a.diffs.length - b.diffs.length || b.i - a.i)
     .slice(0, 3)
-    .map(({ c, diffs }) => ({ id: c.id, operationId: c.operationId, method: c.method, path: c.path, time: c.time, differences: diffs }));
+    .map(({ c, diffs }) => ({
+      id: c.id,
+      operationId: c.operationId,
+      method: c.method,
+      path: c.path,
+      time: c.time,
+      differences: diffs,
+    }));
   return { ok, matched: n, expected, nearMisses, ...loss };
 }

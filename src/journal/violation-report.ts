@@ -54,14 +54,22 @@ export function buildReport(session: string, calls: CallRecord[], lost = 0): Vio
     const operation = c.operationId ?? `(unmatched) ${c.method} ${c.path}`;
     const key = `${c.api ?? '-'} ${operation}`;
     let op = ops.get(key);
-    if (!op) ops.set(key, (op = { api: c.api ?? '-', operation, calls: 0, violatingCalls: 0, violations: [], byKey: new Map() }));
+    if (!op)
+      ops.set(
+        key,
+        (op = { api: c.api ?? '-', operation, calls: 0, violatingCalls: 0, violations: [], byKey: new Map() }),
+      );
     op.calls++;
     if (c.violations.some((v) => v.side !== 'document')) op.violatingCalls++;
     for (const v of c.violations) {
       if (v.side === 'document') op.documentFaults = (op.documentFaults ?? 0) + 1;
       const vkey = `${v.side} ${v.pointer} ${v.rule} ${v.message}`;
       let r = op.byKey.get(vkey);
-      if (!r) op.byKey.set(vkey, (r = { side: v.side, pointer: v.pointer || '/', rule: v.rule, message: v.message, count: 0, calls: [] }));
+      if (!r)
+        op.byKey.set(
+          vkey,
+          (r = { side: v.side, pointer: v.pointer || '/', rule: v.rule, message: v.message, count: 0, calls: [] }),
+        );
       r.count++;
       if (r.calls.length < 5) r.calls.push({ id: c.id, method: c.method, path: c.path, time: c.time });
     }
@@ -70,11 +78,23 @@ export function buildReport(session: string, calls: CallRecord[], lost = 0): Vio
   operations.sort((a, b) => a.api.localeCompare(b.api) || a.operation.localeCompare(b.operation));
   const documentFaults = operations.reduce((n, o) => n + (o.documentFaults ?? 0), 0);
   const violations = operations.reduce((n, o) => n + o.violations.reduce((m, v) => m + v.count, 0), 0) - documentFaults;
-  return { session, calls: calls.length, ...(lost > 0 && { lost }), violations, ...(documentFaults > 0 && { documentFaults }), operations };
+  return {
+    session,
+    calls: calls.length,
+    ...(lost > 0 && { lost }),
+    violations,
+    ...(documentFaults > 0 && { documentFaults }),
+    operations,
+  };
 }
 
 export function renderTable(report: ViolationReport): string {
-  const table = new Table({ head: ['api', 'operation', 'calls', 'bad calls', 'violation (side pointer rule: message ×count)'], wordWrap: true, colWidths: [15, 28, 7, 10, 70], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['api', 'operation', 'calls', 'bad calls', 'violation (side pointer rule: message ×count)'],
+    wordWrap: true,
+    colWidths: [15, 28, 7, 10, 70],
+    style: { head: [], border: [] },
+  });
   for (const op of report.operations) {
     const lines = op.violations.map((v) => `${v.side} ${v.pointer} ${v.rule}: ${v.message} ×${v.count}`);
     table.push([op.api, op.operation, op.calls, op.violatingCalls, lines.join('\n') || 'ok']);
@@ -92,10 +112,16 @@ const junit = ((junitModule as unknown as { default?: Builder }).default ?? juni
 export function writeJunit(report: ViolationReport, file: string): void {
   const builder = junit.newBuilder();
   const suite = builder.testSuite().name(`contract-mock report (session ${report.session})`);
-  if (report.lost) suite.testCase().className('journal').name('every call of the session was checked').failure(lostLine(report), 'journal-lost');
+  if (report.lost)
+    suite
+      .testCase()
+      .className('journal')
+      .name('every call of the session was checked')
+      .failure(lostLine(report), 'journal-lost');
   for (const op of report.operations) {
     const tc = suite.testCase().className(op.api).name(op.operation);
-    if (op.violatingCalls) tc.failure(`${op.violatingCalls} of ${op.calls} call(s) broke the contract`, 'contract-violation');
+    if (op.violatingCalls)
+      tc.failure(`${op.violatingCalls} of ${op.calls} call(s) broke the contract`, 'contract-violation');
     for (const v of op.violations) {
       if (v.side === 'document') {
         suite.testCase().className(op.api).name(`${op.operation} document ${v.pointer} (${v.rule})`).skipped();

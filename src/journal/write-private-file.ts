@@ -10,7 +10,7 @@ export function writePrivateFile(file: string, text: string): void {
   try {
     fchmodSync(fd, 0o600);
     const bytes = Buffer.from(text);
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
   } finally {
     closeSync(fd);
   }

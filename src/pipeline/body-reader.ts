@@ -48,7 +48,8 @@ export function bodyReader(timeoutMs: number) {
   };
   const sweep = (): void => {
     const now = performance.now();
-    while (oldest && oldest.deadline <= now) finish(oldest, { text: undefined, bytes: oldest.bytes, tooLarge: false, timedOut: true });
+    while (oldest && oldest.deadline <= now)
+      finish(oldest, { text: undefined, bytes: oldest.bytes, tooLarge: false, timedOut: true });
     if (!oldest) stop();
   };
   return {
@@ -57,7 +58,13 @@ export function bodyReader(timeoutMs: number) {
         let first: Buffer | undefined;
         let chunks: Buffer[] | undefined;
         let tooLarge = false;
-        const wait: BodyWait = { deadline: performance.now() + timeoutMs, bytes: 0, resolve, prev: newest, next: undefined };
+        const wait: BodyWait = {
+          deadline: performance.now() + timeoutMs,
+          bytes: 0,
+          resolve,
+          prev: newest,
+          next: undefined,
+        };
         if (newest) newest.next = wait;
         else oldest = wait;
         newest = wait;
@@ -71,7 +78,12 @@ export function bodyReader(timeoutMs: number) {
         });
         req.on('end', () => {
           const buffer = !wait.bytes || tooLarge ? undefined : chunks ? Buffer.concat(chunks) : first!;
-          finish(wait, { text: buffer?.toString('utf8'), bytes: wait.bytes, tooLarge, raw: keepRaw ? buffer : undefined });
+          finish(wait, {
+            text: buffer?.toString('utf8'),
+            bytes: wait.bytes,
+            tooLarge,
+            raw: keepRaw ? buffer : undefined,
+          });
         });
         req.on('error', () => finish(wait, { text: undefined, bytes: wait.bytes, tooLarge }));
       });

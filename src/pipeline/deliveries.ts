@@ -9,8 +9,16 @@ import { headerValue, type Walk } from './walk.js';
  * The handler's deliveries, run after the answer was sent and its record written (at most
  * --max-deliveries of them, to allowed destinations); tracked so shutdown can wait for them.
  */
-export function runDeliveries(w: Walk, record: CallRecord, list: Delivery[], at: number, source: DeliverySource): Promise<void> {
-  const p = deliverAll(list, at, w.options.delivery, source).then((outcomes) => w.options.onDeliveries?.(record, outcomes));
+export function runDeliveries(
+  w: Walk,
+  record: CallRecord,
+  list: Delivery[],
+  at: number,
+  source: DeliverySource,
+): Promise<void> {
+  const p = deliverAll(list, at, w.options.delivery, source).then((outcomes) =>
+    w.options.onDeliveries?.(record, outcomes),
+  );
   w.pending.add(p);
   void p.finally(() => w.pending.delete(p));
   return p;
@@ -22,7 +30,8 @@ export function deliverySource(callId: string, req: IncomingMessage): DeliverySo
   const marker = req.headers[DELIVERY_HEADER];
   return {
     callId,
-    ...(localAddress !== undefined && localPort !== undefined && { arrivedAt: { address: localAddress, port: localPort } }),
+    ...(localAddress !== undefined &&
+      localPort !== undefined && { arrivedAt: { address: localAddress, port: localPort } }),
     ...(marker !== undefined && { marker: headerValue(marker) }),
   };
 }

@@ -18,17 +18,38 @@ export interface ForwardOptions {
   /** Longest wait for the upstream's whole answer. */
   timeoutMs: number;
   /** Told of each answer that came back whole (the proxy's --record). */
-  onForwarded?(call: Call, forwarded: { status: number; contentType: string | undefined; text: string; body: unknown; code: string | undefined }): void;
+  onForwarded?(
+    call: Call,
+    forwarded: {
+      status: number;
+      contentType: string | undefined;
+      text: string;
+      body: unknown;
+      code: string | undefined;
+    },
+  ): void;
   /** Told when an answer was relayed unrecorded (over --max-body). */
   onRelayed?(call: Call, bytes: number): void;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
 
 /** The request headers sent on to the upstream (and journaled): all but the hop-by-hop ones. */
 export function forwardedHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   return headers;
 }
 
@@ -38,8 +59,7 @@ export function forwardedHeaders(req: IncomingMessage): Record<string, string> {
  * took the proxy to 2.2 GB). A relayed answer keeps only its first bytes, as a preview.
  */
 type UpstreamBody =
-  | { kind: 'whole'; bytes: Buffer }
-  | { kind: 'relayed'; bytes: number; preview: Buffer; broken?: string };
+  { kind: 'whole'; bytes: Buffer } | { kind: 'relayed'; bytes: number; preview: Buffer; broken?: string };
 
 const PREVIEW_BYTES = 1024;
 
@@ -48,7 +68,13 @@ const PREVIEW_BYTES = 1024;
  * client with what was read, and the rest follows as it arrives (backpressure from the client, the
  * upstream read cancelled if the client goes away): at most `max` plus one chunk is ever held.
  */
-async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number, res: ServerResponse, clientLeft: () => boolean, head: () => void): Promise<UpstreamBody> {
+async function readOrRelay(
+  body: ReadableStream<Uint8Array> | null,
+  max: number,
+  res: ServerResponse,
+  clientLeft: () => boolean,
+  head: () => void,
+): Promise<UpstreamBody> {
   if (!body) return { kind: 'whole', bytes: Buffer.alloc(0) };
   const reader = body.getReader();
   const chunks: Buffer[] = [];
@@ -84,13 +110,20 @@ async function readOrRelay(body: ReadableStream<Uint8Array> | null, max: number,
     await pipeline(Readable.from(rest(), { objectMode: false }), res);
     return { kind: 'relayed', bytes: n, preview };
   } catch {
-    const broken = upstreamFailed ? `the upstream answer broke off: ${upstreamFailed.cause?.message ?? upstreamFailed.message}` : 'the client closed the connection';
+    const broken = upstreamFailed
+      ? `the upstream answer broke off: ${upstreamFailed.cause?.message ?? upstreamFailed.message}`
+      : 'the client closed the connection';
     return { kind: 'relayed', bytes: n, preview, broken };
   }
 }
 
 /** Status and headers of an answer on its way back (the upstream's, but hop-by-hop ones). */
-function writeHead(res: ServerResponse, status: number, headers: Record<string, string>, contentType: string | undefined): void {
+function writeHead(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  contentType: string | undefined,
+): void {
   res.statusCode = status;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (contentType) res.setHeader('content-type', contentType);
@@ -98,17 +131,32 @@ function writeHead(res: ServerResponse, status: number, headers: Record<string, 
 
 /** The upstream's answer (its body whole, or relayed past the buffer bound), or why there is none. */
 type Exchanged =
-  | { kind: 'answer'; status: number; contentType: string | undefined; headers: Record<string, string>; body: UpstreamBody }
+  | {
+      kind: 'answer';
+      status: number;
+      contentType: string | undefined;
+      headers: Record<string, string>;
+      body: UpstreamBody;
+    }
   | { kind: 'failed'; clientLeft: boolean; message: string };
 
 /**
  * One call to the upstream, bounded in time (`timeoutMs` for the whole answer) and stopped when the
  * client leaves. One controller ends it either way (AbortSignal.any needs node 20.3).
  */
-async function exchange(url: string, init: { method: string; headers: Record<string, string>; body: Buffer | undefined }, res: ServerResponse, maxBody: number, timeoutMs: number): Promise<Exchanged> {
+async function exchange(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: Buffer | undefined },
+  res: ServerResponse,
+  maxBody: number,
+  timeoutMs: number,
+): Promise<Exchanged> {
   const ends = new AbortController();
   let left = false;
-  const timer = setTimeout(() => ends.abort(new DOMException(`no whole answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
+  const timer = setTimeout(
+    () => ends.abort(new DOMException(`no whole answer within ${timeoutMs} ms`, 'TimeoutError')),
+    timeoutMs,
+  ).unref();
   res.once('close', () => {
     left = !res.writableFinished;
     ends.abort();
@@ -120,7 +168,13 @@ async function exchange(url: string, init: { method: string; headers: Record<str
     up.headers.forEach((v, k) => {
       if (!HOP_BY_HOP.has(k) && k !== 'content-encoding') headers[k] = v;
     });
-    const body = await readOrRelay(up.body, maxBody, res, () => left, () => writeHead(res, up.status, headers, contentType));
+    const body = await readOrRelay(
+      up.body,
+      maxBody,
+      res,
+      () => left,
+      () => writeHead(res, up.status, headers, contentType),
+    );
     return { kind: 'answer', status: up.status, contentType, headers, body };
   } catch (e) {
     const err = e as Error & { cause?: Error };
@@ -131,15 +185,39 @@ async function exchange(url: string, init: { method: string; headers: Record<str
 }
 
 /** The upstream's answer as the call's answer: sent by respond when whole, already on its way when relayed (`sent`). */
-export async function forward(w: Walk, call: Call, res: ServerResponse, f: ForwardOptions): Promise<{ answer: Answer; sent: boolean }> {
+export async function forward(
+  w: Walk,
+  call: Call,
+  res: ServerResponse,
+  f: ForwardOptions,
+): Promise<{ answer: Answer; sent: boolean }> {
   const { method, url } = requestTarget(call.req);
   const raw = call.body.raw;
-  const up = await exchange(f.target + url, { method, headers: forwardedHeaders(call.req), body: raw?.length ? raw : undefined }, res, w.limits.maxBodyBytes, f.timeoutMs);
+  const up = await exchange(
+    f.target + url,
+    { method, headers: forwardedHeaders(call.req), body: raw?.length ? raw : undefined },
+    res,
+    w.limits.maxBodyBytes,
+    f.timeoutMs,
+  );
   if (up.kind === 'failed') {
     // A client that gave up first says nothing about the upstream: no violation then.
-    if (!up.clientLeft) call.violations.push({ side: 'response', pointer: '', rule: 'network', message: `upstream unreachable: ${up.message}` });
-    const text = JSON.stringify(up.clientLeft ? { error: 'client_closed', message: 'the client closed the connection before the upstream answered' } : { error: 'bad_gateway', message: `contract-mock proxy could not reach ${f.target}: ${up.message}` });
-    return { answer: { status: 502, headers: {}, body: undefined, text, contentType: 'application/json', unchecked: true }, sent: false };
+    if (!up.clientLeft)
+      call.violations.push({
+        side: 'response',
+        pointer: '',
+        rule: 'network',
+        message: `upstream unreachable: ${up.message}`,
+      });
+    const text = JSON.stringify(
+      up.clientLeft
+        ? { error: 'client_closed', message: 'the client closed the connection before the upstream answered' }
+        : { error: 'bad_gateway', message: `contract-mock proxy could not reach ${f.target}: ${up.message}` },
+    );
+    return {
+      answer: { status: 502, headers: {}, body: undefined, text, contentType: 'application/json', unchecked: true },
+      sent: false,
+    };
   }
   const { status, contentType, headers } = up;
   delete headers['content-type'];
@@ -147,10 +225,26 @@ export async function forward(w: Walk, call: Call, res: ServerResponse, f: Forwa
     // Relayed, not validated: the record says so, with the first bytes as a preview (no violation: nothing was checked).
     const relayed = up.body;
     const why = relayed.broken ? `; ${relayed.broken}` : '';
-    if (relayed.broken && !relayed.broken.startsWith('the client')) call.violations.push({ side: 'response', pointer: '', rule: 'network', message: `${relayed.broken} after ${relayed.bytes} bytes` });
+    if (relayed.broken && !relayed.broken.startsWith('the client'))
+      call.violations.push({
+        side: 'response',
+        pointer: '',
+        rule: 'network',
+        message: `${relayed.broken} after ${relayed.bytes} bytes`,
+      });
     f.onRelayed?.(call, relayed.bytes);
     const text = `(${relayed.bytes} bytes relayed, over the ${w.limits.maxBodyBytes}-byte --max-body: too large to validate${why}) ${textIn(relayed.preview, contentType)}`;
-    return { answer: { status, headers, body: undefined, text, unchecked: true, ...(contentType !== undefined && { contentType }) }, sent: true };
+    return {
+      answer: {
+        status,
+        headers,
+        body: undefined,
+        text,
+        unchecked: true,
+        ...(contentType !== undefined && { contentType }),
+      },
+      sent: true,
+    };
   }
   // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
   const text = textIn(up.body.bytes, contentType);
@@ -164,5 +258,15 @@ export async function forward(w: Walk, call: Call, res: ServerResponse, f: Forwa
     code = check.code;
   }
   f.onForwarded?.(call, { status, contentType, text, body, code });
-  return { answer: { status, headers, body, bytes: up.body.bytes, unchecked: true, ...(contentType !== undefined && { contentType }) }, sent: false };
+  return {
+    answer: {
+      status,
+      headers,
+      body,
+      bytes: up.body.bytes,
+      unchecked: true,
+      ...(contentType !== undefined && { contentType }),
+    },
+    sent: false,
+  };
 }

@@ -29,7 +29,9 @@ export async function handle(w: Walk, call: Call, op: Operation): Promise<Answer
   }
   let result: Answer;
   try {
-    result = await w.locks.run(call.session, () => withFake(w, call, (fake) => numbered(w, call, call.session, (c: Call) => run(w, c, op, fake), call)));
+    result = await w.locks.run(call.session, () =>
+      withFake(w, call, (fake) => numbered(w, call, call.session, (c: Call) => run(w, c, op, fake), call)),
+    );
   } catch (e) {
     if (e instanceof StoreUnavailableError) throw e;
     if (e instanceof StateLimitError) {
@@ -38,7 +40,10 @@ export async function handle(w: Walk, call: Call, op: Operation): Promise<Answer
       result = refuse(op.dialect, limitRefusal(e.rule), `contract-mock: ${e.message}`, op, headers);
     } else {
       w.options.log(`contract-mock: ${op.operationId} failed: ${(e as Error).stack ?? e}`);
-      result = refuse(op.dialect, REFUSALS.handlerFailed, undefined, op, { ...headers, [ERROR_HEADER]: asciiJson(String((e as Error).message)) });
+      result = refuse(op.dialect, REFUSALS.handlerFailed, undefined, op, {
+        ...headers,
+        [ERROR_HEADER]: asciiJson(String((e as Error).message)),
+      });
     }
   }
   if (call.fault === 'malformed-json') {
@@ -54,7 +59,16 @@ function run(w: Walk, call: Call, op: Operation, fake: FakeData): Promise<Answer
   const handler = w.modules.get(op.api)?.handlers[op.operationId];
   const input = call.input!;
   if (!handler) return declared(w, call, op, input, fake);
-  const context = { op, input, headers: call.req.headers, session: call.session, dialect: op.dialect, fake, deliver: (d) => call.deliveries.push(d), flags: call.flags } satisfies HandlerContext;
+  const context = {
+    op,
+    input,
+    headers: call.req.headers,
+    session: call.session,
+    dialect: op.dialect,
+    fake,
+    deliver: (d) => call.deliveries.push(d),
+    flags: call.flags,
+  } satisfies HandlerContext;
   return handler(context).then((body) => ({ status: 200, headers: call.headers, body }));
 }
 
@@ -65,12 +79,23 @@ async function declared(w: Walk, call: Call, op: Operation, input: RequestInput,
   const unchecked = !op.responses.has(op.success.status);
   if (op.rest) {
     // Overlay (the default): untouched items exist, their data seeded by session, collection and id (rest-state.ts).
-    const itemFake = op.rest.strict || w.options.restState === 'strict' ? undefined : (collection: string, id: string) => new FakeData(hashSeed(w.options.seed, call.sessionId, collection, id));
+    const itemFake =
+      op.rest.strict || w.options.restState === 'strict'
+        ? undefined
+        : (collection: string, id: string) => new FakeData(hashSeed(w.options.seed, call.sessionId, collection, id));
     const outcome = await restAnswer(op, op.rest, input, call.pathname, call.session, fake, itemFake);
-    if (outcome.kind === 'answer') return { ...outcome.answer, headers: { ...headers, ...outcome.answer.headers }, unchecked };
-    const answer = outcome.kind === 'missing'
-      ? errorAnswer(op, 404, 'Not Found', `${op.api} has no item ${outcome.id} at ${call.pathname} in this session.`, fake)
-      : errorAnswer(op, 409, 'Conflict', `${op.api} already has an item ${outcome.id} at ${call.pathname}.`, fake);
+    if (outcome.kind === 'answer')
+      return { ...outcome.answer, headers: { ...headers, ...outcome.answer.headers }, unchecked };
+    const answer =
+      outcome.kind === 'missing'
+        ? errorAnswer(
+            op,
+            404,
+            'Not Found',
+            `${op.api} has no item ${outcome.id} at ${call.pathname} in this session.`,
+            fake,
+          )
+        : errorAnswer(op, 409, 'Conflict', `${op.api} already has an item ${outcome.id} at ${call.pathname}.`, fake);
     return { ...answer, headers: { ...headers, ...answer.headers } };
   }
   const answer = successAnswer(op, fake);

@@ -46,18 +46,38 @@ async function answer(w: Walk, call: Call): Promise<Answer> {
  * server would), but a body over --max-body is not forwarded; past --max-held calls waiting on the upstream, one is
  * refused at once. Else forward, with the upstream's answer checked against the contract.
  */
-async function forwarded(w: Walk, call: Call, res: ServerResponse, f: ForwardOptions): Promise<{ answer: Answer; sent: boolean }> {
+async function forwarded(
+  w: Walk,
+  call: Call,
+  res: ServerResponse,
+  f: ForwardOptions,
+): Promise<{ answer: Answer; sent: boolean }> {
   match(w, call);
   const op = call.op;
   const refused = op ? validate(w, call, op) : undefined;
   if (call.body.tooLarge) {
-    if (!op) call.violations.push({ side: 'request', pointer: '/body', message: `body of ${call.body.bytes} bytes is over the ${w.limits.maxBodyBytes}-byte limit`, rule: 'max-body' });
-    const answer = refused ?? refuse(undefined, REFUSALS.bodyTooLarge, `contract-mock proxy: body of ${call.body.bytes} bytes is over the ${w.limits.maxBodyBytes}-byte --max-body limit; not forwarded`);
+    if (!op)
+      call.violations.push({
+        side: 'request',
+        pointer: '/body',
+        message: `body of ${call.body.bytes} bytes is over the ${w.limits.maxBodyBytes}-byte limit`,
+        rule: 'max-body',
+      });
+    const answer =
+      refused ??
+      refuse(
+        undefined,
+        REFUSALS.bodyTooLarge,
+        `contract-mock proxy: body of ${call.body.bytes} bytes is over the ${w.limits.maxBodyBytes}-byte --max-body limit; not forwarded`,
+      );
     return { answer: withAnswerViolations(call, answer), sent: false };
   }
   if (w.held >= w.limits.maxHeld) {
     const message = `contract-mock proxy: ${w.limits.maxHeld} calls are already in flight to ${f.target} (--max-held); this one is answered at once, retry it later`;
-    return { answer: withAnswerViolations(call, refuse(dialectOf(w, call.api), REFUSALS.maxHeld, message, op)), sent: false };
+    return {
+      answer: withAnswerViolations(call, refuse(dialectOf(w, call.api), REFUSALS.maxHeld, message, op)),
+      sent: false,
+    };
   }
   w.held++;
   try {

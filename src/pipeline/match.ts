@@ -17,18 +17,51 @@ export function match(w: Walk, call: Call): Answer | undefined {
     return undefined;
   }
   if (match.reason === 'no-route') {
-    call.violations.push({ side: 'request', pointer: '', message: `no documented operation at ${method} ${pathname}`, rule: 'no-route' });
+    call.violations.push({
+      side: 'request',
+      pointer: '',
+      message: `no documented operation at ${method} ${pathname}`,
+      rule: 'no-route',
+    });
     const mounts = w.contract.mounts;
-    const mounted = mounts.length ? mounts.find((m) => pathname === m.prefix || pathname.startsWith(m.prefix + '/')) : undefined;
-    if (!mounted) return refuse(undefined, REFUSALS.noRoute, `No operation matches ${method} ${pathname}${mountHint(w, method, pathname)}. GET /__mock/health lists the APIs served; GET /__mock/specs/<api> shows one's documented paths.`);
+    const mounted = mounts.length
+      ? mounts.find((m) => pathname === m.prefix || pathname.startsWith(m.prefix + '/'))
+      : undefined;
+    if (!mounted)
+      return refuse(
+        undefined,
+        REFUSALS.noRoute,
+        `No operation matches ${method} ${pathname}${mountHint(w, method, pathname)}. GET /__mock/health lists the APIs served; GET /__mock/specs/<api> shows one's documented paths.`,
+      );
     // Under a served spec's servers path: that API's own 404.
     call.api = mounted.api;
-    return refuse(undefined, REFUSALS.noRoute, `${mounted.api} documents no path ${pathname}; its paths are listed by GET /__mock/specs/${encodeURIComponent(mounted.api)}.`);
+    return refuse(
+      undefined,
+      REFUSALS.noRoute,
+      `${mounted.api} documents no path ${pathname}; its paths are listed by GET /__mock/specs/${encodeURIComponent(mounted.api)}.`,
+    );
   }
   call.api = match.api;
-  call.violations.push({ side: 'request', pointer: '', message: `${method} is not documented for ${match.path} (documented: ${match.allowed.join(', ')})`, rule: 'method' });
-  const answer = dialectOf(w, match.api)!.methodNotAllowed(match.api, match.path, method, match.allowed, w.options.httpStatus === 'mapped');
-  return { status: answer.status, headers: { ...answer.headers }, body: answer.body, unchecked: true, ...(answer.contentType !== undefined && { contentType: answer.contentType }) };
+  call.violations.push({
+    side: 'request',
+    pointer: '',
+    message: `${method} is not documented for ${match.path} (documented: ${match.allowed.join(', ')})`,
+    rule: 'method',
+  });
+  const answer = dialectOf(w, match.api)!.methodNotAllowed(
+    match.api,
+    match.path,
+    method,
+    match.allowed,
+    w.options.httpStatus === 'mapped',
+  );
+  return {
+    status: answer.status,
+    headers: { ...answer.headers },
+    body: answer.body,
+    unchecked: true,
+    ...(answer.contentType !== undefined && { contentType: answer.contentType }),
+  };
 }
 
 /**
@@ -37,7 +70,8 @@ export function match(w: Walk, call: Call): Answer | undefined {
  */
 function mountHint(w: Walk, method: string, pathname: string): string {
   for (const { prefix, api } of w.contract.mounts) {
-    if (apiOf(matchRoute(w.contract.routes, method, prefix + pathname)) === api) return `; did you mean ${prefix}${pathname}? ${api} is served under ${prefix}, the path of its servers URL`;
+    if (apiOf(matchRoute(w.contract.routes, method, prefix + pathname)) === api)
+      return `; did you mean ${prefix}${pathname}? ${api} is served under ${prefix}, the path of its servers URL`;
   }
   return '';
 }

@@ -23,16 +23,54 @@ export async function receive(w: Walk, req: IncomingMessage, res: ServerResponse
   if (opened instanceof Promise) opened = await opened;
   if (!opened.ok) {
     req.resume();
-    writeAnswer(w, req, res, refuse(dialectOf(w, apiOf(match)), REFUSALS.maxSessions, `contract-mock: ${opened.reason}`, match.ok ? match.operation : undefined));
+    writeAnswer(
+      w,
+      req,
+      res,
+      refuse(
+        dialectOf(w, apiOf(match)),
+        REFUSALS.maxSessions,
+        `contract-mock: ${opened.reason}`,
+        match.ok ? match.operation : undefined,
+      ),
+    );
     return undefined;
   }
   const session = opened.session;
   let mockTime = session.now();
   if (mockTime instanceof Promise) mockTime = await mockTime;
-  const body = await w.bodies.read(req, w.limits.maxBodyBytes, w.keepBodies || declaredCharset(req.headers['content-type']) !== undefined);
+  const body = await w.bodies.read(
+    req,
+    w.limits.maxBodyBytes,
+    w.keepBodies || declaredCharset(req.headers['content-type']) !== undefined,
+  );
   return {
-    req, started, time, method, pathname, search, sessionId, match, session, mockTime, body,
-    op: undefined, api: null, input: undefined, recordedBody: body.text, query: undefined, violations: [],
-    applied: [], decision: undefined, flags: {}, fault: undefined, headers: {}, deliveries: [], order: 0, fake: undefined, held: false, payload: undefined,
+    req,
+    started,
+    time,
+    method,
+    pathname,
+    search,
+    sessionId,
+    match,
+    session,
+    mockTime,
+    body,
+    op: undefined,
+    api: null,
+    input: undefined,
+    recordedBody: body.text,
+    query: undefined,
+    violations: [],
+    applied: [],
+    decision: undefined,
+    flags: {},
+    fault: undefined,
+    headers: {},
+    deliveries: [],
+    order: 0,
+    fake: undefined,
+    held: false,
+    payload: undefined,
   };
 }

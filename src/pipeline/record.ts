@@ -26,7 +26,9 @@ export const MAX_RECORDED_BODY_BYTES = 64 * 1024;
 
 /** The request body as the record keeps it: parsed, or a preview of its text when it is too big or too deep to keep whole. */
 function keptBody(recorded: unknown, text: string | undefined, bytes: number, violations: Violation[]): unknown {
-  const tooBig = (bytes > MAX_RECORDED_BODY_BYTES && typeof recorded !== 'string') || (typeof recorded === 'string' && recorded.length > MAX_RECORDED_BODY_BYTES);
+  const tooBig =
+    (bytes > MAX_RECORDED_BODY_BYTES && typeof recorded !== 'string') ||
+    (typeof recorded === 'string' && recorded.length > MAX_RECORDED_BODY_BYTES);
   const tooDeep = violations.find((v) => v.rule === 'max-depth');
   if (!tooBig && !tooDeep) return recorded;
   return `(${bytes} bytes, not kept whole${tooDeep ? `: ${tooDeep.message}` : ''}) ${(text ?? '').slice(0, 1024)}`;
@@ -56,13 +58,21 @@ export function record(w: Walk, call: Call, answer: Answer): CallRecord {
     method: call.method,
     path: call.pathname,
     query: call.query ?? parseSearch(call.search, w.limits, [], '/query'),
-    request: { headers: recordedHeaders(req.headers), body: keptBody(recordedBody, body.text, body.bytes, call.violations) },
+    request: {
+      headers: recordedHeaders(req.headers),
+      body: keptBody(recordedBody, body.text, body.bytes, call.violations),
+    },
     response: {
       status: fault && fault !== 'malformed-json' ? 0 : answer.status,
       // The content type is recorded when it is not the API's JSON (an HTML page, problem+json), so exports can say what was sent.
       headers: answer.contentType ? { ...answer.headers, 'content-type': answer.contentType } : answer.headers,
-      body: answer.text !== undefined ? answer.text : call.payload !== undefined && call.payload.length > MAX_RECORDED_ANSWER_CHARS ? `(${Buffer.byteLength(call.payload)} bytes, not kept whole) ${call.payload.slice(0, 1024)}` : answer.body,
-      code: dialect && answer.text === undefined ? dialect.codeOf(answer.body) ?? null : null,
+      body:
+        answer.text !== undefined
+          ? answer.text
+          : call.payload !== undefined && call.payload.length > MAX_RECORDED_ANSWER_CHARS
+            ? `(${Buffer.byteLength(call.payload)} bytes, not kept whole) ${call.payload.slice(0, 1024)}`
+            : answer.body,
+      code: dialect && answer.text === undefined ? (dialect.codeOf(answer.body) ?? null) : null,
       fault,
     },
     durationMs: Math.round((performance.now() - call.started) * 1000) / 1000,
@@ -70,6 +80,12 @@ export function record(w: Walk, call: Call, answer: Answer): CallRecord {
     order: call.order || undefined,
     violations: call.violations,
     scenarios: call.applied,
-    deliveries: call.deliveries.map((d) => ({ url: d.url, at: call.mockTime, ok: false, durationMs: 0, pending: true })),
+    deliveries: call.deliveries.map((d) => ({
+      url: d.url,
+      at: call.mockTime,
+      ok: false,
+      durationMs: 0,
+      pending: true,
+    })),
   };
 }

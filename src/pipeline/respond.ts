@@ -11,7 +11,13 @@ import { refuse } from './refuse.js';
 import { dialectOf, unhold, type Answer, type Call, type Walk } from './walk.js';
 
 /** One writeHead with a flat header list: the cheapest way through node:http (no per-header objects). */
-export function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, answer: Answer, written?: string): void {
+export function writeAnswer(
+  w: Walk,
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: Answer,
+  written?: string,
+): void {
   const payload = answer.bytes ?? answer.text ?? written ?? exactJson.stringify(answer.body);
   const headers = w.options.corsHeaders(req);
   for (const k in answer.headers) headers.push(k, answer.headers[k]!);
@@ -26,15 +32,22 @@ export function writeAnswer(w: Walk, req: IncomingMessage, res: ServerResponse, 
 export function shape(w: Walk, call: Call, answer: Answer): Answer {
   const violations = withViolations(call, answer);
   const op = call.op;
-  if (op && !answer.unchecked) violations.push(...checkAnswerBody(op, answer.status, answer.body, answer.text, answer.documented ? 'document' : 'response'));
-  if (w.options.httpStatus === 'mapped' && call.api && answer.text === undefined) answer.status = dialectOf(w, call.api)!.mappedAnswerStatus(answer.status, answer.body);
+  if (op && !answer.unchecked)
+    violations.push(
+      ...checkAnswerBody(op, answer.status, answer.body, answer.text, answer.documented ? 'document' : 'response'),
+    );
+  if (w.options.httpStatus === 'mapped' && call.api && answer.text === undefined)
+    answer.status = dialectOf(w, call.api)!.mappedAnswerStatus(answer.status, answer.body);
   return bounded(w, call, answer);
 }
 
 /** The call's first violations named in the answer (X-Mock-Violations), so the client sees what was wrong. */
 export function withViolations(call: Call, answer: Answer): Call['violations'] {
   const violations = call.violations;
-  if (violations.length) answer.headers[VIOLATIONS_HEADER] = asciiJson(violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })));
+  if (violations.length)
+    answer.headers[VIOLATIONS_HEADER] = asciiJson(
+      violations.slice(0, 5).map(({ pointer, message }) => ({ pointer, message })),
+    );
   return violations;
 }
 

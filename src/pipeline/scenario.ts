@@ -9,7 +9,13 @@ import { declaredCharset } from '../contract/decode-body.js';
 import type { Operation } from '../contract/types.js';
 import { asciiJson, SCENARIO_APPLIED_HEADER } from '../http/mock-headers.js';
 import { REFUSALS } from '../http/refusals.js';
-import { applyScenarios, gatewayPage, requestedScenarios, type Decision, type ScenarioOutcome } from '../scenarios/apply-scenarios.js';
+import {
+  applyScenarios,
+  gatewayPage,
+  requestedScenarios,
+  type Decision,
+  type ScenarioOutcome,
+} from '../scenarios/apply-scenarios.js';
 import { refuse } from './refuse.js';
 import { fakeOf, unhold, type Answer, type Call, type Walk } from './walk.js';
 
@@ -19,13 +25,30 @@ export function scenario(w: Walk, call: Call, op: Operation): Answer | undefined
   const requested = requestedScenarios(call.req.headers);
   const unknown = requested.filter((n) => !registry?.get(n));
   if (unknown.length) {
-    call.violations.push({ side: 'request', pointer: '/headers/x-mock-scenario', message: `unknown scenario ${unknown.join(', ')}`, rule: 'unknown-scenario' });
-    return refuse(undefined, REFUSALS.unknownScenario, `X-Mock-Scenario names ${unknown.join(', ')}; available: ${registry?.names().join(', ') || 'none'}. See GET /__mock/scenarios.`);
+    call.violations.push({
+      side: 'request',
+      pointer: '/headers/x-mock-scenario',
+      message: `unknown scenario ${unknown.join(', ')}`,
+      rule: 'unknown-scenario',
+    });
+    return refuse(
+      undefined,
+      REFUSALS.unknownScenario,
+      `X-Mock-Scenario names ${unknown.join(', ')}; available: ${registry?.names().join(', ') || 'none'}. See GET /__mock/scenarios.`,
+    );
   }
   if (!registry) return undefined;
   const session = call.session;
   const outcome = applyScenarios(registry, {
-    op, pathname: call.pathname, input: call.input!, headers: call.req.headers, session, module: w.modules.get(op.api), fake: () => fakeOf(w, call), requested, exclusive: (fn) => w.locks.run(session, fn),
+    op,
+    pathname: call.pathname,
+    input: call.input!,
+    headers: call.req.headers,
+    session,
+    module: w.modules.get(op.api),
+    fake: () => fakeOf(w, call),
+    requested,
+    exclusive: (fn) => w.locks.run(session, fn),
   });
   return outcome instanceof Promise ? outcome.then((o) => applied(w, call, op, o)) : applied(w, call, op, outcome);
 }
@@ -35,11 +58,17 @@ export function scenario(w: Walk, call: Call, op: Operation): Answer | undefined
  * purpose (a delay, a `timeout` fault) takes one of --max-held slots; with none free the call is refused at once
  * (max-held), so held calls cannot pile up and take every file descriptor (issue 25). A delay is cut to --max-hold.
  */
-function applied(w: Walk, call: Call, op: Operation, outcome: ScenarioOutcome): Answer | undefined | Promise<Answer | undefined> {
+function applied(
+  w: Walk,
+  call: Call,
+  op: Operation,
+  outcome: ScenarioOutcome,
+): Answer | undefined | Promise<Answer | undefined> {
   call.applied = outcome.applied;
   call.decision = outcome.decision;
   call.flags = outcome.flags ?? {};
-  if (outcome.applied.length) call.headers = { [SCENARIO_APPLIED_HEADER]: asciiJson(outcome.applied.map((a) => `${a.scenario}#${a.rule}`)) };
+  if (outcome.applied.length)
+    call.headers = { [SCENARIO_APPLIED_HEADER]: asciiJson(outcome.applied.map((a) => `${a.scenario}#${a.rule}`)) };
   const timeout = outcome.decision?.kind === 'fault' && outcome.decision.fault === 'timeout';
   if (outcome.delayMs <= 0 && !timeout) return decide(w, call, op);
   if (w.held >= w.limits.maxHeld) {
@@ -63,12 +92,24 @@ function decide(w: Walk, call: Call, op: Operation): Answer | undefined {
   const headers = { ...call.headers };
   if (decision.kind === 'error') {
     const dialect = op.dialect;
-    if (dialect.entry(decision.key)) return { status: dialect.httpStatus(decision.key), headers, body: dialect.error(decision.key, { op, message: decision.message }) };
+    if (dialect.entry(decision.key))
+      return {
+        status: dialect.httpStatus(decision.key),
+        headers,
+        body: dialect.error(decision.key, { op, message: decision.message }),
+      };
     w.options.log(`contract-mock: scenario error ${decision.key} is not in ${op.api}'s catalogue; answering normally`);
   } else if (decision.kind === 'response') {
     return scenarioResponse(decision, headers);
   } else if (decision.kind === 'http-error') {
-    return { status: decision.status, headers: { ...headers, ...decision.headers }, body: undefined, text: gatewayPage(decision.status), contentType: 'text/html', unchecked: true };
+    return {
+      status: decision.status,
+      headers: { ...headers, ...decision.headers },
+      body: undefined,
+      text: gatewayPage(decision.status),
+      contentType: 'text/html',
+      unchecked: true,
+    };
   } else if (decision.kind === 'fault') {
     call.fault = decision.fault;
     if (decision.fault !== 'malformed-json') return { status: 0, headers, body: undefined, unchecked: true };
@@ -89,11 +130,21 @@ function scenarioResponse(decision: Extract<Decision, { kind: 'response' }>, hea
     else own[k] = decision.headers[k]!;
   }
   const { status, body } = decision;
-  const answer: Answer = { status, headers: own, body, unchecked: true, ...(contentType !== undefined && { contentType }) };
+  const answer: Answer = {
+    status,
+    headers: own,
+    body,
+    unchecked: true,
+    ...(contentType !== undefined && { contentType }),
+  };
   if (body === '' || status === 204 || status === 304) return { ...answer, text: '' };
   if (contentType === undefined) return answer;
   const raw = typeof body === 'string' ? { text: body } : {};
   const charset = declaredCharset(contentType);
   if (!charset || !iconv.encodingExists(charset)) return { ...answer, ...raw };
-  return { ...answer, ...raw, bytes: iconv.encode(typeof body === 'string' ? body : exactJson.stringify(body), charset) };
+  return {
+    ...answer,
+    ...raw,
+    bytes: iconv.encode(typeof body === 'string' ? body : exactJson.stringify(body), charset),
+  };
 }

@@ -41,7 +41,16 @@ export interface Limits extends ParseLimits {
 /** serve --max-response: 64 MiB, four times a session's default state budget, far below what V8 can write as one string. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
-export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 1024 * 1024, maxDepth: 32, maxFields: 1000, maxViolations: 20, requestTimeoutMs: 30_000, maxHeld: 256, maxHoldMs: 300_000, maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES };
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 1024 * 1024,
+  maxDepth: 32,
+  maxFields: 1000,
+  maxViolations: 20,
+  requestTimeoutMs: 30_000,
+  maxHeld: 256,
+  maxHoldMs: 300_000,
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
+};
 
 export interface PipelineOptions {
   contract: Contract;
@@ -138,7 +147,8 @@ export interface Call {
 /** Told apart by `status`, which no stage's other results have. */
 export const isAnswer = (v: object): v is Answer => 'status' in v;
 
-export const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
+export const headerValue = (v: string | string[] | undefined): string | undefined =>
+  Array.isArray(v) ? v.join(', ') : v;
 
 /** Data for generated error bodies: seeded by session and operation (no counter: a refused call changes no state). */
 export function errorFake(w: Walk, call: Call, op: Operation): FakeData {
@@ -161,4 +171,5 @@ export function unhold(w: Walk, call: Call): void {
 }
 
 /** The dialect of the API a call reached, if any. */
-export const dialectOf = (w: Walk, api: ApiName | null | undefined) => (api ? w.contract.apis.get(api)!.dialect : undefined);
+export const dialectOf = (w: Walk, api: ApiName | null | undefined) =>
+  api ? w.contract.apis.get(api)!.dialect : undefined;

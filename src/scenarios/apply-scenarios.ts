@@ -42,10 +42,16 @@ export interface ActiveScenario {
 
 export const hitKey = (scenario: string, rule: number): string => `${scenario}#${rule}`;
 
-const list = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+const list = (v: string | string[] | undefined): string[] | undefined =>
+  v === undefined ? undefined : Array.isArray(v) ? v : [v];
 
 function isOperator(p: unknown): p is { in?: unknown[]; matches?: string; exists?: boolean } {
-  return !!p && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).every((k) => k === 'in' || k === 'matches' || k === 'exists');
+  return (
+    !!p &&
+    typeof p === 'object' &&
+    !Array.isArray(p) &&
+    Object.keys(p).every((k) => k === 'in' || k === 'matches' || k === 'exists')
+  );
 }
 
 /**
@@ -69,11 +75,19 @@ export function matchesPredicate(pred: Predicate | unknown, actual: unknown): bo
   if (isOperator(pred)) {
     if (pred.exists !== undefined && (actual !== undefined) !== pred.exists) return false;
     if (pred.in !== undefined && !pred.in.some((v) => matchesPredicate(v, actual))) return false;
-    if (pred.matches !== undefined && (actual === undefined || !pattern(pred.matches).test(typeof actual === 'string' ? actual : JSON.stringify(actual)))) return false;
+    if (
+      pred.matches !== undefined &&
+      (actual === undefined ||
+        !pattern(pred.matches).test(typeof actual === 'string' ? actual : JSON.stringify(actual)))
+    )
+      return false;
     return true;
   }
   if (pred !== null && typeof pred === 'object') {
-    if (Array.isArray(pred)) return Array.isArray(actual) && pred.length === actual.length && pred.every((p, i) => matchesPredicate(p, actual[i]));
+    if (Array.isArray(pred))
+      return (
+        Array.isArray(actual) && pred.length === actual.length && pred.every((p, i) => matchesPredicate(p, actual[i]))
+      );
     if (actual === null || typeof actual !== 'object') return false;
     return Object.entries(pred).every(([k, p]) => matchesPredicate(p, (actual as JsonObject)[k]));
   }
@@ -81,14 +95,21 @@ export function matchesPredicate(pred: Predicate | unknown, actual: unknown): bo
   return String(pred) === String(actual);
 }
 
-export function matchesWhen(when: When, op: Operation, pathname: string, input: RequestInput, headers: IncomingHttpHeaders): boolean {
+export function matchesWhen(
+  when: When,
+  op: Operation,
+  pathname: string,
+  input: RequestInput,
+  headers: IncomingHttpHeaders,
+): boolean {
   if (when.api && !list(when.api)!.includes(op.api)) return false;
   if (when.operationId && !list(when.operationId)!.includes(op.operationId)) return false;
   if (when.method && !list(when.method)!.some((m) => m.toUpperCase() === op.method)) return false;
   if (when.path && when.path !== pathname && when.path !== op.path) return false;
   if (when.authenticated !== undefined && Boolean(op.auth) !== when.authenticated) return false;
   if (when.query && !Object.entries(when.query).every(([k, p]) => matchesPredicate(p, input.query[k]))) return false;
-  if (when.headers && !Object.entries(when.headers).every(([k, p]) => matchesPredicate(p, headers[k.toLowerCase()]))) return false;
+  if (when.headers && !Object.entries(when.headers).every(([k, p]) => matchesPredicate(p, headers[k.toLowerCase()])))
+    return false;
   if (when.body && !Object.entries(when.body).every(([k, p]) => matchesPredicate(p, input.body?.[k]))) return false;
   return true;
 }
@@ -97,15 +118,19 @@ export function matchesWhen(when: When, op: Operation, pathname: string, input: 
 export function requestedScenarios(headers: IncomingHttpHeaders): string[] {
   const raw = headers[SCENARIO_HEADER];
   if (raw === undefined) return [];
-  const text = headerText(Array.isArray(raw) ? raw.join(',') : raw ?? '');
-  return text.split(',').map((s) => s.trim()).filter(Boolean);
+  const text = headerText(Array.isArray(raw) ? raw.join(',') : (raw ?? ''));
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function decisionOf(then: Then): Decision | undefined {
   if (then.fault) return { kind: 'fault', fault: then.fault };
   if (then.httpError !== undefined) return { kind: 'http-error', status: then.httpError, headers: then.headers ?? {} };
   if (then.error !== undefined) return { kind: 'error', key: then.error, message: then.message };
-  if (then.body !== undefined || then.status !== undefined) return { kind: 'response', status: then.status ?? 200, body: then.body ?? null, headers: then.headers ?? {} };
+  if (then.body !== undefined || then.status !== undefined)
+    return { kind: 'response', status: then.status ?? 200, body: then.body ?? null, headers: then.headers ?? {} };
   if (then.pass) return { kind: 'pass' };
   return undefined;
 }
@@ -128,20 +153,36 @@ export interface ScenarioCall {
  * What the session's active scenarios and the request's named ones do to this call. With none of
  * either (the common case) the answer is immediate when the store's answer is: no promise, no lock.
  */
-export function applyScenarios(registry: ScenarioRegistry, call: ScenarioCall): ScenarioOutcome | Promise<ScenarioOutcome> {
+export function applyScenarios(
+  registry: ScenarioRegistry,
+  call: ScenarioCall,
+): ScenarioOutcome | Promise<ScenarioOutcome> {
   const active = call.session.list<ActiveScenario>(ACTIVE);
-  return Array.isArray(active) ? applyActive(registry, call, active) : active.then((a) => applyActive(registry, call, a));
+  return Array.isArray(active)
+    ? applyActive(registry, call, active)
+    : active.then((a) => applyActive(registry, call, a));
 }
 
-function applyActive(registry: ScenarioRegistry, call: ScenarioCall, active: ActiveScenario[]): ScenarioOutcome | Promise<ScenarioOutcome> {
+function applyActive(
+  registry: ScenarioRegistry,
+  call: ScenarioCall,
+  active: ActiveScenario[],
+): ScenarioOutcome | Promise<ScenarioOutcome> {
   const outcome: ScenarioOutcome = { applied: [], delayMs: 0, flags: {} };
   if (!active.length && !call.requested.length) return outcome;
   // Hit counters are read-modify-write: rules are evaluated under the session's queue.
   return call.exclusive(() => evaluate(registry, call, active, outcome));
 }
 
-async function evaluate(registry: ScenarioRegistry, call: ScenarioCall, active: ActiveScenario[], outcome: ScenarioOutcome): Promise<ScenarioOutcome> {
-  const names = [...new Set([...call.requested, ...active.sort((a, b) => a.activatedAt - b.activatedAt).map((a) => a.name)])];
+async function evaluate(
+  registry: ScenarioRegistry,
+  call: ScenarioCall,
+  active: ActiveScenario[],
+  outcome: ScenarioOutcome,
+): Promise<ScenarioOutcome> {
+  const names = [
+    ...new Set([...call.requested, ...active.sort((a, b) => a.activatedAt - b.activatedAt).map((a) => a.name)]),
+  ];
   for (const name of names) {
     const scenario: Scenario | undefined = registry.get(name);
     if (!scenario) continue;
@@ -153,9 +194,12 @@ async function evaluate(registry: ScenarioRegistry, call: ScenarioCall, active: 
       if (then.effect !== undefined) {
         const effect: Effect = typeof then.effect === 'string' ? { name: then.effect } : then.effect;
         const run = call.module?.effects?.[effect.name];
-        if (run) await run({ op: call.op, input: call.input, session: call.session, params: effect, flags: outcome.flags });
+        if (run)
+          await run({ op: call.op, input: call.input, session: call.session, params: effect, flags: outcome.flags });
       }
-      if (then.delay !== undefined) outcome.delayMs += typeof then.delay === 'number' ? then.delay : (await call.fake()).int(then.delay.min, then.delay.max);
+      if (then.delay !== undefined)
+        outcome.delayMs +=
+          typeof then.delay === 'number' ? then.delay : (await call.fake()).int(then.delay.min, then.delay.max);
       const decision = decisionOf(then);
       if (decision) {
         outcome.decision = decision;
@@ -180,7 +224,13 @@ async function take(session: SessionStore, scenario: string, index: number, rule
 
 /** The HTML a gateway (nginx) sends in front of a failing upstream. */
 export function gatewayPage(status: number): string {
-  const reason: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out', 429: 'Too Many Requests' };
+  const reason: Record<number, string> = {
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Temporarily Unavailable',
+    504: 'Gateway Time-out',
+    429: 'Too Many Requests',
+  };
   const title = `${status} ${reason[status] ?? 'Error'}`;
   return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
 }

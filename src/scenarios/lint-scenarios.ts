@@ -17,7 +17,12 @@ const shown = (file: string): string => {
   return rel && !rel.startsWith('..') ? rel : file;
 };
 
-export function lintScenarios(paths: string[], contract: Contract, modules: Map<ApiName, ApiModule>, reserved: ReadonlyMap<string, string> = new Map()): LintMessage[] {
+export function lintScenarios(
+  paths: string[],
+  contract: Contract,
+  modules: Map<ApiName, ApiModule>,
+  reserved: ReadonlyMap<string, string> = new Map(),
+): LintMessage[] {
   const files = paths.flatMap((p) => (statSync(p).isDirectory() ? scenarioFiles(p) : [p]));
   const names = new Map<string, string>(reserved);
   const out: LintMessage[] = [];
@@ -26,7 +31,15 @@ export function lintScenarios(paths: string[], contract: Contract, modules: Map<
       const other = names.get(name);
       return other && shown(other);
     });
-    for (const p of problems) out.push({ file: shown(p.file), line: p.line, pointer: p.pointer, severity: 'error', rule: 'scenario', message: p.message });
+    for (const p of problems)
+      out.push({
+        file: shown(p.file),
+        line: p.line,
+        pointer: p.pointer,
+        severity: 'error',
+        rule: 'scenario',
+        message: p.message,
+      });
     if (scenario) names.set(scenario.name, file);
   }
   return out;

@@ -72,7 +72,13 @@ export class ScenarioRegistry extends EventEmitter {
       this.log(`contract-mock: cannot read ${file}: ${(e as Error).message}`);
       return;
     }
-    const { scenario, problems } = parseScenario(file, text, this.contract, this.modules, (taken) => this.scenarios.get(taken)?.file);
+    const { scenario, problems } = parseScenario(
+      file,
+      text,
+      this.contract,
+      this.modules,
+      (taken) => this.scenarios.get(taken)?.file,
+    );
     if (!scenario) {
       // Only this file's own earlier version is kept: a new file (or one whose name another file holds) is simply not loaded.
       const kept = this.scenarios.get(name)?.file === file ? 'keeping the previous version' : 'not loaded';

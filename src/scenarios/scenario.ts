@@ -5,7 +5,8 @@ export const FAULTS = ['connection-reset', 'empty-response', 'malformed-json', '
 export type Fault = (typeof FAULTS)[number];
 
 /** A predicate value: equal to (numbers and strings compare as text), or an operator object. */
-export type Predicate = string | number | boolean | null | { in?: unknown[]; matches?: string; exists?: boolean } | Record<string, unknown>;
+export type Predicate =
+  string | number | boolean | null | { in?: unknown[]; matches?: string; exists?: boolean } | Record<string, unknown>;
 
 export interface When {
   api?: string | string[];

@@ -5,7 +5,18 @@
  */
 import { DEFAULT_LIMITS } from '../pipeline/index.js';
 
-type Kind = 'port' | 'string' | 'number' | 'positive' | 'boolean' | 'function' | 'object' | 'strings' | 'httpStatus' | 'restState' | 'limits';
+type Kind =
+  | 'port'
+  | 'string'
+  | 'number'
+  | 'positive'
+  | 'boolean'
+  | 'function'
+  | 'object'
+  | 'strings'
+  | 'httpStatus'
+  | 'restState'
+  | 'limits';
 
 /** Every option of MockOptions plus startMock's own (port, host, specFiles), with what its value must be. */
 const KINDS: Record<string, Kind> = {
@@ -79,11 +90,26 @@ function fits(kind: Kind, value: unknown): boolean {
     case 'restState':
       return value === 'overlay' || value === 'strict';
     case 'limits':
-      return typeof value === 'object' && value !== null && Object.entries(value).every(([k, v]) => k in DEFAULT_LIMITS && typeof v === 'number' && v > 0);
+      return (
+        typeof value === 'object' &&
+        value !== null &&
+        Object.entries(value).every(([k, v]) => k in DEFAULT_LIMITS && typeof v === 'number' && v > 0)
+      );
   }
 }
 
-const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value));
+const shown = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'function'
+      ? 'a function'
+      : Array.isArray(value)
+        ? 'an array'
+        : value === null
+          ? 'null'
+          : typeof value === 'object'
+            ? 'an object'
+            : String(value);
 
 /** The option names closest to a misspelt one (same letters ignoring case and separators, or one edit away). */
 function closest(name: string): string | undefined {
@@ -96,7 +122,8 @@ export function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     row = next;
   }
   return row[b.length]!;
@@ -105,16 +132,27 @@ export function editDistance(a: string, b: string): number {
 /** Throws a TypeError `FN: ...` naming the first option that is unknown or of the wrong type; `allowed` limits the names (createMock takes no port). */
 export function checkMockOptions(fn: string, options: unknown, allowed: (name: string) => boolean = () => true): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError(`${fn}: options must be an object, got ${shown(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${fn}: options must be an object, got ${shown(options)}`);
   for (const [name, value] of Object.entries(options)) {
     const kind = KINDS[name];
     if (!kind || !allowed(name)) {
       const guess = closest(name);
-      throw new TypeError(`${fn}: unknown option "${name}"${guess && allowed(guess) ? ` (did you mean "${guess}"?)` : ''}; the options are ${Object.keys(KINDS).filter(allowed).join(', ')}`);
+      throw new TypeError(
+        `${fn}: unknown option "${name}"${guess && allowed(guess) ? ` (did you mean "${guess}"?)` : ''}; the options are ${Object.keys(KINDS).filter(allowed).join(', ')}`,
+      );
     }
     if (value !== undefined && !fits(kind, value)) {
-      const bad = kind === 'limits' && fits('object', value) ? Object.entries(value as object).find(([k, v]) => !(k in DEFAULT_LIMITS) || typeof v !== 'number' || !(v > 0)) : undefined;
-      if (bad) throw new TypeError(`${fn}: limits.${bad[0]} ${bad[0] in DEFAULT_LIMITS ? `must be a number above 0, got ${shown(bad[1])}` : `is not a limit; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`}`);
+      const bad =
+        kind === 'limits' && fits('object', value)
+          ? Object.entries(value as object).find(
+              ([k, v]) => !(k in DEFAULT_LIMITS) || typeof v !== 'number' || !(v > 0),
+            )
+          : undefined;
+      if (bad)
+        throw new TypeError(
+          `${fn}: limits.${bad[0]} ${bad[0] in DEFAULT_LIMITS ? `must be a number above 0, got ${shown(bad[1])}` : `is not a limit; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`}`,
+        );
       throw new TypeError(`${fn}: ${name} must be ${WANTS[kind]}, got ${shown(value)}`);
     }
   }

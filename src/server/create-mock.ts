@@ -117,7 +117,11 @@ export function seedDump(modules: readonly ApiModule[] = API_MODULES): SessionDu
 }
 
 /** The seed plus scenarios active from the start (and the state their `given` seeds), computed once. */
-async function startingDump(env: Parameters<typeof seedState>[0], registry: ScenarioRegistry, names: string[]): Promise<SessionDump> {
+async function startingDump(
+  env: Parameters<typeof seedState>[0],
+  registry: ScenarioRegistry,
+  names: string[],
+): Promise<SessionDump> {
   const scratch = new MemoryStore({ clock: { now: () => 0 }, seed: () => seedDump() }).session('seed');
   for (const [i, name] of names.entries()) {
     const scenario = registry.get(name);
@@ -132,11 +136,25 @@ async function startingDump(env: Parameters<typeof seedState>[0], registry: Scen
 }
 
 /** The scenario registry (watched when asked), the record validators and the dump every session starts from. */
-async function scenariosAndSeed(options: MockOptions, modules: Map<ApiName, ApiModule>, seed: number, log: (m: string) => void) {
-  const registry = new ScenarioRegistry(options.scenarioDirs ?? [defaultScenariosDir()], options.contract, modules, log);
+async function scenariosAndSeed(
+  options: MockOptions,
+  modules: Map<ApiName, ApiModule>,
+  seed: number,
+  log: (m: string) => void,
+) {
+  const registry = new ScenarioRegistry(
+    options.scenarioDirs ?? [defaultScenariosDir()],
+    options.contract,
+    modules,
+    log,
+  );
   if (options.watchScenarios) registry.watch();
   const records = recordValidators(options.contract, modules);
-  const starting = await startingDump({ contract: options.contract, modules, seed, records }, registry, options.activeScenarios ?? []);
+  const starting = await startingDump(
+    { contract: options.contract, modules, seed, records },
+    registry,
+    options.activeScenarios ?? [],
+  );
   return { registry, records, starting };
 }
 
@@ -145,7 +163,16 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const seed = options.seed ?? 1;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const { registry, records, starting } = await scenariosAndSeed(options, modules, seed, log);
-  const storeOptions = { clock: options.clock ?? systemClock, seed: () => starting, maxSessions: options.maxSessions, sessionIdleMs: options.sessionIdleMs, maxRecordsPerSession: options.maxRecordsPerSession, maxStateBytes: options.maxStateBytes, maxStoreBytes: options.maxStoreBytes, log };
+  const storeOptions = {
+    clock: options.clock ?? systemClock,
+    seed: () => starting,
+    maxSessions: options.maxSessions,
+    sessionIdleMs: options.sessionIdleMs,
+    maxRecordsPerSession: options.maxRecordsPerSession,
+    maxStateBytes: options.maxStateBytes,
+    maxStoreBytes: options.maxStoreBytes,
+    log,
+  };
   const backends = await chooseBackends(options, storeOptions);
   const { store, journal } = backends;
   // One lock for the API calls and the admin API's writes: every write to a session happens under it.
@@ -154,14 +181,25 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   // Calls counted for GET /__mock/metrics where the journal is fed: one O(1) count a call, prom-client only when scraped.
   const tally = new CallTally();
   const methods = corsMethods(options.contract.operations.map((op) => op.method));
-  const guard = adminGuard({ adminToken: options.adminToken, corsOrigins: options.corsOrigins, allowHosts: options.allowHosts, listenHost: options.listenHost });
+  const guard = adminGuard({
+    adminToken: options.adminToken,
+    corsOrigins: options.corsOrigins,
+    allowHosts: options.allowHosts,
+    listenHost: options.listenHost,
+  });
   const pipeline = createPipeline({
     contract: options.contract,
     modules,
     store,
     seed,
     limits,
-    delivery: { timeoutMs: 5000, maxBodyBytes: 1024 * 1024, maxPerCall: DEFAULT_MAX_DELIVERIES, listening: () => listenAddresses(server), ...options.delivery },
+    delivery: {
+      timeoutMs: 5000,
+      maxBodyBytes: 1024 * 1024,
+      maxPerCall: DEFAULT_MAX_DELIVERIES,
+      listening: () => listenAddresses(server),
+      ...options.delivery,
+    },
     ...journalHooks(journal, tally, options.onCall),
     locks,
     log,
@@ -173,10 +211,35 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   });
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
-  const adminOptions: MockAdminOptions = { contract: options.contract, modules, store, locks, seed, records, journal, registry, startedAt, log, limits: { ...DEFAULT_LIMITS, ...options.limits }, httpStatus: options.httpStatus ?? 'documented' };
+  const adminOptions: MockAdminOptions = {
+    contract: options.contract,
+    modules,
+    store,
+    locks,
+    seed,
+    records,
+    journal,
+    registry,
+    startedAt,
+    log,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    httpStatus: options.httpStatus ?? 'documented',
+  };
   const { admin, metrics, rebuildAdmin } = lazyAdmin(adminOptions, tally);
   setImmediate(() => void admin());
-  const listenerDeps = { contract: options.contract, store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log };
+  const listenerDeps = {
+    contract: options.contract,
+    store,
+    journal,
+    pipeline,
+    guard,
+    admin,
+    metrics,
+    methods,
+    limits,
+    startedAt,
+    log,
+  };
   const listener = createListener(listenerDeps);
   let contract = options.contract;
   // Scenarios stay checked against the contract they were loaded with: a scenario naming a new operation loads at restart.
@@ -192,7 +255,9 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     adminOptions.records = nextRecords;
     rebuildAdmin();
   };
-  const specs = options.watchSpecs?.length ? new SpecWatcher(options.contract, options.watchSpecs, useContract, log).watch() : undefined;
+  const specs = options.watchSpecs?.length
+    ? new SpecWatcher(options.contract, options.watchSpecs, useContract, log).watch()
+    : undefined;
   const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
   answerClientErrors(server, options.contract, options.maxHeaderBytes ?? 16 * 1024);
   server.on('close', () => {
@@ -205,7 +270,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     for (const res of pipeline.hanging()) res.destroy();
     pipeline.close();
   };
-  const shutdown = (graceMs = 10_000): Promise<void> => gracefulShutdown({ server, pipeline, journal, store, close }, graceMs);
+  const shutdown = (graceMs = 10_000): Promise<void> =>
+    gracefulShutdown({ server, pipeline, journal, store, close }, graceMs);
   return {
     get contract() {
       return contract;
@@ -231,8 +297,10 @@ function lazyAdmin(adminOptions: MockAdminOptions, tally: CallTally) {
   let app: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined;
   let registry: Promise<MockMetrics> | undefined;
   return {
-    admin: (): NonNullable<typeof app> => (app ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions))),
-    metrics: (): Promise<MockMetrics> => (registry ??= import('../admin/metrics.js').then((m) => m.createMetrics(tally))),
+    admin: (): NonNullable<typeof app> =>
+      (app ??= import('../admin/mock-admin.js').then((m) => m.createMockAdmin(adminOptions))),
+    metrics: (): Promise<MockMetrics> =>
+      (registry ??= import('../admin/metrics.js').then((m) => m.createMetrics(tally))),
     rebuildAdmin: (): void => void (app = undefined),
   };
 }
@@ -241,7 +309,11 @@ function lazyAdmin(adminOptions: MockAdminOptions, tally: CallTally) {
  * Where the pipeline's records go: counted for the metrics, then the journal (before the answer is sent); options.onCall
  * sees each record once, complete (after its deliveries).
  */
-function journalHooks(journal: CallJournal, tally: CallTally, hook: MockOptions['onCall']): Pick<PipelineOptions, 'onCall' | 'onDeliveries'> {
+function journalHooks(
+  journal: CallJournal,
+  tally: CallTally,
+  hook: MockOptions['onCall'],
+): Pick<PipelineOptions, 'onCall' | 'onDeliveries'> {
   return {
     onCall: (record) => {
       tally.count(record);
@@ -262,7 +334,10 @@ function journalHooks(journal: CallJournal, tally: CallTally, hook: MockOptions[
  * Graceful shutdown: stop accepting, let in-flight calls finish (at most `graceMs`), let deliveries
  * settle, then flush the journal and the state to disk. Every call that was answered is journaled.
  */
-async function gracefulShutdown(parts: { server: Server; pipeline: Pipeline; journal: CallJournal; store: Store; close: () => void }, graceMs: number): Promise<void> {
+async function gracefulShutdown(
+  parts: { server: Server; pipeline: Pipeline; journal: CallJournal; store: Store; close: () => void },
+  graceMs: number,
+): Promise<void> {
   const { server, pipeline, journal, store, close } = parts;
   close();
   const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
@@ -282,7 +357,9 @@ function listenAddresses(server: Server): ListenAddress[] {
 }
 
 /** Loads and compiles the specs, then builds the mock: what `serve` and the tests call. */
-export async function startMock(options: Omit<MockOptions, 'contract'> & { contract?: Contract; specFiles?: readonly string[] } = {}): Promise<Mock> {
+export async function startMock(
+  options: Omit<MockOptions, 'contract'> & { contract?: Contract; specFiles?: readonly string[] } = {},
+): Promise<Mock> {
   const contract = options.contract ?? (await loadContract(options.specFiles));
   return createMock({ ...options, contract });
 }

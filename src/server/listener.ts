@@ -49,7 +49,11 @@ export function createListener(d: ListenerDeps): Listener {
     if (res.headersSent) return void res.destroy();
     const path = (req.url ?? '/').split('?')[0]!;
     if (isAdminPath(req.url ?? '')) {
-      writeRefusal(res, REFUSALS.adminFailed, `contract-mock failed on ${req.method} ${path}; the error is in its log.`);
+      writeRefusal(
+        res,
+        REFUSALS.adminFailed,
+        `contract-mock failed on ${req.method} ${path}; the error is in its log.`,
+      );
       return;
     }
     const match = matchRoute(d.contract.routes, req.method ?? 'GET', path);
@@ -59,7 +63,15 @@ export function createListener(d: ListenerDeps): Listener {
       ? dialect.error(dialect.role('serverError'), { op: match.ok ? match.operation : undefined })
       : { error: 'internal', message: `contract-mock failed on ${req.method} ${path}; the error is in its log` };
     const text = JSON.stringify(body);
-    res.writeHead(500, [...corsHeaders(req), 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)), 'X-Mock-Error', 'internal']);
+    res.writeHead(500, [
+      ...corsHeaders(req),
+      'Content-Type',
+      'application/json; charset=utf-8',
+      'Content-Length',
+      String(Buffer.byteLength(text)),
+      'X-Mock-Error',
+      'internal',
+    ]);
     res.end(text);
   };
 
@@ -78,14 +90,22 @@ export function createListener(d: ListenerDeps): Listener {
     if (isAdminPath(url)) {
       // Readiness needs no token (a load balancer has none) and tells nothing but ready or not: health's status.
       if (isReadyRequest(req)) {
-        health().then((body) => answerReady(res, body['status'] === 'ok'), () => answerReady(res, false));
+        health().then(
+          (body) => answerReady(res, body['status'] === 'ok'),
+          () => answerReady(res, false),
+        );
         return;
       }
       const admitted = guard(req, res);
       if (admitted.answered) return;
       const cors = admitted.cors;
       if (!validSessionId(session)) {
-        writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.', cors);
+        writeRefusal(
+          res,
+          REFUSALS.badSessionId,
+          'X-Mock-Session must be 1-128 printable ASCII characters without spaces.',
+          cors,
+        );
         return;
       }
       // Health never depends on session admission: a full session table must not make the mock look down.
@@ -94,7 +114,13 @@ export function createListener(d: ListenerDeps): Listener {
           .then((body) => {
             const text = JSON.stringify(body, null, 2);
             // 503 while the shared store is down: a load balancer's check takes the instance out until it recovers.
-            res.writeHead(body['status'] === 'ok' ? 200 : 503, [...cors, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text))]);
+            res.writeHead(body['status'] === 'ok' ? 200 : 503, [
+              ...cors,
+              'Content-Type',
+              'application/json; charset=utf-8',
+              'Content-Length',
+              String(Buffer.byteLength(text)),
+            ]);
             res.end(text);
           })
           .catch((e: unknown) => failed(req, res, 'health', e));
@@ -105,7 +131,15 @@ export function createListener(d: ListenerDeps): Listener {
         Promise.all([metrics(), snapshot()])
           .then(async ([m, s]) => {
             const text = await m.render(s);
-            res.writeHead(200, [...cors, 'Content-Type', m.contentType, 'Cache-Control', 'no-store', 'Content-Length', String(Buffer.byteLength(text))]);
+            res.writeHead(200, [
+              ...cors,
+              'Content-Type',
+              m.contentType,
+              'Cache-Control',
+              'no-store',
+              'Content-Length',
+              String(Buffer.byteLength(text)),
+            ]);
             res.end(text);
           })
           .catch((e: unknown) => failed(req, res, 'metrics', e));
@@ -124,7 +158,12 @@ export function createListener(d: ListenerDeps): Listener {
           (o) => (o.ok ? serveAdmin(req, res, cors) : writeRefusal(res, REFUSALS.maxSessions, o.reason, cors)),
           (e: unknown) =>
             e instanceof StoreUnavailableError
-              ? writeRefusal(res, REFUSALS.storeUnavailable, `contract-mock: the shared store is unavailable (${e.message}); retry once GET /__mock/health reports it up.`, cors)
+              ? writeRefusal(
+                  res,
+                  REFUSALS.storeUnavailable,
+                  `contract-mock: the shared store is unavailable (${e.message}); retry once GET /__mock/health reports it up.`,
+                  cors,
+                )
               : failed(req, res, 'the admin API', e),
         );
         return;
@@ -140,7 +179,11 @@ export function createListener(d: ListenerDeps): Listener {
     if (isRootRequest(req, url) && !rootDocumented) return answerRoot(req, res, d.contract);
     if (preflight(req, res, d.methods)) return;
     if (!validSessionId(session)) {
-      writeRefusal(res, REFUSALS.badSessionId, 'X-Mock-Session must be 1-128 printable ASCII characters without spaces.');
+      writeRefusal(
+        res,
+        REFUSALS.badSessionId,
+        'X-Mock-Session must be 1-128 printable ASCII characters without spaces.',
+      );
       return;
     }
     pipeline.handle(req, res).catch((e: unknown) => failed(req, res, 'the pipeline', e));
@@ -156,10 +199,16 @@ export function createListener(d: ListenerDeps): Listener {
   async function snapshot(): Promise<MockSnapshot> {
     const storeHealth = store.health ? await store.health() : undefined;
     // A shared store's session counts are asked of it: left out while it is down (health answers without them).
-    const sessions = storeHealth?.status === 'down' ? undefined : await Promise.resolve(store.stats?.()).catch(() => undefined);
+    const sessions =
+      storeHealth?.status === 'down' ? undefined : await Promise.resolve(store.stats?.()).catch(() => undefined);
     // A file (state.log, the journal) that cannot be written: degraded until a write succeeds again.
     const persistence = [store.persistence?.(), journal.persistence?.()].filter((p) => p !== undefined);
-    return { journal: await journal.stats(), ...(sessions && { sessions }), ...(storeHealth && { store: storeHealth }), persistence };
+    return {
+      journal: await journal.stats(),
+      ...(sessions && { sessions }),
+      ...(storeHealth && { store: storeHealth }),
+      persistence,
+    };
   }
   async function health(): Promise<JsonObject> {
     const s = await snapshot();

@@ -6,5 +6,6 @@ import { packageRoot } from '../contract/load-specs.js';
 let version: string | undefined;
 
 export function packageVersion(): string {
-  return (version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version);
+  return (version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version);
 }

@@ -27,7 +27,12 @@ export interface ApiEntry {
 
 /** Every served API with its URLs on `base` (`http://127.0.0.1:4010`). */
 export function apiEntries(contract: Contract, base: string): ApiEntry[] {
-  return specListing(contract).map((s) => ({ name: s.api, title: s.title, baseUrl: base + apiBasePath(contract.apis.get(s.api)!), specUrl: base + s.url }));
+  return specListing(contract).map((s) => ({
+    name: s.api,
+    title: s.title,
+    baseUrl: base + apiBasePath(contract.apis.get(s.api)!),
+    specUrl: base + s.url,
+  }));
 }
 
 export function answerRoot(req: IncomingMessage, res: ServerResponse, contract: Contract): void {
@@ -39,7 +44,19 @@ export function answerRoot(req: IncomingMessage, res: ServerResponse, contract: 
   }
   // The Host the client used (a bare request has none): the URLs work from where it stands.
   const base = `http://${req.headers.host ?? '127.0.0.1'}`;
-  const text = JSON.stringify({ apis: apiEntries(contract, base), dashboard: base + DASHBOARD_PATH, health: `${base}/__mock/health` }, null, 2);
-  res.writeHead(200, [...corsHeaders(req), 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)), 'Cache-Control', 'no-store']);
+  const text = JSON.stringify(
+    { apis: apiEntries(contract, base), dashboard: base + DASHBOARD_PATH, health: `${base}/__mock/health` },
+    null,
+    2,
+  );
+  res.writeHead(200, [
+    ...corsHeaders(req),
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(text)),
+    'Cache-Control',
+    'no-store',
+  ]);
   res.end(req.method === 'HEAD' ? undefined : text);
 }

@@ -27,7 +27,11 @@ export class SpecWatcher extends EventEmitter {
     super();
     const served = [...contract.apis.values()].map((a) => a.spec).filter((s) => s.mount !== undefined);
     // In the order given to --spec: the order the contract was first compiled in, so its collision messages read the same.
-    this.docs = new Map(specs.map((s) => (isSpecUrl(s) ? s : resolve(s))).flatMap((key) => served.filter((d) => d.file === key).map((d) => [key, d] as const)));
+    this.docs = new Map(
+      specs
+        .map((s) => (isSpecUrl(s) ? s : resolve(s)))
+        .flatMap((key) => served.filter((d) => d.file === key).map((d) => [key, d] as const)),
+    );
   }
 
   /** Reads `file` again and, if it loads and compiles beside the others, serves the new contract; else keeps the previous one. */
@@ -56,7 +60,8 @@ export class SpecWatcher extends EventEmitter {
   /** Watches each file's folder (editors often write a new file and rename it over the old one), debounced per file. */
   watch(): this {
     const byDir = new Map<string, Set<string>>();
-    for (const key of this.docs.keys()) if (!isSpecUrl(key)) byDir.set(dirname(key), (byDir.get(dirname(key)) ?? new Set()).add(basename(key)));
+    for (const key of this.docs.keys())
+      if (!isSpecUrl(key)) byDir.set(dirname(key), (byDir.get(dirname(key)) ?? new Set()).add(basename(key)));
     for (const [dir, names] of byDir) {
       const w = watch(dir, (_event, filename) => {
         const name = filename?.toString();

@@ -44,7 +44,10 @@ export async function createMock(options: CreateMockOptions = {}): Promise<Mock>
 export async function startMock(options: StartMockOptions = {}): Promise<RunningMock> {
   checkMockOptions('startMock', options);
   const { port = 0, host = '127.0.0.1', ...rest } = options;
-  if (!LOOPBACK.test(host) && !options.adminToken) throw new TypeError(`startMock: host ${host} is off loopback: pass adminToken too, or anyone on that network could reset or read the mock`);
+  if (!LOOPBACK.test(host) && !options.adminToken)
+    throw new TypeError(
+      `startMock: host ${host} is off loopback: pass adminToken too, or anyone on that network could reset or read the mock`,
+    );
   const mock = await createMock({ listenHost: host, ...rest });
   const listening = await new Promise<AddressInfo | NodeJS.ErrnoException>((resolve) => {
     mock.server.once('error', resolve);
@@ -55,7 +58,10 @@ export async function startMock(options: StartMockOptions = {}): Promise<Running
   });
   if (listening instanceof Error) {
     await mock.shutdown(0);
-    const why = listening.code === 'EADDRINUSE' ? 'is already in use (pass port: 0 for a free one)' : `cannot be listened on (${listening.code ?? listening.message})`;
+    const why =
+      listening.code === 'EADDRINUSE'
+        ? 'is already in use (pass port: 0 for a free one)'
+        : `cannot be listened on (${listening.code ?? listening.message})`;
     throw new Error(`startMock: port ${port} on ${host} ${why}`);
   }
   const shownHost = listening.address.includes(':') ? `[${listening.address}]` : listening.address;

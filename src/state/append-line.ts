@@ -72,7 +72,11 @@ export class LineAppender {
       return OK;
     }
     const problem = `only ${written} of ${bytes} bytes reached ${this.file} (is the disk full?)`;
-    return this.failed(this.cut() ? `${problem}; cut back to its last complete line` : `${problem}, and the partial line could not be cut off`);
+    return this.failed(
+      this.cut()
+        ? `${problem}; cut back to its last complete line`
+        : `${problem}, and the partial line could not be cut off`,
+    );
   }
 
   /** The file was emptied or replaced (compaction, rotation): appends go to `fd`, which holds `size` bytes. */
@@ -95,7 +99,10 @@ export class LineAppender {
   }
 
   private failed(error: string): AppendOutcome {
-    if (!this.failing) this.options.log?.(`contract-mock: ${error}; calls that would write to it are answered store-unavailable until a write succeeds (GET /__mock/health says degraded meanwhile)`);
+    if (!this.failing)
+      this.options.log?.(
+        `contract-mock: ${error}; calls that would write to it are answered store-unavailable until a write succeeds (GET /__mock/health says degraded meanwhile)`,
+      );
     this.failing = { file: this.file, error, since: this.failing?.since ?? new Date().toISOString() };
     return { ok: false, error };
   }

@@ -8,11 +8,32 @@
  * start-up with a StateFileError naming the file and line and saying how to recover.
  */
 import { exactJson } from '../contract/exact-json.js';
-import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { LineAppender, type PersistenceFailure, type WriteLine } from './append-line.js';
 import { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
-import { StoreUnavailableError, type Mutation, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store } from './store.js';
+import {
+  StoreUnavailableError,
+  type Mutation,
+  type OpenResult,
+  type SessionDump,
+  type SessionStats,
+  type SessionStore,
+  type Store,
+} from './store.js';
 
 export interface FileStoreOptions extends Omit<MemoryStoreOptions, 'onMutation'> {
   dir: string;
@@ -45,7 +66,13 @@ function lineAt(text: string, position: number): number {
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function validDump(v: unknown): v is SessionDump {
-  return isObject(v) && isObject(v['collections']) && Object.values(v['collections']).every(isObject) && isObject(v['counters']) && typeof v['clockOffsetMs'] === 'number';
+  return (
+    isObject(v) &&
+    isObject(v['collections']) &&
+    Object.values(v['collections']).every(isObject) &&
+    isObject(v['counters']) &&
+    typeof v['clockOffsetMs'] === 'number'
+  );
 }
 
 const MUTATIONS = new Set(['put', 'del', 'seq', 'clock', 'reset', 'load', 'drop']);
@@ -54,7 +81,8 @@ function validEntry(v: unknown): v is { s: string; m: Mutation } {
   if (!isObject(v) || typeof v['s'] !== 'string' || !isObject(v['m'])) return false;
   const m = v['m'];
   if (!MUTATIONS.has(m['op'] as string)) return false;
-  if ((m['op'] === 'put' || m['op'] === 'del') && (typeof m['c'] !== 'string' || typeof m['k'] !== 'string')) return false;
+  if ((m['op'] === 'put' || m['op'] === 'del') && (typeof m['c'] !== 'string' || typeof m['k'] !== 'string'))
+    return false;
   if (m['op'] === 'seq' && (typeof m['name'] !== 'string' || typeof m['value'] !== 'number')) return false;
   if (m['op'] === 'clock' && typeof m['offsetMs'] !== 'number') return false;
   if (m['op'] === 'load' && !validDump(m['dump'])) return false;
@@ -90,7 +118,9 @@ export class FileStore implements Store {
     if (tornLine) {
       // Cut now, not only by the compaction below (which a full disk can make fail): nothing is ever appended after a torn line.
       ftruncateSync(this.fd, whole);
-      options.log?.(`contract-mock: ${this.logFile} ended with a torn line (${logBytes - whole} bytes: a write cut short by a crash or a full disk, never acknowledged); loaded the ${replayed} complete lines before it and cut it off`);
+      options.log?.(
+        `contract-mock: ${this.logFile} ended with a torn line (${logBytes - whole} bytes: a write cut short by a crash or a full disk, never acknowledged); loaded the ${replayed} complete lines before it and cut it off`,
+      );
     }
     this.appender = new LineAppender(this.logFile, this.fd, { write: options.write, log: options.log });
     this.recovered = { sessions: Object.keys(this.memory.snapshot()).length, replayed, tornLine };
@@ -114,13 +144,29 @@ export class FileStore implements Store {
         snapshot = exactJson.parse(text);
       } catch (e) {
         const position = Number(/position (\d+)/.exec((e as Error).message)?.[1] ?? text.length);
-        throw new StateFileError(this.snapshotFile, lineAt(text, position), `not valid JSON (${(e as Error).message})`, this.recovery(this.snapshotFile));
+        throw new StateFileError(
+          this.snapshotFile,
+          lineAt(text, position),
+          `not valid JSON (${(e as Error).message})`,
+          this.recovery(this.snapshotFile),
+        );
       }
       if (!isObject(snapshot) || snapshot['version'] !== 1 || !isObject(snapshot['sessions'])) {
-        throw new StateFileError(this.snapshotFile, 1, 'not a contract-mock snapshot (expected {"version": 1, "sessions": {...}})', this.recovery(this.snapshotFile));
+        throw new StateFileError(
+          this.snapshotFile,
+          1,
+          'not a contract-mock snapshot (expected {"version": 1, "sessions": {...}})',
+          this.recovery(this.snapshotFile),
+        );
       }
       for (const [id, dump] of Object.entries(snapshot['sessions'])) {
-        if (!validDump(dump)) throw new StateFileError(this.snapshotFile, 1, `session "${id}" is not a session dump ({collections, counters, clockOffsetMs})`, this.recovery(this.snapshotFile));
+        if (!validDump(dump))
+          throw new StateFileError(
+            this.snapshotFile,
+            1,
+            `session "${id}" is not a session dump ({collections, counters, clockOffsetMs})`,
+            this.recovery(this.snapshotFile),
+          );
         this.memory.replay(id, { op: 'load', dump });
       }
     }
@@ -149,9 +195,20 @@ export class FileStore implements Store {
         } catch {
           // Only the last line can be torn (the process died mid-write); anything else is corruption.
           if (i >= lines.length - 2) break;
-          throw new StateFileError(this.logFile, i + 1, 'not valid JSON, and not the last line (so not a write cut short by a crash)', this.recovery(this.logFile));
+          throw new StateFileError(
+            this.logFile,
+            i + 1,
+            'not valid JSON, and not the last line (so not a write cut short by a crash)',
+            this.recovery(this.logFile),
+          );
         }
-        if (!validEntry(entry)) throw new StateFileError(this.logFile, i + 1, 'not a state change ({"s": session, "m": {"op": ...}})', this.recovery(this.logFile));
+        if (!validEntry(entry))
+          throw new StateFileError(
+            this.logFile,
+            i + 1,
+            'not a state change ({"s": session, "m": {"op": ...}})',
+            this.recovery(this.logFile),
+          );
         this.memory.replay(entry.s, entry.m);
         replayed++;
         whole += Buffer.byteLength(line) + 1;

@@ -25,7 +25,10 @@ export function luaDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, 'lua'), join(here, '..', '..', '..', 'src', 'state', 'lua')];
   const found = candidates.find((dir) => existsSync(join(dir, 'session-expiry.lua')));
-  if (!found) throw new Error(`contract-mock: cannot find its Redis scripts (session-expiry.lua and the others) in ${candidates.join(' or ')}; reinstall the package`);
+  if (!found)
+    throw new Error(
+      `contract-mock: cannot find its Redis scripts (session-expiry.lua and the others) in ${candidates.join(' or ')}; reinstall the package`,
+    );
   return found;
 }
 
@@ -42,7 +45,13 @@ export function defineScripts<N extends string>(client: Redis, scripts: Record<N
   const missing = (Object.entries(scripts) as Array<[N, LuaScript]>).filter(([name]) => !(name in client));
   if (missing.length) {
     const dir = luaDir();
-    for (const [name, s] of missing) client.defineCommand(name, s.numberOfKeys === undefined ? { lua: readLua(s, dir) } : { numberOfKeys: s.numberOfKeys, lua: readLua(s, dir) });
+    for (const [name, s] of missing)
+      client.defineCommand(
+        name,
+        s.numberOfKeys === undefined
+          ? { lua: readLua(s, dir) }
+          : { numberOfKeys: s.numberOfKeys, lua: readLua(s, dir) },
+      );
   }
   return client as Scripted<N>;
 }

@@ -6,7 +6,16 @@
  * counted in bytes (state-budget.ts), so a write past --max-state-bytes or --max-store-bytes is refused before it is applied.
  */
 import { DEFAULT_MAX_STATE_BYTES, DEFAULT_MAX_STORE_BYTES, recordBytes, type StateBudget } from './state-budget.js';
-import { StateLimitError, type Clock, type Mutation, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store } from './store.js';
+import {
+  StateLimitError,
+  type Clock,
+  type Mutation,
+  type OpenResult,
+  type SessionDump,
+  type SessionStats,
+  type SessionStore,
+  type Store,
+} from './store.js';
 
 interface SessionData {
   collections: Map<string, Map<string, unknown>>;
@@ -55,7 +64,13 @@ function fromDump(dump: SessionDump): SessionData {
     }
     sizes.set(name, sized);
   }
-  return { collections, sizes, bytes, counters: new Map(Object.entries(dump.counters)), clockOffsetMs: dump.clockOffsetMs };
+  return {
+    collections,
+    sizes,
+    bytes,
+    counters: new Map(Object.entries(dump.counters)),
+    clockOffsetMs: dump.clockOffsetMs,
+  };
 }
 
 class MemorySession implements SessionStore {
@@ -170,7 +185,8 @@ class MemorySession implements SessionStore {
   }
   dumpSync(): SessionDump {
     const collections: SessionDump['collections'] = {};
-    for (const [name, records] of this.data.collections) collections[name] = structuredClone(Object.fromEntries(records));
+    for (const [name, records] of this.data.collections)
+      collections[name] = structuredClone(Object.fromEntries(records));
     return { collections, counters: Object.fromEntries(this.data.counters), clockOffsetMs: this.data.clockOffsetMs };
   }
   async reset(): Promise<void> {
@@ -205,7 +221,8 @@ export class MemoryStore implements Store {
     const now = Date.now();
     for (const s of [...this.fresh.values(), ...this.sessions.values()]) {
       if (this.bytes + growth <= inAll) return;
-      if (s !== session && now - s.lastUsed >= idleMs) this.evict(s, `the mock's sessions hold their maximum of ${inAll} bytes (--max-store-bytes)`);
+      if (s !== session && now - s.lastUsed >= idleMs)
+        this.evict(s, `the mock's sessions hold their maximum of ${inAll} bytes (--max-store-bytes)`);
     }
     if (this.bytes + growth > inAll) throw new StateLimitError(inAll, 'max-store-bytes');
   }
@@ -252,7 +269,12 @@ export class MemoryStore implements Store {
     const once = this.fresh.values().next().value as MemorySession | undefined;
     const lru = used && once ? (once.lastUsed <= used.lastUsed ? once : used) : (used ?? once);
     const victim = lru && Date.now() - lru.lastUsed >= idleMs ? lru : (once ?? used);
-    if (victim) this.evict(victim, `the mock holds its maximum of ${this.options.maxSessions ?? DEFAULT_MAX_SESSIONS} sessions`, '--max-sessions');
+    if (victim)
+      this.evict(
+        victim,
+        `the mock holds its maximum of ${this.options.maxSessions ?? DEFAULT_MAX_SESSIONS} sessions`,
+        '--max-sessions',
+      );
   }
 
   /** Drops a session to make room, counted (health) and logged (the first, then every 1,000th). */
@@ -269,7 +291,13 @@ export class MemoryStore implements Store {
 
   /** Sessions held, the cap, and evictions so far (GET /__mock/health). */
   stats(): SessionStats {
-    return { held: this.sessions.size + this.fresh.size, max: this.options.maxSessions ?? DEFAULT_MAX_SESSIONS, evicted: this.evicted, bytes: this.bytes, ...(this.lastEviction && { lastEviction: this.lastEviction }) };
+    return {
+      held: this.sessions.size + this.fresh.size,
+      max: this.options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      evicted: this.evicted,
+      bytes: this.bytes,
+      ...(this.lastEviction && { lastEviction: this.lastEviction }),
+    };
   }
 
   /** A session already admitted by open() in this request: looked up without counting as another use. */

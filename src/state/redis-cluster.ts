@@ -48,16 +48,25 @@ export function seedUrls(url: string): string[] {
  * ioredis' Cluster on the seed nodes, with each node's connection as bounded as a single Redis's. A node lost is
  * not reconnected: Cluster asks the others for the slots again and follows the promoted replica (MOVED).
  */
-export function clusterClient(options: RedisOptions, client: ClientOptions, retryStrategy: (times: number) => number): Cluster {
+export function clusterClient(
+  options: RedisOptions,
+  client: ClientOptions,
+  retryStrategy: (times: number) => number,
+): Cluster {
   const seeds = seedUrls(options.url).map((u) => new URL(u));
   const first = seeds[0]!;
-  const nodes: ClusterNode[] = seeds.map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379) }));
+  const nodes: ClusterNode[] = seeds.map((u) => ({
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(u.port || 6379),
+  }));
   return new Cluster(nodes, {
     redisOptions: {
       ...client,
       ...(first.username && { username: decodeURIComponent(first.username) }),
       ...(first.password && { password: decodeURIComponent(first.password) }),
-      ...(first.protocol === 'rediss:' && { tls: { servername: /^[\d.:]+$/.test(first.hostname) ? undefined : first.hostname } }),
+      ...(first.protocol === 'rediss:' && {
+        tls: { servername: /^[\d.:]+$/.test(first.hostname) ? undefined : first.hostname },
+      }),
     },
     clusterRetryStrategy: retryStrategy,
     enableReadyCheck: true,

@@ -36,7 +36,8 @@ export function redisUrlProblem(url: string): string | undefined {
     for (const seed of seedUrls(url)) {
       const problem = oneUrlProblem(seed);
       if (problem) return `seed node ${problem}`;
-      if (!/^\/?0?$/.test(new URL(seed).pathname)) return `a Redis Cluster has only database 0 (got "${new URL(seed).pathname.slice(1)}" in ${redactedUrl(seed)})`;
+      if (!/^\/?0?$/.test(new URL(seed).pathname))
+        return `a Redis Cluster has only database 0 (got "${new URL(seed).pathname.slice(1)}" in ${redactedUrl(seed)})`;
     }
     return undefined;
   }
@@ -51,7 +52,8 @@ function oneUrlProblem(url: string): string | undefined {
     // Not echoed whole: it may hold a password.
     return `"${url.replace(/(\/\/[^/@]*:)[^/@]*@/, '$1***@').replace(/([?&][^=&]*(?:pass|pwd|secret|token|auth|key)[^=&]*=)[^&]*/gi, '$1***')}" is not a URL; give redis://HOST:PORT[/DB]`;
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return `"${parsed.protocol}" is not redis: or rediss:; give redis://HOST:PORT[/DB]`;
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    return `"${parsed.protocol}" is not redis: or rediss:; give redis://HOST:PORT[/DB]`;
   const db = parsed.pathname.replace(/^\//, '');
   if (db && !/^\d{1,2}$/.test(db)) return `the database "${db}" must be a number (redis://HOST:PORT/0)`;
   return undefined;
@@ -83,7 +85,10 @@ const REFUSALS: ReadonlyArray<readonly [code: string, advice: string]> = [
   ['OOM', 'Redis is at its maxmemory; raise maxmemory, or keep less (--journal-total, --redis-session-ttl)'],
   ['NOAUTH', 'Redis wants a password; give it in the --redis URL (redis://:PASSWORD@HOST:PORT)'],
   ['WRONGPASS', 'Redis refused the user name or password in the --redis URL'],
-  ['NOPERM', "the --redis URL's user lacks a permission the mock needs (keys under the prefix, EVAL, streams, PUBLISH)"],
+  [
+    'NOPERM',
+    "the --redis URL's user lacks a permission the mock needs (keys under the prefix, EVAL, streams, PUBLISH)",
+  ],
   ['LOADING', 'Redis is loading its dataset into memory'],
   ['READONLY', 'the --redis URL names a read-only replica; give the primary'],
   ['MISCONF', 'Redis cannot save its snapshots (check its disk, or run it with --save "")'],
@@ -99,7 +104,7 @@ const ADVICE = new Map(REFUSALS);
 /** A refusal in Redis's words (its code first) with what to do, or undefined for any other error (a timeout, a bug in a command). */
 export function refusalOf(e: unknown): { code: string; reason: string } | undefined {
   // A refused transaction (EXECABORT) carries the refusals of its commands.
-  const errors = [e, ...(((e as { previousErrors?: unknown[] })?.previousErrors) ?? [])];
+  const errors = [e, ...((e as { previousErrors?: unknown[] })?.previousErrors ?? [])];
   for (const err of errors) {
     const message = String((err as Error)?.message ?? err);
     const code = REFUSAL.exec(message)?.[1];
@@ -169,7 +174,9 @@ export class RedisConnection {
     };
     // Reconnect for ever, backing off to one attempt a second: the mock recovers by itself when Redis returns.
     const retryStrategy = (times: number): number => Math.min(times * 50, 1000);
-    this.client = options.cluster ? (clusterClient(options, client, retryStrategy) as unknown as Redis) : new Redis(options.url, { ...client, retryStrategy, lazyConnect: false });
+    this.client = options.cluster
+      ? (clusterClient(options, client, retryStrategy) as unknown as Redis)
+      : new Redis(options.url, { ...client, retryStrategy, lazyConnect: false });
     this.cluster = options.cluster ? (this.client as unknown as Cluster) : undefined;
     this.client.on('error', (e: Error) => this.connectionFailed(e));
     this.client.on('ready', () => {
@@ -193,16 +200,19 @@ export class RedisConnection {
     return (this.firstWait ??= this.waitForConnection());
   }
   private async waitForConnection(): Promise<boolean> {
-    return this.client.status === 'ready' || (await new Promise<boolean>((resolve) => {
-      const done = (ok: boolean): void => {
-        clearTimeout(timer);
-        this.client.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = (): void => done(true);
-      const timer = setTimeout(() => done(false), Math.max(this.options.timeoutMs, 1000));
-      this.client.once('ready', onReady);
-    }));
+    return (
+      this.client.status === 'ready' ||
+      (await new Promise<boolean>((resolve) => {
+        const done = (ok: boolean): void => {
+          clearTimeout(timer);
+          this.client.off('ready', onReady);
+          resolve(ok);
+        };
+        const onReady = (): void => done(true);
+        const timer = setTimeout(() => done(false), Math.max(this.options.timeoutMs, 1000));
+        this.client.once('ready', onReady);
+      }))
+    );
   }
 
   get up(): boolean {
@@ -218,14 +228,18 @@ export class RedisConnection {
       prefix: this.options.prefix,
       // A failed cluster is the cause of whatever else failed (a command timed out on a lost master): said first.
       ...(failing
-        ? { error: `the Redis Cluster's state is fail (${this.clusterHealth!.slotsOk} of 16384 slots served, ${this.clusterHealth!.answering} nodes answering); calls are answered store-unavailable until it is ok${this.up ? '' : ` (${this.reason()})`}` }
+        ? {
+            error: `the Redis Cluster's state is fail (${this.clusterHealth!.slotsOk} of 16384 slots served, ${this.clusterHealth!.answering} nodes answering); calls are answered store-unavailable until it is ok${this.up ? '' : ` (${this.reason()})`}`,
+          }
         : !this.up && { error: this.reason() }),
       ...(this.clusterHealth && { cluster: this.clusterHealth }),
     };
   }
 
   private reason(): string {
-    return this.refusal ? `Redis refuses commands: ${this.refusal.reason}` : (this.lastError ?? `connection ${this.client.status}`);
+    return this.refusal
+      ? `Redis refuses commands: ${this.refusal.reason}`
+      : (this.lastError ?? `connection ${this.client.status}`);
   }
 
   /** up, or down for which kind of reason: what a log line is written for when it changes. */
@@ -259,7 +273,15 @@ export class RedisConnection {
   private bounded<T>(command: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Command timed out after ${this.options.timeoutMs} ms on the Redis Cluster (no master answered for its slot)`)), this.options.timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `Command timed out after ${this.options.timeoutMs} ms on the Redis Cluster (no master answered for its slot)`,
+            ),
+          ),
+        this.options.timeoutMs,
+      );
     });
     command.catch(() => undefined);
     return Promise.race([command, late]).finally(() => clearTimeout(timer));
@@ -273,7 +295,8 @@ export class RedisConnection {
   };
   private readonly failed = (e: unknown): never => {
     // A cluster node reached as a single Redis (the cluster did not answer when this instance started): an outage, said once.
-    if ((e as Error)?.name === 'ReplyError' && /^(?:MOVED|ASK) \d+ /.test((e as Error).message)) throw this.movedAsSingle(e as Error);
+    if ((e as Error)?.name === 'ReplyError' && /^(?:MOVED|ASK) \d+ /.test((e as Error).message))
+      throw this.movedAsSingle(e as Error);
     // Redis answered with an error that is not a refusal: a bug in a command or script, not an outage.
     if ((e as Error)?.name === 'ReplyError' && !refusalOf(e)) throw e;
     throw this.unavailable(e);
@@ -291,7 +314,9 @@ export class RedisConnection {
 
   /** What health says of a cluster: every node ioredis knows is asked CLUSTER INFO (each bounded by the command timeout). */
   private async askCluster(cluster: Cluster): Promise<void> {
-    const answers = await Promise.all(cluster.nodes('all').map((node) => (node.call('CLUSTER', 'INFO') as Promise<string>).catch(() => undefined)));
+    const answers = await Promise.all(
+      cluster.nodes('all').map((node) => (node.call('CLUSTER', 'INFO') as Promise<string>).catch(() => undefined)),
+    );
     this.clusterHealth = clusterHealth(answers.filter((a): a is string => typeof a === 'string'));
   }
 
@@ -326,7 +351,8 @@ export class RedisConnection {
     // Timed out waiting for a connection: say why there is none (a refused password, a TLS mismatch, a closed port).
     // Its outcome is still unknown: ioredis keeps a timed-out command queued and sends it once connected (a lease's
     // writes are then refused by their fence if the lock expired meanwhile).
-    if (this.client.status !== 'ready' && (this.refusal || this.lastError)) return new StoreUnavailableError(`${at}: ${message} (no connection: ${this.reason()})`, 'unknown');
+    if (this.client.status !== 'ready' && (this.refusal || this.lastError))
+      return new StoreUnavailableError(`${at}: ${message} (no connection: ${this.reason()})`, 'unknown');
     this.lastError = message;
     this.note();
     return new StoreUnavailableError(`${at}: ${message}`, 'unknown');
@@ -382,7 +408,10 @@ export class RedisConnection {
         resolve(yes);
       };
       const socket = tls
-        ? tlsConnect({ host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, rejectUnauthorized: false }, () => done(true))
+        ? tlsConnect(
+            { host, port, servername: /^[\d.:]+$/.test(host) ? undefined : host, rejectUnauthorized: false },
+            () => done(true),
+          )
         : createConnection({ host, port }, () => socket.write('PING\r\n'));
       if (!tls) socket.once('data', (d: Buffer) => done(/^[+\-$]/.test(d.toString('latin1'))));
       socket.setTimeout(Math.max(this.options.timeoutMs, 1000), () => done(false));

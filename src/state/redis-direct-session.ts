@@ -36,7 +36,9 @@ export class DirectSession implements SessionMode {
     const json = exactJson.stringify(value);
     const admitted = s.store.tally.admit(Buffer.byteLength(json, 'utf8'));
     if (admitted) await admitted;
-    const done = (await s.run(s.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, json, s.limit, s.store.ttlMs, s.maxBytes))) as number;
+    const done = (await s.run(
+      s.redis.cmPut(collectionKey(k, collection), k.meta, k.keys, key, json, s.limit, s.store.ttlMs, s.maxBytes),
+    )) as number;
     if (done === -1) throw new StateLimitError(s.limit);
     if (done === -2) throw new StateLimitError(s.maxBytes, 'max-state-bytes');
     s.store.tally.report(s, done);
@@ -63,7 +65,13 @@ export class DirectSession implements SessionMode {
     const s = this.session;
     const field = `n:${name}`;
     // The first value is `start`: seed the counter at start - 1 if it is new, then count.
-    const [, [, value]] = (await s.run(s.redis.multi().hsetnx(s.keys.meta, field, start - 1).hincrby(s.keys.meta, field, 1).exec())) as [unknown, [unknown, number]];
+    const [, [, value]] = (await s.run(
+      s.redis
+        .multi()
+        .hsetnx(s.keys.meta, field, start - 1)
+        .hincrby(s.keys.meta, field, 1)
+        .exec(),
+    )) as [unknown, [unknown, number]];
     return value;
   }
 
@@ -103,7 +111,9 @@ export class DirectSession implements SessionMode {
     names.forEach((n, i) => {
       const records = hashes[i]!;
       if (!Object.keys(records).length) return;
-      collections[n.slice(prefix.length)] = Object.fromEntries(Object.entries(records).map(([key, v]) => [key, exactJson.parse(v)]));
+      collections[n.slice(prefix.length)] = Object.fromEntries(
+        Object.entries(records).map(([key, v]) => [key, exactJson.parse(v)]),
+      );
     });
     const counters: Record<string, number> = {};
     for (const [f, v] of Object.entries(meta)) if (f.startsWith('n:')) counters[f.slice(2)] = Number(v);

@@ -48,7 +48,9 @@ export class LeasedSession implements SessionMode {
     const size = recordBytes(value);
     if (lease.bytesBound + size > s.maxBytes) await this.measureExactly(collection, key, size);
     else lease.pendingBytes += size;
-    const admitted = s.store.tally.admit(size, () => (known === undefined || known === ABSENT ? 0 : recordBytes(known)));
+    const admitted = s.store.tally.admit(size, () =>
+      known === undefined || known === ABSENT ? 0 : recordBytes(known),
+    );
     if (admitted) await admitted;
     lease.put(collection, key, value);
   }
@@ -64,7 +66,9 @@ export class LeasedSession implements SessionMode {
   private async measureExactly(collection: string, key: string, size: number): Promise<void> {
     await this.flushed();
     const s = this.session;
-    const results = await s.run(s.redis.multi().hget(s.keys.meta, 'bytes').hstrlen(collectionKey(s.keys, collection), key).exec());
+    const results = await s.run(
+      s.redis.multi().hget(s.keys.meta, 'bytes').hstrlen(collectionKey(s.keys, collection), key).exec(),
+    );
     const [[e1, bytes], [e2, old]] = results as [[Error | null, string | null], [Error | null, number]];
     if (e1 || e2) throw s.store.connection.unavailable(e1 ?? e2);
     const stored = Number(bytes ?? 0);
@@ -78,7 +82,9 @@ export class LeasedSession implements SessionMode {
     await this.flushed();
     const s = this.session;
     const lease = this.lease;
-    const results = await s.run(s.redis.multi().hget(s.keys.meta, 'records').hexists(collectionKey(s.keys, collection), key).exec());
+    const results = await s.run(
+      s.redis.multi().hget(s.keys.meta, 'records').hexists(collectionKey(s.keys, collection), key).exec(),
+    );
     const [[e1, records], [e2, exists]] = results as [[Error | null, string | null], [Error | null, number]];
     if (e1 || e2) throw s.store.connection.unavailable(e1 ?? e2);
     const count = Number(records ?? 0);

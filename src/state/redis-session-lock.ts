@@ -64,7 +64,21 @@ class RedisSessionLock implements SessionLock {
 
   private turnOf(session: SessionStore): Turn {
     let turn = this.turns.get(session);
-    if (!turn) this.turns.set(session, (turn = { busy: false, queue: [], lease: undefined, renewal: undefined, yieldUntil: 0, idleSince: 0, linger: undefined, releasedAt: 0, steady: false }));
+    if (!turn)
+      this.turns.set(
+        session,
+        (turn = {
+          busy: false,
+          queue: [],
+          lease: undefined,
+          renewal: undefined,
+          yieldUntil: 0,
+          idleSince: 0,
+          linger: undefined,
+          releasedAt: 0,
+          steady: false,
+        }),
+      );
     return turn;
   }
 
@@ -79,11 +93,18 @@ class RedisSessionLock implements SessionLock {
         turn.lease = lease;
         turn.steady = lease.previousOwner === this.owner && Date.now() - turn.releasedAt <= LINGER_MS;
         // Renewed while held; a renewal that fails leaves the lock to expire (and the fence to refuse late writes).
-        turn.renewal = setInterval(() => void session.renewLease(lease, ttlMs).catch(() => undefined), Math.max(50, ttlMs / 3));
+        turn.renewal = setInterval(
+          () => void session.renewLease(lease, ttlMs).catch(() => undefined),
+          Math.max(50, ttlMs / 3),
+        );
         turn.renewal.unref();
         return lease;
       }
-      if (Date.now() >= deadline) throw new StoreUnavailableError(`session "${session.id}"'s lock stayed held by another instance for ${waitMs} ms`, 'not-applied');
+      if (Date.now() >= deadline)
+        throw new StoreUnavailableError(
+          `session "${session.id}"'s lock stayed held by another instance for ${waitMs} ms`,
+          'not-applied',
+        );
       await sleep(wait);
     }
   }

@@ -25,10 +25,15 @@ export interface SessionMode extends Omit<SessionStore, 'id'> {
  * cmApply's arguments: the fixed keys, then every collection the writes touch declared as a key (so a Redis Cluster,
  * or a proxy, sees each key the script writes), the writes naming their collection by its KEYS index.
  */
-function applyCommand(k: SessionKeys, token: string, ttlMs: number, ops: Array<string | number>): Array<string | number> {
+function applyCommand(
+  k: SessionKeys,
+  token: string,
+  ttlMs: number,
+  ops: Array<string | number>,
+): Array<string | number> {
   const keys: string[] = [k.lock, k.wait, k.meta, k.keys, k.journal];
   const index = new Map<string | number, number>();
-  for (let i = 0; i < ops.length; ) {
+  for (let i = 0; i < ops.length;) {
     const op = ops[i];
     if (op === 'm') {
       i += 3;
@@ -140,7 +145,9 @@ export class RedisSession implements SessionStore {
   async takeLease(token: string, owner: string, lockTtlMs: number): Promise<SessionLease | undefined> {
     const k = this.keys;
     for (let attempt = 0; ; attempt++) {
-      const meta = (await this.run(this.redis.cmLease(k.lock, k.wait, k.meta, k.keys, k.journal, token, lockTtlMs, owner, this.store.ttlMs))) as string[] | null | 0;
+      const meta = (await this.run(
+        this.redis.cmLease(k.lock, k.wait, k.meta, k.keys, k.journal, token, lockTtlMs, owner, this.store.ttlMs),
+      )) as string[] | null | 0;
       if (meta === null) return undefined;
       if (meta !== 0) {
         const fields: Record<string, string> = {};
@@ -193,7 +200,14 @@ export class RedisSession implements SessionStore {
     const sentBytes = lease.sentBytes;
     return this.run(this.redis.cmApply(...applyCommand(this.keys, lease.token, this.store.ttlMs, ops))).then(
       (verdict) => {
-        if (verdict === -1) throw this.lose(lease, new StoreUnavailableError(`session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis, which applied none of them`, 'not-applied'));
+        if (verdict === -1)
+          throw this.lose(
+            lease,
+            new StoreUnavailableError(
+              `session "${this.id}": this instance's hold on the session lock ended before its writes reached Redis, which applied none of them`,
+              'not-applied',
+            ),
+          );
         const [waiting, bytes] = verdict as [number, string];
         if (waiting === 1) lease.othersWaiting = true;
         lease.applied(sentBytes, Number(bytes));
@@ -215,7 +229,9 @@ export class RedisSession implements SessionStore {
   /** Extends the lease's lock (redis-session-lock.ts calls this while a lease lasts). */
   async renewLease(lease: SessionLease, lockTtlMs: number): Promise<void> {
     const k = this.keys;
-    const verdict = await this.run(this.redis.cmRenew(k.lock, k.wait, lease.token, lockTtlMs, lease.token.split(':')[0]!));
+    const verdict = await this.run(
+      this.redis.cmRenew(k.lock, k.wait, lease.token, lockTtlMs, lease.token.split(':')[0]!),
+    );
     if (verdict === -1) this.lose(lease, undefined);
     else if (verdict === 1) lease.othersWaiting = true;
   }

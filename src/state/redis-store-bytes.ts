@@ -50,7 +50,8 @@ export class RedisStoreBytes {
     }
     return this.refresh().then(() => {
       const grow = size - (old?.() ?? 0);
-      if (grow > 0 && this.total + this.growth + grow > this.max) throw new StateLimitError(this.max, 'max-store-bytes');
+      if (grow > 0 && this.total + this.growth + grow > this.max)
+        throw new StateLimitError(this.max, 'max-store-bytes');
       this.growth += Math.max(0, grow);
     });
   }

@@ -19,7 +19,16 @@ import { RedisSession } from './redis-session.js';
 export { RedisSession };
 import { collectionKey, sessionKeys, type SessionKeys } from './redis-keys.js';
 export { sessionKeys, type SessionKeys };
-import { StoreUnavailableError, type Clock, type OpenResult, type SessionDump, type SessionStats, type SessionStore, type Store, type StoreHealth } from './store.js';
+import {
+  StoreUnavailableError,
+  type Clock,
+  type OpenResult,
+  type SessionDump,
+  type SessionStats,
+  type SessionStore,
+  type Store,
+  type StoreHealth,
+} from './store.js';
 
 export interface RedisStoreOptions extends StateBudget {
   connection: RedisConnection;
@@ -91,7 +100,12 @@ export class RedisStore implements Store {
     this.once = `{${this.prefix}}:sessions-once`;
     this.evictions = `{${this.prefix}}:evictions`;
     const bytes = `{${this.prefix}}:bytes`;
-    this.tally = new RedisStoreBytes(this.redis, options.connection, { bytes, index: this.index, once: this.once }, options.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES);
+    this.tally = new RedisStoreBytes(
+      this.redis,
+      options.connection,
+      { bytes, index: this.index, once: this.once },
+      options.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES,
+    );
   }
 
   get connection(): RedisConnection {
@@ -113,7 +127,15 @@ export class RedisStore implements Store {
       this.seedIndexed = { collections, triples };
     }
     const { collections, triples } = this.seedIndexed;
-    return [2 + collections.length, k.meta, k.keys, ...collections.map((c) => collectionKey(k, c)), this.ttlMs, force, ...triples];
+    return [
+      2 + collections.length,
+      k.meta,
+      k.keys,
+      ...collections.map((c) => collectionKey(k, c)),
+      this.ttlMs,
+      force,
+      ...triples,
+    ];
   }
   private seedIndexed: { collections: string[]; triples: Array<string | number> } | undefined;
 
@@ -121,7 +143,8 @@ export class RedisStore implements Store {
   seedArgs(): string[] {
     if (!this.seedCache) {
       const out: string[] = [];
-      for (const [c, records] of Object.entries(this.options.seed().collections)) for (const [k, v] of Object.entries(records)) out.push(c, k, exactJson.stringify(v));
+      for (const [c, records] of Object.entries(this.options.seed().collections))
+        for (const [k, v] of Object.entries(records)) out.push(c, k, exactJson.stringify(v));
       this.seedCache = out;
       this.seedSize = 0;
       for (let i = 2; i < out.length; i += 3) this.seedSize += Buffer.byteLength(out[i]!, 'utf8');
@@ -140,7 +163,8 @@ export class RedisStore implements Store {
     if (!s) {
       this.handles.set(id, (s = new RedisSession(id, this)));
       // Handles are cheap to remake; keep as many as sessions may exist.
-      if (this.handles.size > (this.options.maxSessions ?? DEFAULT_MAX_SESSIONS)) this.handles.delete(this.handles.keys().next().value!);
+      if (this.handles.size > (this.options.maxSessions ?? DEFAULT_MAX_SESSIONS))
+        this.handles.delete(this.handles.keys().next().value!);
     }
     return s;
   }
@@ -160,17 +184,32 @@ export class RedisStore implements Store {
     const idleMs = this.options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
     let verdict: unknown;
     try {
-      verdict = await this.options.connection.run(this.redis.cmAdmit(this.index, this.once, this.evictions, s.id, Date.now(), max, idleMs, this.ttlMs, new Date().toISOString()));
+      verdict = await this.options.connection.run(
+        this.redis.cmAdmit(
+          this.index,
+          this.once,
+          this.evictions,
+          s.id,
+          Date.now(),
+          max,
+          idleMs,
+          this.ttlMs,
+          new Date().toISOString(),
+        ),
+      );
     } catch (e) {
       // On a cluster the session table is in the prefix's slot, on one master: while that master fails over, sessions
       // whose own slots answer are served (and admitted at their next call), not refused with it. A single Redis down is down.
-      if (this.options.connection.options.cluster && e instanceof StoreUnavailableError) return { ok: true, session: s };
+      if (this.options.connection.options.cluster && e instanceof StoreUnavailableError)
+        return { ok: true, session: s };
       throw e;
     }
     if (typeof verdict === 'string') {
       await this.dropKeys(verdict);
       if (++this.evictedHere === 1 || this.evictedHere % 1000 === 0) {
-        this.options.log?.(`contract-mock: the mock holds its maximum of ${max} sessions; evicted session "${verdict}" (${this.evictedHere} evicted by this instance so far; all instances' count in GET /__mock/health). Raise --max-sessions if real sessions are being evicted.`);
+        this.options.log?.(
+          `contract-mock: the mock holds its maximum of ${max} sessions; evicted session "${verdict}" (${this.evictedHere} evicted by this instance so far; all instances' count in GET /__mock/health). Raise --max-sessions if real sessions are being evicted.`,
+        );
       }
     }
     s.admissions++;
@@ -181,7 +220,11 @@ export class RedisStore implements Store {
   /** Sessions held and evicted across every instance on this Redis and prefix (GET /__mock/health). */
   async stats(): Promise<SessionStats> {
     const c = this.options.connection;
-    const [used, once, evictions] = await Promise.all([c.run(this.redis.zcard(this.index)), c.run(this.redis.zcard(this.once)), c.run(this.redis.hgetall(this.evictions))]);
+    const [used, once, evictions] = await Promise.all([
+      c.run(this.redis.zcard(this.index)),
+      c.run(this.redis.zcard(this.once)),
+      c.run(this.redis.hgetall(this.evictions)),
+    ]);
     return {
       held: used + once,
       max: this.options.maxSessions ?? DEFAULT_MAX_SESSIONS,
@@ -204,13 +247,20 @@ export class RedisStore implements Store {
   async sessionIds(): Promise<string[]> {
     const c = this.options.connection;
     const since = Date.now() - this.ttlMs;
-    const [used, once] = await Promise.all([c.run(this.redis.zrangebyscore(this.index, since, '+inf')), c.run(this.redis.zrangebyscore(this.once, since, '+inf'))]);
+    const [used, once] = await Promise.all([
+      c.run(this.redis.zrangebyscore(this.index, since, '+inf')),
+      c.run(this.redis.zrangebyscore(this.once, since, '+inf')),
+    ]);
     return [...once, ...used];
   }
 
   async clear(): Promise<void> {
     const c = this.options.connection;
-    for (const id of [...(await c.run(this.redis.zrange(this.once, 0, -1))), ...(await c.run(this.redis.zrange(this.index, 0, -1)))]) await this.dropKeys(id);
+    for (const id of [
+      ...(await c.run(this.redis.zrange(this.once, 0, -1))),
+      ...(await c.run(this.redis.zrange(this.index, 0, -1))),
+    ])
+      await this.dropKeys(id);
     await c.run(this.redis.del(this.index, this.once, `{${this.prefix}}:bytes`));
   }
 

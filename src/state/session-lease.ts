@@ -91,7 +91,8 @@ export class SessionLease {
   private forgetMisses(): void {
     for (const [name, c] of this.collections) {
       if (c.complete) continue;
-      for (const [key, v] of c.entries) if (v === ABSENT && !this.writes.has(writeKey(name, key))) c.entries.delete(key);
+      for (const [key, v] of c.entries)
+        if (v === ABSENT && !this.writes.has(writeKey(name, key))) c.entries.delete(key);
     }
     this.misses = 1;
   }

@@ -22,7 +22,10 @@ interface Queue {
  * Per-session mutual exclusion in this process (a FIFO of waiters per busy session). Kept per
  * session object, so a session the store drops takes its queue along.
  */
-export function sessionLock(): SessionLock & { run<T>(session: SessionStore, fn: () => Promise<T>): Promise<T>; next(session: SessionStore): number } {
+export function sessionLock(): SessionLock & {
+  run<T>(session: SessionStore, fn: () => Promise<T>): Promise<T>;
+  next(session: SessionStore): number;
+} {
   const queues = new WeakMap<SessionStore, Queue>();
   /** The waiting list of a busy session nobody waits on (shared: it is never pushed to). */
   const NONE: Array<() => void> = [];

@@ -92,9 +92,12 @@ export function fixedClock(start: number): Clock & { set(ms: number): void } {
 export type StateLimit = 'max-records' | 'max-state-bytes' | 'max-store-bytes';
 
 const LIMIT_MESSAGES: Record<StateLimit, (limit: number) => string> = {
-  'max-records': (limit) => `this session holds its maximum of ${limit} records; reset it (POST /__mock/reset) or start serve with a larger --max-records`,
-  'max-state-bytes': (limit) => `this write would take this session's records past their budget of ${limit} bytes; delete records, reset the session (POST /__mock/reset) or start serve with a larger --max-state-bytes`,
-  'max-store-bytes': (limit) => `this write would take the records of all sessions past their budget of ${limit} bytes; delete records, reset sessions (POST /__mock/reset) or start serve with a larger --max-store-bytes`,
+  'max-records': (limit) =>
+    `this session holds its maximum of ${limit} records; reset it (POST /__mock/reset) or start serve with a larger --max-records`,
+  'max-state-bytes': (limit) =>
+    `this write would take this session's records past their budget of ${limit} bytes; delete records, reset the session (POST /__mock/reset) or start serve with a larger --max-state-bytes`,
+  'max-store-bytes': (limit) =>
+    `this write would take the records of all sessions past their budget of ${limit} bytes; delete records, reset sessions (POST /__mock/reset) or start serve with a larger --max-store-bytes`,
 };
 
 /** A write past a state limit (records or bytes, of the session or of the whole store): refused before it is applied. */

@@ -30,11 +30,13 @@ export interface NegativeCase {
   expect: string;
 }
 
-const params = (op: Operation, where: 'path' | 'query'): JsonObject[] => ((op.raw['parameters'] ?? []) as JsonObject[]).filter((p) => p['in'] === where);
+const params = (op: Operation, where: 'path' | 'query'): JsonObject[] =>
+  ((op.raw['parameters'] ?? []) as JsonObject[]).filter((p) => p['in'] === where);
 
 function media(op: Operation): { type: string; schema: JsonObject; holder: JsonObject } | undefined {
   const content = ((op.raw['requestBody'] as JsonObject | undefined)?.['content'] ?? {}) as Record<string, JsonObject>;
-  for (const type of [JSON_TYPE, FORM]) if (content[type]) return { type, schema: (content[type]['schema'] ?? {}) as JsonObject, holder: content[type] };
+  for (const type of [JSON_TYPE, FORM])
+    if (content[type]) return { type, schema: (content[type]['schema'] ?? {}) as JsonObject, holder: content[type] };
   return undefined;
 }
 
@@ -47,7 +49,11 @@ const jsonFields = (schema: JsonObject): string[] =>
 export function toRequest(op: Operation, parts: RequestParts): OutgoingRequest {
   let path = op.path;
   for (const [k, v] of Object.entries(parts.path)) path = path.replace(`{${k}}`, encodeURIComponent(String(v)));
-  const query = new URLSearchParams(Object.entries(parts.query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
+  const query = new URLSearchParams(
+    Object.entries(parts.query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
   const m = media(op);
   const headers: Record<string, string> = { accept: 'application/json' };
   let body: string | undefined;
@@ -67,7 +73,9 @@ export function toRequest(op: Operation, parts: RequestParts): OutgoingRequest {
 
 function exampleValues(holder: JsonObject | undefined): Array<[string, unknown]> {
   if (!holder) return [];
-  const named = Object.entries((holder['examples'] ?? {}) as Record<string, JsonObject>).map(([k, v]): [string, unknown] => [k, v['value']]);
+  const named = Object.entries((holder['examples'] ?? {}) as Record<string, JsonObject>).map(
+    ([k, v]): [string, unknown] => [k, v['value']],
+  );
   return 'example' in holder ? [['example', holder['example']], ...named] : named;
 }
 
@@ -92,10 +100,15 @@ function normaliseBody(op: Operation, body: unknown): JsonObject | undefined {
 
 /** Path and query values from the parameters' own examples (or a plain valid value). */
 function baseParams(op: Operation): Pick<RequestParts, 'path' | 'query'> {
-  const pick = (p: JsonObject): unknown => exampleValues(p)[0]?.[1] ?? ((p['schema'] as JsonObject | undefined)?.['type'] === 'integer' ? 1 : 'x');
+  const pick = (p: JsonObject): unknown =>
+    exampleValues(p)[0]?.[1] ?? ((p['schema'] as JsonObject | undefined)?.['type'] === 'integer' ? 1 : 'x');
   return {
     path: Object.fromEntries(params(op, 'path').map((p) => [p['name'] as string, pick(p)])),
-    query: Object.fromEntries(params(op, 'query').filter((p) => p['required']).map((p) => [p['name'] as string, pick(p)])),
+    query: Object.fromEntries(
+      params(op, 'query')
+        .filter((p) => p['required'])
+        .map((p) => [p['name'] as string, pick(p)]),
+    ),
   };
 }
 
@@ -104,17 +117,31 @@ export function exampleCases(op: Operation): Array<{ name: string; parts: Reques
   const m = media(op);
   const bodies = m ? exampleValues(m.holder) : [];
   if (!bodies.length) return [{ name: 'documented parameters', parts: { ...base } }];
-  return bodies.map(([name, value]) => ({ name: `example ${name}`, parts: { ...base, body: normaliseBody(op, value) } }));
+  return bodies.map(([name, value]) => ({
+    name: `example ${name}`,
+    parts: { ...base, body: normaliseBody(op, value) },
+  }));
 }
 
-export function generatedCases(op: Operation, count: number, seed: number): Array<{ name: string; parts: RequestParts }> {
+export function generatedCases(
+  op: Operation,
+  count: number,
+  seed: number,
+): Array<{ name: string; parts: RequestParts }> {
   const gen = (schema: JsonObject, i: number, salt: number): unknown =>
-    generateSync(schema as never, { seed: (seed * 7919 + i * 104729 + salt) >>> 0 || 1, alwaysFakeOptionals: false, optionalsProbability: 0.5, maxDefaultItems: 3 });
+    generateSync(schema as never, {
+      seed: (seed * 7919 + i * 104729 + salt) >>> 0 || 1,
+      alwaysFakeOptionals: false,
+      optionalsProbability: 0.5,
+      maxDefaultItems: 3,
+    });
   const out: Array<{ name: string; parts: RequestParts }> = [];
   const m = media(op);
   for (let i = 0; i < count; i++) {
     const parts: RequestParts = { path: {}, query: {} };
-    params(op, 'path').forEach((p, j) => (parts.path[p['name'] as string] = gen((p['schema'] ?? {}) as JsonObject, i, 11 + j)));
+    params(op, 'path').forEach(
+      (p, j) => (parts.path[p['name'] as string] = gen((p['schema'] ?? {}) as JsonObject, i, 11 + j)),
+    );
     params(op, 'query').forEach((p, j) => {
       if (p['required']) parts.query[p['name'] as string] = gen((p['schema'] ?? {}) as JsonObject, i, 31 + j);
     });
@@ -122,7 +149,8 @@ export function generatedCases(op: Operation, count: number, seed: number): Arra
       const body = gen(m.schema, i, 97) as JsonObject;
       if (m.type === FORM) {
         for (const f of jsonFields(m.schema)) {
-          const inner = ((m.schema['properties'] as Record<string, JsonObject>)[f]!['contentSchema'] ?? {}) as JsonObject;
+          const inner = ((m.schema['properties'] as Record<string, JsonObject>)[f]!['contentSchema'] ??
+            {}) as JsonObject;
           if (f in body) body[f] = gen(inner, i, 131);
         }
       }
@@ -136,7 +164,13 @@ export function generatedCases(op: Operation, count: number, seed: number): Arra
 /** A value of the wrong JSON type for a schema. */
 function wrongType(schema: JsonObject): unknown {
   const type = Array.isArray(schema['type']) ? schema['type'][0] : schema['type'];
-  return type === 'integer' || type === 'number' ? 'not-a-number' : type === 'boolean' ? 'maybe' : type === 'string' ? { not: 'a string' } : 42;
+  return type === 'integer' || type === 'number'
+    ? 'not-a-number'
+    : type === 'boolean'
+      ? 'maybe'
+      : type === 'string'
+        ? { not: 'a string' }
+        : 42;
 }
 
 /** A value outside an enum or range, when the schema has one. */
@@ -158,7 +192,9 @@ export function negativeCases(op: Operation): NegativeCase[] {
   if (m && base.body) {
     // A body with alternatives (oneOf) has no single required list: take the first alternative.
     const alternatives = m.schema['oneOf'] as JsonObject[] | undefined;
-    const schema = alternatives?.find((alt) => Object.keys((alt['properties'] ?? {}) as object).some((k) => k in base.body!)) ?? m.schema;
+    const schema =
+      alternatives?.find((alt) => Object.keys((alt['properties'] ?? {}) as object).some((k) => k in base.body!)) ??
+      m.schema;
     const props = (schema['properties'] ?? {}) as Record<string, JsonObject>;
     const required = ((schema['required'] ?? []) as string[]).filter((f) => f in base.body!);
     const json = m.type === FORM ? jsonFields(m.schema) : [];
@@ -168,7 +204,9 @@ export function negativeCases(op: Operation): NegativeCase[] {
       delete parts.body![plain[0]];
       out.push({ name: `missing required ${plain[0]}`, parts, expect: op.paramError });
     }
-    const typed = Object.keys(props).find((f) => f in base.body! && !json.includes(f) && ['integer', 'number'].includes(String(props[f]!['type'])));
+    const typed = Object.keys(props).find(
+      (f) => f in base.body! && !json.includes(f) && ['integer', 'number'].includes(String(props[f]!['type'])),
+    );
     const anyField = typed ?? Object.keys(props).find((f) => f in base.body! && !json.includes(f));
     if (anyField) {
       const parts = clone();
@@ -195,11 +233,17 @@ export function negativeCases(op: Operation): NegativeCase[] {
     delete parts.query[requiredQuery[0]['name'] as string];
     out.push({ name: `missing required query ${String(requiredQuery[0]['name'])}`, parts, expect: op.paramError });
   }
-  const intParam = [...params(op, 'path'), ...params(op, 'query')].find((p) => (p['schema'] as JsonObject | undefined)?.['type'] === 'integer');
+  const intParam = [...params(op, 'path'), ...params(op, 'query')].find(
+    (p) => (p['schema'] as JsonObject | undefined)?.['type'] === 'integer',
+  );
   if (intParam) {
     const parts = clone();
     (intParam['in'] === 'path' ? parts.path : parts.query)[intParam['name'] as string] = 'abc';
-    out.push({ name: `wrong type for ${intParam['in'] as string} ${String(intParam['name'])}`, parts, expect: op.paramError });
+    out.push({
+      name: `wrong type for ${intParam['in'] as string} ${String(intParam['name'])}`,
+      parts,
+      expect: op.paramError,
+    });
   }
   return out;
 }

@@ -32,20 +32,42 @@ export interface SendTarget {
   timeoutMs: number;
 }
 
-export type Send = (op: Operation, kind: CheckKind, name: string, parts: RequestParts, expect?: Expectation) => Promise<Sent>;
+export type Send = (
+  op: Operation,
+  kind: CheckKind,
+  name: string,
+  parts: RequestParts,
+  expect?: Expectation,
+) => Promise<Sent>;
 
-export const flowFailure = (message: string, pointer = ''): Violation => ({ side: 'response', pointer, rule: 'flow', message });
+export const flowFailure = (message: string, pointer = ''): Violation => ({
+  side: 'response',
+  pointer,
+  rule: 'flow',
+  message,
+});
 
 /** The failure when the answer is not the expected outcome; undefined when it is. */
-function missedExpectation(op: Operation, contract: Contract, expect: Expectation, status: number, code: string | undefined): Violation | undefined {
+function missedExpectation(
+  op: Operation,
+  contract: Contract,
+  expect: Expectation,
+  status: number,
+  code: string | undefined,
+): Violation | undefined {
   if (!op.dialect.hasEnvelope) {
     // A served spec's refusal is its HTTP status, not a business code.
-    if (expect.kind === 'refusal') return status < 400 || status > 499 ? flowFailure(`expected a 4xx refusal, got HTTP ${status}`) : undefined;
+    if (expect.kind === 'refusal')
+      return status < 400 || status > 499 ? flowFailure(`expected a 4xx refusal, got HTTP ${status}`) : undefined;
     return String(status) === expect.key ? undefined : flowFailure(`expected HTTP ${expect.key}, got HTTP ${status}`);
   }
   const dialect = contract.apis.get(op.api)!.dialect;
   const expected = dialect.entry(expect.key)?.code ?? expect.key;
-  return code === expected ? undefined : flowFailure(`expected business code ${expected} (${dialect.entry(expect.key)?.message ?? ''}), got ${code ?? 'none'}`);
+  return code === expected
+    ? undefined
+    : flowFailure(
+        `expected business code ${expected} (${dialect.entry(expect.key)?.message ?? ''}), got ${code ?? 'none'}`,
+      );
 }
 
 export function createSender(contract: Contract, target: SendTarget): Send {
@@ -55,11 +77,26 @@ export function createSender(contract: Contract, target: SendTarget): Send {
     request.headers['x-mock-session'] = target.session;
     const url = target.base + request.path;
     const t0 = performance.now();
-    const result: CheckResult = { api: op.api, operationId: op.operationId, kind, name, ok: false, failures: [], request: { ...request, url }, durationMs: 0 };
+    const result: CheckResult = {
+      api: op.api,
+      operationId: op.operationId,
+      kind,
+      name,
+      ok: false,
+      failures: [],
+      request: { ...request, url },
+      durationMs: 0,
+    };
     let body: unknown;
     let code: string | undefined;
     try {
-      const res = await fetch(url, { method: request.method, headers: request.headers, body: request.body, signal: AbortSignal.timeout(target.timeoutMs), redirect: 'manual' });
+      const res = await fetch(url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(target.timeoutMs),
+        redirect: 'manual',
+      });
       const text = await res.text();
       const contentType = res.headers.get('content-type') ?? undefined;
       const check = checkResponse(op, dialect, { status: res.status, contentType, text });
@@ -71,10 +108,20 @@ export function createSender(contract: Contract, target: SendTarget): Send {
       if (missed) result.failures.push(missed);
     } catch (e) {
       const err = e as Error & { cause?: Error };
-      result.failures.push({ side: 'response', pointer: '', rule: 'network', message: `${err.name === 'TimeoutError' ? `no answer within ${target.timeoutMs} ms` : err.message}${err.cause ? `: ${err.cause.message}` : ''}` });
+      result.failures.push({
+        side: 'response',
+        pointer: '',
+        rule: 'network',
+        message: `${err.name === 'TimeoutError' ? `no answer within ${target.timeoutMs} ms` : err.message}${err.cause ? `: ${err.cause.message}` : ''}`,
+      });
     }
     result.durationMs = Math.round(performance.now() - t0);
     result.ok = result.failures.length === 0;
-    return { result, body, code, answered: !op.dialect.hasEnvelope ? result.response !== undefined : code !== undefined };
+    return {
+      result,
+      body,
+      code,
+      answered: !op.dialect.hasEnvelope ? result.response !== undefined : code !== undefined,
+    };
   };
 }

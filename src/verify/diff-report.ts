@@ -18,11 +18,17 @@ function usage(change: UsedChange): string {
   return ` · used by ${change.usedBy} recorded call${change.usedBy === 1 ? '' : 's'}, e.g. ${e.method} ${e.path} at ${e.time} (call ${e.id}${e.code ? `, code ${e.code}` : ''})`;
 }
 
-const where = (c: UsedChange): string => (c.operationId ?? (c.method ? `${c.method} ${c.path}` : `API ${c.api}`));
+const where = (c: UsedChange): string => c.operationId ?? (c.method ? `${c.method} ${c.path}` : `API ${c.api}`);
 
 export function renderDiff(report: DiffReport, strict: boolean): string {
-  const lines = [`${report.api}: ${report.changes.length} change${report.changes.length === 1 ? '' : 's'} from ${report.old} to ${report.new}${report.recordedCalls !== undefined ? `, narrowed to ${report.recordedCalls} recorded call${report.recordedCalls === 1 ? '' : 's'}` : ''}`];
-  const sorted = [...report.changes].sort((a, b) => Number(failsBuild(report, b, strict)) - Number(failsBuild(report, a, strict)) || Number(b.breaking) - Number(a.breaking));
+  const lines = [
+    `${report.api}: ${report.changes.length} change${report.changes.length === 1 ? '' : 's'} from ${report.old} to ${report.new}${report.recordedCalls !== undefined ? `, narrowed to ${report.recordedCalls} recorded call${report.recordedCalls === 1 ? '' : 's'}` : ''}`,
+  ];
+  const sorted = [...report.changes].sort(
+    (a, b) =>
+      Number(failsBuild(report, b, strict)) - Number(failsBuild(report, a, strict)) ||
+      Number(b.breaking) - Number(a.breaking),
+  );
   for (const c of sorted) {
     lines.push(`  ${c.breaking ? 'BREAKING' : 'ok      '} ${where(c)}: ${c.message}${usage(c)}`);
     lines.push(`           old ${c.oldPointer ?? '-'}  new ${c.newPointer ?? '-'}`);
@@ -43,8 +49,12 @@ export function writeDiffJunit(reports: DiffReport[], file: string, strict: bool
   for (const report of reports) {
     const suite = builder.testSuite().name(`contract-mock diff ${report.api} (${report.old} → ${report.new})`);
     for (const c of report.changes) {
-      const tc = suite.testCase().className(`${report.api}.${c.operationId ?? 'api'}`).name(`${c.kind}: ${c.message}`);
-      if (failsBuild(report, c, strict)) tc.failure(`${c.message}${usage(c)}; old ${c.oldPointer ?? '-'}, new ${c.newPointer ?? '-'}`, c.kind);
+      const tc = suite
+        .testCase()
+        .className(`${report.api}.${c.operationId ?? 'api'}`)
+        .name(`${c.kind}: ${c.message}`);
+      if (failsBuild(report, c, strict))
+        tc.failure(`${c.message}${usage(c)}; old ${c.oldPointer ?? '-'}, new ${c.newPointer ?? '-'}`, c.kind);
     }
   }
   writePrivateFile(file, builder.build());

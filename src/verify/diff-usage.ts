@@ -33,7 +33,10 @@ const unescape = (s: string): string => s.replace(/~1/g, '/').replace(/~0/g, '~'
 
 /** The values at `at` in a call (request parts, or the response body for a response change); `*` walks arrays. */
 export function valuesAt(call: CallRecord, side: SpecChange['side'], at: string): unknown[] {
-  const root: JsonObject = side === 'response' ? { body: call.response.body } : { body: call.request.body, query: call.query, headers: call.request.headers };
+  const root: JsonObject =
+    side === 'response'
+      ? { body: call.response.body }
+      : { body: call.request.body, query: call.query, headers: call.request.headers };
   let values: unknown[] = [root];
   for (const seg of at.split('/').slice(1).map(unescape)) {
     const next: unknown[] = [];
@@ -66,11 +69,19 @@ function touches(call: CallRecord, side: SpecChange['side'], touch: Touch): bool
 
 /** The calls of the operation a change is about (every call of the API for an API-wide change). */
 function callsOf(change: SpecChange, calls: readonly CallRecord[]): CallRecord[] {
-  if (change.operationId !== null) return calls.filter((c) => c.api === change.api && c.operationId === change.operationId);
+  if (change.operationId !== null)
+    return calls.filter((c) => c.api === change.api && c.operationId === change.operationId);
   if (!change.method || !change.path) return calls.filter((c) => c.api === change.api);
   // An operation without an operationId: its method and path template.
-  const template = new RegExp(`^${change.path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
-  return calls.filter((c) => c.api === change.api && c.method === change.method && template.test(c.path.split('?')[0]!));
+  const template = new RegExp(
+    `^${change.path
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')}$`,
+  );
+  return calls.filter(
+    (c) => c.api === change.api && c.method === change.method && template.test(c.path.split('?')[0]!),
+  );
 }
 
 export function narrowToCalls(diff: SpecDiff, calls?: readonly CallRecord[]): DiffReport {
@@ -79,7 +90,21 @@ export function narrowToCalls(diff: SpecDiff, calls?: readonly CallRecord[]): Di
     if (!own) return change;
     const used = callsOf(change, own).filter((c) => touches(c, change.side, change.touch));
     const first = used[0];
-    return { ...change, usedBy: used.length, ...(first ? { example: { id: first.id, time: first.time, method: first.method, path: first.path, code: first.response.code } } : {}) };
+    return {
+      ...change,
+      usedBy: used.length,
+      ...(first
+        ? {
+            example: {
+              id: first.id,
+              time: first.time,
+              method: first.method,
+              path: first.path,
+              code: first.response.code,
+            },
+          }
+        : {}),
+    };
   });
   const breaking = changes.filter((c) => c.breaking);
   // Without recorded calls nothing narrows the list: every breaking change may be used.

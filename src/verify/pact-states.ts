@@ -24,7 +24,9 @@ export class ProviderStates {
   /** The states `call` needed, then remembers what it wrote. A masked value anywhere in a state's records becomes its placeholder. */
   of(call: CallRecord): ProviderState[] {
     if (!this.rules) return [];
-    const states = this.rules.needed(call, this.placeholder).map((s) => ({ name: s.name, params: this.unmasked(s.params, '') as ProviderState['params'] }));
+    const states = this.rules
+      .needed(call, this.placeholder)
+      .map((s) => ({ name: s.name, params: this.unmasked(s.params, '') as ProviderState['params'] }));
     this.rules.remember(call);
     return states;
   }
@@ -32,7 +34,8 @@ export class ProviderStates {
   private unmasked(value: unknown, field: string): unknown {
     if (typeof value === 'string') return this.placeholder(value, field);
     if (Array.isArray(value)) return value.map((v) => this.unmasked(v, field));
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.unmasked(v, k)]));
+    if (typeof value === 'object' && value !== null)
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.unmasked(v, k)]));
     return value;
   }
 }

@@ -23,8 +23,20 @@ export interface PactInteraction {
   description: string;
   pending: false;
   providerStates?: ProviderState[];
-  request: { method: string; path: string; query?: Record<string, string[]>; headers?: Record<string, string[]>; body?: PactBody; matchingRules?: Record<string, Rules> };
-  response: { status: number; headers: Record<string, string[]>; body?: PactBody; matchingRules: Record<string, Rules> };
+  request: {
+    method: string;
+    path: string;
+    query?: Record<string, string[]>;
+    headers?: Record<string, string[]>;
+    body?: PactBody;
+    matchingRules?: Record<string, Rules>;
+  };
+  response: {
+    status: number;
+    headers: Record<string, string[]>;
+    body?: PactBody;
+    matchingRules: Record<string, Rules>;
+  };
 }
 
 export interface PactBody {
@@ -63,7 +75,11 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}/;
 const DATE_TIME_EXAMPLE = '2018-07-18 17:08:43';
 const rule = (matchers: JsonObject[]): { combine: 'AND'; matchers: JsonObject[] } => ({ combine: 'AND', matchers });
 const isObj = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-const jsonPath = (segments: readonly string[]): string => '$' + segments.map((s) => (/^[A-Za-z_][\w]*$/.test(s) ? `.${s}` : /^\d+$/.test(s) ? `[${s}]` : `['${s.replace(/'/g, "\\'")}']`)).join('');
+const jsonPath = (segments: readonly string[]): string =>
+  '$' +
+  segments
+    .map((s) => (/^[A-Za-z_][\w]*$/.test(s) ? `.${s}` : /^\d+$/.test(s) ? `[${s}]` : `['${s.replace(/'/g, "\\'")}']`))
+    .join('');
 
 /** One placeholder per distinct masked value, numbered in first-seen order, so two runs of a flow write the same file. */
 class Placeholders {
@@ -72,7 +88,8 @@ class Placeholders {
   of = (value: unknown, field: string): unknown => {
     if (typeof value !== 'string') return value;
     // A mask inside text (URL credentials, a form pair in a string) is replaced where it stands.
-    if (!MASKED.test(value)) return MASK_INSIDE.test(value) ? value.replace(MASKS, (m) => this.of(m, field) as string) : value;
+    if (!MASKED.test(value))
+      return MASK_INSIDE.test(value) ? value.replace(MASKS, (m) => this.of(m, field) as string) : value;
     let example = this.byValue.get(value);
     if (!example) {
       const n = (this.counts.get(field) ?? 0) + 1;
@@ -84,7 +101,13 @@ class Placeholders {
 }
 
 /** Replaces masked values (and, in answers, generated date-times) in a copy of `value`; `onRule` gets each path so replaced. */
-function scrub(value: unknown, path: string[], ph: Placeholders, times: boolean, onRule: (path: string[], matcher: JsonObject) => void): unknown {
+function scrub(
+  value: unknown,
+  path: string[],
+  ph: Placeholders,
+  times: boolean,
+  onRule: (path: string[], matcher: JsonObject) => void,
+): unknown {
   if (typeof value === 'string') {
     if (MASK_INSIDE.test(value)) {
       onRule(path, { match: 'type' });
@@ -98,23 +121,48 @@ function scrub(value: unknown, path: string[], ph: Placeholders, times: boolean,
   }
   if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return value.map((v, i) => scrub(v, [...path, String(i)], ph, times, onRule));
-  if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, [...path, k], ph, times, onRule)]));
+  if (isObj(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, [...path, k], ph, times, onRule)]));
   return value;
 }
 
 /** The shape of a request: which fields it sends (not their values), and the business code it got. */
 function shapeOf(call: CallRecord): string {
-  const keys = (v: unknown, prefix: string): string[] => (isObj(v) ? Object.keys(v).sort().flatMap((k) => [prefix + k, ...keys(v[k], `${prefix}${k}.`)]) : []);
-  return [call.api, call.operationId, call.method, call.response.status, call.response.code, keys(call.query, 'q.').join(','), keys(call.request.body, 'b.').join(',')].join('|');
+  const keys = (v: unknown, prefix: string): string[] =>
+    isObj(v)
+      ? Object.keys(v)
+          .sort()
+          .flatMap((k) => [prefix + k, ...keys(v[k], `${prefix}${k}.`)])
+      : [];
+  return [
+    call.api,
+    call.operationId,
+    call.method,
+    call.response.status,
+    call.response.code,
+    keys(call.query, 'q.').join(','),
+    keys(call.request.body, 'b.').join(','),
+  ].join('|');
 }
 
 function formText(body: JsonObject): string {
-  return new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)])).toString();
+  return new URLSearchParams(
+    Object.entries(body).map(([k, v]): [string, string] => [
+      k,
+      typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v),
+    ]),
+  ).toString();
 }
 
-function interactionOf(call: CallRecord, states: ProviderState[], ph: Placeholders, codePointers: string[]): PactInteraction {
+function interactionOf(
+  call: CallRecord,
+  states: ProviderState[],
+  ph: Placeholders,
+  codePointers: string[],
+): PactInteraction {
   const requestRules: Record<string, Rules> = {};
-  const addRequestRule = (category: string) => (path: string[], matcher: JsonObject) => void ((requestRules[category] ??= {})[category === 'body' ? jsonPath(path) : path[0]!] = rule([matcher]));
+  const addRequestRule = (category: string) => (path: string[], matcher: JsonObject) =>
+    void ((requestRules[category] ??= {})[category === 'body' ? jsonPath(path) : path[0]!] = rule([matcher]));
   const path = call.path.split('?')[0]!;
   const query = Object.entries(scrub(call.query, [], ph, false, addRequestRule('query')) as JsonObject);
   const contentType = (call.request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -122,7 +170,12 @@ function interactionOf(call: CallRecord, states: ProviderState[], ph: Placeholde
   if (call.request.body !== undefined && call.request.body !== null && call.request.body !== '') {
     const content = scrub(call.request.body, [], ph, false, addRequestRule('body'));
     const form = contentType === 'application/x-www-form-urlencoded' && isObj(content);
-    body = { content: form ? formText(content) : content, contentType: form ? contentType : 'application/json', contentTypeHint: 'TEXT', encoded: false };
+    body = {
+      content: form ? formText(content) : content,
+      contentType: form ? contentType : 'application/json',
+      contentTypeHint: 'TEXT',
+      encoded: false,
+    };
   }
   const responseRules: Rules = { $: rule([{ match: 'type' }]) };
   const responseBody = scrub(call.response.body, [], ph, true, (p, m) => void (responseRules[jsonPath(p)] = rule([m])));
@@ -137,7 +190,9 @@ function interactionOf(call: CallRecord, states: ProviderState[], ph: Placeholde
   const request: PactInteraction['request'] = {
     method: call.method,
     path,
-    ...(query.length ? { query: Object.fromEntries(query.map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]])) } : {}),
+    ...(query.length
+      ? { query: Object.fromEntries(query.map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]])) }
+      : {}),
     ...(body ? { headers: { 'Content-Type': [body.contentType] }, body } : {}),
     ...(Object.keys(requestRules).length ? { matchingRules: requestRules } : {}),
   };
@@ -151,8 +206,13 @@ function interactionOf(call: CallRecord, states: ProviderState[], ph: Placeholde
     response: {
       status: call.response.status,
       headers: { 'Content-Type': ['application/json'] },
-      ...(call.response.body !== undefined && call.response.body !== '' ? { body: { content: responseBody, contentType: 'application/json', contentTypeHint: 'TEXT', encoded: false } } : {}),
-      matchingRules: { body: responseRules, header: { 'Content-Type': rule([{ match: 'regex', regex: '^application/json.*$' }]) } },
+      ...(call.response.body !== undefined && call.response.body !== ''
+        ? { body: { content: responseBody, contentType: 'application/json', contentTypeHint: 'TEXT', encoded: false } }
+        : {}),
+      matchingRules: {
+        body: responseRules,
+        header: { 'Content-Type': rule([{ match: 'regex', regex: '^application/json.*$' }]) },
+      },
     },
   };
 }
@@ -160,7 +220,10 @@ function interactionOf(call: CallRecord, states: ProviderState[], ph: Placeholde
 /** The fields a request sends, for telling two interactions of one operation apart. */
 function fieldsOf(i: PactInteraction): string {
   const body = i.request.body?.content;
-  const fields = [...Object.keys(i.request.query ?? {}), ...(typeof body === 'string' ? [...new URLSearchParams(body).keys()] : isObj(body) ? Object.keys(body) : [])];
+  const fields = [
+    ...Object.keys(i.request.query ?? {}),
+    ...(typeof body === 'string' ? [...new URLSearchParams(body).keys()] : isObj(body) ? Object.keys(body) : []),
+  ];
   return fields.join(', ') || 'nothing';
 }
 
@@ -172,9 +235,19 @@ function leftOut(call: CallRecord): string | undefined {
   return undefined;
 }
 
-export function buildPacts(calls: readonly CallRecord[], consumer: string, providerOf: (api: string) => string, source: PactSource, only?: string, modules: readonly ApiModule[] = BUILTIN_APIS): PactResult {
+export function buildPacts(
+  calls: readonly CallRecord[],
+  consumer: string,
+  providerOf: (api: string) => string,
+  source: PactSource,
+  only?: string,
+  modules: readonly ApiModule[] = BUILTIN_APIS,
+): PactResult {
   const skipped: PactResult['skipped'] = [];
-  const byApi = new Map<string, { ph: Placeholders; states: ProviderStates; shapes: Set<string>; interactions: PactInteraction[] }>();
+  const byApi = new Map<
+    string,
+    { ph: Placeholders; states: ProviderStates; shapes: Set<string>; interactions: PactInteraction[] }
+  >();
   for (const call of calls) {
     if (only && call.api !== only) continue;
     const why = leftOut(call);
@@ -185,7 +258,18 @@ export function buildPacts(calls: readonly CallRecord[], consumer: string, provi
     let acc = byApi.get(call.api!);
     if (!acc) {
       const ph = new Placeholders();
-      byApi.set(call.api!, (acc = { ph, states: new ProviderStates(ph.of, modules.find((m) => m.api === call.api)), shapes: new Set(), interactions: [] }));
+      byApi.set(
+        call.api!,
+        (acc = {
+          ph,
+          states: new ProviderStates(
+            ph.of,
+            modules.find((m) => m.api === call.api),
+          ),
+          shapes: new Set(),
+          interactions: [],
+        }),
+      );
     }
     // States are read for every call (a later call may rely on what a duplicate wrote); only a new shape is kept.
     const states = acc.states.of(call);
@@ -201,13 +285,19 @@ export function buildPacts(calls: readonly CallRecord[], consumer: string, provi
       const n = (seen.get(i.description) ?? 0) + 1;
       seen.set(i.description, n);
       if (n > 1) i.description += ` (${n}: sending ${fieldsOf(i)})`;
-      i.key = createHash('sha256').update(JSON.stringify([i.description, i.providerStates ?? [], i.request])).digest('hex').slice(0, 16);
+      i.key = createHash('sha256')
+        .update(JSON.stringify([i.description, i.providerStates ?? [], i.request]))
+        .digest('hex')
+        .slice(0, 16);
     }
     const pact: Pact = {
       consumer: { name: consumer },
       provider: { name: providerOf(api) },
       interactions: acc.interactions,
-      metadata: { pactSpecification: { version: PACT_SPECIFICATION }, 'contract-mock': { version: source.version, api } },
+      metadata: {
+        pactSpecification: { version: PACT_SPECIFICATION },
+        'contract-mock': { version: source.version, api },
+      },
     };
     return { api, pact };
   });

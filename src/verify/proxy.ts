@@ -57,7 +57,11 @@ function recordedWhen(op: Operation, path: string, query: JsonObject, body: Json
   const tokenField = op.auth?.name;
   const scalars = (o: JsonObject | undefined): JsonObject | undefined => {
     if (!o) return undefined;
-    const out = Object.fromEntries(Object.entries(o).filter(([k, v]) => k !== tokenField && k !== 'access_token' && (v === null || typeof v !== 'object')));
+    const out = Object.fromEntries(
+      Object.entries(o).filter(
+        ([k, v]) => k !== tokenField && k !== 'access_token' && (v === null || typeof v !== 'object'),
+      ),
+    );
     return Object.keys(out).length ? out : undefined;
   };
   const q = scalars(query);
@@ -69,20 +73,36 @@ function recordedWhen(op: Operation, path: string, query: JsonObject, body: Json
  * The answer a recorded rule replays: the upstream's status and its one Content-Type; the body as parsed
  * JSON when it parsed, else the text as sent (an HTML gateway page, text/plain, broken JSON), `` for none.
  */
-function recordedThen(status: number, contentType: string | undefined, text: string, parsed: unknown): NonNullable<Rule['then']> {
+function recordedThen(
+  status: number,
+  contentType: string | undefined,
+  text: string,
+  parsed: unknown,
+): NonNullable<Rule['then']> {
   if (text === '') return { status, body: '' };
   const headers = { 'content-type': contentType ?? 'application/octet-stream' };
   return { status, body: typeof parsed === 'string' ? text : parsed, headers };
 }
 
-export function createProxy(options: ProxyOptions): { server: Server; journal: Journal; listener: (req: IncomingMessage, res: ServerResponse) => void } {
+export function createProxy(options: ProxyOptions): {
+  server: Server;
+  journal: Journal;
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+} {
   const { contract } = options;
   const target = options.target.replace(/\/+$/, '');
-  const journal = new Journal({ ...DEFAULT_JOURNAL, mask: new SecretMask(undefined, options.contract.secretNames), ...options.journal });
+  const journal = new Journal({
+    ...DEFAULT_JOURNAL,
+    mask: new SecretMask(undefined, options.contract.secretNames),
+    ...options.journal,
+  });
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const recorded: Rule[] = [];
   /** Sessions seen (X-Mock-Session), as the mock keeps them: the proxy's calls and GET /__mock/sessions. */
-  const sessions = new MemoryStore({ clock: systemClock, seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) });
+  const sessions = new MemoryStore({
+    clock: systemClock,
+    seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }),
+  });
 
   const admin = express();
   admin.disable('x-powered-by');
@@ -92,12 +112,16 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   mountAdminRoutes(
     router,
     {
-      'GET /health': (_req, res) => void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }),
+      'GET /health': (_req, res) =>
+        void res.json({ status: 'ok', mode: 'proxy', target, version: packageVersion(), journal: journal.stats() }),
       ...journalRoutes(journal, packageVersion(), new Set(options.contract.operations.map((op) => op.operationId))),
       ...eventRoutes(journal),
       ...sessionRoutes(sessions, journal),
     },
-    { complete: false, notFound: (req, list) => `${req.method} /__mock${req.path} is not served by the proxy (it serves ${list}).` },
+    {
+      complete: false,
+      notFound: (req, list) => `${req.method} /__mock${req.path} is not served by the proxy (it serves ${list}).`,
+    },
   );
   admin.use('/__mock', router);
 
@@ -112,8 +136,17 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
 
   function saveRecording(): void {
     if (!options.record) return;
-    const name = basename(options.record).replace(/\.ya?ml$/, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '') || 'recorded';
-    const scenario = { name, description: `Traffic recorded by contract-mock proxy from ${target}; replays each answer once, in order.`, rules: recorded };
+    const name =
+      basename(options.record)
+        .replace(/\.ya?ml$/, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+/, '') || 'recorded';
+    const scenario = {
+      name,
+      description: `Traffic recorded by contract-mock proxy from ${target}; replays each answer once, in order.`,
+      rules: recorded,
+    };
     writePrivateFile(options.record, toYaml(scenario, { lineWidth: 0 }));
   }
   const recordMask = options.keepSecrets ? undefined : new OutputMask(new SecretMask(undefined, contract.secretNames));
@@ -131,7 +164,12 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
     const { query, body, ...when } = rule.when as Rule['when'] & { query?: JsonObject; body?: JsonObject };
     const q = kept(query);
     const b = kept(body);
-    return { ...rule, description: recordMask.text(rule.description ?? ''), when: { ...when, ...(q && { query: q }), ...(b && { body: b }) } as Rule['when'], then: recordMask.value(rule.then) };
+    return {
+      ...rule,
+      description: recordMask.text(rule.description ?? ''),
+      when: { ...when, ...(q && { query: q }), ...(b && { body: b }) } as Rule['when'],
+      then: recordMask.value(rule.then),
+    };
   }
 
   const maxBody = options.maxBodyBytes ?? DEFAULT_PROXY_MAX_BODY;
@@ -166,7 +204,11 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
       target,
       timeoutMs: options.timeoutMs ?? 30_000,
       onForwarded,
-      onRelayed: (call, bytes) => options.record && log(`contract-mock proxy: ${call.method} ${requestTarget(call.req).url} not recorded: its ${bytes}-byte answer is over --max-body (${maxBody} bytes)`),
+      onRelayed: (call, bytes) =>
+        options.record &&
+        log(
+          `contract-mock proxy: ${call.method} ${requestTarget(call.req).url} not recorded: its ${bytes}-byte answer is over --max-body (${maxBody} bytes)`,
+        ),
     },
   });
 
@@ -174,7 +216,12 @@ export function createProxy(options: ProxyOptions): { server: Server; journal: J
   const failed = (req: IncomingMessage, res: ServerResponse, e: unknown): void => {
     log(`contract-mock proxy: failed on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
     if (res.headersSent) return void res.destroy();
-    if (isAdminPath(req.url ?? '')) return writeRefusal(res, REFUSALS.adminFailed, `contract-mock proxy failed on ${req.method} ${(req.url ?? '').split('?')[0]}; the error is in its log.`);
+    if (isAdminPath(req.url ?? ''))
+      return writeRefusal(
+        res,
+        REFUSALS.adminFailed,
+        `contract-mock proxy failed on ${req.method} ${(req.url ?? '').split('?')[0]}; the error is in its log.`,
+      );
     res.statusCode = 500;
     res.end();
   };

@@ -6,13 +6,19 @@ import { writePrivateFile } from '../journal/write-private-file.js';
 
 const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as unknown as Builder;
 
-const clip = (text: string, n = 600): string => (text.length > n ? `${text.slice(0, n)}… (${text.length} chars)` : text);
+const clip = (text: string, n = 600): string =>
+  text.length > n ? `${text.slice(0, n)}… (${text.length} chars)` : text;
 
 export function describeCheck(c: CheckResult): string {
   const lines = [`✗ ${c.api} ${c.operationId} — ${c.kind}: ${c.name}`];
   for (const f of c.failures) lines.push(`    ${f.pointer || '/'}  [${f.rule}]  ${f.message}`);
-  lines.push(`    request:  ${c.request.method} ${c.request.url}${c.request.body ? `\n              ${clip(c.request.body, 300)}` : ''}`);
-  if (c.response) lines.push(`    response: HTTP ${c.response.status} ${c.response.contentType ?? ''}\n              ${clip(typeof c.response.body === 'string' ? c.response.body : JSON.stringify(c.response.body))}`);
+  lines.push(
+    `    request:  ${c.request.method} ${c.request.url}${c.request.body ? `\n              ${clip(c.request.body, 300)}` : ''}`,
+  );
+  if (c.response)
+    lines.push(
+      `    response: HTTP ${c.response.status} ${c.response.contentType ?? ''}\n              ${clip(typeof c.response.body === 'string' ? c.response.body : JSON.stringify(c.response.body))}`,
+    );
   return lines.join('\n');
 }
 
@@ -33,10 +39,18 @@ export function writeVerifyJunit(report: VerificationReport, file: string): void
   const suites = new Map<string, ReturnType<Builder['testSuite']>>();
   for (const c of report.checks) {
     let suite = suites.get(c.api);
-    if (!suite) suites.set(c.api, (suite = builder.testSuite().name(`contract-mock verify ${c.api} (${report.target})`)));
-    const tc = suite.testCase().className(`${c.api}.${c.operationId}`).name(`${c.kind}: ${c.name}`).time(c.durationMs / 1000);
+    if (!suite)
+      suites.set(c.api, (suite = builder.testSuite().name(`contract-mock verify ${c.api} (${report.target})`)));
+    const tc = suite
+      .testCase()
+      .className(`${c.api}.${c.operationId}`)
+      .name(`${c.kind}: ${c.name}`)
+      .time(c.durationMs / 1000);
     if (!c.ok) {
-      tc.failure(c.failures.map((f) => `${f.pointer || '/'} [${f.rule}] ${f.message}`).join('; '), c.failures[0]?.rule ?? 'failure');
+      tc.failure(
+        c.failures.map((f) => `${f.pointer || '/'} [${f.rule}] ${f.message}`).join('; '),
+        c.failures[0]?.rule ?? 'failure',
+      );
       tc.stacktrace(describeCheck(c));
     }
   }

@@ -19,7 +19,9 @@ export interface FlowRun {
 }
 
 function operation(contract: Contract, api: ApiName, operationId: string): Operation {
-  const op = contract.operations.find((o) => o.operationId === operationId && o.api === api) ?? contract.operations.find((o) => o.operationId === operationId);
+  const op =
+    contract.operations.find((o) => o.operationId === operationId && o.api === api) ??
+    contract.operations.find((o) => o.operationId === operationId);
   if (!op) throw new Error(`${api} verify flow: the contract has no operation ${operationId}`);
   return op;
 }
@@ -28,7 +30,10 @@ export async function runFlow({ api, flow, contract, send, record }: FlowRun, st
   let values = flow.start(start);
   for (const step of flow.steps) {
     const parts = { path: {}, query: {}, ...step.request(values) };
-    const sent = await send(operation(contract, api, step.operationId), 'flow', `${api} flow: ${step.label}`, parts, { kind: 'outcome', key: step.expect });
+    const sent = await send(operation(contract, api, step.operationId), 'flow', `${api} flow: ${step.label}`, parts, {
+      kind: 'outcome',
+      key: step.expect,
+    });
     const answer = (sent.body && typeof sent.body === 'object' ? sent.body : {}) as JsonObject;
     const problem = sent.answered ? step.check?.(answer, values) : undefined;
     if (problem) {

@@ -41,7 +41,8 @@ export class RawDocument {
 
   at(pointer: string): unknown {
     let node: unknown = this.raw;
-    for (const seg of pointer.split('/').slice(1).map(unescape)) node = isObject(node) || Array.isArray(node) ? (node as JsonObject)[seg] : undefined;
+    for (const seg of pointer.split('/').slice(1).map(unescape))
+      node = isObject(node) || Array.isArray(node) ? (node as JsonObject)[seg] : undefined;
     return node;
   }
 }
@@ -52,7 +53,17 @@ export const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g
 /** Equal as JSON (key order included, as written in the documents). */
 export const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 /** Words that describe a schema without constraining it: an edit to them breaks nobody. */
-const PROSE = ['description', 'summary', 'title', 'example', 'examples', '$comment', 'externalDocs', 'deprecated', 'x-order'];
+const PROSE = [
+  'description',
+  'summary',
+  'title',
+  'example',
+  'examples',
+  '$comment',
+  'externalDocs',
+  'deprecated',
+  'x-order',
+];
 
 interface Walk {
   side: Side;
@@ -68,14 +79,33 @@ const typesOf = (s: JsonObject): string[] | undefined => {
   return Array.isArray(t) ? (t as string[]) : typeof t === 'string' ? [t] : undefined;
 };
 /** Does type list `a` accept everything `b` accepts? (`number` accepts `integer`) */
-const covers = (a: string[], b: string[]): boolean => b.every((t) => a.includes(t) || (t === 'integer' && a.includes('number')));
+const covers = (a: string[], b: string[]): boolean =>
+  b.every((t) => a.includes(t) || (t === 'integer' && a.includes('number')));
 
 /** Compares the schema at `oldPtr` in the old document with the one at `newPtr` in the new; `at` is where the value sits in a call. */
-export function diffSchema(side: Side, old: RawDocument, next: RawDocument, oldNode: unknown, oldPtr: string, newNode: unknown, newPtr: string, at: string, out: SchemaChange[]): void {
+export function diffSchema(
+  side: Side,
+  old: RawDocument,
+  next: RawDocument,
+  oldNode: unknown,
+  oldPtr: string,
+  newNode: unknown,
+  newPtr: string,
+  at: string,
+  out: SchemaChange[],
+): void {
   walk({ side, old, next, out, seen: new Set() }, oldNode, oldPtr, newNode, newPtr, at, 0);
 }
 
-function walk(w: Walk, oldNode: unknown, oldPtr: string, newNode: unknown, newPtr: string, at: string, depth: number): void {
+function walk(
+  w: Walk,
+  oldNode: unknown,
+  oldPtr: string,
+  newNode: unknown,
+  newPtr: string,
+  at: string,
+  depth: number,
+): void {
   const o = w.old.resolve(oldNode, oldPtr);
   const n = w.next.resolve(newNode, newPtr);
   const key = `${o.pointer} ${n.pointer} ${at}`;
@@ -93,12 +123,29 @@ function walk(w: Walk, oldNode: unknown, oldPtr: string, newNode: unknown, newPt
   enumChange(a, b, at, where, req, add);
   constraints(a, b, at, where, req, add);
   properties(w, a, o.pointer, b, n.pointer, at, where, req, add, depth);
-  if (a['items'] !== undefined && b['items'] !== undefined) walk(w, a['items'], o.pointer + '/items', b['items'], n.pointer + '/items', `${at}/*`, depth + 1);
+  if (a['items'] !== undefined && b['items'] !== undefined)
+    walk(w, a['items'], o.pointer + '/items', b['items'], n.pointer + '/items', `${at}/*`, depth + 1);
   // A form field carrying JSON (contentMediaType): the journal keeps it parsed, at the same place.
-  if (a['contentSchema'] !== undefined && b['contentSchema'] !== undefined) walk(w, a['contentSchema'], o.pointer + '/contentSchema', b['contentSchema'], n.pointer + '/contentSchema', at, depth + 1);
+  if (a['contentSchema'] !== undefined && b['contentSchema'] !== undefined)
+    walk(
+      w,
+      a['contentSchema'],
+      o.pointer + '/contentSchema',
+      b['contentSchema'],
+      n.pointer + '/contentSchema',
+      at,
+      depth + 1,
+    );
   compositions(w, a, o.pointer, b, n.pointer, at, where, add, depth);
   const prose = PROSE.filter((p) => a[p] !== undefined || b[p] !== undefined).filter((p) => !same(a[p], b[p]));
-  if (prose.length) add('description-changed', false, `${w.side} ${where}: ${prose.join(', ')} edited`, { kind: 'any' }, `/${prose[0]}`);
+  if (prose.length)
+    add(
+      'description-changed',
+      false,
+      `${w.side} ${where}: ${prose.join(', ')} edited`,
+      { kind: 'any' },
+      `/${prose[0]}`,
+    );
 }
 
 type Add = (kind: string, breaking: boolean, message: string, touch: Touch, suffix?: string) => void;
@@ -110,23 +157,52 @@ function typeChange(a: JsonObject, b: JsonObject, at: string, where: string, req
   if (ta && tb && !same(ta, tb)) {
     // A request field accepting less, or a response field sending something new, breaks the client.
     const breaking = req ? !covers(tb, ta) : !covers(ta, tb);
-    add(`${side}-type-changed`, breaking, `${side} ${where}: type ${ta.join('|')} → ${tb.join('|')}`, { kind: 'present', at }, '/type');
+    add(
+      `${side}-type-changed`,
+      breaking,
+      `${side} ${where}: type ${ta.join('|')} → ${tb.join('|')}`,
+      { kind: 'present', at },
+      '/type',
+    );
   }
   if (a['format'] !== b['format'] && (a['format'] !== undefined || b['format'] !== undefined)) {
-    add(`${side}-format-changed`, true, `${side} ${where}: format ${String(a['format'] ?? 'none')} → ${String(b['format'] ?? 'none')}`, { kind: 'present', at }, '/format');
+    add(
+      `${side}-format-changed`,
+      true,
+      `${side} ${where}: format ${String(a['format'] ?? 'none')} → ${String(b['format'] ?? 'none')}`,
+      { kind: 'present', at },
+      '/format',
+    );
   }
 }
 
 /** oneOf, anyOf, allOf: alternatives compared pairwise in order; a change in their number is a change of its own. */
-function compositions(w: Walk, a: JsonObject, op: string, b: JsonObject, np: string, at: string, where: string, add: Add, depth: number): void {
+function compositions(
+  w: Walk,
+  a: JsonObject,
+  op: string,
+  b: JsonObject,
+  np: string,
+  at: string,
+  where: string,
+  add: Add,
+  depth: number,
+): void {
   for (const k of ['oneOf', 'anyOf', 'allOf'] as const) {
     const la = Array.isArray(a[k]) ? (a[k] as unknown[]) : [];
     const lb = Array.isArray(b[k]) ? (b[k] as unknown[]) : [];
-    for (let i = 0; i < Math.min(la.length, lb.length); i++) walk(w, la[i], `${op}/${k}/${i}`, lb[i], `${np}/${k}/${i}`, at, depth + 1);
+    for (let i = 0; i < Math.min(la.length, lb.length); i++)
+      walk(w, la[i], `${op}/${k}/${i}`, lb[i], `${np}/${k}/${i}`, at, depth + 1);
     if (la.length !== lb.length) {
       const fewer = lb.length < la.length;
       // Fewer alternatives narrow what a request may be; more widen what a response may be.
-      add(`${w.side}-${k}-changed`, w.side === 'request' ? fewer : !fewer, `${w.side} ${where}: ${k} has ${lb.length} alternatives, had ${la.length}`, { kind: 'any' }, `/${k}`);
+      add(
+        `${w.side}-${k}-changed`,
+        w.side === 'request' ? fewer : !fewer,
+        `${w.side} ${where}: ${k} has ${lb.length} alternatives, had ${la.length}`,
+        { kind: 'any' },
+        `/${k}`,
+      );
     }
   }
 }
@@ -139,15 +215,41 @@ function enumChange(a: JsonObject, b: JsonObject, at: string, where: string, req
   const removed = ea ? ea.filter((v) => !eb || !eb.some((x) => same(x, v))) : [];
   const added = eb ? eb.filter((v) => !ea || !ea.some((x) => same(x, v))) : [];
   if (!ea && eb) {
-    add(req ? 'request-enum-narrowed' : 'response-enum-added', req, `${req ? 'request' : 'response'} ${where}: now limited to ${JSON.stringify(eb)}`, { kind: 'present', at }, suffix);
+    add(
+      req ? 'request-enum-narrowed' : 'response-enum-added',
+      req,
+      `${req ? 'request' : 'response'} ${where}: now limited to ${JSON.stringify(eb)}`,
+      { kind: 'present', at },
+      suffix,
+    );
     return;
   }
   if (ea && !eb) {
-    add(req ? 'request-enum-widened' : 'response-enum-removed', !req, `${req ? 'request' : 'response'} ${where}: no longer limited to ${JSON.stringify(ea)}`, { kind: 'present', at }, suffix);
+    add(
+      req ? 'request-enum-widened' : 'response-enum-removed',
+      !req,
+      `${req ? 'request' : 'response'} ${where}: no longer limited to ${JSON.stringify(ea)}`,
+      { kind: 'present', at },
+      suffix,
+    );
     return;
   }
-  if (removed.length) add(req ? 'request-enum-narrowed' : 'response-enum-narrowed', req, `${req ? 'request' : 'response'} ${where}: ${JSON.stringify(removed)} no longer allowed`, req ? { kind: 'value-in', at, values: removed } : { kind: 'present', at }, suffix);
-  if (added.length) add(req ? 'request-enum-widened' : 'response-enum-widened', !req, `${req ? 'request' : 'response'} ${where}: ${JSON.stringify(added)} now allowed`, { kind: 'present', at }, suffix);
+  if (removed.length)
+    add(
+      req ? 'request-enum-narrowed' : 'response-enum-narrowed',
+      req,
+      `${req ? 'request' : 'response'} ${where}: ${JSON.stringify(removed)} no longer allowed`,
+      req ? { kind: 'value-in', at, values: removed } : { kind: 'present', at },
+      suffix,
+    );
+  if (added.length)
+    add(
+      req ? 'request-enum-widened' : 'response-enum-widened',
+      !req,
+      `${req ? 'request' : 'response'} ${where}: ${JSON.stringify(added)} now allowed`,
+      { kind: 'present', at },
+      suffix,
+    );
 }
 
 /** Bounds: a request bound that tightens breaks the client; a response bound never does. */
@@ -158,12 +260,30 @@ function constraints(a: JsonObject, b: JsonObject, at: string, where: string, re
     if (same(a[k], b[k])) continue;
     const x = a[k] as number | undefined;
     const y = b[k] as number | undefined;
-    const tighter = y === undefined ? false : x === undefined ? true : lower.includes(k) ? y > x : upper.includes(k) ? y < x : true;
-    add(req ? 'request-constraint-changed' : 'response-constraint-changed', req && tighter, `${req ? 'request' : 'response'} ${where}: ${k} ${JSON.stringify(x ?? null)} → ${JSON.stringify(y ?? null)}`, { kind: 'present', at }, `/${k}`);
+    const tighter =
+      y === undefined ? false : x === undefined ? true : lower.includes(k) ? y > x : upper.includes(k) ? y < x : true;
+    add(
+      req ? 'request-constraint-changed' : 'response-constraint-changed',
+      req && tighter,
+      `${req ? 'request' : 'response'} ${where}: ${k} ${JSON.stringify(x ?? null)} → ${JSON.stringify(y ?? null)}`,
+      { kind: 'present', at },
+      `/${k}`,
+    );
   }
 }
 
-function properties(w: Walk, a: JsonObject, op: string, b: JsonObject, np: string, at: string, where: string, req: boolean, add: Add, depth: number): void {
+function properties(
+  w: Walk,
+  a: JsonObject,
+  op: string,
+  b: JsonObject,
+  np: string,
+  at: string,
+  where: string,
+  req: boolean,
+  add: Add,
+  depth: number,
+): void {
   const pa = isObject(a['properties']) ? a['properties'] : {};
   const pb = isObject(b['properties']) ? b['properties'] : {};
   const ra = new Set(Array.isArray(a['required']) ? (a['required'] as string[]) : []);
@@ -174,7 +294,14 @@ function properties(w: Walk, a: JsonObject, op: string, b: JsonObject, np: strin
     if (!(name in pb)) {
       const closed = b['additionalProperties'] === false;
       // A request field removed from a closed body is refused; from an open one it is ignored, which still breaks a client relying on it.
-      w.out.push({ kind: req ? 'request-field-removed' : 'response-field-removed', breaking: true, message: `${w.side} ${child(name).replace(/^\/body/, '')}: field removed${req && closed ? ' (the body is closed: sending it is refused)' : ''}`, oldPointer: op + p, newPointer: np + '/properties', touch: { kind: 'present', at: child(name) } });
+      w.out.push({
+        kind: req ? 'request-field-removed' : 'response-field-removed',
+        breaking: true,
+        message: `${w.side} ${child(name).replace(/^\/body/, '')}: field removed${req && closed ? ' (the body is closed: sending it is refused)' : ''}`,
+        oldPointer: op + p,
+        newPointer: np + '/properties',
+        touch: { kind: 'present', at: child(name) },
+      });
       continue;
     }
     walk(w, pa[name], op + p, pb[name], np + p, child(name), depth + 1);
@@ -182,19 +309,44 @@ function properties(w: Walk, a: JsonObject, op: string, b: JsonObject, np: strin
   for (const name of Object.keys(pb)) {
     if (name in pa) continue;
     const required = rb.has(name);
-    w.out.push({ kind: req ? 'request-field-added' : 'response-field-added', breaking: req && required, message: `${w.side} ${child(name).replace(/^\/body/, '')}: ${required ? 'required' : 'optional'} field added`, oldPointer: op + '/properties', newPointer: np + `/properties/${escape(name)}`, touch: req && required ? { kind: 'absent', at: child(name) } : { kind: 'any' } });
+    w.out.push({
+      kind: req ? 'request-field-added' : 'response-field-added',
+      breaking: req && required,
+      message: `${w.side} ${child(name).replace(/^\/body/, '')}: ${required ? 'required' : 'optional'} field added`,
+      oldPointer: op + '/properties',
+      newPointer: np + `/properties/${escape(name)}`,
+      touch: req && required ? { kind: 'absent', at: child(name) } : { kind: 'any' },
+    });
   }
   for (const name of rb) {
     if (ra.has(name) || !(name in pa)) continue;
     // Newly required input breaks the calls that leave it out; a response field required now breaks nobody.
-    add(req ? 'request-field-required' : 'response-field-required', req, `${w.side} ${child(name).replace(/^\/body/, '')}: now required`, req ? { kind: 'absent', at: child(name) } : { kind: 'any' }, '/required');
+    add(
+      req ? 'request-field-required' : 'response-field-required',
+      req,
+      `${w.side} ${child(name).replace(/^\/body/, '')}: now required`,
+      req ? { kind: 'absent', at: child(name) } : { kind: 'any' },
+      '/required',
+    );
   }
   for (const name of ra) {
     if (rb.has(name) || !(name in pb)) continue;
     // A response field that may now be missing breaks a client that reads it.
-    add(req ? 'request-field-optional' : 'response-field-optional', !req, `${w.side} ${child(name).replace(/^\/body/, '')}: no longer required`, { kind: 'present', at: child(name) }, '/required');
+    add(
+      req ? 'request-field-optional' : 'response-field-optional',
+      !req,
+      `${w.side} ${child(name).replace(/^\/body/, '')}: no longer required`,
+      { kind: 'present', at: child(name) },
+      '/required',
+    );
   }
   if (a['additionalProperties'] !== false && b['additionalProperties'] === false && req) {
-    add('request-body-closed', true, `${w.side} ${where}: undocumented fields are now refused`, { kind: 'any' }, '/additionalProperties');
+    add(
+      'request-body-closed',
+      true,
+      `${w.side} ${where}: undocumented fields are now refused`,
+      { kind: 'any' },
+      '/additionalProperties',
+    );
   }
 }

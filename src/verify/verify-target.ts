@@ -24,7 +24,10 @@ export function defaultCredentials(modules: readonly ApiModule[]): Credentials {
 }
 
 /** The values of the credentials a flow calls secret (the platform secret, an access token): a report masks them. */
-export function secretCredentials(credentials: Credentials, modules: readonly ApiModule[] = BUILTIN_APIS): Array<string | undefined> {
+export function secretCredentials(
+  credentials: Credentials,
+  modules: readonly ApiModule[] = BUILTIN_APIS,
+): Array<string | undefined> {
   return modules.flatMap((m) => (m.verifyFlow?.secrets ?? []).map((name) => credentials[name]));
 }
 
@@ -49,7 +52,12 @@ function refusedValidRequest(contract: Contract, op: Operation, sent: Sent): Che
   if (!op.dialect.hasEnvelope) {
     const status = sent.result.response?.status;
     if (status === 400 || status === 422) {
-      sent.result.failures.push({ side: 'response', pointer: '', rule: 'valid-request-refused', message: `a request that meets the schema was refused with HTTP ${status}` });
+      sent.result.failures.push({
+        side: 'response',
+        pointer: '',
+        rule: 'valid-request-refused',
+        message: `a request that meets the schema was refused with HTTP ${status}`,
+      });
       sent.result.ok = false;
     }
     return sent.result;
@@ -60,19 +68,31 @@ function refusedValidRequest(contract: Contract, op: Operation, sent: Sent): Che
   // Where one code means both "bad parameters" and "bad token" (one failure code for both), a refusal says nothing.
   const ambiguous = (['unauthorized', 'serverError'] as const).some((r) => refused.includes(codeOf(dialect.role(r))));
   if (!ambiguous && sent.code !== undefined && refused.includes(sent.code) && !dialect.isSuccess(sent.code)) {
-    sent.result.failures.push({ side: 'response', pointer: '', rule: 'valid-request-refused', message: `a request that meets the schema was answered with the parameter error ${sent.code}` });
+    sent.result.failures.push({
+      side: 'response',
+      pointer: '',
+      rule: 'valid-request-refused',
+      message: `a request that meets the schema was answered with the parameter error ${sent.code}`,
+    });
     sent.result.ok = false;
   }
   return sent.result;
 }
 
 /** Independent checks: examples, generated requests, negative cases. */
-function independentChecks(contract: Contract, ops: Operation[], send: Send, options: VerifyOptions): Array<() => Promise<CheckResult>> {
+function independentChecks(
+  contract: Contract,
+  ops: Operation[],
+  send: Send,
+  options: VerifyOptions,
+): Array<() => Promise<CheckResult>> {
   const tasks: Array<() => Promise<CheckResult>> = [];
   for (const op of ops) {
     for (const c of exampleCases(op)) tasks.push(async () => (await send(op, 'example', c.name, c.parts)).result);
-    for (const c of generatedCases(op, options.generated, options.seed)) tasks.push(async () => refusedValidRequest(contract, op, await send(op, 'generated', c.name, c.parts)));
-    for (const c of negativeCases(op)) tasks.push(async () => (await send(op, 'negative', c.name, c.parts, { kind: 'refusal', key: c.expect })).result);
+    for (const c of generatedCases(op, options.generated, options.seed))
+      tasks.push(async () => refusedValidRequest(contract, op, await send(op, 'generated', c.name, c.parts)));
+    for (const c of negativeCases(op))
+      tasks.push(async () => (await send(op, 'negative', c.name, c.parts, { kind: 'refusal', key: c.expect })).result);
   }
   return tasks;
 }
@@ -92,7 +112,11 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
   const started = Date.now();
   const apis = options.apis?.length ? options.apis : [...contract.apis.keys()];
   const ops = contract.operations.filter((o) => apis.includes(o.api));
-  const send = createSender(contract, { base: options.target.replace(/\/+$/, ''), session: options.session, timeoutMs: options.timeoutMs });
+  const send = createSender(contract, {
+    base: options.target.replace(/\/+$/, ''),
+    session: options.session,
+    timeoutMs: options.timeoutMs,
+  });
   const tasks = independentChecks(contract, ops, send, options);
   const modules = options.modules ?? BUILTIN_APIS;
   const flows = apis.flatMap((api) => {
@@ -110,7 +134,11 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
   // A small pool: at most `concurrency` requests in flight, flows included (a flow is one job: its steps run
   // in order in one worker); the flows go first, being the longest jobs.
   const queue: Array<() => Promise<void>> = [
-    ...flows.map(({ api, flow }) => () => runFlow({ api, flow, contract, send, record }, { run, credentials: options.credentials })),
+    ...flows.map(
+      ({ api, flow }) =>
+        () =>
+          runFlow({ api, flow, contract, send, record }, { run, credentials: options.credentials }),
+    ),
     ...tasks.map((task) => async () => record(await task())),
   ];
   const workers = Array.from({ length: Math.max(1, options.concurrency) }, async () => {
@@ -119,5 +147,12 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
   await Promise.all(workers);
 
   checks.sort((a, b) => a.api.localeCompare(b.api) || (a.kind === 'flow' ? 1 : 0) - (b.kind === 'flow' ? 1 : 0) || 0);
-  return { target: options.target, seed: options.seed, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks, summary: summarise(checks) };
+  return {
+    target: options.target,
+    seed: options.seed,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    checks,
+    summary: summarise(checks),
+  };
 }

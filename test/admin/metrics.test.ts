@@ -16,7 +16,9 @@ interface Sample {
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = `[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"`;
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(${LABEL}(?:,${LABEL})*)?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?|\\+Inf|-Inf|NaN))$`);
+const SAMPLE = new RegExp(
+  `^(${NAME})(?:\\{(${LABEL}(?:,${LABEL})*)?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?|\\+Inf|-Inf|NaN))$`,
+);
 const HELP = new RegExp(`^# HELP (${NAME}) \\S.*$`);
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
 
@@ -38,7 +40,9 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
     const name = m![1]!;
     const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
     expect(types.has(family), `${name} has no # TYPE before it`).toBe(true);
-    const labels = Object.fromEntries([...(m![2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    const labels = Object.fromEntries(
+      [...(m![2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]),
+    );
     samples.push({ name, labels, value: Number(m![3]) });
   }
   return { samples, types };
@@ -79,7 +83,9 @@ test('after some calls, the metrics count them by API, operation and code, with 
   expect(value(samples, 'contract_mock_violating_calls_total', { ...token_, code: ok })).toBe(0);
   expect(value(samples, 'contract_mock_violations_total', { api: '', operation: '', code: '' })).toBe(1);
 
-  const buckets = samples.filter((s) => s.name === 'contract_mock_call_duration_seconds_bucket' && s.labels['api'] === 'platform-sync');
+  const buckets = samples.filter(
+    (s) => s.name === 'contract_mock_call_duration_seconds_bucket' && s.labels['api'] === 'platform-sync',
+  );
   expect(buckets.at(-1)!.labels['le']).toBe('+Inf');
   expect(buckets.at(-1)!.value).toBe(4);
   buckets.slice(1).forEach((b, i) => expect(b.value).toBeGreaterThanOrEqual(buckets[i]!.value));
@@ -118,9 +124,22 @@ test('two mocks in one process keep their own registries', async () => {
 test('a store that does not answer is store_up 0 and keeps the last session figures; a file that cannot be written is counted', async () => {
   const metrics = createMetrics(new CallTally());
   const journal = { records: 3, bytes: 900, evicted: 2, queued: 0, sessions: 1, maxPerSession: 10, maxTotal: 100 };
-  const up = parse(await metrics.render({ journal, sessions: { held: 4, max: 8, evicted: 1 }, store: { backend: 'redis', status: 'up' }, persistence: [] }));
+  const up = parse(
+    await metrics.render({
+      journal,
+      sessions: { held: 4, max: 8, evicted: 1 },
+      store: { backend: 'redis', status: 'up' },
+      persistence: [],
+    }),
+  );
   expect(value(up.samples, 'contract_mock_store_up', { backend: 'redis' })).toBe(1);
-  const down = parse(await metrics.render({ journal, store: { backend: 'redis', status: 'down', error: 'timeout' }, persistence: [{ file: 'state.log', error: 'ENOSPC', since: '2026-12-07T00:00:00Z' }] }));
+  const down = parse(
+    await metrics.render({
+      journal,
+      store: { backend: 'redis', status: 'down', error: 'timeout' },
+      persistence: [{ file: 'state.log', error: 'ENOSPC', since: '2026-12-07T00:00:00Z' }],
+    }),
+  );
   expect(value(down.samples, 'contract_mock_store_up', { backend: 'redis' })).toBe(0);
   expect(value(down.samples, 'contract_mock_sessions_held')).toBe(4);
   expect(value(down.samples, 'contract_mock_sessions_evicted_total')).toBe(1);

@@ -20,15 +20,21 @@ const concrete = (path: string): string => path.replace(':name', 'no-such-scenar
 function hit(base: string, method: string, path: string): Promise<{ status: number; title?: string; detail?: string }> {
   return new Promise((resolve, reject) => {
     const body = method === 'POST' ? '{}' : undefined;
-    const req = httpRequest(`${base}/__mock${path}`, { method, agent: false, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
-      if (!String(res.headers['content-type']).startsWith('application/problem+json')) {
-        res.destroy();
-        return resolve({ status: res.statusCode! });
-      }
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, ...(JSON.parse(text) as { title: string; detail: string }) }));
-    });
+    const req = httpRequest(
+      `${base}/__mock${path}`,
+      { method, agent: false, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        if (!String(res.headers['content-type']).startsWith('application/problem+json')) {
+          res.destroy();
+          return resolve({ status: res.statusCode! });
+        }
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, ...(JSON.parse(text) as { title: string; detail: string }) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -37,7 +43,8 @@ function hit(base: string, method: string, path: string): Promise<{ status: numb
 /** The rows a server answers (anything but the unknown-route 404), and its 404's detail for an unknown path. */
 async function survey(base: string): Promise<{ served: AdminRoute[]; detail: string }> {
   const served: AdminRoute[] = [];
-  for (const route of ADMIN_ROUTES) if ((await hit(base, route.method, concrete(route.path))).title !== UNKNOWN) served.push(route);
+  for (const route of ADMIN_ROUTES)
+    if ((await hit(base, route.method, concrete(route.path))).title !== UNKNOWN) served.push(route);
   const unknown = await hit(base, 'GET', '/no-such-route');
   expect(unknown.status).toBe(404);
   expect(unknown.title).toBe(UNKNOWN);
@@ -59,7 +66,9 @@ describe('the mock', () => {
   test('answers every row of the table, and its 404 lists the whole table', async () => {
     const { served, detail } = await survey(base);
     expect(served.map(routeKey)).toEqual(ADMIN_ROUTES.map(routeKey));
-    expect(detail).toBe(`GET /__mock/no-such-route is not an admin route. The admin routes (README, "Sessions, clock and admin API"): ${routeList(ADMIN_ROUTES)}, all under /__mock.`);
+    expect(detail).toBe(
+      `GET /__mock/no-such-route is not an admin route. The admin routes (README, "Sessions, clock and admin API"): ${routeList(ADMIN_ROUTES)}, all under /__mock.`,
+    );
     expect(detail).toContain('GET health, ready, csrf, sessions, state, calls');
     expect(detail).toContain('DELETE calls, scenarios/active/NAME');
   });
@@ -79,7 +88,19 @@ describe('the proxy', () => {
 
   test("its 404 lists exactly the rows it answers: the journal's, events, sessions, health, ready, csrf", async () => {
     const { served, detail } = await survey(base);
-    expect(served.map((r) => r.path)).toEqual(['/health', '/ready', '/csrf', '/sessions', '/calls', '/calls', '/violations', '/verify', '/calls.har', '/calls.ndjson', '/events']);
+    expect(served.map((r) => r.path)).toEqual([
+      '/health',
+      '/ready',
+      '/csrf',
+      '/sessions',
+      '/calls',
+      '/calls',
+      '/violations',
+      '/verify',
+      '/calls.har',
+      '/calls.ndjson',
+      '/events',
+    ]);
     expect(detail).toBe(`GET /__mock/no-such-route is not served by the proxy (it serves ${routeList(served)}).`);
   });
 });
@@ -87,7 +108,13 @@ describe('the proxy', () => {
 test('mounting refuses a handler with no row, and (complete) a row with no handler', () => {
   const ok = () => {};
   const notFound = () => '';
-  expect(() => mountAdminRoutes(express.Router(), { 'GET /nothing': ok }, { complete: false, notFound })).toThrow('admin handler "GET /nothing" has no row in src/admin/route-table.ts');
-  expect(() => mountAdminRoutes(express.Router(), { 'GET /calls': ok }, { complete: true, notFound })).toThrow('admin route GET /sessions has no handler');
-  expect(mountAdminRoutes(express.Router(), { 'GET /calls': ok }, { complete: false, notFound }).map(routeKey)).toEqual(['GET /health', 'GET /ready', 'GET /csrf', 'GET /calls']);
+  expect(() => mountAdminRoutes(express.Router(), { 'GET /nothing': ok }, { complete: false, notFound })).toThrow(
+    'admin handler "GET /nothing" has no row in src/admin/route-table.ts',
+  );
+  expect(() => mountAdminRoutes(express.Router(), { 'GET /calls': ok }, { complete: true, notFound })).toThrow(
+    'admin route GET /sessions has no handler',
+  );
+  expect(mountAdminRoutes(express.Router(), { 'GET /calls': ok }, { complete: false, notFound }).map(routeKey)).toEqual(
+    ['GET /health', 'GET /ready', 'GET /csrf', 'GET /calls'],
+  );
 });

@@ -15,11 +15,26 @@ const form = (path: string, body: Record<string, unknown>) =>
   request(m.listener)
     .post(`/datasyn${path}`)
     .type('form')
-    .send(Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])));
+    .send(
+      Object.fromEntries(
+        Object.entries(body).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+      ),
+    );
 
-const profile = { loginName: 'zhangsan', password: '123456', realName: '张三', sex: 1, school: '武汉一中', grade: '3班', classNum: 3, englishscore: 120 };
+const profile = {
+  loginName: 'zhangsan',
+  password: '123456',
+  realName: '张三',
+  sex: 1,
+  school: '武汉一中',
+  grade: '3班',
+  classNum: 3,
+  englishscore: 120,
+};
 const ALL = ['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'usertest', 'userword'];
-const meta = (versions: Record<string, number> = {}) => ({ tablemeta: ALL.map((t) => ({ synId: 1, synTable: t, userId: 111, version: versions[t] ?? 0, lastModTime: null })) });
+const meta = (versions: Record<string, number> = {}) => ({
+  tablemeta: ALL.map((t) => ({ synId: 1, synTable: t, userId: 111, version: versions[t] ?? 0, lastModTime: null })),
+});
 
 async function register(): Promise<number> {
   return (await form('/user/register', profile)).body.data.userId as number;
@@ -29,13 +44,32 @@ async function login(device: string): Promise<{ token: string; synFlage: number;
   expect(res.body.meta).toEqual({ status: 1, message: 'success' });
   return res.body.data;
 }
-const sync = (token: string, userId: number, upload: Record<string, unknown[]> = { usertest: [] }, down: string[] = []) =>
-  form('/syn/syntabledata', { token, json: { downSynTable: down.map((synTable) => ({ synTable })), tableData: Object.fromEntries(Object.entries(upload).map(([k, rows]) => [k, rows.map((r) => ({ userId, ...(r as object) }))])) } });
+const sync = (
+  token: string,
+  userId: number,
+  upload: Record<string, unknown[]> = { usertest: [] },
+  down: string[] = [],
+) =>
+  form('/syn/syntabledata', {
+    token,
+    json: {
+      downSynTable: down.map((synTable) => ({ synTable })),
+      tableData: Object.fromEntries(
+        Object.entries(upload).map(([k, rows]) => [k, rows.map((r) => ({ userId, ...(r as object) }))]),
+      ),
+    },
+  });
 
 describe('register and login', () => {
   test('register answers the new userId; the same loginName again answers 2000 用户已存在', async () => {
-    expect((await form('/user/register', profile)).body).toEqual({ meta: { status: 1, message: 'success' }, data: { userId: 1 } });
-    expect((await form('/user/register', profile)).body).toEqual({ meta: { status: 2000, message: '用户已存在' }, data: null });
+    expect((await form('/user/register', profile)).body).toEqual({
+      meta: { status: 1, message: 'success' },
+      data: { userId: 1 },
+    });
+    expect((await form('/user/register', profile)).body).toEqual({
+      meta: { status: 2000, message: '用户已存在' },
+      data: null,
+    });
   });
 
   test('register with bad parameters answers 3 参数有误!', async () => {
@@ -49,7 +83,9 @@ describe('register and login', () => {
     const data = await login('iphone-1');
     expect(data.token).toBe(`${userId}:${T0}`);
     expect(data).toMatchObject({ synFlage: 1, message: '同步成功' });
-    expect((await form('/user/login', { loginName: 'zhangsan', password: 'wrong', synDevice: 'x' })).body.meta).toEqual({ status: 2001, message: '参数有误!' });
+    expect((await form('/user/login', { loginName: 'zhangsan', password: 'wrong', synDevice: 'x' })).body.meta).toEqual(
+      { status: 2001, message: '参数有误!' },
+    );
     expect((await form('/user/login', { loginName: 'zhangsan' })).body.meta.status).toBe(2001);
   });
 });
@@ -91,7 +127,10 @@ describe('synFlage: every flag reachable by a real sequence of calls', () => {
     expect((await login('B')).synFlage).toBe(1);
     const b2 = await login('A');
     expect(b2.synFlage).toBe(2);
-    expect((await form('/syn/ignore', { token: b2.token, synDevice: 'A' })).body).toEqual({ meta: { status: 1, message: 'success' }, data: null });
+    expect((await form('/syn/ignore', { token: b2.token, synDevice: 'A' })).body).toEqual({
+      meta: { status: 1, message: 'success' },
+      data: null,
+    });
     expect((await login('B')).synFlage).toBe(1);
   });
 });
@@ -103,8 +142,19 @@ describe('sync', () => {
     // A new user: the server holds the user's own row (version 1); the rest are empty (version 0).
     let res = await form('/syn/synmetas', { token, json: meta() });
     expect(res.body.data).toEqual({ synTableCount: 1, upsyntable: [], downsyntable: [{ synTable: 'user' }] });
-    await sync(token, userId, { usertest: [{ userTestId: 1, word: 'apple' }], Usercard: [{ userCardId: 1, cardclick1: 1 }] });
-    res = await form('/syn/synmetas', { token, json: { tablemeta: [{ synTable: 'USER', version: 1, lastModTime: null }, { synTable: 'userword', version: 4, lastModTime: 1489653263479 }] } });
+    await sync(token, userId, {
+      usertest: [{ userTestId: 1, word: 'apple' }],
+      Usercard: [{ userCardId: 1, cardclick1: 1 }],
+    });
+    res = await form('/syn/synmetas', {
+      token,
+      json: {
+        tablemeta: [
+          { synTable: 'USER', version: 1, lastModTime: null },
+          { synTable: 'userword', version: 4, lastModTime: 1489653263479 },
+        ],
+      },
+    });
     expect(res.body.data).toEqual({
       synTableCount: 3,
       upsyntable: [{ synTable: 'userword' }],
@@ -112,21 +162,58 @@ describe('sync', () => {
     });
   });
 
-  test("syntabledata stores rows (table keys case-insensitive), bumps versions and lastModTime, answers the requested tables and all seven tableMeta", async () => {
+  test('syntabledata stores rows (table keys case-insensitive), bumps versions and lastModTime, answers the requested tables and all seven tableMeta', async () => {
     const userId = await register();
     const { token } = await login('A');
     await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 60 });
     const rows = [
-      { userTestId: 1, answertimes: 3, righttimes: 2, testinTime: '2017-03-25 15:58:23', testoutTime: '2017-03-25 17:18:07', testtype: 1, wrongtimes: 1, word: 'apple' },
-      { userTestId: 1, answertimes: 4, righttimes: 6, testinTime: '2017-03-25 15:58:23', testoutTime: '2017-03-25 17:18:07', testtype: 1, wrongtimes: 1, word: 'banana' },
+      {
+        userTestId: 1,
+        answertimes: 3,
+        righttimes: 2,
+        testinTime: '2017-03-25 15:58:23',
+        testoutTime: '2017-03-25 17:18:07',
+        testtype: 1,
+        wrongtimes: 1,
+        word: 'apple',
+      },
+      {
+        userTestId: 1,
+        answertimes: 4,
+        righttimes: 6,
+        testinTime: '2017-03-25 15:58:23',
+        testoutTime: '2017-03-25 17:18:07',
+        testtype: 1,
+        wrongtimes: 1,
+        word: 'banana',
+      },
     ];
     const res = await sync(token, userId, { USERTEST: rows }, ['usertest', 'USER']);
     expect(res.body.meta).toEqual({ status: 1, message: 'success' });
     expect(res.body.data.tableData.usertest).toEqual(rows.map((r) => ({ userId, ...r })));
-    expect(res.body.data.tableData.user).toEqual([expect.objectContaining({ userId, loginName: 'zhangsan', realName: '张三' })]);
-    const metas = res.body.data.tableMeta as Array<{ synTable: string; version: number; lastModTime: number; userId: number }>;
-    expect(metas.map((t) => t.synTable)).toEqual(['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'userword', 'usertest']);
-    expect(metas.find((t) => t.synTable === 'usertest')).toMatchObject({ version: 1, lastModTime: T0 + 60_000, userId });
+    expect(res.body.data.tableData.user).toEqual([
+      expect.objectContaining({ userId, loginName: 'zhangsan', realName: '张三' }),
+    ]);
+    const metas = res.body.data.tableMeta as Array<{
+      synTable: string;
+      version: number;
+      lastModTime: number;
+      userId: number;
+    }>;
+    expect(metas.map((t) => t.synTable)).toEqual([
+      'user',
+      'Usercard',
+      'Userlearningstyle',
+      'usertestcount',
+      'userresource',
+      'userword',
+      'usertest',
+    ]);
+    expect(metas.find((t) => t.synTable === 'usertest')).toMatchObject({
+      version: 1,
+      lastModTime: T0 + 60_000,
+      userId,
+    });
     expect(metas.find((t) => t.synTable === 'Usercard')).toMatchObject({ version: 0, lastModTime: T0 });
     // A second device sees the new version.
     const b = await login('B');
@@ -139,18 +226,39 @@ describe('sync', () => {
     const { token } = await login('A');
     const trackData = {
       USERBEHAVIOUR: [{ userBehaviourId: 1, userId: 24, dowhat: '打豆豆', dowhen: '2017-03-25 02:36:23', dowhere: 5 }],
-      userlogin: [{ userLoginId: 1, userId: 24, loginState: 3, loginTime: '2017-03-25 02:36:23', logoutTime: '2017-03-26 03:32:23' }],
+      userlogin: [
+        {
+          userLoginId: 1,
+          userId: 24,
+          loginState: 3,
+          loginTime: '2017-03-25 02:36:23',
+          logoutTime: '2017-03-26 03:32:23',
+        },
+      ],
     };
-    expect((await form('/syn/trackdatas', { token, json: { trackData } })).body).toEqual({ meta: { status: 1, message: 'success' }, data: null });
+    expect((await form('/syn/trackdatas', { token, json: { trackData } })).body).toEqual({
+      meta: { status: 1, message: 'success' },
+      data: null,
+    });
     const state = await request(m.listener).get('/__mock/state');
-    expect(state.body.apis['ios-datasyn'].tracks).toEqual([{ userBehaviour: trackData.USERBEHAVIOUR, userLogin: trackData.userlogin }]);
+    expect(state.body.apis['ios-datasyn'].tracks).toEqual([
+      { userBehaviour: trackData.USERBEHAVIOUR, userLogin: trackData.userlogin },
+    ]);
   });
 
-  test.each(['/syn/ignore', '/syn/synmetas', '/syn/syntabledata', '/syn/trackdatas'])('%s with an unknown token answers 4 token值无效', async (path) => {
-    const json = path === '/syn/synmetas' ? meta() : path === '/syn/syntabledata' ? { downSynTable: [], tableData: {} } : { trackData: {} };
-    const body = path === '/syn/ignore' ? { token: '9:1', synDevice: 'A' } : { token: '9:1', json };
-    expect((await form(path, body)).body).toEqual({ meta: { status: 4, message: 'token值无效' }, data: null });
-  });
+  test.each(['/syn/ignore', '/syn/synmetas', '/syn/syntabledata', '/syn/trackdatas'])(
+    '%s with an unknown token answers 4 token值无效',
+    async (path) => {
+      const json =
+        path === '/syn/synmetas'
+          ? meta()
+          : path === '/syn/syntabledata'
+            ? { downSynTable: [], tableData: {} }
+            : { trackData: {} };
+      const body = path === '/syn/ignore' ? { token: '9:1', synDevice: 'A' } : { token: '9:1', json };
+      expect((await form(path, body)).body).toEqual({ meta: { status: 4, message: 'token值无效' }, data: null });
+    },
+  );
 
   test.each([
     ['not JSON', '{"tablemeta":['],

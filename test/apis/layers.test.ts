@@ -11,6 +11,8 @@ const ABOVE = /^(mock|admin|cli|verify|scenarios|pipeline)\//;
 test.each(files)('src/apis/%s imports nothing from a layer above it', (file) => {
   const text = readFileSync(join(root, file), 'utf8');
   const imported = [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!).filter((s) => s.startsWith('.'));
-  const above = imported.filter((s) => ABOVE.test(relative(join(packageRoot(), 'src'), join(root, file, '..', s)).replaceAll('\\', '/')));
+  const above = imported.filter((s) =>
+    ABOVE.test(relative(join(packageRoot(), 'src'), join(root, file, '..', s)).replaceAll('\\', '/')),
+  );
   expect(above).toEqual([]);
 });

@@ -15,13 +15,31 @@ afterEach(() => {
   expect(responseViolations(m.calls)).toEqual([]);
 });
 
-const post = (path: string, body: unknown, session = 'default') => request(m.listener).post(path).set('X-Mock-Session', session).send(body as object);
+const post = (path: string, body: unknown, session = 'default') =>
+  request(m.listener)
+    .post(path)
+    .set('X-Mock-Session', session)
+    .send(body as object);
 async function token(session = 'default'): Promise<string> {
   const res = await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, session);
   return res.body.data.access_token as string;
 }
-const school = (t: string, otherId = 100) => ({ access_token: t, organName: '因尚囟1圳中学', organKind: 2, provinceName: '广东省', cityName: '深圳市', areaName: '南山区', otherId });
-const klass = (t: string, otherId = 132, otherSchoolId = 100) => ({ access_token: t, className: '尖子班', gradeName: '2018级', otherSchoolId, otherId });
+const school = (t: string, otherId = 100) => ({
+  access_token: t,
+  organName: '因尚囟1圳中学',
+  organKind: 2,
+  provinceName: '广东省',
+  cityName: '深圳市',
+  areaName: '南山区',
+  otherId,
+});
+const klass = (t: string, otherId = 132, otherSchoolId = 100) => ({
+  access_token: t,
+  className: '尖子班',
+  gradeName: '2018级',
+  otherSchoolId,
+  otherId,
+});
 
 describe('token (1.1 / 1.2)', () => {
   test('demo-app gets a 40-character token valid 7200 s, with expire in yyyy-MM-dd HH:mm:ss (China time)', async () => {
@@ -78,11 +96,17 @@ describe('token (1.1 / 1.2)', () => {
   });
 
   test('tokens seeded through /__mock/state live ttlSeconds (default 7200 s) or until a given expiresAt', async () => {
-    const tokens = [{ access_token: 'short', ttlSeconds: 60 }, { access_token: 'default-ttl' }, { access_token: 'until', expiresAt: T0 + 10_000 }];
+    const tokens = [
+      { access_token: 'short', ttlSeconds: 60 },
+      { access_token: 'default-ttl' },
+      { access_token: 'until', expiresAt: T0 + 10_000 },
+    ];
     await request(m.listener).post('/__mock/state').send({ 'platform-sync': { tokens } }).expect(201);
     const alive = async () => {
       const live: string[] = [];
-      for (const t of tokens) if ((await post('/v1/abutment/syncSaveOrganMetadata', school(t.access_token))).body.status === 200) live.push(t.access_token);
+      for (const t of tokens)
+        if ((await post('/v1/abutment/syncSaveOrganMetadata', school(t.access_token))).body.status === 200)
+          live.push(t.access_token);
       return live;
     };
     expect(await alive()).toEqual(['short', 'default-ttl', 'until']);
@@ -96,18 +120,38 @@ describe('token (1.1 / 1.2)', () => {
 
   test('expire-token also expires a token presented for renewal (then 40001), and leaves an unknown token refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-ps-'));
-    writeFileSync(join(dir, 'renewal-expired.yaml'), 'name: renewal-expired\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then: { effect: expire-token }\n');
+    writeFileSync(
+      join(dir, 'renewal-expired.yaml'),
+      'name: renewal-expired\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then: { effect: expire-token }\n',
+    );
     const mock = await testMock({ scenarioDirs: [defaultScenariosDir(), dir] });
-    const t = (await request(mock.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })).body.data.access_token as string;
-    expect((await request(mock.listener).post('/v1/channel/token').set('X-Mock-Scenario', 'renewal-expired').send({ access_token: t })).body.code).toBe('40001');
-    expect((await request(mock.listener).post('/v1/abutment/syncSaveOrganMetadata').send(school(t))).body.status).toBe(403);
-    const unknown = await request(mock.listener).post('/v1/abutment/syncSaveOrganMetadata').set('X-Mock-Scenario', 'token-expired').send(school('no-such-token'));
+    const t = (
+      await request(mock.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })
+    ).body.data.access_token as string;
+    expect(
+      (
+        await request(mock.listener)
+          .post('/v1/channel/token')
+          .set('X-Mock-Scenario', 'renewal-expired')
+          .send({ access_token: t })
+      ).body.code,
+    ).toBe('40001');
+    expect((await request(mock.listener).post('/v1/abutment/syncSaveOrganMetadata').send(school(t))).body.status).toBe(
+      403,
+    );
+    const unknown = await request(mock.listener)
+      .post('/v1/abutment/syncSaveOrganMetadata')
+      .set('X-Mock-Scenario', 'token-expired')
+      .send(school('no-such-token'));
     expect([unknown.status, unknown.body.status]).toEqual([200, 403]);
     mock.close();
   });
 
   test('apps added through /__mock/state can get tokens', async () => {
-    await request(m.listener).post('/__mock/state').send({ 'platform-sync': { apps: [{ appid: 'school-erp', secret: 's3cret' }] } }).expect(201);
+    await request(m.listener)
+      .post('/__mock/state')
+      .send({ 'platform-sync': { apps: [{ appid: 'school-erp', secret: 's3cret' }] } })
+      .expect(201);
     const res = await post('/v1/channel/token', { appid: 'school-erp', secret: 's3cret' });
     expect(res.body.status).toBe(200);
   });
@@ -120,16 +164,34 @@ describe('schools, classes and users (2.1-2.6)', () => {
     expect(s.body).toEqual({ status: 200, message: 'success', data: school(t) });
     const c = await post('/v1/abutment/syncSaveClassMetadata', klass(t));
     expect(c.body.data).toEqual(klass(t));
-    const u = await post('/v1/abutment/syncSaveUserMetadata', { access_token: t, uid: 132, username: '因尚学生张小冰', type: 1, sex: 1, otherSchoolId: 100, otherClassId: 132 });
+    const u = await post('/v1/abutment/syncSaveUserMetadata', {
+      access_token: t,
+      uid: 132,
+      username: '因尚学生张小冰',
+      type: 1,
+      sex: 1,
+      otherSchoolId: 100,
+      otherClassId: 132,
+    });
     expect(u.body.data).toMatchObject({ uid: 132, username: '因尚学生张小冰', type: 1 });
-    expect((await post('/v1/abutment/syncDeleteUserMetadata/132', { access_token: t })).body).toEqual({ status: 200, message: 'Delete success' });
-    expect((await post('/v1/abutment/syncDeleteUserMetadata/132', { access_token: t })).body).toEqual({ status: 403, message: 'Forbidden', code: '40430' });
+    expect((await post('/v1/abutment/syncDeleteUserMetadata/132', { access_token: t })).body).toEqual({
+      status: 200,
+      message: 'Delete success',
+    });
+    expect((await post('/v1/abutment/syncDeleteUserMetadata/132', { access_token: t })).body).toEqual({
+      status: 403,
+      message: 'Forbidden',
+      code: '40430',
+    });
   });
 
   test('a trailing slash reaches the documented path; a path parameter arrives percent-decoded, and one that cannot be decoded is taken as sent', async () => {
     const t = await token();
     expect((await post('/v1/abutment/syncSaveOrganMetadata/', school(t, 100))).body.status).toBe(200);
-    expect((await post('/v1/abutment/syncDeleteOrganMetadata/%31%30%30', { access_token: t })).body).toEqual({ status: 200, message: 'Delete success' });
+    expect((await post('/v1/abutment/syncDeleteOrganMetadata/%31%30%30', { access_token: t })).body).toEqual({
+      status: 200,
+      message: 'Delete success',
+    });
     expect((await post('/v1/abutment/syncDeleteOrganMetadata/100/', { access_token: t })).body.code).toBe('40410');
     const undecodable = await post('/v1/abutment/syncDeleteOrganMetadata/%E0%A4%A', { access_token: t });
     expect(undecodable.body).toEqual({ status: 402, message: '参数错误' });
@@ -152,9 +214,20 @@ describe('schools, classes and users (2.1-2.6)', () => {
   test('a class naming a missing school answers 40410; a user naming a missing school or class answers 40410 / 40420', async () => {
     const t = await token();
     expect((await post('/v1/abutment/syncSaveClassMetadata', klass(t, 1, 999))).body.code).toBe('40410');
-    expect((await post('/v1/abutment/syncSaveUserMetadata', { access_token: t, uid: 1, otherSchoolId: 999 })).body.code).toBe('40410');
+    expect(
+      (await post('/v1/abutment/syncSaveUserMetadata', { access_token: t, uid: 1, otherSchoolId: 999 })).body.code,
+    ).toBe('40410');
     await post('/v1/abutment/syncSaveOrganMetadata', school(t));
-    expect((await post('/v1/abutment/syncSaveUserMetadata', { access_token: t, uid: 1, otherSchoolId: 100, otherClassId: 999 })).body.code).toBe('40420');
+    expect(
+      (
+        await post('/v1/abutment/syncSaveUserMetadata', {
+          access_token: t,
+          uid: 1,
+          otherSchoolId: 100,
+          otherClassId: 999,
+        })
+      ).body.code,
+    ).toBe('40420');
   });
 
   test('deleting a missing school or class answers 40410 / 40420; deleting an existing one succeeds once', async () => {
@@ -162,7 +235,10 @@ describe('schools, classes and users (2.1-2.6)', () => {
     expect((await post('/v1/abutment/syncDeleteOrganMetadata/5', { access_token: t })).body.code).toBe('40410');
     expect((await post('/v1/abutment/syncDeleteClassMetadata/5', { access_token: t })).body.code).toBe('40420');
     await post('/v1/abutment/syncSaveOrganMetadata', school(t, 5));
-    expect((await post('/v1/abutment/syncDeleteOrganMetadata/5', { access_token: t })).body).toEqual({ status: 200, message: 'Delete success' });
+    expect((await post('/v1/abutment/syncDeleteOrganMetadata/5', { access_token: t })).body).toEqual({
+      status: 200,
+      message: 'Delete success',
+    });
     expect((await post('/v1/abutment/syncDeleteOrganMetadata/5', { access_token: t })).body.code).toBe('40410');
   });
 
@@ -171,7 +247,9 @@ describe('schools, classes and users (2.1-2.6)', () => {
     const res = await post('/v1/abutment/syncSaveOrganMetadata', { ...school(t), organKind: 6 });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 402, message: '参数错误' });
-    expect(JSON.parse(res.headers['x-mock-violations'] as string)).toEqual([{ pointer: '/body/organKind', message: 'must be one of [1,2,3,4,5]' }]);
+    expect(JSON.parse(res.headers['x-mock-violations'] as string)).toEqual([
+      { pointer: '/body/organKind', message: 'must be one of [1,2,3,4,5]' },
+    ]);
     const path = await post('/v1/abutment/syncDeleteOrganMetadata/abc', { access_token: t });
     expect(path.body.status).toBe(402);
     expect(path.headers['x-mock-violations']).toContain('/path/otherId');
@@ -202,6 +280,8 @@ describe('bounded tokens', () => {
     for (let i = 0; i < 101; i++) tokens.push(await token('many'));
     expect((await post('/v1/abutment/syncSaveOrganMetadata', school(tokens[0]!), 'many')).body.status).toBe(403);
     expect((await post('/v1/abutment/syncSaveOrganMetadata', school(tokens[1]!), 'many')).body.status).toBe(200);
-    expect((await request(m.listener).get('/__mock/state').set('X-Mock-Session', 'many')).body.apis['platform-sync'].tokens).toHaveLength(100);
+    expect(
+      (await request(m.listener).get('/__mock/state').set('X-Mock-Session', 'many')).body.apis['platform-sync'].tokens,
+    ).toHaveLength(100);
   });
 });

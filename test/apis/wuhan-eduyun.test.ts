@@ -11,14 +11,41 @@ beforeEach(async () => {
 afterEach(() => {
   expect(responseViolations(m.calls)).toEqual([]);
 });
-const get = (qs: string, session = 'default') => request(m.listener).get(`/user/openapi/org/get-org-info${qs}`).set('X-Mock-Session', session);
+const get = (qs: string, session = 'default') =>
+  request(m.listener).get(`/user/openapi/org/get-org-info${qs}`).set('X-Mock-Session', session);
 
 describe('get-org-info', () => {
   test('the seeded token and org answer 000000 请求成功 with every documented field', async () => {
     const res = await get('?org_id=demo-org&access_token=demo-token');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ code: '000000', message: '请求成功', result: DEMO_ORG });
-    for (const field of ['org_id', 'platform_code', 'v_platform_code', 'org_name', 'org_short_name', 'org_type', 'create_user_id', 'createtime', 'updatetime', 'province_code', 'city_code', 'area_code', 'status', 'certification', 'flag', 'org_coding', 'school_is_smart_campus', 'avatar', 'org_category', 'org_category_title', 'org_level', 'org_level_code', 'org_parent_id', 'org_address', 'org_identification_code']) {
+    for (const field of [
+      'org_id',
+      'platform_code',
+      'v_platform_code',
+      'org_name',
+      'org_short_name',
+      'org_type',
+      'create_user_id',
+      'createtime',
+      'updatetime',
+      'province_code',
+      'city_code',
+      'area_code',
+      'status',
+      'certification',
+      'flag',
+      'org_coding',
+      'school_is_smart_campus',
+      'avatar',
+      'org_category',
+      'org_category_title',
+      'org_level',
+      'org_level_code',
+      'org_parent_id',
+      'org_address',
+      'org_identification_code',
+    ]) {
       expect(res.body.result, field).toHaveProperty(field);
     }
   });
@@ -42,12 +69,19 @@ describe('get-org-info', () => {
   });
 
   test('a POST to the GET operation answers 100001 请求方式不支持', async () => {
-    const res = await request(m.listener).post('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token');
+    const res = await request(m.listener).post(
+      '/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token',
+    );
     expect(res.body).toEqual({ code: '100001', message: '请求方式不支持', result: null });
   });
 
   test('orgs and tokens added through /__mock/state: missing fields are generated, realistic and repeatable', async () => {
-    const seedState = { 'wuhan-eduyun': { orgs: [{ org_id: 'org-2', org_type: '1' }], tokens: [{ access_token: 'short', ttlSeconds: 60 }] } };
+    const seedState = {
+      'wuhan-eduyun': {
+        orgs: [{ org_id: 'org-2', org_type: '1' }],
+        tokens: [{ access_token: 'short', ttlSeconds: 60 }],
+      },
+    };
     await request(m.listener).post('/__mock/state').send(seedState).expect(201);
     const res = await get('?org_id=org-2&access_token=short');
     expect(res.body.code).toBe('000000');

@@ -16,7 +16,11 @@ const dir = mkdtempSync(join(tmpdir(), 'cm-diff-cli-'));
 const oldFile = join(defaultSpecsDir(), 'platform-sync.openapi.yaml');
 
 function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(process.execPath, [bin, 'diff', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+  return new Promise((resolve) =>
+    execFile(process.execPath, [bin, 'diff', ...args], { encoding: 'utf8' }, (err, stdout, stderr) =>
+      resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
 }
 
 /** An edited copy of platform-sync: `expires_in` dropped from the token (the flow reads it), a code added to a delete the flow never calls. */
@@ -29,8 +33,13 @@ function edited(name: string, edit: (d: any) => void): string {
   return file;
 }
 const usedChange = edited('used.yaml', (d) => delete d.components.schemas.TokenData.properties.expires_in);
-const unusedChange = edited('unused.yaml', (d) => d.paths['/v1/abutment/syncDeleteUserMetadata/{uid}'].post['x-codes'].push('500'));
-const harmless = edited('harmless.yaml', (d) => (d.components.schemas.SaveSchoolRequest.properties.organName.description = 'school name'));
+const unusedChange = edited('unused.yaml', (d) =>
+  d.paths['/v1/abutment/syncDeleteUserMetadata/{uid}'].post['x-codes'].push('500'),
+);
+const harmless = edited(
+  'harmless.yaml',
+  (d) => (d.components.schemas.SaveSchoolRequest.properties.organName.description = 'school name'),
+);
 
 let m: Awaited<ReturnType<typeof testMock>>;
 let url: string;
@@ -38,7 +47,10 @@ const journal = join(dir, 'journal.ndjson');
 beforeAll(async () => {
   m = await testMock();
   url = await listen(m.server);
-  await request(m.listener).post('/v1/channel/token').set('X-Mock-Session', 'qa').send({ appid: 'demo-app', secret: 'demo-secret' });
+  await request(m.listener)
+    .post('/v1/channel/token')
+    .set('X-Mock-Session', 'qa')
+    .send({ appid: 'demo-app', secret: 'demo-secret' });
   writeFileSync(journal, m.calls.map((c) => exactJson.stringify(c)).join('\n') + '\n{"torn":\n');
 });
 afterAll(() => {
@@ -48,13 +60,30 @@ afterAll(() => {
 
 describe('contract-mock diff', () => {
   test('a breaking change the recorded calls use: exit 1, "used by 1 recorded call" with the example call', async () => {
-    const r = await run([oldFile, usedChange, '--journal', journal, '--json', join(dir, 'used.json'), '--junit', join(dir, 'used.xml')]);
+    const r = await run([
+      oldFile,
+      usedChange,
+      '--journal',
+      journal,
+      '--json',
+      join(dir, 'used.json'),
+      '--junit',
+      join(dir, 'used.xml'),
+    ]);
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stdout).toContain('BREAKING channelToken: response /data/expires_in: field removed · used by 1 recorded call, e.g. POST /v1/channel/token');
-    expect(r.stdout).toContain('old /components/schemas/TokenData/properties/expires_in  new /components/schemas/TokenData/properties');
+    expect(r.stdout).toContain(
+      'BREAKING channelToken: response /data/expires_in: field removed · used by 1 recorded call, e.g. POST /v1/channel/token',
+    );
+    expect(r.stdout).toContain(
+      'old /components/schemas/TokenData/properties/expires_in  new /components/schemas/TokenData/properties',
+    );
     const json = JSON.parse(readFileSync(join(dir, 'used.json'), 'utf8'));
     expect(json).toMatchObject({ api: 'platform-sync', recordedCalls: 1, breaking: 1, usedBreaking: 1 });
-    expect(json.changes[0]).toMatchObject({ kind: 'response-field-removed', usedBy: 1, example: { method: 'POST', path: '/v1/channel/token' } });
+    expect(json.changes[0]).toMatchObject({
+      kind: 'response-field-removed',
+      usedBy: 1,
+      example: { method: 'POST', path: '/v1/channel/token' },
+    });
     expect(readFileSync(join(dir, 'used.xml'), 'utf8')).toMatch(/<failure[^>]*type="response-field-removed"/);
   });
 

@@ -17,11 +17,19 @@ describe('contract-mock lint (the command)', () => {
 
   test('a scenario folder with a mistake: file:line and the field, exit 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-lint-cli-'));
-    writeFileSync(join(dir, 'bad-code.yaml'), 'name: bad-code\ndescription: d\nrules:\n  - when: { api: wx-push }\n    then: { error: "40410" }\n');
-    writeFileSync(join(dir, 'fine.yaml'), 'name: fine\ndescription: d\nrules:\n  - when: {}\n    then: { httpError: 503 }\n');
+    writeFileSync(
+      join(dir, 'bad-code.yaml'),
+      'name: bad-code\ndescription: d\nrules:\n  - when: { api: wx-push }\n    then: { error: "40410" }\n',
+    );
+    writeFileSync(
+      join(dir, 'fine.yaml'),
+      'name: fine\ndescription: d\nrules:\n  - when: {}\n    then: { httpError: 503 }\n',
+    );
     const run = spawnSync(process.execPath, [bin, 'lint', '--no-spectral', dir], { encoding: 'utf8', timeout: 60_000 });
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/bad-code\.yaml:5 error scenario \/rules\/0\/then\/error: "40410" is not in the error catalogue of wx-push/);
+    expect(run.stdout).toMatch(
+      /bad-code\.yaml:5 error scenario \/rules\/0\/then\/error: "40410" is not in the error catalogue of wx-push/,
+    );
     expect(run.stdout).not.toContain('fine.yaml');
     expect(run.stdout).toMatch(/lint: 1 error\(s\)/);
   });

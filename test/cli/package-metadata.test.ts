@@ -6,7 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 
 const root = packageRoot();
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { license: string; repository?: { type: string; url: string }; bugs?: { url: string }; homepage?: string };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  license: string;
+  repository?: { type: string; url: string };
+  bugs?: { url: string };
+  homepage?: string;
+};
 
 describe('package metadata', () => {
   test('the MIT LICENSE file matches "license" and is in the tarball', () => {
@@ -14,7 +19,13 @@ describe('package metadata', () => {
     const license = readFileSync(join(root, 'LICENSE'), 'utf8');
     expect(license.split('\n')[0]).toBe('MIT License');
     expect(license).toContain('Copyright (c) 2026 contract-mock contributors');
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ files: Array<{ path: string }> }>;
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as Array<{ files: Array<{ path: string }> }>;
     expect(packed[0]!.files.map((f) => f.path)).toContain('LICENSE');
   });
 

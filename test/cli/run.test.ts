@@ -38,7 +38,11 @@ function start(args: string[]): { ran: Promise<Ran>; output: (waitFor: string) =
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const ran = new Promise<Ran>((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
-  return { ran, pid: child.pid!, output: (text) => new Promise((resolve) => (stdout.includes(text) ? resolve() : waiters.push({ text, resolve }))) };
+  return {
+    ran,
+    pid: child.pid!,
+    output: (text) => new Promise((resolve) => (stdout.includes(text) ? resolve() : waiters.push({ text, resolve }))),
+  };
 }
 const run = (...args: string[]): Promise<Ran> => start(args).ran;
 
@@ -85,24 +89,32 @@ describe('contract-mock run', () => {
     const marker = join(dir, 'ran');
     const script = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
     const holder: Server = createServer();
-    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)),
+    );
     try {
       const taken = await run('--port', String(port), '--', process.execPath, '-e', script);
       expect(taken.status).toBe(2);
-      expect(taken.stderr.trim().split('\n')).toEqual([`contract-mock run: port ${port} on 127.0.0.1 is already in use: stop what holds it, or pick another with --port N (--port 0 picks a free one)`]);
+      expect(taken.stderr.trim().split('\n')).toEqual([
+        `contract-mock run: port ${port} on 127.0.0.1 is already in use: stop what holds it, or pick another with --port N (--port 0 picks a free one)`,
+      ]);
     } finally {
       holder.close();
     }
     const missing = await run('--scenarios', join(dir, 'no-such-folder'), '--', process.execPath, '-e', script);
     expect(missing.status).toBe(2);
-    expect(missing.stderr.trim().split('\n')).toEqual([`contract-mock run: --scenarios ${join(dir, 'no-such-folder')}: no such folder`]);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      `contract-mock run: --scenarios ${join(dir, 'no-such-folder')}: no such folder`,
+    ]);
     expect(existsSync(marker)).toBe(false);
     const unknown = await run('--', 'contract-mock-no-such-command');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('contract-mock run: cannot run contract-mock-no-such-command: no such command (ENOENT)');
+    expect(unknown.stderr).toContain(
+      'contract-mock run: cannot run contract-mock-no-such-command: no such command (ENOENT)',
+    );
   });
 
-  test('SIGTERM to run reaches the command, then the mock stops; run exits with the command\'s code', async () => {
+  test("SIGTERM to run reaches the command, then the mock stops; run exits with the command's code", async () => {
     const marker = join(dir, 'terminated');
     const script = `process.on('SIGTERM', () => { require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x'); process.exit(143); }); setInterval(() => {}, 1000); console.log('script ready ' + process.env.CONTRACT_MOCK_URL);`;
     const started = start(['--allow-empty', '--', process.execPath, '-e', script]);

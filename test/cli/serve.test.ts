@@ -11,8 +11,14 @@ const bin = join(packageRoot(), 'bin', 'contract-mock.js');
 const children: Array<ReturnType<typeof spawn>> = [];
 afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
 
-function serve(args: string[], env: Record<string, string> = {}): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ line: string; child: ReturnType<typeof spawn> }> {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -35,14 +41,18 @@ describe('contract-mock serve', () => {
     expect(line).toContain(`admin API  http://127.0.0.1:${port}/__mock`);
     const health = (await (await fetch(`http://127.0.0.1:${port}/__mock/health`)).json()) as { status: string };
     expect(health.status).toBe('ok');
-    const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"appid":"demo-app","secret":"demo-secret"}',
+    });
     expect(((await token.json()) as { status: number }).status).toBe(200);
     const exited = new Promise<number | null>((r) => child.on('exit', r));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 
-  test('prints one line per API with its base URL: the directory its operations share, or a served document\'s mount', async () => {
+  test("prints one line per API with its base URL: the directory its operations share, or a served document's mount", async () => {
     const port = await freePort();
     const petstore = join(packageRoot(), 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore.yaml');
     const { line } = await serve(['--port', String(port), '--spec', petstore]);
@@ -59,7 +69,10 @@ describe('contract-mock serve', () => {
   });
 
   test('refuses a non-loopback host without --admin-token, saying how to fix it', () => {
-    const run = spawnSync(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, [bin, 'serve', '--host', '0.0.0.0', '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('refusing to bind 0.0.0.0 without --admin-token');
     expect(run.stderr).toContain('Fix:');
@@ -71,10 +84,16 @@ describe('contract-mock serve', () => {
     const res = await fetch(`http://127.0.0.1:${port}/wx/push/deletePushProject?id=435`, { method: 'DELETE' });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { code: string }).code).toBe('16000');
-    const spec = (await (await fetch(`http://127.0.0.1:${port}/__mock/specs/wx-push`)).json()) as { servers: Array<{ url: string }>; paths: Record<string, { delete: { responses: object } }> };
+    const spec = (await (await fetch(`http://127.0.0.1:${port}/__mock/specs/wx-push`)).json()) as {
+      servers: Array<{ url: string }>;
+      paths: Record<string, { delete: { responses: object } }>;
+    };
     expect(spec.servers[0]!.url).toBe(`http://127.0.0.1:${port}`);
     expect(Object.keys(spec.paths['/wx/push/deletePushProject']!.delete.responses)).toContain('404');
-    const bad = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--http-status', 'sometimes'], { encoding: 'utf8', timeout: 20_000 });
+    const bad = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--http-status', 'sometimes'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--http-status must be documented or mapped, got sometimes');
   });
@@ -83,9 +102,15 @@ describe('contract-mock serve', () => {
     const port = await freePort();
     await serve(['--port', String(port), '--admin-token', 's3cret']);
     expect((await fetch(`http://127.0.0.1:${port}/__mock/health`)).status).toBe(401);
-    expect((await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer wrong!' } })).status).toBe(401);
-    expect((await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
-    const org = await fetch(`http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`);
+    expect(
+      (await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer wrong!' } })).status,
+    ).toBe(401);
+    expect(
+      (await fetch(`http://127.0.0.1:${port}/__mock/health`, { headers: { authorization: 'Bearer s3cret' } })).status,
+    ).toBe(200);
+    const org = await fetch(
+      `http://127.0.0.1:${port}/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token`,
+    );
     expect(((await org.json()) as { code: string }).code).toBe('000000');
   });
 
@@ -95,31 +120,61 @@ describe('contract-mock serve', () => {
     const port = await freePort();
     const { line, child } = await serve(['--port', String(port), '--state', join(dir, 'state'), '--journal', file]);
     expect(line).toContain(`journal in ${file}`);
-    await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    await fetch(`http://127.0.0.1:${port}/v1/channel/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"appid":"demo-app","secret":"demo-secret"}',
+    });
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGTERM');
     await exited;
-    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { operationId: string });
+    const records = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { operationId: string });
     expect(records.map((r) => r.operationId)).toEqual(['channelToken']);
     expect(existsSync(join(dir, 'state', 'journal.ndjson'))).toBe(false);
     const again = await freePort();
     await serve(['--port', String(again), '--state', join(dir, 'state'), '--journal', file]);
-    expect(((await (await fetch(`http://127.0.0.1:${again}/__mock/calls`)).json()) as Array<{ operationId: string }>).map((c) => c.operationId)).toEqual(['channelToken']);
+    expect(
+      ((await (await fetch(`http://127.0.0.1:${again}/__mock/calls`)).json()) as Array<{ operationId: string }>).map(
+        (c) => c.operationId,
+      ),
+    ).toEqual(['channelToken']);
   });
 
   // Issue 29: a scenario file that does not load (here a name a built-in holds) now stops serve at start (exit 2)
   // instead of being logged and skipped; test/cli/serve-scenarios.test.ts covers that, this one the files that load.
-  test('--scenarios DIR serves a project\'s own scenario beside the built-ins; a clashing name stops the start, with file:line', async () => {
+  test("--scenarios DIR serves a project's own scenario beside the built-ins; a clashing name stops the start, with file:line", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-serve-scn-'));
-    writeFileSync(join(dir, 'my-token-down.yaml'), 'name: my-token-down\ndescription: mine\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n');
+    writeFileSync(
+      join(dir, 'my-token-down.yaml'),
+      'name: my-token-down\ndescription: mine\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n',
+    );
     const port = await freePort();
-    const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--scenarios', dir, '--scenario', 'my-token-down'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--port', String(port), '--scenarios', dir, '--scenario', 'my-token-down'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     children.push(child);
-    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('admin API') && resolve()));
-    const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    await new Promise<void>((resolve) =>
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('admin API') && resolve()),
+    );
+    const token = await fetch(`http://127.0.0.1:${port}/v1/channel/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"appid":"demo-app","secret":"demo-secret"}',
+    });
     expect(((await token.json()) as { code: string }).code).toBe('40001');
-    writeFileSync(join(dir, 'flaky.yaml'), 'name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n');
-    const clash = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--scenarios', dir], { encoding: 'utf8', timeout: 20_000 });
+    writeFileSync(
+      join(dir, 'flaky.yaml'),
+      'name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n',
+    );
+    const clash = spawnSync(process.execPath, [bin, 'serve', '--port', '0', '--scenarios', dir], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(clash.status).toBe(2);
     expect(clash.stderr).toContain(`${join(dir, 'flaky.yaml')}:1: /name: "flaky" is already the name of`);
   });
@@ -146,8 +201,16 @@ describe('contract-mock serve: graceful shutdown', () => {
     const port = await freePort();
     const { child } = await serve(['--port', String(port), '--journal', journal]);
     const base = `http://127.0.0.1:${port}`;
-    await fetch(`${base}/wx/push/addPushProject`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ url: hook, project: 'shutdown' }).toString() });
-    const answer = await fetch(`${base}/wx/wxc/receive`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"event":"shutdown"}' });
+    await fetch(`${base}/wx/push/addPushProject`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ url: hook, project: 'shutdown' }).toString(),
+    });
+    const answer = await fetch(`${base}/wx/wxc/receive`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"event":"shutdown"}',
+    });
     expect(await answer.json()).toEqual({ code: 200, message: 'success' });
     await delivered;
 
@@ -155,7 +218,9 @@ describe('contract-mock serve: graceful shutdown', () => {
     child.stdout!.on('data', (d: Buffer) => (out += d));
     let exitedBeforeRelease = false;
     let releasedYet = false;
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => ((exitedBeforeRelease = !releasedYet), r(code))));
+    const exited = new Promise<number | null>((r) =>
+      child.on('exit', (code) => ((exitedBeforeRelease = !releasedYet), r(code))),
+    );
     child.kill('SIGINT');
     // Once the mock says it is finishing, it must still be waiting for the held delivery.
     await expect.poll(() => out, { timeout: 10_000 }).toContain('SIGINT, finishing in-flight calls');
@@ -166,8 +231,16 @@ describe('contract-mock serve: graceful shutdown', () => {
     expect(exitedBeforeRelease).toBe(false);
     receiver.close();
     // The record is written when the answer goes out; the delivery outcomes follow as a `deliveriesOf` line.
-    type Line = { id?: string; operationId?: string; deliveriesOf?: string; deliveries: Array<{ url: string; ok: boolean; status?: number; pending?: boolean }> };
-    const lines = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+    type Line = {
+      id?: string;
+      operationId?: string;
+      deliveriesOf?: string;
+      deliveries: Array<{ url: string; ok: boolean; status?: number; pending?: boolean }>;
+    };
+    const lines = readFileSync(journal, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     const receive = lines.find((r) => r.operationId === 'receive')!;
     const outcome = lines.filter((l) => l.deliveriesOf === receive.id).at(-1);
     expect(outcome?.deliveries).toMatchObject([{ url: hook, ok: true, status: 200 }]);

@@ -9,7 +9,12 @@ import { describe, expect, test } from 'vitest';
 import { createMock, startMock } from '../../src/index.js';
 
 const quiet = { log: () => {} };
-const token = (url: string) => fetch(`${url}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+const token = (url: string) =>
+  fetch(`${url}/v1/channel/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"appid":"demo-app","secret":"demo-secret"}',
+  });
 
 describe('startMock', () => {
   test('resolves once it listens, with url and close(); close() stops it', async () => {
@@ -27,7 +32,12 @@ describe('startMock', () => {
     const mock = await startMock();
     try {
       expect(mock.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect([...mock.contract.apis.keys()].sort()).toEqual(['ios-datasyn', 'platform-sync', 'wuhan-eduyun', 'wx-push']);
+      expect([...mock.contract.apis.keys()].sort()).toEqual([
+        'ios-datasyn',
+        'platform-sync',
+        'wuhan-eduyun',
+        'wx-push',
+      ]);
     } finally {
       await mock.close();
     }
@@ -35,9 +45,13 @@ describe('startMock', () => {
 
   test('a port already in use rejects, saying which, and leaves nothing running', async () => {
     const holder: Server = createServer();
-    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)),
+    );
     try {
-      await expect(startMock({ port, ...quiet })).rejects.toThrow(`startMock: port ${port} on 127.0.0.1 is already in use (pass port: 0 for a free one)`);
+      await expect(startMock({ port, ...quiet })).rejects.toThrow(
+        `startMock: port ${port} on 127.0.0.1 is already in use (pass port: 0 for a free one)`,
+      );
     } finally {
       holder.close();
     }
@@ -49,7 +63,9 @@ describe('createMock', () => {
     const mock = await createMock();
     try {
       expect(mock.server.listening).toBe(false);
-      const res = await request(mock.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' });
+      const res = await request(mock.listener)
+        .post('/v1/channel/token')
+        .send({ appid: 'demo-app', secret: 'demo-secret' });
       expect(res.body.status).toBe(200);
     } finally {
       await mock.shutdown();
@@ -59,14 +75,30 @@ describe('createMock', () => {
 
 describe('a bad argument from JavaScript is a TypeError naming the option', () => {
   test.each([
-    ['startMock', { port: 'abc' }, 'startMock: port must be a whole number from 0 to 65535 (0 picks a free port), got "abc"'],
-    ['startMock', { port: 70000 }, 'startMock: port must be a whole number from 0 to 65535 (0 picks a free port), got 70000'],
+    [
+      'startMock',
+      { port: 'abc' },
+      'startMock: port must be a whole number from 0 to 65535 (0 picks a free port), got "abc"',
+    ],
+    [
+      'startMock',
+      { port: 70000 },
+      'startMock: port must be a whole number from 0 to 65535 (0 picks a free port), got 70000',
+    ],
     ['startMock', { prot: 0 }, 'startMock: unknown option "prot" (did you mean "port"?); the options are port, host,'],
     ['startMock', 'http://127.0.0.1:4010', 'startMock: options must be an object, got "http://127.0.0.1:4010"'],
     ['startMock', { seed: '42' }, 'startMock: seed must be a finite number, got "42"'],
-    ['startMock', { specFiles: 'petstore.yaml' }, 'startMock: specFiles must be an array of strings, got "petstore.yaml"'],
+    [
+      'startMock',
+      { specFiles: 'petstore.yaml' },
+      'startMock: specFiles must be an array of strings, got "petstore.yaml"',
+    ],
     ['startMock', { httpStatus: 'always' }, 'startMock: httpStatus must be "documented" or "mapped", got "always"'],
-    ['startMock', { limits: { maxBody: 10 } }, 'startMock: limits.maxBody is not a limit; the limits are maxBodyBytes,'],
+    [
+      'startMock',
+      { limits: { maxBody: 10 } },
+      'startMock: limits.maxBody is not a limit; the limits are maxBodyBytes,',
+    ],
     ['startMock', { limits: { maxBodyBytes: -1 } }, 'startMock: limits.maxBodyBytes must be a number above 0, got -1'],
     ['startMock', { host: '0.0.0.0' }, 'startMock: host 0.0.0.0 is off loopback: pass adminToken too'],
     ['createMock', { port: 0 }, 'createMock: unknown option "port"; the options are contract,'],

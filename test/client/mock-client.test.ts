@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => m.server.close());
 
 async function post(client: MockClient, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...client.headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...client.headers },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as Record<string, unknown>;
 }
 
@@ -21,18 +25,42 @@ describe('MockClient', () => {
   test('the README QA script: a token expires on the mock clock, and verify proves the client renewed it', async () => {
     const mock = new MockClient(url).withSession('qa-token-expiry');
     await mock.reset();
-    const { data } = (await post(mock, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })) as { data: { access_token: string } };
+    const { data } = (await post(mock, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })) as {
+      data: { access_token: string };
+    };
     await mock.advanceClock(7201);
-    const school = { access_token: data.access_token, organName: '武汉一中', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 1 };
+    const school = {
+      access_token: data.access_token,
+      organName: '武汉一中',
+      organKind: 3,
+      provinceName: '湖北省',
+      cityName: '武汉市',
+      areaName: '武昌区',
+      otherId: 1,
+    };
     expect((await post(mock, '/v1/abutment/syncSaveOrganMetadata', school)).status).toBe(403);
     // ... the client under test would now get a new token and retry:
-    const fresh = (await post(mock, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })) as { data: { access_token: string } };
-    expect((await post(mock, '/v1/abutment/syncSaveOrganMetadata', { ...school, access_token: fresh.data.access_token })).status).toBe(200);
+    const fresh = (await post(mock, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })) as {
+      data: { access_token: string };
+    };
+    expect(
+      (await post(mock, '/v1/abutment/syncSaveOrganMetadata', { ...school, access_token: fresh.data.access_token }))
+        .status,
+    ).toBe(200);
 
-    expect(await mock.verify({ operationId: 'channelToken', count: 2 })).toEqual({ ok: true, matched: 2, expected: 'exactly 2' });
-    expect(await mock.verify({ operationId: 'syncSaveOrganMetadata', atLeast: 1, where: { code: '200' } })).toMatchObject({ ok: true });
+    expect(await mock.verify({ operationId: 'channelToken', count: 2 })).toEqual({
+      ok: true,
+      matched: 2,
+      expected: 'exactly 2',
+    });
+    expect(
+      await mock.verify({ operationId: 'syncSaveOrganMetadata', atLeast: 1, where: { code: '200' } }),
+    ).toMatchObject({ ok: true });
     expect(await mock.violations()).toEqual([]);
-    expect((await mock.calls({ operationId: 'syncSaveOrganMetadata' })).map((c) => c.response.code)).toEqual(['403', '200']);
+    expect((await mock.calls({ operationId: 'syncSaveOrganMetadata' })).map((c) => c.response.code)).toEqual([
+      '403',
+      '200',
+    ]);
   });
 
   test('sessions are isolated; clearCalls, state and seed work per session', async () => {
@@ -65,7 +93,10 @@ describe('MockClient', () => {
     await qa.activateScenario('internal-error');
     expect(((await qa.scenarios()).active as Array<{ name: string }>).map((s) => s.name)).toEqual(['internal-error']);
     expect((await other.scenarios()).active).toEqual([]);
-    expect(await post(qa, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })).toEqual({ status: 404, message: '异常错误' });
+    expect(await post(qa, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })).toEqual({
+      status: 404,
+      message: '异常错误',
+    });
     expect((await post(other, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }))['status']).toBe(200);
     await qa.deactivateScenario('internal-error');
     expect((await qa.scenarios()).active).toEqual([]);
@@ -96,7 +127,11 @@ describe('MockClient.journal', () => {
       for (let i = 0; i < 3; i++) await fetch(`${smallUrl}/wx/push/queryPushProject`, { headers: mock.headers });
       const { calls, lost } = await mock.journal();
       expect([calls.length, lost]).toEqual([1, 2]);
-      expect(await mock.verify({ operationId: 'queryPushProject', count: 1 })).toMatchObject({ ok: false, matched: 1, lost: 2 });
+      expect(await mock.verify({ operationId: 'queryPushProject', count: 1 })).toMatchObject({
+        ok: false,
+        matched: 1,
+        lost: 2,
+      });
     } finally {
       small.server.close();
     }

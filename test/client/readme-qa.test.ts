@@ -57,7 +57,11 @@ function runScript(recovers: boolean): Promise<{ status: number | null; stderr: 
   const imports = script.slice(0, script.length - body.length);
   const file = join(mkdtempSync(join(tmpdir(), 'cm-readme-qa-')), 'qa.mjs');
   writeFileSync(file, (imports + sampleClient(recovers) + body).replaceAll('http://127.0.0.1:4010', url));
-  return new Promise((resolve) => execFile(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 }, (err, _out, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stderr })));
+  return new Promise((resolve) =>
+    execFile(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 }, (err, _out, stderr) =>
+      resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+    ),
+  );
 }
 
 describe("the QA guide's script", () => {

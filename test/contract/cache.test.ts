@@ -26,16 +26,32 @@ describe('contract cache', () => {
       for (const c of cases) {
         const r = toRequest(op, c.parts);
         const [path, search = ''] = r.path.split('?');
-        const raw = { method: r.method, search, params: Object.fromEntries(Object.entries(c.parts.path).map(([k, v]) => [k, String(v)])), contentType: r.headers['content-type'], body: r.body };
-        expect(validateRequest(twin, raw).violations, `${op.operationId} ${c.name} ${path}`).toEqual(validateRequest(op, raw).violations);
+        const raw = {
+          method: r.method,
+          search,
+          params: Object.fromEntries(Object.entries(c.parts.path).map(([k, v]) => [k, String(v)])),
+          contentType: r.headers['content-type'],
+          body: r.body,
+        };
+        expect(validateRequest(twin, raw).violations, `${op.operationId} ${c.name} ${path}`).toEqual(
+          validateRequest(op, raw).violations,
+        );
         compared++;
       }
     }
     for (const api of compiled.apis.values()) {
       for (const site of exampleSites(api.spec.document).filter((s) => s.pointer.includes('/responses/'))) {
-        const opId = compiled.operations.find((o) => site.pointer.startsWith(`/paths/${o.path.replace(/\//g, '~1')}/${o.method.toLowerCase()}/`))!.operationId;
-        const a = validateResponse(compiled.operations.find((o) => o.operationId === opId)!, site.value);
-        const b = validateResponse(cached.operations.find((o) => o.operationId === opId)!, site.value);
+        const opId = compiled.operations.find((o) =>
+          site.pointer.startsWith(`/paths/${o.path.replace(/\//g, '~1')}/${o.method.toLowerCase()}/`),
+        )!.operationId;
+        const a = validateResponse(
+          compiled.operations.find((o) => o.operationId === opId)!,
+          site.value,
+        );
+        const b = validateResponse(
+          cached.operations.find((o) => o.operationId === opId)!,
+          site.value,
+        );
         expect(b).toEqual(a);
         compared++;
       }
@@ -45,7 +61,8 @@ describe('contract cache', () => {
 
   test('a spec edited after the build makes the cache stale: it is not used', async () => {
     const specs = mkdtempSync(join(tmpdir(), 'cm-cache-specs-'));
-    for (const n of ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push']) copyFileSync(join(defaultSpecsDir(), `${n}.openapi.yaml`), join(specs, `${n}.openapi.yaml`));
+    for (const n of ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])
+      copyFileSync(join(defaultSpecsDir(), `${n}.openapi.yaml`), join(specs, `${n}.openapi.yaml`));
     const dir = mkdtempSync(join(tmpdir(), 'cm-cache-'));
     await buildContractCache(dir, specs);
     expect(loadCachedContract(dir, specs)).toBeDefined();
@@ -56,7 +73,8 @@ describe('contract cache', () => {
 
   test('the build skips a cache made from the same specs and code, and rebuilds it after an edit', async () => {
     const specs = mkdtempSync(join(tmpdir(), 'cm-cache-specs-'));
-    for (const n of ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push']) copyFileSync(join(defaultSpecsDir(), `${n}.openapi.yaml`), join(specs, `${n}.openapi.yaml`));
+    for (const n of ['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])
+      copyFileSync(join(defaultSpecsDir(), `${n}.openapi.yaml`), join(specs, `${n}.openapi.yaml`));
     const dir = mkdtempSync(join(tmpdir(), 'cm-cache-'));
     expect(await ensureContractCache(dir, specs)).toBe('built');
     expect(await ensureContractCache(dir, specs)).toBe('current');

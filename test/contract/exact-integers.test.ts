@@ -17,30 +17,35 @@ async function token(): Promise<string> {
   return res.body.data.access_token as string;
 }
 /** A JSON body written by hand, so the digits on the wire are exactly these. */
-const postRaw = (path: string, text: string) => request(m.listener).post(path).set('Content-Type', 'application/json').send(text);
-const school = (t: string, otherId: string) => `{"access_token":"${t}","organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区","otherId":${otherId}}`;
+const postRaw = (path: string, text: string) =>
+  request(m.listener).post(path).set('Content-Type', 'application/json').send(text);
+const school = (t: string, otherId: string) =>
+  `{"access_token":"${t}","organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区","otherId":${otherId}}`;
 
 describe('int64 beyond 2^53 round-trips byte for byte', () => {
-  test.each(['9007199254740993', '9223372036854775807', '-9223372036854775808'])('otherId %s: response, state, delete by path, journal, HAR and NDJSON', async (id) => {
-    const t = await token();
-    const saved = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, id));
-    expect(saved.text).toContain(`"otherId":${id}`);
-    expect(saved.body.status).toBe(200);
+  test.each(['9007199254740993', '9223372036854775807', '-9223372036854775808'])(
+    'otherId %s: response, state, delete by path, journal, HAR and NDJSON',
+    async (id) => {
+      const t = await token();
+      const saved = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, id));
+      expect(saved.text).toContain(`"otherId":${id}`);
+      expect(saved.body.status).toBe(200);
 
-    const state = await request(m.listener).get('/__mock/state');
-    expect(state.text).toContain(`"otherId":${id}`);
+      const state = await request(m.listener).get('/__mock/state');
+      expect(state.text).toContain(`"otherId":${id}`);
 
-    const calls = await request(m.listener).get('/__mock/calls?operationId=syncSaveOrganMetadata');
-    expect(calls.text.match(new RegExp(`"otherId":${id}\\b`, 'g'))).toHaveLength(2); // request and response
-    const har = await request(m.listener).get('/__mock/calls.har');
-    expect(har.text).toContain(`\\"otherId\\":${id}`);
-    const ndjson = await request(m.listener).get('/__mock/calls.ndjson');
-    expect(ndjson.text).toContain(`"otherId":${id}`);
+      const calls = await request(m.listener).get('/__mock/calls?operationId=syncSaveOrganMetadata');
+      expect(calls.text.match(new RegExp(`"otherId":${id}\\b`, 'g'))).toHaveLength(2); // request and response
+      const har = await request(m.listener).get('/__mock/calls.har');
+      expect(har.text).toContain(`\\"otherId\\":${id}`);
+      const ndjson = await request(m.listener).get('/__mock/calls.ndjson');
+      expect(ndjson.text).toContain(`"otherId":${id}`);
 
-    // The path id reaches the same record: no rounding between body and path.
-    const deleted = await postRaw(`/v1/abutment/syncDeleteOrganMetadata/${id}`, `{"access_token":"${t}"}`);
-    expect(deleted.body).toEqual({ status: 200, message: 'Delete success' });
-  });
+      // The path id reaches the same record: no rounding between body and path.
+      const deleted = await postRaw(`/v1/abutment/syncDeleteOrganMetadata/${id}`, `{"access_token":"${t}"}`);
+      expect(deleted.body).toEqual({ status: 200, message: 'Delete success' });
+    },
+  );
 
   test('a neighbour that rounds to the same double is a different school', async () => {
     const t = await token();
@@ -58,13 +63,19 @@ describe('integers outside their format or not plain decimals are parameter erro
     const t = await token();
     const res = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, id));
     expect(res.body).toEqual({ status: 402, message: '参数错误' });
-    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{ pointer: string; message: string }>;
+    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{
+      pointer: string;
+      message: string;
+    }>;
     expect(violations).toEqual([{ pointer, message: expect.stringMatching(message) }]);
   });
 
   test('int32 field (organKind) beyond int32 is refused', async () => {
     const t = await token();
-    const res = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, '1').replace('"organKind":2', '"organKind":9007199254740993'));
+    const res = await postRaw(
+      '/v1/abutment/syncSaveOrganMetadata',
+      school(t, '1').replace('"organKind":2', '"organKind":9007199254740993'),
+    );
     expect(res.body.status).toBe(402);
     expect(res.headers['x-mock-violations']).toContain('/body/organKind');
   });
@@ -79,7 +90,10 @@ describe('integers outside their format or not plain decimals are parameter erro
   ])('wx-push deletePushProject?id=%s answers 11001 with one violation', async (id, message) => {
     const res = await request(m.listener).delete(`/wx/push/deletePushProject?id=${id}`);
     expect(res.body.code).toBe('11001');
-    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{ pointer: string; message: string }>;
+    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{
+      pointer: string;
+      message: string;
+    }>;
     expect(violations).toEqual([{ pointer: '/query/id', message: expect.stringMatching(message) }]);
   });
 
@@ -101,7 +115,10 @@ describe('a JSON body integer is judged by its value, whatever its notation', ()
     const t = await token();
     const res = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, id));
     expect(res.body).toEqual({ status: 402, message: '参数错误' });
-    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{ pointer: string; message: string }>;
+    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{
+      pointer: string;
+      message: string;
+    }>;
     expect(violations).toEqual([{ pointer, message: expect.stringMatching(message) }]);
     const state = await request(m.listener).get('/__mock/state');
     expect(state.body.apis['platform-sync'].schools).toEqual([]);
@@ -109,9 +126,15 @@ describe('a JSON body integer is judged by its value, whatever its notation', ()
 
   test('an int32 field (organKind) written 3e9 is outside int32', async () => {
     const t = await token();
-    const res = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, '1').replace('"organKind":2', '"organKind":3e9'));
+    const res = await postRaw(
+      '/v1/abutment/syncSaveOrganMetadata',
+      school(t, '1').replace('"organKind":2', '"organKind":3e9'),
+    );
     expect(res.body.status).toBe(402);
-    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{ pointer: string; message: string }>;
+    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{
+      pointer: string;
+      message: string;
+    }>;
     // (and outside its enum, 1-5)
     expect(violations).toContainEqual({ pointer: '/body/organKind', message: expect.stringMatching(/outside int32/) });
   });
@@ -136,16 +159,22 @@ describe('a JSON body integer is judged by its value, whatever its notation', ()
     const t = await token();
     const res = await postRaw('/v1/abutment/syncSaveOrganMetadata', school(t, '1.5'));
     expect(res.body.status).toBe(402);
-    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{ pointer: string; message: string }>;
+    const violations = JSON.parse(res.headers['x-mock-violations'] as string) as Array<{
+      pointer: string;
+      message: string;
+    }>;
     expect(violations).toEqual([{ pointer: '/body/otherId', message: 'must be integer' }]);
   });
 });
 
 describe('POST /__mock/state keeps int64 beyond 2^53 like the API paths', () => {
-  const seedRaw = (text: string) => request(m.listener).post('/__mock/state').set('Content-Type', 'application/json').send(text);
+  const seedRaw = (text: string) =>
+    request(m.listener).post('/__mock/state').set('Content-Type', 'application/json').send(text);
 
   test('a seeded school 9007199254740993 is stored, echoed and found by its exact id', async () => {
-    const seeded = await seedRaw('{"platform-sync":{"schools":[{"otherId":9007199254740993,"organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区"}]}}');
+    const seeded = await seedRaw(
+      '{"platform-sync":{"schools":[{"otherId":9007199254740993,"organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区"}]}}',
+    );
     expect(seeded.status).toBe(201);
     expect(seeded.text).toContain('"otherId":9007199254740993');
     const state = await request(m.listener).get('/__mock/state');
@@ -160,7 +189,9 @@ describe('POST /__mock/state keeps int64 beyond 2^53 like the API paths', () => 
   });
 
   test('a seeded 9007199254740993.0 (a long written with a zero fraction) keeps every digit', async () => {
-    const seeded = await seedRaw('{"platform-sync":{"schools":[{"otherId":9007199254740993.0,"organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区"}]}}');
+    const seeded = await seedRaw(
+      '{"platform-sync":{"schools":[{"otherId":9007199254740993.0,"organName":"武汉市第七中学","organKind":2,"provinceName":"湖北省","cityName":"武汉市","areaName":"江岸区"}]}}',
+    );
     expect(seeded.status).toBe(201);
     const state = await request(m.listener).get('/__mock/state');
     expect(state.text).toContain('"otherId":9007199254740993');
@@ -168,7 +199,9 @@ describe('POST /__mock/state keeps int64 beyond 2^53 like the API paths', () => 
   });
 
   test('a seeded wx-push project 9223372036854775807 is listed, journaled, exported and deleted by its exact id', async () => {
-    const seeded = await seedRaw('{"wx-push":{"projects":[{"id":9223372036854775807,"url":"http://127.0.0.1:9/hook","project":"教务"},{"id":9007199254740993,"url":"http://127.0.0.1:9/b","project":"德育"}]}}');
+    const seeded = await seedRaw(
+      '{"wx-push":{"projects":[{"id":9223372036854775807,"url":"http://127.0.0.1:9/hook","project":"教务"},{"id":9007199254740993,"url":"http://127.0.0.1:9/b","project":"德育"}]}}',
+    );
     expect(seeded.status).toBe(201);
     const listed = await request(m.listener).get('/wx/push/queryPushProject');
     expect(listed.body.code).toBe('200');
@@ -191,7 +224,9 @@ describe('POST /__mock/state keeps int64 beyond 2^53 like the API paths', () => 
     ['beyond int64', '9223372036854775808', /wx-push\.projects\[0\]\.id is outside int64/],
     ['beyond int64 in exponent form', '1e20', /wx-push\.projects\[0\]\.id is outside int64/],
   ])('a seeded id %s is refused with problem+json and nothing is written', async (_n, id, detail) => {
-    const res = await seedRaw(`{"wx-push":{"projects":[{"id":${id},"url":"http://127.0.0.1:9/hook","project":"教务"}]}}`);
+    const res = await seedRaw(
+      `{"wx-push":{"projects":[{"id":${id},"url":"http://127.0.0.1:9/hook","project":"教务"}]}}`,
+    );
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/problem\+json/);
     expect(res.body.detail).toMatch(detail);

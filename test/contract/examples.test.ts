@@ -5,15 +5,24 @@ import { loadContract } from '../helpers/mock.js';
 
 const contract = await loadContract();
 const coercing = await coercingAjv();
-const sites = [...contract.apis.values()].flatMap((a) => exampleSites(a.spec.document).map((s) => ({ api: a.api, ...s })));
+const sites = [...contract.apis.values()].flatMap((a) =>
+  exampleSites(a.spec.document).map((s) => ({ api: a.api, ...s })),
+);
 
 describe('documented examples', () => {
   test('every operation carries request (where it has a body) and response examples', () => {
     for (const op of contract.operations) {
       const base = `/paths/${op.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${op.method.toLowerCase()}`;
       const mine = sites.filter((s) => s.api === op.api && s.pointer.startsWith(base + '/'));
-      expect(mine.some((s) => s.pointer.includes('/responses/')), `${op.operationId} response examples`).toBe(true);
-      if (op.bodyKind !== 'none') expect(mine.some((s) => s.pointer.includes('/requestBody/')), `${op.operationId} request examples`).toBe(true);
+      expect(
+        mine.some((s) => s.pointer.includes('/responses/')),
+        `${op.operationId} response examples`,
+      ).toBe(true);
+      if (op.bodyKind !== 'none')
+        expect(
+          mine.some((s) => s.pointer.includes('/requestBody/')),
+          `${op.operationId} request examples`,
+        ).toBe(true);
     }
   });
 
@@ -24,7 +33,10 @@ describe('documented examples', () => {
 
 describe('form fields that carry JSON (ios-datasyn json)', () => {
   const fields = contract.operations.flatMap((op) => {
-    const schema = ((op.raw['requestBody'] as Record<string, unknown> | undefined)?.['content'] as Record<string, { schema?: { properties?: Record<string, Record<string, unknown>> } }> | undefined)?.['application/x-www-form-urlencoded']?.schema;
+    const schema = (
+      (op.raw['requestBody'] as Record<string, unknown> | undefined)?.['content'] as
+        Record<string, { schema?: { properties?: Record<string, Record<string, unknown>> } }> | undefined
+    )?.['application/x-www-form-urlencoded']?.schema;
     return Object.entries(schema?.properties ?? {})
       .filter(([, s]) => s['contentMediaType'] === 'application/json')
       .map(([name, s]) => [`${op.operationId} ${name}`, s] as const);
@@ -46,17 +58,28 @@ describe('form fields that carry JSON (ios-datasyn json)', () => {
 
 describe("a provider answering like its document's examples passes verify's response check", () => {
   const responseExamples = contract.operations.flatMap((op) =>
-    Object.entries(((((op.raw['responses'] as Record<string, Record<string, unknown>>)['200']?.['content'] ?? {}) as Record<string, { examples?: Record<string, { value: unknown }> }>)['application/json']?.examples ?? {})).map(
-      ([name, ex]) => [`${op.api} ${op.operationId} ${name}`, op, ex.value] as const,
-    ),
+    Object.entries(
+      (
+        ((op.raw['responses'] as Record<string, Record<string, unknown>>)['200']?.['content'] ?? {}) as Record<
+          string,
+          { examples?: Record<string, { value: unknown }> }
+        >
+      )['application/json']?.examples ?? {},
+    ).map(([name, ex]) => [`${op.api} ${op.operationId} ${name}`, op, ex.value] as const),
   );
   test.each(responseExamples)('%s', async (_n, op, value) => {
     const { checkResponse } = await import('../../src/contract/check-response.js');
-    const result = checkResponse(op, contract.apis.get(op.api)!.dialect, { status: 200, contentType: 'application/json', text: JSON.stringify(value) });
+    const result = checkResponse(op, contract.apis.get(op.api)!.dialect, {
+      status: 200,
+      contentType: 'application/json',
+      text: JSON.stringify(value),
+    });
     expect(result.failures).toEqual([]);
   });
 
   test('wx-push receive: the document\'s {"code":741,"message":"success"} is among them', () => {
-    expect(responseExamples.some(([, op, v]) => op.operationId === 'receive' && (v as { code: number }).code === 741)).toBe(true);
+    expect(
+      responseExamples.some(([, op, v]) => op.operationId === 'receive' && (v as { code: number }).code === 741),
+    ).toBe(true);
   });
 });

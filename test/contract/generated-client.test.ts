@@ -85,7 +85,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(root, 'test-artifacts', 'generated-client-'));
   const { createClient } = await import('@hey-api/openapi-ts');
   const list = (await (await fetch(`${url}/__mock/specs`)).json()) as { specs: Array<{ api: string; url: string }> };
-  for (const spec of list.specs.filter((s) => ['platform-sync', 'ios-datasyn', 'wx-push', 'wuhan-eduyun'].includes(s.api))) {
+  for (const spec of list.specs.filter((s) =>
+    ['platform-sync', 'ios-datasyn', 'wx-push', 'wuhan-eduyun'].includes(s.api),
+  )) {
     const file = join(dir, `${spec.api}.json`);
     writeFileSync(file, await (await fetch(spec.url)).text());
     await createClient({ input: file, output: join(dir, spec.api), logs: { level: 'silent' } });
@@ -95,7 +97,9 @@ beforeAll(async () => {
 
 test('the generator sees the query token as an apiKey security scheme (wuhan-eduyun); body tokens have none', () => {
   const sdk = (api: string): string => readFileSync(join(dir, api, 'sdk.gen.ts'), 'utf8');
-  expect(sdk('wuhan-eduyun').replace(/\s+/g, ' ')).toMatch(/security: \[ ?\{ in: 'query', name: 'access_token', type: 'apiKey' ?\} ?\]/);
+  expect(sdk('wuhan-eduyun').replace(/\s+/g, ' ')).toMatch(
+    /security: \[ ?\{ in: 'query', name: 'access_token', type: 'apiKey' ?\} ?\]/,
+  );
   // platform-sync and ios-datasyn carry their tokens in the body, which no security scheme can describe (spec Decisions).
   expect(sdk('platform-sync')).not.toMatch(/security:/);
   expect(sdk('ios-datasyn')).not.toMatch(/security:/);
@@ -109,9 +113,25 @@ afterAll(() => {
 test('the generated clients and the flows written against them type-check (strict)', () => {
   writeFileSync(
     join(dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: [], skipLibCheck: true }, include: ['**/*.ts'] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+        types: [],
+        skipLibCheck: true,
+      },
+      include: ['**/*.ts'],
+    }),
   );
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')],
+    { encoding: 'utf8' },
+  );
   expect(tsc.stdout + tsc.stderr).toBe('');
   expect(tsc.status).toBe(0);
 }, 120_000);
@@ -122,7 +142,10 @@ test.each([
   ['wxPush', ['200', '200', '200']],
   ['wuhanEduyun', ['000000', expect.any(String)]],
 ])('%s flow through the generated client reaches success against the mock', async (name, expected) => {
-  const flows = (await import(pathToFileURL(join(dir, 'flows.ts')).href)) as Record<string, (baseUrl: string, headers: Record<string, string>) => Promise<string[]>>;
+  const flows = (await import(pathToFileURL(join(dir, 'flows.ts')).href)) as Record<
+    string,
+    (baseUrl: string, headers: Record<string, string>) => Promise<string[]>
+  >;
   expect(await flows[name]!(url, { 'X-Mock-Session': `generated-${name}` })).toEqual(expected);
   expect(m.calls.filter((c) => c.session === `generated-${name}` && c.violations.length)).toEqual([]);
   expect(responseViolations(m.calls)).toEqual([]);

@@ -13,9 +13,12 @@ import { loadContract, responseViolations, testMock } from '../helpers/mock.js';
 const contract = await loadContract();
 
 describe('links', () => {
-  test.each([...contract.apis.values()].map((a) => [a.api, a] as const))('%s: every link names a real operation, fields it has, and expressions that resolve', (_api, a) => {
-    expect(linkProblems(a.spec.document)).toEqual([]);
-  });
+  test.each([...contract.apis.values()].map((a) => [a.api, a] as const))(
+    '%s: every link names a real operation, fields it has, and expressions that resolve',
+    (_api, a) => {
+      expect(linkProblems(a.spec.document)).toEqual([]);
+    },
+  );
 
   test('a broken link is reported', () => {
     const doc = structuredClone(contract.apis.get('wx-push')!.spec.document) as JsonObject;
@@ -32,9 +35,14 @@ describe('links', () => {
   test('the token, save, register/login and add flows are declared', () => {
     const targets = (api: string, from: string): string[] => {
       const op = contract.apis.get(api as never)!.operations.find((o) => o.operationId === from)!;
-      return Object.values((((op.raw['responses'] as JsonObject)['200'] as JsonObject)['links'] ?? {}) as Record<string, JsonObject>).map((l) => l['operationId'] as string);
+      return Object.values(
+        (((op.raw['responses'] as JsonObject)['200'] as JsonObject)['links'] ?? {}) as Record<string, JsonObject>,
+      ).map((l) => l['operationId'] as string);
     };
-    const tokenTaking = contract.apis.get('platform-sync')!.operations.filter((o) => o.operationId !== 'channelToken').map((o) => o.operationId);
+    const tokenTaking = contract.apis
+      .get('platform-sync')!
+      .operations.filter((o) => o.operationId !== 'channelToken')
+      .map((o) => o.operationId);
     expect(targets('platform-sync', 'channelToken')).toEqual(expect.arrayContaining(['channelToken', ...tokenTaking]));
     expect(targets('platform-sync', 'syncSaveOrganMetadata')).toContain('syncDeleteOrganMetadata');
     expect(targets('platform-sync', 'syncSaveClassMetadata')).toContain('syncDeleteClassMetadata');
@@ -53,11 +61,17 @@ describe('request examples replayed in link order from a fresh session reach the
     for (const id of flow) {
       const op = contract.apis.get(api as never)!.operations.find((o) => o.operationId === id)!;
       const built = flowRequest(contract, op, ran);
-      let req = request(m.listener)[op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](built.url).set(built.headers);
+      let req = request(m.listener)
+        [op.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](built.url)
+        .set(built.headers);
       if (built.body !== undefined) req = req.send(built.body);
       const res = await req;
       const code = dialect.codeOf(res.body);
-      expect({ op: id, code, violations: res.headers['x-mock-violations'] }).toEqual({ op: id, code: expect.toSatisfy((c: string) => dialect.isSuccess(c)), violations: undefined });
+      expect({ op: id, code, violations: res.headers['x-mock-violations'] }).toEqual({
+        op: id,
+        code: expect.toSatisfy((c: string) => dialect.isSuccess(c)),
+        violations: undefined,
+      });
       ran.set(id, { request: built.sent, response: res.body });
     }
     expect(responseViolations(m.calls)).toEqual([]);

@@ -23,13 +23,18 @@ describe('lint', () => {
     const dir = copySpecs();
     const file = join(dir, 'wx-push.openapi.yaml');
     const text = readFileSync(file, 'utf8');
-    const planted = text.replace('components:\n  schemas:\n', 'components:\n  schemas:\n    NeverUsed:\n      type: string\n');
+    const planted = text.replace(
+      'components:\n  schemas:\n',
+      'components:\n  schemas:\n    NeverUsed:\n      type: string\n',
+    );
     expect(planted).not.toBe(text);
     writeFileSync(file, planted);
     const messages = await lintSpecs({ dir });
     expect(messages.filter((m) => m.severity === 'error')).toEqual([]);
     const spectral = messages.filter((m) => m.rule.startsWith('spectral'));
-    expect(spectral.map((m) => ({ rule: m.rule, pointer: m.pointer, severity: m.severity }))).toEqual([{ rule: 'spectral:oas3-unused-component', pointer: '/components/schemas/NeverUsed', severity: 'warning' }]);
+    expect(spectral.map((m) => ({ rule: m.rule, pointer: m.pointer, severity: m.severity }))).toEqual([
+      { rule: 'spectral:oas3-unused-component', pointer: '/components/schemas/NeverUsed', severity: 'warning' },
+    ]);
     expect(spectral[0]!.file).toContain('wx-push.openapi.yaml');
     expect(planted.split('\n')[spectral[0]!.line - 1]).toContain('NeverUsed');
   }, 90_000);
@@ -47,7 +52,12 @@ describe('lint', () => {
     expect(hit).toBeDefined();
     expect(hit!.file).toContain('wx-push.openapi.yaml');
     expect(hit!.line).toBeGreaterThan(1);
-    expect(broken.split('\n').slice(hit!.line - 1, hit!.line + 40).join('\n')).toContain('907');
+    expect(
+      broken
+        .split('\n')
+        .slice(hit!.line - 1, hit!.line + 40)
+        .join('\n'),
+    ).toContain('907');
   });
 
   test('a duplicated operationId across specs is an error', async () => {

@@ -11,7 +11,6 @@ import { loadContract } from '../helpers/mock.js';
 const contract = await loadContract();
 const prisms = new Map<string, { child: ChildProcess; port: number }>();
 
-
 beforeAll(async () => {
   await Promise.all(
     [...contract.apis.values()].map(async (a) => {
@@ -25,12 +24,19 @@ afterAll(() => {
 });
 
 describe('prism mock serves every spec', () => {
-  test.each(contract.operations.map((o) => [`${o.api} ${o.operationId}`, o] as const))('%s answers 2xx', async (_name, op) => {
-    const { port } = prisms.get(op.api)!;
-    const req = documentedRequest(op);
-    const res = await fetch(`http://127.0.0.1:${port}${req.path}`, { method: req.method, headers: req.headers, body: req.body });
-    const text = await res.text();
-    expect(res.status, `${req.method} ${req.path} → ${res.status} ${text.slice(0, 500)}`).toBeGreaterThanOrEqual(200);
-    expect(res.status).toBeLessThan(300);
-  });
+  test.each(contract.operations.map((o) => [`${o.api} ${o.operationId}`, o] as const))(
+    '%s answers 2xx',
+    async (_name, op) => {
+      const { port } = prisms.get(op.api)!;
+      const req = documentedRequest(op);
+      const res = await fetch(`http://127.0.0.1:${port}${req.path}`, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+      });
+      const text = await res.text();
+      expect(res.status, `${req.method} ${req.path} → ${res.status} ${text.slice(0, 500)}`).toBeGreaterThanOrEqual(200);
+      expect(res.status).toBeLessThan(300);
+    },
+  );
 });

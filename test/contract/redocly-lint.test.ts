@@ -32,7 +32,11 @@ function redocly(file: string, config = join(packageRoot(), 'redocly.yaml')): Pr
 test('the four specs have no Redocly error (recommended rules, links and security included)', () => {
   const problems = specFiles(defaultSpecsDir()).flatMap((f) => redocly(f));
   expect(problems.length).toBeGreaterThan(0); // its warnings (operation-4xx-response, info-license): it did lint
-  expect(problems.filter((p) => p.severity === 'error').map((p) => `${p.ruleId} ${p.location[0]?.source.ref}#${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
+  expect(
+    problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.ruleId} ${p.location[0]?.source.ref}#${p.location[0]?.pointer}: ${p.message}`),
+  ).toEqual([]);
 }, 90_000);
 
 test('an operation without security that is not a body-token exception is still an error', () => {
@@ -44,5 +48,7 @@ test('an operation without security that is not a body-token exception is still 
   expect(broken).not.toBe(text);
   writeFileSync(file, broken);
   const errors = redocly(file).filter((p) => p.severity === 'error');
-  expect(errors.map((p) => [p.ruleId, p.location[0]?.pointer])).toEqual([['security-defined', '#/paths/~1user~1openapi~1org~1get-org-info/get']]);
+  expect(errors.map((p) => [p.ruleId, p.location[0]?.pointer])).toEqual([
+    ['security-defined', '#/paths/~1user~1openapi~1org~1get-org-info/get'],
+  ]);
 }, 90_000);

@@ -3,13 +3,22 @@ import request from 'supertest';
 import { describe, expect, test } from 'vitest';
 import { testMock } from '../helpers/mock.js';
 
-const violationsOf = (res: request.Response): Array<{ pointer: string; message: string }> => JSON.parse(res.headers['x-mock-violations'] as string);
+const violationsOf = (res: request.Response): Array<{ pointer: string; message: string }> =>
+  JSON.parse(res.headers['x-mock-violations'] as string);
 
 describe('channelToken oneOf [GetTokenRequest, RenewTokenRequest]', () => {
   test.each([
     ['appid without secret', { appid: 'demo-app' }, [{ pointer: '/body/secret', message: 'is required' }]],
-    ['an extra key on a token request', { appid: 'demo-app', secret: 'demo-secret', extra: 1 }, [{ pointer: '/body/extra', message: 'is not a documented field' }]],
-    ['a renewal with an extra key', { access_token: 'x', extra: 1 }, [{ pointer: '/body/extra', message: 'is not a documented field' }]],
+    [
+      'an extra key on a token request',
+      { appid: 'demo-app', secret: 'demo-secret', extra: 1 },
+      [{ pointer: '/body/extra', message: 'is not a documented field' }],
+    ],
+    [
+      'a renewal with an extra key',
+      { access_token: 'x', extra: 1 },
+      [{ pointer: '/body/extra', message: 'is not a documented field' }],
+    ],
     ['a mistyped secret', { appid: 'demo-app', secret: 7 }, [{ pointer: '/body/secret', message: 'must be string' }]],
   ])('%s names only the closest branch, once', async (_n, body, expected) => {
     const m = await testMock();

@@ -39,7 +39,12 @@ beforeAll(async () => {
   port = await freePort();
   const [serve] = blocks.filter((b) => b.tag === 'serve');
   // Its own process group, so the node process npx starts stops with it.
-  server = spawn('sh', ['-c', serve!.text], { cwd: root, env: { ...process.env, PORT: String(port) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn('sh', ['-c', serve!.text], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port) },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     server!.stdout!.on('data', (d: Buffer) => ((out += d.toString()), out.includes('listening on') && resolve()));
@@ -59,7 +64,7 @@ describe('docs/getting-started.md', () => {
     expect(blocks.filter((b) => b.tag === 'test').length).toBeGreaterThanOrEqual(5);
   });
 
-  test('the setup commands are the README\'s and the package\'s own', () => {
+  test("the setup commands are the README's and the package's own", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const [repo] = blocks.filter((b) => b.tag === 'setup');
     for (const line of repo!.text.trim().split('\n')) expect(readme).toContain(line.split('#')[0]!.trim());
@@ -70,7 +75,11 @@ describe('docs/getting-started.md', () => {
   test.each(blocks.filter((b) => b.tag === 'test').map((b, i) => [i + 1, b.exit, b.expect, b.text] as const))(
     'test block %i runs as written, exits %i and prints "%s"',
     (_i, exit, expected, text) => {
-      const run = spawnSync('sh', ['-c', text.replaceAll('127.0.0.1:4010', `127.0.0.1:${port}`)], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      const run = spawnSync('sh', ['-c', text.replaceAll('127.0.0.1:4010', `127.0.0.1:${port}`)], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(run.status, `${text}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(exit);
       expect(run.stdout).toContain(expected);
     },

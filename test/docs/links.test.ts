@@ -12,7 +12,9 @@ import { packageRoot } from '../../src/contract/load-specs.js';
 const root = packageRoot();
 
 function markdownFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
+  );
 }
 
 const pages = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs'))];
@@ -32,7 +34,9 @@ function anchors(file: string): Set<string> {
 
 /** Relative links of a page (outside code blocks and spans), as [target, anchor]. */
 function links(file: string): Array<[string, string]> {
-  const text = readFileSync(file, 'utf8').replace(/^```[\s\S]*?^```$/gm, '').replace(/`[^`\n]*`/g, '');
+  const text = readFileSync(file, 'utf8')
+    .replace(/^```[\s\S]*?^```$/gm, '')
+    .replace(/`[^`\n]*`/g, '');
   return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
     .map((m) => m[1]!)
     .filter((t) => !/^[a-z]+:/i.test(t))
@@ -45,8 +49,14 @@ function links(file: string): Array<[string, string]> {
 describe('README.md and docs/', () => {
   test.each(pages.map((p) => [relative(root, p), p] as const))('%s: every relative link resolves', (_name, file) => {
     for (const [target, anchor] of links(file)) {
-      expect(existsSync(target), `${relative(root, file)} links to ${relative(root, target)}, which does not exist`).toBe(true);
-      if (anchor && target.endsWith('.md')) expect([...anchors(target)], `${relative(root, file)} links to ${relative(root, target)}#${anchor}`).toContain(anchor);
+      expect(
+        existsSync(target),
+        `${relative(root, file)} links to ${relative(root, target)}, which does not exist`,
+      ).toBe(true);
+      if (anchor && target.endsWith('.md'))
+        expect([...anchors(target)], `${relative(root, file)} links to ${relative(root, target)}#${anchor}`).toContain(
+          anchor,
+        );
     }
   });
 
@@ -57,16 +67,27 @@ describe('README.md and docs/', () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(readme).toContain('not yet on the npm registry');
     expect(readme).toContain(`npm i -D ./contract-mock-${version}.tgz`);
-    for (const line of ['npm ci && npm start', 'npm ci && npm test', 'npx contract-mock run']) expect(readme).toContain(line);
+    for (const line of ['npm ci && npm start', 'npm ci && npm test', 'npx contract-mock run'])
+      expect(readme).toContain(line);
     const linked = new Set(links(join(root, 'README.md')).map(([t]) => relative(root, t)));
-    for (const page of markdownFiles(join(root, 'docs'))) expect([...linked], `README.md does not link ${relative(root, page)}`).toContain(relative(root, page));
+    for (const page of markdownFiles(join(root, 'docs')))
+      expect([...linked], `README.md does not link ${relative(root, page)}`).toContain(relative(root, page));
   });
 
   test('every docs/ page the README links ships in the package', () => {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ files: Array<{ path: string }> }>;
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as Array<{ files: Array<{ path: string }> }>;
     const files = new Set(packed[0]!.files.map((f) => f.path));
-    const linked = links(join(root, 'README.md')).map(([t]) => relative(root, t)).filter((t) => t.startsWith('docs/'));
+    const linked = links(join(root, 'README.md'))
+      .map(([t]) => relative(root, t))
+      .filter((t) => t.startsWith('docs/'));
     expect(linked.length).toBeGreaterThan(20);
-    for (const page of linked) expect(files.has(page), `${page} is not in the tarball ("files" in package.json)`).toBe(true);
+    for (const page of linked)
+      expect(files.has(page), `${page} is not in the tarball ("files" in package.json)`).toBe(true);
   });
 });

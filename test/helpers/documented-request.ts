@@ -32,7 +32,9 @@ export function documentedRequest(op: Operation): DocumentedRequest {
   } else if (content['application/x-www-form-urlencoded']) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     const value = firstExample(content['application/x-www-form-urlencoded']) as JsonObject;
-    body = new URLSearchParams(Object.entries(value).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+    body = new URLSearchParams(
+      Object.entries(value).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    ).toString();
   }
   const qs = query.toString();
   return { method: op.method, path: qs ? `${path}?${qs}` : path, headers, body };

@@ -7,7 +7,9 @@ export interface EventStream {
 
 export async function openEventStream(base: string, session: string): Promise<EventStream> {
   const controller = new AbortController();
-  const res = await fetch(`${base}/__mock/events?session=${encodeURIComponent(session)}`, { signal: controller.signal });
+  const res = await fetch(`${base}/__mock/events?session=${encodeURIComponent(session)}`, {
+    signal: controller.signal,
+  });
   const reader = res.body!.getReader();
   const stream = { text: '', close: () => controller.abort() };
   void (async () => {

@@ -14,10 +14,19 @@ export function loadContract(): Promise<Contract> {
 /** 2018-07-18 15:08:43 in China, the document's own token example time minus 2 h. */
 export const T0 = Date.UTC(2018, 6, 18, 7, 8, 43);
 
-export async function testMock(options: Partial<MockOptions> = {}): Promise<Mock & { calls: CallRecord[]; clock: ReturnType<typeof fixedClock> }> {
+export async function testMock(
+  options: Partial<MockOptions> = {},
+): Promise<Mock & { calls: CallRecord[]; clock: ReturnType<typeof fixedClock> }> {
   const calls: CallRecord[] = [];
   const clock = fixedClock(T0);
-  const mock = await createMock({ contract: await loadContract(), clock, seed: 42, onCall: (r) => calls.push(r), log: () => {}, ...options });
+  const mock = await createMock({
+    contract: await loadContract(),
+    clock,
+    seed: 42,
+    onCall: (r) => calls.push(r),
+    log: () => {},
+    ...options,
+  });
   return Object.assign(mock, { calls, clock });
 }
 

@@ -15,14 +15,20 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
-export function needsService(file: string, available: boolean, missing: string, env: NodeJS.ProcessEnv = process.env): NeededService {
+export function needsService(
+  file: string,
+  available: boolean,
+  missing: string,
+  env: NodeJS.ProcessEnv = process.env,
+): NeededService {
   const ci = inCi(env);
   if (!available && !ci) console.warn(`${file} skipped: ${missing}`);
   return {
     skip: !available && !ci,
     available,
     assertAvailable() {
-      if (!available) throw new Error(`${file}: ${missing}. Under CI a missing service fails the tests instead of skipping them.`);
+      if (!available)
+        throw new Error(`${file}: ${missing}. Under CI a missing service fails the tests instead of skipping them.`);
     },
   };
 }

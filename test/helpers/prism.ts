@@ -11,7 +11,11 @@ import { freePort } from './free-port.js';
 /** One start of `prism COMMAND -h 127.0.0.1 -p PORT ...rest`; resolves once Prism says it listens. */
 function startOnce(command: 'mock' | 'proxy', port: number, rest: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(packageRoot(), 'node_modules', '.bin', 'prism'), [command, '-h', '127.0.0.1', '-p', String(port), ...rest], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      join(packageRoot(), 'node_modules', '.bin', 'prism'),
+      [command, '-h', '127.0.0.1', '-p', String(port), ...rest],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     const onData = (d: Buffer): void => {
       out += d.toString();
@@ -19,11 +23,21 @@ function startOnce(command: 'mock' | 'proxy', port: number, rest: string[]): Pro
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(Object.assign(new Error(`prism ${command} exited ${code} before listening:\n${out}`), { inUse: out.includes('EADDRINUSE') })));
+    child.on('exit', (code) =>
+      reject(
+        Object.assign(new Error(`prism ${command} exited ${code} before listening:\n${out}`), {
+          inUse: out.includes('EADDRINUSE'),
+        }),
+      ),
+    );
   });
 }
 
-async function start(command: 'mock' | 'proxy', rest: string[], attempts = 3): Promise<{ child: ChildProcess; port: number }> {
+async function start(
+  command: 'mock' | 'proxy',
+  rest: string[],
+  attempts = 3,
+): Promise<{ child: ChildProcess; port: number }> {
   for (let i = 1; ; i++) {
     const port = await freePort();
     try {
@@ -40,6 +54,10 @@ export function startPrism(file: string, attempts = 3): Promise<{ child: ChildPr
 }
 
 /** `prism proxy --errors SPEC UPSTREAM`: validates both sides of every exchange it forwards. */
-export function startPrismProxy(spec: string, upstream: string, attempts = 3): Promise<{ child: ChildProcess; port: number }> {
+export function startPrismProxy(
+  spec: string,
+  upstream: string,
+  attempts = 3,
+): Promise<{ child: ChildProcess; port: number }> {
   return start('proxy', ['--errors', spec, upstream], attempts);
 }

@@ -16,7 +16,10 @@ import { REDIS_SERVER } from './redis-server.js';
 const run = promisify(execFile);
 export const REDIS_CLI = ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli'].find((p) => existsSync(p));
 export const SKIP_WITHOUT_REDIS_CLUSTER = !(REDIS_SERVER && REDIS_CLI) && process.env['CI'] !== 'true';
-if (SKIP_WITHOUT_REDIS_CLUSTER) console.warn('Redis Cluster tests skipped: redis-server or redis-cli is missing (apt-get install redis-server; .ci/run installs it).');
+if (SKIP_WITHOUT_REDIS_CLUSTER)
+  console.warn(
+    'Redis Cluster tests skipped: redis-server or redis-cli is missing (apt-get install redis-server; .ci/run installs it).',
+  );
 
 export interface ClusterNode {
   port: number;
@@ -51,7 +54,8 @@ const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function freeNodePort(taken: number[]): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const port = 20_000 + Math.floor(Math.random() * 2_700);
-    if (taken.some((t) => Math.abs(t - port) < 1) || !(await bindable(port)) || !(await bindable(port + 10_000))) continue;
+    if (taken.some((t) => Math.abs(t - port) < 1) || !(await bindable(port)) || !(await bindable(port + 10_000)))
+      continue;
     return port;
   }
   throw new Error('no free pair of ports PORT and PORT+10000 between 20000 and 32767 on 127.0.0.1');
@@ -59,14 +63,18 @@ async function freeNodePort(taken: number[]): Promise<number> {
 
 /** `args`: more options for every node (`--cluster-node-timeout 2000` is the default here). */
 export async function startRedisCluster(args: string[] = []): Promise<TestRedisCluster> {
-  if (!REDIS_SERVER || !REDIS_CLI) throw new Error('redis-server and redis-cli are not installed (apt-get install redis-server); under CI=true the Redis Cluster tests must run');
+  if (!REDIS_SERVER || !REDIS_CLI)
+    throw new Error(
+      'redis-server and redis-cli are not installed (apt-get install redis-server); under CI=true the Redis Cluster tests must run',
+    );
   const cliPath = REDIS_CLI;
   const dir = mkdtempSync(join(tmpdir(), 'cm-cluster-'));
   const nodes: ClusterNode[] = [];
   const ports: number[] = [];
   const logs = new Map<number, () => string>();
   while (ports.length < 6) ports.push(await freeNodePort(ports));
-  const cli = async (port: number, ...a: string[]): Promise<string> => (await run(cliPath, ['-h', '127.0.0.1', '-p', String(port), ...a], { timeout: 10_000 })).stdout;
+  const cli = async (port: number, ...a: string[]): Promise<string> =>
+    (await run(cliPath, ['-h', '127.0.0.1', '-p', String(port), ...a], { timeout: 10_000 })).stdout;
   const stop = async (): Promise<void> => {
     await Promise.all(
       nodes.map(async ({ child }) => {
@@ -83,7 +91,29 @@ export async function startRedisCluster(args: string[] = []): Promise<TestRedisC
     for (const port of ports) {
       const child = spawn(
         REDIS_SERVER,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0', ...args],
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--loglevel',
+          'warning',
+          '--dir',
+          dir,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          '2000',
+          '--repl-diskless-sync-delay',
+          '0',
+          ...args,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let log = '';
@@ -95,11 +125,16 @@ export async function startRedisCluster(args: string[] = []): Promise<TestRedisC
     for (const { port, child } of nodes) {
       for (let i = 0; ; i++) {
         if ((await cli(port, 'PING').catch(() => '')).trim() === 'PONG') break;
-        if (child.exitCode !== null || i > 100) throw new Error(`redis-server --cluster-enabled did not start on port ${port}: ${logs.get(port)?.()}`);
+        if (child.exitCode !== null || i > 100)
+          throw new Error(`redis-server --cluster-enabled did not start on port ${port}: ${logs.get(port)?.()}`);
         await pause(50);
       }
     }
-    await run(cliPath, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+    await run(
+      cliPath,
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
+      { timeout: 30_000 },
+    );
   } catch (e) {
     await stop();
     throw e;
@@ -109,7 +144,8 @@ export async function startRedisCluster(args: string[] = []): Promise<TestRedisC
     for (let i = 0; ; i++) {
       const infos = await Promise.all(live().map(({ port }) => cli(port, 'CLUSTER', 'INFO').catch(() => '')));
       if (infos.every((t) => t.includes('cluster_state:ok') && t.includes('cluster_slots_ok:16384'))) return;
-      if (i > 600) throw new Error(`the Redis Cluster on ports ${ports.join(', ')} is not ok after 30 s:\n${infos.join('\n')}`);
+      if (i > 600)
+        throw new Error(`the Redis Cluster on ports ${ports.join(', ')} is not ok after 30 s:\n${infos.join('\n')}`);
       await pause(50);
     }
   };
@@ -118,7 +154,10 @@ export async function startRedisCluster(args: string[] = []): Promise<TestRedisC
   for (let i = 0; ; i++) {
     const infos = await Promise.all(nodes.map(({ port }) => cli(port, 'INFO', 'replication').catch(() => '')));
     if (infos.every((t) => t.includes('role:master') || t.includes('master_link_status:up'))) break;
-    if (i > 600) throw new Error(`the Redis Cluster's replicas on ports ${ports.join(', ')} did not sync with their masters in 30 s`);
+    if (i > 600)
+      throw new Error(
+        `the Redis Cluster's replicas on ports ${ports.join(', ')} did not sync with their masters in 30 s`,
+      );
     await pause(50);
   }
   return {

@@ -13,7 +13,8 @@ const IN_CI = process.env['CI'] === 'true';
 
 /** Skip locally without a redis-server; never under CI, where the tests run and fail instead. */
 export const SKIP_WITHOUT_REDIS = !REDIS_SERVER && !IN_CI;
-if (SKIP_WITHOUT_REDIS) console.warn('Redis tests skipped: redis-server is missing (apt-get install redis-server; .ci/run installs it).');
+if (SKIP_WITHOUT_REDIS)
+  console.warn('Redis tests skipped: redis-server is missing (apt-get install redis-server; .ci/run installs it).');
 
 export interface TestRedis {
   url: string;
@@ -36,9 +37,30 @@ function ping(port: number): Promise<boolean> {
 
 /** `args`: more redis-server options (`--dir DIR`...). */
 export async function startRedis(args: string[] = []): Promise<TestRedis> {
-  if (!REDIS_SERVER) throw new Error('redis-server is not installed (apt-get install redis-server); under CI=true the Redis tests must run');
+  if (!REDIS_SERVER)
+    throw new Error(
+      'redis-server is not installed (apt-get install redis-server); under CI=true the Redis tests must run',
+    );
   const port = await freePort();
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    REDIS_SERVER,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'warning',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d));
   child.stderr!.on('data', (d: Buffer) => (log += d));

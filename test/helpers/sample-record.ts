@@ -3,7 +3,11 @@ import type { CallRecord } from '../../src/journal/call-record.js';
 
 let n = 0;
 /** Each call is the next record: its id, second and request body carry its number; `over` replaces fields. */
-export function sampleRecord(session: string, over: Partial<CallRecord> = {}, body: Record<string, unknown> = {}): CallRecord {
+export function sampleRecord(
+  session: string,
+  over: Partial<CallRecord> = {},
+  body: Record<string, unknown> = {},
+): CallRecord {
   n++;
   return {
     id: `id-${n}`,

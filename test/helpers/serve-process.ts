@@ -16,9 +16,14 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function serveProcess(args: string[], { command = 'serve', host = '127.0.0.1' }: { command?: 'serve' | 'proxy'; host?: string } = {}): Promise<ServeProcess> {
+export async function serveProcess(
+  args: string[],
+  { command = 'serve', host = '127.0.0.1' }: { command?: 'serve' | 'proxy'; host?: string } = {},
+): Promise<ServeProcess> {
   const bin = join(packageRoot(), 'bin', 'contract-mock.js');
-  const child = spawn(process.execPath, [bin, command, '--host', host, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, command, '--host', host, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let url = '';

@@ -10,7 +10,8 @@ import type { CallRecord } from '../../src/journal/call-record.js';
 import { T0 } from './mock.js';
 
 /** A document of @readme/oas-examples (written and published by others), e.g. `3.0/yaml/petstore-expanded.yaml`. */
-export const oasExample = (name: string): string => join(packageRoot(), 'node_modules', '@readme', 'oas-examples', name);
+export const oasExample = (name: string): string =>
+  join(packageRoot(), 'node_modules', '@readme', 'oas-examples', name);
 
 let builtin: Promise<SpecDocument[]> | undefined;
 
@@ -21,9 +22,19 @@ export async function servedContract(files: string[]): Promise<Contract> {
   return compileContract([...specs, ...served]);
 }
 
-export async function servedMock(files: string[], options: Partial<MockOptions> = {}): Promise<Mock & { calls: CallRecord[] }> {
+export async function servedMock(
+  files: string[],
+  options: Partial<MockOptions> = {},
+): Promise<Mock & { calls: CallRecord[] }> {
   const calls: CallRecord[] = [];
-  const mock = await createMock({ contract: await servedContract(files), clock: fixedClock(T0), seed: 42, onCall: (r) => calls.push(r), log: () => {}, ...options });
+  const mock = await createMock({
+    contract: await servedContract(files),
+    clock: fixedClock(T0),
+    seed: 42,
+    onCall: (r) => calls.push(r),
+    log: () => {},
+    ...options,
+  });
   return Object.assign(mock, { calls });
 }
 
@@ -43,7 +54,8 @@ export function validRequest(op: Operation, fake: FakeData, shared: JsonObject[]
   for (const p of [...own, ...shared.filter((s) => !own.some((o) => o['name'] === s['name'] && o['in'] === s['in']))]) {
     const schema = (p['schema'] ?? { type: 'string' }) as JsonObject;
     const value = p['example'] ?? fake.fromSchema(schema);
-    const text = typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : JSON.stringify(value);
+    const text =
+      typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : JSON.stringify(value);
     if (p['in'] === 'path') path = path.replace(`{${String(p['name'])}}`, encodeURIComponent(text || 'x'));
     if (p['in'] === 'query' && p['required']) query.set(String(p['name']), text);
     if (p['in'] === 'header' && p['required']) headers[String(p['name'])] = text;
@@ -62,12 +74,19 @@ export function validRequest(op: Operation, fake: FakeData, shared: JsonObject[]
     const type = Object.keys(content).find((t) => /json/i.test(t))!;
     headers['content-type'] = 'application/json';
     const media = content[type]!;
-    const example = 'example' in media ? media['example'] : Object.values((media['examples'] ?? {}) as Record<string, JsonObject>)[0]?.['value'];
+    const example =
+      'example' in media
+        ? media['example']
+        : Object.values((media['examples'] ?? {}) as Record<string, JsonObject>)[0]?.['value'];
     body = JSON.stringify(example ?? fake.fromSchema((media['schema'] ?? {}) as JsonObject));
   } else if (op.bodyKind === 'form') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
-    const value = fake.fromSchema((content['application/x-www-form-urlencoded']!['schema'] ?? {}) as JsonObject) as JsonObject;
-    body = new URLSearchParams(Object.entries(value ?? {}).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
+    const value = fake.fromSchema(
+      (content['application/x-www-form-urlencoded']!['schema'] ?? {}) as JsonObject,
+    ) as JsonObject;
+    body = new URLSearchParams(
+      Object.entries(value ?? {}).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    ).toString();
   }
   const qs = query.toString();
   return { method: op.method, path: qs ? `${path}?${qs}` : path, headers, body };

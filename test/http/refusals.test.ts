@@ -19,7 +19,10 @@ const sources = (dir: string): string[] =>
     const p = join(dir, f);
     return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
   });
-const src = sources(join(root, 'src')).map((file) => ({ file: relative(root, file), text: readFileSync(file, 'utf8') }));
+const src = sources(join(root, 'src')).map((file) => ({
+  file: relative(root, file),
+  text: readFileSync(file, 'utf8'),
+}));
 
 describe('the catalogue holds the line', () => {
   test('ids and types are unique, every type is the id under one stable base', () => {
@@ -29,21 +32,30 @@ describe('the catalogue holds the line', () => {
   });
 
   test('every state limit a store can report is an entry whose X-Mock-Limit is its rule', () => {
-    for (const rule of ['max-records', 'max-state-bytes', 'max-store-bytes']) expect(limitRefusal(rule).limit).toBe(rule);
+    for (const rule of ['max-records', 'max-state-bytes', 'max-store-bytes'])
+      expect(limitRefusal(rule).limit).toBe(rule);
   });
 
   test('no source file outside the catalogue writes an X-Mock-Limit value or a problem title of its own', () => {
     const offenders = src
       .filter(({ file }) => file !== join('src', 'http', 'refusals.ts'))
       .flatMap(({ file, text }) => [
-        ...[...text.matchAll(/['"][xX]-[mM]ock-[lL]imit['"]\s*[:,]\s*['"`][a-z]/g)].map(() => `${file}: X-Mock-Limit literal`),
-        ...[...text.matchAll(/\b(?:writeProblem|problem)\(\s*res,\s*\d{3}\s*,/g)].map(() => `${file}: problem with its own status and title`),
+        ...[...text.matchAll(/['"][xX]-[mM]ock-[lL]imit['"]\s*[:,]\s*['"`][a-z]/g)].map(
+          () => `${file}: X-Mock-Limit literal`,
+        ),
+        ...[...text.matchAll(/\b(?:writeProblem|problem)\(\s*res,\s*\d{3}\s*,/g)].map(
+          () => `${file}: problem with its own status and title`,
+        ),
       ]);
     expect(offenders).toEqual([]);
   });
 
   test('one operation model: nothing outside src/contract asks whether an operation is built in or served', () => {
-    const asks = src.filter(({ file }) => !file.startsWith(join('src', 'contract'))).filter(({ text }) => /\bop\.spec\b|\.spec[?!]?\.(?:rest|responses|success|security)|dialect\.served\b/.test(text));
+    const asks = src
+      .filter(({ file }) => !file.startsWith(join('src', 'contract')))
+      .filter(({ text }) =>
+        /\bop\.spec\b|\.spec[?!]?\.(?:rest|responses|success|security)|dialect\.served\b/.test(text),
+      );
     expect(asks.map((s) => s.file)).toEqual([]);
   });
 
@@ -57,7 +69,8 @@ describe('the catalogue holds the line', () => {
 const refusing = (store: Store): Store =>
   new Proxy(store, {
     get: (target, key) => {
-      if (key === 'open') return (id: string) => (id === 'b' ? { ok: false, reason: 'the session table is full' } : target.open(id));
+      if (key === 'open')
+        return (id: string) => (id === 'b' ? { ok: false, reason: 'the session table is full' } : target.open(id));
       const value = Reflect.get(target, key) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
@@ -67,9 +80,17 @@ describe('what a client meets', () => {
   test('off every API and on the admin API: problem+json with the entry type and status', async () => {
     const m = await testMock();
     const route = await request(m.listener).get('/nowhere');
-    expect([route.status, route.type, route.body.type]).toEqual([404, 'application/problem+json', REFUSALS.noRoute.type]);
+    expect([route.status, route.type, route.body.type]).toEqual([
+      404,
+      'application/problem+json',
+      REFUSALS.noRoute.type,
+    ]);
     const admin = await request(m.listener).get('/__mock/nowhere');
-    expect([admin.status, admin.body.type, admin.body.title]).toEqual([404, REFUSALS.adminRoute.type, REFUSALS.adminRoute.title]);
+    expect([admin.status, admin.body.type, admin.body.title]).toEqual([
+      404,
+      REFUSALS.adminRoute.type,
+      REFUSALS.adminRoute.title,
+    ]);
     const session = await request(m.listener).get('/__mock/calls').set('X-Mock-Session', 'has space');
     expect([session.status, session.body.type]).toEqual([400, REFUSALS.badSessionId.type]);
     const scenario = await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Scenario', 'no-such');
@@ -77,12 +98,31 @@ describe('what a client meets', () => {
   });
 
   test('a limit on an API with an envelope is its server-error envelope at HTTP 200; on a document without one, problem+json at the entry status', async () => {
-    const builtin = await testMock({ store: refusing(new MemoryStore({ clock: fixedClock(T0), seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) })) });
+    const builtin = await testMock({
+      store: refusing(
+        new MemoryStore({ clock: fixedClock(T0), seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }),
+      ),
+    });
     const full = await request(builtin.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', 'b');
-    expect([full.status, full.headers['x-mock-limit'], full.headers['retry-after'], full.body.success]).toEqual([200, 'max-sessions', '60', false]);
+    expect([full.status, full.headers['x-mock-limit'], full.headers['retry-after'], full.body.success]).toEqual([
+      200,
+      'max-sessions',
+      '60',
+      false,
+    ]);
 
-    const served = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')], { store: refusing(new MemoryStore({ clock: fixedClock(T0), seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) })) });
+    const served = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')], {
+      store: refusing(
+        new MemoryStore({ clock: fixedClock(T0), seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) }),
+      ),
+    });
     const refused = await request(served.listener).get('/api/pets').set('X-Mock-Session', 'b');
-    expect([refused.status, refused.type, refused.headers['x-mock-limit'], refused.body.type, refused.body.status]).toEqual([503, 'application/problem+json', 'max-sessions', REFUSALS.maxSessions.type, 503]);
+    expect([
+      refused.status,
+      refused.type,
+      refused.headers['x-mock-limit'],
+      refused.body.type,
+      refused.body.status,
+    ]).toEqual([503, 'application/problem+json', 'max-sessions', REFUSALS.maxSessions.type, 503]);
   });
 });

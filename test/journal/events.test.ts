@@ -15,7 +15,11 @@ afterAll(() => {
 });
 
 /** Reads SSE events of one type until `count` have arrived. */
-async function collect(url: string, count: number, act: () => Promise<unknown>): Promise<Array<{ session: string; operationId: string }>> {
+async function collect(
+  url: string,
+  count: number,
+  act: () => Promise<unknown>,
+): Promise<Array<{ session: string; operationId: string }>> {
   const controller = new AbortController();
   const res = await fetch(url, { signal: controller.signal });
   expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -44,7 +48,12 @@ async function collect(url: string, count: number, act: () => Promise<unknown>):
 }
 
 describe('GET /__mock/events', () => {
-  const token = (session: string) => fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': session }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+  const token = (session: string) =>
+    fetch(`${base}/v1/channel/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': session },
+      body: '{"appid":"demo-app","secret":"demo-secret"}',
+    });
 
   test('streams each new call of the session as it happens', async () => {
     const events = await collect(`${base}/__mock/events?session=live`, 2, async () => {

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DeliveryOutcome } from '../../src/apis/api-module.js';
 import { Journal, type CallJournal } from '../../src/journal/journal.js';
-import { JournalRules, boundRecord, lastOf, matcher, mergeDeliveries, preview, indexOf } from '../../src/journal/journal-rules.js';
+import {
+  JournalRules,
+  boundRecord,
+  lastOf,
+  matcher,
+  mergeDeliveries,
+  preview,
+  indexOf,
+} from '../../src/journal/journal-rules.js';
 import { RedisJournal } from '../../src/journal/redis-journal.js';
 import { SecretMask } from '../../src/journal/secret-mask.js';
 import { RedisConnection } from '../../src/state/redis-connection.js';
@@ -17,12 +25,23 @@ import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis
 import { sampleRecord } from '../helpers/sample-record.js';
 
 const SECRET = 'PLAINSECRETVALUE';
-const outcome = (i: number): DeliveryOutcome => ({ url: `http://user:${SECRET}@127.0.0.1:9/hook/${i}`, at: i, ok: true, status: 200, durationMs: 1 });
+const outcome = (i: number): DeliveryOutcome => ({
+  url: `http://user:${SECRET}@127.0.0.1:9/hook/${i}`,
+  at: i,
+  ok: true,
+  status: 200,
+  durationMs: 1,
+});
 
 describe('journal rules', () => {
   test.each([
     ['a record within the budget is kept whole', 4096, 'x'.repeat(10), { trimmed: false, body: 'x'.repeat(10) }],
-    ['a body over the budget becomes a preview saying what it weighed', 4096, 'y'.repeat(5000), { trimmed: true, body: `(5000 bytes, not kept whole: the record was over 4096 bytes) ${'y'.repeat(1024)}` }],
+    [
+      'a body over the budget becomes a preview saying what it weighed',
+      4096,
+      'y'.repeat(5000),
+      { trimmed: true, body: `(5000 bytes, not kept whole: the record was over 4096 bytes) ${'y'.repeat(1024)}` },
+    ],
   ] as const)('%s', (_, max, body, expected) => {
     const { kept, text, trimmed } = boundRecord(sampleRecord('s', { request: { headers: {}, body } }), max);
     expect({ trimmed, body: kept.request.body }).toEqual(expected);
@@ -31,10 +50,23 @@ describe('journal rules', () => {
   });
 
   test('a record that does not fit even with previews keeps its identity, status and first violations (a bare record)', () => {
-    const r = sampleRecord('s', { query: { q: 'z'.repeat(8000) }, violations: Array.from({ length: 30 }, (_, i) => ({ side: 'request' as const, pointer: `/${i}`, message: 'm', rule: 'r' })) });
+    const r = sampleRecord('s', {
+      query: { q: 'z'.repeat(8000) },
+      violations: Array.from({ length: 30 }, (_, i) => ({
+        side: 'request' as const,
+        pointer: `/${i}`,
+        message: 'm',
+        rule: 'r',
+      })),
+    });
     const { kept, text, trimmed } = boundRecord(r, 4096);
     expect(trimmed).toBe(true);
-    expect(kept).toMatchObject({ id: r.id, session: 's', query: {}, response: { status: 200, body: '(not kept: the record was over 4096 bytes)' } });
+    expect(kept).toMatchObject({
+      id: r.id,
+      session: 's',
+      query: {},
+      response: { status: 200, body: '(not kept: the record was over 4096 bytes)' },
+    });
     expect(kept.violations).toHaveLength(20);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096);
   });
@@ -51,13 +83,24 @@ describe('journal rules', () => {
   test('settled deliveries: masked, the first 100 listed and the rest counted; merged in place of the pending ones', () => {
     const rules = new JournalRules(new SecretMask(Buffer.alloc(32, 7)), 1 << 20);
     const r = sampleRecord('s', { deliveries: [{ ...outcome(0), ok: false, pending: true }] });
-    const line = rules.deliveriesLine(r, Array.from({ length: 150 }, (_, i) => outcome(i)));
-    expect([line.deliveries.length, line.deliveriesNotListed, JSON.stringify(line).includes(SECRET)]).toEqual([100, 50, false]);
+    const line = rules.deliveriesLine(
+      r,
+      Array.from({ length: 150 }, (_, i) => outcome(i)),
+    );
+    expect([line.deliveries.length, line.deliveriesNotListed, JSON.stringify(line).includes(SECRET)]).toEqual([
+      100,
+      50,
+      false,
+    ]);
     const merged = mergeDeliveries(structuredClone(r), line);
     expect([merged.deliveries, merged.deliveriesNotListed]).toEqual([line.deliveries, 50]);
     expect(mergeDeliveries(merged, { ...line, deliveriesNotListed: undefined }).deliveriesNotListed).toBeUndefined();
     // The record as it stands when the store's copy is gone: the outcomes as the line holds them, not masked twice.
-    expect(rules.settled(r, line).kept).toMatchObject({ id: r.id, deliveries: line.deliveries, deliveriesNotListed: 50 });
+    expect(rules.settled(r, line).kept).toMatchObject({
+      id: r.id,
+      deliveries: line.deliveries,
+      deliveriesNotListed: 50,
+    });
   });
 
   test('a record is kept as it came only when it fits a quarter of the budget (masking may triple a value)', () => {
@@ -68,8 +111,20 @@ describe('journal rules', () => {
 
   test('the filter: each field narrows, since is inclusive, limit keeps the newest', () => {
     const at = (s: number) => `2026-11-22T06:00:0${s}.000Z`;
-    const records = [sampleRecord('s', { id: 'a', time: at(1) }), sampleRecord('s', { id: 'b', time: at(2), method: 'GET', api: 'wuhan-eduyun' }), sampleRecord('s', { id: 'c', time: at(3), violations: [{ side: 'response', pointer: '', message: 'm', rule: 'r' }] })];
-    const pick = (filter: Parameters<typeof matcher>[0]) => lastOf(records.filter((r) => matcher(filter)(indexOf(r))), filter.limit).map((r) => r.id);
+    const records = [
+      sampleRecord('s', { id: 'a', time: at(1) }),
+      sampleRecord('s', { id: 'b', time: at(2), method: 'GET', api: 'wuhan-eduyun' }),
+      sampleRecord('s', {
+        id: 'c',
+        time: at(3),
+        violations: [{ side: 'response', pointer: '', message: 'm', rule: 'r' }],
+      }),
+    ];
+    const pick = (filter: Parameters<typeof matcher>[0]) =>
+      lastOf(
+        records.filter((r) => matcher(filter)(indexOf(r))),
+        filter.limit,
+      ).map((r) => r.id);
     expect(pick({})).toEqual(['a', 'b', 'c']);
     expect(pick({ method: 'get' })).toEqual(['b']);
     expect(pick({ api: 'wuhan-eduyun' })).toEqual(['b']);
@@ -92,10 +147,19 @@ afterAll(async () => {
 
 /** One mask key and a 4 KiB record budget on every backend, so their records can be compared byte for byte. */
 const KEY = Buffer.alloc(32, 3);
-const options = (maxRecordBytes: number) => ({ maxPerSession: 100, maxTotal: 1000, maxRecordBytes, mask: new SecretMask(KEY) });
+const options = (maxRecordBytes: number) => ({
+  maxPerSession: 100,
+  maxTotal: 1000,
+  maxRecordBytes,
+  mask: new SecretMask(KEY),
+});
 const stores: Array<[string, (maxRecordBytes?: number) => CallJournal]> = [
   ['memory', (max = 4096) => new Journal(options(max))],
-  ['memory + file', (max = 4096) => new Journal({ ...options(max), file: join(mkdtempSync(join(tmpdir(), 'cm-jr-')), 'journal.ndjson') })],
+  [
+    'memory + file',
+    (max = 4096) =>
+      new Journal({ ...options(max), file: join(mkdtempSync(join(tmpdir(), 'cm-jr-')), 'journal.ndjson') }),
+  ],
   [
     'redis',
     (max = 4096) => {
@@ -112,8 +176,15 @@ describe.each(stores)('journal rules over the %s store', (name, make) => {
 
   test.skipIf(skip)('a secret is masked, and a record over the budget is read back as the rules keep it', async () => {
     const j = make();
-    const secret = sampleRecord('r', { id: 'secret', query: { access_token: SECRET }, request: { headers: { authorization: `Bearer ${SECRET}` }, body: { client_secret: SECRET } } });
-    const big = sampleRecord('r', { id: 'big', response: { status: 200, headers: {}, body: { data: 'é'.repeat(3000) }, code: '200' } });
+    const secret = sampleRecord('r', {
+      id: 'secret',
+      query: { access_token: SECRET },
+      request: { headers: { authorization: `Bearer ${SECRET}` }, body: { client_secret: SECRET } },
+    });
+    const big = sampleRecord('r', {
+      id: 'big',
+      response: { status: 200, headers: {}, body: { data: 'é'.repeat(3000) }, code: '200' },
+    });
     await j.append(structuredClone(secret));
     await j.append(structuredClone(big));
     const [s, b] = await j.query('r');
@@ -128,9 +199,16 @@ describe.each(stores)('journal rules over the %s store', (name, make) => {
     const j = make(64 * 1024);
     const r = sampleRecord('d', { deliveries: [{ ...outcome(0), ok: false, pending: true }] });
     await j.append(structuredClone(r));
-    const updated = await j.addDeliveries(r, Array.from({ length: 150 }, (_, i) => outcome(i)));
+    const updated = await j.addDeliveries(
+      r,
+      Array.from({ length: 150 }, (_, i) => outcome(i)),
+    );
     const [stored] = await j.query('d');
     expect(stored).toEqual(updated);
-    expect([stored!.deliveries.length, stored!.deliveriesNotListed, JSON.stringify(stored).includes(SECRET)]).toEqual([100, 50, false]);
+    expect([stored!.deliveries.length, stored!.deliveriesNotListed, JSON.stringify(stored).includes(SECRET)]).toEqual([
+      100,
+      50,
+      false,
+    ]);
   });
 });

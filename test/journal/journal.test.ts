@@ -39,7 +39,15 @@ describe('Journal', () => {
   test('filters and limit; newest last', () => {
     const j = new Journal();
     j.append(record('s', { id: '1' }));
-    j.append(record('s', { id: '2', operationId: 'getOrgInfo', api: 'wuhan-eduyun', method: 'GET', path: '/user/openapi/org/get-org-info' }));
+    j.append(
+      record('s', {
+        id: '2',
+        operationId: 'getOrgInfo',
+        api: 'wuhan-eduyun',
+        method: 'GET',
+        path: '/user/openapi/org/get-org-info',
+      }),
+    );
     j.append(record('s', { id: '3', violations: [{ side: 'request', pointer: '/body', message: 'x', rule: 'type' }] }));
     expect(j.query('s', { api: 'wuhan-eduyun' }).map((c) => c.id)).toEqual(['2']);
     expect(j.query('s', { method: 'post' }).map((c) => c.id)).toEqual(['1', '3']);
@@ -50,7 +58,13 @@ describe('Journal', () => {
   test('since keeps the records at or after that time, in any time zone, and drops only the older ones', () => {
     const j = new Journal();
     const at = (second: number) => new Date(Date.UTC(2026, 10, 22, 6, 0, second)).toISOString();
-    for (const [id, second] of [['a', 1], ['b', 2], ['c', 2], ['d', 3]] as const) j.append(record('s', { id, time: at(second) }));
+    for (const [id, second] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 2],
+      ['d', 3],
+    ] as const)
+      j.append(record('s', { id, time: at(second) }));
     const ids = (since: string) => j.query('s', { since }).map((c) => c.id);
     expect(ids('2026-11-22T06:00:00Z')).toEqual(['a', 'b', 'c', 'd']);
     expect(ids(at(2))).toEqual(['b', 'c', 'd']);
@@ -58,7 +72,9 @@ describe('Journal', () => {
     // The same instant written in China time.
     expect(ids('2026-11-22T14:00:03+08:00')).toEqual(['d']);
     expect(ids('2026-11-22T06:00:04Z')).toEqual([]);
-    expect(j.query('s', { since: at(2), limit: 1, operationId: 'channelToken', path: '/v1/channel/token' }).map((c) => c.id)).toEqual(['d']);
+    expect(
+      j.query('s', { since: at(2), limit: 1, operationId: 'channelToken', path: '/v1/channel/token' }).map((c) => c.id),
+    ).toEqual(['d']);
     expect(j.query('s', { operationId: 'getOrgInfo' })).toEqual([]);
     expect(j.query('s', { path: '/v1/other' })).toEqual([]);
   });
@@ -75,7 +91,10 @@ describe('Journal', () => {
     const j = new Journal({ maxPerSession: 2, maxTotal: 2, file });
     for (let i = 0; i < 5; i++) j.append(record('s', { id: `f${i}` }));
     await j.close();
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
     expect(lines).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
     expect(j.query('s')).toHaveLength(2);
   });
@@ -97,7 +116,8 @@ describe('Journal fairness (issue 25)', () => {
   test('past the byte total the session holding the most bytes loses first, not the oldest record', () => {
     const j = new Journal({ maxPerSession: 1000, maxTotal: 1000, maxBytes: 30_000 });
     j.append(record('small', { id: 'first' }));
-    for (let i = 0; i < 10; i++) j.append(record('heavy', { id: `h${i}`, request: { headers: {}, body: 'x'.repeat(5000) } }));
+    for (let i = 0; i < 10; i++)
+      j.append(record('heavy', { id: `h${i}`, request: { headers: {}, body: 'x'.repeat(5000) } }));
     expect(j.query('small').map((c) => c.id)).toEqual(['first']);
     expect(j.lost('heavy')).toBeGreaterThan(0);
     expect(j.stats().bytes).toBeLessThanOrEqual(30_000);
@@ -130,7 +150,8 @@ describe('Journal fairness (issue 25)', () => {
 describe('Journal bytes', () => {
   test('a byte budget evicts the oldest records too, so a few huge calls cannot fill memory', () => {
     const j = new Journal({ maxPerSession: 1000, maxTotal: 1000, maxBytes: 20_000 });
-    for (let i = 0; i < 10; i++) j.append(record('s', { id: `big${i}`, request: { headers: {}, body: 'x'.repeat(5000) } }));
+    for (let i = 0; i < 10; i++)
+      j.append(record('s', { id: `big${i}`, request: { headers: {}, body: 'x'.repeat(5000) } }));
     const s = j.stats();
     expect(s.bytes).toBeLessThanOrEqual(20_000);
     expect(s.records).toBe(3);

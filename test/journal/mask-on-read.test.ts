@@ -17,9 +17,14 @@ function secretRecord(id: string): CallRecord {
     id,
     path: `/v1/channel/token;token=${SECRET}`,
     query: { access_token: SECRET, page: '1' },
-    request: { headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' }, body: { client_secret: SECRET, note: `password=${SECRET}`, pwd: 1234 } },
+    request: {
+      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
+      body: { client_secret: SECRET, note: `password=${SECRET}`, pwd: 1234 },
+    },
     response: { status: 200, headers: {}, body: { data: { access_token: SECRET } }, code: '200' },
-    deliveries: [{ url: `http://user:${SECRET}@127.0.0.1:9/hook?token=${SECRET}`, at: 0, ok: false, durationMs: 0, pending: true }],
+    deliveries: [
+      { url: `http://user:${SECRET}@127.0.0.1:9/hook?token=${SECRET}`, at: 0, ok: false, durationMs: 0, pending: true },
+    ],
   });
 }
 
@@ -51,7 +56,13 @@ describe('a journal that masks when a record is read', () => {
 
   test('deliveries that settle later: the record and its delivery URL are each masked once', () => {
     const { lazy, eager, mask } = pair();
-    const outcome = { url: `http://user:${SECRET}@127.0.0.1:9/hook?token=${SECRET}`, at: 0, ok: true, status: 200, durationMs: 3 };
+    const outcome = {
+      url: `http://user:${SECRET}@127.0.0.1:9/hook?token=${SECRET}`,
+      at: 0,
+      ok: true,
+      status: 200,
+      durationMs: 3,
+    };
     const r = secretRecord('d1');
     for (const j of [lazy, eager]) {
       j.append(structuredClone(r));

@@ -40,9 +40,18 @@ const headers = {
   'x-api-key': SECRETS.apiKey,
   'x-mock-admin-token': SECRETS.adminToken,
 };
-const postJson = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const postJson = (path: string, body: unknown) =>
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 const postForm = (path: string, body: Record<string, string>) =>
-  fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body).toString(),
+  });
 
 /** The raw text of the session's event stream until `count` call events have arrived while `act` runs. */
 async function streamText(count: number, act: () => Promise<unknown>): Promise<string> {
@@ -66,13 +75,36 @@ async function streamText(count: number, act: () => Promise<unknown>): Promise<s
 
 describe('secrets in call records', () => {
   test('an app secret, a password and credential headers appear in no record, export, stream or journal file', async () => {
-    await postJson('/__mock/state', { 'platform-sync': { apps: [{ appid: 'secret-app', secret: SECRETS.appSecret }] } });
+    await postJson('/__mock/state', {
+      'platform-sync': { apps: [{ appid: 'secret-app', secret: SECRETS.appSecret }] },
+    });
     const stream = await streamText(3, async () => {
       const token = await postJson('/v1/channel/token', { appid: 'secret-app', secret: SECRETS.appSecret });
       expect(((await token.json()) as { status: number }).status).toBe(200);
-      const reg = { loginName: 'secret-user', password: SECRETS.password, realName: '李雷', sex: '1', school: '武汉一中', grade: '1班', classNum: '1', englishscore: '99' };
-      expect(((await (await postForm('/datasyn/user/register', reg)).json()) as { meta: { status: number } }).meta.status).toBe(1);
-      expect(((await (await postForm('/datasyn/user/login', { loginName: 'secret-user', password: SECRETS.password, synDevice: 'A' })).json()) as { meta: { status: number } }).meta.status).toBe(1);
+      const reg = {
+        loginName: 'secret-user',
+        password: SECRETS.password,
+        realName: '李雷',
+        sex: '1',
+        school: '武汉一中',
+        grade: '1班',
+        classNum: '1',
+        englishscore: '99',
+      };
+      expect(
+        ((await (await postForm('/datasyn/user/register', reg)).json()) as { meta: { status: number } }).meta.status,
+      ).toBe(1);
+      expect(
+        (
+          (await (
+            await postForm('/datasyn/user/login', {
+              loginName: 'secret-user',
+              password: SECRETS.password,
+              synDevice: 'A',
+            })
+          ).json()) as { meta: { status: number } }
+        ).meta.status,
+      ).toBe(1);
     });
     const calls = await (await fetch(`${base}/__mock/calls`, { headers: { 'x-mock-session': S } })).text();
     const har = await (await fetch(`${base}/__mock/calls.har`, { headers: { 'x-mock-session': S } })).text();
@@ -87,7 +119,8 @@ describe('secrets in call records', () => {
       // ... and none of the secrets, whole or in part (its first ten or last six characters).
       for (const [name, secret] of Object.entries(SECRETS)) {
         const value = secret.replace(/^(Bearer |sid=)/, '');
-        for (const part of [value.slice(0, 10), value.slice(-6)]) expect(text.includes(part), `${where} shows part of the ${name}: ${part}`).toBe(false);
+        for (const part of [value.slice(0, 10), value.slice(-6)])
+          expect(text.includes(part), `${where} shows part of the ${name}: ${part}`).toBe(false);
       }
     }
   });

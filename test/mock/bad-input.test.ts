@@ -15,7 +15,8 @@ afterEach(async () => {
   expect(Object.prototype).not.toHaveProperty('polluted');
 });
 
-const violations = (res: request.Response) => JSON.parse(String(res.headers['x-mock-violations'] ?? '[]')) as Array<{ pointer: string; message: string }>;
+const violations = (res: request.Response) =>
+  JSON.parse(String(res.headers['x-mock-violations'] ?? '[]')) as Array<{ pointer: string; message: string }>;
 const TOKEN = '/v1/channel/token';
 
 describe('unknown routes and methods', () => {
@@ -31,7 +32,12 @@ describe('unknown routes and methods', () => {
 
   test.each([
     ['platform-sync', 'GET', '/v1/channel/token', { status: 403, message: 'Forbidden', code: '40004' }],
-    ['wuhan-eduyun', 'DELETE', '/user/openapi/org/get-org-info', { code: '100001', message: '请求方式不支持', result: null }],
+    [
+      'wuhan-eduyun',
+      'DELETE',
+      '/user/openapi/org/get-org-info',
+      { code: '100001', message: '请求方式不支持', result: null },
+    ],
     ['ios-datasyn', 'GET', '/datasyn/user/login', { meta: { status: 3, message: '参数有误!' }, data: null }],
     ['wx-push', 'PUT', '/wx/wxc/receive', { success: false, message: '请求方法不支持', code: '10001', data: null }],
   ])('%s: %s on %s answers its illegal-request envelope', async (_api, method, path, body) => {
@@ -43,7 +49,10 @@ describe('unknown routes and methods', () => {
 
 describe('malformed bodies', () => {
   test('malformed JSON', async () => {
-    const res = await request(m.listener).post(TOKEN).set('Content-Type', 'application/json').send('{"appid": "demo-app",');
+    const res = await request(m.listener)
+      .post(TOKEN)
+      .set('Content-Type', 'application/json')
+      .send('{"appid": "demo-app",');
     expect(res.body).toEqual({ status: 402, message: '参数错误' });
     expect(violations(res)[0]).toMatchObject({ pointer: '/body' });
     expect(violations(res)[0]!.message).toMatch(/^malformed JSON/);
@@ -59,7 +68,9 @@ describe('malformed bodies', () => {
   test('the wrong content type: form where JSON is documented, JSON where form is documented, text/plain', async () => {
     const form = await request(m.listener).post(TOKEN).type('form').send({ appid: 'demo-app', secret: 'demo-secret' });
     expect(form.body.status).toBe(402);
-    expect(violations(form)[0]!.message).toBe('Content-Type must be application/json, got application/x-www-form-urlencoded');
+    expect(violations(form)[0]!.message).toBe(
+      'Content-Type must be application/json, got application/x-www-form-urlencoded',
+    );
     const json = await request(m.listener).post('/datasyn/user/register').send({ loginName: 'a' });
     expect(json.body.meta.status).toBe(3);
     const text = await request(m.listener).post('/wx/wxc/receive').set('Content-Type', 'text/plain').send('hello');
@@ -85,7 +96,10 @@ describe('malformed bodies', () => {
     const res = await request(m.listener).post(TOKEN).set('Content-Type', 'application/json').send(deep);
     expect(res.body.status).toBe(402);
     expect(violations(res).some((v) => /nesting deeper than 32/.test(v.message))).toBe(true);
-    const inForm = await request(m.listener).post('/datasyn/syn/synmetas').type('form').send({ token: '1:1', json: deep });
+    const inForm = await request(m.listener)
+      .post('/datasyn/syn/synmetas')
+      .type('form')
+      .send({ token: '1:1', json: deep });
     expect(inForm.body.meta.status).toBe(5);
   });
 
@@ -99,14 +113,19 @@ describe('malformed bodies', () => {
       expect(res.body.status).toBe(402);
       expect(violations(res).some((v) => v.message.includes('is not allowed'))).toBe(true);
     }
-    const form = await request(m.listener).post('/datasyn/user/register').type('form').send('__proto__[polluted]=yes&__proto__=x&loginName=a');
+    const form = await request(m.listener)
+      .post('/datasyn/user/register')
+      .type('form')
+      .send('__proto__[polluted]=yes&__proto__=x&loginName=a');
     expect(form.body.meta.status).toBe(3);
     const inJson = await request(m.listener)
       .post('/datasyn/syn/trackdatas')
       .type('form')
       .send({ token: '1:1', json: '{"trackData":{"userLogin":[{"userId":1,"__proto__":{"polluted":"yes"}}]}}' });
     expect(inJson.body.meta.status).toBe(5);
-    const query = await request(m.listener).get('/user/openapi/org/get-org-info?__proto__=x&org_id=demo-org&access_token=demo-token');
+    const query = await request(m.listener).get(
+      '/user/openapi/org/get-org-info?__proto__=x&org_id=demo-org&access_token=demo-token',
+    );
     expect(query.body.code).toBe('100001');
   });
 
@@ -126,7 +145,9 @@ describe('malformed bodies', () => {
 describe('journal of large bodies', () => {
   test('a body over 64 KB is journaled as a preview, not whole', async () => {
     const m2 = await testMock();
-    await request(m2.listener).post('/wx/wxc/receive').send({ event: 'x', raw_data: 'y'.repeat(100_000) });
+    await request(m2.listener)
+      .post('/wx/wxc/receive')
+      .send({ event: 'x', raw_data: 'y'.repeat(100_000) });
     const recorded = m2.calls.at(-1)!.request.body as string;
     expect(recorded).toMatch(/^\(\d+ bytes, not kept whole\) \{"event":"x"/);
     expect(recorded.length).toBeLessThan(2000);

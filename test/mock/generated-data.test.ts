@@ -1,7 +1,14 @@
 /** Generated values look like real data of their field: every generated field of every API checked against a pattern or a list, over many seeds. */
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
-import { hashSeed, ORG_CATEGORIES, ORG_LEVELS, ORG_TYPES, REGION_CODES, shortSchoolName } from '../../src/answers/fake-data.js';
+import {
+  hashSeed,
+  ORG_CATEGORIES,
+  ORG_LEVELS,
+  ORG_TYPES,
+  REGION_CODES,
+  shortSchoolName,
+} from '../../src/answers/fake-data.js';
 import { loadContract, testMock } from '../helpers/mock.js';
 
 const contract = await loadContract();
@@ -17,7 +24,9 @@ const ORG: Record<string, Rule> = {
   platform_code: region,
   v_platform_code: region,
   org_name: SCHOOL,
-  org_short_name: (v, r) => v === shortSchoolName(r['org_name'] as string) && [...(v as string)].every((c) => (r['org_name'] as string).includes(c)),
+  org_short_name: (v, r) =>
+    v === shortSchoolName(r['org_name'] as string) &&
+    [...(v as string)].every((c) => (r['org_name'] as string).includes(c)),
   org_type: ORG_TYPES,
   create_user_id: /^u-\d{5}$/,
   createtime: epoch,
@@ -37,7 +46,8 @@ const ORG: Record<string, Rule> = {
   org_level_code: (v, r) => v === r['area_code'],
   org_parent_id: (v, r) => v === `edu-bureau-${String(r['area_code'])}`,
   org_address: (v) => typeof v === 'string' && DISTRICT.test(v) && /\d+号$/.test(v),
-  org_identification_code: (v, r) => typeof v === 'string' && /^31\d{8}$/.test(v) && v.slice(2, 4) === (r['province_code'] as string).slice(0, 2),
+  org_identification_code: (v, r) =>
+    typeof v === 'string' && /^31\d{8}$/.test(v) && v.slice(2, 4) === (r['province_code'] as string).slice(0, 2),
   level: ['0'],
   verify_mode: ['0'],
 };
@@ -45,7 +55,13 @@ const ORG: Record<string, Rule> = {
 function broken(record: Record<string, unknown>, rules: Record<string, Rule>): string[] {
   return Object.entries(record).flatMap(([k, v]) => {
     const rule = rules[k];
-    const ok = !rule ? false : rule instanceof RegExp ? typeof v === 'string' && rule.test(v) : Array.isArray(rule) ? rule.includes(v) : (rule as (v: unknown, r: Record<string, unknown>) => boolean)(v, record);
+    const ok = !rule
+      ? false
+      : rule instanceof RegExp
+        ? typeof v === 'string' && rule.test(v)
+        : Array.isArray(rule)
+          ? rule.includes(v)
+          : (rule as (v: unknown, r: Record<string, unknown>) => boolean)(v, record);
     return ok ? [] : [`${k}=${JSON.stringify(v)}`];
   });
 }
@@ -54,7 +70,12 @@ const SEEDS = Array.from({ length: 25 }, (_, i) => i + 1);
 
 describe('wuhan-eduyun: an org seeded with only its org_id', () => {
   test('has a rule for every documented Org field', () => {
-    const org = ((contract.apis.get('wuhan-eduyun')!.spec.document['components'] as Record<string, Record<string, { properties: object }>>)['schemas']!['Org']!).properties;
+    const org = (
+      contract.apis.get('wuhan-eduyun')!.spec.document['components'] as Record<
+        string,
+        Record<string, { properties: object }>
+      >
+    )['schemas']!['Org']!.properties;
     expect(Object.keys(ORG).sort()).toEqual(Object.keys(org).sort());
   });
 
@@ -63,7 +84,9 @@ describe('wuhan-eduyun: an org seeded with only its org_id', () => {
     const orgs = SEEDS.map((i) => ({ org_id: `org-seeded-${i}` }));
     expect((await request(m.listener).post('/__mock/state').send({ 'wuhan-eduyun': { orgs } })).status).toBe(201);
     for (const { org_id } of orgs.slice(0, 4)) {
-      const res = await request(m.listener).get(`/user/openapi/org/get-org-info?org_id=${org_id}&access_token=demo-token`);
+      const res = await request(m.listener).get(
+        `/user/openapi/org/get-org-info?org_id=${org_id}&access_token=demo-token`,
+      );
       expect(res.body.code).toBe('000000');
       expect(broken(res.body.result, ORG)).toEqual([]);
     }
@@ -71,8 +94,19 @@ describe('wuhan-eduyun: an org seeded with only its org_id', () => {
 
   test('a short name is derived from the full name the caller gave', async () => {
     const m = await testMock();
-    await request(m.listener).post('/__mock/state').send({ 'wuhan-eduyun': { orgs: [{ org_id: 'o7', org_name: '武汉市第七中学' }, { org_id: 'o8', org_name: '武汉市武昌区示范中学' }] } });
-    const short = async (id: string) => (await request(m.listener).get(`/user/openapi/org/get-org-info?org_id=${id}&access_token=demo-token`)).body.result.org_short_name;
+    await request(m.listener)
+      .post('/__mock/state')
+      .send({
+        'wuhan-eduyun': {
+          orgs: [
+            { org_id: 'o7', org_name: '武汉市第七中学' },
+            { org_id: 'o8', org_name: '武汉市武昌区示范中学' },
+          ],
+        },
+      });
+    const short = async (id: string) =>
+      (await request(m.listener).get(`/user/openapi/org/get-org-info?org_id=${id}&access_token=demo-token`)).body.result
+        .org_short_name;
     expect([await short('o7'), await short('o8')]).toEqual(['武汉七中', '武昌示范']);
   });
 });
@@ -82,7 +116,10 @@ describe('ios-datasyn and wx-push: records seeded with only their key', () => {
     const m = await testMock({ seed });
     const seeded = await request(m.listener)
       .post('/__mock/state')
-      .send({ 'ios-datasyn': { users: [{ loginName: 'u1' }, { loginName: 'u2' }] }, 'wx-push': { projects: [{ id: 1, url: 'http://127.0.0.1:9/hook' }] } });
+      .send({
+        'ios-datasyn': { users: [{ loginName: 'u1' }, { loginName: 'u2' }] },
+        'wx-push': { projects: [{ id: 1, url: 'http://127.0.0.1:9/hook' }] },
+      });
     expect(seeded.status).toBe(201);
     const state = seeded.body.state.apis;
     for (const user of state['ios-datasyn'].users as Array<{ profile: Record<string, unknown> }>) {
@@ -100,23 +137,69 @@ describe('ios-datasyn and wx-push: records seeded with only their key', () => {
       ).toEqual([]);
     }
     for (const project of state['wx-push'].projects as Array<Record<string, unknown>>) {
-      expect(broken(project, { id: [1], url: ['http://127.0.0.1:9/hook'], statu: [0], project: /^[\u4e00-\u9fa5\d]{2,8}(家校通知|成绩推送|考勤提醒|作业推送|校园公告)$/ })).toEqual([]);
+      expect(
+        broken(project, {
+          id: [1],
+          url: ['http://127.0.0.1:9/hook'],
+          statu: [0],
+          project: /^[\u4e00-\u9fa5\d]{2,8}(家校通知|成绩推送|考勤提醒|作业推送|校园公告)$/,
+        }),
+      ).toEqual([]);
     }
   });
 });
 
 describe('values the handlers make up', () => {
-  test.each(SEEDS.slice(0, 5))('seed %i: platform-sync tokens, ios-datasyn ids and tokens, wx-push ids', async (seed) => {
-    const m = await testMock({ seed });
-    const token = (await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })).body.data;
-    expect(broken(token, { access_token: /^[A-Za-z0-9]{40}$/, expire: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, expires_in: [7200] })).toEqual([]);
-    const reg = await request(m.listener).post('/datasyn/user/register').type('form').send({ loginName: 'a', password: 'p', realName: '张三', sex: 1, school: '武汉一中', grade: '3班', classNum: 3, englishscore: 120 });
-    expect(broken(reg.body.data, { userId: (v) => Number.isInteger(v) && (v as number) > 0 })).toEqual([]);
-    const login = await request(m.listener).post('/datasyn/user/login').type('form').send({ loginName: 'a', password: 'p', synDevice: 'iPhone-7A1C2E4B' });
-    expect(broken(login.body.data, { token: (v) => typeof v === 'string' && new RegExp(`^${reg.body.data.userId}:\\d{13}$`).test(v), synFlage: [1, 2, 3, 4, 5], message: (v, r) => v === m.contract.apis.get('ios-datasyn')!.dialect.text(`synFlag.${String(r['synFlage'])}`) })).toEqual([]);
-    const added = await request(m.listener).post('/wx/push/addPushProject').type('form').send({ url: 'http://127.0.0.1:9/h', project: 'p' });
-    expect(broken(added.body.data, { id: (v) => Number.isSafeInteger(v) && (v as number) > 0, url: ['http://127.0.0.1:9/h'], project: ['p'], statu: [0] })).toEqual([]);
-  });
+  test.each(SEEDS.slice(0, 5))(
+    'seed %i: platform-sync tokens, ios-datasyn ids and tokens, wx-push ids',
+    async (seed) => {
+      const m = await testMock({ seed });
+      const token = (
+        await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })
+      ).body.data;
+      expect(
+        broken(token, {
+          access_token: /^[A-Za-z0-9]{40}$/,
+          expire: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/,
+          expires_in: [7200],
+        }),
+      ).toEqual([]);
+      const reg = await request(m.listener).post('/datasyn/user/register').type('form').send({
+        loginName: 'a',
+        password: 'p',
+        realName: '张三',
+        sex: 1,
+        school: '武汉一中',
+        grade: '3班',
+        classNum: 3,
+        englishscore: 120,
+      });
+      expect(broken(reg.body.data, { userId: (v) => Number.isInteger(v) && (v as number) > 0 })).toEqual([]);
+      const login = await request(m.listener)
+        .post('/datasyn/user/login')
+        .type('form')
+        .send({ loginName: 'a', password: 'p', synDevice: 'iPhone-7A1C2E4B' });
+      expect(
+        broken(login.body.data, {
+          token: (v) => typeof v === 'string' && new RegExp(`^${reg.body.data.userId}:\\d{13}$`).test(v),
+          synFlage: [1, 2, 3, 4, 5],
+          message: (v, r) => v === m.contract.apis.get('ios-datasyn')!.dialect.text(`synFlag.${String(r['synFlage'])}`),
+        }),
+      ).toEqual([]);
+      const added = await request(m.listener)
+        .post('/wx/push/addPushProject')
+        .type('form')
+        .send({ url: 'http://127.0.0.1:9/h', project: 'p' });
+      expect(
+        broken(added.body.data, {
+          id: (v) => Number.isSafeInteger(v) && (v as number) > 0,
+          url: ['http://127.0.0.1:9/h'],
+          project: ['p'],
+          statu: [0],
+        }),
+      ).toEqual([]);
+    },
+  );
 });
 
 describe('seeds', () => {

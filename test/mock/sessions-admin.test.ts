@@ -9,12 +9,20 @@ beforeEach(async () => {
 });
 
 const token = (session: string) =>
-  request(m.listener).post('/v1/channel/token').set('X-Mock-Session', session).send({ appid: 'demo-app', secret: 'demo-secret' });
-const saveSchool = (session: string, t: string, otherId: number) =>
   request(m.listener)
-    .post('/v1/abutment/syncSaveOrganMetadata')
+    .post('/v1/channel/token')
     .set('X-Mock-Session', session)
-    .send({ access_token: t, organName: '武汉一中', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId });
+    .send({ appid: 'demo-app', secret: 'demo-secret' });
+const saveSchool = (session: string, t: string, otherId: number) =>
+  request(m.listener).post('/v1/abutment/syncSaveOrganMetadata').set('X-Mock-Session', session).send({
+    access_token: t,
+    organName: '武汉一中',
+    organKind: 3,
+    provinceName: '湖北省',
+    cityName: '武汉市',
+    areaName: '武昌区',
+    otherId,
+  });
 const state = (session: string) => request(m.listener).get('/__mock/state').set('X-Mock-Session', session);
 
 describe('sessions', () => {
@@ -33,16 +41,28 @@ describe('sessions', () => {
   });
 
   test('no header means session "default"', async () => {
-    const t = (await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })).body.data.access_token;
+    const t = (await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' }))
+      .body.data.access_token;
     expect((await saveSchool('default', t, 1)).body.status).toBe(200);
     expect(m.calls.every((c) => c.session === 'default')).toBe(true);
   });
 
   test('two thousand sessions, interleaved and concurrent, each see only their own writes', async () => {
     const ids = Array.from({ length: 2000 }, (_, i) => `s-${i}`);
-    await Promise.all(ids.map((id) => request(m.listener).post('/__mock/state').set('X-Mock-Session', id).send({ 'wx-push': { projects: [{ id: 1, url: `http://${id}`, project: id }] } })));
-    const lists = await Promise.all(ids.slice(0, 50).map((id) => request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', id)));
-    lists.forEach((res, i) => expect(res.body.data).toEqual([{ id: 1, url: `http://s-${i}`, project: `s-${i}`, statu: 0 }]));
+    await Promise.all(
+      ids.map((id) =>
+        request(m.listener)
+          .post('/__mock/state')
+          .set('X-Mock-Session', id)
+          .send({ 'wx-push': { projects: [{ id: 1, url: `http://${id}`, project: id }] } }),
+      ),
+    );
+    const lists = await Promise.all(
+      ids.slice(0, 50).map((id) => request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', id)),
+    );
+    lists.forEach((res, i) =>
+      expect(res.body.data).toEqual([{ id: 1, url: `http://s-${i}`, project: `s-${i}`, statu: 0 }]),
+    );
     expect((await m.store.sessionIds()).length).toBeGreaterThanOrEqual(2000);
   }, 60_000);
 });
@@ -55,12 +75,15 @@ describe('clock, reset, state', () => {
     expect((await state('d')).body.clock.offsetSeconds).toBe(0);
   });
 
-  test.each([[{}], [{ advanceSeconds: -5 }], [{ advanceSeconds: 'soon' }]])('a bad clock request %j is a problem+json 400 that says what to send', async (body) => {
-    const res = await request(m.listener).post('/__mock/clock').send(body);
-    expect(res.status).toBe(400);
-    expect(res.type).toBe('application/problem+json');
-    expect(res.body.detail).toContain('advanceSeconds');
-  });
+  test.each([[{}], [{ advanceSeconds: -5 }], [{ advanceSeconds: 'soon' }]])(
+    'a bad clock request %j is a problem+json 400 that says what to send',
+    async (body) => {
+      const res = await request(m.listener).post('/__mock/clock').send(body);
+      expect(res.status).toBe(400);
+      expect(res.type).toBe('application/problem+json');
+      expect(res.body.detail).toContain('advanceSeconds');
+    },
+  );
 
   test('reset returns the session to the seed: records, tokens and clock', async () => {
     const t = (await token('r')).body.data.access_token;
@@ -88,20 +111,46 @@ describe('clock, reset, state', () => {
     [{ 'platform-sync': { apps: {} } }, 'must be an array'],
     [{ 'platform-sync': { apps: [{ secret: 'x' }] } }, 'needs its key field "appid"'],
     // Records the handlers would misread: checked against the spec's own schema of the collection.
-    [{ 'platform-sync': { apps: [{ appid: 1 }] } }, 'platform-sync.apps[0] needs the field "secret"; platform-sync.apps[0].appid must be string, got 1 (the record is checked against components.schemas.GetTokenRequest of the platform-sync spec)'],
-    [{ 'platform-sync': { schools: [{ otherId: 5, organName: 'x', organKind: 6, provinceName: 'a', cityName: 'b', areaName: 'c' }] } }, 'platform-sync.schools[0].organKind must be one of 1, 2, 3, 4, 5, got 6'],
-    [{ 'wuhan-eduyun': { orgs: [{ org_id: 'o', status: '9' }] } }, 'wuhan-eduyun.orgs[0].status must be one of "0", "1", "2", "3", got "9"'],
-    [{ 'wx-push': { projects: [{ id: 1, url: 'http://x', project: 'p', statu: 3 }] } }, 'wx-push.projects[0].statu must be one of 0, 1, got 3'],
-    [{ 'ios-datasyn': { users: [{ loginName: 'a', password: 'p', sex: 'male' }] } }, 'ios-datasyn.users[0].sex must be integer, got "male"'],
-  ])('POST /__mock/state %j is refused with a detail that says what to fix, and writes nothing', async (body, detail) => {
-    const res = await request(m.listener).post('/__mock/state').send(body as object);
-    expect(res.status).toBe(400);
-    expect(res.type).toBe('application/problem+json');
-    expect(res.body.detail).toContain(detail);
-  });
+    [
+      { 'platform-sync': { apps: [{ appid: 1 }] } },
+      'platform-sync.apps[0] needs the field "secret"; platform-sync.apps[0].appid must be string, got 1 (the record is checked against components.schemas.GetTokenRequest of the platform-sync spec)',
+    ],
+    [
+      {
+        'platform-sync': {
+          schools: [{ otherId: 5, organName: 'x', organKind: 6, provinceName: 'a', cityName: 'b', areaName: 'c' }],
+        },
+      },
+      'platform-sync.schools[0].organKind must be one of 1, 2, 3, 4, 5, got 6',
+    ],
+    [
+      { 'wuhan-eduyun': { orgs: [{ org_id: 'o', status: '9' }] } },
+      'wuhan-eduyun.orgs[0].status must be one of "0", "1", "2", "3", got "9"',
+    ],
+    [
+      { 'wx-push': { projects: [{ id: 1, url: 'http://x', project: 'p', statu: 3 }] } },
+      'wx-push.projects[0].statu must be one of 0, 1, got 3',
+    ],
+    [
+      { 'ios-datasyn': { users: [{ loginName: 'a', password: 'p', sex: 'male' }] } },
+      'ios-datasyn.users[0].sex must be integer, got "male"',
+    ],
+  ])(
+    'POST /__mock/state %j is refused with a detail that says what to fix, and writes nothing',
+    async (body, detail) => {
+      const res = await request(m.listener)
+        .post('/__mock/state')
+        .send(body as object);
+      expect(res.status).toBe(400);
+      expect(res.type).toBe('application/problem+json');
+      expect(res.body.detail).toContain(detail);
+    },
+  );
 
   test('a state request that is partly bad writes nothing', async () => {
-    const res = await request(m.listener).post('/__mock/state').send({ 'platform-sync': { apps: [{ appid: 'ok', secret: 's' }, { secret: 'no key' }] } });
+    const res = await request(m.listener)
+      .post('/__mock/state')
+      .send({ 'platform-sync': { apps: [{ appid: 'ok', secret: 's' }, { secret: 'no key' }] } });
     expect(res.status).toBe(400);
     expect((await state('default')).body.apis['platform-sync'].apps).toHaveLength(1);
   });
@@ -121,7 +170,12 @@ describe('clock, reset, state', () => {
   test('health lists the four APIs and their operations', async () => {
     const res = await request(m.listener).get('/__mock/health');
     expect(res.body.status).toBe('ok');
-    expect(res.body.apis.map((a: { name: string }) => a.name).sort()).toEqual(['ios-datasyn', 'platform-sync', 'wuhan-eduyun', 'wx-push']);
+    expect(res.body.apis.map((a: { name: string }) => a.name).sort()).toEqual([
+      'ios-datasyn',
+      'platform-sync',
+      'wuhan-eduyun',
+      'wx-push',
+    ]);
     expect(res.body.apis.flatMap((a: { operations: string[] }) => a.operations)).toHaveLength(19);
   });
 });

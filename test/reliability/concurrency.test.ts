@@ -16,11 +16,15 @@ afterAll(() => m.server.close());
 const agent = new Agent({ keepAlive: true, maxSockets: 100 });
 function post(path: string, body: unknown, session: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-mock-session': session } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve(JSON.parse(text)));
-    });
+    const req = httpRequest(
+      `${base}${path}`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-mock-session': session } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(JSON.parse(text)));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -29,10 +33,26 @@ function post(path: string, body: unknown, session: string): Promise<Record<stri
 describe('concurrency', () => {
   test('500 concurrent upserts and deletes of the same school: state equals the calls replayed in the order they ran', async () => {
     const S = 'race';
-    const token = ((await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, S))['data'] as { access_token: string }).access_token;
-    const school = (i: number) => ({ access_token: token, organName: `学校${i}`, organKind: 2, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 7 });
+    const token = (
+      (await post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }, S))['data'] as {
+        access_token: string;
+      }
+    ).access_token;
+    const school = (i: number) => ({
+      access_token: token,
+      organName: `学校${i}`,
+      organKind: 2,
+      provinceName: '湖北省',
+      cityName: '武汉市',
+      areaName: '武昌区',
+      otherId: 7,
+    });
     const answers = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => (i % 3 === 2 ? post('/v1/abutment/syncDeleteOrganMetadata/7', { access_token: token }, S) : post('/v1/abutment/syncSaveOrganMetadata', school(i), S))),
+      Array.from({ length: 500 }, (_, i) =>
+        i % 3 === 2
+          ? post('/v1/abutment/syncDeleteOrganMetadata/7', { access_token: token }, S)
+          : post('/v1/abutment/syncSaveOrganMetadata', school(i), S),
+      ),
     );
     expect(answers.every((a) => a['status'] === 200 || a['code'] === '40410')).toBe(true);
 
@@ -53,7 +73,9 @@ describe('concurrency', () => {
         exists = false;
       }
     }
-    const state = (await (await fetch(`${base}/__mock/state`, { headers: { 'x-mock-session': S } })).json()) as { apis: Record<string, { schools: Array<{ organName: string }> }> };
+    const state = (await (await fetch(`${base}/__mock/state`, { headers: { 'x-mock-session': S } })).json()) as {
+      apis: Record<string, { schools: Array<{ organName: string }> }>;
+    };
     const schools = state.apis['platform-sync']!.schools;
     expect(schools.map((s) => s.organName)).toEqual(exists ? [name] : []);
   });
@@ -61,15 +83,25 @@ describe('concurrency', () => {
   test('concurrent adds of the same push project: exactly one is saved, the others answer 16000 数据已存在', async () => {
     const S = 'race-wx';
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () =>
-        new Promise<Record<string, unknown>>((resolve) => {
-          const req = httpRequest(`${base}/wx/push/addPushProject`, { method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': S } }, (res) => {
-            let t = '';
-            res.on('data', (c) => (t += c));
-            res.on('end', () => resolve(JSON.parse(t)));
-          });
-          req.end('url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=same');
-        }),
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<Record<string, unknown>>((resolve) => {
+            const req = httpRequest(
+              `${base}/wx/push/addPushProject`,
+              {
+                method: 'POST',
+                agent,
+                headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': S },
+              },
+              (res) => {
+                let t = '';
+                res.on('data', (c) => (t += c));
+                res.on('end', () => resolve(JSON.parse(t)));
+              },
+            );
+            req.end('url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=same');
+          }),
       ),
     );
     expect(answers.filter((a) => a['success'] === true)).toHaveLength(1);
@@ -124,9 +156,11 @@ describe('one call of a session at a time, whatever the store', () => {
     try {
       const answers = await Promise.all(
         Array.from({ length: 20 }, () =>
-          fetch(`${url}/wx/push/addPushProject`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': 'yielding' }, body: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=same' }).then(
-            async (r) => (await r.json()) as { success: boolean; code?: string },
-          ),
+          fetch(`${url}/wx/push/addPushProject`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mock-session': 'yielding' },
+            body: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=same',
+          }).then(async (r) => (await r.json()) as { success: boolean; code?: string }),
         ),
       );
       expect(answers.filter((a) => a.success)).toHaveLength(1);

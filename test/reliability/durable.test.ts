@@ -17,7 +17,9 @@ const children: ChildProcess[] = [];
 afterEach(() => children.splice(0).forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
 async function serve(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--state', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--state', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -28,10 +30,22 @@ async function serve(dir: string, port: number): Promise<ChildProcess> {
 }
 /** Resolves when the child has exited; a child killed by a signal has no exit code, so check both (its 'exit' may be past). */
 const exit = (child: ChildProcess): Promise<number | null> =>
-  new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+  new Promise((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code)),
+  );
 
-const call = async (port: number, path: string, body: unknown, session = 'durable', type = 'application/json'): Promise<Record<string, unknown>> => {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': type, 'x-mock-session': session }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const call = async (
+  port: number,
+  path: string,
+  body: unknown,
+  session = 'durable',
+  type = 'application/json',
+): Promise<Record<string, unknown>> => {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': type, 'x-mock-session': session },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return (await res.json()) as Record<string, unknown>;
 };
 
@@ -49,7 +63,11 @@ describe('FileStore', () => {
     await a.session('gone').reset();
     // No close(): as if the process had been killed.
     const b = new FileStore({ dir, clock: fixedClock(0), seed });
-    expect(await b.session('s').dump()).toEqual({ collections: { 'x:things': { k: { v: 1 } } }, counters: { id: 1 }, clockOffsetMs: 30_000 });
+    expect(await b.session('s').dump()).toEqual({
+      collections: { 'x:things': { k: { v: 1 } } },
+      counters: { id: 1 },
+      clockOffsetMs: 30_000,
+    });
     expect((await b.session('gone').dump()).collections).toEqual({});
     expect(b.recovered.replayed).toBeGreaterThanOrEqual(5);
   });
@@ -70,22 +88,52 @@ describe('serve --state', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-serve-state-'));
     const port = await freePort();
     let child = await serve(dir, port);
-    const token = ((await call(port, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }))['data'] as { access_token: string }).access_token;
-    await call(port, '/v1/abutment/syncSaveOrganMetadata', { access_token: token, organName: '武汉一中', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 1 });
+    const token = (
+      (await call(port, '/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' }))['data'] as {
+        access_token: string;
+      }
+    ).access_token;
+    await call(port, '/v1/abutment/syncSaveOrganMetadata', {
+      access_token: token,
+      organName: '武汉一中',
+      organKind: 3,
+      provinceName: '湖北省',
+      cityName: '武汉市',
+      areaName: '武昌区',
+      otherId: 1,
+    });
     await call(port, '/__mock/clock', { advanceSeconds: 60 });
     await call(port, '/__mock/scenarios/active', { name: 'user-not-found' });
     child.kill('SIGTERM');
     expect(await exit(child)).toBe(0);
 
     child = await serve(dir, port);
-    const state = (await (await fetch(`http://127.0.0.1:${port}/__mock/state`, { headers: { 'x-mock-session': 'durable' } })).json()) as { apis: { 'platform-sync': { schools: unknown[] } }; clock: { offsetSeconds: number } };
+    const state = (await (
+      await fetch(`http://127.0.0.1:${port}/__mock/state`, { headers: { 'x-mock-session': 'durable' } })
+    ).json()) as { apis: { 'platform-sync': { schools: unknown[] } }; clock: { offsetSeconds: number } };
     expect(state.apis['platform-sync'].schools).toHaveLength(1);
     expect(state.clock.offsetSeconds).toBe(60);
-    expect((await call(port, '/v1/abutment/syncSaveOrganMetadata', { access_token: token, organName: '武汉二中', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 2 }))['status']).toBe(200);
+    expect(
+      (
+        await call(port, '/v1/abutment/syncSaveOrganMetadata', {
+          access_token: token,
+          organName: '武汉二中',
+          organKind: 3,
+          provinceName: '湖北省',
+          cityName: '武汉市',
+          areaName: '武昌区',
+          otherId: 2,
+        })
+      )['status'],
+    ).toBe(200);
     expect((await call(port, '/v1/abutment/syncDeleteUserMetadata/5', { access_token: token }))['code']).toBe('40430');
-    const scenarios = (await (await fetch(`http://127.0.0.1:${port}/__mock/scenarios`, { headers: { 'x-mock-session': 'durable' } })).json()) as { active: Array<{ name: string }> };
+    const scenarios = (await (
+      await fetch(`http://127.0.0.1:${port}/__mock/scenarios`, { headers: { 'x-mock-session': 'durable' } })
+    ).json()) as { active: Array<{ name: string }> };
     expect(scenarios.active.map((a) => a.name)).toEqual(['user-not-found']);
-    const calls = (await (await fetch(`http://127.0.0.1:${port}/__mock/calls`, { headers: { 'x-mock-session': 'durable' } })).json()) as unknown[];
+    const calls = (await (
+      await fetch(`http://127.0.0.1:${port}/__mock/calls`, { headers: { 'x-mock-session': 'durable' } })
+    ).json()) as unknown[];
     expect(calls).toHaveLength(4);
   }, 60_000);
 
@@ -99,7 +147,13 @@ describe('serve --state', () => {
       for (let i = 0; !stop; i++) {
         const id = w * 100_000 + i;
         try {
-          const r = await call(port, '/wx/push/addPushProject', `url=http%3A%2F%2F127.0.0.1%3A9%2F${id}&project=p${id}`, 'kill', 'application/x-www-form-urlencoded');
+          const r = await call(
+            port,
+            '/wx/push/addPushProject',
+            `url=http%3A%2F%2F127.0.0.1%3A9%2F${id}&project=p${id}`,
+            'kill',
+            'application/x-www-form-urlencoded',
+          );
           if (r['success'] === true) acknowledged.push(id);
         } catch {
           return;
@@ -117,7 +171,9 @@ describe('serve --state', () => {
     await exit(child);
 
     const again = await serve(dir, port);
-    const list = (await (await fetch(`http://127.0.0.1:${port}/wx/push/queryPushProject`, { headers: { 'x-mock-session': 'kill' } })).json()) as { data: Array<{ url: string }> };
+    const list = (await (
+      await fetch(`http://127.0.0.1:${port}/wx/push/queryPushProject`, { headers: { 'x-mock-session': 'kill' } })
+    ).json()) as { data: Array<{ url: string }> };
     const saved = new Set(list.data.map((p) => Number(p.url.split('/').pop())));
     const lost = acknowledged.filter((id) => !saved.has(id));
     expect(acknowledged.length).toBeGreaterThanOrEqual(300);
@@ -135,7 +191,13 @@ describe('serve --state', () => {
     const loader = async (w: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         try {
-          const r = await call(port, '/wx/push/addPushProject', `url=http%3A%2F%2F127.0.0.1%3A9%2F${w}-${i}&project=p`, 'term', 'application/x-www-form-urlencoded');
+          const r = await call(
+            port,
+            '/wx/push/addPushProject',
+            `url=http%3A%2F%2F127.0.0.1%3A9%2F${w}-${i}&project=p`,
+            'term',
+            'application/x-www-form-urlencoded',
+          );
           if (r['success'] === true) answered.push(`http://127.0.0.1:9/${w}-${i}`);
         } catch {
           return;

@@ -9,9 +9,13 @@ describe('admin token', () => {
   test('admin routes need the bearer token; the APIs do not; a wrong token of any length is refused', async () => {
     const m = await testMock({ adminToken: 's3cret-token' });
     expect((await request(m.listener).get('/__mock/state')).status).toBe(401);
-    expect((await request(m.listener).get('/__mock/state').set('Authorization', 'Bearer s3cret-tokeX')).status).toBe(401);
+    expect((await request(m.listener).get('/__mock/state').set('Authorization', 'Bearer s3cret-tokeX')).status).toBe(
+      401,
+    );
     expect((await request(m.listener).get('/__mock/state').set('Authorization', 'Bearer s')).status).toBe(401);
-    expect((await request(m.listener).get('/__mock/state').set('Authorization', 'Bearer s3cret-token')).status).toBe(200);
+    expect((await request(m.listener).get('/__mock/state').set('Authorization', 'Bearer s3cret-token')).status).toBe(
+      200,
+    );
     expect((await request(m.listener).get('/wx/push/queryPushProject')).body.success).toBe(true);
   });
 
@@ -41,13 +45,18 @@ describe('push deliveries', () => {
   });
 
   test('an event over the size cap is not sent', async () => {
-    const outcome = await deliver({ url: 'http://127.0.0.1:9/hook', body: { raw_data: 'x'.repeat(5000) } }, 0, { timeoutMs: 100, maxBodyBytes: 1000 });
+    const outcome = await deliver({ url: 'http://127.0.0.1:9/hook', body: { raw_data: 'x'.repeat(5000) } }, 0, {
+      timeoutMs: 100,
+      maxBodyBytes: 1000,
+    });
     expect(outcome).toMatchObject({ ok: false, error: 'body over 1000 bytes, not sent' });
   });
 
   test('deliveries go only to registered projects of the session, never to an address the event names', async () => {
     const m = await testMock();
-    await request(m.listener).post('/wx/wxc/receive').send({ event: 'x', raw_data: 'http://127.0.0.1:9/evil', app_key: 'http://127.0.0.1:9/', school_code: 's' });
+    await request(m.listener)
+      .post('/wx/wxc/receive')
+      .send({ event: 'x', raw_data: 'http://127.0.0.1:9/evil', app_key: 'http://127.0.0.1:9/', school_code: 's' });
     await m.pipeline.settled();
     expect(m.calls.at(-1)!.deliveries).toEqual([]);
   });

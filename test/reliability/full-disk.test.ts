@@ -5,7 +5,17 @@
  * the test is skipped with a message, and under CI a failing mount fails it.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -14,7 +24,11 @@ import { serveProcess, type ServeProcess } from '../helpers/serve-process.js';
 
 type Json = Record<string, unknown>;
 const root = process.getuid?.() === 0;
-const service = needsService('test/reliability/full-disk.test.ts', root, 'mounting a small tmpfs needs root (run as root, as CI does)');
+const service = needsService(
+  'test/reliability/full-disk.test.ts',
+  root,
+  'mounting a small tmpfs needs root (run as root, as CI does)',
+);
 
 const disk = mkdtempSync(join(tmpdir(), 'cm-full-disk-'));
 const stateDir = join(disk, 'state');
@@ -67,7 +81,8 @@ function wholeLines(file: string): void {
   const text = readFileSync(file, 'utf8');
   if (text === '') return;
   expect(text.endsWith('\n'), `${file} ends mid-line`).toBe(true);
-  for (const line of text.slice(0, -1).split('\n')) expect(() => JSON.parse(line), `${file}: ${line.slice(0, 80)}`).not.toThrow();
+  for (const line of text.slice(0, -1).split('\n'))
+    expect(() => JSON.parse(line), `${file}: ${line.slice(0, 80)}`).not.toThrow();
 }
 
 describe.skipIf(service.skip)('serve --state on a full disk', () => {
@@ -103,13 +118,24 @@ describe.skipIf(service.skip)('serve --state on a full disk', () => {
     const degraded = await health(first);
     expect(degraded.status).toBe(503);
     expect(degraded.body['status']).toBe('degraded');
-    expect(degraded.body['persistence']).toEqual(expect.arrayContaining([expect.objectContaining({ file: expect.stringMatching(/^(state\.log|journal\.ndjson)$/), error: expect.any(String) })]));
+    expect(degraded.body['persistence']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file: expect.stringMatching(/^(state\.log|journal\.ndjson)$/),
+          error: expect.any(String),
+        }),
+      ]),
+    );
     // Now quite full (the last bytes taken too): writes, reads and admin writes are all refused, none torn.
     fillUp(join(disk, 'rest'));
     expect((await ack(first)).headers.get('x-mock-limit')).toBe('store-unavailable');
     const read = await fetch(`${first.url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': SESSION } });
     expect(read.headers.get('x-mock-limit')).toBe('store-unavailable');
-    const admin = await fetch(`${first.url}/__mock/clock`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': SESSION }, body: '{"advanceSeconds": 60}' });
+    const admin = await fetch(`${first.url}/__mock/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': SESSION },
+      body: '{"advanceSeconds": 60}',
+    });
     expect(admin.status).toBe(503);
     expect(admin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(admin.headers.get('x-mock-limit')).toBe('store-unavailable');
@@ -135,7 +161,9 @@ describe.skipIf(service.skip)('serve --state on a full disk', () => {
     const second = await serveProcess(['--state', stateDir]);
     servers.push(second);
     expect(second.stderr()).not.toContain('torn line');
-    const list = (await (await fetch(`${second.url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': SESSION } })).json()) as { data: Array<{ url: string }> };
+    const list = (await (
+      await fetch(`${second.url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': SESSION } })
+    ).json()) as { data: Array<{ url: string }> };
     const saved = new Set(list.data.map((p) => Number(p.url.split('/').pop())));
     expect(acknowledged.length).toBeGreaterThanOrEqual(11);
     expect(acknowledged.filter((id) => !saved.has(id))).toEqual([]);

@@ -26,15 +26,27 @@ interface Seen {
 }
 
 /** One request over a real socket, reporting what happened on it (an answer, or the error that ended it). */
-function call(base: string, path: string, headers: Record<string, string>, body?: string, clientTimeoutMs = 10_000): Promise<Seen> {
+function call(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+  clientTimeoutMs = 10_000,
+): Promise<Seen> {
   return new Promise((resolve) => {
-    const req = httpRequest(new URL(path, base), { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
-      res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
-    });
-    req.setTimeout(clientTimeoutMs, () => req.destroy(Object.assign(new Error('client gave up'), { code: 'CLIENT_TIMEOUT' })));
+    const req = httpRequest(
+      new URL(path, base),
+      { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+        res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+      },
+    );
+    req.setTimeout(clientTimeoutMs, () =>
+      req.destroy(Object.assign(new Error('client gave up'), { code: 'CLIENT_TIMEOUT' })),
+    );
     req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
     req.end(body);
   });
@@ -71,7 +83,10 @@ describe('held answers', () => {
 
   test('scenario delays take slots too: the one past the cap is answered at once, the delayed ones after their delay', async () => {
     const waiting: Array<{ ms: number; go: () => void }> = [];
-    const m = await testMock({ limits: { maxHeld: 2, maxHoldMs: 1000 }, sleep: (ms) => new Promise<void>((go) => waiting.push({ ms, go })) });
+    const m = await testMock({
+      limits: { maxHeld: 2, maxHoldMs: 1000 },
+      sleep: (ms) => new Promise<void>((go) => waiting.push({ ms, go })),
+    });
     mocks.push(m);
     const base = await listen(m.server);
     const slow = [1, 2].map(() => call(base, '/v1/channel/token', { 'x-mock-scenario': 'slow-network' }, TOKEN));

@@ -8,7 +8,8 @@ import { listen } from '../helpers/listen.js';
 
 const servers: Array<{ server: { close(): void } }> = [];
 afterEach(() => servers.splice(0).forEach((m) => m.server.close()));
-const violations = (res: request.Response) => JSON.parse(String(res.headers['x-mock-violations'] ?? '[]')) as Array<{ message: string }>;
+const violations = (res: request.Response) =>
+  JSON.parse(String(res.headers['x-mock-violations'] ?? '[]')) as Array<{ message: string }>;
 
 /** Sends raw bytes on a socket and returns everything the server answers (until it closes or goes quiet). */
 function raw(url: string, text: string, { endAfterMs }: { endAfterMs?: number } = {}): Promise<string> {
@@ -26,21 +27,28 @@ function raw(url: string, text: string, { endAfterMs }: { endAfterMs?: number } 
 describe('limits', () => {
   test('body size', async () => {
     const m = await testMock({ limits: { maxBodyBytes: 1000 } });
-    const res = await request(m.listener).post('/v1/channel/token').send({ appid: 'x'.repeat(2000), secret: 's' });
+    const res = await request(m.listener)
+      .post('/v1/channel/token')
+      .send({ appid: 'x'.repeat(2000), secret: 's' });
     expect(res.body).toEqual({ status: 402, message: '参数错误' });
     expect(violations(res)[0]!.message).toContain('over the 1000-byte limit');
   });
 
   test('JSON depth', async () => {
     const m = await testMock({ limits: { maxDepth: 3 } });
-    const res = await request(m.listener).post('/wx/wxc/receive').send({ event: 'e', raw_data: 'r', app_key: 'k', school_code: 's', x: { a: { b: { c: 1 } } } });
+    const res = await request(m.listener)
+      .post('/wx/wxc/receive')
+      .send({ event: 'e', raw_data: 'r', app_key: 'k', school_code: 's', x: { a: { b: { c: 1 } } } });
     expect(res.body).toMatchObject({ code: 11001 });
     expect(violations(res).some((v) => v.message === 'nesting deeper than 3 levels')).toBe(true);
   });
 
   test('number of form or query fields', async () => {
     const m = await testMock({ limits: { maxFields: 5 } });
-    const res = await request(m.listener).post('/datasyn/user/register').type('form').send('a=1&b=2&c=3&d=4&e=5&f=6&g=7');
+    const res = await request(m.listener)
+      .post('/datasyn/user/register')
+      .type('form')
+      .send('a=1&b=2&c=3&d=4&e=5&f=6&g=7');
     expect(res.body.meta.status).toBe(3);
     expect(violations(res).some((v) => v.message === 'more than 5 fields')).toBe(true);
   });
@@ -49,7 +57,10 @@ describe('limits', () => {
     const m = await testMock({ maxHeaderBytes: 1024 });
     servers.push(m);
     const url = await listen(m.server);
-    const answer = await raw(url, `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(4000)}\r\nContent-Length: 2\r\n\r\n{}`);
+    const answer = await raw(
+      url,
+      `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(4000)}\r\nContent-Length: 2\r\n\r\n{}`,
+    );
     expect(answer).toMatch(/^HTTP\/1.1 431 /);
     expect(answer).toContain('{"status":402,"message":"参数错误"}');
     expect(answer).toContain('over the 1024-byte limit');
@@ -64,7 +75,11 @@ describe('limits', () => {
     const accepted = new Promise<import('node:net').Socket>((resolve) => m.server.once('connection', resolve));
     const answer = raw(url, 'GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
     const socket = await accepted;
-    m.server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket);
+    m.server.emit(
+      'clientError',
+      Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }),
+      socket,
+    );
     expect(await answer).toMatch(/^HTTP\/1.1 408 Request Timeout\r\n/);
   });
 
@@ -72,7 +87,11 @@ describe('limits', () => {
     const m = await testMock({ limits: { requestTimeoutMs: 150 } });
     servers.push(m);
     const url = await listen(m.server);
-    const answer = await raw(url, `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":`, { endAfterMs: 5000 });
+    const answer = await raw(
+      url,
+      `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":`,
+      { endAfterMs: 5000 },
+    );
     expect(answer).toMatch(/^HTTP\/1.1 200 /);
     expect(answer).toContain('{"status":402,"message":"参数错误"}');
     expect(answer).toContain('did not arrive within 150 ms');
@@ -82,22 +101,36 @@ describe('limits', () => {
     const m = await testMock({ limits: { requestTimeoutMs: 150 } });
     servers.push(m);
     const url = await listen(m.server);
-    const slow = (): Promise<string> => raw(url, `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":`, { endAfterMs: 5000 });
+    const slow = (): Promise<string> =>
+      raw(
+        url,
+        `POST /v1/channel/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":`,
+        { endAfterMs: 5000 },
+      );
     const first = slow();
-    const fast = await fetch(`${url}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
+    const fast = await fetch(`${url}/v1/channel/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }),
+    });
     expect(((await fast.json()) as { status: number }).status).toBe(200);
     const second = slow();
     for (const answer of await Promise.all([first, second])) {
       expect(answer).toMatch(/^HTTP\/1.1 200 /);
       expect(answer).toContain('did not arrive within 150 ms');
     }
-    const timedOut = (await m.journal.query('default')).filter((c) => c.violations.some((v) => v.rule === 'request-timeout'));
+    const timedOut = (await m.journal.query('default')).filter((c) =>
+      c.violations.some((v) => v.rule === 'request-timeout'),
+    );
     expect(timedOut).toHaveLength(2);
   });
 
   test('sessions: beyond the cap, with no idle session to drop, a new session is still served (a one-call session makes room); sessions in use go on', async () => {
     const m = await testMock({ maxSessions: 2, sessionIdleMs: 3_600_000 });
-    const org = (session: string) => request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token').set('X-Mock-Session', session);
+    const org = (session: string) =>
+      request(m.listener)
+        .get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=demo-token')
+        .set('X-Mock-Session', session);
     expect((await org('a')).body.code).toBe('000000');
     expect((await org('a')).body.code).toBe('000000');
     expect((await org('b')).body.code).toBe('000000');
@@ -111,13 +144,17 @@ describe('limits', () => {
 
   test('sessions: at the cap, a session idle long enough makes room', async () => {
     const m = await testMock({ maxSessions: 2, sessionIdleMs: 0 });
-    for (const s of ['a', 'b', 'c']) expect((await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', s)).body.success).toBe(true);
+    for (const s of ['a', 'b', 'c'])
+      expect((await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', s)).body.success).toBe(
+        true,
+      );
     expect((await m.store.sessionIds()).sort()).toEqual(['b', 'c']);
   });
 
   test('journal size (per session and in all) is configurable; evictions are counted', async () => {
     const m = await testMock({ journal: { maxPerSession: 3, maxTotal: 4 } });
-    for (const s of ['a', 'a', 'a', 'a', 'b', 'b']) await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', s);
+    for (const s of ['a', 'a', 'a', 'a', 'b', 'b'])
+      await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', s);
     expect(m.journal.stats()).toMatchObject({ records: 4, evicted: 2 });
   });
 });
@@ -125,7 +162,11 @@ describe('limits', () => {
 describe('records per session', () => {
   test('a session at its record limit refuses new records with the API envelope; existing ones still update', async () => {
     const m = await testMock({ maxRecordsPerSession: 6 });
-    const add = (n: number) => request(m.listener).post('/wx/push/addPushProject').type('form').send({ url: `http://127.0.0.1:9/${n}`, project: 'p' });
+    const add = (n: number) =>
+      request(m.listener)
+        .post('/wx/push/addPushProject')
+        .type('form')
+        .send({ url: `http://127.0.0.1:9/${n}`, project: 'p' });
     // The seed holds 3 records (app, wuhan token, org); three projects fill the session.
     for (let i = 0; i < 3; i++) expect((await add(i)).body.success).toBe(true);
     const refused = await add(9);
@@ -133,8 +174,12 @@ describe('records per session', () => {
     expect(refused.headers['x-mock-limit']).toBe('max-records');
     expect(refused.body).toMatchObject({ success: false, code: '10000' });
     expect(refused.body.message).toContain('maximum of 6 records');
-    expect((await request(m.listener).put('/wx/push/updatePushProject').send({ id: 1, statu: 1 })).body.success).toBe(true);
-    const seeded = await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects: [{ id: 50, url: 'http://x', project: 'y' }] } });
+    expect((await request(m.listener).put('/wx/push/updatePushProject').send({ id: 1, statu: 1 })).body.success).toBe(
+      true,
+    );
+    const seeded = await request(m.listener)
+      .post('/__mock/state')
+      .send({ 'wx-push': { projects: [{ id: 50, url: 'http://x', project: 'y' }] } });
     expect(seeded.status).toBe(400);
     expect(seeded.body.detail).toContain('maximum of 6 records');
   });
@@ -142,8 +187,13 @@ describe('records per session', () => {
 
 describe('bytes of state and of answers (issue 25, finding 3)', () => {
   const add = (m: { listener: Parameters<typeof request>[0] }, session: string, n: number, kb = 30) =>
-    request(m.listener).post('/wx/push/addPushProject').set('X-Mock-Session', session).type('form').send({ url: `http://127.0.0.1:9/${n}/` + 'a'.repeat(kb * 1000), project: `p${n}` });
-  const query = (m: { listener: Parameters<typeof request>[0] }, session: string) => request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', session);
+    request(m.listener)
+      .post('/wx/push/addPushProject')
+      .set('X-Mock-Session', session)
+      .type('form')
+      .send({ url: `http://127.0.0.1:9/${n}/` + 'a'.repeat(kb * 1000), project: `p${n}` });
+  const query = (m: { listener: Parameters<typeof request>[0] }, session: string) =>
+    request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', session);
 
   test('a session past --max-state-bytes is refused in the API envelope before the write; deleting a project frees its bytes', async () => {
     const m = await testMock({ maxStateBytes: 100_000 });
@@ -158,7 +208,10 @@ describe('bytes of state and of answers (issue 25, finding 3)', () => {
     expect(listed.headers['x-mock-limit']).toBeUndefined();
     expect(listed.body.data.map((p: { project: string }) => p.project)).toEqual(['p0', 'p1', 'p2']);
     const id = listed.body.data[0].id;
-    expect((await request(m.listener).delete('/wx/push/deletePushProject').set('X-Mock-Session', 's').query({ id })).body.success).toBe(true);
+    expect(
+      (await request(m.listener).delete('/wx/push/deletePushProject').set('X-Mock-Session', 's').query({ id })).body
+        .success,
+    ).toBe(true);
     expect((await add(m, 's', 3)).body.success).toBe(true);
     expect(m.calls.at(-1)!.response.status).toBe(200);
   });

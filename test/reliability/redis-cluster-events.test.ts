@@ -17,7 +17,11 @@ const children: ChildProcess[] = [];
 
 async function serve(): Promise<string> {
   const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--redis', cluster.url, '--redis-prefix', PREFIX, '--redis-timeout', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--port', String(port), '--redis', cluster.url, '--redis-prefix', PREFIX, '--redis-timeout', '1000'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   children.push(child);
   let out = '';
   await new Promise<void>((resolve, reject) => {
@@ -38,7 +42,11 @@ afterAll(async () => {
 });
 
 const token = (base: string, session: string): Promise<Response> =>
-  fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': session }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
+  fetch(`${base}/v1/channel/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-mock-session': session },
+    body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }),
+  });
 
 describe.skipIf(SKIP_WITHOUT_REDIS_CLUSTER)('the live stream on a Redis Cluster', () => {
   test('kill -9 of the node B listens on: B’s /__mock/events still shows the calls A answers', async () => {
@@ -56,12 +64,15 @@ describe.skipIf(SKIP_WITHOUT_REDIS_CLUSTER)('the live stream on a Redis Cluster'
     })();
     for (let i = 0; i < 100 && !text.includes('event: hello'); i++) await new Promise((r) => setTimeout(r, 20));
     // The one events connection (only B has a listener) and the node it is on.
-    const lists = await Promise.all(cluster.nodes.map(async (n) => [n.port, await cluster.cli(n.port, 'CLIENT', 'LIST')] as const));
+    const lists = await Promise.all(
+      cluster.nodes.map(async (n) => [n.port, await cluster.cli(n.port, 'CLIENT', 'LIST')] as const),
+    );
     const listening = lists.filter(([, list]) => list.includes('name=contract-mock-events')).map(([port]) => port);
     expect(listening).toHaveLength(1);
     await cluster.kill(listening[0]!);
     // Calls on A in sessions whose masters are alive, until one shows on B's stream (within 20 s).
-    const alive = async (s: string): Promise<boolean> => (await cluster.masterOf(`{${PREFIX}:${s}}`).catch(() => -1)) !== listening[0];
+    const alive = async (s: string): Promise<boolean> =>
+      (await cluster.masterOf(`{${PREFIX}:${s}}`).catch(() => -1)) !== listening[0];
     let seen = false;
     for (let i = 0; i < 100 && !seen; i++) {
       const session = `after-${i}`;

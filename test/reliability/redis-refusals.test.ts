@@ -22,7 +22,11 @@ import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis
 type Json = Record<string, unknown>;
 const OPENSSL_BIN = ['/usr/bin/openssl', '/usr/local/bin/openssl'].find((p) => existsSync(p));
 /** The TLS server's certificate is made at run time (no key in the repository). */
-const OPENSSL = needsService('redis-refusals.test.ts (redis:// at a TLS port)', OPENSSL_BIN !== undefined, 'openssl is missing (apt-get install openssl)');
+const OPENSSL = needsService(
+  'redis-refusals.test.ts (redis:// at a TLS port)',
+  OPENSSL_BIN !== undefined,
+  'openssl is missing (apt-get install openssl)',
+);
 /** Refusals answer at once; the bound matters only to the stalled Redis and to a machine under load. */
 const TIMEOUT_MS = 1500;
 
@@ -47,13 +51,20 @@ afterAll(async () => {
 /** A mock on the test's Redis with its log captured (a prefix of its own). */
 async function mockOn(url = redis.url): Promise<{ base: string; log: string[] }> {
   const log: string[] = [];
-  const mock = await testMock({ redis: { url, prefix: `refusals-${++prefixes}`, timeoutMs: TIMEOUT_MS }, log: (m) => log.push(m) });
+  const mock = await testMock({
+    redis: { url, prefix: `refusals-${++prefixes}`, timeoutMs: TIMEOUT_MS },
+    log: (m) => log.push(m),
+  });
   open.push(mock);
   return { base: await listen(mock.server), log };
 }
 
 async function token(base: string, session: string): Promise<{ status: number; headers: Headers; body: Json }> {
-  const res = await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': session }, body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }) });
+  const res = await fetch(`${base}/v1/channel/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-mock-session': session },
+    body: JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
 }
 
@@ -63,7 +74,10 @@ async function health(base: string): Promise<{ status: number; body: Json }> {
 }
 
 /** Asks health until `ok` holds (a reconnect backs off up to a second); the last answer either way. */
-async function healthUntil(base: string, ok: (h: { status: number; body: Json }) => boolean): Promise<{ status: number; body: Json }> {
+async function healthUntil(
+  base: string,
+  ok: (h: { status: number; body: Json }) => boolean,
+): Promise<{ status: number; body: Json }> {
   let h = await health(base);
   for (let i = 0; i < 50 && !ok(h); i++) {
     await new Promise((r) => setTimeout(r, 100));
@@ -83,7 +97,11 @@ async function expectOutage(base: string, log: string[], reason: RegExp): Promis
     expect(res.body).toMatchObject({ status: 404, message: expect.stringMatching(reason) });
     expect(res.body['message']).toContain('the call was not served, retry it');
   }
-  const clock = await fetch(`${base}/__mock/clock`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'admin' }, body: '{"advanceSeconds":5}' });
+  const clock = await fetch(`${base}/__mock/clock`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-mock-session': 'admin' },
+    body: '{"advanceSeconds":5}',
+  });
   expect(clock.status).toBe(503);
   expect(clock.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(clock.headers.get('x-mock-limit')).toBe('store-unavailable');
@@ -146,7 +164,8 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis refusals are outages', () => {
       await direct.config('SET', 'save', '3600 1');
       await direct.config('SET', 'stop-writes-on-bgsave-error', 'yes');
       await direct.bgsave();
-      for (let i = 0; i < 50 && !/rdb_last_bgsave_status:err/.test(await direct.info('persistence')); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 50 && !/rdb_last_bgsave_status:err/.test(await direct.info('persistence')); i++)
+        await new Promise((r) => setTimeout(r, 50));
       await expectOutage(base, log, /MISCONF/);
       await direct.config('SET', 'save', '');
       await expectRecovery(base, log);
@@ -171,7 +190,9 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis refusals are outages', () => {
       await expectOutage(wrong.base, wrong.log, /WRONGPASS/);
       const h = await health(wrong.base);
       expect((h.body['store'] as Json)['url']).toBe(`${redis.url}/0?password=***`);
-      expect(JSON.stringify(h.body) + wrong.log.join('\n') + JSON.stringify(await token(wrong.base, 'x'))).not.toContain('hunter2');
+      expect(
+        JSON.stringify(h.body) + wrong.log.join('\n') + JSON.stringify(await token(wrong.base, 'x')),
+      ).not.toContain('hunter2');
     } finally {
       await admin.config('SET', 'requirepass', '');
     }
@@ -201,33 +222,81 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('Redis refusals are outages', () => {
     expect(res.headers.get('x-mock-limit')).toBe('store-unavailable');
     const h = await healthUntil(base, (x) => /TLS/.test(String((x.body['store'] as Json)?.['error'])));
     expect(h.status).toBe(503);
-    expect((h.body['store'] as Json)['error']).toMatch(new RegExp(`rediss:// \\(TLS\\) but the server at 127\\.0\\.0\\.1:${redis.port} does not speak TLS`));
+    expect((h.body['store'] as Json)['error']).toMatch(
+      new RegExp(`rediss:// \\(TLS\\) but the server at 127\\.0\\.0\\.1:${redis.port} does not speak TLS`),
+    );
     expect(log.filter((l) => /does not speak TLS/.test(l))).toHaveLength(1);
     expect((await token(base, 's2')).body['message']).toMatch(/does not speak TLS/);
   }, 60_000);
 
-  test.skipIf(OPENSSL.skip)('redis:// at a TLS port names the TLS mismatch', async () => {
-    OPENSSL.assertAvailable();
-    const dir = mkdtempSync(join(tmpdir(), 'refusals-tls-'));
-    execFileSync(OPENSSL_BIN!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-    const tlsPort = await freePort();
-    const tls = await startRedis(['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'c.pem'), '--tls-key-file', join(dir, 'k.pem'), '--tls-ca-cert-file', join(dir, 'c.pem'), '--tls-auth-clients', 'no']);
-    try {
-      const { base, log } = await mockOn(`redis://127.0.0.1:${tlsPort}`);
-      const h = await healthUntil(base, (x) => /TLS/.test(String((x.body['store'] as Json)?.['error'])));
-      expect(h.status).toBe(503);
-      expect((h.body['store'] as Json)['error']).toBe(`the --redis URL says redis:// (plaintext) but the server at 127.0.0.1:${tlsPort} speaks TLS; give rediss://127.0.0.1:${tlsPort}`);
-      expect(log.filter((l) => /speaks TLS/.test(l))).toHaveLength(1);
-    } finally {
-      for (const m of open.splice(0)) await m.shutdown(100);
-      await tls.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  test.skipIf(OPENSSL.skip)(
+    'redis:// at a TLS port names the TLS mismatch',
+    async () => {
+      OPENSSL.assertAvailable();
+      const dir = mkdtempSync(join(tmpdir(), 'refusals-tls-'));
+      execFileSync(
+        OPENSSL_BIN!,
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'k.pem'),
+          '-out',
+          join(dir, 'c.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+      const tlsPort = await freePort();
+      const tls = await startRedis([
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        join(dir, 'c.pem'),
+        '--tls-key-file',
+        join(dir, 'k.pem'),
+        '--tls-ca-cert-file',
+        join(dir, 'c.pem'),
+        '--tls-auth-clients',
+        'no',
+      ]);
+      try {
+        const { base, log } = await mockOn(`redis://127.0.0.1:${tlsPort}`);
+        const h = await healthUntil(base, (x) => /TLS/.test(String((x.body['store'] as Json)?.['error'])));
+        expect(h.status).toBe(503);
+        expect((h.body['store'] as Json)['error']).toBe(
+          `the --redis URL says redis:// (plaintext) but the server at 127.0.0.1:${tlsPort} speaks TLS; give rediss://127.0.0.1:${tlsPort}`,
+        );
+        expect(log.filter((l) => /speaks TLS/.test(l))).toHaveLength(1);
+      } finally {
+        for (const m of open.splice(0)) await m.shutdown(100);
+        await tls.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   test('serve prints the Redis URL without its password', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'serve', '--port', String(port), '--redis', `redis://user:hunter2-a@127.0.0.1:${redis.port}/0?password=hunter2-b`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(packageRoot(), 'bin', 'contract-mock.js'),
+        'serve',
+        '--port',
+        String(port),
+        '--redis',
+        `redis://user:hunter2-a@127.0.0.1:${redis.port}/0?password=hunter2-b`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     try {
       await new Promise<void>((resolve, reject) => {
@@ -276,13 +345,24 @@ describe('Redis URLs and replies, offline', () => {
     ['NOREPLICAS Not enough good replicas to write.', 'NOREPLICAS'],
     ['BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.', 'BUSY'],
   ])('%s is a refusal (%s)', (message, code) => {
-    expect(refusalOf(Object.assign(new Error(message), { name: 'ReplyError' }))).toMatchObject({ code, reason: expect.stringContaining(message.slice(0, 20)) });
+    expect(refusalOf(Object.assign(new Error(message), { name: 'ReplyError' }))).toMatchObject({
+      code,
+      reason: expect.stringContaining(message.slice(0, 20)),
+    });
   });
 
   test('a refused transaction is a refusal by its commands; other replies are not', () => {
-    const execAbort = Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [new Error("OOM command not allowed when used memory > 'maxmemory'.")] });
+    const execAbort = Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), {
+      previousErrors: [new Error("OOM command not allowed when used memory > 'maxmemory'.")],
+    });
     expect(refusalOf(execAbort)).toMatchObject({ code: 'OOM' });
-    for (const m of ['ERR unknown command', 'BUSYKEY Target key name already exists.', 'WRONGTYPE Operation against a key holding the wrong kind of value', 'ERR Error running script: @user_script:3: Script attempted to access nonexistent global variable', 'Command timed out']) {
+    for (const m of [
+      'ERR unknown command',
+      'BUSYKEY Target key name already exists.',
+      'WRONGTYPE Operation against a key holding the wrong kind of value',
+      'ERR Error running script: @user_script:3: Script attempted to access nonexistent global variable',
+      'Command timed out',
+    ]) {
       expect(refusalOf(new Error(m))).toBeUndefined();
     }
   });
@@ -299,6 +379,8 @@ describe('Redis URLs and replies, offline', () => {
     expect(res.body['message']).toMatch(/the call was applied .* do not retry it$/);
     expect(res.body['message']).not.toContain('retry it once');
     // The token it issued is in the session.
-    expect(Object.keys((await mock.store.session('applied').dump()).collections['platform-sync:tokens'] ?? {})).toHaveLength(1);
+    expect(
+      Object.keys((await mock.store.session('applied').dump()).collections['platform-sync:tokens'] ?? {}),
+    ).toHaveLength(1);
   });
 });

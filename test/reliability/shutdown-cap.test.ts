@@ -15,7 +15,9 @@ test('shutdown with a call in flight ends within its cap, closing that connectio
   const socket = connect(Number(url.port), url.hostname);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => {});
-  socket.write('POST /v1/channel/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":"demo');
+  socket.write(
+    'POST /v1/channel/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"appid":"demo',
+  );
   await inFlight;
   const started = performance.now();
   const outcome = await Promise.race([

@@ -17,15 +17,42 @@ const as = (session: string) => ({
 async function schoolAndClass(session: string): Promise<request.Response> {
   const s = as(session);
   const t = (await s.post('/v1/channel/token', { appid: 'demo-app', secret: 'demo-secret' })).body.data.access_token;
-  await s.post('/v1/abutment/syncSaveOrganMetadata', { access_token: t, organName: '武汉一中', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: 1 });
-  return s.post('/v1/abutment/syncSaveClassMetadata', { access_token: t, className: '一班', gradeName: '2018级', otherSchoolId: 1, otherId: 10 });
+  await s.post('/v1/abutment/syncSaveOrganMetadata', {
+    access_token: t,
+    organName: '武汉一中',
+    organKind: 3,
+    provinceName: '湖北省',
+    cityName: '武汉市',
+    areaName: '武昌区',
+    otherId: 1,
+  });
+  return s.post('/v1/abutment/syncSaveClassMetadata', {
+    access_token: t,
+    className: '一班',
+    gradeName: '2018级',
+    otherSchoolId: 1,
+    otherId: 10,
+  });
 }
 
 describe('GET /__mock/scenarios', () => {
   test('lists every built-in scenario with description, question and rules; none active', async () => {
     const res = await request(m.listener).get('/__mock/scenarios');
     const names = res.body.available.map((s: { name: string }) => s.name);
-    for (const n of ['token-expired', 'school-not-found', 'class-not-found', 'user-not-found', 'ios-token-invalid', 'ios-sync-failed', 'wx-push-failed', 'slow-network', 'server-error', 'connection-reset', 'malformed-json', 'flaky']) {
+    for (const n of [
+      'token-expired',
+      'school-not-found',
+      'class-not-found',
+      'user-not-found',
+      'ios-token-invalid',
+      'ios-sync-failed',
+      'wx-push-failed',
+      'slow-network',
+      'server-error',
+      'connection-reset',
+      'malformed-json',
+      'flaky',
+    ]) {
       expect(names).toContain(n);
     }
     const school = res.body.available.find((s: { name: string }) => s.name === 'school-not-found');
@@ -45,7 +72,15 @@ describe('activation per session', () => {
     expect((await schoolAndClass('qa')).body).toEqual({ status: 403, message: 'Forbidden', code: '40410' });
     expect((await schoolAndClass('dev')).body.status).toBe(200);
     const listed = (await as('qa').get('/__mock/scenarios')).body.active;
-    expect(listed).toMatchObject([{ name: 'school-not-found', rules: [{ index: 0, hits: 1 }, { index: 1, hits: 0 }] }]);
+    expect(listed).toMatchObject([
+      {
+        name: 'school-not-found',
+        rules: [
+          { index: 0, hits: 1 },
+          { index: 1, hits: 0 },
+        ],
+      },
+    ]);
     expect((await as('dev').get('/__mock/scenarios')).body.active).toEqual([]);
     expect((await as('qa').del('/__mock/scenarios/active/school-not-found')).status).toBe(200);
     expect((await schoolAndClass('qa')).body.status).toBe(200);
@@ -72,7 +107,10 @@ describe('activation per session', () => {
     };
     expect((await del('slow-network, user-not-found')).body.code).toBe('40430');
     expect((await del()).body.code).toBe('40430'); // the user never existed: the real answer
-    const withServerError = await request(m.listener).post('/v1/abutment/syncDeleteUserMetadata/5').set('X-Mock-Scenario', 'server-error').send({ access_token: t });
+    const withServerError = await request(m.listener)
+      .post('/v1/abutment/syncDeleteUserMetadata/5')
+      .set('X-Mock-Scenario', 'server-error')
+      .send({ access_token: t });
     expect(withServerError.status).toBe(500);
     const unknown = await del('nope');
     expect(unknown.status).toBe(400);
@@ -92,10 +130,19 @@ describe('activation per session', () => {
   test('activeScenarios (what serve --scenario sets; the flag itself: test/cli/serve-flags.test.ts): active in every session from the start, and again after reset', async () => {
     const served = await testMock({ activeScenarios: ['user-not-found'] });
     for (const session of ['a', 'b']) {
-      const t = (await request(served.listener).post('/v1/channel/token').set('X-Mock-Session', session).send({ appid: 'demo-app', secret: 'demo-secret' })).body.data.access_token;
-      expect((await request(served.listener).get('/__mock/scenarios').set('X-Mock-Session', session)).body.active[0].name).toBe('user-not-found');
+      const t = (
+        await request(served.listener)
+          .post('/v1/channel/token')
+          .set('X-Mock-Session', session)
+          .send({ appid: 'demo-app', secret: 'demo-secret' })
+      ).body.data.access_token;
+      expect(
+        (await request(served.listener).get('/__mock/scenarios').set('X-Mock-Session', session)).body.active[0].name,
+      ).toBe('user-not-found');
       await request(served.listener).post('/__mock/reset').set('X-Mock-Session', session);
-      expect((await request(served.listener).get('/__mock/scenarios').set('X-Mock-Session', session)).body.active[0].name).toBe('user-not-found');
+      expect(
+        (await request(served.listener).get('/__mock/scenarios').set('X-Mock-Session', session)).body.active[0].name,
+      ).toBe('user-not-found');
       expect(t).toBeTruthy();
     }
     await expect(testMock({ activeScenarios: ['typo'] })).rejects.toThrow(/unknown scenario "typo"/);
@@ -112,25 +159,46 @@ describe('Prefer (the Prism habit)', () => {
     ['code=, example=', 200, 'handler'],
     ['code=200, example=', 200, 'success'],
   ])('Prefer: %s answers %i with the %s answer', async (prefer, status, which) => {
-    await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects: [{ id: 5, url: 'http://saved', project: 'saved' }] } }).expect(201);
+    await request(m.listener)
+      .post('/__mock/state')
+      .send({ 'wx-push': { projects: [{ id: 5, url: 'http://saved', project: 'saved' }] } })
+      .expect(201);
     const res = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', prefer);
     expect(res.status).toBe(status);
-    const examples: Record<string, unknown> = { empty: [], 'error-10000': null, success: [{ id: 281, url: 'www.xn---xn--nw5a-9h6sj467a.org', project: '36hifl', statu: 0 }, { id: 282, url: 'www.xn---xn--nw5a-9h6sj467a.org', project: 'ppuqpx', statu: 1 }] };
+    const examples: Record<string, unknown> = {
+      empty: [],
+      'error-10000': null,
+      success: [
+        { id: 281, url: 'www.xn---xn--nw5a-9h6sj467a.org', project: '36hifl', statu: 0 },
+        { id: 282, url: 'www.xn---xn--nw5a-9h6sj467a.org', project: 'ppuqpx', statu: 1 },
+      ],
+    };
     // Without a code or example to prefer, the handler answers from the session's state.
-    expect(res.body.data).toEqual(which === 'handler' ? [{ id: 5, url: 'http://saved', project: 'saved', statu: 0 }] : examples[which]);
+    expect(res.body.data).toEqual(
+      which === 'handler' ? [{ id: 5, url: 'http://saved', project: 'saved', statu: 0 }] : examples[which],
+    );
   });
 
   test('Prefer names every example the code documents, or none', async () => {
     const missing = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'example=nope');
-    expect([missing.status, missing.body.detail]).toEqual([400, 'queryPushProject documents no response example "nope"; it has: success, empty, error-10000.']);
+    expect([missing.status, missing.body.detail]).toEqual([
+      400,
+      'queryPushProject documents no response example "nope"; it has: success, empty, error-10000.',
+    ]);
     const none = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'code=404');
     expect([none.status, none.body.detail]).toEqual([400, 'queryPushProject documents no response 404; it has: 200.']);
     expect(none.body.type).toBe('tag:contract-mock,2026:refusal/no-such-example');
   });
 
-
   test('Prefer: code=200, example=NAME answers that documented example; an unknown example says which exist', async () => {
-    const res = await request(m.listener).post('/datasyn/syn/synmetas').type('form').set('Prefer', 'code=200, example=error4').send({ token: '1:1', json: JSON.stringify({ tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }] }) });
+    const res = await request(m.listener)
+      .post('/datasyn/syn/synmetas')
+      .type('form')
+      .set('Prefer', 'code=200, example=error4')
+      .send({
+        token: '1:1',
+        json: JSON.stringify({ tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }] }),
+      });
     expect(res.body).toEqual({ meta: { status: 4, message: 'token值无效' }, data: null });
     const first = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'code=200');
     expect(first.body.success).toBe(true);

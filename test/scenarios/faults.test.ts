@@ -26,13 +26,26 @@ interface Seen {
 function call(scenario: string, timeoutMs = 5000): Promise<Seen> {
   return new Promise((resolve) => {
     const url = new URL('/v1/channel/token', base);
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-scenario': scenario, 'x-mock-session': `fault-${scenario}` } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body }));
-      res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error('client gave up'), { code: 'CLIENT_TIMEOUT' })));
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mock-scenario': scenario,
+          'x-mock-session': `fault-${scenario}`,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body }));
+        res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+      },
+    );
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(Object.assign(new Error('client gave up'), { code: 'CLIENT_TIMEOUT' })),
+    );
     req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
     req.end(JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' }));
   });
@@ -80,7 +93,11 @@ describe('faults', () => {
     const calls = await m.journal.query('fault-connection-reset');
     expect(calls.at(-1)!.response).toMatchObject({ status: 0, fault: 'connection-reset' });
     expect(calls.at(-1)!.scenarios).toEqual([{ scenario: 'connection-reset', rule: 0 }]);
-    const ok = await fetch(`${base}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
+    const ok = await fetch(`${base}/v1/channel/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"appid":"demo-app","secret":"demo-secret"}',
+    });
     expect(((await ok.json()) as { status: number }).status).toBe(200);
   });
 });

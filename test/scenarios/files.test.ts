@@ -41,11 +41,18 @@ describe('rules', () => {
   test('predicates on headers and on fields inside JSON carried in a form field', async () => {
     const m = await mockWith(folder({ 'upload-fails-for-usertest.yaml': SYNC }));
     const form = (json: object, client = 'ios/2.1') =>
-      request(m.listener).post('/datasyn/syn/syntabledata').set('X-Mock-Scenario', 'upload-fails-for-usertest').set('X-Client', client).type('form').send({ token: '9:9', json: JSON.stringify(json) });
+      request(m.listener)
+        .post('/datasyn/syn/syntabledata')
+        .set('X-Mock-Scenario', 'upload-fails-for-usertest')
+        .set('X-Client', client)
+        .type('form')
+        .send({ token: '9:9', json: JSON.stringify(json) });
     expect((await form({ downSynTable: [], tableData: { usertest: [{ userId: 9 }] } })).body.meta.status).toBe(3000);
     // No usertest rows, or another client: the rule does not match and the real handler answers (unknown token: 4).
     expect((await form({ downSynTable: [], tableData: {} })).body.meta.status).toBe(4);
-    expect((await form({ downSynTable: [], tableData: { usertest: [{ userId: 9 }] } }, 'android/1')).body.meta.status).toBe(4);
+    expect(
+      (await form({ downSynTable: [], tableData: { usertest: [{ userId: 9 }] } }, 'android/1')).body.meta.status,
+    ).toBe(4);
   });
 
   /** One scenario per `when` field, each answering 503 when it applies, tried against calls it must and must not match. */
@@ -57,28 +64,39 @@ describe('rules', () => {
     'method-list': '{ method: [PUT, POST] }',
     'path-concrete': '{ path: /v1/abutment/syncDeleteOrganMetadata/7 }',
     'path-template': '{ path: "/v1/abutment/syncDeleteOrganMetadata/{otherId}" }',
-    'authenticated': '{ authenticated: true }',
-    'unauthenticated': '{ authenticated: false }',
-    'query': '{ query: { org_id: demo-org } }',
+    authenticated: '{ authenticated: true }',
+    unauthenticated: '{ authenticated: false }',
+    query: '{ query: { org_id: demo-org } }',
     'header-mixed-case': '{ headers: { X-Client: ios } }',
-    'body': '{ body: { appid: demo-app } }',
+    body: '{ body: { appid: demo-app } }',
     'query-in': '{ query: { org_id: { in: [other, demo-org] } } }',
     'query-absent': '{ query: { org_id: { exists: false } } }',
     'query-pattern': '{ query: { org_id: { matches: "^o" } } }',
     'query-number': '{ query: { org_id: 7 } }',
     'header-present': '{ headers: { x-client: { exists: true } } }',
-    'all-but-one': '{ api: platform-sync, operationId: channelToken, method: POST, path: /v1/channel/token, body: { appid: someone-else } }',
+    'all-but-one':
+      '{ api: platform-sync, operationId: channelToken, method: POST, path: /v1/channel/token, body: { appid: someone-else } }',
   };
 
   test('each `when` field narrows its rule: api, operationId and method lists (any case), path as sent or as documented, authenticated, query (equal as text, in, exists, matches), headers by any case, body', async () => {
-    const m = await mockWith(folder(Object.fromEntries(Object.entries(WHEN).map(([name, when]) => [`${name}.yaml`, `name: ${name}\ndescription: d\nrules:\n  - when: ${when}\n    then: { httpError: 503 }\n`]))));
+    const m = await mockWith(
+      folder(
+        Object.fromEntries(
+          Object.entries(WHEN).map(([name, when]) => [
+            `${name}.yaml`,
+            `name: ${name}\ndescription: d\nrules:\n  - when: ${when}\n    then: { httpError: 503 }\n`,
+          ]),
+        ),
+      ),
+    );
     expect(m.logs).toEqual([]);
     const post = (path: string, scenario: string) => request(m.listener).post(path).set('X-Mock-Scenario', scenario);
     const get = (path: string, scenario: string) => request(m.listener).get(path).set('X-Mock-Scenario', scenario);
     const calls: Record<string, (scenario: string) => request.Test> = {
       token: (s) => post('/v1/channel/token', s).send({ appid: 'demo-app', secret: 'demo-secret' }),
       otherApp: (s) => post('/v1/channel/token', s).send({ appid: 'other-app', secret: 'demo-secret' }),
-      tokenFromIos: (s) => post('/v1/channel/token', s).set('X-Client', 'ios').send({ appid: 'demo-app', secret: 'demo-secret' }),
+      tokenFromIos: (s) =>
+        post('/v1/channel/token', s).set('X-Client', 'ios').send({ appid: 'demo-app', secret: 'demo-secret' }),
       org: (s) => get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=x', s),
       otherOrg: (s) => get('/user/openapi/org/get-org-info?org_id=other-org&access_token=x', s),
       org7: (s) => get('/user/openapi/org/get-org-info?org_id=7&access_token=x', s),
@@ -98,11 +116,11 @@ describe('rules', () => {
       'method-list': ['token', 'otherApp', 'tokenFromIos', 'delete7', 'delete8'],
       'path-concrete': ['delete7'],
       'path-template': ['delete7', 'delete8'],
-      'authenticated': ['org', 'otherOrg', 'org7', 'delete7', 'delete8'],
-      'unauthenticated': ['token', 'otherApp', 'tokenFromIos'],
-      'query': ['org'],
+      authenticated: ['org', 'otherOrg', 'org7', 'delete7', 'delete8'],
+      unauthenticated: ['token', 'otherApp', 'tokenFromIos'],
+      query: ['org'],
       'header-mixed-case': ['tokenFromIos'],
-      'body': ['token', 'tokenFromIos'],
+      body: ['token', 'tokenFromIos'],
       'query-in': ['org'],
       'query-absent': ['token', 'otherApp', 'tokenFromIos', 'delete7', 'delete8'],
       'query-pattern': ['otherOrg'],
@@ -113,7 +131,8 @@ describe('rules', () => {
   });
 
   test("the request's scenarios go first, then the session's in the order activated; delays add up until the first rule that decides", async () => {
-    const rule = (then: string, description = '') => `  - when: { operationId: channelToken }\n    then: ${then}\n${description && `    description: ${description}\n`}`;
+    const rule = (then: string, description = '') =>
+      `  - when: { operationId: channelToken }\n    then: ${then}\n${description && `    description: ${description}\n`}`;
     const slept: number[] = [];
     const m = await mockWith(
       folder({
@@ -127,13 +146,29 @@ describe('rules', () => {
       const r = request(m.listener).post('/v1/channel/token').set('X-Mock-Session', 's');
       return (scenario ? r.set('X-Mock-Scenario', scenario) : r).send({ appid: 'demo-app', secret: 'demo-secret' });
     };
-    await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's').send({ name: 'gateway' }).expect(201);
-    await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's').send({ name: 'refuse' }).expect(201);
+    await request(m.listener)
+      .post('/__mock/scenarios/active')
+      .set('X-Mock-Session', 's')
+      .send({ name: 'gateway' })
+      .expect(201);
+    await request(m.listener)
+      .post('/__mock/scenarios/active')
+      .set('X-Mock-Session', 's')
+      .send({ name: 'refuse' })
+      .expect(201);
 
     const first = await token('wait');
-    expect([first.status, first.headers['x-mock-scenario-applied'], slept]).toEqual([502, '["wait#0","wait#1","gateway#0"]', [17]]);
+    expect([first.status, first.headers['x-mock-scenario-applied'], slept]).toEqual([
+      502,
+      '["wait#0","wait#1","gateway#0"]',
+      [17],
+    ]);
     const record = (await request(m.listener).get('/__mock/calls?limit=1').set('X-Mock-Session', 's')).body[0];
-    expect(record.scenarios).toEqual([{ scenario: 'wait', rule: 0, description: 'slow token' }, { scenario: 'wait', rule: 1 }, { scenario: 'gateway', rule: 0 }]);
+    expect(record.scenarios).toEqual([
+      { scenario: 'wait', rule: 0, description: 'slow token' },
+      { scenario: 'wait', rule: 1 },
+      { scenario: 'gateway', rule: 0 },
+    ]);
     // Asked for and active: once, in the request's place.
     expect((await token('refuse')).body.code).toBe('40001');
     await request(m.listener).delete('/__mock/scenarios/active/gateway').set('X-Mock-Session', 's');
@@ -148,12 +183,26 @@ describe('rules', () => {
         'steps.yaml': `name: steps\ndescription: ordered outcomes\nrules:\n  - when: { operationId: channelToken, query: {} }\n    steps:\n      - { error: "402" }\n      - { pass: true }\n      - { httpError: 502 }\n`,
       }),
     );
-    const token = (session: string) => request(m.listener).post('/v1/channel/token').set('X-Mock-Session', session).send({ appid: 'demo-app', secret: 'demo-secret' });
+    const token = (session: string) =>
+      request(m.listener)
+        .post('/v1/channel/token')
+        .set('X-Mock-Session', session)
+        .send({ appid: 'demo-app', secret: 'demo-secret' });
     await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's1').send({ name: 'twice' });
-    expect([(await token('s1')).body.code, (await token('s1')).body.code, (await token('s1')).body.status]).toEqual(['40001', '40001', 200]);
+    expect([(await token('s1')).body.code, (await token('s1')).body.code, (await token('s1')).body.status]).toEqual([
+      '40001',
+      '40001',
+      200,
+    ]);
     await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's2').send({ name: 'steps' });
     const seen = [];
-    for (let i = 0; i < 4; i++) seen.push((await token('s2')).status + ':' + ((await request(m.listener).get('/__mock/calls?limit=1').set('X-Mock-Session', 's2')).body[0].response.code ?? '-'));
+    for (let i = 0; i < 4; i++)
+      seen.push(
+        (await token('s2')).status +
+          ':' +
+          ((await request(m.listener).get('/__mock/calls?limit=1').set('X-Mock-Session', 's2')).body[0].response.code ??
+            '-'),
+      );
     expect(seen).toEqual(['200:402', '200:200', '502:-', '200:200']);
     await request(m.listener).delete('/__mock/scenarios/active/steps').set('X-Mock-Session', 's2');
     await request(m.listener).post('/__mock/scenarios/active').set('X-Mock-Session', 's2').send({ name: 'steps' });
@@ -177,45 +226,77 @@ rules:
       }),
     );
     await request(m.listener).post('/__mock/scenarios/active').send({ name: 'erp-ready' }).expect(201);
-    expect((await request(m.listener).post('/v1/channel/token').send({ appid: 'erp', secret: 's' })).body.status).toBe(200);
-    expect((await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=short')).body.code).toBe('000000');
+    expect((await request(m.listener).post('/v1/channel/token').send({ appid: 'erp', secret: 's' })).body.status).toBe(
+      200,
+    );
+    expect(
+      (await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=short')).body.code,
+    ).toBe('000000');
     await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 60 });
-    expect((await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=short')).body.code).toBe('100001');
+    expect(
+      (await request(m.listener).get('/user/openapi/org/get-org-info?org_id=demo-org&access_token=short')).body.code,
+    ).toBe('100001');
   });
 });
 
 describe('hot reload', () => {
   test('an edit takes effect without a restart; an invalid edit keeps the old version and logs why', async () => {
-    const dir = folder({ 'school.yaml': `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { error: "40410" }\n` });
+    const dir = folder({
+      'school.yaml': `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { error: "40410" }\n`,
+    });
     const m = await mockWith(dir, { watchScenarios: true });
-    const del = () => request(m.listener).post('/v1/abutment/syncDeleteOrganMetadata/1').set('X-Mock-Scenario', 'school').send({ access_token: 'x' });
+    const del = () =>
+      request(m.listener)
+        .post('/v1/abutment/syncDeleteOrganMetadata/1')
+        .set('X-Mock-Scenario', 'school')
+        .send({ access_token: 'x' });
     expect((await del()).body.code).toBe('40410');
 
     const reloaded = new Promise((r) => m.scenarios.once('reload', r));
-    writeFileSync(join(dir, 'school.yaml'), `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { httpError: 502 }\n`);
+    writeFileSync(
+      join(dir, 'school.yaml'),
+      `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { httpError: 502 }\n`,
+    );
     await reloaded;
     expect((await del()).status).toBe(502);
 
     const rejected = new Promise((r) => m.scenarios.once('invalid', r));
-    writeFileSync(join(dir, 'school.yaml'), `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { fault: explode }\n`);
+    writeFileSync(
+      join(dir, 'school.yaml'),
+      `name: school\ndescription: d\nrules:\n  - when: { operationId: syncDeleteOrganMetadata }\n    then: { fault: explode }\n`,
+    );
     await rejected;
     expect((await del()).status).toBe(502);
-    expect(m.logs.join('\n')).toMatch(/invalid edit to .*school\.yaml, keeping the previous version:\n\s+.*school\.yaml:5 \/rules\/0\/then\/fault/);
+    expect(m.logs.join('\n')).toMatch(
+      /invalid edit to .*school\.yaml, keeping the previous version:\n\s+.*school\.yaml:5 \/rules\/0\/then\/fault/,
+    );
 
     const added = new Promise((r) => m.scenarios.once('reload', r));
-    writeFileSync(join(dir, 'brand-new.yaml'), `name: brand-new\ndescription: d\nrules:\n  - when: {}\n    then: { httpError: 503 }\n`);
+    writeFileSync(
+      join(dir, 'brand-new.yaml'),
+      `name: brand-new\ndescription: d\nrules:\n  - when: {}\n    then: { httpError: 503 }\n`,
+    );
     await added;
-    expect((await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name)).toContain('brand-new');
+    expect(
+      (await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name),
+    ).toContain('brand-new');
   });
 });
 
 describe('hot reload of removals', () => {
   test('a deleted file takes its scenario away; a new invalid file is not loaded; files that are not YAML are ignored; deleting a refused file keeps the built-in of that name; the list is sorted by name', async () => {
-    const dir = folder({ 'my-token-down.yaml': `name: my-token-down\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n`, 'flaky.yaml': `name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n` });
+    const dir = folder({
+      'my-token-down.yaml': `name: my-token-down\ndescription: d\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n`,
+      'flaky.yaml': `name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n`,
+    });
     const m = await mockWith(dir, { scenarioDirs: [defaultScenariosDir(), dir], watchScenarios: true });
     const events: string[] = [];
-    for (const event of ['reload', 'invalid', 'removed']) m.scenarios.on(event, (name: string) => events.push(`${event} ${name}`));
-    const available = async () => (await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name) as string[];
+    for (const event of ['reload', 'invalid', 'removed'])
+      m.scenarios.on(event, (name: string) => events.push(`${event} ${name}`));
+    const available = async () =>
+      (await request(m.listener).get('/__mock/scenarios')).body.available.map(
+        (s: { name: string }) => s.name,
+      ) as string[];
     const names = await available();
     expect(names).toContain('my-token-down');
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
@@ -232,7 +313,10 @@ describe('hot reload of removals', () => {
     expect(m.logs.join('\n')).toContain(`scenario my-token-down removed (${join(dir, 'my-token-down.yaml')} is gone)`);
     expect(await available()).not.toContain('my-token-down');
     expect(m.scenarios.get('flaky')!.file).toBe(join(defaultScenariosDir(), 'flaky.yaml'));
-    const token = await request(m.listener).post('/v1/channel/token').set('X-Mock-Scenario', 'my-token-down').send({ appid: 'demo-app', secret: 'demo-secret' });
+    const token = await request(m.listener)
+      .post('/v1/channel/token')
+      .set('X-Mock-Scenario', 'my-token-down')
+      .send({ appid: 'demo-app', secret: 'demo-secret' });
     expect(token.status).toBe(400);
   });
 });
@@ -255,23 +339,34 @@ describe('lint', () => {
     expect(text).toContain('bad-op.yaml:5 /rules/0/when/operationId: no operation "syncSaveSchool" in the specs');
     expect(text).toContain('wrong-name.yaml:1 /name: "other" must equal the file name (wrong-name.yaml)');
     expect(text.some((t) => t.startsWith('broken.yaml:1 YAML:'))).toBe(true);
-    expect(text.some((t) => /^bad-regex\.yaml:5 \/rules\/0\/when\/headers\/x-client\/matches: not a regular expression/.test(t))).toBe(true);
+    expect(
+      text.some((t) =>
+        /^bad-regex\.yaml:5 \/rules\/0\/when\/headers\/x-client\/matches: not a regular expression/.test(t),
+      ),
+    ).toBe(true);
   });
 });
 
-describe('a project\'s own scenario folder beside the built-ins', () => {
+describe("a project's own scenario folder beside the built-ins", () => {
   const CLASH = `name: flaky\ndescription: mine\nrules:\n  - when: {}\n    then: { httpError: 500 }\n`;
   const MINE = `name: my-token-down\ndescription: mine\nrules:\n  - when: { operationId: channelToken }\n    then: { error: "40001" }\n`;
 
   test('loads its files, refuses a name a built-in has (file:line), also when the clash arrives by hot reload', async () => {
     const dir = folder({ 'my-token-down.yaml': MINE, 'flaky.yaml': CLASH });
     const m = await mockWith(dir, { scenarioDirs: [defaultScenariosDir(), dir], watchScenarios: true });
-    const names = (await request(m.listener).get('/__mock/scenarios')).body.available.map((s: { name: string }) => s.name);
+    const names = (await request(m.listener).get('/__mock/scenarios')).body.available.map(
+      (s: { name: string }) => s.name,
+    );
     expect(names).toContain('my-token-down');
     expect(names).toContain('token-expired');
     expect(m.scenarios.get('flaky')!.file).toBe(join(defaultScenariosDir(), 'flaky.yaml'));
-    expect(m.logs.join('\n')).toContain(`${join(dir, 'flaky.yaml')}:1 /name: "flaky" is already the name of ${join(defaultScenariosDir(), 'flaky.yaml')}`);
-    const token = await request(m.listener).post('/v1/channel/token').set('X-Mock-Scenario', 'my-token-down').send({ appid: 'demo-app', secret: 'demo-secret' });
+    expect(m.logs.join('\n')).toContain(
+      `${join(dir, 'flaky.yaml')}:1 /name: "flaky" is already the name of ${join(defaultScenariosDir(), 'flaky.yaml')}`,
+    );
+    const token = await request(m.listener)
+      .post('/v1/channel/token')
+      .set('X-Mock-Scenario', 'my-token-down')
+      .send({ appid: 'demo-app', secret: 'demo-secret' });
     expect(token.body.code).toBe('40001');
 
     const rejected = new Promise((r) => m.scenarios.once('invalid', r));
@@ -285,8 +380,12 @@ describe('a project\'s own scenario folder beside the built-ins', () => {
     const contract = await loadContract();
     const modules = new Map(API_MODULES.map((m) => [m.api, m]));
     const builtIn = new Map([['flaky', join(defaultScenariosDir(), 'flaky.yaml')]]);
-    const text = lintScenarios([dir], contract, modules, builtIn).map((m) => `${m.file.split('/').pop()}:${m.line} ${m.message}`);
-    expect(text).toEqual([`flaky.yaml:1 /name: "flaky" is already the name of ${relative(process.cwd(), join(defaultScenariosDir(), 'flaky.yaml'))}; rename this file and its name`]);
+    const text = lintScenarios([dir], contract, modules, builtIn).map(
+      (m) => `${m.file.split('/').pop()}:${m.line} ${m.message}`,
+    );
+    expect(text).toEqual([
+      `flaky.yaml:1 /name: "flaky" is already the name of ${relative(process.cwd(), join(defaultScenariosDir(), 'flaky.yaml'))}; rename this file and its name`,
+    ]);
   });
 });
 
@@ -308,7 +407,9 @@ describe('lint in one pass', () => {
       ].join('\n'),
     });
     const contract = await loadContract();
-    const text = lintScenarios([dir], contract, new Map(API_MODULES.map((m) => [m.api, m]))).map((m) => `${m.file.split('/').pop()}:${m.line} ${m.message}`);
+    const text = lintScenarios([dir], contract, new Map(API_MODULES.map((m) => [m.api, m]))).map(
+      (m) => `${m.file.split('/').pop()}:${m.line} ${m.message}`,
+    );
     expect(text.sort()).toEqual(
       [
         'many.yaml:3 /colour: unknown field "colour"',

@@ -27,27 +27,45 @@ describe('token mode: the dashboard cookie alone changes nothing', () => {
     expect(forged.headers['content-type']).toContain('application/problem+json');
     expect((await request(m.listener).get('/__mock/state').set('Cookie', cookie)).body.clock.offsetSeconds).toBe(0);
 
-    const { csrfToken } = (await request(m.listener).get('/__mock/csrf').set('Cookie', cookie)).body as { csrfToken: string };
+    const { csrfToken } = (await request(m.listener).get('/__mock/csrf').set('Cookie', cookie)).body as {
+      csrfToken: string;
+    };
     expect(csrfToken).toEqual(expect.any(String));
-    const done = await request(m.listener).post('/__mock/clock').set('Cookie', cookie).set('X-Mock-CSRF', csrfToken).send({ advanceSeconds: 60 });
+    const done = await request(m.listener)
+      .post('/__mock/clock')
+      .set('Cookie', cookie)
+      .set('X-Mock-CSRF', csrfToken)
+      .send({ advanceSeconds: 60 });
     expect(done.status).toBe(200);
-    expect((await request(m.listener).post('/__mock/reset').set('Cookie', cookie).set('X-Mock-CSRF', csrfToken)).status).toBe(200);
+    expect(
+      (await request(m.listener).post('/__mock/reset').set('Cookie', cookie).set('X-Mock-CSRF', csrfToken)).status,
+    ).toBe(200);
   });
 
   test("one login's CSRF token does not work with another login's cookie; a forged cookie is a 401", async () => {
     const m = await testMock({ adminToken: TOKEN });
     const mine = await login(m);
     const theirs = await login(m);
-    const { csrfToken } = (await request(m.listener).get('/__mock/csrf').set('Cookie', theirs)).body as { csrfToken: string };
-    expect((await request(m.listener).post('/__mock/reset').set('Cookie', mine).set('X-Mock-CSRF', csrfToken)).status).toBe(403);
-    expect((await request(m.listener).get('/__mock/state').set('Cookie', `contract_mock_admin=abc.${csrfToken}`)).status).toBe(401);
-    expect((await request(m.listener).get('/__mock/state').set('Cookie', `contract_mock_admin=${TOKEN}`)).status).toBe(401);
+    const { csrfToken } = (await request(m.listener).get('/__mock/csrf').set('Cookie', theirs)).body as {
+      csrfToken: string;
+    };
+    expect(
+      (await request(m.listener).post('/__mock/reset').set('Cookie', mine).set('X-Mock-CSRF', csrfToken)).status,
+    ).toBe(403);
+    expect(
+      (await request(m.listener).get('/__mock/state').set('Cookie', `contract_mock_admin=abc.${csrfToken}`)).status,
+    ).toBe(401);
+    expect((await request(m.listener).get('/__mock/state').set('Cookie', `contract_mock_admin=${TOKEN}`)).status).toBe(
+      401,
+    );
   });
 
   test('the bearer token needs no CSRF token (scripts, CI, report)', async () => {
     const m = await testMock({ adminToken: TOKEN });
     expect((await request(m.listener).post('/__mock/reset').set('Authorization', `Bearer ${TOKEN}`)).status).toBe(200);
-    expect((await request(m.listener).get('/__mock/csrf').set('Authorization', `Bearer ${TOKEN}`)).body.csrfToken).toBeNull();
+    expect(
+      (await request(m.listener).get('/__mock/csrf').set('Authorization', `Bearer ${TOKEN}`)).body.csrfToken,
+    ).toBeNull();
   });
 
   test('a page on another port of the same host is refused even with the CSRF header guessed', async () => {

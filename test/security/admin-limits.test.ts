@@ -28,8 +28,20 @@ describe('mock clock bounds', () => {
 
   test('99 years is accepted; moves that add up past 100 years are refused', async () => {
     const m = await testMock();
-    expect((await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 99 * YEAR })).status).toBe(200);
-    expect((await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 2 * YEAR })).status).toBe(400);
+    expect(
+      (
+        await request(m.listener)
+          .post('/__mock/clock')
+          .send({ advanceSeconds: 99 * YEAR })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await request(m.listener)
+          .post('/__mock/clock')
+          .send({ advanceSeconds: 2 * YEAR })
+      ).status,
+    ).toBe(400);
     expect((await request(m.listener).get('/__mock/state')).body.clock.formatted).toMatch(/^2117-/);
   });
 });
@@ -39,10 +51,19 @@ describe('--request-timeout on admin routes', () => {
     const m = await testMock({ limits: { requestTimeoutMs: 300 } });
     const base = new URL(await listen(m.server));
     const answer = await new Promise<{ status: number; type: string }>((resolve, reject) => {
-      const req = httpRequest({ host: base.hostname, port: base.port, method: 'POST', path: '/__mock/state', headers: { 'content-type': 'application/json', 'content-length': '1000' } }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']) });
-      });
+      const req = httpRequest(
+        {
+          host: base.hostname,
+          port: base.port,
+          method: 'POST',
+          path: '/__mock/state',
+          headers: { 'content-type': 'application/json', 'content-length': '1000' },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']) });
+        },
+      );
       req.on('error', reject);
       req.write('{"platform-sync":');
     });
@@ -53,7 +74,12 @@ describe('--request-timeout on admin routes', () => {
 });
 
 describe('error bodies and dashboard headers', () => {
-  test.each(['/__mock/ui/%252e%252e/x', '/__mock/ui/%2e%2e/%2e%2e/package.json', '/__mock/ui/nope.js', '/__mock/ui/..%2f..%2fpackage.json'])('%s names no install path', async (path) => {
+  test.each([
+    '/__mock/ui/%252e%252e/x',
+    '/__mock/ui/%2e%2e/%2e%2e/package.json',
+    '/__mock/ui/nope.js',
+    '/__mock/ui/..%2f..%2fpackage.json',
+  ])('%s names no install path', async (path) => {
     const m = await testMock();
     const res = await request(m.listener).get(path);
     expect(res.status).toBeGreaterThanOrEqual(400);

@@ -16,28 +16,48 @@ describe('admin CORS', () => {
     const m = await testMock();
     const read = await request(m.listener).get('/__mock/calls').set('Origin', EVIL);
     expect(read.headers['access-control-allow-origin']).toBeUndefined();
-    const pre = await request(m.listener).options('/__mock/state').set('Origin', EVIL).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+    const pre = await request(m.listener)
+      .options('/__mock/state')
+      .set('Origin', EVIL)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type');
     expect(pre.status).toBe(403);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   test("the dashboard's own origin and --cors-origin origins are granted CORS", async () => {
     const m = await testMock({ corsOrigins: ['http://localhost:5173'] });
-    const own = await request(m.listener).get('/__mock/calls').set('Host', 'localhost:4010').set('Origin', 'http://localhost:4010');
+    const own = await request(m.listener)
+      .get('/__mock/calls')
+      .set('Host', 'localhost:4010')
+      .set('Origin', 'http://localhost:4010');
     expect(own.headers['access-control-allow-origin']).toBe('http://localhost:4010');
-    const listed = await request(m.listener).options('/__mock/state').set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'POST');
+    const listed = await request(m.listener)
+      .options('/__mock/state')
+      .set('Origin', 'http://localhost:5173')
+      .set('Access-Control-Request-Method', 'POST');
     expect(listed.status).toBe(204);
     expect(listed.headers['access-control-allow-origin']).toBe('http://localhost:5173');
-    const write = await request(m.listener).post('/__mock/clock').set('Origin', 'http://localhost:5173').send({ advanceSeconds: 1 });
+    const write = await request(m.listener)
+      .post('/__mock/clock')
+      .set('Origin', 'http://localhost:5173')
+      .send({ advanceSeconds: 1 });
     expect(write.status).toBe(200);
   });
 
   test('API routes keep open CORS for frontends on any origin', async () => {
     const m = await testMock();
-    const res = await request(m.listener).post('/v1/channel/token').set('Origin', EVIL).send({ appid: 'demo-app', secret: 'demo-secret' });
+    const res = await request(m.listener)
+      .post('/v1/channel/token')
+      .set('Origin', EVIL)
+      .send({ appid: 'demo-app', secret: 'demo-secret' });
     expect(res.body.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe(EVIL);
-    const pre = await request(m.listener).options('/v1/channel/token').set('Origin', EVIL).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type, x-mock-session');
+    const pre = await request(m.listener)
+      .options('/v1/channel/token')
+      .set('Origin', EVIL)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type, x-mock-session');
     expect(pre.status).toBe(204);
     expect(pre.headers['access-control-allow-origin']).toBe(EVIL);
   });
@@ -62,14 +82,22 @@ describe('Host check (DNS rebinding)', () => {
 
   test('--allow-host and the listen address widen it; API routes are not checked', async () => {
     const m = await testMock({ allowHosts: ['mock.team.internal', '.dev.internal'], listenHost: 'box.lan' });
-    for (const host of ['mock.team.internal', 'a.dev.internal:80', 'dev.internal', 'box.lan:4010']) expect((await request(m.listener).get('/__mock/calls').set('Host', host)).status).toBe(200);
+    for (const host of ['mock.team.internal', 'a.dev.internal:80', 'dev.internal', 'box.lan:4010'])
+      expect((await request(m.listener).get('/__mock/calls').set('Host', host)).status).toBe(200);
     expect((await request(m.listener).get('/__mock/calls').set('Host', 'evil-dev.internal')).status).toBe(403);
-    expect((await request(m.listener).post('/v1/channel/token').set('Host', 'attacker.example').send({ appid: 'demo-app', secret: 'demo-secret' })).body.status).toBe(200);
+    expect(
+      (
+        await request(m.listener)
+          .post('/v1/channel/token')
+          .set('Host', 'attacker.example')
+          .send({ appid: 'demo-app', secret: 'demo-secret' })
+      ).body.status,
+    ).toBe(200);
   });
 });
 
 describe('cross-origin and simple-request writes', () => {
-  test("a page on another origin cannot seed a push project or reset another session, even with a simple text/plain request", async () => {
+  test('a page on another origin cannot seed a push project or reset another session, even with a simple text/plain request', async () => {
     const m = await testMock();
     // A simple request cannot send X-Mock-Session: the page can reach only the default session.
     await request(m.listener).post('/__mock/clock').send({ advanceSeconds: 60 });
@@ -80,7 +108,11 @@ describe('cross-origin and simple-request writes', () => {
       .set('Content-Type', 'text/plain')
       .send(JSON.stringify({ 'wx-push': { pushProjects: [{ url: `${EVIL}/steal`, project: 'p' }] } }));
     expect(seed.status).toBe(403);
-    const reset = await request(m.listener).post('/__mock/reset').set('Origin', EVIL).set('Content-Type', 'text/plain').send('x');
+    const reset = await request(m.listener)
+      .post('/__mock/reset')
+      .set('Origin', EVIL)
+      .set('Content-Type', 'text/plain')
+      .send('x');
     expect(reset.status).toBe(403);
     const state = await request(m.listener).get('/__mock/state');
     expect(state.body.clock.offsetSeconds).toBe(60);
@@ -89,10 +121,20 @@ describe('cross-origin and simple-request writes', () => {
 
   test('a same-origin browser write must be JSON or carry an X-Mock header', async () => {
     const m = await testMock();
-    const simple = await request(m.listener).post('/__mock/reset').set('Sec-Fetch-Site', 'same-origin').set('Content-Type', 'text/plain').send('x');
+    const simple = await request(m.listener)
+      .post('/__mock/reset')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .set('Content-Type', 'text/plain')
+      .send('x');
     expect(simple.status).toBe(415);
-    expect((await request(m.listener).post('/__mock/reset').set('Sec-Fetch-Site', 'same-origin').set('X-Mock-Session', 'a')).status).toBe(200);
-    expect((await request(m.listener).post('/__mock/clock').set('Sec-Fetch-Site', 'same-origin').send({ advanceSeconds: 1 })).status).toBe(200);
+    expect(
+      (await request(m.listener).post('/__mock/reset').set('Sec-Fetch-Site', 'same-origin').set('X-Mock-Session', 'a'))
+        .status,
+    ).toBe(200);
+    expect(
+      (await request(m.listener).post('/__mock/clock').set('Sec-Fetch-Site', 'same-origin').send({ advanceSeconds: 1 }))
+        .status,
+    ).toBe(200);
   });
 
   test('scripts and CI jobs (no browser headers) change state exactly as before', async () => {

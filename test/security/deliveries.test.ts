@@ -38,7 +38,10 @@ async function receiver(hold = false) {
 }
 
 const seedProjects = (m: Awaited<ReturnType<typeof testMock>>, session: string, urls: string[]) =>
-  request(m.listener).post('/__mock/state').set('X-Mock-Session', session).send({ 'wx-push': { projects: urls.map((url, i) => ({ id: i + 1, url, project: `p${i}`, statu: 0 })) } });
+  request(m.listener)
+    .post('/__mock/state')
+    .set('X-Mock-Session', session)
+    .send({ 'wx-push': { projects: urls.map((url, i) => ({ id: i + 1, url, project: `p${i}`, statu: 0 })) } });
 
 const receiveRecord = async (m: Awaited<ReturnType<typeof testMock>>, session: string): Promise<CallRecord> =>
   (await request(m.listener).get('/__mock/calls?operationId=receive').set('X-Mock-Session', session)).body[0];
@@ -47,9 +50,24 @@ describe('fan-out (finding 3)', () => {
   test('one receive sends at most --max-deliveries (default 50); the rest are journaled as not delivered, with the reason; the event is stored once', async () => {
     const r = await receiver();
     const m = await testMock();
-    expect((await seedProjects(m, 'fan', Array.from({ length: 120 }, (_, i) => `${r.url}/hook/${i}`))).status).toBe(201);
+    expect(
+      (
+        await seedProjects(
+          m,
+          'fan',
+          Array.from({ length: 120 }, (_, i) => `${r.url}/hook/${i}`),
+        )
+      ).status,
+    ).toBe(201);
     const marker = 'EVENTMARKER'.repeat(1000);
-    expect((await request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'fan').send({ event: 'x', raw_data: marker })).body.code).toBe(200);
+    expect(
+      (
+        await request(m.listener)
+          .post('/wx/wxc/receive')
+          .set('X-Mock-Session', 'fan')
+          .send({ event: 'x', raw_data: marker })
+      ).body.code,
+    ).toBe(200);
     await m.pipeline.settled();
     expect(r.got()).toBe(50);
     const record = await receiveRecord(m, 'fan');
@@ -69,11 +87,18 @@ describe('fan-out (finding 3)', () => {
     // A request body past the 1 MB delivery cap gets in only when --max-body is raised.
     const m = await testMock({ limits: { maxBodyBytes: 3 * 1024 * 1024 } });
     await seedProjects(m, 'big', [`${r.url}/hook`]);
-    const send = (bytes: number) => request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'big').send({ event: 'x', raw_data: 'x'.repeat(bytes) });
+    const send = (bytes: number) =>
+      request(m.listener)
+        .post('/wx/wxc/receive')
+        .set('X-Mock-Session', 'big')
+        .send({ event: 'x', raw_data: 'x'.repeat(bytes) });
     expect((await send(1024 * 1024 + 1)).body.code).toBe(200);
     await m.pipeline.settled();
     expect(r.got()).toBe(0);
-    expect((await receiveRecord(m, 'big')).deliveries[0]).toMatchObject({ ok: false, error: 'body over 1048576 bytes, not sent' });
+    expect((await receiveRecord(m, 'big')).deliveries[0]).toMatchObject({
+      ok: false,
+      error: 'body over 1048576 bytes, not sent',
+    });
     expect((await send(1024 * 1024 - 100)).body.code).toBe(200);
     await m.pipeline.settled();
     expect(r.got()).toBe(1);
@@ -92,10 +117,16 @@ describe('fan-out (finding 3)', () => {
       const r = await receiver(true);
       const m = await testMock();
       await seedProjects(m, 'slow', [`${r.url}/hook`]);
-      expect((await request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'slow').send({ event: 'x' })).body.code).toBe(200);
+      expect(
+        (await request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'slow').send({ event: 'x' })).body
+          .code,
+      ).toBe(200);
       await m.pipeline.settled();
       expect(timeouts).toContain(5000);
-      expect((await receiveRecord(m, 'slow')).deliveries[0]).toMatchObject({ ok: false, error: 'no answer within 5000 ms' });
+      expect((await receiveRecord(m, 'slow')).deliveries[0]).toMatchObject({
+        ok: false,
+        error: 'no answer within 5000 ms',
+      });
       r.release();
     } finally {
       timeout.mockRestore();
@@ -105,18 +136,41 @@ describe('fan-out (finding 3)', () => {
   test('the cap is a flag', async () => {
     const r = await receiver();
     const m = await testMock({ delivery: { maxPerCall: 3 } });
-    await seedProjects(m, 'cap', Array.from({ length: 5 }, (_, i) => `${r.url}/h${i}`));
+    await seedProjects(
+      m,
+      'cap',
+      Array.from({ length: 5 }, (_, i) => `${r.url}/h${i}`),
+    );
     await request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'cap').send({ event: 'x' });
     await m.pipeline.settled();
     expect(r.got()).toBe(3);
-    expect((await receiveRecord(m, 'cap')).deliveries.map((d) => d.refused ?? 'sent')).toEqual(['sent', 'sent', 'sent', 'max-deliveries', 'max-deliveries']);
+    expect((await receiveRecord(m, 'cap')).deliveries.map((d) => d.refused ?? 'sent')).toEqual([
+      'sent',
+      'sent',
+      'sent',
+      'max-deliveries',
+      'max-deliveries',
+    ]);
   });
 
   test("one session's records cannot evict another session's (a byte budget per session inside the total)", () => {
     const j = new Journal({ maxPerSession: 1000, maxTotal: 1000, maxBytes: 100_000, maxSessionBytes: 20_000 });
     const rec = (session: string, id: string, size: number): CallRecord => ({
-      id, time: '2026-11-22T06:00:00.000Z', mockTime: 0, session, api: 'wx-push', operationId: 'receive', method: 'POST', path: '/wx/wxc/receive',
-      query: {}, request: { headers: {}, body: { raw_data: 'x'.repeat(size) } }, response: { status: 200, headers: {}, body: {}, code: '200' }, durationMs: 1, violations: [], scenarios: [], deliveries: [],
+      id,
+      time: '2026-11-22T06:00:00.000Z',
+      mockTime: 0,
+      session,
+      api: 'wx-push',
+      operationId: 'receive',
+      method: 'POST',
+      path: '/wx/wxc/receive',
+      query: {},
+      request: { headers: {}, body: { raw_data: 'x'.repeat(size) } },
+      response: { status: 200, headers: {}, body: {}, code: '200' },
+      durationMs: 1,
+      violations: [],
+      scenarios: [],
+      deliveries: [],
     });
     j.append(rec('quiet', 'q1', 100));
     for (let i = 0; i < 100; i++) j.append(rec('loud', `l${i}`, 5000));
@@ -141,14 +195,31 @@ describe('destinations (finding 8)', () => {
     ['http://127.0.0.1.nip.invalid/x'],
   ])('%s is refused by default, with the reason, and never attempted', async (url) => {
     let attempts = 0;
-    const outcome = await deliver({ url, body: { event: 'x' } }, 0, { timeoutMs: 100, maxBodyBytes: 1000, fetch: (async () => (attempts++, new Response('ok'))) as typeof fetch });
+    const outcome = await deliver({ url, body: { event: 'x' } }, 0, {
+      timeoutMs: 100,
+      maxBodyBytes: 1000,
+      fetch: (async () => (attempts++, new Response('ok'))) as typeof fetch,
+    });
     expect(attempts).toBe(0);
-    expect(outcome).toMatchObject({ ok: false, refused: 'not-allowed', error: expect.stringMatching(/^not delivered: .* is not an allowed destination .*--allow-delivery/) });
+    expect(outcome).toMatchObject({
+      ok: false,
+      refused: 'not-allowed',
+      error: expect.stringMatching(/^not delivered: .* is not an allowed destination .*--allow-delivery/),
+    });
   });
 
-  test.each([['http://2130706433:PORT/a'], ['http://0x7f.1:PORT/a'], ['http://127.1:PORT/a'], ['http://[::ffff:127.0.0.1]:PORT/a'], ['http://localhost:PORT/a']])('loopback written as %s is delivered', async (form) => {
+  test.each([
+    ['http://2130706433:PORT/a'],
+    ['http://0x7f.1:PORT/a'],
+    ['http://127.1:PORT/a'],
+    ['http://[::ffff:127.0.0.1]:PORT/a'],
+    ['http://localhost:PORT/a'],
+  ])('loopback written as %s is delivered', async (form) => {
     const r = await receiver();
-    const outcome = await deliver({ url: form.replace('PORT', String(r.port)), body: { event: 'x' } }, 0, { timeoutMs: 2000, maxBodyBytes: 1000 });
+    const outcome = await deliver({ url: form.replace('PORT', String(r.port)), body: { event: 'x' } }, 0, {
+      timeoutMs: 2000,
+      maxBodyBytes: 1000,
+    });
     // [::ffff:127.0.0.1] is an IPv4-mapped address: the allow-list takes it as loopback; the socket may or may not reach an IPv4 listener.
     if (!form.includes('::ffff')) expect(outcome).toMatchObject({ ok: true, status: 200 });
     expect(outcome.refused).toBeUndefined();
@@ -173,10 +244,17 @@ describe('destinations (finding 8)', () => {
 
   test('serve refuses an --allow-delivery it cannot read: one line, exit 2', async () => {
     const run = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'serve', '--port', '0', '--allow-delivery', '10.0.0.0/33'], { encoding: 'utf8' }, (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr })),
+      execFile(
+        process.execPath,
+        [join(packageRoot(), 'bin', 'contract-mock.js'), 'serve', '--port', '0', '--allow-delivery', '10.0.0.0/33'],
+        { encoding: 'utf8' },
+        (err, _out, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
     );
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toMatch(/^contract-mock serve: --allow-delivery "10\.0\.0\.0\/33" is not HOST, HOST:PORT or an address range/);
+    expect(run.stderr.trim()).toMatch(
+      /^contract-mock serve: --allow-delivery "10\.0\.0\.0\/33" is not HOST, HOST:PORT or an address range/,
+    );
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
@@ -198,7 +276,9 @@ describe('record before deliveries (finding 14)', () => {
     const r = await receiver(true);
     const m = await testMock();
     await seedProjects(m, 'early', [`${r.url}/slow`]);
-    expect((await request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'early').send({ event: 'x' })).body.code).toBe(200);
+    expect(
+      (await request(m.listener).post('/wx/wxc/receive').set('X-Mock-Session', 'early').send({ event: 'x' })).body.code,
+    ).toBe(200);
     const early = await receiveRecord(m, 'early');
     expect(early.deliveries).toEqual([expect.objectContaining({ url: `${r.url}/slow`, pending: true, ok: false })]);
     while (r.got() === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -208,6 +288,10 @@ describe('record before deliveries (finding 14)', () => {
     expect(settled.id).toBe(early.id);
     expect(settled.deliveries).toEqual([expect.objectContaining({ ok: true, status: 200 })]);
     expect(settled.deliveries[0]!.pending).toBeUndefined();
-    expect((await request(m.listener).get('/__mock/calls').set('X-Mock-Session', 'early')).body.filter((c: CallRecord) => c.operationId === 'receive')).toHaveLength(1);
+    expect(
+      (await request(m.listener).get('/__mock/calls').set('X-Mock-Session', 'early')).body.filter(
+        (c: CallRecord) => c.operationId === 'receive',
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -51,7 +51,11 @@ describe('a delivery never targets the mock itself (finding 2)', () => {
     const receives = receiveRecords(m);
     expect(receives).toHaveLength(1);
     expect(receives[0]!.deliveries).toEqual([
-      expect.objectContaining({ ok: false, refused: 'self', error: expect.stringMatching(/^not delivered: 127\.0\.0\.1:\d+ is this mock itself .*loop/) }),
+      expect.objectContaining({
+        ok: false,
+        refused: 'self',
+        error: expect.stringMatching(/^not delivered: 127\.0\.0\.1:\d+ is this mock itself .*loop/),
+      }),
       expect.objectContaining({ ok: false, refused: 'self' }),
     ]);
     expect((await request(url).get('/__mock/health')).status).toBe(200);
@@ -59,20 +63,42 @@ describe('a delivery never targets the mock itself (finding 2)', () => {
 
   const P = 4010;
   test.each([
-    'localhost', 'LOCALHOST.', 'api.localhost', '127.0.0.1', '127.0.0.2', '[::1]', '[0:0:0:0:0:0:0:1]', '0', '0.0.0.0', '[::]',
-    '2130706433', '0x7f000001', '0x7f.1', '127.1', '017700000001', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]',
-  ])('http://%s on the mock\'s port is refused as self and never attempted', async (host) => {
+    'localhost',
+    'LOCALHOST.',
+    'api.localhost',
+    '127.0.0.1',
+    '127.0.0.2',
+    '[::1]',
+    '[0:0:0:0:0:0:0:1]',
+    '0',
+    '0.0.0.0',
+    '[::]',
+    '2130706433',
+    '0x7f000001',
+    '0x7f.1',
+    '127.1',
+    '017700000001',
+    '[::ffff:127.0.0.1]',
+    '[::ffff:7f00:1]',
+  ])("http://%s on the mock's port is refused as self and never attempted", async (host) => {
     let attempts = 0;
     const outcome = await deliver({ url: `http://${host}:${P}/wx/wxc/receive`, body: { event: 'x' } }, 0, {
-      timeoutMs: 100, maxBodyBytes: 1000, listening: () => [{ address: '127.0.0.1', port: P }],
+      timeoutMs: 100,
+      maxBodyBytes: 1000,
+      listening: () => [{ address: '127.0.0.1', port: P }],
       fetch: (async () => (attempts++, new Response('ok'))) as typeof fetch,
     });
     expect(attempts).toBe(0);
-    expect(outcome).toMatchObject({ ok: false, refused: 'self', error: expect.stringContaining('is this mock itself') });
+    expect(outcome).toMatchObject({
+      ok: false,
+      refused: 'self',
+      error: expect.stringContaining('is this mock itself'),
+    });
   });
 
   test('the listen address itself, in any spelling; on a wildcard bind any local address; other ports and hosts are not self', () => {
-    const self = (url: string, address: string, local: string[] = []) => selfTarget(new URL(url), [{ address, port: P }], () => new Set(local))?.refused;
+    const self = (url: string, address: string, local: string[] = []) =>
+      selfTarget(new URL(url), [{ address, port: P }], () => new Set(local))?.refused;
     expect(self(`http://192.0.2.5:${P}/h`, '192.0.2.5')).toBe('self');
     expect(self(`http://3221225989:${P}/h`, '192.0.2.5')).toBe('self');
     expect(self(`http://[::ffff:c000:205]:${P}/h`, '::ffff:192.0.2.5')).toBe('self');
@@ -91,16 +117,34 @@ describe('a delivery never targets the mock itself (finding 2)', () => {
 
 describe('a delivery never targets an admin path (finding 9)', () => {
   test.each([
-    '/__mock/reset', '/__mock', '/__MOCK/reset', '/%5F_mock/reset', '/%5f%5fmock/reset', '/__mo%63k/reset', '/%255F_mock/reset',
-    '/x/../__mock/reset', '/x/%2e%2e/__mock/reset', '/%2e%2e/__mock', '/mounted/__mock/reset', '/__mock;v=1/reset', '/__mock%2Freset', '/x%5C__mock%5Creset',
+    '/__mock/reset',
+    '/__mock',
+    '/__MOCK/reset',
+    '/%5F_mock/reset',
+    '/%5f%5fmock/reset',
+    '/__mo%63k/reset',
+    '/%255F_mock/reset',
+    '/x/../__mock/reset',
+    '/x/%2e%2e/__mock/reset',
+    '/%2e%2e/__mock',
+    '/mounted/__mock/reset',
+    '/__mock;v=1/reset',
+    '/__mock%2Freset',
+    '/x%5C__mock%5Creset',
   ])('%s on any host is refused as admin-path and never attempted', async (path) => {
     for (const host of ['127.0.0.1:9', 'hooks.example.invalid', '10.0.0.1:8080']) {
       let attempts = 0;
       const outcome = await deliver({ url: `http://${host}${path}`, body: { event: 'x' } }, 0, {
-        timeoutMs: 100, maxBodyBytes: 1000, fetch: (async () => (attempts++, new Response('ok'))) as typeof fetch,
+        timeoutMs: 100,
+        maxBodyBytes: 1000,
+        fetch: (async () => (attempts++, new Response('ok'))) as typeof fetch,
       });
       expect(attempts).toBe(0);
-      expect(outcome).toMatchObject({ ok: false, refused: 'admin-path', error: expect.stringContaining('is an admin path (/__mock)') });
+      expect(outcome).toMatchObject({
+        ok: false,
+        refused: 'admin-path',
+        error: expect.stringContaining('is an admin path (/__mock)'),
+      });
     }
   });
 
@@ -110,11 +154,14 @@ describe('a delivery never targets an admin path (finding 9)', () => {
     expect(error).toMatch(/^not delivered: \/__mock\/x+… is an admin path/);
   });
 
-  test.each(['/hook', '/__mockery', '/my__mock/x', '/hook?next=/__mock/reset', '/hook#/__mock'])('%s is not an admin path', (path) => {
-    expect(isAdminTarget(new URL(`http://h${path}`).pathname)).toBe(false);
-  });
+  test.each(['/hook', '/__mockery', '/my__mock/x', '/hook?next=/__mock/reset', '/hook#/__mock'])(
+    '%s is not an admin path',
+    (path) => {
+      expect(isAdminTarget(new URL(`http://h${path}`).pathname)).toBe(false);
+    },
+  );
 
-  test('a project pointing at the mock\'s own /__mock/reset: refused, never sent, the session not reset', async () => {
+  test("a project pointing at the mock's own /__mock/reset: refused, never sent, the session not reset", async () => {
     const counted = boundedFetch();
     const { m, url } = await listening(counted.fetch);
     expect((await addProject(url, `${url}/__mock/reset`, 'relay')).body.code).toBe('200');
@@ -153,13 +200,20 @@ describe('a delivery is answered but never forwarded', () => {
     expect(countedB.attempts()).toBe(0);
     const [fromA] = receiveRecords(a.m);
     expect(receiveRecords(a.m)).toHaveLength(1);
-    expect(fromA!.deliveries).toEqual([expect.objectContaining({ url: `${b.url}/wx/wxc/receive`, ok: true, status: 200 })]);
+    expect(fromA!.deliveries).toEqual([
+      expect.objectContaining({ url: `${b.url}/wx/wxc/receive`, ok: true, status: 200 }),
+    ]);
     const [atB] = receiveRecords(b.m);
     expect(receiveRecords(b.m)).toHaveLength(1);
     expect(atB!.response.code).toBe('200');
     expect(atB!.request.headers['x-mock-delivery']).toBe(fromA!.id);
     expect(atB!.deliveries).toEqual([
-      expect.objectContaining({ url: `${a.url}/wx/wxc/receive`, ok: false, refused: 'from-delivery', error: expect.stringMatching(/^not delivered: this call was itself a delivery \(X-Mock-Delivery: [\w-]+\)/) }),
+      expect.objectContaining({
+        url: `${a.url}/wx/wxc/receive`,
+        ok: false,
+        refused: 'from-delivery',
+        error: expect.stringMatching(/^not delivered: this call was itself a delivery \(X-Mock-Delivery: [\w-]+\)/),
+      }),
     ]);
   });
 });

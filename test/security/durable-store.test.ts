@@ -30,27 +30,76 @@ const deep = (levels: number, open = '[', close = ']'): string => open.repeat(le
 
 describe('admin bodies have the API paths limits (finding 5)', () => {
   test.each([
-    ['a push project whose extra is 20,000 arrays deep', `{"wx-push":{"projects":[{"id":1,"url":"http://127.0.0.1:9/x","extra":${deep(20_000)}}]}}`, 400, /nested deeper than 32 levels/],
-    ['an object 20,000 levels deep', `{"wx-push":{"projects":[{"id":1,"url":"http://127.0.0.1:9/x","extra":${deep(20_000, '{"a":', '}')}}]}}`, 400, /nested deeper than 32 levels/],
-    ['a record with 5,000 fields', JSON.stringify({ 'wx-push': { projects: [{ id: 1, url: 'http://127.0.0.1:9/x', ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])) }] } }), 400, /5002 fields, more than 1000/],
-    ['a body over --max-body', JSON.stringify({ 'wx-push': { projects: [{ id: 1, url: 'http://127.0.0.1:9/x', pad: 'x'.repeat(2 * 1024 * 1024) }] } }), 413, /could not be read/],
-  ])('%s: refused with problem+json, nothing changed; the session and the store keep working', async (_what, body, status, detail) => {
-    const state = dir();
-    const m = await testMock({ stateDir: state });
-    const res = await request(m.listener).post('/__mock/state').set('X-Mock-Session', 's').set('Content-Type', 'application/json').send(body);
-    expect(res.status).toBe(status);
-    expect(res.headers['content-type']).toContain('application/problem+json');
-    expect(res.body.detail).toMatch(detail);
-    expect((await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', 's')).body).toMatchObject({ success: true, data: [] });
-    expect((await request(m.listener).get('/__mock/state').set('X-Mock-Session', 's')).status).toBe(200);
-    expect((await request(m.listener).post('/wx/push/addPushProject').set('X-Mock-Session', 's').type('form').send({ url: 'http://127.0.0.1:9/y', project: 'p' })).body.success).toBe(true);
-    (m.store as FileStore).compact();
-    expect((m.store as FileStore).compactionError).toBeUndefined();
-    await m.shutdown(1000);
-    const reopened = new FileStore({ dir: state, clock: fixedClock(0), seed });
-    expect(Object.keys((await reopened.session('s').dump()).collections['wx-push:projects'] ?? {})).toHaveLength(1);
-    reopened.close();
-  });
+    [
+      'a push project whose extra is 20,000 arrays deep',
+      `{"wx-push":{"projects":[{"id":1,"url":"http://127.0.0.1:9/x","extra":${deep(20_000)}}]}}`,
+      400,
+      /nested deeper than 32 levels/,
+    ],
+    [
+      'an object 20,000 levels deep',
+      `{"wx-push":{"projects":[{"id":1,"url":"http://127.0.0.1:9/x","extra":${deep(20_000, '{"a":', '}')}}]}}`,
+      400,
+      /nested deeper than 32 levels/,
+    ],
+    [
+      'a record with 5,000 fields',
+      JSON.stringify({
+        'wx-push': {
+          projects: [
+            {
+              id: 1,
+              url: 'http://127.0.0.1:9/x',
+              ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])),
+            },
+          ],
+        },
+      }),
+      400,
+      /5002 fields, more than 1000/,
+    ],
+    [
+      'a body over --max-body',
+      JSON.stringify({
+        'wx-push': { projects: [{ id: 1, url: 'http://127.0.0.1:9/x', pad: 'x'.repeat(2 * 1024 * 1024) }] },
+      }),
+      413,
+      /could not be read/,
+    ],
+  ])(
+    '%s: refused with problem+json, nothing changed; the session and the store keep working',
+    async (_what, body, status, detail) => {
+      const state = dir();
+      const m = await testMock({ stateDir: state });
+      const res = await request(m.listener)
+        .post('/__mock/state')
+        .set('X-Mock-Session', 's')
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.body.detail).toMatch(detail);
+      expect(
+        (await request(m.listener).get('/wx/push/queryPushProject').set('X-Mock-Session', 's')).body,
+      ).toMatchObject({ success: true, data: [] });
+      expect((await request(m.listener).get('/__mock/state').set('X-Mock-Session', 's')).status).toBe(200);
+      expect(
+        (
+          await request(m.listener)
+            .post('/wx/push/addPushProject')
+            .set('X-Mock-Session', 's')
+            .type('form')
+            .send({ url: 'http://127.0.0.1:9/y', project: 'p' })
+        ).body.success,
+      ).toBe(true);
+      (m.store as FileStore).compact();
+      expect((m.store as FileStore).compactionError).toBeUndefined();
+      await m.shutdown(1000);
+      const reopened = new FileStore({ dir: state, clock: fixedClock(0), seed });
+      expect(Object.keys((await reopened.session('s').dump()).collections['wx-push:projects'] ?? {})).toHaveLength(1);
+      reopened.close();
+    },
+  );
 
   test('serve --state: after a deep seed is refused, SIGTERM still compacts and exits 0', async () => {
     const state = dir();
@@ -63,7 +112,11 @@ describe('admin bodies have the API paths limits (finding 5)', () => {
       child.stdout!.on('data', (b: Buffer) => ((out += b), out.includes('listening') && resolve()));
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out} ${err}`)));
     });
-    const res = await fetch(`http://127.0.0.1:${port}/__mock/state`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"wx-push":{"projects":[{"id":1,"url":"http://127.0.0.1:9/x","extra":${deep(20_000)}}]}}` });
+    const res = await fetch(`http://127.0.0.1:${port}/__mock/state`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"wx-push":{"projects":[{"id":1,"url":"http://127.0.0.1:9/x","extra":${deep(20_000)}}]}}`,
+    });
     expect(res.status).toBe(400);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
@@ -86,11 +139,31 @@ describe('private files (finding 17)', () => {
 
 describe('a damaged state file (finding 18)', () => {
   test.each([
-    ['state.json cut short', 'state.json', '{"version":1,"sessions":{"s":{"collections":{"x":{"k":"unterminated', /state\.json:1: not valid JSON .*Restore .* or start with an empty --state folder/],
-    ['state.json on several lines, broken on the third', 'state.json', '{\n"version": 1,\n"sessions": {,\n}}', /state\.json:3: not valid JSON/],
+    [
+      'state.json cut short',
+      'state.json',
+      '{"version":1,"sessions":{"s":{"collections":{"x":{"k":"unterminated',
+      /state\.json:1: not valid JSON .*Restore .* or start with an empty --state folder/,
+    ],
+    [
+      'state.json on several lines, broken on the third',
+      'state.json',
+      '{\n"version": 1,\n"sessions": {,\n}}',
+      /state\.json:3: not valid JSON/,
+    ],
     ['state.json holding null', 'state.json', 'null', /state\.json:1: not a contract-mock snapshot/],
-    ['state.log with a null line before the last', 'state.log', '{"s":"a","m":{"op":"seq","name":"n","value":1}}\nnull\n{"s":"a","m":{"op":"reset"}}\n', /state\.log:2: not a state change .*Move .*state\.log aside/],
-    ['state.log with garbage before the last line', 'state.log', '{"s":"a","m":{"op":"reset"}}\n{garbage\n{"s":"a","m":{"op":"reset"}}\n', /state\.log:2: not valid JSON, and not the last line/],
+    [
+      'state.log with a null line before the last',
+      'state.log',
+      '{"s":"a","m":{"op":"seq","name":"n","value":1}}\nnull\n{"s":"a","m":{"op":"reset"}}\n',
+      /state\.log:2: not a state change .*Move .*state\.log aside/,
+    ],
+    [
+      'state.log with garbage before the last line',
+      'state.log',
+      '{"s":"a","m":{"op":"reset"}}\n{garbage\n{"s":"a","m":{"op":"reset"}}\n',
+      /state\.log:2: not valid JSON, and not the last line/,
+    ],
   ])('%s: a StateFileError naming file and line, and how to recover', (_what, file, text, message) => {
     const state = dir();
     writeFileSync(join(state, file), text);

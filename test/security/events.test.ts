@@ -22,8 +22,21 @@ afterAll(() => {
 
 let n = 0;
 const big = (session: string): CallRecord => ({
-  id: `sse-${++n}`, time: '2026-11-22T06:00:00.000Z', mockTime: 0, session, api: 'wx-push', operationId: 'receive', method: 'POST', path: '/wx/wxc/receive',
-  query: {}, request: { headers: {}, body: { raw_data: 'x'.repeat(60_000) } }, response: { status: 200, headers: {}, body: {}, code: '200' }, durationMs: 1, violations: [], scenarios: [], deliveries: [],
+  id: `sse-${++n}`,
+  time: '2026-11-22T06:00:00.000Z',
+  mockTime: 0,
+  session,
+  api: 'wx-push',
+  operationId: 'receive',
+  method: 'POST',
+  path: '/wx/wxc/receive',
+  query: {},
+  request: { headers: {}, body: { raw_data: 'x'.repeat(60_000) } },
+  response: { status: 200, headers: {}, body: {}, code: '200' },
+  durationMs: 1,
+  violations: [],
+  scenarios: [],
+  deliveries: [],
 });
 
 describe('GET /__mock/events backpressure', () => {

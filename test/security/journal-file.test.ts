@@ -4,7 +4,18 @@
  * record), finding 14 end to end (kill -9 right after an answered call loses nothing) and finding 17 (0600).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, ftruncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  ftruncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +28,22 @@ import { listen } from '../helpers/listen.js';
 
 let n = 0;
 const rec = (session: string, over: Partial<CallRecord> = {}): CallRecord => ({
-  id: `id-${++n}`, time: '2026-11-22T06:00:00.000Z', mockTime: 0, session, api: 'platform-sync', operationId: 'channelToken', method: 'POST', path: '/v1/channel/token',
-  query: {}, request: { headers: {}, body: { n, pad: 'x'.repeat(300) } }, response: { status: 200, headers: {}, body: {}, code: '200' }, durationMs: 1, violations: [], scenarios: [], deliveries: [], ...over,
+  id: `id-${++n}`,
+  time: '2026-11-22T06:00:00.000Z',
+  mockTime: 0,
+  session,
+  api: 'platform-sync',
+  operationId: 'channelToken',
+  method: 'POST',
+  path: '/v1/channel/token',
+  query: {},
+  request: { headers: {}, body: { n, pad: 'x'.repeat(300) } },
+  response: { status: 200, headers: {}, body: {}, code: '200' },
+  durationMs: 1,
+  violations: [],
+  scenarios: [],
+  deliveries: [],
+  ...over,
 });
 const dir = (): string => mkdtempSync(join(tmpdir(), 'cm-jfile-'));
 const ids = (j: Journal, s: string): string[] => j.query(s).map((c) => c.id);
@@ -27,7 +52,14 @@ describe('rotation and restore (finding 4)', () => {
   test('the file rotates at --journal-max-size, keeping --journal-keep files; a restart reads them back in order', async () => {
     const d = dir();
     const file = join(d, 'journal.ndjson');
-    const j = await Journal.open({ maxPerSession: 10_000, maxTotal: 10_000, file, restore: true, rotateBytes: 10_000, keepFiles: 2 });
+    const j = await Journal.open({
+      maxPerSession: 10_000,
+      maxTotal: 10_000,
+      file,
+      restore: true,
+      rotateBytes: 10_000,
+      keepFiles: 2,
+    });
     const written: string[] = [];
     for (let i = 0; i < 100; i++) {
       const r = rec('s');
@@ -37,10 +69,22 @@ describe('rotation and restore (finding 4)', () => {
     await j.close();
     expect(readdirSync(d).sort()).toEqual(['journal.1.ndjson', 'journal.2.ndjson', 'journal.ndjson']);
     for (const f of readdirSync(d)) expect(statSync(join(d, f)).size).toBeLessThanOrEqual(10_000);
-    const onDisk = ['journal.2.ndjson', 'journal.1.ndjson', 'journal.ndjson'].flatMap((f) => readFileSync(join(d, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as string));
+    const onDisk = ['journal.2.ndjson', 'journal.1.ndjson', 'journal.ndjson'].flatMap((f) =>
+      readFileSync(join(d, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id as string),
+    );
     expect(onDisk).toEqual(written.slice(-onDisk.length));
     expect(onDisk.length).toBeLessThan(100);
-    const again = await Journal.open({ maxPerSession: 10_000, maxTotal: 10_000, file, restore: true, rotateBytes: 10_000, keepFiles: 2 });
+    const again = await Journal.open({
+      maxPerSession: 10_000,
+      maxTotal: 10_000,
+      file,
+      restore: true,
+      rotateBytes: 10_000,
+      keepFiles: 2,
+    });
     expect(ids(again, 's')).toEqual(onDisk);
     await again.close();
   });
@@ -54,7 +98,14 @@ describe('rotation and restore (finding 4)', () => {
     closeSync(fd);
     const tail = Array.from({ length: 50 }, () => JSON.stringify(rec('big'))).join('\n') + '\n';
     appendFileSync(file, '\n' + tail);
-    const j = await Journal.open({ maxPerSession: 10_000, maxTotal: 10_000, maxBytes: 1024 * 1024, file, restore: true, rotateBytes: 10 * 1024 * 1024 * 1024 });
+    const j = await Journal.open({
+      maxPerSession: 10_000,
+      maxTotal: 10_000,
+      maxBytes: 1024 * 1024,
+      file,
+      restore: true,
+      rotateBytes: 10 * 1024 * 1024 * 1024,
+    });
     expect(j.query('big')).toHaveLength(50);
     expect(j.stats().restored).toBe(50);
     await j.close();
@@ -65,20 +116,23 @@ describe('a torn last line (finding 13)', () => {
   test.each([
     ['--state (restored)', true],
     ['--journal FILE', false],
-  ])('%s: the record written after a crash mid-line is kept, and read back at the next restart', async (_what, restore) => {
-    const file = join(dir(), 'journal.ndjson');
-    const a = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore });
-    a.append(rec('t', { id: 'before' }));
-    await a.close();
-    appendFileSync(file, JSON.stringify(rec('t', { id: 'torn' })).slice(0, 40));
-    const b = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore });
-    b.append(rec('t', { id: 'after' }));
-    await b.close();
-    const c = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore: true });
-    expect(ids(c, 't')).toEqual(['before', 'after']);
-    expect(c.stats().unreadableLines).toBe(1);
-    await c.close();
-  });
+  ])(
+    '%s: the record written after a crash mid-line is kept, and read back at the next restart',
+    async (_what, restore) => {
+      const file = join(dir(), 'journal.ndjson');
+      const a = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore });
+      a.append(rec('t', { id: 'before' }));
+      await a.close();
+      appendFileSync(file, JSON.stringify(rec('t', { id: 'torn' })).slice(0, 40));
+      const b = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore });
+      b.append(rec('t', { id: 'after' }));
+      await b.close();
+      const c = await Journal.open({ maxPerSession: 100, maxTotal: 100, file, restore: true });
+      expect(ids(c, 't')).toEqual(['before', 'after']);
+      expect(c.stats().unreadableLines).toBe(1);
+      await c.close();
+    },
+  );
 });
 
 describe('files are private (finding 17)', () => {
@@ -105,7 +159,9 @@ describe('kill -9 right after an answered call (finding 14)', () => {
     servers.splice(0).forEach((s) => (s.closeAllConnections(), s.close()));
   });
   async function serve(state: string, port: number): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--state', state], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -125,15 +181,32 @@ describe('kill -9 right after an answered call (finding 14)', () => {
     const child = await serve(state, port);
     const base = `http://127.0.0.1:${port}`;
     const headers = { 'content-type': 'application/json', 'x-mock-session': 'kill' };
-    expect((await fetch(`${base}/__mock/state`, { method: 'POST', headers, body: JSON.stringify({ 'wx-push': { projects: [{ id: 1, url: hook, project: 'p', statu: 0 }] } }) })).status).toBe(201);
-    expect(((await (await fetch(`${base}/wx/wxc/receive`, { method: 'POST', headers, body: '{"event":"x"}' })).json()) as { code: number }).code).toBe(200);
+    expect(
+      (
+        await fetch(`${base}/__mock/state`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ 'wx-push': { projects: [{ id: 1, url: hook, project: 'p', statu: 0 }] } }),
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        (await (await fetch(`${base}/wx/wxc/receive`, { method: 'POST', headers, body: '{"event":"x"}' })).json()) as {
+          code: number;
+        }
+      ).code,
+    ).toBe(200);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const again = await serve(state, port);
     const calls = (await (await fetch(`${base}/__mock/calls?operationId=receive`, { headers })).json()) as CallRecord[];
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.deliveries).toEqual([expect.objectContaining({ url: hook, ok: false, error: expect.stringContaining('outcome unknown') })]);
-    for (const f of ['journal.ndjson', 'state.log', 'state.json']) if (existsSync(join(state, f))) expect(statSync(join(state, f)).mode & 0o777).toBe(0o600);
+    expect(calls[0]!.deliveries).toEqual([
+      expect.objectContaining({ url: hook, ok: false, error: expect.stringContaining('outcome unknown') }),
+    ]);
+    for (const f of ['journal.ndjson', 'state.log', 'state.json'])
+      if (existsSync(join(state, f))) expect(statSync(join(state, f)).mode & 0o777).toBe(0o600);
     expect(statSync(state).mode & 0o777).toBe(0o700);
     again.kill('SIGKILL');
   });

@@ -54,11 +54,15 @@ paths:
 describe("a served document's patterns", () => {
   test('a catastrophic pattern answers at once, and still judges: a value that breaks it is a violation, one that meets it is not', async () => {
     const m = await servedMock([spec()]);
-    const bad = await request(m.listener).post(`/redos/items?q=${EVIL}`).send({ name: EVIL, ['b'.repeat(40) + '!']: 'x' });
+    const bad = await request(m.listener)
+      .post(`/redos/items?q=${EVIL}`)
+      .send({ name: EVIL, ['b'.repeat(40) + '!']: 'x' });
     expect(bad.status).toBeGreaterThanOrEqual(400);
     const pointers = m.calls.at(-1)!.violations.map((v) => `${v.pointer} ${v.rule}`);
     expect(pointers).toEqual(expect.arrayContaining(['/query/q pattern', '/body/name pattern']));
-    const good = await request(m.listener).post(`/redos/items?q=${'a'.repeat(40)}`).send({ name: 'a'.repeat(40) });
+    const good = await request(m.listener)
+      .post(`/redos/items?q=${'a'.repeat(40)}`)
+      .send({ name: 'a'.repeat(40) });
     expect(m.calls.at(-1)!.violations).toEqual([]);
     expect(good.status).toBe(200);
   });
@@ -87,9 +91,14 @@ describe("a scenario's `matches`", () => {
 
   test('a scenario file whose `matches` RE2 cannot run is refused at load, naming why', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-redos-scn-'));
-    writeFileSync(join(dir, 'lookahead.yaml'), 'name: lookahead\ndescription: d\nrules:\n  - when:\n      headers: { x-client: { matches: "^(?=ios)" } }\n    then: { delay: 5 }\n');
+    writeFileSync(
+      join(dir, 'lookahead.yaml'),
+      'name: lookahead\ndescription: d\nrules:\n  - when:\n      headers: { x-client: { matches: "^(?=ios)" } }\n    then: { delay: 5 }\n',
+    );
     const messages = lintScenarios([dir], await loadContract(), new Map(API_MODULES.map((m) => [m.api, m])));
-    expect(messages.map((m) => m.message)).toEqual([expect.stringMatching(/^\/rules\/0\/when\/headers\/x-client\/matches: not a pattern RE2 can run in linear time/)]);
+    expect(messages.map((m) => m.message)).toEqual([
+      expect.stringMatching(/^\/rules\/0\/when\/headers\/x-client\/matches: not a pattern RE2 can run in linear time/),
+    ]);
   });
 
   test('compileLinear refuses lookaround and backreferences, with RE2s reason', () => {

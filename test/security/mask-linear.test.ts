@@ -40,13 +40,19 @@ describe('masking adversarial text', () => {
     expect(mask.text(form)).not.toContain('SECRETVALUE');
     // A string that never closes is masked to its end (the old patterns stopped at the first space).
     expect(mask.text(`{"token":"SECRET VALUE ${'x '.repeat(MIB)}`)).toMatch(/^\{"token":"\*\*\*[a-z]{8}"$/);
-    expect(mask.text(`{\\"token\\":\\"SECRET VALUE ${'x '.repeat(MIB)}`)).toMatch(/^\{\\"token\\":\\"\*\*\*[a-z]{8}\\"$/);
+    expect(mask.text(`{\\"token\\":\\"SECRET VALUE ${'x '.repeat(MIB)}`)).toMatch(
+      /^\{\\"token\\":\\"\*\*\*[a-z]{8}\\"$/,
+    );
   });
 
   test('the 256 KB addPushProject of the report is served and journaled', async () => {
     const m = await testMock();
     const url = ':"' + 'token'.repeat(KB256);
-    const res = await request(m.listener).post('/wx/push/addPushProject').set('X-Mock-Session', 'quadratic').type('form').send({ url, project: 'p' });
+    const res = await request(m.listener)
+      .post('/wx/push/addPushProject')
+      .set('X-Mock-Session', 'quadratic')
+      .type('form')
+      .send({ url, project: 'p' });
     expect(res.body.success).toBe(true);
     const calls = (await request(m.listener).get('/__mock/calls').set('X-Mock-Session', 'quadratic')).body;
     expect(calls).toHaveLength(1);

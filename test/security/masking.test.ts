@@ -34,7 +34,10 @@ const SECRETS = {
   formInString: 'FORMSTRVALUE',
   urlCredential: 'URLCREDVALUE',
 };
-const leaks = (text: string): string[] => Object.entries(SECRETS).filter(([, v]) => text.includes(String(v))).map(([k]) => k);
+const leaks = (text: string): string[] =>
+  Object.entries(SECRETS)
+    .filter(([, v]) => text.includes(String(v)))
+    .map(([k]) => k);
 
 const S = 'masking';
 let m: Awaited<ReturnType<typeof testMock>>;
@@ -49,7 +52,9 @@ beforeAll(async () => {
   events = await openEventStream(base, S);
   const post = (path: string) => request(m.listener).post(path).set('X-Mock-Session', S);
   await request(m.listener)
-    .get(`/user/openapi/org/get-org-info?org_id=demo-org&access_token=${SECRETS.queryToken}&password=${SECRETS.queryPassword}`)
+    .get(
+      `/user/openapi/org/get-org-info?org_id=demo-org&access_token=${SECRETS.queryToken}&password=${SECRETS.queryPassword}`,
+    )
     .set('X-Mock-Session', S)
     .set('Authorization', `Bearer ${SECRETS.auth}`)
     .set('Proxy-Authorization', `Basic ${SECRETS.proxyAuth}`)
@@ -63,12 +68,23 @@ beforeAll(async () => {
     note: JSON.stringify({ user: 'x', password: SECRETS.nestedJson }),
     callback: `a=1&token=${SECRETS.formInString}`,
   });
-  await post('/datasyn/syn/synmetas').type('form').send({ token: SECRETS.datasynToken, json: JSON.stringify({ tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }], secret: SECRETS.jsonForm }) });
-  await post('/wx/push/addPushProject').type('form').send({ url: `http://hook:${SECRETS.urlCredential}@127.0.0.1:9/hook`, project: 'p' });
+  await post('/datasyn/syn/synmetas')
+    .type('form')
+    .send({
+      token: SECRETS.datasynToken,
+      json: JSON.stringify({
+        tablemeta: [{ synTable: 'user', version: 0, lastModTime: null }],
+        secret: SECRETS.jsonForm,
+      }),
+    });
+  await post('/wx/push/addPushProject')
+    .type('form')
+    .send({ url: `http://hook:${SECRETS.urlCredential}@127.0.0.1:9/hook`, project: 'p' });
   await post('/wx/wxc/receive').send({ event: 'x' });
   await m.pipeline.settled();
   // The stream has every call of the session by now (one event per record, one more when deliveries settle).
-  for (let i = 0; i < 100 && (events.text.match(/event: call/g) ?? []).length < 6; i++) await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 100 && (events.text.match(/event: call/g) ?? []).length < 6; i++)
+    await new Promise((r) => setImmediate(r));
 });
 
 afterAll(() => {
@@ -79,10 +95,22 @@ afterAll(() => {
 
 describe('every place a record goes', () => {
   test.each([
-    ['GET /__mock/calls', async () => JSON.stringify((await request(m.listener).get('/__mock/calls').set('X-Mock-Session', S)).body)],
-    ['GET /__mock/calls.har (urls and entries)', async () => (await request(m.listener).get('/__mock/calls.har').set('X-Mock-Session', S)).text],
-    ['GET /__mock/calls.ndjson', async () => (await request(m.listener).get('/__mock/calls.ndjson').set('X-Mock-Session', S)).text],
-    ['GET /__mock/violations', async () => JSON.stringify((await request(m.listener).get('/__mock/violations').set('X-Mock-Session', S)).body)],
+    [
+      'GET /__mock/calls',
+      async () => JSON.stringify((await request(m.listener).get('/__mock/calls').set('X-Mock-Session', S)).body),
+    ],
+    [
+      'GET /__mock/calls.har (urls and entries)',
+      async () => (await request(m.listener).get('/__mock/calls.har').set('X-Mock-Session', S)).text,
+    ],
+    [
+      'GET /__mock/calls.ndjson',
+      async () => (await request(m.listener).get('/__mock/calls.ndjson').set('X-Mock-Session', S)).text,
+    ],
+    [
+      'GET /__mock/violations',
+      async () => JSON.stringify((await request(m.listener).get('/__mock/violations').set('X-Mock-Session', S)).body),
+    ],
     ['GET /__mock/events (SSE)', async () => events.text],
     ['the journal file', async () => readFileSync(file, 'utf8')],
     ['the onCall hook', async () => JSON.stringify(m.calls)],
@@ -96,8 +124,18 @@ describe('every place a record goes', () => {
   test('what is masked: the fields and headers, whole; the rest of the record as it was', async () => {
     const calls = (await request(m.listener).get('/__mock/calls').set('X-Mock-Session', S)).body;
     const [org, token, datasyn] = calls;
-    expect(org.query).toMatchObject({ org_id: 'demo-org', access_token: expect.stringMatching(/^\*\*\*[a-z]{8}$/), password: expect.stringMatching(/^\*\*\*/) });
-    expect(org.request.headers).toMatchObject({ authorization: expect.stringMatching(/^Bearer \*\*\*/), 'proxy-authorization': expect.stringMatching(/^Basic \*\*\*/), cookie: expect.stringMatching(/^\*\*\*/), 'x-auth-token': expect.stringMatching(/^\*\*\*/), 'x-api-key': expect.stringMatching(/^\*\*\*/) });
+    expect(org.query).toMatchObject({
+      org_id: 'demo-org',
+      access_token: expect.stringMatching(/^\*\*\*[a-z]{8}$/),
+      password: expect.stringMatching(/^\*\*\*/),
+    });
+    expect(org.request.headers).toMatchObject({
+      authorization: expect.stringMatching(/^Bearer \*\*\*/),
+      'proxy-authorization': expect.stringMatching(/^Basic \*\*\*/),
+      cookie: expect.stringMatching(/^\*\*\*/),
+      'x-auth-token': expect.stringMatching(/^\*\*\*/),
+      'x-api-key': expect.stringMatching(/^\*\*\*/),
+    });
     expect(token.request.body.appid).toBe('demo-app');
     expect(token.request.body.profile.deeper[0].api_key).toMatch(/^\*\*\*/);
     expect(JSON.parse(token.request.body.note)).toEqual({ user: 'x', password: expect.stringMatching(/^\*\*\*/) });
@@ -128,11 +166,21 @@ describe('proxy', () => {
   test('journals with the same masking as serve', async () => {
     const upstream = createServer((req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ status: 200, message: 'ok', code: '200', data: { access_token: 'UPSTREAMTOKENVALUE', expires_in: 7200 } }));
+      res.end(
+        JSON.stringify({
+          status: 200,
+          message: 'ok',
+          code: '200',
+          data: { access_token: 'UPSTREAMTOKENVALUE', expires_in: 7200 },
+        }),
+      );
     });
     const target = await listen(upstream);
     const proxy = createProxy({ contract: await loadContract(), target, log: () => {} });
-    await request(proxy.listener).post(`/v1/channel/token?password=${SECRETS.queryPassword}`).set('Authorization', `Bearer ${SECRETS.auth}`).send({ appid: 'demo-app', secret: 'demo-secret', pw: { password: SECRETS.nested } });
+    await request(proxy.listener)
+      .post(`/v1/channel/token?password=${SECRETS.queryPassword}`)
+      .set('Authorization', `Bearer ${SECRETS.auth}`)
+      .send({ appid: 'demo-app', secret: 'demo-secret', pw: { password: SECRETS.nested } });
     const text = (await request(proxy.listener).get('/__mock/calls.ndjson')).text;
     expect(text).toContain('demo-app');
     expect(leaks(text)).toEqual([]);

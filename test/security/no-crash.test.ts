@@ -47,7 +47,7 @@ describe('an exception while handling a request is answered and logged', () => {
     expect((await request(m.listener).get('/__mock/health')).status).toBe(200);
   });
 
-  test('an API call whose handler throws gets the API\'s own server-error envelope, and the next call works', async () => {
+  test("an API call whose handler throws gets the API's own server-error envelope, and the next call works", async () => {
     const logs: string[] = [];
     const m = await testMock({ log: (line) => logs.push(line) });
     // A store whose open() throws: a bug below the pipeline, not a business error.
@@ -59,10 +59,17 @@ describe('an exception while handling a request is answered and logged', () => {
     };
     const res = await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' });
     const dialect = m.contract.apis.get('platform-sync')!.dialect;
-    expect(res.body).toEqual(dialect.error(dialect.role('serverError'), { op: m.contract.operations.find((o) => o.operationId === 'channelToken') }));
+    expect(res.body).toEqual(
+      dialect.error(dialect.role('serverError'), {
+        op: m.contract.operations.find((o) => o.operationId === 'channelToken'),
+      }),
+    );
     expect(logs.join('\n')).toContain('store exploded');
     broken = false;
-    expect((await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })).body.status).toBe(200);
+    expect(
+      (await request(m.listener).post('/v1/channel/token').send({ appid: 'demo-app', secret: 'demo-secret' })).body
+        .status,
+    ).toBe(200);
   });
 
   test('a listener that throws before any route (a broken admin app) still answers', async () => {

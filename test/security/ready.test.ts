@@ -33,7 +33,10 @@ describe('GET /__mock/ready', () => {
   });
 
   test('503 {"ready":false} while the store is down, saying nothing of why or where', async () => {
-    const store = new DownStore({ clock: fixedClock(T0), seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }) });
+    const store = new DownStore({
+      clock: fixedClock(T0),
+      seed: () => ({ collections: {}, counters: {}, clockOffsetMs: 0 }),
+    });
     const mock = await testMock({ adminToken: TOKEN, store });
     const res = await request(mock.listener).get('/__mock/ready');
     expect(res.status).toBe(503);
@@ -41,7 +44,12 @@ describe('GET /__mock/ready', () => {
   });
 
   test('the proxy answers it too, without the token', async () => {
-    const proxy = createProxy({ contract: await loadContract(), target: 'http://127.0.0.1:9', guard: { adminToken: TOKEN }, log: () => {} });
+    const proxy = createProxy({
+      contract: await loadContract(),
+      target: 'http://127.0.0.1:9',
+      guard: { adminToken: TOKEN },
+      log: () => {},
+    });
     const res = await request(proxy.listener).get('/__mock/ready');
     expect([res.status, res.text]).toEqual([200, '{"ready":true}']);
     expect((await request(proxy.listener).get('/__mock/health')).status).toBe(401);

@@ -25,7 +25,8 @@ let m: Awaited<ReturnType<typeof testMock>>;
 let base: string;
 let events: EventStream;
 
-const post = (path: string, body: string, type: string) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type, 'x-mock-session': S }, body });
+const post = (path: string, body: string, type: string) =>
+  fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type, 'x-mock-session': S }, body });
 
 beforeAll(async () => {
   m = await testMock({ journal: { file: join(dir, 'calls.ndjson') } });
@@ -33,8 +34,13 @@ beforeAll(async () => {
   events = await openEventStream(base, S);
   await post('/v1/channel/token', '{"appid":"demo-app","secret":Hunter2Secret}', 'application/json');
   // The same inside a JSON form field (ios-datasyn's `json`), unquoted after a secret name.
-  await post('/datasyn/syn/synmetas', `token=t&json=${encodeURIComponent('{"tablemeta":[],"password":Formpass9}')}`, 'application/x-www-form-urlencoded');
-  for (let i = 0; i < 100 && (events.text.match(/event: call/g) ?? []).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  await post(
+    '/datasyn/syn/synmetas',
+    `token=t&json=${encodeURIComponent('{"tablemeta":[],"password":Formpass9}')}`,
+    'application/x-www-form-urlencoded',
+  );
+  for (let i = 0; i < 100 && (events.text.match(/event: call/g) ?? []).length < 2; i++)
+    await new Promise((r) => setTimeout(r, 10));
 });
 
 afterAll(() => {
@@ -44,13 +50,29 @@ afterAll(() => {
 });
 
 function report(...args: string[]): Promise<string> {
-  return new Promise((resolve) => execFile(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'report', ...args], { encoding: 'utf8' }, (_err, stdout, stderr) => resolve(stdout + stderr)));
+  return new Promise((resolve) =>
+    execFile(
+      process.execPath,
+      [join(packageRoot(), 'bin', 'contract-mock.js'), 'report', ...args],
+      { encoding: 'utf8' },
+      (_err, stdout, stderr) => resolve(stdout + stderr),
+    ),
+  );
 }
 
 describe('a secret quoted by a parse error', () => {
   test('is in no call, export, stream, journal file or report', async () => {
     const get = async (path: string) => (await fetch(`${base}${path}`, { headers: { 'x-mock-session': S } })).text();
-    const out = await report('--url', base, '--session', S, '--junit', join(dir, 'junit.xml'), '--json', join(dir, 'report.json'));
+    const out = await report(
+      '--url',
+      base,
+      '--session',
+      S,
+      '--junit',
+      join(dir, 'junit.xml'),
+      '--json',
+      join(dir, 'report.json'),
+    );
     const places: Record<string, string> = {
       calls: await get('/__mock/calls'),
       har: await get('/__mock/calls.har'),
@@ -109,9 +131,24 @@ describe('SecretMask.violations', () => {
   test('masks request data a message quotes, and a value quoted under a secret name whole', () => {
     const mask = new SecretMask();
     const list = [
-      { side: 'request' as const, pointer: '/query/pin', rule: 'type', message: 'must be a decimal integer, got "12ab34"' },
-      { side: 'request' as const, pointer: '/query/page', rule: 'type', message: 'must be a decimal integer, got "12ab34"' },
-      { side: 'request' as const, pointer: '', rule: 'no-route', message: 'no documented operation at GET /v1/x;token=PATHSECRET' },
+      {
+        side: 'request' as const,
+        pointer: '/query/pin',
+        rule: 'type',
+        message: 'must be a decimal integer, got "12ab34"',
+      },
+      {
+        side: 'request' as const,
+        pointer: '/query/page',
+        rule: 'type',
+        message: 'must be a decimal integer, got "12ab34"',
+      },
+      {
+        side: 'request' as const,
+        pointer: '',
+        rule: 'no-route',
+        message: 'no documented operation at GET /v1/x;token=PATHSECRET',
+      },
       { side: 'request' as const, pointer: '/body', rule: 'required', message: 'is required' },
     ];
     const [pin, page, route, same] = mask.violations(list);

@@ -22,8 +22,18 @@ describe('an example that breaks its own schema', () => {
     const contract = await servedContract([FAULTS]);
     const examples = contract.documentProblems.filter((p) => p.kind === 'example');
     expect(examples).toEqual([
-      expect.objectContaining({ operationId: 'getProfile', pointer: '/paths/~1profile/get/responses/200/content/application~1json/examples/lacksTitle/value', message: expect.stringMatching(/GET \/profile \(getProfile\) response 200 example "lacksTitle" breaks its own schema \(.*title/) }),
-      expect.objectContaining({ operationId: 'getMotd', pointer: '/paths/~1motd/get/responses/200/content/application~1json/example', message: expect.stringContaining('response 200 example "example"') }),
+      expect.objectContaining({
+        operationId: 'getProfile',
+        pointer: '/paths/~1profile/get/responses/200/content/application~1json/examples/lacksTitle/value',
+        message: expect.stringMatching(
+          /GET \/profile \(getProfile\) response 200 example "lacksTitle" breaks its own schema \(.*title/,
+        ),
+      }),
+      expect.objectContaining({
+        operationId: 'getMotd',
+        pointer: '/paths/~1motd/get/responses/200/content/application~1json/example',
+        message: expect.stringContaining('response 200 example "example"'),
+      }),
     ]);
   });
 
@@ -37,14 +47,18 @@ describe('an example that breaks its own schema', () => {
     m.close();
   });
 
-  test('named by Prefer, it is answered as written and journaled as the document\'s violation, which report lists apart and passes unless asked', async () => {
+  test("named by Prefer, it is answered as written and journaled as the document's violation, which report lists apart and passes unless asked", async () => {
     const m = await servedMock([FAULTS]);
     const res = await request(m.listener).get('/f/profile').set('Prefer', 'example=lacksTitle');
     expect([res.status, res.body]).toEqual([200, { name: 'Ann' }]);
     expect(m.calls[0]!.violations).toEqual([expect.objectContaining({ side: 'document', rule: 'required' })]);
     const report = buildReport('default', m.calls);
-    expect(report).toMatchObject({ violations: 0, documentFaults: 1, operations: [expect.objectContaining({ operation: 'getProfile', violatingCalls: 0, documentFaults: 1 })] });
-    expect(renderTable(report)).toContain('the served document\'s own schema');
+    expect(report).toMatchObject({
+      violations: 0,
+      documentFaults: 1,
+      operations: [expect.objectContaining({ operation: 'getProfile', violatingCalls: 0, documentFaults: 1 })],
+    });
+    expect(renderTable(report)).toContain("the served document's own schema");
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       expect(publishReport('report', [report], {}, [])).toBe(0);
@@ -58,7 +72,14 @@ describe('an example that breaks its own schema', () => {
   test('lint --spec names each one by operation, status and example name', async () => {
     const messages = await lintServedSpecs([FAULTS], { spectral: false });
     const examples = messages.filter((m) => m.rule === 'example-valid').map((m) => m.message);
-    expect(examples).toEqual(expect.arrayContaining([expect.stringMatching(/^GET \/profile \(getProfile\) response 200 example "lacksTitle": example must have required property 'title'/), expect.stringMatching(/^GET \/motd \(getMotd\) response 200 example "example": example\/pages must be integer/)]));
+    expect(examples).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^GET \/profile \(getProfile\) response 200 example "lacksTitle": example must have required property 'title'/,
+        ),
+        expect.stringMatching(/^GET \/motd \(getMotd\) response 200 example "example": example\/pages must be integer/),
+      ]),
+    );
   });
 });
 
@@ -78,7 +99,10 @@ describe('a schema that cannot be compiled', () => {
     expect(m.calls.flatMap((c) => c.violations)).toEqual([]);
     m.close();
     const lint = await lintServedSpecs([FAULTS], { spectral: false });
-    expect(lint.filter((l) => l.rule === 'schema-compile').map((l) => l.message)).toEqual([expect.stringContaining('GET /odd (getOdd): the response 200 schema cannot be compiled'), expect.stringContaining('GET /odd (getOdd): the query schema cannot be compiled')]);
+    expect(lint.filter((l) => l.rule === 'schema-compile').map((l) => l.message)).toEqual([
+      expect.stringContaining('GET /odd (getOdd): the response 200 schema cannot be compiled'),
+      expect.stringContaining('GET /odd (getOdd): the query schema cannot be compiled'),
+    ]);
   });
 });
 
@@ -86,8 +110,13 @@ describe('a Swagger 2.0 document', () => {
   test('is refused with one line that says so and how to convert it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cm-swagger-')), 'old.yaml');
     writeFileSync(file, 'swagger: "2.0"\ninfo: { title: old, version: "1" }\npaths: {}\n');
-    const refused = await loadServedSpec(file).then(() => '', (e: Error) => e.message);
-    expect(refused).toMatch(/old\.yaml: not an OpenAPI 3\.0 or 3\.1 document but Swagger 2\.0: convert it first \(npx swagger2openapi .*old\.yaml -o .*old\.openapi\.yaml/);
+    const refused = await loadServedSpec(file).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(
+      /old\.yaml: not an OpenAPI 3\.0 or 3\.1 document but Swagger 2\.0: convert it first \(npx swagger2openapi .*old\.yaml -o .*old\.openapi\.yaml/,
+    );
     expect(refused).not.toContain('\n');
   });
 });

@@ -11,15 +11,19 @@ import { servedMock } from '../helpers/served.js';
 const TIMETABLE = join(import.meta.dirname, 'fixtures', 'timetable.openapi.yaml');
 const SAVE = '/tt/v1/lessons/syncSaveLesson';
 
-test('a request that breaks the contract gets the document\'s invalidRequest envelope at HTTP 200, journaled with its code', async () => {
+test("a request that breaks the contract gets the document's invalidRequest envelope at HTTP 200, journaled with its code", async () => {
   const m = await servedMock([TIMETABLE]);
   const res = await request(m.listener).post(SAVE).send({ token: 't', lessonId: 'L-1' });
-  expect([res.status, res.type, res.body]).toEqual([200, 'application/json', { errcode: 4100, errmsg: '参数错误', payload: null }]);
+  expect([res.status, res.type, res.body]).toEqual([
+    200,
+    'application/json',
+    { errcode: 4100, errmsg: '参数错误', payload: null },
+  ]);
   expect(res.headers['x-mock-violations']).toContain('title');
   expect(m.calls.at(-1)).toMatchObject({ api: 'timetable', operationId: 'ttSaveLesson', response: { code: '4100' } });
 });
 
-test('a valid call answers the document\'s example; a wrong method its methodNotAllowed envelope', async () => {
+test("a valid call answers the document's example; a wrong method its methodNotAllowed envelope", async () => {
   const m = await servedMock([TIMETABLE]);
   const ok = await request(m.listener).post(SAVE).send({ token: 't', lessonId: 'L-1', title: '数学' });
   expect([ok.status, ok.body.errcode, ok.body.payload]).toEqual([200, 0, { lessonId: 'L-1', title: '数学' }]);
@@ -33,7 +37,10 @@ test('under --http-status mapped its codes leave with their x-http-status', asyn
   const bad = await request(m.listener).post(SAVE).send({});
   expect([bad.status, bad.body.errcode]).toEqual([400, 4100]);
   // A mistake in how the mock itself is used is not the API's: problem+json, whatever the document's dialect.
-  const scenario = await request(m.listener).post(SAVE).set('X-Mock-Scenario', 'nope').send({ token: 't', lessonId: 'L-1', title: '数学' });
+  const scenario = await request(m.listener)
+    .post(SAVE)
+    .set('X-Mock-Scenario', 'nope')
+    .send({ token: 't', lessonId: 'L-1', title: '数学' });
   expect([scenario.status, scenario.type]).toEqual([400, 'application/problem+json']);
   const ok = await request(m.listener).post(SAVE).send({ token: 't', lessonId: 'L-1', title: '数学' });
   expect([ok.status, ok.body.errcode]).toEqual([200, 0]);

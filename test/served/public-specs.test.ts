@@ -9,7 +9,16 @@ import { lintServedSpecs } from '../../src/contract/lint-specs.js';
 import { FakeData } from '../../src/answers/fake-data.js';
 import { oasExample, servedMock, validRequest } from '../helpers/served.js';
 
-const PUBLIC = ['3.0/yaml/petstore-expanded.yaml', '3.0/yaml/petstore.yaml', '3.1/yaml/petstore.yaml', '3.1/yaml/train-travel.yaml', '3.0/yaml/security.yaml', '3.0/yaml/response-examples.yaml', '3.0/yaml/http-status-codes.yaml', '3.0/yaml/uspto.yaml'];
+const PUBLIC = [
+  '3.0/yaml/petstore-expanded.yaml',
+  '3.0/yaml/petstore.yaml',
+  '3.1/yaml/petstore.yaml',
+  '3.1/yaml/train-travel.yaml',
+  '3.0/yaml/security.yaml',
+  '3.0/yaml/response-examples.yaml',
+  '3.0/yaml/http-status-codes.yaml',
+  '3.0/yaml/uspto.yaml',
+];
 
 describe.each(PUBLIC)('%s', (name) => {
   const file = oasExample(name);
@@ -19,23 +28,42 @@ describe.each(PUBLIC)('%s', (name) => {
     const m = await servedMock([file]);
     const api = [...m.contract.apis.values()].find((a) => a.spec.file === file)!;
     expect(api).toBeDefined();
-    const documented = Object.values(api.spec.document['paths'] as Record<string, Record<string, unknown>>).reduce((n, item) => n + ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'].filter((k) => item[k]).length, 0);
+    const documented = Object.values(api.spec.document['paths'] as Record<string, Record<string, unknown>>).reduce(
+      (n, item) =>
+        n + ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'].filter((k) => item[k]).length,
+      0,
+    );
     expect(api.operations).toHaveLength(documented);
     const fake = new FakeData(7);
     for (const op of api.operations) {
-      const item = Object.entries(api.spec.document['paths'] as Record<string, { parameters?: [] }>).find(([p]) => (api.spec.mount + p).replace(/(.)\/+$/, '$1') === op.path)?.[1];
+      const item = Object.entries(api.spec.document['paths'] as Record<string, { parameters?: [] }>).find(
+        ([p]) => (api.spec.mount + p).replace(/(.)\/+$/, '$1') === op.path,
+      )?.[1];
       const r = validRequest(op, fake, item?.parameters ?? []);
       const res = await request(m.listener)[r.method.toLowerCase() as 'get'](r.path).set(r.headers).send(r.body);
       // No server error of the mock's own (an operation that documents only a 5xx answers it).
-      expect(res.status < 500 || op.success.status === String(res.status), `${op.operationId}: ${res.status} ${res.text}`).toBe(true);
+      expect(
+        res.status < 500 || op.success.status === String(res.status),
+        `${op.operationId}: ${res.status} ${res.text}`,
+      ).toBe(true);
       const call = m.calls.at(-1)!;
       expect(call.operationId).toBe(op.operationId);
       expect(call.api).toBe(api.api);
-      expect(call.violations.filter((v) => v.side === 'request'), `${op.operationId} request`).toEqual([]);
-      expect(call.violations.filter((v) => v.side === 'response'), `${op.operationId} response`).toEqual([]);
+      expect(
+        call.violations.filter((v) => v.side === 'request'),
+        `${op.operationId} request`,
+      ).toEqual([]);
+      expect(
+        call.violations.filter((v) => v.side === 'response'),
+        `${op.operationId} response`,
+      ).toEqual([]);
       // The status answered is one the operation documents (or its default); one that documents only a 1xx gets a plain 200.
       const responses = op.responses;
-      if ([...responses.keys()].some((s) => !s.startsWith('1'))) expect(responses.has(String(res.status)) || responses.has(`${String(res.status)[0]}XX`) || responses.has('default'), `${op.operationId} ${res.status}`).toBe(true);
+      if ([...responses.keys()].some((s) => !s.startsWith('1')))
+        expect(
+          responses.has(String(res.status)) || responses.has(`${String(res.status)[0]}XX`) || responses.has('default'),
+          `${op.operationId} ${res.status}`,
+        ).toBe(true);
     }
     m.close();
   });
@@ -54,7 +82,10 @@ describe('REST-shaped state (petstore-expanded, OpenAPI 3.0)', () => {
     await request(m.listener).post('/api/pets').send({ name: 'Tom', tag: 'cat' });
 
     expect((await request(m.listener).get(`/api/pets/${id}`)).body).toEqual(created.body);
-    expect((await request(m.listener).get('/api/pets')).body.map((p: { name: string }) => p.name)).toEqual(['Rex', 'Tom']);
+    expect((await request(m.listener).get('/api/pets')).body.map((p: { name: string }) => p.name)).toEqual([
+      'Rex',
+      'Tom',
+    ]);
     expect((await request(m.listener).get('/api/pets?limit=1')).body).toHaveLength(1);
     expect((await request(m.listener).get('/api/pets').set('X-Mock-Session', 'other')).body).toEqual([]);
 
@@ -78,13 +109,17 @@ describe('REST-shaped state (petstore-expanded, OpenAPI 3.0)', () => {
     m.close();
   });
 
-  test('a request that breaks the contract gets the spec\'s default response at 422, with the violations in the header and the journal', async () => {
+  test("a request that breaks the contract gets the spec's default response at 422, with the violations in the header and the journal", async () => {
     const m = await servedMock([file]);
     const res = await request(m.listener).post('/api/pets').send({ tag: 'no name' });
     expect(res.status).toBe(422);
     expect(res.body).toEqual({ code: 422, message: '/body/name is required' });
-    expect(JSON.parse(res.headers['x-mock-violations'] as string)).toEqual([{ pointer: '/body/name', message: 'is required' }]);
-    expect(m.calls.at(-1)!.violations).toEqual([expect.objectContaining({ side: 'request', pointer: '/body/name', rule: 'required' })]);
+    expect(JSON.parse(res.headers['x-mock-violations'] as string)).toEqual([
+      { pointer: '/body/name', message: 'is required' },
+    ]);
+    expect(m.calls.at(-1)!.violations).toEqual([
+      expect.objectContaining({ side: 'request', pointer: '/body/name', rule: 'required' }),
+    ]);
     const bad = await request(m.listener).get('/api/pets/abc');
     expect(bad.status).toBe(422);
     expect(m.calls.at(-1)!.violations[0]).toMatchObject({ pointer: '/path/id', rule: 'type' });
@@ -92,7 +127,7 @@ describe('REST-shaped state (petstore-expanded, OpenAPI 3.0)', () => {
     m.close();
   });
 
-  test('an unknown path under the API\'s servers path is its 404, an undocumented method its 405 with Allow', async () => {
+  test("an unknown path under the API's servers path is its 404, an undocumented method its 405 with Allow", async () => {
     const m = await servedMock([file]);
     const missing = await request(m.listener).get('/api/owners');
     expect(missing.status).toBe(404);
@@ -110,7 +145,12 @@ describe('OpenAPI 3.1 (train-travel): a list in an envelope, a 201 create, a str
   test('POST /bookings creates; GET /bookings lists it inside its data array; GET and DELETE by bookingId', async () => {
     const m = await servedMock([oasExample('3.1/yaml/train-travel.yaml')]);
     const auth = { Authorization: 'Bearer abc' };
-    const created = await request(m.listener).post('/bookings').set(auth).send({ trip_id: 'ea399ba1-6d95-433f-92d1-83f67b775594', passenger_name: 'John Doe', has_bicycle: false, has_dog: false });
+    const created = await request(m.listener).post('/bookings').set(auth).send({
+      trip_id: 'ea399ba1-6d95-433f-92d1-83f67b775594',
+      passenger_name: 'John Doe',
+      has_bicycle: false,
+      has_dog: false,
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);

@@ -38,7 +38,7 @@ describe('overlay: items exist until deleted', () => {
     m.close();
   });
 
-  test('the session\'s writes win: PATCH merges into the untouched item, PUT replaces it, DELETE makes it the document\'s 404', async () => {
+  test("the session's writes win: PATCH merges into the untouched item, PUT replaces it, DELETE makes it the document's 404", async () => {
     const m = await servedMock([THINGS]);
     const patched = await request(m.listener).patch('/t/things/5').send({ color: 'red' });
     expect([patched.status, patched.body]).toEqual([200, { thingId: 5, name: 'lamp', color: 'red' }]);
@@ -50,7 +50,11 @@ describe('overlay: items exist until deleted', () => {
     for (const id of ['5', '7']) {
       expect((await request(m.listener).delete(`/t/things/${id}`)).status).toBe(204);
       const gone = await request(m.listener).get(`/t/things/${id}`);
-      expect([gone.status, gone.body.status, gone.body.detail]).toEqual([404, 404, expect.stringContaining(`no item ${id}`)]);
+      expect([gone.status, gone.body.status, gone.body.detail]).toEqual([
+        404,
+        404,
+        expect.stringContaining(`no item ${id}`),
+      ]);
       expect((await request(m.listener).patch(`/t/things/${id}`).send({ color: 'blue' })).status).toBe(404);
       expect((await request(m.listener).delete(`/t/things/${id}`)).status).toBe(404);
     }
@@ -58,14 +62,21 @@ describe('overlay: items exist until deleted', () => {
     expect((await request(m.listener).post('/t/things').send({ thingId: 7, name: 'again' })).status).toBe(201);
     expect((await request(m.listener).get('/t/things/7')).body).toEqual({ thingId: 7, name: 'again' });
     // Another session sees none of it.
-    expect((await request(m.listener).get('/t/things/5').set('X-Mock-Session', 'other')).body).toEqual({ thingId: 5, name: 'lamp', color: 'green' });
+    expect((await request(m.listener).get('/t/things/5').set('X-Mock-Session', 'other')).body).toEqual({
+      thingId: 5,
+      name: 'lamp',
+      color: 'green',
+    });
     expect(m.calls.flatMap((c) => c.violations)).toEqual([]);
     m.close();
   });
 
-  test('the list is the document\'s until the session writes to the collection, then the session\'s items only', async () => {
+  test("the list is the document's until the session writes to the collection, then the session's items only", async () => {
     const m = await servedMock([THINGS]);
-    expect((await request(m.listener).get('/t/things')).body).toEqual([{ thingId: 1, name: 'lamp' }, { thingId: 2, name: 'chair' }]);
+    expect((await request(m.listener).get('/t/things')).body).toEqual([
+      { thingId: 1, name: 'lamp' },
+      { thingId: 2, name: 'chair' },
+    ]);
     // A read writes nothing.
     await request(m.listener).get('/t/things/1');
     expect((await request(m.listener).get('/t/things')).body).toHaveLength(2);
@@ -81,7 +92,7 @@ describe('overlay: items exist until deleted', () => {
 });
 
 describe('strict: an item exists only once created', () => {
-  test('--rest-state strict: an untouched item is the document\'s 404, a created one is read, the list starts empty', async () => {
+  test("--rest-state strict: an untouched item is the document's 404, a created one is read, the list starts empty", async () => {
     const m = await servedMock([THINGS], { restState: 'strict' });
     const missing = await request(m.listener).get('/t/things/42');
     expect([missing.status, missing.body.detail]).toEqual([404, expect.stringContaining('no item 42')]);
@@ -92,7 +103,9 @@ describe('strict: an item exists only once created', () => {
     await request(m.listener).delete('/t/things/42');
     expect((await request(m.listener).get('/t/things/42')).status).toBe(404);
     // Strict writes no deleted ids of its own.
-    expect(Object.keys((await m.store.session('default').dump()).collections).filter((c) => c.includes('deleted'))).toEqual([]);
+    expect(
+      Object.keys((await m.store.session('default').dump()).collections).filter((c) => c.includes('deleted')),
+    ).toEqual([]);
     m.close();
   });
 
@@ -108,7 +121,10 @@ describe('strict: an item exists only once created', () => {
   test('x-mock-state: strict on an operation keeps it strict under overlay', async () => {
     const m = await servedMock([THINGS]);
     expect((await request(m.listener).get('/t/vaults/v9')).status).toBe(404);
-    expect(m.contract.operations.find((o) => o.operationId === 'getVault')!.rest).toMatchObject({ kind: 'read', strict: true });
+    expect(m.contract.operations.find((o) => o.operationId === 'getVault')!.rest).toMatchObject({
+      kind: 'read',
+      strict: true,
+    });
     m.close();
   });
 });

@@ -16,7 +16,10 @@ describe('admin API with a served spec', () => {
     await request(m.listener).post('/v1/channel/token').set(s).send({ appid: 'demo-app', secret: 'demo-secret' });
 
     const state = await request(m.listener).get('/__mock/state').set(s);
-    expect(state.body.apis['petstore-expanded']['/api/pets'].map((p: { name: string }) => p.name)).toEqual(['Rex', 'Tom']);
+    expect(state.body.apis['petstore-expanded']['/api/pets'].map((p: { name: string }) => p.name)).toEqual([
+      'Rex',
+      'Tom',
+    ]);
     expect(state.body.apis['platform-sync']).toBeDefined();
 
     const calls = await request(m.listener).get('/__mock/calls?api=petstore-expanded').set(s);
@@ -35,8 +38,13 @@ describe('GET /__mock/specs with a served spec', () => {
     const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
     const host = { Host: '127.0.0.1:4999' };
     const list = await request(m.listener).get('/__mock/specs').set(host);
-    const entry = (list.body.specs as Array<{ api: string; url: string; title: string }>).find((s) => s.api === 'petstore-expanded');
-    expect(entry).toMatchObject({ url: 'http://127.0.0.1:4999/__mock/specs/petstore-expanded', title: 'Swagger Petstore' });
+    const entry = (list.body.specs as Array<{ api: string; url: string; title: string }>).find(
+      (s) => s.api === 'petstore-expanded',
+    );
+    expect(entry).toMatchObject({
+      url: 'http://127.0.0.1:4999/__mock/specs/petstore-expanded',
+      title: 'Swagger Petstore',
+    });
 
     const doc = await request(m.listener).get('/__mock/specs/petstore-expanded').set(host);
     expect(doc.status).toBe(200);
@@ -65,14 +73,20 @@ describe('GET /__mock/specs with a served spec', () => {
   });
 });
 
-describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
-  const seed = (m: { listener: Parameters<typeof request>[0] }, body: unknown) => request(m.listener).post('/__mock/state').set('X-Mock-Session', 'seeded').send(body as object);
+describe("POST /__mock/state seeds a served spec's REST collections", () => {
+  const seed = (m: { listener: Parameters<typeof request>[0] }, body: unknown) =>
+    request(m.listener)
+      .post('/__mock/state')
+      .set('X-Mock-Session', 'seeded')
+      .send(body as object);
 
   test('items seeded by their concrete path are read, listed and shown in GET /__mock/state; a create takes the next free id', async () => {
     // Strict REST state: another session must not see the seeded item 7, which under overlay would exist untouched.
     const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')], { restState: 'strict' });
     const s = { 'X-Mock-Session': 'seeded' };
-    const res = await seed(m, { 'petstore-expanded': { '/api/pets': [{ id: 7, name: 'Rex', tag: 'dog' }, { id: 8 }] } });
+    const res = await seed(m, {
+      'petstore-expanded': { '/api/pets': [{ id: 7, name: 'Rex', tag: 'dog' }, { id: 8 }] },
+    });
     expect(res.status).toBe(201);
     expect(res.body.written).toBe(2);
 
@@ -81,7 +95,9 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
     const eight = await request(m.listener).get('/api/pets/8').set(s);
     expect(eight.status).toBe(200);
     expect(typeof eight.body.name).toBe('string');
-    expect((await request(m.listener).get('/api/pets').set(s)).body.map((p: { id: number }) => p.id).sort()).toEqual([7, 8]);
+    expect((await request(m.listener).get('/api/pets').set(s)).body.map((p: { id: number }) => p.id).sort()).toEqual([
+      7, 8,
+    ]);
     const state = await request(m.listener).get('/__mock/state').set(s);
     expect(state.body.apis['petstore-expanded']['/api/pets']).toContainEqual({ id: 7, name: 'Rex', tag: 'dog' });
 
@@ -93,10 +109,14 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
     m.close();
   });
 
-  test('a seeded item\'s field named __proto__ is kept as data, as the admin API parsed it, and lends the item nothing', async () => {
+  test("a seeded item's field named __proto__ is kept as data, as the admin API parsed it, and lends the item nothing", async () => {
     const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
     const s = { 'X-Mock-Session': 'seeded' };
-    const res = await request(m.listener).post('/__mock/state').set(s).set('content-type', 'application/json').send('{"petstore-expanded":{"/api/pets":[{"id":9,"name":"Proto","__proto__":{"tag":"cat"}}]}}');
+    const res = await request(m.listener)
+      .post('/__mock/state')
+      .set(s)
+      .set('content-type', 'application/json')
+      .send('{"petstore-expanded":{"/api/pets":[{"id":9,"name":"Proto","__proto__":{"tag":"cat"}}]}}');
     expect(res.status).toBe(201);
     const read = await request(m.listener).get('/api/pets/9').set(s);
     expect(read.text).toContain('"__proto__":{"tag":"cat"}');
@@ -108,12 +128,20 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
     const m = await servedMock([oasExample('3.0/yaml/petstore-expanded.yaml')]);
     const s = { 'X-Mock-Session': 'seeded' };
     // Refused (the second item breaks its schema): nothing written, and no id taken.
-    expect((await seed(m, { 'petstore-expanded': { '/api/pets': [{ name: 'Lost' }, { id: 3, name: 5 }] } })).status).toBe(400);
-    const res = await seed(m, { 'petstore-expanded': { '/api/pets': [{ name: 'Rex' }, { id: 1, name: 'One' }, { name: 'Tom', tag: 'cat' }] } });
+    expect(
+      (await seed(m, { 'petstore-expanded': { '/api/pets': [{ name: 'Lost' }, { id: 3, name: 5 }] } })).status,
+    ).toBe(400);
+    const res = await seed(m, {
+      'petstore-expanded': { '/api/pets': [{ name: 'Rex' }, { id: 1, name: 'One' }, { name: 'Tom', tag: 'cat' }] },
+    });
     expect(res.status).toBe(201);
     expect(res.body.written).toBe(3);
     const pets = (await request(m.listener).get('/api/pets').set(s)).body as Array<{ id: number; name: string }>;
-    expect(pets.map((p) => [p.id, p.name]).sort()).toEqual([[1, 'One'], [2, 'Rex'], [3, 'Tom']]);
+    expect(pets.map((p) => [p.id, p.name]).sort()).toEqual([
+      [1, 'One'],
+      [2, 'Rex'],
+      [3, 'Tom'],
+    ]);
     expect((await request(m.listener).get('/api/pets/3').set(s)).body).toEqual({ id: 3, name: 'Tom', tag: 'cat' });
     // A create goes on from there.
     expect((await request(m.listener).post('/api/pets').set(s).send({ name: 'Max' })).body.id).toBe(4);
@@ -122,8 +150,21 @@ describe('POST /__mock/state seeds a served spec\'s REST collections', () => {
   });
 
   test.each([
-    ['an item breaking its schema', { '/api/pets': [{ id: 9, name: 'ok' }, { id: 10, name: 5 }] }, /petstore-expanded\["\/api\/pets"\]\[1\]\.name must be string, got 5/],
-    ['an item whose id is null', { '/api/pets': [{ id: null, name: 'Rex' }] }, /id field "id" that is no id.*leave it out/],
+    [
+      'an item breaking its schema',
+      {
+        '/api/pets': [
+          { id: 9, name: 'ok' },
+          { id: 10, name: 5 },
+        ],
+      },
+      /petstore-expanded\["\/api\/pets"\]\[1\]\.name must be string, got 5/,
+    ],
+    [
+      'an item whose id is null',
+      { '/api/pets': [{ id: null, name: 'Rex' }] },
+      /id field "id" that is no id.*leave it out/,
+    ],
     ['an unknown collection', { '/api/dogs': [{ id: 1, name: 'Rex' }] }, /no collection "\/api\/dogs".*\/api\/pets/],
     ['a collection that is not an array', { '/api/pets': { id: 1 } }, /must be an array/],
   ])('%s is a problem+json 400 naming it, and nothing is written', async (_n, collections, detail) => {
@@ -143,7 +184,16 @@ describe('GET /__mock/specs of a big document', () => {
     const bulk = Array.from({ length: 4000 }, (_, i) => ({ id: `t${i}`, name: '甲', tags: ['x', 'y'] }));
     const paths = { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } };
     const file = join(mkdtempSync(join(tmpdir(), 'cm-big-')), 'big.json');
-    writeFileSync(file, JSON.stringify({ openapi: '3.1.0', info: { title: 'Big', version: '1' }, servers: [{ url: 'http://big.example/v1' }], 'x-bulk': bulk, paths }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        openapi: '3.1.0',
+        info: { title: 'Big', version: '1' },
+        servers: [{ url: 'http://big.example/v1' }],
+        'x-bulk': bulk,
+        paths,
+      }),
+    );
     return file;
   }
 

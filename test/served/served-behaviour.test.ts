@@ -24,11 +24,20 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
     const a = await request(m.listener).post('/v1/widgets').send({ name: 'A', color: null, size: 2 });
     expect(a.status).toBe(201);
     // nullable (3.0) accepts null; widgetId (the path parameter's name) is the id; createdAt is read-only, so generated.
-    expect(a.body).toEqual({ name: 'A', color: null, size: 2, widgetId: '1', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(a.body).toEqual({
+      name: 'A',
+      color: null,
+      size: 2,
+      widgetId: '1',
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     await request(m.listener).post('/v1/widgets').send({ name: 'B', color: 'red' });
     const list = await request(m.listener).get('/v1/widgets');
     expect(list.body).toEqual({ items: [a.body, expect.objectContaining({ name: 'B' })], total: 2 });
-    expect((await request(m.listener).get('/v1/widgets?color=red')).body).toEqual({ items: [expect.objectContaining({ name: 'B' })], total: 1 });
+    expect((await request(m.listener).get('/v1/widgets?color=red')).body).toEqual({
+      items: [expect.objectContaining({ name: 'B' })],
+      total: 1,
+    });
     expect(m.calls.flatMap((c) => c.violations)).toEqual([]);
     m.close();
   });
@@ -45,7 +54,10 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
     expect(patched.body).toEqual({ name: 'A3', size: 9, widgetId: '1', createdAt: expect.any(String) });
     expect((await request(m.listener).get('/v1/widgets/1')).body).toEqual(patched.body);
     // A merge patch may say so in its media type.
-    const typed = await request(m.listener).patch('/v1/widgets/1').set('content-type', 'application/merge-patch+json').send(JSON.stringify({ size: 3 }));
+    const typed = await request(m.listener)
+      .patch('/v1/widgets/1')
+      .set('content-type', 'application/merge-patch+json')
+      .send(JSON.stringify({ size: 3 }));
     expect([typed.status, typed.body.size]).toEqual([200, 3]);
     await request(m.listener).patch('/v1/widgets/1').send({ size: 9 });
     expect(created.widgetId).toBe('1');
@@ -62,13 +74,23 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
     expect(created.body).toEqual({ id: 7, label: 'the documented gadget' });
     expect((await request(m.listener).get('/v1/gadgets/1')).body).toEqual({ id: 7, label: 'the documented gadget' });
     const widgets = m.contract.apis.get('widgets')!.operations;
-    expect(widgets.filter((o) => o.rest).map((o) => `${o.operationId}:${o.rest!.kind}`).sort()).toEqual(
-      ['createWidget:create', 'deleteWidget:delete', 'getWidget:read', 'listWidgets:list', 'replaceWidget:replace', 'updateWidget:merge'],
-    );
+    expect(
+      widgets
+        .filter((o) => o.rest)
+        .map((o) => `${o.operationId}:${o.rest!.kind}`)
+        .sort(),
+    ).toEqual([
+      'createWidget:create',
+      'deleteWidget:delete',
+      'getWidget:read',
+      'listWidgets:list',
+      'replaceWidget:replace',
+      'updateWidget:merge',
+    ]);
     m.close();
   });
 
-  test('a body that breaks the contract, where the spec documents no error, gets problem+json 422 with the violations in Prism\'s shape', async () => {
+  test("a body that breaks the contract, where the spec documents no error, gets problem+json 422 with the violations in Prism's shape", async () => {
     const m = await servedMock([WIDGETS]);
     const res = await request(m.listener).post('/v1/widgets').send({ size: 0 });
     expect(res.status).toBe(422);
@@ -80,18 +102,31 @@ describe('REST state by convention (an OpenAPI 3.0 document in JSON)', () => {
         { location: ['body', 'size'], severity: 'Error', code: 'minimum', message: 'must be >= 1' },
       ]),
     );
-    expect((await request(m.listener).post('/v1/widgets').set('content-type', 'application/json').send('{"name":')).status).toBe(422);
+    expect(
+      (await request(m.listener).post('/v1/widgets').set('content-type', 'application/json').send('{"name":')).status,
+    ).toBe(422);
     expect((await request(m.listener).get('/v1/widgets')).body).toEqual({ items: [], total: 0 });
     m.close();
   });
 
   test('a bare integer field is an int64: 1e20 is a violation whatever its notation, 9007199254740993 and 3.0 are integers', async () => {
     const m = await servedMock([WIDGETS]);
-    const send = (size: string) => request(m.listener).post('/v1/widgets').set('content-type', 'application/json').send(`{"name":"A","size":${size}}`);
+    const send = (size: string) =>
+      request(m.listener)
+        .post('/v1/widgets')
+        .set('content-type', 'application/json')
+        .send(`{"name":"A","size":${size}}`);
     for (const size of ['1e20', '9.3E18', '99999999999999999999']) {
       const res = await send(size);
       expect([size, res.status]).toEqual([size, 422]);
-      expect(res.body.validation).toEqual([{ location: ['body', 'size'], severity: 'Error', code: expect.any(String), message: expect.stringMatching(/outside int64/) }]);
+      expect(res.body.validation).toEqual([
+        {
+          location: ['body', 'size'],
+          severity: 'Error',
+          code: expect.any(String),
+          message: expect.stringMatching(/outside int64/),
+        },
+      ]);
     }
     const exact = await send('9007199254740993');
     expect(exact.status).toBe(201);
@@ -106,7 +141,9 @@ describe('Prefer, header parameters and security', () => {
     const m = await servedMock([WIDGETS]);
     const missing = await request(m.listener).get('/v1/trace');
     expect(missing.status).toBe(422);
-    expect(missing.body.validation).toEqual([{ location: ['headers', 'x-trace-id'], severity: 'Error', code: 'required', message: 'is required' }]);
+    expect(missing.body.validation).toEqual([
+      { location: ['headers', 'x-trace-id'], severity: 'Error', code: 'required', message: 'is required' },
+    ]);
     expect((await request(m.listener).get('/v1/trace').set('X-Trace-Id', 'abc')).status).toBe(422);
     const ok = await request(m.listener).get('/v1/trace').set('X-Trace-Id', '12');
     expect([ok.status, ok.body]).toEqual([200, { traced: true }]);
@@ -142,7 +179,7 @@ describe('Prefer, header parameters and security', () => {
 });
 
 describe('scenarios, --state and start-up checks', () => {
-  test('scenario conditions by the served spec\'s operationIds: httpError, response, delay and fault effects', async () => {
+  test("scenario conditions by the served spec's operationIds: httpError, response, delay and fault effects", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-served-scn-'));
     writeFileSync(
       join(dir, 'widgets-down.yaml'),
@@ -173,7 +210,7 @@ describe('scenarios, --state and start-up checks', () => {
     m.close();
   });
 
-  test('--state keeps a served spec\'s items across a restart', async () => {
+  test("--state keeps a served spec's items across a restart", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'cm-served-state-'));
     const contract = await servedContract([oasExample('3.0/yaml/petstore-expanded.yaml')]);
     const first = await createMock({ contract, clock: fixedClock(T0), seed: 1, stateDir, log: () => {} });
@@ -184,14 +221,21 @@ describe('scenarios, --state and start-up checks', () => {
     await second.shutdown(1000);
   });
 
-  test('a spec whose paths collide with another\'s is refused with both files named', async () => {
+  test("a spec whose paths collide with another's is refused with both files named", async () => {
     const copy = join(mkdtempSync(join(tmpdir(), 'cm-served-dup-')), 'my-pets.yaml');
     copyFileSync(oasExample('3.0/yaml/petstore-expanded.yaml'), copy);
-    await expect(servedContract([oasExample('3.0/yaml/petstore-expanded.yaml'), copy])).rejects.toThrow(/my-pets\.yaml and .*petstore-expanded\.yaml both serve the path \/api\/pets/);
+    await expect(servedContract([oasExample('3.0/yaml/petstore-expanded.yaml'), copy])).rejects.toThrow(
+      /my-pets\.yaml and .*petstore-expanded\.yaml both serve the path \/api\/pets/,
+    );
     // Against a built-in API too: a document mounted where platform-sync's paths are.
     const clash = join(mkdtempSync(join(tmpdir(), 'cm-served-clash-')), 'clash.yaml');
-    writeFileSync(clash, 'openapi: 3.1.0\ninfo: { title: clash, version: "1" }\npaths:\n  /v1/channel/{what}:\n    get:\n      responses: { "200": { description: ok } }\n');
-    await expect(servedContract([clash])).rejects.toThrow(/clash\.yaml and .*platform-sync\.openapi\.yaml both serve the path \/v1\/channel\/\{what\} \(\/v1\/channel\/token\)/);
+    writeFileSync(
+      clash,
+      'openapi: 3.1.0\ninfo: { title: clash, version: "1" }\npaths:\n  /v1/channel/{what}:\n    get:\n      responses: { "200": { description: ok } }\n',
+    );
+    await expect(servedContract([clash])).rejects.toThrow(
+      /clash\.yaml and .*platform-sync\.openapi\.yaml both serve the path \/v1\/channel\/\{what\} \(\/v1\/channel\/token\)/,
+    );
   });
 
   test('a file that is not OpenAPI 3.0/3.1 is refused with its name and the reason', async () => {
@@ -204,7 +248,8 @@ describe('scenarios, --state and start-up checks', () => {
 describe('a built-in operation without a handler', () => {
   test('is answered from its spec (the documented example), validated and journaled, instead of a server error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-builtin-extra-'));
-    for (const f of readdirSync(defaultSpecsDir()).filter((f) => f.endsWith('.openapi.yaml'))) copyFileSync(join(defaultSpecsDir(), f), join(dir, f));
+    for (const f of readdirSync(defaultSpecsDir()).filter((f) => f.endsWith('.openapi.yaml')))
+      copyFileSync(join(defaultSpecsDir(), f), join(dir, f));
     const file = join(dir, 'wuhan-eduyun.openapi.yaml');
     const extra = [
       '  /user/openapi/org/get-org-motto:',
@@ -222,7 +267,13 @@ describe('a built-in operation without a handler', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^paths:\n/m, `paths:\n${extra}\n`));
     const contract = compileContract(await loadSpecs(dir));
     const calls: Array<{ operationId: string | null; violations: unknown[] }> = [];
-    const m = await createMock({ contract, clock: fixedClock(T0), seed: 1, onCall: (r) => calls.push(r), log: () => {} });
+    const m = await createMock({
+      contract,
+      clock: fixedClock(T0),
+      seed: 1,
+      onCall: (r) => calls.push(r),
+      log: () => {},
+    });
     const res = await request(m.listener).get('/user/openapi/org/get-org-motto');
     expect([res.status, res.body]).toEqual([200, { motto: '厚德博学' }]);
     expect(calls).toEqual([expect.objectContaining({ operationId: 'getOrgMotto', violations: [] })]);

@@ -23,18 +23,29 @@ afterAll(() => {
   m.server.close();
 });
 
-const options = (target: string) => ({ target, apis: ['petstore-expanded'], seed: 3, concurrency: 2, generated: 2, credentials: DEFAULT_CREDENTIALS, session: 'verify-served', timeoutMs: 5000 });
+const options = (target: string) => ({
+  target,
+  apis: ['petstore-expanded'],
+  seed: 3,
+  concurrency: 2,
+  generated: 2,
+  credentials: DEFAULT_CREDENTIALS,
+  session: 'verify-served',
+  timeoutMs: 5000,
+});
 
 describe('verify --spec', () => {
   test('every check of the served API passes against the mock that serves it', async () => {
     const report = await verifyTarget(m.contract, options(url));
     expect(report.summary.total).toBeGreaterThan(4);
-    expect(report.checks.filter((c) => !c.ok).map((c) => `${c.operationId} ${c.name}: ${JSON.stringify(c.failures)}`)).toEqual([]);
+    expect(
+      report.checks.filter((c) => !c.ok).map((c) => `${c.operationId} ${c.name}: ${JSON.stringify(c.failures)}`),
+    ).toEqual([]);
     const kinds = new Set(report.checks.map((c) => c.kind));
     expect(kinds.has('generated') && kinds.has('negative')).toBe(true);
   });
 
-  test('a provider that drifted (a pet\'s id as text, a 200 for a broken request) fails with the field named', async () => {
+  test("a provider that drifted (a pet's id as text, a 200 for a broken request) fails with the field named", async () => {
     const drifted = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -52,10 +63,14 @@ describe('verify --spec', () => {
 });
 
 describe('proxy --spec', () => {
-  test('journals a served API\'s calls with the violations of both sides', async () => {
+  test("journals a served API's calls with the violations of both sides", async () => {
     const proxy = createProxy({ contract: m.contract, target: url, log: () => {} });
     const proxyUrl = await listen(proxy.server);
-    const res = await fetch(`${proxyUrl}/api/pets`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'proxied' }, body: JSON.stringify({ tag: 'no name' }) });
+    const res = await fetch(`${proxyUrl}/api/pets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': 'proxied' },
+      body: JSON.stringify({ tag: 'no name' }),
+    });
     expect(res.status).toBe(422);
     const calls = proxy.journal.query('proxied');
     expect(calls).toHaveLength(1);
@@ -69,7 +84,9 @@ describe('report --spec', () => {
   const bin = join(packageRoot(), 'bin', 'contract-mock.js');
   const report = (...args: string[]) =>
     new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      execFile(process.execPath, [bin, 'report', ...args], { encoding: 'utf8' }, (err, stdout) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }));
+      execFile(process.execPath, [bin, 'report', ...args], { encoding: 'utf8' }, (err, stdout) =>
+        resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+      );
     });
 
   test("names a served API's operations and their violations in the table and the JUnit file, and exits 1", async () => {
@@ -98,13 +115,24 @@ describe('report --spec', () => {
 describe('scenarios of a served API through the admin API', () => {
   test('a built-in generic scenario activated for a session by POST /__mock/scenarios/active changes its calls, and deactivating it restores them', async () => {
     const s = { 'content-type': 'application/json', 'x-mock-session': 'scn-served' };
-    const on = await fetch(`${url}/__mock/scenarios/active`, { method: 'POST', headers: s, body: '{"name":"server-error"}' });
+    const on = await fetch(`${url}/__mock/scenarios/active`, {
+      method: 'POST',
+      headers: s,
+      body: '{"name":"server-error"}',
+    });
     expect(on.status).toBeLessThan(300);
     const failed = await fetch(`${url}/api/pets`, { headers: s });
     expect(failed.status).toBeGreaterThanOrEqual(500);
-    const calls = (await (await fetch(`${url}/__mock/calls?api=petstore-expanded`, { headers: s })).json()) as Array<{ operationId: string; scenarios: Array<{ scenario: string }> }>;
-    expect(calls.map((c) => [c.operationId, c.scenarios.map((x) => x.scenario)])).toEqual([['findPets', ['server-error']]]);
-    expect((await fetch(`${url}/__mock/scenarios/active/server-error`, { method: 'DELETE', headers: s })).status).toBeLessThan(300);
+    const calls = (await (await fetch(`${url}/__mock/calls?api=petstore-expanded`, { headers: s })).json()) as Array<{
+      operationId: string;
+      scenarios: Array<{ scenario: string }>;
+    }>;
+    expect(calls.map((c) => [c.operationId, c.scenarios.map((x) => x.scenario)])).toEqual([
+      ['findPets', ['server-error']],
+    ]);
+    expect(
+      (await fetch(`${url}/__mock/scenarios/active/server-error`, { method: 'DELETE', headers: s })).status,
+    ).toBeLessThan(300);
     expect((await fetch(`${url}/api/pets`, { headers: s })).status).toBe(200);
   });
 });

@@ -21,7 +21,12 @@ import { T0 } from '../helpers/mock.js';
 
 const doc = (paths: string[]): string =>
   `openapi: 3.1.0\ninfo: { title: Gadgets, version: 1.0.0, x-api: gadgets }\nservers: [{ url: /gadgets-api }]\npaths:\n` +
-  paths.map((p) => `  ${p}:\n    get:\n      operationId: get${p.replace(/\W/g, '')}\n      responses:\n        "200":\n          description: ok\n          content:\n            application/json:\n              schema: { type: object, required: [name], properties: { name: { type: string } } }\n              example: { name: ${p.slice(1)} }\n`).join('');
+  paths
+    .map(
+      (p) =>
+        `  ${p}:\n    get:\n      operationId: get${p.replace(/\W/g, '')}\n      responses:\n        "200":\n          description: ok\n          content:\n            application/json:\n              schema: { type: object, required: [name], properties: { name: { type: string } } }\n              example: { name: ${p.slice(1)} }\n`,
+    )
+    .join('');
 
 let server: Server;
 let base: string;
@@ -36,7 +41,13 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const mockOf = (specFiles: string[], logs: string[] = [], watch = false): Promise<Mock> =>
-  startMock({ specFiles, ...(watch && { watchSpecs: specFiles }), clock: fixedClock(T0), seed: 42, log: (m) => logs.push(m) });
+  startMock({
+    specFiles,
+    ...(watch && { watchSpecs: specFiles }),
+    clock: fixedClock(T0),
+    seed: 42,
+    log: (m) => logs.push(m),
+  });
 
 describe('--spec URL', () => {
   test('an http URL is fetched and served beside the four APIs, named by its path', async () => {
@@ -49,7 +60,9 @@ describe('--spec URL', () => {
   });
 
   test('a URL that answers 404, or where nothing listens, is one line naming the URL', async () => {
-    await expect(loadContract([`${base}/specs/nope.yaml`])).rejects.toThrow(`--spec ${base}/specs/nope.yaml: the server answered HTTP 404, not the document`);
+    await expect(loadContract([`${base}/specs/nope.yaml`])).rejects.toThrow(
+      `--spec ${base}/specs/nope.yaml: the server answered HTTP 404, not the document`,
+    );
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/x.yaml`;
@@ -72,7 +85,10 @@ describe('--spec FILE reloaded on edit', () => {
     expect((await request(m.listener).get('/gadgets-api/widget')).body).toEqual({ name: 'widget' });
     expect(logs).toContain(`contract-mock: --spec ${file} reloaded (2 operation(s) of gadgets)`);
     // The admin API shows the document now served.
-    expect(Object.keys((await request(m.listener).get('/__mock/specs/gadgets')).body.paths)).toEqual(['/gadget', '/widget']);
+    expect(Object.keys((await request(m.listener).get('/__mock/specs/gadgets')).body.paths)).toEqual([
+      '/gadget',
+      '/widget',
+    ]);
 
     const rejected = new Promise((r) => m.specs!.once('invalid', r));
     writeFileSync(file, 'openapi: 3.1.0\npaths: [this is: not: yaml\n');
@@ -80,7 +96,9 @@ describe('--spec FILE reloaded on edit', () => {
     expect((await request(m.listener).get('/gadgets-api/widget')).body).toEqual({ name: 'widget' });
     const kept = logs.filter((l) => l.includes('keeping the previous version'));
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatch(new RegExp(`^contract-mock: --spec ${file} not reloaded, keeping the previous version: not YAML or JSON: `));
+    expect(kept[0]).toMatch(
+      new RegExp(`^contract-mock: --spec ${file} not reloaded, keeping the previous version: not YAML or JSON: `),
+    );
     m.close();
   });
 
@@ -91,15 +109,25 @@ describe('--spec FILE reloaded on edit', () => {
     const reloaded = new Promise((r) => mock.specs!.once('reload', r));
     writeFileSync(file, doc(['/gadget', '/widget']));
     await reloaded;
-    expect(mock.contract.operations.filter((op) => op.api === 'gadgets').map((op) => op.operationId)).toEqual(['getgadget', 'getwidget']);
+    expect(mock.contract.operations.filter((op) => op.api === 'gadgets').map((op) => op.operationId)).toEqual([
+      'getgadget',
+      'getwidget',
+    ]);
     expect(await (await fetch(`${mock.url}/gadgets-api/widget`)).json()).toEqual({ name: 'widget' });
     await mock.close();
   });
 });
 
 /** `contract-mock ARGS` in `cwd`, not blocking this process (its loopback server must answer): output and exit code, or the output once `until` appears. */
-function cli(args: string[], cwd: string, until?: string): Promise<{ out: string; code: number | null; stop: () => Promise<unknown> }> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(
+  args: string[],
+  cwd: string,
+  until?: string,
+): Promise<{ out: string; code: number | null; stop: () => Promise<unknown> }> {
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((r) => child.on('exit', r));
   const stop = () => (child.kill('SIGTERM'), exited);
   return new Promise((resolve) => {
@@ -126,6 +154,8 @@ describe('--spec URL from the command line', () => {
 
     const refused = await cli(['serve', '--port', '0', '--spec', `${base}/specs/nope.yaml`], tmpdir());
     expect(refused.code).toBe(2);
-    expect(refused.out.trim()).toBe(`contract-mock serve: --spec ${base}/specs/nope.yaml: the server answered HTTP 404, not the document`);
+    expect(refused.out.trim()).toBe(
+      `contract-mock serve: --spec ${base}/specs/nope.yaml: the server answered HTTP 404, not the document`,
+    );
   }, 60_000);
 });

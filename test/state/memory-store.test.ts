@@ -4,7 +4,8 @@ import { MemoryStore } from '../../src/state/memory-store.js';
 import { fixedClock, type Mutation, type SessionDump } from '../../src/state/store.js';
 
 const seed = (): SessionDump => ({ collections: { 'x:apps': { a: { appid: 'a' } } }, counters: {}, clockOffsetMs: 0 });
-const make = (maxSessions?: number, sessionIdleMs = 0) => new MemoryStore({ clock: fixedClock(1000), seed, maxSessions, sessionIdleMs });
+const make = (maxSessions?: number, sessionIdleMs = 0) =>
+  new MemoryStore({ clock: fixedClock(1000), seed, maxSessions, sessionIdleMs });
 
 describe('MemoryStore', () => {
   test('a new session starts from the seed; writes stay in that session', async () => {
@@ -156,7 +157,13 @@ describe('MemoryStore eviction (found by mutation testing: which session goes, w
   test('the eviction log says how long the evicted session had been idle', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
     const logged: string[] = [];
-    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 1, sessionIdleMs: 0, log: (m) => logged.push(m) });
+    const store = new MemoryStore({
+      clock: fixedClock(0),
+      seed,
+      maxSessions: 1,
+      sessionIdleMs: 0,
+      log: (m) => logged.push(m),
+    });
     store.open('a');
     vi.setSystemTime(1_000_000 + 42_400);
     store.open('b');
@@ -165,7 +172,13 @@ describe('MemoryStore eviction (found by mutation testing: which session goes, w
 
   test('the first eviction and every 1,000th are logged, naming the session and the count', () => {
     const logged: string[] = [];
-    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 1, sessionIdleMs: 0, log: (m) => logged.push(m) });
+    const store = new MemoryStore({
+      clock: fixedClock(0),
+      seed,
+      maxSessions: 1,
+      sessionIdleMs: 0,
+      log: (m) => logged.push(m),
+    });
     for (let i = 0; i <= 2000; i++) store.open(`s-${i}`);
     expect(store.stats()).toMatchObject({ held: 1, evicted: 2000, lastEviction: { session: 's-1999' } });
     expect(logged).toHaveLength(3);
@@ -176,7 +189,13 @@ describe('MemoryStore eviction (found by mutation testing: which session goes, w
 
   test('an evicted session is reported as dropped, so a durable backend forgets it too; replaying the drop removes it', async () => {
     const mutations: Array<[string, Mutation]> = [];
-    const store = new MemoryStore({ clock: fixedClock(0), seed, maxSessions: 1, sessionIdleMs: 0, onMutation: (id, m) => mutations.push([id, m]) });
+    const store = new MemoryStore({
+      clock: fixedClock(0),
+      seed,
+      maxSessions: 1,
+      sessionIdleMs: 0,
+      onMutation: (id, m) => mutations.push([id, m]),
+    });
     await store.session('a').put('x:apps', 'z', { appid: 'z' });
     store.open('b');
     expect(mutations).toContainEqual(['a', { op: 'drop' }]);

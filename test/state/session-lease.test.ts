@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { ABSENT, MAX_REMEMBERED_MISSES, SessionLease } from '../../src/state/session-lease.js';
 
-const remembered = (lease: SessionLease): number => [...lease.collections.values()].reduce((n, c) => n + c.entries.size, 0);
+const remembered = (lease: SessionLease): number =>
+  [...lease.collections.values()].reduce((n, c) => n + c.entries.size, 0);
 
 describe('SessionLease', () => {
   test('a token issued and the oldest dropped on every call, 10,000 times: the lease remembers the live records only, and every delete is sent', () => {
@@ -52,7 +53,13 @@ describe('SessionLease', () => {
 
   test('a collection read whole answers a missing key absent without remembering one entry per key', () => {
     const lease = new SessionLease('owner:1', { clock: '0', records: '2' });
-    lease.learnAll('schools', new Map([['1', { id: 1 }], ['2', { id: 2 }]]));
+    lease.learnAll(
+      'schools',
+      new Map([
+        ['1', { id: 1 }],
+        ['2', { id: 2 }],
+      ]),
+    );
     lease.delete('schools', '1');
     lease.take();
     expect(lease.known('schools', '1')).toBe(ABSENT);

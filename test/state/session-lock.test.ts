@@ -9,7 +9,15 @@ const session = (): SessionStore => ({}) as SessionStore;
 function section(log: string[], name: string) {
   let release!: () => void;
   const done = new Promise<void>((r) => (release = r));
-  return { release, fn: async () => { log.push(`start ${name}`); await done; log.push(`end ${name}`); return name; } };
+  return {
+    release,
+    fn: async () => {
+      log.push(`start ${name}`);
+      await done;
+      log.push(`end ${name}`);
+      return name;
+    },
+  };
 }
 
 describe('sessionLock', () => {
@@ -50,7 +58,9 @@ describe('sessionLock', () => {
   test('a section that throws passes the session on to the next, and the session is free again after the last', async () => {
     const lock = sessionLock();
     const s = session();
-    const failed = lock.run(s, async () => { throw new Error('handler broke'); });
+    const failed = lock.run(s, async () => {
+      throw new Error('handler broke');
+    });
     const next = lock.run(s, async () => 'next ran');
     await expect(failed).rejects.toThrow('handler broke');
     expect(await next).toBe('next ran');

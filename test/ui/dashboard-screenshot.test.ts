@@ -13,7 +13,11 @@ import { afterAll, beforeEach, describe, expect, test } from 'vitest';
 import { needsService } from '../helpers/needs-service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const browserNeeded = needsService('test/ui/dashboard-screenshot.test.ts', existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+const browserNeeded = needsService(
+  'test/ui/dashboard-screenshot.test.ts',
+  existsSync(CHROMIUM),
+  `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
+);
 const SCRIPT = fileURLToPath(new URL('../../scripts/dashboard-screenshot.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dashboard-screenshot-'));
 

@@ -26,7 +26,8 @@ let browser: Browser;
 let page: Page;
 const consoleErrors: string[] = [];
 
-const offset = async (): Promise<number> => (await request(m.listener).get('/__mock/state').set('Authorization', `Bearer ${TOKEN}`)).body.clock.offsetSeconds;
+const offset = async (): Promise<number> =>
+  (await request(m.listener).get('/__mock/state').set('Authorization', `Bearer ${TOKEN}`)).body.clock.offsetSeconds;
 
 describe.skipIf(!HAS_CHROMIUM)('dashboard with --admin-token in chromium', () => {
   beforeAll(async () => {
@@ -38,8 +39,14 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard with --admin-token in chromium', () =>
       res.end('<!doctype html><title>other port</title>');
     });
     otherBase = await listen(other);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'] });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Shanghai' })).newPage();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+    });
+    page = await (
+      await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Shanghai' })
+    ).newPage();
     page.setDefaultTimeout(WAIT.timeout);
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -74,7 +81,10 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard with --admin-token in chromium', () =>
   });
 
   test('a page on another port of the same host, with the same cookies, cannot reset the session', async () => {
-    await request(m.listener).post('/__mock/clock').set('Authorization', `Bearer ${TOKEN}`).send({ advanceSeconds: 60 });
+    await request(m.listener)
+      .post('/__mock/clock')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .send({ advanceSeconds: 60 });
     const attacker = await page.context().newPage();
     await attacker.goto(otherBase);
     const outcome = await attacker.evaluate(async (target) => {
@@ -82,7 +92,12 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard with --admin-token in chromium', () =>
       for (const init of [
         { method: 'POST', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: '{}' },
         { method: 'POST', credentials: 'include', mode: 'no-cors', body: '{}' },
-        { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json', 'x-mock-csrf': 'guess' }, body: '{}' },
+        {
+          method: 'POST',
+          credentials: 'include',
+          headers: { 'content-type': 'application/json', 'x-mock-csrf': 'guess' },
+          body: '{}',
+        },
       ] as RequestInit[]) {
         try {
           const res = await fetch(`${target}/__mock/reset`, init);

@@ -20,12 +20,20 @@ import { needsService } from '../helpers/needs-service.js';
  */
 declare const document: {
   documentElement: { scrollWidth: number; clientWidth: number };
-  activeElement: { id: string; getAttribute(name: string): string | null; classList: { contains(name: string): boolean } } | null;
+  activeElement: {
+    id: string;
+    getAttribute(name: string): string | null;
+    classList: { contains(name: string): boolean };
+  } | null;
 };
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 
 const CHROMIUM = '/usr/bin/chromium';
-const browserNeeded = needsService('test/ui/dashboard.test.ts', existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+const browserNeeded = needsService(
+  'test/ui/dashboard.test.ts',
+  existsSync(CHROMIUM),
+  `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
+);
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const SESSION = 'qa-dashboard';
@@ -39,8 +47,15 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 /** One API call from "the app under test", in a session. */
-async function call(path: string, init: { json?: unknown; form?: Record<string, string>; session?: string } = {}): Promise<Record<string, unknown>> {
-  const body = init.form ? new URLSearchParams(init.form).toString() : init.json === undefined ? undefined : JSON.stringify(init.json);
+async function call(
+  path: string,
+  init: { json?: unknown; form?: Record<string, string>; session?: string } = {},
+): Promise<Record<string, unknown>> {
+  const body = init.form
+    ? new URLSearchParams(init.form).toString()
+    : init.json === undefined
+      ? undefined
+      : JSON.stringify(init.json);
   const contentType = init.form ? 'application/x-www-form-urlencoded' : 'application/json';
   const res = await fetch(`${base}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
@@ -76,7 +91,8 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png` });
 }
 
-const hasHorizontalOverflow = () => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+const hasHorizontalOverflow = () =>
+  page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
 
 // One QA session in one browser page, step by step: each test starts where the one before left the page, so
 // these tests keep their order even when the suite is shuffled (the file itself still runs in any order).
@@ -91,11 +107,23 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     // A new context is a new, empty profile: no language or session remembered from an earlier run. Its
     // browser speaks Chinese, so the dashboard does too (it follows navigator.languages: dashboard-states.test.ts).
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      timezoneId: 'Asia/Shanghai',
+      locale: 'zh-CN',
+    });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT.timeout);
@@ -201,7 +229,9 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     const card = page.locator('[data-scenario="token-expired"]');
     await card.locator('button.activate').click();
     await card.locator('button.deactivate').waitFor();
-    const active = (await (await fetch(`${base}/__mock/scenarios`, { headers: { 'x-mock-session': SESSION } })).json()) as { active: Array<{ name: string }> };
+    const active = (await (
+      await fetch(`${base}/__mock/scenarios`, { headers: { 'x-mock-session': SESSION } })
+    ).json()) as { active: Array<{ name: string }> };
     expect(active.active.map((a) => a.name)).toEqual(['token-expired']);
 
     const token = await platformToken();
@@ -218,7 +248,18 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     expect(await newest.locator('.c-code').textContent()).toBe('403');
 
     // A fuller journal for the calls screenshot (and the README's): an ios-datasyn user and a push project.
-    await call('/datasyn/user/register', { form: { loginName: 'zhangsan', password: '123456', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' } });
+    await call('/datasyn/user/register', {
+      form: {
+        loginName: 'zhangsan',
+        password: '123456',
+        realName: '张三',
+        sex: '1',
+        school: '武汉一中',
+        grade: '3班',
+        classNum: '3',
+        englishscore: '120',
+      },
+    });
     await call('/wx/push/addPushProject', { form: { url: 'http://127.0.0.1:9/hook', project: 'demo' } });
     await page.locator('#call-list .call-row').nth(6).waitFor();
     await page.click('#call-list li.has-violations .call-row');
@@ -233,7 +274,9 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     const row = page.locator('[data-collection="platform-sync/tokens"] tr', { hasText: token });
     await expect.poll(() => row.locator('.seconds-left').textContent(), WAIT).toBe('2:00:00');
     // The token that token-expired expired says so.
-    expect(await page.locator('[data-collection="platform-sync/tokens"] .seconds-left.expired').count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('[data-collection="platform-sync/tokens"] .seconds-left.expired').count(),
+    ).toBeGreaterThan(0);
     expect(await page.textContent('#clock-now')).toBe('2018-07-18 15:08:43');
 
     await page.fill('#advance-seconds', '600');
@@ -247,7 +290,9 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     await page.click('#reset-session');
     await expect.poll(() => page.textContent('#clock-now'), WAIT).toBe('2018-07-18 15:08:43');
     await page.waitForSelector('[data-collection="platform-sync/tokens"] p.muted');
-    const scenarios = (await (await fetch(`${base}/__mock/scenarios`, { headers: { 'x-mock-session': SESSION } })).json()) as { active: unknown[] };
+    const scenarios = (await (
+      await fetch(`${base}/__mock/scenarios`, { headers: { 'x-mock-session': SESSION } })
+    ).json()) as { active: unknown[] };
     expect(scenarios.active).toEqual([]);
     await openView('calls');
     expect(await page.locator('#call-list .call-row').count()).toBe(0);
@@ -271,7 +316,9 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
 
     for (const view of ['scenarios', 'state'] as const) {
       await openView(view);
-      await page.waitForSelector(view === 'state' ? '[data-collection="platform-sync/tokens"] table' : '[data-scenario="token-expired"]');
+      await page.waitForSelector(
+        view === 'state' ? '[data-collection="platform-sync/tokens"] table' : '[data-scenario="token-expired"]',
+      );
       expect(await hasHorizontalOverflow()).toBe(false);
       await screenshot(`dashboard-phone-${view}`);
     }

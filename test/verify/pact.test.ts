@@ -11,7 +11,10 @@ import { iosFlow, platformSyncFlow, wuhanFlow, wxPushFlow } from '../helpers/qa-
 import { replayInteraction, replayPact } from '../../src/verify/pact-replay.js';
 
 type TestMock = Awaited<ReturnType<typeof testMock>>;
-const codePointers = (m: TestMock) => (api: string): string[] => ((m.contract.apis.get(api)!.spec.raw['x-dialect'] as JsonObject)['codePointers'] as string[]);
+const codePointers =
+  (m: TestMock) =>
+  (api: string): string[] =>
+    (m.contract.apis.get(api)!.spec.raw['x-dialect'] as JsonObject)['codePointers'] as string[];
 
 /** Runs the four QA flows in one session and returns the journal as GET /__mock/calls answers it (masked). */
 async function recordFlows(m: TestMock, session = 'qa'): Promise<CallRecord[]> {
@@ -22,7 +25,8 @@ async function recordFlows(m: TestMock, session = 'qa'): Promise<CallRecord[]> {
   return m.journal.query(session);
 }
 
-const pactsOf = (m: TestMock, calls: CallRecord[]) => buildPacts(calls, 'qa-app', (api) => api, { codePointers: codePointers(m), version: '0.0.0-test' });
+const pactsOf = (m: TestMock, calls: CallRecord[]) =>
+  buildPacts(calls, 'qa-app', (api) => api, { codePointers: codePointers(m), version: '0.0.0-test' });
 
 let m: TestMock;
 let calls: CallRecord[];
@@ -51,11 +55,21 @@ describe('the pact file follows Pact specification v4', () => {
       expect(new Set(descriptions).size).toBe(descriptions.length);
       expect(new Set(pact.interactions.map((i) => i.key)).size).toBe(descriptions.length);
       for (const i of pact.interactions) {
-        expect(i).toMatchObject({ type: 'Synchronous/HTTP', pending: false, request: { method: expect.stringMatching(/^[A-Z]+$/), path: expect.stringMatching(/^\//) }, response: { status: 200 } });
+        expect(i).toMatchObject({
+          type: 'Synchronous/HTTP',
+          pending: false,
+          request: { method: expect.stringMatching(/^[A-Z]+$/), path: expect.stringMatching(/^\//) },
+          response: { status: 200 },
+        });
         expect(i.key).toMatch(/^[0-9a-f]{16}$/);
-        for (const values of Object.values({ ...i.request.query, ...i.request.headers, ...i.response.headers })) expect(values.every((v) => typeof v === 'string')).toBe(true);
-        for (const body of [i.request.body, i.response.body].filter(Boolean)) expect(body).toMatchObject({ contentType: expect.any(String), contentTypeHint: 'TEXT', encoded: false });
-        for (const category of [...Object.values(i.request.matchingRules ?? {}), ...Object.values(i.response.matchingRules)]) {
+        for (const values of Object.values({ ...i.request.query, ...i.request.headers, ...i.response.headers }))
+          expect(values.every((v) => typeof v === 'string')).toBe(true);
+        for (const body of [i.request.body, i.response.body].filter(Boolean))
+          expect(body).toMatchObject({ contentType: expect.any(String), contentTypeHint: 'TEXT', encoded: false });
+        for (const category of [
+          ...Object.values(i.request.matchingRules ?? {}),
+          ...Object.values(i.response.matchingRules),
+        ]) {
           for (const [path, rule] of Object.entries(category)) {
             expect(path).toMatch(/^(\$|[\w-]+)/);
             expect(rule.combine).toBe('AND');
@@ -83,34 +97,94 @@ describe('the pact file follows Pact specification v4', () => {
     const register = pacts.get('ios-datasyn')!.interactions.find((i) => i.description.startsWith('register'))!;
     expect(register.request.headers).toEqual({ 'Content-Type': ['application/x-www-form-urlencoded'] });
     expect(register.request.body!.contentType).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(new URLSearchParams(register.request.body!.content as string))).toEqual({ loginName: 'zhangsan', password: 'pact-example-password-1', realName: '张三', sex: '1', school: '武汉一中', grade: '3班', classNum: '3', englishscore: '120' });
+    expect(Object.fromEntries(new URLSearchParams(register.request.body!.content as string))).toEqual({
+      loginName: 'zhangsan',
+      password: 'pact-example-password-1',
+      realName: '张三',
+      sex: '1',
+      school: '武汉一中',
+      grade: '3班',
+      classNum: '3',
+      englishscore: '120',
+    });
     const add = pacts.get('wx-push')!.interactions.find((i) => i.description.startsWith('addPushProject'))!;
-    expect(add.request.body).toEqual({ content: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=%E6%A0%A1%E5%9B%AD%E9%80%9A%E7%9F%A5', contentType: 'application/x-www-form-urlencoded', contentTypeHint: 'TEXT', encoded: false });
+    expect(add.request.body).toEqual({
+      content: 'url=http%3A%2F%2F127.0.0.1%3A9%2Fhook&project=%E6%A0%A1%E5%9B%AD%E9%80%9A%E7%9F%A5',
+      contentType: 'application/x-www-form-urlencoded',
+      contentTypeHint: 'TEXT',
+      encoded: false,
+    });
   });
 
   test('provider states name what the session had to hold, with the records that set it up', () => {
     const ps = pacts.get('platform-sync')!.interactions;
-    expect(ps[0]!.providerStates).toEqual([{ name: 'platform-sync app demo-app exists', params: { 'platform-sync': { apps: [{ appid: 'demo-app', secret: 'pact-example-secret-1' }] } } }]);
-    expect(ps[3]!.providerStates!.map((s) => s.name)).toEqual(['a platform-sync token was issued', 'platform-sync school 101 exists']);
-    expect(ps[3]!.providerStates![1]!.params).toEqual({ 'platform-sync': { schools: [{ organName: '武汉一中', organKind: 3, provinceName: '湖北省', cityName: '武汉市', areaName: '江岸区', otherId: 101 }] } });
+    expect(ps[0]!.providerStates).toEqual([
+      {
+        name: 'platform-sync app demo-app exists',
+        params: { 'platform-sync': { apps: [{ appid: 'demo-app', secret: 'pact-example-secret-1' }] } },
+      },
+    ]);
+    expect(ps[3]!.providerStates!.map((s) => s.name)).toEqual([
+      'a platform-sync token was issued',
+      'platform-sync school 101 exists',
+    ]);
+    expect(ps[3]!.providerStates![1]!.params).toEqual({
+      'platform-sync': {
+        schools: [
+          {
+            organName: '武汉一中',
+            organKind: 3,
+            provinceName: '湖北省',
+            cityName: '武汉市',
+            areaName: '江岸区',
+            otherId: 101,
+          },
+        ],
+      },
+    });
     expect(ps[5]!.providerStates!.map((s) => s.name)).toContain('platform-sync user 301 exists');
     expect(ps[6]!.providerStates!.map((s) => s.name)).toEqual(['a platform-sync token was issued']);
-    expect(pacts.get('wuhan-eduyun')!.interactions[0]!.providerStates!.map((s) => s.name)).toEqual(['a wuhan-eduyun access token was issued', 'wuhan-eduyun org demo-org exists']);
-    expect(pacts.get('ios-datasyn')!.interactions[2]!.providerStates!.map((s) => s.name)).toEqual(['ios-datasyn user zhangsan logged in on iphone-1']);
-    expect(pacts.get('wx-push')!.interactions[2]!.providerStates!.map((s) => s.name)).toEqual(['wx-push project 1 exists']);
+    expect(pacts.get('wuhan-eduyun')!.interactions[0]!.providerStates!.map((s) => s.name)).toEqual([
+      'a wuhan-eduyun access token was issued',
+      'wuhan-eduyun org demo-org exists',
+    ]);
+    expect(pacts.get('ios-datasyn')!.interactions[2]!.providerStates!.map((s) => s.name)).toEqual([
+      'ios-datasyn user zhangsan logged in on iphone-1',
+    ]);
+    expect(pacts.get('wx-push')!.interactions[2]!.providerStates!.map((s) => s.name)).toEqual([
+      'wx-push project 1 exists',
+    ]);
   });
 
   test('values that differ run to run get matchers; the business code is matched exactly', () => {
     const token = pacts.get('platform-sync')!.interactions[0]!.response;
-    expect(token.body!.content).toMatchObject({ status: 200, data: { access_token: 'pact-example-access_token-1', expire: '2018-07-18 17:08:43' } });
-    expect(token.matchingRules['body']).toMatchObject({ $: { matchers: [{ match: 'type' }] }, '$.status': { matchers: [{ match: 'equality' }] }, '$.data.expire': { matchers: [{ match: 'regex' }] } });
-    expect(pacts.get('ios-datasyn')!.interactions[0]!.response.matchingRules['body']!['$.meta.status']).toEqual({ combine: 'AND', matchers: [{ match: 'equality' }] });
-    expect(pacts.get('wuhan-eduyun')!.interactions[1]!.response.matchingRules['body']!['$.code']).toEqual({ combine: 'AND', matchers: [{ match: 'equality' }] });
+    expect(token.body!.content).toMatchObject({
+      status: 200,
+      data: { access_token: 'pact-example-access_token-1', expire: '2018-07-18 17:08:43' },
+    });
+    expect(token.matchingRules['body']).toMatchObject({
+      $: { matchers: [{ match: 'type' }] },
+      '$.status': { matchers: [{ match: 'equality' }] },
+      '$.data.expire': { matchers: [{ match: 'regex' }] },
+    });
+    expect(pacts.get('ios-datasyn')!.interactions[0]!.response.matchingRules['body']!['$.meta.status']).toEqual({
+      combine: 'AND',
+      matchers: [{ match: 'equality' }],
+    });
+    expect(pacts.get('wuhan-eduyun')!.interactions[1]!.response.matchingRules['body']!['$.code']).toEqual({
+      combine: 'AND',
+      matchers: [{ match: 'equality' }],
+    });
   });
 
   test('no secret reaches the file: the seed secret, the seed token and every issued token are placeholders', () => {
     const text = JSON.stringify([...pacts.values()]);
-    const issued = m.calls.flatMap((c) => [((c.response.body as JsonObject)?.['data'] as JsonObject | undefined)?.['access_token'], ((c.response.body as JsonObject)?.['data'] as JsonObject | undefined)?.['token']]).filter((t): t is string => typeof t === 'string');
+    const issued = m.calls
+      .flatMap((c) => [
+        ((c.response.body as JsonObject)?.['data'] as JsonObject | undefined)?.['access_token'],
+        ((c.response.body as JsonObject)?.['data'] as JsonObject | undefined)?.['token'],
+      ])
+      .filter((t): t is string => typeof t === 'string');
     expect(issued.length).toBeGreaterThan(1);
     for (const secret of ['demo-secret', 'demo-token', '***', ...issued]) expect(text).not.toContain(secret);
   });
@@ -122,8 +196,12 @@ describe('the pact file follows Pact specification v4', () => {
     const text = JSON.stringify(pact);
     expect(text).not.toContain('pw-5a9c7e');
     expect(text).not.toContain('***');
-    expect(pact.interactions[0]!.request.body!.content).toBe(`url=${encodeURIComponent('http://pact-example-url-1@127.0.0.1:9/hook')}&project=${encodeURIComponent('校园通知')}`);
-    expect(JSON.stringify(pact.interactions[2]!.providerStates)).toContain('http://pact-example-url-1@127.0.0.1:9/hook');
+    expect(pact.interactions[0]!.request.body!.content).toBe(
+      `url=${encodeURIComponent('http://pact-example-url-1@127.0.0.1:9/hook')}&project=${encodeURIComponent('校园通知')}`,
+    );
+    expect(JSON.stringify(pact.interactions[2]!.providerStates)).toContain(
+      'http://pact-example-url-1@127.0.0.1:9/hook',
+    );
   });
 
   test('the same flow on another mock (other seed, clock and tokens) writes the same file', async () => {
@@ -134,7 +212,13 @@ describe('the pact file follows Pact specification v4', () => {
 
   test('calls that broke the contract are left out, and say why', async () => {
     const bad = await testMock();
-    await (await import('supertest')).default(bad.listener).post('/v1/channel/token').set('X-Mock-Session', 'x').send({ appid: 'demo-app' });
+    await (
+      await import('supertest')
+    )
+      .default(bad.listener)
+      .post('/v1/channel/token')
+      .set('X-Mock-Session', 'x')
+      .send({ appid: 'demo-app' });
     const built = pactsOf(bad, await bad.journal.query('x'));
     expect(built.pacts).toEqual([]);
     expect(built.skipped).toEqual([{ id: expect.any(String), why: 'its request broke the contract' }]);
@@ -149,7 +233,13 @@ describe('the pact verifies against contract-mock through its provider-state end
   beforeAll(async () => {
     fresh = await testMock({ seed: 9 });
     url = await listen(fresh.server);
-    drift = await driftServer(url, [DRIFTS['renamedField']!, DRIFTS['statusAsString']!, DRIFTS['html500']!, DRIFTS['missingEnvelopeField']!, DRIFTS['undocumentedCode']!]);
+    drift = await driftServer(url, [
+      DRIFTS['renamedField']!,
+      DRIFTS['statusAsString']!,
+      DRIFTS['html500']!,
+      DRIFTS['missingEnvelopeField']!,
+      DRIFTS['undocumentedCode']!,
+    ]);
   });
   afterAll(() => {
     drift.server.close();
@@ -157,33 +247,68 @@ describe('the pact verifies against contract-mock through its provider-state end
     fresh.server.close();
   });
 
-  test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])('%s: every interaction passes against a fresh mock', async (api) => {
-    const results = await replayPact(url, pacts.get(api)!, replay(`verify-${api}`));
-    expect(results.filter((r) => !r.ok)).toEqual([]);
-    expect(results.length).toBe(pacts.get(api)!.interactions.length);
-  });
+  test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])(
+    '%s: every interaction passes against a fresh mock',
+    async (api) => {
+      const results = await replayPact(url, pacts.get(api)!, replay(`verify-${api}`));
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+      expect(results.length).toBe(pacts.get(api)!.interactions.length);
+    },
+  );
 
-  test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])('%s: each interaction passes alone, in a session of its own: its provider states set it up', async (api) => {
-    const interactions = pacts.get(api)!.interactions;
-    for (const [n, i] of interactions.entries()) expect((await replayInteraction(url, api, i, replay(`alone-${api}-${n}`))).failures, i.description).toEqual([]);
-  });
+  test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'])(
+    '%s: each interaction passes alone, in a session of its own: its provider states set it up',
+    async (api) => {
+      const interactions = pacts.get(api)!.interactions;
+      for (const [n, i] of interactions.entries())
+        expect((await replayInteraction(url, api, i, replay(`alone-${api}-${n}`))).failures, i.description).toEqual([]);
+    },
+  );
 
   test('against a drifted provider the interactions it breaks fail, the others pass', async () => {
-    const failed = async (api: string) => (await replayPact(drift.url, pacts.get(api)!, { ...replay(`drift-${api}`), statesUrl: `${drift.url}/__mock/pact/states` })).filter((r) => !r.ok).map((r) => r.operationId);
-    expect(await failed('platform-sync')).toEqual(['channelToken', 'channelToken', 'syncDeleteUserMetadata', 'syncDeleteUserMetadata']);
+    const failed = async (api: string) =>
+      (
+        await replayPact(drift.url, pacts.get(api)!, {
+          ...replay(`drift-${api}`),
+          statesUrl: `${drift.url}/__mock/pact/states`,
+        })
+      )
+        .filter((r) => !r.ok)
+        .map((r) => r.operationId);
+    expect(await failed('platform-sync')).toEqual([
+      'channelToken',
+      'channelToken',
+      'syncDeleteUserMetadata',
+      'syncDeleteUserMetadata',
+    ]);
     expect(await failed('wuhan-eduyun')).toEqual(['getOrgInfo', 'getOrgInfo']);
     expect(await failed('ios-datasyn')).toEqual(['register', 'login', 'ignore']);
-    expect(await failed('wx-push')).toEqual(['addPushProject', 'queryPushProject', 'updatePushProject', 'deletePushProject']);
+    expect(await failed('wx-push')).toEqual([
+      'addPushProject',
+      'queryPushProject',
+      'updatePushProject',
+      'deletePushProject',
+    ]);
   });
 
   test('the state endpoint refuses a bad state in problem+json, and a teardown changes nothing', async () => {
-    const post = (body: unknown) => fetch(`${url}/__mock/pact/states`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${url}/__mock/pact/states`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const noName = await post({ params: {} });
     expect(noName.status).toBe(400);
     expect(noName.headers.get('content-type')).toContain('application/problem+json');
-    const badRecord = await post({ state: 'platform-sync school x exists', params: { 'platform-sync': { schools: [{ otherId: 'x' }] } } });
+    const badRecord = await post({
+      state: 'platform-sync school x exists',
+      params: { 'platform-sync': { schools: [{ otherId: 'x' }] } },
+    });
     expect(badRecord.status).toBe(400);
-    expect(((await badRecord.json()) as { detail: string }).detail).toContain('Provider state "platform-sync school x exists"');
+    expect(((await badRecord.json()) as { detail: string }).detail).toContain(
+      'Provider state "platform-sync school x exists"',
+    );
     expect((await post({ state: 'anything', action: 'teardown' })).status).toBe(200);
     expect(await (await post({ state: 'a state with nothing to seed' })).json()).toMatchObject({ written: 0 });
   });

@@ -21,14 +21,23 @@ afterEach(() => closers.splice(0).forEach((close) => close()));
 async function upstream(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   const server = createServer(answer);
   const url = await listen(server);
-  closers.push(() => server.closeAllConnections(), () => server.close());
+  closers.push(
+    () => server.closeAllConnections(),
+    () => server.close(),
+  );
   return url;
 }
 
-async function proxied(target: string, options: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ url: string; proxy: ReturnType<typeof createProxy> }> {
+async function proxied(
+  target: string,
+  options: Partial<Parameters<typeof createProxy>[0]> = {},
+): Promise<{ url: string; proxy: ReturnType<typeof createProxy> }> {
   const proxy = createProxy({ contract: await loadContract(), target, log: () => {}, ...options });
   const url = await listen(proxy.server);
-  closers.push(() => proxy.server.closeAllConnections(), () => proxy.server.close());
+  closers.push(
+    () => proxy.server.closeAllConnections(),
+    () => proxy.server.close(),
+  );
   return { url, proxy };
 }
 
@@ -56,7 +65,9 @@ describe('proxy: upstream answers larger than --max-body', () => {
     expect(got.length).toBe(3 * CAP);
     expect(createHash('sha256').update(got).digest('hex')).toBe(sent.digest('hex'));
     const [call] = proxy.journal.query('big');
-    expect(call!.response.body).toMatch(/^\(300000 bytes relayed, over the 100000-byte --max-body: too large to validate\) 00000000xxx/);
+    expect(call!.response.body).toMatch(
+      /^\(300000 bytes relayed, over the 100000-byte --max-body: too large to validate\) 00000000xxx/,
+    );
     expect(call!.violations).toEqual([]);
   });
 
@@ -76,16 +87,20 @@ describe('proxy: upstream answers larger than --max-body', () => {
     const { url, proxy } = await proxied(target, { maxBodyBytes: CAP });
     // The client reads 5x the cap, then goes away.
     await new Promise<void>((resolve, reject) => {
-      const req = httpRequest(`${url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': 'endless' } }, (res) => {
-        let n = 0;
-        res.on('data', (c: Buffer) => {
-          n += c.length;
-          if (n > 5 * CAP) {
-            req.destroy();
-            resolve();
-          }
-        });
-      });
+      const req = httpRequest(
+        `${url}/wx/push/queryPushProject`,
+        { headers: { 'x-mock-session': 'endless' } },
+        (res) => {
+          let n = 0;
+          res.on('data', (c: Buffer) => {
+            n += c.length;
+            if (n > 5 * CAP) {
+              req.destroy();
+              resolve();
+            }
+          });
+        },
+      );
       req.on('error', (e) => (e.message === 'socket hang up' ? undefined : reject(e)));
       req.end();
     });
@@ -106,7 +121,11 @@ describe('proxy: an upstream that breaks off while its answer is relayed', () =>
     });
     const { url, proxy } = await proxied(target, { maxBodyBytes: CAP });
     const seen = await fetch(`${url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': 'broken' } }).then(
-      (res) => res.arrayBuffer().then(() => 'whole', () => 'cut'),
+      (res) =>
+        res.arrayBuffer().then(
+          () => 'whole',
+          () => 'cut',
+        ),
       () => 'cut',
     );
     expect(seen).toBe('cut');
@@ -122,7 +141,11 @@ describe('proxy: request bodies larger than --max-body', () => {
     let forwarded = 0;
     const target = await upstream((_req, res) => void (forwarded++, res.end('{}')));
     const { url, proxy } = await proxied(target, { maxBodyBytes: 1000 });
-    const res = await fetch(`${url}/v1/channel/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-mock-session': 'big-request' }, body: JSON.stringify({ appid: 'demo-app', secret: 'x'.repeat(2000) }) });
+    const res = await fetch(`${url}/v1/channel/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mock-session': 'big-request' },
+      body: JSON.stringify({ appid: 'demo-app', secret: 'x'.repeat(2000) }),
+    });
     expect(await res.json()).toEqual({ status: 402, message: '参数错误' });
     expect(res.headers.get('x-mock-violations')).toContain('over the 1000-byte limit');
     expect(forwarded).toBe(0);
@@ -151,7 +174,9 @@ describe('proxy: --max-held', () => {
     const { url, proxy } = await proxied(target, { maxHeld: 1, timeoutMs: 50 });
     const res = await fetch(`${url}/wx/push/queryPushProject`, { headers: { 'x-mock-session': 'never' } });
     expect(res.status).toBe(502);
-    expect(proxy.journal.query('never')[0]!.violations.map((v) => v.message)).toEqual(['upstream unreachable: no whole answer within 50 ms']);
+    expect(proxy.journal.query('never')[0]!.violations.map((v) => v.message)).toEqual([
+      'upstream unreachable: no whole answer within 50 ms',
+    ]);
     expect((await fetch(`${url}/wx/push/queryPushProject`)).headers.get('x-mock-limit')).toBeNull();
   });
 
@@ -160,7 +185,10 @@ describe('proxy: --max-held', () => {
     const target = await upstream((_req, res) => void waiting.push(res));
     const proxy = createProxy({ contract: await servedContract([WIDGETS]), target, log: () => {}, maxHeld: 1 });
     const url = await listen(proxy.server);
-    closers.push(() => proxy.server.closeAllConnections(), () => proxy.server.close());
+    closers.push(
+      () => proxy.server.closeAllConnections(),
+      () => proxy.server.close(),
+    );
     const held = fetch(`${url}/v1/widgets`);
     while (waiting.length < 1) await new Promise((resolve) => setImmediate(resolve));
     const extra = await fetch(`${url}/v1/widgets`);

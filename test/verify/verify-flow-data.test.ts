@@ -67,7 +67,8 @@ const notes: ApiModule = {
         operationId: 'getNote',
         request: (v) => ({ path: { id: v.id } }),
         expect: '200',
-        check: (a, v) => (a['text'] === v.text && a['id'] === v.id ? undefined : `note ${v.id} reads back as ${JSON.stringify(a)}`),
+        check: (a, v) =>
+          a['text'] === v.text && a['id'] === v.id ? undefined : `note ${v.id} reads back as ${JSON.stringify(a)}`,
       },
     ],
   }),
@@ -110,7 +111,18 @@ async function verifyNotes(drift: boolean) {
   const server = notesProvider(drift);
   servers.push(server);
   const totals = new Set<number>();
-  const report = await verifyTarget(contract, { target: await listen(server), apis: ['notes'], modules: [notes], seed: 1, concurrency: 2, generated: 0, credentials: {}, session: 'notes', timeoutMs: 5000, onProgress: (_done, total) => totals.add(total) });
+  const report = await verifyTarget(contract, {
+    target: await listen(server),
+    apis: ['notes'],
+    modules: [notes],
+    seed: 1,
+    concurrency: 2,
+    generated: 0,
+    credentials: {},
+    session: 'notes',
+    timeoutMs: 5000,
+    onProgress: (_done, total) => totals.add(total),
+  });
   return { report, totals, flow: report.checks.filter((c) => c.kind === 'flow') };
 }
 
@@ -127,27 +139,40 @@ describe('a fifth API whose verification flow is data only', () => {
     expect(report.summary.byApi['notes']).toEqual({ total: report.checks.length, failed: report.summary.failed });
   });
 
-  test('an answer that does not show what the step says fails that step, with the step\'s own sentence', async () => {
+  test("an answer that does not show what the step says fails that step, with the step's own sentence", async () => {
     const { flow } = await verifyNotes(true);
     expect(flow.map((c) => c.ok)).toEqual([true, false]);
-    expect(flow[1]!.failures).toEqual([{ side: 'response', pointer: '', rule: 'flow', message: 'note 17 reads back as {"id":17,"text":"someone else"}' }]);
+    expect(flow[1]!.failures).toEqual([
+      { side: 'response', pointer: '', rule: 'flow', message: 'note 17 reads back as {"id":17,"text":"someone else"}' },
+    ]);
   });
 });
 
 describe('the credentials verify signs in with come from the flows', () => {
   test('defaults: what the mock seeds, in the order of the modules; the secret ones are the ones a report masks', () => {
-    expect(DEFAULT_CREDENTIALS).toEqual({ appid: 'demo-app', secret: 'demo-secret', wuhanToken: 'demo-token', orgId: 'demo-org' });
+    expect(DEFAULT_CREDENTIALS).toEqual({
+      appid: 'demo-app',
+      secret: 'demo-secret',
+      wuhanToken: 'demo-token',
+      orgId: 'demo-org',
+    });
     expect(Object.keys(DEFAULT_CREDENTIALS)).toEqual(['appid', 'secret', 'wuhanToken', 'orgId']);
-    expect(secretCredentials({ ...DEFAULT_CREDENTIALS, secret: 's3cret', wuhanToken: 'wt-1' })).toEqual(['s3cret', 'wt-1']);
+    expect(secretCredentials({ ...DEFAULT_CREDENTIALS, secret: 's3cret', wuhanToken: 'wt-1' })).toEqual([
+      's3cret',
+      'wt-1',
+    ]);
     expect(secretCredentials(DEFAULT_CREDENTIALS, [notes])).toEqual([]);
   });
 });
 
 describe('src/verify/ knows no API by name', () => {
-  test.each(readdirSync(join(packageRoot(), 'src', 'verify')).filter((f) => f.endsWith('.ts')))('%s names none of the four APIs outside comments', (file) => {
-    const code = readFileSync(join(packageRoot(), 'src', 'verify', file), 'utf8')
-      .replace(/\/\*[\s\S]*?\*\//g, '')
-      .replace(/^\s*\/\/.*$/gm, '');
-    expect(API_NAMES.filter((api) => code.includes(api))).toEqual([]);
-  });
+  test.each(readdirSync(join(packageRoot(), 'src', 'verify')).filter((f) => f.endsWith('.ts')))(
+    '%s names none of the four APIs outside comments',
+    (file) => {
+      const code = readFileSync(join(packageRoot(), 'src', 'verify', file), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
+      expect(API_NAMES.filter((api) => code.includes(api))).toEqual([]);
+    },
+  );
 });

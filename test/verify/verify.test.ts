@@ -26,30 +26,74 @@ beforeAll(async () => {
 afterAll(() => closers.forEach((c) => c()));
 
 const verify = (target: string, apis?: string[]): Promise<VerificationReport> =>
-  verifyTarget(contract, { target, apis, seed: 7, concurrency: 4, generated: 3, credentials: DEFAULT_CREDENTIALS, session: `verify-test-${Math.random()}`, timeoutMs: 10_000 });
-
-describe('verify', () => {
-  test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'] as const)('the progress of %s counts to exactly the number of checks it runs', async (api) => {
-    const progress: Array<[number, number]> = [];
-    const report = await verifyTarget(contract, { target: mockUrl, apis: [api], seed: 7, concurrency: 4, generated: 1, credentials: DEFAULT_CREDENTIALS, session: `verify-count-${api}`, timeoutMs: 10_000, onProgress: (done, total) => progress.push([done, total]) });
-    expect(progress.at(-1)).toEqual([report.checks.length, report.checks.length]);
-    expect(new Set(progress.map(([, total]) => total))).toEqual(new Set([report.checks.length]));
+  verifyTarget(contract, {
+    target,
+    apis,
+    seed: 7,
+    concurrency: 4,
+    generated: 3,
+    credentials: DEFAULT_CREDENTIALS,
+    session: `verify-test-${Math.random()}`,
+    timeoutMs: 10_000,
   });
 
-  test('passes against the project\'s own mock for all four APIs: examples, generated, negative and flow checks', async () => {
+describe('verify', () => {
+  test.each(['platform-sync', 'wuhan-eduyun', 'ios-datasyn', 'wx-push'] as const)(
+    'the progress of %s counts to exactly the number of checks it runs',
+    async (api) => {
+      const progress: Array<[number, number]> = [];
+      const report = await verifyTarget(contract, {
+        target: mockUrl,
+        apis: [api],
+        seed: 7,
+        concurrency: 4,
+        generated: 1,
+        credentials: DEFAULT_CREDENTIALS,
+        session: `verify-count-${api}`,
+        timeoutMs: 10_000,
+        onProgress: (done, total) => progress.push([done, total]),
+      });
+      expect(progress.at(-1)).toEqual([report.checks.length, report.checks.length]);
+      expect(new Set(progress.map(([, total]) => total))).toEqual(new Set([report.checks.length]));
+    },
+  );
+
+  test("passes against the project's own mock for all four APIs: examples, generated, negative and flow checks", async () => {
     const report = await verify(mockUrl);
-    expect(report.checks.filter((c) => !c.ok).map((c) => `${c.operationId} ${c.name}: ${JSON.stringify(c.failures)}`)).toEqual([]);
+    expect(
+      report.checks.filter((c) => !c.ok).map((c) => `${c.operationId} ${c.name}: ${JSON.stringify(c.failures)}`),
+    ).toEqual([]);
     const kinds = new Set(report.checks.map((c) => c.kind));
     expect([...kinds].sort()).toEqual(['example', 'flow', 'generated', 'negative']);
-    expect(Object.keys(report.summary.byApi).sort()).toEqual(['ios-datasyn', 'platform-sync', 'wuhan-eduyun', 'wx-push']);
+    expect(Object.keys(report.summary.byApi).sort()).toEqual([
+      'ios-datasyn',
+      'platform-sync',
+      'wuhan-eduyun',
+      'wx-push',
+    ]);
     // Every operation is exercised; flows reach the documented business codes.
-    for (const op of contract.operations) expect(report.checks.some((c) => c.operationId === op.operationId), op.operationId).toBe(true);
+    for (const op of contract.operations)
+      expect(
+        report.checks.some((c) => c.operationId === op.operationId),
+        op.operationId,
+      ).toBe(true);
     expect(report.checks.find((c) => c.name === 'platform-sync flow: delete the user again: 40430')?.ok).toBe(true);
   }, 60_000);
 
   test('the same seed sends the same generated requests; another seed, other requests', async () => {
     const generated = async (seed: number) =>
-      (await verifyTarget(contract, { target: mockUrl, apis: ['wx-push', 'platform-sync'], seed, concurrency: 4, generated: 3, credentials: DEFAULT_CREDENTIALS, session: `verify-seed-${seed}-${Math.random()}`, timeoutMs: 10_000 })).checks
+      (
+        await verifyTarget(contract, {
+          target: mockUrl,
+          apis: ['wx-push', 'platform-sync'],
+          seed,
+          concurrency: 4,
+          generated: 3,
+          credentials: DEFAULT_CREDENTIALS,
+          session: `verify-seed-${seed}-${Math.random()}`,
+          timeoutMs: 10_000,
+        })
+      ).checks
         .filter((c) => c.kind === 'generated')
         .map((c) => `${c.request.url} ${JSON.stringify(c.request.body)}`)
         .sort();
@@ -66,19 +110,41 @@ describe('verify', () => {
     ['html500', 'getOrgInfo', '', 'content-type'],
     ['missingEnvelopeField', 'queryPushProject', '', 'required'],
     ['undocumentedCode', 'syncDeleteUserMetadata', '', 'documented-code'],
-  ])('a drifted provider (%s) is reported on %s at %s with rule %s', async (drift, operationId, pointer, rule) => {
-    const fixture = await driftServer(mockUrl, [DRIFTS[drift]!]);
-    closers.push(() => fixture.server.close());
-    const report = await verify(fixture.url);
-    const failures = report.checks.filter((c) => c.operationId === operationId && !c.ok).flatMap((c) => c.failures);
-    expect(failures.some((f) => f.rule === rule && f.pointer.startsWith(pointer)), JSON.stringify(failures.slice(0, 3))).toBe(true);
-  }, 60_000);
+  ])(
+    'a drifted provider (%s) is reported on %s at %s with rule %s',
+    async (drift, operationId, pointer, rule) => {
+      const fixture = await driftServer(mockUrl, [DRIFTS[drift]!]);
+      closers.push(() => fixture.server.close());
+      const report = await verify(fixture.url);
+      const failures = report.checks.filter((c) => c.operationId === operationId && !c.ok).flatMap((c) => c.failures);
+      expect(
+        failures.some((f) => f.rule === rule && f.pointer.startsWith(pointer)),
+        JSON.stringify(failures.slice(0, 3)),
+      ).toBe(true);
+    },
+    60_000,
+  );
 
   test('the CLI against a provider with every drift: a failure table, JUnit and JSON reports, exit 1', async () => {
     const fixture = await driftServer(mockUrl, Object.values(DRIFTS));
     closers.push(() => fixture.server.close());
     const dir = mkdtempSync(join(tmpdir(), 'cm-verify-'));
-    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'contract-mock.js'), 'verify', '--target', fixture.url, '--junit', join(dir, 'junit.xml'), '--json', join(dir, 'report.json'), '--seed', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(packageRoot(), 'bin', 'contract-mock.js'),
+        'verify',
+        '--target',
+        fixture.url,
+        '--junit',
+        join(dir, 'junit.xml'),
+        '--json',
+        join(dir, 'report.json'),
+        '--seed',
+        '3',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     const code = await new Promise<number | null>((r) => child.on('exit', r));
@@ -88,7 +154,9 @@ describe('verify', () => {
     expect(stdout).toContain('request:  POST');
     expect(stdout).toMatch(/\d+ of \d+ checks failed against/);
     const xml = readFileSync(join(dir, 'junit.xml'), 'utf8');
-    expect(xml).toMatch(/<testcase classname="wuhan-eduyun.getOrgInfo" name="example: [^"]+"[^>]*>\s*<failure message="[^"]*\[http-status\]/);
+    expect(xml).toMatch(
+      /<testcase classname="wuhan-eduyun.getOrgInfo" name="example: [^"]+"[^>]*>\s*<failure message="[^"]*\[http-status\]/,
+    );
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as VerificationReport;
     expect(json.summary.failed).toBeGreaterThan(5);
   }, 60_000);
@@ -105,7 +173,9 @@ describe('verify against prism mock', () => {
       const report = await verify(`http://127.0.0.1:${port}`, [api.api]);
       const examples = report.checks.filter((c) => c.kind === 'example');
       expect(examples.length).toBeGreaterThan(0);
-      expect(examples.filter((c) => !c.ok).map((c) => `${c.operationId} ${c.name}: ${JSON.stringify(c.failures)}`)).toEqual([]);
+      expect(
+        examples.filter((c) => !c.ok).map((c) => `${c.operationId} ${c.name}: ${JSON.stringify(c.failures)}`),
+      ).toEqual([]);
     }
   }, 90_000);
 });

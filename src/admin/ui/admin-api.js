@@ -40,7 +40,11 @@ export async function adminApi(route, { session, method = 'GET', body } = {}) {
   // Every change carries the CSRF token of this dashboard's login (a mock started with --admin-token wants
   // it; without one it is null and the custom header alone keeps the change from being a simple request).
   if (method !== 'GET') headers['x-mock-csrf'] = (await csrfToken()) ?? '';
-  const res = await fetch(adminUrl(route), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(adminUrl(route), {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   let data = null;
   try {
@@ -50,7 +54,11 @@ export async function adminApi(route, { session, method = 'GET', body } = {}) {
   }
   if (!res.ok) {
     const problem = data && typeof data === 'object' ? data : {};
-    throw new AdminError(res.status, problem.title ?? `${method} /__mock/${route} answered HTTP ${res.status}`, problem.detail ?? '');
+    throw new AdminError(
+      res.status,
+      problem.title ?? `${method} /__mock/${route} answered HTTP ${res.status}`,
+      problem.detail ?? '',
+    );
   }
   return data;
 }

@@ -74,7 +74,9 @@ const state = createStateView(app);
 /** Why the first data did not come: the mock unreachable (a network error), or an admin refusal (its problem). */
 function loadErrorText(error) {
   const url = adminUrl('');
-  return error instanceof AdminError ? t('loadRefused', { url, reason: error.message }) : t('unreachable', { url, reason: error.message });
+  return error instanceof AdminError
+    ? t('loadRefused', { url, reason: error.message })
+    : t('unreachable', { url, reason: error.message });
 }
 
 function setLoad(next) {
@@ -112,7 +114,10 @@ async function loadJournal() {
 
 function fillSessions() {
   const ids = [...knownSessions].sort();
-  sessionSelect.replaceChildren(el('option', { value: '*' }, t('allSessions')), ...ids.map((id) => el('option', { value: id }, id)));
+  sessionSelect.replaceChildren(
+    el('option', { value: '*' }, t('allSessions')),
+    ...ids.map((id) => el('option', { value: id }, id)),
+  );
   sessionSelect.value = session;
 }
 
@@ -150,7 +155,9 @@ async function refreshVisible() {
 
 function setStreamStatus(status) {
   streamStatus.setAttribute('data-status', status);
-  streamStatus.textContent = t(status === 'live' ? 'streamLive' : status === 'offline' ? 'streamOffline' : 'streamConnecting');
+  streamStatus.textContent = t(
+    status === 'live' ? 'streamLive' : status === 'offline' ? 'streamOffline' : 'streamConnecting',
+  );
 }
 
 function connect() {

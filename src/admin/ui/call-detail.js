@@ -15,7 +15,8 @@ function placeOf(violation) {
   const { side, pointer } = violation;
   if (side === 'response') return { part: 'response-body', pointer };
   for (const part of ['body', 'query', 'headers']) {
-    if (pointer === `/${part}` || pointer.startsWith(`/${part}/`)) return { part: `request-${part}`, pointer: pointer.slice(part.length + 1) };
+    if (pointer === `/${part}` || pointer.startsWith(`/${part}/`))
+      return { part: `request-${part}`, pointer: pointer.slice(part.length + 1) };
   }
   return { part: null, pointer };
 }
@@ -27,12 +28,27 @@ function marksFor(record, part) {
   return record.violations
     .map((v, index) => ({ v, index, place: placeOf(v) }))
     .filter(({ place }) => place.part === part)
-    .map(({ v, index, place }) => ({ pointer: place.pointer, fullPointer: v.pointer, label: String(index + 1), id: markId(index), title: `${v.pointer}: ${v.message}` }));
+    .map(({ v, index, place }) => ({
+      pointer: place.pointer,
+      fullPointer: v.pointer,
+      label: String(index + 1),
+      id: markId(index),
+      title: `${v.pointer}: ${v.message}`,
+    }));
 }
 
 function block(title, value, marks = []) {
-  const empty = value === undefined || value === null || value === '' || (typeof value === 'object' && Object.keys(value).length === 0 && marks.length === 0);
-  return el('div', { class: 'part' }, el('h4', {}, title), empty ? el('p', { class: 'muted' }, t('none')) : jsonView(value, marks, { missingLabel: t('missingValue') }));
+  const empty =
+    value === undefined ||
+    value === null ||
+    value === '' ||
+    (typeof value === 'object' && Object.keys(value).length === 0 && marks.length === 0);
+  return el(
+    'div',
+    { class: 'part' },
+    el('h4', {}, title),
+    empty ? el('p', { class: 'muted' }, t('none')) : jsonView(value, marks, { missingLabel: t('missingValue') }),
+  );
 }
 
 function fact(label, value) {
@@ -41,7 +57,8 @@ function fact(label, value) {
 
 /** Scrolls to a violation's mark and gives it focus, so keyboard users land on it too. */
 function revealMark(index, pointer) {
-  const mark = document.getElementById(markId(index)) ?? document.querySelector(`mark[data-pointer="${CSS.escape(pointer)}"]`);
+  const mark =
+    document.getElementById(markId(index)) ?? document.querySelector(`mark[data-pointer="${CSS.escape(pointer)}"]`);
   if (!mark) return;
   mark.scrollIntoView({ block: 'center' });
   mark.focus({ preventScroll: true });
@@ -65,7 +82,16 @@ function violationsSection(record) {
           el('span', { class: 'mark-label' }, String(index + 1)),
           el('span', { class: `side side-${v.side}` }, t(v.side === 'response' ? 'sideResponse' : 'sideRequest')),
           where
-            ? el('button', { type: 'button', class: 'pointer-link', title: t('showInBody'), onclick: () => revealMark(index, v.pointer) }, el('code', {}, pointerText))
+            ? el(
+                'button',
+                {
+                  type: 'button',
+                  class: 'pointer-link',
+                  title: t('showInBody'),
+                  onclick: () => revealMark(index, v.pointer),
+                },
+                el('code', {}, pointerText),
+              )
             : el('code', { class: 'pointer' }, pointerText),
           el('span', { class: 'violation-message' }, v.message),
           el('span', { class: 'rule' }, v.rule),
@@ -84,7 +110,15 @@ function scenariosSection(record) {
     el(
       'ul',
       {},
-      record.scenarios.map((s) => el('li', {}, el('strong', {}, s.scenario), ` · ${t('ruleNumber', { index: s.rule })}`, s.description ? ` · ${s.description}` : '')),
+      record.scenarios.map((s) =>
+        el(
+          'li',
+          {},
+          el('strong', {}, s.scenario),
+          ` · ${t('ruleNumber', { index: s.rule })}`,
+          s.description ? ` · ${s.description}` : '',
+        ),
+      ),
     ),
   );
 }
@@ -99,8 +133,29 @@ function deliveriesSection(record) {
       el(
         'div',
         { class: `delivery ${d.ok ? 'ok' : d.pending ? 'pending' : 'failed'}` },
-        el('p', {}, el('span', { class: `badge ${d.ok ? 'badge-ok' : d.pending ? '' : 'badge-violation'}` }, d.ok ? t('deliveryOk') : d.pending ? t('deliveryPending') : t('deliveryFailed')), ' ', el('code', {}, d.url)),
-        el('p', { class: 'muted' }, [d.status !== undefined ? `HTTP ${d.status}` : null, d.error ?? null, `${Math.round(d.durationMs)} ms`, formatMockTime(d.at)].filter(Boolean).join(' · ')),
+        el(
+          'p',
+          {},
+          el(
+            'span',
+            { class: `badge ${d.ok ? 'badge-ok' : d.pending ? '' : 'badge-violation'}` },
+            d.ok ? t('deliveryOk') : d.pending ? t('deliveryPending') : t('deliveryFailed'),
+          ),
+          ' ',
+          el('code', {}, d.url),
+        ),
+        el(
+          'p',
+          { class: 'muted' },
+          [
+            d.status !== undefined ? `HTTP ${d.status}` : null,
+            d.error ?? null,
+            `${Math.round(d.durationMs)} ms`,
+            formatMockTime(d.at),
+          ]
+            .filter(Boolean)
+            .join(' · '),
+        ),
       ),
     ),
   );
@@ -110,7 +165,13 @@ function curlSection(record) {
   const command = curlCommand(record, location.origin);
   const text = el('pre', { class: 'curl-text', 'data-testid': 'curl' }, command);
   const status = el('span', { class: 'copy-status', role: 'status' });
-  const details = el('details', { class: 'curl' }, el('summary', {}, t('showCurl')), text, command.includes('***') ? el('p', { class: 'muted' }, t('curlMasked')) : null);
+  const details = el(
+    'details',
+    { class: 'curl' },
+    el('summary', {}, t('showCurl')),
+    text,
+    command.includes('***') ? el('p', { class: 'muted' }, t('curlMasked')) : null,
+  );
   const copy = async () => {
     details.open = true;
     try {
@@ -123,7 +184,13 @@ function curlSection(record) {
       status.textContent = t('copyManually');
     }
   };
-  return el('div', { class: 'detail-actions' }, el('button', { type: 'button', class: 'copy-curl', onclick: copy }, t('copyCurl')), status, details);
+  return el(
+    'div',
+    { class: 'detail-actions' },
+    el('button', { type: 'button', class: 'copy-curl', onclick: copy }, t('copyCurl')),
+    status,
+    details,
+  );
 }
 
 /**
@@ -137,9 +204,20 @@ export function createCallDetail(root, { onClose }) {
     root.replaceChildren();
     if (!shown) return;
     const r = shown;
-    const title = el('h2', { id: 'detail-title', tabindex: '-1' }, el('span', { class: `method method-${r.method.toLowerCase()}` }, r.method), ' ', r.path);
+    const title = el(
+      'h2',
+      { id: 'detail-title', tabindex: '-1' },
+      el('span', { class: `method method-${r.method.toLowerCase()}` }, r.method),
+      ' ',
+      r.path,
+    );
     append(root, [
-      el('header', { class: 'detail-head' }, title, el('button', { type: 'button', class: 'close-detail', onclick: onClose }, t('close'))),
+      el(
+        'header',
+        { class: 'detail-head' },
+        title,
+        el('button', { type: 'button', class: 'close-detail', onclick: onClose }, t('close')),
+      ),
       el(
         'dl',
         { class: 'facts' },
@@ -160,7 +238,9 @@ export function createCallDetail(root, { onClose }) {
         'section',
         { class: 'detail-section request' },
         el('h3', {}, t('request')),
-        Object.keys(r.query ?? {}).length || marksFor(r, 'request-query').length ? block(t('query'), r.query, marksFor(r, 'request-query')) : null,
+        Object.keys(r.query ?? {}).length || marksFor(r, 'request-query').length
+          ? block(t('query'), r.query, marksFor(r, 'request-query'))
+          : null,
         block(t('body'), r.request.body, marksFor(r, 'request-body')),
         block(t('requestHeaders'), r.request.headers, marksFor(r, 'request-headers')),
       ),

@@ -20,24 +20,50 @@ const MAX_SESSIONS = 50;
  * marks column is narrow; the words stay for screen readers and in the tooltip, so no badge is ever clipped.
  */
 const badge = (kind, symbol, words, short = '', title = words) =>
-  el('span', { class: `badge badge-${kind}`, title }, `${symbol} `, el('span', { class: 'badge-words' }, words), el('span', { class: 'badge-short', 'aria-hidden': 'true' }, short));
+  el(
+    'span',
+    { class: `badge badge-${kind}`, title },
+    `${symbol} `,
+    el('span', { class: 'badge-words' }, words),
+    el('span', { class: 'badge-short', 'aria-hidden': 'true' }, short),
+  );
 
 /** One call in the list: time, method, path, operation, code, duration and its marks. */
 function callRow(r, { allSessions, selected, onOpen }) {
   const button = el(
     'button',
-    { type: 'button', class: 'call-row', 'data-id': r.id, 'aria-current': selected ? 'true' : null, onclick: () => onOpen(r.id) },
+    {
+      type: 'button',
+      class: 'call-row',
+      'data-id': r.id,
+      'aria-current': selected ? 'true' : null,
+      onclick: () => onOpen(r.id),
+    },
     el('span', { class: 'c-time' }, formatClockTime(r.time)),
     el('span', { class: `c-method method method-${r.method.toLowerCase()}` }, r.method),
-    el('span', { class: 'c-path' }, allSessions ? el('span', { class: 'c-session', title: t('session') }, r.session) : null, r.path),
+    el(
+      'span',
+      { class: 'c-path' },
+      allSessions ? el('span', { class: 'c-session', title: t('session') }, r.session) : null,
+      r.path,
+    ),
     el('span', { class: 'c-operation' }, r.operationId ?? t('noOperation')),
-    el('span', { class: 'c-code', title: t('code') }, r.response.code ?? '—', r.response.status !== 200 ? el('small', {}, ` HTTP ${r.response.status}`) : null),
+    el(
+      'span',
+      { class: 'c-code', title: t('code') },
+      r.response.code ?? '—',
+      r.response.status !== 200 ? el('small', {}, ` HTTP ${r.response.status}`) : null,
+    ),
     el('span', { class: 'c-duration' }, `${r.durationMs.toFixed(1)} ms`),
     el(
       'span',
       { class: 'c-marks' },
-      r.violations.length ? badge('violation', '⚠', t('violationCount', { count: r.violations.length }), String(r.violations.length)) : null,
-      r.scenarios.length ? badge('scenario', '⚡', t('scenarioMark'), '', r.scenarios.map((s) => s.scenario).join(', ')) : null,
+      r.violations.length
+        ? badge('violation', '⚠', t('violationCount', { count: r.violations.length }), String(r.violations.length))
+        : null,
+      r.scenarios.length
+        ? badge('scenario', '⚡', t('scenarioMark'), '', r.scenarios.map((s) => s.scenario).join(', '))
+        : null,
       r.response.fault ? badge('fault', '✕', r.response.fault) : null,
     ),
   );
@@ -56,14 +82,22 @@ function createCallFilters(onChange) {
 
   function fillOperations() {
     const current = operationFilter.value;
-    const operations = apis.filter((a) => !apiFilter.value || a.name === apiFilter.value).flatMap((a) => a.operations.map((o) => /\(([^)]+)\)$/.exec(o)?.[1] ?? o));
-    operationFilter.replaceChildren(el('option', { value: '' }, t('allOperations')), ...operations.map((o) => el('option', { value: o }, o)));
+    const operations = apis
+      .filter((a) => !apiFilter.value || a.name === apiFilter.value)
+      .flatMap((a) => a.operations.map((o) => /\(([^)]+)\)$/.exec(o)?.[1] ?? o));
+    operationFilter.replaceChildren(
+      el('option', { value: '' }, t('allOperations')),
+      ...operations.map((o) => el('option', { value: o }, o)),
+    );
     operationFilter.value = operations.includes(current) ? current : '';
   }
 
   function fillApis() {
     const current = apiFilter.value;
-    apiFilter.replaceChildren(el('option', { value: '' }, t('allApis')), ...apis.map((a) => el('option', { value: a.name }, a.name)));
+    apiFilter.replaceChildren(
+      el('option', { value: '' }, t('allApis')),
+      ...apis.map((a) => el('option', { value: a.name }, a.name)),
+    );
     apiFilter.value = apis.some((a) => a.name === current) ? current : '';
     fillOperations();
   }
@@ -76,7 +110,9 @@ function createCallFilters(onChange) {
   violationsOnly.addEventListener('change', onChange);
   return {
     matches: (r) =>
-      (!apiFilter.value || r.api === apiFilter.value) && (!operationFilter.value || r.operationId === operationFilter.value) && (!violationsOnly.checked || r.violations.length > 0),
+      (!apiFilter.value || r.api === apiFilter.value) &&
+      (!operationFilter.value || r.operationId === operationFilter.value) &&
+      (!violationsOnly.checked || r.violations.length > 0),
     /** The API list from /__mock/health. */
     setApis(list) {
       apis = list;
@@ -118,7 +154,8 @@ function createCallRecords() {
     /** Keeps only the records `keep` accepts. */
     keep: (keep) => replaceAll(records.filter(keep)),
     /** Loaded history and what the stream already delivered, in time order. */
-    merge: (history) => replaceAll([...history, ...records].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))),
+    merge: (history) =>
+      replaceAll([...history, ...records].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))),
     clear: () => replaceAll([]),
   };
 }

@@ -5,7 +5,14 @@
  */
 
 /** Headers that curl computes itself or that only describe the recorded connection. */
-const SKIPPED_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'accept-encoding', 'keep-alive']);
+const SKIPPED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'connection',
+  'transfer-encoding',
+  'accept-encoding',
+  'keep-alive',
+]);
 
 /** Single-quotes a word for POSIX shells. */
 const quote = (word) => `'${String(word).replace(/'/g, `'\\''`)}'`;
@@ -35,7 +42,9 @@ function bodyText(body, contentType) {
  */
 export function curlCommand(record, origin) {
   const qs = queryString(record.query);
-  const headers = Object.entries(record.request.headers ?? {}).filter(([name]) => !SKIPPED_HEADERS.has(name.toLowerCase()) && !name.toLowerCase().startsWith('sec-'));
+  const headers = Object.entries(record.request.headers ?? {}).filter(
+    ([name]) => !SKIPPED_HEADERS.has(name.toLowerCase()) && !name.toLowerCase().startsWith('sec-'),
+  );
   const contentType = headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
   const data = bodyText(record.request.body, contentType);
   const words = ['curl'];

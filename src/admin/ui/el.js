@@ -14,7 +14,8 @@ export function el(tag, attributes = {}, ...children) {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === 'text') node.textContent = String(value);
-    else if (name.startsWith('on') && typeof value === 'function') node.addEventListener(name.slice(2), /** @type {EventListener} */ (value));
+    else if (name.startsWith('on') && typeof value === 'function')
+      node.addEventListener(name.slice(2), /** @type {EventListener} */ (value));
     else if (name in node && typeof value !== 'string') /** @type {any} */ (node)[name] = value;
     else node.setAttribute(name, value === true ? '' : String(value));
   }

@@ -157,7 +157,8 @@ const MESSAGES = {
     violationsOnly: 'Violations only',
     clearCalls: 'Clear journal',
     callsShown: '{shown} of {total} shown',
-    noCallsYet: 'No calls yet. Point your app at the mock with an X-Mock-Session header and its calls appear here as they happen.',
+    noCallsYet:
+      'No calls yet. Point your app at the mock with an X-Mock-Session header and its calls appear here as they happen.',
     noMatchingCalls: 'No call matches the filters.',
     colTime: 'Time',
     colMethod: 'Method',
@@ -308,6 +309,7 @@ export function applyLabels(root) {
   document.title = t('pageTitle');
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.getAttribute('data-i18n'));
   for (const attribute of ['placeholder', 'aria-label', 'title']) {
-    for (const node of root.querySelectorAll(`[data-i18n-${attribute}]`)) node.setAttribute(attribute, t(node.getAttribute(`data-i18n-${attribute}`)));
+    for (const node of root.querySelectorAll(`[data-i18n-${attribute}]`))
+      node.setAttribute(attribute, t(node.getAttribute(`data-i18n-${attribute}`)));
   }
 }

@@ -17,7 +17,8 @@ function resolve(root, pointer) {
   if (pointer === '') return { found: true, value: root };
   let value = root;
   for (const token of pointer.slice(1).split('/').map(unescapeToken)) {
-    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, token)) return { found: false, value: undefined };
+    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, token))
+      return { found: false, value: undefined };
     value = value[token];
   }
   return { found: true, value };
@@ -39,7 +40,13 @@ function placeMarks(root, marks) {
     let pointer = mark.pointer;
     if (!resolve(root, pointer).found) {
       const parent = resolve(root, parentOf(pointer));
-      if (pointer !== '' && parent.found && parent.value && typeof parent.value === 'object' && !Array.isArray(parent.value)) {
+      if (
+        pointer !== '' &&
+        parent.found &&
+        parent.value &&
+        typeof parent.value === 'object' &&
+        !Array.isArray(parent.value)
+      ) {
         const list = missing.get(parentOf(pointer)) ?? [];
         if (!list.some((m) => m.key === lastToken(pointer))) list.push({ key: lastToken(pointer), mark });
         missing.set(parentOf(pointer), list);
@@ -62,10 +69,15 @@ export function jsonView(value, marks = [], { missingLabel = 'missing' } = {}) {
   const { onMember, missing } = placeMarks(value, marks);
 
   const markElement = (mark) =>
-    el('mark', { id: mark.id, tabindex: '-1', title: mark.title, 'data-pointer': mark.fullPointer }, el('span', { class: 'mark-label' }, mark.label));
+    el(
+      'mark',
+      { id: mark.id, tabindex: '-1', title: mark.title, 'data-pointer': mark.fullPointer },
+      el('span', { class: 'mark-label' }, mark.label),
+    );
 
   function writeScalar(parent, v) {
-    const kind = v === null ? 'literal' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'literal' : 'string';
+    const kind =
+      v === null ? 'literal' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'literal' : 'string';
     parent.append(el('span', { class: `json-${kind}` }, JSON.stringify(v) ?? String(v)));
   }
 
@@ -81,11 +93,24 @@ export function jsonView(value, marks = [], { missingLabel = 'missing' } = {}) {
       const keys = Object.keys(v);
       if (keys.length === 0 && ghosts.length === 0) return parent.append('{}');
       parent.append('{\n');
-      keys.forEach((key, i) => writeMember(parent, key, v[key], `${pointer}/${escapeToken(key)}`, depth + 1, i < keys.length - 1 || ghosts.length > 0));
+      keys.forEach((key, i) =>
+        writeMember(
+          parent,
+          key,
+          v[key],
+          `${pointer}/${escapeToken(key)}`,
+          depth + 1,
+          i < keys.length - 1 || ghosts.length > 0,
+        ),
+      );
       ghosts.forEach(({ key, mark }, i) => {
         const placeholder = markElement(mark);
         placeholder.classList.add('json-missing');
-        placeholder.append(el('span', { class: 'json-key' }, JSON.stringify(key)), ': ', el('em', {}, `(${missingLabel})`));
+        placeholder.append(
+          el('span', { class: 'json-key' }, JSON.stringify(key)),
+          ': ',
+          el('em', {}, `(${missingLabel})`),
+        );
         parent.append(indentOf(depth + 1), placeholder, i < ghosts.length - 1 ? ',\n' : '\n');
       });
       return parent.append(`${indentOf(depth)}}`);

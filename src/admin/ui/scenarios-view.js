@@ -29,12 +29,19 @@ function scenarioCard(scenario, active, toggle) {
       active ? el('span', { class: 'badge badge-scenario' }, t('active')) : null,
       el(
         'button',
-        { type: 'button', class: active ? 'deactivate' : 'activate', 'data-focus-key': `scenario:${scenario.name}`, onclick: () => toggle(scenario.name, Boolean(active)) },
+        {
+          type: 'button',
+          class: active ? 'deactivate' : 'activate',
+          'data-focus-key': `scenario:${scenario.name}`,
+          onclick: () => toggle(scenario.name, Boolean(active)),
+        },
         active ? t('deactivate') : t('activate'),
       ),
     ),
     scenario.description ? el('p', {}, scenario.description) : null,
-    scenario.question ? el('p', { class: 'question' }, el('strong', {}, `${t('question')}: `), scenario.question) : null,
+    scenario.question
+      ? el('p', { class: 'question' }, el('strong', {}, `${t('question')}: `), scenario.question)
+      : null,
     el(
       'ul',
       { class: 'rules' },
@@ -42,7 +49,12 @@ function scenarioCard(scenario, active, toggle) {
         el(
           'li',
           { 'data-rule': String(rule.index) },
-          el('span', { class: 'rule-title' }, t('ruleNumber', { index: rule.index }), rule.description ? ` · ${rule.description}` : ''),
+          el(
+            'span',
+            { class: 'rule-title' },
+            t('ruleNumber', { index: rule.index }),
+            rule.description ? ` · ${rule.description}` : '',
+          ),
           active ? el('span', { class: 'hits' }, t('hits', { count: hits.get(rule.index) ?? 0 })) : null,
           el('code', { class: 'rule-when' }, `${t('when')} ${compact(rule.when ?? {})}`),
           rule.then ? el('code', {}, `${t('then')} ${compact(rule.then)}`) : null,
@@ -83,11 +95,21 @@ export function createScenariosView(app) {
       const activeByName = new Map(data.active.map((a) => [a.name, a]));
       const available = new Map(data.available.map((s) => [s.name, s]));
       // An active scenario whose file was removed still shows, so that it can be switched off.
-      const activeCards = data.active.map((a) => scenarioCard(available.get(a.name) ?? { name: a.name, description: t('unknownScenario'), rules: a.rules }, a, toggle));
-      const otherCards = data.available.filter((s) => !activeByName.has(s.name)).map((s) => scenarioCard(s, null, toggle));
+      const activeCards = data.active.map((a) =>
+        scenarioCard(
+          available.get(a.name) ?? { name: a.name, description: t('unknownScenario'), rules: a.rules },
+          a,
+          toggle,
+        ),
+      );
+      const otherCards = data.available
+        .filter((s) => !activeByName.has(s.name))
+        .map((s) => scenarioCard(s, null, toggle));
       root.replaceChildren(
         el('h3', { class: 'group-title' }, t('activeScenarios', { count: activeCards.length })),
-        activeCards.length ? el('div', { class: 'cards' }, activeCards) : el('p', { class: 'muted' }, t('noActiveScenarios')),
+        activeCards.length
+          ? el('div', { class: 'cards' }, activeCards)
+          : el('p', { class: 'muted' }, t('noActiveScenarios')),
         el('h3', { class: 'group-title' }, t('availableScenarios', { count: otherCards.length })),
         el('div', { class: 'cards' }, otherCards),
       );

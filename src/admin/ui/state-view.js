@@ -9,7 +9,11 @@ import { t, hasMessage } from './i18n.js';
 import { formatMockTime, formatSeconds } from './format-time.js';
 
 /** Collections shown first, in this order; any other collection follows under its own name. */
-const FIRST = { 'platform-sync': ['tokens', 'apps', 'schools', 'classes', 'users'], 'ios-datasyn': ['users', 'tables', 'tokens', 'tracks'], 'wx-push': ['projects'] };
+const FIRST = {
+  'platform-sync': ['tokens', 'apps', 'schools', 'classes', 'users'],
+  'ios-datasyn': ['users', 'tables', 'tokens', 'tracks'],
+  'wx-push': ['projects'],
+};
 
 /** Mock-clock timestamps in the state are epoch milliseconds. */
 const TIME_FIELDS = new Set(['expiresAt', 'lastModTime', 'createdAt', 'updatedAt', 'at']);
@@ -17,20 +21,46 @@ const TIME_FIELDS = new Set(['expiresAt', 'lastModTime', 'createdAt', 'updatedAt
 /** ios-datasyn keeps one record per user: `{ tableName: { synId, version, lastModTime, rows } }`; shown one row per table. */
 function tableVersions(records) {
   return records.flatMap((tables, i) => {
-    const userId = Object.values(tables).flatMap((table) => table.rows ?? []).find((row) => row && row.userId !== undefined)?.userId ?? `#${i + 1}`;
-    return Object.entries(tables).map(([synTable, table]) => ({ userId, synTable, synId: table.synId, version: table.version, lastModTime: table.lastModTime, rows: (table.rows ?? []).length }));
+    const userId =
+      Object.values(tables)
+        .flatMap((table) => table.rows ?? [])
+        .find((row) => row && row.userId !== undefined)?.userId ?? `#${i + 1}`;
+    return Object.entries(tables).map(([synTable, table]) => ({
+      userId,
+      synTable,
+      synId: table.synId,
+      version: table.version,
+      lastModTime: table.lastModTime,
+      rows: (table.rows ?? []).length,
+    }));
   });
 }
 
 function cell(key, value) {
   if (key === 'secondsLeft' && typeof value === 'number') {
-    return el('td', { class: `seconds-left${value <= 0 ? ' expired' : ''}` }, value <= 0 ? t('expired') : formatSeconds(value));
+    return el(
+      'td',
+      { class: `seconds-left${value <= 0 ? ' expired' : ''}` },
+      value <= 0 ? t('expired') : formatSeconds(value),
+    );
   }
-  if (TIME_FIELDS.has(key) && typeof value === 'number' && value > 1e11) return el('td', { title: String(value) }, formatMockTime(value));
+  if (TIME_FIELDS.has(key) && typeof value === 'number' && value > 1e11)
+    return el('td', { title: String(value) }, formatMockTime(value));
   if (key === 'devices' && value && typeof value === 'object') {
-    return el('td', {}, Object.entries(value).map(([device, flag]) => el('span', { class: `device device-${flag}` }, `${device}: ${hasMessage(`device_${flag}`) ? t(`device_${flag}`) : flag}`)));
+    return el(
+      'td',
+      {},
+      Object.entries(value).map(([device, flag]) =>
+        el(
+          'span',
+          { class: `device device-${flag}` },
+          `${device}: ${hasMessage(`device_${flag}`) ? t(`device_${flag}`) : flag}`,
+        ),
+      ),
+    );
   }
-  if (value !== null && typeof value === 'object') return el('td', {}, el('code', { class: 'cell-json' }, JSON.stringify(value)));
+  if (value !== null && typeof value === 'object')
+    return el('td', {}, el('code', { class: 'cell-json' }, JSON.stringify(value)));
   return el('td', {}, value === undefined || value === null ? '' : String(value));
 }
 
@@ -56,8 +86,26 @@ function collectionTable(api, kind, records) {
           el(
             'table',
             {},
-            el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c === 'secondsLeft' ? t('timeLeft') : c)))),
-            el('tbody', {}, rows.map((r) => el('tr', {}, columns.map((c) => cell(c, r[c]))))),
+            el(
+              'thead',
+              {},
+              el(
+                'tr',
+                {},
+                columns.map((c) => el('th', { scope: 'col' }, c === 'secondsLeft' ? t('timeLeft') : c)),
+              ),
+            ),
+            el(
+              'tbody',
+              {},
+              rows.map((r) =>
+                el(
+                  'tr',
+                  {},
+                  columns.map((c) => cell(c, r[c])),
+                ),
+              ),
+            ),
           ),
         ),
   );
@@ -85,10 +133,14 @@ export function createStateView(app) {
     if (!single) return root.replaceChildren(el('p', { class: 'notice-inline' }, t('pickOneSession')));
     if (!data) return root.replaceChildren(el('p', { class: 'muted' }, t('loading')));
     clockNow.textContent = data.clock.formatted;
-    clockOffset.textContent = data.clock.offsetSeconds > 0 ? t('clockOffset', { offset: formatSeconds(data.clock.offsetSeconds) }) : '';
+    clockOffset.textContent =
+      data.clock.offsetSeconds > 0 ? t('clockOffset', { offset: formatSeconds(data.clock.offsetSeconds) }) : '';
     root.replaceChildren(
       ...Object.entries(data.apis).map(([api, collections]) => {
-        const kinds = [...(FIRST[api] ?? []).filter((k) => k in collections), ...Object.keys(collections).filter((k) => !(FIRST[api] ?? []).includes(k))];
+        const kinds = [
+          ...(FIRST[api] ?? []).filter((k) => k in collections),
+          ...Object.keys(collections).filter((k) => !(FIRST[api] ?? []).includes(k)),
+        ];
         return el(
           'section',
           { class: 'api-state', 'data-api': api },

@@ -15,7 +15,15 @@ const TABLES = `${API}:tables`;
 const TRACKS = `${API}:tracks`;
 
 /** The seven sync tables, spelled as the document's examples spell them (keys match case-insensitively). */
-export const SYNC_TABLES = ['user', 'Usercard', 'Userlearningstyle', 'usertestcount', 'userresource', 'userword', 'usertest'] as const;
+export const SYNC_TABLES = [
+  'user',
+  'Usercard',
+  'Userlearningstyle',
+  'usertestcount',
+  'userresource',
+  'userword',
+  'usertest',
+] as const;
 export const TRACK_TABLES = ['userBehaviour', 'userLogin'] as const;
 const canonical = (names: readonly string[], name: unknown): string | undefined =>
   typeof name === 'string' ? names.find((n) => n.toLowerCase() === name.toLowerCase()) : undefined;
@@ -90,13 +98,23 @@ const register: Handler = async (ctx) => {
     classNum: body['classNum'],
     englishscore: body['englishscore'],
   };
-  const user: IosUser = { userId, loginName, password: String(body['password']), profile, lastDevice: null, devices: {} };
+  const user: IosUser = {
+    userId,
+    loginName,
+    password: String(body['password']),
+    profile,
+    lastDevice: null,
+    devices: {},
+  };
   await ctx.session.put(USERS, loginName, user);
   // The server holds the user's own row from the start: a first sync on any device downloads it.
   const tables: UserTables = {};
   for (const name of SYNC_TABLES) {
     const synId = await ctx.session.nextSeq(`${API}:synId`);
-    tables[name] = name === 'user' ? { synId, version: 1, lastModTime: now, rows: [profile] } : { synId, version: 0, lastModTime: now, rows: [] };
+    tables[name] =
+      name === 'user'
+        ? { synId, version: 1, lastModTime: now, rows: [profile] }
+        : { synId, version: 0, lastModTime: now, rows: [] };
   }
   await ctx.session.put(TABLES, String(userId), tables);
   return ctx.dialect.success(ctx.op, { data: { userId } });
@@ -111,7 +129,11 @@ const login: Handler = async (ctx) => {
   const now = await ctx.session.now();
   const token = `${user.userId}:${now}`;
   await ctx.session.put<IosToken>(TOKENS, token, { token, userId: user.userId, device, loginName: user.loginName });
-  await ctx.session.put<IosUser>(USERS, user.loginName, { ...user, lastDevice: device, devices: { ...user.devices, [device]: 'dirty' } });
+  await ctx.session.put<IosUser>(USERS, user.loginName, {
+    ...user,
+    lastDevice: device,
+    devices: { ...user.devices, [device]: 'dirty' },
+  });
   return ctx.dialect.success(ctx.op, { data: { token, synFlage: flag, message: ctx.dialect.text(`synFlag.${flag}`) } });
 };
 
@@ -152,19 +174,27 @@ const synmetas: Handler = async (ctx) => {
     if (mine > server) upsyntable.push({ synTable: name });
     else if (mine < server) downsyntable.push({ synTable: name });
   }
-  return ctx.dialect.success(ctx.op, { data: { synTableCount: upsyntable.length + downsyntable.length, upsyntable, downsyntable } });
+  return ctx.dialect.success(ctx.op, {
+    data: { synTableCount: upsyntable.length + downsyntable.length, upsyntable, downsyntable },
+  });
 };
 
 const syntabledata: Handler = async (ctx) => {
   const who = await userOf(ctx);
   if (!who) return tokenInvalid(ctx);
   const { user, token } = who;
-  const json = ctx.input.body?.['json'] as { downSynTable: Array<{ synTable: string }>; tableData: Record<string, JsonObject[]> };
+  const json = ctx.input.body?.['json'] as {
+    downSynTable: Array<{ synTable: string }>;
+    tableData: Record<string, JsonObject[]>;
+  };
   const tables = await tablesOf(ctx, user.userId);
   const uploads = Object.entries(json.tableData).map(([key, rows]) => [canonical(SYNC_TABLES, key)!, rows] as const);
   // 3000 数据同步失败, token值有误: rows that belong to another user than the token's.
   if (uploads.some(([, rows]) => rows.some((r) => r['userId'] !== user.userId))) {
-    await ctx.session.put<IosUser>(USERS, user.loginName, { ...user, devices: { ...user.devices, [token.device]: 'failed' } });
+    await ctx.session.put<IosUser>(USERS, user.loginName, {
+      ...user,
+      devices: { ...user.devices, [token.device]: 'failed' },
+    });
     return ctx.dialect.error('3000');
   }
   const now = await ctx.session.now();
@@ -174,7 +204,10 @@ const syntabledata: Handler = async (ctx) => {
     tables[name] = { ...t, rows, version: t.version + 1, lastModTime: now };
   }
   await ctx.session.put(TABLES, String(user.userId), tables);
-  await ctx.session.put<IosUser>(USERS, user.loginName, { ...user, devices: { ...user.devices, [token.device]: 'clean' } });
+  await ctx.session.put<IosUser>(USERS, user.loginName, {
+    ...user,
+    devices: { ...user.devices, [token.device]: 'clean' },
+  });
   const tableData: Record<string, JsonObject[]> = {};
   for (const { synTable } of json.downSynTable) {
     const name = canonical(SYNC_TABLES, synTable);
@@ -188,7 +221,10 @@ const trackdatas: Handler = async (ctx) => {
   if (!who) return tokenInvalid(ctx);
   const json = ctx.input.body?.['json'] as { trackData: Record<string, JsonObject[]> };
   const key = String(who.user.userId);
-  const stored = (await ctx.session.get<Record<string, JsonObject[]>>(TRACKS, key)) ?? { userBehaviour: [], userLogin: [] };
+  const stored = (await ctx.session.get<Record<string, JsonObject[]>>(TRACKS, key)) ?? {
+    userBehaviour: [],
+    userLogin: [],
+  };
   for (const [k, rows] of Object.entries(json.trackData)) {
     const name = canonical(TRACK_TABLES, k);
     if (name) stored[name] = [...(stored[name] ?? []), ...rows];
@@ -208,7 +244,8 @@ const deviceHistory: Effect = async ({ input, session, params }) => {
   const current = String(input.body?.['synDevice']);
   const name = (d: unknown): string => (d === 'current' ? current : 'other-device');
   const devices: Record<string, DeviceState> = { ...user.devices };
-  for (const [d, state] of Object.entries((params['devices'] ?? {}) as Record<string, DeviceState>)) devices[name(d)] = state;
+  for (const [d, state] of Object.entries((params['devices'] ?? {}) as Record<string, DeviceState>))
+    devices[name(d)] = state;
   const lastDevice = params['lastDevice'] === undefined ? user.lastDevice : name(params['lastDevice']);
   await session.put<IosUser>(USERS, user.loginName, { ...user, devices, lastDevice });
 };
@@ -221,7 +258,8 @@ export const iosDatasyn: ApiModule = {
       key: 'loginName',
       schema: 'RegisterForm',
       alsoStored: ['userId'],
-      description: 'registered users: { loginName, password, userId?, realName? ... } (other register fields generated)',
+      description:
+        'registered users: { loginName, password, userId?, realName? ... } (other register fields generated)',
       complete: (partial, fake) => {
         const userId = Number(partial['userId'] ?? fake.int(1000, 9999));
         const loginName = String(partial['loginName']);
@@ -235,7 +273,14 @@ export const iosDatasyn: ApiModule = {
           classNum: partial['classNum'] ?? fake.int(1, 6),
           englishscore: partial['englishscore'] ?? fake.int(1, 200),
         };
-        return { userId, loginName, password: String(partial['password'] ?? '123456'), profile, lastDevice: null, devices: {} };
+        return {
+          userId,
+          loginName,
+          password: String(partial['password'] ?? '123456'),
+          profile,
+          lastDevice: null,
+          devices: {},
+        };
       },
     },
     tokens: { key: 'token', description: 'login tokens: { token: "userId:millis", userId, device, loginName }' },
@@ -255,7 +300,11 @@ export const iosDatasyn: ApiModule = {
       const presented = presentedToken(op, input);
       const token = presented ? await session.get<IosToken>(TOKENS, presented) : undefined;
       const user = token ? await session.get<IosUser>(USERS, token.loginName) : undefined;
-      if (token && user) await session.put<IosUser>(USERS, user.loginName, { ...user, devices: { ...user.devices, [token.device]: 'failed' } });
+      if (token && user)
+        await session.put<IosUser>(USERS, user.loginName, {
+          ...user,
+          devices: { ...user.devices, [token.device]: 'failed' },
+        });
     },
   },
 };

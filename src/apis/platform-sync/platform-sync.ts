@@ -44,7 +44,8 @@ function tokenData(token: PlatformToken, ttl: number): JsonObject {
 async function authorise(ctx: HandlerContext): Promise<JsonObject | undefined> {
   const presented = String(ctx.input.body?.['access_token'] ?? '');
   const token = await ctx.session.get<PlatformToken>(TOKENS, presented);
-  if (!token || token.expiresAt <= (await ctx.session.now())) return ctx.dialect.error(ctx.dialect.role('unauthorized'));
+  if (!token || token.expiresAt <= (await ctx.session.now()))
+    return ctx.dialect.error(ctx.dialect.role('unauthorized'));
   return undefined;
 }
 
@@ -61,7 +62,11 @@ const channelToken: Handler = async (ctx) => {
   }
   const app = await ctx.session.get<{ appid: string; secret: string }>(APPS, String(body['appid']));
   if (!app || app.secret !== body['secret']) return ctx.dialect.error('40001');
-  const token: PlatformToken = { access_token: newToken(ctx), appid: app.appid, expiresAt: now + TOKEN_TTL_SECONDS * 1000 };
+  const token: PlatformToken = {
+    access_token: newToken(ctx),
+    appid: app.appid,
+    expiresAt: now + TOKEN_TTL_SECONDS * 1000,
+  };
   await ctx.session.put(TOKENS, token.access_token, token);
   // The app's list is updated in place and put back (a store logs the put): copying 100 tokens on every
   // call was the largest allocation of a token request.
@@ -119,7 +124,9 @@ function deleter(collection: string, param: string, missing: string): Handler {
 
 /** Expires the presented token as if its TTL had passed: the handler then answers 403 (or 40001 on renewal) from real state. */
 const expireToken: Effect = async ({ op, input, session }) => {
-  const presented = presentedToken(op, input) ?? (typeof input.body?.['access_token'] === 'string' ? (input.body['access_token'] as string) : undefined);
+  const presented =
+    presentedToken(op, input) ??
+    (typeof input.body?.['access_token'] === 'string' ? (input.body['access_token'] as string) : undefined);
   const token = presented ? await session.get<PlatformToken>(TOKENS, presented) : undefined;
   if (token) await session.put(TOKENS, token.access_token, { ...token, expiresAt: await session.now() });
 };
@@ -136,19 +143,42 @@ export const platformSync: ApiModule = {
     syncDeleteUserMetadata: deleter(USERS, 'uid', '40430'),
   },
   collections: {
-    apps: { key: 'appid', schema: 'GetTokenRequest', description: 'third-party platforms that may ask for a token: { appid, secret }' },
+    apps: {
+      key: 'appid',
+      schema: 'GetTokenRequest',
+      description: 'third-party platforms that may ask for a token: { appid, secret }',
+    },
     tokens: {
       key: 'access_token',
-      description: 'issued tokens: { access_token, appid, ttlSeconds? } (ttlSeconds sets expiresAt from the session clock)',
+      description:
+        'issued tokens: { access_token, appid, ttlSeconds? } (ttlSeconds sets expiresAt from the session clock)',
       complete: (partial, _fake, { now }) => ({
         appid: DEMO_APP.appid,
         ...partial,
-        expiresAt: typeof partial['expiresAt'] === 'number' ? partial['expiresAt'] : now + Number(partial['ttlSeconds'] ?? TOKEN_TTL_SECONDS) * 1000,
+        expiresAt:
+          typeof partial['expiresAt'] === 'number'
+            ? partial['expiresAt']
+            : now + Number(partial['ttlSeconds'] ?? TOKEN_TTL_SECONDS) * 1000,
       }),
     },
-    schools: { key: 'otherId', schema: 'SaveSchoolRequest', notStored: ['access_token'], description: 'saved schools (syncSaveOrganMetadata bodies)' },
-    classes: { key: 'otherId', schema: 'SaveClassRequest', notStored: ['access_token'], description: 'saved classes (syncSaveClassMetadata bodies)' },
-    users: { key: 'uid', schema: 'SaveUserRequest', notStored: ['access_token'], description: 'saved users (syncSaveUserMetadata bodies)' },
+    schools: {
+      key: 'otherId',
+      schema: 'SaveSchoolRequest',
+      notStored: ['access_token'],
+      description: 'saved schools (syncSaveOrganMetadata bodies)',
+    },
+    classes: {
+      key: 'otherId',
+      schema: 'SaveClassRequest',
+      notStored: ['access_token'],
+      description: 'saved classes (syncSaveClassMetadata bodies)',
+    },
+    users: {
+      key: 'uid',
+      schema: 'SaveUserRequest',
+      notStored: ['access_token'],
+      description: 'saved users (syncSaveUserMetadata bodies)',
+    },
   },
   seed: () => ({ [APPS]: { [DEMO_APP.appid]: { ...DEMO_APP } } }),
   verifyFlow: platformSyncFlow,

@@ -14,8 +14,22 @@ interface Values {
   token: string;
 }
 
-const school = (v: Values): JsonObject => ({ access_token: v.token, organName: 'contract-mock 验证学校', organKind: 2, provinceName: '湖北省', cityName: '武汉市', areaName: '武昌区', otherId: v.id });
-const klass = (v: Values, id: number): JsonObject => ({ access_token: v.token, className: '验证班', gradeName: '2018级', otherSchoolId: id, otherId: id });
+const school = (v: Values): JsonObject => ({
+  access_token: v.token,
+  organName: 'contract-mock 验证学校',
+  organKind: 2,
+  provinceName: '湖北省',
+  cityName: '武汉市',
+  areaName: '武昌区',
+  otherId: v.id,
+});
+const klass = (v: Values, id: number): JsonObject => ({
+  access_token: v.token,
+  className: '验证班',
+  gradeName: '2018级',
+  otherSchoolId: id,
+  otherId: id,
+});
 const token = (v: Values): JsonObject => ({ access_token: v.token });
 
 export const platformSyncFlow = defineFlow<Values>({
@@ -41,22 +55,68 @@ export const platformSyncFlow = defineFlow<Values>({
       operationId: 'syncSaveOrganMetadata',
       request: (v) => ({ body: school(v) }),
       expect: '200',
-      check: (a, v) => (dataOf(a)['otherId'] === v.id ? undefined : `data.otherId is ${String(dataOf(a)['otherId'])}, expected ${v.id}`),
+      check: (a, v) =>
+        dataOf(a)['otherId'] === v.id ? undefined : `data.otherId is ${String(dataOf(a)['otherId'])}, expected ${v.id}`,
     },
-    { label: 'save a class in it', operationId: 'syncSaveClassMetadata', request: (v) => ({ body: klass(v, v.id) }), expect: '200' },
+    {
+      label: 'save a class in it',
+      operationId: 'syncSaveClassMetadata',
+      request: (v) => ({ body: klass(v, v.id) }),
+      expect: '200',
+    },
     {
       label: 'save a user in the class',
       operationId: 'syncSaveUserMetadata',
-      request: (v) => ({ body: { access_token: v.token, uid: v.id, username: '验证用户', type: 1, sex: 0, otherSchoolId: v.id, otherClassId: v.id } }),
+      request: (v) => ({
+        body: {
+          access_token: v.token,
+          uid: v.id,
+          username: '验证用户',
+          type: 1,
+          sex: 0,
+          otherSchoolId: v.id,
+          otherClassId: v.id,
+        },
+      }),
       expect: '200',
       check: (a, v) => (dataOf(a)['uid'] === v.id ? undefined : 'data.uid is not the saved uid'),
     },
-    { label: 'delete the user', operationId: 'syncDeleteUserMetadata', request: (v) => ({ path: { uid: v.id }, body: token(v) }), expect: '200' },
-    { label: 'delete the user again: 40430', operationId: 'syncDeleteUserMetadata', request: (v) => ({ path: { uid: v.id }, body: token(v) }), expect: '40430' },
-    { label: 'save a class in a school that does not exist: 40410', operationId: 'syncSaveClassMetadata', request: (v) => ({ body: klass(v, v.id + 1) }), expect: '40410' },
-    { label: 'delete the class', operationId: 'syncDeleteClassMetadata', request: (v) => ({ path: { otherId: v.id }, body: token(v) }), expect: '200' },
-    { label: 'delete the school', operationId: 'syncDeleteOrganMetadata', request: (v) => ({ path: { otherId: v.id }, body: token(v) }), expect: '200' },
-    { label: 'delete the school again: 40410', operationId: 'syncDeleteOrganMetadata', request: (v) => ({ path: { otherId: v.id }, body: token(v) }), expect: '40410' },
+    {
+      label: 'delete the user',
+      operationId: 'syncDeleteUserMetadata',
+      request: (v) => ({ path: { uid: v.id }, body: token(v) }),
+      expect: '200',
+    },
+    {
+      label: 'delete the user again: 40430',
+      operationId: 'syncDeleteUserMetadata',
+      request: (v) => ({ path: { uid: v.id }, body: token(v) }),
+      expect: '40430',
+    },
+    {
+      label: 'save a class in a school that does not exist: 40410',
+      operationId: 'syncSaveClassMetadata',
+      request: (v) => ({ body: klass(v, v.id + 1) }),
+      expect: '40410',
+    },
+    {
+      label: 'delete the class',
+      operationId: 'syncDeleteClassMetadata',
+      request: (v) => ({ path: { otherId: v.id }, body: token(v) }),
+      expect: '200',
+    },
+    {
+      label: 'delete the school',
+      operationId: 'syncDeleteOrganMetadata',
+      request: (v) => ({ path: { otherId: v.id }, body: token(v) }),
+      expect: '200',
+    },
+    {
+      label: 'delete the school again: 40410',
+      operationId: 'syncDeleteOrganMetadata',
+      request: (v) => ({ path: { otherId: v.id }, body: token(v) }),
+      expect: '40410',
+    },
     {
       label: 'renew the token',
       operationId: 'channelToken',
@@ -64,7 +124,17 @@ export const platformSyncFlow = defineFlow<Values>({
       expect: '200',
       check: (a, v) => (dataOf(a)['access_token'] === v.token ? undefined : 'renewal answered another token'),
     },
-    { label: 'a wrong secret: 40001', operationId: 'channelToken', request: (v) => ({ body: { appid: v.appid, secret: `${v.secret}-wrong` } }), expect: '40001' },
-    { label: 'an unknown token: 403', operationId: 'syncSaveOrganMetadata', request: (v) => ({ body: { ...school(v), access_token: 'contract-mock-unknown-token' } }), expect: '403' },
+    {
+      label: 'a wrong secret: 40001',
+      operationId: 'channelToken',
+      request: (v) => ({ body: { appid: v.appid, secret: `${v.secret}-wrong` } }),
+      expect: '40001',
+    },
+    {
+      label: 'an unknown token: 403',
+      operationId: 'syncSaveOrganMetadata',
+      request: (v) => ({ body: { ...school(v), access_token: 'contract-mock-unknown-token' } }),
+      expect: '403',
+    },
   ],
 });

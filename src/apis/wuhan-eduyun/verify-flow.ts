@@ -23,10 +23,22 @@ export const wuhanEduyunFlow = defineFlow<Values>({
       expect: '000000',
       check: (a, v) => {
         const result = a['result'];
-        return result && typeof result === 'object' && (result as Record<string, unknown>)['org_id'] === v.orgId ? undefined : `result.org_id is not ${v.orgId}`;
+        return result && typeof result === 'object' && (result as Record<string, unknown>)['org_id'] === v.orgId
+          ? undefined
+          : `result.org_id is not ${v.orgId}`;
       },
     },
-    { label: 'a wrong token: 100001', operationId: 'getOrgInfo', request: (v) => ({ query: { org_id: v.orgId, access_token: `${v.token}-wrong` } }), expect: '100001' },
-    { label: 'an unknown org: 100001', operationId: 'getOrgInfo', request: (v) => ({ query: { org_id: `contract-mock-unknown-${v.run}`, access_token: v.token } }), expect: '100001' },
+    {
+      label: 'a wrong token: 100001',
+      operationId: 'getOrgInfo',
+      request: (v) => ({ query: { org_id: v.orgId, access_token: `${v.token}-wrong` } }),
+      expect: '100001',
+    },
+    {
+      label: 'an unknown org: 100001',
+      operationId: 'getOrgInfo',
+      request: (v) => ({ query: { org_id: `contract-mock-unknown-${v.run}`, access_token: v.token } }),
+      expect: '100001',
+    },
   ],
 });

@@ -68,16 +68,20 @@ export const wuhanEduyun: ApiModule = {
       key: 'access_token',
       description: 'access tokens: { access_token, ttlSeconds? } (no ttlSeconds = never expires)',
       complete: (partial, _fake, { now }) =>
-        partial['ttlSeconds'] === undefined ? { ...partial } : { ...partial, expiresAt: now + Number(partial['ttlSeconds']) * 1000 },
+        partial['ttlSeconds'] === undefined
+          ? { ...partial }
+          : { ...partial, expiresAt: now + Number(partial['ttlSeconds']) * 1000 },
     },
     orgs: {
       key: 'org_id',
       schema: 'Org',
-      description: 'orgs: { org_id, ...any documented field }; fields left out are generated (Chinese school name, real region codes)',
+      description:
+        'orgs: { org_id, ...any documented field }; fields left out are generated (Chinese school name, real region codes)',
       complete: (partial, fake, { generate }) => {
         const org = { ...generate('Org'), ...partial };
         // A short name follows the full name the caller gave (武汉市第七中学 → 武汉七中), not the generated one.
-        if (partial['org_short_name'] === undefined && typeof org['org_name'] === 'string') org['org_short_name'] = fake.shortSchoolName(org['org_name']);
+        if (partial['org_short_name'] === undefined && typeof org['org_name'] === 'string')
+          org['org_short_name'] = fake.shortSchoolName(org['org_name']);
         return org;
       },
     },

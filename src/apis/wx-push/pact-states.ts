@@ -1,6 +1,12 @@
 /** wx-push's Pact provider states: the push projects a call relied on. */
 import type { CallRecord } from '../../journal/call-record.js';
-import { asObject, succeeded, WrittenRecords, type ProviderState, type ProviderStateRules } from '../provider-states.js';
+import {
+  asObject,
+  succeeded,
+  WrittenRecords,
+  type ProviderState,
+  type ProviderStateRules,
+} from '../provider-states.js';
 
 const API = 'wx-push';
 
@@ -13,11 +19,18 @@ export function wxPushStates(): ProviderStateRules {
       const id = body['id'] ?? call.query['id'];
       if (id !== undefined && call.operationId !== 'addPushProject' && succeeded(call, ['200'])) {
         const fallback = { id, url: 'http://127.0.0.1:9/hook', project: `project-${String(id)}`, statu: 0 };
-        states.push({ name: `${API} project ${String(id)} exists`, params: { [API]: { projects: [written.get('projects', id, fallback)] } } });
+        states.push({
+          name: `${API} project ${String(id)} exists`,
+          params: { [API]: { projects: [written.get('projects', id, fallback)] } },
+        });
       }
       if (call.operationId === 'queryPushProject' && succeeded(call, ['200'])) {
         const items = asObject(call.response.body)['data'];
-        if (Array.isArray(items) && items.length) states.push({ name: `${API} projects ${items.map((p) => String(asObject(p)['id'])).join(', ')} exist`, params: { [API]: { projects: items } } });
+        if (Array.isArray(items) && items.length)
+          states.push({
+            name: `${API} projects ${items.map((p) => String(asObject(p)['id'])).join(', ')} exist`,
+            params: { [API]: { projects: items } },
+          });
       }
       return states;
     },

@@ -25,7 +25,10 @@ export const wxPushFlow = defineFlow<Values>({
       operationId: 'queryPushProject',
       request: () => ({}),
       expect: '200',
-      check: (a, v) => (Array.isArray(a['data']) && a['data'].some((p: { id?: unknown } | null) => p?.id === v.id) ? undefined : `project ${v.id} is not listed`),
+      check: (a, v) =>
+        Array.isArray(a['data']) && a['data'].some((p: { id?: unknown } | null) => p?.id === v.id)
+          ? undefined
+          : `project ${v.id} is not listed`,
     },
     {
       label: 'update it',
@@ -34,9 +37,24 @@ export const wxPushFlow = defineFlow<Values>({
       expect: '200',
       check: (a) => (dataOf(a)['statu'] === 1 ? undefined : 'data.statu is not 1 after the update'),
     },
-    { label: 'add it again: 16000', operationId: 'addPushProject', request: (v) => ({ body: { url: v.url, project: v.project } }), expect: '16000:exists' },
+    {
+      label: 'add it again: 16000',
+      operationId: 'addPushProject',
+      request: (v) => ({ body: { url: v.url, project: v.project } }),
+      expect: '16000:exists',
+    },
     { label: 'delete it', operationId: 'deletePushProject', request: (v) => ({ query: { id: v.id } }), expect: '200' },
-    { label: 'delete it again: 16000', operationId: 'deletePushProject', request: (v) => ({ query: { id: v.id } }), expect: '16000:missing' },
-    { label: 'receive an event', operationId: 'receive', request: () => ({ body: { app_key: 'verify', school_code: '45229', event: 'verify', raw_data: 'x' } }), expect: '200' },
+    {
+      label: 'delete it again: 16000',
+      operationId: 'deletePushProject',
+      request: (v) => ({ query: { id: v.id } }),
+      expect: '16000:missing',
+    },
+    {
+      label: 'receive an event',
+      operationId: 'receive',
+      request: () => ({ body: { app_key: 'verify', school_code: '45229', event: 'verify', raw_data: 'x' } }),
+      expect: '200',
+    },
   ],
 });

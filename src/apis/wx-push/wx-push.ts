@@ -77,7 +77,12 @@ export const wxPush: ApiModule = {
       key: 'id',
       schema: 'PushProject',
       description: 'push projects: { id, url, project, statu } (statu 0 有效 receives deliveries)',
-      complete: (partial, fake) => ({ statu: 0, project: fake.pushProjectName(), ...partial, id: typeof partial['id'] === 'bigint' ? partial['id'] : Number(partial['id']) }),
+      complete: (partial, fake) => ({
+        statu: 0,
+        project: fake.pushProjectName(),
+        ...partial,
+        id: typeof partial['id'] === 'bigint' ? partial['id'] : Number(partial['id']),
+      }),
     },
   },
   seed: () => ({}),
@@ -86,7 +91,8 @@ export const wxPush: ApiModule = {
   effects: {
     // The push targets are down: receive still answers success, every delivery is recorded as failed.
     'fail-deliveries': async ({ flags, params }) => {
-      flags['fail-deliveries'] = typeof params['error'] === 'string' ? params['error'] : 'connect ECONNREFUSED (simulated by scenario)';
+      flags['fail-deliveries'] =
+        typeof params['error'] === 'string' ? params['error'] : 'connect ECONNREFUSED (simulated by scenario)';
     },
   },
 };
