@@ -3,11 +3,13 @@
  * and lists every way they break the operation's contract. Parsing is defensive (size, depth,
  * prototype keys); nothing here throws on bad input. Knows nothing of sockets or state.
  */
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { parse as losslessParse } from 'lossless-json';
 import { FORM, JSON_TYPE } from './compile-parts.js';
 import { exactJson, integerInRange, type IntegerFormat } from './exact-json.js';
 import { joinPointer } from './json-pointer.js';
+import { failures, outsideMessage } from './schema-violations.js';
+export { closestBranches } from './schema-violations.js';
 import type { DeclaredResponse, JsonObject, Operation, Violation } from './types.js';
 
 export interface RawRequest {
@@ -101,104 +103,6 @@ function inspect(value: unknown, base: string, limits: ParseLimits, out: Violati
         stack.push({ v: child, depth: node.depth + 1, parent: node, key });
     }
   }
-}
-
-/** One violation per pointer and message: a schema can say the same thing twice (oneOf branches, type and format). */
-function unique(found: Violation[]): Violation[] {
-  if (found.length < 2) return found;
-  const seen = new Set<string>();
-  return found.filter((v) => {
-    const key = `${v.pointer}\u0000${v.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-/**
- * Keeps, for each failed `oneOf` / `anyOf`, only the errors of its closest branch (the one with the
- * fewest), and drops the combinator's own "must match a schema" line when a branch explains it: the
- * other branches' complaints (`/body/secret is not a documented field` for a renewal) are noise.
- */
-export function closestBranches(errors: readonly ErrorObject[]): ErrorObject[] {
-  let kept = [...errors];
-  const combinators = errors
-    .filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')
-    .sort((a, b) => a.schemaPath.length - b.schemaPath.length);
-  for (const c of combinators) {
-    if (!kept.includes(c)) continue;
-    const prefix = `${c.schemaPath}/`;
-    const branches = new Map<string, ErrorObject[]>();
-    for (const e of kept) {
-      if (!e.schemaPath.startsWith(prefix)) continue;
-      const branch = e.schemaPath.slice(prefix.length).split('/')[0]!;
-      const list = branches.get(branch);
-      if (list) list.push(e);
-      else branches.set(branch, [e]);
-    }
-    if (!branches.size) continue;
-    let best: ErrorObject[] | undefined;
-    for (const list of branches.values()) if (!best || list.length < best.length) best = list;
-    kept = kept.filter((e) => e !== c && (!e.schemaPath.startsWith(prefix) || best!.includes(e)));
-  }
-  return kept;
-}
-
-/** What an integer outside its width is told: `is outside int64 (-9223372036854775808 to 9223372036854775807)`. */
-function outsideMessage(format: IntegerFormat): string {
-  return `is outside ${format} (${format === 'int32' ? '-2147483648 to 2147483647' : '-9223372036854775808 to 9223372036854775807'})`;
-}
-
-const isIntegerFormat = (e: ErrorObject): boolean =>
-  e.keyword === 'format' &&
-  ((e.params as { format?: string }).format === 'int32' || (e.params as { format?: string }).format === 'int64');
-
-function ajvViolations(errors: ErrorObject[] | null | undefined, base: string, side: Violation['side']): Violation[] {
-  let list = errors ?? [];
-  // A value that is not an integer at all is told so once: its int32/int64 format failure says nothing more.
-  if (list.some(isIntegerFormat))
-    list = list.filter(
-      (e) => !isIntegerFormat(e) || !list.some((t) => t.keyword === 'type' && t.instancePath === e.instancePath),
-    );
-  return (list.some((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf') ? closestBranches(list) : list).map((e) => {
-    let pointer = base + e.instancePath;
-    let message = e.message ?? 'is invalid';
-    if (isIntegerFormat(e)) {
-      message = outsideMessage((e.params as { format: IntegerFormat }).format);
-    } else if (e.keyword === 'required') {
-      pointer += joinPointer((e.params as { missingProperty: string }).missingProperty);
-      message = 'is required';
-    } else if (e.keyword === 'additionalProperties') {
-      const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      pointer += joinPointer(extra);
-      message = 'is not a documented field';
-    } else if (e.keyword === 'enum') {
-      message = `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`;
-    }
-    return { side, pointer, message, rule: e.keyword };
-  });
-}
-
-/**
- * The violations of a value its validator just refused. One holding BigInts (exact integers beyond 2^53)
- * is judged again on its validation copy (exact-json.ts), so only the failure path pays for them.
- * `flagged` pointers already have their own violation and get no second one from the schema.
- */
-function failures(
-  validate: ValidateFunction,
-  data: unknown,
-  base: string,
-  side: Violation['side'],
-  flagged?: Set<string>,
-): Violation[] {
-  const outside: string[] = [];
-  if (exactJson.holdsBigInt(data) && validate(exactJson.forValidation(data, outside))) return [];
-  const found = ajvViolations(validate.errors, base, side);
-  if (outside.length) {
-    const beyond = new Set(outside.map((p) => base + p));
-    for (const v of found) if (beyond.has(v.pointer)) v.message = outsideMessage('int64');
-  }
-  return unique(flagged?.size ? found.filter((v) => !flagged.has(v.pointer)) : found);
 }
 
 function run(
@@ -336,6 +240,112 @@ function arrayValues(params: Array<{ name: string; explode: boolean }>, search: 
   }
 }
 
+/** The declared header parameters, checked (a document's; none of the four APIs declares any). */
+function checkHeaders(op: Operation, raw: RawRequest, violations: Violation[]): void {
+  const declared = op.headerParams;
+  if (!declared || !raw.headers) return;
+  const headers: JsonObject = {};
+  for (const name of declared.names) {
+    const v = raw.headers[name];
+    if (v !== undefined) headers[name] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  run(declared.validate, headers, '/headers', violations);
+}
+
+/** A JSON body parsed and checked: an object (or, where the document allows, any JSON value). */
+function jsonBody(op: Operation, text: string, limits: ParseLimits, violations: Violation[]): JsonObject | undefined {
+  let parsed: unknown;
+  try {
+    parsed = exactJson.parse(text);
+  } catch (e) {
+    violations.push({
+      side: 'request',
+      pointer: '/body',
+      message: `malformed JSON: ${parseError(text, e)}`,
+      rule: 'json-parse',
+    });
+    return undefined;
+  }
+  inspect(parsed, '/body', limits, violations);
+  // Any JSON value its schema allows (an array of users, a string) where the document lets it be.
+  if (!op.anyJsonBody && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+    violations.push({ side: 'request', pointer: '/body', message: 'must be a JSON object', rule: 'type' });
+    return undefined;
+  }
+  run(op.validateBody, parsed, '/body', violations);
+  return parsed as JsonObject;
+}
+
+/** A form body parsed and checked; its JSON fields parsed in place (their violations apart: they have their own code). */
+function formBody(
+  op: Operation,
+  text: string,
+  limits: ParseLimits,
+  violations: Violation[],
+  jsonViolations: Violation[],
+): JsonObject {
+  const body = parseSearch(text, limits, violations, '/body');
+  run(op.validateBody, body, '/body', violations, exactIntegers(body, op.integerFields.body, '/body', violations));
+  for (const field of op.jsonFields) {
+    const value = body[field.name];
+    if (typeof value !== 'string') continue;
+    const pointer = '/body' + joinPointer(field.name);
+    try {
+      const parsed: unknown = exactJson.parse(value);
+      const before = jsonViolations.length;
+      inspect(parsed, pointer, limits, jsonViolations);
+      if (jsonViolations.length === before) run(field.validate, parsed, pointer, jsonViolations);
+      body[field.name] = parsed;
+    } catch (e) {
+      jsonViolations.push({
+        side: 'request',
+        pointer,
+        message: `malformed JSON: ${parseError(value, e)}`,
+        rule: 'json-parse',
+      });
+    }
+  }
+  return body;
+}
+
+/** The request body by the operation's kind, after its presence and media type are checked. */
+function requestBody(
+  op: Operation,
+  raw: RawRequest,
+  limits: ParseLimits,
+  violations: Violation[],
+  jsonViolations: Violation[],
+): JsonObject | undefined {
+  if (op.bodyKind === 'none') return undefined;
+  const text = raw.body ?? '';
+  const expected = op.bodyKind === 'json' ? JSON_TYPE : FORM;
+  const actual = mediaType(raw.contentType);
+  if (isBlank(text)) {
+    if (op.bodyRequired)
+      violations.push({
+        side: 'request',
+        pointer: '/body',
+        message: `a ${expected} body is required`,
+        rule: 'required-body',
+      });
+    return undefined;
+  }
+  // A body the document lets be any JSON may come as any JSON media type: application/vnd.api+json, application/merge-patch+json.
+  const anyJson =
+    op.anyJsonBody &&
+    op.bodyKind === 'json' &&
+    actual !== undefined &&
+    /^application\/(?:[\w.-]+\+)?json$/.test(actual);
+  if (actual !== expected && !anyJson) {
+    const message = `Content-Type must be ${expected}${actual ? `, got ${actual}` : ' (none sent)'}`;
+    violations.push({ side: 'request', pointer: '/body', message, rule: 'content-type' });
+    return undefined;
+  }
+  return op.bodyKind === 'json'
+    ? jsonBody(op, text, limits, violations)
+    : formBody(op, text, limits, violations, jsonViolations);
+}
+
 export function validateRequest(
   op: Operation,
   raw: RawRequest,
@@ -345,15 +355,7 @@ export function validateRequest(
   const jsonViolations: Violation[] = [];
   const query = parseSearch(raw.search, limits, violations, '/query');
   if (op.arrayQuery) arrayValues(op.arrayQuery, raw.search, query);
-  const declared = op.headerParams;
-  if (declared && raw.headers) {
-    const headers: JsonObject = {};
-    for (const name of declared.names) {
-      const v = raw.headers[name];
-      if (v !== undefined) headers[name] = Array.isArray(v) ? v.join(', ') : v;
-    }
-    run(declared.validate, headers, '/headers', violations);
-  }
+  checkHeaders(op, raw, violations);
   run(
     op.validateQuery,
     query,
@@ -363,77 +365,7 @@ export function validateRequest(
   );
   const params: JsonObject = { ...raw.params };
   run(op.validatePath, params, '/path', violations, exactIntegers(params, op.integerFields.path, '/path', violations));
-
-  let body: JsonObject | undefined;
-  const text = raw.body ?? '';
-  if (op.bodyKind !== 'none') {
-    const expected = op.bodyKind === 'json' ? JSON_TYPE : FORM;
-    const actual = mediaType(raw.contentType);
-    if (isBlank(text)) {
-      if (op.bodyRequired)
-        violations.push({
-          side: 'request',
-          pointer: '/body',
-          message: `a ${expected} body is required`,
-          rule: 'required-body',
-        });
-    } else if (
-      actual !== expected &&
-      !(op.anyJsonBody && op.bodyKind === 'json' && actual && /^application\/(?:[\w.-]+\+)?json$/.test(actual))
-    ) {
-      // (A body the document lets be any JSON may come as any JSON media type: application/vnd.api+json, application/merge-patch+json.)
-      violations.push({
-        side: 'request',
-        pointer: '/body',
-        message: `Content-Type must be ${expected}${actual ? `, got ${actual}` : ' (none sent)'}`,
-        rule: 'content-type',
-      });
-    } else if (op.bodyKind === 'json') {
-      try {
-        const parsed: unknown = exactJson.parse(text);
-        inspect(parsed, '/body', limits, violations);
-        if (op.anyJsonBody) {
-          // Any JSON value its schema allows (an array of users, a string).
-          body = parsed as JsonObject;
-          run(op.validateBody, body, '/body', violations);
-        } else if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-          violations.push({ side: 'request', pointer: '/body', message: 'must be a JSON object', rule: 'type' });
-        } else {
-          body = parsed as JsonObject;
-          run(op.validateBody, body, '/body', violations);
-        }
-      } catch (e) {
-        violations.push({
-          side: 'request',
-          pointer: '/body',
-          message: `malformed JSON: ${parseError(text, e)}`,
-          rule: 'json-parse',
-        });
-      }
-    } else {
-      body = parseSearch(text, limits, violations, '/body');
-      run(op.validateBody, body, '/body', violations, exactIntegers(body, op.integerFields.body, '/body', violations));
-      for (const field of op.jsonFields) {
-        const value = body[field.name];
-        if (typeof value !== 'string') continue;
-        const pointer = '/body' + joinPointer(field.name);
-        try {
-          const parsed: unknown = exactJson.parse(value);
-          const before = jsonViolations.length;
-          inspect(parsed, pointer, limits, jsonViolations);
-          if (jsonViolations.length === before) run(field.validate, parsed, pointer, jsonViolations);
-          body[field.name] = parsed;
-        } catch (e) {
-          jsonViolations.push({
-            side: 'request',
-            pointer,
-            message: `malformed JSON: ${parseError(value, e)}`,
-            rule: 'json-parse',
-          });
-        }
-      }
-    }
-  }
+  const body = requestBody(op, raw, limits, violations, jsonViolations);
   const found = jsonViolations.length ? [...violations, ...jsonViolations] : violations;
   const all = found.length > limits.maxViolations ? found.slice(0, limits.maxViolations) : found;
   const errorKey = violations.length ? op.paramError : jsonViolations.length ? op.jsonError : undefined;

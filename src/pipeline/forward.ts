@@ -58,8 +58,8 @@ export function forwardedHeaders(req: IncomingMessage): Record<string, string> {
  * the client as it streamed because it was larger (issue 25, finding 10: a 700 MB answer buffered whole
  * took the proxy to 2.2 GB). A relayed answer keeps only its first bytes, as a preview.
  */
-type UpstreamBody =
-  { kind: 'whole'; bytes: Buffer } | { kind: 'relayed'; bytes: number; preview: Buffer; broken?: string };
+type RelayedBody = { kind: 'relayed'; bytes: number; preview: Buffer; broken?: string };
+type UpstreamBody = { kind: 'whole'; bytes: Buffer } | RelayedBody;
 
 const PREVIEW_BYTES = 1024;
 
@@ -184,6 +184,42 @@ async function exchange(
   }
 }
 
+/** No answer from the upstream: 502, a network violation unless the client gave up first. */
+function unreachable(call: Call, target: string, up: Extract<Exchanged, { kind: 'failed' }>): Answer {
+  // A client that gave up first says nothing about the upstream: no violation then.
+  if (!up.clientLeft) {
+    call.violations.push({
+      side: 'response',
+      pointer: '',
+      rule: 'network',
+      message: `upstream unreachable: ${up.message}`,
+    });
+  }
+  const text = JSON.stringify(
+    up.clientLeft
+      ? { error: 'client_closed', message: 'the client closed the connection before the upstream answered' }
+      : { error: 'bad_gateway', message: `contract-mock proxy could not reach ${target}: ${up.message}` },
+  );
+  return { status: 502, headers: {}, body: undefined, text, contentType: 'application/json', unchecked: true };
+}
+
+/** An answer relayed past --max-body, not validated: the record says so, with the first bytes as a preview. */
+function relayedAnswer(w: Walk, call: Call, up: Extract<Exchanged, { kind: 'answer' }>, relayed: RelayedBody): Answer {
+  const why = relayed.broken ? `; ${relayed.broken}` : '';
+  // The upstream broke off: the one network violation (nothing else was checked).
+  if (relayed.broken && !relayed.broken.startsWith('the client')) {
+    call.violations.push({
+      side: 'response',
+      pointer: '',
+      rule: 'network',
+      message: `${relayed.broken} after ${relayed.bytes} bytes`,
+    });
+  }
+  const text = `(${relayed.bytes} bytes relayed, over the ${w.limits.maxBodyBytes}-byte --max-body: too large to validate${why}) ${textIn(relayed.preview, up.contentType)}`;
+  const { status, headers, contentType } = up;
+  return { status, headers, body: undefined, text, unchecked: true, ...(contentType !== undefined && { contentType }) };
+}
+
 /** The upstream's answer as the call's answer: sent by respond when whole, already on its way when relayed (`sent`). */
 export async function forward(
   w: Walk,
@@ -193,58 +229,14 @@ export async function forward(
 ): Promise<{ answer: Answer; sent: boolean }> {
   const { method, url } = requestTarget(call.req);
   const raw = call.body.raw;
-  const up = await exchange(
-    f.target + url,
-    { method, headers: forwardedHeaders(call.req), body: raw?.length ? raw : undefined },
-    res,
-    w.limits.maxBodyBytes,
-    f.timeoutMs,
-  );
-  if (up.kind === 'failed') {
-    // A client that gave up first says nothing about the upstream: no violation then.
-    if (!up.clientLeft)
-      call.violations.push({
-        side: 'response',
-        pointer: '',
-        rule: 'network',
-        message: `upstream unreachable: ${up.message}`,
-      });
-    const text = JSON.stringify(
-      up.clientLeft
-        ? { error: 'client_closed', message: 'the client closed the connection before the upstream answered' }
-        : { error: 'bad_gateway', message: `contract-mock proxy could not reach ${f.target}: ${up.message}` },
-    );
-    return {
-      answer: { status: 502, headers: {}, body: undefined, text, contentType: 'application/json', unchecked: true },
-      sent: false,
-    };
-  }
+  const init = { method, headers: forwardedHeaders(call.req), body: raw?.length ? raw : undefined };
+  const up = await exchange(f.target + url, init, res, w.limits.maxBodyBytes, f.timeoutMs);
+  if (up.kind === 'failed') return { answer: unreachable(call, f.target, up), sent: false };
   const { status, contentType, headers } = up;
   delete headers['content-type'];
   if (up.body.kind === 'relayed') {
-    // Relayed, not validated: the record says so, with the first bytes as a preview (no violation: nothing was checked).
-    const relayed = up.body;
-    const why = relayed.broken ? `; ${relayed.broken}` : '';
-    if (relayed.broken && !relayed.broken.startsWith('the client'))
-      call.violations.push({
-        side: 'response',
-        pointer: '',
-        rule: 'network',
-        message: `${relayed.broken} after ${relayed.bytes} bytes`,
-      });
-    f.onRelayed?.(call, relayed.bytes);
-    const text = `(${relayed.bytes} bytes relayed, over the ${w.limits.maxBodyBytes}-byte --max-body: too large to validate${why}) ${textIn(relayed.preview, contentType)}`;
-    return {
-      answer: {
-        status,
-        headers,
-        body: undefined,
-        text,
-        unchecked: true,
-        ...(contentType !== undefined && { contentType }),
-      },
-      sent: true,
-    };
+    f.onRelayed?.(call, up.body.bytes);
+    return { answer: relayedAnswer(w, call, up, up.body), sent: true };
   }
   // The upstream's bytes go back as they came; the checks read them in the charset its Content-Type declares.
   const text = textIn(up.body.bytes, contentType);
@@ -258,15 +250,13 @@ export async function forward(
     code = check.code;
   }
   f.onForwarded?.(call, { status, contentType, text, body, code });
-  return {
-    answer: {
-      status,
-      headers,
-      body,
-      bytes: up.body.bytes,
-      unchecked: true,
-      ...(contentType !== undefined && { contentType }),
-    },
-    sent: false,
+  const answer: Answer = {
+    status,
+    headers,
+    body,
+    bytes: up.body.bytes,
+    unchecked: true,
+    ...(contentType !== undefined && { contentType }),
   };
+  return { answer, sent: false };
 }

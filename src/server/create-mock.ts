@@ -163,16 +163,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const seed = options.seed ?? 1;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const { registry, records, starting } = await scenariosAndSeed(options, modules, seed, log);
-  const storeOptions = {
-    clock: options.clock ?? systemClock,
-    seed: () => starting,
-    maxSessions: options.maxSessions,
-    sessionIdleMs: options.sessionIdleMs,
-    maxRecordsPerSession: options.maxRecordsPerSession,
-    maxStateBytes: options.maxStateBytes,
-    maxStoreBytes: options.maxStoreBytes,
-    log,
-  };
+  const storeOptions = storeOptionsOf(options, starting, log);
   const backends = await chooseBackends(options, storeOptions);
   const { store, journal } = backends;
   // One lock for the API calls and the admin API's writes: every write to a session happens under it.
@@ -187,42 +178,15 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     allowHosts: options.allowHosts,
     listenHost: options.listenHost,
   });
-  const pipeline = createPipeline({
-    contract: options.contract,
-    modules,
-    store,
-    seed,
-    limits,
-    delivery: {
-      timeoutMs: 5000,
-      maxBodyBytes: 1024 * 1024,
-      maxPerCall: DEFAULT_MAX_DELIVERIES,
-      listening: () => listenAddresses(server),
-      ...options.delivery,
-    },
-    ...journalHooks(journal, tally, options.onCall),
-    locks,
-    log,
-    scenarios: registry,
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    corsHeaders,
-    httpStatus: options.httpStatus ?? 'documented',
-    restState: options.restState ?? 'overlay',
-  });
+  const pipeline = pipelineOf(options, { modules, store, journal, seed, limits, tally, locks, registry, log }, () =>
+    listenAddresses(server),
+  );
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
   const adminOptions: MockAdminOptions = {
+    ...{ modules, store, locks, seed, records, journal, registry, startedAt, log },
     contract: options.contract,
-    modules,
-    store,
-    locks,
-    seed,
-    records,
-    journal,
-    registry,
-    startedAt,
-    log,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     httpStatus: options.httpStatus ?? 'documented',
   };
   const { admin, metrics, rebuildAdmin } = lazyAdmin(adminOptions, tally);
@@ -258,20 +222,7 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const specs = options.watchSpecs?.length
     ? new SpecWatcher(options.contract, options.watchSpecs, useContract, log).watch()
     : undefined;
-  const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
-  answerClientErrors(server, options.contract, options.maxHeaderBytes ?? 16 * 1024);
-  server.on('close', () => {
-    registry.close();
-    specs?.close();
-  });
-  const close = (): void => {
-    registry.close();
-    specs?.close();
-    for (const res of pipeline.hanging()) res.destroy();
-    pipeline.close();
-  };
-  const shutdown = (graceMs = 10_000): Promise<void> =>
-    gracefulShutdown({ server, pipeline, journal, store, close }, graceMs);
+  const { server, close, shutdown } = serverOf(options, listener, { registry, specs, pipeline, journal, store });
   return {
     get contract() {
       return contract;
@@ -287,6 +238,80 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     close,
     shutdown,
   };
+}
+
+/** The node:http server around the listener, and how it closes (at once, or gracefully). */
+function serverOf(
+  options: MockOptions,
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  parts: {
+    registry: ScenarioRegistry;
+    specs: SpecWatcher | undefined;
+    pipeline: Pipeline;
+    journal: CallJournal;
+    store: Store;
+  },
+) {
+  const { registry, specs, pipeline, journal, store } = parts;
+  const server = createHttpServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, listener);
+  answerClientErrors(server, options.contract, options.maxHeaderBytes ?? 16 * 1024);
+  server.on('close', () => {
+    registry.close();
+    specs?.close();
+  });
+  const close = (): void => {
+    registry.close();
+    specs?.close();
+    for (const res of pipeline.hanging()) res.destroy();
+    pipeline.close();
+  };
+  const shutdown = (graceMs = 10_000): Promise<void> =>
+    gracefulShutdown({ server, pipeline, journal, store, close }, graceMs);
+  return { server, close, shutdown };
+}
+
+/** The store's options from the mock's: the clock, the dump every session starts from, the session and byte caps. */
+function storeOptionsOf(options: MockOptions, starting: SessionDump, log: (m: string) => void) {
+  return {
+    clock: options.clock ?? systemClock,
+    seed: () => starting,
+    maxSessions: options.maxSessions,
+    sessionIdleMs: options.sessionIdleMs,
+    maxRecordsPerSession: options.maxRecordsPerSession,
+    maxStateBytes: options.maxStateBytes,
+    maxStoreBytes: options.maxStoreBytes,
+    log,
+  };
+}
+
+/** The pipeline for API calls over the backends chosen (`listening`: where the server listens, once it does). */
+function pipelineOf(
+  options: MockOptions,
+  parts: Pick<PipelineOptions, 'modules' | 'store' | 'seed' | 'limits' | 'locks' | 'log'> & {
+    journal: CallJournal;
+    tally: CallTally;
+    registry: ScenarioRegistry;
+  },
+  listening: () => ListenAddress[],
+): Pipeline {
+  const { journal, tally, registry, ...shared } = parts;
+  return createPipeline({
+    ...shared,
+    contract: options.contract,
+    delivery: {
+      timeoutMs: 5000,
+      maxBodyBytes: 1024 * 1024,
+      maxPerCall: DEFAULT_MAX_DELIVERIES,
+      listening,
+      ...options.delivery,
+    },
+    ...journalHooks(journal, tally, options.onCall),
+    scenarios: registry,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    corsHeaders,
+    httpStatus: options.httpStatus ?? 'documented',
+    restState: options.restState ?? 'overlay',
+  });
 }
 
 /**
