@@ -78,12 +78,12 @@ class TallyHistogram extends Histogram<'api'> {
   }
 }
 
-/** One mock's registry over its tally; `render` takes the backends' figures of this scrape. */
-export function createMetrics(tally: CallTally): MockMetrics {
-  const registry = new Registry();
-  let snapshot: MockSnapshot | undefined;
-  const registers = [registry];
+/** Reads the backends' figures of the scrape under way (none before the first). */
+type CurrentSnapshot = () => MockSnapshot | undefined;
 
+/** Registers the tally's call counters (calls, violating calls, violations) and its latency histogram. */
+function registerCallMetrics(registry: Registry, tally: CallTally): void {
+  const registers = [registry];
   /** A counter per call figure of the tally, set from it on each scrape. */
   const callCounter = (
     name: string,
@@ -116,7 +116,11 @@ export function createMetrics(tally: CallTally): MockMetrics {
     'violations',
   );
   new TallyHistogram(tally, registry);
+}
 
+/** Registers the sessions', journal's and persistence's figures, read from each scrape's snapshot. */
+function registerBackendFigures(registry: Registry, current: CurrentSnapshot): void {
+  const registers = [registry];
   /** A gauge (or a counter, for a running total) of one backend figure; left at its last value while the figure is unknown. */
   const figure = (
     kind: 'gauge' | 'counter',
@@ -125,6 +129,7 @@ export function createMetrics(tally: CallTally): MockMetrics {
     read: (s: MockSnapshot) => number | undefined,
   ): void => {
     const collect = function (this: Gauge | Counter): void {
+      const snapshot = current();
       const value = snapshot && read(snapshot);
       if (value === undefined) return;
       this.reset();
@@ -161,13 +166,17 @@ export function createMetrics(tally: CallTally): MockMetrics {
     'Files the mock cannot write (state.log, the journal): health says degraded while not 0',
     (s) => s.persistence.length,
   );
+}
 
+/** Registers whether the store answers, by backend, and the version serving. */
+function registerStoreAndInfo(registry: Registry, current: CurrentSnapshot): void {
   new Gauge({
     name: 'contract_mock_store_up',
     help: "Whether the store answers (1) or not (0), by backend (local: in this process's memory or --state folder); health says store-unavailable while 0",
     labelNames: ['backend'],
-    registers,
+    registers: [registry],
     collect(this: Gauge<'backend'>) {
+      const snapshot = current();
       if (!snapshot) return;
       this.reset();
       this.set(
@@ -180,13 +189,22 @@ export function createMetrics(tally: CallTally): MockMetrics {
     name: 'contract_mock_info',
     help: 'Always 1; the version of contract-mock serving',
     labelNames: ['version'],
-    registers,
+    registers: [registry],
   }).set({ version: packageVersion() }, 1);
+}
 
+/** One mock's registry over its tally; `render` takes the backends' figures of this scrape. */
+export function createMetrics(tally: CallTally): MockMetrics {
+  const registry = new Registry();
+  let snapshot: MockSnapshot | undefined;
+  const current = (): MockSnapshot | undefined => snapshot;
+  registerCallMetrics(registry, tally);
+  registerBackendFigures(registry, current);
+  registerStoreAndInfo(registry, current);
   return {
     contentType: registry.contentType,
-    render(current) {
-      snapshot = current;
+    render(latest) {
+      snapshot = latest;
       return registry.metrics();
     },
   };

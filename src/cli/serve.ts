@@ -56,6 +56,154 @@ export interface Serving {
   adminToken: string | undefined;
 }
 
+/** The value of a flag that must be a whole number above 0; a usage error otherwise. */
+function positive(command: string, name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) usageError(command, `${name} must be a whole number above 0, got ${value}`);
+  return n;
+}
+
+/** The --port to listen on, 0-65535 (0: a free port); a usage error otherwise. */
+function checkedPort(command: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(command, `--port must be 0-65535, got ${value}`);
+  return port;
+}
+
+/** The admin token (flag, environment or file), refused as missing when --host exposes the admin API off loopback. */
+function checkedAdminToken(command: string, options: ServeOptions): string | undefined {
+  const adminToken = secretOption(command, {
+    flag: '--admin-token',
+    value: options.adminToken,
+    env: 'CONTRACT_MOCK_ADMIN_TOKEN',
+    fileFlag: '--admin-token-file',
+    file: options.adminTokenFile,
+  });
+  refuseExposedHost(options.host, adminToken);
+  return adminToken;
+}
+
+/** Refuses a --scenarios folder that cannot be read, a --state folder or --journal file that cannot be written. */
+function checkPaths(command: string, options: ServeOptions): void {
+  for (const dir of options.scenarios) inputDir(command, '--scenarios', dir);
+  if (options.state) outputDir(command, '--state', options.state);
+  if (options.journal) outputFile(command, '--journal', options.journal);
+}
+
+/** The webhook destinations --allow-delivery allows; a usage error naming the one that does not parse. */
+function checkedAllowList(command: string, options: ServeOptions): DeliveryAllowList {
+  try {
+    return deliveryAllowList(options.allowDelivery);
+  } catch (e) {
+    return usageError(command, (e as Error).message);
+  }
+}
+
+/** The Redis URL (--redis, else $REDIS_URL), if any, checked with --state and --redis-prefix; exit 2 on a mistake. */
+function checkedRedisUrl(options: ServeOptions): string | undefined {
+  const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
+  if (!redisUrl) return undefined;
+  const problem = redisUrlProblem(redisUrl);
+  if (problem) {
+    console.error(`contract-mock: --redis: ${problem}`);
+    process.exit(2);
+  }
+  if (options.state) {
+    console.error(
+      'contract-mock: --redis and --state both keep the state; choose one (--redis to share it between instances)',
+    );
+    process.exit(2);
+  }
+  if (!/^[\x21-\x7e]{1,64}$/.test(options.redisPrefix) || /[{}]/.test(options.redisPrefix)) {
+    console.error(
+      `contract-mock: --redis-prefix must be 1-64 printable ASCII characters without spaces or braces, got "${options.redisPrefix}"`,
+    );
+    process.exit(2);
+  }
+  return redisUrl;
+}
+
+/** --http-status and --rest-state, each one of its two modes; a usage error otherwise. */
+function checkedModes(command: string, options: ServeOptions): Pick<MockOptions, 'httpStatus' | 'restState'> {
+  const { httpStatus, restState } = options;
+  if (httpStatus !== 'documented' && httpStatus !== 'mapped')
+    usageError(command, `--http-status must be documented or mapped, got ${httpStatus}`);
+  if (restState !== 'overlay' && restState !== 'strict')
+    usageError(command, `--rest-state must be overlay or strict, got ${restState}`);
+  return { httpStatus, restState };
+}
+
+/** The built-in contracts plus the --spec documents; a usage error naming a document that does not load. */
+async function loadServedContract(command: string, specs: string[]): Promise<Contract> {
+  try {
+    return await loadContract(specs);
+  } catch (e) {
+    return usageError(command, (e as Error).message);
+  }
+}
+
+/** The journal's retention and file: --journal-per-session, --journal-total, --journal-max-size, --journal-keep, --journal. */
+function journalLimits(command: string, options: ServeOptions): MockOptions['journal'] {
+  return {
+    maxPerSession: positive(command, '--journal-per-session', options.journalPerSession),
+    maxTotal: positive(command, '--journal-total', options.journalTotal),
+    rotateBytes: positive(command, '--journal-max-size', options.journalMaxSize),
+    keepFiles:
+      Number(options.journalKeep) >= 0 && Number.isInteger(Number(options.journalKeep))
+        ? Number(options.journalKeep)
+        : positive(command, '--journal-keep', options.journalKeep),
+    ...(options.journal && { file: options.journal }),
+  };
+}
+
+/** What one request may take: body, nesting, fields, time to arrive, answers held, answer size. */
+function requestLimits(command: string, options: ServeOptions): MockOptions['limits'] {
+  return {
+    maxBodyBytes: positive(command, '--max-body', options.maxBody),
+    maxDepth: positive(command, '--max-depth', options.maxDepth),
+    maxFields: positive(command, '--max-fields', options.maxFields),
+    requestTimeoutMs: positive(command, '--request-timeout', options.requestTimeout),
+    maxHeld: positive(command, '--max-held', options.maxHeld),
+    maxHoldMs: positive(command, '--max-hold', options.maxHold),
+    maxResponseBytes: positive(command, '--max-response', options.maxResponse),
+  };
+}
+
+/** How many sessions are held, how much state each and all keep, and how long one idles before it goes first. */
+function sessionLimits(
+  command: string,
+  options: ServeOptions,
+): Pick<MockOptions, 'maxSessions' | 'maxRecordsPerSession' | 'maxStateBytes' | 'maxStoreBytes' | 'sessionIdleMs'> {
+  return {
+    maxSessions: positive(command, '--max-sessions', options.maxSessions),
+    maxRecordsPerSession: positive(command, '--max-records', options.maxRecords),
+    maxStateBytes: positive(command, '--max-state-bytes', options.maxStateBytes),
+    maxStoreBytes: positive(command, '--max-store-bytes', options.maxStoreBytes),
+    sessionIdleMs:
+      Number(options.sessionIdle) >= 0
+        ? Number(options.sessionIdle) * 1000
+        : positive(command, '--session-idle', options.sessionIdle),
+  };
+}
+
+/** The shared Redis store at `url`: its key prefix, wait limit and session time to live. */
+function redisStore(command: string, options: ServeOptions, url: string): MockOptions['redis'] {
+  return {
+    url,
+    prefix: options.redisPrefix,
+    timeoutMs: positive(command, '--redis-timeout', options.redisTimeout),
+    sessionTtlMs: positive(command, '--redis-session-ttl', options.redisSessionTtl) * 1000,
+  };
+}
+
+/** The URL the mock listens at: the port it got (for --port 0, the free one), an IPv6 host in brackets. */
+function listeningUrl(mock: Mock, port: number, listenHost: string): string {
+  const address = mock.server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  const host = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+  return `http://${host}:${actual}`;
+}
+
 /**
  * Checks the options, starts the mock and resolves once it listens; every mistake (a bad flag, a missing folder,
  * the port in use) is one line `contract-mock COMMAND: ...` and exit 2. `onCall` is for `run`, which reports on the calls.
@@ -65,62 +213,14 @@ export async function startServing(
   options: ServeOptions,
   extra: Pick<MockOptions, 'onCall'> = {},
 ): Promise<Serving> {
-  const positive = (name: string, value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) usageError(command, `${name} must be a whole number above 0, got ${value}`);
-    return n;
-  };
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    usageError(command, `--port must be 0-65535, got ${options.port}`);
-  const adminToken = secretOption(command, {
-    flag: '--admin-token',
-    value: options.adminToken,
-    env: 'CONTRACT_MOCK_ADMIN_TOKEN',
-    fileFlag: '--admin-token-file',
-    file: options.adminTokenFile,
-  });
-  refuseExposedHost(options.host, adminToken);
-  for (const dir of options.scenarios) inputDir(command, '--scenarios', dir);
-  if (options.state) outputDir(command, '--state', options.state);
-  if (options.journal) outputFile(command, '--journal', options.journal);
-  let allow: DeliveryAllowList;
-  try {
-    allow = deliveryAllowList(options.allowDelivery);
-  } catch (e) {
-    usageError(command, (e as Error).message);
-  }
-  const redisUrl = options.redis ?? (process.env['REDIS_URL'] || undefined);
-  if (redisUrl) {
-    const problem = redisUrlProblem(redisUrl);
-    if (problem) {
-      console.error(`contract-mock: --redis: ${problem}`);
-      process.exit(2);
-    }
-    if (options.state) {
-      console.error(
-        'contract-mock: --redis and --state both keep the state; choose one (--redis to share it between instances)',
-      );
-      process.exit(2);
-    }
-    if (!/^[\x21-\x7e]{1,64}$/.test(options.redisPrefix) || /[{}]/.test(options.redisPrefix)) {
-      console.error(
-        `contract-mock: --redis-prefix must be 1-64 printable ASCII characters without spaces or braces, got "${options.redisPrefix}"`,
-      );
-      process.exit(2);
-    }
-  }
-  if (options.httpStatus !== 'documented' && options.httpStatus !== 'mapped')
-    usageError(command, `--http-status must be documented or mapped, got ${options.httpStatus}`);
-  if (options.restState !== 'overlay' && options.restState !== 'strict')
-    usageError(command, `--rest-state must be overlay or strict, got ${options.restState}`);
+  const port = checkedPort(command, options.port);
+  const adminToken = checkedAdminToken(command, options);
+  checkPaths(command, options);
+  const allow = checkedAllowList(command, options);
+  const redisUrl = checkedRedisUrl(options);
+  const modes = checkedModes(command, options);
   const scenarioDirs = [defaultScenariosDir(), ...options.scenarios];
-  let contract: Contract;
-  try {
-    contract = await loadContract(options.spec);
-  } catch (e) {
-    usageError(command, (e as Error).message);
-  }
+  const contract = await loadServedContract(command, options.spec);
   refuseInvalidScenarios(command, scenarioDirs, contract);
   const mock = await startMock({
     contract,
@@ -129,58 +229,23 @@ export async function startServing(
     corsOrigins: options.corsOrigin,
     allowHosts: options.allowHost,
     listenHost: options.host,
-    journal: {
-      maxPerSession: positive('--journal-per-session', options.journalPerSession),
-      maxTotal: positive('--journal-total', options.journalTotal),
-      rotateBytes: positive('--journal-max-size', options.journalMaxSize),
-      keepFiles:
-        Number(options.journalKeep) >= 0 && Number.isInteger(Number(options.journalKeep))
-          ? Number(options.journalKeep)
-          : positive('--journal-keep', options.journalKeep),
-      ...(options.journal && { file: options.journal }),
-    },
-    delivery: { allow, maxPerCall: positive('--max-deliveries', options.maxDeliveries) },
-    limits: {
-      maxBodyBytes: positive('--max-body', options.maxBody),
-      maxDepth: positive('--max-depth', options.maxDepth),
-      maxFields: positive('--max-fields', options.maxFields),
-      requestTimeoutMs: positive('--request-timeout', options.requestTimeout),
-      maxHeld: positive('--max-held', options.maxHeld),
-      maxHoldMs: positive('--max-hold', options.maxHold),
-      maxResponseBytes: positive('--max-response', options.maxResponse),
-    },
-    maxHeaderBytes: positive('--max-header-size', options.maxHeaderSize),
-    maxSessions: positive('--max-sessions', options.maxSessions),
-    maxRecordsPerSession: positive('--max-records', options.maxRecords),
-    maxStateBytes: positive('--max-state-bytes', options.maxStateBytes),
-    maxStoreBytes: positive('--max-store-bytes', options.maxStoreBytes),
-    sessionIdleMs:
-      Number(options.sessionIdle) >= 0
-        ? Number(options.sessionIdle) * 1000
-        : positive('--session-idle', options.sessionIdle),
+    journal: journalLimits(command, options),
+    delivery: { allow, maxPerCall: positive(command, '--max-deliveries', options.maxDeliveries) },
+    limits: requestLimits(command, options),
+    maxHeaderBytes: positive(command, '--max-header-size', options.maxHeaderSize),
+    ...sessionLimits(command, options),
     stateDir: options.state,
     scenarioDirs,
-    ...(redisUrl && {
-      redis: {
-        url: redisUrl,
-        prefix: options.redisPrefix,
-        timeoutMs: positive('--redis-timeout', options.redisTimeout),
-        sessionTtlMs: positive('--redis-session-ttl', options.redisSessionTtl) * 1000,
-      },
-    }),
+    ...(redisUrl && { redis: redisStore(command, options, redisUrl) }),
     activeScenarios: options.scenario,
     specFiles: options.spec,
     watchScenarios: true,
     watchSpecs: options.spec,
-    httpStatus: options.httpStatus,
-    restState: options.restState,
+    ...modes,
     ...extra,
   }).catch((e: Error) => usageError(command, e.message));
   await new Promise<void>((resolve) => listenOrExplain(command, mock.server, port, options.host, resolve));
-  const address = mock.server.address();
-  const actual = typeof address === 'object' && address ? address.port : port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { mock, url: `http://${host}:${actual}`, adminToken };
+  return { mock, url: listeningUrl(mock, port, options.host), adminToken };
 }
 
 /**
