@@ -73,12 +73,8 @@ const SIZE = { skipBlankLines: true, skipComments: true };
  * file is split (ESLint then holds the limit there as everywhere else).
  */
 const SIZE_TODO = {
-  'src/cli/serve.ts': { 'max-lines-per-function': 'startServing, 96 lines' },
   'src/contract/compile-served-spec.ts': { 'max-lines-per-function': 'compileServedSpec, 81 lines' },
   // Pushed over by the formatter (one argument a line).
-  'src/admin/metrics.ts': { 'max-lines-per-function': 'createMetrics, 106 lines' },
-  'src/cli/program.ts': { 'max-lines-per-function': 'serveOptions, 117 lines' },
-  'src/cli/verify.ts': { 'max-lines-per-function': 'verifyCommand, 90 lines' },
   'src/contract/lint-specs.ts': {
     'max-lines-per-function': 'lintSpecs 89, lintServedSpecs 109 lines',
     'max-lines': '475 lines',
