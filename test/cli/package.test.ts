@@ -3,7 +3,8 @@
  * empty project (no devDependencies there), then `npx contract-mock --version`, `npx contract-mock serve` (four
  * APIs, built-in scenarios, dashboard), `npx contract-mock run`, `startMock` from 'contract-mock', and
  * `import { MockClient } from 'contract-mock/client'`, run and type-checked, and `npx contract-mock lint` on the
- * project's own document, without Spectral and then with Spectral installed in the project.
+ * project's own document, without Spectral and then with Spectral installed in the project; and the vitest and jest
+ * examples of docs/guides/ci.md ("The mock inside your test runner"), written out exactly as the page has them.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -17,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { freePort } from '../helpers/free-port.js';
@@ -113,6 +114,39 @@ function serve(port: number): Promise<string> {
     child!.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child!.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
   });
+}
+
+/**
+ * The fenced blocks of docs/guides/ci.md tagged `js RUNNER-example file=PATH`, each written to `dir/PATH` as is; and
+ * the runner itself linked into `dir/node_modules` from this checkout's devDependencies (its registry metadata is not
+ * in the npm cache an offline install reads, as for Spectral below), so `npx RUNNER` finds it as in the user's project.
+ */
+function writeExample(runner: 'vitest' | 'jest', bin: string): string {
+  const page = readFileSync(join(root, 'docs', 'guides', 'ci.md'), 'utf8');
+  const blocks = [...page.matchAll(/^```js ([\w-]+) file=(\S+)\n([\s\S]*?)^```$/gm)].filter(
+    (m) => m[1] === `${runner}-example`,
+  );
+  const dir = join(project, `${runner}-example`);
+  for (const [, , file, text] of blocks) {
+    mkdirSync(dirname(join(dir, file!)), { recursive: true });
+    writeFileSync(join(dir, file!), text!);
+  }
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(join(root, 'node_modules', runner), join(dir, 'node_modules', runner));
+  symlinkSync(join('..', runner, bin), join(dir, 'node_modules', '.bin', runner));
+  return dir;
+}
+
+/** `npx RUNNER ARGS` in `dir`, without this vitest run's own VITEST_* variables; its status and all its output. */
+function runExample(dir: string, runner: string, ...args: string[]): { status: number | null; out: string } {
+  const env = Object.fromEntries(Object.entries(npmEnv).filter(([k]) => !k.startsWith('VITEST') && k !== 'TEST'));
+  const r = spawnSync('npx', ['--offline', runner, ...args], {
+    cwd: dir,
+    env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status, out: r.stdout + r.stderr };
 }
 
 describe('the packed package, installed into an empty project', () => {
@@ -257,6 +291,20 @@ export { failed, MockClientError };
     );
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
   });
+
+  test('the vitest example of docs/guides/ci.md runs as written: one mock from globalSetup, a session per test file', () => {
+    const dir = writeExample('vitest', 'vitest.mjs');
+    const { status, out } = runExample(dir, 'vitest', 'run');
+    expect(status, out).toBe(0);
+    expect(out).toMatch(/Tests\s+1 passed \(1\)/);
+  }, 180_000);
+
+  test('the jest example of docs/guides/ci.md runs as written: globalSetup/globalTeardown, the URL in process.env', () => {
+    const dir = writeExample('jest', join('bin', 'jest.js'));
+    const { status, out } = runExample(dir, 'jest');
+    expect(status, out).toBe(0);
+    expect(out).toMatch(/Tests:\s+1 passed, 1 total/);
+  }, 180_000);
 
   test('npx contract-mock lint --spec: says plainly when Spectral did not run (exit 1 with --strict), runs spectral:oas once the project installs Spectral; a bare lint names the shipped files it lints', () => {
     const lint = (...args: string[]) =>
