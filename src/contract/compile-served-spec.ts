@@ -74,11 +74,8 @@ function syntheticId(method: string, path: string): string {
     .replace(/-+$/, '')}`;
 }
 
-function securityOf(
-  requirements: unknown,
-  schemes: Record<string, JsonObject>,
-  where: string,
-): SecurityScheme[][] | undefined {
+/** The security alternatives an operation's requirements ask of a request, or undefined when one asks nothing. */
+function securityOf(requirements: unknown, schemes: Record<string, JsonObject>): SecurityScheme[][] | undefined {
   if (!Array.isArray(requirements) || requirements.length === 0) return undefined;
   const alternatives: SecurityScheme[][] = [];
   for (const requirement of requirements as JsonObject[]) {
@@ -213,6 +210,131 @@ function markBrokenExamples(
   }
 }
 
+/** An operation's parameters: the path item's, each replaced by the operation's own of the same name and location. */
+function effectiveParams(shared: JsonObject[], raw: JsonObject): JsonObject[] {
+  const own = (raw['parameters'] ?? []) as JsonObject[];
+  return [...shared.filter((p) => !own.some((o) => o['name'] === p['name'] && o['in'] === p['in'])), ...own];
+}
+
+/** The body an operation takes (JSON first, else a form) and its validator. */
+function compileBody(
+  content: Record<string, JsonObject>,
+  key: string,
+  source: Validators,
+): { bodyKind: BodyKind; validateBody?: ValidateFunction } {
+  const jsonType = Object.keys(content).find(isJsonMedia);
+  if (jsonType)
+    return {
+      bodyKind: 'json',
+      validateBody: source.get('strict', `${key}:body`, (content[jsonType]!['schema'] ?? {}) as JsonObject),
+    };
+  if (content['application/x-www-form-urlencoded'])
+    return {
+      bodyKind: 'form',
+      validateBody: source.get(
+        'coercing',
+        `${key}:body`,
+        (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject,
+      ),
+    };
+  return { bodyKind: 'none' };
+}
+
+/** The query parameters declared as arrays, with whether each is exploded (`?a=1&a=2`) or not (`?a=1,2`). */
+function arrayQueryOf(params: JsonObject[]): Array<{ name: string; explode: boolean }> {
+  return params
+    .filter((p) => p['in'] === 'query' && [(p['schema'] as JsonObject | undefined)?.['type']].flat().includes('array'))
+    .map((p) => ({ name: String(p['name']), explode: p['explode'] !== false }));
+}
+
+/** The header parameters an operation validates (Accept, Content-Type and Authorization are the pipeline's own). */
+function headerParamsOf(params: JsonObject[]): JsonObject[] {
+  return params.filter(
+    (p) =>
+      p['in'] === 'header' && !['accept', 'content-type', 'authorization'].includes(String(p['name']).toLowerCase()),
+  );
+}
+
+/** The route an operation is mounted at, as the route table matches it: `/ds-api/` is `/ds-api`. */
+function mountedPath(mount: string, path: string): string {
+  return (mount + path).length > 1 ? (mount + path).replace(/\/+$/, '') || '/' : mount + path;
+}
+
+/** What every operation of one served document shares while it is compiled. */
+interface ServedContext {
+  spec: SpecDocument;
+  dialect: ProblemDialect;
+  schemes: Record<string, JsonObject>;
+  validators: Validators;
+  problems: DocumentProblem[];
+}
+
+/** Compiles one operation of a served document: its validators, responses, security and the parameters it takes. */
+function compileServedOperation(
+  ctx: ServedContext,
+  at: { path: string; method: string; operationId: string; where: string },
+  raw: JsonObject,
+  params: JsonObject[],
+): Operation {
+  const { spec, dialect } = ctx;
+  const { path, method, operationId, where } = at;
+  const key = `${spec.api}/${operationId}`;
+  const site = { file: spec.file, operationId, pointer: joinPointer('paths', path, method) };
+  const source = tolerant(ctx.validators, where, site, ctx.problems);
+  const querySchema = objectSchema(params.filter((p) => p['in'] === 'query'));
+  const pathSchema = objectSchema(params.filter((p) => p['in'] === 'path'));
+  const requestBody = raw['requestBody'] as JsonObject | undefined;
+  const content = (requestBody?.['content'] ?? {}) as Record<string, JsonObject>;
+  const { bodyKind, validateBody } = compileBody(content, key, source);
+  const responses = compileResponses(raw, (status, schema) =>
+    source.get('strict', `${key}:response:${status}`, schema),
+  );
+  markBrokenExamples(responses, where, site, ctx.problems);
+  const arrayQuery = arrayQueryOf(params);
+  const headerParams = headerParamsOf(params);
+  const headerSchema = objectSchema(headerParams, true);
+  return {
+    api: spec.api,
+    operationId,
+    method: method.toUpperCase(),
+    path: mountedPath(spec.mount ?? '', path),
+    summary: (raw['summary'] as string | undefined) ?? operationId,
+    codes: [],
+    paramError: '422',
+    jsonError: '422',
+    envelope: 'default',
+    bodyKind,
+    bodyRequired: Boolean(requestBody?.['required']),
+    validateQuery: querySchema ? source.get('coercing', `${key}:query`, querySchema) : undefined,
+    validatePath: pathSchema ? source.get('coercing', `${key}:path`, pathSchema) : undefined,
+    validateBody,
+    integerFields: {
+      query: integerFieldsOf(querySchema),
+      path: integerFieldsOf(pathSchema),
+      body:
+        bodyKind === 'form'
+          ? integerFieldsOf(content['application/x-www-form-urlencoded']?.['schema'] as JsonObject | undefined)
+          : undefined,
+    },
+    anyJsonBody: true,
+    jsonFields: [],
+    raw,
+    dialect,
+    file: spec.file,
+    responses,
+    // An operation that documents no success answers its first documented response, as Prism does.
+    success: successOf(responses),
+    security: securityOf(raw['security'] ?? spec.document['security'], ctx.schemes),
+    ...(arrayQuery.length && { arrayQuery }),
+    ...(headerSchema && {
+      headerParams: {
+        names: headerParams.map((p) => String(p['name']).toLowerCase()),
+        validate: source.get('coercing', `${key}:headers`, headerSchema),
+      },
+    }),
+  };
+}
+
 /** The operations of one served document, mounted at its `servers` path. */
 export function compileServedSpec(
   spec: SpecDocument,
@@ -221,12 +343,11 @@ export function compileServedSpec(
   problems: DocumentProblem[] = [],
 ): { dialect: ProblemDialect; operations: Operation[] } {
   const doc = spec.document;
-  const dialect = servedDialect(spec.api);
-  const mount = spec.mount ?? '';
   const schemes = ((doc['components'] as JsonObject | undefined)?.['securitySchemes'] ?? {}) as Record<
     string,
     JsonObject
   >;
+  const ctx: ServedContext = { spec, dialect: servedDialect(spec.api), schemes, validators, problems };
   const ops: Operation[] = [];
   const shapes: ShapeInput[] = [];
   for (const [path, item] of Object.entries((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
@@ -241,90 +362,8 @@ export function compileServedSpec(
       if (seenIds.has(operationId))
         throw new Error(`${where}: operationId ${operationId} is also used by ${seenIds.get(operationId)}`);
       seenIds.set(operationId, where);
-      const key = `${spec.api}/${operationId}`;
-      const site = { file: spec.file, operationId, pointer: joinPointer('paths', path, method) };
-      const source = tolerant(validators, where, site, problems);
-      // An operation's parameter replaces a path item's one of the same name and location.
-      const own = (raw['parameters'] ?? []) as JsonObject[];
-      const params = [
-        ...shared.filter((p) => !own.some((o) => o['name'] === p['name'] && o['in'] === p['in'])),
-        ...own,
-      ];
-      const querySchema = objectSchema(params.filter((p) => p['in'] === 'query'));
-      const pathSchema = objectSchema(params.filter((p) => p['in'] === 'path'));
-      const requestBody = raw['requestBody'] as JsonObject | undefined;
-      const content = (requestBody?.['content'] ?? {}) as Record<string, JsonObject>;
-      const jsonType = Object.keys(content).find(isJsonMedia);
-      let bodyKind: BodyKind = 'none';
-      let validateBody: ValidateFunction | undefined;
-      if (jsonType) {
-        bodyKind = 'json';
-        validateBody = source.get('strict', `${key}:body`, (content[jsonType]!['schema'] ?? {}) as JsonObject);
-      } else if (content['application/x-www-form-urlencoded']) {
-        bodyKind = 'form';
-        validateBody = source.get(
-          'coercing',
-          `${key}:body`,
-          (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject,
-        );
-      }
-      const responses = compileResponses(raw, (status, schema) =>
-        source.get('strict', `${key}:response:${status}`, schema),
-      );
-      markBrokenExamples(responses, where, site, problems);
-      // An operation that documents no success answers its first documented response, as Prism does.
-      const success = successOf(responses);
-      const arrayQuery = params
-        .filter(
-          (p) => p['in'] === 'query' && [(p['schema'] as JsonObject | undefined)?.['type']].flat().includes('array'),
-        )
-        .map((p) => ({ name: String(p['name']), explode: p['explode'] !== false }));
-      const headerParams = params.filter(
-        (p) =>
-          p['in'] === 'header' &&
-          !['accept', 'content-type', 'authorization'].includes(String(p['name']).toLowerCase()),
-      );
-      const headerSchema = objectSchema(headerParams, true);
-      const op: Operation = {
-        api: spec.api,
-        operationId,
-        method: method.toUpperCase(),
-        // As the route table matches: `/ds-api/` is `/ds-api`.
-        path: (mount + path).length > 1 ? (mount + path).replace(/\/+$/, '') || '/' : mount + path,
-        summary: (raw['summary'] as string | undefined) ?? operationId,
-        codes: [],
-        paramError: '422',
-        jsonError: '422',
-        envelope: 'default',
-        bodyKind,
-        bodyRequired: Boolean(requestBody?.['required']),
-        validateQuery: querySchema ? source.get('coercing', `${key}:query`, querySchema) : undefined,
-        validatePath: pathSchema ? source.get('coercing', `${key}:path`, pathSchema) : undefined,
-        validateBody,
-        integerFields: {
-          query: integerFieldsOf(querySchema),
-          path: integerFieldsOf(pathSchema),
-          body:
-            bodyKind === 'form'
-              ? integerFieldsOf(content['application/x-www-form-urlencoded']?.['schema'] as JsonObject | undefined)
-              : undefined,
-        },
-        anyJsonBody: true,
-        jsonFields: [],
-        raw,
-        dialect,
-        file: spec.file,
-        responses,
-        success,
-        security: securityOf(raw['security'] ?? doc['security'], schemes, where),
-        ...(arrayQuery.length && { arrayQuery }),
-        ...(headerSchema && {
-          headerParams: {
-            names: headerParams.map((p) => String(p['name']).toLowerCase()),
-            validate: source.get('coercing', `${key}:headers`, headerSchema),
-          },
-        }),
-      };
+      const params = effectiveParams(shared, raw);
+      const op = compileServedOperation(ctx, { path, method, operationId, where }, raw, params);
       ops.push(op);
       shapes.push({
         op,
@@ -336,5 +375,5 @@ export function compileServedSpec(
   }
   if (ops.length === 0) throw new Error(`${spec.file}: the document has no operations to serve`);
   inferRestRoles(shapes);
-  return { dialect, operations: ops };
+  return { dialect: ctx.dialect, operations: ops };
 }

@@ -90,10 +90,16 @@ export function convertDocumentSchemas(doc: JsonObject): void {
   }
   for (const item of Object.values((doc['paths'] ?? {}) as Record<string, JsonObject>)) {
     if (!item || typeof item !== 'object') continue;
-    for (const p of (item['parameters'] ?? []) as JsonObject[]) (schemaOf(p), contentOf(p));
+    for (const p of (item['parameters'] ?? []) as JsonObject[]) {
+      schemaOf(p);
+      contentOf(p);
+    }
     for (const op of Object.values(item)) {
       if (!op || typeof op !== 'object' || Array.isArray(op)) continue;
-      for (const p of ((op as JsonObject)['parameters'] ?? []) as JsonObject[]) (schemaOf(p), contentOf(p));
+      for (const p of ((op as JsonObject)['parameters'] ?? []) as JsonObject[]) {
+        schemaOf(p);
+        contentOf(p);
+      }
       contentOf((op as JsonObject)['requestBody']);
       for (const r of Object.values(((op as JsonObject)['responses'] ?? {}) as Record<string, JsonObject>)) {
         contentOf(r);
