@@ -72,17 +72,19 @@ describe('docs/getting-started.md', () => {
     expect(page).toContain(`npm i -D ./contract-mock-${version}.tgz`);
   });
 
-  test.each(blocks.filter((b) => b.tag === 'test').map((b, i) => [i + 1, b.exit, b.expect, b.text] as const))(
-    'test block %i runs as written, exits %i and prints "%s"',
-    (_i, exit, expected, text) => {
+  // One test, the blocks in the page's order: the page is a walkthrough (a later block reports on the calls an
+  // earlier one made), so a shuffled run must not reorder them.
+  test("every test block runs as written, in the page's order, with its exit code and output", () => {
+    const tests = blocks.filter((b) => b.tag === 'test');
+    for (const [i, { exit, expect: expected, text }] of tests.entries()) {
       const run = spawnSync('sh', ['-c', text.replaceAll('127.0.0.1:4010', `127.0.0.1:${port}`)], {
         cwd: root,
         encoding: 'utf8',
         timeout: 60_000,
       });
-      expect(run.status, `${text}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(exit);
-      expect(run.stdout).toContain(expected);
-    },
-    60_000,
-  );
+      const where = `test block ${i + 1}: ${text}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
+      expect(run.status, where).toBe(exit);
+      expect(run.stdout, where).toContain(expected);
+    }
+  }, 240_000);
 });
