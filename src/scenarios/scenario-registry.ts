@@ -4,7 +4,8 @@
  * version and logs why.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { DebouncedWatcher } from './debounced-watcher.js';
 import { basename, dirname, join, relative } from 'node:path';
 import type { ApiModule } from '../apis/api-module.js';
 import type { Contract } from '../contract/compile-contract.js';
@@ -17,8 +18,7 @@ export const formatProblem = (p: ScenarioProblem): string => `${p.file}:${p.line
 export class ScenarioRegistry extends EventEmitter {
   private scenarios: Map<string, Scenario>;
   readonly problems: ScenarioProblem[];
-  private watchers: FSWatcher[] = [];
-  private timers = new Map<string, NodeJS.Timeout>();
+  private readonly watcher = new DebouncedWatcher((file) => this.reloadFile(file));
 
   constructor(
     private readonly dirs: string[],
@@ -93,29 +93,11 @@ export class ScenarioRegistry extends EventEmitter {
 
   /** Starts watching the folders for edits (debounced per file). */
   watch(): this {
-    for (const dir of this.dirs) {
-      if (!existsSync(dir)) continue;
-      const w = watch(dir, (_event, filename) => {
-        if (!filename || !/\.ya?ml$/.test(filename.toString())) return;
-        const file = join(dir, filename.toString());
-        clearTimeout(this.timers.get(file));
-        this.timers.set(
-          file,
-          setTimeout(() => {
-            this.timers.delete(file);
-            this.reloadFile(file);
-          }, 50),
-        );
-      });
-      w.unref();
-      this.watchers.push(w);
-    }
+    for (const dir of this.dirs) if (existsSync(dir)) this.watcher.watch(dir, (name) => /\.ya?ml$/.test(name));
     return this;
   }
 
   close(): void {
-    for (const w of this.watchers) w.close();
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.watchers = [];
+    this.watcher.close();
   }
 }

@@ -4,7 +4,7 @@
  * previous contract, with one log line. URLs are fetched once at start and not watched. Knows nothing of HTTP.
  */
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
+import { DebouncedWatcher } from '../scenarios/debounced-watcher.js';
 import { basename, dirname, resolve } from 'node:path';
 import type { Contract } from '../contract/compile-contract.js';
 import { contractWith } from '../contract/contract-cache.js';
@@ -13,8 +13,7 @@ import { isSpecUrl, loadServedSpec, type SpecDocument } from '../contract/load-s
 /** Events: `reload` (file, contract) once the new contract is in use; `invalid` (file, message) when the previous one is kept. */
 export class SpecWatcher extends EventEmitter {
   private readonly docs: Map<string, SpecDocument>;
-  private watchers: FSWatcher[] = [];
-  private timers = new Map<string, NodeJS.Timeout>();
+  private readonly watcher = new DebouncedWatcher((file) => void this.reload(file));
   /** Reloads run one at a time, in the order the edits came: each builds on the documents the last one kept. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -62,30 +61,11 @@ export class SpecWatcher extends EventEmitter {
     const byDir = new Map<string, Set<string>>();
     for (const key of this.docs.keys())
       if (!isSpecUrl(key)) byDir.set(dirname(key), (byDir.get(dirname(key)) ?? new Set()).add(basename(key)));
-    for (const [dir, names] of byDir) {
-      const w = watch(dir, (_event, filename) => {
-        const name = filename?.toString();
-        if (!name || !names.has(name)) return;
-        const file = resolve(dir, name);
-        clearTimeout(this.timers.get(file));
-        this.timers.set(
-          file,
-          setTimeout(() => {
-            this.timers.delete(file);
-            void this.reload(file);
-          }, 50),
-        );
-      });
-      w.unref();
-      this.watchers.push(w);
-    }
+    for (const [dir, names] of byDir) this.watcher.watch(dir, (name) => names.has(name));
     return this;
   }
 
   close(): void {
-    for (const w of this.watchers) w.close();
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.watchers = [];
-    this.timers.clear();
+    this.watcher.close();
   }
 }
