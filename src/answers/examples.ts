@@ -94,7 +94,10 @@ export function successAnswer(op: Operation, fake: FakeData): Answer {
   return fromResponse(success, statusOf(success, 200), fake);
 }
 
-/** `Prefer: code=404, example=notFound` (Prism's habit), for every operation; undefined when the header asks for neither. */
+/**
+ * `Prefer: code=404, example=notFound` (Prism's habit), for every operation, and `Prefer: code=40410` (a business code
+ * of an API with its own envelope: that entry's error envelope); undefined when the header asks for neither.
+ */
 export function preferredAnswer(
   op: Operation,
   header: string | undefined,
@@ -109,6 +112,11 @@ export function preferredAnswer(
   if (!prefs['code'] && !prefs['example']) return undefined;
   const responses = [...op.responses.values()];
   const candidates = prefs['code'] ? responses.filter((r) => r.status === prefs['code']) : responses;
+  // An API with its own envelope: `code` may name a business code of its catalogue (`Prefer: code=40410`).
+  const business =
+    prefs['code'] && !candidates.length && op.dialect.hasEnvelope ? op.dialect.entry(prefs['code']) : undefined;
+  if (business)
+    return { status: op.dialect.httpStatus(business.key), headers: {}, body: op.dialect.error(business.key, { op }) };
   if (prefs['code'] && !candidates.length)
     return {
       error: `${op.operationId} documents no response ${prefs['code']}; it has: ${responses.map((r) => r.status).join(', ') || 'none'}.`,

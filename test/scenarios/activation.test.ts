@@ -179,6 +179,15 @@ describe('Prefer (the Prism habit)', () => {
     );
   });
 
+  test('Prefer: code=<business code> answers that catalogue entry in the API envelope (a QA shortcut for one call)', async () => {
+    const res = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'code=10000');
+    expect([res.status, res.body]).toEqual([
+      200,
+      { success: false, message: '系统未知异常', code: '10000', data: null },
+    ]);
+    expect(res.headers['x-mock-violations']).toBeUndefined();
+  });
+
   test('Prefer names every example the code documents, or none', async () => {
     const missing = await request(m.listener).get('/wx/push/queryPushProject').set('Prefer', 'example=nope');
     expect([missing.status, missing.body.detail]).toEqual([

@@ -45,3 +45,19 @@ test('under --http-status mapped its codes leave with their x-http-status', asyn
   const ok = await request(m.listener).post(SAVE).send({ token: 't', lessonId: 'L-1', title: '数学' });
   expect([ok.status, ok.body.errcode]).toEqual([200, 0]);
 });
+
+test("Prefer: code=<business code> answers that catalogue entry in the document's envelope, journaled with its code", async () => {
+  const m = await servedMock([TIMETABLE]);
+  const res = await request(m.listener)
+    .post(SAVE)
+    .set('Prefer', 'code=4040')
+    .send({ token: 't', lessonId: 'L-9', title: '物理' });
+  expect([res.status, res.body]).toEqual([200, { errcode: 4040, errmsg: '课程不存在', payload: null }]);
+  expect(m.calls.at(-1)).toMatchObject({ response: { code: '4040' }, violations: [] });
+  // A code that is neither a documented status nor a catalogue entry is the no-such-example refusal.
+  const unknown = await request(m.listener)
+    .post(SAVE)
+    .set('Prefer', 'code=4999')
+    .send({ token: 't', lessonId: 'L-9', title: '物理' });
+  expect([unknown.status, unknown.type]).toEqual([400, 'application/problem+json']);
+});
