@@ -13,3 +13,4 @@ export { verifyTarget, type VerificationReport, type VerifyOptions } from './ver
 export { createProxy, type ProxyOptions } from './verify/proxy.js';
 export type { CallRecord } from './journal/call-record.js';
 export type { Violation } from './contract/types.js';
+export type { Handler, HandlerContext, FakeValues, Delivery } from './apis/api-module.js';

@@ -16,7 +16,7 @@ export const CONFIG_FILES = ['contract-mock.config.json', 'contract-mock.config.
 /** Options whose environment variable beats the file (the command line beats both); a command adds its own (serve: PORT). */
 const ENV_OF: Record<string, string> = { adminToken: 'CONTRACT_MOCK_ADMIN_TOKEN', redis: 'REDIS_URL' };
 /** Options naming files or folders: a relative path in the file is relative to the file's folder. */
-const PATHS = new Set(['scenarios', 'spec', 'state', 'journal', 'adminTokenFile', 'junit', 'json']);
+const PATHS = new Set(['scenarios', 'spec', 'handlers', 'state', 'journal', 'adminTokenFile', 'junit', 'json']);
 
 /** The config file to read: `--config FILE` (which must exist), else the one in the working directory, else none. */
 function findConfig(command: string, given: string | undefined): string | undefined {

@@ -29,6 +29,12 @@ function listenAndFileOptions(command: Command, port: Option): void {
       collect,
       [],
     )
+    .option(
+      '--handlers <file>',
+      'add or replace operation handlers from this ES module (named exports by operationId, typed Handler from contract-mock) for any served API (repeatable)',
+      collect,
+      [],
+    )
     .option('--state <dir>', 'keep state and journal on disk in DIR')
     .option(
       '--journal <file>',

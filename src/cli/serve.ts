@@ -8,12 +8,15 @@ import { inputDir, listenOrExplain, outputDir, outputFile, secretOption, usageEr
 import { deliveryAllowList, type DeliveryAllowList } from '../deliveries/delivery-allow-list.js';
 import { refuseExposedHost } from './exposed-host.js';
 import { redactedUrl, redisUrlProblem } from '../state/redis-connection.js';
+import type { Handler } from '../apis/api-module.js';
+import { loadHandlersFile, unknownOperationIds } from '../apis/plugin-handlers.js';
 
 export interface ServeOptions {
   port: string;
   host: string;
   scenario: string[];
   spec: string[];
+  handlers: string[];
   scenarios: string[];
   state?: string;
   journal?: string;
@@ -142,6 +145,25 @@ async function loadServedContract(command: string, specs: string[]): Promise<Con
   }
 }
 
+/**
+ * The --handlers files' handlers, later files overriding earlier ones; a file that does not load, exports something
+ * other than handlers or names an operationId no served document has is one line naming it, and exit 2.
+ */
+async function loadHandlers(
+  command: string,
+  files: string[] = [],
+  contract: Contract,
+): Promise<Record<string, Handler>> {
+  const handlers: Record<string, Handler> = {};
+  for (const file of files) {
+    const loaded = await loadHandlersFile(file).catch((e: Error) => usageError(command, `--handlers ${e.message}`));
+    const unknown = unknownOperationIds(contract, loaded);
+    if (unknown.length) usageError(command, `--handlers ${file}: no served operation has operationId "${unknown[0]}"`);
+    Object.assign(handlers, loaded);
+  }
+  return handlers;
+}
+
 /** The journal's retention and file: --journal-per-session, --journal-total, --journal-max-size, --journal-keep, --journal. */
 function journalLimits(command: string, options: ServeOptions): MockOptions['journal'] {
   return {
@@ -222,8 +244,10 @@ export async function startServing(
   const scenarioDirs = [defaultScenariosDir(), ...options.scenarios];
   const contract = await loadServedContract(command, options.spec);
   refuseInvalidScenarios(command, scenarioDirs, contract);
+  const handlers = await loadHandlers(command, options.handlers, contract);
   const mock = await startMock({
     contract,
+    handlers,
     seed: Number(options.seed),
     adminToken,
     corsOrigins: options.corsOrigin,

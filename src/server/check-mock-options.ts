@@ -51,6 +51,7 @@ const KINDS: Record<string, Kind> = {
   sleep: 'function',
   httpStatus: 'httpStatus',
   restState: 'restState',
+  handlers: 'object',
 };
 
 const WANTS: Record<Kind, string> = {

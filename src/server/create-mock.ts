@@ -5,7 +5,8 @@
  */
 import type { HttpStatusMode } from '../contract/served-spec.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ApiModule } from '../apis/api-module.js';
+import type { ApiModule, Handler } from '../apis/api-module.js';
+import { withHandlers } from '../apis/plugin-handlers.js';
 import { BUILTIN_APIS } from '../apis/builtin-apis.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { loadContract } from '../contract/contract-cache.js';
@@ -88,6 +89,8 @@ export interface MockOptions {
   httpStatus?: HttpStatusMode;
   /** Served documents: untouched items exist until deleted (`overlay`, the default) or only once created (`strict`; serve --rest-state). */
   restState?: RestStateMode;
+  /** Handlers by operationId, added over (or replacing) the built-ins' for any served operation (serve --handlers). */
+  handlers?: Record<string, Handler>;
 }
 
 export interface Mock {
@@ -160,6 +163,9 @@ async function scenariosAndSeed(
 
 export async function createMock(options: MockOptions): Promise<Mock> {
   const modules = new Map<ApiName, ApiModule>(API_MODULES.map((m) => [m.api, m]));
+  // Plug-in handlers merged once, for the API calls only (a served document's module carries nothing else):
+  // an unknown operationId throws before anything opens.
+  const handled = withHandlers(modules, options.contract, options.handlers);
   const seed = options.seed ?? 1;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const { registry, records, starting } = await scenariosAndSeed(options, modules, seed, log);
@@ -178,8 +184,10 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     allowHosts: options.allowHosts,
     listenHost: options.listenHost,
   });
-  const pipeline = pipelineOf(options, { modules, store, journal, seed, limits, tally, locks, registry, log }, () =>
-    listenAddresses(server),
+  const pipeline = pipelineOf(
+    options,
+    { modules: handled, store, journal, seed, limits, tally, locks, registry, log },
+    () => listenAddresses(server),
   );
   // The admin app (express) loads in the background after start-up; admin calls that arrive first wait for it.
   const startedAt = Date.now();
