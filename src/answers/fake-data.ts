@@ -288,8 +288,7 @@ export class FakeData {
       maxDefaultItems: 3,
     });
     if (this.names === 'zh') return this.realistic(value);
-    const seed = this.int(1, 2 ** 31 - 1);
-    return plain ? value : englishNames(value, schema, seed);
+    return plain ? value : englishNames(value, schema, this.random);
   }
 
   /** Rewrites fields by name so generated records read like the real thing. */
