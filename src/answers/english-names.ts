@@ -38,7 +38,7 @@ const BY_FORMAT: Record<string, Make> = {
 const BY_NAME: ReadonlyArray<readonly [RegExp, Make]> = [
   [/e?mail(address)?$/, () => faker.internet.email()],
   [/(url|uri|href|link|homepage|website)$/, () => faker.internet.url()],
-  [/(phone|mobile|tel|telephone|phonenumber)$/, () => faker.phone.number({ style: 'international' })],
+  [/(phone|mobile|^tel|telephone|phonenumber)$/, () => faker.phone.number({ style: 'international' })],
   [/^(username|login|handle|nickname)$/, () => faker.internet.username()],
   [/^firstname$|^givenname$/, () => faker.person.firstName()],
   [/^lastname$|^surname$|^familyname$/, () => faker.person.lastName()],
@@ -51,8 +51,8 @@ const BY_NAME: ReadonlyArray<readonly [RegExp, Make]> = [
   [/^(street|address|streetaddress)$/, () => faker.location.streetAddress()],
   [/^(zip|zipcode|postcode|postalcode)$/, () => faker.location.zipCode()],
   [/^currency(code)?$/, () => faker.finance.currencyCode()],
-  [/(at|date|time|timestamp|datetime)$/, dateTime],
-  [/^(id|uuid|guid)$|[a-z]id$/, () => faker.string.uuid()],
+  [/(date|time|timestamp|datetime)$/, dateTime],
+  [/^(id|uuid|guid)$/, () => faker.string.uuid()],
   [/^(title|subject|headline|label)$/, () => faker.lorem.sentence({ min: 2, max: 5 }).replace(/\.$/, '')],
   [/^(description|summary|text|body|message|comment|bio|content|note|notes)$/, () => faker.lorem.sentence()],
   [/^(color|colour)$/, () => faker.color.human()],
@@ -67,7 +67,10 @@ function valueFor(key: string, schema: JsonObject | undefined): string | undefin
   if (format) make = BY_FORMAT[format];
   else {
     const name = key.toLowerCase().replace(/[_-]/g, '');
-    make = BY_NAME.find(([re]) => re.test(name))?.[1];
+    // createdAt, updated_at, node_id, userId: told by the case or separator (`format`, `valid` are not).
+    if (/(?:[a-z]At|[_-]at)$/.test(key)) make = dateTime;
+    else if (/(?:[a-z]Id|[_-]id)$/.test(key)) make = () => faker.string.uuid();
+    else make = BY_NAME.find(([re]) => re.test(name))?.[1];
   }
   if (!make) return undefined;
   const v = make();

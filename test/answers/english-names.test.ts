@@ -31,6 +31,12 @@ const PERSON: JsonObject = {
     status: { type: 'string', enum: ['open', 'closed'] },
     code: { type: 'string', pattern: '^[A-Z]{3}-\\d{2}$' },
     title: { type: 'string', maxLength: 3 },
+    updated_at: { type: 'string' },
+    ownerId: { type: 'string' },
+    documentation_url: { type: 'string' },
+    valid: { type: 'string' },
+    hotel: { type: 'string' },
+    format: { type: 'string' },
   },
 };
 
@@ -55,6 +61,13 @@ describe('values by name and format (served documents)', () => {
     expect(['open', 'closed']).toContain(v['status']);
     expect(v['code']).toMatch(/^[A-Z]{3}-\d{2}$/);
     expect(v['title']!.length).toBeLessThanOrEqual(3);
+    expect(Number.isNaN(Date.parse(v['updated_at']!))).toBe(false);
+    expect(v['ownerId']).toMatch(/^[0-9a-f]{8}-/);
+    expect(new URL(v['documentation_url']!).protocol).toMatch(/^https?:$/);
+    // Names that only end like a rule's word keep json-schema-faker's value.
+    expect(v['valid']).not.toMatch(/^[0-9a-f]{8}-/);
+    expect(v['hotel']).not.toMatch(/^\+\d{8,}$/);
+    expect(Number.isNaN(Date.parse(v['format']!))).toBe(true);
   });
 
   test('the same seed gives the same values, another seed others', () => {
