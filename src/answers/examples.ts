@@ -43,6 +43,8 @@ export function generate(schema: JsonObject, validate: ((v: unknown) => boolean)
     value = fake.fromSchema(schema);
     if (!validate || validate(value)) return value;
   }
+  // Values by property name that the schema refuses fall back to json-schema-faker's own.
+  if (fake.names === 'en') value = fake.fromSchema(schema, true);
   return value;
 }
 

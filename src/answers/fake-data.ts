@@ -5,6 +5,7 @@
  */
 import { generateSync } from 'json-schema-faker';
 import type { JsonObject } from '../contract/types.js';
+import { englishNames } from './english-names.js';
 
 /** mulberry32: a small, fast, seedable PRNG. */
 export function seededRandom(seed: number): () => number {
@@ -210,9 +211,15 @@ export function shortSchoolName(name: string): string {
   return (place + kind).slice(0, 6);
 }
 
+/** Whose data generated strings read like: the four built-in APIs' Chinese records, or English for served documents. */
+export type FakeNames = 'zh' | 'en';
+
 export class FakeData {
   readonly random: () => number;
-  constructor(readonly seed: number) {
+  constructor(
+    readonly seed: number,
+    readonly names: FakeNames = 'zh',
+  ) {
     this.random = seededRandom(seed);
   }
 
@@ -270,14 +277,18 @@ export class FakeData {
     return this.pick(WORDS);
   }
 
-  /** Generates a value for a schema, then makes known fields realistic. */
-  fromSchema(schema: JsonObject): unknown {
+  /**
+   * Generates a value for a schema, then makes known fields realistic: by the built-ins' Chinese field names, or
+   * (`en`) by property name and format unless `plain` (the fallback when those values break the schema).
+   */
+  fromSchema(schema: JsonObject, plain = false): unknown {
     const value = generateSync(schema as never, {
       seed: this.int(1, 2 ** 31 - 1),
       alwaysFakeOptionals: true,
       maxDefaultItems: 3,
     });
-    return this.realistic(value);
+    if (this.names === 'zh') return this.realistic(value);
+    return plain ? value : englishNames(value, schema, this.random);
   }
 
   /** Rewrites fields by name so generated records read like the real thing. */

@@ -15,7 +15,7 @@ import { FakeData, hashSeed } from '../answers/fake-data.js';
 import { restAnswer } from '../answers/rest-state.js';
 import { StateLimitError, StoreUnavailableError, type SessionStore } from '../state/store.js';
 import { refuse } from './refuse.js';
-import { fakeOf, headerValue, type Answer, type Call, type Walk } from './walk.js';
+import { fakeOf, headerValue, namesOf, type Answer, type Call, type Walk } from './walk.js';
 
 /** The call's answer from its operation; store failures are thrown on to the walk. */
 export async function handle(w: Walk, call: Call, op: Operation): Promise<Answer> {
@@ -82,7 +82,8 @@ async function declared(w: Walk, call: Call, op: Operation, input: RequestInput,
     const itemFake =
       op.rest.strict || w.options.restState === 'strict'
         ? undefined
-        : (collection: string, id: string) => new FakeData(hashSeed(w.options.seed, call.sessionId, collection, id));
+        : (collection: string, id: string) =>
+            new FakeData(hashSeed(w.options.seed, call.sessionId, collection, id), namesOf(w, op.api));
     const outcome = await restAnswer(op, op.rest, input, call.pathname, call.session, fake, itemFake);
     if (outcome.kind === 'answer')
       return { ...outcome.answer, headers: { ...headers, ...outcome.answer.headers }, unchecked };

@@ -16,7 +16,7 @@ import type { Fault } from '../scenarios/scenario.js';
 import type { SessionStore, Store } from '../state/store.js';
 import type { SessionLock } from '../state/session-lock.js';
 import type { DeliveryOptions } from '../deliveries/deliver.js';
-import { FakeData, hashSeed } from '../answers/fake-data.js';
+import { FakeData, hashSeed, type FakeNames } from '../answers/fake-data.js';
 import type { Answer } from '../answers/examples.js';
 import type { BodyRead, BodyReader } from './body-reader.js';
 import type { ForwardOptions } from './forward.js';
@@ -152,14 +152,19 @@ export const headerValue = (v: string | string[] | undefined): string | undefine
 
 /** Data for generated error bodies: seeded by session and operation (no counter: a refused call changes no state). */
 export function errorFake(w: Walk, call: Call, op: Operation): FakeData {
-  return new FakeData(hashSeed(w.options.seed, call.sessionId, 'error', op.operationId));
+  return new FakeData(hashSeed(w.options.seed, call.sessionId, 'error', op.operationId), namesOf(w, op.api));
 }
+
+/** A served document's generated strings read in English; the four built-in APIs keep their Chinese data. */
+export const namesOf = (w: Walk, api: ApiName | null | undefined): FakeNames =>
+  api && w.contract.apis.get(api)?.spec.mount !== undefined ? 'en' : 'zh';
 
 /** The call's seeded fake data, made once, numbered by the session's call counter (a promise only when the store's counter is one). */
 export function fakeOf(w: Walk, call: Call): FakeData | Promise<FakeData> {
   if (call.fake) return call.fake;
   const seq = call.session.nextSeq('mock:calls');
-  const made = (n: number): FakeData => (call.fake ??= new FakeData(hashSeed(w.options.seed, call.sessionId, n)));
+  const made = (n: number): FakeData =>
+    (call.fake ??= new FakeData(hashSeed(w.options.seed, call.sessionId, n), namesOf(w, call.api)));
   return typeof seq === 'number' ? made(seq) : seq.then(made);
 }
 
