@@ -263,6 +263,21 @@ function diffParameters(old: RawDocument, next: RawDocument, o: OperationAt, n: 
   }
 }
 
+/** The schema changes of one media type kept by both versions of a request body or a response. */
+function diffMediaSchema(
+  side: Side,
+  old: RawDocument,
+  next: RawDocument,
+  at: { ca: JsonObject; cb: JsonObject; media: string; p: string; a: string; b: string },
+  out: Found,
+): void {
+  const changes: SchemaChange[] = [];
+  const schemaOf = (content: JsonObject): unknown => (content[at.media] as JsonObject)['schema'];
+  const [oldAt, newAt] = [`${at.a}${at.p}/schema`, `${at.b}${at.p}/schema`];
+  diffSchema(side, old, next, schemaOf(at.ca), oldAt, schemaOf(at.cb), newAt, '/body', changes);
+  out.push(...changes.map((c) => ({ ...c, side })));
+}
+
 function diffRequestBody(old: RawDocument, next: RawDocument, o: OperationAt, n: OperationAt, out: Found): void {
   const a = old.resolve(o.node['requestBody'], `${o.pointer}/requestBody`);
   const b = next.resolve(n.node['requestBody'], `${n.pointer}/requestBody`);
@@ -294,19 +309,7 @@ function diffRequestBody(old: RawDocument, next: RawDocument, o: OperationAt, n:
       });
       continue;
     }
-    const changes: SchemaChange[] = [];
-    diffSchema(
-      'request',
-      old,
-      next,
-      (ca[media] as JsonObject)['schema'],
-      `${a.pointer}${p}/schema`,
-      (cb[media] as JsonObject)['schema'],
-      `${b.pointer}${p}/schema`,
-      '/body',
-      changes,
-    );
-    out.push(...changes.map((c) => ({ ...c, side: 'request' as const })));
+    diffMediaSchema('request', old, next, { ca, cb, media, p, a: a.pointer, b: b.pointer }, out);
   }
   for (const media of Object.keys(cb)) {
     if (!(media in ca))
@@ -369,19 +372,7 @@ function diffResponses(old: RawDocument, next: RawDocument, o: OperationAt, n: O
         });
         continue;
       }
-      const changes: SchemaChange[] = [];
-      diffSchema(
-        'response',
-        old,
-        next,
-        (ca[media] as JsonObject)['schema'],
-        `${a.pointer}${p}/schema`,
-        (cb[media] as JsonObject)['schema'],
-        `${b.pointer}${p}/schema`,
-        '/body',
-        changes,
-      );
-      out.push(...changes.map((c) => ({ ...c, side: 'response' as const })));
+      diffMediaSchema('response', old, next, { ca, cb, media, p, a: a.pointer, b: b.pointer }, out);
     }
   }
 }
