@@ -15,6 +15,7 @@ export interface JournalStoreStats {
   evicted: number;
   /** Records a store cut to the budget itself (merging deliveries). */
   trimmed?: number;
+  /** Sessions that lost records to a cap since they were last cleared (their verify and report say so). */
   sessionsWithLoss?: number;
   unreadableLines?: number;
   queued: number;

@@ -13,6 +13,7 @@ import type { SecretMask } from './secret-mask.js';
 import type { PersistenceFailure, WriteLine } from '../state/append-line.js';
 import { DEFAULT_RECORD_BYTES, rulesOf, type JournalRules, type Kept } from './journal-rules.js';
 export type { DeliveriesLine } from './journal-rules.js';
+import type { JournalStoreStats } from './journal-store.js';
 import { MemoryJournalStore } from './memory-journal-store.js';
 import { FileJournalStore } from './file-journal-store.js';
 
@@ -60,23 +61,11 @@ export interface EventBus {
   listening?(): Promise<void>;
 }
 
-export interface JournalStats {
-  records: number;
-  bytes: number;
-  evicted: number;
-  trimmed?: number;
-  /** Sessions that lost records to a cap since they were last cleared (their verify and report say so). */
-  sessionsWithLoss?: number;
-  unreadableLines?: number;
-  queued: number;
-  sessions: number;
+/** What health shows of a journal: its store's counts, and the caps and live subscribers the journal adds. */
+export interface JournalStats extends JournalStoreStats {
   subscribers?: number;
   maxPerSession: number;
   maxTotal: number;
-  file?: string;
-  fileError?: string;
-  restored?: number;
-  backend?: string;
 }
 
 /**
