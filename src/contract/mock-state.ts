@@ -40,6 +40,7 @@
  * `{{record}}` (the stored record), `{{record.F}}`, `{{key}}`.
  * Documents without an object `x-mock-state` keep REST-shaped state (`false` and `strict` as before).
  */
+import { joinPointer } from './json-pointer.js';
 import type { JsonObject } from './types.js';
 
 /** Where a request carries a value: `body.otherId`, `query.org_id`, `path.uid`, `header.x-token`. */
@@ -156,4 +157,218 @@ export interface MockStateDeclarations {
   operations: Map<string, OperationState>;
   /** Format errors, each with the pointer of the part at fault (lint prints file:line from it). */
   problems: { at: string; message: string }[];
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+const ACTIONS: readonly ActionKind[] = ['issue', 'renew', 'create', 'upsert', 'read', 'list', 'delete'];
+const PLACES = ['body', 'query', 'path', 'header'] as const;
+/** Actions that name their record by a key in the request. */
+const KEYED: readonly ActionKind[] = ['renew', 'create', 'upsert', 'read', 'delete'];
+
+type Problems = MockStateDeclarations['problems'];
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The document's `x-mock-state` declarations (document level and per operation), or none when it declares
+ * no object form. Never throws: a malformed part is a problem with its pointer, and is left out.
+ */
+export function readMockState(doc: JsonObject): MockStateDeclarations {
+  const problems: Problems = [];
+  const operations = new Map<string, OperationState>();
+  const top = doc['x-mock-state'];
+  const document = isObject(top) ? readDocument(top, '/x-mock-state', problems) : undefined;
+  const paths = isObject(doc['paths']) ? doc['paths'] : {};
+  for (const [path, item] of Object.entries(paths)) {
+    if (!isObject(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isObject(op)) continue;
+      const raw = op['x-mock-state'];
+      if (!isObject(raw) && !Array.isArray(raw)) continue;
+      const at = joinPointer('paths', path, method, 'x-mock-state');
+      const id = typeof op['operationId'] === 'string' ? op['operationId'] : `${method.toUpperCase()} ${path}`;
+      const list = Array.isArray(raw) ? raw : [raw];
+      const branches = list.flatMap((b, i) => {
+        const bat = Array.isArray(raw) ? `${at}/${i}` : at;
+        if (!isObject(b)) return note(problems, bat, 'a declaration is an object with an action');
+        const branch = readAction(b, bat, problems);
+        return branch ? [branch] : [];
+      });
+      if (branches.length) operations.set(id, { operationId: id, branches, at });
+    }
+  }
+  return { document, operations, problems };
+}
+
+function note(problems: Problems, at: string, message: string): [] {
+  problems.push({ at, message: `x-mock-state: ${message}` });
+  return [];
+}
+
+function readDocument(raw: JsonObject, at: string, problems: Problems): DocumentState {
+  const collections = new Map<string, CollectionDecl>();
+  const declared = raw['collections'];
+  if (declared !== undefined && !isObject(declared)) note(problems, `${at}/collections`, 'collections is an object');
+  for (const [name, c] of Object.entries(isObject(declared) ? declared : {})) {
+    const cat = joinPointer('x-mock-state', 'collections', name);
+    if (!isObject(c) || typeof c['key'] !== 'string') {
+      note(problems, cat, `collection ${name} needs a key (the record field that names a record)`);
+      continue;
+    }
+    const seed = c['seed'] === undefined ? [] : c['seed'];
+    if (!Array.isArray(seed) || !seed.every(isObject)) note(problems, `${cat}/seed`, 'seed is a list of records');
+    collections.set(name, {
+      name,
+      key: c['key'],
+      description: typeof c['description'] === 'string' ? c['description'] : undefined,
+      schema: stringOf(c, 'schema', cat, problems),
+      notStored: stringsOf(c, 'notStored', cat, problems),
+      alsoStored: stringsOf(c, 'alsoStored', cat, problems),
+      generate: stringOf(c, 'generate', cat, problems),
+      defaults: objectOf(c, 'defaults', cat, problems),
+      seed: Array.isArray(seed) ? seed.filter(isObject) : [],
+      token: c['token'] === undefined ? undefined : readToken(c['token'], `${cat}/token`, problems),
+      at: cat,
+    });
+  }
+  let auth: AuthDecl | undefined;
+  const a = raw['auth'];
+  if (isObject(a) && typeof a['collection'] === 'string') {
+    auth = {
+      collection: a['collection'],
+      invalid: codeOf(a['invalid'], `${at}/auth/invalid`, problems),
+      at: `${at}/auth`,
+    };
+  } else if (a !== undefined) note(problems, `${at}/auth`, 'auth is { collection: NAME, invalid?: CODE }');
+  return { collections, auth, at };
+}
+
+function readToken(raw: unknown, at: string, problems: Problems): TokenRules | undefined {
+  if (raw === true) return { length: 40, keep: 100 };
+  if (!isObject(raw)) return (note(problems, at, 'token is true or { ttl?, length?, keep? }'), undefined);
+  const num = (name: string, fallback?: number): number | undefined => {
+    const v = raw[name];
+    if (v === undefined) return fallback;
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+    note(problems, `${at}/${name}`, `${name} is a whole number above 0`);
+    return fallback;
+  };
+  return { ttl: num('ttl'), length: num('length', 40)!, keep: num('keep', 100)! };
+}
+
+function readAction(raw: JsonObject, at: string, problems: Problems): ActionDecl | undefined {
+  const action = raw['action'] as ActionKind;
+  if (!ACTIONS.includes(action))
+    return (note(problems, `${at}/action`, `action is one of ${ACTIONS.join(', ')}`), undefined);
+  if (typeof raw['collection'] !== 'string')
+    return (note(problems, `${at}/collection`, 'collection names a declared collection'), undefined);
+  const key = raw['key'] === undefined ? undefined : fieldOf(raw['key'], `${at}/key`, problems);
+  if (KEYED.includes(action) && !key)
+    return (note(problems, `${at}/key`, `a ${action} needs key: body.F, query.F, path.F or header.F`), undefined);
+  const refs: RefDecl[] = [];
+  const rawRefs = raw['refs'] ?? [];
+  if (!Array.isArray(rawRefs)) note(problems, `${at}/refs`, 'refs is a list');
+  (Array.isArray(rawRefs) ? rawRefs : []).forEach((r, i) => {
+    const rat = `${at}/refs/${i}`;
+    const field = isObject(r) ? fieldOf(r['field'], `${rat}/field`, problems) : undefined;
+    const missing = isObject(r) ? codeOf(r['missing'], `${rat}/missing`, problems) : undefined;
+    if (!isObject(r) || !field || !missing || typeof r['collection'] !== 'string')
+      return void note(problems, rat, 'a ref is { field: body.F, collection: NAME, missing: CODE }');
+    refs.push({ field, collection: r['collection'], missing, at: rat });
+  });
+  let credentials: ActionDecl['credentials'];
+  const c = raw['credentials'];
+  if (c !== undefined) {
+    const cat = `${at}/credentials`;
+    const ckey = isObject(c) ? fieldOf(c['key'], `${cat}/key`, problems) : undefined;
+    if (isObject(c) && ckey && typeof c['collection'] === 'string')
+      credentials = {
+        collection: c['collection'],
+        key: ckey,
+        match: stringsOf(c, 'match', cat, problems) ?? [],
+        at: cat,
+      };
+    else note(problems, cat, 'credentials is { collection: NAME, key: body.F, match?: [fields] }');
+  }
+  const ttl = raw['ttl'];
+  if (ttl !== undefined && !(typeof ttl === 'number' && Number.isInteger(ttl) && ttl > 0))
+    note(problems, `${at}/ttl`, 'ttl is a whole number of seconds above 0');
+  return {
+    action,
+    when: raw['when'] === undefined ? undefined : fieldOf(raw['when'], `${at}/when`, problems),
+    collection: raw['collection'],
+    key,
+    merge: raw['merge'] === true,
+    defaults: objectOf(raw, 'defaults', at, problems),
+    refs,
+    missing: raw['missing'] === undefined ? undefined : codeOf(raw['missing'], `${at}/missing`, problems),
+    duplicate: raw['duplicate'] === undefined ? undefined : codeOf(raw['duplicate'], `${at}/duplicate`, problems),
+    credentials,
+    invalid: raw['invalid'] === undefined ? undefined : codeOf(raw['invalid'], `${at}/invalid`, problems),
+    ttl: typeof ttl === 'number' ? ttl : undefined,
+    notStored: stringsOf(raw, 'notStored', at, problems) ?? [],
+    answer: answerOf(raw['answer'], action, `${at}/answer`, problems),
+    message: stringOf(raw, 'message', at, problems),
+    auth: raw['auth'] !== false,
+    at,
+  };
+}
+
+/** `body.otherId` → { in: body, name: otherId }. */
+function fieldOf(raw: unknown, at: string, problems: Problems): FieldRef | undefined {
+  const dot = typeof raw === 'string' ? raw.indexOf('.') : -1;
+  const place = dot > 0 ? (raw as string).slice(0, dot) : '';
+  if (dot < 0 || !(PLACES as readonly string[]).includes(place) || dot === (raw as string).length - 1)
+    return (
+      note(problems, at, `a field is written body.F, query.F, path.F or header.F, not ${JSON.stringify(raw)}`),
+      undefined
+    );
+  return { in: place as FieldRef['in'], name: (raw as string).slice(dot + 1), at };
+}
+
+function codeOf(raw: unknown, at: string, problems: Problems): CodeRef | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string') return { key: raw, at };
+  if (
+    isObject(raw) &&
+    typeof raw['code'] === 'string' &&
+    (raw['message'] === undefined || typeof raw['message'] === 'string')
+  )
+    return { key: raw['code'], message: raw['message'] as string | undefined, at };
+  return (
+    note(problems, at, 'a code is a catalogue key ("40410") or { code: KEY, message: X-MESSAGES-NAME }'),
+    undefined
+  );
+}
+
+function answerOf(raw: unknown, action: ActionKind, at: string, problems: Problems): AnswerDecl {
+  const fallback: AnswerDecl =
+    action === 'list' ? { kind: 'list' } : action === 'delete' ? { kind: 'none' } : { kind: 'record' };
+  if (raw === undefined) return fallback;
+  if (raw === 'record' || raw === 'none' || raw === 'list') return { kind: raw };
+  if (isObject(raw) && Array.isArray(raw['fields']) && raw['fields'].every((f) => typeof f === 'string'))
+    return { kind: 'fields', fields: raw['fields'] as string[] };
+  if (isObject(raw) && 'data' in raw) return { kind: 'data', template: raw['data'] };
+  note(problems, at, 'answer is record, none, list, { fields: [names] } or { data: TEMPLATE }');
+  return fallback;
+}
+
+function stringOf(raw: JsonObject, name: string, at: string, problems: Problems): string | undefined {
+  const v = raw[name];
+  if (v === undefined || typeof v === 'string') return v;
+  return (note(problems, `${at}/${name}`, `${name} is a string`), undefined);
+}
+
+function stringsOf(raw: JsonObject, name: string, at: string, problems: Problems): string[] | undefined {
+  const v = raw[name];
+  if (v === undefined) return undefined;
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
+  return (note(problems, `${at}/${name}`, `${name} is a list of field names`), undefined);
+}
+
+function objectOf(raw: JsonObject, name: string, at: string, problems: Problems): JsonObject | undefined {
+  const v = raw[name];
+  if (v === undefined || isObject(v)) return v;
+  return (note(problems, `${at}/${name}`, `${name} is an object`), undefined);
 }
