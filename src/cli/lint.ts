@@ -5,7 +5,7 @@ import { loadContract } from '../contract/contract-cache.js';
 import { specFiles } from '../contract/load-specs.js';
 import { lintScenarios } from '../scenarios/lint-scenarios.js';
 import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
-import { API_MODULES } from '../server/create-mock.js';
+import { apiModules } from '../server/api-modules.js';
 import { inputDir, inputFile, inputPath } from './cli-checks.js';
 
 export interface LintCommandOptions {
@@ -32,7 +32,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions):
   if (options.spec?.length) messages.push(...(await lintServedSpecs(options.spec, { spectral: options.spectral })));
   if (!messages.some((m) => m.rule === 'conventions')) {
     const contract = await loadContract();
-    const modules = new Map(API_MODULES.map((m) => [m.api, m]));
+    const modules = apiModules(contract).modules;
     const builtIn = own
       ? new Map(
           [...loadScenarios([defaultScenariosDir()], contract, modules).scenarios.values()].map((s) => [
