@@ -237,6 +237,7 @@ function checkBranch(
     [b.missing, 'missing'],
     [b.duplicate, 'duplicate'],
     [b.invalid, 'invalid'],
+    [b.messageCode, 'message'],
     ...b.refs.map((r, i) => [r.missing, `refs[${i}] missing`] as const),
   ] as const)
     if (code) checkCode(ctx, code, `${who}: ${name}`, op);

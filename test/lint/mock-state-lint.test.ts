@@ -155,6 +155,12 @@ const cases: Array<[string, string | RegExp, string, RegExp, string?]> = [
     'auth: { collection: tokens',
   ],
   [
+    "a success message's code not in the catalogue",
+    'missing: "4042", answer: none }',
+    'missing: "4042", answer: none, message: { code: "200" } }',
+    /^rosterDeleteStudent: message: code "200" is not a key of x-error-catalog/,
+  ],
+  [
     'a message not in x-messages',
     'message: schoolMissing',
     'message: schoolGone',
