@@ -241,6 +241,27 @@ function checkBranch(
     ...b.refs.map((r, i) => [r.missing, `refs[${i}] missing`] as const),
   ] as const)
     if (code) checkCode(ctx, code, `${who}: ${name}`, op);
+  if (b.answer.kind === 'data') checkTemplate(ctx, b.answer.template, `${b.at}/answer/data`, who);
+}
+
+/** The names `answer.data` templates may use besides `record.F` (answers/declared/answer-template.ts answers them). */
+export const TEMPLATE_PLACEHOLDERS = ['token', 'ttl', 'expire', 'expiresAt', 'record', 'key'] as const;
+
+/** Each `"{{name}}"` of an answer template names a value the runtime fills. */
+function checkTemplate(ctx: Context, template: unknown, at: string, who: string): void {
+  if (typeof template === 'string') {
+    const name = /^\{\{([A-Za-z_][\w.-]*)\}\}$/.exec(template)?.[1];
+    if (name && !(TEMPLATE_PLACEHOLDERS as readonly string[]).includes(name) && !name.startsWith('record.'))
+      error(
+        ctx,
+        at,
+        `${who}: answer template names {{${name}}}, which is not a value the mock fills: use one of ${TEMPLATE_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')} or {{record.FIELD}}`,
+      );
+    return;
+  }
+  if (Array.isArray(template)) template.forEach((t, i) => checkTemplate(ctx, t, `${at}/${i}`, who));
+  else if (isObject(template))
+    for (const [k, v] of Object.entries(template)) checkTemplate(ctx, v, joinPointer(...splitPointer(at), k), who);
 }
 
 /** The request fields an operation takes, by where they are (header names lower-case). */

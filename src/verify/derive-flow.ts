@@ -223,6 +223,8 @@ function deleteSteps(h: Helpers, plans: Plan[]): Step[] {
  * read as `<api>.<field>` (a `--config` file's keys), defaulting to the credential collection's first seed record.
  */
 export function deriveFlow(api: ApiContract): VerifyFlow<Values> | undefined {
+  // Without an envelope of its own the mock does not answer declarations (answers/declared/): nothing to derive.
+  if (!api.dialect.hasEnvelope) return undefined;
   const declared = readMockState(api.spec.document);
   const collections = declared.document?.collections ?? new Map<string, CollectionDecl>();
   const uses = usesOf(api);

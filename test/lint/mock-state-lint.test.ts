@@ -11,7 +11,8 @@ import { describe, expect, test } from 'vitest';
 import { parseDocument } from 'yaml';
 import { newAjv } from '../../src/contract/compile-contract.js';
 import { loadServedSpec, loadSpecs, packageRoot } from '../../src/contract/load-specs.js';
-import { checkMockState } from '../../src/contract/mock-state-checks.js';
+import { checkMockState, TEMPLATE_PLACEHOLDERS } from '../../src/contract/mock-state-checks.js';
+import { PLACEHOLDERS } from '../../src/answers/declared/answer-template.js';
 import { lineOf } from '../../src/contract/yaml-lines.js';
 
 const fixture = join(packageRoot(), 'test', 'verify', 'fixtures', 'roster.openapi.yaml');
@@ -161,6 +162,13 @@ const cases: Array<[string, string | RegExp, string, RegExp, string?]> = [
     /^rosterDeleteStudent: message: code "200" is not a key of x-error-catalog/,
   ],
   [
+    'a template placeholder the mock does not fill',
+    'expiresIn: "{{ttl}}"',
+    'expiresIn: "{{lifetime}}"',
+    /^rosterToken: answer template names \{\{lifetime\}\}, which is not a value the mock fills: use one of \{\{token\}\}, \{\{ttl\}\}/,
+    'answer: { data:',
+  ],
+  [
     'a message not in x-messages',
     'message: schoolMissing',
     'message: schoolGone',
@@ -230,6 +238,10 @@ describe('x-mock-state lint', () => {
     expect(found, found.join('\n')).toHaveLength(1);
     expect(found[0]!.startsWith(`${line}: `), found[0]).toBe(true);
     expect(found[0]!.slice(`${line}: `.length)).toMatch(message);
+  });
+
+  test("lint's template placeholders are the ones the runtime fills", () => {
+    expect([...TEMPLATE_PLACEHOLDERS]).toEqual([...PLACEHOLDERS]);
   });
 
   test('the four built-in specs have no x-mock-state problem', async () => {

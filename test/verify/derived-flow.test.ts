@@ -3,7 +3,11 @@
  * read, missing reference, unknown token, wrong secret, delete, delete again, read after delete) whose requests
  * start from the documented examples and carry this run's keys.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUILTIN_APIS } from '../../src/apis/builtin-apis.js';
+import { derivedSecrets } from '../../src/verify/verify-target.js';
 import { describe, expect, test } from 'vitest';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { deriveFlow } from '../../src/verify/derive-flow.js';
@@ -53,6 +57,20 @@ describe('deriveFlow', () => {
     expect(read!.check!({ ret: 0, msg: 'ok', body: { studentId: 'other' } }, v)).toMatch(
       /the answer's studentId is "other", expected/,
     );
+  });
+
+  test('no envelope, no flow: the mock does not answer declarations in a document without x-dialect', async () => {
+    const text = readFileSync(roster, 'utf8').replace(/x-dialect:\n(?: {2}.*\n)+/, '');
+    const file = join(mkdtempSync(join(tmpdir(), 'cm-derive-')), 'roster.openapi.yaml');
+    writeFileSync(file, text);
+    const contract = await servedContract([file]);
+    expect(deriveFlow(contract.apis.get('roster')!)).toBeUndefined();
+  });
+
+  test('the derived secrets, given or seeded, are masked in the reports', async () => {
+    const contract = await servedContract([roster]);
+    expect(derivedSecrets(contract, {}, BUILTIN_APIS)).toEqual(['demo-secret']);
+    expect(derivedSecrets(contract, { 'roster.appSecret': 's3cret' }, BUILTIN_APIS)).toEqual(['s3cret']);
   });
 
   test('keys fit their schema: integers in range, strings within their lengths', () => {
