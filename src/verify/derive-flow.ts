@@ -248,6 +248,7 @@ export function deriveFlow(api: ApiContract): VerifyFlow<Values> | undefined {
       ...recordSteps(h, plans),
       ...refSteps(h, plans),
       ...token.refusals(first.write, (v) => h.writeRequest(first, v)),
+      ...token.renew,
       ...deleteSteps(h, plans),
     ],
   };

@@ -9,10 +9,21 @@ import type { CollectionDecl, DocumentState, FieldRef } from '../contract/mock-s
 import type { JsonObject } from '../contract/types.js';
 import type { Credentials } from '../apis/verify-flow.js';
 import type { RequestParts } from './build-requests.js';
-import { dataPath, requestOf, setField, templatePath, type Step, type Use, type Values } from './derived-parts.js';
+import {
+  dataPath,
+  requestOf,
+  setField,
+  templatePath,
+  unsetField,
+  type Step,
+  type Use,
+  type Values,
+} from './derived-parts.js';
 
 export interface TokenSteps {
   issue: Step[];
+  /** The token renewed, when a renew branch works on the token collection. */
+  renew: Step[];
   /** An unknown token on the given write, then a wrong credential on the issue (each when declared). */
   refusals(write: Use, request: (v: Values) => RequestParts): Step[];
   credentials: Credentials;
@@ -49,23 +60,56 @@ function signInOf(api: ApiContract, issue: Use): SignIn {
   };
 }
 
-/** The issue step: the token read where the answer puts it (the template's `{{token}}`, else the record's key). */
-function issueStep(api: ApiContract, s: SignIn, tokens: CollectionDecl | undefined, success: string): Step {
-  const answer = s.issue.branch.answer;
-  const at = [
-    ...dataPath(api, s.issue.op),
+/** Where a branch's answer carries the token: the template's `{{token}}`, else the token record's key. */
+function tokenPath(api: ApiContract, use: Use, tokens: CollectionDecl | undefined): string[] {
+  const answer = use.branch.answer;
+  return [
+    ...dataPath(api, use.op),
     ...(answer.kind === 'data' ? (templatePath(answer.template, '{{token}}') ?? []) : [tokens?.key ?? 'token']),
   ];
+}
+
+/** A step whose answer must carry a token, which the next steps present. */
+function tokenStep(
+  api: ApiContract,
+  use: Use,
+  tokens: CollectionDecl | undefined,
+  step: Omit<Step, 'check' | 'carry'>,
+): Step {
+  const at = tokenPath(api, use, tokens);
   const tokenOf = (a: JsonObject): unknown => getPath(a, at);
   return {
-    label: 'issue a token',
-    operationId: s.issue.op.operationId,
-    request: s.request,
-    expect: success,
+    ...step,
     check: (a) =>
       typeof tokenOf(a) === 'string' && tokenOf(a) ? undefined : `the answer has no token at /${at.join('/')}`,
     carry: (a) => ({ token: String(tokenOf(a) ?? '') }),
   };
+}
+
+/** The renew branch on the token collection: the token presented where its key says, the credentials left out. */
+function renewSteps(
+  api: ApiContract,
+  uses: Use[],
+  s: SignIn | undefined,
+  tokens: CollectionDecl | undefined,
+  success: string,
+): Step[] {
+  const renew = uses.find((u) => u.branch.action === 'renew' && u.branch.collection === tokens?.name && u.branch.key);
+  if (!renew) return [];
+  const creds = s?.issue.branch.credentials;
+  return [
+    tokenStep(api, renew, tokens, {
+      label: 'renew the token',
+      operationId: renew.op.operationId,
+      request: (v) => {
+        const parts = requestOf(renew, v);
+        if (creds && s?.issue.op === renew.op) for (const f of [creds.key, ...s.matched]) unsetField(parts, f);
+        setField(parts, renew.branch.key!, v.token);
+        return parts;
+      },
+      expect: success,
+    }),
+  ];
 }
 
 /** The issue with its first matched credential changed: its `invalid` code. */
@@ -102,7 +146,17 @@ export function tokenSteps(
   const record = (creds && collections.get(creds.collection)?.seed[0]) ?? {};
   const keyField = (creds && collections.get(creds.collection)?.key) ?? creds?.key.name ?? '';
   return {
-    issue: signIn ? [issueStep(api, signIn, tokens, success)] : [],
+    issue: signIn
+      ? [
+          tokenStep(api, signIn.issue, tokens, {
+            label: 'issue a token',
+            operationId: signIn.issue.op.operationId,
+            request: signIn.request,
+            expect: success,
+          }),
+        ]
+      : [],
+    renew: renewSteps(api, uses, signIn, tokens, success),
     refusals: (write, request) => {
       const auth = write.op.auth;
       if (!state?.auth || !auth || !write.branch.auth) return [];

@@ -150,8 +150,8 @@ const cases: Array<[string, string | RegExp, string, RegExp, string?]> = [
   ],
   [
     "auth's invalid code not in a checked operation's x-codes",
-    'x-codes: ["0", "4000", "4010", "5000"]',
-    'x-codes: ["0", "4000", "5000"]',
+    'summary: 保存学校\n      x-codes: ["0", "4000", "4010", "5000"]',
+    'summary: 保存学校\n      x-codes: ["0", "4000", "5000"]',
     /^x-mock-state.auth invalid: rosterSaveSchool can answer code "4010", which is not in its x-codes/,
     'auth: { collection: tokens',
   ],
@@ -163,8 +163,8 @@ const cases: Array<[string, string | RegExp, string, RegExp, string?]> = [
   ],
   [
     'a template placeholder the mock does not fill',
-    'expiresIn: "{{ttl}}"',
-    'expiresIn: "{{lifetime}}"',
+    'token: "{{token}}", expiresIn: "{{ttl}}"',
+    'token: "{{token}}", expiresIn: "{{lifetime}}"',
     /^rosterToken: answer template names \{\{lifetime\}\}, which is not a value the mock fills: use one of \{\{token\}\}, \{\{ttl\}\}/,
     'answer: { data:',
   ],

@@ -65,6 +65,7 @@ describe('verify runs the flow derived from x-mock-state', () => {
       'roster flow: create a students record naming a missing schools: 4041',
       'roster flow: an unknown token: 4010',
       'roster flow: a wrong appSecret: 4011',
+      'roster flow: renew the token',
       'roster flow: delete the students record',
       'roster flow: delete it again: 4042',
       'roster flow: read it after the delete: 4042',

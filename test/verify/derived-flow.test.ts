@@ -29,6 +29,7 @@ describe('deriveFlow', () => {
       ['create a students record naming a missing schools: 4041', 'rosterCreateStudent', '4041'],
       ['an unknown token: 4010', 'rosterSaveSchool', '4010'],
       ['a wrong appSecret: 4011', 'rosterToken', '4011'],
+      ['renew the token', 'rosterRefresh', '0'],
       ['delete the students record', 'rosterDeleteStudent', '0'],
       ['delete it again: 4042', 'rosterDeleteStudent', '4042'],
       ['read it after the delete: 4042', 'rosterGetStudent', '4042'],
@@ -41,7 +42,7 @@ describe('deriveFlow', () => {
     const contract = await servedContract([roster]);
     const flow = deriveFlow(contract.apis.get('roster')!)!;
     const v = { ...flow.start({ run: '1abcdef', credentials: { 'roster.appSecret': 'given' } }), token: 'tk-run' };
-    const [issue, school, student, , read, orphan, unknown, , del] = flow.steps;
+    const [issue, school, student, , read, orphan, unknown, , renew, del] = flow.steps;
     const id = keyFor({ type: 'string', minLength: 1 }, v.n, 0);
     expect(issue!.request(v)).toMatchObject({ body: { appKey: 'demo-key', appSecret: 'given' } });
     expect(school!.request(v)).toMatchObject({ body: { token: 'tk-run', schoolId: id, name: '第一中学' } });
@@ -52,6 +53,7 @@ describe('deriveFlow', () => {
       studentId: keyFor(undefined, v.n, 2),
     });
     expect(unknown!.request(v).body).toMatchObject({ token: 'contract-mock-unknown-token', schoolId: id });
+    expect(renew!.request(v)).toMatchObject({ body: { token: 'tk-run' } });
     expect(del!.request(v)).toMatchObject({ path: { studentId: id }, body: { token: 'tk-run' } });
     expect(issue!.carry!({ ret: 0, msg: 'ok', body: { token: 'T', expiresIn: 7200 } }, v)).toEqual({ token: 'T' });
     expect(read!.check!({ ret: 0, msg: 'ok', body: { studentId: 'other' } }, v)).toMatch(
