@@ -228,6 +228,11 @@ function checkBranch(
     [b.when, 'when'],
     [b.credentials?.key, 'credentials key'],
     ...b.refs.map((r, i) => [r.field, `refs[${i}] field`] as const),
+    // The runtime reads each matched field where the credentials' key is (answers/declared/declared-actions.ts).
+    ...(b.credentials?.match ?? []).map(
+      (m, i) =>
+        [{ in: b.credentials!.key.in, name: m, at: `${b.credentials!.at}/match/${i}` }, `credentials match`] as const,
+    ),
   ] as const)
     if (field) checkField(ctx, field, `${who}: ${role}`, fields);
   b.refs.forEach((r, i) => knownCollection(ctx, r.collection, `${r.at}/collection`, `${who}: refs[${i}]`));

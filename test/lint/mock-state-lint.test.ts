@@ -112,6 +112,12 @@ const cases: Array<[string, string | RegExp, string, RegExp, string?]> = [
     /^rosterToken: credentials key body.appId is not a field/,
   ],
   [
+    'a credentials match field not in the request',
+    'match: [appSecret]',
+    'match: [appPassword]',
+    /^rosterToken: credentials match body.appPassword is not a field of the request's body \(it has appKey, appSecret\)/,
+  ],
+  [
     'a duplicate code not in the catalogue',
     'duplicate: "4090"',
     'duplicate: "4099"',
