@@ -124,11 +124,18 @@ function checkDocument(state: DocumentState, ctx: Context, ajv: Ajv2020): void {
     if (state.auth.invalid) {
       checkCode(ctx, state.auth.invalid, 'x-mock-state.auth invalid', undefined);
       for (const [id, op] of operationsOf(ctx.doc))
-        if (op['x-auth'] !== undefined)
+        if (op['x-auth'] !== undefined && !skipsAuth(op))
           checkCode(ctx, state.auth.invalid, 'x-mock-state.auth invalid', { id, op }, true);
     }
   }
 }
+
+/** An operation whose every declaration says `auth: false`: the document's token check never answers it. */
+const skipsAuth = (op: JsonObject): boolean => {
+  const decl = op['x-mock-state'];
+  const list = Array.isArray(decl) ? decl : [decl];
+  return isObject(list[0]) && list.every((b) => isObject(b) && b['auth'] === false);
+};
 
 /** The operations of the document by operationId (or `METHOD /path`), as readMockState names them. */
 function operationsOf(doc: JsonObject): Array<[string, JsonObject]> {

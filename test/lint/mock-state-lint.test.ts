@@ -246,6 +246,17 @@ describe('x-mock-state lint', () => {
     expect(found[0]!.slice(`${line}: `.length)).toMatch(message);
   });
 
+  test("an operation that skips the token check need not list auth's invalid code", async () => {
+    const text = original
+      .replace(
+        'summary: 保存学校\n      x-codes: ["0", "4000", "4010", "5000"]',
+        'summary: 保存学校\n      x-codes: ["0", "4000", "5000"]',
+      )
+      .replace('notStored: [token] }', 'notStored: [token], auth: false }');
+    expect(text).not.toBe(original);
+    expect(await lint(text)).toEqual([]);
+  });
+
   test("lint's template placeholders are the ones the runtime fills", () => {
     expect([...TEMPLATE_PLACEHOLDERS]).toEqual([...PLACEHOLDERS]);
   });
