@@ -5,12 +5,14 @@ import { loadContract } from '../contract/contract-cache.js';
 import type { Contract } from '../contract/compile-contract.js';
 import {
   DEFAULT_CREDENTIALS,
+  derivedSecrets,
   secretCredentials,
   verifyTarget,
   type Credentials,
   type VerificationReport,
   type VerifyOptions,
 } from '../verify/verify-target.js';
+import { BUILTIN_APIS } from '../apis/builtin-apis.js';
 import { renderSummary, writeVerifyJson, writeVerifyJunit } from '../verify/reporters.js';
 import { SecretMask } from '../journal/secret-mask.js';
 import { OutputMask } from '../journal/output-mask.js';
@@ -118,7 +120,8 @@ function reportToShow(
     );
     return report;
   }
-  const mask = new OutputMask(new SecretMask(undefined, contract.secretNames), secretCredentials(credentials));
+  const secrets = [...secretCredentials(credentials), ...derivedSecrets(contract, credentials, BUILTIN_APIS)];
+  const mask = new OutputMask(new SecretMask(undefined, contract.secretNames), secrets);
   for (const c of report.checks) mask.learn(c.response?.body);
   return mask.value(report);
 }

@@ -4,9 +4,9 @@
  */
 import { parseDocument } from 'yaml';
 import { lineOf } from './yaml-lines.js';
-import { compileContract } from './compile-contract.js';
+import { compileContract, newAjv } from './compile-contract.js';
 import { checkExample, coercingAjv, exampleLabel, exampleSites } from './example-checks.js';
-import { shownSpec, type LintMessage, type MessageAt } from './lint-message.js';
+import { mockStateMessages, shownSpec, type LintMessage, type MessageAt } from './lint-message.js';
 import { loadServedSpec, loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
 import { openApiSchemaErrors } from './openapi-validity.js';
 import { spectralMessages } from './spectral.js';
@@ -117,6 +117,9 @@ export async function lintServedSpecs(files: string[], options: { spectral?: boo
   }
   if (contract)
     messages.push(...servableMessages(contract, served, at), ...(await exampleMessages(contract, served, at)));
+  // Declarations are checked whether or not the documents compile beside the four: they name their own faults.
+  const ajv = contract?.ajv ?? newAjv(false);
+  for (const spec of served) messages.push(...mockStateMessages(spec, at, ajv));
   if (options.spectral !== false && served.length)
     messages.push(
       ...spectralMessages(

@@ -10,6 +10,7 @@ import { compileContract } from './compile-contract.js';
 import { checkExample, coercingAjv, exampleSites } from './example-checks.js';
 import type { LintMessage, MessageAt } from './lint-message.js';
 import { linkProblems } from './link-checks.js';
+import { mockStateMessages } from './lint-message.js';
 import { defaultSpecsDir, loadSpecs, packageRoot, type SpecDocument } from './load-specs.js';
 import { openApiSchemaErrors } from './openapi-validity.js';
 import { spectralMessages } from './spectral.js';
@@ -69,6 +70,7 @@ function contentMessages(
 ): LintMessage[] {
   const messages = catalogueStatusMessages(spec, at);
   for (const p of linkProblems(spec.document)) messages.push(at(spec, { ...p, severity: 'error', rule: 'link' }));
+  messages.push(...mockStateMessages(spec, at, ajv));
   for (const site of exampleSites(spec.document)) {
     for (const message of checkExample(site, ajv, coercing))
       messages.push(at(spec, { pointer: site.pointer, severity: 'error', rule: 'example-valid', message }));

@@ -7,7 +7,8 @@ import type { Contract } from '../contract/compile-contract.js';
 import type { ApiName, Operation } from '../contract/types.js';
 import type { ApiModule } from '../apis/api-module.js';
 import { BUILTIN_APIS } from '../apis/builtin-apis.js';
-import type { Credentials } from '../apis/verify-flow.js';
+import { defineFlow, type Credentials, type VerifyFlow } from '../apis/verify-flow.js';
+import { deriveFlow } from './derive-flow.js';
 import { exampleCases, generatedCases, negativeCases } from './build-requests.js';
 import type { CheckResult, VerificationReport } from './check-result.js';
 import { createSender, type Send, type Sent } from './create-sender.js';
@@ -29,6 +30,31 @@ export function secretCredentials(
   modules: readonly ApiModule[] = BUILTIN_APIS,
 ): Array<string | undefined> {
   return modules.flatMap((m) => (m.verifyFlow?.secrets ?? []).map((name) => credentials[name]));
+}
+
+/**
+ * The flow an API runs: its module's hand-written one, else the one its document's x-mock-state declarations
+ * imply (derive-flow.ts), else none.
+ */
+export function flowOf(
+  contract: Contract,
+  api: ApiName,
+  modules: readonly ApiModule[],
+): VerifyFlow<unknown> | undefined {
+  const written = modules.find((m) => m.api === api)?.verifyFlow;
+  if (written) return written;
+  const declared = contract.apis.get(api);
+  const derived = declared && deriveFlow(declared);
+  return derived ? defineFlow(derived) : undefined;
+}
+
+/** The values of the secret credentials of the flows derived for a contract's documents (a report masks them). */
+export function derivedSecrets(contract: Contract, credentials: Credentials, modules: readonly ApiModule[]): string[] {
+  return [...contract.apis.keys()].flatMap((api) => {
+    if (modules.some((m) => m.api === api && m.verifyFlow)) return [];
+    const flow = flowOf(contract, api, modules);
+    return (flow?.secrets ?? []).flatMap((n) => credentials[n] ?? flow?.credentials?.[n] ?? []);
+  });
 }
 
 export interface VerifyOptions {
@@ -120,7 +146,7 @@ export async function verifyTarget(contract: Contract, options: VerifyOptions): 
   const tasks = independentChecks(contract, ops, send, options);
   const modules = options.modules ?? BUILTIN_APIS;
   const flows = apis.flatMap((api) => {
-    const flow = modules.find((m) => m.api === api)?.verifyFlow;
+    const flow = flowOf(contract, api, modules);
     return flow ? [{ api, flow }] : [];
   });
   const total = tasks.length + flows.reduce((n, f) => n + flowLength(f.flow), 0);
