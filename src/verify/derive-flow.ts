@@ -47,7 +47,8 @@ function plansOf(uses: Use[], collections: Map<string, CollectionDecl>): Plan[] 
     const { action, collection } = use.branch;
     const c = collections.get(collection);
     if (!c || c.token || plans.has(collection) || (action !== 'create' && action !== 'upsert')) continue;
-    if (usesHeader(use.branch) || !use.branch.key) continue;
+    // An update (`existing: required`) cannot create the record the flow starts from.
+    if (usesHeader(use.branch) || !use.branch.key || use.branch.existing === 'required') continue;
     const named = (a: string): Use | undefined =>
       uses.find((u) => u.branch.action === a && u.branch.collection === collection && !usesHeader(u.branch));
     plans.set(collection, {

@@ -1,7 +1,8 @@
 /**
  * The built-in APIs' declarations derive flows too: platform-sync's derived flow checks every operation and outcome
  * its hand-written flow checks, and passes against the mock (so the hand-written one could be dropped); the others
- * keep theirs (wuhan-eduyun declares no write, ios-datasyn and wx-push no declarations).
+ * keep theirs (wuhan-eduyun declares no write, ios-datasyn no declarations, wx-push only an update: its creates are
+ * code).
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
