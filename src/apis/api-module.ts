@@ -67,6 +67,11 @@ export interface ApiModule {
   handlers: Record<string, Handler>;
   /** Collections a user may seed through `POST /__mock/state` and `given:` in scenarios. */
   collections: Record<string, CollectionInfo>;
+  /**
+   * Code for collections the API's document declares (`x-mock-state`), field by field over the declared ones: what
+   * a declaration cannot say (wuhan-eduyun's short school name that follows the full name given).
+   */
+  collectionCode?: Record<string, Pick<CollectionInfo, 'complete'>>;
   /** Records every new or reset session starts with: collection → key → record. */
   seed(): Record<string, Record<string, unknown>>;
   /**

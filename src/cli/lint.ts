@@ -5,7 +5,7 @@ import { loadContract } from '../contract/contract-cache.js';
 import { specFiles } from '../contract/load-specs.js';
 import { lintScenarios } from '../scenarios/lint-scenarios.js';
 import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.js';
-import { API_MODULES } from '../server/create-mock.js';
+import { apiModules } from '../server/api-modules.js';
 import { inputDir, inputFile, inputPath } from './cli-checks.js';
 
 export interface LintCommandOptions {
@@ -34,7 +34,7 @@ export async function lintCommand(paths: string[], options: LintCommandOptions):
     // Scenarios may name the --spec documents' APIs, operations and codes (when those compiled).
     const servable = !messages.some((m) => m.rule === 'servable' || m.rule === 'openapi-schema');
     const contract = await loadContract(servable ? (options.spec ?? []) : []);
-    const modules = new Map(API_MODULES.map((m) => [m.api, m]));
+    const modules = apiModules(contract).modules;
     const builtIn = own
       ? new Map(
           [...loadScenarios([defaultScenariosDir()], contract, modules).scenarios.values()].map((s) => [

@@ -1,5 +1,6 @@
 /** `contract-mock serve`: starts the mock; on SIGINT / SIGTERM stops accepting, finishes in-flight calls, flushes, exits 0. `run` starts it the same way. */
-import { API_MODULES, startMock, type Mock, type MockOptions } from '../server/create-mock.js';
+import { startMock, type Mock, type MockOptions } from '../server/create-mock.js';
+import { apiModules } from '../server/api-modules.js';
 import { apiEntries } from '../server/root-answer.js';
 import { loadContract } from '../contract/contract-cache.js';
 import type { Contract } from '../contract/compile-contract.js';
@@ -277,7 +278,7 @@ export async function startServing(
  * must not pass without the scenario it asked for. Hot reload, once serving, stays lenient (scenario-registry.ts).
  */
 function refuseInvalidScenarios(command: string, dirs: string[], contract: Contract): void {
-  const { problems } = loadScenarios(dirs, contract, new Map(API_MODULES.map((m) => [m.api, m])));
+  const { problems } = loadScenarios(dirs, contract, apiModules(contract).modules);
   if (!problems.length) return;
   const lines = problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
   for (const line of lines.slice(0, -1)) console.error(`contract-mock ${command}: ${line}`);

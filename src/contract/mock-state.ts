@@ -30,7 +30,8 @@
  *   missing: "40430"          # read/delete (and upsert with `existing: required`) of a key with no record
  *   duplicate: "4090"         # create of a key already stored
  *   answer: record            # record | none | list | { fields: [a, b] } | { data: <template> }
- *   message: Delete success   # the success envelope's message (default: the dialect's)
+ *   message: Delete success   # the success envelope's message (default: the dialect's); { code: KEY }: that
+ *                             # catalogue entry's message (wuhan-eduyun's 000000 请求成功)
  * ```
  *
  * Codes (`missing`, `duplicate`, `invalid`, refs' `missing`) are catalogue keys, or `{ code: KEY, message: NAME }`
@@ -134,6 +135,8 @@ export interface ActionDecl {
   notStored: string[];
   answer: AnswerDecl;
   message?: string;
+  /** `message: { code: KEY }`: the success message is that catalogue entry's (an extension for wuhan-eduyun's 请求成功). */
+  messageCode?: CodeRef;
   /** `auth: false` on an operation with x-auth skips the document's token check. */
   auth: boolean;
   at: string;
@@ -309,7 +312,8 @@ function readAction(raw: JsonObject, at: string, problems: Problems): ActionDecl
     ttl: typeof ttl === 'number' ? ttl : undefined,
     notStored: stringsOf(raw, 'notStored', at, problems) ?? [],
     answer: answerOf(raw['answer'], action, `${at}/answer`, problems),
-    message: stringOf(raw, 'message', at, problems),
+    message: typeof raw['message'] === 'string' ? raw['message'] : undefined,
+    messageCode: messageCodeOf(raw['message'], `${at}/message`, problems),
     auth: raw['auth'] !== false,
     at,
   };
@@ -325,6 +329,14 @@ function fieldOf(raw: unknown, at: string, problems: Problems): FieldRef | undef
       undefined
     );
   return { in: place as FieldRef['in'], name: (raw as string).slice(dot + 1), at };
+}
+
+/** `message: { code: KEY }`; a string message is read apart, anything else is a problem. */
+function messageCodeOf(raw: unknown, at: string, problems: Problems): CodeRef | undefined {
+  if (raw === undefined || typeof raw === 'string') return undefined;
+  if (isObject(raw) && typeof raw['code'] === 'string' && Object.keys(raw).length === 1)
+    return { key: raw['code'], at };
+  return (note(problems, at, "message is a text or { code: KEY } (that catalogue entry's message)"), undefined);
 }
 
 function codeOf(raw: unknown, at: string, problems: Problems): CodeRef | undefined {

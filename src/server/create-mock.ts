@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { ApiModule, Handler } from '../apis/api-module.js';
 import { withHandlers } from '../apis/plugin-handlers.js';
 import { BUILTIN_APIS } from '../apis/builtin-apis.js';
+import { apiModules } from './api-modules.js';
 import type { Contract } from '../contract/compile-contract.js';
 import { loadContract } from '../contract/contract-cache.js';
 import type { ApiName } from '../contract/types.js';
@@ -125,7 +126,8 @@ async function startingDump(
   registry: ScenarioRegistry,
   names: string[],
 ): Promise<SessionDump> {
-  const scratch = new MemoryStore({ clock: { now: () => 0 }, seed: () => seedDump() }).session('seed');
+  const seed = seedDump([...env.modules.values()]);
+  const scratch = new MemoryStore({ clock: { now: () => 0 }, seed: () => seed }).session('seed');
   for (const [i, name] of names.entries()) {
     const scenario = registry.get(name);
     if (!scenario) throw new Error(`unknown scenario "${name}"; available: ${registry.names().join(', ')}`);
@@ -162,12 +164,9 @@ async function scenariosAndSeed(
 }
 
 export async function createMock(options: MockOptions): Promise<Mock> {
-  const modules = new Map<ApiName, ApiModule>(API_MODULES.map((m) => [m.api, m]));
-  // Plug-in handlers merged once, for the API calls only (a served document's module carries nothing else):
-  // an unknown operationId throws before anything opens.
-  const handled = withHandlers(modules, options.contract, options.handlers);
-  const seed = options.seed ?? 1;
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const { modules, handled } = modulesOf(options.contract, options.handlers, log);
+  const seed = options.seed ?? 1;
   const { registry, records, starting } = await scenariosAndSeed(options, modules, seed, log);
   const storeOptions = storeOptionsOf(options, starting, log);
   const backends = await chooseBackends(options, storeOptions);
@@ -200,17 +199,8 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const { admin, metrics, rebuildAdmin } = lazyAdmin(adminOptions, tally);
   setImmediate(() => void admin());
   const listenerDeps = {
+    ...{ store, journal, pipeline, guard, admin, metrics, methods, limits, startedAt, log },
     contract: options.contract,
-    store,
-    journal,
-    pipeline,
-    guard,
-    admin,
-    metrics,
-    methods,
-    limits,
-    startedAt,
-    log,
   };
   const listener = createListener(listenerDeps);
   let contract = options.contract;
@@ -218,7 +208,11 @@ export async function createMock(options: MockOptions): Promise<Mock> {
   const useContract = (next: Contract): void => {
     // Everything that can throw first: a failure leaves the previous contract whole.
     const nextMethods = corsMethods(next.operations.map((op) => op.method));
-    const nextRecords = recordValidators(next, modules);
+    // A reloaded document's declarations are compiled anew (its operations are new objects).
+    const rebuilt = modulesOf(next, options.handlers, log);
+    const nextRecords = recordValidators(next, rebuilt.modules);
+    replaceAll(modules, rebuilt.modules);
+    replaceAll(handled, rebuilt.handled);
     contract = next;
     pipeline.useContract(next);
     listenerDeps.contract = next;
@@ -246,6 +240,22 @@ export async function createMock(options: MockOptions): Promise<Mock> {
     close,
     shutdown,
   };
+}
+
+/**
+ * The API modules, declared (x-mock-state) and built-in code, built once, their warnings logged; and with the
+ * plug-in handlers over them, for the API calls only (an unknown operationId throws before anything opens).
+ */
+function modulesOf(contract: Contract, handlers: MockOptions['handlers'], log: (m: string) => void) {
+  const built = apiModules(contract, API_MODULES);
+  for (const w of built.warnings) log(`contract-mock: ${w}`);
+  return { modules: built.modules, handled: withHandlers(built.modules, contract, handlers) };
+}
+
+/** `target` holding exactly what `from` holds: the pipeline and the admin API keep their reference to it. */
+function replaceAll<K, V>(target: Map<K, V>, from: Map<K, V>): void {
+  target.clear();
+  for (const [k, v] of from) target.set(k, v);
 }
 
 /** The node:http server around the listener, and how it closes (at once, or gracefully). */

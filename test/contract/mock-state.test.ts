@@ -86,6 +86,19 @@ describe('readMockState', () => {
     expect(read.operations.has('pets')).toBe(false);
   });
 
+  test('message is a text or { code: KEY }, the catalogue entry whose message the success envelope carries', () => {
+    const read = readMockState({
+      paths: {
+        '/a': {
+          get: { operationId: 'a', 'x-mock-state': { action: 'list', collection: 'x', message: { code: '000000' } } },
+          put: { operationId: 'b', 'x-mock-state': { action: 'list', collection: 'x', message: 7 } },
+        },
+      },
+    });
+    expect(read.operations.get('a')!.branches[0]).toMatchObject({ messageCode: { key: '000000' } });
+    expect(read.problems.map((p) => p.at)).toEqual(['/paths/~1a/put/x-mock-state/message']);
+  });
+
   test('names the pointer of every malformed part and leaves that part out', () => {
     const read = readMockState({
       'x-mock-state': { collections: { broken: { seed: [] } } },
