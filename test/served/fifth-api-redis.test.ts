@@ -60,7 +60,7 @@ describe.skipIf(SKIP_WITHOUT_REDIS)('two instances on one Redis serve the fifth 
     const lesson = { lessonId: 'L-1', title: '物理', teacherNo: 'T-1' };
     expect(await call(A.url, s, '/lessons/syncSaveLesson', { token, ...lesson })).toEqual({
       errcode: 0,
-      errmsg: 'ok',
+      errmsg: 'success',
       payload: lesson,
     });
     expect((await call(B.url, s, '/lessons/syncGetLesson', { token, lessonId: 'L-1' }))['payload']).toEqual(lesson);

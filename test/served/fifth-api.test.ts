@@ -58,21 +58,21 @@ describe('the QA flow of a fifth API served by --spec alone', () => {
     const tt = timetable(m);
     const issued = await tt.issue();
     expect(issued.status).toBe(200);
-    expect(issued.body).toMatchObject({ errcode: 0, errmsg: 'ok', payload: { expiresIn: 7200 } });
+    expect(issued.body).toMatchObject({ errcode: 0, errmsg: 'success', payload: { expiresIn: 7200 } });
     expect(issued.body.payload.token).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(issued.body.payload.expireAt).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     const token = issued.body.payload.token as string;
 
-    expect((await tt.saveTeacher(token)).body).toEqual({ errcode: 0, errmsg: 'ok', payload: TEACHER });
+    expect((await tt.saveTeacher(token)).body).toEqual({ errcode: 0, errmsg: 'success', payload: TEACHER });
     // The room is not there yet: the lesson's reference is refused with the document's code.
     expect((await tt.saveLesson(token)).body).toEqual(error(4042, '教室不存在'));
-    expect((await tt.createRoom(token)).body).toEqual({ errcode: 0, errmsg: 'ok', payload: ROOM });
-    expect((await tt.saveLesson(token)).body).toEqual({ errcode: 0, errmsg: 'ok', payload: LESSON });
+    expect((await tt.createRoom(token)).body).toEqual({ errcode: 0, errmsg: 'success', payload: ROOM });
+    expect((await tt.saveLesson(token)).body).toEqual({ errcode: 0, errmsg: 'success', payload: LESSON });
     // An upsert: the same lessonId again replaces the record.
     const moved = { ...LESSON, period: 3 };
     expect((await tt.saveLesson(token, moved)).body.payload).toEqual(moved);
-    expect((await tt.getLesson(token, 'L-1')).body).toEqual({ errcode: 0, errmsg: 'ok', payload: moved });
-    expect((await tt.listLessons(token)).body).toEqual({ errcode: 0, errmsg: 'ok', payload: [moved] });
+    expect((await tt.getLesson(token, 'L-1')).body).toEqual({ errcode: 0, errmsg: 'success', payload: moved });
+    expect((await tt.listLessons(token)).body).toEqual({ errcode: 0, errmsg: 'success', payload: [moved] });
     expect((await tt.deleteLesson(token, 'L-1')).body).toEqual({ errcode: 0, errmsg: '已删除' });
     expect((await tt.listLessons(token)).body.payload).toEqual([]);
 
