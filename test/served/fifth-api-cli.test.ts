@@ -64,7 +64,7 @@ async function qaFlow(base: string, session: string): Promise<number[]> {
   return steps.map((s) => s.body['errcode'] as number);
 }
 
-describe('serve --spec with no handlers', () => {
+describe('serve --spec with no handlers', { timeout: 90_000 }, () => {
   test("answers the fifth API's QA flow from its document, and journals each call's business code", async () => {
     expect(await qaFlow(served.url, 'cli-qa')).toEqual([0, 0, 0, 0, 0, 0, 0, 4040, 4041, 4090]);
     const calls = (await (
@@ -85,7 +85,7 @@ describe('serve --spec with no handlers', () => {
   });
 });
 
-describe('report over the fifth API', () => {
+describe('report over the fifth API', { timeout: 90_000 }, () => {
   test('a session that kept the contract: every operation called is listed ok, exit 0', async () => {
     await qaFlow(served.url, 'cli-report-ok');
     const run = await cli('report', '--url', served.url, '--session', 'cli-report-ok');
@@ -108,19 +108,28 @@ describe('report over the fifth API', () => {
 });
 
 describe('verify --spec for the fifth API', () => {
-  test('passes against a copy of the mock', async () => {
-    const copy = await serveProcess(['--spec', TIMETABLE]);
-    try {
+  // A second serve process: the copy of the mock verify runs against (and the drifted copies forward to).
+  let copy: ServeProcess;
+  beforeAll(async () => {
+    copy = await serveProcess(['--spec', TIMETABLE]);
+  }, 60_000);
+  afterAll(() => copy?.stop());
+  /** verify sends some 65 requests and spawns a process: minutes, not seconds, on a loaded 2-core machine. */
+  const VERIFY_MS = 180_000;
+
+  test(
+    'passes against a copy of the mock',
+    async () => {
       const run = await cli('verify', '--spec', TIMETABLE, '--api', 'timetable', '--target', copy.url);
       expect(run.status, run.stdout + run.stderr).toBe(0);
-    } finally {
-      await copy.stop();
-    }
-  });
+      expect(run.stdout).toMatch(/all \d+ checks passed/);
+    },
+    VERIFY_MS,
+  );
 
   /** Two ways a provider drifts from the document: another envelope field, a code the catalogue does not have. */
   const DRIFTED: Record<string, Drift> = {
-    renamedPayload: (path, body) => {
+    renamedPayload: (_path, body) => {
       if (!('payload' in body) || body['errcode'] !== 0) return undefined;
       const { payload, ...rest } = body;
       return { body: { ...rest, data: payload } };
@@ -129,35 +138,37 @@ describe('verify --spec for the fifth API', () => {
       path.includes('/syncDeleteLesson/') ? { body: { errcode: 4999, errmsg: '删除失败', payload: null } } : undefined,
   };
 
-  test.each(Object.keys(DRIFTED))('fails against a drifted copy (%s), exit 1', async (name) => {
-    const copy = await serveProcess(['--spec', TIMETABLE]);
-    const drifted = await driftServer(copy.url, [DRIFTED[name]!]);
-    try {
-      const dir = mkdtempSync(join(tmpdir(), 'cm-fifth-verify-'));
-      const json = join(dir, 'report.json');
-      const run = await cli(
-        'verify',
-        '--spec',
-        TIMETABLE,
-        '--api',
-        'timetable',
-        '--target',
-        drifted.url,
-        '--json',
-        json,
-      );
-      expect(run.status, run.stdout + run.stderr).toBe(1);
-      const report = JSON.parse(readFileSync(json, 'utf8')) as {
-        checks: Array<{ ok: boolean; operationId: string; failures: Array<{ message: string }> }>;
-      };
-      const failed = report.checks.filter((c) => !c.ok);
-      expect(failed.length).toBeGreaterThan(0);
-      if (name === 'undocumentedCode')
-        expect(new Set(failed.map((c) => c.operationId))).toEqual(new Set(['ttDeleteLesson']));
-      expect(JSON.stringify(failed)).toMatch(name === 'undocumentedCode' ? /4999/ : /payload|data/);
-    } finally {
-      drifted.server.close();
-      await copy.stop();
-    }
-  });
+  test.each(Object.keys(DRIFTED))(
+    'fails against a drifted copy (%s), exit 1',
+    async (name) => {
+      const drifted = await driftServer(copy.url, [DRIFTED[name]!]);
+      try {
+        const dir = mkdtempSync(join(tmpdir(), 'cm-fifth-verify-'));
+        const json = join(dir, 'report.json');
+        const run = await cli(
+          'verify',
+          '--spec',
+          TIMETABLE,
+          '--api',
+          'timetable',
+          '--target',
+          drifted.url,
+          '--json',
+          json,
+        );
+        expect(run.status, run.stdout + run.stderr).toBe(1);
+        const report = JSON.parse(readFileSync(json, 'utf8')) as {
+          checks: Array<{ ok: boolean; operationId: string; failures: Array<{ message: string }> }>;
+        };
+        const failed = report.checks.filter((c) => !c.ok);
+        expect(failed.length).toBeGreaterThan(0);
+        if (name === 'undocumentedCode')
+          expect(new Set(failed.map((c) => c.operationId))).toEqual(new Set(['ttDeleteLesson']));
+        expect(JSON.stringify(failed)).toMatch(name === 'undocumentedCode' ? /4999/ : /payload|data/);
+      } finally {
+        drifted.server.close();
+      }
+    },
+    VERIFY_MS,
+  );
 });
