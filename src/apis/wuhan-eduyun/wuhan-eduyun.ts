@@ -1,24 +1,21 @@
 /**
- * wuhan-eduyun (武汉教育云 学校详情, seeds/001): org details behind an access token passed as the
- * `access_token` query parameter. One failure code, 100001, whose message names the cause.
+ * wuhan-eduyun (武汉教育云 学校详情, seeds/001): org details behind an access token passed as the `access_token`
+ * query parameter, one failure code 100001 whose message names the cause. The token check, the org read, the demo
+ * token and org are declared in specs/wuhan-eduyun.openapi.yaml (`x-mock-state`); this module keeps what a
+ * declaration cannot say: the message of a parameter error by parameter, and an org's short name that follows the
+ * full name a seed gives. No handler code.
  */
-import { presentedToken, type ApiModule, type Handler } from '../api-module.js';
+import type { ApiModule } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
 import { joinPointer } from '../../contract/json-pointer.js';
-import { DEMO_ORG_ID, DEMO_TOKEN, wuhanEduyunFlow } from './verify-flow.js';
+import { DEMO_ORG_ID, wuhanEduyunFlow } from './verify-flow.js';
 import { wuhanEduyunStates } from './pact-states.js';
 
-const API = 'wuhan-eduyun';
-const TOKENS = `${API}:tokens`;
-const ORGS = `${API}:orgs`;
-
-interface WuhanToken {
-  access_token: string;
-  /** Epoch ms; absent = never expires (the seeded demo-token). */
-  expiresAt?: number;
-}
-
-/** The seeded org: every documented field, with a real Wuhan address and codes. */
+/**
+ * The org every session starts with, as the spec's `x-mock-state.collections.orgs.seed` declares it (the mock seeds
+ * it from there): kept here for the tests and tools that compare an answer with it; test/apis/declared-builtins.test.ts
+ * fails when the two differ.
+ */
 export const DEMO_ORG: JsonObject = {
   org_id: DEMO_ORG_ID,
   platform_code: '420100',
@@ -49,34 +46,13 @@ export const DEMO_ORG: JsonObject = {
   verify_mode: '0',
 };
 
-const getOrgInfo: Handler = async (ctx) => {
-  const { dialect, session, input } = ctx;
-  const token = await session.get<WuhanToken>(TOKENS, String(input.query['access_token']));
-  if (!token || (token.expiresAt !== undefined && token.expiresAt <= (await session.now()))) {
-    return dialect.error(dialect.role('unauthorized'), { message: dialect.text('tokenInvalid') });
-  }
-  const org = await session.get<JsonObject>(ORGS, String(input.query['org_id']));
-  if (!org) return dialect.error(dialect.role('invalidRequest'), { message: dialect.text('orgNotFound') });
-  return dialect.success(ctx.op, { data: org, message: dialect.entry('000000')?.message ?? 'success' });
-};
-
 export const wuhanEduyun: ApiModule = {
-  api: API,
-  handlers: { getOrgInfo },
-  collections: {
-    tokens: {
-      key: 'access_token',
-      description: 'access tokens: { access_token, ttlSeconds? } (no ttlSeconds = never expires)',
-      complete: (partial, _fake, { now }) =>
-        partial['ttlSeconds'] === undefined
-          ? { ...partial }
-          : { ...partial, expiresAt: now + Number(partial['ttlSeconds']) * 1000 },
-    },
+  api: 'wuhan-eduyun',
+  handlers: {},
+  collections: {},
+  seed: () => ({}),
+  collectionCode: {
     orgs: {
-      key: 'org_id',
-      schema: 'Org',
-      description:
-        'orgs: { org_id, ...any documented field }; fields left out are generated (Chinese school name, real region codes)',
       complete: (partial, fake, { generate }) => {
         const org = { ...generate('Org'), ...partial };
         // A short name follows the full name the caller gave (武汉市第七中学 → 武汉七中), not the generated one.
@@ -86,20 +62,8 @@ export const wuhanEduyun: ApiModule = {
       },
     },
   },
-  seed: () => ({
-    [TOKENS]: { [DEMO_TOKEN]: { access_token: DEMO_TOKEN } },
-    [ORGS]: { [DEMO_ORG_ID]: DEMO_ORG },
-  }),
   verifyFlow: wuhanEduyunFlow,
   providerStates: wuhanEduyunStates,
-  effects: {
-    // As if the token's TTL had passed, in this session only (reset brings demo-token back).
-    'expire-token': async ({ op, input, session }) => {
-      const presented = presentedToken(op, input);
-      const token = presented ? await session.get<WuhanToken>(TOKENS, presented) : undefined;
-      if (token) await session.put(TOKENS, token.access_token, { ...token, expiresAt: await session.now() });
-    },
-  },
   violationMessage(violations, dialect) {
     const about = (name: string): boolean => violations.some((v) => v.pointer === '/query' + joinPointer(name));
     if (about('access_token')) return dialect.text('tokenMissing');
