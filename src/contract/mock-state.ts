@@ -125,6 +125,8 @@ export interface ActionDecl {
   refs: RefDecl[];
   missing?: CodeRef;
   duplicate?: CodeRef;
+  /** upsert: `existing: required` answers `missing` when no record has the key (an update, not a create). */
+  existing?: 'required';
   /** issue: the credential record the request must name, and the fields that must equal the stored ones. */
   credentials?: { collection: string; key: FieldRef; match: string[]; at: string };
   /** issue / renew: answered when the credentials or the token are not good. */
@@ -307,6 +309,7 @@ function readAction(raw: JsonObject, at: string, problems: Problems): ActionDecl
     refs,
     missing: raw['missing'] === undefined ? undefined : codeOf(raw['missing'], `${at}/missing`, problems),
     duplicate: raw['duplicate'] === undefined ? undefined : codeOf(raw['duplicate'], `${at}/duplicate`, problems),
+    existing: existingOf(raw['existing'], `${at}/existing`, problems),
     credentials,
     invalid: raw['invalid'] === undefined ? undefined : codeOf(raw['invalid'], `${at}/invalid`, problems),
     ttl: typeof ttl === 'number' ? ttl : undefined,
@@ -329,6 +332,11 @@ function fieldOf(raw: unknown, at: string, problems: Problems): FieldRef | undef
       undefined
     );
   return { in: place as FieldRef['in'], name: (raw as string).slice(dot + 1), at };
+}
+
+function existingOf(raw: unknown, at: string, problems: Problems): 'required' | undefined {
+  if (raw === undefined || raw === 'required') return raw;
+  return (note(problems, at, 'existing is required (the record must exist) or absent'), undefined);
 }
 
 /** `message: { code: KEY }`; a string message is read apart, anything else is a problem. */

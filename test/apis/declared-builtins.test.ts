@@ -10,7 +10,8 @@ import { platformSync } from '../../src/apis/platform-sync/platform-sync.js';
 import { DEMO_ORG, wuhanEduyun } from '../../src/apis/wuhan-eduyun/wuhan-eduyun.js';
 import { DEMO_APP } from '../../src/apis/platform-sync/verify-flow.js';
 import { DEMO_TOKEN } from '../../src/apis/wuhan-eduyun/verify-flow.js';
-import { loadContract } from '../helpers/mock.js';
+import request from 'supertest';
+import { loadContract, responseViolations, testMock } from '../helpers/mock.js';
 
 test.each([platformSync, wuhanEduyun])('$api has no handler code; every operation is declared', async (code) => {
   expect(code.handlers).toEqual({});
@@ -55,4 +56,15 @@ test('the declared collections keep their keys, schemas and completion (wuhan-ed
   expect(modules.get('wuhan-eduyun')!.collections['orgs']!.complete).toBe(
     wuhanEduyun.collectionCode!['orgs']!.complete,
   );
+});
+
+test('wx-push lists projects in id order, whatever order they were seeded in; an update of an unknown id answers 16000', async () => {
+  const m = await testMock();
+  const projects = [3, 1, 2].map((id) => ({ id, url: `http://127.0.0.1:9/${id}`, project: `p${id}` }));
+  await request(m.listener).post('/__mock/state').send({ 'wx-push': { projects } }).expect(201);
+  const list = await request(m.listener).get('/wx/push/queryPushProject');
+  expect(list.body.data.map((p: { id: number }) => p.id)).toEqual([1, 2, 3]);
+  const update = await request(m.listener).put('/wx/push/updatePushProject').send({ id: 9, statu: 1 });
+  expect([update.body.code, update.body.message]).toEqual(['16000', '数据不存在']);
+  expect(responseViolations(m.calls)).toEqual([]);
 });

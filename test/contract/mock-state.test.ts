@@ -86,17 +86,29 @@ describe('readMockState', () => {
     expect(read.operations.has('pets')).toBe(false);
   });
 
-  test('message is a text or { code: KEY }, the catalogue entry whose message the success envelope carries', () => {
+  test('message is a text or { code: KEY } (that catalogue message); existing is required or absent', () => {
     const read = readMockState({
       paths: {
         '/a': {
           get: { operationId: 'a', 'x-mock-state': { action: 'list', collection: 'x', message: { code: '000000' } } },
           put: { operationId: 'b', 'x-mock-state': { action: 'list', collection: 'x', message: 7 } },
+          post: {
+            operationId: 'c',
+            'x-mock-state': { action: 'upsert', collection: 'x', key: 'body.id', existing: 'required' },
+          },
+          patch: {
+            operationId: 'd',
+            'x-mock-state': { action: 'upsert', collection: 'x', key: 'body.id', existing: 1 },
+          },
         },
       },
     });
     expect(read.operations.get('a')!.branches[0]).toMatchObject({ messageCode: { key: '000000' } });
-    expect(read.problems.map((p) => p.at)).toEqual(['/paths/~1a/put/x-mock-state/message']);
+    expect(read.operations.get('c')!.branches[0]).toMatchObject({ existing: 'required' });
+    expect(read.problems.map((p) => p.at)).toEqual([
+      '/paths/~1a/put/x-mock-state/message',
+      '/paths/~1a/patch/x-mock-state/existing',
+    ]);
   });
 
   test('names the pointer of every malformed part and leaves that part out', () => {

@@ -197,3 +197,15 @@ test('a declaration naming an undeclared collection starts with a warning; that 
   expect(m.calls.at(-1)!.violations).toEqual([]);
   expect((await post(m, '/clubs/v1/members/save', { token: t, memberId: 'm1' })).body.rc).toBe(0);
 });
+
+test('declarations in a document without x-dialect are left out with a warning: it keeps its problem+json answers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-declared-'));
+  const file = join(dir, 'plain.openapi.yaml');
+  const text = readFileSync(CLUBS, 'utf8');
+  writeFileSync(file, text.slice(0, text.indexOf('x-dialect:')) + text.slice(text.indexOf('x-messages:')));
+  const logs: string[] = [];
+  const m = await servedMock([file], { log: (line) => logs.push(line) });
+  expect(logs.join('\n')).toContain("x-mock-state declarations need the document's x-dialect and x-error-catalog");
+  const res = await post(m, '/clubs/v1/clubs/save', { token: 'never-issued', clubId: 'c1', name: 'n' });
+  expect([res.status, m.calls.at(-1)!.operationId]).toEqual([200, 'saveClub']);
+});

@@ -165,6 +165,9 @@ function saveAction(env: DeclaredEnv, op: Operation, b: ActionDecl, kind: 'creat
   const target = collectionOf(env, b.collection, `${b.at}/collection`);
   const refs = refsOf(env, op, b);
   const duplicate = kind === 'create' && b.duplicate ? errorOf(env, op, b.duplicate) : undefined;
+  // An update (`existing: required`) of a key with no record answers `missing`.
+  const missing =
+    kind === 'upsert' && b.existing === 'required' ? errorOrRole(env, op, b.missing, 'invalidRequest') : undefined;
   const answer = answerOf(env, op, b);
   if (!target) return undefined;
   const read = keyReader(b);
@@ -172,13 +175,14 @@ function saveAction(env: DeclaredEnv, op: Operation, b: ActionDecl, kind: 'creat
   const keyField = b.key!.in === 'body' ? undefined : target.key;
   const { defaults, merge } = b;
   const notStored = b.notStored.length ? b.notStored : undefined;
-  const readExisting = merge || duplicate !== undefined;
+  const readExisting = merge || duplicate !== undefined || missing !== undefined;
   return async (ctx) => {
     const { session } = ctx;
     const keyValue = read(ctx);
     const key = String(keyValue);
     const existing = readExisting ? await session.get<JsonObject>(target.store, key) : undefined;
     if (existing !== undefined && duplicate) return duplicate(ctx);
+    if (existing === undefined && missing) return missing(ctx);
     if (refs.length) {
       const broken = await brokenRef(ctx, refs);
       if (broken) return broken;
@@ -209,7 +213,13 @@ function listAction(env: DeclaredEnv, op: Operation, b: ActionDecl): BranchBody 
   const target = collectionOf(env, b.collection, `${b.at}/collection`);
   const answer = answerOf(env, op, b);
   if (!target) return undefined;
-  return async (ctx) => answer(ctx, {}, await ctx.session.list<JsonObject>(target.store));
+  const key = target.key;
+  // In key order, whatever order the store keeps: a shared store and a seeded session list alike.
+  const byKey = (a: JsonObject, b: JsonObject): number => {
+    const [x, y] = [a[key] as number | string, b[key] as number | string];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return async (ctx) => answer(ctx, {}, (await ctx.session.list<JsonObject>(target.store)).sort(byKey));
 }
 
 function deleteAction(env: DeclaredEnv, op: Operation, b: ActionDecl): BranchBody | undefined {

@@ -1,6 +1,8 @@
 /**
- * wx-push (微校推送服务, seeds/003): push-project CRUD with ids assigned by the mock, and the
- * `receive` endpoint that forwards each 微校 event to every active push project's url.
+ * wx-push (微校推送服务, seeds/003): push projects, and the `receive` endpoint that forwards each 微校 event to every
+ * active push project's url. Listing, updating and deleting projects are declared in specs/wx-push.openapi.yaml
+ * (`x-mock-state`); this module keeps what a declaration cannot say: ids the mock assigns on add (and its
+ * url + project duplicate check), the deliveries of receive, and a seeded project's generated name.
  */
 import type { ApiModule, Handler } from '../api-module.js';
 import type { JsonObject } from '../../contract/types.js';
@@ -21,11 +23,6 @@ export interface PushProject {
 
 const byId = (a: PushProject, b: PushProject): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-const queryPushProject: Handler = async (ctx) => {
-  const all = (await ctx.session.list<PushProject>(PROJECTS)).sort(byId);
-  return ctx.dialect.success(ctx.op, { data: all });
-};
-
 const addPushProject: Handler = async (ctx) => {
   const body = ctx.input.body ?? {};
   const url = String(body['url']);
@@ -40,26 +37,6 @@ const addPushProject: Handler = async (ctx) => {
   return ctx.dialect.success(ctx.op, { data: saved });
 };
 
-const updatePushProject: Handler = async (ctx) => {
-  const body = ctx.input.body ?? {};
-  const existing = await ctx.session.get<PushProject>(PROJECTS, String(body['id']));
-  if (!existing) return ctx.dialect.error('16000:missing');
-  const saved: PushProject = {
-    ...existing,
-    ...(body['url'] !== undefined && { url: String(body['url']) }),
-    ...(body['project'] !== undefined && { project: String(body['project']) }),
-    ...(body['statu'] !== undefined && { statu: body['statu'] as 0 | 1 }),
-  };
-  await ctx.session.put(PROJECTS, String(saved.id), saved);
-  return ctx.dialect.success(ctx.op, { data: saved });
-};
-
-const deletePushProject: Handler = async (ctx) => {
-  const removed = await ctx.session.delete(PROJECTS, String(ctx.input.query['id']));
-  if (!removed) return ctx.dialect.error('16000:missing');
-  return ctx.dialect.success(ctx.op, { data: null });
-};
-
 const receive: Handler = async (ctx) => {
   const event: JsonObject = { ...ctx.input.body };
   const active = (await ctx.session.list<PushProject>(PROJECTS)).filter((p) => p.statu === 0).sort(byId);
@@ -71,12 +48,10 @@ const receive: Handler = async (ctx) => {
 
 export const wxPush: ApiModule = {
   api: API,
-  handlers: { queryPushProject, addPushProject, updatePushProject, deletePushProject, receive },
-  collections: {
+  handlers: { addPushProject, receive },
+  collections: {},
+  collectionCode: {
     projects: {
-      key: 'id',
-      schema: 'PushProject',
-      description: 'push projects: { id, url, project, statu } (statu 0 有效 receives deliveries)',
       complete: (partial, fake) => ({
         statu: 0,
         project: fake.pushProjectName(),
