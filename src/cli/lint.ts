@@ -31,7 +31,9 @@ export async function lintCommand(paths: string[], options: LintCommandOptions):
   const messages: LintMessage[] = own ? [] : await lintSpecs({ spectral: options.spectral });
   if (options.spec?.length) messages.push(...(await lintServedSpecs(options.spec, { spectral: options.spectral })));
   if (!messages.some((m) => m.rule === 'conventions')) {
-    const contract = await loadContract();
+    // Scenarios may name the --spec documents' APIs, operations and codes (when those compiled).
+    const servable = !messages.some((m) => m.rule === 'servable' || m.rule === 'openapi-schema');
+    const contract = await loadContract(servable ? (options.spec ?? []) : []);
     const modules = apiModules(contract).modules;
     const builtIn = own
       ? new Map(

@@ -33,4 +33,28 @@ describe('contract-mock lint (the command)', () => {
     expect(run.stdout).not.toContain('fine.yaml');
     expect(run.stdout).toMatch(/lint: 1 error\(s\)/);
   });
+
+  test("--spec with --scenarios: the scenarios are judged against the served document's operations and catalogue", () => {
+    const spec = join(packageRoot(), 'examples', 'timetable.openapi.yaml');
+    const shipped = join(packageRoot(), 'examples', 'timetable-scenarios');
+    const clean = spawnSync(process.execPath, [bin, 'lint', '--no-spectral', '--spec', spec, '--scenarios', shipped], {
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    expect(clean.status, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('lint: scenarios OK (0 warning(s))');
+    const dir = mkdtempSync(join(tmpdir(), 'cm-lint-cli-'));
+    writeFileSync(
+      join(dir, 'bad-code.yaml'),
+      'name: bad-code\ndescription: d\nrules:\n  - when: { api: timetable }\n    then: { error: "4999" }\n',
+    );
+    const run = spawnSync(process.execPath, [bin, 'lint', '--no-spectral', '--spec', spec, '--scenarios', dir], {
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(
+      /bad-code\.yaml:5 error scenario \/rules\/0\/then\/error: "4999" is not in the error catalogue of timetable/,
+    );
+  }, 240_000);
 });

@@ -160,6 +160,7 @@ describe('the packed package, installed into an empty project', () => {
       'specs/platform-sync.openapi.yaml',
       'scenarios/token-expired.yaml',
       'scenarios/scenario.schema.json',
+      'examples/timetable.openapi.yaml',
       'src/admin/ui/index.html',
     ]) {
       expect(existsSync(join(installed, file)), file).toBe(true);

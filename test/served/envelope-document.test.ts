@@ -8,8 +8,16 @@ import request from 'supertest';
 import { expect, test } from 'vitest';
 import { servedMock } from '../helpers/served.js';
 
-const TIMETABLE = join(import.meta.dirname, 'fixtures', 'timetable.openapi.yaml');
+const TIMETABLE = join(import.meta.dirname, '..', '..', 'examples', 'timetable.openapi.yaml');
 const SAVE = '/tt/v1/lessons/syncSaveLesson';
+
+/** A token from the document's token operation, for the school its x-mock-state seeds. */
+async function token(m: Awaited<ReturnType<typeof servedMock>>): Promise<string> {
+  const res = await request(m.listener)
+    .post('/tt/v1/auth/syncToken')
+    .send({ schoolCode: 'TT-SCH-001', schoolSecret: 'tt-demo-secret' });
+  return res.body.payload.token as string;
+}
 
 test("a request that breaks the contract gets the document's invalidRequest envelope at HTTP 200, journaled with its code", async () => {
   const m = await servedMock([TIMETABLE]);
@@ -25,7 +33,9 @@ test("a request that breaks the contract gets the document's invalidRequest enve
 
 test("a valid call answers the document's example; a wrong method its methodNotAllowed envelope", async () => {
   const m = await servedMock([TIMETABLE]);
-  const ok = await request(m.listener).post(SAVE).send({ token: 't', lessonId: 'L-1', title: '数学' });
+  const ok = await request(m.listener)
+    .post(SAVE)
+    .send({ token: await token(m), lessonId: 'L-1', title: '数学' });
   expect([ok.status, ok.body.errcode, ok.body.payload]).toEqual([200, 0, { lessonId: 'L-1', title: '数学' }]);
   expect(m.calls.at(-1)!.violations).toEqual([]);
   const wrong = await request(m.listener).get(SAVE);
@@ -42,7 +52,9 @@ test('under --http-status mapped its codes leave with their x-http-status', asyn
     .set('X-Mock-Scenario', 'nope')
     .send({ token: 't', lessonId: 'L-1', title: '数学' });
   expect([scenario.status, scenario.type]).toEqual([400, 'application/problem+json']);
-  const ok = await request(m.listener).post(SAVE).send({ token: 't', lessonId: 'L-1', title: '数学' });
+  const ok = await request(m.listener)
+    .post(SAVE)
+    .send({ token: await token(m), lessonId: 'L-1', title: '数学' });
   expect([ok.status, ok.body.errcode]).toEqual([200, 0]);
 });
 
