@@ -1,6 +1,7 @@
 /**
  * Compiles the loaded specs once, at start-up, into what the request path needs: one `Operation`
  * per documented method+path with its ajv validators, each API's `Dialect`, and the route table.
+ * A `serve --spec` document's operations compile their validators on first use (lazy-compile.ts).
  * Nothing here runs per request.
  */
 import { createRequire } from 'node:module';
@@ -12,6 +13,7 @@ import { compileEnvelopeSpec, declaresDialect } from './compile-envelope-spec.js
 import type { SpecDocument } from './load-specs.js';
 import { integerFormats } from './integer-formats.js';
 import { linearRegExpEngine, type UncheckedPattern } from './linear-regexp.js';
+import { LazyCompiles } from './lazy-compile.js';
 import type { ApiName, DocumentProblem, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
@@ -31,10 +33,12 @@ export interface Contract {
   routes: RouteTable;
   /** An ajv instance like the one the contract compiles with; tools compile extra schemas on it (created on first use). */
   readonly ajv: Ajv2020;
-  /** Patterns of served documents that RE2 cannot run (lookaround, backreference): not checked (linear-regexp.ts). */
-  uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
-  /** Served documents' own faults: examples that break their schema, schemas that cannot be compiled (serve warns, lint --spec reports). */
-  documentProblems: DocumentProblem[];
+  /** Patterns of served documents that RE2 cannot run (lookaround, backreference): not checked (linear-regexp.ts). Reading it compiles every served operation. */
+  readonly uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
+  /** Served documents' own faults: examples that break their schema, schemas that cannot be compiled (serve warns, lint --spec reports). Reading it compiles every served operation. */
+  readonly documentProblems: DocumentProblem[];
+  /** Served operations compiled on first use, and the faults found so far without compiling the rest. */
+  lazy: LazyCompiles;
 }
 
 export { FORM, JSON_TYPE, type ValidatorSource } from './compile-parts.js';
@@ -85,20 +89,28 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
   const strictAjv = (): Ajv2020 => (strict ??= newAjv(false));
   const source = validators ?? compilingSource(strictAjv(), newAjv(true));
   // A served document's patterns run on RE2 (linear time): they come from outside the project, as do the values.
-  const uncheckedPatterns: Contract['uncheckedPatterns'] = [];
+  // Served operations compile on first use, long after this loop: the key (`api/operationId:part`) names the
+  // document a pattern RE2 cannot run comes from.
+  const servedFiles = new Map<string, string>();
   let servedFile = '';
-  let linear: ValidatorSource | undefined;
-  const linearSource = (): ValidatorSource => {
-    if (!linear) {
-      const regExp = linearRegExpEngine((p) => uncheckedPatterns.push({ ...p, file: servedFile }));
-      linear = compilingSource(brokenRefs(newAjv(false, { regExp })), brokenRefs(newAjv(true, { regExp })));
-    }
-    return linear;
+  let regExp: ReturnType<typeof linearRegExpEngine> | undefined;
+  const linearAjvs = (): ValidatorSource => {
+    regExp ??= linearRegExpEngine((p) => lazy.unchecked({ ...p, file: servedFile }));
+    const inner = compilingSource(brokenRefs(newAjv(false, { regExp })), brokenRefs(newAjv(true, { regExp })));
+    return {
+      get: (kind, key, schema) => {
+        servedFile = servedFiles.get(key.slice(0, key.indexOf('/'))) ?? servedFile;
+        return inner.get(kind, key, schema);
+      },
+    };
   };
+  let linear: ValidatorSource | undefined;
+  const linearSource = (): ValidatorSource => (linear ??= linearAjvs());
+  // serve's start-up check compiles each slice with ajv instances of its own, dropped after the slice.
+  const lazy = new LazyCompiles([], [], linearAjvs);
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();
-  const documentProblems: DocumentProblem[] = [];
 
   for (const spec of specs) {
     const doc = spec.document;
@@ -110,10 +122,11 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
         );
       refuseCollisions(apis, spec);
       servedFile = spec.file;
+      servedFiles.set(spec.api, spec.file);
       // A document in the family's envelope style answers as the four do; any other, in problem+json (as Prism).
       const { dialect, operations: apiOps } = declaresDialect(doc)
         ? compileEnvelopeSpec(spec, linearSource(), seenIds)
-        : compileServedSpec(spec, linearSource(), seenIds, documentProblems);
+        : compileServedSpec(spec, linearSource(), seenIds, lazy);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
       continue;
@@ -133,8 +146,15 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
       .map((a) => ({ prefix: a.spec.mount!, api: a.api }))
       .sort((a, b) => b.prefix.length - a.prefix.length),
     secretNames,
-    uncheckedPatterns,
-    documentProblems,
+    get uncheckedPatterns() {
+      lazy.compileAll();
+      return lazy.patterns;
+    },
+    get documentProblems() {
+      lazy.compileAll();
+      return lazy.problems;
+    },
+    lazy,
     routes: buildRouteTable(operations),
     get ajv() {
       return strictAjv();
