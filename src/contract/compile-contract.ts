@@ -94,9 +94,10 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
   const servedFiles = new Map<string, string>();
   let servedFile = '';
   let regExp: ReturnType<typeof linearRegExpEngine> | undefined;
-  const linearAjvs = (): ValidatorSource => {
+  const linearAjvs = (optimize = true): ValidatorSource => {
     regExp ??= linearRegExpEngine((p) => lazy.unchecked({ ...p, file: servedFile }));
-    const inner = compilingSource(brokenRefs(newAjv(false, { regExp })), brokenRefs(newAjv(true, { regExp })));
+    const code = { regExp, optimize };
+    const inner = compilingSource(brokenRefs(newAjv(false, code)), brokenRefs(newAjv(true, code)));
     return {
       get: (kind, key, schema) => {
         servedFile = servedFiles.get(key.slice(0, key.indexOf('/'))) ?? servedFile;
@@ -106,8 +107,9 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
   };
   let linear: ValidatorSource | undefined;
   const linearSource = (): ValidatorSource => (linear ??= linearAjvs());
-  // serve's start-up check compiles each slice with ajv instances of its own, dropped after the slice.
-  const lazy = new LazyCompiles([], [], linearAjvs);
+  // serve's start-up check compiles with ajv instances of its own, dropped every few slices; their validators check
+  // a few examples and are gone, so ajv does not optimise their code (its optimiser was half of GitHub's compile).
+  const lazy = new LazyCompiles([], [], () => linearAjvs(false));
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();

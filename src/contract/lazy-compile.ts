@@ -28,13 +28,14 @@ interface Waiting {
 export class LazyCompiles {
   readonly #all: Waiting[] = [];
   #next = 0;
+  #checks: ValidatorSource | undefined;
 
   constructor(
     /** Faults found so far (each compiled or checked operation adds its own). */
     readonly problems: DocumentProblem[],
     /** Patterns RE2 cannot run, found so far, each once per document. */
     readonly patterns: Array<UncheckedPattern & { file: string }>,
-    /** A validator source of its own for one slice of checks (garbage once the slice is done). */
+    /** A validator source of the checks' own, kept until `forgetChecks` (then garbage). */
     private readonly checkSource: () => ValidatorSource,
   ) {}
 
@@ -71,7 +72,7 @@ export class LazyCompiles {
   checkFor(ms: number): boolean {
     if (this.#next >= this.#all.length) return true;
     const until = performance.now() + ms;
-    const source = this.checkSource();
+    const source = (this.#checks ??= this.checkSource());
     while (this.#next < this.#all.length) {
       const w = this.#all[this.#next++]!;
       if (w.state !== 'waiting') continue;
@@ -79,7 +80,14 @@ export class LazyCompiles {
       w.step({ source, report: true });
       if (performance.now() >= until) break;
     }
-    return this.#next >= this.#all.length;
+    if (this.#next < this.#all.length) return false;
+    this.forgetChecks();
+    return true;
+  }
+
+  /** Drops what the checks compiled so far (a document's shared schemas are compiled once until then). */
+  forgetChecks(): void {
+    this.#checks = undefined;
   }
 }
 
