@@ -68,8 +68,11 @@ export class LazyCompiles {
     for (const w of this.#all) LazyCompiles.#compile(w);
   }
 
-  /** Checks operations neither compiled nor checked yet, in document order, until `ms` have passed; true once all are. */
-  checkFor(ms: number): boolean {
+  /**
+   * Checks operations neither compiled nor checked yet, in document order: at least `least` of them, then more until
+   * `ms` have passed; true once all are.
+   */
+  checkFor(ms: number, least = 1): boolean {
     if (this.#next >= this.#all.length) return true;
     const until = performance.now() + ms;
     const source = (this.#checks ??= this.checkSource());
@@ -78,7 +81,7 @@ export class LazyCompiles {
       if (w.state !== 'waiting') continue;
       w.state = 'checked';
       w.step({ source, report: true });
-      if (performance.now() >= until) break;
+      if (--least <= 0 && performance.now() >= until) break;
     }
     if (this.#next < this.#all.length) return false;
     this.forgetChecks();
