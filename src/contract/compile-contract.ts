@@ -177,14 +177,16 @@ const templateRegex = (path: string): RegExp =>
 
 /** A served spec that routes a request another API already routes cannot be served too: refused at start, both files named. */
 function refuseCollisions(apis: Map<ApiName, ApiContract>, spec: SpecDocument): void {
-  const mine = Object.keys((spec.document['paths'] ?? {}) as JsonObject).map((p) => (spec.mount ?? '') + p);
+  // Shapes and patterns once per path: GitHub's 900 paths against the four's took 0.4 s building them per pair.
+  const paths = (list: string[]) => list.map((path) => ({ path, shape: shapeOf(path), regex: templateRegex(path) }));
+  const mine = paths(Object.keys((spec.document['paths'] ?? {}) as JsonObject).map((p) => (spec.mount ?? '') + p));
   for (const api of apis.values()) {
-    for (const theirs of new Set(api.operations.map((o) => o.path))) {
-      for (const path of mine) {
+    for (const { path: theirs, shape, regex } of paths([...new Set(api.operations.map((o) => o.path))])) {
+      for (const { path, shape: myShape, regex: myRegex } of mine) {
         const same =
-          shapeOf(path) === shapeOf(theirs) ||
-          (!path.includes('{') && templateRegex(theirs).test(path)) ||
-          (!theirs.includes('{') && templateRegex(path).test(theirs));
+          myShape === shape ||
+          (!path.includes('{') && regex.test(path)) ||
+          (!theirs.includes('{') && myRegex.test(theirs));
         if (same)
           throw new Error(
             `${spec.file} and ${api.spec.file} both serve the path ${path}${path === theirs ? '' : ` (${theirs})`}: give one of them another servers URL`,
