@@ -22,7 +22,7 @@ import type {
 } from './types.js';
 import { compileResponses, hasValidator, isJsonMedia, successOf } from './compile-responses.js';
 import { joinPointer } from './json-pointer.js';
-import { lazyFields, settle, type LazyCompiles } from './lazy-compile.js';
+import { BrokenBeforeCompile, lazyValidator, type LazyCompiles } from './lazy-compile.js';
 import type { ValidateFunction } from 'ajv';
 
 export const SERVED_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
@@ -148,17 +148,15 @@ function pointerOf(base: string, key: string): string {
   return `${base}/parameters`;
 }
 
+/** Where in the document an operation is, for its faults. */
+type Site = { file: string; operationId: string; pointer: string };
+
 /**
  * A validator for a served schema; one ajv rejects (an invalid pattern) is retried without the bad patterns; one that
  * still cannot be compiled (a keyword's value of the wrong type, a broken $ref) degrades its operation only: no
  * validation there, and a DocumentProblem naming it (serve warns, lint --spec reports it).
  */
-function tolerant(
-  source: Validators,
-  where: string,
-  site: { file: string; operationId: string; pointer: string },
-  problems: DocumentProblem[],
-): Validators {
+function tolerant(source: Validators, where: string, site: Site, problems: DocumentProblem[]): Validators {
   return {
     get(kind, key, schema) {
       try {
@@ -188,7 +186,7 @@ function brokenExamples(
   r: DeclaredResponse,
   validate: ValidateFunction,
   where: string,
-  site: { file: string; operationId: string; pointer: string },
+  site: Site,
   problems: DocumentProblem[],
 ): Set<string> | undefined {
   if (!r.examples.size || !r.contentType) return undefined;
@@ -265,47 +263,44 @@ interface RequestSchemas {
 }
 
 /**
- * Defines the operation's validators and its responses' validators and broken examples as fields compiled on first
- * use, all at once: body, responses and their examples, query, path, headers (the order faults are reported in).
- * Run as a check (serve's start-up report), the same step keeps the faults only.
+ * Gives the operation and its responses stand-ins for their validators and broken examples, which compile all of
+ * them at once on first use: body, responses and their examples, query, path, headers (the order faults are
+ * reported in), each then put in its stand-in's place. Run as a check (serve's start-up report), the same step
+ * keeps the faults only.
  */
 function compileOnFirstUse(
   ctx: ServedContext,
   op: Operation,
   schemas: RequestSchemas,
   where: string,
-  site: { file: string; operationId: string; pointer: string },
+  site: Site,
 ): void {
   const key = `${op.api}/${op.operationId}`;
   const checked = [...op.responses.values()].filter(hasValidator);
+  const headers = op.headerParams;
   const compile = ctx.lazy.add(op.operationId, (mode) => {
-    const source = tolerant(mode.source ?? ctx.validators, where, site, mode.report ? ctx.lazy.problems : []);
-    const keep = (target: object, field: string, value: unknown): void => {
-      if (!mode.source) settle(target, field as never, value);
-    };
     const problems = mode.report ? ctx.lazy.problems : [];
-    if (schemas.body) {
-      const kind = schemas.body.kind === 'form' ? 'coercing' : 'strict';
-      keep(op, 'validateBody', source.get(kind, `${key}:body`, schemas.body.schema));
-    }
-    const validators = checked.map((r) => source.get('strict', `${key}:response:${r.status}`, r.schema));
-    checked.forEach((r, i) => {
-      keep(r, 'validate', validators[i]);
-      keep(r, 'broken', brokenExamples(r, validators[i]!, where, site, problems));
-    });
-    if (schemas.query) keep(op, 'validateQuery', source.get('coercing', `${key}:query`, schemas.query));
-    if (schemas.path) keep(op, 'validatePath', source.get('coercing', `${key}:path`, schemas.path));
-    if (schemas.headers && op.headerParams)
-      keep(op.headerParams, 'validate', source.get('coercing', `${key}:headers`, schemas.headers));
+    const source = tolerant(mode.source ?? ctx.validators, where, site, problems);
+    const kind = schemas.body?.kind === 'form' ? 'coercing' : 'strict';
+    const body = schemas.body && source.get(kind, `${key}:body`, schemas.body.schema);
+    const responses = checked.map((r) => source.get('strict', `${key}:response:${r.status}`, r.schema));
+    const broken = checked.map((r, i) => brokenExamples(r, responses[i]!, where, site, problems));
+    const query = schemas.query && source.get('coercing', `${key}:query`, schemas.query);
+    const path = schemas.path && source.get('coercing', `${key}:path`, schemas.path);
+    const header = schemas.headers && source.get('coercing', `${key}:headers`, schemas.headers);
+    if (mode.source) return;
+    Object.assign(op, { validateBody: body, validateQuery: query, validatePath: path });
+    if (headers && header) headers.validate = header;
+    checked.forEach((r, i) => Object.assign(r, { validate: responses[i], broken: broken[i] }));
   });
-  const fields = [
-    ...(schemas.body ? (['validateBody'] as const) : []),
-    ...(schemas.query ? (['validateQuery'] as const) : []),
-    ...(schemas.path ? (['validatePath'] as const) : []),
-  ];
-  lazyFields(op, fields, compile);
-  for (const r of checked) lazyFields(r, ['validate', 'broken'], compile);
-  if (op.headerParams) lazyFields(op.headerParams, ['validate'], compile);
+  if (schemas.body) op.validateBody = lazyValidator(compile, () => op.validateBody);
+  if (schemas.query) op.validateQuery = lazyValidator(compile, () => op.validateQuery);
+  if (schemas.path) op.validatePath = lazyValidator(compile, () => op.validatePath);
+  if (headers) headers.validate = lazyValidator(compile, () => headers.validate);
+  for (const r of checked) {
+    r.validate = lazyValidator(compile, () => r.validate);
+    r.broken = r.examples.size ? new BrokenBeforeCompile(compile, () => r.broken) : undefined;
+  }
 }
 
 /** One operation of a served document: its route, parameters, responses and security now, its validators on first use. */

@@ -1,11 +1,12 @@
 /**
- * Compiling served operations on first use (issue 28, "giant documents start in seconds"): fields defined as
- * getters that compile their operation once and then stand as plain data properties, and the list of operations
- * still waiting, for lint and serve's start-up check to finish on their own time. Knows nothing of what is compiled.
+ * Compiling served operations on first use (issue 28, "giant documents start in seconds"): stand-ins that compile
+ * their operation on first use and are then replaced by what it compiled, and the list of operations still
+ * waiting, for lint and serve's start-up check to finish on their own time. Knows nothing of what is compiled.
  */
 import type { DocumentProblem } from './types.js';
 import type { UncheckedPattern } from './linear-regexp.js';
 import type { ValidatorSource } from './compile-parts.js';
+import type { ValidateFunction } from 'ajv';
 
 /**
  * How an operation's compile step runs: for use (its validators kept on the operation, `source` undefined), or as a
@@ -21,7 +22,7 @@ interface Waiting {
 }
 
 /**
- * The served operations compiled on first use and what compiling them found so far. Reading a lazy field of an
+ * The served operations compiled on first use and what compiling them found so far. Using a stand-in of an
  * operation compiles it; `compileAll` compiles every one now (lint); `checkFor` checks some within a time slice
  * (serve's start-up report, after listen) with validators it throws away, so memory stays what the calls need.
  */
@@ -95,29 +96,40 @@ export class LazyCompiles {
 }
 
 /**
- * Defines `keys` of `target` as getters that run `compile` (which sets each with `settle`) and return the value
- * then set: after the first read they are plain data properties, so the request path reads them as an eagerly
- * compiled operation's, with no check left behind.
+ * A validator that stands in for one not compiled yet: its first call runs `compile` (which puts the real one where
+ * this one was, by plain assignment, so the object keeps its shape and V8 its fast properties), then validates with
+ * the real one and carries its `errors`. Once compiled, calls read the real validator: no stand-in, no check left.
  */
-export function lazyFields<T extends object>(
-  target: T,
-  keys: ReadonlyArray<keyof T & string>,
-  compile: () => void,
-): void {
-  for (const key of keys)
-    Object.defineProperty(target, key, {
-      configurable: true,
-      enumerable: true,
-      get() {
-        compile();
-        // Settled by compile; a compile that failed before settling it leaves no value rather than a loop.
-        const settled = Object.getOwnPropertyDescriptor(target, key);
-        return settled && 'value' in settled ? settled.value : undefined;
-      },
-    });
+export function lazyValidator(compile: () => void, current: () => ValidateFunction | undefined): ValidateFunction {
+  const standIn = ((data: unknown): boolean => {
+    compile();
+    const real = current();
+    // A compile that failed before putting the real one in place validates nothing rather than looping.
+    if (!real || real === standIn) return true;
+    const ok = real(data) as boolean;
+    standIn.errors = real.errors;
+    return ok;
+  }) as ValidateFunction;
+  standIn.errors = null;
+  return standIn;
 }
 
-/** Sets a field defined by lazyFields to its compiled value, as a plain data property. */
-export function settle<T extends object>(target: T, key: keyof T & string, value: unknown): void {
-  Object.defineProperty(target, key, { configurable: true, enumerable: true, writable: true, value });
+/**
+ * The examples of a response that break its schema, before its operation is compiled: asking `has` compiles it
+ * (which puts the real set, or undefined, where this one was) and answers from what it found. Truthy, as a set of
+ * broken examples is, so `response.broken ? ...` takes the branch that asks `has`.
+ */
+export class BrokenBeforeCompile extends Set<string> {
+  constructor(
+    private readonly compile: () => void,
+    private readonly current: () => ReadonlySet<string> | undefined,
+  ) {
+    super();
+  }
+
+  override has(name: string): boolean {
+    this.compile();
+    const real = this.current();
+    return real !== this && (real?.has(name) ?? false);
+  }
 }
