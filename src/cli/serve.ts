@@ -11,6 +11,7 @@ import { refuseExposedHost } from './exposed-host.js';
 import { redactedUrl, redisUrlProblem } from '../state/redis-connection.js';
 import type { Handler } from '../apis/api-module.js';
 import { loadHandlersFile, unknownOperationIds } from '../apis/plugin-handlers.js';
+import { checkServedDocuments } from '../server/document-check.js';
 
 export interface ServeOptions {
   port: string;
@@ -309,22 +310,13 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       `  dashboard  ${base}/__mock/ui/${adminToken ? '?admin_token=<token>' : ''}\n` +
       `  admin API  ${base}/__mock (health, calls, verify, state, scenarios ...)`,
   );
-  // A served document's pattern RE2 cannot run is left unchecked (docs/guides/any-document.md, "Patterns in linear time"): say so once.
-  for (const p of mock.contract.uncheckedPatterns)
-    console.warn(
-      `contract-mock: ${p.file}: pattern ${JSON.stringify(p.pattern)} is not checked (RE2, linear time, cannot run it: ${p.reason})`,
-    );
-  // A served document's own faults (issue 28): served around, named once; lint --spec lists every one.
-  const problems = mock.contract.documentProblems;
-  for (const p of problems.slice(0, 20)) console.warn(`contract-mock: warning: ${p.message} (at ${p.pointer})`);
-  if (problems.length > 20)
-    console.warn(
-      `contract-mock: warning: ${problems.length - 20} more faults of the served documents; contract-mock lint --spec FILE lists them all`,
-    );
+  // A served document's own faults (issue 28), found after listen as its operations compile on first use.
+  const check = checkServedDocuments(mock.contract, (line) => console.warn(line));
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    check.stop();
     console.log(`contract-mock: ${signal}, finishing in-flight calls and flushing`);
     mock.shutdown(10_000).then(
       () => process.exit(0),

@@ -1,6 +1,7 @@
 /**
  * Compiles the loaded specs once, at start-up, into what the request path needs: one `Operation`
  * per documented method+path with its ajv validators, each API's `Dialect`, and the route table.
+ * A `serve --spec` document's operations compile their validators on first use (lazy-compile.ts).
  * Nothing here runs per request.
  */
 import { createRequire } from 'node:module';
@@ -12,6 +13,7 @@ import { compileEnvelopeSpec, declaresDialect } from './compile-envelope-spec.js
 import type { SpecDocument } from './load-specs.js';
 import { integerFormats } from './integer-formats.js';
 import { linearRegExpEngine, type UncheckedPattern } from './linear-regexp.js';
+import { LazyCompiles } from './lazy-compile.js';
 import type { ApiName, DocumentProblem, JsonObject, Operation } from './types.js';
 
 export interface ApiContract {
@@ -31,10 +33,12 @@ export interface Contract {
   routes: RouteTable;
   /** An ajv instance like the one the contract compiles with; tools compile extra schemas on it (created on first use). */
   readonly ajv: Ajv2020;
-  /** Patterns of served documents that RE2 cannot run (lookaround, backreference): not checked (linear-regexp.ts). */
-  uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
-  /** Served documents' own faults: examples that break their schema, schemas that cannot be compiled (serve warns, lint --spec reports). */
-  documentProblems: DocumentProblem[];
+  /** Patterns of served documents that RE2 cannot run (lookaround, backreference): not checked (linear-regexp.ts). Reading it compiles every served operation. */
+  readonly uncheckedPatterns: Array<UncheckedPattern & { file: string }>;
+  /** Served documents' own faults: examples that break their schema, schemas that cannot be compiled (serve warns, lint --spec reports). Reading it compiles every served operation. */
+  readonly documentProblems: DocumentProblem[];
+  /** Served operations compiled on first use, and the faults found so far without compiling the rest. */
+  lazy: LazyCompiles;
 }
 
 export { FORM, JSON_TYPE, type ValidatorSource } from './compile-parts.js';
@@ -85,20 +89,30 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
   const strictAjv = (): Ajv2020 => (strict ??= newAjv(false));
   const source = validators ?? compilingSource(strictAjv(), newAjv(true));
   // A served document's patterns run on RE2 (linear time): they come from outside the project, as do the values.
-  const uncheckedPatterns: Contract['uncheckedPatterns'] = [];
+  // Served operations compile on first use, long after this loop: the key (`api/operationId:part`) names the
+  // document a pattern RE2 cannot run comes from.
+  const servedFiles = new Map<string, string>();
   let servedFile = '';
-  let linear: ValidatorSource | undefined;
-  const linearSource = (): ValidatorSource => {
-    if (!linear) {
-      const regExp = linearRegExpEngine((p) => uncheckedPatterns.push({ ...p, file: servedFile }));
-      linear = compilingSource(brokenRefs(newAjv(false, { regExp })), brokenRefs(newAjv(true, { regExp })));
-    }
-    return linear;
+  let regExp: ReturnType<typeof linearRegExpEngine> | undefined;
+  const linearAjvs = (optimize = true): ValidatorSource => {
+    regExp ??= linearRegExpEngine((p) => lazy.unchecked({ ...p, file: servedFile }));
+    const code = { regExp, optimize };
+    const inner = compilingSource(brokenRefs(newAjv(false, code)), brokenRefs(newAjv(true, code)));
+    return {
+      get: (kind, key, schema) => {
+        servedFile = servedFiles.get(key.slice(0, key.indexOf('/'))) ?? servedFile;
+        return inner.get(kind, key, schema);
+      },
+    };
   };
+  let linear: ValidatorSource | undefined;
+  const linearSource = (): ValidatorSource => (linear ??= linearAjvs());
+  // serve's start-up check compiles with ajv instances of its own, dropped every few slices; their validators check
+  // a few examples and are gone, so ajv does not optimise their code (its optimiser was half of GitHub's compile).
+  const lazy = new LazyCompiles([], [], () => linearAjvs(false));
   const apis = new Map<ApiName, ApiContract>();
   const operations: Operation[] = [];
   const seenIds = new Map<string, string>();
-  const documentProblems: DocumentProblem[] = [];
 
   for (const spec of specs) {
     const doc = spec.document;
@@ -110,10 +124,11 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
         );
       refuseCollisions(apis, spec);
       servedFile = spec.file;
+      servedFiles.set(spec.api, spec.file);
       // A document in the family's envelope style answers as the four do; any other, in problem+json (as Prism).
       const { dialect, operations: apiOps } = declaresDialect(doc)
         ? compileEnvelopeSpec(spec, linearSource(), seenIds)
-        : compileServedSpec(spec, linearSource(), seenIds, documentProblems);
+        : compileServedSpec(spec, linearSource(), seenIds, lazy);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
       continue;
@@ -133,8 +148,15 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
       .map((a) => ({ prefix: a.spec.mount!, api: a.api }))
       .sort((a, b) => b.prefix.length - a.prefix.length),
     secretNames,
-    uncheckedPatterns,
-    documentProblems,
+    get uncheckedPatterns() {
+      lazy.compileAll();
+      return lazy.patterns;
+    },
+    get documentProblems() {
+      lazy.compileAll();
+      return lazy.problems;
+    },
+    lazy,
     routes: buildRouteTable(operations),
     get ajv() {
       return strictAjv();
@@ -155,14 +177,16 @@ const templateRegex = (path: string): RegExp =>
 
 /** A served spec that routes a request another API already routes cannot be served too: refused at start, both files named. */
 function refuseCollisions(apis: Map<ApiName, ApiContract>, spec: SpecDocument): void {
-  const mine = Object.keys((spec.document['paths'] ?? {}) as JsonObject).map((p) => (spec.mount ?? '') + p);
+  // Shapes and patterns once per path: GitHub's 900 paths against the four's took 0.4 s building them per pair.
+  const paths = (list: string[]) => list.map((path) => ({ path, shape: shapeOf(path), regex: templateRegex(path) }));
+  const mine = paths(Object.keys((spec.document['paths'] ?? {}) as JsonObject).map((p) => (spec.mount ?? '') + p));
   for (const api of apis.values()) {
-    for (const theirs of new Set(api.operations.map((o) => o.path))) {
-      for (const path of mine) {
+    for (const { path: theirs, shape, regex } of paths([...new Set(api.operations.map((o) => o.path))])) {
+      for (const { path, shape: myShape, regex: myRegex } of mine) {
         const same =
-          shapeOf(path) === shapeOf(theirs) ||
-          (!path.includes('{') && templateRegex(theirs).test(path)) ||
-          (!theirs.includes('{') && templateRegex(path).test(theirs));
+          myShape === shape ||
+          (!path.includes('{') && regex.test(path)) ||
+          (!theirs.includes('{') && myRegex.test(theirs));
         if (same)
           throw new Error(
             `${spec.file} and ${api.spec.file} both serve the path ${path}${path === theirs ? '' : ` (${theirs})`}: give one of them another servers URL`,

@@ -24,13 +24,18 @@ function examplesOf(media: JsonObject | undefined): Map<string, unknown> {
   return out;
 }
 
+/** Whether a response is validated: it has a schema, answered in a JSON media type. */
+export const hasValidator = (r: DeclaredResponse): r is DeclaredResponse & { schema: JsonObject } =>
+  Boolean(r.schema && r.contentType && isJsonMedia(r.contentType));
+
 /**
  * Every response the operation declares, by status as written. `validator` compiles a JSON response's schema
  * (it is given the status, so a build-time cache can key it); a response without a JSON schema has no validator.
+ * Without `validator` none is compiled here: a served document compiles them on first use (compile-served-spec.ts).
  */
 export function compileResponses(
   raw: JsonObject,
-  validator: (status: string, schema: JsonObject) => ValidateFunction,
+  validator?: (status: string, schema: JsonObject) => ValidateFunction,
 ): Map<string, DeclaredResponse> {
   const responses = new Map<string, DeclaredResponse>();
   for (const [status, response] of Object.entries((raw['responses'] ?? {}) as Record<string, JsonObject>)) {
@@ -41,7 +46,7 @@ export function compileResponses(
       status,
       contentType,
       schema,
-      validate: schema && contentType && isJsonMedia(contentType) ? validator(status, schema) : undefined,
+      validate: validator && schema && contentType && isJsonMedia(contentType) ? validator(status, schema) : undefined,
       examples: examplesOf(contentType ? media[contentType] : undefined),
     });
   }

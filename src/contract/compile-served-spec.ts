@@ -1,9 +1,11 @@
 /**
  * Compiles a document added with `serve --spec` into operations the one pipeline serves: the mounted
  * route, request validators, every declared response with its validator and examples, the security
- * requirements, and its Dialect (RFC 9457 problem+json at real HTTP statuses). Runs once at start-up.
- * The document's own faults stay its own (issue 28): an example that breaks its schema is marked and
- * reported, a schema that cannot be compiled leaves its operation unvalidated there, both as DocumentProblems.
+ * requirements, and its Dialect (RFC 9457 problem+json at real HTTP statuses). Routes and shapes are built at
+ * start-up; each operation's validators and example checks on its first use (lazy-compile.ts: GitHub's 1,242
+ * operations took 19 s to compile up front). The document's own faults stay its own (issue 28): an example that
+ * breaks its schema is marked and reported, a schema that cannot be compiled leaves its operation unvalidated
+ * there, both as DocumentProblems.
  */
 import { ProblemDialect, type DialectSource } from './dialect.js';
 import type { SpecDocument } from './load-specs.js';
@@ -18,8 +20,9 @@ import type {
   Operation,
   SecurityScheme,
 } from './types.js';
-import { compileResponses, isJsonMedia, successOf } from './compile-responses.js';
+import { compileResponses, hasValidator, isJsonMedia, successOf } from './compile-responses.js';
 import { joinPointer } from './json-pointer.js';
+import { BrokenBeforeCompile, lazyValidator, type LazyCompiles } from './lazy-compile.js';
 import type { ValidateFunction } from 'ajv';
 
 export const SERVED_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
@@ -145,17 +148,15 @@ function pointerOf(base: string, key: string): string {
   return `${base}/parameters`;
 }
 
+/** Where in the document an operation is, for its faults. */
+type Site = { file: string; operationId: string; pointer: string };
+
 /**
  * A validator for a served schema; one ajv rejects (an invalid pattern) is retried without the bad patterns; one that
  * still cannot be compiled (a keyword's value of the wrong type, a broken $ref) degrades its operation only: no
  * validation there, and a DocumentProblem naming it (serve warns, lint --spec reports it).
  */
-function tolerant(
-  source: Validators,
-  where: string,
-  site: { file: string; operationId: string; pointer: string },
-  problems: DocumentProblem[],
-): Validators {
+function tolerant(source: Validators, where: string, site: Site, problems: DocumentProblem[]): Validators {
   return {
     get(kind, key, schema) {
       try {
@@ -180,34 +181,33 @@ function tolerant(
   };
 }
 
-/** Marks the response examples that break their own schema (answered only when a client names them) and reports each. */
-function markBrokenExamples(
-  responses: Map<string, DeclaredResponse>,
+/** The response examples that break their own schema (answered only when a client names them), each reported. */
+function brokenExamples(
+  r: DeclaredResponse,
+  validate: ValidateFunction,
   where: string,
-  site: { file: string; operationId: string; pointer: string },
+  site: Site,
   problems: DocumentProblem[],
-): void {
-  for (const r of responses.values()) {
-    if (!r.validate || !r.examples.size || !r.contentType) continue;
-    let broken: Set<string> | undefined;
-    for (const [name, value] of r.examples) {
-      if (r.validate(value)) continue;
-      (broken ??= new Set()).add(name);
-      const errors = (r.validate.errors ?? [])
-        .slice(0, 3)
-        .map((e) => `${e.instancePath || '/'} ${e.message}`)
-        .join('; ');
-      const at = name === 'example' ? ['example'] : ['examples', name, 'value'];
-      problems.push({
-        kind: 'example',
-        file: site.file,
-        operationId: site.operationId,
-        pointer: `${site.pointer}${joinPointer('responses', r.status, 'content', r.contentType, ...at)}`,
-        message: `${where} (${site.operationId}) response ${r.status} example "${name}" breaks its own schema (${errors}): answered only when asked for by name (Prefer: example=${name})`,
-      });
-    }
-    if (broken) r.broken = broken;
+): Set<string> | undefined {
+  if (!r.examples.size || !r.contentType) return undefined;
+  let broken: Set<string> | undefined;
+  for (const [name, value] of r.examples) {
+    if (validate(value)) continue;
+    (broken ??= new Set()).add(name);
+    const errors = (validate.errors ?? [])
+      .slice(0, 3)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`)
+      .join('; ');
+    const at = name === 'example' ? ['example'] : ['examples', name, 'value'];
+    problems.push({
+      kind: 'example',
+      file: site.file,
+      operationId: site.operationId,
+      pointer: `${site.pointer}${joinPointer('responses', r.status, 'content', r.contentType, ...at)}`,
+      message: `${where} (${site.operationId}) response ${r.status} example "${name}" breaks its own schema (${errors}): answered only when asked for by name (Prefer: example=${name})`,
+    });
   }
+  return broken;
 }
 
 /** An operation's parameters: the path item's, each replaced by the operation's own of the same name and location. */
@@ -216,27 +216,12 @@ function effectiveParams(shared: JsonObject[], raw: JsonObject): JsonObject[] {
   return [...shared.filter((p) => !own.some((o) => o['name'] === p['name'] && o['in'] === p['in'])), ...own];
 }
 
-/** The body an operation takes (JSON first, else a form) and its validator. */
-function compileBody(
-  content: Record<string, JsonObject>,
-  key: string,
-  source: Validators,
-): { bodyKind: BodyKind; validateBody?: ValidateFunction } {
+/** The body an operation takes (JSON first, else a form) and the schema its validator is compiled from. */
+function bodyOf(content: Record<string, JsonObject>): { bodyKind: BodyKind; bodySchema?: JsonObject } {
   const jsonType = Object.keys(content).find(isJsonMedia);
-  if (jsonType)
-    return {
-      bodyKind: 'json',
-      validateBody: source.get('strict', `${key}:body`, (content[jsonType]!['schema'] ?? {}) as JsonObject),
-    };
-  if (content['application/x-www-form-urlencoded'])
-    return {
-      bodyKind: 'form',
-      validateBody: source.get(
-        'coercing',
-        `${key}:body`,
-        (content['application/x-www-form-urlencoded']['schema'] ?? {}) as JsonObject,
-      ),
-    };
+  if (jsonType) return { bodyKind: 'json', bodySchema: (content[jsonType]!['schema'] ?? {}) as JsonObject };
+  const form = content['application/x-www-form-urlencoded'];
+  if (form) return { bodyKind: 'form', bodySchema: (form['schema'] ?? {}) as JsonObject };
   return { bodyKind: 'none' };
 }
 
@@ -266,10 +251,59 @@ interface ServedContext {
   dialect: ProblemDialect;
   schemes: Record<string, JsonObject>;
   validators: Validators;
-  problems: DocumentProblem[];
+  lazy: LazyCompiles;
 }
 
-/** Compiles one operation of a served document: its validators, responses, security and the parameters it takes. */
+/** The schemas an operation validates a request against: query, path, body and header parameters. */
+interface RequestSchemas {
+  query?: JsonObject;
+  path?: JsonObject;
+  body?: { kind: BodyKind; schema: JsonObject };
+  headers?: JsonObject;
+}
+
+/**
+ * Gives the operation and its responses stand-ins for their validators and broken examples, which compile all of
+ * them at once on first use: body, responses and their examples, query, path, headers (the order faults are
+ * reported in), each then put in its stand-in's place. Run as a check (serve's start-up report), the same step
+ * keeps the faults only.
+ */
+function compileOnFirstUse(
+  ctx: ServedContext,
+  op: Operation,
+  schemas: RequestSchemas,
+  where: string,
+  site: Site,
+): void {
+  const key = `${op.api}/${op.operationId}`;
+  const checked = [...op.responses.values()].filter(hasValidator);
+  const headers = op.headerParams;
+  const compile = ctx.lazy.add(op.operationId, (mode) => {
+    const problems = mode.report ? ctx.lazy.problems : [];
+    const source = tolerant(mode.source ?? ctx.validators, where, site, problems);
+    const kind = schemas.body?.kind === 'form' ? 'coercing' : 'strict';
+    const body = schemas.body && source.get(kind, `${key}:body`, schemas.body.schema);
+    const responses = checked.map((r) => source.get('strict', `${key}:response:${r.status}`, r.schema));
+    const broken = checked.map((r, i) => brokenExamples(r, responses[i]!, where, site, problems));
+    const query = schemas.query && source.get('coercing', `${key}:query`, schemas.query);
+    const path = schemas.path && source.get('coercing', `${key}:path`, schemas.path);
+    const header = schemas.headers && source.get('coercing', `${key}:headers`, schemas.headers);
+    if (mode.source) return;
+    Object.assign(op, { validateBody: body, validateQuery: query, validatePath: path });
+    if (headers && header) headers.validate = header;
+    checked.forEach((r, i) => Object.assign(r, { validate: responses[i], broken: broken[i] }));
+  });
+  if (schemas.body) op.validateBody = lazyValidator(compile, () => op.validateBody);
+  if (schemas.query) op.validateQuery = lazyValidator(compile, () => op.validateQuery);
+  if (schemas.path) op.validatePath = lazyValidator(compile, () => op.validatePath);
+  if (headers) headers.validate = lazyValidator(compile, () => headers.validate);
+  for (const r of checked) {
+    r.validate = lazyValidator(compile, () => r.validate);
+    r.broken = r.examples.size ? new BrokenBeforeCompile(compile, () => r.broken) : undefined;
+  }
+}
+
+/** One operation of a served document: its route, parameters, responses and security now, its validators on first use. */
 function compileServedOperation(
   ctx: ServedContext,
   at: { path: string; method: string; operationId: string; where: string },
@@ -278,22 +312,17 @@ function compileServedOperation(
 ): Operation {
   const { spec, dialect } = ctx;
   const { path, method, operationId, where } = at;
-  const key = `${spec.api}/${operationId}`;
   const site = { file: spec.file, operationId, pointer: joinPointer('paths', path, method) };
-  const source = tolerant(ctx.validators, where, site, ctx.problems);
   const querySchema = objectSchema(params.filter((p) => p['in'] === 'query'));
   const pathSchema = objectSchema(params.filter((p) => p['in'] === 'path'));
   const requestBody = raw['requestBody'] as JsonObject | undefined;
   const content = (requestBody?.['content'] ?? {}) as Record<string, JsonObject>;
-  const { bodyKind, validateBody } = compileBody(content, key, source);
-  const responses = compileResponses(raw, (status, schema) =>
-    source.get('strict', `${key}:response:${status}`, schema),
-  );
-  markBrokenExamples(responses, where, site, ctx.problems);
+  const { bodyKind, bodySchema } = bodyOf(content);
+  const responses = compileResponses(raw);
   const arrayQuery = arrayQueryOf(params);
   const headerParams = headerParamsOf(params);
   const headerSchema = objectSchema(headerParams, true);
-  return {
+  const op: Operation = {
     api: spec.api,
     operationId,
     method: method.toUpperCase(),
@@ -305,16 +334,13 @@ function compileServedOperation(
     envelope: 'default',
     bodyKind,
     bodyRequired: Boolean(requestBody?.['required']),
-    validateQuery: querySchema ? source.get('coercing', `${key}:query`, querySchema) : undefined,
-    validatePath: pathSchema ? source.get('coercing', `${key}:path`, pathSchema) : undefined,
-    validateBody,
+    validateQuery: undefined,
+    validatePath: undefined,
+    validateBody: undefined,
     integerFields: {
       query: integerFieldsOf(querySchema),
       path: integerFieldsOf(pathSchema),
-      body:
-        bodyKind === 'form'
-          ? integerFieldsOf(content['application/x-www-form-urlencoded']?.['schema'] as JsonObject | undefined)
-          : undefined,
+      body: bodyKind === 'form' ? integerFieldsOf(bodySchema) : undefined,
     },
     anyJsonBody: true,
     jsonFields: [],
@@ -329,25 +355,28 @@ function compileServedOperation(
     ...(headerSchema && {
       headerParams: {
         names: headerParams.map((p) => String(p['name']).toLowerCase()),
-        validate: source.get('coercing', `${key}:headers`, headerSchema),
+        validate: passAll(headerSchema),
       },
     }),
   };
+  const body = bodySchema && { kind: bodyKind, schema: bodySchema };
+  compileOnFirstUse(ctx, op, { query: querySchema, path: pathSchema, body, headers: headerSchema }, where, site);
+  return op;
 }
 
-/** The operations of one served document, mounted at its `servers` path. */
+/** The operations of one served document, mounted at its `servers` path; `lazy` holds their compile steps. */
 export function compileServedSpec(
   spec: SpecDocument,
   validators: Validators,
   seenIds: Map<string, string>,
-  problems: DocumentProblem[] = [],
+  lazy: LazyCompiles,
 ): { dialect: ProblemDialect; operations: Operation[] } {
   const doc = spec.document;
   const schemes = ((doc['components'] as JsonObject | undefined)?.['securitySchemes'] ?? {}) as Record<
     string,
     JsonObject
   >;
-  const ctx: ServedContext = { spec, dialect: servedDialect(spec.api), schemes, validators, problems };
+  const ctx: ServedContext = { spec, dialect: servedDialect(spec.api), schemes, validators, lazy };
   const ops: Operation[] = [];
   const shapes: ShapeInput[] = [];
   for (const [path, item] of Object.entries((doc['paths'] ?? {}) as Record<string, JsonObject>)) {

@@ -155,6 +155,23 @@ function markBrokenRefs(doc: JsonObject): void {
 }
 
 /**
+ * A document's text as data: JSON text through JSON.parse (GitHub's 13 MB document parses in 0.1 s that way,
+ * 5 s and 580 MB as YAML), YAML otherwise or when JSON.parse refuses it (YAML is a superset; its message is clearer).
+ */
+function parseDocumentText(text: string): JsonObject {
+  if (/^\s*\{/.test(text)) {
+    try {
+      return JSON.parse(text) as JsonObject;
+    } catch {
+      // Not strict JSON (a comment, a trailing comma): YAML reads it or says where it breaks.
+    }
+  }
+  return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, {
+    maxAliasCount: 1000,
+  }) as JsonObject;
+}
+
+/**
  * Reads an OpenAPI 3.0 or 3.1 document given to `serve --spec` (a file, or an http(s) URL fetched once), as YAML or
  * JSON, resolves its local `$ref`s and converts its schemas for ajv's JSON Schema 2020-12. Throws with the file named.
  */
@@ -172,9 +189,7 @@ export async function loadServedSpec(file: string): Promise<SpecDocument> {
   }
   let raw: JsonObject;
   try {
-    raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text, {
-      maxAliasCount: 1000,
-    }) as JsonObject;
+    raw = parseDocumentText(text);
   } catch (e) {
     throw new Error(`--spec ${file}: not YAML or JSON: ${(e as Error).message.split('\n')[0]}`);
   }

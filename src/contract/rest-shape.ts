@@ -81,6 +81,17 @@ function idFieldOf(param: string, item: JsonObject | undefined): string {
   return bare && bare in props ? bare : props[param] ? param : Object.keys(props).length ? 'id' : param;
 }
 
+/** A value worked out on its first read only. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/** `role` with `key` read through `value` (worked out once, on first read). */
+function withLazy(role: RestRole, key: 'itemExample' | 'listExample', value: () => unknown): RestRole {
+  return Object.defineProperty(role, key, { enumerable: true, configurable: true, get: value });
+}
+
 /** Sets `rest` on the operations that follow the REST conventions. */
 export function inferRestRoles(inputs: ShapeInput[]): void {
   const byPath = new Map<string, ShapeInput[]>();
@@ -118,32 +129,39 @@ export function inferRestRoles(inputs: ShapeInput[]): void {
     const props = propertiesOf(itemSchema);
     const fields = Object.keys(props);
     const filled = [...new Set([...requiredOf(itemSchema), ...fields.filter((k) => props[k]?.['readOnly'] === true)])];
-    const example = documentedExample(read?.op);
-    const itemExample =
-      example && typeof example === 'object' && !Array.isArray(example) ? (example as JsonObject) : undefined;
-    const role = (kind: RestRole['kind'], input: ShapeInput, extra: Partial<RestRole> = {}): RestRole => ({
-      kind,
-      itemPath,
-      param,
-      idField,
-      idType,
-      itemSchema,
-      fields,
-      filled,
-      ...(itemExample && { itemExample }),
-      ...(input.strict && { strict: true }),
-      ...extra,
+    // The item's example is read when state first answers for it: finding it compiles the read (lazy-compile.ts).
+    const itemExample = once(() => {
+      const example = documentedExample(read?.op);
+      return example && typeof example === 'object' && !Array.isArray(example) ? (example as JsonObject) : undefined;
     });
+    const role = (kind: RestRole['kind'], input: ShapeInput, extra: Partial<RestRole> = {}): RestRole =>
+      withLazy(
+        {
+          kind,
+          itemPath,
+          param,
+          idField,
+          idType,
+          itemSchema,
+          fields,
+          filled,
+          ...(input.strict && { strict: true }),
+          ...extra,
+        },
+        'itemExample',
+        itemExample,
+      );
     if (create && create.op.bodyKind === 'json') create.op.rest = role('create', create);
     const list = find(collection, 'GET');
     if (list) {
       const property = listPropertyOf(list.op.success.schema);
-      const listExample = documentedExample(list.op);
+      const listOp = list.op;
       if (property !== false)
-        list.op.rest = role('list', list, {
-          listProperty: property,
-          ...(listExample !== undefined && { listExample }),
-        });
+        list.op.rest = withLazy(
+          role('list', list, { listProperty: property }),
+          'listExample',
+          once(() => documentedExample(listOp)),
+        );
     }
     if (read) read.op.rest = role('read', read);
     const put = find(items, 'PUT');
