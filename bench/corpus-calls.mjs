@@ -120,7 +120,7 @@ export function corpusCalls(doc, seed = 28) {
       const headers = {};
       const cookies = [];
       for (const p of params.values()) {
-        const value = paramValue(doc, p, 1 + n++);
+        const value = paramValue(doc, p, seed + n++);
         if (p.in === 'path') {
           const v = Array.isArray(value) ? value.map(text).join(',') : text(value);
           path = path.split(`{${p.name}}`).join(encodeURIComponent(v || 'x'));

@@ -40,7 +40,9 @@ async function startServer(command, args, ready) {
     const timer = setTimeout(() => reject(new Error(`no answer in ${START_MS} ms`)), START_MS);
     const onData = (d) => {
       out = (out + d.toString()).slice(-20_000);
-      if (ready.test(out)) (clearTimeout(timer), resolve());
+      if (!ready.test(out)) return;
+      clearTimeout(timer);
+      resolve();
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
