@@ -1,0 +1,106 @@
+/**
+ * What the corpus suite found in public documents, each kept as a small document of its own shape: an operationId a
+ * built-in API uses too (jira), a fragment in a path key (AWS), and schemas json-schema-faker answered wrongly (Azure's
+ * `x-ms-*` keys, fire.com's `oneOf`, learnifier's `number` of format int64, `byte`, AWS's deep `allOf` chains).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { describe, expect, test } from 'vitest';
+import { generate } from '../../src/answers/examples.js';
+import { FakeData } from '../../src/answers/fake-data.js';
+import type { JsonObject } from '../../src/contract/types.js';
+import { servedContract, servedMock } from '../helpers/served.js';
+
+function documentFile(doc: JsonObject): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'corpus-')), 'finding.json');
+  writeFileSync(file, JSON.stringify({ openapi: '3.0.3', info: { title: 'finding', version: '1' }, ...doc }));
+  return file;
+}
+
+const ok = (schema: JsonObject): JsonObject => ({
+  responses: { '200': { description: 'ok', content: { 'application/json': { schema } } } },
+});
+
+describe('served documents the corpus found refused or misrouted', () => {
+  test("an operationId one of the built-in APIs uses too (ios-datasyn's login) is served, not refused", async () => {
+    const file = documentFile({
+      paths: { '/auth/1/session': { post: { operationId: 'login', ...ok({ type: 'object' }) } } },
+    });
+    const m = await servedMock([file]);
+    const res = await request(m.listener).post('/auth/1/session').send({});
+    expect(res.status).toBe(200);
+    expect(m.calls.at(-1)).toMatchObject({ api: 'finding', operationId: 'login' });
+    m.close();
+  });
+
+  test('a fragment in a path key (/tags#resourceArn) is routed by the path before it', async () => {
+    const file = documentFile({
+      paths: {
+        '/tags#resourceArn': {
+          get: {
+            operationId: 'ListTags',
+            parameters: [{ name: 'resourceArn', in: 'query', required: true, schema: { type: 'string' } }],
+            ...ok({ type: 'object', properties: { tags: { type: 'object' } } }),
+          },
+        },
+      },
+    });
+    const m = await servedMock([file]);
+    const res = await request(m.listener).get('/tags?resourceArn=arn:x');
+    expect(res.status).toBe(200);
+    expect(m.calls.at(-1)).toMatchObject({ operationId: 'ListTags' });
+    m.close();
+  });
+});
+
+/** Schemas json-schema-faker answered with values their own validator refuses, before generation-schema.ts. */
+const SCHEMAS: Array<[string, JsonObject]> = [
+  [
+    "Azure's x-ms-* key beside additionalProperties (read as a property to make)",
+    {
+      type: 'object',
+      properties: {
+        tags: { type: 'object', additionalProperties: { type: 'string' }, 'x-ms-mutability': ['read', 'create'] },
+      },
+    },
+  ],
+  [
+    "fire.com's oneOf told apart by an optional enum (made as {}, which every branch accepts)",
+    {
+      type: 'object',
+      properties: {
+        relatedParty: {
+          oneOf: ['FIRE_ACCOUNT', 'EXTERNAL_ACCOUNT', 'CARD_MERCHANT'].map((t) => ({
+            properties: { account: { type: 'object' }, type: { type: 'string', enum: [t] } },
+          })),
+        },
+      },
+    },
+  ],
+  [
+    "learnifier's number of format int64 (made with a fraction)",
+    { type: 'object', properties: { activitiesCompleted: { type: 'number', format: 'int64' } } },
+  ],
+  ['a string of format byte (base64; made as any string)', { type: 'string', format: 'byte' }],
+  [
+    "AWS's every field an allOf of one $ref, eight deep (a placeholder null past depth 5)",
+    [...Array(8).keys()].reduce<JsonObject>(
+      (inner) => ({ type: 'object', required: ['next'], properties: { next: { allOf: [inner] } } }),
+      { type: 'object', required: ['name'], properties: { name: { type: 'string' } } },
+    ),
+  ],
+];
+
+describe('generated answers of schemas json-schema-faker got wrong validate against them', () => {
+  test.each(SCHEMAS)('%s', async (_, schema) => {
+    const file = documentFile({ paths: { '/x': { get: { operationId: 'getX', ...ok(schema) } } } });
+    const contract = await servedContract([file]);
+    const response = contract.operations.find((o) => o.operationId === 'getX')!.responses.get('200')!;
+    for (let seed = 1; seed <= 20; seed++) {
+      const value = generate(response.schema!, undefined, new FakeData(seed, 'en'));
+      expect(response.validate!(value), `seed ${seed}: ${JSON.stringify(value)}`).toBe(true);
+    }
+  });
+});
