@@ -36,6 +36,9 @@ function statusOf(response: DeclaredResponse, fallback: number): number {
       : fallback;
 }
 
+/** How deep the last draws of `generate` go (fake-data.ts's default depth is 10: deeper costs time on every answer). */
+const DEEP = 24;
+
 /** Generated data for a schema, tried a few times until it meets the schema (json-schema-faker does not always). */
 export function generate(schema: JsonObject, validate: ((v: unknown) => boolean) | undefined, fake: FakeData): unknown {
   let value: unknown;
@@ -43,8 +46,11 @@ export function generate(schema: JsonObject, validate: ((v: unknown) => boolean)
     value = fake.fromSchema(schema);
     if (!validate || validate(value)) return value;
   }
+  // A schema deeper than json-schema-faker's depth gets placeholders there (AWS's allOf chains): one deeper draw.
+  value = fake.fromSchema(schema, false, DEEP);
+  if (!validate || validate(value)) return value;
   // Values by property name that the schema refuses fall back to json-schema-faker's own.
-  if (fake.names === 'en') value = fake.fromSchema(schema, true);
+  if (fake.names === 'en') value = fake.fromSchema(schema, true, DEEP);
   return value;
 }
 

@@ -221,8 +221,9 @@ const GENERATION_COPIES = new WeakMap<object, unknown>();
 /**
  * How deep json-schema-faker builds before it fills required fields with placeholders (its default, 5, broke AWS and
  * Azure answers whose every field is an `allOf` of one `$ref`: a placeholder null where an object is required).
+ * Deeper costs time on every answer of a large schema, so examples.ts's `generate` draws deeper only when this fails.
  */
-const MAX_DEPTH = 16;
+const MAX_DEPTH = 10;
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -299,14 +300,15 @@ export class FakeData {
 
   /**
    * Generates a value for a schema, then makes known fields realistic: by the built-ins' Chinese field names, or
-   * (`en`) by property name and format unless `plain` (the fallback when those values break the schema).
+   * (`en`) by property name and format unless `plain` (the fallback when those values break the schema); `depth`
+   * is how deep json-schema-faker builds before it puts placeholders.
    */
-  fromSchema(schema: JsonObject, plain = false): unknown {
+  fromSchema(schema: JsonObject, plain = false, depth = MAX_DEPTH): unknown {
     const value = generateSync(generationSchema(schema, GENERATION_COPIES) as never, {
       seed: this.int(1, 2 ** 31 - 1),
       alwaysFakeOptionals: true,
       maxDefaultItems: 3,
-      maxDepth: MAX_DEPTH,
+      maxDepth: depth,
       formats: FORMATS,
     });
     if (this.names === 'zh') return this.realistic(value);

@@ -98,7 +98,38 @@ function copy(node: unknown, done: WeakMap<object, unknown>): unknown {
     else out[k] = typeof v === 'object' ? copy(v, done) : v;
   }
   if (out['type'] === 'number' && (out['format'] === 'int64' || out['format'] === 'int32')) out['type'] = 'integer';
+  if (typeof out['pattern'] === 'string' && typeof out['minLength'] === 'number') out['pattern'] = sized(out);
+  if (Array.isArray((node as JsonObject)['oneOf']) && !('anyOf' in node))
+    out['anyOf'] = exclusive(out['anyOf'] as unknown[]);
   return out;
+}
+
+/**
+ * `^[0-9a-f]+$` with a minLength of 40 (GitHub's commit_sha): json-schema-faker repeats `+` at most 5 times, then pads
+ * to the minLength with letters the class refuses; one class repeated says the length itself: `^[0-9a-f]{40,40}$`.
+ */
+function sized(s: JsonObject): string {
+  const pattern = s['pattern'] as string;
+  const m = /^\^(\[[^\]]+\]|\\[dw])[+*]\$$/.exec(pattern);
+  if (!m) return pattern;
+  const min = s['minLength'] as number;
+  const max = typeof s['maxLength'] === 'number' ? s['maxLength'] : min + 10;
+  return `^${m[1]}{${min},${max}}$`;
+}
+
+/**
+ * `oneOf` branches that each allow null (GitHub's validation error `value`: string, integer or array, each nullable)
+ * all accept a null: the branches as generated lose their `null` so that the value made is one branch's alone.
+ */
+function exclusive(branches: unknown[]): unknown[] {
+  const nullable = (b: unknown): boolean =>
+    Array.isArray((b as JsonObject)?.['type']) && ((b as JsonObject)['type'] as unknown[]).includes('null');
+  if (branches.filter(nullable).length < 2) return branches;
+  return branches.map((b) => {
+    if (!nullable(b)) return b;
+    const types = ((b as JsonObject)['type'] as unknown[]).filter((t) => t !== 'null');
+    return { ...(b as JsonObject), type: types.length === 1 ? types[0] : types };
+  });
 }
 
 /**
