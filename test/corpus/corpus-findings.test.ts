@@ -89,6 +89,18 @@ const SCHEMAS: Array<[string, JsonObject]> = [
     { type: 'string', pattern: '^[0-9a-fA-F]+$', minLength: 40, maxLength: 40 },
   ],
   [
+    "openfigi's oneOf of open objects with no required field (every object is in both branches)",
+    {
+      type: 'array',
+      items: {
+        oneOf: [
+          { type: 'object', properties: { data: { type: 'array', items: { type: 'string' } } } },
+          { type: 'object', properties: { warning: { type: 'string' } } },
+        ],
+      },
+    },
+  ],
+  [
     "GitHub's validation error value, a oneOf of nullable types (null is every branch's)",
     {
       type: 'object',
