@@ -10,8 +10,7 @@ import type { DeclaredResponse, JsonObject, Operation, SecurityScheme, Violation
 import type { FakeData } from './fake-data.js';
 import { responseFor } from '../contract/validate-request.js';
 import { defaultExampleName } from '../contract/compile-responses.js';
-import type { ValidateFunction } from 'ajv';
-import { setOneOfApart } from './one-of-apart.js';
+import { setOneOfApart, type Validator } from './one-of-apart.js';
 
 /** What a call is answered with: one shape for handlers, scenarios, refusals and declared answers. */
 export interface Answer {
@@ -42,7 +41,7 @@ function statusOf(response: DeclaredResponse, fallback: number): number {
 const DEEP = 24;
 
 /** Generated data for a schema, tried a few times until it meets the schema (json-schema-faker does not always). */
-export function generate(schema: JsonObject, validate: ValidateFunction | undefined, fake: FakeData): unknown {
+export function generate(schema: JsonObject, validate: Validator | undefined, fake: FakeData): unknown {
   for (let i = 0; i < 3; i++) {
     const value = fake.fromSchema(schema);
     if (!validate || validate(value)) return value;

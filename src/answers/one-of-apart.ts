@@ -6,8 +6,11 @@
  * property test). The schema is satisfiable all the same: a field another branch declares, with a type that branch
  * refuses, keeps the value in its own branch alone (`{"data": [], "warning": 0}`). Run only on a value that failed.
  */
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { JsonObject } from '../contract/types.js';
+
+/** A response's validator as generate() gets it: ajv's, whose `errors` say where the value failed. */
+export type Validator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 /** The schema at an ajv `schemaPath` (`#/items/oneOf`) of a dereferenced schema. */
 function schemaAt(root: JsonObject, schemaPath: string): unknown {
@@ -43,7 +46,7 @@ function refusedBy(property: JsonObject): unknown {
  * Adds to each object that matched several `oneOf` branches a field of each other branch with a type it refuses, then
  * says whether the value now validates. Leaves the value as it was when no such field is found.
  */
-export function setOneOfApart(value: unknown, schema: JsonObject, validate: ValidateFunction): boolean {
+export function setOneOfApart(value: unknown, schema: JsonObject, validate: Validator): boolean {
   // A field added may leave the value in two other branches (nexmo's eleven): a few rounds.
   for (let round = 0; round < 4; round++) {
     apart(value, schema, validate.errors ?? []);
@@ -52,7 +55,7 @@ export function setOneOfApart(value: unknown, schema: JsonObject, validate: Vali
   return false;
 }
 
-function apart(value: unknown, schema: JsonObject, errors: NonNullable<ValidateFunction['errors']>): void {
+function apart(value: unknown, schema: JsonObject, errors: ErrorObject[]): void {
   for (const e of errors) {
     const passing = (e.params as { passingSchemas?: number[] | null }).passingSchemas;
     if (e.keyword !== 'oneOf' || !Array.isArray(passing) || passing.length < 2) continue;

@@ -87,7 +87,7 @@ export function summarise(outcomes: DocumentOutcome[]): CorpusSummary {
       .filter(({ r }) => r.violations.some((v) => v.side === 'response'))
       .map(
         ({ name, r }) =>
-          `${name} ${r.method} ${r.path} → ${r.status}: ${JSON.stringify(r.violations.filter((v) => v.side === 'response').slice(0, 3))}`,
+          `${name} ${r.method} ${r.path} → ${r.response.status}: ${JSON.stringify(r.violations.filter((v) => v.side === 'response').slice(0, 3))}`,
       ),
     documentFaults: records.filter(({ r }) => r.violations.some((v) => v.side === 'document')).length,
     calls: t.calls,
