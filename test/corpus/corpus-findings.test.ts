@@ -53,6 +53,25 @@ describe('served documents the corpus found refused or misrouted', () => {
     expect(m.calls.at(-1)).toMatchObject({ operationId: 'ListTags' });
     m.close();
   });
+
+  test("two path keys that differ only in a parameter's name each answer their own method (jira's permission-id)", async () => {
+    const file = documentFile({
+      paths: {
+        '/filter/{id}/permission/{permissionId}': { get: { operationId: 'getPermission', ...ok({ type: 'object' }) } },
+        '/filter/{id}/permission/{permission-id}': {
+          delete: { operationId: 'deletePermission', ...ok({ type: 'object' }) },
+        },
+      },
+    });
+    const m = await servedMock([file]);
+    expect((await request(m.listener).get('/filter/1/permission/2')).status).toBe(200);
+    expect(m.calls.at(-1)).toMatchObject({ operationId: 'getPermission' });
+    expect((await request(m.listener).delete('/filter/1/permission/2')).status).toBe(200);
+    expect(m.calls.at(-1)).toMatchObject({ operationId: 'deletePermission' });
+    const put = await request(m.listener).put('/filter/1/permission/2').send({});
+    expect(put.status).toBe(405);
+    m.close();
+  });
 });
 
 /** Schemas json-schema-faker answered with values their own validator refuses, before generation-schema.ts. */

@@ -10,10 +10,10 @@ import { corpusSample } from '../../bench/corpus-calls.mjs';
 import { serveDocument, summarise, summaryLine, type DocumentOutcome } from './corpus-run.js';
 
 /**
- * Prism 5.14's share of these calls answered 2xx, measured by `npm run bench:corpus` on the same calls (bench/README.md):
- * the mock's share must be at least this.
+ * Prism 5.14's share of these calls answered 2xx, measured by `npm run bench:corpus` on the same calls (bench/README.md,
+ * 2026-12-07: 895 of 925): the mock's share must be at least this.
  */
-const PRISM_CALLS_2XX = 0.9;
+const PRISM_CALLS_2XX = 0.967;
 
 describe('corpus: 40 public documents served and called', () => {
   test('none crashes, no 5xx, no answer of the mock breaks its schema, item GETs and calls answer 2xx', async () => {
