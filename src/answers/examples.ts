@@ -10,7 +10,7 @@ import type { DeclaredResponse, JsonObject, Operation, SecurityScheme, Violation
 import type { FakeData } from './fake-data.js';
 import { responseFor } from '../contract/validate-request.js';
 import { defaultExampleName } from '../contract/compile-responses.js';
-import { setOneOfApart, type Validator } from './one-of-apart.js';
+import { drawOneBranch, setOneOfApart, type Validator } from './one-of-apart.js';
 
 /** What a call is answered with: one shape for handlers, scenarios, refusals and declared answers. */
 export interface Answer {
@@ -49,6 +49,7 @@ export function generate(schema: JsonObject, validate: Validator | undefined, fa
   // A schema deeper than json-schema-faker's depth gets placeholders there (AWS's allOf chains): one deeper draw.
   const deep = fake.fromSchema(schema, false, DEEP);
   if (!validate || validate(deep) || setOneOfApart(deep, schema, validate)) return deep;
+  if (drawOneBranch(deep, schema, validate, (branch) => fake.fromSchema(branch, false, DEEP))) return deep;
   if (fake.names !== 'en') return deep;
   // Values by property name that the schema refuses fall back to json-schema-faker's own.
   const plain = fake.fromSchema(schema, true, DEEP);

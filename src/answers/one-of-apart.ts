@@ -78,3 +78,34 @@ function apart(value: unknown, schema: JsonObject, errors: ErrorObject[]): void 
     }
   }
 }
+
+/**
+ * Draws each value a `oneOf` refuses again from one branch at a time, until the whole value validates there: GitHub's
+ * event payload is a oneOf of 20-odd open kinds (a CreateEvent is a DeleteEvent too), so a draw from the whole oneOf
+ * rarely lands in exactly one, while a branch drawn alone often does. Run only on a value that failed.
+ */
+export function drawOneBranch(
+  value: unknown,
+  schema: JsonObject,
+  validate: Validator,
+  draw: (branch: JsonObject) => unknown,
+): boolean {
+  for (let round = 0; round < 8; round++) {
+    const e = (validate.errors ?? []).find((x) => x.keyword === 'oneOf' && x.instancePath !== '');
+    if (!e) return false;
+    const branches = schemaAt(schema, e.schemaPath);
+    const at = e.instancePath.split('/');
+    const key = at.pop()!.replace(/~1/g, '/').replace(/~0/g, '~');
+    const parent = valueAt(value, at.join('/')) as Record<string, unknown> | undefined;
+    if (!Array.isArray(branches) || !parent || typeof parent !== 'object') return false;
+    let settled = false;
+    for (const branch of branches as JsonObject[]) {
+      parent[key] = draw(branch);
+      if (validate(value)) return true;
+      settled = !(validate.errors ?? []).some((x) => x.keyword === 'oneOf' && x.instancePath === e.instancePath);
+      if (settled) break;
+    }
+    if (!settled) return false;
+  }
+  return false;
+}

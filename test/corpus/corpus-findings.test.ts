@@ -120,6 +120,38 @@ const SCHEMAS: Array<[string, JsonObject]> = [
     },
   ],
   [
+    "GitHub's event payload, a oneOf of open kinds where one is another's too (a CreateEvent is a DeleteEvent)",
+    {
+      type: 'array',
+      minItems: 3,
+      items: {
+        type: 'object',
+        required: ['payload'],
+        properties: {
+          payload: {
+            oneOf: [
+              {
+                type: 'object',
+                required: ['ref', 'ref_type', 'master_branch'],
+                properties: {
+                  ref: { type: 'string' },
+                  ref_type: { type: 'string' },
+                  master_branch: { type: 'string' },
+                },
+              },
+              {
+                type: 'object',
+                required: ['ref', 'ref_type'],
+                properties: { ref: { type: 'string' }, ref_type: { type: 'string' } },
+              },
+              { type: 'object', required: ['action'], properties: { action: { type: 'string' } } },
+            ],
+          },
+        },
+      },
+    },
+  ],
+  [
     "GitHub's validation error value, a oneOf of nullable types (null is every branch's)",
     {
       type: 'object',
