@@ -10,6 +10,7 @@ import type { DeclaredResponse, JsonObject, Operation, SecurityScheme, Violation
 import type { FakeData } from './fake-data.js';
 import { responseFor } from '../contract/validate-request.js';
 import { defaultExampleName } from '../contract/compile-responses.js';
+import { drawOneBranch, setOneOfApart, type Validator } from './one-of-apart.js';
 
 /** What a call is answered with: one shape for handlers, scenarios, refusals and declared answers. */
 export interface Answer {
@@ -36,16 +37,24 @@ function statusOf(response: DeclaredResponse, fallback: number): number {
       : fallback;
 }
 
+/** How deep the last draws of `generate` go (fake-data.ts's default depth is 10: deeper costs time on every answer). */
+const DEEP = 24;
+
 /** Generated data for a schema, tried a few times until it meets the schema (json-schema-faker does not always). */
-export function generate(schema: JsonObject, validate: ((v: unknown) => boolean) | undefined, fake: FakeData): unknown {
-  let value: unknown;
+export function generate(schema: JsonObject, validate: Validator | undefined, fake: FakeData): unknown {
   for (let i = 0; i < 3; i++) {
-    value = fake.fromSchema(schema);
+    const value = fake.fromSchema(schema);
     if (!validate || validate(value)) return value;
   }
+  // A schema deeper than json-schema-faker's depth gets placeholders there (AWS's allOf chains): one deeper draw.
+  const deep = fake.fromSchema(schema, false, DEEP);
+  if (!validate || validate(deep) || setOneOfApart(deep, schema, validate)) return deep;
+  if (drawOneBranch(deep, schema, validate, (branch) => fake.fromSchema(branch, false, DEEP))) return deep;
+  if (fake.names !== 'en') return deep;
   // Values by property name that the schema refuses fall back to json-schema-faker's own.
-  if (fake.names === 'en') value = fake.fromSchema(schema, true);
-  return value;
+  const plain = fake.fromSchema(schema, true, DEEP);
+  if (!validate(plain)) setOneOfApart(plain, schema, validate);
+  return plain;
 }
 
 const isJson = (type: string | undefined): boolean => !type || /json/i.test(type) || type === '*/*';

@@ -3,7 +3,8 @@
  * (seeded, so a session's runs repeat), then a pass by field name puts in Chinese names, school
  * names and real province / city / area names with their matching administrative codes.
  */
-import { generateSync } from 'json-schema-faker';
+import { generateSync, type Random } from 'json-schema-faker';
+import { generationSchema } from './generation-schema.js';
 import type { JsonObject } from '../contract/types.js';
 import { englishNames } from './english-names.js';
 
@@ -211,6 +212,26 @@ export function shortSchoolName(name: string): string {
   return (place + kind).slice(0, 6);
 }
 
+/**
+ * Each schema's generation copy (generation-schema.ts), made on its first answer: a memo of a pure function keyed by
+ * the compiled contract's schema objects, so nothing in it is state a session or a test could observe.
+ */
+const GENERATION_COPIES = new WeakMap<object, unknown>();
+
+/**
+ * How deep json-schema-faker builds before it fills required fields with placeholders (its default, 5, broke AWS and
+ * Azure answers whose every field is an `allOf` of one `$ref`: a placeholder null where an object is required).
+ * Deeper costs time on every answer of a large schema, so examples.ts's `generate` draws deeper only when this fails.
+ */
+const MAX_DEPTH = 10;
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Formats json-schema-faker does not know that served documents use: `byte` is base64 (OpenAPI 3.0). */
+const FORMATS: Record<string, (random: Random) => string> = {
+  byte: (random) => Array.from({ length: 4 * random.int(1, 4) }, () => random.pick([...BASE64])).join(''),
+};
+
 /** Whose data generated strings read like: the four built-in APIs' Chinese records, or English for served documents. */
 export type FakeNames = 'zh' | 'en';
 
@@ -279,13 +300,16 @@ export class FakeData {
 
   /**
    * Generates a value for a schema, then makes known fields realistic: by the built-ins' Chinese field names, or
-   * (`en`) by property name and format unless `plain` (the fallback when those values break the schema).
+   * (`en`) by property name and format unless `plain` (the fallback when those values break the schema); `depth`
+   * is how deep json-schema-faker builds before it puts placeholders.
    */
-  fromSchema(schema: JsonObject, plain = false): unknown {
-    const value = generateSync(schema as never, {
+  fromSchema(schema: JsonObject, plain = false, depth = MAX_DEPTH): unknown {
+    const value = generateSync(generationSchema(schema, GENERATION_COPIES) as never, {
       seed: this.int(1, 2 ** 31 - 1),
       alwaysFakeOptionals: true,
       maxDefaultItems: 3,
+      maxDepth: depth,
+      formats: FORMATS,
     });
     if (this.names === 'zh') return this.realistic(value);
     return plain ? value : englishNames(value, schema, this.random);

@@ -128,7 +128,8 @@ export function compileContract(specs: SpecDocument[], validators?: ValidatorSou
       // A document in the family's envelope style answers as the four do; any other, in problem+json (as Prism).
       const { dialect, operations: apiOps } = declaresDialect(doc)
         ? compileEnvelopeSpec(spec, linearSource(), seenIds)
-        : compileServedSpec(spec, linearSource(), seenIds, lazy);
+        : // Its operationIds need be unique only within it: jira's `login` beside ios-datasyn's (issue 28's corpus).
+          compileServedSpec(spec, linearSource(), new Map(), lazy);
       operations.push(...apiOps);
       apis.set(spec.api, { api: spec.api, spec, dialect, operations: apiOps });
       continue;

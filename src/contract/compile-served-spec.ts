@@ -240,8 +240,12 @@ function headerParamsOf(params: JsonObject[]): JsonObject[] {
   );
 }
 
-/** The route an operation is mounted at, as the route table matches it: `/ds-api/` is `/ds-api`. */
-function mountedPath(mount: string, path: string): string {
+/**
+ * The route an operation is mounted at, as the route table matches it: `/ds-api/` is `/ds-api`. A fragment in a path
+ * key (AWS documents write `/tags#resourceArn` to tell operations apart) is never sent by a client, so it is no part.
+ */
+function mountedPath(mount: string, key: string): string {
+  const path = key.replace(/#.*$/, '');
   return (mount + path).length > 1 ? (mount + path).replace(/\/+$/, '') || '/' : mount + path;
 }
 

@@ -67,16 +67,23 @@ export function matchRoute(table: RouteTable, method: string, pathname: string):
     if (operation) return { ok: true, operation, params: {} };
     return { ok: false, reason: 'method', api: exact.api, allowed: [...exact.byMethod.keys()], path: exact.path };
   }
+  // Two templates may differ only in their parameters' names (jira: GET .../{permissionId}, DELETE .../{permission-id}):
+  // a template without the method lets a later one answer, and says 405 only when none has it.
+  let other: TemplateRoute | undefined;
   for (const route of table.templates) {
     const m = route.regex.exec(path);
     if (!m) continue;
     const operation = route.byMethod.get(method);
-    if (!operation)
-      return { ok: false, reason: 'method', api: route.api, allowed: [...route.byMethod.keys()], path: route.path };
+    if (!operation) {
+      other ??= route;
+      continue;
+    }
     const params: Record<string, string> = {};
     route.names.forEach((name, i) => (params[name] = decode(m[i + 1] as string)));
     return { ok: true, operation, params };
   }
+  if (other)
+    return { ok: false, reason: 'method', api: other.api, allowed: [...other.byMethod.keys()], path: other.path };
   return { ok: false, reason: 'no-route' };
 }
 
