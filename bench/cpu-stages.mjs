@@ -54,6 +54,10 @@ const HOMES = [
 ];
 
 const PIPELINE = '/dist/src/pipeline/';
+/** Where the walk's onCall lives (server/create-mock.js; mock/create-server.js in builds before issue 26). */
+const ON_CALL = ['/dist/src/server/create-mock.js', '/dist/src/mock/create-server.js'];
+/** The listener and its helpers, outside the pipeline: walk. */
+const LISTENER = ['/dist/src/server/', '/dist/src/mock/create-server.js', '/dist/src/http/'];
 const HTTP = ['node:_http_', 'node:http', 'node:net', 'node:internal/stream_base_commons', 'node:internal/http'];
 const STREAMS = [
   'node:internal/streams',
@@ -84,15 +88,12 @@ function classify(chain) {
     const stage = STAGE_FILES[file];
     if (stage) return stage;
     if (file === 'index.js') {
-      // Frames called from the walk itself: the journal's onCall (create-server.js → journal/), else the walk's own code.
+      // Frames called from the walk itself: the journal's onCall (server/create-mock.js → journal/), else the walk's own code.
       const callee = chain
         .slice(0, i)
         .reverse()
         .find((f) => f.url.includes('/dist/src/'));
-      if (
-        callee &&
-        (callee.url.includes('/dist/src/mock/create-server.js') || callee.url.includes('/dist/src/journal/'))
-      )
+      if (callee && (ON_CALL.some((file) => callee.url.includes(file)) || callee.url.includes('/dist/src/journal/')))
         return 'journal';
       return 'walk';
     }
@@ -101,8 +102,7 @@ function classify(chain) {
   if (leaf.functionName === '(garbage collector)') return 'gc';
   if (leaf.functionName === 'runMicrotasks' || leaf.functionName === 'processTicksAndRejections') return 'async';
   for (const f of chain) for (const [dir, stage] of HOMES) if (f.url.includes(dir)) return stage;
-  if (chain.some((f) => f.url.includes('/dist/src/mock/create-server.js') || f.url.includes('/dist/src/http/')))
-    return 'walk';
+  if (chain.some((f) => LISTENER.some((dir) => f.url.includes(dir)))) return 'walk';
   if (chain.some((f) => f.url.includes('/bench/'))) return 'harness';
   if (chain.some((f) => STREAMS.some((prefix) => f.url.startsWith(prefix)))) return 'streams';
   return 'other';

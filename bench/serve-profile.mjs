@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `node bench/serve-profile.mjs [WORKLOAD] [SECONDS]` (after `npm run build`): bench:cpu's split by stage, but of
 // `serve` under autocannon (50 connections), so node:http's parsing and writing have their row. Starts this build's
-// serve with `--cpu-prof` on a free loopback port, runs one workload of bench/workloads.mjs (a, b or c; default a)
-// for SECONDS (default 8), stops serve with SIGINT (the profile is written on exit) and prints the server's CPU per
+// serve with `--cpu-prof` on a free loopback port, runs one workload for SECONDS (default 8): (a), (b) or (c) of
+// bench/workloads.mjs (default a), or (d) or (e), petstore served with --spec beside the four as http-ab.mjs and
+// bench.mjs serve it. Then stops serve with SIGINT (the profile is written on exit) and prints the server's CPU per
 // request (/proc, user + system, the profiler's own cost included) and the split (cpu-stages.mjs), start-up left out.
 //
-// Env: CPU_PROFILE_INTERVAL (µs between samples, default 100), CPU_PROFILE_DIR (where the .cpuprofile is kept;
-// default a temporary folder), CPU_TOP (functions listed per stage, default 5).
+// Env: CPU_ROOT (another checkout's build to profile instead), CPU_PROFILE_INTERVAL (µs between samples, default
+// 100), CPU_PROFILE_DIR (where the .cpuprofile is kept; default a temporary folder), CPU_TOP (functions listed per
+// stage, default 5).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -17,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { splitByStage, stageTable, topFunctions } from './cpu-stages.mjs';
 import { prepareWorkloads } from './workloads.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// CPU_ROOT: another checkout's built tree (its serve, its node_modules), to profile two builds with this same script.
+const root = process.env.CPU_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = process.argv[2] ?? 'a';
 const SECONDS = Number(process.argv[3] ?? 8);
 const INTERVAL = Number(process.env.CPU_PROFILE_INTERVAL ?? 100);
@@ -38,6 +41,23 @@ const cpuUs = (pid) => {
 };
 
 const port = await freePort();
+// (d), (e) as http-ab.mjs and bench.mjs serve them: petstore with --spec, every POST creating a pet.
+const GENERIC = KEY === 'd' || KEY === 'e';
+const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
+const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
+const JSON_TYPE = { 'content-type': 'application/json' };
+const genericFlags = [
+  '--spec',
+  PETSTORE,
+  '--max-records',
+  '100000000',
+  '--max-state-bytes',
+  '100000000000',
+  '--max-store-bytes',
+  '100000000000',
+  '--journal-per-session',
+  '10000',
+];
 const args = [
   '--cpu-prof',
   '--cpu-prof-interval',
@@ -48,6 +68,7 @@ const args = [
   'serve',
   '--port',
   String(port),
+  ...(GENERIC ? genericFlags : []),
 ];
 const child = spawn(process.execPath, args, { stdio: 'ignore' });
 const exited = new Promise((ok) => child.once('exit', ok));
@@ -65,8 +86,22 @@ try {
   const loads = await prepareWorkloads(async (path, headers, body) =>
     (await fetch(base + path, { method: 'POST', headers, body })).json(),
   );
+  if (GENERIC) {
+    await fetch(`${base}/api/pets`, { method: 'POST', headers: JSON_TYPE, body: PET_BODY });
+    loads.push(
+      { key: 'd', name: '(d) petstore GET /pets/{id}', method: 'GET', path: '/api/pets/1' },
+      {
+        key: 'e',
+        name: '(e) petstore POST /pets',
+        method: 'POST',
+        path: '/api/pets',
+        headers: JSON_TYPE,
+        body: PET_BODY,
+      },
+    );
+  }
   const w = loads.find((l) => l.key === KEY);
-  if (!w) throw new Error(`no workload ${KEY} (a, b or c)`);
+  if (!w) throw new Error(`no workload ${KEY} (a, b, c, d or e)`);
   const c0 = cpuUs(child.pid);
   const result = await new Promise((ok, fail) =>
     autocannon(

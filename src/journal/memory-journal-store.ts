@@ -6,7 +6,14 @@
 import { exactJson } from '../contract/exact-json.js';
 import type { CallFilter, CallRecord } from './call-record.js';
 import { EvictionRules, type EvictionCaps, type Share } from './eviction.js';
-import { lastOf, matcher, mergeDeliveries, type DeliveriesLine, type JournalRules } from './journal-rules.js';
+import {
+  lastOf,
+  matcher,
+  mergeDeliveries,
+  type DeliveriesLine,
+  type Indexed,
+  type JournalRules,
+} from './journal-rules.js';
 import type { JournalStore, JournalStoreStats } from './journal-store.js';
 
 interface Entry {
@@ -15,9 +22,12 @@ interface Entry {
   api: string | null;
   operationId: string | null;
   method: string;
-  /** The path as shown (masked), for the path filter. */
-  path: string;
-  time: number;
+  /** The path as shown (masked), for the path filter: made from `rawPath` by the first query that filters by path. */
+  path: string | undefined;
+  rawPath: string;
+  /** Epoch ms, for the time filter: parsed from `isoTime` by the first query that filters by time. */
+  time: number | undefined;
+  isoTime: string;
   violations: boolean;
   /**
    * The record's JSON: kept as the string itself when it is ASCII (one byte a character, no copy), as
@@ -95,8 +105,11 @@ export class MemoryJournalStore implements JournalStore {
       api: record.api,
       operationId: record.operationId,
       method: record.method,
-      path: masked ? record.path : this.rules.mask.text(record.path),
-      time: Date.parse(record.time),
+      // Masked and parsed only for a query that filters by them: an API call pays for neither.
+      path: masked ? record.path : undefined,
+      rawPath: record.path,
+      time: undefined,
+      isoTime: record.time,
       violations: record.violations.length > 0,
       data: compact(text),
       masked,
@@ -112,7 +125,15 @@ export class MemoryJournalStore implements JournalStore {
     this.eviction.added(s, entry.data!.length);
     for (let victim = this.eviction.victim(s); victim; victim = this.eviction.victim(s))
       this.evictOldest(victim as SessionEntries);
-    if (record.deliveries.some((d) => d.pending)) this.awaiting.set(record.id, entry);
+    if (record.deliveries.length && record.deliveries.some((d) => d.pending)) this.awaiting.set(record.id, entry);
+  }
+
+  /** The entry as the filter compares it: its masked path and its time in ms made (once) when the filter asks for them. */
+  private indexed(e: Entry, filter: CallFilter): Indexed {
+    if (filter.path) e.path ??= this.rules.mask.text(e.rawPath);
+    if (filter.since) e.time ??= Date.parse(e.isoTime);
+    // The fields the filter does not ask for are not read (matcher).
+    return e as Indexed;
   }
 
   /** The session gives up its oldest record; a session left with none is dropped (the rules keep what it lost). */
@@ -175,7 +196,8 @@ export class MemoryJournalStore implements JournalStore {
   query(session: string, filter: CallFilter = {}): CallRecord[] {
     const matches: Entry[] = [];
     const test = matcher(filter);
-    for (const e of this.bySession.get(session)?.queue ?? []) if (!e.evicted && test(e)) matches.push(e);
+    for (const e of this.bySession.get(session)?.queue ?? [])
+      if (!e.evicted && test(this.indexed(e, filter))) matches.push(e);
     return lastOf(matches, filter.limit).map((e) => this.read(e));
   }
 

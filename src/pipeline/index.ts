@@ -29,15 +29,19 @@ import { dialectOf, unhold, type Answer, type Call, type PipelineOptions, type W
 export { DEFAULT_LIMITS, DEFAULT_MAX_RESPONSE_BYTES, type Answer, type Limits, type PipelineOptions } from './walk.js';
 export { MAX_RECORDED_BODY_BYTES } from './record.js';
 
-/** match → validate → scenario → handle: the answer to a received call, each stage able to end the walk with its own. */
-async function answer(w: Walk, call: Call): Promise<Answer> {
+/**
+ * match → validate → scenario → handle: the answer to a received call, each stage able to end the walk with its own.
+ * Not an async function: the handler's promise is returned as it is (an async frame resolving with it cost a promise
+ * and two more turns of the microtask queue a call), and an answer decided early comes back without one.
+ */
+function answer(w: Walk, call: Call): Answer | Promise<Answer> {
   const early = match(w, call);
   if (early) return early;
   const op = call.op!;
   const invalid = validate(w, call, op);
   if (invalid) return invalid;
-  let decided = scenario(w, call, op);
-  if (decided instanceof Promise) decided = await decided;
+  const decided = scenario(w, call, op);
+  if (decided instanceof Promise) return decided.then((d) => d ?? handle(w, call, op));
   return decided ?? handle(w, call, op);
 }
 
@@ -114,7 +118,9 @@ export function createPipeline(options: PipelineOptions) {
     try {
       call = await receive(w, req, res);
       if (!call) return;
-      const answered = shape(w, call, await answer(w, call));
+      let answered = answer(w, call);
+      if (answered instanceof Promise) answered = await answered;
+      answered = shape(w, call, answered);
       const recorded = record(w, call, answered);
       recording = true;
       const journaled = options.onCall(recorded);

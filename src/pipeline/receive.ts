@@ -13,6 +13,15 @@ import { writeAnswer } from './respond.js';
 import { isoNow } from './time-cache.js';
 import { dialectOf, type Call, type Walk } from './walk.js';
 
+/**
+ * Whether the request carries a body: a Content-Length above 0 or a Transfer-Encoding (RFC 9112 6.3: without either
+ * a request has none). A GET is not read at all, no promise nor listeners: node:http discards what is left of it.
+ */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 export async function receive(w: Walk, req: IncomingMessage, res: ServerResponse): Promise<Call | undefined> {
   const started = performance.now();
   const time = isoNow();
@@ -39,11 +48,13 @@ export async function receive(w: Walk, req: IncomingMessage, res: ServerResponse
   const session = opened.session;
   let mockTime = session.now();
   if (mockTime instanceof Promise) mockTime = await mockTime;
-  const body = await w.bodies.read(
-    req,
-    w.limits.maxBodyBytes,
-    w.keepBodies || declaredCharset(req.headers['content-type']) !== undefined,
-  );
+  const body = hasBody(req)
+    ? await w.bodies.read(
+        req,
+        w.limits.maxBodyBytes,
+        w.keepBodies || declaredCharset(req.headers['content-type']) !== undefined,
+      )
+    : { text: undefined, bytes: 0, tooLarge: false };
   return {
     req,
     started,

@@ -18,6 +18,34 @@ interface Queue {
   order: number;
 }
 
+/** The next call inherits the busy session; with nobody waiting it is free. */
+function release(lock: Queue): void {
+  const next = lock.waiting!.shift();
+  if (next) next();
+  else lock.waiting = null;
+}
+
+/**
+ * `fn` run while holding the lock, which is let go once its promise settles (or at once if it throws), before the
+ * caller resumes. Not an async function: `return await fn()` in a try/finally cost two promises and a resume a call.
+ */
+function holding<T>(lock: Queue, fn: () => Promise<T>): Promise<T> {
+  let running: Promise<T>;
+  try {
+    running = fn();
+  } catch (e) {
+    release(lock);
+    return Promise.reject(e as Error);
+  }
+  return running.then(
+    (value) => (release(lock), value),
+    (e: unknown) => {
+      release(lock);
+      throw e;
+    },
+  );
+}
+
 /**
  * Per-session mutual exclusion in this process (a FIFO of waiters per busy session). Kept per
  * session object, so a session the store drops takes its queue along.
@@ -35,23 +63,16 @@ export function sessionLock(): SessionLock & {
     return queue;
   };
   return {
-    async run<T>(session: SessionStore, fn: () => Promise<T>): Promise<T> {
+    run<T>(session: SessionStore, fn: () => Promise<T>): Promise<T> {
       const lock = queueOf(session);
-      if (lock.waiting === null) lock.waiting = NONE;
-      else {
-        // Uncontended (the common case) never gets here: no promise, no waiting.
-        if (lock.waiting === NONE) lock.waiting = [];
-        const queue = lock.waiting;
-        await new Promise<void>((resolve) => queue.push(resolve));
+      if (lock.waiting === null) {
+        // Uncontended (the common case): `fn` at once, the lock let go when its promise settles; no frame of our own.
+        lock.waiting = NONE;
+        return holding(lock, fn);
       }
-      try {
-        return await fn();
-      } finally {
-        // The next call inherits the busy session; with nobody waiting it is free.
-        const next = lock.waiting!.shift();
-        if (next) next();
-        else lock.waiting = null;
-      }
+      if (lock.waiting === NONE) lock.waiting = [];
+      const queue = lock.waiting;
+      return new Promise<void>((resolve) => queue.push(resolve)).then(() => holding(lock, fn));
     },
     next(session: SessionStore): number {
       return ++queueOf(session).order;
