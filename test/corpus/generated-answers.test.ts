@@ -15,13 +15,6 @@ import type { DeclaredResponse } from '../../src/contract/types.js';
 const DOCUMENTS = 120;
 const PER_DOCUMENT = 12;
 
-/**
- * Still answered wrongly, and not a fault of the document (its schema can be met): printed and counted apart so the
- * line shows them, and a new one fails the test. nexmo's reports are a oneOf of eleven branches with the same field
- * names, told apart only deep inside `records` items (one-of-apart.ts sets apart by a field of another name only).
- */
-const UNFIXED = ['nexmo.com/reports get-records 200'];
-
 describe('generated answers validate against their schema', () => {
   test(`the response schemas of ${DOCUMENTS} public documents: none answered with a value it refuses`, async () => {
     const sample = corpusSample();
@@ -52,11 +45,10 @@ describe('generated answers validate against their schema', () => {
           broken.push(`${corpusName(file)} ${where}: ${JSON.stringify(r.validate!.errors?.slice(0, 2))}`);
       }
     }
-    const unfixed = broken.filter((b) => UNFIXED.some((u) => b.startsWith(`${u}:`)));
     console.log(
-      `generated answers: ${checked} response schemas of ${documents} documents, ${broken.length - unfixed.length} answered with a value the schema refuses (${unfixed.length} more known and unfixed: ${UNFIXED.join(', ')})`,
+      `generated answers: ${checked} response schemas of ${documents} documents, ${broken.length} answered with a value the schema refuses`,
     );
     expect(documents).toBeGreaterThanOrEqual(DOCUMENTS - 5);
-    expect(broken.filter((b) => !unfixed.includes(b))).toEqual([]);
+    expect(broken).toEqual([]);
   }, 600_000);
 });
