@@ -50,11 +50,36 @@ export function generate(schema: JsonObject, validate: Validator | undefined, fa
   const deep = fake.fromSchema(schema, false, DEEP);
   if (!validate || validate(deep) || setOneOfApart(deep, schema, validate)) return deep;
   if (drawOneBranch(deep, schema, validate, (branch) => fake.fromSchema(branch, false, DEEP))) return deep;
+  if (withoutRefusedFields(deep, validate)) return deep;
   if (fake.names !== 'en') return deep;
   // Values by property name that the schema refuses fall back to json-schema-faker's own.
   const plain = fake.fromSchema(schema, true, DEEP);
-  if (!validate(plain)) setOneOfApart(plain, schema, validate);
+  if (!validate(plain) && !setOneOfApart(plain, schema, validate)) withoutRefusedFields(plain, validate);
   return plain;
+}
+
+/**
+ * Deletes the object fields the schema refuses, a few rounds, and says whether the value then validates: an optional
+ * field no value can meet (codat's bill `currency`: `allOf` of a string and a null) is met by its absence. A field
+ * the schema requires comes back as a `required` error, and the value stays refused.
+ */
+function withoutRefusedFields(value: unknown, validate: Validator): boolean {
+  for (let round = 0; round < 3; round++) {
+    const paths = new Set((validate.errors ?? []).map((e) => e.instancePath).filter((p) => p !== ''));
+    if (paths.size === 0) return false;
+    for (const path of [...paths].sort((a, b) => b.length - a.length)) {
+      const parts = path
+        .split('/')
+        .slice(1)
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const key = parts.pop()!;
+      let parent: unknown = value;
+      for (const part of parts) parent = (parent as Record<string, unknown> | undefined)?.[part];
+      if (parent && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as JsonObject)[key];
+    }
+    if (validate(value)) return true;
+  }
+  return false;
 }
 
 const isJson = (type: string | undefined): boolean => !type || /json/i.test(type) || type === '*/*';

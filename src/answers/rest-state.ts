@@ -7,11 +7,13 @@
  * is kept in `#deleted:<collection>`. Under strict an item exists only once created.
  */
 import { exactJson } from '../contract/exact-json.js';
+import { propertiesOf } from '../contract/rest-shape.js';
 import type { JsonObject, Operation, RestRole } from '../contract/types.js';
 import type { RequestInput } from '../contract/validate-request.js';
 import type { SessionStore } from '../state/store.js';
 import type { FakeData } from './fake-data.js';
 import { generate, type Answer } from './examples.js';
+import type { Validator } from './one-of-apart.js';
 
 export type RestOutcome =
   { kind: 'answer'; answer: Answer } | { kind: 'missing'; id: string } | { kind: 'conflict'; id: string };
@@ -121,16 +123,26 @@ function typedId(role: RestRole, id: string): string | number {
   return Number(id);
 }
 
-/** An untouched item as if it existed: the documented item, else data generated from the item's schema, with its id. */
+/** A schema that declares its fields and refuses others (`additionalProperties: false`): it has no room for an id of the mock's. */
+const closedWithout = (schema: JsonObject | undefined, field: string): boolean =>
+  schema?.['additionalProperties'] === false && !(field in propertiesOf(schema));
+
+/**
+ * An untouched item as if it existed: the documented item, else data generated from the item's schema (drawn until
+ * `validate` accepts it, when the caller has the item's validator: the read's), with its id in its id field unless
+ * the schema is closed and declares none (parliament.uk's items).
+ */
 export function untouchedItem(
   role: RestRole,
   collection: string,
   id: string,
   itemFake: NonNullable<ItemFake>,
+  validate?: Validator,
 ): JsonObject {
   let base: unknown = role.itemExample && structuredClone(role.itemExample);
-  if (base === undefined) base = role.itemSchema ? generate(role.itemSchema, undefined, itemFake(collection, id)) : {};
+  if (base === undefined) base = role.itemSchema ? generate(role.itemSchema, validate, itemFake(collection, id)) : {};
   const item = base && typeof base === 'object' && !Array.isArray(base) ? (base as JsonObject) : {};
+  if (closedWithout(role.itemSchema, role.idField)) return item;
   return withField(item, role.idField, typedId(role, id));
 }
 
@@ -141,11 +153,12 @@ async function itemOf(
   id: string,
   session: SessionStore,
   itemFake: ItemFake,
+  validate: Validator | undefined,
 ): Promise<{ item: JsonObject; stored: boolean } | undefined> {
   const stored = await session.get<JsonObject>(collection, id);
   if (stored !== undefined) return { item: stored, stored: true };
   if (!itemFake || (await session.get(deletedOf(collection), id)) !== undefined) return undefined;
-  return { item: untouchedItem(role, collection, id, itemFake), stored: false };
+  return { item: untouchedItem(role, collection, id, itemFake, validate), stored: false };
 }
 
 /** Stores a created item; under overlay a create brings back an id the session had deleted. */
@@ -220,7 +233,9 @@ export async function restAnswer(
     return ok({ body: out });
   }
   const id = String(input.params[role.param]);
-  const found = await itemOf(role, collection, id, session, itemFake);
+  // The read's validator is the item's (rest-shape.ts takes the read's schema as the item's): its draws are redrawn until valid.
+  const validate = op.success.schema === role.itemSchema ? op.success.validate : undefined;
+  const found = await itemOf(role, collection, id, session, itemFake, validate);
   if (found === undefined) return { kind: 'missing', id };
   const existing = found.item;
   if (role.kind === 'read') return ok(body(op, existing, fake));

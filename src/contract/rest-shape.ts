@@ -72,13 +72,20 @@ function requiredOf(schema: JsonObject | undefined, depth = 0): string[] {
   ];
 }
 
-/** The field of an item that holds its id: the path parameter's name, else `id`, else the parameter without its `Id` suffix. */
+/**
+ * The field of an item that holds its id: the path parameter's name, else `id`, else the parameter without its `Id`
+ * suffix; a field declared as an object or array holds no id (digitalocean's `{action: {...}}` for `{action_id}`).
+ */
 function idFieldOf(param: string, item: JsonObject | undefined): string {
   const props = propertiesOf(item);
-  if (param in props) return param;
-  if ('id' in props) return 'id';
+  const holds = (name: string): boolean =>
+    !!props[name] &&
+    !['object', 'array'].includes(typeOf(props[name]) ?? '') &&
+    Object.keys(propertiesOf(props[name])).length === 0;
+  if (holds(param)) return param;
+  if (holds('id')) return 'id';
   const bare = param.replace(/_?[iI][dD]$/, '');
-  return bare && bare in props ? bare : props[param] ? param : Object.keys(props).length ? 'id' : param;
+  return bare && holds(bare) ? bare : Object.keys(props).length ? 'id' : param;
 }
 
 /** A value worked out on its first read only. */
