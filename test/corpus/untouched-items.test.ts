@@ -4,7 +4,8 @@
  * its id field) validates against that operation's response schema and holds that id, over the same public documents
  * as generated-answers.test.ts. The id is one a client would have: drawn from the id field's own schema, sent as text
  * in the path. restAnswer answers as the served path does (an item the schema refuses would be answered with fresh data
- * without the id: holding the id says the item itself was answered).
+ * without the id: holding the id says the item itself was answered). The lists of those collections, untouched (the
+ * document's listed items, else an empty page), are checked against their schema too.
  */
 import { describe, expect, test } from 'vitest';
 import { corpusName, corpusSample } from '../../bench/corpus-calls.mjs';
@@ -21,7 +22,7 @@ const DOCUMENTS = 120;
 const PER_DOCUMENT = 12;
 
 describe('untouched REST items validate against their GET response schema', () => {
-  test(`the item reads of ${DOCUMENTS} public documents: none answered with an item it refuses`, async () => {
+  test(`the item reads and lists of ${DOCUMENTS} public documents: none answered with a body it refuses`, async () => {
     const sample = corpusSample();
     const files = [...sample.documents, ...sample.more].slice(0, DOCUMENTS);
     const broken: string[] = [];
@@ -32,16 +33,19 @@ describe('untouched REST items validate against their GET response schema', () =
     });
     for (const [d, file] of files.entries()) {
       let reads: Operation[];
+      let lists: Operation[];
       try {
         const spec = await loadServedSpec(file);
         const api = (await contractWith([spec])).apis.get(spec.api)!;
         reads = api.operations.filter((op) => op.rest?.kind === 'read' && op.success.validate);
+        lists = api.operations.filter((op) => op.rest?.kind === 'list' && op.success.validate);
       } catch {
         continue; // refused whole: the corpus suite counts those
       }
       const pick = seededRandom(2000 + d);
       while (reads.length > PER_DOCUMENT) reads.splice(Math.floor(pick() * reads.length), 1);
-      for (const [i, op] of reads.entries()) {
+      while (lists.length > PER_DOCUMENT) lists.splice(Math.floor(pick() * lists.length), 1);
+      for (const [i, op] of [...reads, ...lists].entries()) {
         const role = op.rest!;
         const seed = 7919 * (d + 1) + i;
         const idSchema = propertiesOf(role.itemSchema)[role.idField];
@@ -49,13 +53,13 @@ describe('untouched REST items validate against their GET response schema', () =
         const id = typeof drawn === 'string' || typeof drawn === 'number' ? String(drawn) : '17';
         checked++;
         const pathname = op.path.replace(/\{([^}]+)\}/g, (_, p: string) =>
-          p === role.param ? encodeURIComponent(id) : 'p1',
+          p === role.param && role.kind === 'read' ? encodeURIComponent(id) : 'p1',
         );
         const session = store.session(`s${checked}`);
         const outcome = await restAnswer(
           op,
           role,
-          { query: {}, params: { [role.param]: id }, body: undefined },
+          { query: {}, params: role.kind === 'read' ? { [role.param]: id } : {}, body: undefined },
           pathname,
           session,
           new FakeData(seed, 'en'),
@@ -71,11 +75,13 @@ describe('untouched REST items validate against their GET response schema', () =
           role.itemSchema?.['additionalProperties'] === false && !(role.idField in propertiesOf(role.itemSchema));
         if (!op.success.validate!(item))
           broken.push(`${where}: ${JSON.stringify(op.success.validate!.errors?.slice(0, 2))}`);
-        else if (!closed && String(item?.[role.idField]) !== id)
+        else if (role.kind === 'read' && !closed && String(item?.[role.idField]) !== id)
           broken.push(`${where}: id field ${role.idField} holds ${JSON.stringify(item?.[role.idField])}`);
       }
     }
-    console.log(`untouched items: ${checked} item reads, ${broken.length} answered with an item the schema refuses`);
+    console.log(
+      `untouched items: ${checked} item reads and lists, ${broken.length} answered with a body the schema refuses`,
+    );
     expect(checked).toBeGreaterThan(50);
     expect(broken).toEqual([]);
   }, 600_000);
