@@ -117,5 +117,6 @@ describe('contract-mock lint --spec', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/broken\.yaml:\d+ error example-valid/);
-  });
+    // Two lint processes, 3 s each alone; a busy machine (CI's parallel workers) has stretched them past 30 s.
+  }, 120_000);
 });
