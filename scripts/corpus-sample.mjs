@@ -5,6 +5,8 @@
 // this script, is what the suite reads, so a new release of the package cannot move the sample under it.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+// The mock's own seeded generator (mulberry32), from the build: run `npm run build` first.
+import { seededRandom as mulberry32 } from '../dist/src/answers/fake-data.js';
 
 const COUNT = 40;
 // The generated-answers property test reads these too, and the next PROPERTY_COUNT (response schemas only, no HTTP).
@@ -17,17 +19,6 @@ function* walk(dir) {
     if (e.isDirectory()) yield* walk(join(dir, e.name));
     else if (e.name.endsWith('.json') && !e.name.startsWith('_')) yield relative(root, join(dir, e.name));
   }
-}
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const giants = ['stripe.com.json', 'github.com/api.github.com.json'];

@@ -10,6 +10,7 @@ import type { IntegerFormat } from './exact-json.js';
 import { integerFieldsOf } from './integer-fields.js';
 import { compileResponses, successOf } from './compile-responses.js';
 import type { AuthLocation, BodyKind, JsonField, JsonObject, Operation } from './types.js';
+import { lazyValidator } from './lazy-compile.js';
 import { FORM, JSON_TYPE, jsonFieldsOf, objectSchema, type ValidatorSource } from './compile-parts.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -102,19 +103,15 @@ export function compileEnvelopeSpec(
   return { dialect, operations: apiOps };
 }
 
-/** Validators from `inner`, each compiled when first called (then called through, carrying its `errors`). */
+/** Validators from `inner`, each compiled when first called (lazy-compile.ts's stand-in, one per validator). */
 function onFirstUse(inner: ValidatorSource): ValidatorSource {
   return {
     get(kind, key, schema) {
       let real: ValidateFunction | undefined;
-      const standIn = ((data: unknown): boolean => {
-        real ??= inner.get(kind, key, schema);
-        const ok = real(data) as boolean;
-        standIn.errors = real.errors;
-        return ok;
-      }) as ValidateFunction;
-      standIn.errors = null;
-      return standIn;
+      return lazyValidator(
+        () => void (real ??= inner.get(kind, key, schema)),
+        () => real,
+      );
     },
   };
 }
