@@ -33,7 +33,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { replaceBetween } from '../scripts/replace-between.mjs';
-import { FORM_TYPE as formType, JSON_TYPE as json, TOKEN_BODY, prepareWorkloads } from './workloads.mjs';
+import {
+  FORM_TYPE as formType,
+  JSON_TYPE as json,
+  PET_BODY,
+  TOKEN_BODY,
+  petstoreFile,
+  petstoreServeFlags,
+  prepareWorkloads,
+} from './workloads.mjs';
 import { CAN_START_CLUSTER, redisCluster } from './redis-cluster.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,8 +58,7 @@ const PIN =
 const cli = join(root, 'bin', 'contract-mock.js');
 const spec = (name) => join(root, 'specs', `${name}.openapi.yaml`);
 // The generic-spec rows: a public document nobody here wrote, served with `serve --spec` and by `prism mock`.
-const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
-const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
+const PETSTORE = petstoreFile(root);
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -408,18 +415,7 @@ async function main() {
 
   // (d), (e): a generic spec (petstore) served statefully by contract-mock, statically by Prism (logging off).
   // Prism serves the paths without the servers path; contract-mock mounts them at it (/api). Every POST creates a pet.
-  const served = await contractMock({}, [
-    '--spec',
-    PETSTORE,
-    '--max-records',
-    '100000000',
-    '--max-state-bytes',
-    '100000000000',
-    '--max-store-bytes',
-    '100000000000',
-    '--journal-per-session',
-    '10000',
-  ]);
+  const served = await contractMock({}, petstoreServeFlags(root));
   await fetch(`${served.base}/api/pets`, { method: 'POST', headers: json, body: PET_BODY });
   const petPrism = await prism('petstore', ['-v', 'silent']);
   const generic = [

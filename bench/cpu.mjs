@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { profileCalls, splitByStage, stageTable, topFunctions } from './cpu-stages.mjs';
-import { prepareWorkloads } from './workloads.mjs';
+import { petstoreFile, prepareWorkloads } from './workloads.mjs';
 
 // CPU_ROOT: another checkout's built tree, to compare two builds with this same script.
 const root = process.env.CPU_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +31,7 @@ const PROFILE_DIR = process.env.CPU_PROFILE_DIR;
 const TOP = Number(process.env.CPU_TOP ?? 0);
 
 // (d), (e): the generic spec of bench.mjs (petstore, served with --spec), loaded only when asked for.
-const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
+const PETSTORE = petstoreFile(root);
 const generic = WORKLOADS.some((k) => k === 'd' || k === 'e');
 const mock = await startMock({
   log: () => {},

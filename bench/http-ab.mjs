@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PET_BODY, petstoreServeFlags } from './workloads.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const other = process.argv[2] ? resolve(process.argv[2]) : undefined;
@@ -34,18 +35,13 @@ const freePort = () =>
   });
 
 const GENERIC = WORKLOADS.some((k) => k === 'd' || k === 'e');
-const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
 
 /** (d), (e) as bench.mjs serves them: petstore with --spec, its caps lifted (every POST creates a pet); a build without the byte budgets is not given their flags. */
 function genericFlags(root) {
-  const petstore = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
   const help = spawnSync(process.execPath, [join(root, 'bin', 'contract-mock.js'), 'serve', '--help'], {
     encoding: 'utf8',
   }).stdout;
-  const budgets = help.includes('--max-state-bytes')
-    ? ['--max-state-bytes', '100000000000', '--max-store-bytes', '100000000000']
-    : [];
-  return ['--spec', petstore, '--max-records', '100000000', ...budgets, '--journal-per-session', '10000'];
+  return petstoreServeFlags(root, { budgets: help.includes('--max-state-bytes') });
 }
 
 async function serve(root) {

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { splitByStage, stageTable, topFunctions } from './cpu-stages.mjs';
-import { prepareWorkloads } from './workloads.mjs';
+import { JSON_TYPE, PET_BODY, petstoreServeFlags, prepareWorkloads } from './workloads.mjs';
 
 // CPU_ROOT: another checkout's built tree (its serve, its node_modules), to profile two builds with this same script.
 const root = process.env.CPU_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,21 +43,7 @@ const cpuUs = (pid) => {
 const port = await freePort();
 // (d), (e) as http-ab.mjs and bench.mjs serve them: petstore with --spec, every POST creating a pet.
 const GENERIC = KEY === 'd' || KEY === 'e';
-const PETSTORE = join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
-const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
-const JSON_TYPE = { 'content-type': 'application/json' };
-const genericFlags = [
-  '--spec',
-  PETSTORE,
-  '--max-records',
-  '100000000',
-  '--max-state-bytes',
-  '100000000000',
-  '--max-store-bytes',
-  '100000000000',
-  '--journal-per-session',
-  '10000',
-];
+const genericFlags = petstoreServeFlags(root);
 const args = [
   '--cpu-prof',
   '--cpu-prof-interval',

@@ -1,9 +1,26 @@
 // The workloads of issue 7, shared by bench.mjs (over HTTP, against each target) and cpu.mjs (through the
-// listener in process): (a) a token, (b) a stateful write with it, (c) an ios-datasyn form carrying JSON.
+// listener in process): (a) a token, (b) a stateful write with it, (c) an ios-datasyn form carrying JSON; and the
+// facts of (d), (e), a public document nobody here wrote (petstore) served with `serve --spec`, for bench.mjs,
+// http-ab.mjs, serve-profile.mjs and cpu.mjs.
+import { join } from 'node:path';
 
 export const TOKEN_BODY = JSON.stringify({ appid: 'demo-app', secret: 'demo-secret' });
 export const JSON_TYPE = { 'content-type': 'application/json' };
 export const FORM_TYPE = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** The petstore document of (d), (e) in the checkout at `root`. */
+export const petstoreFile = (root) =>
+  join(root, 'node_modules', '@readme', 'oas-examples', '3.0', 'yaml', 'petstore-expanded.yaml');
+export const PET_BODY = JSON.stringify({ name: 'Rex', tag: 'dog' });
+
+/**
+ * serve's flags for (d), (e): petstore with --spec and its caps lifted, so that every POST creates a pet for the
+ * whole run. `budgets: false` leaves out the byte budgets' flags, for a build from before they existed.
+ */
+export function petstoreServeFlags(root, { budgets = true } = {}) {
+  const caps = budgets ? ['--max-state-bytes', '100000000000', '--max-store-bytes', '100000000000'] : [];
+  return ['--spec', petstoreFile(root), '--max-records', '100000000', ...caps, '--journal-per-session', '10000'];
+}
 
 /**
  * Prepares the workloads on one target. `send(path, headers, body)` POSTs and resolves with the parsed
