@@ -5,20 +5,14 @@
  * Skipped, with a message, when /usr/bin/chromium is missing; under CI it fails instead.
  */
 import { createServer, type Server } from 'node:http';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { listen } from '../helpers/listen.js';
-import { needsService } from '../helpers/needs-service.js';
+import { chromiumNeeded, launchChromium } from '../helpers/chromium.js';
 import { servedMock } from '../helpers/served.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const browserNeeded = needsService(
-  'test/ui/cors-browser.test.ts',
-  existsSync(CHROMIUM),
-  `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
-);
+const browserNeeded = chromiumNeeded('test/ui/cors-browser.test.ts');
 const WIDGETS = join(import.meta.dirname, '..', 'served', 'fixtures', 'widgets.openapi.json');
 
 let mock: Awaited<ReturnType<typeof servedMock>>;
@@ -40,11 +34,7 @@ describe.skipIf(browserNeeded.skip)('CORS in chromium (needs /usr/bin/chromium)'
     // The frontend under development: another origin (another port), an empty page.
     app = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html>app'));
     appUrl = await listen(app);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     await page.goto(`${appUrl}/`);
   });

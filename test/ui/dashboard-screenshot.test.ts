@@ -4,20 +4,15 @@
  * first) and /usr/bin/chromium: skipped, with a message, without the browser; under CI it fails instead.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeEach, describe, expect, test } from 'vitest';
-import { needsService } from '../helpers/needs-service.js';
+import { chromiumNeeded } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const browserNeeded = needsService(
-  'test/ui/dashboard-screenshot.test.ts',
-  existsSync(CHROMIUM),
-  `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
-);
+const browserNeeded = chromiumNeeded('test/ui/dashboard-screenshot.test.ts');
 const SCRIPT = fileURLToPath(new URL('../../scripts/dashboard-screenshot.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dashboard-screenshot-'));
 

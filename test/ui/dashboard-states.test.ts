@@ -5,12 +5,11 @@
  * call is open. Each test opens its own browser context (an empty profile), so none depends on another.
  * Skipped, with a message, when /usr/bin/chromium is missing; under CI they fail instead.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { testMock } from '../helpers/mock.js';
 import { listen } from '../helpers/listen.js';
-import { needsService } from '../helpers/needs-service.js';
+import { chromiumNeeded, launchChromium } from '../helpers/chromium.js';
 
 /** The browser globals the page callbacks use (they run in chromium); see dashboard.test.ts for why not lib "dom". */
 interface Box {
@@ -27,12 +26,7 @@ declare const document: {
 declare const window: { innerWidth: number; innerHeight: number };
 declare const Navigator: { prototype: object };
 
-const CHROMIUM = '/usr/bin/chromium';
-const browserNeeded = needsService(
-  'test/ui/dashboard-states.test.ts',
-  existsSync(CHROMIUM),
-  `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
-);
+const browserNeeded = chromiumNeeded('test/ui/dashboard-states.test.ts');
 const SESSION = 'qa-states';
 const WAIT = { timeout: 10_000 };
 
@@ -95,11 +89,7 @@ describe.skipIf(browserNeeded.skip)(
         areaName: '武昌区',
         otherId: 100,
       });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-      });
+      browser = await launchChromium();
     });
 
     afterAll(async () => {

@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { testMock } from '../helpers/mock.js';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { listen } from '../helpers/listen.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 if (!HAS_CHROMIUM && process.env['CI']) throw new Error(`${CHROMIUM} is missing (.ci/run installs it)`);
 const TOKEN = 'team-secret';
@@ -39,11 +39,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard with --admin-token in chromium', () =>
       res.end('<!doctype html><title>other port</title>');
     });
     otherBase = await listen(other);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await (
       await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: 'Asia/Shanghai' })
     ).newPage();

@@ -6,13 +6,13 @@
  * docs/dashboard.png is made by `npm run docs:screenshot` (scripts/dashboard-screenshot.mjs).
  * Skipped, with a message, when /usr/bin/chromium is missing; under CI they fail instead (.ci/run installs it).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { testMock } from '../helpers/mock.js';
 import { listen } from '../helpers/listen.js';
-import { needsService } from '../helpers/needs-service.js';
+import { chromiumNeeded, launchChromium } from '../helpers/chromium.js';
 
 /**
  * The few browser globals the page.evaluate callbacks use (they run in chromium, not in Node). Declared here
@@ -28,12 +28,7 @@ declare const document: {
 };
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 
-const CHROMIUM = '/usr/bin/chromium';
-const browserNeeded = needsService(
-  'test/ui/dashboard.test.ts',
-  existsSync(CHROMIUM),
-  `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
-);
+const browserNeeded = chromiumNeeded('test/ui/dashboard.test.ts');
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const SESSION = 'qa-dashboard';
@@ -104,19 +99,7 @@ describe.skipIf(browserNeeded.skip)('dashboard in chromium (needs /usr/bin/chrom
     mkdirSync(ARTIFACTS, { recursive: true });
     m = await testMock();
     base = await listen(m.server);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     // A new context is a new, empty profile: no language or session remembered from an earlier run. Its
     // browser speaks Chinese, so the dashboard does too (it follows navigator.languages: dashboard-states.test.ts).
     context = await browser.newContext({

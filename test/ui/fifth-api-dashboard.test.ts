@@ -3,21 +3,15 @@
  * four: its calls appear live in Debian's chromium with their operation and business code, and its API is in the
  * filter. Skipped, with a message, when /usr/bin/chromium is missing; under CI it fails instead.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { packageRoot } from '../../src/contract/load-specs.js';
 import { listen } from '../helpers/listen.js';
-import { needsService } from '../helpers/needs-service.js';
+import { chromiumNeeded, launchChromium } from '../helpers/chromium.js';
 import { servedMock } from '../helpers/served.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const browserNeeded = needsService(
-  'test/ui/fifth-api-dashboard.test.ts',
-  existsSync(CHROMIUM),
-  `${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`,
-);
+const browserNeeded = chromiumNeeded('test/ui/fifth-api-dashboard.test.ts');
 const TIMETABLE = join(packageRoot(), 'examples', 'timetable.openapi.yaml');
 const SESSION = 'qa-fifth';
 const WAIT = { timeout: 10_000 };
@@ -42,11 +36,7 @@ describe.skipIf(browserNeeded.skip)('the dashboard with a fifth API (needs /usr/
     if (!browserNeeded.available) return;
     m = await servedMock([TIMETABLE]);
     base = await listen(m.server);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT.timeout);
