@@ -5,11 +5,15 @@
  * command's; this module only fills in values the command line and the environment left unset.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Command, Option } from 'commander';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { editDistance } from '../server/check-mock-options.js';
 import { inputFile, usageError } from './cli-checks.js';
+
+/** The YAML reader, loaded only when there is a config file to read (most starts have none). */
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 export const CONFIG_FILES = ['contract-mock.config.json', 'contract-mock.config.yaml', 'contract-mock.config.yml'];
 
@@ -42,6 +46,7 @@ export function applyConfigFile(command: string, cmd: Command, envOf: Record<str
   const file = findConfig(command, cmd.getOptionValue('config') as string | undefined);
   if (!file) return;
   const text = readFileSync(file, 'utf8');
+  const { LineCounter, parseDocument, isMap, isSeq, isScalar } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const lineOf = (node: Node | null | undefined): number => (node?.range ? lines.linePos(node.range[0]).line : 1);
@@ -102,6 +107,7 @@ export function applyConfigFile(command: string, cmd: Command, envOf: Record<str
 
 /** The value as the command line would give it (strings; a list for a repeatable flag; true/false for a switch), or undefined after saying what is wrong. */
 function checked(option: Option, node: Node | null, wrong: (message: string) => void): unknown {
+  const { isScalar, isSeq } = yaml();
   const scalar = (n: unknown): string | undefined =>
     isScalar(n) && (typeof n.value === 'string' || typeof n.value === 'number') ? String(n.value) : undefined;
   if (!option.required && !option.optional) {

@@ -11,9 +11,22 @@ function addServe(program: Command, env: NodeJS.ProcessEnv): void {
     program.command('serve').description('serve all four APIs on one port (in memory unless --state)'),
     new Option('--port <port>', 'port to listen on (PORT env when absent)').default(env['PORT'] ?? '4010'),
   ).action(async (_o, cmd: Command) => {
+    const prefetch = await startPrefetch(cmd);
     (await import('./config-file.js')).applyConfigFile('serve', cmd, { port: 'PORT' });
+    prefetch(cmd);
     await (await import('./serve.js')).serveCommand(cmd.opts());
   });
+}
+
+/**
+ * Starts reading the --spec documents on a worker thread while serve's own modules load (spec-prefetch.ts): the
+ * command line's at once, a config file's once it is read. The returned function takes the config's.
+ */
+async function startPrefetch(cmd: Command): Promise<(cmd: Command) => void> {
+  const { prefetchServedSpecs } = await import('../contract/spec-prefetch.js');
+  const specs = (c: Command): string[] => (c.opts() as { spec?: string[] }).spec ?? [];
+  void prefetchServedSpecs(specs(cmd));
+  return (c) => void prefetchServedSpecs(specs(c));
 }
 
 function addRun(program: Command): void {
@@ -45,7 +58,9 @@ function addRun(program: Command): void {
       "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)",
     )
     .action(async (argv: string[], _o, cmd: Command) => {
+      const prefetch = await startPrefetch(cmd);
       (await import('./config-file.js')).applyConfigFile('run', cmd);
+      prefetch(cmd);
       await (await import('./run.js')).runCommand(argv, cmd.opts());
     });
 }

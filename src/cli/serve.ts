@@ -8,7 +8,7 @@ import { defaultScenariosDir, loadScenarios } from '../scenarios/load-scenarios.
 import { inputDir, listenOrExplain, outputDir, outputFile, secretOption, usageError } from './cli-checks.js';
 import { deliveryAllowList, type DeliveryAllowList } from '../deliveries/delivery-allow-list.js';
 import { refuseExposedHost } from './exposed-host.js';
-import { redactedUrl, redisUrlProblem } from '../state/redis-connection.js';
+import { redactedUrl, redisUrlProblem } from '../state/redis-words.js';
 import type { Handler } from '../apis/api-module.js';
 import { loadHandlersFile, unknownOperationIds } from '../apis/plugin-handlers.js';
 import { checkServedDocuments } from '../server/document-check.js';

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { FORMATS_MODULE, integerFormats } from './integer-formats.js';
 import { compileContract, compilingSource, newAjv, type Contract, type ValidatorSource } from './compile-contract.js';
-import { defaultSpecsDir, loadServedSpec, loadSpecs, packageRoot, specFiles, type SpecDocument } from './load-specs.js';
+import { loadSpec } from './spec-prefetch.js';
+import { defaultSpecsDir, loadSpecs, packageRoot, specFiles, type SpecDocument } from './load-specs.js';
 import type { ApiName, JsonObject } from './types.js';
 
 /** The scenario file schema (scenarios/scenario.schema.json), precompiled with the contract. */
@@ -151,6 +152,15 @@ export function loadCachedContract(
   specsDir = defaultSpecsDir(),
   served: SpecDocument[] = [],
 ): Contract | undefined {
+  const builtins = cachedBuiltins(dir, specsDir);
+  return builtins && compileContract([...builtins.specs, ...served], builtins.source);
+}
+
+/** The four built-in specs and their precompiled validators from the cache, or undefined when it is missing or stale. */
+function cachedBuiltins(
+  dir = defaultCacheDir(),
+  specsDir = defaultSpecsDir(),
+): { specs: SpecDocument[]; source: ValidatorSource } | undefined {
   const index = readIndex(dir);
   if (!index) return undefined;
   const files = specFiles(specsDir);
@@ -175,7 +185,7 @@ export function loadCachedContract(
       return fallback.get(kind, key, schema);
     },
   };
-  return compileContract([...specs, ...served], source);
+  return { specs, source };
 }
 
 /** The precompiled scenario.schema.json validator, when the cache holds a current one. */
@@ -194,11 +204,17 @@ export function cachedScenarioValue(file: string, text: string, dir = defaultCac
   return entry && entry.hash === hashOf(text) ? structuredClone(entry.value) : undefined;
 }
 
-/** The contract the mock serves: from the build cache when it is current, else loaded and compiled now; with `serve --spec` documents beside the four. */
+/**
+ * The contract the mock serves: from the build cache when it is current, else loaded and compiled now; with
+ * `serve --spec` documents beside the four. The four and the schema compiler are loaded while the documents are
+ * still being read on the worker thread (spec-prefetch.ts).
+ */
 export async function loadContract(servedFiles: readonly string[] = []): Promise<Contract> {
+  const builtins = cachedBuiltins();
+  if (servedFiles.length) newAjv(false);
   const served: SpecDocument[] = [];
-  for (const file of servedFiles) served.push(await loadServedSpec(file));
-  return contractWith(served);
+  for (const file of servedFiles) served.push(await loadSpec(file));
+  return builtins ? compileContract([...builtins.specs, ...served], builtins.source) : contractWith(served);
 }
 
 /** The four built-in APIs (from the cache when current) with these served documents already loaded: a `--spec` reload recompiles through here. */

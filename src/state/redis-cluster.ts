@@ -1,48 +1,13 @@
 /**
- * What is particular to a Redis Cluster behind --redis: the seed nodes of a comma-separated URL list, ioredis'
- * Cluster client on them, and what the nodes' CLUSTER INFO says for health. Knows nothing of sessions; the
+ * What is particular to a Redis Cluster behind --redis: ioredis' Cluster client on the seed nodes (redis-words.ts
+ * reads the comma-separated list, without loading ioredis), and what the nodes' CLUSTER INFO says for health. Knows nothing of sessions; the
  * connection (redis-connection.ts) decides when a cluster is there.
  */
 import { Cluster, type ClusterNode, type RedisOptions as ClientOptions } from 'ioredis';
 import type { RedisOptions } from './redis-connection.js';
+import { isSeedList, seedUrls } from './redis-words.js';
 
-/**
- * Whether a --redis value is a list of seed nodes: it has a comma that is not inside one URL's password or query
- * (`redis://:a,b@host:6379` is one URL; `redis://h1:7001,h2:7002` does not parse as one).
- */
-export function isSeedList(url: string): boolean {
-  if (!url.includes(',')) return false;
-  try {
-    return new URL(url).hostname.includes(',');
-  } catch {
-    return true;
-  }
-}
-
-/**
- * The seed nodes of a comma-separated --redis list, each a whole URL: a bare `HOST:PORT` takes the first URL's
- * scheme and credentials (one cluster has one password).
- */
-export function seedUrls(url: string): string[] {
-  if (!isSeedList(url)) return [url];
-  const [first = '', ...rest] = url.split(',').map((u) => u.trim());
-  const out = [first];
-  let base: URL | undefined;
-  try {
-    base = new URL(first);
-  } catch {
-    return url.split(',').map((u) => u.trim());
-  }
-  for (const seed of rest) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(seed)) out.push(seed);
-    else {
-      const u = new URL(base.href);
-      u.host = seed;
-      out.push(u.href);
-    }
-  }
-  return out;
-}
+export { isSeedList, seedUrls };
 
 /**
  * ioredis' Cluster on the seed nodes, with each node's connection as bounded as a single Redis's. A node lost is

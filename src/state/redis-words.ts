@@ -2,7 +2,44 @@
  * Redis URLs and refusals in words: what is wrong with a `--redis` URL, the URL without its password for logs,
  * and a Redis refusal (READONLY, OOM, NOAUTH ...) with what to do about it. Knows nothing of connections.
  */
-import { isSeedList, seedUrls } from './redis-cluster.js';
+
+/**
+ * Whether a --redis value is a list of seed nodes: it has a comma that is not inside one URL's password or query
+ * (`redis://:a,b@host:6379` is one URL; `redis://h1:7001,h2:7002` does not parse as one).
+ */
+export function isSeedList(url: string): boolean {
+  if (!url.includes(',')) return false;
+  try {
+    return new URL(url).hostname.includes(',');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The seed nodes of a comma-separated --redis list, each a whole URL: a bare `HOST:PORT` takes the first URL's
+ * scheme and credentials (one cluster has one password).
+ */
+export function seedUrls(url: string): string[] {
+  if (!isSeedList(url)) return [url];
+  const [first = '', ...rest] = url.split(',').map((u) => u.trim());
+  const out = [first];
+  let base: URL | undefined;
+  try {
+    base = new URL(first);
+  } catch {
+    return url.split(',').map((u) => u.trim());
+  }
+  for (const seed of rest) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(seed)) out.push(seed);
+    else {
+      const u = new URL(base.href);
+      u.host = seed;
+      out.push(u.href);
+    }
+  }
+  return out;
+}
 
 /** A URL's problem in words (each seed node's, for a comma-separated list), or undefined when serve can use it. */
 export function redisUrlProblem(url: string): string | undefined {
