@@ -3,7 +3,8 @@
 // `serve` and another checkout's, rounds alternating, so a busy neighbour slows both alike: the number
 // to check a change against the 5 % rule with, when the full bench (Prism, the ceiling, Redis) is too long.
 // Prints each build's median req/s, p99 and CPU per request (the serve process's user + system time over the
-// round / requests answered: what a busy neighbour moves far less than req/s) and the ratios this / other.
+// round / requests answered: what a busy neighbour moves far less than req/s) and the ratios this / other. Both
+// builds run this checkout's workloads (bench/workloads.mjs): the instrument stays, the build changes.
 //
 // Env: BENCH_DURATION (s per round, default 3), BENCH_ROUNDS (per build, default 5), BENCH_CONNECTIONS (default 50),
 // BENCH_WORKLOADS (default a,b,c; d and e serve petstore with --spec beside the four, as bench.mjs does).
@@ -12,8 +13,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PET_BODY, petstoreServeFlags } from './workloads.mjs';
+import { fileURLToPath } from 'node:url';
+import { PET_BODY, petstoreServeFlags, prepareWorkloads, succeeded } from './workloads.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const other = process.argv[2] ? resolve(process.argv[2]) : undefined;
@@ -61,7 +62,6 @@ async function serve(root) {
     if (i > 3000) throw new Error(`${root}: serve did not start`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  const { prepareWorkloads } = await import(pathToFileURL(join(root, 'bench', 'workloads.mjs')).href);
   const loads = await prepareWorkloads(async (path, headers, body) =>
     (await fetch(base + path, { method: 'POST', headers, body })).json(),
   );
@@ -106,6 +106,15 @@ try {
       cpu[i].push((cpuUs(builds[i].child.pid) - c0) / res.requests.total);
       rps[i].push(res.requests.average);
       p99[i].push(res.latency.p99);
+    }
+    // (a)-(c) must still answer success after the rounds, or the ratio compares error answers (workloads.mjs).
+    for (const b of builds) {
+      const w = b.loads[key];
+      if (key > 'c') continue;
+      const body = await fetch(b.base + w.path, { method: w.method, headers: w.headers, body: w.body }).then((r) =>
+        r.json(),
+      );
+      if (!succeeded(body)) throw new Error(`${b.base} ${w.name}: answered ${JSON.stringify(body)} after its rounds`);
     }
     const [mine, theirs] = rps.map(median);
     const [myCpu, theirCpu] = cpu.map(median);
