@@ -5,7 +5,8 @@
  */
 import { requestTarget } from '../http/request-target.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import express from 'express';
+import { createRequire } from 'node:module';
+import type { Express } from 'express';
 import type { Contract } from '../contract/compile-contract.js';
 import { journalRoutes } from '../admin/journal-routes.js';
 import { eventRoutes } from '../admin/event-routes.js';
@@ -47,7 +48,9 @@ export const DEFAULT_PROXY_MAX_BODY = 10 * 1024 * 1024;
 export const DEFAULT_PROXY_MAX_HELD = 256;
 
 /** The proxy's admin API: the route table's journal, event and session rows, and health (the proxy's own). */
-function proxyAdmin(target: string, journal: Journal, sessions: MemoryStore, contract: Contract): express.Express {
+function proxyAdmin(target: string, journal: Journal, sessions: MemoryStore, contract: Contract): Express {
+  // express is required here, not imported: `import ... from 'contract-mock'` (startMock) does not load it.
+  const express = createRequire(import.meta.url)('express') as typeof import('express');
   const admin = express();
   admin.disable('x-powered-by');
   const router = express.Router();

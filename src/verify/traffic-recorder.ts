@@ -2,8 +2,8 @@
  * The proxy's --record: each call the upstream answered whole becomes a rule of a scenario file that replays the
  * recorded answers in order (0600; unless --keep-secrets, predicates leave secrets out and answers are masked).
  */
+import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import { stringify as toYaml } from 'yaml';
 import type { Contract } from '../contract/compile-contract.js';
 import type { JsonObject, Operation } from '../contract/types.js';
 import { requestTarget } from '../http/request-target.js';
@@ -80,6 +80,8 @@ function saveRecording(file: string, target: string, rules: Rule[]): void {
     description: `Traffic recorded by contract-mock proxy from ${target}; replays each answer once, in order.`,
     rules,
   };
+  // The YAML writer is loaded when a recording is saved, not by `import ... from 'contract-mock'`.
+  const { stringify: toYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   writePrivateFile(file, toYaml(scenario, { lineWidth: 0 }));
 }
 
