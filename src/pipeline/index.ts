@@ -12,6 +12,7 @@ import { sessionLock } from '../state/session-lock.js';
 import { StoreUnavailableError } from '../state/store.js';
 import { bodyReader } from './body-reader.js';
 import { deliverySource, runDeliveries } from './deliveries.js';
+import { answersWritten } from './end-together.js';
 import { handle } from './handle.js';
 import { match } from './match.js';
 import { receive } from './receive.js';
@@ -128,7 +129,12 @@ export function createPipeline(options: PipelineOptions) {
       // Read before the answer goes out: the socket may close with it, and its local address with it.
       const source = call.deliveries.length ? deliverySource(recorded.id, req) : undefined;
       send(w, call, res, answered);
-      if (source) await runDeliveries(w, recorded, call.deliveries, call.mockTime, source);
+      if (source) {
+        // Deliveries start once the answer went out (end-together.ts).
+        const { deliveries, mockTime } = call;
+        await answersWritten();
+        await runDeliveries(w, recorded, deliveries, mockTime, source);
+      }
     } catch (e) {
       if (!(e instanceof StoreUnavailableError)) throw e;
       storeUnavailable(w, req, res, e, recording);

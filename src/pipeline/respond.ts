@@ -7,6 +7,7 @@ import { exactJson } from '../contract/exact-json.js';
 import { checkAnswerBody } from '../contract/validate-request.js';
 import { asciiJson, VIOLATIONS_HEADER } from '../http/mock-headers.js';
 import { REFUSALS } from '../http/refusals.js';
+import { endTogether } from './end-together.js';
 import { refuse } from './refuse.js';
 import { dialectOf, unhold, type Answer, type Call, type Walk } from './walk.js';
 
@@ -25,7 +26,7 @@ export function writeAnswer(
   if (payload.length !== 0) headers.push('Content-Type', answer.contentType ?? 'application/json;charset=UTF-8');
   headers.push('Content-Length', String(Buffer.byteLength(payload)));
   res.writeHead(answer.status, headers);
-  res.end(payload);
+  endTogether(res, payload);
 }
 
 /** The answer as it will leave: its violations named in a header, checked against the contract, mapped, and within --max-response. */
