@@ -1,7 +1,7 @@
 /** wuhan-eduyun: org info behind the access_token query parameter; one failure code 100001 whose message names the cause. */
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { DEMO_ORG } from '../../src/apis/wuhan-eduyun/wuhan-eduyun.js';
+import { DEMO_ORG } from '../helpers/demo-org.js';
 import { responseViolations, testMock } from '../helpers/mock.js';
 
 let m: Awaited<ReturnType<typeof testMock>>;
