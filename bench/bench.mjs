@@ -27,7 +27,7 @@
 // cores, and the targets compare against its fastest configuration (bench/README.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,7 @@ import {
   succeeded,
 } from './workloads.mjs';
 import { CAN_START_CLUSTER, redisCluster } from './redis-cluster.mjs';
+import { cpuUs, freePort, rssMb } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -63,38 +64,6 @@ const spec = (name) => join(root, 'specs', `${name}.openapi.yaml`);
 // The generic-spec rows: a public document nobody here wrote, served with `serve --spec` and by `prism mock`.
 const PETSTORE = petstoreFile(root);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const rssMb = (pid) => {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    return Math.round(kb / 1024);
-  } catch {
-    return null;
-  }
-};
-
-const TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** A process's CPU time so far (user + system, its GC and I/O threads included), in µs; null off Linux. */
-const cpuUs = (pid) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_S;
-  } catch {
-    return null;
-  }
-};
 const cpuOf = (pids) => {
   let sum = 0;
   for (const pid of pids) {

@@ -5,19 +5,11 @@
 // Prints the server's RSS when done.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const port = await freePort();
 // A second serve with --admin-token: the admin-API property sends half its requests there (bad cookies, tokens).
 const tokenPort = await freePort();

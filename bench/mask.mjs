@@ -11,10 +11,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { SecretMask } = await import(pathToFileURL(join(root, 'dist', 'src', 'journal', 'secret-mask.js')).href);
@@ -77,15 +77,6 @@ for (const [name, shape] of SHAPES) {
 }
 
 // Part 2: a real server.
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true });
 function send(port, method, path, body, headers = {}) {

@@ -6,26 +6,17 @@
 //
 // Env: REDIS_MEMORY_CALLS (default 1000000), REDIS_MEMORY_CONNECTIONS (default 50).
 import { spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { JSON_TYPE, TOKEN_BODY } from './workloads.mjs';
+import { freePort } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CALLS = Number(process.env.REDIS_MEMORY_CALLS ?? 1_000_000);
 const CONNECTIONS = Number(process.env.REDIS_MEMORY_CONNECTIONS ?? 50);
 const SESSIONS = 100;
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 /** One Redis command over a raw socket (RESP inline), answered as text. */
 const command = (port, line) =>

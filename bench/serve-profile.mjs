@@ -12,12 +12,12 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { splitByStage, stageTable, topFunctions } from './cpu-stages.mjs';
 import { JSON_TYPE, PET_BODY, petstoreServeFlags, prepareWorkloads } from './workloads.mjs';
+import { cpuUs, freePort } from './proc.mjs';
 
 // CPU_ROOT: another checkout's built tree (its serve, its node_modules), to profile two builds with this same script.
 const root = process.env.CPU_ROOT ?? join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,19 +26,6 @@ const SECONDS = Number(process.argv[3] ?? 8);
 const INTERVAL = Number(process.env.CPU_PROFILE_INTERVAL ?? 100);
 const DIR = process.env.CPU_PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'serve-profile-'));
 const TOP = Number(process.env.CPU_TOP ?? 5);
-
-const freePort = () =>
-  new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-/** The process's user + system CPU time so far, in µs (/proc/PID/stat, clock ticks of 10 ms). */
-const cpuUs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-};
 
 const port = await freePort();
 // (d), (e) as http-ab.mjs and bench.mjs serve them: petstore with --spec, every POST creating a pet.

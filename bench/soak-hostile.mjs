@@ -6,10 +6,11 @@
 // running server and again after a restart from the same --state folder.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Math.min(120, Number(process.env.SOAK_HOSTILE_SECONDS ?? 60));
@@ -35,13 +36,6 @@ writeFileSync(
   }),
 );
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 
