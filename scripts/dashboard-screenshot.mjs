@@ -7,14 +7,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startMock } from '../dist/src/index.js';
 import { fixedClock } from '../dist/src/state/store.js';
+import { DEFAULT_CHROMIUM, launchChromium } from './chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outArg = process.argv.indexOf('--out');
 const out = outArg === -1 ? join(root, 'docs', 'dashboard.png') : resolve(process.argv[outArg + 1] ?? '');
-const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const executablePath = process.env.CHROMIUM ?? DEFAULT_CHROMIUM;
 const SESSION = 'qa-dashboard';
 /** 2018-07-18 15:08:43 in China, as the tests' mock clock (test/helpers/mock.ts T0). */
 const T0 = Date.UTC(2018, 6, 18, 7, 8, 43);
@@ -95,19 +95,7 @@ async function leaks(page, secrets) {
 }
 
 const mock = await startMock({ port: 0, host: '127.0.0.1', seed: 42, clock: fixedClock(T0), log: () => {} });
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium(executablePath);
 try {
   const { count, secrets } = await makeCalls(mock.url);
   const context = await browser.newContext({
