@@ -206,20 +206,26 @@ export function cachedScenarioValue(file: string, text: string, dir = defaultCac
 
 /**
  * The contract the mock serves: from the build cache when it is current, else loaded and compiled now; with
- * `serve --spec` documents beside the four. The four and the schema compiler are loaded while the documents are
- * still being read on the worker thread (spec-prefetch.ts).
+ * `serve --spec` documents beside the four. The four and the schema compiler (ajv, loaded by making one instance)
+ * are loaded while the documents are still being read on the worker thread (spec-prefetch.ts).
  */
 export async function loadContract(servedFiles: readonly string[] = []): Promise<Contract> {
   const builtins = cachedBuiltins();
   if (servedFiles.length) newAjv(false);
   const served: SpecDocument[] = [];
   for (const file of servedFiles) served.push(await loadSpec(file));
-  return builtins ? compileContract([...builtins.specs, ...served], builtins.source) : contractWith(served);
+  return withBuiltins(builtins, served);
 }
 
 /** The four built-in APIs (from the cache when current) with these served documents already loaded: a `--spec` reload recompiles through here. */
-export async function contractWith(served: SpecDocument[]): Promise<Contract> {
-  return loadCachedContract(undefined, undefined, served) ?? compileContract([...(await loadSpecs()), ...served]);
+export function contractWith(served: SpecDocument[]): Promise<Contract> {
+  return withBuiltins(cachedBuiltins(), served);
+}
+
+async function withBuiltins(builtins: ReturnType<typeof cachedBuiltins>, served: SpecDocument[]): Promise<Contract> {
+  return builtins
+    ? compileContract([...builtins.specs, ...served], builtins.source)
+    : compileContract([...(await loadSpecs()), ...served]);
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
