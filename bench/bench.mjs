@@ -504,6 +504,9 @@ async function main() {
   // CPU per request, Prism's over contract-mock's: how many more requests the mock answers per core-second, whatever the load generator could send.
   const cpuRatio = (prismRow, mockRow) =>
     prismRow.cpuUsPerReq && mockRow.cpuUsPerReq ? +(prismRow.cpuUsPerReq / mockRow.cpuUsPerReq).toFixed(2) : null;
+  // CPU per request, contract-mock's over another row's (the ceiling's): null without /proc.
+  const cpuTimes = (mockRow, row) =>
+    mockRow.cpuUsPerReq && row.cpuUsPerReq ? +(mockRow.cpuUsPerReq / row.cpuUsPerReq).toFixed(2) : null;
   const cheaperPrism = (w) =>
     Object.keys(prisms)
       .map((p) => get(p, w))
@@ -555,6 +558,18 @@ async function main() {
       target: '(a) >= 50% of the node:http ceiling',
       value: results.ratios[a].vsCeiling,
       ok: results.ratios[a].vsCeiling >= 0.5,
+    },
+    {
+      target: '(a) >= 40% of the node:http ceiling (issue 26)',
+      value: results.ratios[a].vsCeiling,
+      ok: results.ratios[a].vsCeiling >= 0.4,
+    },
+    // Issue 26's "(a) under 35 µs" was set in a run where the ceiling took 14 µs a request: 2.5 times the ceiling's
+    // CPU, a ratio that holds on a machine of any speed (on this one the ceiling takes 20-22 µs).
+    {
+      target: "(a) CPU per request <= 2.5x the node:http ceiling's (issue 26: 35 µs where the ceiling took 14)",
+      value: cpuTimes(get('contract-mock', a), get('node:http ceiling', a)),
+      ok: (cpuTimes(get('contract-mock', a), get('node:http ceiling', a)) ?? Infinity) <= 2.5,
     },
     // Issue 7's target is the in-memory mock's; the --redis rows have their own (p99 < 20 ms, below).
     {

@@ -226,8 +226,14 @@ function isBlank(text: string): boolean {
   return true;
 }
 
+/** The last content type seen and its media type: a client sends the same one call after call. */
+let lastContentType: string | undefined;
+let lastMediaType: string | undefined;
+
 function mediaType(contentType: string | undefined): string | undefined {
-  return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
+  if (contentType === lastContentType) return lastMediaType;
+  lastContentType = contentType;
+  return (lastMediaType = contentType?.split(';')[0]?.trim().toLowerCase() || undefined);
 }
 
 /** A served spec's array query parameters: every value of a repeated key (`?s=a&s=b`), or a comma-separated one (`explode: false`). */

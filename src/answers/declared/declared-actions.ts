@@ -95,12 +95,17 @@ function issueAction(env: DeclaredEnv, op: Operation, b: ActionDecl): BranchBody
   const match = b.credentials.match.map((f) => [f, fieldReader({ in: b.credentials!.key.in, name: f })] as const);
   const rules = tokens.token!;
   const ttl = b.ttl ?? rules.ttl;
-  // The tokens issued per credential record, oldest first: beyond `keep`, the oldest is dropped.
+  // The tokens issued per credential record, as a ring of `keep` slots (`OWNER#0` ... `OWNER#<keep-1>`) filled in
+  // turn by a counter per owner: a new token takes the next slot and the token that slot held, issued `keep` tokens
+  // ago, is dropped. One short record written per issue, where a list of `keep` tokens was counted and written
+  // back on every call (and logged whole by a durable store).
   const issuedStore = `${tokens.store}#issued`;
+  const keep = Math.max(1, rules.keep);
   const [tokenKey, credKey] = [tokens.key, creds.key];
   return async (ctx) => {
     const { session } = ctx;
-    const now = await session.now();
+    const clock = session.now();
+    const now = typeof clock === 'number' ? clock : await clock;
     const cred = await session.get<JsonObject>(creds.store, String(readCred(ctx)));
     if (!cred) return invalid(ctx);
     for (const [field, read] of match) if (cred[field] !== read(ctx)) return invalid(ctx);
@@ -108,13 +113,12 @@ function issueAction(env: DeclaredEnv, op: Operation, b: ActionDecl): BranchBody
     const record: TokenRecord = { [tokenKey]: token, [credKey]: cred[credKey] };
     if (ttl !== undefined) record.expiresAt = now + ttl * 1000;
     await session.put(tokens.store, token, record);
-    // Updated in place and put back (a store logs the put): copying the list on every call was the largest
-    // allocation of a token request.
     const owner = String(cred[credKey]);
-    const issued = (await session.get<string[]>(issuedStore, owner)) ?? [];
-    issued.push(token);
-    while (issued.length > rules.keep) await session.delete(tokens.store, issued.shift()!);
-    await session.put(issuedStore, owner, issued);
+    const turn = session.nextSeq(`${issuedStore}:${owner}`, 0);
+    const slot = `${owner}#${(typeof turn === 'number' ? turn : await turn) % keep}`;
+    const dropped = await session.get<string>(issuedStore, slot);
+    if (dropped !== undefined && dropped !== token) await session.delete(tokens.store, dropped);
+    await session.put(issuedStore, slot, token);
     return answer(ctx, { token, ttl, expiresAt: record.expiresAt, record, key: token });
   };
 }
