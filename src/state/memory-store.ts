@@ -15,6 +15,7 @@ import {
   type SessionStats,
   type SessionStore,
   type Store,
+  type SyncSession,
 } from './store.js';
 
 interface SessionData {
@@ -145,25 +146,37 @@ class MemorySession implements SessionStore {
     this.apply(m, size);
   }
 
+  /** The reads and writes below, answered at once (SyncSession). */
+  readonly sync: SyncSession = {
+    get: <T>(collection: string, key: string): T | undefined =>
+      this.data.collections.get(collection)?.get(key) as T | undefined,
+    put: <T>(collection: string, key: string, value: T): void => {
+      if (!this.data.collections.get(collection)?.has(key)) {
+        const limit = this.store.options.maxRecordsPerSession ?? DEFAULT_MAX_RECORDS;
+        let records = 0;
+        for (const c of this.data.collections.values()) records += c.size;
+        if (records >= limit) throw new StateLimitError(limit);
+      }
+      const size = recordBytes(value);
+      const growth = size - (this.data.sizes.get(collection)?.get(key) ?? 0);
+      if (growth > 0) this.store.admitBytes(this, growth);
+      this.change({ op: 'put', c: collection, k: key, v: value }, size);
+    },
+    delete: (collection: string, key: string): boolean => {
+      if (!this.data.collections.get(collection)?.has(key)) return false;
+      this.change({ op: 'del', c: collection, k: key });
+      return true;
+    },
+  };
+
   async get<T>(collection: string, key: string): Promise<T | undefined> {
-    return this.data.collections.get(collection)?.get(key) as T | undefined;
+    return this.sync.get<T>(collection, key);
   }
   async put<T>(collection: string, key: string, value: T): Promise<void> {
-    if (!this.data.collections.get(collection)?.has(key)) {
-      const limit = this.store.options.maxRecordsPerSession ?? DEFAULT_MAX_RECORDS;
-      let records = 0;
-      for (const c of this.data.collections.values()) records += c.size;
-      if (records >= limit) throw new StateLimitError(limit);
-    }
-    const size = recordBytes(value);
-    const growth = size - (this.data.sizes.get(collection)?.get(key) ?? 0);
-    if (growth > 0) this.store.admitBytes(this, growth);
-    this.change({ op: 'put', c: collection, k: key, v: value }, size);
+    this.sync.put(collection, key, value);
   }
   async delete(collection: string, key: string): Promise<boolean> {
-    if (!this.data.collections.get(collection)?.has(key)) return false;
-    this.change({ op: 'del', c: collection, k: key });
-    return true;
+    return this.sync.delete(collection, key);
   }
   list<T>(collection: string): T[] {
     return [...(this.data.collections.get(collection)?.values() ?? [])] as T[];

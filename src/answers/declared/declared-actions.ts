@@ -6,6 +6,7 @@
 import type { HandlerContext } from '../../apis/api-module.js';
 import type { ActionDecl, CodeRef } from '../../contract/mock-state.js';
 import type { JsonObject, Operation } from '../../contract/types.js';
+import type { SyncSession } from '../../state/store.js';
 import { compileTemplate, type TemplateValues } from './answer-template.js';
 import {
   collectionOf,
@@ -106,19 +107,30 @@ function issueAction(env: DeclaredEnv, op: Operation, b: ActionDecl): BranchBody
     const { session } = ctx;
     const clock = session.now();
     const now = typeof clock === 'number' ? clock : await clock;
-    const cred = await session.get<JsonObject>(creds.store, String(readCred(ctx)));
+    const sync = session.sync;
+    const credKeyValue = String(readCred(ctx));
+    const cred = sync
+      ? sync.get<JsonObject>(creds.store, credKeyValue)
+      : await session.get<JsonObject>(creds.store, credKeyValue);
     if (!cred) return invalid(ctx);
     for (const [field, read] of match) if (cred[field] !== read(ctx)) return invalid(ctx);
     const token = newToken(ctx.fake, rules.length);
     const record: TokenRecord = { [tokenKey]: token, [credKey]: cred[credKey] };
     if (ttl !== undefined) record.expiresAt = now + ttl * 1000;
-    await session.put(tokens.store, token, record);
+    if (sync) sync.put(tokens.store, token, record);
+    else await session.put(tokens.store, token, record);
     const owner = String(cred[credKey]);
     const turn = session.nextSeq(`${issuedStore}:${owner}`, 0);
     const slot = `${owner}#${(typeof turn === 'number' ? turn : await turn) % keep}`;
-    const dropped = await session.get<string>(issuedStore, slot);
-    if (dropped !== undefined && dropped !== token) await session.delete(tokens.store, dropped);
-    await session.put(issuedStore, slot, token);
+    if (sync) {
+      const dropped = sync.get<string>(issuedStore, slot);
+      if (dropped !== undefined && dropped !== token) sync.delete(tokens.store, dropped);
+      sync.put(issuedStore, slot, token);
+    } else {
+      const dropped = await session.get<string>(issuedStore, slot);
+      if (dropped !== undefined && dropped !== token) await session.delete(tokens.store, dropped);
+      await session.put(issuedStore, slot, token);
+    }
     return answer(ctx, { token, ttl, expiresAt: record.expiresAt, record, key: token });
   };
 }
@@ -156,6 +168,15 @@ function refsOf(env: DeclaredEnv, op: Operation, b: ActionDecl): CompiledRef[] {
   });
 }
 
+/** brokenRef, on a session answering at once. */
+function brokenRefNow(ctx: HandlerContext, refs: CompiledRef[], sync: SyncSession): JsonObject | undefined {
+  for (const ref of refs) {
+    const v = ref.read(ctx);
+    if (v !== undefined && sync.get(ref.store, String(v)) === undefined) return ref.missing(ctx);
+  }
+  return undefined;
+}
+
 /** The first reference whose field is present and names no stored record: its code; undefined when all hold. */
 async function brokenRef(ctx: HandlerContext, refs: CompiledRef[]): Promise<JsonObject | undefined> {
   for (const ref of refs) {
@@ -184,18 +205,24 @@ function saveAction(env: DeclaredEnv, op: Operation, b: ActionDecl, kind: 'creat
     const { session } = ctx;
     const keyValue = read(ctx);
     const key = String(keyValue);
-    const existing = readExisting ? await session.get<JsonObject>(target.store, key) : undefined;
+    const sync = session.sync;
+    const existing = !readExisting
+      ? undefined
+      : sync
+        ? sync.get<JsonObject>(target.store, key)
+        : await session.get<JsonObject>(target.store, key);
     if (existing !== undefined && duplicate) return duplicate(ctx);
     if (existing === undefined && missing) return missing(ctx);
     if (refs.length) {
-      const broken = await brokenRef(ctx, refs);
+      const broken = sync ? brokenRefNow(ctx, refs, sync) : await brokenRef(ctx, refs);
       if (broken) return broken;
     }
     const input: JsonObject = { ...ctx.input.body };
     if (notStored) for (const f of notStored) delete input[f];
     if (keyField !== undefined) input[keyField] = keyValue;
     const record = defaults || existing ? { ...defaults, ...(merge ? existing : undefined), ...input } : input;
-    await session.put(target.store, key, record);
+    if (sync) sync.put(target.store, key, record);
+    else await session.put(target.store, key, record);
     return answer(ctx, { record, key: keyValue });
   };
 }
@@ -208,7 +235,10 @@ function readAction(env: DeclaredEnv, op: Operation, b: ActionDecl): BranchBody 
   const read = keyReader(b);
   return async (ctx) => {
     const keyValue = read(ctx);
-    const record = await ctx.session.get<JsonObject>(target.store, String(keyValue));
+    const sync = ctx.session.sync;
+    const record = sync
+      ? sync.get<JsonObject>(target.store, String(keyValue))
+      : await ctx.session.get<JsonObject>(target.store, String(keyValue));
     return record === undefined ? missing(ctx) : answer(ctx, { record, key: keyValue });
   };
 }
@@ -234,7 +264,10 @@ function deleteAction(env: DeclaredEnv, op: Operation, b: ActionDecl): BranchBod
   const read = keyReader(b);
   return async (ctx) => {
     const keyValue = read(ctx);
-    const removed = await ctx.session.delete(target.store, String(keyValue));
+    const sync = ctx.session.sync;
+    const removed = sync
+      ? sync.delete(target.store, String(keyValue))
+      : await ctx.session.delete(target.store, String(keyValue));
     return removed ? answer(ctx, { key: keyValue }) : missing(ctx);
   };
 }

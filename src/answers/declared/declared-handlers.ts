@@ -12,7 +12,8 @@ import { compileBranch, type BranchBody } from './declared-actions.js';
 import { collectionOf, errorOrRole, expired, type DeclaredEnv, type TokenRecord } from './declared-env.js';
 import { fieldReader, type FieldReader } from './field-reader.js';
 
-type TokenCheck = (ctx: HandlerContext) => Promise<JsonObject | undefined>;
+/** The refusal of a call whose token does not hold, else undefined: at once when the session answers at once. */
+type TokenCheck = (ctx: HandlerContext) => JsonObject | undefined | Promise<JsonObject | undefined>;
 
 /** The operation's handler, or undefined with problems noted in env (the operation then answers its example). */
 export function declaredHandler(env: DeclaredEnv, op: Operation, state: OperationState): Handler | undefined {
@@ -25,7 +26,11 @@ export function declaredHandler(env: DeclaredEnv, op: Operation, state: Operatio
   if (env.problems.length !== before) return undefined;
   const run = chooser(op, branches as Array<{ when?: FieldReader; run: BranchBody }>);
   if (!check) return run;
-  return async (ctx) => (await check(ctx)) ?? run(ctx);
+  return (ctx) => {
+    const refused = check(ctx);
+    if (refused instanceof Promise) return refused.then((r) => r ?? run(ctx));
+    return refused ? Promise.resolve(refused) : run(ctx);
+  };
 }
 
 /** The one branch, or the first whose `when` field is present; none present: the operation's documented answer. */
@@ -51,15 +56,27 @@ function tokenCheck(env: DeclaredEnv, op: Operation): TokenCheck | undefined {
   const invalid = errorOrRole(env, op, auth.invalid, 'unauthorized');
   if (!tokens) return undefined;
   const read = presentedReader(op)!;
-  return async (ctx) => {
+  const store = tokens.store;
+  /** The token's verdict on the session's clock: the refusal, or undefined when it holds. */
+  const verdict = (ctx: HandlerContext, token: TokenRecord | undefined, now: number): JsonObject | undefined =>
+    !token || expired(token, now) ? invalid(ctx) : undefined;
+  /** The check on any store: the token read, then the clock only when the token can expire. */
+  const awaited = async (ctx: HandlerContext, presented: string): Promise<JsonObject | undefined> => {
+    const token = await ctx.session.get<TokenRecord>(store, presented);
+    return !token || token.expiresAt === undefined
+      ? verdict(ctx, token, 0)
+      : verdict(ctx, token, await ctx.session.now());
+  };
+  return (ctx) => {
     const presented = read(ctx);
-    const token =
-      typeof presented === 'string' && presented !== ''
-        ? await ctx.session.get<TokenRecord>(tokens.store, presented)
-        : undefined;
-    if (!token) return invalid(ctx);
-    if (token.expiresAt !== undefined && expired(token, await ctx.session.now())) return invalid(ctx);
-    return undefined;
+    if (typeof presented !== 'string' || presented === '') return invalid(ctx);
+    const sync = ctx.session.sync;
+    if (!sync) return awaited(ctx, presented);
+    // A session in this process: no promise at all, unless its clock is one.
+    const token = sync.get<TokenRecord>(store, presented);
+    if (!token || token.expiresAt === undefined) return verdict(ctx, token, 0);
+    const clock = ctx.session.now();
+    return typeof clock === 'number' ? verdict(ctx, token, clock) : clock.then((now) => verdict(ctx, token, now));
   };
 }
 
