@@ -1,7 +1,7 @@
 /** The Store contract, as the in-memory default meets it (a durable backend must pass the same table). */
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { MemoryStore } from '../../src/state/memory-store.js';
-import { fixedClock, type Mutation, type SessionDump } from '../../src/state/store.js';
+import { StateLimitError, fixedClock, type Mutation, type SessionDump } from '../../src/state/store.js';
 
 const seed = (): SessionDump => ({ collections: { 'x:apps': { a: { appid: 'a' } } }, counters: {}, clockOffsetMs: 0 });
 const make = (maxSessions?: number, sessionIdleMs = 0) =>
@@ -22,6 +22,35 @@ describe('MemoryStore', () => {
     expect(await s.delete('x:apps', 'a')).toBe(true);
     expect(await s.delete('x:apps', 'a')).toBe(false);
     expect([await s.nextSeq('id'), await s.nextSeq('id'), await s.nextSeq('other', 100)]).toEqual([1, 2, 100]);
+  });
+
+  test('session.sync reads and writes the same records at once, with the same limits and mutations', async () => {
+    const mutations: Mutation[] = [];
+    const store = new MemoryStore({
+      clock: fixedClock(1000),
+      seed,
+      maxRecordsPerSession: 2,
+      onMutation: (_session, m) => mutations.push(m),
+    });
+    const s = store.session('s');
+    const sync = s.sync!;
+    expect(sync.get('x:apps', 'a')).toEqual({ appid: 'a' });
+    expect(sync.put('x:apps', 'b', { appid: 'b' })).toBeUndefined();
+    expect(await s.get('x:apps', 'b')).toEqual({ appid: 'b' });
+    // A third record is past maxRecordsPerSession: thrown at once, nothing applied or logged.
+    expect(() => sync.put('x:apps', 'c', { appid: 'c' })).toThrow(StateLimitError);
+    expect(await s.get('x:apps', 'c')).toBeUndefined();
+    await s.put('x:apps', 'a', { appid: 'a', renamed: true });
+    expect(sync.get('x:apps', 'a')).toEqual({ appid: 'a', renamed: true });
+    expect([sync.delete('x:apps', 'b'), sync.delete('x:apps', 'b')]).toEqual([true, false]);
+    expect(mutations).toEqual([
+      { op: 'put', c: 'x:apps', k: 'b', v: { appid: 'b' } },
+      { op: 'put', c: 'x:apps', k: 'a', v: { appid: 'a', renamed: true } },
+      { op: 'del', c: 'x:apps', k: 'b' },
+    ]);
+    // After a reset the view reads the seed again.
+    await s.reset();
+    expect(sync.get('x:apps', 'a')).toEqual({ appid: 'a' });
   });
 
   test('the clock is the base clock plus the session offset', async () => {
