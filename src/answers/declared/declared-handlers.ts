@@ -57,15 +57,14 @@ function tokenCheck(env: DeclaredEnv, op: Operation): TokenCheck | undefined {
   if (!tokens) return undefined;
   const read = presentedReader(op)!;
   const store = tokens.store;
-  /** The token's verdict on the session's clock: the refusal, or undefined when it holds. */
-  const verdict = (ctx: HandlerContext, token: TokenRecord | undefined, now: number): JsonObject | undefined =>
-    !token || expired(token, now) ? invalid(ctx) : undefined;
+  /** An expiring token's verdict at `now` on the session's clock: the refusal, or undefined while it holds. */
+  const verdict = (ctx: HandlerContext, token: TokenRecord, now: number): JsonObject | undefined =>
+    expired(token, now) ? invalid(ctx) : undefined;
   /** The check on any store: the token read, then the clock only when the token can expire. */
   const awaited = async (ctx: HandlerContext, presented: string): Promise<JsonObject | undefined> => {
     const token = await ctx.session.get<TokenRecord>(store, presented);
-    return !token || token.expiresAt === undefined
-      ? verdict(ctx, token, 0)
-      : verdict(ctx, token, await ctx.session.now());
+    if (!token) return invalid(ctx);
+    return token.expiresAt === undefined ? undefined : verdict(ctx, token, await ctx.session.now());
   };
   return (ctx) => {
     const presented = read(ctx);
@@ -74,7 +73,8 @@ function tokenCheck(env: DeclaredEnv, op: Operation): TokenCheck | undefined {
     if (!sync) return awaited(ctx, presented);
     // A session in this process: no promise at all, unless its clock is one.
     const token = sync.get<TokenRecord>(store, presented);
-    if (!token || token.expiresAt === undefined) return verdict(ctx, token, 0);
+    if (!token) return invalid(ctx);
+    if (token.expiresAt === undefined) return undefined;
     const clock = ctx.session.now();
     return typeof clock === 'number' ? verdict(ctx, token, clock) : clock.then((now) => verdict(ctx, token, now));
   };
