@@ -11,22 +11,21 @@ function addServe(program: Command, env: NodeJS.ProcessEnv): void {
     program.command('serve').description('serve all four APIs on one port (in memory unless --state)'),
     new Option('--port <port>', 'port to listen on (PORT env when absent)').default(env['PORT'] ?? '4010'),
   ).action(async (_o, cmd: Command) => {
-    const prefetch = await startPrefetch(cmd);
+    await prefetch(cmd);
     (await import('./config-file.js')).applyConfigFile('serve', cmd, { port: 'PORT' });
-    prefetch(cmd);
+    await prefetch(cmd);
     await (await import('./serve.js')).serveCommand(cmd.opts());
   });
 }
 
 /**
- * Starts reading the --spec documents on a worker thread while serve's own modules load (spec-prefetch.ts): the
- * command line's at once, a config file's once it is read. The returned function takes the config's.
+ * Starts reading the command's --spec documents on a worker thread while serve's own modules load
+ * (spec-prefetch.ts). Called before the config file is applied and again after it: the second call starts only the
+ * config's documents (files already asked for are left out).
  */
-async function startPrefetch(cmd: Command): Promise<(cmd: Command) => void> {
+async function prefetch(cmd: Command): Promise<void> {
   const { prefetchServedSpecs } = await import('../contract/spec-prefetch.js');
-  const specs = (c: Command): string[] => (c.opts() as { spec?: string[] }).spec ?? [];
-  void prefetchServedSpecs(specs(cmd));
-  return (c) => void prefetchServedSpecs(specs(c));
+  void prefetchServedSpecs((cmd.opts() as { spec?: string[] }).spec ?? []);
 }
 
 function addRun(program: Command): void {
@@ -58,9 +57,9 @@ function addRun(program: Command): void {
       "exit 1 also when a served document's own example broke its own schema (listed apart; by default not the client's failure)",
     )
     .action(async (argv: string[], _o, cmd: Command) => {
-      const prefetch = await startPrefetch(cmd);
+      await prefetch(cmd);
       (await import('./config-file.js')).applyConfigFile('run', cmd);
-      prefetch(cmd);
+      await prefetch(cmd);
       await (await import('./run.js')).runCommand(argv, cmd.opts());
     });
 }

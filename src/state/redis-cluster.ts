@@ -5,9 +5,7 @@
  */
 import { Cluster, type ClusterNode, type RedisOptions as ClientOptions } from 'ioredis';
 import type { RedisOptions } from './redis-connection.js';
-import { isSeedList, seedUrls } from './redis-words.js';
-
-export { isSeedList, seedUrls };
+import { seedUrls } from './redis-words.js';
 
 /**
  * ioredis' Cluster on the seed nodes, with each node's connection as bounded as a single Redis's. A node lost is

@@ -7,11 +7,11 @@
 import { createConnection } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Redis, type Cluster, type RedisOptions as ClientOptions } from 'ioredis';
-import { clusterClient, clusterHealth, isSeedList, type ClusterHealth } from './redis-cluster.js';
+import { clusterClient, clusterHealth, type ClusterHealth } from './redis-cluster.js';
 import { StoreUnavailableError } from './store.js';
 
 export { redactedUrl, redisUrlProblem, refusalOf } from './redis-words.js';
-import { redactedUrl, refusalOf } from './redis-words.js';
+import { isSeedList, redactedUrl, refusalOf } from './redis-words.js';
 
 export interface RedisOptions {
   /**

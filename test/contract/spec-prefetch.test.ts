@@ -3,12 +3,12 @@
  * documents): what the worker answers is what the main thread would have read, errors included, and a start in
  * memory loads neither ioredis nor the YAML reader (~90 ms of start-up between them).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { loadServedSpec } from '../../src/contract/load-specs.js';
+import { packagesLoadedBy } from '../helpers/loaded-packages.js';
 // The build: the worker thread runs dist/src/contract/spec-worker.js, as serve does.
 import { loadSpec, prefetchServedSpecs, serveSpecsIn } from '../../dist/src/contract/spec-prefetch.js';
 
@@ -105,21 +105,21 @@ describe('serve --spec documents read on a worker thread', () => {
 
 test('an in-memory start of the four loads neither ioredis nor the YAML reader', () => {
   // serve's own path (contract, then the mock) in a fresh process, one call answered, then what was loaded.
-  const script = `
-    import { createRequire } from 'node:module';
+  const loaded = packagesLoadedBy(
+    `
     const { loadContract } = await import('./dist/src/contract/contract-cache.js');
     const { createMock } = await import('./dist/src/server/create-mock.js');
     const mock = await createMock({ contract: await loadContract(), log: () => {} });
     await new Promise((r) => mock.server.listen(0, '127.0.0.1', r));
     const res = await fetch('http://127.0.0.1:' + mock.server.address().port + '/v1/channel/token', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"appid":"demo-app","secret":"demo-secret"}' });
-    const loaded = Object.keys(createRequire(import.meta.url).cache);
-    const has = (p) => loaded.some((f) => f.includes('/node_modules/' + p + '/'));
-    console.log(JSON.stringify({ status: (await res.json()).status, ioredis: has('ioredis'), yaml: has('yaml') }));
+    const status = (await res.json()).status;
     await mock.shutdown(1000);
-    process.exit(0);
-  `;
-  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  expect(out.stderr).toBe('');
-  expect(JSON.parse(out.stdout)).toEqual({ status: 200, ioredis: false, yaml: false });
+    return { status };
+    `,
+    ['ioredis', 'yaml'],
+  );
+  expect(loaded.stderr).toBe('');
+  expect(loaded.result).toEqual({ status: 200 });
+  expect(loaded.packages).toEqual({ ioredis: false, yaml: false });
 });

@@ -11,7 +11,8 @@ import {
   redisUrlProblem,
   RedisConnection,
 } from '../../src/state/redis-connection.js';
-import { clusterHealth, seedUrls } from '../../src/state/redis-cluster.js';
+import { clusterHealth } from '../../src/state/redis-cluster.js';
+import { seedUrls } from '../../src/state/redis-words.js';
 import { StoreUnavailableError } from '../../src/state/store.js';
 import { SKIP_WITHOUT_REDIS, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { SKIP_WITHOUT_REDIS_CLUSTER, startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.js';
